@@ -1,0 +1,33 @@
+# Two commands for a fresh machine:  `make demo`  and  `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/wildtrace demo
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install lint typecheck
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python benchmarks/bench_scan.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

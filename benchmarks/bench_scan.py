@@ -1,0 +1,89 @@
+"""Benchmark: full scan of generated listings on one core; listings/s and peak memory.
+
+    python benchmarks/bench_scan.py [--n 100000] [--repeat 3]
+
+Each run is a fresh subprocess pinned to one CPU: read JSONL from a file,
+normalise, detect language, match, score, and write JSONL results to a file —
+the whole of `wildtrace scan`. Peak memory (max RSS) is measured at several
+sizes to show it stays flat as the number of listings grows. Medians are
+reported because these machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def child(path: str, out: str) -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    from wildtrace import Scanner, Settings
+    from wildtrace.readers import read_listings
+    from wildtrace.scan import run
+    from wildtrace.writers import JsonlWriter
+
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()))
+    t0 = time.perf_counter()
+    scanner = Scanner(settings)
+    t_load = time.perf_counter() - t0
+    with open(path, "rb") as fh, open(out, "wb") as sink:
+        writer = JsonlWriter(sink)
+        t1 = time.perf_counter()
+        summary = run(scanner, read_listings(fh, max_field_chars=settings.max_field_chars,
+                                             max_record_bytes=settings.max_record_bytes),
+                      write=writer.write, reject=lambda r: None)
+        elapsed = time.perf_counter() - t1
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"n": summary.scanned, "seconds": elapsed, "startup_s": t_load,
+                      "per_s": summary.scanned / elapsed, "peak_mib": peak_kib / 1024,
+                      "verdicts": dict(summary.verdicts)}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    from generate import listings
+
+    tmp = Path(tempfile.mkdtemp())
+    sizes = sorted({args.n // 10, args.n // 2, args.n})
+    files = {}
+    for n in sizes:
+        files[n] = tmp / f"listings_{n}.jsonl"
+        with open(files[n], "w", encoding="utf-8") as fh:
+            for rec in listings(n):
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    results: dict[int, list[dict]] = {n: [] for n in sizes}  # type: ignore[type-arg]
+    for _ in range(args.repeat):
+        for n in sizes:
+            proc = subprocess.run([sys.executable, __file__, "--child", str(files[n]), str(tmp / "out.jsonl")],
+                                  capture_output=True, text=True, check=True)
+            results[n].append(json.loads(proc.stdout))
+    print(f"wildtrace scan benchmark: generated listings, one core, {args.repeat} runs each (median)")
+    for n in sizes:
+        runs = results[n]
+        print(f"  n={n:>7,}: {statistics.median(r['per_s'] for r in runs):>8,.0f} listings/s "
+              f"(runs: {', '.join(f'{r['per_s']:,.0f}' for r in runs)}), "
+              f"peak RSS {statistics.median(r['peak_mib'] for r in runs):.0f} MiB, "
+              f"start-up {statistics.median(r['startup_s'] for r in runs):.2f} s")
+    print(f"  verdicts at n={args.n:,}: {results[args.n][0]['verdicts']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""``wildtrace data``: reference data (import the CITES checklist, check, describe)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from .. import refdata
+from ..settings import Settings
+from ..species.checklist import import_checklist
+from . import cli
+
+
+@cli.group()
+def data() -> None:
+    """Reference data: taxa, products, code words, cues."""
+
+
+@data.command("import-cites")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_cites(settings: Settings, file: Path) -> None:
+    """Import a Species+ "CITES listings" CSV export you downloaded.
+
+    The scanner then knows every CITES species, its synonyms and its names.
+    The file is read, not copied: Species+ terms forbid redistribution.
+    """
+    report = import_checklist(file, settings.cites_checklist_path)
+    click.echo(f"Imported {report.taxa:,} taxa from {report.rows:,} rows into {report.output}; "
+               f"{report.inherited:,} inherit a higher-taxon listing, {report.excluded_nc:,} are NC (excluded).")
+    for line, reason in report.rejected[:20]:
+        click.echo(f"wildtrace: {file}: line {line}: skipped: {reason}", err=True)
+    if report.rejected:
+        raise SystemExit(3)
+
+
+@data.command("info")
+@click.pass_obj
+def info(settings: Settings) -> None:
+    """Describe the loaded reference data and its version."""
+    ref = refdata.load(extra_taxa=[settings.cites_checklist_path])
+    ranks = Counter(t.rank for t in ref.taxa)
+    click.echo(f"rules {ref.rules['name']} {ref.rules['version']}, data sha256 {ref.sha256[:16]}")
+    click.echo(f"taxa {len(ref.taxa):,} ({', '.join(f'{k} {v}' for k, v in ranks.most_common())})")
+    click.echo(f"products {len(ref.products)}, code words {len(ref.codewords)}, cues {len(ref.cues)}, "
+               f"patterns {len(ref.patterns)}")
+    for path in ref.extra_taxa_files:
+        click.echo(f"imported checklist: {path}")

@@ -1,0 +1,93 @@
+"""``wildtrace scan``: the main job."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import IO
+
+import click
+import orjson
+
+from ..readers import Reject, parse_mapping, read_listings
+from ..scan import Scanner, run
+from ..settings import Settings
+from ..store import open_store
+from ..writers import WRITERS
+from . import EXIT_REJECTS, cli
+
+MAX_STDERR_REJECTS = 100
+
+
+@cli.command()
+@click.argument("input", required=False, default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("-o", "--output", default="-", type=click.Path(allow_dash=True, dir_okay=False),
+              help="Write results here (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="Output format.")
+@click.option("--input-format", type=click.Choice(["jsonl", "csv"]), default=None,
+              help="Input format (default: from the file name, else from the first bytes).")
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
+              help='CSV column for a listing field, e.g. --map title="Item Name". Repeatable.')
+@click.option("--encoding", default="utf-8", show_default=True, help="Input text encoding.")
+@click.option("--rejects", type=click.Path(dir_okay=False), default=None,
+              help="Write rejected records here (JSON Lines: line, id, reason, preview).")
+@click.option("--summary", "show_summary", is_flag=True,
+              help="Print counts by verdict, species and product, and the top risks.")
+@click.option("--summary-json", type=click.Path(dir_okay=False), default=None,
+              help="Write the summary as JSON to this file.")
+@click.option("--save", is_flag=True, help="Also store listings and results in the default database.")
+@click.option("--db", default=None, help="Store listings and results in this SQLite file (implies --save).")
+@click.pass_obj
+def scan(settings: Settings, input: str, output: str, fmt: str, input_format: str | None,
+         mapping: tuple[str, ...], encoding: str, rejects: str | None, show_summary: bool,
+         summary_json: str | None, save: bool, db: str | None) -> None:
+    """Scan listings (JSON Lines or CSV, file or stdin) and write one result per listing.
+
+    Every input record ends up in the output or among the rejects; the exit
+    status is 3 when any record was rejected.
+    """
+    if db:
+        settings = dataclasses.replace(settings, db=db)
+    columns = parse_mapping(mapping)
+    scanner = Scanner(settings)
+    store = open_store(settings.db_path) if (save or db) else None
+    in_stream: IO[bytes] = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
+    out_stream: IO[bytes] = sys.stdout.buffer if output == "-" else open(output, "wb")  # noqa: SIM115
+    rejects_stream = open(rejects, "wb") if rejects else None  # noqa: SIM115
+    writer = WRITERS[fmt](out_stream)
+    shown = 0
+
+    def on_reject(r: Reject) -> None:
+        nonlocal shown
+        if shown < MAX_STDERR_REJECTS:
+            where = f"line {r.line}" + (f" (id {r.record_id})" if r.record_id else "")
+            click.echo(f"wildtrace: {input}: {where}: rejected: {r.reason}", err=True)
+        shown += 1
+        if rejects_stream:
+            rejects_stream.write(orjson.dumps({"source": input, **r.to_dict()}) + b"\n")
+
+    try:
+        items = read_listings(in_stream, fmt=input_format, name=None if input == "-" else input,
+                              max_field_chars=settings.max_field_chars,
+                              max_record_bytes=settings.max_record_bytes, encoding=encoding,
+                              mapping=columns or None)
+        summary = run(scanner, items, write=writer.write, reject=on_reject, store=store)
+    finally:
+        writer.close()
+        for stream in (in_stream, out_stream, rejects_stream):
+            if stream is not None and stream not in (sys.stdin.buffer, sys.stdout.buffer):
+                stream.close()
+        if store is not None:
+            store.close()
+    if shown > MAX_STDERR_REJECTS:
+        click.echo(f"wildtrace: … {shown - MAX_STDERR_REJECTS:,} more rejected records not shown", err=True)
+    if summary_json:
+        Path(summary_json).write_bytes(orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2))
+    if show_summary:
+        click.echo(summary.render(), err=output == "-")
+    elif summary.rejected:
+        click.echo(f"wildtrace: {summary.scanned:,} scanned, {summary.rejected:,} rejected", err=True)
+    if summary.rejected:
+        raise SystemExit(EXIT_REJECTS)

@@ -1,0 +1,1 @@
+"""Taxonomy: CITES checklist import (and, later, name resolution and zoonotic profiles)."""

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wildtrace import Scanner, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def scanner(tmp_path_factory: pytest.TempPathFactory) -> Scanner:
+    """A scanner with the built-in data only (an empty user data dir)."""
+    return Scanner(Settings(data_dir=tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+def scan_one(scanner: Scanner, **fields: str):  # type: ignore[no-untyped-def]
+    results = list(scanner.scan([{"id": "t", **fields}]))
+    assert len(results) == 1
+    return results[0]

@@ -1,0 +1,50 @@
+"""The storage contract, run on every backend (SQLite today)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wildtrace import Scanner
+from wildtrace.store import Store, open_store
+
+
+@pytest.fixture(params=["sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s = open_store(tmp_path / "w.sqlite")
+    yield s
+    s.close()
+
+
+def _scan(scanner: Scanner, **record: str):  # type: ignore[no-untyped-def]
+    return list(scanner.scan([{"id": "L1", **record}]))
+
+
+def test_rescan_does_not_duplicate_and_change_is_a_new_version(store: Store, scanner: Scanner) -> None:
+    first = _scan(scanner, title="Rhino horn", price="100")
+    store.save(first)
+    store.save(_scan(scanner, title="Rhino horn", price="100"))  # same content again
+    assert store.count_listings() == 1
+    assert [v["version"] for v in store.versions("L1")] == [1]
+
+    store.save(_scan(scanner, title="Rhino horn", price="80"))  # new price
+    versions = store.versions("L1")
+    assert [v["version"] for v in versions] == [1, 2]
+    assert [v["record"]["price"] for v in versions] == ["100", "80"], "the old version is kept as it was"
+    assert versions[0]["content_sha256"] == first[0].input_sha256
+    latest = store.latest_result("L1")
+    assert latest is not None and latest["listing"]["price"] == "80"
+    assert latest["model"]["name"] == "wildtrace-rules"
+    assert store.latest_result("missing") is None
+
+
+def test_store_survives_reopen(tmp_path: Path, scanner: Scanner) -> None:
+    path = tmp_path / "w.sqlite"
+    s = open_store(path)
+    s.save(_scan(scanner, title="Pangolin scales"))
+    s.close()
+    s = open_store(f"sqlite:///{path}")
+    assert s.count_listings() == 1
+    s.close()
