@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install demo test lint typecheck bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,7 +23,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install lint typecheck
+system-deps:
+	scripts/system-deps.sh
+
+test: system-deps install lint typecheck
 	$(BIN)/pytest
 
 bench: install

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from wildtrace.cli import cli
-from wildtrace.cli import data as _data  # noqa: F401
-from wildtrace.cli import demo as _demo  # noqa: F401
-from wildtrace.cli import scan as _scan  # noqa: F401
+from wildtrace.cli import cli, load_commands
 from wildtrace.result import MATCH_FIELDS, RESULT_FIELDS, TAXON_FIELDS, VERDICTS
+
+load_commands()
 
 LISTINGS = [
     {"id": "a1", "title": "Vảy tê tê giá tốt", "text": "Liên hệ Zalo 0987 654 321", "price": "2500000",

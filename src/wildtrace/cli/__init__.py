@@ -40,7 +40,15 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = Settings.from_env()
 
 
-def main() -> None:
-    from . import data, demo, scan  # noqa: F401  (commands register on import)
+def load_commands() -> None:
+    """Import every module of this package: each registers its commands on ``cli``."""
+    import importlib
+    import pkgutil
 
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+def main() -> None:
+    load_commands()
     cli(prog_name="wildtrace")
