@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from . import enrich
 from . import lang as langid
 from . import refdata
 from .detect import Detector
@@ -29,6 +30,7 @@ class Scanner:
         self.ref = ref
         self.lexicon = Lexicon(ref)
         self.detector = Detector(self.lexicon)
+        self.enrichers = enrich.load()
 
     @property
     def model(self) -> dict[str, str]:
@@ -38,6 +40,8 @@ class Scanner:
         result = self.detector.detect(listing, scanned_at or _now())
         sample = " ".join(t for t in (listing.title, listing.text) if t)
         result.lang = langid.detect(sample, listing.lang)
+        for enricher in self.enrichers:
+            enricher(result)
         return result
 
     def scan(self, items: Iterable[Listing | Reject | dict[str, Any]]) -> Iterator[ScanResult | Reject]:

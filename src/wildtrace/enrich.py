@@ -1,0 +1,30 @@
+"""Enrichers: extra facts added to each ScanResult after detection (an extension point).
+
+An enricher is a callable ``(result: ScanResult) -> None`` that adds to the
+result in place (for example a ``zoonotic`` object on each taxon). Enrichers
+register by name here as ``"module:function"`` strings, imported on first use,
+so a new enricher is a new module plus one line below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from .result import ScanResult
+
+Enricher = Callable[[ScanResult], None]
+
+#: name -> "module:function" (imported lazily)
+ENRICHERS: dict[str, str] = {}
+
+
+def load(names: list[str] | None = None) -> list[Enricher]:
+    """The enrichers with these names (default: all registered), in registration order."""
+    out: list[Enricher] = []
+    for name, target in ENRICHERS.items():
+        if names is not None and name not in names:
+            continue
+        module, _, func = target.partition(":")
+        out.append(getattr(importlib.import_module(module), func))
+    return out
