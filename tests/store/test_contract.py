@@ -1,9 +1,8 @@
-"""The storage contract, run on every backend (SQLite today)."""
+"""The storage contract, run on every backend (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -11,9 +10,9 @@ from wildtrace import Scanner
 from wildtrace.store import Store, open_store
 
 
-@pytest.fixture(params=["sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "w.sqlite")
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = open_store(db_url)
     yield s
     s.close()
 
@@ -40,11 +39,21 @@ def test_rescan_does_not_duplicate_and_change_is_a_new_version(store: Store, sca
     assert store.latest_result("missing") is None
 
 
-def test_store_survives_reopen(tmp_path: Path, scanner: Scanner) -> None:
-    path = tmp_path / "w.sqlite"
-    s = open_store(path)
+def test_hostile_and_unicode_text_round_trips(store: Store, scanner: Scanner) -> None:
+    record = {"title": "出售 犀角 '; DROP TABLE listings; -- <script>alert(1)</script>",
+              "seller": "งาช้าง \"quoted\" \\ back"}
+    store.save(list(scanner.scan([{"id": "x'; --", **record}])))
+    (version,) = store.versions("x'; --")
+    assert version["record"]["title"] == record["title"]
+    assert version["record"]["seller"] == record["seller"]
+    assert store.count_listings() == 1
+
+
+def test_store_survives_reopen(db_url: str, scanner: Scanner) -> None:
+    s = open_store(db_url)
     s.save(_scan(scanner, title="Pangolin scales"))
     s.close()
-    s = open_store(f"sqlite:///{path}")
+    target = db_url if "://" in db_url else f"sqlite:///{db_url}"
+    s = open_store(target)
     assert s.count_listings() == 1
     s.close()

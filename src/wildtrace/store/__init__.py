@@ -1,5 +1,9 @@
 """Storage behind a narrow interface. ``open_store`` picks the backend from the URL.
 
+Backends: SQLite (a plain path or ``sqlite:///PATH``; the default, WAL, one writer) and
+PostgreSQL (``postgresql://USER@HOST:PORT/DB``), both through SQLAlchemy 2 Core, with the
+schema kept by Alembic migrations (``store/migrations``) that run when the store opens.
+
 Contract (tests/store/test_contract.py runs it on every backend):
 - listings are keyed by ``(id, content_sha256)``; saving the same content again
   adds nothing (only ``last_seen`` moves);
@@ -12,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import ConfigError
 from ..result import ScanResult
 
 
@@ -33,12 +36,7 @@ class Store(Protocol):
 
 
 def open_store(target: str | Path) -> Store:
-    """``sqlite:///path``, a plain path (SQLite)."""
-    text = str(target)
-    if text.startswith("sqlite:///"):
-        text = text.removeprefix("sqlite:///")
-    elif "://" in text:
-        raise ConfigError(f"unsupported database URL {text!r}; use a file path or sqlite:///PATH")
-    from .sqlite import SQLiteStore
+    """Open (and migrate) the store at a path, ``sqlite:///PATH`` or ``postgresql://...``."""
+    from .sql import SQLStore
 
-    return SQLiteStore(Path(text))
+    return SQLStore(target)

@@ -1,4 +1,4 @@
-"""The embedded SQLite store (WAL mode, one writer)."""
+"""WildTrace 0.1's SQLite store, kept verbatim (imports made absolute) to make databases "by the previous version"."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 
-from ..errors import DataError
-from ..result import ScanResult
+from wildtrace.errors import DataError
+from wildtrace.result import ScanResult
 
 SCHEMA_VERSION = 1
 _SCHEMA = """

@@ -1,0 +1,115 @@
+"""Engines and migrations: one place that knows SQLite from PostgreSQL.
+
+- SQLite (the embedded default): WAL journal, foreign keys on, a busy timeout, and one
+  writer at a time per process (``write_lock``).
+- PostgreSQL: any ``postgresql://`` URL, driven by psycopg 3.
+
+``migrate`` brings any database to the newest schema with Alembic. A database made by
+WildTrace 0.1 (sqlite3, before Alembic: a ``meta`` table and no ``alembic_version``) is
+stamped at revision 0001 first, then upgraded, so its listings are kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from ..errors import ConfigError, DataError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_write_locks: dict[str, threading.Lock] = {}
+
+
+def normalise_url(target: str | Path) -> str:
+    """A path, ``sqlite:///PATH`` or ``postgresql://...`` -> a SQLAlchemy URL."""
+    text = str(target)
+    if text.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if text.startswith("postgresql+"):
+        return text
+    if text.startswith("sqlite:///"):
+        path = Path(text.removeprefix("sqlite:///"))
+    elif "://" in text:
+        raise ConfigError(f"unsupported database URL {text!r}; use a file path, sqlite:///PATH "
+                          "or postgresql://USER@HOST:PORT/DB")
+    else:
+        path = Path(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the folder for database {path}: {exc}") from exc
+    return f"sqlite:///{path}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(target: str | Path) -> sa.Engine:
+    url = normalise_url(target)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, pool_size=8, max_overflow=8)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    return engine
+
+
+def write_lock(engine: sa.Engine) -> threading.Lock:
+    """SQLite allows one writer: writers in this process queue here instead of on SQLITE_BUSY."""
+    key = str(engine.url)
+    return _write_locks.setdefault(key, threading.Lock())
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _config(conn: sa.Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def migrate(engine: sa.Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (default: the newest); a no-op when it is there."""
+    try:
+        with write_lock(engine), engine.begin() as conn:
+            cfg = _config(conn)
+            current = MigrationContext.configure(conn).get_current_revision()
+            names = set(sa.inspect(conn).get_table_names())
+            if current is None and "meta" in names:
+                version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'")).scalar()
+                if version != "1":
+                    raise DataError(f"database {engine.url!r} has an unknown schema version {version!r}")
+                command.stamp(cfg, "0001")
+            elif current is not None and current not in _known_revisions():
+                raise DataError(f"database {engine.url!r} is at schema revision {current}, newer than "
+                                "this WildTrace; upgrade WildTrace")
+            command.upgrade(cfg, revision)
+    except sa.exc.OperationalError as exc:
+        raise DataError(f"cannot open database {engine.url!r}: {exc.orig}") from exc
+
+
+def _known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}

@@ -1,0 +1,1 @@
+"""Alembic migrations of the WildTrace database (run by ``wildtrace.store.db.migrate``)."""

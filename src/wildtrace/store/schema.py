@@ -1,0 +1,151 @@
+"""The database schema as SQLAlchemy Core tables: one definition for SQLite and PostgreSQL.
+
+Alembic migrations (``store/migrations/versions``) create and change these tables; this
+module describes the head revision and is what the queries are written against.
+
+- ``listings`` and ``scan_results`` are the evidence: append-only per content hash.
+- ``queue`` is derived: one row per listing id, from its newest version and newest result,
+  kept current by ``save()`` so the triage queue is one indexed query.
+- ``labels`` and ``audit_log`` are append-only decisions with an author and a time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+listings = Table(
+    "listings", metadata,
+    Column("listing_id", String, primary_key=True),
+    Column("content_sha256", String, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("first_seen", String, nullable=False),
+    Column("last_seen", String, nullable=False),
+    Column("record", Text, nullable=False),
+    Index("listings_version", "listing_id", "version"),
+)
+
+scan_results = Table(
+    "scan_results", metadata,
+    Column("listing_id", String, primary_key=True),
+    Column("content_sha256", String, primary_key=True),
+    Column("model", String, primary_key=True),
+    Column("scanned_at", String, nullable=False),
+    Column("verdict", String, nullable=False),
+    Column("wildlife_score", Float, nullable=False),
+    Column("risk_score", Float, nullable=False),
+    Column("result", Text, nullable=False),
+    ForeignKeyConstraint(["listing_id", "content_sha256"],
+                         ["listings.listing_id", "listings.content_sha256"]),
+    Index("results_risk", "risk_score"),
+)
+
+#: One row per listing id: what the triage queue, filters, search and charts read.
+queue = Table(
+    "queue", metadata,
+    # an integer key: SQLite's FTS5 index (queue_fts) points at it, and VACUUM keeps it
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("listing_id", String, nullable=False, unique=True),
+    Column("content_sha256", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("verdict", String, nullable=False),
+    Column("risk_score", Float, nullable=False),
+    Column("wildlife_score", Float, nullable=False),
+    Column("lang", String, nullable=False, server_default=""),
+    Column("platform", String, nullable=False, server_default=""),
+    Column("seller", String, nullable=False, server_default=""),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("posted_at", String, nullable=False, server_default=""),
+    Column("scanned_at", String, nullable=False),
+    Column("week", String, nullable=False, server_default=""),  # ISO week of posted_at (or scan)
+    # "|"-delimited lists, e.g. "|Manis javanica|Diceros bicornis|", filtered with LIKE
+    Column("species", Text, nullable=False, server_default=""),
+    Column("products", Text, nullable=False, server_default=""),
+    Column("appendices", String, nullable=False, server_default=""),
+    Column("label", String, nullable=False, server_default=""),  # newest label, "" = unlabelled
+    Column("search_text", Text, nullable=False, server_default=""),
+    Index("queue_risk", "risk_score", "listing_id"),
+    Index("queue_verdict_risk", "verdict", "risk_score"),
+    Index("queue_seller", "seller"),
+    Index("queue_label_risk", "label", "risk_score"),
+    Index("queue_platform_risk", "platform", "risk_score"),
+    Index("queue_lang_risk", "lang", "risk_score"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("name", String, primary_key=True),
+    Column("role", String, nullable=False),
+    Column("password_hash", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("disabled", Integer, nullable=False, server_default="0"),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("token_sha256", String, primary_key=True),
+    Column("user_name", String, nullable=False),
+    Column("csrf_token", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_sha256", String, primary_key=True),
+    Column("user_name", String, nullable=False),
+    Column("label", String, nullable=False, server_default=""),
+    Column("created_at", String, nullable=False),
+    Column("revoked_at", String, nullable=True),
+)
+
+labels = Table(
+    "labels", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("listing_id", String, nullable=False),
+    Column("content_sha256", String, nullable=False),
+    Column("label", String, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("author", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Index("labels_listing", "listing_id", "id"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("target", String, nullable=False),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String, nullable=False),
+    Column("status", String, nullable=False, server_default="open"),
+    Column("created_by", String, nullable=False),
+    Column("created_at", String, nullable=False),
+)
+
+case_listings = Table(
+    "case_listings", metadata,
+    Column("case_id", Integer, primary_key=True),
+    Column("listing_id", String, primary_key=True),
+    Column("added_by", String, nullable=False),
+    Column("added_at", String, nullable=False),
+)

@@ -1,0 +1,100 @@
+"""The Store on SQLAlchemy 2 Core: the same code on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..result import ScanResult
+from . import db
+from .derive import queue_row
+from .schema import listings, queue, scan_results
+
+
+def upsert(engine_or_conn: sa.Engine | sa.Connection, table: sa.Table) -> Any:
+    """``INSERT ... ON CONFLICT`` for the connection's dialect (same API on both)."""
+    name = engine_or_conn.dialect.name
+    return (postgresql.insert(table) if name == "postgresql" else sqlite.insert(table))
+
+
+def model_key(model: dict[str, str]) -> str:
+    return f"{model['name']} {model['version']} {model.get('data_sha256', '')}".strip()
+
+
+class SQLStore:
+    """Listings versioned by content hash, their scan results, and the derived queue."""
+
+    def __init__(self, target: str | Path, *, migrate: bool = True):
+        self.engine = db.make_engine(target)
+        self.dialect = self.engine.dialect.name
+        if migrate:
+            db.migrate(self.engine)
+
+    def save(self, results: list[ScanResult]) -> None:
+        if not results:
+            return
+        with db.write_lock(self.engine), self.engine.begin() as conn:
+            for r in results:
+                self._save_one(conn, r)
+
+    def _save_one(self, conn: sa.Connection, r: ScanResult) -> None:
+        seen = r.scanned_at
+        if self.dialect == "postgresql":  # concurrent writers: one at a time per listing id
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:id))"), {"id": r.id})
+        key = (listings.c.listing_id == r.id) & (listings.c.content_sha256 == r.input_sha256)
+        version = conn.execute(sa.select(listings.c.version).where(key)).scalar()
+        if version is None:
+            version = conn.execute(sa.select(sa.func.coalesce(sa.func.max(listings.c.version), 0) + 1)
+                                   .where(listings.c.listing_id == r.id)).scalar_one()
+            conn.execute(listings.insert().values(
+                listing_id=r.id, content_sha256=r.input_sha256, version=version, first_seen=seen,
+                last_seen=seen, record=orjson.dumps(r.listing).decode()))
+        else:
+            conn.execute(listings.update().where(key).values(last_seen=seen))
+        public = r.to_dict()
+        row = {"listing_id": r.id, "content_sha256": r.input_sha256, "model": model_key(r.model),
+               "scanned_at": seen, "verdict": r.verdict, "wildlife_score": r.wildlife_score,
+               "risk_score": r.risk_score, "result": orjson.dumps(public).decode()}
+        stmt = upsert(conn, scan_results).values(**row)
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["listing_id", "content_sha256", "model"],
+            set_={k: stmt.excluded[k] for k in ("scanned_at", "verdict", "wildlife_score",
+                                                "risk_score", "result")}))
+        qrow = queue_row(version, public)
+        q = upsert(conn, queue).values(**qrow)
+        conn.execute(q.on_conflict_do_update(
+            index_elements=["listing_id"],
+            set_={k: q.excluded[k] for k in qrow if k != "listing_id"},
+            where=queue.c.version <= q.excluded.version))
+
+    def versions(self, listing_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(listings.c.version, listings.c.content_sha256, listings.c.first_seen,
+                          listings.c.last_seen, listings.c.record)
+                .where(listings.c.listing_id == listing_id).order_by(listings.c.version)).all()
+        return [{"version": v, "content_sha256": h, "first_seen": f, "last_seen": last,
+                 "record": orjson.loads(rec)} for v, h, f, last, rec in rows]
+
+    def latest_result(self, listing_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                sa.select(scan_results.c.result)
+                .join(listings, (listings.c.listing_id == scan_results.c.listing_id)
+                      & (listings.c.content_sha256 == scan_results.c.content_sha256))
+                .where(scan_results.c.listing_id == listing_id)
+                .order_by(listings.c.version.desc(), scan_results.c.scanned_at.desc()).limit(1)
+            ).scalar()
+        return orjson.loads(found) if found is not None else None
+
+    def count_listings(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(
+                sa.select(sa.func.count(sa.distinct(listings.c.listing_id)))).scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,55 @@
+"""Backends for the store tests: SQLite in a temp folder, PostgreSQL in a throwaway cluster."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pg_cluster():  # type: ignore[no-untyped-def]
+    """scripts/pg_test_cluster.py, imported once per process (it holds the shared cluster)."""
+    name = "wildtrace_pg_test_cluster"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "pg_test_cluster.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def fresh_pg_database() -> tuple[str, str]:
+    """Create an empty database on the test server; returns (its URL, the server URL)."""
+    import psycopg
+
+    server = pg_cluster().shared_url()
+    name = "wt_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.rsplit("/", 1)[0] + "/" + name, server
+
+
+def drop_pg_database(url: str, server: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "w.sqlite")
+        return
+    url, server = fresh_pg_database()
+    yield url
+    drop_pg_database(url, server)
