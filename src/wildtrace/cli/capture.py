@@ -1,0 +1,66 @@
+"""``wildtrace capture``: preserve listing pages as evidence."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import IO
+
+import click
+import orjson
+
+from ..evidence.capture import CaptureOptions, Capturer, ScanReject, Target, targets_from_scan
+from . import EXIT_REJECTS, cli
+
+
+@cli.command()
+@click.argument("urls", nargs=-1)
+@click.option("--from-scan", "from_scan", type=click.Path(allow_dash=True, dir_okay=False), default=None,
+              help="Capture the listing URLs in this `wildtrace scan` JSONL output ('-' for stdin).")
+@click.option("--min-risk", type=float, default=0.0, show_default=True,
+              help="With --from-scan: only results with risk_score at least this.")
+@click.option("--evidence-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Evidence folder (created if missing; never overwritten).")
+@click.option("--operator", default=None, help="Who captures (default: the login name).")
+@click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds per request.")
+@click.option("--max-bytes", type=int, default=10_000_000, show_default=True, help="Size cap per page.")
+@click.option("--max-redirects", type=int, default=5, show_default=True)
+@click.option("--follow-offsite", is_flag=True, help="Follow redirects to another host.")
+@click.option("--no-screenshot", is_flag=True, help="Skip the Chromium screenshot.")
+def capture(urls: tuple[str, ...], from_scan: str | None, min_risk: float, evidence_dir: Path,
+            operator: str | None, timeout: float, max_bytes: int, max_redirects: int,
+            follow_offsite: bool, no_screenshot: bool) -> None:
+    """Fetch listing pages into a WARC each, hash them and log them in the custody log.
+
+    Prints one JSON line per capture (status captured or failed, with reason).
+    Exit status 3 when any capture failed or any scan line was unusable.
+    """
+    if not urls and not from_scan:
+        raise click.UsageError("give URLs or --from-scan RESULTS")
+    targets: list[Target] = [Target(u) for u in urls]
+    problems = 0
+    if from_scan:
+        stream: IO[bytes] = sys.stdin.buffer if from_scan == "-" else open(from_scan, "rb")  # noqa: SIM115
+        try:
+            for item in targets_from_scan(stream, min_risk):
+                if isinstance(item, ScanReject):
+                    problems += 1
+                    rid = f" (id {item.record_id})" if item.record_id else ""
+                    click.echo(f"wildtrace: {from_scan}: line {item.line}{rid}: skipped: {item.reason}", err=True)
+                else:
+                    targets.append(item)
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+    options = CaptureOptions(operator=operator or getpass.getuser(), timeout=timeout, max_bytes=max_bytes,
+                             max_redirects=max_redirects, follow_offsite=follow_offsite,
+                             screenshot=not no_screenshot)
+    with Capturer(evidence_dir, options) as capturer:
+        for record in capturer.capture_all(targets):
+            click.echo(orjson.dumps(record.to_dict()).decode())
+            if record.status != "captured":
+                problems += 1
+                click.echo(f"wildtrace: capture failed: {record.url}: {record.reason}", err=True)
+    if problems:
+        raise SystemExit(EXIT_REJECTS)

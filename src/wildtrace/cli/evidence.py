@@ -1,0 +1,33 @@
+"""``wildtrace evidence``: check an evidence folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import orjson
+
+from ..evidence.verify import verify as verify_dir
+from . import cli
+
+
+@cli.group()
+def evidence() -> None:
+    """Work with evidence folders made by `wildtrace capture`."""
+
+
+@evidence.command()
+@click.option("--evidence-dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(evidence_dir: Path, as_json: bool) -> None:
+    """Re-hash every file and re-walk the custody chain; exit 1 on any change."""
+    report = verify_dir(evidence_dir)
+    if as_json:
+        click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        for problem in report.problems:
+            click.echo(str(problem))
+        state = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
+        click.echo(f"{state}: {report.entries} log entries, {report.files} files; head {report.head_hash}")
+    if not report.ok:
+        raise SystemExit(1)

@@ -1,0 +1,365 @@
+"""Evidence capture: fetch a listing page, keep it as WARC, hash it, log it in the custody log.
+
+Each capture gets its own new folder ``DIR/captures/<capture_id>/`` (created
+exclusively, files opened with ``x``: evidence is never overwritten) holding:
+
+- ``page.warc.gz``: a warcinfo record, then request and response records for
+  every hop (redirects included), as sent and received;
+- ``screenshot.png``: a full-page screenshot by headless Chromium, when installed.
+
+Every attempt, good or failed, is one custody-log entry (``capture`` or
+``capture_failed`` with its ``reason``). Failures are data: the batch goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import io
+import os
+import shutil
+import ssl
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import orjson
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from .. import __version__
+from .custody import CustodyLog, sha256_file
+
+USER_AGENT = f"WildTrace/{__version__} (evidence capture; +offline wildlife-crime toolkit)"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+CHROMIUM_NAMES = ("chromium", "chromium-browser")
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    operator: str = field(default_factory=getpass.getuser)
+    timeout: float = 20.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    follow_offsite: bool = False
+    screenshot: bool = True  # only when Chromium is installed
+    verify_tls: bool | str = True  # True, False or a CA bundle path
+
+
+@dataclass
+class Target:
+    url: str
+    listing_id: str | None = None
+    risk_score: float | None = None
+
+
+@dataclass
+class Capture:
+    capture_id: str
+    url: str
+    status: str  # "captured" or "failed"
+    captured_at: str
+    operator: str
+    tool: str
+    listing_id: str | None = None
+    reason: str | None = None
+    final_url: str | None = None
+    http_status: int | None = None
+    content_type: str | None = None
+    payload_sha256: str | None = None
+    payload_bytes: int | None = None
+    redirects: list[dict[str, Any]] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)  # path (relative to DIR), sha256, bytes
+    screenshot: str | None = None  # why there is none, or the file
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CaptureFailed(Exception):
+    def __init__(self, reason: str, redirects: list[dict[str, Any]] | None = None,
+                 hops: list[tuple[httpx.Request, httpx.Response, bytes]] | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.redirects = redirects or []
+        self.hops = hops or []
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _port(url: str) -> int | None:
+    parts = urlsplit(url)
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+
+
+def _is_tls_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError) or "SSL" in str(seen) or "certificate" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    length = response.headers.get("content-length")
+    if length and length.isdigit() and int(length) > max_bytes:
+        raise CaptureFailed(f"response over the size cap: Content-Length {int(length):,} > {max_bytes:,} bytes")
+    buf = io.BytesIO()
+    for chunk in response.iter_raw():
+        buf.write(chunk)
+        if buf.tell() > max_bytes:
+            raise CaptureFailed(f"response over the size cap: more than {max_bytes:,} bytes")
+    return buf.getvalue()
+
+
+def fetch(client: httpx.Client, url: str, options: CaptureOptions
+          ) -> tuple[list[tuple[httpx.Request, httpx.Response, bytes]], list[dict[str, Any]]]:
+    """Follow redirects by hand; return every hop (request, response, raw body) and the redirect chain."""
+    hops: list[tuple[httpx.Request, httpx.Response, bytes]] = []
+    redirects: list[dict[str, Any]] = []
+    seen = {url}
+    current = url
+    origin = (_host(url), _port(url))
+    try:
+        for _ in range(options.max_redirects + 1):
+            request = client.build_request("GET", current)
+            response = client.send(request, stream=True)
+            try:
+                if response.is_redirect:
+                    body = _read_capped(response, options.max_bytes)
+                    hops.append((request, response, body))
+                    target = urljoin(current, response.headers.get("location", ""))
+                    redirects.append({"from": current, "status": response.status_code, "to": target})
+                    if target in seen:
+                        raise CaptureFailed(f"redirect loop: {target} was already visited", redirects, hops)
+                    if (_host(target), _port(target)) != origin and not options.follow_offsite:
+                        raise CaptureFailed(
+                            f"redirect to another host ({_host(target)}); not followed without --follow-offsite",
+                            redirects, hops)
+                    seen.add(target)
+                    current = target
+                    continue
+                ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                if response.status_code >= 400:
+                    body = _read_capped(response, options.max_bytes)
+                    hops.append((request, response, body))
+                    raise CaptureFailed(f"HTTP {response.status_code} from {current}", redirects, hops)
+                if ctype not in HTML_TYPES:
+                    raise CaptureFailed(f"non-HTML content: {ctype or 'no Content-Type'}", redirects, hops)
+                body = _read_capped(response, options.max_bytes)
+                hops.append((request, response, body))
+                return hops, redirects
+            finally:
+                response.close()
+        raise CaptureFailed(f"too many redirects (more than {options.max_redirects})", redirects, hops)
+    except CaptureFailed as exc:
+        exc.redirects, exc.hops = redirects, hops
+        raise
+    except httpx.TimeoutException as exc:
+        raise CaptureFailed(f"timeout: no complete answer within {options.timeout:g} s ({type(exc).__name__})",
+                            redirects, hops) from exc
+    except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
+        if _is_tls_error(exc):
+            raise CaptureFailed(f"TLS error: {exc}", redirects, hops) from exc
+        raise CaptureFailed(f"unreachable: {exc or type(exc).__name__}", redirects, hops) from exc
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        raise CaptureFailed(f"invalid URL: {exc}", redirects, hops) from exc
+    except httpx.HTTPError as exc:
+        raise CaptureFailed(f"HTTP error: {type(exc).__name__}: {exc}", redirects, hops) from exc
+
+
+def _write_warc(fh: IO[bytes], hops: list[tuple[httpx.Request, httpx.Response, bytes]],
+                captured_at: str, options: CaptureOptions, filename: str) -> None:
+    writer = WARCWriter(fh, gzip=True, warc_version="WARC/1.1")
+    writer.write_record(writer.create_warcinfo_record(filename, {
+        "software": f"WildTrace/{__version__}", "operator": options.operator,
+        "format": "WARC File Format 1.1", "http-header-user-agent": USER_AGENT}))
+    for request, response, body in hops:
+        url = str(request.url)
+        target = request.url.raw_path.decode("ascii", "replace")
+        req_headers = StatusAndHeaders(f"GET {target} HTTP/1.1", list(request.headers.items()),
+                                       protocol="HTTP/1.1", is_http_request=True)
+        # httpx hands over the body de-chunked: drop Transfer-Encoding so the record reads back.
+        resp_header_list = [(k, v) for k, v in response.headers.multi_items()
+                            if k.lower() != "transfer-encoding"]
+        reason = response.reason_phrase or ""
+        resp_headers = StatusAndHeaders(f"{response.status_code} {reason}".strip(), resp_header_list,
+                                        protocol=response.http_version or "HTTP/1.1")
+        warc_date = {"WARC-Date": captured_at}
+        resp_rec = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                             http_headers=resp_headers, warc_headers_dict=dict(warc_date))
+        req_rec = writer.create_warc_record(url, "request", http_headers=req_headers,
+                                            warc_headers_dict={
+                                                **warc_date,
+                                                "WARC-Concurrent-To": resp_rec.rec_headers.get_header("WARC-Record-ID")})
+        writer.write_record(resp_rec)
+        writer.write_record(req_rec)
+
+
+def chromium_path() -> str | None:
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def screenshot(url: str, out: Path, timeout: float = 60.0) -> str | None:
+    """Full-page PNG by headless Chromium into the new file ``out``; the reason when there is none."""
+    binary = chromium_path()
+    if binary is None:
+        return "not taken: chromium is not installed"
+    tmp = out.with_name(out.name + ".partial")
+    cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--hide-scrollbars", "--window-size=1280,4096", f"--user-agent={USER_AGENT}",
+           f"--screenshot={tmp}", url]
+    try:
+        subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        tmp.unlink(missing_ok=True)
+        return f"not taken: chromium did not finish within {timeout:g} s"
+    if not tmp.exists() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        return "not taken: chromium wrote no screenshot"
+    os.link(tmp, out)  # fails if `out` exists: never overwrite
+    tmp.unlink()
+    return None
+
+
+def _new_capture_dir(evidence_dir: Path, url: str, when: dt.datetime) -> tuple[str, Path]:
+    base = f"{when:%Y%m%dT%H%M%S%f}Z-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
+    root = evidence_dir / "captures"
+    root.mkdir(parents=True, exist_ok=True)
+    for n in range(1000):
+        capture_id = base if n == 0 else f"{base}-{n}"
+        path = root / capture_id
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return capture_id, path
+    raise RuntimeError("could not create a new capture folder")  # pragma: no cover
+
+
+class Capturer:
+    """Captures listing pages into one evidence folder; one httpx client for the batch."""
+
+    def __init__(self, evidence_dir: Path, options: CaptureOptions | None = None):
+        self.dir = Path(evidence_dir)
+        self.options = options or CaptureOptions()
+        self.log = CustodyLog(self.dir)
+        self.client = httpx.Client(
+            follow_redirects=False, timeout=self.options.timeout, verify=self.options.verify_tls,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
+                     "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"})
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Capturer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def capture(self, target: Target | str) -> Capture:
+        if isinstance(target, str):
+            target = Target(target)
+        started = _now()
+        capture_id, folder = _new_capture_dir(self.dir, target.url, started)
+        record = Capture(capture_id=capture_id, url=target.url, status="captured", captured_at=_iso(started),
+                         operator=self.options.operator, tool=f"wildtrace {__version__}",
+                         listing_id=target.listing_id)
+        try:
+            hops, redirects = fetch(self.client, target.url, self.options)
+        except CaptureFailed as exc:
+            record.status, record.reason, record.redirects = "failed", exc.reason, exc.redirects
+            folder.rmdir()
+            self._log(record)
+            return record
+        request, response, body = hops[-1]
+        record.redirects = redirects
+        record.final_url = str(request.url)
+        record.http_status = response.status_code
+        record.content_type = response.headers.get("content-type")
+        record.payload_sha256 = hashlib.sha256(body).hexdigest()
+        record.payload_bytes = len(body)
+        warc = folder / "page.warc.gz"
+        with open(warc, "xb") as fh:
+            _write_warc(fh, hops, record.captured_at, self.options, warc.name)
+        self._add_file(record, warc)
+        if self.options.screenshot:
+            shot = folder / "screenshot.png"
+            why_not = screenshot(record.final_url, shot)
+            if why_not is None:
+                self._add_file(record, shot)
+                record.screenshot = shot.relative_to(self.dir).as_posix()
+            else:
+                record.screenshot = why_not
+        self._log(record)
+        return record
+
+    def _add_file(self, record: Capture, path: Path) -> None:
+        record.files.append({"path": path.relative_to(self.dir).as_posix(), "sha256": sha256_file(path),
+                             "bytes": path.stat().st_size})
+
+    def _log(self, record: Capture) -> None:
+        fields = record.to_dict()
+        fields["logged_at"] = _iso(_now())
+        self.log.append("capture" if record.status == "captured" else "capture_failed", **fields)
+
+    def capture_all(self, targets: Iterable[Target | str]) -> Iterator[Capture]:
+        for target in targets:
+            yield self.capture(target)
+
+
+@dataclass
+class ScanReject:
+    line: int
+    reason: str
+    record_id: str | None = None
+
+
+def targets_from_scan(stream: IO[bytes], min_risk: float = 0.0) -> Iterator[Target | ScanReject]:
+    """Targets from ``wildtrace scan`` JSON Lines: results with ``risk_score >= min_risk`` and a listing URL."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            result = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield ScanReject(number, f"not JSON: {exc}")
+            continue
+        if not isinstance(result, dict):
+            yield ScanReject(number, "not a JSON object")
+            continue
+        rid = result.get("id")
+        rid = str(rid) if rid is not None else None
+        risk = result.get("risk_score")
+        if not isinstance(risk, int | float) or isinstance(risk, bool):
+            yield ScanReject(number, "no numeric risk_score (is this `wildtrace scan` output?)", rid)
+            continue
+        if risk < min_risk:
+            continue
+        listing = result.get("listing") if isinstance(result.get("listing"), dict) else {}
+        url = listing.get("url") if listing else None
+        if not isinstance(url, str) or not url.strip():
+            yield ScanReject(number, "listing has no url", rid)
+            continue
+        yield Target(url.strip(), rid, float(risk))

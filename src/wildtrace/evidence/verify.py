@@ -1,0 +1,136 @@
+"""Verification: re-hash every evidence file and re-walk the custody chain.
+
+``verify(DIR)`` returns a :class:`Report` whose ``problems`` name every file or log
+entry that was
+
+- ``changed``: a file whose SHA-256 differs from the log; an entry whose content no
+  longer matches its ``entry_hash``; an unreadable line;
+- ``removed``: a file the log lists that is gone; an entry missing from the sequence
+  (a gap in ``seq``, or entries cut off the end, caught by ``custody.head``);
+- ``added``: a file under ``captures/`` that no entry lists; an entry that does not
+  chain to the one before it (inserted);
+- ``reordered``: entries whose ``seq`` is out of order in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .custody import GENESIS, HEAD_NAME, LOCK_NAME, LOG_NAME, CustodyLog, entry_hash, sha256_file
+
+#: Files in the evidence folder that are not evidence themselves.
+_OWN_FILES = {LOG_NAME, HEAD_NAME, LOCK_NAME}
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # changed | removed | added | reordered
+    what: str  # "file captures/…/page.warc.gz" or "log entry seq 3 (line 4)"
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.what}: {self.detail}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "what": self.what, "detail": self.detail}
+
+
+@dataclass
+class Report:
+    evidence_dir: str
+    entries: int = 0
+    files: int = 0
+    head_hash: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"evidence_dir": self.evidence_dir, "ok": self.ok, "entries": self.entries,
+                "files": self.files, "head_hash": self.head_hash,
+                "problems": [p.to_dict() for p in self.problems]}
+
+
+def _check_chain(log: CustodyLog, report: Report) -> dict[str, dict[str, Any]]:
+    """Walk the log; return the files it lists (path -> file record)."""
+    listed: dict[str, dict[str, Any]] = {}
+    prev_hash = GENESIS
+    expected_seq = 0
+    max_seq = -1
+    last_hash: str | None = None
+    for line, entry in log.entries():
+        report.entries += 1
+        if entry is None:
+            report.problems.append(Problem("changed", f"log entry at line {line}", "line is not a JSON object"))
+            continue
+        seq = entry.get("seq")
+        what = f"log entry seq {seq} (line {line})"
+        stored = entry.get("entry_hash")
+        if not isinstance(seq, int):
+            report.problems.append(Problem("changed", what, "no integer seq"))
+            continue
+        content_ok = stored == entry_hash(entry)
+        if not content_ok:
+            report.problems.append(Problem("changed", what, "content does not match its entry_hash"))
+        if seq < expected_seq or seq <= max_seq:
+            report.problems.append(Problem("reordered", what, f"seq {seq} comes after seq {max_seq}"))
+        elif seq > expected_seq:
+            missing = ", ".join(str(s) for s in range(expected_seq, seq))
+            report.problems.append(Problem("removed", f"log entries seq {missing}",
+                                           f"missing before line {line}"))
+        if entry.get("prev_hash") != prev_hash and seq == expected_seq and content_ok:
+            report.problems.append(Problem("added", what, "does not chain to the entry before it "
+                                           "(prev_hash mismatch: inserted or replaced)"))
+        prev_hash = stored if isinstance(stored, str) else ""
+        last_hash = prev_hash
+        max_seq = max(max_seq, seq)
+        expected_seq = max_seq + 1
+        for item in entry.get("files") or []:
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                listed[item["path"]] = {**item, "_seq": seq}
+    head = log.head()
+    report.head_hash = last_hash
+    if head is None:
+        if report.entries:
+            report.problems.append(Problem("removed", HEAD_NAME, "the head file is missing"))
+    else:
+        head_seq = head.get("seq")
+        if isinstance(head_seq, int) and head_seq > max_seq:
+            missing = ", ".join(str(s) for s in range(max_seq + 1, head_seq + 1))
+            report.problems.append(Problem("removed", f"log entries seq {missing}",
+                                           f"cut off the end of {LOG_NAME} (head says seq {head_seq})"))
+        elif head.get("entry_hash") != last_hash or head_seq != max_seq:
+            report.problems.append(Problem("changed", HEAD_NAME,
+                                           f"head (seq {head_seq}) does not match the last entry (seq {max_seq})"))
+    return listed
+
+
+def verify(evidence_dir: Path) -> Report:
+    """Re-hash everything under ``evidence_dir`` against its custody log."""
+    root = Path(evidence_dir)
+    report = Report(str(root))
+    log = CustodyLog(root)
+    if not log.path.exists():
+        report.problems.append(Problem("removed", LOG_NAME, "no custody log in this folder"))
+        return report
+    listed = _check_chain(log, report)
+    for rel, item in sorted(listed.items()):
+        path = root / rel
+        report.files += 1
+        if not path.is_file():
+            report.problems.append(Problem("removed", f"file {rel}", f"listed by log entry seq {item['_seq']}"))
+            continue
+        digest = sha256_file(path)
+        if digest != item.get("sha256"):
+            report.problems.append(Problem("changed", f"file {rel}",
+                                           f"SHA-256 {digest} != {item.get('sha256')} in log entry seq {item['_seq']}"))
+    for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
+        rel = path.relative_to(root).as_posix()
+        if rel in listed or rel in _OWN_FILES:
+            continue
+        report.problems.append(Problem("added", f"file {rel}", "not listed in the custody log"))
+    return report
