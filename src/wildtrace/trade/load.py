@@ -1,0 +1,413 @@
+"""Load CITES bulk CSVs (either header style, a folder or a zip of them), CITES comparative
+tabulations and LEMIS CSVs into the canonical DuckDB schema (``schema.py``).
+
+Each file (or zip member) is one load: its SHA-256, row counts, rejected rows with reasons,
+per-file warning counts and a citation string go in ``loads``/``rejects``/``warnings``.
+A file whose hash was loaded before is a no-op. Parsing and validation run inside DuckDB
+(``read_csv`` then SQL), so memory stays bounded by DuckDB's ``memory_limit``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .. import __version__
+from ..errors import DataError
+from . import schema
+from .codes import load_codes
+
+TOOL = f"wildtrace.trade.load {__version__}"
+SNIFF_BYTES = 65536
+MIN_YEAR, MAX_YEAR = 1975, datetime.now(UTC).year + 1
+
+CITATIONS = {
+    schema.BULK: "CITES Trade Database, compiled by UNEP-WCMC for the CITES Secretariat, Geneva, "
+                 "Switzerland. Available at trade.cites.org. File {name} (sha256 {sha}), loaded {date}.",
+    schema.COMPTAB: "CITES Trade Database comparative tabulation, compiled by UNEP-WCMC for the CITES "
+                    "Secretariat, Geneva, Switzerland. Available at trade.cites.org. File {name} "
+                    "(sha256 {sha}), loaded {date}.",
+    schema.LEMIS: "US Fish and Wildlife Service LEMIS data as cleaned by Eskew et al. (2020), "
+                  "Sci. Data 7:22, doi:10.1038/s41597-020-0354-5 (MIT licence). File {name} "
+                  "(sha256 {sha}), loaded {date}.",
+}
+
+
+@dataclass
+class FileLoad:
+    """What happened to one input file."""
+
+    path: str
+    member: str | None
+    sha256: str
+    status: str  # loaded | unchanged | empty | rejected
+    format: str | None = None
+    header_style: str | None = None
+    reason: str | None = None
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    records_written: int = 0
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+    citation: str | None = None
+    load_id: int | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.path}!{self.member}" if self.member else self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def iter_inputs(paths: list[Path], workdir: Path) -> Iterator[tuple[str, str | None, Path]]:
+    """Yield (path, zip member or None, local file) for files, folders and zips."""
+    for path in paths:
+        if path.is_dir():
+            yield from iter_inputs(sorted(p for p in path.rglob("*") if p.is_file()), workdir)
+        elif zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                for n, info in enumerate(i for i in zf.infolist() if not i.is_dir()):
+                    target = workdir / f"{path.stem}-{n}"
+                    with zf.open(info) as src, target.open("wb") as dst:
+                        for block in iter(lambda s=src: s.read(1 << 20), b""):  # type: ignore[misc]
+                            dst.write(block)
+                    yield str(path), info.filename, target
+                    target.unlink()
+        elif path.exists():
+            yield str(path), None, path
+        else:
+            raise DataError(f"no such file or folder: {path}")
+
+
+def _sniff(local: Path) -> tuple[str | None, list[str]]:
+    """Return (problem, header). Problem is 'empty' or 'not a CSV: ...'."""
+    with local.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head.strip():
+        return "empty", []
+    if b"\x00" in head:
+        return "not a CSV: binary content (NUL bytes)", []
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:
+            first = head[: exc.start].decode("utf-8-sig", "replace")
+            if "\n" not in first:
+                return "not a CSV: header is not UTF-8 text", []
+        text = head[: exc.start].decode("utf-8-sig")
+    first_line = text.splitlines()[0] if text.splitlines() else ""
+    header = next(csv.reader(io.StringIO(first_line)), [])
+    if len(header) < 2:
+        return "not a CSV: the first line has no comma-separated header", header
+    return None, [h.strip() for h in header]
+
+
+def _detect(header: list[str]) -> tuple[str | None, dict[str, int], list[str], list[str]]:
+    """Pick the format whose columns the header covers best.
+
+    Returns (format or None, canonical column -> position, missing columns, extra columns)."""
+    keys = [schema.header_key(h) for h in header]
+    best: tuple[int, str] | None = None
+    for fmt, cols in schema.FORMATS.items():
+        variants = [cols] + ([schema.BULK_SNAKE] if fmt == schema.BULK else [])
+        wanted = {schema.header_key(v) for variant in variants for v in variant.values()}
+        score = len(wanted & set(keys))
+        if best is None or score > best[0]:
+            best = (score, fmt)
+    assert best is not None
+    fmt = best[1]
+    cols = schema.FORMATS[fmt]
+    by_key: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        by_key.setdefault(k, i)
+    snake = schema.BULK_SNAKE if fmt == schema.BULK else {}
+    mapping: dict[str, int] = {}
+    missing: list[str] = []
+    for canon, name in cols.items():
+        for cand in (name, snake.get(canon, name)):
+            if schema.header_key(cand) in by_key:
+                mapping[canon] = by_key[schema.header_key(cand)]
+                break
+        else:
+            missing.append(name)
+    extra = [header[i] for i in range(len(header)) if i not in mapping.values()]
+    if missing and len(missing) > len(cols) // 2:
+        return None, {}, missing, extra
+    return fmt, mapping, missing, extra
+
+
+def _ensure_known_codes(con: duckdb.DuckDBPyConnection) -> None:
+    codes = load_codes()
+    rows = [(f, c) for f in ("purpose", "source", "term", "unit", "party") for c in codes.known(f)]
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS known_codes (field VARCHAR, code VARCHAR)")
+    if con.execute("SELECT count(*) FROM known_codes").fetchall()[0][0] == 0:
+        con.executemany("INSERT INTO known_codes VALUES (?, ?)", rows)
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def load_paths(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[FileLoad]:
+    """Load every file; return one FileLoad per file or zip member, in order."""
+    _ensure_known_codes(con)
+    results: list[FileLoad] = []
+    with tempfile.TemporaryDirectory(prefix="wildtrace-trade-") as tmp:
+        for path, member, local in iter_inputs(paths, Path(tmp)):
+            results.append(load_file(con, local, display_path=path, member=member))
+    return results
+
+
+def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str | None = None,
+              member: str | None = None) -> FileLoad:
+    """Load one CSV file. A file with an already-loaded hash is a no-op ('unchanged')."""
+    _ensure_known_codes(con)
+    sha = sha256_file(local)
+    res = FileLoad(path=display_path or str(local), member=member, sha256=sha, status="loaded")
+    found = con.execute("SELECT load_id, format, citation FROM loads WHERE sha256 = ? ORDER BY load_id"
+                        " LIMIT 1", [sha]).fetchall()
+    prior = found[0] if found else None
+    if prior:
+        res.status, res.load_id, res.format, res.citation = "unchanged", prior[0], prior[1], prior[2]
+        res.reason = f"same content as load {prior[0]}; nothing to do"
+        return res
+    row = con.execute("SELECT nextval('load_ids')").fetchall()[0]
+    assert row is not None
+    load_id = int(row[0])
+    res.load_id = load_id
+    problem, header = _sniff(local)
+    fmt: str | None = None
+    mapping: dict[str, int] = {}
+    if problem is None:
+        fmt, mapping, missing, extra = _detect(header)
+        res.header_style = schema.header_style(header)
+        if fmt is None or missing:
+            problem = "wrong columns: missing " + ", ".join(missing)
+            if extra:
+                problem += "; unexpected " + ", ".join(extra[:10])
+        else:
+            res.format = fmt
+            for col in extra:
+                res.warnings["unexpected column (ignored): " + col] = 1
+            if res.header_style == "mixed":
+                res.warnings["mixed header styles (read by name)"] = 1
+    if problem is not None:
+        res.status = "empty" if problem == "empty" else "rejected"
+        res.reason = problem
+        _log(con, res)
+        return res
+    assert fmt is not None
+    date = datetime.now(UTC).date().isoformat()
+    res.citation = CITATIONS[fmt].format(name=Path(member or res.path).name, sha=sha[:16], date=date)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _stage(con, local, header)
+        _transform(con, fmt, mapping, header, load_id)
+        _commit_rows(con, res, fmt, load_id)
+        _log(con, res)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for t in ("st", "tx", "rj_errors", "rj_scans"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    return res
+
+
+def _stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str]) -> None:
+    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    con.execute(f"""
+        CREATE TEMP TABLE st AS SELECT row_number() OVER () AS _row, *
+        FROM read_csv({_q(str(local))}, header=true, auto_detect=false, delim=',', quote='"',
+                      escape='"', columns={{{cols}}}, store_rejects=true, ignore_errors=true,
+                      rejects_table='rj_errors', rejects_scan='rj_scans', encoding='utf-8')""")
+
+
+def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int],
+               header: list[str], load_id: int) -> None:
+    na_null = fmt == schema.LEMIS  # "NA" is Namibia in CITES files, a missing value in LEMIS
+
+    def c(name: str) -> str:
+        if name not in mapping:
+            return "NULL::VARCHAR"
+        ref = f"nullif(trim(c{mapping[name]}), '')"
+        return f"nullif({ref}, 'NA')" if na_null else ref
+
+    def num(name: str) -> str:
+        return f"TRY_CAST(replace({c(name)}, ',', '') AS DOUBLE)"
+
+    raw = "json_object(" + ", ".join(f"{_q(h)}, c{i}" for i, h in enumerate(header)) + ")"
+    year_ok = f"BETWEEN {MIN_YEAR} AND {MAX_YEAR}"
+    if fmt == schema.BULK:
+        con.execute(f"""
+            CREATE TEMP TABLE tx AS SELECT _row, {raw} AS raw,
+              {c('id')} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year,
+              {c('appendix')} AS appendix, {c('taxon')} AS taxon, {c('class')} AS class,
+              {c('order')} AS "order", {c('family')} AS family, {c('genus')} AS genus,
+              upper({c('term')}) AS term, {num('quantity')} AS quantity, {c('quantity')} AS q_raw,
+              upper({c('unit')}) AS unit, upper({c('importer')}) AS importer,
+              upper({c('exporter')}) AS exporter, upper({c('origin')}) AS origin,
+              upper({c('purpose')}) AS purpose, upper({c('source')}) AS source,
+              upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
+              {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit,
+              row_number() OVER (PARTITION BY {c('id')} ORDER BY _row) AS _dup
+            FROM st""")
+        con.execute(f"""
+            ALTER TABLE tx ADD COLUMN reason VARCHAR;
+            UPDATE tx SET reason = CASE
+              WHEN record_id IS NULL THEN 'missing Id'
+              WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
+              WHEN q_raw IS NULL THEN 'missing quantity'
+              WHEN quantity IS NULL THEN 'non-numeric quantity'
+              WHEN quantity < 0 THEN 'negative quantity'
+              WHEN reporter_type IS NULL OR reporter_type NOT IN ('E', 'I') THEN 'bad Reporter.type (not E or I)'
+              WHEN taxon IS NULL THEN 'missing taxon'
+              WHEN importer IS NULL OR exporter IS NULL THEN 'missing importer or exporter'
+              WHEN _dup > 1 THEN 'duplicate row (Id repeated in this file)'
+            END;
+            UPDATE tx SET reason = 'duplicate row (Id already loaded from another file)'
+            FROM (SELECT record_id AS rid FROM records WHERE dataset = 'cites_bulk'
+                  AND record_id IN (SELECT record_id FROM tx)) AS old
+            WHERE tx.reason IS NULL AND tx.record_id = old.rid""")
+    elif fmt == schema.COMPTAB:
+        con.execute(f"""
+            CREATE TEMP TABLE tx AS SELECT _row, {raw} AS raw,
+              TRY_CAST({c('year')} AS INTEGER) AS year, {c('appendix')} AS appendix,
+              {c('taxon')} AS taxon, {c('class')} AS class, {c('order')} AS "order",
+              {c('family')} AS family, {c('genus')} AS genus, upper({c('term')}) AS term,
+              upper({c('unit')}) AS unit, upper({c('importer')}) AS importer,
+              upper({c('exporter')}) AS exporter, upper({c('origin')}) AS origin,
+              upper({c('purpose')}) AS purpose, upper({c('source')}) AS source,
+              {num('importer_quantity')} AS qi, {c('importer_quantity')} AS qi_raw,
+              {num('exporter_quantity')} AS qe, {c('exporter_quantity')} AS qe_raw,
+              row_number() OVER (PARTITION BY {raw} ORDER BY _row) AS _dup
+            FROM st""")
+        con.execute(f"""
+            ALTER TABLE tx ADD COLUMN reason VARCHAR;
+            UPDATE tx SET reason = CASE
+              WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
+              WHEN qi_raw IS NULL AND qe_raw IS NULL THEN 'missing quantity'
+              WHEN (qi_raw IS NOT NULL AND qi IS NULL) OR (qe_raw IS NOT NULL AND qe IS NULL)
+                THEN 'non-numeric quantity'
+              WHEN qi < 0 OR qe < 0 THEN 'negative quantity'
+              WHEN taxon IS NULL THEN 'missing taxon'
+              WHEN importer IS NULL OR exporter IS NULL THEN 'missing importer or exporter'
+              WHEN _dup > 1 THEN 'duplicate row (identical to an earlier row)'
+            END""")
+    else:
+        con.execute(f"""
+            CREATE TEMP TABLE tx AS SELECT _row, {raw} AS raw,
+              TRY_CAST({c('shipment_year')} AS INTEGER) AS year, NULL::VARCHAR AS appendix,
+              coalesce(nullif(trim(concat_ws(' ', {c('genus')}, {c('species')}, {c('subspecies')})), ''),
+                       'LEMIS species code ' || {c('species_code')}, {c('generic_name')}) AS taxon,
+              {c('class')} AS class, NULL::VARCHAR AS "order", NULL::VARCHAR AS family,
+              {c('genus')} AS genus, upper({c('description')}) AS term, {num('quantity')} AS quantity,
+              {c('quantity')} AS q_raw, upper({c('unit')}) AS unit,
+              CASE WHEN upper({c('import_export')}) = 'E' THEN upper({c('country_imp_exp')}) ELSE 'US' END AS importer,
+              CASE WHEN upper({c('import_export')}) = 'E' THEN 'US' ELSE upper({c('country_imp_exp')}) END AS exporter,
+              upper({c('country_origin')}) AS origin, upper({c('purpose')}) AS purpose,
+              upper({c('source')}) AS source,
+              CASE WHEN upper({c('import_export')}) = 'E' THEN 'E' ELSE 'I' END AS reporter_type,
+              {c('control_number')} AS control_number, {c('species_code')} AS species_code,
+              {num('value')} AS value, upper({c('port')}) AS port,
+              TRY_CAST(substr({c('shipment_date')}, 1, 10) AS DATE) AS shipment_date,
+              upper({c('import_export')}) AS import_export, {c('us_co')} AS us_co,
+              {c('foreign_co')} AS foreign_co, upper({c('action')}) AS action,
+              upper({c('disposition')}) AS disposition,
+              TRY_CAST(substr({c('disposition_date')}, 1, 10) AS DATE) AS disposition_date,
+              {c('cleaning_notes')} AS cleaning_notes,
+              row_number() OVER (PARTITION BY {raw} ORDER BY _row) AS _dup
+            FROM st""")
+        con.execute(f"""
+            ALTER TABLE tx ADD COLUMN reason VARCHAR;
+            UPDATE tx SET reason = CASE
+              WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
+              WHEN q_raw IS NULL THEN 'missing quantity'
+              WHEN quantity IS NULL THEN 'non-numeric quantity'
+              WHEN quantity < 0 THEN 'negative quantity'
+              WHEN taxon IS NULL THEN 'missing taxon'
+              WHEN exporter IS NULL THEN 'country_imp_exp is NA (missing, or Namibia: ambiguous in LEMIS)'
+            END""")
+
+
+_CANON = ("year, appendix, taxon, class, \"order\", family, genus, term, {q} AS quantity, unit, "
+          "importer, exporter, origin, purpose, source")
+
+
+def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_id: int) -> None:
+    ok = "reason IS NULL"
+    if fmt == schema.BULK:
+        con.execute(f"""INSERT INTO records BY NAME SELECT record_id, {load_id} AS load_id, _row AS "row",
+            '{fmt}' AS dataset, {_CANON.format(q='quantity')}, reporter_type, import_permit,
+            export_permit, origin_permit FROM tx WHERE {ok}""")
+    elif fmt == schema.COMPTAB:
+        for side, q in (("I", "qi"), ("E", "qe")):
+            con.execute(f"""INSERT INTO records BY NAME SELECT 'ct{load_id}:' || _row || ':{side}' AS record_id,
+                {load_id} AS load_id, _row AS "row", '{fmt}' AS dataset, {_CANON.format(q=q)},
+                '{side}' AS reporter_type FROM tx WHERE {ok} AND {q} IS NOT NULL""")
+    else:
+        con.execute(f"""INSERT INTO records BY NAME SELECT 'lemis{load_id}:' || _row AS record_id,
+            {load_id} AS load_id, _row AS "row", '{fmt}' AS dataset, {_CANON.format(q='quantity')},
+            reporter_type, control_number, species_code, value, port, shipment_date, import_export,
+            us_co, foreign_co, action, disposition, disposition_date, cleaning_notes FROM tx WHERE {ok}""")
+        dup = con.execute("SELECT count(*), min(_row) FROM tx WHERE _dup > 1 AND reason IS NULL").fetchall()[0]
+        if dup and dup[0]:
+            con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, ?)",
+                        [load_id, "duplicate row (kept: LEMIS line items have no record id)", dup[0], dup[1]])
+    con.execute(f"""INSERT INTO rejects SELECT {load_id}, _row, NULL, reason, raw FROM tx WHERE reason IS NOT NULL""")
+    con.execute(f"""INSERT INTO rejects SELECT {load_id}, NULL, line,
+        'malformed CSV line: ' || lower(error_type::VARCHAR), csv_line FROM rj_errors""")
+    fields = [("purpose", "purpose"), ("source", "source"), ("importer", "party"),
+              ("exporter", "party"), ("origin", "party")]
+    if fmt != schema.LEMIS:  # LEMIS uses its own description and unit codes
+        fields += [("term", "term"), ("unit", "unit")]
+    for col, table in fields:
+        con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown {col} code', {col}, count(*), min(_row)
+            FROM tx WHERE {ok} AND {col} IS NOT NULL
+              AND {col} NOT IN (SELECT code FROM known_codes WHERE field = '{table}')
+            GROUP BY {col}""")
+    for reason, value in res.warnings.items():
+        con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, NULL)", [load_id, reason, value])
+    counts = con.execute(f"""SELECT count(*) FILTER (WHERE {ok}), count(*) FILTER (WHERE NOT {ok})
+                             FROM tx""").fetchall()[0]
+    assert counts is not None
+    malformed = con.execute("SELECT count(*) FROM rj_errors").fetchall()[0]
+    res.rows_loaded = int(counts[0])
+    res.rows_rejected = int(counts[1]) + int(malformed[0] if malformed else 0)
+    res.rows_in = res.rows_loaded + res.rows_rejected
+    written = con.execute("SELECT count(*) FROM records WHERE load_id = ?", [load_id]).fetchall()[0]
+    res.records_written = int(written[0]) if written else 0
+    res.reject_reasons = dict(con.execute(
+        "SELECT reason, count(*) FROM rejects WHERE load_id = ? GROUP BY 1 ORDER BY 2 DESC",
+        [load_id]).fetchall())
+    res.warnings = {(r if v is None else f"{r}: {v}"): int(n) for r, v, n in con.execute(
+        "SELECT reason, value, n FROM warnings WHERE load_id = ? ORDER BY n DESC", [load_id]).fetchall()}
+
+
+def _log(con: duckdb.DuckDBPyConnection, res: FileLoad) -> None:
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [res.load_id, res.path, res.member, res.sha256, res.format, res.header_style, res.status,
+         res.reason, res.rows_in, res.rows_loaded, res.rows_rejected, res.records_written,
+         sum(res.warnings.values()), res.citation, TOOL, datetime.now(UTC).replace(tzinfo=None)])
