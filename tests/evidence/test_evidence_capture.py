@@ -108,3 +108,15 @@ def test_targets_from_scan_filters_by_risk_and_reports_bad_lines() -> None:
     assert [getattr(o, "reason", None) for o in out[1:]][0] == "listing has no url"
     assert out[2].line == 4 and "not JSON" in out[2].reason
     assert len(out) == 3
+
+
+def test_screenshot_with_headless_chromium(tmp_path: Path, marketplace) -> None:  # type: ignore[no-untyped-def]
+    # chromium is in system-packages.txt, so it is installed wherever the tests run
+    opts = CaptureOptions(operator="a", timeout=5, screenshot=True)
+    [rec] = _capture(tmp_path, f"{marketplace.url}/listing/9", options=opts)
+    assert rec.screenshot and rec.screenshot.endswith("screenshot.png"), rec.screenshot
+    shot = tmp_path / "ev" / rec.screenshot
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [f["path"].rsplit("/", 1)[1] for f in rec.files] == ["page.warc.gz", "screenshot.png"]
+    assert not list((tmp_path / "ev").rglob("*.partial*"))
+    assert verify(tmp_path / "ev").ok

@@ -21,6 +21,7 @@ import os
 import shutil
 import ssl
 import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -225,15 +226,16 @@ def screenshot(url: str, out: Path, timeout: float = 60.0) -> str | None:
     binary = chromium_path()
     if binary is None:
         return "not taken: chromium is not installed"
-    tmp = out.with_name(out.name + ".partial")
-    cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--hide-scrollbars", "--window-size=1280,4096", f"--user-agent={USER_AGENT}",
-           f"--screenshot={tmp}", url]
-    try:
-        subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        tmp.unlink(missing_ok=True)
-        return f"not taken: chromium did not finish within {timeout:g} s"
+    tmp = out.with_name(out.stem + ".partial" + out.suffix)
+    with tempfile.TemporaryDirectory(prefix="wildtrace-chromium-") as profile:
+        cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--hide-scrollbars", "--window-size=1280,4096", f"--user-agent={USER_AGENT}",
+               f"--user-data-dir={profile}", f"--screenshot={tmp}", url]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            tmp.unlink(missing_ok=True)
+            return f"not taken: chromium did not finish within {timeout:g} s"
     if not tmp.exists() or tmp.stat().st_size == 0:
         tmp.unlink(missing_ok=True)
         return "not taken: chromium wrote no screenshot"
