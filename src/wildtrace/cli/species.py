@@ -1,0 +1,35 @@
+"""``wildtrace species NAME``: names, CITES status, products and the zoonotic profile of one taxon."""
+
+from __future__ import annotations
+
+import click
+import orjson
+
+from .. import refdata
+from ..settings import Settings
+from . import cli
+
+
+@cli.command()
+@click.argument("name", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the profile as one JSON object.")
+@click.option("--product", "products", multiple=True, metavar="TYPE",
+              help='Trade form, a product type such as "live" or "scales or spines". Repeatable.')
+@click.pass_obj
+def species(settings: Settings, name: tuple[str, ...], as_json: bool, products: tuple[str, ...]) -> None:
+    """Show one species (or higher taxon) by scientific, synonym or common name.
+
+    Exits 1 when the name is unknown or ambiguous (candidates are listed).
+    """
+    from ..species.evidence import default as default_evidence
+    from ..species.profile import render_text, species_profile
+    from ..species.zoonotic import Profiler
+
+    ref = refdata.load(extra_taxa=[settings.cites_checklist_path])
+    profile = species_profile(" ".join(name), Profiler(ref, default_evidence()), list(products))
+    if as_json:
+        click.echo(orjson.dumps(profile, option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(render_text(profile))
+    if profile["status"] != "resolved":
+        raise SystemExit(1)
