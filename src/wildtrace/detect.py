@@ -22,6 +22,9 @@ How a listing is scored (weights in ``data/rules.yaml``):
 from __future__ import annotations
 
 import math
+import re
+from bisect import bisect_right
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +67,8 @@ class Detector:
         self.model = {"name": rules.get("name", RULES_NAME), "version": str(rules["version"]),
                       "data_sha256": ref.sha256[:16]}
         self._ancestors: dict[str, frozenset[str]] = {t.scientific_name: self._chain(t) for t in ref.taxa}
+        # (taxon, match form of a name) pairs that are innocent on their own
+        self._ambiguous = frozenset((t.scientific_name, normalize_term(a)) for t in ref.taxa for a in t.ambiguous_names)
 
     def _chain(self, taxon: Taxon) -> frozenset[str]:
         """Every enclosing taxon: the parent chain and the family, order and class."""
@@ -82,47 +87,71 @@ class Detector:
     def matches(self, listing: Listing) -> list[Match]:
         """Every lexicon and pattern match in the listing's text fields, in text order.
 
-        One match per (field, span, kind, ref); cues of one kind at one span are
-        kept once (the same word can be a cue in several languages).
+        The fields are joined and matched in one pass; each match is mapped back
+        to its field and its span there. One match per (field, span, kind, ref);
+        cues of one kind at one span are kept once (the same word can be a cue in
+        several languages).
         """
-        found: list[Match] = []
-        seen: set[tuple[str, int, int, str, str]] = set()
+        names: list[str] = []
+        values: list[str] = []
         for name in TEXT_FIELDS:
             value = getattr(listing, name)
-            if not value:
-                continue
-            for m in self._field_matches(name, value):
-                key = (m.field, m.span[0], m.span[1], m.kind, m.ref if m.kind in _REF_KINDS else "")
-                if key not in seen:
-                    seen.add(key)
-                    found.append(m)
-        return found
+            if value:
+                names.append(name)
+                values.append(value)
+        if not values:
+            return []
+        joined = values[0] if len(values) == 1 else "\n".join(values)
+        starts = [0]
+        for value in values[:-1]:
+            starts.append(starts[-1] + len(value) + 1)
+        found: list[Match] = []
+        seen: set[tuple[str, int, int, str, str]] = set()
 
-    def _field_matches(self, name: str, value: str) -> Iterable[Match]:
-        norm, index = normalize(value)
-        diacritics: bool | None = None
+        def add(start: int, end: int, kind: str, ref: str, lang: str, term: str) -> None:
+            i = bisect_right(starts, start) - 1
+            value = values[i]
+            local = start - starts[i]
+            local_end = min(end - starts[i], len(value))
+            key = (names[i], local, local_end, kind, ref if kind in _REF_KINDS else "")
+            if key not in seen:
+                seen.add(key)
+                found.append(Match(value[local:local_end], (local, local_end), names[i], kind, ref, lang, term))
+
+        norm, index = normalize(joined)
         assert index is not None
+        diacritics: bool | None = None
         for hit in self.lexicon.find(norm):
             start = index[hit.start]
             end = index[hit.end - 1] + 1
-            surface = value[start:end]
             entries: Iterable[Entry] = hit.entries
             if any(e.accented for e in hit.entries):
                 if diacritics is None:
-                    diacritics = has_diacritics(value)
+                    diacritics = has_diacritics(joined)
+                surface = joined[start:end]
                 entries = [e for e in hit.entries if accent_ok(e, surface, diacritics)]
             for e in entries:
-                yield Match(surface, (start, end), name, e.kind, e.ref, e.lang, e.term)
-        patterns = self.lexicon.patterns
-        if patterns:
-            light, light_index = fold_with_index(value)
-            for pattern, regex in patterns:
-                for m in regex.finditer(light):
-                    if m.end() <= m.start():
+                add(start, end, e.kind, e.ref, e.lang, e.term)
+        lex = self.lexicon
+        if lex.other_regex is not None or lex.digit_regex is not None:
+            light, light_index = fold_with_index(joined)
+            by_group = lex.pattern_by_group
+            spans: list[tuple[int, int]] = []
+            if lex.other_regex is not None:
+                spans.append((0, len(light)))
+            for window in _digit_windows(light) if lex.digit_regex is not None else ():
+                spans.append(window)
+            for n, (lo, hi) in enumerate(spans):
+                regex = lex.other_regex if (n == 0 and lex.other_regex is not None) else lex.digit_regex
+                assert regex is not None
+                for m in regex.finditer(light, lo, hi):
+                    if m.end() <= m.start() or m.lastgroup is None:
                         continue
-                    start, end = light_index()[m.start()], light_index()[m.end() - 1] + 1
-                    yield Match(value[start:end], (start, end), name, f"{pattern.cue}_cue",
-                                pattern.name, "", pattern.pattern)
+                    pattern = by_group[m.lastgroup]
+                    add(light_index()[m.start()], light_index()[m.end() - 1] + 1, f"{pattern.cue}_cue",
+                        pattern.name, "", pattern.pattern)
+        found.sort(key=lambda m: (TEXT_FIELDS.index(m.field), m.span[0]))
+        return found
 
     # -- scoring --------------------------------------------------------------
 
@@ -142,11 +171,10 @@ class Detector:
         for m in found:
             kind = m.kind
             if kind == "taxon":
-                taxon = self.ref.taxon(m.ref)
-                ambiguous = taxon is not None and m.matched.casefold() in taxon.ambiguous_names
+                ambiguous = (m.ref, _term_key(m.matched)) in self._ambiguous
                 (ev.ambiguous if ambiguous else ev.taxa).setdefault(m.ref, m)
             elif kind == "product":
-                implied = self.lexicon.implied.get(normalize_term(m.matched))
+                implied = self.lexicon.implied.get(_term_key(m.matched))
                 if implied:
                     ev.implied.setdefault(m.ref, (implied[1], m))
                 else:
@@ -231,6 +259,8 @@ class Detector:
         else:
             verdict = "not_wildlife"
 
+        if verdict == "depiction_or_faux" and not (named or ambiguous):
+            ambiguous = self._most_specific(ev.ambiguous)  # show what the item depicts
         # Taxa: named ones first, then those implied by code words and product words.
         taxa_out: list[dict[str, Any]] = []
         listed: set[str] = set()
@@ -250,13 +280,13 @@ class Detector:
                            f"{qualifier}. Source: {cw.source}.")
             if cw.means_product and cw.means_product not in products:
                 products.append(cw.means_product)
-            if cw.means_taxon and not named:
+            if cw.means_taxon and not (named or ambiguous):
                 self._add_inferred(cw.means_taxon, f"code word “{m.term}”", taxa_out, listed)
         for product, (taxon_name, m) in ev.implied.items():
             if product not in products:
                 products.append(product)
             reasons.append(f"Offers {product}: “{m.term}” ({m.field}).")
-            if not named:
+            if not (named or ambiguous):
                 self._add_inferred(taxon_name, f"product word “{m.term}”", taxa_out, listed)
         for product in products_counted:
             m = ev.products[product]
@@ -321,6 +351,35 @@ class Detector:
     def _describe(self, taxon: Taxon) -> str:
         common = f" ({taxon.common_name})" if taxon.common_name else ""
         return f"{taxon.scientific_name}{common}, CITES {_appendix_words(taxon.cites_appendix)},"
+
+
+_DIGITS = re.compile(r"\d+")
+#: Characters around a run of digits searched by the digit-gated cues ("usd ", "0912 345 678").
+_WINDOW = 16
+
+
+def _digit_windows(text: str) -> list[tuple[int, int]]:
+    """Merged windows around runs of digits, cut at spaces so no word is split."""
+    windows: list[tuple[int, int]] = []
+    n = len(text)
+    for m in _DIGITS.finditer(text):
+        lo = max(0, m.start() - _WINDOW)
+        hi = m.end() + _WINDOW
+        if hi < n:
+            space = text.find(" ", hi)
+            hi = n if space < 0 else space
+        else:
+            hi = n
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
+@lru_cache(maxsize=65536)
+def _term_key(term: str) -> str:
+    return normalize_term(term)
 
 
 def _appendix_words(appendix: str) -> str:

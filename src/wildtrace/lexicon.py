@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import ahocorasick  # type: ignore[import-untyped]
 
@@ -56,12 +57,13 @@ class Lexicon:
             table.setdefault(key, {}).setdefault((entry.kind, entry.ref), entry)
 
         for taxon in ref.taxa:
+            innocent = {normalize_term(a) for a in taxon.ambiguous_names}
             names = [(lang, n) for lang, ns in taxon.names.items() for n in ns]
             names += [(lang, n) for lang, ns in taxon.trade_names.items() for n in ns]
             names += [("la", taxon.scientific_name)] + [("la", s) for s in taxon.synonyms]
             for lang, name in names:
                 add(name, Entry("taxon", taxon.scientific_name, name, lang,
-                                ambiguous=name.casefold() in taxon.ambiguous_names,
+                                ambiguous=normalize_term(name) in innocent,
                                 accented=_accented(name), source=taxon.source))
         for product in ref.products:
             for lang, words in product.words.items():
@@ -83,7 +85,13 @@ class Lexicon:
         self.products = {p.product_type: p for p in ref.products}
         self.implied = {normalize_term(w): (p.product_type, taxon)
                         for p in ref.products for w, taxon in p.implies.items()}
-        self.patterns = [(p, re.compile(p.pattern)) for p in ref.patterns]
+        self.patterns = list(ref.patterns)
+        self.pattern_by_group = {f"p{i}": p for i, p in enumerate(self.patterns)}
+        # Regex cues in two alternations, so each runs in one pass (``lastgroup`` names the
+        # cue): those that need a digit run only in windows around digits.
+        gated = [i for i, p in enumerate(self.patterns) if needs_digit(p.pattern)]
+        self.digit_regex = _alternation({i: self.patterns[i] for i in gated})
+        self.other_regex = _alternation({i: p for i, p in enumerate(self.patterns) if i not in gated})
         self.size = len(table)
         automaton = ahocorasick.Automaton()
         for key, entries in table.items():
@@ -114,6 +122,48 @@ class Lexicon:
                 else:
                     continue
             yield Hit(start, end, entries)
+
+
+def needs_digit(pattern: str) -> bool:
+    """A regex cue that cannot match without a digit (prices, phone numbers).
+
+    Judged from the pattern: a ``\\d`` at its top level (outside groups and
+    classes, not optional) and no top-level alternation.
+    ``tests/test_refdata.py`` checks the judgement against each cue's examples.
+    """
+    marked = re.sub(r"\\.", lambda m: "D" if m.group(0) == "\\d" else "x", pattern)
+    top = _top_level(marked)
+    return "|" not in top and re.search(r"D(?![?*]|\{0,)", top) is not None
+
+
+def _top_level(pattern: str) -> str:
+    """A pattern with each class and group replaced by ``x``."""
+    depth = 0
+    out = []
+    in_class = False
+    for c in pattern:
+        if in_class:
+            if c == "]":
+                in_class = False
+                if depth == 0:
+                    out.append("x")
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                out.append("x")
+        elif depth == 0:
+            out.append(c)
+    return "".join(out)
+
+
+def _alternation(patterns: dict[int, Any]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?P<p{i}>{p.pattern})" for i, p in patterns.items()))
 
 
 def _accented(term: str) -> str | None:

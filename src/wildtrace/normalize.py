@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 
 import yaml
@@ -46,6 +47,10 @@ _CJK_SPACES = re.compile(f"(?<=[{_CJK_THAI}]) +(?=[{_CJK_THAI}])")
 # ASCII words that mix letters and digits: "1v0ry", "b0ne".
 _LEET_WORD = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]+(?![a-z0-9])")
 _MULTISPACE = re.compile(r"  +")
+# All the fix-ups in one alternation, so the folded text is scanned once.
+_FIXUPS = re.compile(
+    f"(?P<multi>  +)|(?P<split>{_SPLIT_LETTERS.pattern})|(?P<cjk>{_CJK_SPACES.pattern})|(?P<leet>{_LEET_WORD.pattern})"
+)
 
 
 @lru_cache(maxsize=1)
@@ -124,28 +129,41 @@ def normalize(text: str, *, with_index: bool = True) -> tuple[str, list[int] | N
             index = list(range(len(text)))
         else:
             index = [i for i, p in enumerate(parts) for _ in p]
-    out, index = _rejoin(out, index)
-    if _LEET_WORD.search(out):
+    return _fix_up(out, index)
+
+
+def _fix_up(text: str, index: list[int] | None) -> tuple[str, list[int] | None]:
+    """One pass over the folded text: rejoin split letters and CJK/Thai runs, collapse
+    repeated spaces, fold leetspeak. Drops characters (and their index entries)."""
+    drop: list[int] = []
+    leet_spans: list[tuple[int, int]] = []
+    for m in _FIXUPS.finditer(text):
+        kind = m.lastgroup
+        if kind == "multi":
+            drop.extend(range(m.start() + 1, m.end()))
+        elif kind == "leet":
+            leet_spans.append(m.span())
+        elif kind == "split":
+            drop.extend(i for i in range(m.start(), m.end()) if text[i] == " ")
+        else:  # cjk
+            drop.extend(range(m.start(), m.end()))
+    if leet_spans:
         leet = _tables()[2]
-        out = _LEET_WORD.sub(lambda m: m.group(0).translate(leet), out)
-    return out, index
-
-
-def _rejoin(text: str, index: list[int] | None) -> tuple[str, list[int] | None]:
-    """Remove the spaces of split letters, of CJK/Thai runs, and repeated spaces."""
-    drop: set[int] = set()
-    for m in _SPLIT_LETTERS.finditer(text):
-        drop.update(i for i in range(m.start(), m.end()) if text[i] == " ")
-    for m in _CJK_SPACES.finditer(text):
-        drop.update(range(m.start(), m.end()))
-    for m in _MULTISPACE.finditer(text):
-        drop.update(range(m.start() + 1, m.end()))
+        pieces = []
+        last = 0
+        for a, b in leet_spans:
+            pieces.append(text[last:a])
+            pieces.append(text[a:b].translate(leet))
+            last = b
+        pieces.append(text[last:])
+        text = "".join(pieces)
     if not drop:
         return text, index
-    keep = [i for i in range(len(text)) if i not in drop]
-    new_text = "".join(text[i] for i in keep)
-    new_index = [index[i] for i in keep] if index is not None else None
-    return new_text, new_index
+    mask = bytearray(b"\x01") * len(text)
+    for i in drop:
+        mask[i] = 0
+    new_index = list(compress(index, mask)) if index is not None else None
+    return "".join(compress(text, mask)), new_index
 
 
 def normalize_term(term: str) -> str:
@@ -177,9 +195,12 @@ class _LightFold(dict[str, str]):
     def __missing__(self, char: str) -> str:
         value = fold(char)
         self[char] = value
+        if len(value) != 1:
+            _LIGHT_IRREGULAR.add(char)
         return value
 
 
+_LIGHT_IRREGULAR: set[str] = set()
 _LIGHT = _LightFold()
 
 
@@ -191,7 +212,10 @@ def fold_with_index(text: str) -> tuple[str, Callable[[], list[int]]]:
 
     def index() -> list[int]:
         if not cache:
-            cache.append([i for i, p in enumerate(parts) for _ in p])
+            if len(out) == len(text) and _LIGHT_IRREGULAR.isdisjoint(text):
+                cache.append(range(len(text)))  # type: ignore[arg-type]
+            else:
+                cache.append([i for i, p in enumerate(parts) for _ in p])
         return cache[0]
 
     return out, index
