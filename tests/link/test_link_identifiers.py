@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from wildtrace.link.identifiers import base58check_ok, country_hint, deobfuscate, extract, from_listing
+from wildtrace.link.identifiers import (
+    base58check_ok,
+    country_hint,
+    deobfuscate,
+    extract,
+    from_listing,
+)
 
 
 def _values(text: str, country: str | None = None) -> set[str]:

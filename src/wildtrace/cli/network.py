@@ -1,0 +1,100 @@
+"""``wildtrace network``: link seller accounts; record analyst judgements."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from ..link.judgements import JUDGEMENTS, JudgementStore
+from ..link.network import NetworkBuilder, NetworkOptions
+from ..settings import Settings
+from . import cli
+
+_judgements = click.option("--judgements", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="Judgements file (default: DATA_DIR/judgements.jsonl).")
+
+
+def _store(settings: Settings, path: Path | None) -> JudgementStore:
+    return JudgementStore(path or settings.data_dir / "judgements.jsonl")
+
+
+@cli.group()
+def network() -> None:
+    """Seller networks from scan results."""
+
+
+@network.command()
+@click.argument("results", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("-o", "--output", default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--image-distance", type=int, default=6, show_default=True)
+@click.option("--text-distance", type=int, default=3, show_default=True)
+@_judgements
+@click.pass_obj
+def build(settings: Settings, results: str, output: str, image_distance: int, text_distance: int,
+          judgements: Path | None) -> None:
+    """Link accounts in `wildtrace scan` JSONL; write nodes, edges, components and key players as JSON."""
+    builder = NetworkBuilder(NetworkOptions(image_distance=image_distance, text_distance=text_distance))
+    stream = sys.stdin.buffer if results == "-" else open(results, "rb")  # noqa: SIM115
+    try:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                click.echo(f"wildtrace: {results}: line {number}: skipped: not JSON", err=True)
+                continue
+            if isinstance(record, dict):
+                builder.add_result(record)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    net = builder.build(_store(settings, judgements).current())
+    data = orjson.dumps(net.to_dict(), option=orjson.OPT_INDENT_2)
+    if output == "-":
+        sys.stdout.buffer.write(data + b"\n")
+    else:
+        Path(output).write_bytes(data)
+    s = net.to_dict()["summary"]
+    click.echo(f"{s['accounts']} accounts, {s['links']} links, {s['components']} linked groups, "
+               f"{s['entities']} entities", err=True)
+
+
+@network.command()
+@click.argument("account_a")
+@click.argument("account_b")
+@click.argument("judgement", type=click.Choice(JUDGEMENTS))
+@click.option("--author", default=None)
+@click.option("--note", default="")
+@_judgements
+@click.pass_obj
+def judge(settings: Settings, account_a: str, account_b: str, judgement: str, author: str | None, note: str,
+          judgements: Path | None) -> None:
+    """Record that two accounts are the same, different, or unsure."""
+    j = _store(settings, judgements).judge(account_a, account_b, judgement, author or getpass.getuser(), note)
+    click.echo(orjson.dumps(j.to_dict()).decode())
+
+
+@network.command()
+@click.argument("judgement_id")
+@click.option("--author", default=None)
+@click.option("--note", default="")
+@_judgements
+@click.pass_obj
+def retract(settings: Settings, judgement_id: str, author: str | None, note: str, judgements: Path | None) -> None:
+    """Withdraw a judgement (a new record; the old one stays in the history)."""
+    j = _store(settings, judgements).retract(judgement_id, author or getpass.getuser(), note)
+    click.echo(orjson.dumps(j.to_dict()).decode())
+
+
+@network.command()
+@_judgements
+@click.pass_obj
+def judgements(settings: Settings, judgements: Path | None) -> None:
+    """List every judgement ever recorded, in order."""
+    for j in _store(settings, judgements).history():
+        click.echo(orjson.dumps(j.to_dict()).decode())

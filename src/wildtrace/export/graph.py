@@ -1,0 +1,73 @@
+"""The seller network as GEXF and GraphML (Gephi) and as node/edge CSV (Maltego, i2 Analyst's Notebook)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+if TYPE_CHECKING:
+    from ..case import CaseData
+
+NODE_COLUMNS = ["Entity ID", "Entity Type", "Label", "Platform", "Seller", "Identifiers", "Listings",
+                "Max Risk", "Entity", "Component", "Degree", "Betweenness", "Key Player Rank"]
+EDGE_COLUMNS = ["Source ID", "Target ID", "Link Type", "Weight", "Evidence", "Judgement"]
+
+
+def _flat_graph(case: CaseData) -> nx.Graph:
+    """Node and edge attributes as scalars (GEXF/GraphML hold no lists)."""
+    net = case.network().to_dict()
+    g = nx.Graph()
+    for n in net["nodes"]:
+        g.add_node(n["id"], label=n["seller"] or n["id"], platform=n["platform"],
+                   identifiers=" ".join(f"{i['kind']}:{i['value']}" for i in n["identifiers"]),
+                   listings=len(n["listings"]), max_risk=float(n["max_risk"]), entity=n["entity"],
+                   component=int(n["component"]), degree=int(n["degree"]),
+                   betweenness=float(n["betweenness"]), key_player_rank=int(n["key_player_rank"] or 0))
+    for e in net["edges"]:
+        g.add_edge(e["a"], e["b"], weight=float(e["weight"]), evidence=_evidence(e["evidence"]),
+                   judgement=e["judgement"] or "")
+    return g
+
+
+def _evidence(items: list[dict[str, object]]) -> str:
+    return "; ".join(str(i.get("value") or f"{i['type']} distance {i.get('distance')}") for i in items)
+
+
+def write_gexf(case: CaseData, path: Path) -> int:
+    g = _flat_graph(case)
+    nx.write_gexf(g, path)
+    return g.number_of_nodes()
+
+
+def write_graphml(case: CaseData, path: Path) -> int:
+    g = _flat_graph(case)
+    nx.write_graphml(g, path)
+    return g.number_of_nodes()
+
+
+def _safe(value: object) -> str:
+    """A CSV cell that spreadsheets will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_csv(case: CaseData, path: Path) -> int:
+    """``path`` is a folder: nodes.csv and edges.csv."""
+    path.mkdir(parents=True, exist_ok=True)
+    g = _flat_graph(case)
+    with open(path / "nodes.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(NODE_COLUMNS)
+        for node, d in g.nodes(data=True):
+            w.writerow([_safe(x) for x in (node, "Online Account", d["label"], d["platform"], d["label"],
+                        d["identifiers"], d["listings"], d["max_risk"], d["entity"], d["component"],
+                        d["degree"], round(d["betweenness"], 6), d["key_player_rank"] or "")])
+    with open(path / "edges.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(EDGE_COLUMNS)
+        for a, b, d in g.edges(data=True):
+            w.writerow([_safe(x) for x in (a, b, "Linked accounts", d["weight"], d["evidence"], d["judgement"])])
+    return g.number_of_nodes()
