@@ -1,0 +1,49 @@
+"""``wildtrace serve``: the analyst workbench (web UI and JSON API) under uvicorn."""
+
+from __future__ import annotations
+
+import click
+
+from ..settings import Settings
+from . import cli
+
+
+def database(settings: Settings, db: str | None) -> str:
+    """``--db``, else $WILDTRACE_DB, else the default SQLite file in the data folder."""
+    return db or settings.db or str(settings.db_path)
+
+
+@cli.command()
+@click.option("--db", default=None, help="Database: a SQLite path or postgresql://USER@HOST:PORT/DB.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8150, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option("--demo", is_flag=True,
+              help="Load the bundled synthetic demo listings and print a demo login (default "
+                   "database: demo-workbench.sqlite in the data folder).")
+@click.pass_obj
+def serve(settings: Settings, db: str | None, host: str, port: int, demo: bool) -> None:
+    """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1)."""
+    import uvicorn
+
+    from ..web.app import create_app
+
+    if demo and not db:
+        db = str(settings.data_dir / "demo-workbench.sqlite")
+    target = database(settings, db)
+    app = create_app(target, settings)
+    url = f"http://{host}:{port}/"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"wildtrace: warning: listening on {host}: anyone who can reach it sees the login page",
+                   err=True)
+    if demo:
+        from ..scan import Scanner
+        from ..web.demo import demo_login, load_demo
+
+        store = app.state.store
+        count = load_demo(store, Scanner(settings))
+        name, password = demo_login(store.engine)
+        click.echo(f"WildTrace workbench demo: {count} SYNTHETIC listings loaded into {target}")
+        click.echo(f"Open {url} and log in as  {name} / {password}  (analyst)")
+    else:
+        click.echo(f"WildTrace workbench on {url} (database {target}); add users with `wildtrace users add`")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

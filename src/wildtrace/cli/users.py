@@ -1,0 +1,66 @@
+"""``wildtrace users``: workbench accounts (the password is read from stdin)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..settings import Settings
+from . import cli
+from .serve import database
+
+
+def _engine(settings: Settings, db: str | None):  # type: ignore[no-untyped-def]
+    from ..store.sql import SQLStore
+
+    return SQLStore(database(settings, db)).engine
+
+
+@cli.group()
+def users() -> None:
+    """Add and list workbench users; make API tokens."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "analyst", "viewer"]), required=True)
+@click.option("--db", default=None, help="Database (default: as `wildtrace serve`).")
+@click.pass_obj
+def add(settings: Settings, name: str, role: str, db: str | None) -> None:
+    """Add a user; the password is the first line of stdin (8+ characters).
+
+    \b
+    printf '%s\\n' "$PASSWORD" | wildtrace users add alice --role analyst
+    """
+    from ..web.auth import add_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    add_user(_engine(settings, db), name, role, password, actor="cli")
+    click.echo(f"added {name} ({role})", err=True)
+
+
+@users.command("list")
+@click.option("--db", default=None)
+@click.pass_obj
+def list_(settings: Settings, db: str | None) -> None:
+    """List users and roles."""
+    from ..web.auth import list_users
+
+    for user in list_users(_engine(settings, db)):
+        click.echo(f"{user['name']}\t{user['role']}\t{user['created_at']}")
+
+
+@users.command("token")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for.")
+@click.option("--db", default=None)
+@click.pass_obj
+def token(settings: Settings, name: str, label: str, db: str | None) -> None:
+    """Print a new API token for a user (use it as `Authorization: Bearer TOKEN`)."""
+    from ..web.auth import create_token, list_users
+
+    engine = _engine(settings, db)
+    if name not in {u["name"] for u in list_users(engine)}:
+        raise click.UsageError(f"no user {name!r}")
+    click.echo(create_token(engine, name, label))

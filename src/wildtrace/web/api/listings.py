@@ -1,0 +1,147 @@
+"""Scan a batch, read the queue, a listing, a seller, search, stats and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from ...readers import Reject
+from ...result import ScanResult
+from ...store import queue as q
+from ...store.decisions import NotFound, labels_of
+from ..deps import Analyst, EngineDep, ScannerDep, StoreDep, Viewer
+from ..errors import ApiError
+from .models import ScanRequest
+
+router = APIRouter(tags=["listings"])
+
+
+def filters(species: str = "", product: str = "", appendix: str = "", lang: str = "",
+            platform: str = "", verdict: str = "", label: str = "", seller: str = "",
+            posted_from: str = "", posted_to: str = "") -> q.Filters:
+    """Queue filters as query parameters (all optional)."""
+    return q.Filters(species=species, product=product, appendix=appendix, lang=lang,
+                     platform=platform, verdict=verdict, label=label, seller=seller,
+                     posted_from=posted_from, posted_to=posted_to)
+
+
+@router.post("/scan")
+def scan_batch(*, body: ScanRequest, who: Analyst,
+               sc: ScannerDep, st: StoreDep) -> dict[str, Any]:
+    """Scan up to 1,000 listings; store them (one transaction: all or nothing) unless save=false.
+
+    Bad records do not stop the batch: they come back in ``rejects`` (index, id, reason).
+    """
+    results: list[ScanResult] = []
+    rejects: list[dict[str, Any]] = []
+    for item in sc.scan(body.listings):
+        if isinstance(item, Reject):
+            rejects.append({"index": item.line - 1, "id": item.record_id, "reason": item.reason})
+        else:
+            results.append(item)
+    if body.save:
+        st.save(results)
+    return {"scanned": len(results), "rejected": len(rejects), "saved": body.save,
+            "results": [r.to_dict() for r in results], "rejects": rejects}
+
+
+@router.get("/queue")
+def queue_page(*, f: Annotated[q.Filters, Depends(filters)], cursor: str = "",
+               limit: Annotated[int, Query(ge=1, le=500)] = 50,
+               _: Viewer, eng: EngineDep) -> dict[str, Any]:
+    """The triage queue, highest risk first. Pass ``next`` back as ``cursor`` for the next page."""
+    try:
+        after = q.decode_cursor(cursor) if cursor else None
+    except ValueError:
+        raise ApiError(422, "invalid_value", "bad cursor; use the `next` value of a previous page") from None
+    rows, nxt = q.page(eng, f, limit=limit, after=after)
+    return {"items": rows, "next": nxt, "filters": f.active()}
+
+
+@router.get("/listings/{listing_id:path}")
+def listing(*, listing_id: str, _: Viewer, st: StoreDep) -> dict[str, Any]:
+    """A listing: its newest result, every stored version, and its labels (oldest first)."""
+    result = st.latest_result(listing_id)
+    if result is None:
+        raise NotFound(f"no listing {listing_id!r}")
+    row = q.get(st.engine, listing_id)
+    return {"listing_id": listing_id, "label": (row or {}).get("label") or None, "result": result,
+            "versions": st.versions(listing_id), "labels": labels_of(st.engine, listing_id)}
+
+
+@router.get("/search")
+def search(*, text: Annotated[str, Query(alias="q", min_length=1, max_length=500)],
+           f: Annotated[q.Filters, Depends(filters)],
+           limit: Annotated[int, Query(ge=1, le=500)] = 50,
+           _: Viewer, eng: EngineDep) -> dict[str, Any]:
+    """Substring search in title, text, seller and seller description (any script)."""
+    return {"q": text, "items": q.search(eng, text, f, limit=limit)}
+
+
+@router.get("/sellers/{seller:path}")
+def seller(*, seller: str, _: Viewer, eng: EngineDep) -> dict[str, Any]:
+    rows, _next = q.page(eng, q.Filters(seller=seller), limit=500)
+    return {"seller": seller, "items": rows}
+
+
+@router.get("/stats")
+def stats(*, _: Viewer, eng: EngineDep) -> dict[str, Any]:
+    """Flagged listings per week, species, product, platform and CITES appendix (the dashboard)."""
+    return q.stats(eng)
+
+
+CSV_COLUMNS = ("id", "verdict", "risk_score", "wildlife_score", "label", "lang", "species", "products",
+               "cites_appendix", "platform", "seller", "title", "url", "posted_at", "reasons", "model",
+               "input_sha256", "scanned_at")
+
+
+#: Spreadsheets hold at most 32,767 characters per cell; longer text is cut (JSON Lines keeps it).
+MAX_CSV_CELL = 32_000
+
+
+def _csv_cell(value: str) -> str:
+    """Cells starting with = + - @ are quoted for spreadsheets (formula injection); long ones cut."""
+    if len(value) > MAX_CSV_CELL:
+        value = value[:MAX_CSV_CELL] + "…"
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _csv(records: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        listing = r.get("listing") or {}
+        taxa = r.get("taxa") or []
+        row = [r["id"], r["verdict"], r["risk_score"], r["wildlife_score"], r.get("label") or "",
+               r.get("lang", ""), "; ".join(str(t.get("scientific_name", "")) for t in taxa),
+               "; ".join(r.get("product_types") or []),
+               "; ".join(str(t.get("cites_appendix", "")) for t in taxa),
+               listing.get("platform", ""), listing.get("seller", ""), listing.get("title", ""),
+               listing.get("url", ""), listing.get("posted_at", ""), " | ".join(r.get("reasons") or []),
+               f"{r['model'].get('name')} {r['model'].get('version')}", r["input_sha256"], r["scanned_at"]]
+        writer.writerow([_csv_cell(str(v)) for v in row])
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+
+
+@router.get("/export")
+def export(*, f: Annotated[q.Filters, Depends(filters)],
+           format: Annotated[str, Query(pattern="^(jsonl|csv)$")] = "jsonl",
+           limit: Annotated[int | None, Query(ge=1)] = None,
+           _: Viewer, eng: EngineDep) -> StreamingResponse:
+    """Newest result of each listing (with its label), in queue order: JSON Lines or CSV."""
+    records = q.export(eng, f, limit=limit)
+    if format == "csv":
+        return StreamingResponse(_csv(records), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="wildtrace.csv"'})
+    lines = (orjson.dumps(r) + b"\n" for r in records)
+    return StreamingResponse(lines, media_type="application/x-ndjson",
+                             headers={"Content-Disposition": 'attachment; filename="wildtrace.jsonl"'})

@@ -1,0 +1,48 @@
+"""Who am I, users and roles (admin only), API tokens, and the audit log (admin only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from ...store.decisions import audit_entries
+from .. import auth
+from ..deps import Admin, EngineDep, Viewer
+from .models import RoleRequest, TokenRequest, UserRequest
+
+router = APIRouter(tags=["users"])
+
+
+@router.get("/me")
+def me(*, who: Viewer) -> dict[str, Any]:
+    return {"name": who.name, "role": who.role, "via": who.via}
+
+
+@router.get("/users")
+def users(*, _: Admin, eng: EngineDep) -> dict[str, Any]:
+    return {"items": auth.list_users(eng)}
+
+
+@router.post("/users", status_code=201)
+def add_user(*, body: UserRequest, who: Admin, eng: EngineDep) -> dict[str, Any]:
+    return auth.add_user(eng, body.name, body.role, body.password, actor=who.name)
+
+
+@router.put("/users/{name}/role")
+def set_role(*, name: str, body: RoleRequest, who: Admin,
+             eng: EngineDep) -> dict[str, Any]:
+    return auth.set_role(eng, name, body.role, actor=who.name)
+
+
+@router.post("/tokens", status_code=201)
+def create_token(*, body: TokenRequest, who: Viewer,
+                 eng: EngineDep) -> dict[str, Any]:
+    """A new API token for yourself (shown once; it has your role)."""
+    return {"token": auth.create_token(eng, who.name, body.label), "user": who.name, "role": who.role}
+
+
+@router.get("/audit")
+def audit(*, limit: Annotated[int, Query(ge=1, le=1000)] = 200, target: str | None = None,
+          _: Admin, eng: EngineDep) -> dict[str, Any]:
+    return {"items": audit_entries(eng, limit=limit, target=target)}

@@ -1,0 +1,59 @@
+"""The workbench application: ``create_app(db_url, settings)`` builds the FastAPI app.
+
+Thin: every route calls ``wildtrace.store`` / ``wildtrace.scan``; this module only wires the
+store, the middleware, the error handlers, the routers, the templates and the static files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from .. import __version__
+from ..settings import Settings
+from ..store.sql import SQLStore
+from . import errors
+from .guard import Guard
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_MAX_BODY = 8 * 1024 * 1024
+
+
+def create_app(db: str | Path, settings: Settings | None = None, *, max_body: int = DEFAULT_MAX_BODY,
+               session_hours: float = 12.0) -> FastAPI:
+    from .api import router as api_router
+    from .pages import router as pages_router
+    from .templating import configure
+
+    app = FastAPI(title="WildTrace workbench API", version=__version__,
+                  description="Scan listings, triage them, label them, search and export. "
+                              "Authenticate with a session cookie (the web UI) or "
+                              "`Authorization: Bearer wt_...` (an API token).",
+                  docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
+    app.state.settings = settings or Settings()
+    app.state.store = SQLStore(db)
+    app.state.scanner = None
+    app.state.session_hours = session_hours
+    app.state.templates = configure(Jinja2Templates(directory=str(HERE / "templates")))
+    errors.install(app)
+    app.add_middleware(Guard, max_body=max_body)
+    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.store.close()

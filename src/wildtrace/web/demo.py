@@ -1,0 +1,36 @@
+"""Demo data for the workbench: the bundled synthetic listings and a demo login."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..readers import Reject, read_listings
+from ..result import ScanResult
+from ..scan import Scanner
+from ..store.sql import SQLStore
+from . import auth
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo_listings.jsonl"
+DEMO_USER = "demo"
+
+
+def load_demo(store: SQLStore, scanner: Scanner) -> int:
+    """Scan and store the demo listings (idempotent: the same content is not stored twice)."""
+    with open(DEMO_FILE, "rb") as fh:
+        items = read_listings(fh, fmt="jsonl", max_field_chars=scanner.settings.max_field_chars,
+                              max_record_bytes=scanner.settings.max_record_bytes)
+        results = [r for r in scanner.scan(items) if not isinstance(r, Reject)]
+    store.save([r for r in results if isinstance(r, ScanResult)])
+    return len(results)
+
+
+def demo_login(engine: sa.Engine) -> tuple[str, str]:
+    """A fresh random password for the ``demo`` analyst (created if missing)."""
+    password = secrets.token_urlsafe(9)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(auth.users).where(auth.users.c.name == DEMO_USER))
+    auth.add_user(engine, DEMO_USER, "analyst", password, actor="demo")
+    return DEMO_USER, password

@@ -1,0 +1,80 @@
+"""FastAPI dependencies: who is asking (session cookie or API token), CSRF, and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+
+from ..scan import Scanner
+from ..store.sql import SQLStore
+from .auth import SESSION_COOKIE, AuthError, Principal, csrf_ok, session_principal, token_principal
+from .errors import ApiError
+
+SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def engine(request: Request) -> sa.Engine:
+    return request.app.state.store.engine  # type: ignore[no-any-return]
+
+
+def store(request: Request) -> SQLStore:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def scanner(request: Request) -> Scanner:
+    state = request.app.state
+    if state.scanner is None:
+        state.scanner = Scanner(state.settings)
+    return state.scanner  # type: ignore[no-any-return]
+
+
+async def principal(request: Request) -> Principal:
+    eng = engine(request)
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("bad_token", "use Authorization: Bearer <API token>")
+        who = token_principal(eng, token.strip())
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise AuthError("login_required", "log in first (session cookie or API token)")
+        who = session_principal(eng, cookie)
+        if request.method not in SAFE:
+            given = request.headers.get("x-csrf-token")
+            ctype = request.headers.get("content-type", "")
+            if not given and ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+                form = await request.form()
+                value = form.get("csrf_token")
+                given = value if isinstance(value, str) else None
+            if not csrf_ok(who.csrf, given):
+                raise ApiError(403, "csrf_failed", "missing or wrong CSRF token; reload the page")
+    request.state.principal = who
+    return who
+
+
+def require(role: str) -> Callable[..., Awaitable[Principal]]:
+    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not who.can(role):
+            raise ApiError(403, "forbidden", f"this needs the {role} role; you are {who.role}")
+        return who
+
+    return check
+
+
+viewer = require("viewer")
+analyst = require("analyst")
+admin = require("admin")
+
+
+# Annotated shorthands for route signatures
+Viewer = Annotated[Principal, Depends(viewer)]
+Analyst = Annotated[Principal, Depends(analyst)]
+Admin = Annotated[Principal, Depends(admin)]
+EngineDep = Annotated[sa.Engine, Depends(engine)]
+StoreDep = Annotated[SQLStore, Depends(store)]
+ScannerDep = Annotated[Scanner, Depends(scanner)]

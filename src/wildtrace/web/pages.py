@@ -1,0 +1,151 @@
+"""The server-rendered UI (Jinja2 + htmx). Same dependencies and library calls as the API."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ..store import queue as q
+from ..store.decisions import add_labels, audit_entries, labels_of
+from . import auth
+from .api.listings import filters
+from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal
+from .deps import Admin, Analyst, EngineDep, StoreDep, Viewer
+from .errors import ApiError
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+def _render(request: Request, name: str, who: Principal | None, status: int = 200, **ctx: Any) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, {"who": who, **ctx}, status_code=status)  # type: ignore[no-any-return]
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(*, request: Request, expired: int = 0) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = _render(request, "login.html", None, csrf=token, expired=bool(expired), failed=False)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request),
+                        max_age=3600)
+    return response
+
+
+@router.post("/login")
+def login(*, request: Request, name: Annotated[str, Form(max_length=64)],
+          password: Annotated[str, Form(max_length=1024)],
+          csrf_token: Annotated[str, Form(max_length=200)] = "",
+          eng: EngineDep) -> Response:
+    if not auth.csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
+        raise ApiError(403, "csrf_failed", "missing or wrong CSRF token; reload the login page")
+    user = auth.check_password(eng, name, password)
+    if user is None:
+        response = _render(request, "login.html", None, status=401, csrf=csrf_token, expired=False, failed=True)
+        return response
+    token, _csrf = auth.create_session(eng, user["name"], hours=request.app.state.session_hours)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request),
+                        max_age=int(request.app.state.session_hours * 3600))
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(*, request: Request, who: Viewer, eng: EngineDep) -> Response:
+    auth.end_session(eng, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def queue_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)], cursor: str = "",
+               who: Viewer, eng: EngineDep) -> Response:
+    try:
+        after = q.decode_cursor(cursor) if cursor else None
+    except ValueError:
+        after = None
+    rows, nxt = q.page(eng, f, limit=PAGE_SIZE, after=after)
+    return _render(request, "queue.html", who, rows=rows, next=nxt, f=f, params=f.active(),
+                   facets=q.facets(eng))
+
+
+@router.get("/listing", response_class=HTMLResponse)
+def listing_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)],
+                 listing_id: Annotated[str, Query(alias="id", max_length=1000)],
+                 who: Viewer, st: StoreDep) -> Response:
+    result = st.latest_result(listing_id)
+    if result is None:
+        raise ApiError(404, "not_found", "no such listing")
+    row = q.get(st.engine, listing_id) or {}
+    return _render(request, "listing.html", who, r=result, row=row, versions=st.versions(listing_id),
+                   labels=labels_of(st.engine, listing_id), params=f.active(),
+                   next_id=q.neighbour(st.engine, listing_id, f),
+                   prev_id=q.neighbour(st.engine, listing_id, f, forward=False))
+
+
+@router.post("/label")
+def label(*, request: Request, listing_id: Annotated[str, Form(max_length=1000)],
+          label: Annotated[str, Form(max_length=50)], note: Annotated[str, Form(max_length=10_000)] = "",
+          next_id: Annotated[str, Form(max_length=1000)] = "",
+          who: Analyst, eng: EngineDep) -> Response:
+    add_labels(eng, [listing_id], label, who.name, note)
+    if request.headers.get("hx-request"):
+        row = q.get(eng, listing_id)
+        return _render(request, "_label_cell.html", who, row=row)
+    target = next_id or listing_id
+    return RedirectResponse("/listing?" + urlencode({"id": target}), status_code=303)
+
+
+@router.post("/bulk-label")
+async def bulk_label(*, request: Request, who: Analyst,
+                     eng: EngineDep) -> Response:
+    form = await request.form()
+    ids = [str(v) for v in form.getlist("listing_id")][:1000]
+    if not ids:
+        raise ApiError(422, "invalid_value", "select at least one listing")
+    add_labels(eng, ids, str(form.get("label", "")), who.name, str(form.get("note", ""))[:10_000])
+    back = str(form.get("back", "/"))
+    return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/",
+                            status_code=303)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(*, request: Request, text: Annotated[str, Query(alias="q", max_length=500)] = "",
+                who: Viewer, eng: EngineDep) -> Response:
+    rows = q.search(eng, text, limit=200) if text.strip() else []
+    return _render(request, "search.html", who, q=text, rows=rows)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(*, request: Request, who: Viewer, eng: EngineDep) -> Response:
+    return _render(request, "dashboard.html", who, s=q.stats(eng))
+
+
+@router.get("/seller", response_class=HTMLResponse)
+def seller_page(*, request: Request, name: Annotated[str, Query(max_length=500)],
+                who: Viewer, eng: EngineDep) -> Response:
+    rows, _next = q.page(eng, q.Filters(seller=name), limit=500)
+    return _render(request, "seller.html", who, seller=name, rows=rows)
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(*, request: Request, who: Admin, eng: EngineDep) -> Response:
+    return _render(request, "users.html", who, users=auth.list_users(eng), roles=auth.ROLES,
+                   audit=audit_entries(eng, limit=100))
+
+
+@router.post("/admin/users")
+def add_user(*, request: Request, name: Annotated[str, Form(max_length=64)], role: Annotated[str, Form()],
+             password: Annotated[str, Form(max_length=1024)], who: Admin,
+             eng: EngineDep) -> Response:
+    auth.add_user(eng, name, role, password, actor=who.name)
+    return RedirectResponse("/admin/users", status_code=303)

@@ -1,0 +1,118 @@
+"""One JSON error shape everywhere, and a clear 4xx for each kind of bad request,
+with nothing written half-way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from wildtrace.store.schema import labels, sessions
+
+from .conftest import Server
+
+
+def assert_error(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, (r.status_code, r.text[:500])
+    assert r.headers["content-type"].startswith("application/json"), r.headers
+    body = r.json()
+    assert list(body) == ["error"], body
+    assert sorted(body["error"]) == ["code", "details", "message", "status"], body
+    err = body["error"]
+    assert err["status"] == status and err["code"] == code, body
+    assert isinstance(err["message"], str) and err["message"], body
+    assert isinstance(err["details"], list), body
+    return err  # type: ignore[no-any-return]
+
+
+def _label_count(server: Server) -> int:
+    with server.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(labels)).scalar_one())
+
+
+def test_the_error_shape_is_pinned(server: Server) -> None:
+    anon = httpx.Client(base_url=server.url)
+    err = assert_error(anon.get("/api/v1/queue"), 401, "login_required")
+    assert err == {"status": 401, "code": "login_required",
+                   "message": "log in first (session cookie or API token)", "details": []}
+    with server.api("viewer") as c:
+        assert_error(c.get("/api/v1/listings/no-such-id"), 404, "not_found")
+        assert_error(c.get("/api/v1/nowhere"), 404, "not_found")
+        assert_error(c.delete("/api/v1/queue"), 405, "method_not_allowed")
+        assert_error(c.get("/api/v1/queue", params={"limit": 0}), 422, "invalid_request")
+        assert_error(c.get("/api/v1/queue", params={"cursor": "{bad"}), 422, "invalid_value")
+    assert_error(httpx.get(server.url + "/api/v1/me", headers={"Authorization": "Bearer wt_nope"}),
+                 401, "bad_token")
+
+
+def test_nothing_but_login_and_health_is_served_without_login(server: Server) -> None:
+    anon = httpx.Client(base_url=server.url)
+    assert anon.get("/healthz").json()["status"] == "ok"
+    assert anon.get("/login").status_code == 200
+    for path in ("/", "/listing?id=d01", "/search?q=x", "/dashboard", "/seller?name=x", "/admin/users"):
+        r = anon.get(path)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login"), path
+    for path in ("/api/v1/openapi.json", "/api/v1/stats", "/api/v1/export", "/api/v1/search?q=x"):
+        assert_error(anon.get(path), 401, "login_required")
+
+
+def test_bad_requests_get_a_clear_4xx_and_write_nothing(server: Server) -> None:
+    before = _label_count(server)
+    with server.api("analyst") as c:
+        assert_error(c.post("/api/v1/labels", content=b"{not json",
+                            headers={"Content-Type": "application/json"}), 400, "malformed_json")
+        err = assert_error(c.post("/api/v1/labels", json={"listing_id": "d01", "label": "unsure", "colour": 1}),
+                           422, "unknown_field")
+        assert "colour" in err["message"]
+        assert_error(c.post("/api/v1/labels", content=b"listing_id=d01&label=unsure",
+                            headers={"Content-Type": "application/x-www-form-urlencoded"}),
+                     415, "unsupported_media_type")
+        assert_error(c.post("/api/v1/labels", json={"listing_id": "d01", "label": "guilty"}),
+                     422, "invalid_value")
+        # bulk: one unknown id -> nothing labelled at all
+        assert_error(c.post("/api/v1/labels/bulk", json={"listing_ids": ["d01", "d02", "nope"], "label": "unsure"}),
+                     404, "not_found")
+        # oversized bodies, declared and streamed (chunked, no Content-Length)
+        big = b'{"listings": [{"id": "x", "title": "' + b"a" * 3_100_000 + b'"}]}'
+        assert_error(c.post("/api/v1/scan", content=big, headers={"Content-Type": "application/json"}),
+                     413, "body_too_large")
+
+        def chunks():  # type: ignore[no-untyped-def]
+            for _ in range(40):
+                yield b"a" * 100_000
+
+        assert_error(c.post("/api/v1/scan", content=chunks(), headers={"Content-Type": "application/json"}),
+                     413, "body_too_large")
+        count = c.get("/api/v1/queue", params={"limit": 500}).json()["items"]
+    assert _label_count(server) == before, "a refused request wrote a label"
+    assert "x" not in {row["listing_id"] for row in count}
+
+
+def test_missing_csrf_token_and_expired_session(server: Server) -> None:
+    client, csrf = server.login("analyst")
+    before = _label_count(server)
+    body = {"listing_id": "d03", "label": "unsure"}
+    assert_error(client.post("/api/v1/labels", json=body), 403, "csrf_failed")
+    assert_error(client.post("/api/v1/labels", json=body, headers={"X-CSRF-Token": "forged"}), 403, "csrf_failed")
+    r = client.post("/label", data=body)  # the HTML form without its token
+    assert r.status_code == 403 and "csrf_failed" in r.text
+    assert _label_count(server) == before
+    assert client.post("/api/v1/labels", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
+    with server.engine.begin() as conn:
+        conn.execute(sa.update(sessions).values(expires_at="2000-01-01T00:00:00Z"))
+    assert_error(client.get("/api/v1/me"), 401, "session_expired")
+    r = client.get("/")
+    assert r.status_code == 303 and r.headers["location"] == "/login?expired=1"
+    # a login form posted without its CSRF token is refused too
+    assert client.post("/login", data={"name": "analyst", "password": "x"}).status_code == 403
+
+
+def test_security_headers(server: Server) -> None:
+    r = httpx.get(server.url + "/login")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
