@@ -21,7 +21,13 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
 
 
-def scan_one(scanner: Scanner, **fields: str):  # type: ignore[no-untyped-def]
-    results = list(scanner.scan([{"id": "t", **fields}]))
-    assert len(results) == 1
-    return results[0]
+@pytest.fixture(scope="session")
+def scan_one(scanner: Scanner):  # type: ignore[no-untyped-def]
+    """Scan one listing given as keyword fields; returns its ScanResult."""
+
+    def scan(**fields: str):  # type: ignore[no-untyped-def]
+        results = list(scanner.scan([{"id": "t", **fields}]))
+        assert len(results) == 1
+        return results[0]
+
+    return scan

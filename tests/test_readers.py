@@ -65,7 +65,7 @@ def test_ten_megabyte_line_is_rejected_without_stopping() -> None:
 
 
 def test_csv_with_mapping_and_passthrough() -> None:
-    data = "Item ID,Item Name,Body,Cost,Rating\n1,Rhino horn,for sale,100,5\n2,Shark toy,,5,3\n".encode()
+    data = b"Item ID,Item Name,Body,Cost,Rating\n1,Rhino horn,for sale,100,5\n2,Shark toy,,5,3\n"
     mapping = parse_mapping(["id=Item ID", 'title="Item Name"', "text=Body", "price=Cost"])
     items = read(data, mapping=mapping)
     assert [(i.id, i.title, i.price) for i in items] == [("1", "Rhino horn", "100"), ("2", "Shark toy", "5")]

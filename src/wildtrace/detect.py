@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .lexicon import Entry, Lexicon, accent_ok
@@ -149,7 +149,7 @@ class Detector:
                         continue
                     pattern = by_group[m.lastgroup]
                     add(light_index()[m.start()], light_index()[m.end() - 1] + 1, f"{pattern.cue}_cue",
-                        pattern.name, "", pattern.pattern)
+                        pattern.name, "", f"pattern:{pattern.name}")
         found.sort(key=lambda m: (TEXT_FIELDS.index(m.field), m.span[0]))
         return found
 
@@ -281,13 +281,13 @@ class Detector:
             if cw.means_product and cw.means_product not in products:
                 products.append(cw.means_product)
             if cw.means_taxon and not (named or ambiguous):
-                self._add_inferred(cw.means_taxon, f"code word “{m.term}”", taxa_out, listed)
+                self._add_inferred(cw.means_taxon, f"code word “{m.term}”", taxa_out, listed, reasons)
         for product, (taxon_name, m) in ev.implied.items():
             if product not in products:
                 products.append(product)
             reasons.append(f"Offers {product}: “{m.term}” ({m.field}).")
             if not (named or ambiguous):
-                self._add_inferred(taxon_name, f"product word “{m.term}”", taxa_out, listed)
+                self._add_inferred(taxon_name, f"product word “{m.term}”", taxa_out, listed, reasons)
         for product in products_counted:
             m = ev.products[product]
             if product not in products:
@@ -327,7 +327,8 @@ class Detector:
     def _appendix_scale(self, appendix: str) -> float:
         return float(self.risk["appendix_scale"].get(appendix, self.risk["appendix_scale"]["varies"]))
 
-    def _add_inferred(self, name: str, why: str, taxa_out: list[dict[str, Any]], listed: set[str]) -> None:
+    def _add_inferred(self, name: str, why: str, taxa_out: list[dict[str, Any]], listed: set[str],
+                      reasons: list[str]) -> None:
         taxon = self.ref.taxon(name)
         if taxon is None or name in listed:
             return
@@ -335,6 +336,7 @@ class Detector:
         out["inferred_from"] = why
         taxa_out.append(out)
         listed.add(name)
+        reasons.append(f"Points to {self._describe(taxon)} inferred from the {why}.")
 
     def _taxon(self, name: str) -> Taxon:
         taxon = self.ref.taxon(name)

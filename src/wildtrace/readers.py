@@ -185,7 +185,7 @@ def read_listings(stream: IO[bytes], *, fmt: str | None = None, name: str | None
                   max_field_chars: int, max_record_bytes: int, encoding: str = "utf-8",
                   mapping: dict[str, str] | None = None) -> Iterator[Listing | Reject]:
     """Listings and Rejects from a binary stream, in input order."""
-    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type,type-var]
     if fmt is None:
         fmt = detect_format(name, buffered.peek(4096)[:4096])  # type: ignore[union-attr]
     if fmt not in READERS:

@@ -39,7 +39,10 @@ def test_import_extends_taxa(tmp_path: Path) -> None:
     assert taxa["Psittacula krameri"]["cites_appendix"] == "NC"
     assert taxa["Bos gaurus frontalis"]["cites_appendix"] == "NC"
     assert report.excluded_nc == 2
-    assert report.inherited == 1
+    # a subspecies without its own listing inherits its species' listing
+    assert taxa["Panthera tigris altaica"]["cites_appendix"] == "I"
+    assert "Panthera tigris amurensis" in taxa["Panthera tigris altaica"]["synonyms"]
+    assert report.inherited == 2
 
 
 def test_scanner_uses_imported_checklist(tmp_path: Path) -> None:

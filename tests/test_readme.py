@@ -1,0 +1,51 @@
+"""The README's example output comes from a real run: re-run it and compare."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from wildtrace import Scanner
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _block(text: str, marker: str) -> str:
+    match = re.search(rf"<!-- {marker} -->\s*```json\n(.*?)```", text, re.S)
+    assert match, marker
+    return match.group(1)
+
+
+def _assert_shown(shown: Any, actual: Any, path: str = "") -> None:
+    """Everything the README shows equals the real output ("…" stands for any value)."""
+    if shown == "…":
+        return
+    if isinstance(shown, dict):
+        assert isinstance(actual, dict), path
+        for key, value in shown.items():
+            assert key in actual, f"{path}.{key} missing from the real output"
+            _assert_shown(value, actual[key], f"{path}.{key}")
+    elif isinstance(shown, list):
+        assert isinstance(actual, list) and len(shown) == len(actual), (path, actual)
+        for i, (s, a) in enumerate(zip(shown, actual, strict=True)):
+            _assert_shown(s, a, f"{path}[{i}]")
+    else:
+        assert shown == actual, f"README shows {shown!r} at {path}, a real run gives {actual!r}"
+
+
+def test_readme_example_matches_a_real_run(scanner: Scanner) -> None:
+    text = README.read_text(encoding="utf-8")
+    listing = json.loads(_block(text, "example-input"))
+    shown = json.loads(_block(text, "example-output"))
+    (result,) = scanner.scan([listing])
+    actual = json.loads(json.dumps(result.to_dict()))
+    assert list(shown) == list(actual), "the README shows every top-level field in order"
+    _assert_shown(shown, actual)
+
+
+def test_readme_has_the_two_commands() -> None:
+    text = README.read_text(encoding="utf-8")
+    first_screen = text[:1500]
+    assert "make demo" in first_screen and "make test" in first_screen
