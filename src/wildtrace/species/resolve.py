@@ -169,11 +169,11 @@ class Resolver:
         genus = _keys(name)[-1].split()[0]
         rules = self.ev.rules
         tries: tuple[tuple[str, str | None], ...] = (("genus", genus), ("family", family))
-        for lvl, value in tries:
-            if not value:
+        for lvl, rel in tries:
+            if not rel:
                 continue
-            prior = prior_from(self.ev.row(lvl, value), rules)
+            prior = prior_from(self.ev.row(lvl, rel), rules)
             if prior is not None:
-                return Basis(None, "inferred", f"no records of {name}; prior from {lvl} {value.capitalize()}",
+                return Basis(None, "inferred", f"no records of {name}; prior from {lvl} {rel.capitalize()}",
                              prior=prior)
         return Basis(None, "none", f"no records of {name} and too few sampled relatives for a prior")
