@@ -16,7 +16,9 @@ from .result import ScanResult
 Enricher = Callable[[ScanResult], None]
 
 #: name -> "module:function" (imported lazily)
-ENRICHERS: dict[str, str] = {}
+ENRICHERS: dict[str, str] = {
+    "zoonotic": "wildtrace.species.zoonotic:enrich",
+}
 
 
 def load(names: list[str] | None = None) -> list[Enricher]:
