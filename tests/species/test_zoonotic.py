@@ -94,7 +94,8 @@ def test_civet_live_is_high_with_sars_flag(profiler: Profiler) -> None:
     assert any("SARS-related" in r for r in z["reasons"])
     assert z["disclaimer"] == DISCLAIMER
     assert "HP3" in z["credits"] and "VIRION" in z["credits"]
-    assert z["provenance"]["rules_version"] == "zoonotic-tier-1" and z["records"] > 0
+    assert z["provenance"]["rules_version"] == "zoonotic-tier-1" and z["provenance"]["records"] == 72
+    assert z["provenance"]["sources"] == "HP3+VIRION"
 
 
 def test_trade_form_changes_the_tier(profiler: Profiler) -> None:
@@ -193,3 +194,15 @@ def test_cli_species(tmp_path: object) -> None:
     assert out.exit_code == 0 and "Zoonotic tier: high" in out.output and "Not a diagnosis" in out.output
     out = runner.invoke(cli, ["species", "Pagma larvata"], env=env)
     assert out.exit_code == 1 and "Did you mean: Paguma larvata" in out.output
+
+
+def test_docs_example_matches_a_real_run(tmp_path: object) -> None:
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "zoonotic.md").read_text(encoding="utf-8")
+    block = doc.split('$ wildtrace species "Paguma larvata" --product live\n', 1)[1].split("```", 1)[0]
+    load_commands()
+    out = CliRunner().invoke(cli, ["species", "Paguma larvata", "--product", "live"],
+                             env={"WILDTRACE_DATA_DIR": str(tmp_path)})
+    assert out.exit_code == 0
+    for line in block.strip().splitlines():
+        assert line in out.output.splitlines(), line

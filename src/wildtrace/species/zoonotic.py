@@ -103,8 +103,7 @@ class Profiler:
         self._cache: dict[tuple[str, str], tuple[Basis, str, float, list[str]]] = {}
         self._out: dict[tuple[str, str, str], dict[str, Any]] = {}
         meta = self.ev.meta
-        self.provenance = {
-            "datasets": dict(meta.get("datasets", {})),
+        self.provenance = {  # the datasets and their versions are in ``credits``
             "summary_built_at": meta.get("built_at", ""),
             "summary_input_sha256": str(meta.get("input_sha256", ""))[:16],
             "rules_version": str(self.ev.rules.get("version", "")),
@@ -150,8 +149,8 @@ class Profiler:
                 "priority_pathogens": list(row.priority) if row is not None else [],
                 "reasons": [*ev_reasons, form + ".", f"Tier {t}: hazard '{haz}' with {exposure} exposure "
                             f"(rule {self.provenance['rules_version']})."],
-                "records": row.records if row is not None else 0,
-                "provenance": self.provenance,
+                "provenance": {**self.provenance, "records": row.records if row is not None else 0,
+                               "sources": row.sources if row is not None else ""},
                 "credits": self.credits,
                 "disclaimer": DISCLAIMER,
             }
