@@ -100,3 +100,12 @@ def test_mapping_errors() -> None:
         parse_mapping(["colour=Colour"])
     with pytest.raises(ConfigError):
         read(b"id,title\n1,x\n", mapping={"title": "Missing Column"})
+
+
+def test_csv_ten_megabyte_field_and_binary_garbage() -> None:
+    data = b"id,title\n1,ok\n2," + b"x" * 10_000_000 + b"\n3,\x00\xff\xfe\x01garbage\n4,after\n"
+    items = read(data)
+    assert [i.id for i in items if isinstance(i, Listing)] == ["1", "4"]
+    rejects = {r.line: r.reason for r in items if isinstance(r, Reject)}
+    assert "field larger than field limit" in rejects[3]
+    assert rejects[4] in ("not valid utf-8 text", "field 'title' contains NUL bytes (binary data?)"), rejects
