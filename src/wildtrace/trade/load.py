@@ -223,14 +223,14 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
     try:
         _stage(con, local, header)
         _transform(con, fmt, mapping, header, load_id)
-        _commit_rows(con, res, fmt, load_id)
+        _commit_rows(con, res, fmt, load_id, header)
         _log(con, res)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     finally:
-        for t in ("st", "tx", "rj_errors", "rj_scans"):
+        for t in ("st", "tx0", "tx", "dups", "rj_errors", "rj_scans"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     return res
 
@@ -257,11 +257,11 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
     def num(name: str) -> str:
         return f"TRY_CAST(replace({c(name)}, ',', '') AS DOUBLE)"
 
-    raw = "json_object(" + ", ".join(f"{_q(h)}, c{i}" for i, h in enumerate(header)) + ")"
+    allcols = ", ".join(f"c{i}" for i in range(len(header)))
     year_ok = f"BETWEEN {MIN_YEAR} AND {MAX_YEAR}"
     if fmt == schema.BULK:
         con.execute(f"""
-            CREATE TEMP TABLE tx AS SELECT _row, {raw} AS raw,
+            CREATE TEMP TABLE tx0 AS SELECT _row,
               {c('id')} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year,
               {c('appendix')} AS appendix, {c('taxon')} AS taxon, {c('class')} AS class,
               {c('order')} AS "order", {c('family')} AS family, {c('genus')} AS genus,
@@ -270,12 +270,12 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               upper({c('exporter')}) AS exporter, upper({c('origin')}) AS origin,
               upper({c('purpose')}) AS purpose, upper({c('source')}) AS source,
               upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
-              {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit,
-              row_number() OVER (PARTITION BY {c('id')} ORDER BY _row) AS _dup
+              {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit
             FROM st""")
+        con.execute("""CREATE OR REPLACE TEMP TABLE dups AS SELECT record_id AS rid, min(_row) AS first
+                       FROM tx0 GROUP BY record_id HAVING count(*) > 1""")
         con.execute(f"""
-            ALTER TABLE tx ADD COLUMN reason VARCHAR;
-            UPDATE tx SET reason = CASE
+            CREATE TEMP TABLE tx AS SELECT *, CASE
               WHEN record_id IS NULL THEN 'missing Id'
               WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
               WHEN q_raw IS NULL THEN 'missing quantity'
@@ -284,15 +284,15 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN reporter_type IS NULL OR reporter_type NOT IN ('E', 'I') THEN 'bad Reporter.type (not E or I)'
               WHEN taxon IS NULL THEN 'missing taxon'
               WHEN importer IS NULL OR exporter IS NULL THEN 'missing importer or exporter'
-              WHEN _dup > 1 THEN 'duplicate row (Id repeated in this file)'
-            END;
+              WHEN d.first IS NOT NULL AND _row > d.first THEN 'duplicate row (Id repeated in this file)'
+            END AS reason FROM tx0 LEFT JOIN dups d ON d.rid = tx0.record_id;
             UPDATE tx SET reason = 'duplicate row (Id already loaded from another file)'
             FROM (SELECT record_id AS rid FROM records WHERE dataset = 'cites_bulk'
                   AND record_id IN (SELECT record_id FROM tx)) AS old
             WHERE tx.reason IS NULL AND tx.record_id = old.rid""")
     elif fmt == schema.COMPTAB:
         con.execute(f"""
-            CREATE TEMP TABLE tx AS SELECT _row, {raw} AS raw,
+            CREATE TEMP TABLE tx0 AS SELECT _row,
               TRY_CAST({c('year')} AS INTEGER) AS year, {c('appendix')} AS appendix,
               {c('taxon')} AS taxon, {c('class')} AS class, {c('order')} AS "order",
               {c('family')} AS family, {c('genus')} AS genus, upper({c('term')}) AS term,
@@ -301,11 +301,10 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               upper({c('purpose')}) AS purpose, upper({c('source')}) AS source,
               {num('importer_quantity')} AS qi, {c('importer_quantity')} AS qi_raw,
               {num('exporter_quantity')} AS qe, {c('exporter_quantity')} AS qe_raw,
-              row_number() OVER (PARTITION BY {raw} ORDER BY _row) AS _dup
+              row_number() OVER (PARTITION BY {allcols} ORDER BY _row) AS _dup
             FROM st""")
         con.execute(f"""
-            ALTER TABLE tx ADD COLUMN reason VARCHAR;
-            UPDATE tx SET reason = CASE
+            CREATE TEMP TABLE tx AS SELECT *, CASE
               WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
               WHEN qi_raw IS NULL AND qe_raw IS NULL THEN 'missing quantity'
               WHEN (qi_raw IS NOT NULL AND qi IS NULL) OR (qe_raw IS NOT NULL AND qe IS NULL)
@@ -314,10 +313,10 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN taxon IS NULL THEN 'missing taxon'
               WHEN importer IS NULL OR exporter IS NULL THEN 'missing importer or exporter'
               WHEN _dup > 1 THEN 'duplicate row (identical to an earlier row)'
-            END""")
+            END AS reason FROM tx0""")
     else:
         con.execute(f"""
-            CREATE TEMP TABLE tx AS SELECT _row, {raw} AS raw,
+            CREATE TEMP TABLE tx0 AS SELECT _row,
               TRY_CAST({c('shipment_year')} AS INTEGER) AS year, NULL::VARCHAR AS appendix,
               coalesce(nullif(trim(concat_ws(' ', {c('genus')}, {c('species')}, {c('subspecies')})), ''),
                        'LEMIS species code ' || {c('species_code')}, {c('generic_name')}) AS taxon,
@@ -337,25 +336,25 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               upper({c('disposition')}) AS disposition,
               TRY_CAST(substr({c('disposition_date')}, 1, 10) AS DATE) AS disposition_date,
               {c('cleaning_notes')} AS cleaning_notes,
-              row_number() OVER (PARTITION BY {raw} ORDER BY _row) AS _dup
+              row_number() OVER (PARTITION BY {allcols} ORDER BY _row) AS _dup
             FROM st""")
         con.execute(f"""
-            ALTER TABLE tx ADD COLUMN reason VARCHAR;
-            UPDATE tx SET reason = CASE
+            CREATE TEMP TABLE tx AS SELECT *, CASE
               WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
               WHEN q_raw IS NULL THEN 'missing quantity'
               WHEN quantity IS NULL THEN 'non-numeric quantity'
               WHEN quantity < 0 THEN 'negative quantity'
               WHEN taxon IS NULL THEN 'missing taxon'
               WHEN exporter IS NULL THEN 'country_imp_exp is NA (missing, or Namibia: ambiguous in LEMIS)'
-            END""")
+            END AS reason FROM tx0""")
 
 
 _CANON = ("year, appendix, taxon, class, \"order\", family, genus, term, {q} AS quantity, unit, "
           "importer, exporter, origin, purpose, source")
 
 
-def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_id: int) -> None:
+def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_id: int,
+                 header: list[str]) -> None:
     ok = "reason IS NULL"
     if fmt == schema.BULK:
         con.execute(f"""INSERT INTO records BY NAME SELECT record_id, {load_id} AS load_id, _row AS "row",
@@ -375,9 +374,12 @@ def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_i
         if dup and dup[0]:
             con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, ?)",
                         [load_id, "duplicate row (kept: LEMIS line items have no record id)", dup[0], dup[1]])
-    con.execute(f"""INSERT INTO rejects SELECT {load_id}, _row, NULL, reason, raw FROM tx WHERE reason IS NOT NULL""")
+    raw = "json_object(" + ", ".join(f"{_q(h)}, c{i}" for i, h in enumerate(header)) + ")"
+    con.execute(f"""INSERT INTO rejects SELECT {load_id}, tx._row, NULL, reason, {raw}
+        FROM tx JOIN st USING (_row) WHERE reason IS NOT NULL""")
     con.execute(f"""INSERT INTO rejects SELECT {load_id}, NULL, line,
-        'malformed CSV line: ' || lower(error_type::VARCHAR), csv_line FROM rj_errors""")
+        'malformed CSV line: ' || lower(arg_min(error_type::VARCHAR, column_idx)), any_value(csv_line)
+        FROM rj_errors GROUP BY line""")
     fields = [("purpose", "purpose"), ("source", "source"), ("importer", "party"),
               ("exporter", "party"), ("origin", "party")]
     if fmt != schema.LEMIS:  # LEMIS uses its own description and unit codes
@@ -392,7 +394,7 @@ def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_i
     counts = con.execute(f"""SELECT count(*) FILTER (WHERE {ok}), count(*) FILTER (WHERE NOT {ok})
                              FROM tx""").fetchall()[0]
     assert counts is not None
-    malformed = con.execute("SELECT count(*) FROM rj_errors").fetchall()[0]
+    malformed = con.execute("SELECT count(DISTINCT line) FROM rj_errors").fetchall()[0]
     res.rows_loaded = int(counts[0])
     res.rows_rejected = int(counts[1]) + int(malformed[0] if malformed else 0)
     res.rows_in = res.rows_loaded + res.rows_rejected

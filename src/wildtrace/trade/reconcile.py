@@ -8,7 +8,9 @@
 
 Flags: quantity mismatch (|ln(importer/exporter)| above a threshold: tighter for permit
 matches than for aggregate matches, where one-sided shipments are mixed in) and source or
-purpose code flips. One-sided records are counted in the coverage, never flagged.
+purpose code flips (dominant code per side for permit matches; no code in common for
+aggregate matches). Aggregate matches are flagged only when both sides hold the same
+number of records, since otherwise one-sided shipments explain the difference. One-sided records are counted in the coverage, never flagged.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .provenance import rows, stamp
 
 def _side(con: duckdb.DuckDBPyConnection, side: str, datasets: str) -> None:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_{side} AS
-        SELECT rowid AS rid, year, taxon, term, coalesce(unit, '') AS unit, importer, exporter,
+        SELECT year, taxon, term, coalesce(unit, '') AS unit, importer, exporter,
                quantity, source, purpose, export_permit
         FROM records WHERE dataset IN ({datasets}) AND reporter_type = '{side.upper()}'""")
 
@@ -31,7 +33,8 @@ def _side(con: duckdb.DuckDBPyConnection, side: str, datasets: str) -> None:
 def _agg(key: str, extra: str = "") -> str:
     return f"""{key}, sum(quantity) AS q, count(*) AS n,
         arg_max(coalesce(source, '?'), quantity) AS source, arg_max(coalesce(purpose, '?'), quantity) AS purpose,
-        list(DISTINCT coalesce(source, '?')) AS sources, list(DISTINCT coalesce(purpose, '?')) AS purposes{extra}"""
+        bit_or(1::BIGINT << (ascii(coalesce(source, '?')) - 63)) AS sources,
+        bit_or(1::BIGINT << (ascii(coalesce(purpose, '?')) - 63)) AS purposes{extra}"""
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio: float = 10.0,
@@ -56,17 +59,16 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g{s} AS
             SELECT {_agg('year, taxon, term, unit, importer, exporter')} FROM rc_r{s}
             GROUP BY year, taxon, term, unit, importer, exporter""")
-    con.execute("CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, taxon VARCHAR, term VARCHAR, unit VARCHAR, importer VARCHAR, exporter VARCHAR, q_e DOUBLE, q_i DOUBLE, n_e BIGINT, n_i BIGINT, sources_e VARCHAR[], sources_i VARCHAR[], purposes_e VARCHAR[], purposes_i VARCHAR[], source_e VARCHAR, source_i VARCHAR, purpose_e VARCHAR, purpose_i VARCHAR, dy INTEGER)")
+    con.execute("CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, taxon VARCHAR, term VARCHAR, unit VARCHAR, importer VARCHAR, exporter VARCHAR, q_e DOUBLE, q_i DOUBLE, n_e BIGINT, n_i BIGINT, sources_e BIGINT, sources_i BIGINT, purposes_e BIGINT, purposes_i BIGINT, source_e VARCHAR, source_i VARCHAR, purpose_e VARCHAR, purpose_i VARCHAR, dy INTEGER)")
+    gkey = "taxon, term, unit, importer, exporter"
     for dy in (0, 1, -1):
         con.execute(f"""INSERT INTO rc_gm SELECT e.year, i.year, e.taxon, e.term, e.unit, e.importer, e.exporter,
                 e.q, i.q, e.n, i.n, e.sources, i.sources, e.purposes, i.purposes, e.source, i.source,
                 e.purpose, i.purpose, {dy}
-            FROM rc_ge e JOIN rc_gi i ON i.year = e.year + ({dy}) AND e.taxon = i.taxon AND e.term = i.term
-                 AND e.unit = i.unit AND e.importer = i.importer AND e.exporter = i.exporter
-            WHERE NOT EXISTS (SELECT 1 FROM rc_gm m WHERE m.year_e = e.year AND m.taxon = e.taxon AND m.term = e.term
-                    AND m.unit = e.unit AND m.importer = e.importer AND m.exporter = e.exporter)
-              AND NOT EXISTS (SELECT 1 FROM rc_gm m WHERE m.year_i = i.year AND m.taxon = i.taxon AND m.term = i.term
-                    AND m.unit = i.unit AND m.importer = i.importer AND m.exporter = i.exporter)""")
+            FROM (SELECT * FROM rc_ge ANTI JOIN (SELECT year_e AS year, {gkey} FROM rc_gm) USING (year, {gkey})) e
+            JOIN (SELECT * FROM rc_gi ANTI JOIN (SELECT year_i AS year, {gkey} FROM rc_gm) USING (year, {gkey})) i
+              ON i.year = e.year + ({dy}) AND e.taxon = i.taxon AND e.term = i.term
+                 AND e.unit = i.unit AND e.importer = i.importer AND e.exporter = i.exporter""")
     cov = rows(con, """SELECT
         (SELECT count(*) FROM rc_e) AS exporter_records, (SELECT count(*) FROM rc_i) AS importer_records,
         (SELECT coalesce(sum(n_e), 0) FROM rc_pm) AS exporter_records_permit_matched,
@@ -78,7 +80,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         (SELECT coalesce(sum(quantity), 0) FROM rc_e) AS exporter_quantity,
         (SELECT coalesce(sum(quantity), 0) FROM rc_i) AS importer_quantity""")[0]
     cov = {k: (int(v) if isinstance(v, int) else float(v)) for k, v in cov.items()}
-    for s, name in (("e", "exporter"), ("i", "importer")):
+    for name in ("exporter", "importer"):
         total = cov[f"{name}_records"]
         matched = cov[f"{name}_records_permit_matched"] + cov[f"{name}_records_fallback_matched"]
         cov[f"{name}_records_one_sided"] = total - matched
@@ -89,16 +91,17 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         sum(cov[f"{n}_records_{m}_matched"] for n in ("exporter", "importer") for m in ("permit", "fallback")), both)
     lr, glr = math.log(ratio), math.log(group_ratio)
     flag_sql = f"""
-      SELECT 'permit' AS match, export_permit, taxon, term, year_e, year_i, importer, exporter,
+      SELECT 'permit' AS match, n_e, n_i, export_permit, taxon, term, year_e, year_i, importer, exporter,
              unit_e AS unit, q_e, q_i, source_e, source_i, purpose_e, purpose_i,
              abs(ln(q_i / q_e)) > {lr} AND q_e > 0 AND q_i > 0 AS qty,
              source_e <> source_i AS src, purpose_e <> purpose_i AS pur, unit_e <> unit_i AS unit_diff
       FROM rc_pm
       UNION ALL
-      SELECT 'aggregate', NULL, taxon, term, year_e, year_i, importer, exporter, unit, q_e, q_i,
+      SELECT 'aggregate', n_e, n_i, NULL, taxon, term, year_e, year_i, importer, exporter, unit, q_e, q_i,
              source_e, source_i, purpose_e, purpose_i,
-             abs(ln(q_i / q_e)) > {glr} AND q_e > 0 AND q_i > 0,
-             len(list_intersect(sources_e, sources_i)) = 0, len(list_intersect(purposes_e, purposes_i)) = 0, false
+             n_e = n_i AND abs(ln(q_i / q_e)) > {glr} AND q_e > 0 AND q_i > 0,
+             n_e = n_i AND (sources_e & sources_i) = 0,
+             n_e = n_i AND (purposes_e & purposes_i) = 0, false
       FROM rc_gm"""
     con.execute(f"CREATE OR REPLACE TEMP TABLE rc_flags AS SELECT * FROM ({flag_sql}) WHERE qty OR src OR pur OR unit_diff")
     counts = rows(con, """SELECT count(*) FILTER (WHERE qty) AS quantity_mismatch,
@@ -121,7 +124,8 @@ def _share(a: float, b: float) -> float:
 def _explain(r: dict[str, Any], ratio: float, group_ratio: float) -> dict[str, Any]:
     kinds, reasons = [], []
     where = (f"permit {r['export_permit']}" if r["match"] == "permit" else
-             f"aggregate {r['exporter']}->{r['importer']} {r['year_e']}/{r['year_i']}")
+             f"aggregate {r['exporter']}->{r['importer']} {r['year_e']}/{r['year_i']} "
+             f"({r['n_e']} records on each side, no shared permit)")
     if r["qty"]:
         kinds.append("quantity_mismatch")
         lr = math.log(r["q_i"] / r["q_e"])

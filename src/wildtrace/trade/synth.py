@@ -50,9 +50,9 @@ class SynthResult:
     rows: int
 
 
-def _taxa() -> list[tuple[str, str, str, str, str, str]]:
+def _taxa() -> list[tuple[str, ...]]:
     """(taxon, appendix, class, order, family, genus) for species with a plain appendix."""
-    out = []
+    out: list[tuple[str, ...]] = []
     for t in refdata.load().taxa:
         if t.rank == "species" and t.cites_appendix in ("I", "II", "III") and "(" not in t.scientific_name:
             out.append((t.scientific_name, t.cites_appendix, t.class_ or "", t.order or "",

@@ -1,0 +1,175 @@
+"""``wildtrace trade ...``: load CITES/LEMIS files and run the supply-chain analyses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..settings import Settings
+from . import EXIT_REJECTS, cli
+
+
+def _db(settings: Settings, db: Path | None) -> Path:
+    return db or settings.data_dir / "trade.duckdb"
+
+
+def _emit(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result, default=str))
+        return
+    for k in ("coverage", "flag_counts"):
+        if k in result:
+            click.echo(f"{k}: " + ", ".join(f"{a}={b}" for a, b in result[k].items()))
+    for f in result.get("flags", []):
+        for r in f.get("reasons", []):
+            click.echo(f"- {r}")
+
+
+db_option = click.option("--db", type=click.Path(path_type=Path), help="DuckDB file (default: DATA_DIR/trade.duckdb)")
+json_option = click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout")
+
+
+@cli.group()
+def trade() -> None:
+    """CITES trade database and LEMIS shipment analytics."""
+
+
+@trade.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@db_option
+@json_option
+@click.option("--memory-limit", default="2GB", show_default=True)
+@click.pass_obj
+def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: bool, memory_limit: str) -> None:
+    """Load CITES bulk/comparative CSVs, LEMIS CSVs, folders or zips. Reloading is a no-op."""
+    from ..trade.load import load_paths
+    from ..trade.schema import connect
+
+    con = connect(_db(settings, db), memory_limit=memory_limit)
+    results = load_paths(con, list(files))
+    for r in results:
+        if as_json:
+            click.echo(json.dumps(r.to_dict(), default=str))
+        else:
+            click.echo(f"{r.name}: {r.status} {r.format or ''} rows={r.rows_in} loaded={r.rows_loaded} "
+                       f"rejected={r.rows_rejected} {r.reason or ''}".rstrip())
+            for reason, n in {**r.reject_reasons, **r.warnings}.items():
+                click.echo(f"  {n} x {reason}", err=True)
+    if any(r.rows_rejected or r.status == "rejected" for r in results):
+        raise SystemExit(EXIT_REJECTS)
+
+
+@trade.command()
+@db_option
+@json_option
+@click.option("--ratio", default=1.5, show_default=True, help="flag permit matches beyond this quantity ratio")
+@click.pass_obj
+def reconcile(settings: Settings, db: Path | None, as_json: bool, ratio: float) -> None:
+    """Match exporter and importer reports; coverage and mismatch flags."""
+    from ..trade.reconcile import reconcile as run
+    from ..trade.schema import connect
+
+    _emit(run(connect(_db(settings, db)), ratio=ratio), as_json)
+
+
+@trade.command()
+@db_option
+@json_option
+@click.option("--ranges", type=click.Path(exists=True, path_type=Path), help="CSV taxon,range_state")
+@click.pass_obj
+def screen(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None) -> None:
+    """Captive-breeding laundering screen (Res. Conf. 17.7 review triggers)."""
+    from ..trade.launder import read_ranges
+    from ..trade.launder import screen as run
+    from ..trade.schema import connect
+
+    _emit(run(connect(_db(settings, db)), ranges=read_ranges(ranges) if ranges else None), as_json)
+
+
+@trade.command()
+@db_option
+@json_option
+@click.option("--z", default=3.5, show_default=True)
+@click.pass_obj
+def trends(settings: Settings, db: Path | None, as_json: bool, z: float) -> None:
+    """Volume spikes per (taxon, exporter, term, source), robust z-scores."""
+    from ..trade.schema import connect
+    from ..trade.spikes import spikes
+
+    _emit(spikes(connect(_db(settings, db)), z=z), as_json)
+
+
+@trade.command()
+@db_option
+@json_option
+@click.pass_obj
+def routes(settings: Settings, db: Path | None, as_json: bool) -> None:
+    """New routes, re-export chains and flows."""
+    from ..trade.routes import routes as run
+    from ..trade.schema import connect
+
+    _emit(run(connect(_db(settings, db))), as_json)
+
+
+@trade.command()
+@db_option
+@json_option
+@click.pass_obj
+def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
+    """LEMIS refused/seized model with a leakage audit (time-forward split)."""
+    from ..trade.outcome import outcome_model
+    from ..trade.schema import connect
+
+    res = outcome_model(connect(_db(settings, db)))
+    if as_json:
+        click.echo(json.dumps(res, default=str))
+        return
+    for k in ("all_declaration_fields", "without_suspected_leaks", "baseline_exporter_rate"):
+        if k in res:
+            t = res[k]["test"]
+            click.echo(f"{k}: PR-AUC {t['pr_auc']['value']} {t['pr_auc']['ci95']}, "
+                       f"P@1% {t['precision_at_1pct']['value']}, P@5% {t['precision_at_5pct']['value']}, "
+                       f"lift@1% {t['lift_at_1pct']}, lift@5% {t['lift_at_5pct']}")
+
+
+@trade.command()
+@db_option
+@json_option
+@click.option("--ranges", type=click.Path(exists=True, path_type=Path))
+@click.option("--html", "html_out", type=click.Path(path_type=Path), help="write the HTML report here")
+@click.pass_obj
+def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None, html_out: Path | None) -> None:
+    """All analyses; JSON on stdout and/or an HTML report with charts."""
+    from ..trade.launder import read_ranges, screen
+    from ..trade.reconcile import reconcile as rec
+    from ..trade.report import render
+    from ..trade.routes import routes as rts
+    from ..trade.schema import connect
+    from ..trade.spikes import spikes
+
+    con = connect(_db(settings, db))
+    results = {"reconcile": rec(con), "screen": screen(con, ranges=read_ranges(ranges) if ranges else None),
+               "spikes": spikes(con), "routes": rts(con)}
+    loads = [dict(zip(("path", "format", "status", "rows_loaded", "rows_rejected", "citation"), r, strict=True))
+             for r in con.execute("SELECT path, format, status, rows_loaded, rows_rejected, citation FROM loads").fetchall()]
+    if html_out:
+        html_out.write_text(render(results, loads), encoding="utf-8")
+    if as_json or not html_out:
+        click.echo(json.dumps({**results, "loads": loads}, default=str))
+
+
+@trade.command()
+@click.option("--rows", default=100_000, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("trade-synth"), show_default=True)
+@click.option("--snake", is_flag=True, help="lower-case snake_case headers")
+def synth(rows: int, seed: int, out: Path, snake: bool) -> None:
+    """Write synthetic CITES bulk, comparative tabulation and LEMIS files with injected anomalies."""
+    from ..trade.synth import generate
+
+    r = generate(out, rows, seed, snake=snake)
+    click.echo(json.dumps({"bulk": [str(p) for p in r.bulk_files], "comptab": str(r.comptab), "lemis": str(r.lemis),
+                           "ranges": str(r.ranges), "truth": str(r.truth), "rows": r.rows}))

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+from wildtrace.trade.load import load_paths
+from wildtrace.trade.schema import BULK_COLUMNS, BULK_SNAKE, connect
+from wildtrace.trade.synth import SynthResult, generate
+
+from .conftest import SHARED
+
+ROW = {"Id": "X1", "Year": "2010", "Appendix": "II", "Taxon": "Python regius", "Class": "Reptilia",
+       "Order": "Squamata", "Family": "Pythonidae", "Genus": "Python", "Term": "LIV", "Quantity": "10",
+       "Unit": "", "Importer": "US", "Exporter": "GH", "Origin": "", "Purpose": "T", "Source": "C",
+       "Reporter.type": "E", "Import.permit.RandomID": "", "Export.permit.RandomID": "P1",
+       "Origin.permit.RandomID": ""}
+
+
+def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_synth_bulk_comptab_lemis_load_and_reload_is_noop(synth_dir: SynthResult, tmp_path: Path) -> None:
+    con = connect(tmp_path / "t.duckdb")
+    files = [*synth_dir.bulk_files, synth_dir.comptab, synth_dir.lemis]
+    first = load_paths(con, files)
+    assert [r.format for r in first] == ["cites_bulk"] * len(synth_dir.bulk_files) + ["cites_comptab", "lemis"]
+    assert sum(r.rows_loaded for r in first[:-2]) == synth_dir.rows
+    assert all(r.rows_rejected == 0 and len(r.sha256) == 64 and r.citation for r in first), first
+    assert "trade.cites.org" in (first[0].citation or "") and "Eskew" in (first[-1].citation or "")
+    n = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
+    again = load_paths(con, files)
+    assert [r.status for r in again] == ["unchanged"] * len(files)
+    assert con.execute("SELECT count(*) FROM records").fetchall()[0][0] == n
+    # comparative tabulation: one record per reported side
+    ct = con.execute("""SELECT count(*) FROM records WHERE dataset = 'cites_comptab'""").fetchall()[0][0]
+    assert ct == first[-2].records_written and ct >= first[-2].rows_loaded
+
+
+def test_snake_headers_and_zip(tmp_path: Path) -> None:
+    res = generate(tmp_path / "s", 3000, seed=5, snake=True)
+    header = res.bulk_files[0].read_text().splitlines()[0].split(",")
+    assert header == list(BULK_SNAKE.values())
+    zpath = tmp_path / "bulk.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for f in res.bulk_files:
+            zf.write(f, f.name)
+    con = connect(tmp_path / "z.duckdb")
+    out = load_paths(con, [zpath])
+    assert [r.member for r in out] == [f.name for f in res.bulk_files]
+    assert out[0].header_style == "snake" and out[0].rows_loaded == res.rows
+    # the same rows from a folder in title style would be duplicates by Id: all rejected, none doubled
+    title = generate(tmp_path / "t", 3000, seed=5)
+    dup = load_paths(con, title.bulk_files)
+    assert dup[0].rows_loaded == 0
+    assert dup[0].reject_reasons == {"duplicate row (Id already loaded from another file)": res.rows}
+
+
+def test_bad_input_counted_per_file(tmp_path: Path) -> None:
+    title = list(BULK_COLUMNS.values())
+    good = list(ROW.values())
+    d = tmp_path / "in"
+    d.mkdir()
+    write(d / "a_wrong_columns.csv", ["foo", "bar", "baz"], [["1", "2", "3"]])
+    mixed = [h if i % 2 else BULK_SNAKE[c] for i, (c, h) in enumerate(BULK_COLUMNS.items())]
+    write(d / "b_mixed.csv", mixed, [good])
+    rows = [good, [*good[:9], "ten", *good[10:]], [*good[:14], "QQ", *good[15:]], good,
+            ["X2", *good[1:12], "QX", *good[13:]], ["X3", "20x0", *good[2:]], good[:5]]
+    rows[2][0], rows[3][0] = "X9", "X1"
+    write(d / "c_rows.csv", title, rows)
+    (d / "d_empty.csv").write_text("")
+    (d / "e_image.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))
+    (d / "f_notes.txt").write_text("just some notes\nnot a table\n")
+    con = connect(tmp_path / "b.duckdb")
+    out = {Path(r.path).name: r for r in load_paths(con, [d])}
+    assert out["a_wrong_columns.csv"].status == "rejected"
+    assert (out["a_wrong_columns.csv"].reason or "").startswith("wrong columns: missing Id")
+    assert out["b_mixed.csv"].rows_loaded == 1
+    assert out["b_mixed.csv"].warnings == {"mixed header styles (read by name)": 1}
+    c = out["c_rows.csv"]
+    assert c.rows_in == 7 and c.rows_loaded == 2 and c.rows_rejected == 5, c
+    assert c.reject_reasons == {"non-numeric quantity": 1, "duplicate row (Id repeated in this file)": 1,
+                                "duplicate row (Id already loaded from another file)": 1,  # X1 came in b_mixed
+                                "bad year": 1, "malformed CSV line: missing columns": 1}, c.reject_reasons
+    assert c.warnings == {"unknown purpose code: QQ": 1, "unknown exporter code: QX": 1}
+    assert out["d_empty.csv"].status == "empty"
+    assert out["e_image.csv"].reason == "not a CSV: binary content (NUL bytes)"
+    assert (out["f_notes.txt"].reason or "").startswith("not a CSV")
+    raw = con.execute("SELECT reason, raw FROM rejects WHERE reason = 'non-numeric quantity'").fetchall()
+    assert '"Quantity":"ten"' in raw[0][1]
+    assert con.execute("SELECT count(*) FROM loads").fetchall()[0][0] == 6
+
+
+def test_real_lemis_files_load_with_counts(tmp_path: Path) -> None:
+    con = connect(tmp_path / "l.duckdb")
+    out = load_paths(con, sorted((SHARED / "lemis").glob("*.csv")))
+    assert [r.rows_in for r in out] == [7823, 16366]
+    assert all(r.rows_in == r.rows_loaded + r.rows_rejected for r in out)
+    assert set(out[0].reject_reasons) == {"country_imp_exp is NA (missing, or Namibia: ambiguous in LEMIS)"}
+    assert any(k.startswith("duplicate row") for k in out[0].warnings)
+    y = con.execute("SELECT min(year), max(year), count(DISTINCT exporter) FROM records").fetchall()[0]
+    assert y[0] == 1999 and y[1] == 2021 and y[2] > 20
