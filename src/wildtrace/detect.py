@@ -307,6 +307,8 @@ class Detector:
         for m in ev.cues.get("innocent", []):
             reasons.append(f"“{m.term}” ({m.field}) is read in its innocent sense and not counted.")
 
+        # What the listing is about first: named and inferred taxa, then the rest in order.
+        reasons.sort(key=lambda r: not r.startswith(("Names ", "Points to ")))
         risk = self._risk(wildlife, taxa_out, products, bool(sale), bool(ev.codes or codes_ctx), bool(legality))
         if verdict == "wildlife_offer":
             top = max((t["cites_appendix"] for t in taxa_out), key=self._appendix_scale, default=None)
