@@ -186,7 +186,7 @@ class Network:
         g = self.graph
         comps = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c[0]))
         component_of = {n: i for i, comp in enumerate(comps) for n in comp}
-        linked = g.subgraph([n for n in g if g.degree(n) > 0])
+        linked = nx.Graph(g.subgraph([n for n in g if g.degree(n) > 0]))  # a copy: views are slow
         n = linked.number_of_nodes()
         if n <= self.options.exact_betweenness_max:
             betweenness = nx.betweenness_centrality(linked, normalized=True)
