@@ -1,1 +1,1 @@
-"""Taxonomy: CITES checklist import (and, later, name resolution and zoonotic profiles)."""
+"""Taxonomy and species facts: CITES checklist import, name resolution, zoonotic profiles."""
