@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -19,6 +21,7 @@ from .errors import ApiError
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+FACETS_TTL_S = 60.0
 
 
 def _render(request: Request, name: str, who: Principal | None, status: int = 200, **ctx: Any) -> Response:
@@ -75,7 +78,17 @@ def queue_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)], c
         after = None
     rows, nxt = q.page(eng, f, limit=PAGE_SIZE, after=after)
     return _render(request, "queue.html", who, rows=rows, next=nxt, f=f, params=f.active(),
-                   facets=q.facets(eng))
+                   facets=_facets(request, eng))
+
+
+def _facets(request: Request, eng: sa.Engine) -> dict[str, list[str]]:
+    """Filter menu values, recomputed at most once a minute (they scan the whole queue)."""
+    state = request.app.state
+    cached = getattr(state, "facets", None)
+    if cached is None or time.monotonic() - cached[0] > FACETS_TTL_S:
+        cached = (time.monotonic(), q.facets(eng))
+        state.facets = cached
+    return cached[1]  # type: ignore[no-any-return]
 
 
 @router.get("/listing", response_class=HTMLResponse)
