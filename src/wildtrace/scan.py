@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from . import enrich
+from . import enrich, refdata
 from . import lang as langid
-from . import refdata
 from .detect import Detector
 from .errors import InvalidRecord
 from .lexicon import Lexicon
@@ -19,22 +19,60 @@ from .settings import DEFAULT_MAX_FIELD_CHARS, Settings
 from .store import Store
 from .summary import Summary
 
+if TYPE_CHECKING:
+    from .learn.model import TextModel
+
+#: Listings scored together by a text model (``Scanner(model=...)``).
+MODEL_CHUNK = 256
+
 
 class Scanner:
     """Holds the lexicon and detector; build once, scan many listings."""
 
-    def __init__(self, settings: Settings | None = None, ref: refdata.ReferenceData | None = None):
+    def __init__(self, settings: Settings | None = None, ref: refdata.ReferenceData | None = None,
+                 model: TextModel | Path | str | None = None):
+        """``model``: a trained text model (or its directory) combined with the rules.
+
+        The local lexicon (``wildtrace lexicon add``) in ``settings.data_dir`` is
+        loaded beside the built-in one when it exists.
+        """
+        from .learn import locallex
+
         self.settings = settings or Settings()
         if ref is None:
             ref = refdata.load(extra_taxa=[self.settings.cites_checklist_path])
         self.ref = ref
-        self.lexicon = Lexicon(ref)
+        extra, codes, stamp = locallex.for_scan(self.settings.data_dir)
+        self.lexicon = Lexicon(ref, extra_terms=extra)
+        self.lexicon.codewords.update({k: v for k, v in codes.items() if k not in self.lexicon.codewords})
         self.detector = Detector(self.lexicon)
+        self.detector.model = {**self.detector.model, **stamp}
         self.enrichers = enrich.load()
+        self.text_model: TextModel | None = None
+        if model is not None:
+            self._use_model(model)
+
+    def _use_model(self, model: TextModel | Path | str) -> None:
+        from .errors import ConfigError
+        from .learn import model as learn_model
+
+        if not isinstance(model, learn_model.TextModel):
+            model = learn_model.load(Path(model))
+        if model.meta.get("target", "wildlife_offer") != "wildlife_offer":
+            raise ConfigError(f"model {model.name} predicts {model.meta.get('target')!r}, not wildlife_offer; "
+                              "the scan can only combine a wildlife_offer model with its rules")
+        self.text_model = model
+        rules = self.detector.model
+        self._combined_model = {
+            **rules,
+            "name": f"{rules['name']}+{model.name}", "version": f"{rules['version']}+{model.version}",
+            "rules": f"{rules['name']} {rules['version']}", "text_model": f"{model.name} {model.version}",
+            "text_model_training_data_sha256": str(model.meta.get("training_data_sha256", ""))[:16],
+        }
 
     @property
     def model(self) -> dict[str, str]:
-        return self.detector.model
+        return self._combined_model if self.text_model is not None else self.detector.model
 
     def scan_listing(self, listing: Listing, scanned_at: str | None = None) -> ScanResult:
         result = self.detector.detect(listing, scanned_at or _now())
@@ -45,19 +83,73 @@ class Scanner:
         return result
 
     def scan(self, items: Iterable[Listing | Reject | dict[str, Any]]) -> Iterator[ScanResult | Reject]:
-        """Scan in input order. Dicts are validated; a bad one becomes a Reject."""
+        """Scan in input order. Dicts are validated; a bad one becomes a Reject.
+
+        With a text model, listings are scored in chunks of ``MODEL_CHUNK``.
+        """
         max_chars = self.settings.max_field_chars
+        pending: list[tuple[ScanResult | Reject, Listing | None]] = []
         for number, item in enumerate(items, start=1):
             if isinstance(item, dict):
                 try:
                     item = listing_from_record(item, max_field_chars=max_chars)
                 except InvalidRecord as exc:
-                    yield Reject(number, exc.reason, exc.record_id)
-                    continue
-            if isinstance(item, Reject):
-                yield item
-            else:
-                yield self.scan_listing(item)
+                    item = Reject(number, exc.reason, exc.record_id)
+            out: ScanResult | Reject = item if isinstance(item, Reject) else self.scan_listing(item)
+            if self.text_model is None:
+                yield out
+                continue
+            pending.append((out, None if isinstance(item, Reject) else item))
+            if len(pending) >= MODEL_CHUNK:
+                yield from self._apply_model(pending)
+                pending = []
+        if pending:
+            yield from self._apply_model(pending)
+
+    def _apply_model(self, chunk: list[tuple[ScanResult | Reject, Listing | None]]) -> list[ScanResult | Reject]:
+        """Combine each rules result with the text model's calibrated probability."""
+        from .learn import dataset, features
+
+        model = self.text_model
+        assert model is not None
+        scored = [(r, listing) for r, listing in chunk if isinstance(r, ScanResult) and listing is not None]
+        if scored:
+            texts = [features.listing_text(listing) for _, listing in scored]
+            rules = [r.wildlife_score for r, _ in scored]  # type: ignore[union-attr]
+            logits = [dataset.rule_logit(s) for s in rules]
+            import numpy as np
+
+            probs = model.predict_texts(texts, np.array(logits))
+            for (result, _), text, rule_score, p in zip(scored, texts, rules, probs, strict=True):
+                assert isinstance(result, ScanResult)
+                self._combine(result, text, rule_score, float(p))
+        return [r for r, _ in chunk]
+
+    def _combine(self, result: ScanResult, text: str, rule_score: float, p: float) -> None:
+        model = self.text_model
+        assert model is not None
+        factor = result.risk_score / rule_score if rule_score > 0 else 0.0
+        rules_verdict = result.verdict
+        if p >= model.threshold:
+            verdict = "wildlife_offer"
+        elif rules_verdict == "depiction_or_faux":
+            verdict = rules_verdict
+        else:
+            verdict = "not_wildlife"
+        how = "combined with the rules' score" if model.combo is not None else "text alone"
+        reason = (f"Text model {model.name} {model.version}: probability {p:.2f} of a wildlife offer "
+                  f"({how}, rules {rule_score:.2f}; threshold {model.threshold:.2f})")
+        if verdict == "wildlife_offer":
+            words = model.explain(text)
+            if words:
+                reason += "; words that raise it: " + ", ".join(f"“{w}”" for w in words)
+        if verdict != rules_verdict:
+            reason += f"; the rules alone said {rules_verdict}"
+        result.reasons.append(reason + ".")
+        result.wildlife_score = round(p, 4)
+        result.risk_score = round(min(1.0, p * factor), 4)
+        result.verdict = verdict
+        result.model = self._combined_model
 
 
 def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[[ScanResult], None],

@@ -39,10 +39,12 @@ MAX_STDERR_REJECTS = 100
               help="Write the summary as JSON to this file.")
 @click.option("--save", is_flag=True, help="Also store listings and results in the default database.")
 @click.option("--db", default=None, help="Store listings and results in this SQLite file (implies --save).")
+@click.option("--model", "model_dir", default=None, type=click.Path(exists=True, file_okay=False),
+              help="Combine the rules with this trained text model (wildtrace train -o MODEL_DIR).")
 @click.pass_obj
 def scan(settings: Settings, input: str, output: str, fmt: str, input_format: str | None,
          mapping: tuple[str, ...], encoding: str, rejects: str | None, show_summary: bool,
-         summary_json: str | None, save: bool, db: str | None) -> None:
+         summary_json: str | None, save: bool, db: str | None, model_dir: str | None) -> None:
     """Scan listings (JSON Lines or CSV, file or stdin) and write one result per listing.
 
     Every input record ends up in the output or among the rejects; the exit
@@ -51,7 +53,7 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
     if db:
         settings = dataclasses.replace(settings, db=db)
     columns = parse_mapping(mapping)
-    scanner = Scanner(settings)
+    scanner = Scanner(settings, model=model_dir)
     store = open_store(settings.db_path) if (save or db) else None
     in_stream: IO[bytes] = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
     out_stream: IO[bytes] = sys.stdout.buffer if output == "-" else open(output, "wb")  # noqa: SIM115

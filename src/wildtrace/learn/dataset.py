@@ -82,7 +82,7 @@ def _group(listing: Listing, group_by: str | None) -> str:
     return f"{group_by}:{value}" if value not in (None, "") else f"id:{listing.id}"
 
 
-def near_duplicate_groups(texts: Iterable[str], threshold: float = 0.5) -> np.ndarray:
+def near_duplicate_groups(texts: Iterable[str], threshold: float = 0.8) -> np.ndarray:
     """Cluster texts whose word TF-IDF cosine is >= threshold (connected components).
 
     For data with no seller column: one seller's repeated, lightly edited ads
