@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -177,8 +178,16 @@ def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[
     return summary
 
 
+_CLOCK: list[tuple[int, str]] = [(0, "")]
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """UTC time to the second, formatted once per second."""
+    second = int(time.time())
+    if _CLOCK[0][0] != second:
+        stamp = dt.datetime.fromtimestamp(second, dt.UTC).isoformat().replace("+00:00", "Z")
+        _CLOCK[0] = (second, stamp)
+    return _CLOCK[0][1]
 
 
 _DEFAULT: Scanner | None = None
