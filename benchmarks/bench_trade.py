@@ -63,6 +63,7 @@ def main() -> None:
     out["reload_noop_s"], again = timed(lambda: load_paths(con, bulk))
     assert all(x.status == "unchanged" for x in again), "reload was not a no-op"
     out["peak_rss_mb_after_load"] = round(peak_mb())
+    print(json.dumps(out), flush=True)
     ranges = read_ranges(data / "ranges.csv")
     analyses: dict[str, Callable[[], Any]] = {
         "reconcile": lambda: reconcile(con),
