@@ -18,6 +18,7 @@ FIELDS = (
 #: Text fields that are matched against the lexicon, in this order.
 TEXT_FIELDS = ("title", "text", "seller_description")
 _SCALARS = tuple(f for f in FIELDS if f not in ("id", "images"))
+_SCALAR_SET = frozenset(_SCALARS)
 
 
 @dataclass(slots=True)
@@ -96,7 +97,8 @@ def listing_from_record(record: dict[str, Any], *, max_field_chars: int) -> List
     if len(listing_id) > 1000:
         raise InvalidRecord("id is longer than 1,000 characters", record_id=listing_id[:80])
     try:
-        values = {name: _as_text(name, record.get(name), max_field_chars) for name in _SCALARS}
+        values = {name: _as_text(name, value, max_field_chars)
+                  for name, value in record.items() if name in _SCALAR_SET}
         images = _images(record.get("images"), max_field_chars)
     except InvalidRecord as exc:
         exc.record_id = listing_id
