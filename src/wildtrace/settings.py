@@ -30,6 +30,11 @@ class Settings:
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 
     @property
+    def db_target(self) -> str | Path:
+        """The database to open: a URL as given (``postgresql://…``), else a SQLite path."""
+        return self.db if self.db and "://" in self.db else self.db_path
+
+    @property
     def db_path(self) -> Path:
         """The SQLite database used when no ``--db`` is given."""
         return Path(self.db) if self.db else self.data_dir / "wildtrace.sqlite"

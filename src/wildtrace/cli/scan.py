@@ -38,7 +38,8 @@ MAX_STDERR_REJECTS = 100
 @click.option("--summary-json", type=click.Path(dir_okay=False), default=None,
               help="Write the summary as JSON to this file.")
 @click.option("--save", is_flag=True, help="Also store listings and results in the default database.")
-@click.option("--db", default=None, help="Store listings and results in this SQLite file (implies --save).")
+@click.option("--db", default=None,
+              help="Store listings and results in this database: a SQLite path or a postgresql:// URL (implies --save).")
 @click.option("--model", "model_dir", default=None, type=click.Path(exists=True, file_okay=False),
               help="Combine the rules with this trained text model (wildtrace train -o MODEL_DIR).")
 @click.pass_obj
@@ -54,7 +55,7 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
         settings = dataclasses.replace(settings, db=db)
     columns = parse_mapping(mapping)
     scanner = Scanner(settings, model=model_dir)
-    store = open_store(settings.db_path) if (save or db) else None
+    store = open_store(settings.db_target) if (save or db) else None
     in_stream: IO[bytes] = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
     out_stream: IO[bytes] = sys.stdout.buffer if output == "-" else open(output, "wb")  # noqa: SIM115
     rejects_stream = open(rejects, "wb") if rejects else None  # noqa: SIM115
