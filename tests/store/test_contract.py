@@ -57,3 +57,22 @@ def test_store_survives_reopen(db_url: str, scanner: Scanner) -> None:
     s = open_store(target)
     assert s.count_listings() == 1
     s.close()
+
+
+def test_scan_command_saves_to_either_backend(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from wildtrace.cli import cli, load_commands
+
+    load_commands()
+    lines = '{"id": "s1", "title": "Rhino horn for sale"}\n{"id": "s2", "title": "Lamp"}\n'
+    env = {"WILDTRACE_DATA_DIR": str(tmp_path)}
+    for _ in range(2):  # a rescan adds nothing
+        result = CliRunner().invoke(cli, ["scan", "--db", db_url, "-o", str(tmp_path / "o.jsonl")],
+                                    input=lines, env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    s = open_store(db_url)
+    assert s.count_listings() == 2
+    latest = s.latest_result("s1")
+    assert latest is not None and latest["verdict"] == "wildlife_offer"
+    s.close()
