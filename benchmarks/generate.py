@@ -1,8 +1,8 @@
 """Seeded generator of synthetic listings for benchmarks (not for quality figures).
 
 The listings mix wildlife offers, depictions, innocent uses of wildlife words and
-ordinary goods in the eight languages, with obfuscation, so the benchmark walks
-every code path. They are written by the project: never report quality on them.
+ordinary goods in the eight languages (each listing in one language, as real
+listings are), with obfuscation, so the benchmark walks every code path. They are written by the project: never report quality on them.
 """
 
 from __future__ import annotations
@@ -13,32 +13,61 @@ import random
 import sys
 from collections.abc import Iterator
 
-WILDLIFE = [
-    "Raw rhino horn pieces, genuine", "Vảy tê tê loại 1 giá tốt", "出售 犀角 杯 老货 保真", "象 牙 手鐲 天然 正品",
-    "Bovine bone bangle, old, carved", "i.v.o.r.y netsuke 1v0ry carving", "Baby African grey parrot, hand-fed",
-    "Jual anakan kakatua jambul kuning", "ขาย นอแรด แท้ ราคาถูก", "Vends défense d'éléphant en ivoire",
-    "Vendo colmillo de marfil auténtico", "Vende-se escamas de pangolim", "Sisik trenggiling asli untuk obat",
-    "熊胆粉 正品", "Mật gấu nguyên chất", "Helmeted hornbill casque carving", "Tiger bone wine, old stock",
-    "Trăn gấm con giống", "tắc kè khô làm thuốc", "Totoaba maw, dried fish bladder", "Live slow loris, tame",
-]
-DEPICTION = ["Cute shark plush toy 40cm", "Fossil shark teeth replica", "Faux crocodile leather handbag",
-             "Elephant print cushion cover", "Tiger figurine, resin", "Gấu bông con hổ", "ตุ๊กตาช้าง ของเล่น"]
-INNOCENT = ["Ivory colour lace wedding dress", "Learn Python programming course", "Coral pink lipstick",
-            "Second-hand iPhone 13, good condition", "Mountain bike 29 inch", "Bàn làm việc gỗ", "เสื้อยืดผ้าฝ้าย",
-            "Sepatu lari pria ukuran 42", "Table en chêne massif", "Mesa de comedor de roble", "二手 笔记本电脑"]
-TEXTS = ["Ship worldwide, DM me on WhatsApp +84 912 345 678", "Liên hệ Zalo 0987 654 321, ship COD",
-         "私聊 加微信 包邮", "ติดต่อไลน์ ส่งฟรี", "Harga nego, minat hubungi WA 0812-3456-7890",
-         "Pièce ancienne, prix à débattre", "Envío a todo el país, precio negociable", "Entrega rápida, preço por kg",
-         "Good condition, pick up only", "Brand new in box, no returns", ""]
+# Per language: (wildlife offers, depictions or faux, innocent goods, body texts).
+POOLS: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
+    "en": (["Raw rhino horn pieces, genuine", "Bovine bone bangle, old, carved", "i.v.o.r.y netsuke 1v0ry carving",
+            "Baby African grey parrot, hand-fed", "Helmeted hornbill casque carving", "Tiger bone wine, old stock",
+            "Totoaba maw, dried fish bladder", "Live slow loris, tame", "Pangolin scales, wholesale",
+            "Ball python for sale, captive bred", "Black coral bracelet, genuine"],
+           ["Cute shark plush toy 40cm", "Fossil shark teeth replica", "Faux crocodile leather handbag",
+            "Elephant print cushion cover", "Tiger figurine, resin"],
+           ["Ivory colour lace wedding dress", "Learn Python programming course", "Coral pink lipstick",
+            "Second-hand iPhone 13, good condition", "Mountain bike 29 inch", "Oak dining table for six"],
+           ["Ship worldwide, DM me on WhatsApp +84 912 345 678", "Good condition, pick up only",
+            "Brand new in box, no returns", "Price is firm, serious buyers only", ""]),
+    "fr": (["Vends défense d'éléphant en ivoire", "Écailles de pangolin, prix de gros", "Corne de rhinocéros ancienne"],
+           ["Peluche requin pour enfants", "Sac en simili crocodile"],
+           ["Table en chêne massif", "Vélo de ville en bon état", "Robe couleur ivoire, taille 38"],
+           ["Pièce ancienne, prix à débattre", "Envoi possible dans toute la France", "Très bon état, à venir chercher"]),
+    "es": (["Vendo colmillo de marfil auténtico", "Escamas de pangolín, precio por kilo", "Loro gris africano bebé"],
+           ["Tiburón de peluche gigante", "Bolso de piel sintética de cocodrilo"],
+           ["Mesa de comedor de roble", "Bicicleta de montaña usada", "Vestido de novia color marfil"],
+           ["Envío a todo el país, precio negociable", "En muy buen estado, recogida en mano"]),
+    "pt": (["Vende-se escamas de pangolim", "Chifre de rinoceronte, peça antiga", "Papagaio-cinzento filhote"],
+           ["Tubarão de pelúcia para crianças", "Bolsa de couro sintético de crocodilo"],
+           ["Mesa de jantar de carvalho", "Bicicleta usada em bom estado"],
+           ["Entrega rápida, preço por kg", "Aceito trocas, retirada no local"]),
+    "zh": (["出售 犀角 杯 老货 保真", "象 牙 手鐲 天然 正品", "熊胆粉 正品", "穿山甲片 批发", "鹤顶红 雕件"],
+           ["毛绒 鲨鱼 玩具", "仿真 象牙 树脂 摆件"],
+           ["二手 笔记本电脑", "全新 运动鞋 42码", "实木 餐桌"],
+           ["私聊 加微信 包邮", "价格 可议 同城 自提"]),
+    "vi": (["Vảy tê tê loại 1 giá tốt", "Mật gấu nguyên chất", "Trăn gấm con giống", "tắc kè khô làm thuốc",
+            "Sừng tê giác thật"],
+           ["Gấu bông con hổ", "Đồ chơi cá mập nhựa"],
+           ["Bàn làm việc gỗ", "Xe đạp cũ còn tốt", "Áo dài màu ngà"],
+           ["Liên hệ Zalo 0987 654 321, ship COD", "Hàng chính hãng, bảo hành 12 tháng"]),
+    "th": (["ขาย นอแรด แท้ ราคาถูก", "งาช้าง แท้ เก่า", "เกล็ดลิ่น ขายส่ง"],
+           ["ตุ๊กตาช้าง ของเล่น", "ตุ๊กตาฉลาม ผ้านุ่ม"],
+           ["เสื้อยืดผ้าฝ้าย", "จักรยานมือสอง สภาพดี"],
+           ["ติดต่อไลน์ ส่งฟรี", "สินค้าใหม่ พร้อมส่ง"]),
+    "id": (["Sisik trenggiling asli untuk obat", "Jual anakan kakatua jambul kuning", "Gading gajah asli",
+            "Cula badak asli"],
+           ["Boneka hiu lucu untuk anak", "Tas kulit buaya sintetis"],
+           ["Sepatu lari pria ukuran 42", "Meja kayu jati", "Sepeda gunung bekas"],
+           ["Harga nego, minat hubungi WA 0812-3456-7890", "Barang baru, siap kirim"]),
+}
+LANG_WEIGHTS = {"en": 4, "zh": 2, "vi": 2, "id": 2, "th": 1, "fr": 1, "es": 1, "pt": 1}
 
 
 def listings(n: int, seed: int = 7) -> Iterator[dict[str, object]]:
     rng = random.Random(seed)
+    langs = [lang for lang, w in LANG_WEIGHTS.items() for _ in range(w)]
     for i in range(n):
+        wildlife, depiction, innocent, texts = POOLS[rng.choice(langs)]
         roll = rng.random()
-        pool = WILDLIFE if roll < 0.3 else DEPICTION if roll < 0.4 else INNOCENT
+        pool = wildlife if roll < 0.3 else depiction if roll < 0.4 else innocent
         record: dict[str, object] = {
-            "id": f"g{i}", "title": rng.choice(pool), "text": " ".join(rng.sample(TEXTS, 2)),
+            "id": f"g{i}", "title": rng.choice(pool), "text": " ".join(rng.sample(texts, min(2, len(texts)))),
             "seller": f"seller{rng.randrange(n // 20 + 1)}", "platform": rng.choice(["fb", "shopee", "ebay", "zalo"]),
             "posted_at": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
         }

@@ -1,7 +1,7 @@
 """Enrichers: extra facts added to each ScanResult after detection (an extension point).
 
 An enricher is a callable ``(result: ScanResult) -> None`` that adds to the
-result in place (for example a ``zoonotic`` object on each taxon). Enrichers
+result in place (its module may define ``warm()`` to load its data at start-up) (for example a ``zoonotic`` object on each taxon). Enrichers
 register by name here as ``"module:function"`` strings, imported on first use,
 so a new enricher is a new module plus one line below.
 """
@@ -27,6 +27,9 @@ def load(names: list[str] | None = None) -> list[Enricher]:
     for name, target in ENRICHERS.items():
         if names is not None and name not in names:
             continue
-        module, _, func = target.partition(":")
-        out.append(getattr(importlib.import_module(module), func))
+        module_name, _, func = target.partition(":")
+        module = importlib.import_module(module_name)
+        if hasattr(module, "warm"):
+            module.warm()  # load its data now, at start-up, not on the first listing
+        out.append(getattr(module, func))
     return out

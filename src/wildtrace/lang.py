@@ -77,6 +77,12 @@ def _identifier() -> Any:
     return ident
 
 
+def warm() -> None:
+    """Load the classifier and word lists now, at start-up, not on the first listing."""
+    _identifier()
+    _function_words()
+
+
 def clean_code(code: str) -> str:
     code = code.strip().lower().replace("_", "-")
     return _ALIASES.get(code, code.split("-")[0] if len(code) > 3 and "-" in code else code)

@@ -49,6 +49,7 @@ class Scanner:
         self.detector = Detector(self.lexicon)
         self.detector.model = {**self.detector.model, **stamp}
         self.enrichers = enrich.load()
+        langid.warm()
         self.text_model: TextModel | None = None
         if model is not None:
             self._use_model(model)

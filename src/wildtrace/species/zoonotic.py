@@ -192,6 +192,11 @@ def default() -> Profiler:
     return _DEFAULT
 
 
+def warm() -> None:
+    """Load the summary now (called when the scanner starts)."""
+    default()
+
+
 def enrich(result: ScanResult) -> None:
     """Scan enricher: add a ``zoonotic`` object (tier, reasons, credits) to each taxon."""
     default().enrich(result)
