@@ -85,7 +85,13 @@ class Detector:
     # -- matching -------------------------------------------------------------
 
     def matches(self, listing: Listing) -> list[Match]:
-        """Every lexicon and pattern match in the listing's text fields, in text order.
+        """Every lexicon and pattern match in the listing's text fields, in text order."""
+        return self._matches(listing)[0]
+
+    def _matches(self, listing: Listing) -> tuple[list[Match], str]:
+        """The matches, and the text fields joined in match form.
+
+        Every lexicon and pattern match in the listing's text fields, in text order.
 
         The fields are joined and matched in one pass; each match is mapped back
         to its field and its span there. One match per (field, span, kind, ref);
@@ -100,7 +106,7 @@ class Detector:
                 names.append(name)
                 values.append(value)
         if not values:
-            return []
+            return [], ""
         joined = values[0] if len(values) == 1 else "\n".join(values)
         starts = [0]
         for value in values[:-1]:
@@ -151,19 +157,19 @@ class Detector:
                     add(light_index()[m.start()], light_index()[m.end() - 1] + 1, f"{pattern.cue}_cue",
                         pattern.name, "", f"pattern:{pattern.name}")
         found.sort(key=lambda m: (TEXT_FIELDS.index(m.field), m.span[0]))
-        return found
+        return found, norm
 
     # -- scoring --------------------------------------------------------------
 
     def detect(self, listing: Listing, scanned_at: str = "") -> ScanResult:
-        found = self.matches(listing)
+        found, norm = self._matches(listing)
         ev = self._evidence(found, listing)
         score, verdict, taxa, products, reasons = self._score(ev, listing)
         return ScanResult(
             id=listing.id, verdict=verdict, wildlife_score=score[0], risk_score=score[1],
             taxa=taxa, product_types=products, lang="", matches=found, reasons=reasons,
             model=self.model, input_sha256=listing.input_sha256, scanned_at=scanned_at,
-            listing=listing.to_dict(),
+            listing=listing.to_dict(), match_text=norm,
         )
 
     def _evidence(self, found: list[Match], listing: Listing) -> _Evidence:

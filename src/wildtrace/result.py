@@ -48,6 +48,8 @@ class ScanResult:
     input_sha256: str
     scanned_at: str
     listing: dict[str, Any] = field(default_factory=dict)
+    #: the text fields in match form (normalize.py), kept for later stages; not output
+    match_text: str = field(default="", repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

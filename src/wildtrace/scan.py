@@ -116,7 +116,8 @@ class Scanner:
         assert model is not None
         scored = [(r, listing) for r, listing in chunk if isinstance(r, ScanResult) and listing is not None]
         if scored:
-            texts = [features.listing_text(listing) for _, listing in scored]
+            # the scan already put the text in match form: the same text features.listing_text makes
+            texts = [r.match_text or features.listing_text(listing) for r, listing in scored]  # type: ignore[union-attr]
             rules = [r.wildlife_score for r, _ in scored]  # type: ignore[union-attr]
             logits = [dataset.rule_logit(s) for s in rules]
             import numpy as np
