@@ -46,7 +46,7 @@ def test_jsonl_from_stdin(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a1", "a2", "a3"]
     for r in rows:
-        assert tuple(r) == RESULT_FIELDS
+        assert tuple(r) == RESULT_FIELDS, "optional fields (ocr) appear only when asked for"
         assert r["verdict"] in VERDICTS
         assert 0 <= r["wildlife_score"] <= 1 and 0 <= r["risk_score"] <= 1
         assert r["model"]["name"] == "wildtrace-rules" and r["model"]["version"]

@@ -15,8 +15,9 @@ FIELDS = (
     "id", "title", "text", "price", "currency", "seller", "seller_description",
     "url", "platform", "location", "posted_at", "images", "lang",
 )
-#: Text fields that are matched against the lexicon, in this order.
-TEXT_FIELDS = ("title", "text", "seller_description")
+#: Text fields that are matched against the lexicon, in this order. ``image_text`` is
+#: not an input field: it holds text read from the listing's images (imagetext.py).
+TEXT_FIELDS = ("title", "text", "seller_description", "image_text")
 _SCALARS = tuple(f for f in FIELDS if f not in ("id", "images"))
 _SCALAR_SET = frozenset(_SCALARS)
 
@@ -40,6 +41,8 @@ class Listing:
     extra: dict[str, Any] = field(default_factory=dict)
     #: SHA-256 of the record as received (canonical JSON, keys sorted)
     input_sha256: str = ""
+    #: text read from the listing's images by OCR (not an input field)
+    image_text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as received: known fields that are set, then unknown ones."""

@@ -12,6 +12,8 @@ RESULT_FIELDS = (
     "id", "verdict", "wildlife_score", "risk_score", "taxa", "product_types", "lang",
     "matches", "reasons", "model", "input_sha256", "scanned_at", "listing",
 )
+#: Optional fields that follow the contract fields when present.
+OPTIONAL_FIELDS = ("ocr",)
 #: Keys of each item in ``matches``.
 MATCH_FIELDS = ("term", "span", "field", "kind", "ref", "lang", "matched")
 #: Keys of each item in ``taxa`` (more may follow: cites_annotation, cites_split, inferred_from).
@@ -50,6 +52,8 @@ class ScanResult:
     listing: dict[str, Any] = field(default_factory=dict)
     #: the text fields in match form (normalize.py), kept for later stages; not output
     match_text: str = field(default="", repr=False)
+    #: OCR of the listing's images, when the scan read them (``ocr`` in the output)
+    ocr: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,4 +70,5 @@ class ScanResult:
             "input_sha256": self.input_sha256,
             "scanned_at": self.scanned_at,
             "listing": self.listing,
+            **({"ocr": self.ocr} if self.ocr is not None else {}),
         }

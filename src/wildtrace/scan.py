@@ -31,11 +31,12 @@ class Scanner:
     """Holds the lexicon and detector; build once, scan many listings."""
 
     def __init__(self, settings: Settings | None = None, ref: refdata.ReferenceData | None = None,
-                 model: TextModel | Path | str | None = None):
+                 model: TextModel | Path | str | None = None, ocr_root: Path | None = None):
         """``model``: a trained text model (or its directory) combined with the rules.
 
         The local lexicon (``wildtrace lexicon add``) in ``settings.data_dir`` is
-        loaded beside the built-in one when it exists.
+        loaded beside the built-in one when it exists. ``ocr_root``: read the text of
+        listing images stored under this folder (imagetext.py) and scan it too.
         """
         from .learn import locallex
 
@@ -50,6 +51,7 @@ class Scanner:
         self.detector.model = {**self.detector.model, **stamp}
         self.enrichers = enrich.load()
         langid.warm()
+        self.ocr_root = ocr_root
         self.text_model: TextModel | None = None
         if model is not None:
             self._use_model(model)
@@ -77,7 +79,15 @@ class Scanner:
         return self._combined_model if self.text_model is not None else self.detector.model
 
     def scan_listing(self, listing: Listing, scanned_at: str | None = None) -> ScanResult:
+        image_text = None
+        if self.ocr_root is not None and listing.images:
+            from . import imagetext
+
+            image_text = imagetext.read(listing, self.ocr_root)
+            listing.image_text = image_text.text or None
         result = self.detector.detect(listing, scanned_at or _now())
+        if image_text is not None:
+            result.ocr = image_text.to_dict()
         sample = " ".join(t for t in (listing.title, listing.text) if t)
         result.lang = langid.detect(sample, listing.lang)
         for enricher in self.enrichers:

@@ -37,6 +37,9 @@ MAX_STDERR_REJECTS = 100
               help="Print counts by verdict, species and product, and the top risks.")
 @click.option("--summary-json", type=click.Path(dir_okay=False), default=None,
               help="Write the summary as JSON to this file.")
+@click.option("--ocr-images", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Read the text in listing images stored under this folder (tesseract; about 1 s an image) "
+                   "and scan it as the field image_text.")
 @click.option("--save", is_flag=True, help="Also store listings and results in the default database.")
 @click.option("--db", default=None,
               help="Store listings and results in this database: a SQLite path or a postgresql:// URL (implies --save).")
@@ -45,7 +48,8 @@ MAX_STDERR_REJECTS = 100
 @click.pass_obj
 def scan(settings: Settings, input: str, output: str, fmt: str, input_format: str | None,
          mapping: tuple[str, ...], encoding: str, rejects: str | None, show_summary: bool,
-         summary_json: str | None, save: bool, db: str | None, model_dir: str | None) -> None:
+         summary_json: str | None, ocr_images: Path | None, save: bool, db: str | None,
+         model_dir: str | None) -> None:
     """Scan listings (JSON Lines or CSV, file or stdin) and write one result per listing.
 
     Every input record ends up in the output or among the rejects; the exit
@@ -54,7 +58,7 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
     if db:
         settings = dataclasses.replace(settings, db=db)
     columns = parse_mapping(mapping)
-    scanner = Scanner(settings, model=model_dir)
+    scanner = Scanner(settings, model=model_dir, ocr_root=ocr_images)
     store = open_store(settings.db_target) if (save or db) else None
     in_stream: IO[bytes] = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
     out_stream: IO[bytes] = sys.stdout.buffer if output == "-" else open(output, "wb")  # noqa: SIM115

@@ -76,7 +76,9 @@ def entities(case: CaseData) -> Iterator[dict[str, Any]]:
         lid = make_id("listing", str(result.get("id")))
         listing_ids[str(result.get("id"))] = lid
         from ..link.identifiers import from_listing
-        idents = from_listing({"id": result.get("id"), **listing}, lang=result.get("lang"))
+        ocr_text = (result.get("ocr") or {}).get("text")
+        idents = from_listing({"id": result.get("id"), **listing}, lang=result.get("lang"),
+                              extra_text={"image_text": ocr_text} if ocr_text else None)
         url = listing.get("url")
         yield _entity("HyperText", lid, title=listing.get("title") or f"listing {result.get('id')}",
                       bodyText=listing.get("text"), sourceUrl=url if str(url).startswith("http") else None,

@@ -99,6 +99,9 @@ class NetworkBuilder:
         risk = result.get("risk_score")
         if isinstance(risk, int | float):
             acc.max_risk = max(acc.max_risk, float(risk))
+        ocr = result.get("ocr") or {}
+        if ocr.get("text"):
+            extra_text = {**(extra_text or {}), "image_text": str(ocr["text"])}
         for ident in from_listing(listing, lang=result.get("lang"), extra_text=extra_text):
             if ident.kind in LINK_KINDS:
                 acc.identifiers.setdefault(ident.key, ident)
