@@ -4,9 +4,11 @@
 
 1. Builds (once, cached in /tmp) a SQLite database with N synthetic queue rows: the queue,
    search and dashboard read only the derived ``queue`` table, so rows are bulk-inserted there
-   (with the FTS5 trigger active) instead of scanning N listings.
+   (with the FTS5 trigger active, and the dashboard counts kept) instead of scanning N listings.
 2. Starts ``wildtrace serve`` in its own process and times, sequentially, 200 requests each of
-   the API queue endpoint (several filters) and the HTML queue page: p50/p95 in ms.
+   the API queue endpoint (several filters), the HTML queue page, the dashboard page and the
+   stats endpoint: p50/p95 in ms. ``--verify-counts`` first checks the dashboard counts
+   against a full recount of the queue.
 3. Runs C concurrent clients (httpx, asyncio) against the API queue endpoint for S seconds:
    throughput and p50/p95/p99.
 Synthetic rows measure speed only, never quality.
@@ -27,6 +29,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from wildtrace.store import counts
 from wildtrace.store.schema import queue
 from wildtrace.store.sql import SQLStore
 from wildtrace.web import auth
@@ -63,11 +66,13 @@ def build(path: Path, rows: int) -> None:
         if len(batch) == 20_000:
             with store.engine.begin() as conn:
                 conn.execute(queue.insert(), batch)
+                counts.add_rows(conn, batch)  # the dashboard counts, as SQLStore.save keeps them
             batch = []
             print(f"  {i + 1:,} rows", file=sys.stderr, end="\r")
     if batch:
         with store.engine.begin() as conn:
             conn.execute(queue.insert(), batch)
+            counts.add_rows(conn, batch)
     with store.engine.begin() as conn:
         conn.execute(sa.text("ANALYZE"))
     store.close()
@@ -117,12 +122,21 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--db", default=None)
+    ap.add_argument("--verify-counts", action="store_true",
+                    help="check the dashboard counts against a full recount of the queue first")
     args = ap.parse_args()
     path = Path(args.db or f"/tmp/wildtrace-bench-{args.rows}.sqlite")
     t = time.perf_counter()
     build(path, args.rows)
     print(f"database: {path} ({args.rows:,} queue rows; build/check {time.perf_counter() - t:.0f} s)")
     engine = SQLStore(path).engine
+    if args.verify_counts:
+        t = time.perf_counter()
+        with engine.connect() as conn:
+            same = counts.stored(conn) == counts.recount(conn)
+        print(f"dashboard counts equal a full recount: {same} ({time.perf_counter() - t:.1f} s)")
+        if not same:
+            raise SystemExit("queue_counts differ from the queue")
     if "bench" not in {u["name"] for u in auth.list_users(engine)}:
         auth.add_user(engine, "bench", "viewer", "bench-password")
     token = auth.create_token(engine, "bench", "benchmark")
@@ -149,10 +163,12 @@ def main() -> None:
             print(f"  API {path_:<52} {statistics.median(times):6.1f} {pct(times, 95):7.1f}")
         page = httpx.Client(base_url=url, timeout=30)
         page.cookies.set("wt_session", auth.create_session(engine, "bench")[0])
-        for path_ in ["/", "/?verdict=wildlife_offer", "/?label=unlabelled&platform=wechat"]:
+        for path_ in ["/", "/?verdict=wildlife_offer", "/?label=unlabelled&platform=wechat", "/dashboard"]:
             times = timed(page, path_, 200)
             print(f"  page {path_:<51} {statistics.median(times):6.1f} {pct(times, 95):7.1f}")
-        for path_ in ["/api/v1/search?q=%E7%8A%80%E8%A7%92", "/api/v1/stats"]:
+        times = timed(api, "/api/v1/stats", 200)
+        print(f"  API {'/api/v1/stats':<52} {statistics.median(times):6.1f} {pct(times, 95):7.1f}")
+        for path_ in ["/api/v1/search?q=%E7%8A%80%E8%A7%92"]:
             times = timed(api, path_, 20)
             print(f"  API {path_:<52} {statistics.median(times):6.1f} {pct(times, 95):7.1f}  (20 requests)")
         n, lat, errors = asyncio.run(load(url, token, args.clients, args.seconds))

@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 
+import httpx
 import orjson
 
 from .conftest import Server
@@ -100,6 +101,30 @@ def test_users_and_tokens(server: Server) -> None:
         assert_error(c.get("/api/v1/users"), 403, "forbidden")
         token = c.post("/api/v1/tokens", json={"label": "script"}).json()
         assert token["token"].startswith("wt_") and token["role"] == "analyst"
+        mine = {t["id"]: t for t in c.get("/api/v1/tokens").json()["items"]}
+        assert mine[token["id"]]["label"] == "script" and mine[token["id"]]["revoked_at"] is None
+        assert token["token"] not in orjson.dumps(mine).decode()
+        assert {t["user"] for t in mine.values()} == {"analyst"}, "analysts see only their own tokens"
+    with server.api("viewer") as c:
+        assert_error(c.delete(f"/api/v1/tokens/{token['id']}"), 404, "not_found")  # not theirs
+        assert_error(c.delete("/api/v1/tokens/zz'--"), 404, "not_found")
+    script = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token['token']}"}, timeout=30)
+    with script:
+        assert script.get("/api/v1/me").json()["name"] == "analyst"
+        revoked = script.delete(f"/api/v1/tokens/{token['id']}")  # a token can revoke itself
+        assert revoked.status_code == 200 and revoked.json()["revoked_at"], revoked.text
+        assert_error(script.get("/api/v1/me"), 401, "bad_token")
+    with server.api("analyst") as c:
+        again = c.delete(f"/api/v1/tokens/{token['id']}").json()
+        assert again["revoked_at"] == revoked.json()["revoked_at"], "revoking again changes nothing"
+        second = c.post("/api/v1/tokens", json={"label": "cron"}).json()
+    with server.api("admin") as c:
+        assert {t["user"] for t in c.get("/api/v1/tokens").json()["items"]} >= {"analyst", "admin"}
+        assert c.delete(f"/api/v1/tokens/{second['id']}").json()["user"] == "analyst"
+        audit = c.get("/api/v1/audit", params={"target": "user:analyst"}).json()["items"]
+        assert [a["actor"] for a in audit if a["action"] == "token.revoke"][:2] == ["admin", "analyst"]
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {second['token']}"}) as c:
+        assert_error(c.get("/api/v1/queue"), 401, "bad_token")
     with server.api("admin") as c:
         r = c.post("/api/v1/users", json={"name": name, "role": "viewer", "password": "x" * 10})
         assert r.status_code == 201, r.text

@@ -8,13 +8,14 @@ writes an audit entry (who, when, action, target, before and after as JSON).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
 from ..errors import WildTraceError
-from . import db
+from . import counts, db
 from .schema import audit_log, case_listings, cases, labels, queue
 
 #: Labels an analyst can give; the first three are the scan verdicts.
@@ -67,12 +68,16 @@ def add_labels(engine: sa.Engine, listing_ids: list[str], label: str, author: st
     """Label listings, all or none (one transaction). Returns the new label records."""
     _check_label(label, note)
     out = []
+    delta: Counter[counts.Key] = Counter()
     with db.write_lock(engine), engine.begin() as conn:
         for listing_id in listing_ids:
-            row = conn.execute(sa.select(queue.c.content_sha256, queue.c.label)
-                               .where(queue.c.listing_id == listing_id)).first()
+            # locked on PostgreSQL until commit, like SQLStore.save, so the counts stay exact
+            row = conn.execute(sa.select(queue.c.content_sha256, *[queue.c[n] for n in counts.COLUMNS])
+                               .where(queue.c.listing_id == listing_id).with_for_update()).first()
             if row is None:
                 raise NotFound(f"no listing {listing_id!r}")
+            before = dict(row._mapping)
+            counts.change(delta, before, {**before, "label": label})
             record = {"listing_id": listing_id, "content_sha256": row.content_sha256, "label": label,
                       "note": note, "author": author, "created_at": now()}
             new_id = conn.execute(labels.insert().values(**record).returning(labels.c.id)).scalar_one()
@@ -80,6 +85,7 @@ def add_labels(engine: sa.Engine, listing_ids: list[str], label: str, author: st
             audit(conn, author, "label", listing_id, {"label": row.label or None},
                   {"label": label, "note": note, "content_sha256": row.content_sha256})
             out.append({"id": new_id, **record})
+        counts.apply(conn, delta)
     return out
 
 

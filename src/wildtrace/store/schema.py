@@ -6,6 +6,7 @@ module describes the head revision and is what the queries are written against.
 - ``listings`` and ``scan_results`` are the evidence: append-only per content hash.
 - ``queue`` is derived: one row per listing id, from its newest version and newest result,
   kept current by ``save()`` so the triage queue is one indexed query.
+- ``queue_counts`` is derived from ``queue``: the dashboard's counts, kept by every queue write.
 - ``labels`` and ``audit_log`` are append-only decisions with an author and a time.
 """
 
@@ -81,6 +82,16 @@ queue = Table(
     Index("queue_label_risk", "label", "risk_score"),
     Index("queue_platform_risk", "platform", "risk_score"),
     Index("queue_lang_risk", "lang", "risk_score"),
+)
+
+#: Dashboard counts of the queue, kept in the same transaction as each queue write
+#: (``store/counts.py``): per verdict, rows per dimension value.
+queue_counts = Table(
+    "queue_counts", metadata,
+    Column("verdict", String, primary_key=True),
+    Column("dim", String, primary_key=True),  # all, label, week, platform, species, product, appendix
+    Column("value", String, primary_key=True),
+    Column("n", Integer, nullable=False),
 )
 
 users = Table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..result import ScanResult
-from . import db
+from . import counts, db
 from .derive import queue_row
 from .schema import listings, queue, scan_results
 
@@ -37,11 +38,13 @@ class SQLStore:
     def save(self, results: list[ScanResult]) -> None:
         if not results:
             return
+        delta: Counter[counts.Key] = Counter()
         with db.write_lock(self.engine), self.engine.begin() as conn:
             for r in results:
-                self._save_one(conn, r)
+                self._save_one(conn, r, delta)
+            counts.apply(conn, delta)  # the dashboard counts, in the same transaction
 
-    def _save_one(self, conn: sa.Connection, r: ScanResult) -> None:
+    def _save_one(self, conn: sa.Connection, r: ScanResult, delta: Counter[counts.Key]) -> None:
         seen = r.scanned_at
         if self.dialect == "postgresql":  # concurrent writers: one at a time per listing id
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:id))"), {"id": r.id})
@@ -65,6 +68,14 @@ class SQLStore:
             set_={k: stmt.excluded[k] for k in ("scanned_at", "verdict", "wildlife_score",
                                                 "risk_score", "result")}))
         qrow = queue_row(version, public)
+        # the row as it is (locked on PostgreSQL until commit, so labels cannot slip in between)
+        old = conn.execute(sa.select(queue.c.version, *[queue.c[n] for n in counts.COLUMNS])
+                           .where(queue.c.listing_id == r.id).with_for_update()).first()
+        if old is None:
+            counts.change(delta, None, {**qrow, "label": ""})
+        elif old.version <= version:
+            before = dict(old._mapping)
+            counts.change(delta, before, {**qrow, "label": before["label"]})
         q = upsert(conn, queue).values(**qrow)
         conn.execute(q.on_conflict_do_update(
             index_elements=["listing_id"],

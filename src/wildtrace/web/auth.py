@@ -150,6 +150,54 @@ def create_token(engine: sa.Engine, name: str, label: str = "") -> str:
     return token
 
 
+#: A token's public id: the start of its SHA-256 (the token itself is never stored or shown again).
+TOKEN_ID_CHARS = 16
+
+
+def token_id(token: str) -> str:
+    return _sha(token)[:TOKEN_ID_CHARS]
+
+
+def list_tokens(engine: sa.Engine, name: str | None = None) -> list[dict[str, Any]]:
+    """API tokens (of one user, or all): id, user, label, created_at, revoked_at; newest first."""
+    t = api_tokens.c
+    stmt = sa.select(t.token_sha256, t.user_name, t.label, t.created_at, t.revoked_at).order_by(
+        t.created_at.desc(), t.token_sha256)
+    if name is not None:
+        stmt = stmt.where(t.user_name == name)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return [{"id": r.token_sha256[:TOKEN_ID_CHARS], "user": r.user_name, "label": r.label,
+             "created_at": r.created_at, "revoked_at": r.revoked_at} for r in rows]
+
+
+def revoke_token(engine: sa.Engine, token_id: str, actor: str, *, any_user: bool = False) -> dict[str, Any]:
+    """Revoke an API token by its id (your own; any user's when ``any_user``). Requests with it
+    are refused from then on; revoking it again changes nothing."""
+    token_id = token_id.strip().lower()
+    if len(token_id) != TOKEN_ID_CHARS or any(ch not in "0123456789abcdef" for ch in token_id):
+        raise NotFound(f"no API token {token_id[:40]!r}")
+    t = api_tokens.c
+    with db.write_lock(engine), engine.begin() as conn:
+        stmt = sa.select(t.token_sha256, t.user_name, t.label, t.created_at, t.revoked_at).where(
+            t.token_sha256.like(token_id + "%"))
+        if not any_user:
+            stmt = stmt.where(t.user_name == actor)
+        rows = conn.execute(stmt).all()
+        if len(rows) != 1:
+            raise NotFound(f"no API token {token_id!r}" if not rows else f"token id {token_id!r} is ambiguous")
+        row = rows[0]
+        revoked_at = row.revoked_at
+        if revoked_at is None:
+            revoked_at = now()
+            conn.execute(api_tokens.update().where(t.token_sha256 == row.token_sha256)
+                         .values(revoked_at=revoked_at))
+            audit(conn, actor, "token.revoke", f"user:{row.user_name}", {"token": token_id, "revoked_at": None},
+                  {"token": token_id, "revoked_at": revoked_at})
+    return {"id": token_id, "user": row.user_name, "label": row.label, "created_at": row.created_at,
+            "revoked_at": revoked_at}
+
+
 def token_principal(engine: sa.Engine, token: str) -> Principal:
     with engine.connect() as conn:
         row = conn.execute(

@@ -39,7 +39,20 @@ def set_role(*, name: str, body: RoleRequest, who: Admin,
 def create_token(*, body: TokenRequest, who: Viewer,
                  eng: EngineDep) -> dict[str, Any]:
     """A new API token for yourself (shown once; it has your role)."""
-    return {"token": auth.create_token(eng, who.name, body.label), "user": who.name, "role": who.role}
+    token = auth.create_token(eng, who.name, body.label)
+    return {"token": token, "id": auth.token_id(token), "user": who.name, "role": who.role}
+
+
+@router.get("/tokens")
+def tokens(*, who: Viewer, eng: EngineDep) -> dict[str, Any]:
+    """Your API tokens (admins: everyone's), by id; the tokens themselves are never shown again."""
+    return {"items": auth.list_tokens(eng, None if who.role == "admin" else who.name)}
+
+
+@router.delete("/tokens/{token_id}")
+def revoke_token(*, token_id: str, who: Viewer, eng: EngineDep) -> dict[str, Any]:
+    """Revoke an API token by id: your own (admins: anyone's). It is refused from then on."""
+    return auth.revoke_token(eng, token_id, who.name, any_user=who.role == "admin")
 
 
 @router.get("/audit")
