@@ -69,6 +69,8 @@ def test_words_are_not_glued_wrongly() -> None:
     # ordinary words are untouched; only runs of three or more single letters are rejoined
     assert normalize("a lot of ivory")[0] == "a lot of ivory"
     assert normalize("u s a")[0] == "usa"
+    assert normalize("a i-v-o-r-y carving")[0] == "a ivory carving", "the article keeps its own separator"
+    assert normalize("i. v. o. r. y")[0] == "ivory"
 
 
 def test_leetspeak_leaves_plain_numbers() -> None:

@@ -129,10 +129,29 @@ def normalize(text: str, *, with_index: bool = True) -> tuple[str, list[int] | N
             index = list(range(len(text)))
         else:
             index = [i for i, p in enumerate(parts) for _ in p]
-    return _fix_up(out, index)
+    return _fix_up(out, index, text)
 
 
-def _fix_up(text: str, index: list[int] | None) -> tuple[str, list[int] | None]:
+def _split_drops(text: str, start: int, end: int, index: list[int] | None, source: str) -> list[int]:
+    """Spaces to drop in a run of single letters: only where the same separator repeats.
+
+    "i.v.o.r.y" and "i v o r y" are rejoined; in "a i-v-o-r-y" the article "a"
+    stays a word, because its separator differs from the rest.
+    """
+    letters = [i for i in range(start, end) if text[i] != " "]
+    seps = [source[index[p] + 1: index[q]] if index is not None else " "
+            for p, q in zip(letters, letters[1:], strict=False)]
+    drops: list[int] = []
+    run = 0  # first gap of the current run of equal separators
+    for g in range(1, len(seps) + 1):
+        if g == len(seps) or seps[g] != seps[run]:
+            if g - run >= 2:  # two equal gaps or more: three letters or more
+                drops.extend(i for i in range(letters[run], letters[g]) if text[i] == " ")
+            run = g
+    return drops
+
+
+def _fix_up(text: str, index: list[int] | None, source: str = "") -> tuple[str, list[int] | None]:
     """One pass over the folded text: rejoin split letters and CJK/Thai runs, collapse
     repeated spaces, fold leetspeak. Drops characters (and their index entries)."""
     drop: list[int] = []
@@ -144,7 +163,7 @@ def _fix_up(text: str, index: list[int] | None) -> tuple[str, list[int] | None]:
         elif kind == "leet":
             leet_spans.append(m.span())
         elif kind == "split":
-            drop.extend(i for i in range(m.start(), m.end()) if text[i] == " ")
+            drop.extend(_split_drops(text, m.start(), m.end(), index, source))
         else:  # cjk
             drop.extend(range(m.start(), m.end()))
     if leet_spans:
