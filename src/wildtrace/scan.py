@@ -132,13 +132,19 @@ class Scanner:
             logits = [dataset.rule_logit(s) for s in rules]
             import numpy as np
 
-            probs = model.predict_texts(texts, np.array(logits))
-            for (result, _), text, rule_score, p in zip(scored, texts, rules, probs, strict=True):
+            probs = model.predict_texts(texts, np.array(logits)).tolist()
+            # the words that raise the score, hashed for all the chunk's offers at once
+            offers = [i for i, p in enumerate(probs) if p >= model.threshold]
+            words: list[list[str]] = [[] for _ in probs]
+            for i, picked in zip(offers, model.explain_many([texts[i] for i in offers]), strict=True):
+                words[i] = picked
+            for (result, _), rule_score, p, why in zip(scored, rules, probs, words, strict=True):
                 assert isinstance(result, ScanResult)
-                self._combine(result, text, rule_score, float(p))
+                self._combine(result, why, rule_score, p)
         return [r for r, _ in chunk]
 
-    def _combine(self, result: ScanResult, text: str, rule_score: float, p: float) -> None:
+    def _combine(self, result: ScanResult, words: list[str], rule_score: float, p: float) -> None:
+        """``words``: the text's word n-grams that raise its score most (``TextModel.explain``)."""
         model = self.text_model
         assert model is not None
         factor = result.risk_score / rule_score if rule_score > 0 else 0.0
@@ -152,10 +158,8 @@ class Scanner:
         how = "combined with the rules' score" if model.combo is not None else "text alone"
         reason = (f"Text model {model.name} {model.version}: probability {p:.2f} of a wildlife offer "
                   f"({how}, rules {rule_score:.2f}; threshold {model.threshold:.2f})")
-        if verdict == "wildlife_offer":
-            words = model.explain(text)
-            if words:
-                reason += "; words that raise it: " + ", ".join(f"“{w}”" for w in words)
+        if verdict == "wildlife_offer" and words:
+            reason += "; words that raise it: " + ", ".join(f"“{w}”" for w in words)
         if verdict != rules_verdict:
             reason += f"; the rules alone said {rules_verdict}"
         result.reasons.append(reason + ".")

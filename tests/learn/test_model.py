@@ -73,3 +73,34 @@ def test_incompatible_and_corrupted_models(trained: tuple[dataset.Dataset, model
         model.load(d)
     with pytest.raises(model.ModelError, match="not a model directory"):
         model.load(tmp_path)
+
+
+def test_empty_texts_score_the_intercept(trained: tuple[dataset.Dataset, model.TextModel]) -> None:
+    from wildtrace.learn import features
+
+    _, m = trained
+    assert np.allclose(m.decision(features.counts(["", "   ", "!!"])), m.intercept)
+
+
+def test_explanations_for_many_texts_match_one_at_a_time(trained: tuple[dataset.Dataset, model.TextModel]) -> None:
+    from wildtrace.learn import features
+
+    _, m = trained
+    texts = ["rhino horn piece genuine rhino horn", "", "garden hose 20m", "ivory bangle carved old, pick up only",
+             "pangolin scales for medicine ship worldwide dm me"]
+    many = m.explain_many(texts)
+    assert many == [m.explain(t) for t in texts]
+    for text, picked in zip(texts, many, strict=True):
+        # reference: the highest-weighted positive grams, each once, none inside one picked before
+        weights: dict[str, float] = {}
+        for index, gram in features.word_ngrams(text):
+            w = float(m.coef[index] * m.idf[index])
+            if w > 0:
+                weights[gram] = max(w, weights.get(gram, 0.0))
+        want: list[str] = []
+        for gram in sorted(weights, key=lambda g: -weights[g]):
+            if not any(gram in p for p in want) and len(want) < 3:
+                want.append(gram)
+        assert picked == want, (text, picked, want)
+    assert many[0] and all(w in texts[0] for w in many[0])
+    assert many[1] == []

@@ -81,19 +81,33 @@ class TextModel:
 
     def explain(self, text: str, top: int = 3) -> list[str]:
         """The word n-grams of a normalised text that push its score up the most."""
-        weights: dict[str, float] = {}
-        for index, gram in features.word_ngrams(text):
-            w = float(self.coef[index] * self.idf[index])
-            if w > 0 and gram.strip() and w > weights.get(gram.strip(), 0.0):
-                weights[gram.strip()] = w
-        ranked = sorted(weights, key=lambda g: -weights[g])
-        picked: list[str] = []
-        for gram in ranked:  # skip n-grams inside one already picked
-            if not any(gram in p for p in picked):
-                picked.append(gram)
-            if len(picked) == top:
-                break
-        return picked
+        return self.explain_many([text], top)[0]
+
+    def explain_many(self, texts: list[str], top: int = 3) -> list[list[str]]:
+        """``explain`` for each text, hashed and weighed for all of them at once.
+
+        Per text: its word 1-2-grams with a positive weight (coefficient x IDF),
+        highest first, each gram once, skipping a gram inside one already picked.
+        """
+        words, rows, first, is_bigram, index = features.word_grams(texts)
+        out: list[list[str]] = [[] for _ in texts]
+        if not len(index):
+            return out
+        weight = self.coef[index] * self.idf[index]
+        keep = np.flatnonzero(weight > 0)
+        order = keep[np.lexsort((-weight[keep], rows[keep]))]
+        bounds = np.searchsorted(rows[order], np.arange(len(texts) + 1)).tolist()
+        order_list, first_list, bigram_list = order.tolist(), first.tolist(), is_bigram.tolist()
+        for t in range(len(texts)):
+            picked = out[t]
+            for k in order_list[bounds[t]:bounds[t + 1]]:
+                i = first_list[k]
+                gram = f"{words[i]} {words[i + 1]}" if bigram_list[k] else words[i]
+                if not any(gram in p for p in picked):  # also skips a gram already picked
+                    picked.append(gram)
+                    if len(picked) == top:
+                        break
+        return out
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
