@@ -65,12 +65,10 @@ def apply(conn: sa.Connection, delta: Counter[Key]) -> None:
     items = sorted((k, n) for k, n in delta.items() if n)
     if not items:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    for (verdict, dim, value), n in items:
-        stmt = insert(queue_counts).values(verdict=verdict, dim=dim, value=value, n=n)
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["verdict", "dim", "value"],
-            set_={"n": queue_counts.c.n + stmt.excluded.n}))
+    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(queue_counts)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["verdict", "dim", "value"],
+                                            set_={"n": queue_counts.c.n + stmt.excluded.n}),
+                 [{"verdict": v, "dim": d, "value": val, "n": n} for (v, d, val), n in items])
 
 
 def add_rows(conn: sa.Connection, rows: Iterable[Mapping[str, Any]]) -> None:
