@@ -89,6 +89,7 @@ def test_login_and_triage_with_the_keyboard(browser: Browser, sqlite_server: Ser
     expect(rows.nth(0)).to_have_class("row selected")
     page.keyboard.press("Enter")
     expect(page.locator("article.listing")).to_have_attribute("data-listing-id", ids[0])
+    page.wait_for_load_state("domcontentloaded")  # the deferred app.js (the key handler) has run
     page.keyboard.press("2")
     expect(page.locator("article.listing")).to_have_attribute("data-listing-id", ids[1])
     assert _label(sqlite_server, ids[0]) == "depiction_or_faux"
