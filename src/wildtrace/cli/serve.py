@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..settings import Settings
@@ -20,8 +22,13 @@ def database(settings: Settings, db: str | None) -> str:
 @click.option("--demo", is_flag=True,
               help="Load the bundled synthetic demo listings and print a demo login (default "
                    "database: demo-workbench.sqlite in the data folder).")
+@click.option("--trade-db", type=click.Path(path_type=Path), default=None,
+              help="Trade DuckDB for /api/v1/trade (default: as `wildtrace trade`, DATA_DIR/trade.duckdb).")
+@click.option("--trade-ranges", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV taxon,range_state for the trade screen's not_range_state check.")
 @click.pass_obj
-def serve(settings: Settings, db: str | None, host: str, port: int, demo: bool) -> None:
+def serve(settings: Settings, db: str | None, host: str, port: int, demo: bool,
+          trade_db: Path | None, trade_ranges: Path | None) -> None:
     """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1)."""
     import uvicorn
 
@@ -30,7 +37,7 @@ def serve(settings: Settings, db: str | None, host: str, port: int, demo: bool) 
     if demo and not db:
         db = str(settings.data_dir / "demo-workbench.sqlite")
     target = database(settings, db)
-    app = create_app(target, settings)
+    app = create_app(target, settings, trade_db=trade_db, trade_ranges=trade_ranges)
     url = f"http://{host}:{port}/"
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"wildtrace: warning: listening on {host}: anyone who can reach it sees the login page",

@@ -13,7 +13,9 @@ from . import EXIT_REJECTS, cli
 
 
 def _db(settings: Settings, db: Path | None) -> Path:
-    return db or settings.data_dir / "trade.duckdb"
+    from ..trade.schema import default_db
+
+    return db or default_db(settings.data_dir)
 
 
 def _emit(result: dict[str, Any], as_json: bool) -> None:

@@ -25,8 +25,10 @@ DEFAULT_MAX_BODY = 8 * 1024 * 1024
 
 
 def create_app(db: str | Path, settings: Settings | None = None, *, max_body: int = DEFAULT_MAX_BODY,
-               session_hours: float = 12.0) -> FastAPI:
+               session_hours: float = 12.0, trade_db: str | Path | None = None,
+               trade_ranges: str | Path | None = None) -> FastAPI:
     from .api import router as api_router
+    from .api.trade import router as trade_router
     from .pages import router as pages_router
     from .templating import configure
 
@@ -39,10 +41,12 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.state.store = SQLStore(db)
     app.state.scanner = None
     app.state.session_hours = session_hours
+    app.state.trade_db, app.state.trade_ranges = trade_db, trade_ranges  # None: DATA_DIR/trade.duckdb
     app.state.templates = configure(Jinja2Templates(directory=str(HERE / "templates")))
     errors.install(app)
     app.add_middleware(Guard, max_body=max_body)
     app.include_router(api_router, prefix="/api/v1")
+    app.include_router(trade_router, prefix="/api/v1")
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
