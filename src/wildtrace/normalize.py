@@ -49,7 +49,7 @@ _LEET_WORD = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0
 _MULTISPACE = re.compile(r"  +")
 # All the fix-ups in one alternation, so the folded text is scanned once.
 _FIXUPS = re.compile(
-    f"(?P<multi>  +)|(?P<split>{_SPLIT_LETTERS.pattern})|(?P<cjk>{_CJK_SPACES.pattern})|(?P<leet>{_LEET_WORD.pattern})"
+    f"(?P<multi>{_MULTISPACE.pattern})|(?P<split>{_SPLIT_LETTERS.pattern})|(?P<cjk>{_CJK_SPACES.pattern})|(?P<leet>{_LEET_WORD.pattern})"
 )
 
 

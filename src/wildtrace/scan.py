@@ -16,7 +16,7 @@ from .lexicon import Lexicon
 from .listing import Listing, listing_from_record
 from .readers import Reject
 from .result import ScanResult
-from .settings import DEFAULT_MAX_FIELD_CHARS, Settings
+from .settings import Settings
 from .store import Store
 from .summary import Summary
 
@@ -224,4 +224,4 @@ def scan(items: Iterable[Listing | dict[str, Any]], *, scanner: Scanner | None =
     return scanner.scan(items)
 
 
-__all__ = ["Scanner", "scan", "run", "DEFAULT_MAX_FIELD_CHARS"]
+__all__ = ["Scanner", "scan", "run"]
