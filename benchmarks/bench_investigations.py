@@ -19,9 +19,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from wildtrace.link.identifiers import from_listing
-from wildtrace.link.images import fingerprint
-from wildtrace.link.network import NetworkBuilder
+from wildtrace.sellers.identifiers import from_listing
+from wildtrace.sellers.images import fingerprint
+from wildtrace.sellers.network import NetworkBuilder
 
 WORDS = ("rhino horn ivory pangolin scales bracelet carved genuine ship worldwide price per gram contact "
          "hàng thật giá tốt liên hệ bán vảy tê tê sừng ngà voi 象牙 犀角 出售 保真").split()

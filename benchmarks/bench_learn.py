@@ -82,7 +82,7 @@ def train_child(n: int) -> None:
     pin()
     from wildtrace import Scanner, Settings
     from wildtrace.learn import dataset, model
-    from wildtrace.listing import listing_from_record
+    from wildtrace.scan.listing import listing_from_record
 
     recs, targets = _generated(n)
     items = [listing_from_record(r, max_field_chars=100_000) for r in recs]
@@ -98,9 +98,9 @@ def train_child(n: int) -> None:
 def scan_child(path: str, model_dir: str) -> None:
     pin()
     from wildtrace import Scanner, Settings
-    from wildtrace.readers import read_listings
-    from wildtrace.scan import run
-    from wildtrace.writers import JsonlWriter
+    from wildtrace.scan.readers import read_listings
+    from wildtrace.scan.scanner import run
+    from wildtrace.scan.writers import JsonlWriter
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp()))
     scanner = Scanner(settings, model=model_dir or None)
@@ -148,7 +148,7 @@ def main() -> None:
     if args.part in ("scan", "all"):
         from wildtrace import Scanner, Settings
         from wildtrace.learn import dataset, model
-        from wildtrace.listing import listing_from_record
+        from wildtrace.scan.listing import listing_from_record
 
         tmp = Path(tempfile.mkdtemp())
         recs, targets = _generated(args.n)

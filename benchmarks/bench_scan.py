@@ -31,9 +31,9 @@ def child(path: str, out: str) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     from wildtrace import Scanner, Settings
-    from wildtrace.readers import read_listings
-    from wildtrace.scan import run
-    from wildtrace.writers import JsonlWriter
+    from wildtrace.scan.readers import read_listings
+    from wildtrace.scan.scanner import run
+    from wildtrace.scan.writers import JsonlWriter
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp()))
     t0 = time.perf_counter()

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wildtrace.trade.launder import read_ranges, screen
 from wildtrace.trade.load import load_paths
 from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.routes import routes
 from wildtrace.trade.schema import connect
-from wildtrace.trade.spikes import spikes
+from wildtrace.trade.screen import read_ranges, screen
 from wildtrace.trade.synth import generate
+from wildtrace.trade.trends import spikes
 
 
 def peak_mb() -> float:

@@ -29,10 +29,10 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from wildtrace.store import accounts as auth
 from wildtrace.store import counts
 from wildtrace.store.schema import queue
 from wildtrace.store.sql import SQLStore
-from wildtrace.web import auth
 
 SPECIES = ["Manis javanica", "Loxodonta africana", "Rhinocerotidae", "Panthera tigris", "Psittacus erithacus",
            "Testudinidae", "Pangasius", "Ursus thibetanus"]

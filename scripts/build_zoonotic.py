@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from wildtrace.species import build, holdout
+from wildtrace.zoonotic import build, holdout
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     inputs = sorted([*args.virion.glob("*.csv*"), *args.hp3.glob("*.csv")])
     meta = {
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "builder": "scripts/build_zoonotic.py (wildtrace.species.build)",
+        "builder": "scripts/build_zoonotic.py (wildtrace.zoonotic.build)",
         "input_sha256": _sha(inputs),
         "inputs": [p.name for p in inputs],
         "datasets": idx.versions,

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+#: The reference data that ships inside the package (read-only).
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
 #: Largest accepted text field, in characters. Longer fields reject the record.
 DEFAULT_MAX_FIELD_CHARS = 100_000
 #: Largest accepted input line / record, in bytes.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wildtrace.listing import Listing, listing_from_record
+from wildtrace.scan.listing import Listing, listing_from_record
 
 OFFERS = ["rhino horn piece genuine", "ivory bangle carved old", "pangolin scales for medicine",
           "vay te te loai 1", "sisik trenggiling asli", "tiger bone wine old stock", "live slow loris tame",

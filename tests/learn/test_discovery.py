@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from wildtrace.learn import codewords, dataset, features, model, queue, similar
-from wildtrace.listing import Listing
+from wildtrace.scan.listing import Listing
 
 
 def test_queue_uncertainty_and_diverse(listings: list[Listing], targets: dict[str, int]) -> None:

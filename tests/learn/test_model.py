@@ -8,7 +8,7 @@ import pytest
 
 from wildtrace.errors import DataError
 from wildtrace.learn import dataset, model
-from wildtrace.listing import Listing
+from wildtrace.scan.listing import Listing
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from wildtrace import Scanner, Settings
 from wildtrace.cli import cli, load_commands
-from wildtrace.learn import dataset, locallex, model
-from wildtrace.listing import Listing
+from wildtrace.learn import dataset, model
+from wildtrace.scan import locallex
+from wildtrace.scan.listing import Listing
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from wildtrace.errors import DataError
-from wildtrace.result import ScanResult
+from wildtrace.scan.result import ScanResult
 
 SCHEMA_VERSION = 1
 _SCHEMA = """

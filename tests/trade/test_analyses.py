@@ -4,11 +4,11 @@ from typing import Any
 
 import duckdb
 
-from wildtrace.trade.launder import read_ranges, screen
 from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.routes import routes
-from wildtrace.trade.spikes import spikes
+from wildtrace.trade.screen import read_ranges, screen
 from wildtrace.trade.synth import SynthResult
+from wildtrace.trade.trends import spikes
 
 
 def split(flags: list[dict[str, Any]], truth: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

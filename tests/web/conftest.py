@@ -18,7 +18,7 @@ import uvicorn
 from store.conftest import drop_pg_database, fresh_pg_database
 
 from wildtrace import Scanner, Settings
-from wildtrace.web import auth
+from wildtrace.store import accounts as auth
 from wildtrace.web.app import create_app
 from wildtrace.web.demo import load_demo
 

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from wildtrace.cli import cli, load_commands
+from wildtrace.store.accounts import check_password
 from wildtrace.store.schema import users
 from wildtrace.store.sql import SQLStore
-from wildtrace.web.auth import check_password
 
 
 def test_users_add_reads_the_password_from_stdin(tmp_path: Path) -> None:

@@ -20,10 +20,10 @@ import pytest
 import uvicorn
 
 from wildtrace import Settings
+from wildtrace.store import accounts as auth
 from wildtrace.trade.load import load_paths
 from wildtrace.trade.schema import connect
 from wildtrace.trade.synth import SynthResult, generate
-from wildtrace.web import auth
 from wildtrace.web.app import create_app
 
 from .conftest import PASSWORD, ROLES, Server, _free_port

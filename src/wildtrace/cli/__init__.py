@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from .. import __version__
-from ..errors import WildTraceError
-from ..settings import Settings
+from wildtrace import __version__
+from wildtrace.errors import WildTraceError
+from wildtrace.settings import Settings
 
 EXIT_REJECTS = 3
 

@@ -10,8 +10,14 @@ from typing import IO
 import click
 import orjson
 
-from ..evidence.capture import CaptureOptions, Capturer, ScanReject, Target, targets_from_scan
-from . import EXIT_REJECTS, cli
+from wildtrace.cli import EXIT_REJECTS, cli
+from wildtrace.evidence.capture import (
+    CaptureOptions,
+    Capturer,
+    ScanReject,
+    Target,
+    targets_from_scan,
+)
 
 
 @cli.command()

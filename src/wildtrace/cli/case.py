@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 import orjson
 
-from ..case import Case
-from ..export import EXPORTERS
-from ..export.run import export as run_export
-from ..settings import Settings
-from . import EXIT_REJECTS, cli
+from wildtrace.cli import EXIT_REJECTS, cli
+from wildtrace.export import EXPORTERS
+from wildtrace.export.case import Case
+from wildtrace.export.run import export as run_export
+from wildtrace.settings import Settings
 
 _cases_dir = click.option("--cases-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                           help="Where cases live (default: DATA_DIR/cases).")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from .. import refdata
-from ..settings import Settings
-from ..species.checklist import import_checklist
-from . import cli
+from wildtrace.cli import cli
+from wildtrace.scan import refdata
+from wildtrace.scan.checklist import import_checklist
+from wildtrace.settings import Settings
 
 
 @cli.group()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from ..readers import read_listings
-from ..scan import Scanner, run
-from ..settings import Settings
-from . import cli
+from wildtrace.cli import cli
+from wildtrace.scan.readers import read_listings
+from wildtrace.scan.scanner import Scanner, run
+from wildtrace.settings import PACKAGE_DATA, Settings
 
-DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo_listings.jsonl"
+DEMO_FILE = PACKAGE_DATA / "demo_listings.jsonl"
 
 
 @cli.command()

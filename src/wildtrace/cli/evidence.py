@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 import orjson
 
-from ..evidence.verify import verify as verify_dir
-from . import cli
+from wildtrace.cli import cli
+from wildtrace.evidence.verify import verify as verify_dir
 
 
 @cli.group()

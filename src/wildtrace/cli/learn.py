@@ -12,11 +12,11 @@ import click
 import numpy as np
 import orjson
 
-from ..errors import ConfigError, DataError
-from ..learn.dataset import Dataset
-from ..listing import Listing
-from ..settings import Settings
-from . import EXIT_REJECTS, cli
+from wildtrace.cli import EXIT_REJECTS, cli
+from wildtrace.errors import ConfigError, DataError
+from wildtrace.learn.dataset import Dataset
+from wildtrace.scan.listing import Listing
+from wildtrace.settings import Settings
 
 LISTINGS_ARG = click.argument("listings", required=False, type=click.Path(exists=True, dir_okay=False,
                                                                           path_type=Path))
@@ -26,7 +26,7 @@ LABELS_OPT = click.option("--labels", type=click.Path(exists=True, dir_okay=Fals
 
 
 def _listings(settings: Settings, path: Path | None) -> list[Listing]:
-    from ..learn import io
+    from wildtrace.learn import io
 
     if path is None:
         listings = io.read_store(settings)
@@ -44,7 +44,7 @@ def _listings(settings: Settings, path: Path | None) -> list[Listing]:
 
 def _labels(settings: Settings, path: Path | None) -> dict[str, int]:
     """Resolved labels (the conflict rule) as 1 = wildlife_offer, 0 = otherwise."""
-    from ..learn import labels as lab
+    from wildtrace.learn import labels as lab
 
     if path is not None:
         items = [item for _, item in lab.read_label_file(path, default_time="")]
@@ -68,8 +68,8 @@ def _report_unknown(unknown: list[str]) -> None:
 
 def _dataset(settings: Settings, listings_path: Path | None, labels_path: Path | None, group_by: str | None,
              rules: bool) -> tuple[Dataset, list[str]]:
-    from ..learn import dataset
-    from ..scan import Scanner
+    from wildtrace.learn import dataset
+    from wildtrace.scan.scanner import Scanner
 
     listings = _listings(settings, listings_path)
     targets = _labels(settings, labels_path)
@@ -104,7 +104,7 @@ def label_import(settings: Settings, file: Path, listings: Path | None, unchecke
     A label is 1 or 0, or wildlife_offer, depiction_or_faux or not_wildlife.
     Labels whose id is not among the known listings are rejected (exit 3).
     """
-    from ..learn.labels import LabelStore
+    from wildtrace.learn.labels import LabelStore
 
     with LabelStore(settings.db_path) as store:
         known: set[str] | None
@@ -133,7 +133,7 @@ def label_import(settings: Settings, file: Path, listings: Path | None, unchecke
 @click.pass_obj
 def label_list(settings: Settings, conflicts: bool) -> None:
     """Resolved labels, one JSON object per listing (label, conflict, each reviewer's vote)."""
-    from ..learn.labels import LabelStore
+    from wildtrace.learn.labels import LabelStore
 
     with LabelStore(settings.db_path) as store:
         for r in store.resolved().values():
@@ -160,7 +160,7 @@ def label_list(settings: Settings, conflicts: bool) -> None:
 def train(settings: Settings, listings: Path | None, labels: Path | None, output: Path, group_by: str | None,
           folds: int, no_rules: bool, name: str) -> None:
     """Fit a calibrated text model on labelled LISTINGS and save it to -o MODEL_DIR."""
-    from ..learn import model
+    from wildtrace.learn import model
 
     ds, unknown = _dataset(settings, listings, labels, group_by, not no_rules)
     _report_unknown(unknown)
@@ -189,8 +189,8 @@ def train(settings: Settings, listings: Path | None, labels: Path | None, output
 def evaluate(settings: Settings, listings: Path | None, labels: Path | None, model_dir: Path | None,
              folds: int | None, group_by: str | None, no_rules: bool, reps: int, as_json: bool) -> None:
     """Precision, recall, F1, PR-AUC, precision@k, recall at budget, with bootstrap 95% CIs."""
-    from ..learn import evaluate as ev
-    from ..learn import model
+    from wildtrace.learn import evaluate as ev
+    from wildtrace.learn import model
 
     if model_dir is not None and folds is not None:
         raise ConfigError("give --model or --cv, not both")
@@ -228,9 +228,9 @@ def _labelled_ids(settings: Settings, labels: Path | None) -> dict[str, int]:
 def queue(settings: Settings, listings: Path | None, labels: Path | None, model_dir: Path, strategy: str,
           count: int) -> None:
     """Propose the next unlabelled listings to label (JSON Lines: id, probability, reason)."""
-    from ..learn import dataset, features, model
-    from ..learn import queue as q
-    from ..scan import Scanner
+    from wildtrace.learn import dataset, features, model
+    from wildtrace.learn import queue as q
+    from wildtrace.scan.scanner import Scanner
 
     m = model.load(model_dir)
     items = _listings(settings, listings)
@@ -254,8 +254,8 @@ def queue(settings: Settings, listings: Path | None, labels: Path | None, model_
 @click.pass_obj
 def similar(settings: Settings, listings: Path | None, labels: Path | None, seeds: tuple[str, ...], k: int) -> None:
     """More like this: unlabelled listings nearest to confirmed positives (character n-grams)."""
-    from ..learn import features
-    from ..learn.similar import more_like_this, vectors
+    from wildtrace.learn import features
+    from wildtrace.learn.similar import more_like_this, vectors
 
     items = _listings(settings, listings)
     known = _labelled_ids(settings, labels)
@@ -287,9 +287,10 @@ def lexicon() -> None:
 @click.pass_obj
 def lexicon_suggest(settings: Settings, listings: Path | None, labels: Path | None, top: int, as_json: bool) -> None:
     """Rank candidate terms distinctive of confirmed positives, with example listings."""
-    from ..learn import codewords, features, locallex
-    from ..normalize import normalize_term
-    from ..scan import Scanner
+    from wildtrace.learn import codewords, features
+    from wildtrace.scan import locallex
+    from wildtrace.scan.normalize import normalize_term
+    from wildtrace.scan.scanner import Scanner
 
     items = _listings(settings, listings)
     targets = _labels(settings, labels)
@@ -327,7 +328,7 @@ def lexicon_suggest(settings: Settings, listings: Path | None, labels: Path | No
 def lexicon_add(settings: Settings, term: str, kind: str, lang: str, means_product: str | None,
                 means_taxon: str | None, context_required: bool, author: str, note: str | None) -> None:
     """Add TERM to the local lexicon (a new version; the scan uses it from now on)."""
-    from ..learn import locallex
+    from wildtrace.scan import locallex
 
     version = locallex.add(settings.data_dir, term, kind=kind, lang=lang, means_product=means_product,
                            means_taxon=means_taxon, context_required=context_required, author=author, note=note)
@@ -341,7 +342,7 @@ def lexicon_add(settings: Settings, term: str, kind: str, lang: str, means_produ
 @click.pass_obj
 def lexicon_remove(settings: Settings, term: str, author: str, note: str | None) -> None:
     """Remove TERM from the local lexicon (a new version; the history keeps it)."""
-    from ..learn import locallex
+    from wildtrace.scan import locallex
 
     version = locallex.remove(settings.data_dir, term, author=author, note=note)
     click.echo(f"local lexicon v{version}: removed {term!r}", err=True)
@@ -352,7 +353,7 @@ def lexicon_remove(settings: Settings, term: str, author: str, note: str | None)
 @click.pass_obj
 def lexicon_list(settings: Settings, version: int | None) -> None:
     """The local lexicon's terms (JSON Lines), at its latest or a given version."""
-    from ..learn import locallex
+    from wildtrace.scan import locallex
 
     reached, terms = locallex.terms(settings.data_dir, version)
     click.echo(f"local lexicon v{reached}: {len(terms)} terms", err=True)
@@ -367,7 +368,7 @@ def lexicon_list(settings: Settings, version: int | None) -> None:
 @click.pass_obj
 def lexicon_export(settings: Settings, fmt: str, version: int | None, output: Path | None) -> None:
     """Export the local lexicon (CSV in the columns of data/codewords.csv, or JSON Lines)."""
-    from ..learn import locallex
+    from wildtrace.scan import locallex
 
     text = locallex.export(settings.data_dir, fmt, version)
     if output is None:

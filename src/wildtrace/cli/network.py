@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 import orjson
 
-from ..link.judgements import JUDGEMENTS, JudgementStore
-from ..link.network import NetworkBuilder, NetworkOptions
-from ..settings import Settings
-from . import cli
+from wildtrace.cli import cli
+from wildtrace.sellers.judgements import JUDGEMENTS, JudgementStore
+from wildtrace.sellers.network import NetworkBuilder, NetworkOptions
+from wildtrace.settings import Settings
 
 _judgements = click.option("--judgements", type=click.Path(dir_okay=False, path_type=Path), default=None,
                            help="Judgements file (default: DATA_DIR/judgements.jsonl).")

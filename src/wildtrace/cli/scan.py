@@ -10,12 +10,12 @@ from typing import IO
 import click
 import orjson
 
-from ..readers import Reject, parse_mapping, read_listings
-from ..scan import Scanner, run
-from ..settings import Settings
-from ..store import open_store
-from ..writers import WRITERS
-from . import EXIT_REJECTS, cli
+from wildtrace.cli import EXIT_REJECTS, cli
+from wildtrace.scan.readers import Reject, parse_mapping, read_listings
+from wildtrace.scan.scanner import Scanner, run
+from wildtrace.scan.writers import WRITERS
+from wildtrace.settings import Settings
+from wildtrace.store import open_store
 
 MAX_STDERR_REJECTS = 100
 

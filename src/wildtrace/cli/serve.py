@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..settings import Settings
-from . import cli
+from wildtrace.cli import cli
+from wildtrace.settings import Settings
 
 
 def database(settings: Settings, db: str | None) -> str:
@@ -32,7 +32,7 @@ def serve(settings: Settings, db: str | None, host: str, port: int, demo: bool,
     """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1)."""
     import uvicorn
 
-    from ..web.app import create_app
+    from wildtrace.web.app import create_app
 
     if demo and not db:
         db = str(settings.data_dir / "demo-workbench.sqlite")
@@ -43,8 +43,8 @@ def serve(settings: Settings, db: str | None, host: str, port: int, demo: bool,
         click.echo(f"wildtrace: warning: listening on {host}: anyone who can reach it sees the login page",
                    err=True)
     if demo:
-        from ..scan import Scanner
-        from ..web.demo import demo_login, load_demo
+        from wildtrace.scan.scanner import Scanner
+        from wildtrace.web.demo import demo_login, load_demo
 
         store = app.state.store
         count = load_demo(store, Scanner(settings))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 import orjson
 
-from .. import refdata
-from ..settings import Settings
-from . import cli
+from wildtrace.cli import cli
+from wildtrace.scan import refdata
+from wildtrace.settings import Settings
 
 
 @cli.command()
@@ -21,9 +21,9 @@ def species(settings: Settings, name: tuple[str, ...], as_json: bool, products: 
 
     Exits 1 when the name is unknown or ambiguous (candidates are listed).
     """
-    from ..species.evidence import default as default_evidence
-    from ..species.profile import render_text, species_profile
-    from ..species.zoonotic import Profiler
+    from wildtrace.zoonotic.hosts import default as default_evidence
+    from wildtrace.zoonotic.profile import Profiler
+    from wildtrace.zoonotic.species import render_text, species_profile
 
     ref = refdata.load(extra_taxa=[settings.cites_checklist_path])
     profile = species_profile(" ".join(name), Profiler(ref, default_evidence()), list(products))

@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
-from ..settings import Settings
-from . import EXIT_REJECTS, cli
+from wildtrace.cli import EXIT_REJECTS, cli
+from wildtrace.settings import Settings
 
 
 def _db(settings: Settings, db: Path | None) -> Path:
-    from ..trade.schema import default_db
+    from wildtrace.trade.schema import default_db
 
     return db or default_db(settings.data_dir)
 
@@ -47,8 +47,8 @@ def trade() -> None:
 @click.pass_obj
 def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: bool, memory_limit: str) -> None:
     """Load CITES bulk/comparative CSVs, LEMIS CSVs, folders or zips. Reloading is a no-op."""
-    from ..trade.load import load_paths
-    from ..trade.schema import connect
+    from wildtrace.trade.load import load_paths
+    from wildtrace.trade.schema import connect
 
     con = connect(_db(settings, db), memory_limit=memory_limit)
     results = load_paths(con, list(files))
@@ -71,8 +71,8 @@ def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: 
 @click.pass_obj
 def reconcile(settings: Settings, db: Path | None, as_json: bool, ratio: float) -> None:
     """Match exporter and importer reports; coverage and mismatch flags."""
-    from ..trade.reconcile import reconcile as run
-    from ..trade.schema import connect
+    from wildtrace.trade.reconcile import reconcile as run
+    from wildtrace.trade.schema import connect
 
     _emit(run(connect(_db(settings, db)), ratio=ratio), as_json)
 
@@ -84,9 +84,9 @@ def reconcile(settings: Settings, db: Path | None, as_json: bool, ratio: float) 
 @click.pass_obj
 def screen(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None) -> None:
     """Captive-breeding laundering screen (Res. Conf. 17.7 review triggers)."""
-    from ..trade.launder import read_ranges
-    from ..trade.launder import screen as run
-    from ..trade.schema import connect
+    from wildtrace.trade.schema import connect
+    from wildtrace.trade.screen import read_ranges
+    from wildtrace.trade.screen import screen as run
 
     _emit(run(connect(_db(settings, db)), ranges=read_ranges(ranges) if ranges else None), as_json)
 
@@ -98,8 +98,8 @@ def screen(settings: Settings, db: Path | None, as_json: bool, ranges: Path | No
 @click.pass_obj
 def trends(settings: Settings, db: Path | None, as_json: bool, z: float) -> None:
     """Volume spikes per (taxon, exporter, term, source), robust z-scores."""
-    from ..trade.schema import connect
-    from ..trade.spikes import spikes
+    from wildtrace.trade.schema import connect
+    from wildtrace.trade.trends import spikes
 
     _emit(spikes(connect(_db(settings, db)), z=z), as_json)
 
@@ -110,8 +110,8 @@ def trends(settings: Settings, db: Path | None, as_json: bool, z: float) -> None
 @click.pass_obj
 def routes(settings: Settings, db: Path | None, as_json: bool) -> None:
     """New routes, re-export chains and flows."""
-    from ..trade.routes import routes as run
-    from ..trade.schema import connect
+    from wildtrace.trade.routes import routes as run
+    from wildtrace.trade.schema import connect
 
     _emit(run(connect(_db(settings, db))), as_json)
 
@@ -122,8 +122,8 @@ def routes(settings: Settings, db: Path | None, as_json: bool) -> None:
 @click.pass_obj
 def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
     """LEMIS refused/seized model with a leakage audit (time-forward split)."""
-    from ..trade.outcome import outcome_model
-    from ..trade.schema import connect
+    from wildtrace.trade.outcome import outcome_model
+    from wildtrace.trade.schema import connect
 
     res = outcome_model(connect(_db(settings, db)))
     if as_json:
@@ -145,12 +145,12 @@ def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
 @click.pass_obj
 def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None, html_out: Path | None) -> None:
     """All analyses; JSON on stdout and/or an HTML report with charts."""
-    from ..trade.launder import read_ranges, screen
-    from ..trade.reconcile import reconcile as rec
-    from ..trade.report import render
-    from ..trade.routes import routes as rts
-    from ..trade.schema import connect
-    from ..trade.spikes import spikes
+    from wildtrace.trade.reconcile import reconcile as rec
+    from wildtrace.trade.report import render
+    from wildtrace.trade.routes import routes as rts
+    from wildtrace.trade.schema import connect
+    from wildtrace.trade.screen import read_ranges, screen
+    from wildtrace.trade.trends import spikes
 
     con = connect(_db(settings, db))
     results = {"reconcile": rec(con), "screen": screen(con, ranges=read_ranges(ranges) if ranges else None),
@@ -170,7 +170,7 @@ def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | No
 @click.option("--snake", is_flag=True, help="lower-case snake_case headers")
 def synth(rows: int, seed: int, out: Path, snake: bool) -> None:
     """Write synthetic CITES bulk, comparative tabulation and LEMIS files with injected anomalies."""
-    from ..trade.synth import generate
+    from wildtrace.trade.synth import generate
 
     r = generate(out, rows, seed, snake=snake)
     click.echo(json.dumps({"bulk": [str(p) for p in r.bulk_files], "comptab": str(r.comptab), "lemis": str(r.lemis),

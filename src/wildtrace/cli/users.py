@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from ..settings import Settings
-from . import cli
-from .serve import database
+from wildtrace.cli import cli
+from wildtrace.cli.serve import database
+from wildtrace.settings import Settings
 
 
 def _engine(settings: Settings, db: str | None):  # type: ignore[no-untyped-def]
-    from ..store.sql import SQLStore
+    from wildtrace.store.sql import SQLStore
 
     return SQLStore(database(settings, db)).engine
 
@@ -33,7 +33,7 @@ def add(settings: Settings, name: str, role: str, db: str | None) -> None:
     \b
     printf '%s\\n' "$PASSWORD" | wildtrace users add alice --role analyst
     """
-    from ..web.auth import add_user
+    from wildtrace.store.accounts import add_user
 
     password = sys.stdin.readline().rstrip("\r\n")
     add_user(_engine(settings, db), name, role, password, actor="cli")
@@ -45,7 +45,7 @@ def add(settings: Settings, name: str, role: str, db: str | None) -> None:
 @click.pass_obj
 def list_(settings: Settings, db: str | None) -> None:
     """List users and roles."""
-    from ..web.auth import list_users
+    from wildtrace.store.accounts import list_users
 
     for user in list_users(_engine(settings, db)):
         click.echo(f"{user['name']}\t{user['role']}\t{user['created_at']}")
@@ -58,7 +58,7 @@ def list_(settings: Settings, db: str | None) -> None:
 @click.pass_obj
 def token(settings: Settings, name: str, label: str, db: str | None) -> None:
     """Print a new API token for a user (use it as `Authorization: Bearer TOKEN`)."""
-    from ..web.auth import create_token, list_users
+    from wildtrace.store.accounts import create_token, list_users
 
     engine = _engine(settings, db)
     if name not in {u["name"] for u in list_users(engine)}:

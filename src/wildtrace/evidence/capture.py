@@ -33,8 +33,8 @@ import orjson
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from .. import __version__
-from .custody import CustodyLog, sha256_file
+from wildtrace import __version__
+from wildtrace.evidence.custody import CustodyLog, sha256_file
 
 USER_AGENT = f"WildTrace/{__version__} (evidence capture; +offline wildlife-crime toolkit)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .custody import GENESIS, HEAD_NAME, LOCK_NAME, LOG_NAME, CustodyLog, entry_hash, sha256_file
+from wildtrace.evidence.custody import (
+    GENESIS,
+    HEAD_NAME,
+    LOCK_NAME,
+    LOG_NAME,
+    CustodyLog,
+    entry_hash,
+    sha256_file,
+)
 
 #: Files in the evidence folder that are not evidence themselves.
 _OWN_FILES = {LOG_NAME, HEAD_NAME, LOCK_NAME}

@@ -1,7 +1,7 @@
 """Exports of a case or network: FollowTheMoney, GEXF/GraphML, CSV, HTML/PDF reports, takedown lists.
 
 Exporters register by name in ``EXPORTERS`` (name -> "module:function"); each takes
-``(case_data, path)`` where ``case_data`` is :class:`wildtrace.case.CaseData`.
+``(case_data, path)`` where ``case_data`` is :class:`wildtrace.export.case.CaseData`.
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .. import __version__
+from wildtrace import __version__
 
 if TYPE_CHECKING:
-    from ..case import CaseData
+    from wildtrace.export.case import CaseData
 
 
 def make_id(*parts: str) -> str:
@@ -75,7 +75,7 @@ def entities(case: CaseData) -> Iterator[dict[str, Any]]:
         listing = result.get("listing") or {}
         lid = make_id("listing", str(result.get("id")))
         listing_ids[str(result.get("id"))] = lid
-        from ..link.identifiers import from_listing
+        from wildtrace.sellers.identifiers import from_listing
         ocr_text = (result.get("ocr") or {}).get("text")
         idents = from_listing({"id": result.get("id"), **listing}, lang=result.get("lang"),
                               extra_text={"image_text": ocr_text} if ocr_text else None)
@@ -88,7 +88,7 @@ def entities(case: CaseData) -> Iterator[dict[str, Any]]:
                       summary=f"{result.get('verdict')} risk {result.get('risk_score')}: "
                               + "; ".join(result.get("reasons") or []),
                       processingAgent=f"WildTrace {__version__}")
-        from ..link.network import account_id
+        from wildtrace.sellers.network import account_id
         acc = acc_ids.get(account_id({"id": result.get("id"), **listing}))
         if acc:
             yield _link(acc, lid, "posted listing")

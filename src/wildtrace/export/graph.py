@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 if TYPE_CHECKING:
-    from ..case import CaseData
+    from wildtrace.export.case import CaseData
 
 NODE_COLUMNS = ["Entity ID", "Entity Type", "Label", "Platform", "Seller", "Identifiers", "Listings",
                 "Max Risk", "Entity", "Component", "Degree", "Betweenness", "Key Player Rank"]

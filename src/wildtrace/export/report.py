@@ -9,10 +9,10 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from wildtrace import __version__
 
 if TYPE_CHECKING:
-    from ..case import CaseData
+    from wildtrace.export.case import CaseData
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")

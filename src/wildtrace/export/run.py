@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from ..errors import ConfigError
-from . import EXPORTERS
+from wildtrace.errors import ConfigError
+from wildtrace.export import EXPORTERS
 
 if TYPE_CHECKING:
-    from ..case import CaseData
+    from wildtrace.export.case import CaseData
 
 
 def export(case: CaseData, fmt: str, path: Path) -> int:

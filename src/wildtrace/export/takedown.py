@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import yaml
 
-from .graph import _safe
+from wildtrace.export.graph import _safe
+from wildtrace.settings import PACKAGE_DATA
 
 if TYPE_CHECKING:
-    from ..case import CaseData
+    from wildtrace.export.case import CaseData
 
-_DATA = Path(__file__).resolve().parent.parent / "data" / "takedown_policies.yaml"
+_DATA = PACKAGE_DATA / "takedown_policies.yaml"
 
 
 @lru_cache(maxsize=1)

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .. import lang as langid
-from ..detect import Detector
-from ..errors import DataError
-from ..listing import FIELDS, Listing
-from . import features
+from wildtrace.errors import DataError
+from wildtrace.learn import features
+from wildtrace.scan import lang as langid
+from wildtrace.scan.detect import Detector
+from wildtrace.scan.listing import FIELDS, Listing
 
 
 @dataclass

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
-from . import codewords, metrics
-from .dataset import Dataset
-from .model import DEFAULT_C, TextModel, check_trainable, train
+from wildtrace.learn import codewords, metrics
+from wildtrace.learn.dataset import Dataset
+from wildtrace.learn.model import DEFAULT_C, TextModel, check_trainable, train
 
 KEYWORD_BASELINE_SIZE = 20
 

@@ -28,8 +28,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ..listing import TEXT_FIELDS, Listing
-from ..normalize import normalize
+from wildtrace.scan.listing import TEXT_FIELDS, Listing
+from wildtrace.scan.normalize import normalize
 
 CHAR_BITS = 20
 WORD_BITS = 18

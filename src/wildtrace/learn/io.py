@@ -7,10 +7,10 @@ from pathlib import Path
 
 import orjson
 
-from ..errors import DataError, InvalidRecord
-from ..listing import Listing, listing_from_record
-from ..readers import Reject, read_listings
-from ..settings import Settings
+from wildtrace.errors import DataError, InvalidRecord
+from wildtrace.scan.listing import Listing, listing_from_record
+from wildtrace.scan.readers import Reject, read_listings
+from wildtrace.settings import Settings
 
 
 def read_file(path: Path, settings: Settings) -> tuple[list[Listing], list[Reject]]:

@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import DataError, InvalidRecord
+from wildtrace.errors import DataError, InvalidRecord
 
 LABELS = ("wildlife_offer", "depiction_or_faux", "not_wildlife")
 #: Tie-break order of the conflict rule: earlier wins.

@@ -30,10 +30,10 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
-from .. import __version__
-from ..errors import DataError
-from . import features, metrics
-from .dataset import Dataset
+from wildtrace import __version__
+from wildtrace.errors import DataError
+from wildtrace.learn import features, metrics
+from wildtrace.learn.dataset import Dataset
 
 FORMAT = "wildtrace-text-model"
 FORMAT_VERSION = 1

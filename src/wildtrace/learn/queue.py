@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import ConfigError
-from . import features
-from .model import TextModel
+from wildtrace.errors import ConfigError
+from wildtrace.learn import features
+from wildtrace.learn.model import TextModel
 
 STRATEGIES = ("uncertainty", "diverse")
 

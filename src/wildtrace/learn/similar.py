@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from . import features
+from wildtrace.learn import features
 
 
 @dataclass

@@ -14,8 +14,8 @@ import csv
 import io
 from pathlib import Path
 
-from ..errors import DataError
-from ..listing import Listing
+from wildtrace.errors import DataError
+from wildtrace.scan.listing import Listing
 
 LABEL_COLUMNS = ("label1", "label2", "label3")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..result import ScanResult
+from wildtrace.scan.result import ScanResult
 
 
 class Store(Protocol):
@@ -37,6 +37,6 @@ class Store(Protocol):
 
 def open_store(target: str | Path) -> Store:
     """Open (and migrate) the store at a path, ``sqlite:///PATH`` or ``postgresql://...``."""
-    from .sql import SQLStore
+    from wildtrace.store.sql import SQLStore
 
     return SQLStore(target)

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .schema import queue, queue_counts
+from wildtrace.store.schema import queue, queue_counts
 
 Key = tuple[str, str, str]  # (verdict, dim, value)
 

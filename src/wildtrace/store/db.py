@@ -21,7 +21,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from ..errors import ConfigError, DataError
+from wildtrace.errors import ConfigError, DataError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _write_locks: dict[str, threading.Lock] = {}

@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from ..errors import WildTraceError
-from . import counts, db
-from .schema import audit_log, case_listings, cases, labels, queue
+from wildtrace.errors import WildTraceError
+from wildtrace.store import counts, db
+from wildtrace.store.schema import audit_log, case_listings, cases, labels, queue
 
 #: Labels an analyst can give; the first three are the scan verdicts.
 LABELS = ("wildlife_offer", "depiction_or_faux", "not_wildlife", "unsure")

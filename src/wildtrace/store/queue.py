@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from . import counts
-from .schema import queue, scan_results
+from wildtrace.store import counts
+from wildtrace.store.schema import queue, scan_results
 
 #: Columns returned for each queue row (the API's queue item).
 ROW_COLUMNS = ("listing_id", "version", "verdict", "risk_score", "wildlife_score", "lang",

@@ -10,10 +10,10 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..result import ScanResult
-from . import counts, db
-from .derive import queue_row
-from .schema import listings, queue, scan_results
+from wildtrace.scan.result import ScanResult
+from wildtrace.store import counts, db
+from wildtrace.store.derive import queue_row
+from wildtrace.store.schema import listings, queue, scan_results
 
 
 def upsert(engine_or_conn: sa.Engine | sa.Connection, table: sa.Table) -> Any:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import DataError
+from wildtrace.errors import DataError
+from wildtrace.settings import PACKAGE_DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "trade"
+DATA = PACKAGE_DATA / "trade"
 
 #: Source codes of specimens produced in captivity (Res. Conf. 17.7 review scope).
 CAPTIVE_SOURCES = frozenset({"C", "D", "F", "R"})

@@ -22,10 +22,10 @@ from typing import Any
 
 import duckdb
 
-from .. import __version__
-from ..errors import DataError
-from . import schema
-from .codes import load_codes
+from wildtrace import __version__
+from wildtrace.errors import DataError
+from wildtrace.trade import schema
+from wildtrace.trade.codes import load_codes
 
 TOOL = f"wildtrace.trade.load {__version__}"
 SNIFF_BYTES = 65536

@@ -22,7 +22,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
-from .provenance import rows, stamp
+from wildtrace.trade.provenance import rows, stamp
 
 CATEGORICAL = ["species_code", "genus", "term", "unit", "origin", "exporter", "purpose", "source", "port"]
 LEAKY = ["action", "disposition", "disposition_date", "cleaning_notes"]

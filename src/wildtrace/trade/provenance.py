@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from .. import __version__
+from wildtrace import __version__
 
 
 def input_hash(con: duckdb.DuckDBPyConnection) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from .provenance import rows, stamp
+from wildtrace.trade.provenance import rows, stamp
 
 
 def _side(con: duckdb.DuckDBPyConnection, side: str, datasets: str) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 
 import duckdb
 
-from .launder import cites_dataset
-from .provenance import rows, stamp
+from wildtrace.trade.provenance import rows, stamp
+from wildtrace.trade.screen import cites_dataset
 
 
 def new_routes(con: duckdb.DuckDBPyConnection, dataset: str, min_history: int, min_quantity: float) -> list[dict[str, Any]]:

@@ -23,8 +23,8 @@ from typing import Any
 
 import duckdb
 
-from .. import refdata
-from . import schema
+from wildtrace.scan import refdata
+from wildtrace.trade import schema
 
 FIRST_YEAR, LAST_YEAR = 2000, 2019
 MAX_ROWS_PER_FILE = 500_000

@@ -14,11 +14,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .. import __version__
-from ..settings import Settings
-from ..store.sql import SQLStore
-from . import errors
-from .guard import Guard
+from wildtrace import __version__
+from wildtrace.settings import Settings
+from wildtrace.store.sql import SQLStore
+from wildtrace.web import errors
+from wildtrace.web.guard import Guard
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
@@ -27,10 +27,10 @@ DEFAULT_MAX_BODY = 8 * 1024 * 1024
 def create_app(db: str | Path, settings: Settings | None = None, *, max_body: int = DEFAULT_MAX_BODY,
                session_hours: float = 12.0, trade_db: str | Path | None = None,
                trade_ranges: str | Path | None = None) -> FastAPI:
-    from .api import router as api_router
-    from .api.trade import router as trade_router
-    from .pages import router as pages_router
-    from .templating import configure
+    from wildtrace.web.api import router as api_router
+    from wildtrace.web.api.trade import router as trade_router
+    from wildtrace.web.pages import router as pages_router
+    from wildtrace.web.templating import configure
 
     app = FastAPI(title="WildTrace workbench API", version=__version__,
                   description="Scan listings, triage them, label them, search and export. "

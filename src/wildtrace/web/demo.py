@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..readers import Reject, read_listings
-from ..result import ScanResult
-from ..scan import Scanner
-from ..store.sql import SQLStore
-from . import auth
+from wildtrace.scan.readers import Reject, read_listings
+from wildtrace.scan.result import ScanResult
+from wildtrace.scan.scanner import Scanner
+from wildtrace.settings import PACKAGE_DATA
+from wildtrace.store import accounts as auth
+from wildtrace.store.sql import SQLStore
 
-DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo_listings.jsonl"
+DEMO_FILE = PACKAGE_DATA / "demo_listings.jsonl"
 DEMO_USER = "demo"
 
 

@@ -8,10 +8,17 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
-from ..scan import Scanner
-from ..store.sql import SQLStore
-from .auth import SESSION_COOKIE, AuthError, Principal, csrf_ok, session_principal, token_principal
-from .errors import ApiError
+from wildtrace.scan.scanner import Scanner
+from wildtrace.store.accounts import (
+    SESSION_COOKIE,
+    AuthError,
+    Principal,
+    csrf_ok,
+    session_principal,
+    token_principal,
+)
+from wildtrace.store.sql import SQLStore
+from wildtrace.web.errors import ApiError
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 

@@ -14,9 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import WildTraceError
-from ..store.decisions import Invalid, NotFound
-from .auth import AuthError
+from wildtrace.errors import WildTraceError
+from wildtrace.store.accounts import AuthError
+from wildtrace.store.decisions import Invalid, NotFound
 
 STATUS_CODES = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "body_too_large",

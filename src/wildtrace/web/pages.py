@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..store import queue as q
-from ..store.decisions import add_labels, audit_entries, labels_of
-from . import auth
-from .api.listings import filters
-from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal
-from .deps import Admin, Analyst, EngineDep, StoreDep, Viewer
-from .errors import ApiError
+from wildtrace.store import accounts as auth
+from wildtrace.store import queue as q
+from wildtrace.store.accounts import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal
+from wildtrace.store.decisions import add_labels, audit_entries, labels_of
+from wildtrace.web.api.listings import filters
+from wildtrace.web.deps import Admin, Analyst, EngineDep, StoreDep, Viewer
+from wildtrace.web.errors import ApiError
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 
-from ..store.decisions import LABELS
-from .render import MAX_SHOWN_CHARS, bar_chart, highlight
+from wildtrace.store.decisions import LABELS
+from wildtrace.web.render import MAX_SHOWN_CHARS, bar_chart, highlight
 
 LABEL_KEYS = {label: str(i) for i, label in enumerate(LABELS, start=1)}
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from ..deps import viewer
-from . import cases, labels, listings, users
+from wildtrace.web.api import cases, labels, listings, users
+from wildtrace.web.deps import viewer
 
 router = APIRouter()
 router.include_router(listings.router)

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ...store import decisions
-from ..deps import Analyst, EngineDep, Viewer
-from .models import CaseListingRequest, CaseRequest
+from wildtrace.store import decisions
+from wildtrace.web.api.models import CaseListingRequest, CaseRequest
+from wildtrace.web.deps import Analyst, EngineDep, Viewer
 
 router = APIRouter(tags=["cases"])
 

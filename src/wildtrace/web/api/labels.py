@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ...store.decisions import LABELS, add_labels, labels_of
-from ..deps import Analyst, EngineDep, Viewer
-from .models import BulkLabelRequest, LabelRequest
+from wildtrace.store.decisions import LABELS, add_labels, labels_of
+from wildtrace.web.api.models import BulkLabelRequest, LabelRequest
+from wildtrace.web.deps import Analyst, EngineDep, Viewer
 
 router = APIRouter(tags=["labels"])
 

@@ -11,13 +11,13 @@ import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from ...readers import Reject
-from ...result import ScanResult
-from ...store import queue as q
-from ...store.decisions import NotFound, labels_of
-from ..deps import Analyst, EngineDep, ScannerDep, StoreDep, Viewer
-from ..errors import ApiError
-from .models import ScanRequest
+from wildtrace.scan.readers import Reject
+from wildtrace.scan.result import ScanResult
+from wildtrace.store import queue as q
+from wildtrace.store.decisions import NotFound, labels_of
+from wildtrace.web.api.models import ScanRequest
+from wildtrace.web.deps import Analyst, EngineDep, ScannerDep, StoreDep, Viewer
+from wildtrace.web.errors import ApiError
 
 router = APIRouter(tags=["listings"])
 

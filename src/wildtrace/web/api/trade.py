@@ -19,14 +19,14 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ...trade.launder import read_ranges, screen
-from ...trade.reconcile import reconcile
-from ...trade.report import render
-from ...trade.routes import routes
-from ...trade.schema import connect, default_db
-from ...trade.spikes import spikes
-from ..deps import Viewer
-from ..errors import ApiError
+from wildtrace.trade.reconcile import reconcile
+from wildtrace.trade.report import render
+from wildtrace.trade.routes import routes
+from wildtrace.trade.schema import connect, default_db
+from wildtrace.trade.screen import read_ranges, screen
+from wildtrace.trade.trends import spikes
+from wildtrace.web.deps import Viewer
+from wildtrace.web.errors import ApiError
 
 router = APIRouter(prefix="/trade", tags=["trade"])
 

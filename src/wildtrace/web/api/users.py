@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from ...store.decisions import audit_entries
-from .. import auth
-from ..deps import Admin, EngineDep, Viewer
-from .models import RoleRequest, TokenRequest, UserRequest
+from wildtrace.store import accounts as auth
+from wildtrace.store.decisions import audit_entries
+from wildtrace.web.api.models import RoleRequest, TokenRequest, UserRequest
+from wildtrace.web.deps import Admin, EngineDep, Viewer
 
 router = APIRouter(tags=["users"])
 

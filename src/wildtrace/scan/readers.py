@@ -1,0 +1,196 @@
+"""Readers turn a byte stream into Listings and Rejects, one per input record.
+
+Readers register by name (``READERS``); ``read_listings`` picks one from the
+file name or the first bytes. A bad record never stops the batch: it becomes a
+``Reject`` with its line number and the reason, and reading goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import orjson
+
+from wildtrace.errors import ConfigError, InvalidRecord
+from wildtrace.scan.listing import FIELDS, Listing, listing_from_record
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """An input record that could not be scanned, and why."""
+
+    line: int
+    reason: str
+    record_id: str | None = None
+    preview: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "id": self.record_id, "reason": self.reason, "preview": self.preview}
+
+
+Reader = Callable[..., Iterator[Listing | Reject]]
+READERS: dict[str, Reader] = {}
+
+
+def reader(name: str) -> Callable[[Reader], Reader]:
+    def register(func: Reader) -> Reader:
+        READERS[name] = func
+        return func
+    return register
+
+
+def _preview(raw: bytes | str, limit: int = 120) -> str:
+    if isinstance(raw, bytes):
+        raw = raw[: limit * 4].decode("utf-8", errors="backslashreplace")
+    text = raw[:limit]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+@reader("jsonl")
+def read_jsonl(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
+               encoding: str = "utf-8", **_: Any) -> Iterator[Listing | Reject]:
+    """One JSON object per line. Blank lines are not records and are skipped."""
+    for number, raw in enumerate(_lines(stream, max_record_bytes), start=1):
+        if isinstance(raw, Reject):
+            yield Reject(number, raw.reason, preview=raw.preview)
+            continue
+        if not raw.strip():
+            continue
+        if len(raw) > max_record_bytes:
+            yield Reject(number, f"line is {len(raw):,} bytes long, over the limit of {max_record_bytes:,}",
+                         preview=_preview(raw))
+            continue
+        if b"\x00" in raw:
+            yield Reject(number, "line contains NUL bytes (binary data?)", preview=_preview(raw))
+            continue
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            yield Reject(number, f"not valid {encoding} text (byte {exc.start}: {exc.reason})",
+                         preview=_preview(raw))
+            continue
+        if number == 1:
+            text = text.lstrip("\ufeff")
+        try:
+            record = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            yield Reject(number, f"malformed JSON: {exc}", preview=_preview(text))
+            continue
+        if not isinstance(record, dict):
+            yield Reject(number, f"expected a JSON object, got {type(record).__name__}", preview=_preview(text))
+            continue
+        yield _build(record, number, max_field_chars, text)
+
+
+def _lines(stream: IO[bytes], max_record_bytes: int) -> Iterator[bytes | Reject]:
+    """Physical lines; a line longer than the limit is consumed and reported, not held."""
+    while True:
+        raw = stream.readline(max_record_bytes + 1)
+        if not raw:
+            return
+        if len(raw) > max_record_bytes and not raw.endswith(b"\n"):
+            size = len(raw)
+            preview = _preview(raw)
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(1 << 20)
+                size += len(raw)
+            yield Reject(0, f"line is {size:,} bytes long, over the limit of {max_record_bytes:,}", preview=preview)
+            continue
+        yield raw
+
+
+def _build(record: dict[str, Any], number: int, max_field_chars: int, raw: str) -> Listing | Reject:
+    try:
+        return listing_from_record(record, max_field_chars=max_field_chars)
+    except InvalidRecord as exc:
+        return Reject(number, exc.reason, exc.record_id, _preview(raw))
+
+
+def parse_mapping(items: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``["title=Item Name", ...]`` -> ``{"title": "Item Name"}`` (field -> column)."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        name, sep, column = item.partition("=")
+        name, column = name.strip(), column.strip().strip('"').strip("'")
+        if not sep or not name or not column:
+            raise ConfigError(f"--map expects FIELD=COLUMN, got {item!r}")
+        if name not in FIELDS:
+            raise ConfigError(f"--map: unknown field {name!r}; fields are {', '.join(FIELDS)}")
+        mapping[name] = column
+    return mapping
+
+
+@reader("csv")
+def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
+             encoding: str = "utf-8", mapping: dict[str, str] | None = None,
+             **_: Any) -> Iterator[Listing | Reject]:
+    """CSV with a header row. ``mapping`` renames columns to listing fields.
+
+    Undecodable bytes are carried as surrogates and the row holding them is
+    rejected, so one bad row does not cost the rest of the file.
+    """
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
+    csv.field_size_limit(max(max_record_bytes, max_field_chars * 4))
+    rows = csv.reader(text)
+    try:
+        header = next(rows)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield Reject(1, f"unreadable CSV header: {exc}")
+        return
+    header = [h.lstrip("\ufeff").strip() for h in header]
+    rename = {column: name for name, column in (mapping or {}).items()}
+    missing = [c for c in rename if c not in header]
+    if missing:
+        raise ConfigError(f"--map names columns that are not in the CSV header: {', '.join(missing)}")
+    keys = [rename.get(h, h) for h in header]
+    while True:
+        start = rows.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Reject(start, f"malformed CSV: {exc}")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        joined = ",".join(row)
+        if any("\udc80" <= c <= "\udcff" for c in joined):
+            yield Reject(start, f"not valid {encoding} text", preview=_preview(joined.encode("utf-8", "backslashreplace")))
+            continue
+        if len(row) > len(keys):
+            yield Reject(start, f"row has {len(row)} cells but the header has {len(keys)}", preview=_preview(joined))
+            continue
+        record = {k: v for k, v in zip(keys, row, strict=False) if v != ""}
+        yield _build(record, start, max_field_chars, joined)
+
+
+def detect_format(name: str | None, head: bytes) -> str:
+    """``jsonl`` or ``csv`` from the file name, else from the first bytes."""
+    if name:
+        lower = name.lower()
+        for ext, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "jsonl"), (".csv", "csv")):
+            if lower.endswith(ext):
+                return fmt
+    return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
+
+
+def read_listings(stream: IO[bytes], *, fmt: str | None = None, name: str | None = None,
+                  max_field_chars: int, max_record_bytes: int, encoding: str = "utf-8",
+                  mapping: dict[str, str] | None = None) -> Iterator[Listing | Reject]:
+    """Listings and Rejects from a binary stream, in input order."""
+    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type,type-var]
+    if fmt is None:
+        fmt = detect_format(name, buffered.peek(4096)[:4096])  # type: ignore[union-attr]
+    if fmt not in READERS:
+        raise ConfigError(f"unknown input format {fmt!r}; known: {', '.join(READERS)}")
+    if mapping and fmt != "csv":
+        raise ConfigError("--map applies to CSV input only")
+    return READERS[fmt](buffered, max_field_chars=max_field_chars, max_record_bytes=max_record_bytes,
+                        encoding=encoding, mapping=mapping)

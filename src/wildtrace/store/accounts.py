@@ -1,0 +1,213 @@
+"""Accounts: users with roles, argon2 password hashes, cookie sessions, CSRF tokens, API tokens.
+
+- Roles, from most to least: admin (manages users) > analyst (labels, scans, cases) > viewer (reads).
+- Sessions: a random token in an HttpOnly, SameSite=Strict cookie; the database keeps only its
+  SHA-256, with an expiry. Each session has its own CSRF token, required on every unsafe
+  request that a cookie authenticates (form field ``csrf_token`` or header ``X-CSRF-Token``).
+- API tokens (``wt_...``) for scripts: ``Authorization: Bearer wt_...``; stored hashed; no CSRF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from wildtrace.store import db
+from wildtrace.store.decisions import Invalid, NotFound, audit, now
+from wildtrace.store.schema import api_tokens, sessions, users
+
+ROLES = ("admin", "analyst", "viewer")
+RANK = {"viewer": 0, "analyst": 1, "admin": 2}
+SESSION_COOKIE = "wt_session"
+LOGIN_CSRF_COOKIE = "wt_login_csrf"
+DEFAULT_SESSION_HOURS = 12
+_hasher = PasswordHasher()
+#: verified against when the user does not exist, so timing does not tell names apart
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+    via: str  # "session" or "token"
+    csrf: str = ""
+
+    def can(self, role: str) -> bool:
+        return RANK[self.role] >= RANK[role]
+
+
+class AuthError(Exception):
+    """Not logged in (401): ``code`` says why (login_required, session_expired, bad_token)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def validate_name(name: str) -> str:
+    name = name.strip()
+    if not (1 <= len(name) <= 64) or not all(ch.isalnum() or ch in "._-@" for ch in name):
+        raise Invalid("a user name is 1-64 letters, digits or . _ - @")
+    return name
+
+
+def add_user(engine: sa.Engine, name: str, role: str, password: str, *, actor: str = "cli") -> dict[str, Any]:
+    name = validate_name(name)
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    if len(password) < 8 or len(password) > 1024:
+        raise Invalid("a password is 8 to 1,024 characters")
+    record = {"name": name, "role": role, "created_at": now()}
+    with db.write_lock(engine), engine.begin() as conn:
+        if conn.execute(sa.select(users.c.name).where(users.c.name == name)).first() is not None:
+            raise Invalid(f"user {name!r} exists")
+        conn.execute(users.insert().values(**record, password_hash=_hasher.hash(password)))
+        audit(conn, actor, "user.add", f"user:{name}", None, record)
+    return record
+
+
+def set_role(engine: sa.Engine, name: str, role: str, *, actor: str) -> dict[str, Any]:
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    with db.write_lock(engine), engine.begin() as conn:
+        old = conn.execute(sa.select(users.c.role).where(users.c.name == name)).scalar()
+        if old is None:
+            raise NotFound(f"no user {name!r}")
+        conn.execute(users.update().where(users.c.name == name).values(role=role))
+        audit(conn, actor, "user.role", f"user:{name}", {"role": old}, {"role": role})
+    return {"name": name, "role": role}
+
+
+def list_users(engine: sa.Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            sa.select(users.c.name, users.c.role, users.c.created_at, users.c.disabled).order_by(users.c.name))]
+
+
+def check_password(engine: sa.Engine, name: str, password: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name, users.c.disabled == 0)).first()
+    try:
+        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return {"name": row.name, "role": row.role} if row else None
+
+
+def create_session(engine: sa.Engine, name: str, *, hours: float = DEFAULT_SESSION_HOURS) -> tuple[str, str]:
+    """A new session for a user: (cookie token, CSRF token)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    start = dt.datetime.now(dt.UTC)
+    with db.write_lock(engine), engine.begin() as conn:
+        conn.execute(sessions.insert().values(
+            token_sha256=_sha(token), user_name=name, csrf_token=csrf, created_at=_stamp(start),
+            expires_at=_stamp(start + dt.timedelta(hours=hours))))
+        conn.execute(sessions.delete().where(sessions.c.expires_at < _stamp(start)))
+    return token, csrf
+
+
+def end_session(engine: sa.Engine, token: str) -> None:
+    with db.write_lock(engine), engine.begin() as conn:
+        conn.execute(sessions.delete().where(sessions.c.token_sha256 == _sha(token)))
+
+
+def session_principal(engine: sa.Engine, token: str) -> Principal:
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(sessions.c.expires_at, sessions.c.csrf_token, users.c.name, users.c.role)
+            .join(users, users.c.name == sessions.c.user_name)
+            .where(sessions.c.token_sha256 == _sha(token), users.c.disabled == 0)).first()
+    if row is None:
+        raise AuthError("login_required", "not logged in (unknown session)")
+    if row.expires_at <= _stamp(dt.datetime.now(dt.UTC)):
+        raise AuthError("session_expired", "the session has expired; log in again")
+    return Principal(row.name, row.role, "session", row.csrf_token)
+
+
+def create_token(engine: sa.Engine, name: str, label: str = "") -> str:
+    token = "wt_" + secrets.token_urlsafe(32)
+    with db.write_lock(engine), engine.begin() as conn:
+        conn.execute(api_tokens.insert().values(token_sha256=_sha(token), user_name=name,
+                                                label=label[:200], created_at=now()))
+        audit(conn, name, "token.create", f"user:{name}", None, {"label": label[:200]})
+    return token
+
+
+#: A token's public id: the start of its SHA-256 (the token itself is never stored or shown again).
+TOKEN_ID_CHARS = 16
+
+
+def token_id(token: str) -> str:
+    return _sha(token)[:TOKEN_ID_CHARS]
+
+
+def list_tokens(engine: sa.Engine, name: str | None = None) -> list[dict[str, Any]]:
+    """API tokens (of one user, or all): id, user, label, created_at, revoked_at; newest first."""
+    t = api_tokens.c
+    stmt = sa.select(t.token_sha256, t.user_name, t.label, t.created_at, t.revoked_at).order_by(
+        t.created_at.desc(), t.token_sha256)
+    if name is not None:
+        stmt = stmt.where(t.user_name == name)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return [{"id": r.token_sha256[:TOKEN_ID_CHARS], "user": r.user_name, "label": r.label,
+             "created_at": r.created_at, "revoked_at": r.revoked_at} for r in rows]
+
+
+def revoke_token(engine: sa.Engine, token_id: str, actor: str, *, any_user: bool = False) -> dict[str, Any]:
+    """Revoke an API token by its id (your own; any user's when ``any_user``). Requests with it
+    are refused from then on; revoking it again changes nothing."""
+    token_id = token_id.strip().lower()
+    if len(token_id) != TOKEN_ID_CHARS or any(ch not in "0123456789abcdef" for ch in token_id):
+        raise NotFound(f"no API token {token_id[:40]!r}")
+    t = api_tokens.c
+    with db.write_lock(engine), engine.begin() as conn:
+        stmt = sa.select(t.token_sha256, t.user_name, t.label, t.created_at, t.revoked_at).where(
+            t.token_sha256.like(token_id + "%"))
+        if not any_user:
+            stmt = stmt.where(t.user_name == actor)
+        rows = conn.execute(stmt).all()
+        if len(rows) != 1:
+            raise NotFound(f"no API token {token_id!r}" if not rows else f"token id {token_id!r} is ambiguous")
+        row = rows[0]
+        revoked_at = row.revoked_at
+        if revoked_at is None:
+            revoked_at = now()
+            conn.execute(api_tokens.update().where(t.token_sha256 == row.token_sha256)
+                         .values(revoked_at=revoked_at))
+            audit(conn, actor, "token.revoke", f"user:{row.user_name}", {"token": token_id, "revoked_at": None},
+                  {"token": token_id, "revoked_at": revoked_at})
+    return {"id": token_id, "user": row.user_name, "label": row.label, "created_at": row.created_at,
+            "revoked_at": revoked_at}
+
+
+def token_principal(engine: sa.Engine, token: str) -> Principal:
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(users.c.name, users.c.role).join(api_tokens, api_tokens.c.user_name == users.c.name)
+            .where(api_tokens.c.token_sha256 == _sha(token), api_tokens.c.revoked_at.is_(None),
+                   users.c.disabled == 0)).first()
+    if row is None:
+        raise AuthError("bad_token", "unknown or revoked API token")
+    return Principal(row.name, row.role, "token")
+
+
+def csrf_ok(expected: str, given: str | None) -> bool:
+    return bool(expected) and bool(given) and secrets.compare_digest(expected, str(given))

@@ -1,0 +1,148 @@
+"""The shipped zoonotic evidence: the HP3/VIRION summary and the rule data beside it.
+
+Everything lives in ``wildtrace/data/zoonotic`` (see its README). ``load()``
+reads it once; lookups are dict lookups.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wildtrace.errors import DataError
+from wildtrace.settings import PACKAGE_DATA
+from wildtrace.zoonotic.build import COLUMNS, LEVELS, Priority, load_priority
+
+DATA_DIR = PACKAGE_DATA / "zoonotic"
+EXPOSURES = ("high", "medium", "low")
+_INTS = ("records", "hp3_cites", "viruses", "shared", "shared_seq", "shared_lit", "hp3_viruses",
+         "hp3_zoonotic", "hp3_z_q2", "hp3_z_q1", "hp3_z_q0", "members", "members_shared", "members_priority")
+
+
+@dataclass(frozen=True)
+class HostRow:
+    """One summary row: the evidence for a host species, or pooled over a genus, family, order, class."""
+
+    level: str
+    name: str
+    taxid: str
+    genus: str
+    family: str
+    order: str
+    class_: str
+    sources: str
+    records: int
+    hp3_cites: int
+    viruses: int
+    shared: int
+    shared_seq: int
+    shared_lit: int
+    hp3_viruses: int
+    hp3_zoonotic: int
+    hp3_z_q2: int
+    hp3_z_q1: int
+    hp3_z_q0: int
+    priority: tuple[str, ...]
+    priority_strong: tuple[str, ...]
+    families: tuple[str, ...]
+    members: int
+    members_shared: int
+    members_priority: int
+
+    @property
+    def shared_any(self) -> int:
+        """Viruses shared with humans: the larger of the VIRION and HP3 counts (never their sum)."""
+        return max(self.shared, self.hp3_zoonotic)
+
+    @property
+    def shared_strong(self) -> int:
+        """Shared viruses with sequence (VIRION) or isolation/PCR (HP3) evidence."""
+        return max(self.shared_seq, self.hp3_z_q2)
+
+
+def row_from_dict(row: dict[str, str], where: str = "summary") -> HostRow:
+    try:
+        ints = {k: int(row.get(k) or 0) for k in _INTS}
+    except ValueError as exc:
+        raise DataError(f"{where}: not a number: {exc}") from exc
+    level = row.get("level", "")
+    if level not in LEVELS:
+        raise DataError(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}")
+
+    def split(key: str) -> tuple[str, ...]:
+        return tuple(x for x in (row.get(key) or "").split(";") if x)
+
+    return HostRow(level=level, name=row["name"], taxid=row.get("taxid", ""), genus=row.get("genus", ""),
+                   family=row.get("family", ""), order=row.get("order", ""), class_=row.get("class", ""),
+                   sources=row.get("sources", ""), priority=split("priority"),
+                   priority_strong=split("priority_strong"), families=split("families"), **ints)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    rows: dict[tuple[str, str], HostRow]  # (level, lower-case name) -> row
+    meta: dict[str, Any]
+    priorities: dict[str, Priority]
+    exposure: dict[str, str]  # product type -> high / medium / low
+    aliases: dict[str, tuple[str, str]]  # refdata name -> (level, summary name)
+    rules: dict[str, Any]
+
+    def row(self, level: str, name: str) -> HostRow | None:
+        return self.rows.get((level, name.lower()))
+
+    @property
+    def credits(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in sorted(self.meta.get("datasets", {}).items()))
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        raise DataError(f"missing zoonotic data file {path}")
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+
+
+def load_rows(path: Path) -> dict[tuple[str, str], HostRow]:
+    rows = _read_csv(path)
+    if rows and set(COLUMNS) - set(rows[0]):
+        raise DataError(f"{path.name}: missing columns {sorted(set(COLUMNS) - set(rows[0]))}")
+    out = {}
+    for line, row in enumerate(rows, start=2):
+        r = row_from_dict(row, f"{path.name} line {line}")
+        out[(r.level, r.name)] = r
+    return out
+
+
+def load(data_dir: Path = DATA_DIR, rows: dict[tuple[str, str], HostRow] | None = None,
+         meta: dict[str, Any] | None = None) -> Evidence:
+    """Read the zoonotic data files (``rows``/``meta`` replace the summary, e.g. a holdout build)."""
+    if rows is None:
+        rows = load_rows(data_dir / "summary.csv.gz")
+    if meta is None:
+        meta = json.loads((data_dir / "summary_meta.json").read_text(encoding="utf-8"))
+    exposure = {}
+    for line, row in enumerate(_read_csv(data_dir / "trade_context.csv"), start=2):
+        if row.get("exposure") not in EXPOSURES or not row.get("source") or not row.get("verified_on"):
+            raise DataError(f"trade_context.csv line {line}: needs exposure in {EXPOSURES}, source, verified_on")
+        exposure[row["product_type"]] = row["exposure"]
+    aliases = {r["name"]: (r["level"], r["summary_name"]) for r in _read_csv(data_dir / "taxon_aliases.csv")}
+    with open(data_dir / "tier_rules.yaml", encoding="utf-8") as fh:
+        rules = yaml.safe_load(fh)
+    priorities = {p.code: p for p in load_priority(data_dir / "priority_pathogens.csv")}
+    return Evidence(rows, meta, priorities, exposure, aliases, rules)
+
+
+@lru_cache(maxsize=1)
+def default() -> Evidence:
+    """The shipped evidence, loaded once."""
+    return load()
