@@ -103,7 +103,9 @@ def scan_child(path: str, model_dir: str) -> None:
     from wildtrace.scan.writers import JsonlWriter
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp()))
-    scanner = Scanner(settings, model=model_dir or None)
+    from wildtrace.learn.combine import TextModelScorer
+
+    scanner = Scanner(settings, scorer=TextModelScorer.load(model_dir) if model_dir else None)
     with open(path, "rb") as fh, open(os.devnull, "wb") as sink:
         writer = JsonlWriter(sink)
         t0, c0 = time.perf_counter(), time.process_time()

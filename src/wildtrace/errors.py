@@ -1,10 +1,14 @@
-"""One exception family for the whole package.
+"""The one exception family of the package: every error WildTrace raises on purpose.
 
 - ``InvalidRecord``: one input record is bad. Skip it, report it, go on.
-- ``DataError``: the run cannot go on (unreadable reference data, bad option).
+- ``DataError``: the run cannot go on (unreadable reference data or input file).
+- ``ConfigError``: a setting or option the user gave has a value WildTrace cannot use (exit 2).
+- ``NotFound``: the listing, case, user or file named does not exist (exit 2; HTTP 404).
+- ``Invalid``: a value the caller gave cannot be accepted (unknown label, empty title; exit 2; HTTP 422).
+- ``AuthError``: not logged in, or the session or token is no longer valid (HTTP 401).
 
-The CLI turns any ``WildTraceError`` into one line on stderr and an exit code;
-the HTTP API turns it into one JSON error shape.
+The CLI turns any ``WildTraceError`` into one line on stderr and its ``exit_code``;
+the HTTP API turns it into one JSON error shape (``web/errors.py``).
 """
 
 from __future__ import annotations
@@ -34,3 +38,24 @@ class ConfigError(WildTraceError):
     """A setting or option has a value WildTrace cannot use."""
 
     exit_code = 2
+
+
+class NotFound(WildTraceError):
+    """The listing, case, user or capture named does not exist."""
+
+    exit_code = 2
+
+
+class Invalid(WildTraceError):
+    """A value the caller gave cannot be accepted (unknown label, empty title, weak password...)."""
+
+    exit_code = 2
+
+
+class AuthError(WildTraceError):
+    """Not logged in (401): ``code`` says why (login_required, session_expired, bad_token)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message

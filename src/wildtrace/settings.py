@@ -1,24 +1,89 @@
-"""Configuration, read once from ``WILDTRACE_*`` environment variables.
+"""Every setting in one declarative table: options read from ``WILDTRACE_*`` variables, and every
+file WildTrace keeps under its data folder.
 
-Settings are passed in (``Settings.from_env()`` at the edge, explicit values in
-tests); nothing below reads the environment on its own.
+Settings are passed in (``Settings.from_env()`` at the edge, explicit values in tests); nothing
+else reads the environment. ``docs/settings.md`` documents each row of ``OPTIONS`` and ``FILES``
+(``tests/test_settings.py`` fails when one is missing there).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
+
+from wildtrace.errors import ConfigError
 
 #: The reference data that ships inside the package (read-only).
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
-#: Largest accepted text field, in characters. Longer fields reject the record.
-DEFAULT_MAX_FIELD_CHARS = 100_000
-#: Largest accepted input line / record, in bytes.
-DEFAULT_MAX_RECORD_BYTES = 2_000_000
+
+@dataclass(frozen=True)
+class Option:
+    """A setting read from the environment variable ``env``."""
+
+    name: str
+    env: str
+    parse: Callable[[str], Any]
+    doc: str
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A file or folder under the data folder: the one place its name is written."""
+
+    name: str
+    file: str
+    doc: str
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise ValueError("must be a port number from 1 to 65535")
+    return value
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("data_dir", "WILDTRACE_DATA_DIR", Path,
+           "Folder for everything WildTrace writes (default: the user data folder, e.g. ~/.local/share/wildtrace)."),
+    Option("db", "WILDTRACE_DB", str,
+           "The database of listings, results, labels, cases and users: a SQLite path or a "
+           "postgresql://USER@HOST:PORT/DB URL (default: DATA_DIR/wildtrace.sqlite)."),
+    Option("trade_db", "WILDTRACE_TRADE_DB", Path,
+           "The DuckDB file of `wildtrace trade` and the workbench's trade API (default: DATA_DIR/trade.duckdb)."),
+    Option("max_field_chars", "WILDTRACE_MAX_FIELD_CHARS", _positive_int,
+           "Largest accepted text field of a listing, in characters; a longer one rejects the record (100,000)."),
+    Option("max_record_bytes", "WILDTRACE_MAX_RECORD_BYTES", _positive_int,
+           "Largest accepted input line or record, in bytes (2,000,000)."),
+    Option("host", "WILDTRACE_HOST", str, "Address `wildtrace serve` listens on (127.0.0.1)."),
+    Option("port", "WILDTRACE_PORT", _port, "Port of `wildtrace serve` (8150)."),
+    Option("session_hours", "WILDTRACE_SESSION_HOURS", float, "How long a workbench login lasts, in hours (12)."),
+    Option("max_body_bytes", "WILDTRACE_MAX_BODY_BYTES", _positive_int,
+           "Largest request body the workbench accepts, in bytes (8 MiB)."),
+)
+
+FILES: tuple[DataFile, ...] = (
+    DataFile("db_path", "wildtrace.sqlite", "The default SQLite database (when WILDTRACE_DB is not set)."),
+    DataFile("trade_db_path", "trade.duckdb", "The default trade database (when WILDTRACE_TRADE_DB is not set)."),
+    DataFile("cites_checklist", "cites_checklist.jsonl", "Taxa imported by `wildtrace data import-cites`."),
+    DataFile("local_lexicon", "local_lexicon.jsonl", "The local lexicon's append-only change log (`wildtrace lexicon`)."),
+    DataFile("judgements", "judgements.jsonl", "Analysts' same/different judgements on seller accounts (`wildtrace network judge`)."),
+    DataFile("legacy_cases_dir", "cases",
+             "Case folders written before cases moved into the database; imported on first use, never changed."),
+    DataFile("demo_db", "demo-workbench.sqlite", "The database of `wildtrace serve --demo`."),
+)
 
 
 def _default_data_dir() -> Path:
@@ -29,8 +94,20 @@ def _default_data_dir() -> Path:
 class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     db: str | None = None
-    max_field_chars: int = DEFAULT_MAX_FIELD_CHARS
-    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    trade_db: Path | None = None
+    max_field_chars: int = 100_000
+    max_record_bytes: int = 2_000_000
+    host: str = "127.0.0.1"
+    port: int = 8150
+    session_hours: float = 12.0
+    max_body_bytes: int = 8 * 1024 * 1024
+
+    def file(self, name: str) -> Path:
+        """The path of a ``FILES`` entry under the data folder."""
+        for f in FILES:
+            if f.name == name:
+                return self.data_dir / f.file
+        raise KeyError(name)
 
     @property
     def db_target(self) -> str | Path:
@@ -39,24 +116,44 @@ class Settings:
 
     @property
     def db_path(self) -> Path:
-        """The SQLite database used when no ``--db`` is given."""
-        return Path(self.db) if self.db else self.data_dir / "wildtrace.sqlite"
+        """The SQLite database used when no URL is given."""
+        return Path(self.db) if self.db and "://" not in self.db else self.file("db_path")
+
+    @property
+    def trade_db_target(self) -> Path:
+        return self.trade_db or self.file("trade_db_path")
 
     @property
     def cites_checklist_path(self) -> Path:
-        """Where ``wildtrace data import-cites`` writes the imported checklist."""
-        return self.data_dir / "cites_checklist.jsonl"
+        return self.file("cites_checklist")
+
+    @property
+    def local_lexicon(self) -> Path:
+        return self.file("local_lexicon")
+
+    @property
+    def judgements(self) -> Path:
+        return self.file("judgements")
+
+    @property
+    def legacy_cases_dir(self) -> Path:
+        return self.file("legacy_cases_dir")
+
+    @property
+    def demo_db(self) -> Path:
+        return self.file("demo_db")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        kwargs: dict[str, object] = {}
-        if env.get("WILDTRACE_DATA_DIR"):
-            kwargs["data_dir"] = Path(env["WILDTRACE_DATA_DIR"])
-        if env.get("WILDTRACE_DB"):
-            kwargs["db"] = env["WILDTRACE_DB"]
-        if env.get("WILDTRACE_MAX_FIELD_CHARS"):
-            kwargs["max_field_chars"] = int(env["WILDTRACE_MAX_FIELD_CHARS"])
-        if env.get("WILDTRACE_MAX_RECORD_BYTES"):
-            kwargs["max_record_bytes"] = int(env["WILDTRACE_MAX_RECORD_BYTES"])
-        return cls(**kwargs)  # type: ignore[arg-type]
+        kwargs: dict[str, Any] = {}
+        for opt in OPTIONS:
+            if env.get(opt.env):
+                try:
+                    kwargs[opt.name] = opt.parse(env[opt.env])
+                except ValueError as exc:
+                    raise ConfigError(f"{opt.env}={env[opt.env]!r}: {exc}") from exc
+        return cls(**kwargs)
+
+
+assert {o.name for o in OPTIONS} == {f.name for f in fields(Settings)}, "every Settings field is an OPTIONS row"

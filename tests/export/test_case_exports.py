@@ -48,7 +48,7 @@ def case_setup(tmp_path_factory: pytest.TempPathFactory, market_url: str) -> dic
     lines = [orjson.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
     assert sorted(x["listing_id"] for x in lines) == ["L1", "L2", "L3", "L4"]
     assert [x["status"] for x in lines if x["listing_id"] == "L4"] == ["failed"]
-    cases = ["--cases-dir", str(tmp / "cases")]
+    cases = ["--db", str(tmp / "cases.sqlite")]
     for args in (["case", "create", "op-horn", "--title", "Rhino horn network", "--author", "lead", *cases],
                  ["case", "add", "op-horn", "--results", str(tmp / "results.jsonl"), "--min-risk", "0.3",
                   "--author", "lead", *cases],

@@ -6,7 +6,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from wildtrace.cli import cli, load_commands
-from wildtrace.learn.labels import Label, LabelStore, resolve
+from wildtrace.learn.labels import Label, import_file, resolve, stored
+from wildtrace.store import open_store
 from wildtrace.settings import Settings
 
 
@@ -15,29 +16,32 @@ def test_import_csv_and_jsonl_append_only(tmp_path: Path) -> None:
     csv_file.write_text("id,label,reviewer,note,labelled_at\n1,1,ana,horn,2026-01-01\n2,not_wildlife,ana,,2026-01-01\n")
     jsonl = tmp_path / "b.jsonl"
     jsonl.write_text(json.dumps({"id": "1", "label": 0, "reviewer": "ana", "labelled_at": "2026-02-01"}) + "\n")
-    with LabelStore(tmp_path / "db.sqlite") as store:
-        first = store.import_file(csv_file, known_ids={"1", "2"})
-        again = store.import_file(csv_file, known_ids={"1", "2"})
-        later = store.import_file(jsonl, known_ids={"1", "2"})
-        assert (first.added, again.added, again.duplicates, later.added) == (2, 0, 2, 1)
-        rows = store.all()
-        assert [(x.listing_id, x.label) for x in rows] == [("1", "wildlife_offer"), ("2", "not_wildlife"),
-                                                          ("1", "not_wildlife")], rows
-        # ana changed her mind: her latest label counts, the earlier one is still stored
-        assert store.resolved()["1"].label == "not_wildlife"
-        assert not store.resolved()["1"].conflict
+    store = open_store(tmp_path / "db.sqlite")
+    engine = store.engine  # type: ignore[attr-defined]
+    first = import_file(engine, csv_file, known_ids={"1", "2"})
+    again = import_file(engine, csv_file, known_ids={"1", "2"})
+    later = import_file(engine, jsonl, known_ids={"1", "2"})
+    assert (first.added, again.added, again.duplicates, later.added) == (2, 0, 2, 1)
+    rows = stored(engine)
+    assert [(x.listing_id, x.label) for x in rows] == [("1", "wildlife_offer"), ("2", "not_wildlife"),
+                                                      ("1", "not_wildlife")], rows
+    # ana changed her mind: her latest label counts, the earlier one is still stored
+    assert resolve(rows)["1"].label == "not_wildlife"
+    assert not resolve(rows)["1"].conflict
+    store.close()
 
 
 def test_unknown_ids_and_bad_labels_are_rejected_not_lost(tmp_path: Path) -> None:
     f = tmp_path / "l.csv"
     f.write_text("id,label,reviewer\n1,1,ana\nghost,1,ana\n2,perhaps,ana\n,1,ana\n")
-    with LabelStore(tmp_path / "db.sqlite") as store:
-        report = store.import_file(f, known_ids={"1", "2"})
-        assert report.added == 1
-        reasons = [(r.line, r.listing_id, r.reason) for r in report.rejects]
-        assert (5, None, "missing id") in reasons, reasons
-        assert (3, "ghost", "unknown listing id") in reasons
-        assert any(line == 4 and i == "2" and "perhaps" in why for line, i, why in reasons), reasons
+    store = open_store(tmp_path / "db.sqlite")
+    report = import_file(store.engine, f, known_ids={"1", "2"})  # type: ignore[attr-defined]
+    store.close()
+    assert report.added == 1
+    reasons = [(r.line, r.listing_id, r.reason) for r in report.rejects]
+    assert (5, None, "missing id") in reasons, reasons
+    assert (3, "ghost", "unknown listing id") in reasons
+    assert any(line == 4 and i == "2" and "perhaps" in why for line, i, why in reasons), reasons
 
 
 def test_conflict_rule() -> None:

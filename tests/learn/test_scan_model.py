@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from wildtrace import Scanner, Settings
 from wildtrace.cli import cli, load_commands
 from wildtrace.learn import dataset, model
+from wildtrace.learn.combine import TextModelScorer
 from wildtrace.scan import locallex
 from wildtrace.scan.listing import Listing
 
@@ -26,7 +27,7 @@ def saved_model(listings: list[Listing], targets: dict[str, int], tmp_path_facto
 
 def test_scan_with_model_combines_and_explains(saved_model: Path, tmp_path: Path) -> None:
     plain = Scanner(Settings(data_dir=tmp_path))
-    combined = Scanner(Settings(data_dir=tmp_path), model=saved_model)
+    combined = Scanner(Settings(data_dir=tmp_path), scorer=TextModelScorer.load(saved_model))
     items = [{"id": "a", "title": "rhino horn piece genuine"}, {"id": "bad"},
              {"id": "b", "title": "garden hose 20m"}, {"id": None}, {"id": "c", "title": "pangolin scales for medicine"}]
     before = [r for r in plain.scan(items)]
@@ -47,7 +48,7 @@ def test_scan_with_model_combines_and_explains(saved_model: Path, tmp_path: Path
 def test_keyword_free_offer_found_by_model(saved_model: Path, tmp_path: Path) -> None:
     # "totoaba maw" appears in the labelled offers; the lexicon may or may not know it,
     # a listing in the labelled style with an obfuscated spelling is still scored high
-    combined = Scanner(Settings(data_dir=tmp_path), model=saved_model)
+    combined = Scanner(Settings(data_dir=tmp_path), scorer=TextModelScorer.load(saved_model))
     (r,) = combined.scan([{"id": "x", "title": "t0t0aba m a w dried bladder"}])
     assert r.wildlife_score > 0.5, (r.wildlife_score, r.reasons)
 
@@ -56,14 +57,14 @@ def test_incompatible_model_for_scan(saved_model: Path, tmp_path: Path) -> None:
     m = model.load(saved_model)
     m.meta["target"] = "label2"
     with pytest.raises(Exception, match="not wildlife_offer"):
-        Scanner(Settings(data_dir=tmp_path), model=m)
+        Scanner(Settings(data_dir=tmp_path), scorer=TextModelScorer(m))
 
 
 def test_local_lexicon_is_used_by_scan(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     listing = {"id": "1", "title": "zebrawood bangle, old stock, WhatsApp me"}
     (before,) = Scanner(settings).scan([listing])
-    v = locallex.add(tmp_path, "zebrawood bangle", means_product="ivory products", means_taxon="Elephantidae",
+    v = locallex.add(settings.local_lexicon, "zebrawood bangle", means_product="ivory products", means_taxon="Elephantidae",
                      author="ana", note="seen in 12 confirmed posts")
     assert v == 1
     (after,) = Scanner(settings).scan([listing])
@@ -76,14 +77,16 @@ def test_local_lexicon_is_used_by_scan(tmp_path: Path) -> None:
 
 
 def test_local_lexicon_versions(tmp_path: Path) -> None:
-    locallex.add(tmp_path, "white plastic carving", author="ana")
-    locallex.add(tmp_path, "ox bone", kind="code_word", context_required=True, author="bob")
+    settings = Settings(data_dir=tmp_path)
+    log = settings.local_lexicon
+    locallex.add(settings.local_lexicon, "white plastic carving", author="ana")
+    locallex.add(settings.local_lexicon, "ox bone", kind="code_word", context_required=True, author="bob")
     with pytest.raises(Exception, match="already"):
-        locallex.add(tmp_path, "Ox Bone")
-    assert locallex.remove(tmp_path, "ox bone", author="ana") == 3
-    assert [t.term for t in locallex.terms(tmp_path)[1]] == ["white plastic carving"]
-    assert [t.term for t in locallex.terms(tmp_path, version=2)[1]] == ["ox bone", "white plastic carving"]
-    csv_text = locallex.export(tmp_path)
+        locallex.add(settings.local_lexicon, "Ox Bone")
+    assert locallex.remove(log, "ox bone", author="ana") == 3
+    assert [t.term for t in locallex.terms(log)[1]] == ["white plastic carving"]
+    assert [t.term for t in locallex.terms(log, version=2)[1]] == ["ox bone", "white plastic carving"]
+    csv_text = locallex.export(log)
     assert csv_text.splitlines()[0].startswith("term,lang,means_product,means_taxon,context_required")
     assert "local lexicon v3" in csv_text
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from wildtrace import Scanner
 from wildtrace.store import counts, db
 from wildtrace.store import queue as q
-from wildtrace.store.decisions import add_labels
+from wildtrace.store.labels import add_labels
 from wildtrace.store.sql import SQLStore, model_key
 
 

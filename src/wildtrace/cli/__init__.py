@@ -1,4 +1,8 @@
-"""The ``wildtrace`` command. Each command group is one thin module over the library.
+"""The ``wildtrace`` command: a thin adapter. Each command module parses options, calls one
+library function and formats its answer.
+
+Commands register by name in ``wildtrace.plugins.commands`` (the one extension mechanism) with
+their one-line help, so ``wildtrace --help`` lists them without importing any of them.
 
 Exit codes: 0 success; 1 error; 2 bad usage or option; 3 finished, but some
 input records were rejected (see stderr and ``--rejects``).
@@ -11,15 +15,53 @@ from typing import Any
 
 import click
 
-from wildtrace import __version__
+from wildtrace import __version__, plugins
 from wildtrace.errors import WildTraceError
 from wildtrace.settings import Settings
 
 EXIT_REJECTS = 3
 
+#: name -> (module:attribute, one-line help)
+COMMANDS = {
+    "scan": ("wildtrace.cli.scan:scan", "Scan listings (JSON Lines or CSV, file or stdin) and write one result per listing."),
+    "demo": ("wildtrace.cli.demo:demo", "Scan the bundled synthetic demo listings and print the ranked summary."),
+    "serve": ("wildtrace.cli.serve:serve", "Run the analyst workbench: web UI and JSON API."),
+    "label": ("wildtrace.cli.label:label", "Analysts' labels (stored append-only in the database)."),
+    "train": ("wildtrace.cli.train:train", "Fit a calibrated text model on labelled listings."),
+    "evaluate": ("wildtrace.cli.train:evaluate", "Honest evaluation with group-aware folds and bootstrap CIs."),
+    "queue": ("wildtrace.cli.review:queue", "Propose the next unlabelled listings to label."),
+    "similar": ("wildtrace.cli.review:similar", "More like this: listings nearest to confirmed positives."),
+    "lexicon": ("wildtrace.cli.lexicon:lexicon", "Code-word discovery and the local lexicon."),
+    "capture": ("wildtrace.cli.capture:capture", "Capture listing pages as evidence (WARC, hashes, custody log)."),
+    "evidence": ("wildtrace.cli.evidence:evidence", "Verify an evidence folder against its custody log."),
+    "network": ("wildtrace.cli.network:network", "Seller networks from scan results; analyst judgements."),
+    "case": ("wildtrace.cli.case:case", "Cases: listings, sellers and evidence for one investigation."),
+    "species": ("wildtrace.cli.species:species", "Everything WildTrace knows about a species, with its zoonotic profile."),
+    "data": ("wildtrace.cli.data:data", "Reference data: import a Species+ export."),
+    "trade": ("wildtrace.cli.trade:trade", "CITES trade database and LEMIS shipment analytics."),
+    "users": ("wildtrace.cli.users:users", "Workbench users, roles and API tokens."),
+}
+for _name, (_target, _help) in COMMANDS.items():
+    plugins.commands.register_lazy(_name, _target, help=_help)
+
 
 class _Group(click.Group):
-    """Turns WildTraceError into one line on stderr and its exit code."""
+    """Commands from the registry, imported only when run; WildTraceError -> one line and its exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return plugins.commands.names()
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in plugins.commands.names():
+            return None
+        command: click.Command = plugins.commands.get(cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, plugins.commands.help(name)) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -41,14 +83,10 @@ def cli(ctx: click.Context) -> None:
 
 
 def load_commands() -> None:
-    """Import every module of this package: each registers its commands on ``cli``."""
-    import importlib
-    import pkgutil
-
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+    """Import every registered command (tests and docs generation use this; the CLI does not need it)."""
+    for name in plugins.commands.names():
+        plugins.commands.get(name)
 
 
 def main() -> None:
-    load_commands()
     cli(prog_name="wildtrace")

@@ -10,7 +10,7 @@ from typing import IO
 import click
 import orjson
 
-from wildtrace.cli import EXIT_REJECTS, cli
+from wildtrace.cli import EXIT_REJECTS
 from wildtrace.evidence.capture import (
     CaptureOptions,
     Capturer,
@@ -20,7 +20,7 @@ from wildtrace.evidence.capture import (
 )
 
 
-@cli.command()
+@click.command()
 @click.argument("urls", nargs=-1)
 @click.option("--from-scan", "from_scan", type=click.Path(allow_dash=True, dir_okay=False), default=None,
               help="Capture the listing URLs in this `wildtrace scan` JSONL output ('-' for stdin).")

@@ -1,78 +1,93 @@
-"""``wildtrace case``: group listings, sellers and evidence; export them."""
+"""``wildtrace case``: group listings, sellers and evidence in the one case store; export them."""
 
 from __future__ import annotations
 
 import getpass
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import orjson
 
-from wildtrace.cli import EXIT_REJECTS, cli
-from wildtrace.export import EXPORTERS
-from wildtrace.export.case import Case
-from wildtrace.export.run import export as run_export
+from wildtrace import plugins
+from wildtrace.cli import EXIT_REJECTS
+from wildtrace.cli.streams import open_input
+from wildtrace.export import case as cases
 from wildtrace.settings import Settings
+from wildtrace.store import cases as store_cases
+from wildtrace.store.sql import SQLStore
 
-_cases_dir = click.option("--cases-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                          help="Where cases live (default: DATA_DIR/cases).")
+_db = click.option("--db", default=None, help="Database (default: WILDTRACE_DB, else DATA_DIR/wildtrace.sqlite).")
 _author = click.option("--author", default=None, help="Who does this (default: the login name).")
 
 
-def _dir(settings: Settings, cases_dir: Path | None) -> Path:
-    return cases_dir or settings.data_dir / "cases"
+@contextmanager
+def _store(settings: Settings, db: str | None) -> Iterator[SQLStore]:
+    store = SQLStore(db or settings.db_target)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
-@cli.group()
+@click.group()
 def case() -> None:
-    """Cases: listings, sellers and evidence for one investigation."""
+    """Cases: listings, sellers and evidence for one investigation (the same cases as the workbench)."""
 
 
 @case.command()
 @click.argument("name")
-@click.option("--title", default="")
-@_cases_dir
+@click.option("--title", default="", help="A title for people (default: the name).")
+@_db
 @_author
 @click.pass_obj
-def create(settings: Settings, name: str, title: str, cases_dir: Path | None, author: str | None) -> None:
-    """Create a new, empty case."""
-    c = Case.create(_dir(settings, cases_dir), name, author=author or getpass.getuser(), title=title)
-    click.echo(f"created case {name} in {c.dir}")
+def create(settings: Settings, name: str, title: str, db: str | None, author: str | None) -> None:
+    """Create a new, empty case called NAME.
+
+    Example: wildtrace case create op-scales --title "Pangolin scales, Q3"
+    """
+    with _store(settings, db) as store:
+        made = store_cases.create_case(store.engine, title, author or getpass.getuser(), name=name)
+    click.echo(f"created case {made['name']} (id {made['id']})")
 
 
 @case.command()
 @click.argument("name")
 @click.option("--results", type=click.Path(allow_dash=True, dir_okay=False), default=None,
-              help="Add listings from `wildtrace scan` JSONL.")
-@click.option("--min-risk", type=float, default=0.0, show_default=True)
+              help="Add listings from `wildtrace scan` JSONL (- for stdin).")
+@click.option("--min-risk", type=float, default=0.0, show_default=True, help="With --results: only risk ≥ this.")
 @click.option("--id", "ids", multiple=True, help="With --results: only these listing ids.")
+@click.option("--listing", "listings", multiple=True, help="Add a listing already in the database, by id.")
 @click.option("--seller", "sellers", multiple=True, help="Add a seller account (platform:seller).")
 @click.option("--evidence-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Add captures from this evidence folder.")
 @click.option("--capture", "captures", multiple=True, help="With --evidence-dir: only these capture ids.")
-@_cases_dir
+@_db
 @_author
 @click.pass_obj
 def add(settings: Settings, name: str, results: str | None, min_risk: float, ids: tuple[str, ...],
-        sellers: tuple[str, ...], evidence_dir: Path | None, captures: tuple[str, ...],
-        cases_dir: Path | None, author: str | None) -> None:
-    """Add listings, sellers or captures to a case (append-only; repeats are ignored)."""
-    c = Case.open(_dir(settings, cases_dir), name)
+        listings: tuple[str, ...], sellers: tuple[str, ...], evidence_dir: Path | None, captures: tuple[str, ...],
+        db: str | None, author: str | None) -> None:
+    """Add listings, sellers or captures to case NAME (append-only; repeats are ignored).
+
+    Example: wildtrace scan l.jsonl | wildtrace case add op-scales --results - --min-risk 0.5
+    """
     who = author or getpass.getuser()
     problems: list[str] = []
-    if results:
-        stream = sys.stdin.buffer if results == "-" else open(results, "rb")  # noqa: SIM115
-        try:
-            n, problems = c.add_results(stream, author=who, min_risk=min_risk, ids=ids)
-        finally:
-            if stream is not sys.stdin.buffer:
-                stream.close()
-        click.echo(f"added {n} listings")
-    if sellers:
-        click.echo(f"added {c.add_sellers(sellers, author=who)} sellers")
-    if evidence_dir:
-        click.echo(f"added {c.add_captures(evidence_dir, author=who, capture_ids=captures)} captures")
+    with _store(settings, db) as store:
+        cid = cases.find(store, name, legacy_dir=settings.legacy_cases_dir)
+        if results:
+            with open_input(results) as stream:
+                n, problems = cases.add_results(store, cid, stream, author=who, min_risk=min_risk, ids=ids)
+            click.echo(f"added {n} listings")
+        if listings:
+            click.echo(f"added {store_cases.add_listings(store.engine, cid, listings, who)} listings")
+        if sellers:
+            click.echo(f"added {store_cases.add_sellers(store.engine, cid, sellers, who)} sellers")
+        if evidence_dir:
+            click.echo(f"added {cases.add_captures(store, cid, evidence_dir, author=who, capture_ids=captures)} "
+                       "captures")
     for p in problems:
         click.echo(f"wildtrace: {results}: {p}", err=True)
     if problems:
@@ -81,13 +96,16 @@ def add(settings: Settings, name: str, results: str | None, min_risk: float, ids
 
 @case.command()
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True)
-@_cases_dir
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@_db
 @click.pass_obj
-def show(settings: Settings, name: str, as_json: bool, cases_dir: Path | None) -> None:
-    """Show what a case holds."""
-    data = Case.open(_dir(settings, cases_dir), name).load()
-    summary = data.summary()
+def show(settings: Settings, name: str, as_json: bool, db: str | None) -> None:
+    """Show what case NAME (or its id) holds.
+
+    Example: wildtrace case show op-scales --json
+    """
+    with _store(settings, db) as store:
+        summary = cases.load(store, name, legacy_dir=settings.legacy_cases_dir).summary()
     if as_json:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
         return
@@ -97,16 +115,21 @@ def show(settings: Settings, name: str, as_json: bool, cases_dir: Path | None) -
 
 @case.command("export")
 @click.argument("name")
-@click.option("--format", "fmt", type=click.Choice(list(EXPORTERS)), required=True)
+@click.option("--format", "fmt", type=click.Choice(plugins.exporters.names()), required=True,
+              help="ftm (Aleph), gexf/graphml (Gephi), csv (Maltego/i2), html/pdf report, takedown.")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Output file (a folder for csv).")
 @click.option("--judgements", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Analyst judgements to apply (default: DATA_DIR/judgements.jsonl).")
-@_cases_dir
+@_db
 @click.pass_obj
-def export_(settings: Settings, name: str, fmt: str, output: Path, judgements: Path | None,
-            cases_dir: Path | None) -> None:
-    """Export a case: ftm (Aleph), gexf/graphml (Gephi), csv (Maltego/i2), html/pdf report, takedown."""
-    data = Case.open(_dir(settings, cases_dir), name).load(judgements or settings.data_dir / "judgements.jsonl")
-    n = run_export(data, fmt, output)
+def export_(settings: Settings, name: str, fmt: str, output: Path, judgements: Path | None, db: str | None) -> None:
+    """Export case NAME (or its id), made here or in the workbench.
+
+    Example: wildtrace case export op-scales --format pdf -o op-scales.pdf
+    """
+    with _store(settings, db) as store:
+        data = cases.load(store, name, judgements=judgements or settings.judgements,
+                          legacy_dir=settings.legacy_cases_dir)
+    n = cases.export(data, fmt, output)
     click.echo(f"wrote {fmt} ({n}) to {output}")

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import click
 
-from wildtrace.cli import cli
 from wildtrace.scan import refdata
 from wildtrace.scan.checklist import import_checklist
 from wildtrace.settings import Settings
 
 
-@cli.group()
+@click.group()
 def data() -> None:
     """Reference data: taxa, products, code words, cues."""
 

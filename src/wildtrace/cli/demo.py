@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from wildtrace.cli import cli
 from wildtrace.scan.readers import read_listings
 from wildtrace.scan.scanner import Scanner, run
 from wildtrace.settings import PACKAGE_DATA, Settings
@@ -12,7 +11,7 @@ from wildtrace.settings import PACKAGE_DATA, Settings
 DEMO_FILE = PACKAGE_DATA / "demo_listings.jsonl"
 
 
-@cli.command()
+@click.command()
 @click.option("-n", "--top", default=15, show_default=True, help="How many listings to rank.")
 @click.pass_obj
 def demo(settings: Settings, top: int) -> None:

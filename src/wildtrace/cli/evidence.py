@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 import orjson
 
-from wildtrace.cli import cli
 from wildtrace.evidence.verify import verify as verify_dir
 
 
-@cli.group()
+@click.group()
 def evidence() -> None:
     """Work with evidence folders made by `wildtrace capture`."""
 

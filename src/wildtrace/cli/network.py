@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 import orjson
 
-from wildtrace.cli import cli
+from wildtrace.cli.streams import open_input
+from wildtrace.scan.result import Reject, read_results
 from wildtrace.sellers.judgements import JUDGEMENTS, JudgementStore
 from wildtrace.sellers.network import NetworkBuilder, NetworkOptions
 from wildtrace.settings import Settings
@@ -19,10 +20,10 @@ _judgements = click.option("--judgements", type=click.Path(dir_okay=False, path_
 
 
 def _store(settings: Settings, path: Path | None) -> JudgementStore:
-    return JudgementStore(path or settings.data_dir / "judgements.jsonl")
+    return JudgementStore(path or settings.judgements)
 
 
-@cli.group()
+@click.group()
 def network() -> None:
     """Seller networks from scan results."""
 
@@ -38,21 +39,12 @@ def build(settings: Settings, results: str, output: str, image_distance: int, te
           judgements: Path | None) -> None:
     """Link accounts in `wildtrace scan` JSONL; write nodes, edges, components and key players as JSON."""
     builder = NetworkBuilder(NetworkOptions(image_distance=image_distance, text_distance=text_distance))
-    stream = sys.stdin.buffer if results == "-" else open(results, "rb")  # noqa: SIM115
-    try:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
+    with open_input(results) as stream:
+        for number, item in read_results(stream):
+            if isinstance(item, Reject):
+                click.echo(f"wildtrace: {results}: line {number}: skipped: {item.reason}", err=True)
                 continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                click.echo(f"wildtrace: {results}: line {number}: skipped: not JSON", err=True)
-                continue
-            if isinstance(record, dict):
-                builder.add_result(record)
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+            builder.add_result(item.to_dict())
     net = builder.build(_store(settings, judgements).current())
     data = orjson.dumps(net.to_dict(), option=orjson.OPT_INDENT_2)
     if output == "-":

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
-from typing import IO
 
 import click
 import orjson
 
-from wildtrace.cli import EXIT_REJECTS, cli
+from wildtrace import plugins
+from wildtrace.cli import EXIT_REJECTS
+from wildtrace.cli.streams import open_input, open_output
 from wildtrace.scan.readers import Reject, parse_mapping, read_listings
 from wildtrace.scan.scanner import Scanner, run
-from wildtrace.scan.writers import WRITERS
 from wildtrace.settings import Settings
 from wildtrace.store import open_store
 
 MAX_STDERR_REJECTS = 100
 
 
-@cli.command()
+@click.command()
 @click.argument("input", required=False, default="-", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("-o", "--output", default="-", type=click.Path(allow_dash=True, dir_okay=False),
               help="Write results here (default: stdout).")
@@ -54,40 +53,47 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
 
     Every input record ends up in the output or among the rejects; the exit
     status is 3 when any record was rejected.
+
+    Example: wildtrace scan listings.jsonl -o results.jsonl --summary
     """
     if db:
         settings = dataclasses.replace(settings, db=db)
     columns = parse_mapping(mapping)
-    scanner = Scanner(settings, model=model_dir, ocr_root=ocr_images)
+    scorer = None
+    if model_dir:
+        # imported here: learn.model imports scikit-learn, ~5 s of CPU at start-up on a 2-core laptop
+        # (measured with -X importtime), which a rules-only scan should not pay
+        from wildtrace.learn.combine import TextModelScorer
+
+        scorer = TextModelScorer.load(model_dir)
+    scanner = Scanner(settings, scorer=scorer, ocr_root=ocr_images)
     store = open_store(settings.db_target) if (save or db) else None
-    in_stream: IO[bytes] = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
-    out_stream: IO[bytes] = sys.stdout.buffer if output == "-" else open(output, "wb")  # noqa: SIM115
-    rejects_stream = open(rejects, "wb") if rejects else None  # noqa: SIM115
-    writer = WRITERS[fmt](out_stream)
     shown = 0
+    with open_input(input) as in_stream, open_output(output) as out_stream, \
+            open_output(rejects) as rejects_stream:
+        assert out_stream is not None
+        writer = plugins.writers.get(fmt)(out_stream)
 
-    def on_reject(r: Reject) -> None:
-        nonlocal shown
-        if shown < MAX_STDERR_REJECTS:
-            where = f"line {r.line}" + (f" (id {r.record_id})" if r.record_id else "")
-            click.echo(f"wildtrace: {input}: {where}: rejected: {r.reason}", err=True)
-        shown += 1
-        if rejects_stream:
-            rejects_stream.write(orjson.dumps({"source": input, **r.to_dict()}) + b"\n")
+        def on_reject(r: Reject) -> None:
+            nonlocal shown
+            if shown < MAX_STDERR_REJECTS:
+                where = f"line {r.line}" + (f" (id {r.record_id})" if r.record_id else "")
+                click.echo(f"wildtrace: {input}: {where}: rejected: {r.reason}", err=True)
+            shown += 1
+            if rejects_stream:
+                rejects_stream.write(orjson.dumps({"source": input, **r.to_dict()}) + b"\n")
 
-    try:
-        items = read_listings(in_stream, fmt=input_format, name=None if input == "-" else input,
-                              max_field_chars=settings.max_field_chars,
-                              max_record_bytes=settings.max_record_bytes, encoding=encoding,
-                              mapping=columns or None)
-        summary = run(scanner, items, write=writer.write, reject=on_reject, store=store)
-    finally:
-        writer.close()
-        for stream in (in_stream, out_stream, rejects_stream):
-            if stream is not None and stream not in (sys.stdin.buffer, sys.stdout.buffer):
-                stream.close()
-        if store is not None:
-            store.close()
+        try:
+            items = read_listings(in_stream, fmt=input_format, name=None if input == "-" else input,
+                                  max_field_chars=settings.max_field_chars,
+                                  max_record_bytes=settings.max_record_bytes, encoding=encoding,
+                                  mapping=columns or None)
+            summary = run(scanner, items, write=writer.write, reject=on_reject,
+                          save=store.save if store is not None else None)
+        finally:
+            writer.close()
+            if store is not None:
+                store.close()
     if shown > MAX_STDERR_REJECTS:
         click.echo(f"wildtrace: … {shown - MAX_STDERR_REJECTS:,} more rejected records not shown", err=True)
     if summary_json:

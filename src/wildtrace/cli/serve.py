@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from wildtrace.cli import cli
 from wildtrace.settings import Settings
 
 
@@ -15,10 +14,10 @@ def database(settings: Settings, db: str | None) -> str:
     return db or settings.db or str(settings.db_path)
 
 
-@cli.command()
+@click.command()
 @click.option("--db", default=None, help="Database: a SQLite path or postgresql://USER@HOST:PORT/DB.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8150, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option("--host", default=None, help="Address to listen on (default: WILDTRACE_HOST, else 127.0.0.1).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="Port (default: WILDTRACE_PORT, else 8150).")
 @click.option("--demo", is_flag=True,
               help="Load the bundled synthetic demo listings and print a demo login (default "
                    "database: demo-workbench.sqlite in the data folder).")
@@ -27,15 +26,16 @@ def database(settings: Settings, db: str | None) -> str:
 @click.option("--trade-ranges", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV taxon,range_state for the trade screen's not_range_state check.")
 @click.pass_obj
-def serve(settings: Settings, db: str | None, host: str, port: int, demo: bool,
+def serve(settings: Settings, db: str | None, host: str | None, port: int | None, demo: bool,
           trade_db: Path | None, trade_ranges: Path | None) -> None:
     """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1)."""
     import uvicorn
 
     from wildtrace.web.app import create_app
 
+    host, port = host or settings.host, port or settings.port
     if demo and not db:
-        db = str(settings.data_dir / "demo-workbench.sqlite")
+        db = str(settings.demo_db)
     target = database(settings, db)
     app = create_app(target, settings, trade_db=trade_db, trade_ranges=trade_ranges)
     url = f"http://{host}:{port}/"

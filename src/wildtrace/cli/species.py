@@ -5,12 +5,11 @@ from __future__ import annotations
 import click
 import orjson
 
-from wildtrace.cli import cli
 from wildtrace.scan import refdata
 from wildtrace.settings import Settings
 
 
-@cli.command()
+@click.command()
 @click.argument("name", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the profile as one JSON object.")
 @click.option("--product", "products", multiple=True, metavar="TYPE",

@@ -8,14 +8,12 @@ from typing import Any
 
 import click
 
-from wildtrace.cli import EXIT_REJECTS, cli
+from wildtrace.cli import EXIT_REJECTS
 from wildtrace.settings import Settings
 
 
 def _db(settings: Settings, db: Path | None) -> Path:
-    from wildtrace.trade.schema import default_db
-
-    return db or default_db(settings.data_dir)
+    return db or settings.trade_db_target
 
 
 def _emit(result: dict[str, Any], as_json: bool) -> None:
@@ -34,7 +32,7 @@ db_option = click.option("--db", type=click.Path(path_type=Path), help="DuckDB f
 json_option = click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout")
 
 
-@cli.group()
+@click.group()
 def trade() -> None:
     """CITES trade database and LEMIS shipment analytics."""
 

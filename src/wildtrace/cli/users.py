@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from wildtrace.cli import cli
 from wildtrace.cli.serve import database
 from wildtrace.settings import Settings
 
@@ -17,7 +16,7 @@ def _engine(settings: Settings, db: str | None):  # type: ignore[no-untyped-def]
     return SQLStore(database(settings, db)).engine
 
 
-@cli.group()
+@click.group()
 def users() -> None:
     """Add and list workbench users; make API tokens."""
 

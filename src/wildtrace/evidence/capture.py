@@ -29,12 +29,12 @@ from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-import orjson
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from wildtrace import __version__
 from wildtrace.evidence.custody import CustodyLog, sha256_file
+from wildtrace.scan.result import Reject, read_results
 
 USER_AGENT = f"WildTrace/{__version__} (evidence capture; +offline wildlife-crime toolkit)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -340,28 +340,14 @@ class ScanReject:
 
 def targets_from_scan(stream: IO[bytes], min_risk: float = 0.0) -> Iterator[Target | ScanReject]:
     """Targets from ``wildtrace scan`` JSON Lines: results with ``risk_score >= min_risk`` and a listing URL."""
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
+    for number, item in read_results(stream):
+        if isinstance(item, Reject):
+            yield ScanReject(item.line, item.reason, item.record_id)
             continue
-        try:
-            result = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            yield ScanReject(number, f"not JSON: {exc}")
+        if item.risk_score < min_risk:
             continue
-        if not isinstance(result, dict):
-            yield ScanReject(number, "not a JSON object")
-            continue
-        rid = result.get("id")
-        rid = str(rid) if rid is not None else None
-        risk = result.get("risk_score")
-        if not isinstance(risk, int | float) or isinstance(risk, bool):
-            yield ScanReject(number, "no numeric risk_score (is this `wildtrace scan` output?)", rid)
-            continue
-        if risk < min_risk:
-            continue
-        listing = result.get("listing") if isinstance(result.get("listing"), dict) else {}
-        url = listing.get("url") if listing else None
+        url = item.listing.get("url")
         if not isinstance(url, str) or not url.strip():
-            yield ScanReject(number, "listing has no url", rid)
+            yield ScanReject(number, "listing has no url", item.id)
             continue
-        yield Target(url.strip(), rid, float(risk))
+        yield Target(url.strip(), item.id, item.risk_score)

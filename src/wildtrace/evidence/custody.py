@@ -13,15 +13,15 @@ evidence verify`` prints it) into the case file or an e-mail to anchor it.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from wildtrace.jsonlog import JsonLog
 
 LOG_NAME = "custody.jsonl"
 HEAD_NAME = "custody.head"
@@ -49,16 +49,7 @@ class CustodyLog:
         self.dir = Path(evidence_dir)
         self.path = self.dir / LOG_NAME
         self.head_path = self.dir / HEAD_NAME
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.dir / LOCK_NAME, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        self.log = JsonLog(self.path, lock_path=self.dir / LOCK_NAME)
 
     def _last(self) -> tuple[int, str]:
         """(next seq, hash of the last entry), from the head file (or the log when there is none)."""
@@ -74,17 +65,11 @@ class CustodyLog:
 
     def append(self, event: str, **fields: Any) -> dict[str, Any]:
         """Append one entry (``event`` plus ``fields``) and return it with its hashes."""
-        with self._locked():
+        with self.log.locked():
             seq, prev = self._last()
             entry: dict[str, Any] = {"seq": seq, "prev_hash": prev, "event": event, **fields}
             entry["entry_hash"] = entry_hash(entry)
-            line = orjson.dumps(entry, option=orjson.OPT_SORT_KEYS) + b"\n"
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            self.log.append([entry], sort_keys=True)
             tmp = self.head_path.with_suffix(".tmp")
             tmp.write_bytes(orjson.dumps({"seq": seq, "entry_hash": entry["entry_hash"]}))
             os.replace(tmp, self.head_path)
@@ -92,18 +77,7 @@ class CustodyLog:
 
     def entries(self) -> Iterator[tuple[int, dict[str, Any] | None]]:
         """(line number, entry) as stored, unverified; ``None`` for a line that is not JSON."""
-        if not self.path.exists():
-            return
-        with open(self.path, "rb") as fh:
-            for number, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    entry = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    yield number, None
-                    continue
-                yield number, entry if isinstance(entry, dict) else None
+        return self.log.read()
 
     def head(self) -> dict[str, Any] | None:
         if not self.head_path.exists():

@@ -1,17 +1,4 @@
-"""Exports of a case or network: FollowTheMoney, GEXF/GraphML, CSV, HTML/PDF reports, takedown lists.
-
-Exporters register by name in ``EXPORTERS`` (name -> "module:function"); each takes
-``(case_data, path)`` where ``case_data`` is :class:`wildtrace.export.case.CaseData`.
+"""Exports of a case: FollowTheMoney (Aleph), GEXF/GraphML (Gephi), CSV (Maltego/i2), HTML/PDF
+reports and takedown lists. Each exporter takes the one ``export.case.Case`` and a path, and
+registers by name in ``wildtrace.plugins.exporters``.
 """
-
-from __future__ import annotations
-
-EXPORTERS: dict[str, str] = {
-    "ftm": "wildtrace.export.ftm:write",
-    "gexf": "wildtrace.export.graph:write_gexf",
-    "graphml": "wildtrace.export.graph:write_graphml",
-    "csv": "wildtrace.export.graph:write_csv",
-    "html": "wildtrace.export.report:write_html",
-    "pdf": "wildtrace.export.report:write_pdf",
-    "takedown": "wildtrace.export.takedown:write",
-}

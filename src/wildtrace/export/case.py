@@ -1,40 +1,33 @@
-"""Cases: listings, sellers and evidence grouped for one investigation.
+"""The one Case every exporter reads: a case in the store (``store/cases.py``) with the scan
+results of the versions it holds, its seller accounts, its captures (custody-log entries) and the
+seller network built from them with the analysts' judgements.
 
-A case is a folder ``CASES/<name>/`` with an append-only ``case.jsonl`` of events
-(``create``, ``add_listing``, ``add_seller``, ``add_capture``), each stamped with
-author, time and tool version. Listings are stored as the full scan result; a
-capture is stored as its custody-log entry (with the evidence folder and the
-entry's hash), so a case cites exactly the evidence it was built from. Nothing in
-a case is edited; adding the same item twice is a no-op.
+Cases made in the workbench and with ``wildtrace case`` are the same rows. Case folders written
+before cases moved into the database (``DATA_DIR/cases/NAME/case.jsonl``) are imported into the
+store the first time their name is used, and left as they are.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import fcntl
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
-from wildtrace import __version__
-from wildtrace.errors import ConfigError, DataError
+from wildtrace import plugins
+from wildtrace.errors import ConfigError, NotFound
 from wildtrace.evidence.custody import CustodyLog
+from wildtrace.jsonlog import JsonLog
+from wildtrace.scan.result import Reject, ScanResult, read_results
 from wildtrace.sellers.judgements import JudgementStore
 from wildtrace.sellers.network import Network, NetworkBuilder, NetworkOptions
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+from wildtrace.store import cases
+from wildtrace.store.sql import SQLStore
 
 
 @dataclass
-class CaseData:
+class Case:
+    id: int
     name: str
     title: str = ""
     created_at: str = ""
@@ -55,129 +48,93 @@ class CaseData:
         return self._network
 
     def summary(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "created_at": self.created_at, "author": self.author,
-                "listings": len(self.results), "sellers": sorted(self.sellers),
+        return {"id": self.id, "name": self.name, "title": self.title, "created_at": self.created_at,
+                "author": self.author, "listings": len(self.results), "sellers": sorted(self.sellers),
                 "captures": len(self.captures),
                 "failed_captures": sum(1 for c in self.captures if c.get("status") != "captured")}
 
 
-class Case:
-    def __init__(self, cases_dir: Path, name: str):
-        if not _NAME.match(name):
-            raise ConfigError(f"case name {name!r}: use letters, digits, '.', '_' and '-' (up to 100)")
-        self.name = name
-        self.dir = Path(cases_dir) / name
-        self.path = self.dir / "case.jsonl"
+def find(store: SQLStore, ref: str | int, *, legacy_dir: Path | None = None) -> int:
+    """The id of case ``ref`` (name or id), importing a legacy case folder of that name if there is one."""
+    try:
+        return cases.case_id(store.engine, ref)
+    except NotFound:
+        folder = legacy_dir / str(ref) if legacy_dir is not None else None
+        if folder is None or not (folder / "case.jsonl").is_file():
+            raise
+        return import_legacy(store, folder)
 
-    @classmethod
-    def create(cls, cases_dir: Path, name: str, *, author: str, title: str = "") -> Case:
-        case = cls(cases_dir, name)
-        try:
-            case.dir.mkdir(parents=True, exist_ok=False)
-        except FileExistsError as exc:
-            raise ConfigError(f"case {name!r} already exists in {cases_dir}") from exc
-        case._append([{"event": "create", "name": name, "title": title}], author)
-        return case
 
-    @classmethod
-    def open(cls, cases_dir: Path, name: str) -> Case:
-        case = cls(cases_dir, name)
-        if not case.path.exists():
-            raise ConfigError(f"no case {name!r} in {cases_dir} (create it with `wildtrace case create`)")
-        return case
+def load(store: SQLStore, ref: str | int, *, judgements: Path | None = None,
+         legacy_dir: Path | None = None) -> Case:
+    cid = find(store, ref, legacy_dir=legacy_dir)
+    row = cases.get_case(store.engine, cid)
+    return Case(id=cid, name=row["name"], title=row["title"], created_at=row["created_at"],
+                author=row["created_by"], results=cases.case_results(store.engine, cid),
+                sellers=[s["seller"] for s in row["sellers"]], captures=row["captures"],
+                judgements_path=judgements)
 
-    def _append(self, events: list[dict[str, Any]], author: str) -> int:
-        if not author.strip():
-            raise ConfigError("an author is needed")
-        stamp = {"author": author, "at": _now(), "tool": f"wildtrace {__version__}"}
-        with open(self.path, "ab") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            for event in events:
-                fh.write(orjson.dumps({**event, **stamp}) + b"\n")
-            fcntl.flock(fh, fcntl.LOCK_UN)
-        return len(events)
 
-    def events(self) -> list[dict[str, Any]]:
-        out = []
-        for number, line in enumerate(self.path.read_bytes().splitlines(), start=1):
-            if line.strip():
-                try:
-                    out.append(orjson.loads(line))
-                except orjson.JSONDecodeError as exc:
-                    raise DataError(f"{self.path}: line {number} is not JSON") from exc
-        return out
+def add_results(store: SQLStore, cid: int, stream: IO[bytes], *, author: str, min_risk: float = 0.0,
+                ids: Iterable[str] = ()) -> tuple[int, list[str]]:
+    """Add listings from ``wildtrace scan`` JSON Lines: stored (as scanned) and added; (added, problems)."""
+    wanted = set(ids)
+    chosen: list[ScanResult] = []
+    problems = []
+    for number, item in read_results(stream):
+        if isinstance(item, Reject):
+            problems.append(f"line {number}: {item.reason}")
+            continue
+        if wanted and item.id not in wanted:
+            continue
+        if not wanted and item.risk_score < min_risk:
+            continue
+        chosen.append(item)
+    if chosen:
+        store.save(chosen)
+    return cases.add_listings(store.engine, cid, [r.id for r in chosen], author), problems
 
-    def load(self, judgements_path: Path | None = None) -> CaseData:
-        data = CaseData(self.name, judgements_path=judgements_path)
-        seen: set[tuple[str, str]] = set()
-        for e in self.events():
-            kind = e.get("event")
-            if kind == "create":
-                data.title, data.created_at, data.author = e.get("title", ""), e["at"], e["author"]
-            elif kind == "add_listing" and ("l", e["result"]["id"]) not in seen:
-                seen.add(("l", e["result"]["id"]))
-                data.results.append(e["result"])
-            elif kind == "add_seller" and ("s", e["seller"]) not in seen:
-                seen.add(("s", e["seller"]))
-                data.sellers.append(e["seller"])
-            elif kind == "add_capture" and ("c", e["capture"]["capture_id"]) not in seen:
-                seen.add(("c", e["capture"]["capture_id"]))
-                data.captures.append(e["capture"])
-        return data
 
-    def add_results(self, stream: IO[bytes], *, author: str, min_risk: float = 0.0,
-                    ids: Iterable[str] = ()) -> tuple[int, list[str]]:
-        """Add scan results (JSON Lines); returns (added, problems)."""
-        wanted = set(ids)
-        have = {r["id"] for r in self.load().results}
-        events, problems = [], []
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                result = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                problems.append(f"line {number}: not JSON")
-                continue
-            if not isinstance(result, dict) or "id" not in result or not isinstance(result.get("listing"), dict):
-                problems.append(f"line {number}: not a scan result (needs id and listing)")
-                continue
-            result["id"] = str(result["id"])
-            risk = result.get("risk_score")
-            if wanted and result["id"] not in wanted:
-                continue
-            if not wanted and (not isinstance(risk, int | float) or risk < min_risk):
-                continue
-            if result["id"] in have:
-                continue
-            have.add(result["id"])
-            events.append({"event": "add_listing", "result": result})
-        return self._append(events, author) if events else 0, problems
+def add_captures(store: SQLStore, cid: int, evidence_dir: Path, *, author: str,
+                 capture_ids: Iterable[str] = ()) -> int:
+    """Add captures from an evidence folder's custody log (all of them when no ids are given)."""
+    wanted = set(capture_ids)
+    entries, found = [], set()
+    for _, entry in CustodyLog(evidence_dir).entries():
+        if not entry or entry.get("event") not in ("capture", "capture_failed"):
+            continue
+        cid_ = entry.get("capture_id")
+        if wanted and cid_ not in wanted:
+            continue
+        found.add(cid_)
+        entries.append({**entry, "evidence_dir": str(Path(evidence_dir).resolve())})
+    missing = wanted - found
+    if missing:
+        raise ConfigError(f"no capture {', '.join(sorted(missing))} in {evidence_dir}")
+    return cases.add_captures(store.engine, cid, entries, author)
 
-    def add_sellers(self, sellers: Iterable[str], *, author: str) -> int:
-        have = set(self.load().sellers)
-        events = [{"event": "add_seller", "seller": s} for s in dict.fromkeys(sellers) if s not in have]
-        return self._append(events, author) if events else 0
 
-    def add_captures(self, evidence_dir: Path, *, author: str, capture_ids: Iterable[str] = ()) -> int:
-        """Add captures from an evidence folder's custody log (all of them when no ids are given)."""
-        wanted = set(capture_ids)
-        have = {c["capture_id"] for c in self.load().captures}
-        found = set()
-        events = []
-        for _, entry in CustodyLog(evidence_dir).entries():
-            if not entry or entry.get("event") not in ("capture", "capture_failed"):
-                continue
-            cid = entry.get("capture_id")
-            if wanted and cid not in wanted:
-                continue
-            found.add(cid)
-            if cid in have:
-                continue
-            have.add(cid)
-            events.append({"event": "add_capture",
-                           "capture": {**entry, "evidence_dir": str(Path(evidence_dir).resolve())}})
-        missing = wanted - found
-        if missing:
-            raise ConfigError(f"no capture {', '.join(sorted(missing))} in {evidence_dir}")
-        return self._append(events, author) if events else 0
+def import_legacy(store: SQLStore, folder: Path) -> int:
+    """Copy a case folder of the old format (``case.jsonl`` events) into the store; returns its id."""
+    events = JsonLog(folder / "case.jsonl").records("case event")
+    create = next((e for e in events if e.get("event") == "create"), None)
+    if create is None:
+        raise ConfigError(f"{folder / 'case.jsonl'}: no create event: not a WildTrace case folder")
+    author = str(create.get("author") or "unknown")
+    cid = int(cases.create_case(store.engine, str(create.get("title") or folder.name), author,
+                                name=folder.name)["id"])
+    results = [ScanResult.from_dict(e["result"]) for e in events if e.get("event") == "add_listing"]
+    if results:
+        store.save(results)
+        cases.add_listings(store.engine, cid, [r.id for r in results], author)
+    cases.add_sellers(store.engine, cid, [str(e["seller"]) for e in events if e.get("event") == "add_seller"],
+                      author)
+    cases.add_captures(store.engine, cid, [e["capture"] for e in events if e.get("event") == "add_capture"],
+                       author)
+    return cid
+
+
+def export(case: Case, fmt: str, path: Path) -> int:
+    """Write ``case`` in a registered export format (``wildtrace.plugins.exporters``)."""
+    writer = plugins.exporters.get(fmt)
+    return int(writer(case, path))

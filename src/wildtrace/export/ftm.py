@@ -22,7 +22,7 @@ import orjson
 from wildtrace import __version__
 
 if TYPE_CHECKING:
-    from wildtrace.export.case import CaseData
+    from wildtrace.export.case import Case
 
 
 def make_id(*parts: str) -> str:
@@ -44,7 +44,7 @@ def _link(subject: str, obj: str, role: str, description: str = "") -> dict[str,
                    role=role, description=description)
 
 
-def entities(case: CaseData) -> Iterator[dict[str, Any]]:
+def entities(case: Case) -> Iterator[dict[str, Any]]:
     network = case.network().to_dict()
     acc_ids: dict[str, str] = {}
     wallets: dict[str, str] = {}
@@ -111,7 +111,7 @@ def entities(case: CaseData) -> Iterator[dict[str, Any]]:
         yield _link(acc_ids[edge["a"]], acc_ids[edge["b"]], "linked accounts", desc)
 
 
-def write(case: CaseData, path: Path) -> int:
+def write(case: Case, path: Path) -> int:
     n = 0
     with open(path, "wb") as fh:
         for entity in entities(case):

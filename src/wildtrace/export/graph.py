@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 if TYPE_CHECKING:
-    from wildtrace.export.case import CaseData
+    from wildtrace.export.case import Case
 
 NODE_COLUMNS = ["Entity ID", "Entity Type", "Label", "Platform", "Seller", "Identifiers", "Listings",
                 "Max Risk", "Entity", "Component", "Degree", "Betweenness", "Key Player Rank"]
 EDGE_COLUMNS = ["Source ID", "Target ID", "Link Type", "Weight", "Evidence", "Judgement"]
 
 
-def _flat_graph(case: CaseData) -> nx.Graph:
+def _flat_graph(case: Case) -> nx.Graph:
     """Node and edge attributes as scalars (GEXF/GraphML hold no lists)."""
     net = case.network().to_dict()
     g = nx.Graph()
@@ -36,13 +36,13 @@ def _evidence(items: list[dict[str, object]]) -> str:
     return "; ".join(str(i.get("value") or f"{i['type']} distance {i.get('distance')}") for i in items)
 
 
-def write_gexf(case: CaseData, path: Path) -> int:
+def write_gexf(case: Case, path: Path) -> int:
     g = _flat_graph(case)
     nx.write_gexf(g, path)
     return g.number_of_nodes()
 
 
-def write_graphml(case: CaseData, path: Path) -> int:
+def write_graphml(case: Case, path: Path) -> int:
     g = _flat_graph(case)
     nx.write_graphml(g, path)
     return g.number_of_nodes()
@@ -54,7 +54,7 @@ def _safe(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def write_csv(case: CaseData, path: Path) -> int:
+def write_csv(case: Case, path: Path) -> int:
     """``path`` is a folder: nodes.csv and edges.csv."""
     path.mkdir(parents=True, exist_ok=True)
     g = _flat_graph(case)

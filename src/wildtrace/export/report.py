@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 from wildtrace import __version__
 
 if TYPE_CHECKING:
-    from wildtrace.export.case import CaseData
+    from wildtrace.export.case import Case
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
-def sections(case: CaseData) -> list[tuple[str, list[list[str]]]]:
+def sections(case: Case) -> list[tuple[str, list[list[str]]]]:
     """(heading, rows) with the first row as column names: the report's content, shared by HTML and PDF."""
     net = case.network().to_dict()
     s = case.summary()
@@ -49,7 +49,7 @@ def sections(case: CaseData) -> list[tuple[str, list[list[str]]]]:
             ("Key players", players), ("Account links", links)]
 
 
-def render_html(case: CaseData) -> str:
+def render_html(case: Case) -> str:
     esc = html.escape
     parts = ["<!doctype html><html><head><meta charset='utf-8'>",
              f"<title>Case {esc(case.name)}</title>",
@@ -66,12 +66,12 @@ def render_html(case: CaseData) -> str:
     return "\n".join(parts)
 
 
-def write_html(case: CaseData, path: Path) -> int:
+def write_html(case: Case, path: Path) -> int:
     path.write_text(render_html(case), encoding="utf-8")
     return len(case.results)
 
 
-def write_pdf(case: CaseData, path: Path) -> int:
+def write_pdf(case: Case, path: Path) -> int:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", format="A4")

@@ -20,7 +20,7 @@ from wildtrace.export.graph import _safe
 from wildtrace.settings import PACKAGE_DATA
 
 if TYPE_CHECKING:
-    from wildtrace.export.case import CaseData
+    from wildtrace.export.case import Case
 
 _DATA = PACKAGE_DATA / "takedown_policies.yaml"
 
@@ -40,7 +40,7 @@ def policy_categories(result: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(cats)) or [doc["default"]]
 
 
-def takedowns(case: CaseData) -> dict[str, list[dict[str, Any]]]:
+def takedowns(case: Case) -> dict[str, list[dict[str, Any]]]:
     evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for cap in case.captures:
         if cap.get("status") == "captured":
@@ -58,7 +58,7 @@ def takedowns(case: CaseData) -> dict[str, list[dict[str, Any]]]:
     return dict(sorted(out.items()))
 
 
-def write(case: CaseData, path: Path) -> int:
+def write(case: Case, path: Path) -> int:
     data = takedowns(case)
     if path.suffix.lower() == ".csv":
         with open(path, "w", newline="", encoding="utf-8") as fh:

@@ -1,9 +1,9 @@
-"""Analysts' labels: import, append-only storage in SQLite, and the conflict rule.
+"""Analysts' labels for training: label files, their import, and the conflict rule.
 
-Labels live in the ``labels`` table of the scan database (``settings.db_path``).
-Rows are only ever inserted: a new decision on a listing is a new row, and the
-earlier ones stay. Importing the same file twice adds nothing (a row is unique
-by listing, reviewer, time and label).
+Labels are stored in the store's one ``labels`` table (``wildtrace.store.labels``), beside
+the labels given in the workbench, so both reach ``wildtrace train``. Rows are only ever
+inserted: a new decision on a listing is a new row, and the earlier ones stay. Importing
+the same file twice adds nothing (a row is unique by listing, reviewer, time and label).
 
 Conflict rule (``resolve``), per listing:
 
@@ -13,6 +13,8 @@ Conflict rule (``resolve``), per listing:
    label wins, in the order ``wildlife_offer`` > ``depiction_or_faux`` >
    ``not_wildlife`` (missing real trade costs more than one extra review).
    The listing is marked ``conflict`` and every label stays in the table.
+
+A reviewer whose latest label is ``unsure`` (a workbench label) casts no vote.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,30 +30,16 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 
 from wildtrace.errors import DataError, InvalidRecord
+from wildtrace.store import labels as store_labels
+from wildtrace.store.labels import LabelRow
 
 LABELS = ("wildlife_offer", "depiction_or_faux", "not_wildlife")
 #: Tie-break order of the conflict rule: earlier wins.
 CAUTION = {name: rank for rank, name in enumerate(LABELS)}
 _ALIASES = {"1": "wildlife_offer", "0": "not_wildlife", "true": "wildlife_offer", "false": "not_wildlife"}
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS labels (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    listing_id TEXT NOT NULL,
-    label TEXT NOT NULL,
-    reviewer TEXT NOT NULL,
-    note TEXT,
-    labelled_at TEXT NOT NULL,
-    imported_at TEXT NOT NULL,
-    source TEXT NOT NULL,
-    source_sha256 TEXT NOT NULL,
-    UNIQUE (listing_id, reviewer, labelled_at, label)
-);
-CREATE INDEX IF NOT EXISTS labels_listing ON labels (listing_id);
-"""
-
 
 @dataclass(frozen=True, slots=True)
 class Label:
@@ -162,78 +149,35 @@ def _jsonl(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
         yield number, value if isinstance(value, dict) else "not a JSON object"
 
 
-class LabelStore:
-    """The ``labels`` table. Append-only: nothing here updates or deletes a row."""
+def import_file(engine: sa.Engine, path: Path, *, known_ids: set[str] | None) -> ImportReport:
+    """Append the labels of a file to the store's one labels table.
 
-    def __init__(self, path: Path):
-        self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(_SCHEMA)
-        except (OSError, sqlite3.DatabaseError) as exc:
-            raise DataError(f"cannot open database {path}: {exc}") from exc
+    Unknown ids (when ``known_ids`` is given) are rejected with their line; the rest are added.
+    """
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise DataError(f"cannot read labels {path}: {exc}") from exc
+    report = ImportReport()
+    rows: list[LabelRow] = []
+    for line, item in read_label_file(path, default_time=_now()):
+        report.read += 1
+        if isinstance(item, LabelReject):
+            report.rejects.append(item)
+            continue
+        if known_ids is not None and item.listing_id not in known_ids:
+            report.rejects.append(LabelReject(line, "unknown listing id", item.listing_id))
+            continue
+        rows.append(LabelRow(item.listing_id, item.label, item.reviewer, item.labelled_at, item.note or ""))
+    report.added = store_labels.import_labels(engine, rows, source=str(path), source_sha256=digest)
+    report.duplicates = len(rows) - report.added
+    return report
 
-    def close(self) -> None:
-        self.db.close()
 
-    def __enter__(self) -> LabelStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def known_listing_ids(self) -> set[str] | None:
-        """Ids in the scan store's ``listings`` table; None when it has none."""
-        try:
-            ids = {row[0] for row in self.db.execute("SELECT DISTINCT listing_id FROM listings")}
-        except sqlite3.OperationalError:  # no scan has been saved to this database
-            return None
-        return ids or None
-
-    def import_file(self, path: Path, *, known_ids: set[str] | None) -> ImportReport:
-        """Append the labels of a file. Unknown ids (when ``known_ids`` is given) are rejected."""
-        now = _now()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-        report = ImportReport()
-        rows = []
-        for line, item in read_label_file(path, default_time=now):
-            report.read += 1
-            if isinstance(item, LabelReject):
-                report.rejects.append(item)
-                continue
-            if known_ids is not None and item.listing_id not in known_ids:
-                report.rejects.append(LabelReject(line, "unknown listing id", item.listing_id))
-                continue
-            rows.append((item.listing_id, item.label, item.reviewer, item.note, item.labelled_at, now,
-                         str(path), digest))
-        with self.db:
-            before = self.db.total_changes
-            self.db.executemany(
-                "INSERT OR IGNORE INTO labels (listing_id, label, reviewer, note, labelled_at, imported_at, "
-                "source, source_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            report.added = self.db.total_changes - before
-        report.duplicates = len(rows) - report.added
-        return report
-
-    def add(self, labels: Iterable[Label], source: str = "api") -> int:
-        now = _now()
-        with self.db:
-            before = self.db.total_changes
-            self.db.executemany(
-                "INSERT OR IGNORE INTO labels (listing_id, label, reviewer, note, labelled_at, imported_at, "
-                "source, source_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, '')",
-                [(x.listing_id, x.label, x.reviewer, x.note, x.labelled_at, now, source) for x in labels])
-            return int(self.db.total_changes - before)
-
-    def all(self) -> list[Label]:
-        """Every label ever stored, in import order."""
-        return [Label(i, lab, rev, at, note) for i, lab, rev, at, note in self.db.execute(
-            "SELECT listing_id, label, reviewer, labelled_at, note FROM labels ORDER BY seq")]
-
-    def resolved(self) -> dict[str, Resolved]:
-        return resolve(self.all())
+def stored(engine: sa.Engine) -> list[Label]:
+    """Every label in the store (workbench, API and imported), in the order stored."""
+    return [Label(r.listing_id, r.label, r.reviewer, r.labelled_at, r.note or None)
+            for r in store_labels.all_labels(engine)]
 
 
 def resolve(labels: Iterable[Label]) -> dict[str, Resolved]:
@@ -246,7 +190,9 @@ def resolve(labels: Iterable[Label]) -> dict[str, Resolved]:
             votes[x.reviewer] = (x.labelled_at, seq, x.label)
     out: dict[str, Resolved] = {}
     for listing_id, votes in latest.items():
-        by_reviewer = {r: v[2] for r, v in votes.items()}
+        by_reviewer = {r: v[2] for r, v in votes.items() if v[2] in CAUTION}
+        if not by_reviewer:  # only "unsure"
+            continue
         tally = Counter(by_reviewer.values())
         top = max(tally.values())
         winner = min((lab for lab, c in tally.items() if c == top), key=lambda lab: CAUTION[lab])

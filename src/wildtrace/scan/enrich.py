@@ -1,9 +1,9 @@
-"""Enrichers: extra facts added to each ScanResult after detection (an extension point).
+"""Enrichers: extra facts added to each ScanResult after detection.
 
-An enricher is a callable ``(result: ScanResult) -> None`` that adds to the
-result in place (its module may define ``warm()`` to load its data at start-up) (for example a ``zoonotic`` object on each taxon). Enrichers
-register by name here as ``"module:function"`` strings, imported on first use,
-so a new enricher is a new module plus one line below.
+An enricher is a callable ``(result: ScanResult) -> None`` that adds to the result in place
+(for example a ``zoonotic`` object on each taxon); its module may define ``warm()`` to load
+its data at start-up instead of on the first listing. Enrichers register by name in
+``wildtrace.plugins.enrichers``.
 """
 
 from __future__ import annotations
@@ -11,25 +11,21 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from wildtrace import plugins
 from wildtrace.scan.result import ScanResult
 
 Enricher = Callable[[ScanResult], None]
 
-#: name -> "module:function" (imported lazily)
-ENRICHERS: dict[str, str] = {
-    "zoonotic": "wildtrace.zoonotic.profile:enrich",
-}
-
 
 def load(names: list[str] | None = None) -> list[Enricher]:
-    """The enrichers with these names (default: all registered), in registration order."""
+    """The enrichers with these names (default: all registered), in registration order, warmed."""
     out: list[Enricher] = []
-    for name, target in ENRICHERS.items():
+    for name in plugins.enrichers.names():
         if names is not None and name not in names:
             continue
-        module_name, _, func = target.partition(":")
-        module = importlib.import_module(module_name)
+        func = plugins.enrichers.get(name)
+        module = importlib.import_module(func.__module__)
         if hasattr(module, "warm"):
-            module.warm()  # load its data now, at start-up, not on the first listing
-        out.append(getattr(module, func))
+            module.warm()
+        out.append(func)
     return out

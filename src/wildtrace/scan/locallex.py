@@ -1,6 +1,7 @@
 """The local lexicon: terms an analyst adds, versioned, used by the scan beside the built-in one.
 
-Stored in ``settings.data_dir / "local_lexicon.jsonl"``: an append-only log,
+Stored in ``settings.local_lexicon`` (``DATA_DIR/local_lexicon.jsonl``): an append-only log
+(``wildtrace.jsonlog``),
 one change per line (``add`` or ``remove``) with its version number, author,
 time and note. The current lexicon is the log replayed; its version is the
 number of the last change. Nothing is ever rewritten, so any earlier version
@@ -24,11 +25,11 @@ from typing import Any
 import orjson
 
 from wildtrace.errors import ConfigError, DataError
+from wildtrace.jsonlog import JsonLog
 from wildtrace.scan.lexicon import Entry
 from wildtrace.scan.normalize import accent_key, has_diacritics, normalize_term
 from wildtrace.scan.refdata import CodeWord
 
-FILENAME = "local_lexicon.jsonl"
 KINDS = ("code_word", "sale_cue", "depiction_cue", "innocent")
 SOURCE = "local lexicon"
 
@@ -50,32 +51,20 @@ class LocalTerm:
         return asdict(self)
 
 
-def path(data_dir: Path) -> Path:
-    return data_dir / FILENAME
-
-
-def _log(data_dir: Path) -> list[dict[str, Any]]:
-    p = path(data_dir)
-    if not p.is_file():
-        return []
+def _log(log_path: Path) -> list[dict[str, Any]]:
     out = []
-    for number, line in enumerate(p.read_bytes().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            event = orjson.loads(line)
-            assert isinstance(event, dict) and event["op"] in ("add", "remove") and event["term"]
-        except (orjson.JSONDecodeError, AssertionError, KeyError, TypeError) as exc:
-            raise DataError(f"{p}: line {number} is not a lexicon change ({exc or 'bad record'})") from exc
+    for number, event in JsonLog(log_path).read():
+        if not (isinstance(event, dict) and event.get("op") in ("add", "remove") and event.get("term")):
+            raise DataError(f"{log_path}: line {number} is not a lexicon change")
         out.append(event)
     return out
 
 
-def terms(data_dir: Path, version: int | None = None) -> tuple[int, list[LocalTerm]]:
+def terms(log_path: Path, version: int | None = None) -> tuple[int, list[LocalTerm]]:
     """The lexicon at its latest version (or at ``version``): (version, terms by term)."""
     current: dict[str, LocalTerm] = {}
     reached = 0
-    for event in _log(data_dir):
+    for event in _log(log_path):
         if version is not None and int(event["version"]) > version:
             break
         reached = int(event["version"])
@@ -90,17 +79,16 @@ def terms(data_dir: Path, version: int | None = None) -> tuple[int, list[LocalTe
     return reached, sorted(current.values(), key=lambda t: t.term.casefold())
 
 
-def _append(data_dir: Path, event: dict[str, Any]) -> int:
-    version = len(_log(data_dir)) + 1
-    event = {"version": version, **event,
-             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(path(data_dir), "ab") as fh:
-        fh.write(orjson.dumps(event) + b"\n")
+def _append(log_path: Path, event: dict[str, Any]) -> int:
+    log = JsonLog(log_path)
+    with log.locked():  # the version is the number of changes: read and append under one lock
+        version = len(_log(log_path)) + 1
+        log.append([{"version": version, **event,
+                     "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}])
     return version
 
 
-def add(data_dir: Path, term: str, *, kind: str = "code_word", lang: str = "und",
+def add(log_path: Path, term: str, *, kind: str = "code_word", lang: str = "und",
         means_product: str | None = None, means_taxon: str | None = None, context_required: bool = False,
         author: str = "unknown", note: str | None = None) -> int:
     """Add a term; returns the new lexicon version."""
@@ -108,24 +96,24 @@ def add(data_dir: Path, term: str, *, kind: str = "code_word", lang: str = "und"
         raise ConfigError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     if len(normalize_term(term)) < 2:
         raise ConfigError(f"term {term!r} is too short to match (under 2 characters after normalising)")
-    _, current = terms(data_dir)
+    _, current = terms(log_path)
     if any(normalize_term(t.term) == normalize_term(term) for t in current):
         raise ConfigError(f"{term!r} is already in the local lexicon")
-    return _append(data_dir, {"op": "add", "term": term, "kind": kind, "lang": lang,
+    return _append(log_path, {"op": "add", "term": term, "kind": kind, "lang": lang,
                               "means_product": means_product, "means_taxon": means_taxon,
                               "context_required": context_required, "author": author, "note": note})
 
 
-def remove(data_dir: Path, term: str, *, author: str = "unknown", note: str | None = None) -> int:
-    _, current = terms(data_dir)
+def remove(log_path: Path, term: str, *, author: str = "unknown", note: str | None = None) -> int:
+    _, current = terms(log_path)
     if not any(normalize_term(t.term) == normalize_term(term) for t in current):
         raise ConfigError(f"{term!r} is not in the local lexicon")
-    return _append(data_dir, {"op": "remove", "term": term, "author": author, "note": note})
+    return _append(log_path, {"op": "remove", "term": term, "author": author, "note": note})
 
 
-def export(data_dir: Path, fmt: str = "csv", version: int | None = None) -> str:
+def export(log_path: Path, fmt: str = "csv", version: int | None = None) -> str:
     """The lexicon as CSV (the columns of ``data/codewords.csv`` plus kind) or JSON Lines."""
-    reached, current = terms(data_dir, version)
+    reached, current = terms(log_path, version)
     if fmt == "jsonl":
         return "".join(orjson.dumps(t.to_dict()).decode() + "\n" for t in current)
     buf = io.StringIO()
@@ -139,9 +127,9 @@ def export(data_dir: Path, fmt: str = "csv", version: int | None = None) -> str:
     return buf.getvalue()
 
 
-def for_scan(data_dir: Path) -> tuple[list[Entry], dict[str, CodeWord], dict[str, str]]:
+def for_scan(log_path: Path) -> tuple[list[Entry], dict[str, CodeWord], dict[str, str]]:
     """Lexicon entries and code words for the scanner, and a provenance stamp ({} when empty)."""
-    version, current = terms(data_dir)
+    version, current = terms(log_path)
     if not current:
         return [], {}, {}
     entries: list[Entry] = []
@@ -156,7 +144,7 @@ def for_scan(data_dir: Path) -> tuple[list[Entry], dict[str, CodeWord], dict[str
         else:
             kind = "innocent" if t.kind == "innocent" else t.kind
             entries.append(Entry(kind, t.term, t.term, t.lang, accented=_accented(t.term), source=source))
-    digest = hashlib.sha256(path(data_dir).read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(log_path.read_bytes()).hexdigest()[:12]
     return entries, codes, {"local_lexicon": f"v{version} {digest}"}
 
 

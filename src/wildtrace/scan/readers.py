@@ -1,7 +1,7 @@
 """Readers turn a byte stream into Listings and Rejects, one per input record.
 
-Readers register by name (``READERS``); ``read_listings`` picks one from the
-file name or the first bytes. A bad record never stops the batch: it becomes a
+Readers register by name in ``wildtrace.plugins.readers``; ``read_listings`` picks one
+from the file name or the first bytes. A bad record never stops the batch: it becomes a
 ``Reject`` with its line number and the reason, and reading goes on.
 """
 
@@ -9,38 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from wildtrace.errors import ConfigError, InvalidRecord
+from wildtrace import plugins
+from wildtrace.errors import ConfigError, DataError, InvalidRecord
 from wildtrace.scan.listing import FIELDS, Listing, listing_from_record
-
-
-@dataclass(frozen=True, slots=True)
-class Reject:
-    """An input record that could not be scanned, and why."""
-
-    line: int
-    reason: str
-    record_id: str | None = None
-    preview: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "id": self.record_id, "reason": self.reason, "preview": self.preview}
-
-
-Reader = Callable[..., Iterator[Listing | Reject]]
-READERS: dict[str, Reader] = {}
-
-
-def reader(name: str) -> Callable[[Reader], Reader]:
-    def register(func: Reader) -> Reader:
-        READERS[name] = func
-        return func
-    return register
+from wildtrace.scan.result import Reject
+from wildtrace.settings import Settings
 
 
 def _preview(raw: bytes | str, limit: int = 120) -> str:
@@ -50,7 +29,6 @@ def _preview(raw: bytes | str, limit: int = 120) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-@reader("jsonl")
 def read_jsonl(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
                encoding: str = "utf-8", **_: Any) -> Iterator[Listing | Reject]:
     """One JSON object per line. Blank lines are not records and are skipped."""
@@ -124,7 +102,6 @@ def parse_mapping(items: list[str] | tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-@reader("csv")
 def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
              encoding: str = "utf-8", mapping: dict[str, str] | None = None,
              **_: Any) -> Iterator[Listing | Reject]:
@@ -188,9 +165,25 @@ def read_listings(stream: IO[bytes], *, fmt: str | None = None, name: str | None
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type,type-var]
     if fmt is None:
         fmt = detect_format(name, buffered.peek(4096)[:4096])  # type: ignore[union-attr]
-    if fmt not in READERS:
-        raise ConfigError(f"unknown input format {fmt!r}; known: {', '.join(READERS)}")
+    read = plugins.readers.get(fmt)
     if mapping and fmt != "csv":
         raise ConfigError("--map applies to CSV input only")
-    return READERS[fmt](buffered, max_field_chars=max_field_chars, max_record_bytes=max_record_bytes,
+    return read(buffered, max_field_chars=max_field_chars, max_record_bytes=max_record_bytes,
                         encoding=encoding, mapping=mapping)
+
+
+def read_listing_file(path: Path, settings: Settings) -> tuple[list[Listing], list[Reject]]:
+    """Every listing of a JSONL or CSV file, and the rejected records."""
+    listings: list[Listing] = []
+    rejects: list[Reject] = []
+    try:
+        with open(path, "rb") as fh:
+            for item in read_listings(fh, name=str(path), max_field_chars=settings.max_field_chars,
+                                      max_record_bytes=settings.max_record_bytes):
+                if isinstance(item, Reject):
+                    rejects.append(item)
+                else:
+                    listings.append(item)
+    except OSError as exc:
+        raise DataError(f"cannot read listings {path}: {exc}") from exc
+    return listings, rejects

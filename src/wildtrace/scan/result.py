@@ -1,9 +1,17 @@
-"""ScanResult: what the scan says about one listing. Its fields are the public contract."""
+"""ScanResult: what the scan says about one listing (its fields are the public contract), the
+Reject that stands for a record that could not be used, and ``read_results``: the one reader
+of ``wildtrace scan`` output that every later command (case, network, capture) uses.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
+
+import orjson
+
+from wildtrace.errors import InvalidRecord
 
 VERDICTS = ("wildlife_offer", "depiction_or_faux", "not_wildlife")
 
@@ -18,6 +26,19 @@ OPTIONAL_FIELDS = ("ocr",)
 MATCH_FIELDS = ("term", "span", "field", "kind", "ref", "lang", "matched")
 #: Keys of each item in ``taxa`` (more may follow: cites_annotation, cites_split, inferred_from).
 TAXON_FIELDS = ("scientific_name", "rank", "class", "order", "family", "common_name", "cites_appendix")
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """An input record that could not be used, and why."""
+
+    line: int
+    reason: str
+    record_id: str | None = None
+    preview: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "id": self.record_id, "reason": self.reason, "preview": self.preview}
 
 
 @dataclass(slots=True)
@@ -72,3 +93,46 @@ class ScanResult:
             "listing": self.listing,
             **({"ocr": self.ocr} if self.ocr is not None else {}),
         }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ScanResult:
+        """A result as ``to_dict`` wrote it (``wildtrace scan`` output); ``InvalidRecord`` if it is not one."""
+        if not isinstance(data, dict):
+            raise InvalidRecord("not a JSON object")
+        missing = [k for k in ("id", "verdict", "risk_score", "listing") if k not in data]
+        if missing:
+            raise InvalidRecord(f"not a scan result (missing {', '.join(missing)}; is this `wildtrace scan` output?)",
+                                record_id=str(data["id"]) if "id" in data else None)
+        rid = str(data["id"])
+        for key in ("risk_score", "wildlife_score"):
+            value = data.get(key, 0.0)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise InvalidRecord(f"{key} is not a number", record_id=rid)
+        if not isinstance(data["listing"], dict):
+            raise InvalidRecord("listing is not an object", record_id=rid)
+        try:
+            matches = [Match(str(m["term"]), (int(m["span"][0]), int(m["span"][1])), str(m["field"]),
+                             str(m["kind"]), str(m["ref"]), str(m.get("lang", "")), str(m.get("matched", "")))
+                       for m in data.get("matches") or []]
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise InvalidRecord(f"bad matches ({exc})", record_id=rid) from exc
+        return cls(id=rid, verdict=str(data["verdict"]), wildlife_score=float(data.get("wildlife_score", 0.0)),
+                   risk_score=float(data["risk_score"]), taxa=list(data.get("taxa") or []),
+                   product_types=list(data.get("product_types") or []), lang=str(data.get("lang", "")),
+                   matches=matches, reasons=[str(r) for r in data.get("reasons") or []],
+                   model=dict(data.get("model") or {}), input_sha256=str(data.get("input_sha256", "")),
+                   scanned_at=str(data.get("scanned_at", "")), listing=data["listing"],
+                   ocr=data.get("ocr") if isinstance(data.get("ocr"), dict) else None)
+
+
+def read_results(stream: IO[bytes]) -> Iterator[tuple[int, ScanResult | Reject]]:
+    """(line, result) from ``wildtrace scan`` JSON Lines; a bad line is a Reject with its number."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, ScanResult.from_dict(orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            yield number, Reject(number, f"not JSON: {exc}")
+        except InvalidRecord as exc:
+            yield number, Reject(number, exc.reason, exc.record_id)

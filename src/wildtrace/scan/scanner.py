@@ -1,4 +1,9 @@
-"""The scan pipeline: listings in, ScanResults (and Rejects) out, streaming."""
+"""The scanner: listings in, ScanResults (and Rejects) out, streaming.
+
+The scanner takes a *scorer* (``Scorer``: something that rescores chunks of results, such as
+the text model of ``wildtrace.learn.combine``) and ``run`` takes a *sink* (callables that
+write, reject and save); it imports neither the store nor the learning code.
+"""
 
 from __future__ import annotations
 
@@ -6,45 +11,44 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from wildtrace.errors import InvalidRecord
-from wildtrace.scan import enrich, refdata
+from wildtrace.scan import enrich, imagetext, locallex, refdata
 from wildtrace.scan import lang as langid
 from wildtrace.scan.detect import Detector
 from wildtrace.scan.lexicon import Lexicon
 from wildtrace.scan.listing import Listing, listing_from_record
-from wildtrace.scan.readers import Reject
-from wildtrace.scan.result import ScanResult
+from wildtrace.scan.result import Reject, ScanResult
 from wildtrace.scan.summary import Summary
 from wildtrace.settings import Settings
-from wildtrace.store import Store
 
-if TYPE_CHECKING:
-    from wildtrace.learn.model import TextModel
 
-#: Listings scored together by a text model (``Scanner(model=...)``).
-MODEL_CHUNK = 256
+class Scorer(Protocol):
+    """Rescores results after the rules, a chunk at a time (``chunk`` listings)."""
+
+    chunk: int
+
+    def score(self, pairs: list[tuple[ScanResult, Listing]]) -> None:
+        """Adjust each result in place (score, verdict, reasons, ``model`` stamp)."""
 
 
 class Scanner:
     """Holds the lexicon and detector; build once, scan many listings."""
 
     def __init__(self, settings: Settings | None = None, ref: refdata.ReferenceData | None = None,
-                 model: TextModel | Path | str | None = None, ocr_root: Path | None = None):
-        """``model``: a trained text model (or its directory) combined with the rules.
+                 scorer: Scorer | None = None, ocr_root: Path | None = None):
+        """``scorer``: rescores the rules' results (e.g. ``learn.combine.TextModelScorer``).
 
-        The local lexicon (``wildtrace lexicon add``) in ``settings.data_dir`` is
-        loaded beside the built-in one when it exists. ``ocr_root``: read the text of
-        listing images stored under this folder (imagetext.py) and scan it too.
+        The local lexicon (``wildtrace lexicon add``, ``settings.local_lexicon``) is loaded
+        beside the built-in one when it exists. ``ocr_root``: read the text of listing images
+        stored under this folder (imagetext.py) and scan it too.
         """
-        from wildtrace.scan import locallex
-
         self.settings = settings or Settings()
         if ref is None:
             ref = refdata.load(extra_taxa=[self.settings.cites_checklist_path])
         self.ref = ref
-        extra, codes, stamp = locallex.for_scan(self.settings.data_dir)
+        extra, codes, stamp = locallex.for_scan(self.settings.local_lexicon)
         self.lexicon = Lexicon(ref, extra_terms=extra)
         self.lexicon.codewords.update({k: v for k, v in codes.items() if k not in self.lexicon.codewords})
         self.detector = Detector(self.lexicon)
@@ -52,37 +56,16 @@ class Scanner:
         self.enrichers = enrich.load()
         langid.warm()
         self.ocr_root = ocr_root
-        self.text_model: TextModel | None = None
-        if model is not None:
-            self._use_model(model)
-
-    def _use_model(self, model: TextModel | Path | str) -> None:
-        from wildtrace.errors import ConfigError
-        from wildtrace.learn import model as learn_model
-
-        if not isinstance(model, learn_model.TextModel):
-            model = learn_model.load(Path(model))
-        if model.meta.get("target", "wildlife_offer") != "wildlife_offer":
-            raise ConfigError(f"model {model.name} predicts {model.meta.get('target')!r}, not wildlife_offer; "
-                              "the scan can only combine a wildlife_offer model with its rules")
-        self.text_model = model
-        rules = self.detector.model
-        self._combined_model = {
-            **rules,
-            "name": f"{rules['name']}+{model.name}", "version": f"{rules['version']}+{model.version}",
-            "rules": f"{rules['name']} {rules['version']}", "text_model": f"{model.name} {model.version}",
-            "text_model_training_data_sha256": str(model.meta.get("training_data_sha256", ""))[:16],
-        }
+        self.scorer = scorer
 
     @property
     def model(self) -> dict[str, str]:
-        return self._combined_model if self.text_model is not None else self.detector.model
+        """The rules' provenance stamp (a scorer adds its own to each result it rescores)."""
+        return self.detector.model
 
     def scan_listing(self, listing: Listing, scanned_at: str | None = None) -> ScanResult:
         image_text = None
         if self.ocr_root is not None and listing.images:
-            from wildtrace.scan import imagetext
-
             image_text = imagetext.read(listing, self.ocr_root)
             listing.image_text = image_text.text or None
         result = self.detector.detect(listing, scanned_at or _now())
@@ -97,7 +80,7 @@ class Scanner:
     def scan(self, items: Iterable[Listing | Reject | dict[str, Any]]) -> Iterator[ScanResult | Reject]:
         """Scan in input order. Dicts are validated; a bad one becomes a Reject.
 
-        With a text model, listings are scored in chunks of ``MODEL_CHUNK``.
+        With a scorer, listings are rescored in chunks of ``scorer.chunk``.
         """
         max_chars = self.settings.max_field_chars
         pending: list[tuple[ScanResult | Reject, Listing | None]] = []
@@ -108,73 +91,32 @@ class Scanner:
                 except InvalidRecord as exc:
                     item = Reject(number, exc.reason, exc.record_id)
             out: ScanResult | Reject = item if isinstance(item, Reject) else self.scan_listing(item)
-            if self.text_model is None:
+            if self.scorer is None:
                 yield out
                 continue
             pending.append((out, None if isinstance(item, Reject) else item))
-            if len(pending) >= MODEL_CHUNK:
-                yield from self._apply_model(pending)
+            if len(pending) >= self.scorer.chunk:
+                yield from self._rescore(pending)
                 pending = []
         if pending:
-            yield from self._apply_model(pending)
+            yield from self._rescore(pending)
 
-    def _apply_model(self, chunk: list[tuple[ScanResult | Reject, Listing | None]]) -> list[ScanResult | Reject]:
-        """Combine each rules result with the text model's calibrated probability."""
-        from wildtrace.learn import dataset, features
-
-        model = self.text_model
-        assert model is not None
-        scored = [(r, listing) for r, listing in chunk if isinstance(r, ScanResult) and listing is not None]
-        if scored:
-            # the scan already put the text in match form: the same text features.listing_text makes
-            texts = [r.match_text or features.listing_text(listing) for r, listing in scored]  # type: ignore[union-attr]
-            rules = [r.wildlife_score for r, _ in scored]  # type: ignore[union-attr]
-            logits = [dataset.rule_logit(s) for s in rules]
-            import numpy as np
-
-            probs = model.predict_texts(texts, np.array(logits)).tolist()
-            # the words that raise the score, hashed for all the chunk's offers at once
-            offers = [i for i, p in enumerate(probs) if p >= model.threshold]
-            words: list[list[str]] = [[] for _ in probs]
-            for i, picked in zip(offers, model.explain_many([texts[i] for i in offers]), strict=True):
-                words[i] = picked
-            for (result, _), rule_score, p, why in zip(scored, rules, probs, words, strict=True):
-                assert isinstance(result, ScanResult)
-                self._combine(result, why, rule_score, p)
+    def _rescore(self, chunk: list[tuple[ScanResult | Reject, Listing | None]]) -> list[ScanResult | Reject]:
+        assert self.scorer is not None
+        pairs = [(r, listing) for r, listing in chunk if isinstance(r, ScanResult) and listing is not None]
+        if pairs:
+            self.scorer.score(pairs)
         return [r for r, _ in chunk]
-
-    def _combine(self, result: ScanResult, words: list[str], rule_score: float, p: float) -> None:
-        """``words``: the text's word n-grams that raise its score most (``TextModel.explain``)."""
-        model = self.text_model
-        assert model is not None
-        factor = result.risk_score / rule_score if rule_score > 0 else 0.0
-        rules_verdict = result.verdict
-        if p >= model.threshold:
-            verdict = "wildlife_offer"
-        elif rules_verdict == "depiction_or_faux":
-            verdict = rules_verdict
-        else:
-            verdict = "not_wildlife"
-        how = "combined with the rules' score" if model.combo is not None else "text alone"
-        reason = (f"Text model {model.name} {model.version}: probability {p:.2f} of a wildlife offer "
-                  f"({how}, rules {rule_score:.2f}; threshold {model.threshold:.2f})")
-        if verdict == "wildlife_offer" and words:
-            reason += "; words that raise it: " + ", ".join(f"“{w}”" for w in words)
-        if verdict != rules_verdict:
-            reason += f"; the rules alone said {rules_verdict}"
-        result.reasons.append(reason + ".")
-        result.wildlife_score = round(p, 4)
-        result.risk_score = round(min(1.0, p * factor), 4)
-        result.verdict = verdict
-        result.model = self._combined_model
 
 
 def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[[ScanResult], None],
-        reject: Callable[[Reject], None], store: Store | None = None, batch: int = 500,
-        top_n: int = 10) -> Summary:
-    """Scan a stream: write each result, report each reject, store in batches, summarise.
+        reject: Callable[[Reject], None], save: Callable[[list[ScanResult]], None] | None = None,
+        batch: int = 500, top_n: int = 10) -> Summary:
+    """Scan a stream into a sink: report each reject, save results in batches, write each, summarise.
 
-    Memory stays flat: nothing but the current batch and the summary counters is held.
+    With ``save`` (the store), a batch is written to the output only after it is saved, so the
+    output never runs ahead of the database. Memory stays flat: nothing but the current batch
+    and the summary counters is held.
     """
     summary = Summary(top_n=top_n)
     pending: list[ScanResult] = []
@@ -183,14 +125,19 @@ def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[
         if isinstance(item, Reject):
             reject(item)
             continue
-        write(item)
-        if store is not None:
-            pending.append(item)
-            if len(pending) >= batch:
-                store.save(pending)
-                pending.clear()
-    if store is not None and pending:
-        store.save(pending)
+        if save is None:
+            write(item)
+            continue
+        pending.append(item)
+        if len(pending) >= batch:
+            save(pending)
+            for r in pending:
+                write(r)
+            pending.clear()
+    if save is not None and pending:
+        save(pending)
+        for r in pending:
+            write(r)
     return summary
 
 

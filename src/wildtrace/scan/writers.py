@@ -1,10 +1,9 @@
-"""Writers: ScanResults to JSON Lines or CSV. They register by name like readers."""
+"""Writers: ScanResults to JSON Lines or CSV (registered by name in ``wildtrace.plugins.writers``)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from typing import IO, Any
 
 import orjson
@@ -70,6 +69,4 @@ class CsvWriter:
         self._text.flush()
         self._text.detach()
 
-
-WRITERS: dict[str, Callable[[IO[bytes]], Any]] = {"jsonl": JsonlWriter, "csv": CsvWriter}
 assert RESULT_FIELDS[0] == CSV_COLUMNS[0]

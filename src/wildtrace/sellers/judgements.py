@@ -9,16 +9,13 @@ has not been retracted. Nothing is ever edited or deleted.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import os
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from wildtrace.errors import ConfigError, DataError
+from wildtrace.jsonlog import JsonLog
 
 JUDGEMENTS = ("same", "different", "unsure")
 
@@ -45,15 +42,10 @@ class Judgement:
 class JudgementStore:
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.log = JsonLog(self.path)
 
     def _append(self, record: Judgement) -> Judgement:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "ab") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            fh.write(orjson.dumps(record.to_dict()) + b"\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-            fcntl.flock(fh, fcntl.LOCK_UN)
+        self.log.append([record.to_dict()])
         return record
 
     def judge(self, a: str, b: str, judgement: str, author: str, note: str = "") -> Judgement:
@@ -74,15 +66,11 @@ class JudgementStore:
                                       retracts=judgement_id))
 
     def history(self) -> list[Judgement]:
-        if not self.path.exists():
-            return []
         out = []
-        for number, line in enumerate(self.path.read_bytes().splitlines(), start=1):
-            if not line.strip():
-                continue
+        for number, record in self.log.read():
             try:
-                out.append(Judgement(**orjson.loads(line)))
-            except (orjson.JSONDecodeError, TypeError) as exc:
+                out.append(Judgement(**(record or {})))
+            except TypeError as exc:
                 raise DataError(f"{self.path}: line {number}: not a judgement record ({exc})") from exc
         return out
 

@@ -1,4 +1,6 @@
-"""Storage behind a narrow interface. ``open_store`` picks the backend from the URL.
+"""The store: owns every database table and its migrations; SQLite or PostgreSQL.
+
+Storage behind a narrow interface. ``open_store`` picks the backend from the URL.
 
 Backends: SQLite (a plain path or ``sqlite:///PATH``; the default, WAL, one writer) and
 PostgreSQL (``postgresql://USER@HOST:PORT/DB``), both through SQLAlchemy 2 Core, with the
@@ -31,6 +33,12 @@ class Store(Protocol):
 
     def count_listings(self) -> int:
         """Distinct listing ids."""
+
+    def latest_records(self) -> list[dict[str, Any]]:
+        """The input record of every listing's newest version."""
+
+    def listing_ids(self) -> set[str]:
+        """Every stored listing id."""
 
     def close(self) -> None: ...
 

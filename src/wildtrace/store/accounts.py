@@ -19,15 +19,15 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from wildtrace.errors import AuthError, Invalid, NotFound
 from wildtrace.store import db
-from wildtrace.store.decisions import Invalid, NotFound, audit, now
+from wildtrace.store.audit import audit, now
 from wildtrace.store.schema import api_tokens, sessions, users
 
 ROLES = ("admin", "analyst", "viewer")
 RANK = {"viewer": 0, "analyst": 1, "admin": 2}
 SESSION_COOKIE = "wt_session"
 LOGIN_CSRF_COOKIE = "wt_login_csrf"
-DEFAULT_SESSION_HOURS = 12
 _hasher = PasswordHasher()
 #: verified against when the user does not exist, so timing does not tell names apart
 _DUMMY_HASH = _hasher.hash("not a password")
@@ -42,15 +42,6 @@ class Principal:
 
     def can(self, role: str) -> bool:
         return RANK[self.role] >= RANK[role]
-
-
-class AuthError(Exception):
-    """Not logged in (401): ``code`` says why (login_required, session_expired, bad_token)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def _sha(token: str) -> str:
@@ -111,7 +102,7 @@ def check_password(engine: sa.Engine, name: str, password: str) -> dict[str, Any
     return {"name": row.name, "role": row.role} if row else None
 
 
-def create_session(engine: sa.Engine, name: str, *, hours: float = DEFAULT_SESSION_HOURS) -> tuple[str, str]:
+def create_session(engine: sa.Engine, name: str, *, hours: float = 12.0) -> tuple[str, str]:
     """A new session for a user: (cookie token, CSRF token)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     start = dt.datetime.now(dt.UTC)

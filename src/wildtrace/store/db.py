@@ -6,7 +6,9 @@
 
 ``migrate`` brings any database to the newest schema with Alembic. A database made by
 WildTrace 0.1 (sqlite3, before Alembic: a ``meta`` table and no ``alembic_version``) is
-stamped at revision 0001 first, then upgraded, so its listings are kept.
+stamped at revision 0001 first, then upgraded, so its listings are kept. The ``labels`` table
+that ``wildtrace label import`` made before revision 0004 is renamed out of the way first;
+0004 merges its rows into the one labels table.
 """
 
 from __future__ import annotations
@@ -98,6 +100,10 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
             cfg = _config(conn)
             current = MigrationContext.configure(conn).get_current_revision()
             names = set(sa.inspect(conn).get_table_names())
+            if "labels" in names and "seq" in {c["name"] for c in sa.inspect(conn).get_columns("labels")}:
+                # ``wildtrace label import`` before 0004 kept its own ``labels`` table here:
+                # migration 0004 merges it into the one labels table
+                conn.execute(sa.text("ALTER TABLE labels RENAME TO labels_learn_v01"))
             if current is None and "meta" in names:
                 version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'")).scalar()
                 if version != "1":

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -121,15 +122,20 @@ api_tokens = Table(
     Column("revoked_at", String, nullable=True),
 )
 
+#: The one labels table: workbench, API and ``wildtrace label import`` all write here.
 labels = Table(
     "labels", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("listing_id", String, nullable=False),
-    Column("content_sha256", String, nullable=False),
+    Column("content_sha256", String, nullable=False, server_default=""),  # "" when imported from a file
     Column("label", String, nullable=False),
     Column("note", Text, nullable=False, server_default=""),
-    Column("author", String, nullable=False),
-    Column("created_at", String, nullable=False),
+    Column("reviewer", String, nullable=False),
+    Column("labelled_at", String, nullable=False),
+    Column("source", String, nullable=False, server_default="workbench"),  # workbench, api or a file path
+    Column("source_sha256", String, nullable=False, server_default=""),
+    Column("imported_at", String, nullable=False),
+    UniqueConstraint("listing_id", "reviewer", "labelled_at", "label", name="labels_unique"),
     Index("labels_listing", "listing_id", "id"),
 )
 
@@ -144,9 +150,11 @@ audit_log = Table(
     Column("after", Text, nullable=True),
 )
 
+#: The one case model: the workbench, the API, ``wildtrace case`` and every exporter use it.
 cases = Table(
     "cases", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String, nullable=True, unique=True),
     Column("title", String, nullable=False),
     Column("status", String, nullable=False, server_default="open"),
     Column("created_by", String, nullable=False),
@@ -157,6 +165,25 @@ case_listings = Table(
     "case_listings", metadata,
     Column("case_id", Integer, primary_key=True),
     Column("listing_id", String, primary_key=True),
+    Column("content_sha256", String, nullable=False, server_default=""),  # the version added
+    Column("added_by", String, nullable=False),
+    Column("added_at", String, nullable=False),
+)
+
+case_sellers = Table(
+    "case_sellers", metadata,
+    Column("case_id", Integer, primary_key=True),
+    Column("seller", String, primary_key=True),  # platform:seller
+    Column("added_by", String, nullable=False),
+    Column("added_at", String, nullable=False),
+)
+
+case_captures = Table(
+    "case_captures", metadata,
+    Column("case_id", Integer, primary_key=True),
+    Column("capture_id", String, primary_key=True),
+    Column("evidence_dir", Text, nullable=False),
+    Column("entry", Text, nullable=False),  # the custody-log entry, as JSON
     Column("added_by", String, nullable=False),
     Column("added_at", String, nullable=False),
 )

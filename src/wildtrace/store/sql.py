@@ -102,6 +102,20 @@ class SQLStore:
             ).scalar()
         return orjson.loads(found) if found is not None else None
 
+    def latest_records(self) -> list[dict[str, Any]]:
+        """The input record of every listing's newest version (what ``train`` learns from)."""
+        newest = (sa.select(listings.c.listing_id, sa.func.max(listings.c.version).label("v"))
+                  .group_by(listings.c.listing_id).subquery())
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(listings.c.record).join(
+                newest, (newest.c.listing_id == listings.c.listing_id) & (newest.c.v == listings.c.version))
+                .order_by(listings.c.listing_id)).scalars().all()
+        return [orjson.loads(r) for r in rows]
+
+    def listing_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(sa.select(listings.c.listing_id).distinct()).scalars())
+
     def count_listings(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(

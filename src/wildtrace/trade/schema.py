@@ -94,11 +94,6 @@ CREATE TABLE IF NOT EXISTS warnings (
 """
 
 
-def default_db(data_dir: Path) -> Path:
-    """Where ``wildtrace trade`` and the workbench API look when no database is named."""
-    return data_dir / "trade.duckdb"
-
-
 def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | None = None,
             read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (and create) the trade database. ``memory_limit`` bounds DuckDB; it spills

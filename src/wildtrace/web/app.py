@@ -21,11 +21,10 @@ from wildtrace.web import errors
 from wildtrace.web.guard import Guard
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_MAX_BODY = 8 * 1024 * 1024
 
 
-def create_app(db: str | Path, settings: Settings | None = None, *, max_body: int = DEFAULT_MAX_BODY,
-               session_hours: float = 12.0, trade_db: str | Path | None = None,
+def create_app(db: str | Path, settings: Settings | None = None, *, max_body: int | None = None,
+               trade_db: str | Path | None = None,
                trade_ranges: str | Path | None = None) -> FastAPI:
     from wildtrace.web.api import router as api_router
     from wildtrace.web.api.trade import router as trade_router
@@ -37,14 +36,15 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
                               "Authenticate with a session cookie (the web UI) or "
                               "`Authorization: Bearer wt_...` (an API token).",
                   docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
-    app.state.settings = settings or Settings()
+    settings = settings or Settings()
+    app.state.settings = settings
     app.state.store = SQLStore(db)
     app.state.scanner = None
-    app.state.session_hours = session_hours
+    app.state.session_hours = settings.session_hours
     app.state.trade_db, app.state.trade_ranges = trade_db, trade_ranges  # None: DATA_DIR/trade.duckdb
     app.state.templates = configure(Jinja2Templates(directory=str(HERE / "templates")))
     errors.install(app)
-    app.add_middleware(Guard, max_body=max_body)
+    app.add_middleware(Guard, max_body=max_body or settings.max_body_bytes)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(trade_router, prefix="/api/v1")
     app.include_router(pages_router)

@@ -14,16 +14,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wildtrace.errors import WildTraceError
-from wildtrace.store.accounts import AuthError
-from wildtrace.store.decisions import Invalid, NotFound
+from wildtrace.errors import AuthError, Invalid, NotFound, WildTraceError
 
 STATUS_CODES = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "body_too_large",
                 415: "unsupported_media_type", 422: "invalid_request", 500: "internal_error"}
 
 
-class ApiError(Exception):
+class ApiError(WildTraceError):
+    """An HTTP error with its status and stable ``code``: the adapter's own member of the family."""
+
     def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or []

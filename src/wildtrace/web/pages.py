@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from wildtrace.store import accounts as auth
 from wildtrace.store import queue as q
 from wildtrace.store.accounts import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal
-from wildtrace.store.decisions import add_labels, audit_entries, labels_of
+from wildtrace.store.audit import audit_entries
+from wildtrace.store.labels import add_labels, labels_of
 from wildtrace.web.api.listings import filters
 from wildtrace.web.deps import Admin, Analyst, EngineDep, StoreDep, Viewer
 from wildtrace.web.errors import ApiError

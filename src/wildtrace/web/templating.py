@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 
-from wildtrace.store.decisions import LABELS
+from wildtrace.store.labels import LABELS
 from wildtrace.web.render import MAX_SHOWN_CHARS, bar_chart, highlight
 
 LABEL_KEYS = {label: str(i) for i, label in enumerate(LABELS, start=1)}

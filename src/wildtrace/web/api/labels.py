@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from wildtrace.store.decisions import LABELS, add_labels, labels_of
+from wildtrace.store.labels import LABELS, add_labels, labels_of
 from wildtrace.web.api.models import BulkLabelRequest, LabelRequest
 from wildtrace.web.deps import Analyst, EngineDep, Viewer
 

@@ -11,10 +11,11 @@ import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
+from wildtrace.errors import NotFound
 from wildtrace.scan.readers import Reject
 from wildtrace.scan.result import ScanResult
 from wildtrace.store import queue as q
-from wildtrace.store.decisions import NotFound, labels_of
+from wildtrace.store.labels import labels_of
 from wildtrace.web.api.models import ScanRequest
 from wildtrace.web.deps import Analyst, EngineDep, ScannerDep, StoreDep, Viewer
 from wildtrace.web.errors import ApiError

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wildtrace.store.decisions import MAX_NOTE_CHARS
+from wildtrace.store.labels import MAX_NOTE_CHARS
 
 MAX_BATCH = 1000
 

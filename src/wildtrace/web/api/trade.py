@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.report import render
 from wildtrace.trade.routes import routes
-from wildtrace.trade.schema import connect, default_db
+from wildtrace.trade.schema import connect
 from wildtrace.trade.screen import read_ranges, screen
 from wildtrace.trade.trends import spikes
 from wildtrace.web.deps import Viewer
@@ -40,9 +40,9 @@ Limit = Annotated[int, Query(ge=1, le=10_000, description="at most this many fla
 
 
 def trade_db(request: Request) -> Path:
-    """The server's trade database: ``app.state.trade_db``, else DATA_DIR/trade.duckdb (as the CLI)."""
+    """The server's trade database: ``app.state.trade_db``, else the setting (as the CLI)."""
     path = getattr(request.app.state, "trade_db", None)
-    return Path(path) if path else default_db(request.app.state.settings.data_dir)
+    return Path(path) if path else Path(request.app.state.settings.trade_db_target)
 
 
 @contextmanager

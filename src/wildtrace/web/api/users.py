@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from wildtrace.store import accounts as auth
-from wildtrace.store.decisions import audit_entries
+from wildtrace.store.audit import audit_entries
 from wildtrace.web.api.models import RoleRequest, TokenRequest, UserRequest
 from wildtrace.web.deps import Admin, EngineDep, Viewer
 

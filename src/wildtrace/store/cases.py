@@ -1,0 +1,168 @@
+"""Cases: the one case model. Listings (the version added), seller accounts and captures
+grouped for one investigation, made in the workbench, the API or ``wildtrace case``.
+
+A case has a unique ``name`` (letters, digits, ``.``, ``_``, ``-``; the workbench names its
+cases ``case-<id>``) and an integer ``id``. Nothing in a case is edited: adding the same item
+twice is a no-op, and every addition is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from wildtrace.errors import Invalid, NotFound
+from wildtrace.store import db
+from wildtrace.store.audit import audit, now
+from wildtrace.store.schema import (
+    case_captures,
+    case_listings,
+    case_sellers,
+    cases,
+    listings,
+    queue,
+    scan_results,
+)
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def create_case(engine: sa.Engine, title: str, author: str, *, name: str | None = None) -> dict[str, Any]:
+    title = title.strip()
+    if name is not None and not NAME.match(name):
+        raise Invalid(f"case name {name!r}: use letters, digits, '.', '_' and '-' (up to 100)")
+    title = title or (name or "")
+    if not title or len(title) > 500:
+        raise Invalid("a case needs a title of 1 to 500 characters")
+    if not author.strip():
+        raise Invalid("an author is needed")
+    with db.write_lock(engine), engine.begin() as conn:
+        if name is not None and conn.execute(sa.select(cases.c.id).where(cases.c.name == name)).first():
+            raise Invalid(f"case {name!r} already exists")
+        record = {"title": title, "status": "open", "created_by": author, "created_at": now()}
+        case_id = conn.execute(cases.insert().values(**record).returning(cases.c.id)).scalar_one()
+        name = name or f"case-{case_id}"
+        conn.execute(cases.update().where(cases.c.id == case_id).values(name=name))
+        audit(conn, author, "case.create", f"case:{case_id}", None, {**record, "name": name})
+    return {"id": case_id, "name": name, **record, "listings": []}
+
+
+def case_id(engine: sa.Engine, ref: str | int) -> int:
+    """The id of the case named ``ref`` (or with that id)."""
+    with engine.connect() as conn:
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and len(ref) < 19):
+            found = conn.execute(sa.select(cases.c.id).where(cases.c.id == int(ref))).scalar()
+        else:
+            found = conn.execute(sa.select(cases.c.id).where(cases.c.name == ref)).scalar()
+    if found is None:
+        raise NotFound(f"no case {ref!r} (create it with `wildtrace case create` or in the workbench)")
+    return int(found)
+
+
+def _require(conn: sa.Connection, cid: int) -> None:
+    if conn.execute(sa.select(cases.c.id).where(cases.c.id == cid)).first() is None:
+        raise NotFound(f"no case {cid}")
+
+
+def add_listings(engine: sa.Engine, cid: int, listing_ids: Iterable[str], author: str) -> int:
+    """Add listings already in the store (their newest version); returns how many were new."""
+    added = 0
+    with db.write_lock(engine), engine.begin() as conn:
+        _require(conn, cid)
+        for listing_id in dict.fromkeys(listing_ids):
+            sha = conn.execute(sa.select(queue.c.content_sha256).where(queue.c.listing_id == listing_id)).scalar()
+            if sha is None:
+                raise NotFound(f"no listing {listing_id!r}")
+            exists = conn.execute(sa.select(case_listings.c.case_id).where(
+                case_listings.c.case_id == cid, case_listings.c.listing_id == listing_id)).first()
+            if exists is None:
+                conn.execute(case_listings.insert().values(case_id=cid, listing_id=listing_id, content_sha256=sha,
+                                                           added_by=author, added_at=now()))
+                audit(conn, author, "case.add_listing", f"case:{cid}", None,
+                      {"listing_id": listing_id, "content_sha256": sha})
+                added += 1
+    return added
+
+
+def add_to_case(engine: sa.Engine, cid: int, listing_id: str, author: str) -> dict[str, Any]:
+    add_listings(engine, cid, [listing_id], author)
+    return get_case(engine, cid)
+
+
+def add_sellers(engine: sa.Engine, cid: int, sellers: Iterable[str], author: str) -> int:
+    added = 0
+    with db.write_lock(engine), engine.begin() as conn:
+        _require(conn, cid)
+        for seller in dict.fromkeys(sellers):
+            exists = conn.execute(sa.select(case_sellers.c.case_id).where(
+                case_sellers.c.case_id == cid, case_sellers.c.seller == seller)).first()
+            if exists is None:
+                conn.execute(case_sellers.insert().values(case_id=cid, seller=seller, added_by=author,
+                                                          added_at=now()))
+                audit(conn, author, "case.add_seller", f"case:{cid}", None, {"seller": seller})
+                added += 1
+    return added
+
+
+def add_captures(engine: sa.Engine, cid: int, entries: Iterable[dict[str, Any]], author: str) -> int:
+    """Add custody-log entries of captures (each with ``capture_id`` and ``evidence_dir``)."""
+    added = 0
+    with db.write_lock(engine), engine.begin() as conn:
+        _require(conn, cid)
+        for entry in entries:
+            capture = str(entry["capture_id"])
+            exists = conn.execute(sa.select(case_captures.c.case_id).where(
+                case_captures.c.case_id == cid, case_captures.c.capture_id == capture)).first()
+            if exists is None:
+                conn.execute(case_captures.insert().values(
+                    case_id=cid, capture_id=capture, evidence_dir=str(entry["evidence_dir"]),
+                    entry=orjson.dumps(entry).decode(), added_by=author, added_at=now()))
+                audit(conn, author, "case.add_capture", f"case:{cid}", None,
+                      {"capture_id": capture, "entry_hash": entry.get("entry_hash")})
+                added += 1
+    return added
+
+
+def get_case(engine: sa.Engine, cid: int) -> dict[str, Any]:
+    """The case row with its listings, sellers and captures (each with who added it and when)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(cases).where(cases.c.id == cid)).first()
+        if row is None:
+            raise NotFound(f"no case {cid}")
+        members = conn.execute(sa.select(case_listings.c.listing_id, case_listings.c.content_sha256,
+                                         case_listings.c.added_by, case_listings.c.added_at)
+                               .where(case_listings.c.case_id == cid)
+                               .order_by(case_listings.c.added_at, case_listings.c.listing_id)).all()
+        sellers = conn.execute(sa.select(case_sellers.c.seller, case_sellers.c.added_by, case_sellers.c.added_at)
+                               .where(case_sellers.c.case_id == cid).order_by(case_sellers.c.added_at)).all()
+        captures = conn.execute(sa.select(case_captures.c.entry).where(case_captures.c.case_id == cid)
+                                .order_by(case_captures.c.added_at, case_captures.c.capture_id)).all()
+    return {**dict(row._mapping), "listings": [dict(m._mapping) for m in members],
+            "sellers": [dict(s._mapping) for s in sellers],
+            "captures": [orjson.loads(c.entry) for c in captures]}
+
+
+def case_results(engine: sa.Engine, cid: int) -> list[dict[str, Any]]:
+    """The scan result of each listing in the case, for the version that was added."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(case_listings.c.listing_id, scan_results.c.result)
+            .join(scan_results, (scan_results.c.listing_id == case_listings.c.listing_id)
+                  & (scan_results.c.content_sha256 == case_listings.c.content_sha256))
+            .join(listings, (listings.c.listing_id == scan_results.c.listing_id)
+                  & (listings.c.content_sha256 == scan_results.c.content_sha256))
+            .where(case_listings.c.case_id == cid)
+            .order_by(case_listings.c.added_at, case_listings.c.listing_id, scan_results.c.scanned_at.desc())).all()
+    out: dict[str, dict[str, Any]] = {}
+    for listing_id, result in rows:  # the newest result of the added version comes first
+        out.setdefault(listing_id, orjson.loads(result))
+    return list(out.values())
+
+
+def list_cases(engine: sa.Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(cases).order_by(cases.c.id.desc()))]
