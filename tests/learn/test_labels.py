@@ -7,8 +7,8 @@ from click.testing import CliRunner
 
 from wildtrace.cli import cli, load_commands
 from wildtrace.learn.labels import Label, import_file, resolve, stored
-from wildtrace.store import open_store
 from wildtrace.settings import Settings
+from wildtrace.store import open_store
 
 
 def test_import_csv_and_jsonl_append_only(tmp_path: Path) -> None:

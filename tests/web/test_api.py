@@ -9,6 +9,8 @@ import uuid
 import httpx
 import orjson
 
+from wildtrace.scan.writers import CSV_COLUMNS
+
 from .conftest import Server
 from .test_errors import assert_error
 
@@ -159,8 +161,9 @@ def test_export_jsonl_and_csv(server: Server) -> None:
         assert {"id", "risk_score", "reasons", "model", "input_sha256", "label"} <= set(records[0])
         rows = list(csv.DictReader(io.StringIO(c.get("/api/v1/export", params={"format": "csv"}).text)))
         assert len(rows) >= 35
+        assert tuple(rows[0]) == CSV_COLUMNS, "one CSV layout: the workbench export is scan --format csv"
         evil = next(row for row in rows if row["id"] == "evil-url")
-        assert evil["title"].startswith("Pangolin")
+        assert evil["listing_title"].startswith("Pangolin")
         assert_error(c.get("/api/v1/export", params={"format": "xml"}), 422, "invalid_request")
 
 

@@ -140,25 +140,29 @@ def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
 @json_option
 @click.option("--ranges", type=click.Path(exists=True, path_type=Path))
 @click.option("--html", "html_out", type=click.Path(path_type=Path), help="write the HTML report here")
+@click.option("--taxon", default=None, help="only flags for this taxon (exact, case-insensitive)")
+@click.option("--year-from", type=int, default=None, help="only flags from this year on")
+@click.option("--year-to", type=int, default=None, help="only flags up to this year")
+@click.option("--limit", type=int, default=1000, show_default=True, help="at most this many flags per analysis")
 @click.pass_obj
-def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None, html_out: Path | None) -> None:
-    """All analyses; JSON on stdout and/or an HTML report with charts."""
-    from wildtrace.trade.reconcile import reconcile as rec
-    from wildtrace.trade.report import render
-    from wildtrace.trade.routes import routes as rts
+def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None, html_out: Path | None,
+           taxon: str | None, year_from: int | None, year_to: int | None, limit: int) -> None:
+    """All analyses; JSON on stdout and/or an HTML report with charts.
+
+    Example: wildtrace trade report --html report.html --taxon "Manis pentadactyla"
+    """
+    from wildtrace.trade.report import html_report
+    from wildtrace.trade.report import report as make_report
     from wildtrace.trade.schema import connect
-    from wildtrace.trade.screen import read_ranges, screen
-    from wildtrace.trade.trends import spikes
+    from wildtrace.trade.screen import read_ranges
 
     con = connect(_db(settings, db))
-    results = {"reconcile": rec(con), "screen": screen(con, ranges=read_ranges(ranges) if ranges else None),
-               "spikes": spikes(con), "routes": rts(con)}
-    loads = [dict(zip(("path", "format", "status", "rows_loaded", "rows_rejected", "citation"), r, strict=True))
-             for r in con.execute("SELECT path, format, status, rows_loaded, rows_rejected, citation FROM loads").fetchall()]
+    result = make_report(con, ranges=read_ranges(ranges) if ranges else None, taxon=taxon,
+                         year_from=year_from, year_to=year_to, limit=limit)
     if html_out:
-        html_out.write_text(render(results, loads), encoding="utf-8")
+        html_out.write_text(html_report(result), encoding="utf-8")
     if as_json or not html_out:
-        click.echo(json.dumps({**results, "loads": loads}, default=str))
+        click.echo(json.dumps(result, default=str))
 
 
 @trade.command()

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from wildtrace.scan.writers import safe_cell
+
 if TYPE_CHECKING:
     from wildtrace.export.case import Case
 
@@ -48,12 +50,6 @@ def write_graphml(case: Case, path: Path) -> int:
     return g.number_of_nodes()
 
 
-def _safe(value: object) -> str:
-    """A CSV cell that spreadsheets will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def write_csv(case: Case, path: Path) -> int:
     """``path`` is a folder: nodes.csv and edges.csv."""
     path.mkdir(parents=True, exist_ok=True)
@@ -62,12 +58,12 @@ def write_csv(case: Case, path: Path) -> int:
         w = csv.writer(fh)
         w.writerow(NODE_COLUMNS)
         for node, d in g.nodes(data=True):
-            w.writerow([_safe(x) for x in (node, "Online Account", d["label"], d["platform"], d["label"],
+            w.writerow([safe_cell(x) for x in (node, "Online Account", d["label"], d["platform"], d["label"],
                         d["identifiers"], d["listings"], d["max_risk"], d["entity"], d["component"],
                         d["degree"], round(d["betweenness"], 6), d["key_player_rank"] or "")])
     with open(path / "edges.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(EDGE_COLUMNS)
         for a, b, d in g.edges(data=True):
-            w.writerow([_safe(x) for x in (a, b, "Linked accounts", d["weight"], d["evidence"], d["judgement"])])
+            w.writerow([safe_cell(x) for x in (a, b, "Linked accounts", d["weight"], d["evidence"], d["judgement"])])
     return g.number_of_nodes()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import yaml
 
-from wildtrace.export.graph import _safe
+from wildtrace.scan.writers import safe_cell as _safe
 from wildtrace.settings import PACKAGE_DATA
 
 if TYPE_CHECKING:

@@ -26,20 +26,45 @@ class JsonlWriter:
         self.stream.flush()
 
 
-#: CSV columns: the contract fields flattened, then the listing's own fields.
+#: The one CSV layout of results (``scan --format csv`` and the workbench export): the contract
+#: fields flattened, the analyst's newest label (empty from a scan), then the listing's own fields.
 CSV_COLUMNS = (
     "id", "verdict", "wildlife_score", "risk_score", "taxa", "cites_appendices", "product_types", "lang",
-    "reasons", "matches", "model", "input_sha256", "scanned_at",
+    "reasons", "matches", "model", "input_sha256", "scanned_at", "label",
     *(f"listing_{f}" for f in FIELDS if f != "id"), "listing_extra",
 )
+#: Spreadsheets hold at most 32,767 characters per cell; longer text is cut (JSON Lines keeps it).
+MAX_CSV_CELL = 32_000
 
 
 def safe_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    """The one formula guard: a CSV cell that a spreadsheet shows as text, never runs as a formula."""
     text = "" if value is None else str(value)
+    if len(text) > MAX_CSV_CELL:
+        text = text[:MAX_CSV_CELL] + "…"
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
+
+
+def csv_row(result: ScanResult, label: str = "") -> list[str]:
+    """One result in the CSV layout, every cell guarded."""
+    listing = result.listing
+    row: list[Any] = [
+        result.id, result.verdict, result.wildlife_score, result.risk_score,
+        "; ".join(str(t.get("scientific_name", "")) for t in result.taxa),
+        "; ".join(str(t.get("cites_appendix", "")) for t in result.taxa),
+        "; ".join(result.product_types), result.lang, " | ".join(result.reasons),
+        orjson.dumps([m.to_dict() for m in result.matches]).decode(),
+        f"{result.model.get('name')} {result.model.get('version')}", result.input_sha256, result.scanned_at,
+        label,
+    ]
+    for f in FIELDS[1:]:
+        value = listing.get(f)
+        row.append(" ".join(map(str, value)) if isinstance(value, list) else value)
+    extra = {k: v for k, v in listing.items() if k not in FIELDS}
+    row.append(orjson.dumps(extra).decode() if extra else "")
+    return [safe_cell(v) for v in row]
 
 
 class CsvWriter:
@@ -49,21 +74,7 @@ class CsvWriter:
         self._csv.writerow(CSV_COLUMNS)
 
     def write(self, result: ScanResult) -> None:
-        listing = result.listing
-        row: list[Any] = [
-            result.id, result.verdict, result.wildlife_score, result.risk_score,
-            "; ".join(t["scientific_name"] for t in result.taxa),
-            "; ".join(t["cites_appendix"] for t in result.taxa),
-            "; ".join(result.product_types), result.lang, " | ".join(result.reasons),
-            orjson.dumps([m.to_dict() for m in result.matches]).decode(),
-            f"{result.model['name']} {result.model['version']}", result.input_sha256, result.scanned_at,
-        ]
-        for f in FIELDS[1:]:
-            value = listing.get(f)
-            row.append(" ".join(value) if isinstance(value, list) else value)
-        extra = {k: v for k, v in listing.items() if k not in FIELDS}
-        row.append(orjson.dumps(extra).decode() if extra else "")
-        self._csv.writerow([safe_cell(v) for v in row])
+        self._csv.writerow(csv_row(result))
 
     def close(self) -> None:
         self._text.flush()

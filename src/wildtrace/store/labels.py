@@ -99,9 +99,9 @@ def import_labels(engine: sa.Engine, rows: Iterable[LabelRow], *, source: str, s
             stmt = upsert(conn, labels).values(
                 listing_id=r.listing_id, content_sha256="", label=r.label, note=r.note, reviewer=r.reviewer,
                 labelled_at=r.labelled_at, source=source, source_sha256=source_sha256, imported_at=stamp)
-            n = conn.execute(stmt.on_conflict_do_nothing()).rowcount
-            if n:
-                added += n
+            # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT DO NOTHING
+            if conn.execute(stmt.on_conflict_do_nothing().returning(labels.c.id)).first() is not None:
+                added += 1
                 touched.add(r.listing_id)
         for listing_id in sorted(touched):  # the newest label of each, whoever gave it
             label = conn.execute(sa.select(labels.c.label).where(labels.c.listing_id == listing_id)

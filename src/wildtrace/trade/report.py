@@ -7,6 +7,13 @@ import html
 import json
 from typing import Any
 
+import duckdb
+
+from wildtrace.trade.reconcile import reconcile
+from wildtrace.trade.routes import routes
+from wildtrace.trade.screen import screen
+from wildtrace.trade.trends import spikes
+
 
 def _bars(items: list[tuple[str, float]], title: str, width: int = 520) -> str:
     if not items:
@@ -77,3 +84,58 @@ def render(results: dict[str, dict[str, Any]], loads: list[dict[str, Any]]) -> s
     prov = {k: v.get("provenance") for k, v in results.items()}
     out.append(f"<h2>Provenance</h2><pre>{html.escape(json.dumps(prov, indent=1, default=str))}</pre></body></html>")
     return "".join(out)
+
+
+def loads_of(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The load log: each file loaded, its format, status, counts and citation."""
+    return [dict(zip(("path", "format", "status", "rows_loaded", "rows_rejected", "citation"), r, strict=True))
+            for r in con.execute("SELECT path, format, status, rows_loaded, rows_rejected, citation "
+                                 "FROM loads").fetchall()]
+
+
+def report(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None = None,
+           taxon: str | None = None, year_from: int | None = None, year_to: int | None = None,
+           limit: int = 1000) -> dict[str, Any]:
+    """Every analysis, narrowed alike; the one function ``trade report`` and the workbench call."""
+    results = {"reconcile": reconcile(con), "screen": screen(con, ranges=ranges), "spikes": spikes(con),
+               "routes": routes(con)}
+    narrowed = {name: narrow(res, taxon, year_from, year_to, limit,
+                             lists=("flags", "reexport_chains") if name == "routes" else ("flags",))
+                for name, res in results.items()}
+    return {**narrowed, "loads": loads_of(con)}
+
+
+def html_report(report_: dict[str, Any]) -> str:
+    return render({k: v for k, v in report_.items() if k != "loads"}, report_["loads"])
+
+
+def _years(flag: dict[str, Any]) -> tuple[int, int] | None:
+    for key in ("year", "year_e"):
+        if isinstance(flag.get(key), int):
+            return flag[key], flag[key]
+    ys = flag.get("years")
+    if isinstance(ys, list) and ys and all(isinstance(y, int) for y in ys):
+        return min(ys), max(ys)
+    return None
+
+
+def narrow(result: dict[str, Any], taxon: str | None, year_from: int | None, year_to: int | None,
+           limit: int, lists: tuple[str, ...] = ("flags",)) -> dict[str, Any]:
+    """Keep the flags (and other per-taxon lists) that match; ``flag_counts`` stay database totals."""
+    want = taxon.casefold() if taxon else None
+
+    def keep(item: dict[str, Any]) -> bool:
+        if want is not None and str(item.get("taxon", "")).casefold() != want:
+            return False
+        span = _years(item)
+        if span is None:  # no single year (e.g. a cumulative re-export total): kept
+            return True
+        return (year_from is None or span[1] >= year_from) and (year_to is None or span[0] <= year_to)
+
+    out = dict(result)
+    for name in lists:
+        items = [i for i in result.get(name, []) if keep(i)]
+        out[name] = items[:limit]
+        out[f"{name}_matching"] = len(items)
+    out["query"] = {"taxon": taxon, "year_from": year_from, "year_to": year_to, "limit": limit}
+    return out

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from wildtrace.errors import NotFound
 from wildtrace.scan.readers import Reject
 from wildtrace.scan.result import ScanResult
+from wildtrace.scan.writers import CSV_COLUMNS, csv_row
 from wildtrace.store import queue as q
 from wildtrace.store.labels import labels_of
 from wildtrace.web.api.models import ScanRequest
@@ -97,37 +98,13 @@ def stats(*, _: Viewer, eng: EngineDep) -> dict[str, Any]:
     return q.stats(eng)
 
 
-CSV_COLUMNS = ("id", "verdict", "risk_score", "wildlife_score", "label", "lang", "species", "products",
-               "cites_appendix", "platform", "seller", "title", "url", "posted_at", "reasons", "model",
-               "input_sha256", "scanned_at")
-
-
-#: Spreadsheets hold at most 32,767 characters per cell; longer text is cut (JSON Lines keeps it).
-MAX_CSV_CELL = 32_000
-
-
-def _csv_cell(value: str) -> str:
-    """Cells starting with = + - @ are quoted for spreadsheets (formula injection); long ones cut."""
-    if len(value) > MAX_CSV_CELL:
-        value = value[:MAX_CSV_CELL] + "…"
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _csv(records: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """The results CSV layout of ``wildtrace scan --format csv``, with each listing's label."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
     for r in records:
-        listing = r.get("listing") or {}
-        taxa = r.get("taxa") or []
-        row = [r["id"], r["verdict"], r["risk_score"], r["wildlife_score"], r.get("label") or "",
-               r.get("lang", ""), "; ".join(str(t.get("scientific_name", "")) for t in taxa),
-               "; ".join(r.get("product_types") or []),
-               "; ".join(str(t.get("cites_appendix", "")) for t in taxa),
-               listing.get("platform", ""), listing.get("seller", ""), listing.get("title", ""),
-               listing.get("url", ""), listing.get("posted_at", ""), " | ".join(r.get("reasons") or []),
-               f"{r['model'].get('name')} {r['model'].get('version')}", r["input_sha256"], r["scanned_at"]]
-        writer.writerow([_csv_cell(str(v)) for v in row])
+        writer.writerow(csv_row(ScanResult.from_dict(r), str(r.get("label") or "")))
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()

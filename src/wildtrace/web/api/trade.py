@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from wildtrace.trade.reconcile import reconcile
-from wildtrace.trade.report import render
+from wildtrace.trade.report import html_report, narrow, report
 from wildtrace.trade.routes import routes
 from wildtrace.trade.schema import connect
 from wildtrace.trade.screen import read_ranges, screen
@@ -66,38 +66,6 @@ def _open(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def _years(flag: dict[str, Any]) -> tuple[int, int] | None:
-    for key in ("year", "year_e"):
-        if isinstance(flag.get(key), int):
-            return flag[key], flag[key]
-    ys = flag.get("years")
-    if isinstance(ys, list) and ys and all(isinstance(y, int) for y in ys):
-        return min(ys), max(ys)
-    return None
-
-
-def _narrow(result: dict[str, Any], taxon: str | None, year_from: int | None, year_to: int | None,
-            limit: int, lists: tuple[str, ...] = ("flags",)) -> dict[str, Any]:
-    """Keep the flags (and other per-taxon lists) that match; ``flag_counts`` stay database totals."""
-    want = taxon.casefold() if taxon else None
-
-    def keep(item: dict[str, Any]) -> bool:
-        if want is not None and str(item.get("taxon", "")).casefold() != want:
-            return False
-        span = _years(item)
-        if span is None:  # no single year (e.g. a cumulative re-export total): kept
-            return True
-        return (year_from is None or span[1] >= year_from) and (year_to is None or span[0] <= year_to)
-
-    out = dict(result)
-    for name in lists:
-        items = [i for i in result.get(name, []) if keep(i)]
-        out[name] = items[:limit]
-        out[f"{name}_matching"] = len(items)
-    out["query"] = {"taxon": taxon, "year_from": year_from, "year_to": year_to, "limit": limit}
-    return out
-
-
 def _json(result: dict[str, Any]) -> Response:
     body = orjson.dumps(result, default=str, option=orjson.OPT_NON_STR_KEYS)
     return Response(body, media_type="application/json")
@@ -116,7 +84,7 @@ def trade_reconcile(*, request: Request, _: Viewer, taxon: Taxon = None, year_fr
     """Exporter/importer reconciliation: coverage and mismatch flags (as `wildtrace trade reconcile --json`)."""
     with _open(request) as con:
         res = reconcile(con, ratio=ratio)
-    return _json(_narrow(res, taxon, year_from, year_to, limit))
+    return _json(narrow(res, taxon, year_from, year_to, limit))
 
 
 @router.get("/screen")
@@ -125,7 +93,7 @@ def trade_screen(*, request: Request, _: Viewer, taxon: Taxon = None, year_from:
     """Captive-breeding laundering screen (Res. Conf. 17.7); range states from the server's ranges file."""
     with _open(request) as con:
         res = screen(con, ranges=_ranges(request))
-    return _json(_narrow(res, taxon, year_from, year_to, limit))
+    return _json(narrow(res, taxon, year_from, year_to, limit))
 
 
 @router.get("/trends")
@@ -135,7 +103,7 @@ def trade_trends(*, request: Request, _: Viewer, taxon: Taxon = None, year_from:
     """Volume spikes per (taxon, exporter, term, source) (as `wildtrace trade trends --json`)."""
     with _open(request) as con:
         res = spikes(con, z=z)
-    return _json(_narrow(res, taxon, year_from, year_to, limit))
+    return _json(narrow(res, taxon, year_from, year_to, limit))
 
 
 @router.get("/routes")
@@ -144,16 +112,14 @@ def trade_routes(*, request: Request, _: Viewer, taxon: Taxon = None, year_from:
     """New routes, re-export chains and flows (as `wildtrace trade routes --json`)."""
     with _open(request) as con:
         res = routes(con)
-    return _json(_narrow(res, taxon, year_from, year_to, limit, lists=("flags", "reexport_chains")))
+    return _json(narrow(res, taxon, year_from, year_to, limit, lists=("flags", "reexport_chains")))
 
 
 @router.get("/report", response_class=HTMLResponse)
-def trade_report(*, request: Request, _: Viewer) -> HTMLResponse:
+def trade_report(*, request: Request, _: Viewer, taxon: Taxon = None, year_from: YearFrom = None,
+                 year_to: YearTo = None, limit: Limit = 1000) -> HTMLResponse:
     """All analyses as the self-contained HTML report (as `wildtrace trade report --html`)."""
     with _open(request) as con:
-        results = {"reconcile": reconcile(con), "screen": screen(con, ranges=_ranges(request)),
-                   "spikes": spikes(con), "routes": routes(con)}
-        loads = [dict(zip(("path", "format", "status", "rows_loaded", "rows_rejected", "citation"), r, strict=True))
-                 for r in con.execute("SELECT path, format, status, rows_loaded, rows_rejected, citation "
-                                      "FROM loads").fetchall()]
-    return HTMLResponse(render(results, loads), headers={"Content-Security-Policy": REPORT_CSP})
+        body = html_report(report(con, ranges=_ranges(request), taxon=taxon, year_from=year_from,
+                                  year_to=year_to, limit=limit))
+    return HTMLResponse(body, headers={"Content-Security-Policy": REPORT_CSP})
