@@ -85,3 +85,74 @@ def test_a_database_from_a_newer_wildtrace_is_refused(db_url: str) -> None:
     store.close()
     with pytest.raises(DataError, match="newer than this WildTrace"):
         SQLStore(db_url)
+
+
+# -- 0004: one labels table, one case model -------------------------------------------------
+
+#: The table ``wildtrace label import`` created on today's main (learn/labels.py before 0004), frozen here.
+LEARN_LABELS_V01 = """
+CREATE TABLE IF NOT EXISTS labels (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, listing_id TEXT NOT NULL, label TEXT NOT NULL,
+    reviewer TEXT NOT NULL, note TEXT, labelled_at TEXT NOT NULL, imported_at TEXT NOT NULL,
+    source TEXT NOT NULL, source_sha256 TEXT NOT NULL, UNIQUE (listing_id, reviewer, labelled_at, label));
+CREATE INDEX IF NOT EXISTS labels_listing ON labels (listing_id);
+"""
+
+
+def test_workbench_labels_and_cases_at_0003_survive_0004(db_url: str, scanner: Scanner) -> None:
+    engine = db.make_engine(db_url)
+    db.migrate(engine, "0003")  # the schema of today's main
+    store = SQLStore(db_url, migrate=False)
+    store.save(_results(scanner))
+    old_labels = [("A", "h1", "wildlife_offer", "seen before", "ana", "2026-11-01T10:00:00.000Z"),
+                  ("A", "h1", "not_wildlife", "", "bob", "2026-11-01T11:00:00.000Z"),
+                  ("B", "h2", "unsure", "", "ana", "2026-11-02T09:00:00.000Z")]
+    with engine.begin() as conn:
+        for row in old_labels:
+            conn.execute(sa.text("INSERT INTO labels (listing_id, content_sha256, label, note, author, created_at) "
+                                 "VALUES (:a, :b, :c, :d, :e, :f)"),
+                         dict(zip("abcdef", row, strict=True)))
+        conn.execute(sa.text("INSERT INTO cases (title, status, created_by, created_at) "
+                             "VALUES ('Horn ring', 'open', 'ana', '2026-11-03')"))
+        conn.execute(sa.text("INSERT INTO case_listings (case_id, listing_id, added_by, added_at) "
+                             "VALUES (1, 'A', 'ana', '2026-11-03')"))
+    store.close()
+    engine.dispose()
+
+    store = SQLStore(db_url)  # migrates to head
+    with store.engine.connect() as conn:
+        got = conn.execute(sa.text("SELECT listing_id, content_sha256, label, note, reviewer, labelled_at, source "
+                                   "FROM labels ORDER BY id")).all()
+        case = conn.execute(sa.text("SELECT id, name, title FROM cases")).one()
+    assert [tuple(r) for r in got] == [(*row, "workbench") for row in old_labels], "no workbench label lost"
+    assert tuple(case) == (1, "case-1", "Horn ring")
+    store.close()
+
+
+def test_label_import_table_of_today_is_merged_into_the_one_table(tmp_path: Path, scanner: Scanner) -> None:
+    import sqlite3
+
+    path = tmp_path / "labels-first.sqlite"  # `label import --unchecked` ran before any `scan --save`
+    con = sqlite3.connect(path)
+    con.executescript(LEARN_LABELS_V01)
+    rows = [("A", "wildlife_offer", "ana", "horn", "2026-01-01", "2026-02-01T00:00:00Z", "l.csv", "ab12"),
+            ("B", "not_wildlife", "ana", None, "2026-01-01", "2026-02-01T00:00:00Z", "l.csv", "ab12"),
+            ("A", "not_wildlife", "bob", None, "2026-01-05", "2026-02-02T00:00:00Z", "m.jsonl", "cd34")]
+    con.executemany("INSERT INTO labels (listing_id, label, reviewer, note, labelled_at, imported_at, source, "
+                    "source_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.commit()
+    con.close()
+
+    store = open_store(path)  # used to fail: "table labels already exists"
+    assert isinstance(store, SQLStore)
+    store.save(_results(scanner))
+    with store.engine.connect() as conn:
+        got = conn.execute(sa.text("SELECT listing_id, label, reviewer, note, labelled_at, source, source_sha256 "
+                                   "FROM labels ORDER BY id")).all()
+        tables = set(sa.inspect(conn).get_table_names())
+    assert [tuple(r) for r in got] == [(a, b, c, d or "", e, g, h) for a, b, c, d, e, _, g, h in rows]
+    assert "labels_learn_v01" not in tables
+    from wildtrace.learn.labels import resolve, stored
+
+    assert resolve(stored(store.engine))["A"].conflict, "both reviewers' labels reach the conflict rule"
+    store.close()

@@ -104,6 +104,7 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
                 # ``wildtrace label import`` before 0004 kept its own ``labels`` table here:
                 # migration 0004 merges it into the one labels table
                 conn.execute(sa.text("ALTER TABLE labels RENAME TO labels_learn_v01"))
+                conn.execute(sa.text("DROP INDEX IF EXISTS labels_listing"))  # its name is taken by 0002
             if current is None and "meta" in names:
                 version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'")).scalar()
                 if version != "1":

@@ -1,1 +1,1 @@
-"""Taxonomy and species facts: CITES checklist import, name resolution, zoonotic profiles."""
+"""Zoonotic risk of traded taxa: the HP3/VIRION host summary, name resolution, tiers, profiles and their evaluation."""
