@@ -86,6 +86,16 @@ FILES: tuple[DataFile, ...] = (
 )
 
 
+class _InDataDir:
+    """``settings.NAME``: the path of the ``FILES`` entry NAME under the data folder."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, obj: Settings, owner: type) -> Path:
+        return obj.file(self.name)
+
+
 def _default_data_dir() -> Path:
     return Path(user_data_dir("wildtrace", appauthor=False))
 
@@ -123,25 +133,11 @@ class Settings:
     def trade_db_target(self) -> Path:
         return self.trade_db or self.file("trade_db_path")
 
-    @property
-    def cites_checklist_path(self) -> Path:
-        return self.file("cites_checklist")
-
-    @property
-    def local_lexicon(self) -> Path:
-        return self.file("local_lexicon")
-
-    @property
-    def judgements(self) -> Path:
-        return self.file("judgements")
-
-    @property
-    def legacy_cases_dir(self) -> Path:
-        return self.file("legacy_cases_dir")
-
-    @property
-    def demo_db(self) -> Path:
-        return self.file("demo_db")
+    cites_checklist_path = _InDataDir("cites_checklist")
+    local_lexicon = _InDataDir("local_lexicon")
+    judgements = _InDataDir("judgements")
+    legacy_cases_dir = _InDataDir("legacy_cases_dir")
+    demo_db = _InDataDir("demo_db")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -11,33 +11,30 @@ from typing import IO
 from wildtrace.errors import ConfigError
 
 
+def _open(path: str | Path, mode: str) -> IO[bytes]:
+    try:
+        return open(path, mode)  # type: ignore[return-value]  # noqa: SIM115
+    except OSError as exc:
+        verb = "read" if mode == "rb" else "write"
+        raise ConfigError(f"cannot {verb} {path}: {exc.strerror or exc}") from exc
+
+
 @contextmanager
 def open_input(path: str | Path) -> Iterator[IO[bytes]]:
     """A binary stream: stdin for ``-``, else the file (a missing or unreadable one is a ConfigError)."""
     if str(path) == "-":
         yield sys.stdin.buffer
         return
-    try:
-        fh = open(path, "rb")  # noqa: SIM115
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    with fh:
+    with _open(path, "rb") as fh:
         yield fh
 
 
 @contextmanager
 def open_output(path: str | Path | None) -> Iterator[IO[bytes] | None]:
     """A binary stream: stdout for ``-``, None for None, else the file (unwritable: ConfigError)."""
-    if path is None:
-        yield None
-        return
-    if str(path) == "-":
-        yield sys.stdout.buffer
+    if path is None or str(path) == "-":
+        yield None if path is None else sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    try:
-        fh = open(path, "wb")  # noqa: SIM115
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    with fh:
+    with _open(path, "wb") as fh:
         yield fh

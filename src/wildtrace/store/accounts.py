@@ -74,6 +74,13 @@ def add_user(engine: sa.Engine, name: str, role: str, password: str, *, actor: s
     return record
 
 
+def reset_user(engine: sa.Engine, name: str, role: str, password: str, *, actor: str) -> dict[str, Any]:
+    """Remove user ``name`` if present and add it again (the workbench demo's fresh login)."""
+    with db.write_lock(engine), engine.begin() as conn:
+        conn.execute(users.delete().where(users.c.name == name))
+    return add_user(engine, name, role, password, actor=actor)
+
+
 def set_role(engine: sa.Engine, name: str, role: str, *, actor: str) -> dict[str, Any]:
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")

@@ -30,7 +30,5 @@ def load_demo(store: SQLStore, scanner: Scanner) -> int:
 def demo_login(engine: sa.Engine) -> tuple[str, str]:
     """A fresh random password for the ``demo`` analyst (created if missing)."""
     password = secrets.token_urlsafe(9)
-    with engine.begin() as conn:
-        conn.execute(sa.delete(auth.users).where(auth.users.c.name == DEMO_USER))
-    auth.add_user(engine, DEMO_USER, "analyst", password, actor="demo")
+    auth.reset_user(engine, DEMO_USER, "analyst", password, actor="demo")
     return DEMO_USER, password
