@@ -17,7 +17,7 @@ def test_import_csv_and_jsonl_append_only(tmp_path: Path) -> None:
     jsonl = tmp_path / "b.jsonl"
     jsonl.write_text(json.dumps({"id": "1", "label": 0, "reviewer": "ana", "labelled_at": "2026-02-01"}) + "\n")
     store = open_store(tmp_path / "db.sqlite")
-    engine = store.engine  # type: ignore[attr-defined]
+    engine = store.engine
     first = import_file(engine, csv_file, known_ids={"1", "2"})
     again = import_file(engine, csv_file, known_ids={"1", "2"})
     later = import_file(engine, jsonl, known_ids={"1", "2"})
@@ -35,7 +35,7 @@ def test_unknown_ids_and_bad_labels_are_rejected_not_lost(tmp_path: Path) -> Non
     f = tmp_path / "l.csv"
     f.write_text("id,label,reviewer\n1,1,ana\nghost,1,ana\n2,perhaps,ana\n,1,ana\n")
     store = open_store(tmp_path / "db.sqlite")
-    report = import_file(store.engine, f, known_ids={"1", "2"})  # type: ignore[attr-defined]
+    report = import_file(store.engine, f, known_ids={"1", "2"})
     store.close()
     assert report.added == 1
     reasons = [(r.line, r.listing_id, r.reason) for r in report.rejects]

@@ -78,7 +78,7 @@ def test_scan_save_label_import_train_scan_model(db_url: str, tmp_path: Path) ->
     # the imported labels show in the workbench's queue, as the newest label of each listing
     store = open_store(db_url)
     try:
-        first = queue.get(store.engine, "t0")  # type: ignore[attr-defined]
+        first = queue.get(store.engine, "t0")
     finally:
         store.close()
     assert first is not None and first["label"] == ("wildlife_offer" if RECORDS[0]["wl"] else "not_wildlife")
@@ -89,7 +89,7 @@ def test_workbench_labels_reach_train(db_url: str, tmp_path: Path) -> None:
     store = open_store(db_url)
     try:
         store.save([r for r in Scanner(settings).scan(RECORDS) if hasattr(r, "verdict")])  # type: ignore[misc]
-        engine = store.engine  # type: ignore[attr-defined]
+        engine = store.engine
         for value in ("wildlife_offer", "not_wildlife"):
             ids = [str(r["id"]) for r in RECORDS if (r["wl"] == 1) == (value == "wildlife_offer")]
             labels.add_labels(engine, ids, value, "analyst")
@@ -109,7 +109,7 @@ def test_workbench_case_exports(db_url: str, tmp_path: Path) -> None:
     store = open_store(db_url)
     try:
         store.save([r for r in Scanner(settings).scan(RECORDS[:20]) if hasattr(r, "verdict")])  # type: ignore[misc]
-        engine = store.engine  # type: ignore[attr-defined]
+        engine = store.engine
         made = cases.create_case(engine, "Horn ring, made in the workbench", "analyst")
         for rid in ("t0", "t1", "t2"):
             cases.add_to_case(engine, made["id"], rid, "analyst")

@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import uvicorn
 
+from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
+from wildtrace.web.app import create_app
+from wildtrace.web.demo import demo_login, load_demo
 
 
 def database(settings: Settings, db: str | None) -> str:
@@ -29,10 +33,6 @@ def database(settings: Settings, db: str | None) -> str:
 def serve(settings: Settings, db: str | None, host: str | None, port: int | None, demo: bool,
           trade_db: Path | None, trade_ranges: Path | None) -> None:
     """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1)."""
-    import uvicorn
-
-    from wildtrace.web.app import create_app
-
     host, port = host or settings.host, port or settings.port
     if demo and not db:
         db = str(settings.demo_db)
@@ -43,9 +43,6 @@ def serve(settings: Settings, db: str | None, host: str | None, port: int | None
         click.echo(f"wildtrace: warning: listening on {host}: anyone who can reach it sees the login page",
                    err=True)
     if demo:
-        from wildtrace.scan.scanner import Scanner
-        from wildtrace.web.demo import demo_login, load_demo
-
         store = app.state.store
         count = load_demo(store, Scanner(settings))
         name, password = demo_login(store.engine)

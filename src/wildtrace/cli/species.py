@@ -7,6 +7,9 @@ import orjson
 
 from wildtrace.scan import refdata
 from wildtrace.settings import Settings
+from wildtrace.zoonotic.hosts import default as default_evidence
+from wildtrace.zoonotic.profile import Profiler
+from wildtrace.zoonotic.species import render_text, species_profile
 
 
 @click.command()
@@ -20,10 +23,6 @@ def species(settings: Settings, name: tuple[str, ...], as_json: bool, products: 
 
     Exits 1 when the name is unknown or ambiguous (candidates are listed).
     """
-    from wildtrace.zoonotic.hosts import default as default_evidence
-    from wildtrace.zoonotic.profile import Profiler
-    from wildtrace.zoonotic.species import render_text, species_profile
-
     ref = refdata.load(extra_taxa=[settings.cites_checklist_path])
     profile = species_profile(" ".join(name), Profiler(ref, default_evidence()), list(products))
     if as_json:

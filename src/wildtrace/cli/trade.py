@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,17 @@ import click
 
 from wildtrace.cli import EXIT_REJECTS
 from wildtrace.settings import Settings
+from wildtrace.trade.load import load_paths
+from wildtrace.trade.outcome import outcome_model
+from wildtrace.trade.reconcile import reconcile as reconcile_records
+from wildtrace.trade.report import html_report
+from wildtrace.trade.report import report as make_report
+from wildtrace.trade.routes import routes as find_routes
+from wildtrace.trade.schema import connect
+from wildtrace.trade.screen import read_ranges
+from wildtrace.trade.screen import screen as screen_records
+from wildtrace.trade.synth import generate
+from wildtrace.trade.trends import spikes
 
 
 def _db(settings: Settings, db: Path | None) -> Path:
@@ -37,6 +49,13 @@ def trade() -> None:
     """CITES trade database and LEMIS shipment analytics."""
 
 
+def analysis(func: Callable[..., None]) -> click.Command:
+    """A ``trade`` analysis command: ``--db`` and ``--json``, the settings passed in."""
+    return trade.command()(db_option(json_option(click.pass_obj(func))))
+
+
+
+
 @trade.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
@@ -45,9 +64,6 @@ def trade() -> None:
 @click.pass_obj
 def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: bool, memory_limit: str) -> None:
     """Load CITES bulk/comparative CSVs, LEMIS CSVs, folders or zips. Reloading is a no-op."""
-    from wildtrace.trade.load import load_paths
-    from wildtrace.trade.schema import connect
-
     con = connect(_db(settings, db), memory_limit=memory_limit)
     results = load_paths(con, list(files))
     for r in results:
@@ -62,67 +78,36 @@ def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: 
         raise SystemExit(EXIT_REJECTS)
 
 
-@trade.command()
-@db_option
-@json_option
+@analysis
 @click.option("--ratio", default=1.5, show_default=True, help="flag permit matches beyond this quantity ratio")
-@click.pass_obj
 def reconcile(settings: Settings, db: Path | None, as_json: bool, ratio: float) -> None:
     """Match exporter and importer reports; coverage and mismatch flags."""
-    from wildtrace.trade.reconcile import reconcile as run
-    from wildtrace.trade.schema import connect
-
-    _emit(run(connect(_db(settings, db)), ratio=ratio), as_json)
+    _emit(reconcile_records(connect(_db(settings, db)), ratio=ratio), as_json)
 
 
-@trade.command()
-@db_option
-@json_option
+@analysis
 @click.option("--ranges", type=click.Path(exists=True, path_type=Path), help="CSV taxon,range_state")
-@click.pass_obj
 def screen(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None) -> None:
     """Captive-breeding laundering screen (Res. Conf. 17.7 review triggers)."""
-    from wildtrace.trade.schema import connect
-    from wildtrace.trade.screen import read_ranges
-    from wildtrace.trade.screen import screen as run
-
-    _emit(run(connect(_db(settings, db)), ranges=read_ranges(ranges) if ranges else None), as_json)
+    _emit(screen_records(connect(_db(settings, db)), ranges=read_ranges(ranges) if ranges else None), as_json)
 
 
-@trade.command()
-@db_option
-@json_option
+@analysis
 @click.option("--z", default=3.5, show_default=True)
-@click.pass_obj
 def trends(settings: Settings, db: Path | None, as_json: bool, z: float) -> None:
     """Volume spikes per (taxon, exporter, term, source), robust z-scores."""
-    from wildtrace.trade.schema import connect
-    from wildtrace.trade.trends import spikes
-
     _emit(spikes(connect(_db(settings, db)), z=z), as_json)
 
 
-@trade.command()
-@db_option
-@json_option
-@click.pass_obj
+@analysis
 def routes(settings: Settings, db: Path | None, as_json: bool) -> None:
     """New routes, re-export chains and flows."""
-    from wildtrace.trade.routes import routes as run
-    from wildtrace.trade.schema import connect
-
-    _emit(run(connect(_db(settings, db))), as_json)
+    _emit(find_routes(connect(_db(settings, db))), as_json)
 
 
-@trade.command()
-@db_option
-@json_option
-@click.pass_obj
+@analysis
 def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
     """LEMIS refused/seized model with a leakage audit (time-forward split)."""
-    from wildtrace.trade.outcome import outcome_model
-    from wildtrace.trade.schema import connect
-
     res = outcome_model(connect(_db(settings, db)))
     if as_json:
         click.echo(json.dumps(res, default=str))
@@ -151,11 +136,6 @@ def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | No
 
     Example: wildtrace trade report --html report.html --taxon "Manis pentadactyla"
     """
-    from wildtrace.trade.report import html_report
-    from wildtrace.trade.report import report as make_report
-    from wildtrace.trade.schema import connect
-    from wildtrace.trade.screen import read_ranges
-
     con = connect(_db(settings, db))
     result = make_report(con, ranges=read_ranges(ranges) if ranges else None, taxon=taxon,
                          year_from=year_from, year_to=year_to, limit=limit)
@@ -172,8 +152,6 @@ def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | No
 @click.option("--snake", is_flag=True, help="lower-case snake_case headers")
 def synth(rows: int, seed: int, out: Path, snake: bool) -> None:
     """Write synthetic CITES bulk, comparative tabulation and LEMIS files with injected anomalies."""
-    from wildtrace.trade.synth import generate
-
     r = generate(out, rows, seed, snake=snake)
     click.echo(json.dumps({"bulk": [str(p) for p in r.bulk_files], "comptab": str(r.comptab), "lemis": str(r.lemis),
                            "ranges": str(r.ranges), "truth": str(r.truth), "rows": r.rows}))

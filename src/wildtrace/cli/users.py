@@ -8,10 +8,11 @@ import click
 
 from wildtrace.cli.serve import database
 from wildtrace.settings import Settings
+from wildtrace.store.accounts import add_user, create_token, list_users
+from wildtrace.store.sql import SQLStore
 
 
 def _engine(settings: Settings, db: str | None):  # type: ignore[no-untyped-def]
-    from wildtrace.store.sql import SQLStore
 
     return SQLStore(database(settings, db)).engine
 
@@ -32,8 +33,6 @@ def add(settings: Settings, name: str, role: str, db: str | None) -> None:
     \b
     printf '%s\\n' "$PASSWORD" | wildtrace users add alice --role analyst
     """
-    from wildtrace.store.accounts import add_user
-
     password = sys.stdin.readline().rstrip("\r\n")
     add_user(_engine(settings, db), name, role, password, actor="cli")
     click.echo(f"added {name} ({role})", err=True)
@@ -44,8 +43,6 @@ def add(settings: Settings, name: str, role: str, db: str | None) -> None:
 @click.pass_obj
 def list_(settings: Settings, db: str | None) -> None:
     """List users and roles."""
-    from wildtrace.store.accounts import list_users
-
     for user in list_users(_engine(settings, db)):
         click.echo(f"{user['name']}\t{user['role']}\t{user['created_at']}")
 
@@ -57,8 +54,6 @@ def list_(settings: Settings, db: str | None) -> None:
 @click.pass_obj
 def token(settings: Settings, name: str, label: str, db: str | None) -> None:
     """Print a new API token for a user (use it as `Authorization: Bearer TOKEN`)."""
-    from wildtrace.store.accounts import create_token, list_users
-
     engine = _engine(settings, db)
     if name not in {u["name"] for u in list_users(engine)}:
         raise click.UsageError(f"no user {name!r}")

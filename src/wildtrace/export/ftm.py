@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from wildtrace import __version__
+from wildtrace.sellers.identifiers import from_listing
+from wildtrace.sellers.network import account_id
 
 if TYPE_CHECKING:
     from wildtrace.export.case import Case
@@ -75,7 +77,6 @@ def entities(case: Case) -> Iterator[dict[str, Any]]:
         listing = result.get("listing") or {}
         lid = make_id("listing", str(result.get("id")))
         listing_ids[str(result.get("id"))] = lid
-        from wildtrace.sellers.identifiers import from_listing
         ocr_text = (result.get("ocr") or {}).get("text")
         idents = from_listing({"id": result.get("id"), **listing}, lang=result.get("lang"),
                               extra_text={"image_text": ocr_text} if ocr_text else None)
@@ -88,7 +89,6 @@ def entities(case: Case) -> Iterator[dict[str, Any]]:
                       summary=f"{result.get('verdict')} risk {result.get('risk_score')}: "
                               + "; ".join(result.get("reasons") or []),
                       processingAgent=f"WildTrace {__version__}")
-        from wildtrace.sellers.network import account_id
         acc = acc_ids.get(account_id({"id": result.get("id"), **listing}))
         if acc:
             yield _link(acc, lid, "posted listing")

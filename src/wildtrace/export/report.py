@@ -9,6 +9,8 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fpdf import FPDF
+
 from wildtrace import __version__
 
 if TYPE_CHECKING:
@@ -72,8 +74,6 @@ def write_html(case: Case, path: Path) -> int:
 
 
 def write_pdf(case: Case, path: Path) -> int:
-    from fpdf import FPDF
-
     pdf = FPDF(orientation="L", format="A4")
     pdf.set_auto_page_break(True, margin=12)
     font = next((d / "DejaVuSans.ttf" for d in FONT_DIRS if (d / "DejaVuSans.ttf").exists()), None)

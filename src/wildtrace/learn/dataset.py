@@ -88,6 +88,8 @@ def near_duplicate_groups(texts: Iterable[str], threshold: float = 0.8) -> np.nd
     For data with no seller column: one seller's repeated, lightly edited ads
     end up in one group, so a split cannot put them on both sides.
     """
+    # imported here: scikit-learn's text module costs ~3.5 s of CPU to import on this 2-core machine, and
+    # ``label import`` / ``label list`` import this module without needing it
     from scipy.sparse.csgraph import connected_components
     from sklearn.feature_extraction.text import TfidfVectorizer
 

@@ -81,7 +81,7 @@ def targets(settings: Settings, path: Path | None, loaded: Loaded) -> dict[str, 
     elif has_store(settings):
         st = store(settings)
         try:
-            resolved = lab.resolve(lab.stored(st.engine))  # type: ignore[attr-defined]
+            resolved = lab.resolve(lab.stored(st.engine))
         finally:
             st.close()
     else:
@@ -127,7 +127,7 @@ def import_labels(settings: Settings, file: Path, *, listings_path: Path | None,
             if known is None and not unchecked:
                 raise ConfigError("cannot check the label ids: no listings saved in the database; pass "
                                   "--listings FILE, or --unchecked to store them anyway")
-        return lab.import_file(st.engine, file, known_ids=known)  # type: ignore[attr-defined]
+        return lab.import_file(st.engine, file, known_ids=known)
     finally:
         st.close()
 
@@ -138,6 +138,6 @@ def resolved_labels(settings: Settings) -> list[lab.Resolved]:
         return []
     st = store(settings)
     try:
-        return list(lab.resolve(lab.stored(st.engine)).values())  # type: ignore[attr-defined]
+        return list(lab.resolve(lab.stored(st.engine)).values())
     finally:
         st.close()

@@ -229,33 +229,20 @@ class Detector:
         wildlife_words = evidence or bool(ev.ambiguous) or bool(ev.codes_ctx)
         products_counted = list(ev.products) if (named or ambiguous or ev.codes or codes_ctx or ev.implied) else []
 
-        logit = w["bias"]
-        if specific:
-            logit += w["taxon_specific"]
-        elif named:
-            logit += w["taxon_generic"]
-        elif ambiguous:
-            logit += w["taxon_ambiguous"]
-        if ev.codes:
-            logit += w["code_word"]
-        elif codes_ctx:
-            logit += w["code_word_context"]
-        if products_counted:
-            logit += w["product"]
-        if ev.implied and not named:
-            logit += w["product_implied"]
         sale = ev.cues.get("sale", [])
-        if sale:
-            logit += w["sale"]
         depiction = ev.cues.get("depiction", []) if wildlife_words else []
         authenticity = (ev.cues.get("authenticity", []) + ev.negated) if evidence else []
         legality = ev.cues.get("legality", []) if evidence else []
-        if depiction:
-            logit += w["depiction"]
-        if authenticity:
-            logit += w["authenticity"]
-        if legality:
-            logit += w["legality"]
+        # each weight of data/rules.yaml whose evidence is present, added in this order
+        logit = w["bias"]
+        for tier in ((("taxon_specific", specific), ("taxon_generic", named), ("taxon_ambiguous", ambiguous)),
+                     (("code_word", ev.codes), ("code_word_context", codes_ctx))):
+            logit += next((w[name] for name, present in tier if present), 0.0)
+        for name, present in (("product", products_counted), ("product_implied", ev.implied and not named),
+                              ("sale", sale), ("depiction", depiction), ("authenticity", authenticity),
+                              ("legality", legality)):
+            if present:
+                logit += w[name]
         wildlife = 1.0 / (1.0 + math.exp(-logit))
 
         if wildlife >= self.threshold and evidence:

@@ -17,6 +17,7 @@ from typing import Any
 
 from wildtrace.errors import InvalidRecord
 from wildtrace.scan.listing import Listing
+from wildtrace.sellers.images import ocr
 
 
 @dataclass
@@ -44,8 +45,6 @@ def local_image(root: Path, ref: str) -> Path:
 
 def read(listing: Listing, root: Path, lang: str | None = None) -> ImageText:
     """OCR every local image of a listing; a bad image is recorded, never fatal."""
-    from wildtrace.sellers.images import ocr
-
     out = ImageText()
     texts = []
     for ref in listing.images:

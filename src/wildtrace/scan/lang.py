@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
+from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
 
 from wildtrace.settings import PACKAGE_DATA
 
@@ -71,8 +72,6 @@ def _by_function_words(sample: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
-
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
     ident.set_languages(LATIN_LANGS)
     return ident

@@ -84,14 +84,20 @@ def _opencc_t2s() -> dict[str, str]:
     return table
 
 
-class _CharFold(dict[str, str]):
-    """Cache: one source character -> its match-form string ('' to drop it)."""
+class _FoldCache(dict[str, str]):
+    """Cache: one character -> its folded string; ``irregular`` holds the characters whose fold
+    is not exactly one character (so their text needs an index map)."""
+
+    def __init__(self, func: Callable[[str], str]):
+        super().__init__()
+        self.func = func
+        self.irregular: set[str] = set()
 
     def __missing__(self, char: str) -> str:
-        value = _fold_char(char)
+        value = self.func(char)
         self[char] = value
         if len(value) != 1:
-            _IRREGULAR.add(char)
+            self.irregular.add(char)
         return value
 
 
@@ -114,8 +120,8 @@ def _fold_char(char: str) -> str:
 
 
 # Characters whose match form is not exactly one character (dropped or expanded).
-_IRREGULAR: set[str] = set()
-_FOLD = _CharFold()
+_FOLD = _FoldCache(_fold_char)  # match form: one source character -> its match-form string ('' drops it)
+_IRREGULAR = _FOLD.irregular
 
 
 def normalize(text: str, *, with_index: bool = True) -> tuple[str, list[int] | None]:
@@ -210,19 +216,8 @@ def has_diacritics(text: str) -> bool:
     return bool(_COMBINING.search(unicodedata.normalize("NFD", text))) or "đ" in text.casefold()
 
 
-class _LightFold(dict[str, str]):
-    """Cache: one character -> its light fold (NFKC, casefold, no diacritics)."""
-
-    def __missing__(self, char: str) -> str:
-        value = fold(char)
-        self[char] = value
-        if len(value) != 1:
-            _LIGHT_IRREGULAR.add(char)
-        return value
-
-
-_LIGHT_IRREGULAR: set[str] = set()
-_LIGHT = _LightFold()
+_LIGHT = _FoldCache(fold)  # light fold: NFKC, casefold, no diacritics
+_LIGHT_IRREGULAR = _LIGHT.irregular
 
 
 def fold_with_index(text: str) -> tuple[str, Callable[[], list[int]]]:

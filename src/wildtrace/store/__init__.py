@@ -18,10 +18,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+import sqlalchemy as sa
+
 from wildtrace.scan.result import ScanResult
+from wildtrace.store.sql import SQLStore
 
 
 class Store(Protocol):
+    #: the SQLAlchemy engine the store's modules (labels, cases, accounts, queue) work on
+    engine: sa.Engine
+
     def save(self, results: list[ScanResult]) -> None:
         """Store listings and their scan results (idempotent per content)."""
 
@@ -45,6 +51,4 @@ class Store(Protocol):
 
 def open_store(target: str | Path) -> Store:
     """Open (and migrate) the store at a path, ``sqlite:///PATH`` or ``postgresql://...``."""
-    from wildtrace.store.sql import SQLStore
-
     return SQLStore(target)

@@ -150,6 +150,11 @@ audit_log = Table(
     Column("after", Text, nullable=True),
 )
 
+def _added() -> list[Column[str]]:
+    """Who added a row to a case, and when."""
+    return [Column("added_by", String, nullable=False), Column("added_at", String, nullable=False)]
+
+
 #: The one case model: the workbench, the API, ``wildtrace case`` and every exporter use it.
 cases = Table(
     "cases", metadata,
@@ -166,16 +171,14 @@ case_listings = Table(
     Column("case_id", Integer, primary_key=True),
     Column("listing_id", String, primary_key=True),
     Column("content_sha256", String, nullable=False, server_default=""),  # the version added
-    Column("added_by", String, nullable=False),
-    Column("added_at", String, nullable=False),
+    *_added(),
 )
 
 case_sellers = Table(
     "case_sellers", metadata,
     Column("case_id", Integer, primary_key=True),
     Column("seller", String, primary_key=True),  # platform:seller
-    Column("added_by", String, nullable=False),
-    Column("added_at", String, nullable=False),
+    *_added(),
 )
 
 case_captures = Table(
@@ -184,6 +187,5 @@ case_captures = Table(
     Column("capture_id", String, primary_key=True),
     Column("evidence_dir", Text, nullable=False),
     Column("entry", Text, nullable=False),  # the custody-log entry, as JSON
-    Column("added_by", String, nullable=False),
-    Column("added_at", String, nullable=False),
+    *_added(),
 )

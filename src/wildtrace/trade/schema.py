@@ -26,15 +26,8 @@ BULK_COLUMNS = {
     "reporter_type": "Reporter.type", "import_permit": "Import.permit.RandomID",
     "export_permit": "Export.permit.RandomID", "origin_permit": "Origin.permit.RandomID",
 }
-#: The same file with lower-case snake_case headers.
-BULK_SNAKE = {
-    "id": "id", "year": "year", "appendix": "appendix", "taxon": "taxon", "class": "class",
-    "order": "order", "family": "family", "genus": "genus", "term": "term",
-    "quantity": "quantity", "unit": "unit", "importer": "importer", "exporter": "exporter",
-    "origin": "origin", "purpose": "purpose", "source": "source",
-    "reporter_type": "reporter_type", "import_permit": "import_permit_random_id",
-    "export_permit": "export_permit_random_id", "origin_permit": "origin_permit_random_id",
-}
+#: The same file with lower-case snake_case headers ("Export.permit.RandomID" -> "export_permit_random_id").
+BULK_SNAKE = {k: re.sub(r"(?<=[a-z])(?=[A-Z])", "_", v).lower().replace(".", "_") for k, v in BULK_COLUMNS.items()}
 COMPTAB_COLUMNS = {
     "year": "Year", "appendix": "App.", "taxon": "Taxon", "class": "Class", "order": "Order",
     "family": "Family", "genus": "Genus", "importer": "Importer", "exporter": "Exporter",
@@ -110,3 +103,9 @@ def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | 
     if not read_only:
         con.execute(RECORDS_DDL)
     return con
+
+
+def holds_records(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the database has been loaded (``records`` and ``loads`` exist)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    return {"records", "loads"} <= tables

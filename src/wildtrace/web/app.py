@@ -18,7 +18,11 @@ from wildtrace import __version__
 from wildtrace.settings import Settings
 from wildtrace.store.sql import SQLStore
 from wildtrace.web import errors
+from wildtrace.web.api import router as api_router
+from wildtrace.web.api.trade import router as trade_router
 from wildtrace.web.guard import Guard
+from wildtrace.web.pages import router as pages_router
+from wildtrace.web.templating import configure
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,11 +30,6 @@ HERE = Path(__file__).resolve().parent
 def create_app(db: str | Path, settings: Settings | None = None, *, max_body: int | None = None,
                trade_db: str | Path | None = None,
                trade_ranges: str | Path | None = None) -> FastAPI:
-    from wildtrace.web.api import router as api_router
-    from wildtrace.web.api.trade import router as trade_router
-    from wildtrace.web.pages import router as pages_router
-    from wildtrace.web.templating import configure
-
     app = FastAPI(title="WildTrace workbench API", version=__version__,
                   description="Scan listings, triage them, label them, search and export. "
                               "Authenticate with a session cookie (the web UI) or "

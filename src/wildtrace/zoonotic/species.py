@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from wildtrace.scan.refdata import Taxon
-from wildtrace.zoonotic.profile import EXPOSURE_WORDS, Profiler
+from wildtrace.zoonotic.profile import EXPOSURE_WORDS, Profiler, exposure_of
 from wildtrace.zoonotic.profile import default as default_profiler
 
 
@@ -56,7 +56,6 @@ def species_profile(query: str, profiler: Profiler | None = None,
     products = list(product_types or [])
     exposure = "medium"
     if products:
-        from wildtrace.zoonotic.profile import exposure_of
         exposure, products = exposure_of(products, p.ev)
     z = p.zoonotic(name, rank, exposure, products, family, order, class_)
     b, _, _, _ = p.assess(name, rank, family, order, class_)

@@ -9,20 +9,21 @@ read-only per request. Any logged-in role may read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.report import html_report, narrow, report
 from wildtrace.trade.routes import routes
-from wildtrace.trade.schema import connect
+from wildtrace.trade.schema import connect, holds_records
 from wildtrace.trade.screen import read_ranges, screen
 from wildtrace.trade.trends import spikes
 from wildtrace.web.deps import Viewer
@@ -58,8 +59,7 @@ def _open(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
                if "lock" in str(exc).lower() else "is not a readable DuckDB database")
         raise ApiError(409, "trade_db_unavailable", f"the trade database {path.name} {why}") from None
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if not {"records", "loads"} <= tables:
+        if not holds_records(con):
             raise ApiError(404, "not_found", f"the trade database {path.name} holds no loaded trade records")
         yield con
     finally:
@@ -76,50 +76,62 @@ def _ranges(request: Request) -> dict[str, set[str]] | None:
     return read_ranges(Path(path)) if path else None
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """The query every analysis takes: which flags to return (``flag_counts`` stay database totals)."""
+
+    taxon: str | None
+    year_from: int | None
+    year_to: int | None
+    limit: int
+
+
+def narrowing(taxon: Taxon = None, year_from: YearFrom = None, year_to: YearTo = None,
+              limit: Limit = 1000) -> Narrowing:
+    return Narrowing(taxon, year_from, year_to, limit)
+
+
+NarrowDep = Annotated[Narrowing, Depends(narrowing)]
+
+
+def _analyse(request: Request, analysis: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]], q: Narrowing,
+             lists: tuple[str, ...] = ("flags",)) -> Response:
+    with _open(request) as con:
+        res = analysis(con)
+    return _json(narrow(res, q.taxon, q.year_from, q.year_to, q.limit, lists))
+
+
 @router.get("/reconcile")
-def trade_reconcile(*, request: Request, _: Viewer, taxon: Taxon = None, year_from: YearFrom = None,
-                    year_to: YearTo = None, limit: Limit = 1000,
+def trade_reconcile(*, request: Request, _: Viewer, q: NarrowDep,
                     ratio: Annotated[float, Query(gt=1, le=1e6, description="flag permit matches beyond this quantity ratio")] = 1.5,
                     ) -> Response:
     """Exporter/importer reconciliation: coverage and mismatch flags (as `wildtrace trade reconcile --json`)."""
-    with _open(request) as con:
-        res = reconcile(con, ratio=ratio)
-    return _json(narrow(res, taxon, year_from, year_to, limit))
+    return _analyse(request, lambda con: reconcile(con, ratio=ratio), q)
 
 
 @router.get("/screen")
-def trade_screen(*, request: Request, _: Viewer, taxon: Taxon = None, year_from: YearFrom = None,
-                 year_to: YearTo = None, limit: Limit = 1000) -> Response:
+def trade_screen(*, request: Request, _: Viewer, q: NarrowDep) -> Response:
     """Captive-breeding laundering screen (Res. Conf. 17.7); range states from the server's ranges file."""
-    with _open(request) as con:
-        res = screen(con, ranges=_ranges(request))
-    return _json(narrow(res, taxon, year_from, year_to, limit))
+    return _analyse(request, lambda con: screen(con, ranges=_ranges(request)), q)
 
 
 @router.get("/trends")
-def trade_trends(*, request: Request, _: Viewer, taxon: Taxon = None, year_from: YearFrom = None,
-                 year_to: YearTo = None, limit: Limit = 1000,
+def trade_trends(*, request: Request, _: Viewer, q: NarrowDep,
                  z: Annotated[float, Query(gt=0, le=1e6, description="robust z threshold")] = 3.5) -> Response:
     """Volume spikes per (taxon, exporter, term, source) (as `wildtrace trade trends --json`)."""
-    with _open(request) as con:
-        res = spikes(con, z=z)
-    return _json(narrow(res, taxon, year_from, year_to, limit))
+    return _analyse(request, lambda con: spikes(con, z=z), q)
 
 
 @router.get("/routes")
-def trade_routes(*, request: Request, _: Viewer, taxon: Taxon = None, year_from: YearFrom = None,
-                 year_to: YearTo = None, limit: Limit = 1000) -> Response:
+def trade_routes(*, request: Request, _: Viewer, q: NarrowDep) -> Response:
     """New routes, re-export chains and flows (as `wildtrace trade routes --json`)."""
-    with _open(request) as con:
-        res = routes(con)
-    return _json(narrow(res, taxon, year_from, year_to, limit, lists=("flags", "reexport_chains")))
+    return _analyse(request, routes, q, lists=("flags", "reexport_chains"))
 
 
 @router.get("/report", response_class=HTMLResponse)
-def trade_report(*, request: Request, _: Viewer, taxon: Taxon = None, year_from: YearFrom = None,
-                 year_to: YearTo = None, limit: Limit = 1000) -> HTMLResponse:
+def trade_report(*, request: Request, _: Viewer, q: NarrowDep) -> HTMLResponse:
     """All analyses as the self-contained HTML report (as `wildtrace trade report --html`)."""
     with _open(request) as con:
-        body = html_report(report(con, ranges=_ranges(request), taxon=taxon, year_from=year_from,
-                                  year_to=year_to, limit=limit))
+        body = html_report(report(con, ranges=_ranges(request), taxon=q.taxon, year_from=q.year_from,
+                                  year_to=q.year_to, limit=q.limit))
     return HTMLResponse(body, headers={"Content-Security-Policy": REPORT_CSP})
