@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import networkx as nx
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from followthemoney import model
 
 from wildtrace.cli import cli, load_commands
+from wildtrace.errors import NotFound
 
 HOSTILE = "<script>alert('x')</script> =cmd|' /C calc'!A0"
 
@@ -128,3 +130,35 @@ def test_takedown_per_platform(case_setup: dict[str, Path]) -> None:
     assert row["url"].endswith("/listing/L1") and row["reasons"] and row["policy_category"]
     assert row["evidence"] and len(row["evidence"][0]["payload_sha256"]) == 64
     assert data["wechat"][0]["evidence"] == []  # its capture failed
+
+
+def test_legacy_case_folder_is_imported_once_and_names_never_become_paths(tmp_path: Path) -> None:
+    """A case folder written before cases moved into the database is imported on first use, unchanged."""
+    from wildtrace.export import case as cases
+    from wildtrace.scan.scanner import Scanner
+    from wildtrace.settings import Settings
+    from wildtrace.store.sql import SQLStore
+
+    settings = Settings(data_dir=tmp_path / "data")
+    (result,) = Scanner(settings).scan([{"id": "L1", "title": "Rhino horn for sale", "seller": "hk",
+                                         "platform": "fb"}])
+    folder = settings.legacy_cases_dir / "op-old"
+    folder.mkdir(parents=True)
+    events = [{"event": "create", "name": "op-old", "title": "Old horn case", "author": "lead", "at": "2026-01-01"},
+              {"event": "add_listing", "result": result.to_dict(), "author": "lead", "at": "2026-01-01"},  # type: ignore[union-attr]
+              {"event": "add_seller", "seller": "fb:hk", "author": "lead", "at": "2026-01-01"}]
+    (folder / "case.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    before = (folder / "case.jsonl").read_bytes()
+    store = SQLStore(tmp_path / "w.sqlite")
+    try:
+        first = cases.load(store, "op-old", legacy_dir=settings.legacy_cases_dir)
+        again = cases.load(store, "op-old", legacy_dir=settings.legacy_cases_dir)
+        assert (first.id, first.title, first.sellers, [r["id"] for r in first.results]) == \
+            (again.id, "Old horn case", ["fb:hk"], ["L1"])
+        assert (folder / "case.jsonl").read_bytes() == before, "the old folder is left as it was"
+        (tmp_path / "data" / "evil").mkdir()
+        (tmp_path / "data" / "evil" / "case.jsonl").write_text(json.dumps(events[0]) + "\n")
+        with pytest.raises(NotFound):
+            cases.load(store, "../evil", legacy_dir=settings.legacy_cases_dir)
+    finally:
+        store.close()

@@ -59,7 +59,9 @@ def find(store: SQLStore, ref: str | int, *, legacy_dir: Path | None = None) -> 
     try:
         return cases.case_id(store.engine, ref)
     except NotFound:
-        folder = legacy_dir / str(ref) if legacy_dir is not None else None
+        # a case name (letters, digits, . _ -) is a folder name; anything else never becomes a path
+        legal = isinstance(ref, str) and cases.NAME.match(ref) is not None and ref not in (".", "..")
+        folder = legacy_dir / str(ref) if legacy_dir is not None and legal else None
         if folder is None or not (folder / "case.jsonl").is_file():
             raise
         return import_legacy(store, folder)
@@ -103,10 +105,10 @@ def add_captures(store: SQLStore, cid: int, evidence_dir: Path, *, author: str,
     for _, entry in CustodyLog(evidence_dir).entries():
         if not entry or entry.get("event") not in ("capture", "capture_failed"):
             continue
-        cid_ = entry.get("capture_id")
-        if wanted and cid_ not in wanted:
+        capture = entry.get("capture_id")
+        if wanted and capture not in wanted:
             continue
-        found.add(cid_)
+        found.add(capture)
         entries.append({**entry, "evidence_dir": str(Path(evidence_dir).resolve())})
     missing = wanted - found
     if missing:
