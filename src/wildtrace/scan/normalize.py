@@ -32,6 +32,7 @@ from functools import lru_cache
 from itertools import compress
 from pathlib import Path
 
+import opencc  # type: ignore[import-untyped]
 import yaml
 
 from wildtrace.settings import PACKAGE_DATA
@@ -68,10 +69,6 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[int, str]]:
 
 def _opencc_t2s() -> dict[str, str]:
     """Traditional -> simplified characters from OpenCC's TSCharacters table."""
-    try:
-        import opencc  # type: ignore[import-untyped]
-    except ImportError:  # pragma: no cover - declared dependency
-        return {}
     path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
     table: dict[str, str] = {}
     with open(path, encoding="utf-8") as fh:
