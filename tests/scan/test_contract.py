@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from wildtrace.cli import cli, load_commands
-from wildtrace.scan.result import MATCH_FIELDS, RESULT_FIELDS, TAXON_FIELDS, VERDICTS
+from wildtrace.scan.result import INTENTS, MATCH_FIELDS, RESULT_FIELDS, SPECIMENS, TAXON_FIELDS, VERDICTS
 
 load_commands()
 
@@ -33,8 +33,9 @@ def run(args: list[str], stdin: str = "", env: dict[str, str] | None = None):  #
 
 
 def test_field_names_are_pinned() -> None:
-    assert RESULT_FIELDS == ("id", "verdict", "wildlife_score", "risk_score", "taxa", "product_types", "lang",
-                             "matches", "reasons", "model", "input_sha256", "scanned_at", "listing")
+    assert RESULT_FIELDS == ("id", "verdict", "wildlife_score", "risk_score", "specimen", "intent", "taxa",
+                             "product_types", "lang", "matches", "reasons", "model", "input_sha256", "scanned_at",
+                             "listing")
     assert TAXON_FIELDS == ("scientific_name", "rank", "class", "order", "family", "common_name", "cites_appendix")
     assert set(MATCH_FIELDS) >= {"term", "span", "field", "kind"}
     assert VERDICTS == ("wildlife_offer", "depiction_or_faux", "not_wildlife")
@@ -49,6 +50,9 @@ def test_jsonl_from_stdin(tmp_path: Path) -> None:
         assert tuple(r) == RESULT_FIELDS, "optional fields (ocr) appear only when asked for"
         assert r["verdict"] in VERDICTS
         assert 0 <= r["wildlife_score"] <= 1 and 0 <= r["risk_score"] <= 1
+        assert tuple(r["specimen"]) == tuple(r["intent"]) == ("value", "score", "matches")
+        assert r["specimen"]["value"] in SPECIMENS and r["intent"]["value"] in INTENTS
+        assert 0 <= r["specimen"]["score"] <= 1 and 0 <= r["intent"]["score"] <= 1
         assert r["model"]["name"] == "wildtrace-rules" and r["model"]["version"]
         assert len(r["input_sha256"]) == 64
         for t in r["taxa"]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from wildtrace.scan import lang as langid
 from wildtrace.scan.lexicon import Entry, Lexicon, accent_ok
 from wildtrace.scan.listing import TEXT_FIELDS, Listing
 from wildtrace.scan.normalize import fold_with_index, has_diacritics, normalize, normalize_term
@@ -64,6 +65,9 @@ class Detector:
         self.threshold = float(rules["verdict_threshold"])
         self.risk: dict[str, Any] = rules["risk"]
         self.negations = frozenset(normalize_term(w) for ws in rules.get("negations", {}).values() for w in ws)
+        self.lang_groups: dict[str, str] = dict(rules.get("cue_language_groups", {}))
+        self.specimen_cues = {kind: frozenset(normalize_term(t) for t in terms)
+                              for kind, terms in rules.get("specimen_cues", {}).items()}
         self.model = {"name": rules.get("name", RULES_NAME), "version": str(rules["version"]),
                       "data_sha256": ref.sha256[:16]}
         self._ancestors: dict[str, frozenset[str]] = {t.scientific_name: self._chain(t) for t in ref.taxa}
@@ -162,15 +166,28 @@ class Detector:
     # -- scoring --------------------------------------------------------------
 
     def detect(self, listing: Listing, scanned_at: str = "") -> ScanResult:
+        lang = langid.detect(" ".join(t for t in (listing.title, listing.text) if t), listing.lang)
         found, norm = self._matches(listing)
+        found = [m for m in found if self.counts_in(m, lang)]
         ev = self._evidence(found, listing)
-        score, verdict, taxa, products, reasons = self._score(ev, listing)
+        score, verdict, taxa, products, reasons, facets = self._score(ev, listing)
         return ScanResult(
             id=listing.id, verdict=verdict, wildlife_score=score[0], risk_score=score[1],
-            taxa=taxa, product_types=products, lang="", matches=found, reasons=reasons,
+            taxa=taxa, product_types=products, lang=lang, matches=found, reasons=reasons,
             model=self.model, input_sha256=listing.input_sha256, scanned_at=scanned_at,
-            listing=listing.to_dict(), match_text=norm,
+            listing=listing.to_dict(), match_text=norm, specimen=facets[0], intent=facets[1],
         )
+
+    def counts_in(self, m: Match, lang: str) -> bool:
+        """A cue counts only in a listing of its language group (``cue_language_groups``).
+
+        English cues count everywhere; names, products and code words are never gated; a
+        listing whose language is undetected or outside the groups gates nothing.
+        """
+        if not (m.kind.endswith("_cue") or m.kind == "innocent") or m.lang in ("", "und", "en"):
+            return True
+        listing_group = self.lang_groups.get(lang)
+        return listing_group is None or self.lang_groups.get(m.lang, m.lang) == listing_group
 
     def _evidence(self, found: list[Match], listing: Listing) -> _Evidence:
         ev = _Evidence()
@@ -210,7 +227,8 @@ class Detector:
             tail.endswith(n) for n in self.negations if not n.isascii())
 
     def _score(self, ev: _Evidence, listing: Listing) -> tuple[tuple[float, float], str, list[dict[str, Any]],
-                                                              list[str], list[str]]:
+                                                              list[str], list[str],
+                                                              tuple[dict[str, Any], dict[str, Any]]]:
         w = self.w
         reasons: list[str] = []
         # Names: drop a generic taxon when a more specific one below it is named.
@@ -230,6 +248,9 @@ class Detector:
         products_counted = list(ev.products) if (named or ambiguous or ev.codes or codes_ctx or ev.implied) else []
 
         sale = ev.cues.get("sale", [])
+        wanted = ev.cues.get("wanted", [])
+        # news, seizure and court wording counts against an offer only when nothing offers it
+        report = ev.cues.get("report", []) if not (sale or wanted) else []
         depiction = ev.cues.get("depiction", []) if wildlife_words else []
         authenticity = (ev.cues.get("authenticity", []) + ev.negated) if evidence else []
         legality = ev.cues.get("legality", []) if evidence else []
@@ -240,7 +261,7 @@ class Detector:
             logit += next((w[name] for name, present in tier if present), 0.0)
         for name, present in (("product", products_counted), ("product_implied", ev.implied and not named),
                               ("sale", sale), ("depiction", depiction), ("authenticity", authenticity),
-                              ("legality", legality)):
+                              ("legality", legality), ("wanted", wanted), ("report", report)):
             if present:
                 logit += w[name]
         wildlife = 1.0 / (1.0 + math.exp(-logit))
@@ -290,6 +311,11 @@ class Detector:
             reasons.append("No wildlife names, code words or wildlife products found.")
         if sale and evidence:
             reasons.append("Shows sale intent: " + _quote_list(sale) + ".")
+        if wanted and evidence:
+            reasons.append("Asks to buy: " + _quote_list(wanted) + ".")
+        if report and evidence:
+            reasons.append("Reads as news, a seizure or court report, not an offer: " + _quote_list(report)
+                           + "; no price, contact or sale wording.")
         for m in depiction:
             reasons.append(f"Depiction or faux cue “{m.term}” ({m.field}): the item may depict or imitate wildlife.")
         if authenticity:
@@ -307,7 +333,25 @@ class Detector:
             top = max((t["cites_appendix"] for t in taxa_out), key=self._appendix_scale, default=None)
             if top:
                 reasons.append(f"Review priority {risk:.2f}: highest protection among the taxa is CITES {_appendix_words(top)}.")
-        return (round(wildlife, 4), risk), verdict, taxa_out, products, reasons
+        facets = (self._specimen(evidence or wildlife_words, depiction, wildlife),
+                  _intent(sale, wanted, ev.cues.get("report", [])))
+        return (round(wildlife, 4), risk), verdict, taxa_out, products, reasons, facets
+
+    def _specimen(self, wildlife_words: bool, depiction: list[Match], wildlife: float) -> dict[str, Any]:
+        """What the item is: wildlife, fossil, replica_or_depiction, faux_material or none."""
+        if not wildlife_words:
+            return _facet("none", 1.0 - wildlife, [])
+        if not depiction:
+            return _facet("wildlife", wildlife, [])
+        kinds = {m.matched: next((k for k, terms in self.specimen_cues.items() if _term_key(m.matched) in terms),
+                                 "replica_or_depiction") for m in depiction}
+        # the most specific claim first; a pattern word ("print") says least
+        for kind, value in (("fossil", "fossil"), ("replica_or_depiction", "replica_or_depiction"),
+                            ("faux_material", "faux_material"), ("pattern", "replica_or_depiction")):
+            decided = [m for m in depiction if kinds[m.matched] == kind]
+            if decided:
+                return _facet(value, 1.0 - wildlife, decided)
+        return _facet("unknown", 0.0, [])  # pragma: no cover - every depiction cue has a kind
 
     def _risk(self, wildlife: float, taxa: list[dict[str, Any]], products: list[str], sale: bool, code: bool,
               legality: bool) -> float:
@@ -372,6 +416,21 @@ def _digit_windows(text: str) -> list[tuple[int, int]]:
         else:
             windows.append((lo, hi))
     return windows
+
+
+def _facet(value: str, score: float, decided: list[Match]) -> dict[str, Any]:
+    return {"value": value, "score": round(score, 4), "matches": [f"{m.term} ({m.field})" for m in decided]}
+
+
+def _intent(sale: list[Match], wanted: list[Match], report: list[Match]) -> dict[str, Any]:
+    """offer (sale evidence), wanted (a buyer asks), other (news, seizure, court) or unknown.
+
+    The score is the strength of the rule evidence, ``1 - 0.5 ** matches``: not a probability.
+    """
+    for value, decided in (("wanted", wanted), ("offer", sale), ("other", report)):
+        if decided:
+            return _facet(value, 1.0 - 0.5 ** len(decided), decided)
+    return _facet("unknown", 0.0, [])
 
 
 @lru_cache(maxsize=65536)

@@ -14,10 +14,14 @@ import orjson
 from wildtrace.errors import InvalidRecord
 
 VERDICTS = ("wildlife_offer", "depiction_or_faux", "not_wildlife")
+#: Values of the ``specimen`` facet: what the item is. (``domestic_animal`` is reserved: no rule sets it yet.)
+SPECIMENS = ("wildlife", "domestic_animal", "fossil", "replica_or_depiction", "faux_material", "none", "unknown")
+#: Values of the ``intent`` facet: whether the item is offered.
+INTENTS = ("offer", "wanted", "other", "unknown")
 
 #: Output fields in order. Pinned by tests/test_contract.py: change with care.
 RESULT_FIELDS = (
-    "id", "verdict", "wildlife_score", "risk_score", "taxa", "product_types", "lang",
+    "id", "verdict", "wildlife_score", "risk_score", "specimen", "intent", "taxa", "product_types", "lang",
     "matches", "reasons", "model", "input_sha256", "scanned_at", "listing",
 )
 #: Optional fields that follow the contract fields when present.
@@ -75,6 +79,9 @@ class ScanResult:
     match_text: str = field(default="", repr=False)
     #: OCR of the listing's images, when the scan read them (``ocr`` in the output)
     ocr: dict[str, Any] | None = None
+    #: facets: what the item is, and whether it is offered ({"value", "score", "matches"})
+    specimen: dict[str, Any] = field(default_factory=lambda: {"value": "unknown", "score": 0.0, "matches": []})
+    intent: dict[str, Any] = field(default_factory=lambda: {"value": "unknown", "score": 0.0, "matches": []})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +89,8 @@ class ScanResult:
             "verdict": self.verdict,
             "wildlife_score": self.wildlife_score,
             "risk_score": self.risk_score,
+            "specimen": self.specimen,
+            "intent": self.intent,
             "taxa": self.taxa,
             "product_types": self.product_types,
             "lang": self.lang,
@@ -122,7 +131,8 @@ class ScanResult:
                    matches=matches, reasons=[str(r) for r in data.get("reasons") or []],
                    model=dict(data.get("model") or {}), input_sha256=str(data.get("input_sha256", "")),
                    scanned_at=str(data.get("scanned_at", "")), listing=data["listing"],
-                   ocr=data.get("ocr") if isinstance(data.get("ocr"), dict) else None)
+                   ocr=data.get("ocr") if isinstance(data.get("ocr"), dict) else None,
+                   **{k: data[k] for k in ("specimen", "intent") if isinstance(data.get(k), dict)})
 
 
 def read_results(stream: IO[bytes]) -> Iterator[tuple[int, ScanResult | Reject]]:

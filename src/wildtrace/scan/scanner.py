@@ -71,8 +71,6 @@ class Scanner:
         result = self.detector.detect(listing, scanned_at or _now())
         if image_text is not None:
             result.ocr = image_text.to_dict()
-        sample = " ".join(t for t in (listing.title, listing.text) if t)
-        result.lang = langid.detect(sample, listing.lang)
         for enricher in self.enrichers:
             enricher(result)
         return result

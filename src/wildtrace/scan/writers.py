@@ -29,7 +29,7 @@ class JsonlWriter:
 #: The one CSV layout of results (``scan --format csv`` and the workbench export): the contract
 #: fields flattened, the analyst's newest label (empty from a scan), then the listing's own fields.
 CSV_COLUMNS = (
-    "id", "verdict", "wildlife_score", "risk_score", "taxa", "cites_appendices", "product_types", "lang",
+    "id", "verdict", "wildlife_score", "risk_score", "specimen", "intent", "taxa", "cites_appendices", "product_types", "lang",
     "reasons", "matches", "model", "input_sha256", "scanned_at", "label",
     *(f"listing_{f}" for f in FIELDS if f != "id"), "listing_extra",
 )
@@ -52,6 +52,7 @@ def csv_row(result: ScanResult, label: str = "") -> list[str]:
     listing = result.listing
     row: list[Any] = [
         result.id, result.verdict, result.wildlife_score, result.risk_score,
+        result.specimen.get("value", ""), result.intent.get("value", ""),
         "; ".join(str(t.get("scientific_name", "")) for t in result.taxa),
         "; ".join(str(t.get("cites_appendix", "")) for t in result.taxa),
         "; ".join(result.product_types), result.lang, " | ".join(result.reasons),

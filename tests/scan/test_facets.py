@@ -1,0 +1,86 @@
+"""Facets (specimen, intent), language-gated cues and report wording: the mechanics.
+
+The listings are written by us to exercise each rule; they measure no quality.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from wildtrace.scan.result import ScanResult
+from wildtrace.scan.scanner import Scanner
+
+
+def _one(scanner: Scanner, title: str, **fields: str) -> ScanResult:
+    (r,) = scanner.scan([{"id": "x", "title": title, **fields}])
+    assert isinstance(r, ScanResult)
+    return r
+
+
+def _counted(r: ScanResult, kind: str) -> list[tuple[str, str]]:
+    return [(m.matched, m.lang) for m in r.matches if m.kind == kind]
+
+
+def test_a_cue_counts_only_in_its_language(scanner: Scanner) -> None:
+    r = _one(scanner, "Real python skull on a stand, I can tell you that it is a beautiful piece for any collection")
+    assert r.lang == "en"
+    assert ("thật", "vi") not in _counted(r, "authenticity_cue"), r.matches
+    r = _one(scanner, "Republic of Venda postage stamp, the brown bear issue of 1993, in mint condition and unused")
+    assert r.lang == "en"
+    assert not any(lang == "pt" for _, lang in _counted(r, "sale_cue")), r.matches
+    assert r.specimen["value"] == "replica_or_depiction" and "stamp (title)" in r.specimen["matches"]
+    # the same words in their own language still count
+    vi = _one(scanner, "Vảy tê tê hàng thật, giá tốt, liên hệ Zalo")
+    assert ("thật", "vi") in _counted(vi, "authenticity_cue") or any(
+        lang == "vi" for _, lang in _counted(vi, "authenticity_cue")), vi.matches
+    pt = _one(scanner, "Venda de dente de tubarão, preço baixo, entrega em todo o Brasil")
+    assert any(lang == "pt" for _, lang in _counted(pt, "sale_cue")), (pt.lang, pt.matches)
+
+
+@pytest.mark.parametrize("text", [
+    "Police seized two tonnes of pangolin scales at the port on Monday, customs officers said",
+    "海关查获象牙制品100公斤，警方已抓获两名嫌疑人",
+    "Hải quan tịch thu 2 tấn vảy tê tê tại cảng Hải Phòng, công an đang điều tra",
+    "Ratusan sisik trenggiling diamankan petugas bea cukai, dua tersangka ditangkap polisi",
+    "Incautados 200 kilos de aletas de tiburón en el puerto; la policía detuvo a tres personas",
+    "Filhotes de papagaio apreendidos pela polícia e pelo Ibama em uma casa no interior",
+    "Les douanes ont saisi 500 kg d'écailles de pangolin à l'aéroport, deux personnes interpellées",
+])
+def test_news_and_seizure_reports_are_not_offers(scanner: Scanner, text: str) -> None:
+    r = _one(scanner, text)
+    assert r.verdict != "wildlife_offer", (r.lang, r.wildlife_score, r.reasons)
+    assert r.intent["value"] == "other" and r.intent["matches"], r.intent
+    assert r.specimen["value"] == "wildlife", r.specimen
+    assert any(x.startswith("Reads as news") for x in r.reasons), r.reasons
+
+
+def test_report_words_do_not_cancel_an_offer(scanner: Scanner) -> None:
+    r = _one(scanner, "Seized stock clearance: pangolin scales for sale, WhatsApp +62 812 3456 7890")
+    assert r.verdict == "wildlife_offer" and r.intent["value"] == "offer", r.reasons
+    assert not any(x.startswith("Reads as news") for x in r.reasons)
+
+
+def test_wanted_and_auction_wording(scanner: Scanner) -> None:
+    wanted = _one(scanner, "WTB rhino horn, good price paid, serious sellers only")
+    assert wanted.intent["value"] == "wanted" and wanted.verdict == "wildlife_offer", wanted.reasons
+    lot = _one(scanner, "拍卖号 123 象牙雕件 估价 5000")
+    assert lot.intent["value"] == "offer" and lot.verdict == "wildlife_offer", (lot.matches, lot.reasons)
+
+
+@pytest.mark.parametrize(("title", "specimen"), [
+    ("Megalodon shark tooth fossil, 5 inch, from South Carolina", "fossil"),
+    ("Plush toy tiger for kids, 30 cm", "replica_or_depiction"),
+    ("Faux fur leopard print coat, size M", "faux_material"),
+    ("Mountain bike 29 inch, good condition", "none"),
+])
+def test_specimen_facet(scanner: Scanner, title: str, specimen: str) -> None:
+    r = _one(scanner, title)
+    assert r.specimen["value"] == specimen, (r.specimen, r.matches)
+    assert r.verdict != "wildlife_offer"
+
+
+def test_facets_round_trip_through_json(scanner: Scanner) -> None:
+    r = _one(scanner, "Rhino horn for sale, WhatsApp me")
+    back = ScanResult.from_dict(r.to_dict())
+    assert (back.specimen, back.intent) == (r.specimen, r.intent)
+    assert back.to_dict() == r.to_dict()
