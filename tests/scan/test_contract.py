@@ -12,7 +12,14 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from wildtrace.cli import cli, load_commands
-from wildtrace.scan.result import INTENTS, MATCH_FIELDS, RESULT_FIELDS, SPECIMENS, TAXON_FIELDS, VERDICTS
+from wildtrace.scan.result import (
+    INTENTS,
+    MATCH_FIELDS,
+    RESULT_FIELDS,
+    SPECIMENS,
+    TAXON_FIELDS,
+    VERDICTS,
+)
 
 load_commands()
 
