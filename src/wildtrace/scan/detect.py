@@ -35,6 +35,7 @@ from wildtrace.scan.listing import TEXT_FIELDS, Listing
 from wildtrace.scan.normalize import fold_with_index, has_diacritics, normalize, normalize_term
 from wildtrace.scan.refdata import Taxon
 from wildtrace.scan.result import Match, ScanResult
+from wildtrace.scan.senses import WILDLIFE, Sense, SenseTable
 
 RULES_NAME = "wildtrace-rules"
 # Kinds whose matches at one span stay apart when they point to different things.
@@ -51,6 +52,8 @@ class _Evidence:
     codes_ctx: dict[str, Match] = field(default_factory=dict)
     cues: dict[str, list[Match]] = field(default_factory=dict)
     negated: list[Match] = field(default_factory=list)
+    #: matches decided by the sense table: (match, sense, cues found)
+    senses: list[tuple[Match, Sense, list[str]]] = field(default_factory=list)
 
 
 class Detector:
@@ -66,6 +69,7 @@ class Detector:
         self.risk: dict[str, Any] = rules["risk"]
         self.negations = frozenset(normalize_term(w) for ws in rules.get("negations", {}).values() for w in ws)
         self.lang_groups: dict[str, str] = dict(rules.get("cue_language_groups", {}))
+        self.senses = SenseTable(list(ref.senses))
         self.specimen_cues = {kind: frozenset(normalize_term(t) for t in terms)
                               for kind, terms in rules.get("specimen_cues", {}).items()}
         self.model = {"name": rules.get("name", RULES_NAME), "version": str(rules["version"]),
@@ -169,7 +173,7 @@ class Detector:
         lang = langid.detect(" ".join(t for t in (listing.title, listing.text) if t), listing.lang)
         found, norm = self._matches(listing)
         found = [m for m in found if self.counts_in(m, lang)]
-        ev = self._evidence(found, listing)
+        ev = self._evidence(found, listing, norm)
         score, verdict, taxa, products, reasons, facets = self._score(ev, listing)
         return ScanResult(
             id=listing.id, verdict=verdict, wildlife_score=score[0], risk_score=score[1],
@@ -189,12 +193,18 @@ class Detector:
         listing_group = self.lang_groups.get(lang)
         return listing_group is None or self.lang_groups.get(m.lang, m.lang) == listing_group
 
-    def _evidence(self, found: list[Match], listing: Listing) -> _Evidence:
+    def _evidence(self, found: list[Match], listing: Listing, norm: str = "") -> _Evidence:
         ev = _Evidence()
         for m in found:
             kind = m.kind
+            decided = self.senses.decide(_term_key(m.matched), norm) if kind in _REF_KINDS and norm else None
+            if decided is not None:
+                ev.senses.append((m, *decided))
+                if decided[0].name != WILDLIFE:  # read in another sense: not wildlife evidence
+                    m.kind, m.ref = "innocent", decided[0].label
+                    continue
             if kind == "taxon":
-                ambiguous = (m.ref, _term_key(m.matched)) in self._ambiguous
+                ambiguous = (m.ref, _term_key(m.matched)) in self._ambiguous and decided is None
                 (ev.ambiguous if ambiguous else ev.taxa).setdefault(m.ref, m)
             elif kind == "product":
                 implied = self.lexicon.implied.get(_term_key(m.matched))
@@ -235,7 +245,10 @@ class Detector:
         ambiguous_only = [n for n in ev.ambiguous if n not in ev.taxa]
         has_strong = bool(ev.taxa) or bool(ev.codes) or bool(ev.implied)
         legality_any = bool(ev.cues.get("legality"))
-        context = has_strong or bool(ev.products) or legality_any
+        # a bare product word is context for other evidence, unless a word of the listing was read in
+        # another sense (the "fin" of a shark-fin car antenna is not context for a code word)
+        other_sense = any(sense.name != WILDLIFE for _, sense, _ in ev.senses)
+        context = has_strong or (bool(ev.products) and not other_sense) or legality_any
         ambiguous = ambiguous_only if (has_strong or ev.products or ev.codes_ctx) else []
         codes_ctx = list(ev.codes_ctx) if (context or ambiguous_only or len(ev.codes_ctx) > 1) else []
         named = self._most_specific(list(ev.taxa) + ambiguous)
@@ -266,9 +279,10 @@ class Detector:
                 logit += w[name]
         wildlife = 1.0 / (1.0 + math.exp(-logit))
 
+        depicted = [m for m, sense, _ in ev.senses if sense.depicts]
         if wildlife >= self.threshold and evidence:
             verdict = "wildlife_offer"
-        elif depiction:
+        elif depiction or depicted:
             verdict = "depiction_or_faux"
         else:
             verdict = "not_wildlife"
@@ -325,6 +339,10 @@ class Detector:
                            + "; such claims (antique, pre-Convention, certificates) need documents and are a known laundering cover.")
         for m in ev.cues.get("innocent", []):
             reasons.append(f"“{m.term}” ({m.field}) is read in its innocent sense and not counted.")
+        for m, sense, cues in ev.senses:
+            how = "counted as wildlife" if sense.name == WILDLIFE else "not counted as wildlife"
+            reasons.append(f"“{m.term}” ({m.field}) read as {sense.label} ({how}): "
+                           + ", ".join(f"“{c}”" for c in cues[:4]) + ".")
 
         # What the listing is about first: named and inferred taxa, then the rest in order.
         reasons.sort(key=lambda r: not r.startswith(("Names ", "Points to ")))
@@ -333,16 +351,18 @@ class Detector:
             top = max((t["cites_appendix"] for t in taxa_out), key=self._appendix_scale, default=None)
             if top:
                 reasons.append(f"Review priority {risk:.2f}: highest protection among the taxa is CITES {_appendix_words(top)}.")
-        facets = (self._specimen(evidence or wildlife_words, depiction, wildlife),
+        facets = (self._specimen(evidence, wildlife_words or bool(depicted), depiction or depicted, wildlife),
                   _intent(sale, wanted, ev.cues.get("report", [])))
         return (round(wildlife, 4), risk), verdict, taxa_out, products, reasons, facets
 
-    def _specimen(self, wildlife_words: bool, depiction: list[Match], wildlife: float) -> dict[str, Any]:
-        """What the item is: wildlife, fossil, replica_or_depiction, faux_material or none."""
-        if not wildlife_words:
+    def _specimen(self, evidence: bool, wildlife_words: bool, depiction: list[Match],
+                  wildlife: float) -> dict[str, Any]:
+        """What the item is: wildlife, fossil, replica_or_depiction, faux_material, none or unknown
+        (wildlife words that were not counted, such as a lone "python")."""
+        if not (evidence or wildlife_words):
             return _facet("none", 1.0 - wildlife, [])
         if not depiction:
-            return _facet("wildlife", wildlife, [])
+            return _facet("wildlife", wildlife, []) if evidence else _facet("unknown", 0.0, [])
         kinds = {m.matched: next((k for k, terms in self.specimen_cues.items() if _term_key(m.matched) in terms),
                                  "replica_or_depiction") for m in depiction}
         # the most specific claim first; a pattern word ("print") says least

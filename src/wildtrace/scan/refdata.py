@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 from wildtrace.errors import DataError
+from wildtrace.scan import senses
+from wildtrace.scan.senses import SenseEntry
 from wildtrace.settings import PACKAGE_DATA
 
 DATA_DIR = PACKAGE_DATA
@@ -135,6 +137,7 @@ class ReferenceData:
     patterns: tuple[Pattern, ...]
     rules: dict[str, Any]
     sha256: str
+    senses: tuple[SenseEntry, ...] = ()
     extra_taxa_files: tuple[str, ...] = ()
     by_name: dict[str, Taxon] = field(default_factory=dict, compare=False, repr=False)
 
@@ -361,7 +364,7 @@ def load(data_dir: Path = DATA_DIR, *, extra_taxa: Iterable[Path] = ()) -> Refer
         taxa = merge_taxa(taxa, load_checklist(path))
     files = [*taxa_files, data_dir / "products.yaml", data_dir / "codewords.csv",
              data_dir / "cues.csv", data_dir / "patterns.yaml", data_dir / "rules.yaml",
-             data_dir / "normalize.yaml", *extra]
+             data_dir / "normalize.yaml", data_dir / "senses.yaml", *extra]
     rules = _load_yaml(data_dir / "rules.yaml")
     return ReferenceData(
         taxa=tuple(taxa),
@@ -370,6 +373,7 @@ def load(data_dir: Path = DATA_DIR, *, extra_taxa: Iterable[Path] = ()) -> Refer
         cues=tuple(load_cues(data_dir / "cues.csv")),
         patterns=tuple(load_patterns(data_dir / "patterns.yaml")),
         rules=rules,
+        senses=tuple(senses.load(data_dir / "senses.yaml")),
         sha256=_hash_files(files),
         extra_taxa_files=tuple(str(p) for p in extra),
     )
