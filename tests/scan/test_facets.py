@@ -84,3 +84,43 @@ def test_facets_round_trip_through_json(scanner: Scanner) -> None:
     back = ScanResult.from_dict(r.to_dict())
     assert (back.specimen, back.intent) == (r.specimen, r.intent)
     assert back.to_dict() == r.to_dict()
+
+
+# -- definitions -----------------------------------------------------------------------------
+
+def _under(definition: str, title: str) -> ScanResult:
+    from wildtrace.settings import Settings
+
+    (r,) = Scanner(Settings(), definition=definition).scan([{"id": "x", "title": title}])
+    assert isinstance(r, ScanResult)
+    return r
+
+
+def test_definitions_map_facets_to_the_verdict(scanner: Scanner) -> None:
+    fossil = "Megalodon shark tooth fossil, 5 inch, $40"
+    assert _one(scanner, fossil).verdict == "depiction_or_faux"
+    derived = _under("animal-derived", fossil)
+    assert derived.verdict == "wildlife_offer" and derived.model["definition"] == "animal-derived"
+    news = "Police seized two tonnes of pangolin scales at the port on Monday, customs officers said"
+    assert _under("animal-derived", news).verdict != "wildlife_offer"
+    wanted = "WTB rhino horn, good price paid, serious sellers only"
+    assert _one(scanner, wanted).verdict == "wildlife_offer"
+    assert _under("sale-intent", wanted).verdict == "not_wildlife"
+    assert _under("cites-listed", "Rhino horn for sale, WhatsApp me").verdict == "wildlife_offer"
+    assert _under("cites-listed", "Dried shark fin 500 g, $120, WhatsApp me").verdict == "not_wildlife"
+    assert "definition" not in _one(scanner, wanted).model, "the default adds nothing to the stamp"
+
+
+def test_cli_definition_option(tmp_path: object) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from wildtrace.cli import cli
+
+    line = json.dumps({"id": "f", "title": "Megalodon shark tooth fossil, 5 inch, $40"})
+    env = {"WILDTRACE_DATA_DIR": str(tmp_path)}
+    out = CliRunner().invoke(cli, ["scan", "--definition", "animal-derived"], input=line, env=env)
+    assert out.exit_code == 0 and json.loads(out.stdout)["verdict"] == "wildlife_offer", out.output
+    bad = CliRunner().invoke(cli, ["scan", "--definition", "everything"], input=line, env=env)
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

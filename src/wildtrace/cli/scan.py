@@ -11,6 +11,7 @@ import orjson
 from wildtrace import plugins
 from wildtrace.cli import EXIT_REJECTS
 from wildtrace.cli.streams import open_input, open_output
+from wildtrace.scan import definitions
 from wildtrace.scan.readers import Reject, parse_mapping, read_listings
 from wildtrace.scan.scanner import Scanner, run
 from wildtrace.settings import Settings
@@ -44,11 +45,14 @@ MAX_STDERR_REJECTS = 100
               help="Store listings and results in this database: a SQLite path or a postgresql:// URL (implies --save).")
 @click.option("--model", "model_dir", default=None, type=click.Path(exists=True, file_okay=False),
               help="Combine the rules with this trained text model (wildtrace train -o MODEL_DIR).")
+@click.option("--definition", type=click.Choice(list(definitions.DEFINITIONS)), default=definitions.DEFAULT,
+              show_default=True, help="What counts as positive (the verdict): " + "; ".join(
+                  f"{d.name}: {d.doc}" for d in definitions.DEFINITIONS.values()) + ".")
 @click.pass_obj
 def scan(settings: Settings, input: str, output: str, fmt: str, input_format: str | None,
          mapping: tuple[str, ...], encoding: str, rejects: str | None, show_summary: bool,
          summary_json: str | None, ocr_images: Path | None, save: bool, db: str | None,
-         model_dir: str | None) -> None:
+         model_dir: str | None, definition: str) -> None:
     """Scan listings (JSON Lines or CSV, file or stdin) and write one result per listing.
 
     Every input record ends up in the output or among the rejects; the exit
@@ -66,7 +70,7 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
         from wildtrace.learn.combine import TextModelScorer
 
         scorer = TextModelScorer.load(model_dir)
-    scanner = Scanner(settings, scorer=scorer, ocr_root=ocr_images)
+    scanner = Scanner(settings, scorer=scorer, ocr_root=ocr_images, definition=definition)
     store = open_store(settings.db_target) if (save or db) else None
     shown = 0
     with open_input(input) as in_stream, open_output(output) as out_stream, \

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from wildtrace.errors import InvalidRecord
-from wildtrace.scan import enrich, imagetext, locallex, refdata
+from wildtrace.scan import definitions, enrich, imagetext, locallex, refdata
 from wildtrace.scan import lang as langid
 from wildtrace.scan.detect import Detector
 from wildtrace.scan.lexicon import Lexicon
@@ -37,13 +37,16 @@ class Scanner:
     """Holds the lexicon and detector; build once, scan many listings."""
 
     def __init__(self, settings: Settings | None = None, ref: refdata.ReferenceData | None = None,
-                 scorer: Scorer | None = None, ocr_root: Path | None = None):
+                 scorer: Scorer | None = None, ocr_root: Path | None = None,
+                 definition: str = definitions.DEFAULT):
         """``scorer``: rescores the rules' results (e.g. ``learn.combine.TextModelScorer``).
 
         The local lexicon (``wildtrace lexicon add``, ``settings.local_lexicon``) is loaded
         beside the built-in one when it exists. ``ocr_root``: read the text of listing images
-        stored under this folder (imagetext.py) and scan it too.
+        stored under this folder (imagetext.py) and scan it too. ``definition``: which facets
+        make the verdict (``scan.definitions``), applied after the scorer.
         """
+        self.definition = definitions.get(definition)
         self.settings = settings or Settings()
         if ref is None:
             ref = refdata.load(extra_taxa=[self.settings.cites_checklist_path])
@@ -90,6 +93,8 @@ class Scanner:
                     item = Reject(number, exc.reason, exc.record_id)
             out: ScanResult | Reject = item if isinstance(item, Reject) else self.scan_listing(item)
             if self.scorer is None:
+                if isinstance(out, ScanResult):
+                    definitions.apply(self.definition, out)
                 yield out
                 continue
             pending.append((out, None if isinstance(item, Reject) else item))
@@ -104,6 +109,8 @@ class Scanner:
         pairs = [(r, listing) for r, listing in chunk if isinstance(r, ScanResult) and listing is not None]
         if pairs:
             self.scorer.score(pairs)
+        for r, _ in pairs:
+            definitions.apply(self.definition, r)
         return [r for r, _ in chunk]
 
 
