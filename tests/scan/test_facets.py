@@ -28,7 +28,7 @@ def test_a_cue_counts_only_in_its_language(scanner: Scanner) -> None:
     r = _one(scanner, "Republic of Venda postage stamp, the brown bear issue of 1993, in mint condition and unused")
     assert r.lang == "en"
     assert not any(lang == "pt" for _, lang in _counted(r, "sale_cue")), r.matches
-    assert r.specimen["value"] == "replica_or_depiction" and "stamp (title)" in r.specimen["matches"]
+    assert r.specimen["value"] == "replica_or_depiction" and any("stamp" in x for x in r.specimen["matches"])
     # the same words in their own language still count
     vi = _one(scanner, "Vảy tê tê hàng thật, giá tốt, liên hệ Zalo")
     assert ("thật", "vi") in _counted(vi, "authenticity_cue") or any(
@@ -124,3 +124,24 @@ def test_cli_definition_option(tmp_path: object) -> None:
     assert out.exit_code == 0 and json.loads(out.stdout)["verdict"] == "wildlife_offer", out.output
     bad = CliRunner().invoke(cli, ["scan", "--definition", "everything"], input=line, env=env)
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize(("title", "verdict", "specimen"), [
+    ("Carved ivory figurine of a monk, old", "wildlife_offer", "wildlife"),
+    ("Genuine crocodile leather keychain", "wildlife_offer", "wildlife"),
+    ("Gantungan kunci kulit buaya asli", "wildlife_offer", "wildlife"),
+    ("Resin tiger figurine", "depiction_or_faux", "replica_or_depiction"),  # what it is beats what it is made of
+    ("Tiger figurine, porcelain", "depiction_or_faux", "replica_or_depiction"),
+    ("Plush toy tiger keychain", "depiction_or_faux", "replica_or_depiction"),
+])
+def test_depiction_is_material_aware(scanner: Scanner, title: str, verdict: str, specimen: str) -> None:
+    """A form word (figurine, keychain) beside real material is the item's shape, not a depiction."""
+    r = _one(scanner, title, price="30")
+    assert (r.verdict, r.specimen["value"]) == (verdict, specimen), (title, r.matches, r.reasons)
+
+
+@pytest.mark.parametrize("title", ["Hawksbill Turtle [SG453]", "Scott #1234 tiger, mint never hinged",
+                                   "Savannah Monitor Lizards as Pets (Paperback)", "Bone Clones Clouded Leopard Skull"])
+def test_stamps_books_and_replicas_are_depictions(scanner: Scanner, title: str) -> None:
+    r = _one(scanner, title, price="12")
+    assert r.verdict == "depiction_or_faux" and r.specimen["value"] == "replica_or_depiction", (title, r.matches)

@@ -70,6 +70,8 @@ class Detector:
         self.negations = frozenset(normalize_term(w) for ws in rules.get("negations", {}).values() for w in ws)
         self.lang_groups: dict[str, str] = dict(rules.get("cue_language_groups", {}))
         self.senses = SenseTable(list(ref.senses))
+        self.material_products = frozenset(rules.get("material_products", ()))
+        self.material_words = frozenset(normalize_term(w) for w in rules.get("material_words", ()))
         self.specimen_cues = {kind: frozenset(normalize_term(t) for t in terms)
                               for kind, terms in rules.get("specimen_cues", {}).items()}
         self.model = {"name": rules.get("name", RULES_NAME), "version": str(rules["version"]),
@@ -264,7 +266,12 @@ class Detector:
         wanted = ev.cues.get("wanted", [])
         # news, seizure and court wording counts against an offer only when nothing offers it
         report = ev.cues.get("report", []) if not (sale or wanted) else []
-        depiction = ev.cues.get("depiction", []) if wildlife_words else []
+        # a form word ("figurine") beside real material ("ivory", "croc leather") is the item's shape
+        material = bool(ev.implied) or any(p in self.material_products for p in products_counted) or any(
+            self.material_words.intersection(_term_key(m.matched).split()) for m in ev.taxa.values())
+        form = self.specimen_cues.get("form", frozenset())
+        depiction = [m for m in ev.cues.get("depiction", []) if not (material and _term_key(m.matched) in form)
+                     ] if wildlife_words else []
         authenticity = (ev.cues.get("authenticity", []) + ev.negated) if evidence else []
         legality = ev.cues.get("legality", []) if evidence else []
         # each weight of data/rules.yaml whose evidence is present, added in this order
@@ -367,7 +374,8 @@ class Detector:
                                  "replica_or_depiction") for m in depiction}
         # the most specific claim first; a pattern word ("print") says least
         for kind, value in (("fossil", "fossil"), ("replica_or_depiction", "replica_or_depiction"),
-                            ("faux_material", "faux_material"), ("pattern", "replica_or_depiction")):
+                            ("form", "replica_or_depiction"), ("faux_material", "faux_material"),
+                            ("pattern", "replica_or_depiction")):
             decided = [m for m in depiction if kinds[m.matched] == kind]
             if decided:
                 return _facet(value, 1.0 - wildlife, decided)
