@@ -73,12 +73,6 @@ class Registry(Generic[T]):
             return loaded
         return entry
 
-    def __contains__(self, name: object) -> bool:
-        return name in self.names()
-
-    def items(self) -> list[tuple[str, T]]:
-        return [(n, self.get(n)) for n in self.names()]
-
 
 #: ``(stream, *, max_field_chars, max_record_bytes, encoding, mapping) -> Iterator[Listing | Reject]``
 readers: Registry[Callable[..., Any]] = Registry("readers")

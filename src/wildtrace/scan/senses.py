@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -100,6 +99,3 @@ class SenseTable:
                 best = key
         return (best[2], best[3]) if best else None
 
-
-def to_dict(sense: Sense) -> dict[str, Any]:
-    return {"sense": sense.name, "label": sense.label}
