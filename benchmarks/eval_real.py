@@ -8,7 +8,8 @@ Two real sets:
   pages, quoted offers, look-alikes) in the eight languages, labelled by the guideline in
   docs/evaluation.md. Their text is not ours to redistribute: the repository keeps only the
   manifest (``benchmarks/real_snippets.manifest.csv``: id, URL, language, family, label and the
-  SHA-256 of each passage); the file of passages (JSON Lines with ``id, lang, family, label,
+  SHA-256 of each passage; ``real_snippets_heldout.manifest.csv`` for the held-out set, labelled
+  and scanned once, after the rules were changed); the file of passages (JSON Lines with ``id, lang, family, label,
   intent, url, text``) is rebuilt from those pages by whoever runs this, and checked against
   the manifest's hashes.
 - ``--bird-ads``: the Stringham et al. (2021) pet-bird ads (../shared/data, MIT): a live bird
@@ -46,10 +47,10 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_snippets(path: Path) -> list[dict[str, Any]]:
+def read_snippets(path: Path, manifest: Path = MANIFEST) -> list[dict[str, Any]]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if MANIFEST.exists():
-        expected = {r["id"]: r for r in csv.DictReader(MANIFEST.open(encoding="utf-8"))}
+    if manifest.exists():
+        expected = {r["id"]: r for r in csv.DictReader(manifest.open(encoding="utf-8"))}
         bad = [r["id"] for r in rows if r["id"] in expected and expected[r["id"]]["sha256"] != text_sha256(r["text"])]
         if bad:
             sys.exit(f"eval_real: {len(bad)} passages differ from the manifest: {', '.join(bad[:5])}")
@@ -59,8 +60,8 @@ def read_snippets(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def write_manifest(rows: list[dict[str, Any]]) -> None:
-    with MANIFEST.open("w", encoding="utf-8", newline="") as f:
+def write_manifest(rows: list[dict[str, Any]], manifest: Path = MANIFEST) -> None:
+    with manifest.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["id", "lang", "family", "label", "intent", "url", "sha256"])
         for r in rows:
@@ -95,8 +96,9 @@ def summarise(y: np.ndarray, s: np.ndarray, pred: np.ndarray, groups: np.ndarray
     return out
 
 
-def evaluate_snippets(path: Path, scanners: dict[str, Scanner], reps: int) -> dict[str, Any]:
-    rows = read_snippets(path)
+def evaluate_snippets(path: Path, scanners: dict[str, Scanner], reps: int,
+                      manifest: Path = MANIFEST) -> dict[str, Any]:
+    rows = read_snippets(path, manifest)
     listings = [Listing(id=r["id"], text=r["text"], lang=None, input_sha256=text_sha256(r["text"])) for r in rows]
     y = np.array([int(r["label"]) for r in rows])
     groups = np.array([r["url"] for r in rows])
@@ -162,6 +164,8 @@ def main() -> None:
     parser.add_argument("--definition", default="wildlife-offer")
     parser.add_argument("--reps", type=int, default=1000)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--manifest", type=Path, default=MANIFEST,
+                        help="the manifest the passages are checked against (default: the development set's)")
     parser.add_argument("--write-manifest", action="store_true",
                         help="(re)write the manifest from --snippets (after labelling new passages)")
     args = parser.parse_args()
@@ -169,8 +173,8 @@ def main() -> None:
     report: dict[str, Any] = {"definition": args.definition}
     if args.snippets:
         if args.write_manifest:
-            write_manifest(read_snippets_unchecked(args.snippets))
-        report["snippets"] = evaluate_snippets(args.snippets, scanners, args.reps)
+            write_manifest(read_snippets_unchecked(args.snippets), args.manifest)
+        report["snippets"] = evaluate_snippets(args.snippets, scanners, args.reps, args.manifest)
     if args.bird_ads:
         report["bird_ads"] = evaluate_birds(args.bird_ads, scanners, args.reps)
     text = json.dumps(report, indent=1, ensure_ascii=False)

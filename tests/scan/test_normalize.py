@@ -36,6 +36,9 @@ CASES = [
     ("sisik   trenggiling", "sisik trenggiling"),  # Indonesian, repeated spaces
     ("Gading-gajah", "gading gajah"),  # Malay, hyphen
     ("rhino—horn!!!", "rhino horn "),  # punctuation to spaces
+    ("#WalrusIvory carving", " walrus ivory carving"),  # camel-case hashtag split
+    ("#SharkFinSoup #ivory", " shark fin soup ivory"),
+    ("McDonald iPhone", "mcdonald iphone"),  # camel case outside a hashtag is left alone
 ]
 
 

@@ -72,6 +72,13 @@ class Detector:
         self.senses = SenseTable(list(ref.senses))
         self.material_products = frozenset(rules.get("material_products", ()))
         self.material_words = frozenset(normalize_term(w) for w in rules.get("material_words", ()))
+        weak = rules.get("weak_sale_cues", {})
+        self.weak_sale = frozenset(normalize_term(t) for t in weak.get("terms", ())) | frozenset(weak.get("patterns", ()))
+        self.prose_units = float(rules.get("prose_units", 20))
+        self.prose_share = float(rules.get("prose_function_share", 0.0))
+        self.function_words = frozenset(
+            normalize_term(w) for ws in rules.get("prose_function_words", {}).values() for w in ws)
+        self.marketplaces = frozenset(str(p).casefold() for p in rules.get("marketplace_platforms", ()))
         self.specimen_cues = {kind: frozenset(normalize_term(t) for t in terms)
                               for kind, terms in rules.get("specimen_cues", {}).items()}
         self.model = {"name": rules.get("name", RULES_NAME), "version": str(rules["version"]),
@@ -264,8 +271,13 @@ class Detector:
 
         sale = ev.cues.get("sale", [])
         wanted = ev.cues.get("wanted", [])
+        # a price or a generic sale word is weak evidence: news and information pages have them too
+        strong_sale = [m for m in sale if m.ref not in self.weak_sale]
+        offered = bool(strong_sale or wanted)
         # news, seizure and court wording counts against an offer only when nothing offers it
-        report = ev.cues.get("report", []) if not (sale or wanted) else []
+        report = ev.cues.get("report", []) if not offered else []
+        # prose needs offer wording; a title-length listing (or one from a marketplace) is an offer by its form
+        informative = not offered and self._prose(listing) and not self._marketplace(listing)
         # a form word ("figurine") beside real material ("ivory", "croc leather") is the item's shape
         material = bool(ev.implied) or any(p in self.material_products for p in products_counted) or any(
             self.material_words.intersection(_term_key(m.matched).split()) for m in ev.taxa.values())
@@ -281,13 +293,14 @@ class Detector:
             logit += next((w[name] for name, present in tier if present), 0.0)
         for name, present in (("product", products_counted), ("product_implied", ev.implied and not named),
                               ("sale", sale), ("depiction", depiction), ("authenticity", authenticity),
-                              ("legality", legality), ("wanted", wanted), ("report", report)):
+                              ("legality", legality), ("wanted", wanted), ("report", report),
+                              ("information", informative and evidence)):
             if present:
                 logit += w[name]
         wildlife = 1.0 / (1.0 + math.exp(-logit))
 
         depicted = [m for m, sense, _ in ev.senses if sense.depicts]
-        if wildlife >= self.threshold and evidence:
+        if wildlife >= self.threshold and evidence and not informative:
             verdict = "wildlife_offer"
         elif depiction or depicted:
             verdict = "depiction_or_faux"
@@ -336,7 +349,11 @@ class Detector:
             reasons.append("Asks to buy: " + _quote_list(wanted) + ".")
         if report and evidence:
             reasons.append("Reads as news, a seizure or court report, not an offer: " + _quote_list(report)
-                           + "; no price, contact or sale wording.")
+                           + "; no contact, shipping, payment or offer wording.")
+        if informative and evidence:
+            reasons.append("Reads as information, not an offer: prose of "
+                           f"{self._units(listing):.0f} words with no contact, shipping, payment or offer wording"
+                           + (f" (prices and sale words alone: {_quote_list(sale)})" if sale else "") + ".")
         for m in depiction:
             reasons.append(f"Depiction or faux cue “{m.term}” ({m.field}): the item may depict or imitate wildlife.")
         if authenticity:
@@ -359,8 +376,28 @@ class Detector:
             if top:
                 reasons.append(f"Review priority {risk:.2f}: highest protection among the taxa is CITES {_appendix_words(top)}.")
         facets = (self._specimen(evidence, wildlife_words or bool(depicted), depiction or depicted, wildlife),
-                  _intent(sale, wanted, ev.cues.get("report", [])))
+                  _intent(sale, wanted, ev.cues.get("report", []), strong_sale, informative))
         return (round(wildlife, 4), risk), verdict, taxa_out, products, reasons, facets
+
+    def _units(self, listing: Listing) -> float:
+        """Words in the title and text; a CJK or Thai character counts as 1/2.5 of a word."""
+        text = " ".join(v for v in (listing.title, listing.text) if v)
+        wide = len(_WIDE.findall(text))
+        return len(_WIDE.sub(" ", text).split()) + wide / 2.5
+
+    def _prose(self, listing: Listing) -> bool:
+        """Text written in sentences, as an article or a page is (not a title, a keyword list or a
+        telegraphic ad): long enough, and, in a space-delimited script, rich in function words."""
+        if self._units(listing) < self.prose_units:
+            return False
+        text = " ".join(v for v in (listing.title, listing.text) if v)
+        if _WIDE.search(text):
+            return True
+        words = normalize(text, with_index=False)[0].split()
+        return sum(w in self.function_words for w in words) >= self.prose_share * len(words)
+
+    def _marketplace(self, listing: Listing) -> bool:
+        return (listing.platform or "").strip().casefold() in self.marketplaces
 
     def _specimen(self, evidence: bool, wildlife_words: bool, depiction: list[Match],
                   wildlife: float) -> dict[str, Any]:
@@ -423,6 +460,7 @@ class Detector:
 
 
 _DIGITS = re.compile(r"\d+")
+_WIDE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u3040-\u30ff]")
 #: Characters around a run of digits searched by the digit-gated cues ("usd ", "0912 345 678").
 _WINDOW = 16
 
@@ -450,14 +488,24 @@ def _facet(value: str, score: float, decided: list[Match]) -> dict[str, Any]:
     return {"value": value, "score": round(score, 4), "matches": [f"{m.term} ({m.field})" for m in decided]}
 
 
-def _intent(sale: list[Match], wanted: list[Match], report: list[Match]) -> dict[str, Any]:
-    """offer (sale evidence), wanted (a buyer asks), other (news, seizure, court) or unknown.
+def _intent(sale: list[Match], wanted: list[Match], report: list[Match], strong_sale: list[Match],
+            informative: bool) -> dict[str, Any]:
+    """offer (sale evidence), wanted (a buyer asks), other (news, seizure, court, information) or unknown.
 
-    The score is the strength of the rule evidence, ``1 - 0.5 ** matches``: not a probability.
+    Report wording beats weak sale evidence (prices, generic sale words); prose with weak sale
+    evidence only is ``other`` (information). The score is the strength of the rule evidence,
+    ``1 - 0.5 ** matches``: not a probability.
     """
-    for value, decided in (("wanted", wanted), ("offer", sale), ("other", report)):
-        if decided:
-            return _facet(value, 1.0 - 0.5 ** len(decided), decided)
+    if wanted:
+        return _facet("wanted", 1.0 - 0.5 ** len(wanted), wanted)
+    if strong_sale:
+        return _facet("offer", 1.0 - 0.5 ** len(strong_sale), strong_sale)
+    if report:
+        return _facet("other", 1.0 - 0.5 ** len(report), report)
+    if informative:
+        return _facet("other", 0.5, [])
+    if sale:
+        return _facet("offer", 1.0 - 0.5 ** len(sale), sale)
     return _facet("unknown", 0.0, [])
 
 

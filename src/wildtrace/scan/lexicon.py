@@ -64,20 +64,20 @@ class Lexicon:
             for lang, name in names:
                 add(name, Entry("taxon", taxon.scientific_name, name, lang,
                                 ambiguous=normalize_term(name) in innocent,
-                                accented=_accented(name), source=taxon.source))
+                                accented=_accented(name, lang), source=taxon.source))
         for product in ref.products:
             for lang, words in product.words.items():
                 for word in words:
                     add(word, Entry("product", product.product_type, word, lang,
-                                    accented=_accented(word), source=product.source))
+                                    accented=_accented(word, lang), source=product.source))
         for cw in ref.codewords:
             add(cw.term, Entry("code_word", cw.term, cw.term, cw.lang,
                                context_required=cw.context_required,
-                               accented=_accented(cw.term), source=cw.source))
+                               accented=_accented(cw.term, cw.lang), source=cw.source))
         for cue in ref.cues:
             kind = "innocent" if cue.cue == "innocent" else f"{cue.cue}_cue"
             add(cue.term, Entry(kind, cue.term, cue.term, cue.lang,
-                                accented=_accented(cue.term), source=cue.source))
+                                accented=_accented(cue.term, cue.lang), source=cue.source))
         for entry in extra_terms or ():
             add(entry.term, entry)
 
@@ -166,8 +166,13 @@ def _alternation(patterns: dict[int, Any]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?P<p{i}>{p.pattern})" for i, p in patterns.items()))
 
 
-def _accented(term: str) -> str | None:
-    return accent_key(term) if has_diacritics(term) else None
+def _accented(term: str, lang: str = "") -> str | None:
+    """The diacritics a term must show in a listing typed with diacritics.
+
+    Vietnamese terms keep theirs even when they have none: in Vietnamese the tone marks make
+    the word, so ``voi`` (elephant) must not match ``với`` (with) in a listing typed with them.
+    """
+    return accent_key(term) if has_diacritics(term) or lang == "vi" else None
 
 
 def accent_ok(entry: Entry, span_text: str, text_has_diacritics: bool) -> bool:

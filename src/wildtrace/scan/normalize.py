@@ -15,7 +15,8 @@ The match form undoes the tricks sellers use to hide from keyword search:
   or without them (``ngà voi`` = ``nga voi``; ``đ`` -> ``d``);
 - punctuation and symbols turned into spaces, runs of spaces collapsed;
 - letters split by spaces, dots or dashes rejoined (``i.v.o.r.y``, ``象 牙``);
-- leetspeak folded inside words that mix letters and digits (``1v0ry``, ``b0ne``).
+- leetspeak folded inside words that mix letters and digits (``1v0ry``, ``b0ne``);
+- camel-case hashtags split into words (``#WalrusIvory`` -> ``walrus ivory``).
 
 ``fold(text)`` is the light form used by regular-expression cues (prices,
 phone numbers): NFKC, case folding and diacritics removed, punctuation kept.
@@ -127,6 +128,9 @@ def normalize(text: str, *, with_index: bool = True) -> tuple[str, list[int] | N
     With ``with_index=False`` the index is not built (used for lexicon terms).
     """
     parts = list(map(_FOLD.__getitem__, text))
+    if "#" in text:
+        for i in _hashtag_breaks(text):
+            parts[i] = " " + parts[i]
     out = "".join(parts)
     index: list[int] | None = None
     if with_index:
@@ -135,6 +139,20 @@ def normalize(text: str, *, with_index: bool = True) -> tuple[str, list[int] | N
         else:
             index = [i for i, p in enumerate(parts) for _ in p]
     return _fix_up(out, index, text)
+
+
+_HASHTAG = re.compile(r"#(\w+)")
+
+
+def _hashtag_breaks(text: str) -> list[int]:
+    """Where a camel-case hashtag changes word: ``#WalrusIvory`` -> ``walrus ivory``,
+    ``#SharkFinSoup`` -> ``shark fin soup`` (a lower-case letter followed by an upper-case one)."""
+    breaks: list[int] = []
+    for m in _HASHTAG.finditer(text):
+        word = m.group(1)
+        base = m.start(1)
+        breaks.extend(base + j for j in range(1, len(word)) if word[j].isupper() and word[j - 1].islower())
+    return breaks
 
 
 def _split_drops(text: str, start: int, end: int, index: list[int] | None, source: str) -> list[int]:
