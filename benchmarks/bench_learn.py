@@ -81,7 +81,7 @@ def _generated(n: int, seed: int = 11):  # type: ignore[no-untyped-def]
 def train_child(n: int) -> None:
     pin()
     from wildtrace import Scanner, Settings
-    from wildtrace.learn import dataset, model
+    from wildtrace.learn import dataset, training
     from wildtrace.scan.listing import listing_from_record
 
     recs, targets = _generated(n)
@@ -90,7 +90,7 @@ def train_child(n: int) -> None:
     t0 = time.perf_counter()
     ds, _ = dataset.build(items, targets, group_by="seller", detector=detector)
     t1 = time.perf_counter()
-    model.train(ds)
+    training.train(ds)
     t2 = time.perf_counter()
     print(json.dumps({"features_s": t1 - t0, "train_s": t2 - t1, "total_s": t2 - t0}))
 
@@ -149,7 +149,7 @@ def main() -> None:
               f"(runs: {totals})")
     if args.part in ("scan", "all"):
         from wildtrace import Scanner, Settings
-        from wildtrace.learn import dataset, model
+        from wildtrace.learn import dataset, training
         from wildtrace.scan.listing import listing_from_record
 
         tmp = Path(tempfile.mkdtemp())
@@ -160,7 +160,7 @@ def main() -> None:
         detector = Scanner(Settings(data_dir=tmp / "d")).detector
         items = [listing_from_record(r, max_field_chars=100_000) for r in recs[:5000]]
         ds, _ = dataset.build(items, {x.id: targets[x.id] for x in items}, group_by="seller", detector=detector)
-        model.train(ds).save(tmp / "model")
+        training.train(ds).save(tmp / "model")
         plain, with_model = [], []
         for _ in range(args.repeat):
             plain.append(_child("scan", str(tmp / "scan.jsonl")))

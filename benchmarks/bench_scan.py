@@ -1,11 +1,12 @@
 """Benchmark: full scan of generated listings on one core; listings/s and peak memory.
 
-    python benchmarks/bench_scan.py [--n 100000] [--repeat 3]
+    python benchmarks/bench_scan.py [--n 100000] [--repeat 3] [--text-model shipped|none|DIR]
 
 Each run is a fresh subprocess pinned to one CPU: read JSONL from a file,
 normalise, detect language, match, score, and write JSONL results to a file —
-the whole of `wildtrace scan`. The floor is reading and writing the same JSON Lines with orjson
-in the same process; the scan's rate is reported as a ratio to it. Throughput is given per wall-clock second and
+the whole of `wildtrace scan` (with the shipped text model by default; ``--text-model none`` for the
+rules alone). The floor is reading and writing the same JSON Lines with orjson in the same
+process, and again with the standard library's json; the scan's rate is reported as a ratio to each. Throughput is given per wall-clock second and
 per CPU-second of the process (the second is steadier when other work shares
 the machine). Peak memory (max RSS) is measured at several
 sizes to show it stays flat as the number of listings grows. Medians are
@@ -15,6 +16,7 @@ reported because these machines are noisy.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -45,8 +47,14 @@ def child(path: str, out: str) -> None:
         from wildtrace.scan import run  # type: ignore[no-redef]
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp()))
+    text_model = os.environ.get("BENCH_TEXT_MODEL", "none")
     t0 = time.perf_counter()
-    scanner = Scanner(settings)
+    if text_model == "none":
+        scanner = Scanner(settings)
+    else:
+        from wildtrace.learn import shipped
+
+        scanner = shipped.scanner(dataclasses.replace(settings, text_model=text_model))
     t_load = time.perf_counter() - t0
     with open(path, "rb") as fh, open(out, "wb") as sink:
         writer = JsonlWriter(sink)
@@ -66,15 +74,24 @@ def child(path: str, out: str) -> None:
             sink.write(orjson.dumps(orjson.loads(line)) + b"\n")
             lines += 1
         floor_cpu = time.process_time() - c2
+    # the same floor with the standard library's json (the floor the detection issue quotes)
+    with open(path, "rb") as fh, open(out, "w", encoding="utf-8") as text_sink:
+        c3 = time.process_time()
+        for line in fh:
+            text_sink.write(json.dumps(json.loads(line), ensure_ascii=False) + "\n")
+        floor_json_cpu = time.process_time() - c3
     print(json.dumps({"n": summary.scanned, "seconds": elapsed, "startup_s": t_load,
                       "per_s": summary.scanned / elapsed, "per_cpu_s": summary.scanned / cpu, "peak_mib": peak_kib / 1024,
-                      "floor_per_cpu_s": lines / floor_cpu, "verdicts": dict(summary.verdicts)}))
+                      "floor_per_cpu_s": lines / floor_cpu,
+                      "floor_json_per_cpu_s": lines / floor_json_cpu, "verdicts": dict(summary.verdicts)}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--text-model", default="shipped",
+                        help="shipped (the default scan), none (the rules alone) or a model folder")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -94,9 +111,11 @@ def main() -> None:
     for _ in range(args.repeat):
         for n in sizes:
             proc = subprocess.run([sys.executable, __file__, "--child", str(files[n]), str(tmp / "out.jsonl")],
-                                  capture_output=True, text=True, check=True)
+                                  capture_output=True, text=True, check=True,
+                                  env={**os.environ, "BENCH_TEXT_MODEL": args.text_model})
             results[n].append(json.loads(proc.stdout))
-    print(f"wildtrace scan benchmark: generated listings, one core, {args.repeat} runs each (median)")
+    print(f"wildtrace scan benchmark (text model: {args.text_model}): generated listings, one core, "
+          f"{args.repeat} runs each (median)")
     for n in sizes:
         runs = results[n]
         print(f"  n={n:>7,}: {statistics.median(r['per_s'] for r in runs):>8,.0f} listings/s wall, "
@@ -105,7 +124,9 @@ def main() -> None:
               f"peak RSS {statistics.median(r['peak_mib'] for r in runs):.0f} MiB, "
               f"start-up {statistics.median(r['startup_s'] for r in runs):.2f} s; floor (JSON read+write) "
               f"{statistics.median(r['floor_per_cpu_s'] for r in runs):,.0f}/CPU-s, scan = 1/"
-              f"{statistics.median(r['floor_per_cpu_s'] / r['per_cpu_s'] for r in runs):.0f} of the floor")
+              f"{statistics.median(r['floor_per_cpu_s'] / r['per_cpu_s'] for r in runs):.0f} of the floor; "
+              f"stdlib-json floor {statistics.median(r['floor_json_per_cpu_s'] for r in runs):,.0f}/CPU-s, scan = 1/"
+              f"{statistics.median(r['floor_json_per_cpu_s'] / r['per_cpu_s'] for r in runs):.0f} of it")
     print(f"  verdicts at n={args.n:,}: {results[args.n][0]['verdicts']}")
 
 

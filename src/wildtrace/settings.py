@@ -72,6 +72,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("session_hours", "WILDTRACE_SESSION_HOURS", float, "How long a workbench login lasts, in hours (12)."),
     Option("max_body_bytes", "WILDTRACE_MAX_BODY_BYTES", _positive_int,
            "Largest request body the workbench accepts, in bytes (8 MiB)."),
+    Option("text_model", "WILDTRACE_TEXT_MODEL", str,
+           "The text model the scan combines with its rules: `shipped` (the model inside the package, the "
+           "default), `none` (the rules alone), or a model folder written by `wildtrace train`."),
 )
 
 FILES: tuple[DataFile, ...] = (
@@ -111,6 +114,7 @@ class Settings:
     port: int = 8150
     session_hours: float = 12.0
     max_body_bytes: int = 8 * 1024 * 1024
+    text_model: str = "shipped"
 
     def file(self, name: str) -> Path:
         """The path of a ``FILES`` entry under the data folder."""

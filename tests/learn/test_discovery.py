@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from wildtrace.learn import codewords, dataset, features, model, queue, similar
+from wildtrace.learn import codewords, dataset, features, queue, similar, training
 from wildtrace.scan.listing import Listing
 
 
 def test_queue_uncertainty_and_diverse(listings: list[Listing], targets: dict[str, int]) -> None:
     ds, _ = dataset.build(listings, targets, group_by="seller")
-    m = model.train(ds, folds=3)
+    m = training.train(ds, folds=3)
     texts = ["rhino horn piece genuine", "garden hose 20m", "horn", "horn shaped vase", "horn shaped vase",
              "horn shaped vase!", "tiger", "old carving", "cotton horn"]
     ids = [f"u{i}" for i in range(len(texts))]

@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from wildtrace.learn import features, model
+from wildtrace.learn import features, model, training
 
 M64 = (1 << 64) - 1
 TEXTS = ["ivory bangle carved old", "", "   ", "a", "ab c", "象牙 手镯 天然", "vay te te loai 1",
@@ -108,7 +108,7 @@ def test_models_of_the_old_featuriser_are_refused(listings: list, targets: dict[
     from wildtrace.learn import dataset
 
     ds, _ = dataset.build(listings[:80], {k: targets[k] for k in list(targets)[:80]}, group_by="seller")
-    model.train(ds, folds=2).save(tmp_path)
+    training.train(ds, folds=2).save(tmp_path)
     meta = json.loads((tmp_path / "model.json").read_text())
     assert meta["features"] == features.FEATURES_VERSION
     (tmp_path / "model.json").write_text(json.dumps({**meta, "features": "hash-charwb2-5-word1-2-v1"}))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from wildtrace.errors import DataError
-from wildtrace.learn import dataset, model
+from wildtrace.learn import dataset, model, training
 from wildtrace.scan.listing import Listing
 
 
@@ -15,7 +15,7 @@ from wildtrace.scan.listing import Listing
 def trained(listings: list[Listing], targets: dict[str, int]) -> tuple[dataset.Dataset, model.TextModel]:
     ds, unknown = dataset.build(listings, targets, group_by="seller")
     assert unknown == []
-    return ds, model.train(ds, folds=3)
+    return ds, training.train(ds, folds=3)
 
 
 def test_provenance_and_round_trip(trained: tuple[dataset.Dataset, model.TextModel], tmp_path: Path) -> None:
@@ -44,9 +44,9 @@ def test_bad_training_sets(listings: list[Listing], targets: dict[str, int]) -> 
         dataset.build(listings, {"missing": 1})
     ds, _ = dataset.build(listings[:30], {k: 0 for k in list(targets)[:30]})
     with pytest.raises(DataError, match="one-class"):
-        model.train(ds)
+        training.train(ds)
     with pytest.raises(DataError, match="empty"):
-        model.check_trainable(np.array([], dtype=np.int8), np.array([], dtype=object), 5)
+        training.check_trainable(np.array([], dtype=np.int8), np.array([], dtype=object), 5)
 
 
 def test_unknown_label_ids_are_reported(listings: list[Listing], targets: dict[str, int]) -> None:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from wildtrace import Scanner, Settings
 from wildtrace.cli import cli, load_commands
-from wildtrace.learn import dataset, model
+from wildtrace.learn import dataset, model, training
 from wildtrace.learn.combine import TextModelScorer
 from wildtrace.scan import locallex
 from wildtrace.scan.listing import Listing
@@ -21,7 +21,7 @@ def saved_model(listings: list[Listing], targets: dict[str, int], tmp_path_facto
     plain = Scanner(Settings(data_dir=tmp_path_factory.mktemp("d")))
     ds, _ = dataset.build(listings, targets, group_by="seller", detector=plain.detector)
     out = tmp_path_factory.mktemp("model")
-    model.train(ds, folds=3).save(out)
+    training.train(ds, folds=3).save(out)
     return out
 
 

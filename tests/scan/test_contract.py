@@ -60,7 +60,9 @@ def test_jsonl_from_stdin(tmp_path: Path) -> None:
         assert tuple(r["specimen"]) == tuple(r["intent"]) == ("value", "score", "matches")
         assert r["specimen"]["value"] in SPECIMENS and r["intent"]["value"] in INTENTS
         assert 0 <= r["specimen"]["score"] <= 1 and 0 <= r["intent"]["score"] <= 1
-        assert r["model"]["name"] == "wildtrace-rules" and r["model"]["version"]
+        # by default the scan combines its rules with the text model that ships in the package
+        assert r["model"]["name"] == "wildtrace-rules+wildtrace-shipped" and r["model"]["version"]
+        assert r["model"]["rules"].startswith("wildtrace-rules ") and r["model"]["text_model"].startswith("wildtrace-shipped ")
         assert len(r["input_sha256"]) == 64
         for t in r["taxa"]:
             assert tuple(t)[: len(TAXON_FIELDS)] == TAXON_FIELDS

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from wildtrace.learn import shipped
 from wildtrace.scan.readers import read_listings
-from wildtrace.scan.scanner import Scanner, run
+from wildtrace.scan.scanner import run
 from wildtrace.settings import PACKAGE_DATA, Settings
 
 DEMO_FILE = PACKAGE_DATA / "demo_listings.jsonl"
@@ -16,7 +17,7 @@ DEMO_FILE = PACKAGE_DATA / "demo_listings.jsonl"
 @click.pass_obj
 def demo(settings: Settings, top: int) -> None:
     """Scan the bundled demo listings (synthetic, several languages) and rank them."""
-    scanner = Scanner(settings)
+    scanner = shipped.scanner(settings)
     click.echo(f"WildTrace demo: {DEMO_FILE.name} holds SYNTHETIC listings written for this demo.\n")
     with open(DEMO_FILE, "rb") as fh:
         items = read_listings(fh, fmt="jsonl", max_field_chars=settings.max_field_chars,

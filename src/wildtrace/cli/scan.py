@@ -11,9 +11,10 @@ import orjson
 from wildtrace import plugins
 from wildtrace.cli import EXIT_REJECTS
 from wildtrace.cli.streams import open_input, open_output
+from wildtrace.learn import shipped
 from wildtrace.scan import definitions
 from wildtrace.scan.readers import Reject, parse_mapping, read_listings
-from wildtrace.scan.scanner import Scanner, run
+from wildtrace.scan.scanner import run
 from wildtrace.settings import Settings
 from wildtrace.store import open_store
 
@@ -44,7 +45,10 @@ MAX_STDERR_REJECTS = 100
 @click.option("--db", default=None,
               help="Store listings and results in this database: a SQLite path or a postgresql:// URL (implies --save).")
 @click.option("--model", "model_dir", default=None, type=click.Path(exists=True, file_okay=False),
-              help="Combine the rules with this trained text model (wildtrace train -o MODEL_DIR).")
+              help="Combine the rules with this trained text model (wildtrace train -o MODEL_DIR) instead of "
+                   "the one that ships in the package.")
+@click.option("--rules-only", is_flag=True,
+              help="The rules alone, without a text model (the same as WILDTRACE_TEXT_MODEL=none).")
 @click.option("--definition", type=click.Choice(list(definitions.DEFINITIONS)), default=definitions.DEFAULT,
               show_default=True, help="What counts as positive (the verdict): " + "; ".join(
                   f"{d.name}: {d.doc}" for d in definitions.DEFINITIONS.values()) + ".")
@@ -52,7 +56,7 @@ MAX_STDERR_REJECTS = 100
 def scan(settings: Settings, input: str, output: str, fmt: str, input_format: str | None,
          mapping: tuple[str, ...], encoding: str, rejects: str | None, show_summary: bool,
          summary_json: str | None, ocr_images: Path | None, save: bool, db: str | None,
-         model_dir: str | None, definition: str) -> None:
+         model_dir: str | None, rules_only: bool, definition: str) -> None:
     """Scan listings (JSON Lines or CSV, file or stdin) and write one result per listing.
 
     Every input record ends up in the output or among the rejects; the exit
@@ -63,14 +67,9 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
     if db:
         settings = dataclasses.replace(settings, db=db)
     columns = parse_mapping(mapping)
-    scorer = None
-    if model_dir:
-        # imported here: learn.model imports scikit-learn, ~5 s of CPU at start-up on a 2-core laptop
-        # (measured with -X importtime), which a rules-only scan should not pay
-        from wildtrace.learn.combine import TextModelScorer
-
-        scorer = TextModelScorer.load(model_dir)
-    scanner = Scanner(settings, scorer=scorer, ocr_root=ocr_images, definition=definition)
+    if rules_only or model_dir:
+        settings = dataclasses.replace(settings, text_model=shipped.NONE if rules_only else str(model_dir))
+    scanner = shipped.scanner(settings, ocr_root=ocr_images, definition=definition)
     store = open_store(settings.db_target) if (save or db) else None
     shown = 0
     with open_input(input) as in_stream, open_output(output) as out_stream, \

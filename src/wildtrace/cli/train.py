@@ -13,7 +13,7 @@ from wildtrace.cli import EXIT_REJECTS
 from wildtrace.cli._learn_options import LABELS_OPT, LISTINGS_ARG, report
 from wildtrace.errors import ConfigError
 from wildtrace.learn import evaluate as ev
-from wildtrace.learn import model, sources
+from wildtrace.learn import model, sources, training
 from wildtrace.settings import Settings
 
 
@@ -40,7 +40,7 @@ def train(settings: Settings, listings: Path | None, labels: Path | None, output
     ds, loaded = sources.assemble(settings, listings, labels, group_by=group_by, rules=not no_rules)
     report(loaded, listings, labels)
     unknown = loaded.unknown
-    m = model.train(ds, folds=folds, name=name,
+    m = training.train(ds, folds=folds, name=name,
                     extra_meta={"group_by": group_by, "labels_without_listing": len(unknown)})
     m.save(output)
     v = m.meta["validation"]

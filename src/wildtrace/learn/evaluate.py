@@ -1,7 +1,7 @@
 """Honest evaluation: group-aware cross-validation, thresholds from validation folds only.
 
 ``cross_validate``: outer K folds split by group (seller, or any column, or
-near-duplicate clusters). For each outer fold, ``model.train`` runs on the
+near-duplicate clusters). For each outer fold, ``training.train`` runs on the
 training part only; it calibrates and picks its threshold on its own inner
 out-of-fold predictions. The test fold is scored once, at that threshold.
 Pooled test predictions give the metrics; a group bootstrap gives 95% CIs.
@@ -27,7 +27,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from wildtrace.learn import codewords, metrics
 from wildtrace.learn.dataset import Dataset
-from wildtrace.learn.model import DEFAULT_C, TextModel, check_trainable, train
+from wildtrace.learn.model import TextModel
+from wildtrace.learn.training import DEFAULT_C, check_trainable, train
 
 KEYWORD_BASELINE_SIZE = 20
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
+from wildtrace.learn import shipped
 from wildtrace.scan.scanner import Scanner
 from wildtrace.store.accounts import (
     SESSION_COOKIE,
@@ -34,7 +35,7 @@ def store(request: Request) -> SQLStore:
 def scanner(request: Request) -> Scanner:
     state = request.app.state
     if state.scanner is None:
-        state.scanner = Scanner(state.settings)
+        state.scanner = shipped.scanner(state.settings)
     return state.scanner  # type: ignore[no-any-return]
 
 

@@ -1,0 +1,84 @@
+"""The text model that ships in the package: provenance, the default scan, the setting, the
+self-generated training data. Its quality is measured on real text (docs/evaluation.md), not here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wildtrace import Settings
+from wildtrace.cli import cli, load_commands
+from wildtrace.errors import ConfigError
+from wildtrace.learn import model, shipped, synthetic
+from wildtrace.scan import refdata
+from wildtrace.scan.result import ScanResult
+
+OFFER = {"id": "o", "title": "Dijual sisik trenggiling asli 1 kg, WA 0812 3456 7890"}
+GOODS = {"id": "g", "title": "Sepeda gunung bekas kondisi bagus Rp 1.500.000, WA 0812 3456 7890"}
+
+
+def test_the_shipped_model_loads_with_its_provenance() -> None:
+    m = model.load(shipped.MODEL_DIR)  # checks the weights' SHA-256 against model.json
+    assert m.name == "wildtrace-shipped" and m.meta["target"] == "wildlife_offer"
+    assert "no real listing" in m.meta["training_data"]
+    assert len(m.meta["training_data_sha256"]) == 64 and m.combo is not None, "trained to combine with the rules"
+    assert 0 < m.threshold < 1
+    # trained beside the rules it combines with: a new rules version needs a retrained model
+    rules = refdata.load().rules
+    assert m.meta["rules"]["version"] == str(rules["version"]), \
+        "rules changed since the shipped model was trained: run scripts/train_shipped_model.py"
+    assert (shipped.MODEL_DIR / "weights.npz").stat().st_size < 5_000_000
+
+
+def test_the_default_scan_combines_rules_and_model(tmp_path: Path) -> None:
+    scanner = shipped.scanner(Settings(data_dir=tmp_path))
+    offer, goods = scanner.scan([OFFER, GOODS])
+    assert isinstance(offer, ScanResult) and isinstance(goods, ScanResult)
+    assert offer.verdict == "wildlife_offer" and goods.verdict == "not_wildlife"
+    assert offer.model["text_model"].startswith("wildtrace-shipped")
+    assert any(r.startswith("Text model wildtrace-shipped") for r in offer.reasons), offer.reasons
+    rules_only = shipped.scanner(Settings(data_dir=tmp_path, text_model=shipped.NONE))
+    (plain,) = rules_only.scan([OFFER])
+    assert isinstance(plain, ScanResult) and plain.model["name"] == "wildtrace-rules"
+
+
+def test_a_bad_text_model_setting_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not a model directory"):
+        shipped.scorer(str(tmp_path))
+
+
+def _scan(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    load_commands()
+    res = CliRunner().invoke(cli, ["scan", *args], input=json.dumps(OFFER) + "\n", env=env)
+    return res.exit_code, res.stdout, res.stderr
+
+
+def test_cli_default_rules_only_and_setting(tmp_path: Path) -> None:
+    env = {"WILDTRACE_DATA_DIR": str(tmp_path)}
+    code, out, _ = _scan([], env)
+    assert code == 0 and json.loads(out)["model"]["name"] == "wildtrace-rules+wildtrace-shipped"
+    code, out, _ = _scan(["--rules-only"], env)
+    assert code == 0 and json.loads(out)["model"]["name"] == "wildtrace-rules"
+    code, out, _ = _scan([], {**env, "WILDTRACE_TEXT_MODEL": "none"})
+    assert code == 0 and json.loads(out)["model"]["name"] == "wildtrace-rules"
+    code, out, err = _scan([], {**env, "WILDTRACE_TEXT_MODEL": str(tmp_path / "missing")})
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.count("\n") == 1 and "text model" in err
+
+
+def test_synthetic_training_data_is_deterministic_and_covers_every_language() -> None:
+    ref = refdata.load()
+    small = dict.fromkeys(synthetic.COUNTS, 4)
+    a = synthetic.generate(ref, seed=1, counts=small)
+    b = synthetic.generate(ref, seed=1, counts=small)
+    assert [e.listing.id for e in a] == [e.listing.id for e in b]
+    langs = {e.group.split(":")[1] for e in a if e.family in synthetic.COUNTS}
+    assert langs == set(synthetic.load_frames()["frames"])
+    for family in synthetic.COUNTS:
+        labels = {e.label for e in a if e.family == family}
+        assert labels == {int(family in synthetic.POSITIVE)}, family
+    assert {e.label for e in a if e.family == "sense_other"} == {0}
+    assert all(e.listing.extra["frame"] == e.group for e in a)
