@@ -145,3 +145,28 @@ def test_depiction_is_material_aware(scanner: Scanner, title: str, verdict: str,
 def test_stamps_books_and_replicas_are_depictions(scanner: Scanner, title: str) -> None:
     r = _one(scanner, title, price="12")
     assert r.verdict == "depiction_or_faux" and r.specimen["value"] == "replica_or_depiction", (title, r.matches)
+
+
+@pytest.mark.parametrize("title", ["Genuine cowhide rug, large, $250", "Sheepskin slippers, size 9",
+                                   "水牛角梳子 包邮", "Buffalo horn comb, handmade", "Jaket kulit domba asli, harga 500rb"])
+def test_domestic_animal_material_is_its_own_specimen(scanner: Scanner, title: str) -> None:
+    r = _one(scanner, title)
+    assert r.specimen["value"] == "domestic_animal" and r.specimen["matches"], r.matches
+    assert r.verdict == "not_wildlife"  # the default definition: wildlife only
+    from wildtrace.scan import definitions
+
+    definitions.apply(definitions.get("animal-derived"), r)
+    assert r.verdict == "wildlife_offer", "an animal-products monitor counts cowhide and sheepskin"
+
+
+def test_wildlife_beside_domestic_material_is_wildlife(scanner: Scanner) -> None:
+    assert _one(scanner, "Python skin and cowhide wallet, genuine").specimen["value"] == "wildlife"
+    assert _one(scanner, "犀牛角 雕刻 出售").specimen["value"] == "wildlife"  # 牛角 inside 犀牛角 is rhino horn
+    assert _one(scanner, "Croc embossed cowhide handbag").specimen["value"] == "faux_material"
+
+
+def test_a_depiction_word_in_the_seller_profile_does_not_make_the_item_a_depiction(scanner: Scanner) -> None:
+    r = _one(scanner, "Real ivory bangle, 60 g, $400, DM me", seller_description="We also sell resin replicas and plush toys")
+    assert r.verdict == "wildlife_offer" and r.specimen["value"] == "wildlife", r.reasons
+    r = _one(scanner, "Resin ivory bangle replica, $5", seller_description="Genuine items only")
+    assert r.specimen["value"] != "wildlife"

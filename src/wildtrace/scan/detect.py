@@ -225,6 +225,8 @@ class Detector:
                 cw = self.lexicon.codewords.get(m.ref)
                 target = ev.codes_ctx if cw is not None and cw.context_required else ev.codes
                 target.setdefault(m.ref, m)
+            elif kind == "depiction_cue" and m.field == "seller_description":
+                continue  # a seller who also sells toys or prints says nothing of this item
             elif kind == "depiction_cue" and self._negated(m, listing):
                 ev.negated.append(m)
             elif kind.endswith("_cue") or kind == "innocent":
@@ -375,7 +377,10 @@ class Detector:
             top = max((t["cites_appendix"] for t in taxa_out), key=self._appendix_scale, default=None)
             if top:
                 reasons.append(f"Review priority {risk:.2f}: highest protection among the taxa is CITES {_appendix_words(top)}.")
-        facets = (self._specimen(evidence, wildlife_words or bool(depicted), depiction or depicted, wildlife),
+        domestic = ev.cues.get("domestic", [])
+        if domestic and not evidence:
+            reasons.append("Real material of a domestic animal, not wildlife: " + _quote_list(domestic) + ".")
+        facets = (self._specimen(evidence, wildlife_words or bool(depicted), depiction or depicted, wildlife, domestic),
                   _intent(sale, wanted, ev.cues.get("report", []), strong_sale, informative))
         return (round(wildlife, 4), risk), verdict, taxa_out, products, reasons, facets
 
@@ -400,9 +405,11 @@ class Detector:
         return (listing.platform or "").strip().casefold() in self.marketplaces
 
     def _specimen(self, evidence: bool, wildlife_words: bool, depiction: list[Match],
-                  wildlife: float) -> dict[str, Any]:
-        """What the item is: wildlife, fossil, replica_or_depiction, faux_material, none or unknown
-        (wildlife words that were not counted, such as a lone "python")."""
+                  wildlife: float, domestic: list[Match]) -> dict[str, Any]:
+        """What the item is: wildlife, domestic_animal, fossil, replica_or_depiction, faux_material, none
+        or unknown (wildlife words that were not counted, such as a lone "python")."""
+        if domestic and not evidence and not depiction:
+            return _facet("domestic_animal", 1.0 - 0.5 ** len(domestic), domestic)
         if not (evidence or wildlife_words):
             return _facet("none", 1.0 - wildlife, [])
         if not depiction:

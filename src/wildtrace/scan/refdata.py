@@ -25,7 +25,7 @@ DATA_DIR = PACKAGE_DATA
 
 LANGS = ("en", "fr", "es", "pt", "zh_hans", "zh_hant", "vi", "th", "id", "ms")
 APPENDICES = ("I", "II", "III", "I/II", "II/III", "I/III", "I/II/III", "not listed", "varies", "NC")
-CUE_KINDS = ("sale", "depiction", "innocent", "legality", "authenticity", "report", "wanted")
+CUE_KINDS = ("sale", "depiction", "innocent", "legality", "authenticity", "report", "wanted", "domestic")
 RANKS = (
     "subspecies", "species", "genus", "subfamily", "family", "superfamily",
     "order", "suborder", "infraorder", "class", "subclass", "superorder", "phylum", "group",
