@@ -170,3 +170,27 @@ def test_a_depiction_word_in_the_seller_profile_does_not_make_the_item_a_depicti
     assert r.verdict == "wildlife_offer" and r.specimen["value"] == "wildlife", r.reasons
     r = _one(scanner, "Resin ivory bangle replica, $5", seller_description="Genuine items only")
     assert r.specimen["value"] != "wildlife"
+
+
+@pytest.mark.parametrize(("title", "specimen"), [
+    ("SWEDEN, MAMMALS, Brown Bear cubs, 1993, 2.90Kr", "replica_or_depiction"),  # a stamp: year + face value
+    ("Megalodon tooth 5 inch, $120", "fossil"),  # an extinct animal's remains are fossils
+    ("Trilobite Elrathia kingii, Utah", "fossil"),
+    ("Crystal carving shark head", "replica_or_depiction"),
+])
+def test_stamps_fossils_and_stone_carvings(scanner: Scanner, title: str, specimen: str) -> None:
+    r = _one(scanner, title)
+    assert r.specimen["value"] == specimen, (r.specimen, r.matches)
+    assert r.verdict == "depiction_or_faux"
+
+
+def test_short_everyday_words_do_not_name_species(scanner: Scanner) -> None:
+    assert not _one(scanner, "tags for luggage, set of 4").taxa  # "TAG" (Timneh grey) takes no plural
+    assert not _one(scanner, "once upon a time, hardback book").taxa  # French "once" gated out of English
+    r = _one(scanner, "Une once de poudre d'ivoire à vendre")
+    assert any(t["scientific_name"] == "Panthera uncia" for t in r.taxa)  # in French it is the snow leopard
+
+
+def test_a_product_phrase_implies_what_its_material_word_implies(scanner: Scanner) -> None:
+    r = _one(scanner, "Real ivory carving elephant")
+    assert r.verdict == "wildlife_offer", r.reasons

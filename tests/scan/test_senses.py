@@ -31,7 +31,10 @@ def test_example_is_read_in_its_sense(scanner: Scanner, term: str, sense: senses
         assert not not_counted, (example, r.reasons)
     else:
         assert r.verdict != "wildlife_offer", (example, r.reasons)
-        assert not_counted, (example, r.reasons)
+        # read in the other sense, or not a name at all in the listing's language ("Mako" is a
+        # name of the shark only in Portuguese: an English watch listing does not count it)
+        gated = not any(m.kind in ("taxon", "innocent") and m.matched == term for m in r.matches)
+        assert not_counted or gated, (example, r.reasons)
         expected = ("replica_or_depiction",) if sense.depicts else ("none", "unknown")
         assert r.specimen["value"] in expected, (example, r.specimen)
 

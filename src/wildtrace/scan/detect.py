@@ -86,6 +86,15 @@ class Detector:
         self._ancestors: dict[str, frozenset[str]] = {t.scientific_name: self._chain(t) for t in ref.taxa}
         # (taxon, match form of a name) pairs that are innocent on their own
         self._ambiguous = frozenset((t.scientific_name, normalize_term(a)) for t in ref.taxa for a in t.ambiguous_names)
+        # the languages in which each ambiguous name is a name of its taxon (for language gating)
+        name_langs: dict[tuple[str, str], set[str]] = {}
+        for t in ref.taxa:
+            for lang, names in t.names.items():
+                for name in names:
+                    key = (t.scientific_name, normalize_term(name))
+                    if key in self._ambiguous:
+                        name_langs.setdefault(key, set()).add(lang)
+        self._name_langs = {k: frozenset(v) for k, v in name_langs.items()}
 
     def _chain(self, taxon: Taxon) -> frozenset[str]:
         """Every enclosing taxon: the parent chain and the family, order and class."""
@@ -194,12 +203,19 @@ class Detector:
     def counts_in(self, m: Match, lang: str) -> bool:
         """A cue counts only in a listing of its language group (``cue_language_groups``).
 
-        English cues count everywhere; names, products and code words are never gated; a
-        listing whose language is undetected or outside the groups gates nothing.
+        So does a name that is innocent alone (``ambiguous_names``): French "once" (snow leopard)
+        is not counted in English text. English cues count everywhere; other names, products and
+        code words are never gated; a listing whose language is undetected or outside the groups
+        gates nothing.
         """
+        listing_group = self.lang_groups.get(lang)
+        if m.kind == "taxon":
+            langs = self._name_langs.get((m.ref, _term_key(m.matched)))
+            if langs is None or listing_group is None:
+                return True
+            return any(x in ("en", "la") or self.lang_groups.get(x, x) == listing_group for x in langs)
         if not (m.kind.endswith("_cue") or m.kind == "innocent") or m.lang in ("", "und", "en"):
             return True
-        listing_group = self.lang_groups.get(lang)
         return listing_group is None or self.lang_groups.get(m.lang, m.lang) == listing_group
 
     def _evidence(self, found: list[Match], listing: Listing, norm: str = "") -> _Evidence:
@@ -293,7 +309,7 @@ class Detector:
         for tier in ((("taxon_specific", specific), ("taxon_generic", named), ("taxon_ambiguous", ambiguous)),
                      (("code_word", ev.codes), ("code_word_context", codes_ctx))):
             logit += next((w[name] for name, present in tier if present), 0.0)
-        for name, present in (("product", products_counted), ("product_implied", ev.implied and not named),
+        for name, present in (("product", products_counted or (ev.implied and named)), ("product_implied", ev.implied and not named),
                               ("sale", sale), ("depiction", depiction), ("authenticity", authenticity),
                               ("legality", legality), ("wanted", wanted), ("report", report),
                               ("information", informative and evidence)):

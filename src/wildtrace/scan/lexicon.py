@@ -85,6 +85,15 @@ class Lexicon:
         self.products = {p.product_type: p for p in ref.products}
         self.implied = {normalize_term(w): (p.product_type, taxon)
                         for p in ref.products for w, taxon in p.implies.items()}
+        # a product phrase that contains such a word implies the same ("ivory carving", like "ivory")
+        for p in ref.products:
+            for words in p.words.values():
+                for w in words:
+                    key = normalize_term(w)
+                    if key not in self.implied and " " in key:
+                        inner = next((self.implied[k] for k in key.split() if k in self.implied), None)
+                        if inner is not None:
+                            self.implied[key] = (p.product_type, inner[1])
         self.patterns = list(ref.patterns)
         self.pattern_by_group = {f"p{i}": p for i, p in enumerate(self.patterns)}
         # Regex cues in two alternations, so each runs in one pass (``lastgroup`` names the
@@ -103,7 +112,8 @@ class Lexicon:
         """Longest non-overlapping matches in a match-form text, on word boundaries.
 
         A Latin-script term must start and end at a word boundary; a plural
-        ``s``/``es`` may follow it. CJK and Thai terms match anywhere.
+        ``s``/``es`` may follow it, except after an abbreviation written in capitals. CJK and
+        Thai terms match anywhere.
         """
         if not text:
             return
@@ -114,6 +124,8 @@ class Lexicon:
             if key[0] in _WORD and start > 0 and text[start - 1] in _WORD:
                 continue
             if key[-1] in _WORD and end < n and text[end] in _WORD:
+                if all(e.term.isupper() for e in entries):
+                    continue  # an abbreviation ("TAG", "CAG") takes no plural: "tags" is not one
                 for suffix in _PLURALS:
                     stop = end + len(suffix)
                     if text.startswith(suffix, end) and (stop >= n or text[stop] not in _WORD):
