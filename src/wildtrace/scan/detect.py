@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from wildtrace.scan import lang as langid
+from wildtrace.scan import segment
 from wildtrace.scan.lexicon import Entry, Lexicon, accent_ok
 from wildtrace.scan.listing import TEXT_FIELDS, Listing
 from wildtrace.scan.normalize import fold_with_index, has_diacritics, normalize, normalize_term
@@ -154,6 +155,8 @@ class Detector:
         assert index is not None
         diacritics: bool | None = None
         for hit in self.lexicon.find(norm):
+            if hit.short_wide and not segment.aligned(norm, hit.start, hit.end):
+                continue  # a short Chinese or Thai term inside a longer word (象 in 现象)
             start = index[hit.start]
             end = index[hit.end - 1] + 1
             entries: Iterable[Entry] = hit.entries

@@ -15,6 +15,7 @@ from typing import Any
 
 import ahocorasick  # type: ignore[import-untyped]
 
+from wildtrace.scan import segment
 from wildtrace.scan.normalize import accent_key, has_diacritics, normalize_term
 from wildtrace.scan.refdata import ReferenceData
 
@@ -43,6 +44,8 @@ class Hit:
     start: int
     end: int
     entries: tuple[Entry, ...]
+    #: a short Chinese or Thai term: it counts only on word boundaries (scan/segment.py)
+    short_wide: bool = False
 
 
 class Lexicon:
@@ -107,6 +110,7 @@ class Lexicon:
             automaton.add_word(key, (key, tuple(entries.values())))
         automaton.make_automaton()
         self._automaton = automaton
+        self._short_keys = frozenset(k for k in table if segment.is_short(k))
 
     def find(self, text: str) -> Iterator[Hit]:
         """Longest non-overlapping matches in a match-form text, on word boundaries.
@@ -133,7 +137,7 @@ class Lexicon:
                         break
                 else:
                     continue
-            yield Hit(start, end, entries)
+            yield Hit(start, end, entries, key in self._short_keys)
 
 
 def needs_digit(pattern: str) -> bool:
