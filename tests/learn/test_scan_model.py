@@ -40,7 +40,11 @@ def test_scan_with_model_combines_and_explains(saved_model: Path, tmp_path: Path
     assert a.verdict == "wildlife_offer" and a.wildlife_score != a_rules.wildlife_score
     assert a.model["name"] == "wildtrace-rules+wildtrace-text", a.model
     assert a.model["rules"].startswith("wildtrace-rules") and a.model["text_model"].startswith("wildtrace-text")
-    assert a.reasons[:-1] == a_rules.reasons, "rule reasons are kept"
+    def unprioritised(reasons: list[str]) -> list[str]:  # the review priority is restated with the new risk
+        return [r.split(":", 1)[1] if r.startswith("Review priority ") else r for r in reasons]
+
+    assert unprioritised(a.reasons[:-1]) == unprioritised(a_rules.reasons), "rule reasons are kept"
+    assert all(r.startswith(f"Review priority {a.risk_score:.2f}:") for r in a.reasons if r.startswith("Review priority"))
     assert a.reasons[-1].startswith("Text model wildtrace-text") and "horn" in a.reasons[-1], a.reasons[-1]
     assert after[2].verdict == "not_wildlife"
 

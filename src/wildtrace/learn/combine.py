@@ -82,5 +82,8 @@ class TextModelScorer:
         result.reasons.append(reason + ".")
         result.wildlife_score = round(p, 4)
         result.risk_score = round(min(1.0, p * factor), 4)
+        # the rules' review-priority sentence names their risk score: restate it with the new one
+        result.reasons = [f"Review priority {result.risk_score:.2f}:" + r.split(":", 1)[1]
+                          if r.startswith("Review priority ") and ":" in r else r for r in result.reasons]
         result.verdict = verdict
         result.model = self.stamp(result.model)
