@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import hashlib
 import json
 import sys
@@ -34,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from wildtrace.learn import metrics, stringham
+from wildtrace.scan import refdata
 from wildtrace.scan.listing import Listing
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import Scanner
@@ -70,11 +72,9 @@ def write_manifest(rows: list[dict[str, Any]], manifest: Path = MANIFEST) -> Non
 
 def keyword_positive(scanner: Scanner, listings: list[Listing]) -> np.ndarray:
     """The floor: any taxon or product word of the lexicon (what a keyword search flags)."""
-    out = []
-    for listing in listings:
-        r = scanner.scan_listing(listing)
-        out.append(bool(r.taxa) or any(m.kind == "product" for m in r.matches))
-    return np.array(out)
+    # the raw lexicon matches, before senses, language gates and scoring: what a keyword search sees
+    return np.array([any(m.kind in ("taxon", "product", "code_word") for m in scanner.detector.matches(x))
+                     for x in listings])
 
 
 def scored(scanner: Scanner, listings: list[Listing]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
@@ -147,8 +147,11 @@ def evaluate_birds(path: Path, scanners: dict[str, Scanner], reps: int) -> dict[
     return out
 
 
-def build_scanners(no_model: bool, definition: str) -> dict[str, Scanner]:
+def build_scanners(no_model: bool, definition: str, without_senses: bool = False) -> dict[str, Scanner]:
     scanners = {"rules": Scanner(scorer=None, definition=definition)}
+    if without_senses:  # what the sense layer contributes: the same rules with no senses
+        ref = dataclasses.replace(refdata.load(), senses=())
+        scanners["rules without senses"] = Scanner(ref=ref, scorer=None, definition=definition)
     if not no_model:
         from wildtrace.learn import shipped
 
@@ -162,6 +165,7 @@ def main() -> None:
     parser.add_argument("--bird-ads", type=Path, nargs="?", const=BIRDS)
     parser.add_argument("--no-model", action="store_true")
     parser.add_argument("--definition", default="wildlife-offer")
+    parser.add_argument("--without-senses", action="store_true", help="also score the rules with no sense layer")
     parser.add_argument("--reps", type=int, default=1000)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--manifest", type=Path, default=MANIFEST,
@@ -169,7 +173,7 @@ def main() -> None:
     parser.add_argument("--write-manifest", action="store_true",
                         help="(re)write the manifest from --snippets (after labelling new passages)")
     args = parser.parse_args()
-    scanners = build_scanners(args.no_model, args.definition)
+    scanners = build_scanners(args.no_model, args.definition, args.without_senses)
     report: dict[str, Any] = {"definition": args.definition}
     if args.snippets:
         if args.write_manifest:
