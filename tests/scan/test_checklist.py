@@ -53,3 +53,76 @@ def test_scanner_uses_imported_checklist(tmp_path: Path) -> None:
     names = [t["scientific_name"] for t in result.taxa]
     assert "Testudo graeca" in names, result.reasons
     assert result.model["data_sha256"] != Scanner(Settings(data_dir=tmp_path / "empty")).model["data_sha256"]
+
+
+SPLIT = Path(__file__).parent / "fixtures" / "species_plus_split_listings.csv"
+
+
+def test_every_current_listing_value_imports(tmp_path: Path) -> None:
+    out = tmp_path / "checklist.jsonl"
+    report = import_checklist(SPLIT, out, today="2026-12-01")
+    assert report.rejected == [] and report.taxa == 13
+    taxa = _load(out)
+    expected = {"Anodorhynchus hyacinthinus": "I", "Struthio camelus": "I", "Panax ginseng": "II",
+                "Swietenia macrophylla": "II", "Felidae": "I/II", "Psittaciformes": "I/II", "Bubalus arnee": "III",
+                "Bubalus": "I/III", "Cervus elaphus": "I/II/III", "Felis catus": "NC"}
+    for name, appendix in expected.items():
+        assert taxa[name]["cites_appendix"] == appendix, name
+    # NC beside an appendix: some populations or forms are not listed, said in the annotation
+    assert "not listed (NC)" in taxa["Struthio camelus"]["cites_annotation"]
+    assert "NC" in taxa["Cervus elaphus"]["cites_annotation"]
+    assert taxa["Anodorhynchus hyacinthinus"]["cites_annotation"] is None
+    # a member without its own listing inherits the appendices of its order, not the NC part alone
+    assert taxa["Ara macao"]["cites_appendix"] == "I/II"
+    assert taxa["Ara macao"]["cites_annotation"].startswith("inherited from Psittaciformes")
+
+
+def test_gzip_and_zip_exports_import_the_same(tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    gz = tmp_path / "export.csv.gz"
+    gz.write_bytes(gzip.compress(SPLIT.read_bytes()))
+    zp = tmp_path / "export.zip"
+    with zipfile.ZipFile(zp, "w") as zf:
+        zf.write(SPLIT, "Index_of_CITES_Species.csv")
+    plain = import_checklist(SPLIT, tmp_path / "a.jsonl", today="2026-12-01")
+    for i, path in enumerate((gz, zp)):
+        report = import_checklist(path, tmp_path / f"{i}.jsonl", today="2026-12-01")
+        assert report.taxa == plain.taxa and report.rejected == []
+        assert _load(tmp_path / f"{i}.jsonl")["Struthio camelus"]["cites_appendix"] == "I"
+
+
+def test_cli_import_exits_0_and_reports_counts(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from wildtrace.cli import cli, load_commands
+
+    load_commands()
+    res = CliRunner().invoke(cli, ["data", "import-cites", str(SPLIT)], env={"WILDTRACE_DATA_DIR": str(tmp_path)})
+    assert res.exit_code == 0, res.output
+    assert "Imported 13 taxa from 13 rows" in res.output
+
+
+def test_imported_taxa_merge_into_built_in_ones(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    import_checklist(SPLIT, settings.cites_checklist_path)
+    scanner = Scanner(settings)
+    names = [t.scientific_name for t in scanner.ref.taxa]
+    # the export's old name is the built-in's synonym: one taxon, not two with two statuses
+    assert names.count("Aonyx cinereus") == 1 and "Aonyx cinerea" not in names
+    otter = scanner.ref.taxon("Aonyx cinereus")
+    assert otter is not None and "Asian Small-clawed Otter" in otter.names["en"]
+    for title, taxon, appendix in [("For sale: live Anodorhynchus hyacinthinus, DM", "Anodorhynchus hyacinthinus", "I"),
+                                   ("Hyacinth macaw baby for sale, hand fed", "Anodorhynchus hyacinthinus", "I"),
+                                   ("Brown Caiman skin for sale", "Caiman crocodilus fuscus", "II")]:
+        (r,) = scanner.scan([{"id": "1", "title": title}])
+        assert r.verdict == "wildlife_offer", (title, r.reasons)
+        assert (taxon, appendix) in [(t["scientific_name"], t["cites_appendix"]) for t in r.taxa], (title, r.taxa)
+
+
+def test_old_synonyms_resolve(scanner: Scanner) -> None:
+    for title, taxon in [("Felis tigris skin", "Panthera tigris"), ("Python reticulatus skin", "Malayopython reticulatus"),
+                         ("Chelonia olivacea shell", "Lepidochelys olivacea")]:
+        (r,) = scanner.scan([{"id": "1", "title": title}])
+        assert taxon in [t["scientific_name"] for t in r.taxa], (title, r.taxa)

@@ -11,15 +11,22 @@ Rules:
 - synonyms are kept whole: a subspecies synonym stays a trinomial;
 - a taxon without its own listing inherits the listing of its nearest listed
   genus, family or order;
-- ``NC`` (not CITES, e.g. domestic forms) stays excluded and is not inherited over.
+- ``CurrentListing`` is any combination of ``I``, ``II``, ``III`` and ``NC`` that Species+
+  uses (``I``, ``I/II``, ``II/NC``, ``I/II/NC``, ``I/III/NC``, ``I/II/III/NC``...): the taxon gets
+  the appendices named, and ``NC`` beside them means some populations or forms (often domestic
+  ones) are not listed, said in ``cites_annotation`` — not that the taxon is unlisted;
+- ``NC`` alone (not CITES, e.g. domestic forms) stays excluded and is not inherited over;
+- the export may be ``.csv``, ``.csv.gz`` or a ``.zip`` holding one CSV.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +39,7 @@ from wildtrace.errors import DataError
 REQUIRED_COLUMNS = ("FullName", "RankName", "CurrentListing")
 _RANKS = {"SPECIES": "species", "SUBSPECIES": "subspecies", "VARIETY": "subspecies", "GENUS": "genus",
           "SUBFAMILY": "subfamily", "FAMILY": "family", "ORDER": "order", "CLASS": "class", "PHYLUM": "phylum"}
-_LISTINGS = {"I", "II", "III", "I/II", "II/III", "I/III", "I/II/III", "NC"}
+_APPENDICES = ("I", "II", "III")
 # A scientific name: Genus + one or two lowercase epithets (no author particles).
 _PARTICLES = {"de", "da", "du", "van", "von", "der", "den", "del", "la", "le", "dos", "des", "ex", "in", "et", "al"}
 _NAME = re.compile(r"\b([A-Z][a-z]+(?:-[a-z]+)?)((?:\s+(?:\([A-Z][a-z]+\)\s+)?[a-z][a-z-]+){1,3})")
@@ -76,16 +83,51 @@ def _split_names(text: str) -> list[str]:
 
 
 def _listing(value: str) -> str | None:
-    value = (value or "").strip().replace(" ", "")
+    """``I``, ``I/II``... (appendices in order), ``NC``, or with ``/NC`` when some forms are not listed."""
+    value = (value or "").strip().replace(" ", "").upper()
     if not value:
         return None
-    if value not in _LISTINGS:
+    parts = [p for p in re.split(r"[/,;]", value) if p]
+    unknown = [p for p in parts if p not in (*_APPENDICES, "NC")]
+    if unknown or not parts:
         raise ValueError(f"unknown CurrentListing {value!r}")
-    return value
+    listed = "/".join(a for a in _APPENDICES if a in parts)
+    if not listed:
+        return "NC"
+    return f"{listed}/NC" if "NC" in parts else listed
+
+
+def _appendix(listing: str) -> tuple[str, str | None]:
+    """The appendices of a listing value, and the note for its ``NC`` part."""
+    if listing.endswith("/NC"):
+        listed = listing[: -len("/NC")]
+        return listed, (f"Species+ CurrentListing {listing}: Appendix {listed}; some populations or forms "
+                        "(often domestic ones) are not listed (NC)")
+    return listing, None
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The export's bytes: a CSV as downloaded, gzipped, or the one CSV inside a zip."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{path.name}: a damaged gzip file ({exc})") from exc
+    if raw[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                members = [n for n in zf.namelist() if n.lower().endswith(".csv") and not n.startswith("__MACOSX")]
+                if len(members) != 1:
+                    raise DataError(f"{path.name}: a zip with {len(members)} CSV files; expected the one Species+ export")
+                return zf.read(members[0])
+        except zipfile.BadZipFile as exc:
+            raise DataError(f"{path.name}: a damaged zip file ({exc})") from exc
+    return raw
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    raw = path.read_bytes()
+    raw = _read_bytes(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -140,12 +182,16 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None) -> I
                     inherited += 1
             if appendix == "NC":
                 excluded += 1
+            note = f"inherited from {via}" if via else None
+            if appendix and appendix != "NC":
+                appendix, nc_note = _appendix(str(appendix))
+                note = "; ".join(x for x in (note, nc_note) if x) or None
             row_out = {
                 "scientific_name": taxon["scientific_name"], "rank": taxon["rank"], "class": taxon["class"],
                 "order": taxon["order"], "family": taxon["family"], "parent": _parent(taxon, by_name),
                 "synonyms": taxon["synonyms"],
                 "cites_appendix": "NC" if appendix == "NC" else (appendix or "not listed"),
-                "cites_annotation": f"inherited from {via}" if via else None,
+                "cites_annotation": note,
                 "names": taxon["names"],
                 "source": f"Species+ CITES listings export {path.name} (imported by the user; not redistributed)",
                 "verified_on": today,

@@ -7,6 +7,7 @@ row, so a bad edit to a data file fails loudly and early.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -337,15 +338,50 @@ def _hash_files(paths: Iterable[Path]) -> str:
 
 
 def merge_taxa(builtin: list[Taxon], extra: list[Taxon]) -> list[Taxon]:
-    """Built-in taxa win; imported ones add species and synonyms the built-in lack."""
-    by_name = {t.scientific_name: t for t in builtin}
+    """Merge an imported checklist into the built-in taxa; one taxon is never there twice.
+
+    An imported taxon is a built-in one when its name is the built-in's name or one of its
+    synonyms, or the built-in's name is among its synonyms ("Aonyx cinerea" / "Aonyx cinereus").
+    Then the built-in keeps its names, notes and trade names and gains the imported synonyms and
+    names; its CITES status becomes the export's own listing (the export the user downloaded is
+    the current authority; an inherited or ``NC`` value does not replace a built-in status), and
+    the annotation says so when they differ. Other imported taxa are added as they are.
+    """
     merged = list(builtin)
+    index: dict[str, int] = {}
+    for i, t in enumerate(builtin):
+        for name in (t.scientific_name, *t.synonyms):
+            index.setdefault(name, i)
     for taxon in extra:
-        known = by_name.get(taxon.scientific_name)
-        if known is None:
-            by_name[taxon.scientific_name] = taxon
+        hit = next((index[n] for n in (taxon.scientific_name, *taxon.synonyms) if n in index), None)
+        if hit is None:
+            index[taxon.scientific_name] = len(merged)
+            for name in taxon.synonyms:
+                index.setdefault(name, len(merged))
             merged.append(taxon)
+            continue
+        merged[hit] = _absorb(merged[hit], taxon)
+        for name in (taxon.scientific_name, *taxon.synonyms):
+            index.setdefault(name, hit)
     return merged
+
+
+def _absorb(known: Taxon, imported: Taxon) -> Taxon:
+    """``known`` with the imported taxon's synonyms, names and (own) CITES status."""
+    synonyms = tuple(dict.fromkeys([*known.synonyms, *(
+        n for n in (imported.scientific_name, *imported.synonyms) if n != known.scientific_name)]))
+    names = {lang: tuple(dict.fromkeys([*known.names.get(lang, ()), *imported.names.get(lang, ())]))
+             for lang in dict.fromkeys([*known.names, *imported.names])}
+    own = imported.cites_appendix not in ("NC", "not listed") and not (
+        imported.cites_annotation or "").startswith("inherited from")
+    appendix, annotation = known.cites_appendix, known.cites_annotation
+    if own and imported.cites_appendix != known.cites_appendix:
+        appendix = imported.cites_appendix
+        annotation = "; ".join(x for x in (
+            f"status from the imported Species+ export (built-in data: {known.cites_appendix})",
+            imported.cites_annotation) if x)
+    return dataclasses.replace(known, synonyms=synonyms, names=names, cites_appendix=appendix,
+                               cites_annotation=annotation)
 
 
 def load(data_dir: Path = DATA_DIR, *, extra_taxa: Iterable[Path] = ()) -> ReferenceData:
