@@ -41,6 +41,7 @@ def main() -> None:
     v = model.meta["validation"]
     print(f"{len(ds)} examples ({int(ds.y.sum())} positive) -> {args.out}; threshold {model.threshold:.3f}; "
           f"validation F1 {v.get('f1', float('nan')):.3f}")
+    print("The README example shows this model's scores: run tests/test_readme.py and update the example if it fails.")
 
 
 if __name__ == "__main__":
