@@ -195,3 +195,26 @@ def test_docs_example_matches_a_real_run(tmp_path: object) -> None:
     assert out.exit_code == 0
     for line in block.strip().splitlines():
         assert line in out.output.splitlines(), line
+
+
+def test_profiles_state_their_scope_and_take_an_explicit_exposure() -> None:
+    from wildtrace.errors import Invalid
+    from wildtrace.zoonotic.profile import SCOPE
+    from wildtrace.zoonotic.species import species_profile
+
+    p = species_profile("Manis javanica")
+    z = p["zoonotic"]
+    assert z["scope"] == SCOPE and "psittacosis" in SCOPE
+    assert z["exposure"] == "medium" and any("Exposure medium" in r for r in z["reasons"]), "the default is stated"
+    high = species_profile("Manis javanica", exposure="high")["zoonotic"]
+    assert high["exposure"] == "high" and high["tier"] == high["tier_by_exposure"]["high"]
+    assert species_profile("Manis javanica", product_types=["live"], exposure="low")["zoonotic"]["exposure"] == "low"
+    with pytest.raises(Invalid):
+        species_profile("Manis javanica", exposure="extreme")
+
+
+def test_a_parrot_found_through_virion_has_its_cites_status() -> None:
+    from wildtrace.zoonotic.species import species_profile
+
+    p = species_profile("Amazona aestiva")
+    assert p["status"] == "resolved" and p["cites_appendix"] == "II"

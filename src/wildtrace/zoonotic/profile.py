@@ -22,6 +22,12 @@ from wildtrace.zoonotic.resolve import Basis, Resolver
 DISCLAIMER = ("Not a diagnosis: this profile summarises published host-virus records (HP3, VIRION). "
               "It does not say that an animal or product is infected, and absence of records is not "
               "absence of risk.")
+#: What the profile can see, said in every profile: viruses only.
+SCOPE = ("Viruses only: built from host-virus records (HP3, VIRION). Bacterial, parasitic and fungal "
+         "zoonoses are not covered, e.g. psittacosis (Chlamydia psittaci) from parrots, salmonellosis from "
+         "reptiles, tuberculosis, leptospirosis, plague or anthrax.")
+#: The exposure used when the trade form is not stated (and no --exposure is given).
+DEFAULT_EXPOSURE = "medium"
 EXPOSURE_WORDS = {
     "high": "high exposure: live animals, meat, blood, organs or bile",
     "medium": "medium exposure: eggs, medicines, extracts, or a form not stated",
@@ -137,7 +143,7 @@ class Profiler:
             b, haz, score, ev_reasons = self.assess(name, rank, family, order, class_)
             t = tiers.tier(haz, exposure)
             form = (f"Trade form: {', '.join(products)} ({EXPOSURE_WORDS[exposure]})" if products
-                    else f"Trade form not stated ({EXPOSURE_WORDS['medium']})")
+                    else f"Exposure {exposure} ({EXPOSURE_WORDS[exposure]})")
             row: HostRow | None = b.row
             out = {
                 "tier": t,
@@ -153,6 +159,7 @@ class Profiler:
                                "sources": row.sources if row is not None else ""},
                 "credits": self.credits,
                 "disclaimer": DISCLAIMER,
+                "scope": SCOPE,
             }
             if len(self._out) < 50_000:
                 self._out[key] = out

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from wildtrace.errors import Invalid
 from wildtrace.scan.refdata import Taxon
-from wildtrace.zoonotic.profile import EXPOSURE_WORDS, Profiler, exposure_of
+from wildtrace.zoonotic.profile import DEFAULT_EXPOSURE, EXPOSURE_WORDS, Profiler, exposure_of
 from wildtrace.zoonotic.profile import default as default_profiler
 
 
@@ -27,8 +28,12 @@ def _products(taxon: Taxon, p: Profiler) -> list[str]:
 
 
 def species_profile(query: str, profiler: Profiler | None = None,
-                    product_types: list[str] | None = None) -> dict[str, Any]:
-    """The profile of the taxon ``query`` names (see docs/zoonotic.md for each field)."""
+                    product_types: list[str] | None = None, exposure: str | None = None) -> dict[str, Any]:
+    """The profile of the taxon ``query`` names (see docs/zoonotic.md for each field).
+
+    ``exposure`` (high, medium, low) overrides the exposure the product types imply; with neither,
+    the exposure is ``DEFAULT_EXPOSURE`` (medium), and the profile says so.
+    """
     p = profiler or default_profiler()
     res = p.resolver.name(query)
     if res.status != "resolved":
@@ -54,9 +59,14 @@ def species_profile(query: str, profiler: Profiler | None = None,
                     "ncbi_taxid": host.taxid or None, "cites_appendix": None,
                     "note": "Not in WildTrace's taxa (CITES status unknown here); found in the VIRION/HP3 summary."})
     products = list(product_types or [])
-    exposure = "medium"
+    exposure_given = exposure
+    exposure = DEFAULT_EXPOSURE
     if products:
         exposure, products = exposure_of(products, p.ev)
+    if exposure_given is not None:
+        if exposure_given not in EXPOSURE_WORDS:
+            raise Invalid(f"exposure must be one of {', '.join(EXPOSURE_WORDS)}, not {exposure_given!r}")
+        exposure = exposure_given
     z = p.zoonotic(name, rank, exposure, products, family, order, class_)
     b, _, _, _ = p.assess(name, rank, family, order, class_)
     z["tier_by_exposure"] = {e: p.zoonotic(name, rank, e, (), family, order, class_)["tier"]
@@ -110,4 +120,5 @@ def render_text(profile: dict[str, Any]) -> str:
     lines += [f"  - {r}" for r in z["reasons"]]
     lines.append(z["credits"])
     lines.append(z["disclaimer"])
+    lines.append(z["scope"])
     return "\n".join(lines)
