@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,28 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: Start-up polls of a loopback server (every 0.05 s; a bound against a hang, not a timing check).
+STARTUP_POLLS = 400
+
+
+@contextmanager
+def running(app: Any, port: int) -> Iterator[None]:
+    """Serve ``app`` with uvicorn on 127.0.0.1:``port`` in a thread until the block ends."""
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(STARTUP_POLLS):
+        if uv.started or not thread.is_alive():
+            break
+        time.sleep(0.05)
+    assert uv.started, "the server did not start"
+    try:
+        yield
+    finally:
+        uv.should_exit = True
+        thread.join(10)
+
+
 def _serve(db: str, tmp: Path) -> Iterator[Server]:
     settings = Settings(data_dir=tmp / "data", max_field_chars=1_100_000, max_record_bytes=4_000_000)
     app = create_app(db, settings, max_body=3_000_000)
@@ -85,17 +108,8 @@ def _serve(db: str, tmp: Path) -> Iterator[Server]:
     for role in ROLES:
         auth.add_user(store.engine, role, role, PASSWORD, actor="test")
         server.tokens[role] = auth.create_token(store.engine, role, "tests")
-    port = int(server.url.rsplit(":", 1)[1])
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield server
-    uv.should_exit = True
-    thread.join(10)
+    with running(app, int(server.url.rsplit(":", 1)[1])):
+        yield server
 
 
 @pytest.fixture(scope="session")

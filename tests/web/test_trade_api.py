@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +15,6 @@ from typing import Any
 import duckdb
 import httpx
 import pytest
-import uvicorn
 
 from wildtrace import Settings
 from wildtrace.store import accounts as auth
@@ -26,7 +23,7 @@ from wildtrace.trade.schema import connect
 from wildtrace.trade.synth import SynthResult, generate
 from wildtrace.web.app import create_app
 
-from .conftest import PASSWORD, ROLES, Server, _free_port
+from .conftest import PASSWORD, ROLES, Server, _free_port, running
 from .test_errors import assert_error
 
 ENDPOINTS = ("reconcile", "screen", "trends", "routes", "report")
@@ -42,19 +39,8 @@ def _running(tmp: Path, trade_db: Path | None, trade_ranges: Path | None = None)
     for role in ROLES:
         auth.add_user(app.state.store.engine, role, role, PASSWORD, actor="test")
         server.tokens[role] = auth.create_token(app.state.store.engine, role, "tests")
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=int(server.url.rsplit(":", 1)[1]),
-                                       log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
+    with running(app, int(server.url.rsplit(":", 1)[1])):
         yield server
-    finally:
-        uv.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture(scope="module")
