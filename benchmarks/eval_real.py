@@ -49,9 +49,10 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_snippets(path: Path, manifest: Path = MANIFEST) -> list[dict[str, Any]]:
+def read_snippets(path: Path, manifest: Path | None = MANIFEST) -> list[dict[str, Any]]:
+    """The passages; checked against ``manifest`` (their SHA-256) unless it is None or absent."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if manifest.exists():
+    if manifest is not None and manifest.exists():
         expected = {r["id"]: r for r in csv.DictReader(manifest.open(encoding="utf-8"))}
         bad = [r["id"] for r in rows if r["id"] in expected and expected[r["id"]]["sha256"] != text_sha256(r["text"])]
         if bad:
@@ -177,7 +178,7 @@ def main() -> None:
     report: dict[str, Any] = {"definition": args.definition}
     if args.snippets:
         if args.write_manifest:
-            write_manifest(read_snippets_unchecked(args.snippets), args.manifest)
+            write_manifest(read_snippets(args.snippets, None), args.manifest)
         report["snippets"] = evaluate_snippets(args.snippets, scanners, args.reps, args.manifest)
     if args.bird_ads:
         report["bird_ads"] = evaluate_birds(args.bird_ads, scanners, args.reps)
@@ -185,10 +186,6 @@ def main() -> None:
     if args.json:
         args.json.write_text(text + "\n")
     print(text)
-
-
-def read_snippets_unchecked(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 if __name__ == "__main__":

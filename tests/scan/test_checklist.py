@@ -126,3 +126,18 @@ def test_old_synonyms_resolve(scanner: Scanner) -> None:
                          ("Chelonia olivacea shell", "Lepidochelys olivacea")]:
         (r,) = scanner.scan([{"id": "1", "title": title}])
         assert taxon in [t["scientific_name"] for t in r.taxa], (title, r.taxa)
+
+
+def test_export_traps_bom_crlf_spaced_values_and_blank_cells(tmp_path: Path) -> None:
+    """As a spreadsheet re-saves it: a UTF-8 BOM, CRLF line ends, spaces inside a split listing."""
+    text = SPLIT.read_text(encoding="utf-8").replace("II/NC", " II / NC ").replace("\n", "\r\n")
+    path = tmp_path / "resaved.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    report = import_checklist(path, tmp_path / "out.jsonl", today="2026-12-01")
+    assert report.rejected == [] and report.taxa == 13
+    taxa = _load(tmp_path / "out.jsonl")
+    assert taxa["Panax ginseng"]["cites_appendix"] == "II"
+    assert "not listed (NC)" in taxa["Panax ginseng"]["cites_annotation"]
+    # a blank CurrentListing cell is no listing of its own, not an error
+    assert taxa["Ara macao"]["cites_annotation"].startswith("inherited from")
+    assert taxa["Anodorhynchus hyacinthinus"]["names"]["fr"] == ["Ara hyacinthe"]

@@ -33,7 +33,13 @@ from wildtrace.scan import lang as langid
 from wildtrace.scan import segment
 from wildtrace.scan.lexicon import Entry, Lexicon, accent_ok
 from wildtrace.scan.listing import TEXT_FIELDS, Listing
-from wildtrace.scan.normalize import fold_with_index, has_diacritics, normalize, normalize_term
+from wildtrace.scan.normalize import (
+    CJK_THAI,
+    fold_with_index,
+    has_diacritics,
+    normalize,
+    normalize_term,
+)
 from wildtrace.scan.refdata import Taxon
 from wildtrace.scan.result import Match, ScanResult
 from wildtrace.scan.senses import WILDLIFE, Sense, SenseTable
@@ -486,7 +492,7 @@ class Detector:
 
 
 _DIGITS = re.compile(r"\d+")
-_WIDE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u3040-\u30ff]")
+_WIDE = re.compile(f"[{CJK_THAI}]")
 #: Characters around a run of digits searched by the digit-gated cues ("usd ", "0912 345 678").
 _WINDOW = 16
 

@@ -43,7 +43,9 @@ _DATA = PACKAGE_DATA
 _COMBINING = re.compile("[\u0300-\u036f]+")
 # Characters that take no space on screen, used to split words invisibly.
 _INVISIBLE_EXTRA = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u034f", "\u180e"}
-_CJK_THAI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u3040-\u30ff"
+#: Character ranges of the scripts written without spaces between words: CJK, Thai, kana.
+CJK_THAI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u3040-\u30ff"
+_CJK_THAI = CJK_THAI
 # Single letters split by spaces: "i v o r y" (at least three letters).
 _SPLIT_LETTERS = re.compile(r"(?<![^\W_])(?:[^\W\d_] +){2,}[^\W\d_](?![^\W_])")
 # Spaces inside CJK or Thai runs: "象 牙", "งา ช้าง".
