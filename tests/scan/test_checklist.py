@@ -141,3 +141,63 @@ def test_export_traps_bom_crlf_spaced_values_and_blank_cells(tmp_path: Path) -> 
     # a blank CurrentListing cell is no listing of its own, not an error
     assert taxa["Ara macao"]["cites_annotation"].startswith("inherited from")
     assert taxa["Anodorhynchus hyacinthinus"]["names"]["fr"] == ["Ara hyacinthe"]
+
+
+RESAVED = Path(__file__).parent / "fixtures" / "species_plus_resaved_utf7.csv"
+
+
+def test_resaved_utf7_export_with_renamed_header_imports(tmp_path: Path) -> None:
+    """A real export re-saved by a spreadsheet: UTF-7 bytes ("+AF8-" is "_"), ``scientific_name``
+    instead of ``FullName``, two spaces where the commas were, CRLF and a blank last line."""
+    out = tmp_path / "checklist.jsonl"
+    report = import_checklist(RESAVED, out, today="2026-12-02")
+    assert report.rejected == []
+    assert (report.rows, report.taxa) == (8, 8)
+    taxa = _load(out)
+    assert taxa["Anodorhynchus hyacinthinus"]["cites_appendix"] == "I"
+    assert "NC" in taxa["Anodorhynchus hyacinthinus"]["cites_annotation"]
+    assert taxa["Psittaciformes"]["cites_appendix"] == "I/II"
+    assert taxa["Agapornis roseicollis"]["cites_appendix"] == "NC"
+    # synonyms separated by two spaces instead of ", " still parse, trinomials whole
+    assert taxa["Amazona oratrix"]["synonyms"] == ["Amazona ochrocephala oratrix", "Amazona oratrix magna"]
+    assert "Psittacus hyacinthinus" in taxa["Anodorhynchus hyacinthinus"]["synonyms"]
+
+
+def test_import_checks_built_in_appendices_against_the_export(tmp_path: Path) -> None:
+    report = import_checklist(RESAVED, tmp_path / "checklist.jsonl", today="2026-12-02")
+    agreement = report.agreement
+    # the export names built-in species and the order; each built-in taxon is counted once
+    assert agreement.compared >= 5
+    assert sum(agreement.counts.values()) == agreement.compared
+    assert agreement.counts["differ"] == 0
+    by_name = {name: (category, ours, theirs) for category, name, ours, theirs in agreement.details}
+    assert by_name["Psittaciformes"] == ("builtin_varies", "varies", "I/II")
+    assert "Anodorhynchus hyacinthinus" not in by_name  # I and I/NC agree: NC is a population note
+
+
+def test_compare_sorts_each_difference_into_its_category() -> None:
+    from wildtrace.scan import refdata
+
+    def taxon(name: str, appendix: str, annotation: str | None = None) -> refdata.Taxon:
+        return refdata.Taxon(scientific_name=name, rank="species", class_=None, order=None, family=None,
+                             cites_appendix=appendix, names={}, source="test", verified_on="2026-12-02",
+                             cites_annotation=annotation)
+
+    builtin = [taxon("A a", "I"), taxon("B b", "II"), taxon("C c", "I/II"), taxon("D d", "I"),
+               taxon("E e", "II"), taxon("F f", "II"), taxon("G g", "III")]
+    export = [taxon("A a", "I"), taxon("B b", "I/II"), taxon("C c", "II"), taxon("D d", "II"),
+              taxon("E e", "NC"), taxon("F f", "II", "inherited from F")]
+    agreement = refdata.compare_taxa(builtin, export)
+    assert agreement.counts == {"agree": 1, "export_split": 1, "builtin_split": 1, "differ": 1,
+                                "builtin_varies": 0, "export_not_listed": 1, "export_inherited": 1}
+    assert (agreement.compared, agreement.not_in_export) == (6, 1)
+
+
+def test_a_row_with_more_cells_than_the_header_is_a_reject_not_a_shifted_taxon(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("FullName,RankName,CurrentListing,SynonymsWithAuthors\n"
+                      "Ara macao,SPECIES,I,\n"
+                      "Ara ararauna,SPECIES,II,Psittacus ararauna Linnaeus, 1758\n", encoding="utf-8")
+    report = import_checklist(export, tmp_path / "out.jsonl", today="2026-12-02")
+    assert report.taxa == 1
+    assert report.rejected == [(3, "5 cells where the header has 4 (a comma outside quotes?)")]

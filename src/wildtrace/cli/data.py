@@ -31,6 +31,14 @@ def import_cites(settings: Settings, file: Path) -> None:
     report = import_checklist(file, settings.cites_checklist_path)
     click.echo(f"Imported {report.taxa:,} taxa from {report.rows:,} rows into {report.output}; "
                f"{report.inherited:,} inherit a higher-taxon listing, {report.excluded_nc:,} are NC (excluded).")
+    agreement = report.agreement
+    click.echo(f"Built-in taxa found in the export: {agreement.compared:,} of "
+               f"{agreement.compared + agreement.not_in_export:,}; "
+               + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in agreement.counts.items()) + ".")
+    for category, name, ours, theirs in agreement.details[:20]:
+        click.echo(f"  {name}: built-in {ours}, export {theirs} ({refdata.AGREEMENT[category]})")
+    if len(agreement.details) > 20:
+        click.echo(f"  … and {len(agreement.details) - 20:,} more; the export's own listing is used for each.")
     for line, reason in report.rejected[:20]:
         click.echo(f"wildtrace: {file}: line {line}: skipped: {reason}", err=True)
     if report.rejected:

@@ -35,8 +35,25 @@ from typing import Any
 import orjson
 
 from wildtrace.errors import DataError
+from wildtrace.scan import refdata
 
 REQUIRED_COLUMNS = ("FullName", "RankName", "CurrentListing")
+# Header spellings seen in exports that were re-saved or renamed by hand (a spreadsheet's
+# "scientific_name", "Rank", "Listing"...): matched case- and punctuation-insensitively.
+_ALIASES = {
+    "fullname": "FullName", "scientificname": "FullName", "taxonname": "FullName", "name": "FullName",
+    "rankname": "RankName", "rank": "RankName",
+    "currentlisting": "CurrentListing", "listing": "CurrentListing", "citeslisting": "CurrentListing",
+    "appendix": "CurrentListing", "appendices": "CurrentListing",
+    "taxonid": "TaxonId", "id": "TaxonId",
+    "kingdom": "Kingdom", "phylum": "Phylum", "class": "Class", "order": "Order", "family": "Family",
+    "genus": "Genus", "species": "Species", "subspecies": "Subspecies", "authoryear": "AuthorYear",
+    "synonymswithauthors": "SynonymsWithAuthors", "synonyms": "SynonymsWithAuthors",
+    "englishnames": "EnglishNames", "spanishnames": "SpanishNames", "frenchnames": "FrenchNames",
+}
+_EXTRA = "\0extra"  # a row with more cells than the header: rejected with this reason
+# A UTF-7 shift sequence ("+AF8-" is "_"): some spreadsheets save CSV as UTF-7.
+_UTF7_SHIFT = re.compile(rb"\+[A-Za-z0-9/+]{2,}-")
 _RANKS = {"SPECIES": "species", "SUBSPECIES": "subspecies", "VARIETY": "subspecies", "GENUS": "genus",
           "SUBFAMILY": "subfamily", "FAMILY": "family", "ORDER": "order", "CLASS": "class", "PHYLUM": "phylum"}
 _APPENDICES = ("I", "II", "III")
@@ -53,6 +70,7 @@ class ImportReport:
     excluded_nc: int
     rejected: list[tuple[int, str]]
     output: Path
+    agreement: refdata.Agreement  # the built-in taxa's appendices checked against this export
 
 
 def parse_synonyms(text: str) -> list[str]:
@@ -126,28 +144,67 @@ def _read_bytes(path: Path) -> bytes:
     return raw
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    raw = _read_bytes(path)
+def _decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-7 when the header line says so, else Latin-1."""
+    header = raw.split(b"\n", 1)[0]
+    if raw.isascii() and _UTF7_SHIFT.search(header):
+        try:
+            return raw.decode("utf-7")
+        except UnicodeDecodeError:
+            pass
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        return raw.decode("latin-1")
+
+
+def _column(name: str) -> str:
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    return _ALIASES.get(key, name.strip())
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(_decode(_read_bytes(path)), newline=""))
+    header = [_column(h) for h in next(reader, [])]
+    have = set(header)
+    if "FullName" not in have and "Genus" in have:
+        have.add("FullName")  # composed from Genus, Species and Subspecies below
+    missing = [c for c in REQUIRED_COLUMNS if c not in have]
     if missing:
         raise DataError(f"{path.name}: not a Species+ CITES listings export (missing columns: {', '.join(missing)})")
-    for i, row in enumerate(reader, start=2):
-        yield i, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+    for i, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue  # a blank line, as spreadsheets leave at the end
+        row = {k: v.strip() for k, v in zip(header, cells, strict=False) if k}
+        if len(cells) > len(header):
+            row[_EXTRA] = f"{len(cells)} cells where the header has {len(header)} (a comma outside quotes?)"
+        if not row.get("FullName"):
+            row["FullName"] = _compose(row)
+        yield i, row
 
 
-def import_checklist(path: Path, output: Path, *, today: str | None = None) -> ImportReport:
-    """Read a Species+ export and write the checklist JSON Lines to ``output``."""
+def _compose(row: dict[str, str]) -> str:
+    """A taxon's name from its rank columns when the export has no FullName."""
+    rank = row.get("RankName", "").upper()
+    if rank in ("SPECIES", "SUBSPECIES", "VARIETY") and row.get("Genus") and row.get("Species"):
+        return " ".join(x for x in (row["Genus"], row["Species"], row.get("Subspecies", "")) if x)
+    column = {"GENUS": "Genus", "FAMILY": "Family", "ORDER": "Order", "CLASS": "Class", "PHYLUM": "Phylum"}.get(rank)
+    return row.get(column, "") if column else ""
+
+
+def import_checklist(path: Path, output: Path, *, today: str | None = None,
+                     builtin: list[refdata.Taxon] | None = None) -> ImportReport:
+    """Read a Species+ export, write the checklist JSON Lines to ``output`` and check the
+    built-in taxa (``builtin``, by default the shipped ones) against it."""
     today = today or dt.date.today().isoformat()
     rows: list[tuple[int, dict[str, str]]] = list(_rows(path))
     rejected: list[tuple[int, str]] = []
     parsed: list[dict[str, Any]] = []
     by_name: dict[str, dict[str, Any]] = {}
     for line, row in rows:
+        if _EXTRA in row:
+            rejected.append((line, row[_EXTRA]))
+            continue
         name = row.get("FullName", "")
         rank = _RANKS.get(row.get("RankName", "").upper())
         if not name or rank is None:
@@ -198,8 +255,10 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None) -> I
             }
             fh.write(orjson.dumps(row_out) + b"\n")
     tmp.replace(output)
+    agreement = refdata.compare_taxa(list(refdata.load().taxa) if builtin is None else builtin,
+                                     refdata.load_checklist(output))
     return ImportReport(rows=len(rows), taxa=len(parsed), inherited=inherited, excluded_nc=excluded,
-                        rejected=rejected, output=output)
+                        rejected=rejected, output=output, agreement=agreement)
 
 
 def _higher(taxon: dict[str, Any]) -> list[str]:
