@@ -201,3 +201,51 @@ def test_a_row_with_more_cells_than_the_header_is_a_reject_not_a_shifted_taxon(t
     report = import_checklist(export, tmp_path / "out.jsonl", today="2026-12-02")
     assert report.taxa == 1
     assert report.rejected == [(3, "5 cells where the header has 4 (a comma outside quotes?)")]
+
+
+API = Path(__file__).parent / "fixtures" / "species_plus_api_taxon_concepts.json"
+
+
+def test_species_plus_api_json_imports(tmp_path: Path) -> None:
+    """Pages of the Species+ API's taxon_concepts response (the shape rcites records), as saved."""
+    out = tmp_path / "checklist.jsonl"
+    report = import_checklist(API, out, today="2026-12-02")
+    assert report.rejected == [(6, "inactive taxon concept 'Nasua solitaria'")]
+    taxa = _load(out)
+    macaw = taxa["Anodorhynchus hyacinthinus"]
+    assert macaw["cites_appendix"] == "I" and "NC" in macaw["cites_annotation"]
+    assert macaw["synonyms"] == ["Psittacus hyacinthinus"]
+    assert macaw["names"] == {"en": ["Hyacinth Macaw"], "es": ["Guacamayo Jacinto"], "fr": ["Ara hyacinthe"],
+                              "pt": ["Arara-azul-grande"]}  # Chinese left out: the script is not said
+    assert macaw["family"] == "Psittacidae" and macaw["parent"] is None
+    coati = taxa["Nasua narica"]
+    assert coati["cites_appendix"] == "III"
+    assert "listed by Honduras" in coati["cites_annotation"]
+    assert "II" == taxa["Crocodylus niloticus"]["cites_appendix"].split("/")[-1]
+    assert "Populations of Botswana" in taxa["Crocodylus niloticus"]["cites_annotation"]
+    assert taxa["Bassaricyon"]["cites_appendix"] == "NC"
+
+
+def test_api_json_lines_and_gzip_import_the_same(tmp_path: Path) -> None:
+    import gzip
+
+    pages = json.loads(API.read_text(encoding="utf-8"))
+    lines = tmp_path / "pages.jsonl"
+    lines.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in pages) + "\n", encoding="utf-8")
+    gz = tmp_path / "pages.json.gz"
+    gz.write_bytes(gzip.compress(API.read_bytes()))
+    base = import_checklist(API, tmp_path / "a.jsonl", today="2026-12-02")
+    for path in (lines, gz):
+        other = import_checklist(path, tmp_path / f"{path.name}.out", today="2026-12-02")
+        assert (other.taxa, other.rejected) == (base.taxa, base.rejected)
+
+
+def test_json_that_is_not_a_species_plus_response_is_one_clear_error(tmp_path: Path) -> None:
+    import pytest
+
+    from wildtrace.errors import DataError
+
+    bad = tmp_path / "other.json"
+    bad.write_text('{"results": []}', encoding="utf-8")
+    with pytest.raises(DataError, match="JSON without taxon_concepts"):
+        import_checklist(bad, tmp_path / "out.jsonl")

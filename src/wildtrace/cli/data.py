@@ -21,12 +21,16 @@ def data() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def import_cites(settings: Settings, file: Path) -> None:
-    """Import a Species+ "CITES listings" export you downloaded (.csv, .csv.gz or a .zip with one CSV).
+    """Import a Species+ "CITES listings" export you downloaded (.csv, .csv.gz, a .zip with one CSV,
+    or pages of the Species+ API's taxon_concepts JSON).
 
     The scanner then knows every CITES species, its synonyms and its names; a taxon the built-in
     data already has (under its name or a synonym) gains the export's synonyms, names and listing.
     Split listings (I/II, II/NC, I/II/III/NC...) keep every appendix. The file is read, not copied:
-    Species+ terms forbid redistribution. Exit 0, or 3 when rows were skipped (each one reported).
+    Species+ terms forbid redistribution. The built-in appendices are checked against the export and
+    each difference is listed. Exit 0, or 3 when rows were skipped (each one reported).
+
+    Example: wildtrace data import-cites Index_of_CITES_Species.csv
     """
     report = import_checklist(file, settings.cites_checklist_path)
     click.echo(f"Imported {report.taxa:,} taxa from {report.rows:,} rows into {report.output}; "

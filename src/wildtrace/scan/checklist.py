@@ -16,7 +16,11 @@ Rules:
   the appendices named, and ``NC`` beside them means some populations or forms (often domestic
   ones) are not listed, said in ``cites_annotation`` — not that the taxon is unlisted;
 - ``NC`` alone (not CITES, e.g. domestic forms) stays excluded and is not inherited over;
-- the export may be ``.csv``, ``.csv.gz`` or a ``.zip`` holding one CSV.
+- the export may be ``.csv``, ``.csv.gz`` or a ``.zip`` holding one CSV, in the checklist's
+  column layout (headers matched case- and punctuation-insensitively, UTF-8, UTF-7 or Latin-1),
+  or the Species+ API's ``taxon_concepts`` JSON (pages saved by the user; see ``_api_rows``);
+- the English annotation (``AnnotationEnglish`` or the API's ``cites_listings`` annotations and
+  Appendix-III parties) is kept in ``cites_annotation``.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ _ALIASES = {
     "genus": "Genus", "species": "Species", "subspecies": "Subspecies", "authoryear": "AuthorYear",
     "synonymswithauthors": "SynonymsWithAuthors", "synonyms": "SynonymsWithAuthors",
     "englishnames": "EnglishNames", "spanishnames": "SpanishNames", "frenchnames": "FrenchNames",
+    "annotationenglish": "AnnotationEnglish", "fullannotationenglish": "AnnotationEnglish",
 }
 _EXTRA = "\0extra"  # a row with more cells than the header: rejected with this reason
 # A UTF-7 shift sequence ("+AF8-" is "_"): some spreadsheets save CSV as UTF-7.
@@ -98,6 +103,18 @@ def parse_synonyms(text: str) -> list[str]:
 
 def _split_names(text: str) -> list[str]:
     return [n.strip() for n in re.split(r"[,;]", text or "") if n.strip()]
+
+
+def _names(row: dict[str, str]) -> dict[str, list[str]]:
+    """Common names by language: the CSV's English/Spanish/French columns or the API's ``names:LANG``."""
+    out: dict[str, list[str]] = {}
+    for column, lang in (("EnglishNames", "en"), ("SpanishNames", "es"), ("FrenchNames", "fr")):
+        if names := _split_names(row.get(column, "")):
+            out[lang] = names
+    for key, value in row.items():
+        if key.startswith("names:") and (names := _split_names(value)):
+            out.setdefault(key[len("names:"):], []).extend(n for n in names if n not in out.get(key[6:], []))
+    return out
 
 
 def _listing(value: str) -> str | None:
@@ -164,7 +181,11 @@ def _column(name: str) -> str:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(_decode(_read_bytes(path)), newline=""))
+    text = _decode(_read_bytes(path))
+    if text.lstrip()[:1] in ("{", "["):
+        yield from _api_rows(path, text)
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = [_column(h) for h in next(reader, [])]
     have = set(header)
     if "FullName" not in have and "Genus" in have:
@@ -181,6 +202,78 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         if not row.get("FullName"):
             row["FullName"] = _compose(row)
         yield i, row
+
+
+# Species+ API common-name languages (ISO 639-1, upper case) → WildTrace name keys.
+# Chinese is left out: the API does not say which script a Chinese name is written in.
+_API_LANGS = {"EN": "en", "ES": "es", "FR": "fr", "PT": "pt", "VI": "vi", "TH": "th", "ID": "id", "MS": "ms"}
+
+
+def _api_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows from the Species+ API's ``taxon_concepts`` JSON, saved by the user.
+
+    Accepted: one response page (``{"pagination": …, "taxon_concepts": [...]}``), a JSON array
+    of such pages, JSON Lines with one page per line, or a bare array of taxon concepts. Each
+    concept becomes a row in the CSV export's columns; "line" is the concept's position (1-based)
+    in the file. Inactive concepts (``"active": false``) are skipped and counted as rejects.
+    """
+    try:
+        docs = [orjson.loads(text)]
+    except orjson.JSONDecodeError:
+        try:
+            docs = [orjson.loads(line) for line in text.splitlines() if line.strip()]
+        except orjson.JSONDecodeError as exc:
+            raise DataError(f"{path.name}: neither a Species+ CSV export nor API JSON ({exc})") from exc
+    concepts: list[Any] = []
+    for doc in docs:
+        for page in doc if isinstance(doc, list) else [doc]:
+            if isinstance(page, dict) and isinstance(page.get("taxon_concepts"), list):
+                concepts.extend(page["taxon_concepts"])
+            elif isinstance(page, dict) and "full_name" in page:
+                concepts.append(page)
+            else:
+                raise DataError(f"{path.name}: JSON without taxon_concepts; expected a Species+ API "
+                                "taxon_concepts response")
+    for i, concept in enumerate(concepts, start=1):
+        yield i, _api_row(concept)
+
+
+def _api_row(concept: Any) -> dict[str, str]:
+    if not isinstance(concept, dict):
+        return {_EXTRA: f"a taxon concept that is a {type(concept).__name__}, not an object"}
+    if concept.get("active") is False:
+        return {_EXTRA: f"inactive taxon concept {concept.get('full_name')!r}"}
+    higher = concept.get("higher_taxa") if isinstance(concept.get("higher_taxa"), dict) else {}
+    name = str(concept.get("full_name") or "").strip()
+    words = name.split()
+    rank = str(concept.get("rank") or "").upper()
+    row = {"FullName": name, "RankName": rank, "CurrentListing": str(concept.get("cites_listing") or ""),
+           "TaxonId": str(concept.get("id") or ""),
+           **{col: str(higher.get(key) or "") for col, key in (
+               ("Kingdom", "kingdom"), ("Phylum", "phylum"), ("Class", "class"), ("Order", "order"),
+               ("Family", "family"))}}
+    if rank in ("SPECIES", "SUBSPECIES", "VARIETY") and len(words) >= 2:
+        row["Genus"], row["Species"] = words[0], words[1]
+    elif rank == "GENUS":
+        row["Genus"] = name
+    row["SynonymsWithAuthors"] = "; ".join(
+        str(s.get("full_name")) for s in concept.get("synonyms") or [] if isinstance(s, dict) and s.get("full_name"))
+    for entry in concept.get("common_names") or []:
+        lang = _API_LANGS.get(str(entry.get("language") or "").upper()) if isinstance(entry, dict) else None
+        if lang and entry.get("name"):
+            key = f"names:{lang}"
+            row[key] = "; ".join(x for x in (row.get(key), str(entry["name"]).strip()) if x)
+    notes = []
+    for listing in concept.get("cites_listings") or []:
+        if not isinstance(listing, dict):
+            continue
+        party = listing.get("party") if isinstance(listing.get("party"), dict) else None
+        text = "; ".join(str(x) for x in (listing.get("annotation"), listing.get("hash_annotation")) if x)
+        who = f" (listed by {party.get('name') or party.get('iso_code2')})" if party else ""
+        if text or who:
+            notes.append(f"Appendix {listing.get('appendix')}{who}: {text}".rstrip(": "))
+    row["AnnotationEnglish"] = " | ".join(notes)
+    return row
 
 
 def _compose(row: dict[str, str]) -> str:
@@ -220,9 +313,8 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None,
             "order": row.get("Order") or None, "family": row.get("Family") or None,
             "genus": row.get("Genus") or None, "species": row.get("Species") or None,
             "listing": listing, "synonyms": parse_synonyms(row.get("SynonymsWithAuthors", "")),
-            "names": {k: v for k, v in (("en", _split_names(row.get("EnglishNames", ""))),
-                                        ("es", _split_names(row.get("SpanishNames", ""))),
-                                        ("fr", _split_names(row.get("FrenchNames", "")))) if v},
+            "names": _names(row),
+            "annotation": row.get("AnnotationEnglish") or None,
             "taxon_id": row.get("TaxonId") or None,
         }
         parsed.append(taxon)
@@ -242,7 +334,7 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None,
             note = f"inherited from {via}" if via else None
             if appendix and appendix != "NC":
                 appendix, nc_note = _appendix(str(appendix))
-                note = "; ".join(x for x in (note, nc_note) if x) or None
+                note = "; ".join(x for x in (note, nc_note, taxon["annotation"]) if x) or None
             row_out = {
                 "scientific_name": taxon["scientific_name"], "rank": taxon["rank"], "class": taxon["class"],
                 "order": taxon["order"], "family": taxon["family"], "parent": _parent(taxon, by_name),
