@@ -243,7 +243,7 @@ def _api_row(concept: Any) -> dict[str, str]:
         return {_EXTRA: f"a taxon concept that is a {type(concept).__name__}, not an object"}
     if concept.get("active") is False:
         return {_EXTRA: f"inactive taxon concept {concept.get('full_name')!r}"}
-    higher = concept.get("higher_taxa") if isinstance(concept.get("higher_taxa"), dict) else {}
+    higher: dict[str, Any] = concept["higher_taxa"] if isinstance(concept.get("higher_taxa"), dict) else {}
     name = str(concept.get("full_name") or "").strip()
     words = name.split()
     rank = str(concept.get("rank") or "").upper()
@@ -334,7 +334,7 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None,
             note = f"inherited from {via}" if via else None
             if appendix and appendix != "NC":
                 appendix, nc_note = _appendix(str(appendix))
-                note = "; ".join(x for x in (note, nc_note, taxon["annotation"]) if x) or None
+                note = "; ".join(str(x) for x in (note, nc_note, taxon["annotation"]) if x) or None
             row_out = {
                 "scientific_name": taxon["scientific_name"], "rank": taxon["rank"], "class": taxon["class"],
                 "order": taxon["order"], "family": taxon["family"], "parent": _parent(taxon, by_name),
