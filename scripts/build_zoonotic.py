@@ -40,13 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
     priorities = build.load_priority(OUT / "priority_pathogens.csv")
+    lineage = build.load_lineage(OUT / "virus_lineage.csv")
     if args.evaluate:
-        idx = build.read_index(args.virion, None, priorities)
+        idx = build.read_index(args.virion, None, priorities, lineage)
         report = holdout.evaluate(idx, args.evaluate, n_boot=args.bootstrap, seed=args.seed)
         json.dump(report, sys.stdout, indent=2)
         print()
         return 0
-    idx = build.read_index(args.virion, args.hp3, priorities)
+    idx = build.read_index(args.virion, args.hp3, priorities, lineage)
     rows = build.summarise(idx)
     build.write_summary(rows, args.out / "summary.csv.gz")
     inputs = sorted([*args.virion.glob("*.csv*"), *args.hp3.glob("*.csv")])

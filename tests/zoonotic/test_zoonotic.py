@@ -94,7 +94,7 @@ def test_civet_live_is_high_with_sars_flag(profiler: Profiler) -> None:
     assert any("SARS-related" in r for r in z["reasons"])
     assert z["disclaimer"] == DISCLAIMER
     assert "HP3" in z["credits"] and "VIRION" in z["credits"]
-    assert z["provenance"]["rules_version"] == "zoonotic-tier-1" and z["provenance"]["records"] == 72
+    assert z["provenance"]["rules_version"] == "zoonotic-tier-2" and z["provenance"]["records"] == 72
     assert z["provenance"]["sources"] == "HP3+VIRION"
 
 
@@ -218,3 +218,25 @@ def test_a_parrot_found_through_virion_has_its_cites_status() -> None:
 
     p = species_profile("Amazona aestiva")
     assert p["status"] == "resolved" and p["cites_appendix"] == "II"
+
+
+def test_profiles_of_the_species_named_in_the_reference_facts_issue() -> None:
+    """Pangolin CoV by lineage; one undated human record is not enough; lab infections marked;
+    Pteropus medius through its old name; hosts resolve with a CITES status."""
+    pangolin = species_profile("Manis javanica", exposure="high")["zoonotic"]
+    assert pangolin["tier"] == t.HIGH and "sars_related_cov" in pangolin["priority_pathogens"]
+    assert any("SARS-related" in r and "sequence, isolation or PCR" in r for r in pangolin["reasons"])
+    python = species_profile("Python regius", exposure="high")["zoonotic"]
+    assert python["tier"] == t.LOW and python["hazard"] == "none_sampled"
+    macaque = species_profile("Macaca fascicularis", exposure="high")["zoonotic"]
+    assert "herpes_b" in macaque["priority_pathogens"]
+    lassa = [r for r in macaque["reasons"] if "Lassa" in r]
+    assert lassa and all("(sequence, isolation or PCR evidence)" not in r.split("Lassa")[1].split(";")[0]
+                         for r in lassa)
+    bat = species_profile("Pteropus medius", exposure="high")
+    assert bat["cites_appendix"] == "II" and bat["zoonotic"]["tier"] == t.HIGH
+    assert "henipavirus" in bat["zoonotic"]["priority_pathogens"]
+    assert species_profile("Amazona aestiva")["cites_appendix"] == "II"
+    # the default exposure is medium and the profile says so
+    parrot = species_profile("Amazona aestiva")["zoonotic"]
+    assert parrot["exposure"] == "medium" and any(r.startswith("Exposure medium") for r in parrot["reasons"])

@@ -13,6 +13,7 @@ from wildtrace.zoonotic.hosts import DATA_DIR
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 PRIORITIES = build.load_priority(DATA_DIR / "priority_pathogens.csv")
+LINEAGE = build.load_lineage(DATA_DIR / "virus_lineage.csv")
 
 
 def write_virion(d: Path) -> Path:
@@ -32,7 +33,7 @@ def write_virion(d: Path) -> Path:
     (d / "Edgelist.csv").write_text(
         "HostTaxID,VirusTaxID,AssocID\n"
         '9606,694009,"1, 2"\n'   # humans: SARS 2003
-        "9606,5,3\n"             # humans: parvovirus, undated
+        "9606,5,3\n"             # humans: parvovirus, one undated record: not enough to count
         "9606,6,4\n"             # humans: late virus 2015
         '9675,694009,"5, 6"\n'   # civet SARS: GenBank 2004 + paper 2005
         "9675,5,7\n"             # civet parvo: paper 2008
@@ -80,7 +81,8 @@ def test_summary_counts_and_evidence_strength(index: build.Index) -> None:
     rows = rows_by_key(build.summarise(index))
     civet = rows[("species", "paguma larvata")]
     assert (civet["taxid"], civet["sources"], civet["records"]) == ("9675", "HP3+VIRION", "4")
-    assert (civet["viruses"], civet["shared"], civet["shared_seq"], civet["shared_lit"]) == ("3", "3", "1", "2")
+    # parvovirus: its only human record is one undated record, so it is not counted as shared
+    assert (civet["viruses"], civet["shared"], civet["shared_seq"], civet["shared_lit"]) == ("3", "2", "1", "1")
     assert (civet["hp3_zoonotic"], civet["hp3_z_q2"], civet["hp3_z_q0"]) == ("1", "1", "0")  # best quality kept
     assert civet["priority"] == "lyssavirus;sars_related_cov"
     assert civet["priority_strong"] == "lyssavirus;sars_related_cov"  # GenBank record; HP3 isolation
@@ -133,8 +135,44 @@ def test_missing_input_is_a_data_error(tmp_path: Path) -> None:
 
 def test_shipped_summary_matches_a_rebuild_from_shared_data(tmp_path: Path) -> None:
     """The summary in the package is exactly what scripts/build_zoonotic.py makes from ../shared/data."""
-    idx = build.read_index(SHARED / "virion", SHARED / "hp3", PRIORITIES)
+    idx = build.read_index(SHARED / "virion", SHARED / "hp3", PRIORITIES, LINEAGE)
     build.write_summary(build.summarise(idx), tmp_path / "summary.csv.gz")
     shipped = gzip.decompress((DATA_DIR / "summary.csv.gz").read_bytes())
     assert gzip.decompress((tmp_path / "summary.csv.gz").read_bytes()) == shipped
     assert (DATA_DIR / "summary.csv.gz").stat().st_size < 1_000_000
+
+
+def test_lineage_puts_a_strain_named_virus_in_its_priority_group(tmp_path: Path) -> None:
+    """"pangolin coronavirus" has no SARS in its name; its NCBI lineage (Sarbecovirus) decides."""
+    d = write_virion(tmp_path / "virion")
+    with open(d / "TaxonomyVirus.csv", "a", encoding="utf-8") as fh:
+        fh.write("2708335,pangolin coronavirus,betacoronavirus,coronaviridae,x,y,TRUE,FALSE\n")
+    with open(d / "Edgelist.csv", "a", encoding="utf-8") as fh:
+        fh.write("100,2708335,11\n")
+    without = rows_by_key(build.summarise(build.read_index(d, None, PRIORITIES)))
+    assert "sars_related_cov" not in without[("species", "rattus testus")]["priority"]
+    with_lineage = rows_by_key(build.summarise(build.read_index(d, None, PRIORITIES, LINEAGE)))
+    assert "sars_related_cov" in with_lineage[("species", "rattus testus")]["priority"]
+
+
+def test_hp3_records_from_captive_or_laboratory_animals_are_marked_not_counted(tmp_path: Path) -> None:
+    d = write_hp3(tmp_path / "hp3")
+    (d / "viruses.csv").write_text(
+        "vVirusNameCorrected,vOrder,vFamily,vSubfamily,vGenus,IsZoonotic\n"
+        "Lassa_virus,NA,Arenaviridae,NA,Mammarenavirus,1\n"
+        "Rabies_virus,Mononegavirales,Rhabdoviridae,NA,Lyssavirus,1\n", encoding="utf-8")
+    (d / "hosts.csv").write_bytes(
+        b"hHostNameFinal,hOrder,hFamily,hGenus,hSpecies,hWildDomFAO,hAllZACites,Synonyms\n"
+        b"Macaca_testa,PRIMATES,CERCOPITHECIDAE,Macaca,testa,wild,10,\n"
+        b"Sus_scrofa,CETARTIODACTYLA,SUIDAE,Sus,scrofa,domestic,10,\n")
+    (d / "associations.csv").write_text(
+        "vVirusNameCorrected,hHostNameFinal,WildDomInReference,DetectionMethod,DetectionQuality,Reference\n"
+        "Lassa_virus,Macaca_testa,domestic,Isolation,2,Lab 1975\n"      # a laboratory macaque
+        "Rabies_virus,Macaca_testa,captive,Isolation,2,Zoo 2000\n"
+        "Rabies_virus,Macaca_testa,wild,Antibodies,0,Field 2001\n"      # also found in the wild: counted
+        "Rabies_virus,Sus_scrofa,domestic,Isolation,2,Farm 2002\n", encoding="utf-8")  # a domestic species
+    rows = rows_by_key(build.summarise(build.read_index(write_virion(tmp_path / "virion"), d, PRIORITIES)))
+    macaque = rows[("species", "macaca testa")]
+    assert macaque["priority_captive"] == "lassa"
+    assert macaque["priority"] == "lyssavirus"
+    assert rows[("species", "sus scrofa")]["priority"] == "lyssavirus"  # domestic species: a natural host

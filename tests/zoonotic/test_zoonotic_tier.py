@@ -22,7 +22,10 @@ def row(**kw: object) -> HostRow:
     (row(hp3_zoonotic="5", hp3_z_q2="5", hp3_viruses="5"), "priority"),  # HP3 isolation/PCR counts too
     (row(shared="6", shared_seq="4", shared_lit="2"), "shared"),  # 4 strong < 5
     (row(priority="lassa", shared="1", shared_lit="1"), "shared"),  # priority on literature only
-    (row(records="3", hp3_viruses="1", hp3_zoonotic="1", hp3_z_q0="1"), "shared"),
+    (row(records="3", hp3_viruses="1", hp3_zoonotic="1", hp3_z_q0="1"), "shared_few"),  # serology only
+    (row(shared="2", shared_seq="2"), "shared"),  # two shared viruses on sequence evidence
+    (row(shared="1", shared_seq="1"), "shared_few"),  # one is few
+    (row(shared="3", shared_lit="3"), "shared_few"),  # literature only
     (row(records="50", viruses="4"), "none_sampled"),
     (row(records="3", viruses="2"), "data_deficient"),  # poorly sampled: never "low" hazard
 ])
@@ -53,6 +56,7 @@ def test_prior_needs_enough_members() -> None:
 @pytest.mark.parametrize(("hazard", "exposure", "tier"), [
     ("priority", "high", t.HIGH), ("priority", "medium", t.ELEVATED), ("priority", "low", t.LOW),
     ("shared", "high", t.ELEVATED), ("shared", "medium", t.ELEVATED), ("shared", "low", t.LOW),
+    ("shared_few", "high", t.ELEVATED), ("shared_few", "medium", t.LOW), ("shared_few", "low", t.LOW),
     ("inferred", "high", t.ELEVATED), ("inferred", "medium", t.UNKNOWN), ("inferred", "low", t.LOW),
     ("none_sampled", "high", t.LOW), ("data_deficient", "high", t.UNKNOWN),
     ("data_deficient", "medium", t.UNKNOWN), ("data_deficient", "low", t.LOW), ("plant", "high", t.LOW),

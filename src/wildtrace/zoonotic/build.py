@@ -33,7 +33,7 @@ LEVELS = ("species", "genus", "family", "order", "class")
 COLUMNS = (
     "level", "name", "taxid", "genus", "family", "order", "class", "sources", "records", "hp3_cites",
     "viruses", "shared", "shared_seq", "shared_lit", "hp3_viruses", "hp3_zoonotic", "hp3_z_q2",
-    "hp3_z_q1", "hp3_z_q0", "priority", "priority_strong", "families", "members", "members_shared",
+    "hp3_z_q1", "hp3_z_q0", "priority", "priority_strong", "priority_captive", "families", "members", "members_shared",
     "members_priority",
 )
 
@@ -46,9 +46,10 @@ class Priority:
     regex: re.Pattern[str]
     source: str
     verified_on: str
+    lineages: frozenset[str] = frozenset()  # NCBI lineage names (e.g. subgenus sarbecovirus)
 
-    def matches(self, name: str, genus: str) -> bool:
-        return genus in self.genera or bool(self.regex.search(name))
+    def matches(self, name: str, genus: str, lineage: frozenset[str] = frozenset()) -> bool:
+        return genus in self.genera or bool(self.lineages & lineage) or bool(self.regex.search(name))
 
 
 def load_priority(path: Path) -> list[Priority]:
@@ -63,14 +64,31 @@ def load_priority(path: Path) -> list[Priority]:
                 regex = re.compile(row.get("name_regex") or r"(?!x)x")
             except re.error as exc:
                 raise DataError(f"{path.name} line {line}: bad name_regex: {exc}") from exc
-            out.append(Priority(row["code"], row["label"], genera, regex, row["source"], row["verified_on"]))
+            lineages = frozenset(x.strip().lower() for x in (row.get("lineages") or "").split(";") if x.strip())
+            out.append(Priority(row["code"], row["label"], genera, regex, row["source"], row["verified_on"],
+                                lineages))
     return out
 
 
-def priority_codes(priorities: Iterable[Priority], name: str, genus: str) -> tuple[str, ...]:
+def load_lineage(path: Path) -> dict[str, frozenset[str]]:
+    """``virus_lineage.csv``: NCBI virus taxid -> the lineage names above its genus that VIRION's
+    taxonomy lacks (a subgenus such as Sarbecovirus). Each row names its source."""
+    out: dict[str, frozenset[str]] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            for key in ("taxid", "lineage", "source", "verified_on"):
+                if not (row.get(key) or "").strip():
+                    raise DataError(f"{path.name} line {line}: missing {key}")
+            out[row["taxid"].strip()] = frozenset(
+                x.strip().lower() for x in row["lineage"].split(";") if x.strip())
+    return out
+
+
+def priority_codes(priorities: Iterable[Priority], name: str, genus: str,
+                   lineage: frozenset[str] = frozenset()) -> tuple[str, ...]:
     name = name.lower().replace("_", " ")
     genus = genus.lower()
-    return tuple(p.code for p in priorities if p.matches(name, genus))
+    return tuple(p.code for p in priorities if p.matches(name, genus, lineage))
 
 
 @dataclass
@@ -87,6 +105,9 @@ class Host:
     virion: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
     hp3: dict[str, int] = field(default_factory=dict)  # HP3 virus name -> best detection quality
     hp3_cites: int = 0
+    # HP3 viruses recorded in this (wild) host only in captive or laboratory animals
+    # (HP3 ``WildDomInReference`` "domestic" or "captive" for a species HP3 calls wild)
+    hp3_captive: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -114,8 +135,16 @@ def _year(value: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def read_index(virion_dir: Path, hp3_dir: Path | None, priorities: list[Priority]) -> Index:
-    """Read VIRION (and HP3, when given) into one joined index."""
+def read_index(virion_dir: Path, hp3_dir: Path | None, priorities: list[Priority],
+               lineage: dict[str, frozenset[str]] | None = None) -> Index:
+    """Read VIRION (and HP3, when given) into one joined index.
+
+    ``lineage`` (virus taxid -> lineage names, ``load_lineage``) resolves viruses that VIRION
+    names by strain or host ("pangolin coronavirus") to the priority group of their lineage.
+    A virus counts as recorded in humans when its human record is dated or repeated: a single
+    undated human record (e.g. reptilian ferlavirus) is not enough.
+    """
+    lineage = lineage or {}
     csv.field_size_limit(sys.maxsize)  # VIRION packs thousands of AssocIDs into one field
     for path in (virion_dir / "Edgelist.csv", virion_dir / "TaxonomyHost.csv",
                  virion_dir / "TaxonomyVirus.csv", virion_dir / "Temporal.csv.gz"):
@@ -141,7 +170,8 @@ def read_index(virion_dir: Path, hp3_dir: Path | None, priorities: list[Priority
             vid = row["VirusTaxID"]
             virus_name[vid] = _clean(row["Virus"]).lower()
             virus_family[vid] = _clean(row["VirusFamily"]).lower()
-            virus_priority[vid] = priority_codes(priorities, virus_name[vid], _clean(row["VirusGenus"]))
+            virus_priority[vid] = priority_codes(priorities, virus_name[vid], _clean(row["VirusGenus"]),
+                                                 lineage.get(vid, frozenset()))
     human: dict[str, int] = {}
     with open(virion_dir / "Edgelist.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -150,7 +180,8 @@ def read_index(virion_dir: Path, hp3_dir: Path | None, priorities: list[Priority
             host_id, vid = row["HostTaxID"], row["VirusTaxID"]
             if host_id == HUMAN_TAXID:
                 years = [y for y, _ in dated if y]
-                human[vid] = min(years) if years else 0
+                if years or len(ids) > 1:  # one undated human record is not enough
+                    human[vid] = min(years) if years else 0
                 continue
             host = hosts.get(host_id)
             if host is not None:
@@ -177,6 +208,7 @@ def _read_hp3(hp3_dir: Path, hosts: dict[str, Host], priorities: list[Priority],
             if _clean(row["IsZoonotic"]) == "1":
                 zoonotic.add(name)
     hp3_hosts: dict[str, Host] = {}
+    wild_hosts: set[str] = set()
     with open(hp3_dir / "hosts.csv", encoding="latin-1", newline="") as fh:
         for row in csv.DictReader(fh):
             raw = row["hHostNameFinal"]
@@ -195,6 +227,8 @@ def _read_hp3(hp3_dir: Path, hosts: dict[str, Host], priorities: list[Priority],
             c = _clean(row.get("hAllZACites"))
             host.hp3_cites = int(float(c)) if c else 0
             hp3_hosts[raw] = host
+            if _clean(row.get("hWildDomFAO")) == "wild":
+                wild_hosts.add(raw)
     with open(hp3_dir / "associations.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             assoc_host = hp3_hosts.get(row["hHostNameFinal"])
@@ -203,6 +237,12 @@ def _read_hp3(hp3_dir: Path, hosts: dict[str, Host], priorities: list[Priority],
             q = _clean(row["DetectionQuality"])
             quality = int(q) if q.isdigit() else 0
             virus = row["vVirusNameCorrected"]
+            captive = (row["hHostNameFinal"] in wild_hosts
+                       and _clean(row.get("WildDomInReference")) in ("domestic", "captive"))
+            if captive and virus not in assoc_host.hp3:
+                assoc_host.hp3_captive.add(virus)
+            elif not captive:
+                assoc_host.hp3_captive.discard(virus)
             assoc_host.hp3[virus] = max(quality, assoc_host.hp3.get(virus, -1))
 
 
@@ -245,6 +285,7 @@ class _Agg:
     hp3_z: dict[str, int] = field(default_factory=dict)
     priority: set[str] = field(default_factory=set)
     priority_strong: set[str] = field(default_factory=set)
+    priority_captive: set[str] = field(default_factory=set)
     families: set[str] = field(default_factory=set)
     members: int = 0
     members_shared: int = 0
@@ -283,9 +324,13 @@ def summarise(idx: Index, cutoff: int | None = None) -> list[dict[str, str]]:
                     one.priority_strong.add(code)
         for v, q in hp3.items():
             for code in idx.hp3_priority.get(v, ()):
+                if v in host.hp3_captive:  # only in captive or laboratory animals: marked, not counted
+                    one.priority_captive.add(code)
+                    continue
                 one.priority.add(code)
                 if q >= 2:
                     one.priority_strong.add(code)
+        one.priority_captive -= one.priority
         is_species = bool(host.name) and " " in host.name
         if is_species:
             _merge(aggs, ("species", host.name), one, member=False)
@@ -309,6 +354,7 @@ def summarise(idx: Index, cutoff: int | None = None) -> list[dict[str, str]]:
             "hp3_z_q1": str(sum(1 for q in a.hp3_z.values() if q == 1)),
             "hp3_z_q0": str(sum(1 for q in a.hp3_z.values() if q <= 0)),
             "priority": ";".join(sorted(a.priority)), "priority_strong": ";".join(sorted(a.priority_strong)),
+            "priority_captive": ";".join(sorted(a.priority_captive - a.priority)),
             "families": ";".join(sorted(a.families)),
             "members": str(a.members) if level != "species" else "",
             "members_shared": str(a.members_shared) if level != "species" else "",
@@ -333,6 +379,7 @@ def _merge(aggs: dict[tuple[str, str], _Agg], key: tuple[str, str], one: _Agg, *
         a.hp3_z[v] = max(q, a.hp3_z.get(v, -1))
     a.priority |= one.priority
     a.priority_strong |= one.priority_strong
+    a.priority_captive |= one.priority_captive
     a.families |= one.families
     if member:
         a.members += 1

@@ -56,6 +56,8 @@ class HostRow:
     members: int
     members_shared: int
     members_priority: int
+    # priority pathogens recorded in this host only in captive or laboratory animals (not counted)
+    priority_captive: tuple[str, ...] = ()
 
     @property
     def shared_any(self) -> int:
@@ -83,7 +85,8 @@ def row_from_dict(row: dict[str, str], where: str = "summary") -> HostRow:
     return HostRow(level=level, name=row["name"], taxid=row.get("taxid", ""), genus=row.get("genus", ""),
                    family=row.get("family", ""), order=row.get("order", ""), class_=row.get("class", ""),
                    sources=row.get("sources", ""), priority=split("priority"),
-                   priority_strong=split("priority_strong"), families=split("families"), **ints)
+                   priority_strong=split("priority_strong"), priority_captive=split("priority_captive"),
+                   families=split("families"), **ints)
 
 
 @dataclass(frozen=True)

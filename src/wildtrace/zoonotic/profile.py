@@ -79,6 +79,11 @@ def _evidence_reasons(name: str, b: Basis, ev: Evidence) -> list[str]:
                 parts.append(", ".join(weak) + " (literature or serology only)")
             who = "Recorded host of" if b.basis == "species" else "Members are recorded hosts of"
             out.append(f"{who} priority pathogens: {'; '.join(parts)}.")
+        if row.priority_captive:
+            labels = [ev.priorities[c].label for c in row.priority_captive if c in ev.priorities]
+            out.append(f"Not counted: {', '.join(labels)} recorded only in captive or laboratory animals "
+                       "(HP3 records from domestic or captive settings of a wild species, such as "
+                       "experimental infections).")
         effort = tiers.sampling(row.records, rules)
         line = f"Study effort: {row.records} VIRION records ({effort})"
         if row.hp3_cites:

@@ -6,8 +6,12 @@ Thresholds live in ``data/zoonotic/tier_rules.yaml``. The rule, step by step:
    - ``priority``: a priority pathogen (see ``priority_pathogens.csv``) with
      sequence, isolation or PCR evidence, or at least ``many_shared_strong``
      viruses shared with humans on such evidence;
-   - ``shared``: any virus shared with humans, or a priority pathogen on
-     literature or serology evidence only;
+   - ``shared``: at least ``shared_strong_min`` viruses shared with humans on
+     sequence, isolation or PCR evidence, or a priority pathogen on literature or
+     serology evidence only;
+   - ``shared_few``: fewer viruses shared with humans than that on such evidence
+     (one, or literature and serology only): weak evidence, which only high
+     exposure lifts to ``elevated``;
    - ``none_sampled``: no shared virus although the host is not poorly sampled;
    - ``data_deficient``: no shared virus and poorly sampled, or no records;
    - ``inferred``: no records of its own, but at least ``rate_elevated`` of its
@@ -31,12 +35,13 @@ from wildtrace.zoonotic.hosts import HostRow
 
 HIGH, ELEVATED, UNKNOWN, LOW = "high", "elevated", "unknown (data-deficient)", "low"
 TIERS = (HIGH, ELEVATED, UNKNOWN, LOW)
-HAZARDS = ("priority", "shared", "inferred", "none_sampled", "data_deficient", "plant")
+HAZARDS = ("priority", "shared", "shared_few", "inferred", "none_sampled", "data_deficient", "plant")
 
 #: hazard -> exposure -> tier
 TABLE: dict[str, dict[str, str]] = {
     "priority": {"high": HIGH, "medium": ELEVATED, "low": LOW},
     "shared": {"high": ELEVATED, "medium": ELEVATED, "low": LOW},
+    "shared_few": {"high": ELEVATED, "medium": LOW, "low": LOW},
     "inferred": {"high": ELEVATED, "medium": UNKNOWN, "low": LOW},
     "none_sampled": {"high": LOW, "medium": LOW, "low": LOW},
     "data_deficient": {"high": UNKNOWN, "medium": UNKNOWN, "low": LOW},
@@ -84,8 +89,10 @@ def hazard(row: HostRow | None, prior: Prior | None, rules: dict[str, Any], *, p
     if row is not None and (row.records > 0 or row.hp3_viruses > 0):
         if row.priority_strong or row.shared_strong >= int(rules["many_shared_strong"]):
             return "priority"
-        if row.shared_any > 0 or row.priority:
+        if row.priority or row.shared_strong >= int(rules.get("shared_strong_min", 1)):
             return "shared"
+        if row.shared_any > 0:
+            return "shared_few"
         if sampling(row.records, rules) != "poorly sampled":
             return "none_sampled"
         return "data_deficient"
