@@ -99,3 +99,64 @@ def test_bad_data_file_fails_loudly(tmp_path: Path) -> None:
     (data / "taxa" / "bad.yaml").write_text(yaml.safe_dump(bad), encoding="utf-8")
     with pytest.raises(DataError, match="bad.yaml entry 1 \\(Foo bar\\): cites_appendix 'IV'"):
         refdata.load(data)
+
+
+# Single words that are common in their language (Zipf frequency >= 3.5 in wordfreq) but whose
+# everyday sense IS the animal or plant: reviewed by hand, each may stand alone as a name.
+ANIMAL_WORDS = {
+    ("en", "deer"), ("fr", "cerf"), ("id", "rusa"), ("ms", "rusa"), ("vi", "hươu"), ("vi", "nai"),
+    ("ms", "beruk"), ("ms", "kelawar"), ("id", "kelelawar"), ("vi", "dơi"), ("pt", "morcego"),
+    ("ms", "penyu"), ("id", "penyu"), ("pt", "tubarão"), ("es", "tiburón"), ("es", "tiburones"),
+    ("fr", "requins"), ("ms", "jerung"), ("ms", "biawak"), ("vi", "vẹt"), ("vi", "hùm"),
+    ("pt", "elefantes"), ("es", "elefantes"), ("fr", "éléphants"), ("id", "orangutan"), ("vi", "cầy"),
+}
+
+
+def test_no_taxon_name_is_an_everyday_word_without_context() -> None:
+    """A one-word name that is common in its language must be in ``ambiguous_names`` (it then
+    counts only beside other evidence) unless its everyday sense is the organism (ANIMAL_WORDS).
+    "costo" (es: cost), "trắc" (vi: as in trắc nghiệm, a test) and "mara" (es: a gang) failed
+    this before they were marked or dropped."""
+    from wordfreq import zipf_frequency
+
+    langs = {"en": "en", "fr": "fr", "es": "es", "pt": "pt", "id": "id", "ms": "ms", "vi": "vi"}
+    offenders = []
+    for t in REF.taxa:
+        for lang, names in [*t.names.items(), *t.trade_names.items()]:
+            if lang not in langs:
+                continue  # wordfreq needs extra tokenizers for Chinese and Thai
+            for name in names:
+                if any(c in name for c in " -'’") or name.casefold() in t.ambiguous_names:
+                    continue
+                if (lang, name.casefold()) in ANIMAL_WORDS:
+                    continue
+                if zipf_frequency(name, langs[lang]) >= 3.5:
+                    offenders.append((lang, name, t.scientific_name))
+    assert offenders == []
+
+
+def test_no_name_belongs_to_two_unrelated_taxa_among_the_traded_species_files() -> None:
+    """The broadened taxa files (``*_traded.yaml``) never reuse a name another taxon has."""
+    from collections import defaultdict
+
+    owners: dict[str, set[str]] = defaultdict(set)
+    for t in REF.taxa:
+        for names in [*t.names.values(), *t.trade_names.values()]:
+            for name in names:
+                owners[fold(name)].add(t.scientific_name)
+    traded = {row["scientific_name"] for p in sorted((refdata.DATA_DIR / "taxa").glob("*_traded.yaml"))
+              for row in yaml.safe_load(p.read_text(encoding="utf-8"))}
+    shared = {n: sorted(o) for n, o in owners.items() if len(o) > 1 and o & traded}
+    assert shared == {}
+
+
+def test_taxa_count_and_the_groups_named_in_the_reference_facts_issue() -> None:
+    names = {t.scientific_name for t in REF.taxa}
+    assert len(REF.taxa) >= 600
+    for required in ["Anodorhynchus hyacinthinus", "Amazona auropalliata", "Cacatua leadbeateri",
+                     "Ornithoptera priamus", "Troides helena", "Trogonoptera brookiana", "Tridacna derasa",
+                     "Tridacna squamosa", "Hippopus hippopus", "Crocodylus porosus", "Crocodylus niloticus",
+                     "Varanus salvator", "Moschus leucogaster", "Nautilus pompilius", "Scleropages formosus",
+                     "Testudo graeca", "Cuora galbinifrons", "Swietenia macrophylla", "Panax ginseng",
+                     "Struthio camelus", "Pteropus medius"]:
+        assert required in names, required

@@ -240,3 +240,11 @@ def test_profiles_of_the_species_named_in_the_reference_facts_issue() -> None:
     # the default exposure is medium and the profile says so
     parrot = species_profile("Amazona aestiva")["zoonotic"]
     assert parrot["exposure"] == "medium" and any(r.startswith("Exposure medium") for r in parrot["reasons"])
+
+
+def test_a_host_found_only_in_virion_gets_the_cites_status_of_its_enclosing_taxon() -> None:
+    bat = species_profile("Pteropus alecto")  # a VIRION host; the genus Pteropus is a WildTrace taxon
+    assert bat["resolved_via"].startswith("species name in VIRION")
+    assert bat["cites_appendix"] == "I/II"
+    assert bat["cites_annotation"].startswith("from the enclosing genus Pteropus")
+    assert species_profile("Homo sapiens")["cites_appendix"] is None

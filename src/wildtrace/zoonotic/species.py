@@ -27,6 +27,17 @@ def _products(taxon: Taxon, p: Profiler) -> list[str]:
     return out
 
 
+def _enclosing_taxon(p: Profiler, genus: str | None, family: str | None, order: str | None) -> Any:
+    """The nearest WildTrace taxon (genus, then family, then order) enclosing a VIRION/HP3 host."""
+    if (genus or "").casefold() == "homo":
+        return None  # Hominidae is listed; people are not
+    by_name = {t.scientific_name.casefold(): t for t in p.ref.taxa}
+    for name in (genus, family, order):
+        if name and name.casefold() in by_name:
+            return by_name[name.casefold()]
+    return None
+
+
 def species_profile(query: str, profiler: Profiler | None = None,
                     product_types: list[str] | None = None, exposure: str | None = None) -> dict[str, Any]:
     """The profile of the taxon ``query`` names (see docs/zoonotic.md for each field).
@@ -58,6 +69,15 @@ def species_profile(query: str, profiler: Profiler | None = None,
         out.update({"scientific_name": name, "rank": rank, "class": class_, "order": order, "family": family,
                     "ncbi_taxid": host.taxid or None, "cites_appendix": None,
                     "note": "Not in WildTrace's taxa (CITES status unknown here); found in the VIRION/HP3 summary."})
+        higher = _enclosing_taxon(p, host.genus, family, order)
+        if higher is not None:  # the species is not in the taxa files; its genus, family or order is
+            out["cites_appendix"] = higher.cites_appendix
+            out["cites_annotation"] = (f"from the enclosing {higher.rank} {higher.scientific_name}: the species "
+                                       "itself is not in WildTrace's taxa" + (
+                                           f"; {higher.cites_annotation}" if higher.cites_annotation else ""))
+            out["cites_source"] = higher.source
+            out["note"] = (f"Not in WildTrace's taxa; CITES status of its {higher.rank} "
+                           f"{higher.scientific_name}; found in the VIRION/HP3 summary.")
     products = list(product_types or [])
     exposure_given = exposure
     exposure = DEFAULT_EXPOSURE
@@ -112,7 +132,10 @@ def render_text(profile: dict[str, Any]) -> str:
              f"Resolved via: {profile['resolved_via']}"]
     if profile.get("synonyms"):
         lines.append("Synonyms: " + ", ".join(profile["synonyms"]))
-    lines.append(f"CITES: {profile.get('cites_appendix') or 'unknown (not in WildTrace taxa)'}")
+    cites = profile.get("cites_appendix") or "unknown (not in WildTrace taxa)"
+    if profile.get("cites_appendix") and (profile.get("cites_annotation") or "").startswith("from the enclosing"):
+        cites += f" ({profile['cites_annotation'].split(':')[0]})"
+    lines.append(f"CITES: {cites}")
     if profile.get("products"):
         lines.append("Products in trade: " + ", ".join(profile["products"]))
     lines.append(f"Zoonotic tier: {z['tier']} (exposure {z['exposure']}); by trade form: "
