@@ -12,9 +12,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_data_dir
+
+if TYPE_CHECKING:
+    from wildtrace.scan.listing import RecordLimits
 
 from wildtrace.errors import ConfigError
 
@@ -67,6 +70,12 @@ OPTIONS: tuple[Option, ...] = (
            "Largest accepted text field of a listing, in characters; a longer one rejects the record (100,000)."),
     Option("max_record_bytes", "WILDTRACE_MAX_RECORD_BYTES", _positive_int,
            "Largest accepted input line or record, in bytes (2,000,000)."),
+    Option("max_depth", "WILDTRACE_MAX_DEPTH", _positive_int,
+           "Deepest nesting of lists and objects accepted inside one record; deeper rejects the record (20)."),
+    Option("max_fields", "WILDTRACE_MAX_FIELDS", _positive_int,
+           "Most fields one record may have; more rejects the record (500)."),
+    Option("max_int_digits", "WILDTRACE_MAX_INT_DIGITS", _positive_int,
+           "Most digits of any integer in a record, id included; more rejects the record (18, which fits 64 bits)."),
     Option("host", "WILDTRACE_HOST", str, "Address `wildtrace serve` listens on (127.0.0.1)."),
     Option("port", "WILDTRACE_PORT", _port, "Port of `wildtrace serve` (8150)."),
     Option("session_hours", "WILDTRACE_SESSION_HOURS", float, "How long a workbench login lasts, in hours (12)."),
@@ -110,6 +119,9 @@ class Settings:
     trade_db: Path | None = None
     max_field_chars: int = 100_000
     max_record_bytes: int = 2_000_000
+    max_depth: int = 20
+    max_fields: int = 500
+    max_int_digits: int = 18
     host: str = "127.0.0.1"
     port: int = 8150
     session_hours: float = 12.0
@@ -122,6 +134,14 @@ class Settings:
             if f.name == name:
                 return self.data_dir / f.file
         raise KeyError(name)
+
+    @property
+    def record_limits(self) -> RecordLimits:
+        """The limits one input record is held to (fields, nesting, integers)."""
+        from wildtrace.scan.listing import RecordLimits
+
+        return RecordLimits(max_field_chars=self.max_field_chars, max_depth=self.max_depth,
+                            max_fields=self.max_fields, max_int_digits=self.max_int_digits)
 
     @property
     def db_target(self) -> str | Path:

@@ -116,3 +116,31 @@ def test_security_headers(server: Server) -> None:
     assert r.headers["x-frame-options"] == "DENY"
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_hostile_records_in_a_scan_batch_are_answered_per_record(server: Server) -> None:
+    """Before: a record nested 255 levels deep, an integer >= 2**64 in a field or as the id made
+    the whole batch answer 500 (issue 12, finding 1)."""
+    deep = "[" * 255 + "]" * 255
+    body = ('{"save": false, "listings": [{"id": "ok-1", "title": "rhino horn for sale"}, '
+            '{"id": "deep", "x": ' + deep + '}, {"id": "bigint", "x": ' + str(2**64) + '}, '
+            '{"id": ' + str(2**64) + ', "title": "x"}, {"id": "ok-2", "title": "ivory bangle"}]}')
+    with server.api("analyst") as c:
+        r = c.post("/api/v1/scan", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text[:500]
+    out = r.json()
+    assert [x["id"] for x in out["results"]] == ["ok-1", "ok-2"]
+    assert [(x["index"], x["id"]) for x in out["rejects"]] == [(1, "deep"), (2, "bigint"), (3, None)]
+    assert "nested deeper" in out["rejects"][0]["reason"]
+    assert "digits" in out["rejects"][1]["reason"] and "digits" in out["rejects"][2]["reason"]
+
+
+def test_odd_query_and_path_values_get_4xx_not_500(server: Server) -> None:
+    """Before: a NUL in a search (FTS "unterminated string") and a case number past 64 bits
+    (OverflowError) answered 500; an export limit past 64 bits answered 200 with a cut body."""
+    with server.api("viewer") as c:
+        r = c.get("/api/v1/search", params={"q": "ab\x00c"})
+        assert r.status_code == 200 and r.json()["items"] == [], r.text[:300]
+        assert c.get("/api/v1/search", params={"q": "rhi\x00no"}).status_code == 200
+        assert_error(c.get("/api/v1/cases/99999999999999999999"), 422, "invalid_request")
+        assert_error(c.get("/api/v1/export", params={"limit": "99999999999999999999"}), 422, "invalid_request")

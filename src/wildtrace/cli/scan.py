@@ -90,7 +90,7 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
             items = read_listings(in_stream, fmt=input_format, name=None if input == "-" else input,
                                   max_field_chars=settings.max_field_chars,
                                   max_record_bytes=settings.max_record_bytes, encoding=encoding,
-                                  mapping=columns or None)
+                                  mapping=columns or None, limits=settings.record_limits)
             summary = run(scanner, items, write=writer.write, reject=on_reject,
                           save=store.save if store is not None else None)
         finally:

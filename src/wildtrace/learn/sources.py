@@ -53,7 +53,7 @@ def stored_listings(settings: Settings) -> list[Listing]:
     out = []
     for record in records:
         try:
-            out.append(listing_from_record(record, max_field_chars=settings.max_field_chars))
+            out.append(listing_from_record(record, limits=settings.record_limits))
         except InvalidRecord:
             continue
     return out

@@ -43,6 +43,8 @@ class Listing:
     input_sha256: str = ""
     #: text read from the listing's images by OCR (not an input field)
     image_text: str | None = None
+    #: line of the input it was read from (0 when it did not come from a file)
+    source_line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The record as received: known fields that are set, then unknown ones."""
@@ -55,8 +57,48 @@ class Listing:
         return out
 
 
+@dataclass(frozen=True)
+class RecordLimits:
+    """What one input record may hold (settings ``WILDTRACE_MAX_*``); a breach rejects the record."""
+
+    max_field_chars: int = 100_000
+    max_depth: int = 20  # nesting of lists and objects inside the record
+    max_fields: int = 500  # keys of the record itself
+    max_int_digits: int = 18  # digits of any integer (18 fits a signed 64-bit integer)
+
+
+def check_structure(record: dict[str, Any], limits: RecordLimits) -> None:
+    """Reject what would break hashing or storage later: deep nesting, huge integers, too many
+    fields, keys that are not text. Iterative, so a hostile record cannot exhaust the stack."""
+    if len(record) > limits.max_fields:
+        raise InvalidRecord(f"record has {len(record):,} fields, over the limit of {limits.max_fields:,}")
+    biggest = 10 ** limits.max_int_digits
+    stack: list[tuple[Any, int]] = [(record, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth > limits.max_depth:
+                raise InvalidRecord(f"record is nested deeper than {limits.max_depth} levels")
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise InvalidRecord(f"a field name is {type(key).__name__}, not text")
+                stack.append((item, depth + 1))
+        elif isinstance(value, list | tuple):
+            if depth > limits.max_depth:
+                raise InvalidRecord(f"record is nested deeper than {limits.max_depth} levels")
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, int) and not isinstance(value, bool) and not -biggest < value < biggest:
+            raise InvalidRecord(f"an integer has more than {limits.max_int_digits} digits")
+        elif isinstance(value, float) and value != value:  # NaN: not JSON, not comparable
+            raise InvalidRecord("a number is NaN")
+
+
 def content_hash(record: dict[str, Any]) -> str:
-    return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    try:
+        encoded = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError) as exc:  # check_structure runs first; belt and braces
+        raise InvalidRecord(f"record cannot be hashed: {exc}") from exc
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def _as_text(name: str, value: Any, max_chars: int) -> str | None:
@@ -89,22 +131,32 @@ def _images(value: Any, max_chars: int) -> list[str]:
     return out
 
 
-def listing_from_record(record: dict[str, Any], *, max_field_chars: int) -> Listing:
-    """Validate a decoded record and build a Listing (raises ``InvalidRecord``)."""
+def listing_from_record(record: dict[str, Any], *, max_field_chars: int | None = None,
+                        limits: RecordLimits | None = None) -> Listing:
+    """Validate a decoded record and build a Listing (raises ``InvalidRecord``).
+
+    ``limits`` (default: ``RecordLimits`` with ``max_field_chars``) bounds size and shape.
+    """
+    if limits is None:
+        limits = RecordLimits() if max_field_chars is None else RecordLimits(max_field_chars=max_field_chars)
+    max_field_chars = limits.max_field_chars
     raw_id = record.get("id")
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
         raise InvalidRecord("missing id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
         raise InvalidRecord(f"id must be text or an integer, not {type(raw_id).__name__}")
+    if isinstance(raw_id, int) and not -(10 ** limits.max_int_digits) < raw_id < 10 ** limits.max_int_digits:
+        raise InvalidRecord(f"id is an integer of more than {limits.max_int_digits} digits")
     listing_id = str(raw_id).strip()
     if len(listing_id) > 1000:
         raise InvalidRecord("id is longer than 1,000 characters", record_id=listing_id[:80])
     try:
+        check_structure(record, limits)
         values = {name: _as_text(name, value, max_field_chars)
                   for name, value in record.items() if name in _SCALAR_SET}
         images = _images(record.get("images"), max_field_chars)
+        extra = {k: v for k, v in record.items() if k not in FIELDS}
+        return Listing(id=listing_id, images=images, extra=extra, input_sha256=content_hash(record), **values)
     except InvalidRecord as exc:
         exc.record_id = listing_id
         raise
-    extra = {k: v for k, v in record.items() if k not in FIELDS}
-    return Listing(id=listing_id, images=images, extra=extra, input_sha256=content_hash(record), **values)

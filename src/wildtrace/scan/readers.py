@@ -17,7 +17,7 @@ import orjson
 
 from wildtrace import plugins
 from wildtrace.errors import ConfigError, DataError, InvalidRecord
-from wildtrace.scan.listing import FIELDS, Listing, listing_from_record
+from wildtrace.scan.listing import FIELDS, Listing, RecordLimits, listing_from_record
 from wildtrace.scan.result import Reject
 from wildtrace.settings import Settings
 
@@ -30,8 +30,10 @@ def _preview(raw: bytes | str, limit: int = 120) -> str:
 
 
 def read_jsonl(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
-               encoding: str = "utf-8", **_: Any) -> Iterator[Listing | Reject]:
+               encoding: str = "utf-8", limits: RecordLimits | None = None,
+               **_: Any) -> Iterator[Listing | Reject]:
     """One JSON object per line. Blank lines are not records and are skipped."""
+    limits = limits or RecordLimits(max_field_chars=max_field_chars)
     for number, raw in enumerate(_lines(stream, max_record_bytes), start=1):
         if isinstance(raw, Reject):
             yield Reject(number, raw.reason, preview=raw.preview)
@@ -61,7 +63,7 @@ def read_jsonl(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int
         if not isinstance(record, dict):
             yield Reject(number, f"expected a JSON object, got {type(record).__name__}", preview=_preview(text))
             continue
-        yield _build(record, number, max_field_chars, text)
+        yield _build(record, number, limits, text)
 
 
 def _lines(stream: IO[bytes], max_record_bytes: int) -> Iterator[bytes | Reject]:
@@ -81,11 +83,15 @@ def _lines(stream: IO[bytes], max_record_bytes: int) -> Iterator[bytes | Reject]
         yield raw
 
 
-def _build(record: dict[str, Any], number: int, max_field_chars: int, raw: str) -> Listing | Reject:
+def _build(record: dict[str, Any], number: int, limits: RecordLimits, raw: str) -> Listing | Reject:
     try:
-        return listing_from_record(record, max_field_chars=max_field_chars)
+        listing = listing_from_record(record, limits=limits)
     except InvalidRecord as exc:
         return Reject(number, exc.reason, exc.record_id, _preview(raw))
+    except Exception as exc:  # noqa: BLE001 - one hostile record must never stop the batch
+        return Reject(number, f"record could not be read ({type(exc).__name__}: {exc})", None, _preview(raw))
+    listing.source_line = number
+    return listing
 
 
 def parse_mapping(items: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -104,12 +110,13 @@ def parse_mapping(items: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
              encoding: str = "utf-8", mapping: dict[str, str] | None = None,
-             **_: Any) -> Iterator[Listing | Reject]:
+             limits: RecordLimits | None = None, **_: Any) -> Iterator[Listing | Reject]:
     """CSV with a header row. ``mapping`` renames columns to listing fields.
 
     Undecodable bytes are carried as surrogates and the row holding them is
     rejected, so one bad row does not cost the rest of the file.
     """
+    limits = limits or RecordLimits(max_field_chars=max_field_chars)
     text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
     csv.field_size_limit(max(max_record_bytes, max_field_chars * 4))
     rows = csv.reader(text)
@@ -145,7 +152,7 @@ def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
             yield Reject(start, f"row has {len(row)} cells but the header has {len(keys)}", preview=_preview(joined))
             continue
         record = {k: v for k, v in zip(keys, row, strict=False) if v != ""}
-        yield _build(record, start, max_field_chars, joined)
+        yield _build(record, start, limits, joined)
 
 
 def detect_format(name: str | None, head: bytes) -> str:
@@ -160,7 +167,8 @@ def detect_format(name: str | None, head: bytes) -> str:
 
 def read_listings(stream: IO[bytes], *, fmt: str | None = None, name: str | None = None,
                   max_field_chars: int, max_record_bytes: int, encoding: str = "utf-8",
-                  mapping: dict[str, str] | None = None) -> Iterator[Listing | Reject]:
+                  mapping: dict[str, str] | None = None,
+                  limits: RecordLimits | None = None) -> Iterator[Listing | Reject]:
     """Listings and Rejects from a binary stream, in input order."""
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type,type-var]
     if fmt is None:
@@ -169,7 +177,7 @@ def read_listings(stream: IO[bytes], *, fmt: str | None = None, name: str | None
     if mapping and fmt != "csv":
         raise ConfigError("--map applies to CSV input only")
     return read(buffered, max_field_chars=max_field_chars, max_record_bytes=max_record_bytes,
-                        encoding=encoding, mapping=mapping)
+                encoding=encoding, mapping=mapping, limits=limits)
 
 
 def read_listing_file(path: Path, settings: Settings) -> tuple[list[Listing], list[Reject]]:
@@ -179,7 +187,8 @@ def read_listing_file(path: Path, settings: Settings) -> tuple[list[Listing], li
     try:
         with open(path, "rb") as fh:
             for item in read_listings(fh, name=str(path), max_field_chars=settings.max_field_chars,
-                                      max_record_bytes=settings.max_record_bytes):
+                                      max_record_bytes=settings.max_record_bytes,
+                                      limits=settings.record_limits):
                 if isinstance(item, Reject):
                     rejects.append(item)
                 else:

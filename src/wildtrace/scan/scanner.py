@@ -83,15 +83,17 @@ class Scanner:
 
         With a scorer, listings are rescored in chunks of ``scorer.chunk``.
         """
-        max_chars = self.settings.max_field_chars
+        limits = self.settings.record_limits
         pending: list[tuple[ScanResult | Reject, Listing | None]] = []
         for number, item in enumerate(items, start=1):
             if isinstance(item, dict):
                 try:
-                    item = listing_from_record(item, max_field_chars=max_chars)
+                    item = listing_from_record(item, limits=limits)
                 except InvalidRecord as exc:
                     item = Reject(number, exc.reason, exc.record_id)
-            out: ScanResult | Reject = item if isinstance(item, Reject) else self.scan_listing(item)
+                except Exception as exc:  # noqa: BLE001 - one hostile record never stops the batch
+                    item = Reject(number, f"record could not be read ({type(exc).__name__}: {exc})")
+            out: ScanResult | Reject = item if isinstance(item, Reject) else self._scan_one(item, number)
             if self.scorer is None:
                 if isinstance(out, ScanResult):
                     definitions.apply(self.definition, out)
@@ -104,14 +106,32 @@ class Scanner:
         if pending:
             yield from self._rescore(pending)
 
+    def _scan_one(self, listing: Listing, number: int) -> ScanResult | Reject:
+        """``scan_listing``, with any failure on this listing turned into its Reject."""
+        try:
+            return self.scan_listing(listing)
+        except Exception as exc:  # noqa: BLE001 - one hostile record never stops the batch
+            return Reject(listing.source_line or number, f"scan failed on this record ({type(exc).__name__}: "
+                          f"{str(exc)[:200]})", listing.id)
+
     def _rescore(self, chunk: list[tuple[ScanResult | Reject, Listing | None]]) -> list[ScanResult | Reject]:
         assert self.scorer is not None
         pairs = [(r, listing) for r, listing in chunk if isinstance(r, ScanResult) and listing is not None]
+        failed: dict[int, Reject] = {}
         if pairs:
-            self.scorer.score(pairs)
+            try:
+                self.scorer.score(pairs)
+            except Exception:  # noqa: BLE001 - find the record that breaks the chunk, keep the rest
+                for r, listing in pairs:
+                    try:
+                        self.scorer.score([(r, listing)])
+                    except Exception as exc:  # noqa: BLE001
+                        failed[id(r)] = Reject(listing.source_line, f"text model failed on this record "
+                                               f"({type(exc).__name__}: {str(exc)[:200]})", listing.id)
         for r, _ in pairs:
-            definitions.apply(self.definition, r)
-        return [r for r, _ in chunk]
+            if id(r) not in failed:
+                definitions.apply(self.definition, r)
+        return [failed.get(id(r), r) for r, _ in chunk]
 
 
 def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[[ScanResult], None],
@@ -120,11 +140,20 @@ def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[
     """Scan a stream into a sink: report each reject, save results in batches, write each, summarise.
 
     With ``save`` (the store), a batch is written to the output only after it is saved, so the
-    output never runs ahead of the database. Memory stays flat: nothing but the current batch
-    and the summary counters is held.
+    output never runs ahead of the database. A batch the store refuses is saved one result at a
+    time; a result it still refuses becomes a reject (the rest are kept), and only when it refuses
+    every one (the store itself is down) does the error stop the scan. Memory stays flat: nothing
+    but the current batch and the summary counters is held.
     """
     summary = Summary(top_n=top_n)
     pending: list[ScanResult] = []
+
+    def flush() -> None:
+        assert save is not None
+        for r in _save_each(save, pending, reject, summary):
+            write(r)
+        pending.clear()
+
     for item in scanner.scan(items):
         summary.add(item)
         if isinstance(item, Reject):
@@ -135,15 +164,34 @@ def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[
             continue
         pending.append(item)
         if len(pending) >= batch:
-            save(pending)
-            for r in pending:
-                write(r)
-            pending.clear()
+            flush()
     if save is not None and pending:
-        save(pending)
-        for r in pending:
-            write(r)
+        flush()
     return summary
+
+
+def _save_each(save: Callable[[list[ScanResult]], None], results: list[ScanResult],
+               reject: Callable[[Reject], None], summary: Summary) -> list[ScanResult]:
+    """Save a batch; on failure, one by one. Returns the results the store has."""
+    try:
+        save(results)
+        return results
+    except Exception as first:  # noqa: BLE001 - find the results the store refuses, keep the rest
+        kept: list[ScanResult] = []
+        refused: list[tuple[ScanResult, Exception]] = []
+        for r in results:
+            try:
+                save([r])
+                kept.append(r)
+            except Exception as exc:  # noqa: BLE001
+                refused.append((r, exc))
+        if not kept and len(results) > 1:
+            raise first  # every result refused: the store is down, not a record
+        for r, exc in refused:
+            summary.scanned -= 1
+            summary.rejected += 1
+            reject(Reject(0, f"the store refused this result ({type(exc).__name__}: {str(exc)[:200]})", r.id))
+        return kept
 
 
 _CLOCK: list[tuple[int, str]] = [(0, "")]

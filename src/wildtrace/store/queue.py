@@ -152,7 +152,8 @@ def search(engine: sa.Engine, text: str, filters: Filters | None = None, *,
     Chinese and Thai need no word breaks); shorter queries scan with LIKE.
     PostgreSQL: ILIKE, served by a pg_trgm GIN index.
     """
-    text = text.strip()
+    # control characters (NUL ends an FTS5 string) never occur in listings as stored: drop them
+    text = "".join(ch for ch in text if ch.isprintable() or ch == " ").strip()
     if not text:
         return []
     c = queue.c

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from wildtrace.store import cases
 from wildtrace.web.api.models import CaseListingRequest, CaseRequest
 from wildtrace.web.deps import Analyst, EngineDep, Viewer
+
+#: a case number: what the database can hold (a larger one is a 422, not an overflow)
+CaseId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 router = APIRouter(tags=["cases"])
 
@@ -25,11 +28,11 @@ def create_case(*, body: CaseRequest, who: Analyst,
 
 
 @router.get("/cases/{case_id}")
-def get_case(*, case_id: int, _: Viewer, eng: EngineDep) -> dict[str, Any]:
+def get_case(*, case_id: CaseId, _: Viewer, eng: EngineDep) -> dict[str, Any]:
     return cases.get_case(eng, case_id)
 
 
 @router.post("/cases/{case_id}/listings", status_code=201)
-def add_listing(*, case_id: int, body: CaseListingRequest, who: Analyst,
+def add_listing(*, case_id: CaseId, body: CaseListingRequest, who: Analyst,
                 eng: EngineDep) -> dict[str, Any]:
     return cases.add_to_case(eng, case_id, body.listing_id, who.name)

@@ -113,7 +113,7 @@ def _csv(records: Iterator[dict[str, Any]]) -> Iterator[str]:
 @router.get("/export")
 def export(*, f: Annotated[q.Filters, Depends(filters)],
            format: Annotated[str, Query(pattern="^(jsonl|csv)$")] = "jsonl",
-           limit: Annotated[int | None, Query(ge=1)] = None,
+           limit: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
            _: Viewer, eng: EngineDep) -> StreamingResponse:
     """Newest result of each listing (with its label), in queue order: JSON Lines or CSV."""
     records = q.export(eng, f, limit=limit)
