@@ -152,8 +152,8 @@ def listing_from_record(record: dict[str, Any], *, max_field_chars: int | None =
         raise InvalidRecord("id is longer than 1,000 characters", record_id=listing_id[:80])
     try:
         check_structure(record, limits)
-        values = {name: _as_text(name, value, max_field_chars)
-                  for name, value in record.items() if name in _SCALAR_SET}
+        values: dict[str, Any] = {name: _as_text(name, value, max_field_chars)
+                                  for name, value in record.items() if name in _SCALAR_SET}
         images = _images(record.get("images"), max_field_chars)
         extra = {k: v for k, v in record.items() if k not in FIELDS}
         return Listing(id=listing_id, images=images, extra=extra, input_sha256=content_hash(record), **values)

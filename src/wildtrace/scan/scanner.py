@@ -187,10 +187,10 @@ def _save_each(save: Callable[[list[ScanResult]], None], results: list[ScanResul
                 refused.append((r, exc))
         if not kept and len(results) > 1:
             raise first  # every result refused: the store is down, not a record
-        for r, exc in refused:
+        for r, why in refused:
             summary.scanned -= 1
             summary.rejected += 1
-            reject(Reject(0, f"the store refused this result ({type(exc).__name__}: {str(exc)[:200]})", r.id))
+            reject(Reject(0, f"the store refused this result ({type(why).__name__}: {str(why)[:200]})", r.id))
         return kept
 
 
