@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck bench clean system-deps
+.PHONY: install demo test lint typecheck bench fuzz clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: system-deps install lint typecheck
 
 bench: install
 	$(BIN)/python benchmarks/bench_scan.py
+
+# The readers' property tests with a long budget (the default suite runs 200 examples each).
+fuzz: install
+	WILDTRACE_FUZZ_EXAMPLES=5000 $(BIN)/pytest -q tests/scan/test_readers_fuzz.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
 from wildtrace import ConfigError, Listing, Reject, read_listings
-from wildtrace.scan.readers import parse_mapping
+from wildtrace.scan.readers import parse_mapping, read_csv
 
 LIMITS = {"max_field_chars": 100_000, "max_record_bytes": 2_000_000}
 
@@ -107,5 +108,35 @@ def test_csv_ten_megabyte_field_and_binary_garbage() -> None:
     items = read(data)
     assert [i.id for i in items if isinstance(i, Listing)] == ["1", "4"]
     rejects = {r.line: r.reason for r in items if isinstance(r, Reject)}
-    assert "field larger than field limit" in rejects[3]
+    assert "over the limit of" in rejects[3]
     assert rejects[4] in ("not valid utf-8 text", "field 'title' contains NUL bytes (binary data?)"), rejects
+
+
+def test_a_non_utf8_csv_header_is_read_with_replacement_and_reported(tmp_path: Path) -> None:
+    """Before: a header cell "cat\\xe9gorie" crashed the scan with a traceback, 0 output, 0 rejects."""
+    from click.testing import CliRunner
+
+    from wildtrace.cli import cli, load_commands
+
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,title,cat\xe9gorie\n1,ivory bangle for sale,bijoux\n2,rhino horn,x\n")
+    out = tmp_path / "out.jsonl"
+    load_commands()
+    res = CliRunner().invoke(cli, ["scan", "--rules-only", str(src), "-o", str(out)],
+                             env={"WILDTRACE_DATA_DIR": str(tmp_path)})
+    assert res.exit_code == 3 and "Traceback" not in res.output, res.output
+    assert "line 1: rejected: CSV header is not valid utf-8 text" in res.output and "cat\ufffdgorie" in res.output
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["1", "2"]
+
+
+@pytest.mark.parametrize("rows", [1_000, 20_000])
+def test_an_unclosed_quote_costs_its_row_not_the_rows_after_it(rows: int) -> None:
+    """Before: on 1,000 rows an unclosed quote left 10 results and 0 rejects, exit 0; on 200,000
+    rows 59,800 rows vanished inside one field."""
+    lines = ["id,title,price"] + [f"{i},tiger skin {i} for sale,{i}" for i in range(1, rows + 1)]
+    lines[10] = '10,"tiger skin 10 for sale,10'
+    out = list(read_csv(io.BytesIO(("\n".join(lines) + "\n").encode()), max_field_chars=100_000,
+                        max_record_bytes=2_000_000))
+    rejects = [o for o in out if isinstance(o, Reject)]
+    assert [(r.line, "not closed" in r.reason) for r in rejects] == [(11, True)]
+    assert len(out) == rows

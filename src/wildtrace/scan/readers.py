@@ -108,39 +108,126 @@ def parse_mapping(items: list[str] | tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+#: A CSV record may span this many physical lines (a quoted field with line breaks); a quote left
+#: open past it is reported on its line and the lines after it are read again as rows of their own.
+CSV_MAX_LINES_PER_RECORD = 200
+
+
+class _TooLong(Exception):
+    """A CSV record ran past ``CSV_MAX_LINES_PER_RECORD`` lines or the record size limit."""
+
+
+class _LineSource:
+    """The physical lines of a text stream for ``csv.reader``, counting what each record takes,
+    with lines pushed back to be read again."""
+
+    def __init__(self, stream: IO[str], max_lines: int, max_bytes: int):
+        self.stream = stream
+        self.pushed: list[str] = []  # read again before the stream, last first
+        self.taken: list[str] = []  # lines the current record has taken
+        self.line = 0  # number of the last line handed out
+        self.max_lines, self.max_bytes = max_lines, max_bytes
+        self.size = 0
+        self.eof = False  # the stream ended while a record was being read
+
+    def __iter__(self) -> _LineSource:
+        return self
+
+    def __next__(self) -> str:
+        line = self.pushed.pop() if self.pushed else self.stream.readline()
+        if not line:
+            self.eof = True
+            raise StopIteration
+        self.line += 1
+        self.taken.append(line)
+        self.size += len(line)
+        if len(self.taken) > self.max_lines or self.size > self.max_bytes:
+            raise _TooLong
+        return line
+
+    def start_record(self) -> None:
+        self.taken, self.size, self.eof = [], 0, False
+
+    def reread_after_first(self) -> int:
+        """Push back every line of the current record but its first; return that first line's number."""
+        first = self.line - len(self.taken) + 1
+        self.pushed.extend(reversed(self.taken[1:]))
+        self.line = first
+        self.start_record()
+        return first
+
+
+def _header_text(cells: list[str], encoding: str) -> tuple[list[str], list[str]]:
+    """Header cells with undecodable bytes replaced (U+FFFD), and a note for each such cell."""
+    out, notes = [], []
+    for i, cell in enumerate(cells, start=1):
+        if any("\udc80" <= c <= "\udcff" for c in cell):
+            fixed = cell.encode(encoding, "surrogateescape").decode(encoding, "replace")
+            notes.append(f"column {i} {fixed!r}")
+            cell = fixed
+        out.append(cell.lstrip("\ufeff").strip())
+    return out, notes
+
+
 def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
              encoding: str = "utf-8", mapping: dict[str, str] | None = None,
              limits: RecordLimits | None = None, **_: Any) -> Iterator[Listing | Reject]:
     """CSV with a header row. ``mapping`` renames columns to listing fields.
 
-    Undecodable bytes are carried as surrogates and the row holding them is
-    rejected, so one bad row does not cost the rest of the file.
+    Undecodable bytes are carried as surrogates and the row holding them is rejected, so one bad
+    row does not cost the rest of the file; an undecodable header is read with replacement
+    characters and reported (line 1). A quote left open (a record running past
+    ``CSV_MAX_LINES_PER_RECORD`` lines or the record size limit) rejects the line that opened it,
+    and the lines after it are read again as rows of their own instead of being merged into it.
     """
     limits = limits or RecordLimits(max_field_chars=max_field_chars)
     text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
     csv.field_size_limit(max(max_record_bytes, max_field_chars * 4))
-    rows = csv.reader(text)
+    lines = _LineSource(text, CSV_MAX_LINES_PER_RECORD, max_record_bytes)
+    rows = csv.reader(lines)
     try:
-        header = next(rows)
+        raw_header = next(rows)
     except StopIteration:
         return
-    except csv.Error as exc:
-        yield Reject(1, f"unreadable CSV header: {exc}")
+    except (csv.Error, _TooLong) as exc:
+        yield Reject(1, f"unreadable CSV header: {exc or 'a quote in the header is never closed'}")
         return
-    header = [h.lstrip("\ufeff").strip() for h in header]
+    header, notes = _header_text(raw_header, encoding)
+    if notes:
+        yield Reject(1, f"CSV header is not valid {encoding} text; read with replacement characters: "
+                     + ", ".join(notes), preview=_preview(",".join(header)))
     rename = {column: name for name, column in (mapping or {}).items()}
     missing = [c for c in rename if c not in header]
     if missing:
         raise ConfigError(f"--map names columns that are not in the CSV header: {', '.join(missing)}")
     keys = [rename.get(h, h) for h in header]
     while True:
-        start = rows.line_num + 1
+        lines.start_record()
+        start = lines.line + 1
         try:
             row = next(rows)
         except StopIteration:
             return
+        except _TooLong:
+            one_line = len(lines.taken) == 1
+            first = lines.reread_after_first()
+            if one_line:
+                yield Reject(first, f"line is over the limit of {max_record_bytes:,} bytes")
+            else:
+                yield Reject(first, f"a quote opened on line {first} is not closed within "
+                             f"{CSV_MAX_LINES_PER_RECORD} lines or {max_record_bytes:,} bytes; the lines after "
+                             "it are read as rows of their own")
+            rows = csv.reader(lines)
+            continue
         except csv.Error as exc:
             yield Reject(start, f"malformed CSV: {exc}")
+            rows = csv.reader(lines)
+            continue
+        if lines.eof:  # csv asked for a line past the end: the file ended inside a quote
+            first = lines.reread_after_first()
+            yield Reject(first, f"a quote opened on line {first} is never closed; the lines after it "
+                         "are read as rows of their own")
+            rows = csv.reader(lines)
             continue
         if not any(cell.strip() for cell in row):
             continue
