@@ -63,6 +63,17 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/slow":
             time.sleep(2.0)
             self._send(200, b"<html>late</html>")
+        elif path == "/drip":  # one byte at a time: each read is quick, the page never ends in time
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "40")
+            self.end_headers()
+            for _ in range(40):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        elif path == "/to-metadata":
+            self._redirect("http://169.254.169.254/latest/meta-data/")
         elif path == "/gone":
             self._send(404, b"<html>not found</html>")
         else:

@@ -12,7 +12,7 @@ from wildtrace.evidence.capture import CaptureOptions, Capturer, Target, targets
 from wildtrace.evidence.custody import CustodyLog
 from wildtrace.evidence.verify import verify
 
-OPTS = CaptureOptions(operator="analyst-1", timeout=0.5, max_bytes=200_000, screenshot=False)
+OPTS = CaptureOptions(operator="analyst-1", timeout=0.5, max_bytes=200_000, screenshot=False, allow_private=True)
 
 
 def _capture(tmp_path: Path, *urls: str, options: CaptureOptions = OPTS):  # type: ignore[no-untyped-def]
@@ -80,7 +80,7 @@ def test_unreachable_and_tls_errors(tmp_path: Path, marketplace) -> None:  # typ
 
 
 def test_offsite_followed_only_when_asked(tmp_path: Path, marketplace) -> None:  # type: ignore[no-untyped-def]
-    opts = CaptureOptions(operator="a", timeout=2, screenshot=False, follow_offsite=True)
+    opts = CaptureOptions(operator="a", timeout=2, screenshot=False, follow_offsite=True, allow_private=True)
     [rec] = _capture(tmp_path, f"{marketplace.url}/offsite", options=opts)
     assert rec.status == "captured" and rec.final_url.startswith("http://localhost:"), rec
     assert rec.redirects[0]["to"].startswith("http://localhost:")
@@ -112,7 +112,7 @@ def test_targets_from_scan_filters_by_risk_and_reports_bad_lines() -> None:
 
 def test_screenshot_with_headless_chromium(tmp_path: Path, marketplace) -> None:  # type: ignore[no-untyped-def]
     # chromium is in system-packages.txt, so it is installed wherever the tests run
-    opts = CaptureOptions(operator="a", timeout=5, screenshot=True)
+    opts = CaptureOptions(operator="a", timeout=5, screenshot=True, allow_private=True)
     [rec] = _capture(tmp_path, f"{marketplace.url}/listing/9", options=opts)
     assert rec.screenshot and rec.screenshot.endswith("screenshot.png"), rec.screenshot
     shot = tmp_path / "ev" / rec.screenshot

@@ -16,7 +16,7 @@ from wildtrace.evidence.verify import verify
 @pytest.fixture
 def evidence(tmp_path: Path, marketplace) -> Path:  # type: ignore[no-untyped-def]
     ev = tmp_path / "ev"
-    with Capturer(ev, CaptureOptions(operator="t", timeout=2, screenshot=False)) as cap:
+    with Capturer(ev, CaptureOptions(operator="t", timeout=2, screenshot=False, allow_private=True)) as cap:
         for n in range(4):
             assert cap.capture(f"{marketplace.url}/listing/{n}").status == "captured"
     assert verify(ev).ok

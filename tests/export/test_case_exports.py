@@ -45,7 +45,7 @@ def case_setup(tmp_path_factory: pytest.TempPathFactory, market_url: str) -> dic
     assert r.exit_code == 0, r.output
     r = runner.invoke(cli, ["capture", "--from-scan", str(tmp / "results.jsonl"), "--min-risk", "0.3",
                             "--evidence-dir", str(tmp / "ev"), "--operator", "analyst-1", "--timeout", "3",
-                            "--no-screenshot"], env=env)
+                            "--no-screenshot", "--allow-private"], env=env)
     assert r.exit_code == 3, r.output  # /gone is a failed capture; the rest went on
     lines = [orjson.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
     assert sorted(x["listing_id"] for x in lines) == ["L1", "L2", "L3", "L4"]

@@ -29,14 +29,18 @@ from wildtrace.evidence.capture import (
 @click.option("--evidence-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Evidence folder (created if missing; never overwritten).")
 @click.option("--operator", default=None, help="Who captures (default: the login name).")
-@click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds per request.")
+@click.option("--timeout", type=float, default=20.0, show_default=True,
+              help="Seconds per page, in all: connecting, every read and every redirect.")
 @click.option("--max-bytes", type=int, default=10_000_000, show_default=True, help="Size cap per page.")
 @click.option("--max-redirects", type=int, default=5, show_default=True)
 @click.option("--follow-offsite", is_flag=True, help="Follow redirects to another host.")
 @click.option("--no-screenshot", is_flag=True, help="Skip the Chromium screenshot.")
+@click.option("--allow-private", is_flag=True,
+              help="Allow loopback, private and link-local addresses (refused by default: listing URLs "
+                   "are written by criminals and may point at your network or a cloud metadata service).")
 def capture(urls: tuple[str, ...], from_scan: str | None, min_risk: float, evidence_dir: Path,
             operator: str | None, timeout: float, max_bytes: int, max_redirects: int,
-            follow_offsite: bool, no_screenshot: bool) -> None:
+            follow_offsite: bool, no_screenshot: bool, allow_private: bool) -> None:
     """Fetch listing pages into a WARC each, hash them and log them in the custody log.
 
     Prints one JSON line per capture (status captured or failed, with reason).
@@ -61,7 +65,7 @@ def capture(urls: tuple[str, ...], from_scan: str | None, min_risk: float, evide
                 stream.close()
     options = CaptureOptions(operator=operator or getpass.getuser(), timeout=timeout, max_bytes=max_bytes,
                              max_redirects=max_redirects, follow_offsite=follow_offsite,
-                             screenshot=not no_screenshot)
+                             screenshot=not no_screenshot, allow_private=allow_private)
     with Capturer(evidence_dir, options) as capturer:
         for record in capturer.capture_all(targets):
             click.echo(orjson.dumps(record.to_dict()).decode())

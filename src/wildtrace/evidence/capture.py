@@ -17,17 +17,21 @@ import datetime as dt
 import getpass
 import hashlib
 import io
+import ipaddress
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -50,6 +54,9 @@ class CaptureOptions:
     follow_offsite: bool = False
     screenshot: bool = True  # only when Chromium is installed
     verify_tls: bool | str = True  # True, False or a CA bundle path
+    # Loopback, private, link-local, multicast, reserved and metadata addresses are refused (after
+    # DNS resolution, on every hop) unless this is set: listing URLs are written by criminals.
+    allow_private: bool = False
 
 
 @dataclass
@@ -117,6 +124,96 @@ def _is_tls_error(exc: BaseException) -> bool:
     return False
 
 
+#: Host names refused whatever they resolve to (cloud metadata services and local names).
+BLOCKED_NAMES = ("localhost", "metadata.google.internal", "metadata", "instance-data")
+BLOCKED_SUFFIXES = (".localhost", ".internal", ".local")
+
+
+def refused_address(host: str, port: int) -> str | None:
+    """Why ``host`` may not be fetched (it is, or resolves to, a non-public address), or None.
+
+    Every address the name resolves to must be public (``ipaddress``'s ``is_global``, not
+    multicast); literal forms such as ``0x7f000001`` resolve like any other name.
+    """
+    name = host.strip("[]").lower().rstrip(".")
+    if name in BLOCKED_NAMES or name.endswith(BLOCKED_SUFFIXES):
+        return f"refused: {host} is a local or metadata host name"
+    try:
+        infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        return f"unreachable: {host} does not resolve ({exc})"
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        mapped = getattr(ip, "ipv4_mapped", None)
+        for addr in (ip, mapped) if mapped else (ip,):
+            if not addr.is_global or addr.is_multicast:
+                return (f"refused: {host} resolves to {addr}, a non-public address "
+                        "(loopback, private, link-local, multicast or reserved); use --allow-private "
+                        "to capture from your own network")
+    return None
+
+
+class _Deadline:
+    """The end of the current page's time (connect and every read count against it)."""
+
+    def __init__(self) -> None:
+        self.at = float("inf")
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline):
+        self.stream, self.deadline = stream, deadline
+
+    def _timeout(self, timeout: float | None) -> float:
+        left = self.deadline.left()
+        if left <= 0:
+            raise httpcore.ReadTimeout("the page's total time is up")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, self._timeout(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, self._timeout(timeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self.stream.start_tls(ssl_context, server_hostname, self._timeout(timeout)),
+                               self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Connects only to public addresses (unless allowed), to the address it checked (no second
+    DNS lookup to rebind), within the page's deadline."""
+
+    def __init__(self, options: CaptureOptions, deadline: _Deadline):
+        self.options, self.deadline = options, deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        left = self.deadline.left()
+        if left <= 0:
+            raise httpcore.ConnectTimeout("the page's total time is up")
+        address = host
+        if not self.options.allow_private:
+            why = refused_address(host, port)
+            if why is not None:
+                raise httpcore.ConnectError(why)
+            address = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0][4][0]
+        stream = super().connect_tcp(address, port, timeout=left if timeout is None else min(timeout, left),
+                                     local_address=local_address, socket_options=socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+
 def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     length = response.headers.get("content-length")
     if length and length.isdigit() and int(length) > max_bytes:
@@ -139,6 +236,10 @@ def fetch(client: httpx.Client, url: str, options: CaptureOptions
     origin = (_host(url), _port(url))
     try:
         for _ in range(options.max_redirects + 1):
+            if not options.allow_private:
+                why = refused_address(_host(current), _port(current) or 80) if _host(current) else None
+                if why is not None:
+                    raise CaptureFailed(why, redirects, hops)
             request = client.build_request("GET", current)
             response = client.send(request, stream=True)
             try:
@@ -173,9 +274,15 @@ def fetch(client: httpx.Client, url: str, options: CaptureOptions
         exc.redirects, exc.hops = redirects, hops
         raise
     except httpx.TimeoutException as exc:
-        raise CaptureFailed(f"timeout: no complete answer within {options.timeout:g} s ({type(exc).__name__})",
-                            redirects, hops) from exc
-    except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
+        raise CaptureFailed(f"timeout: the page was not complete within {options.timeout:g} s (connect and "
+                            f"every read count; {type(exc).__name__})", redirects, hops) from exc
+    except httpx.ConnectError as exc:
+        if str(exc).startswith(("refused:", "unreachable:")):
+            raise CaptureFailed(str(exc), redirects, hops) from exc
+        if _is_tls_error(exc):
+            raise CaptureFailed(f"TLS error: {exc}", redirects, hops) from exc
+        raise CaptureFailed(f"unreachable: {exc or type(exc).__name__}", redirects, hops) from exc
+    except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
         if _is_tls_error(exc):
             raise CaptureFailed(f"TLS error: {exc}", redirects, hops) from exc
         raise CaptureFailed(f"unreachable: {exc or type(exc).__name__}", redirects, hops) from exc
@@ -266,8 +373,11 @@ class Capturer:
         self.dir = Path(evidence_dir)
         self.options = options or CaptureOptions()
         self.log = CustodyLog(self.dir)
+        self.deadline = _Deadline()
+        transport = httpx.HTTPTransport(verify=self.options.verify_tls)
+        transport._pool._network_backend = _GuardedBackend(self.options, self.deadline)  # noqa: SLF001
         self.client = httpx.Client(
-            follow_redirects=False, timeout=self.options.timeout, verify=self.options.verify_tls,
+            transport=transport, follow_redirects=False, timeout=self.options.timeout,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
                      "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"})
 
@@ -288,6 +398,8 @@ class Capturer:
         record = Capture(capture_id=capture_id, url=target.url, status="captured", captured_at=_iso(started),
                          operator=self.options.operator, tool=f"wildtrace {__version__}",
                          listing_id=target.listing_id)
+        # one deadline for the whole page: connect, every read, every redirect hop
+        self.deadline.at = time.monotonic() + self.options.timeout
         try:
             hops, redirects = fetch(self.client, target.url, self.options)
         except CaptureFailed as exc:
