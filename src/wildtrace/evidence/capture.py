@@ -208,7 +208,7 @@ class _GuardedBackend(httpcore.SyncBackend):
             why = refused_address(host, port)
             if why is not None:
                 raise httpcore.ConnectError(why)
-            address = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0][4][0]
+            address = str(socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0][4][0])
         stream = super().connect_tcp(address, port, timeout=left if timeout is None else min(timeout, left),
                                      local_address=local_address, socket_options=socket_options)
         return _DeadlineStream(stream, self.deadline)
