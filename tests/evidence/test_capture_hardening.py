@@ -45,9 +45,9 @@ def test_capture_refuses_loopback_without_allow_private(tmp_path: Path, marketpl
 def test_every_redirect_hop_is_checked(tmp_path: Path, marketplace, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """The test marketplace is let through (it stands for a public site); its redirect to the
     cloud metadata address is refused."""
-    original = cap_mod.refused_address
-    monkeypatch.setattr(cap_mod, "refused_address",
-                        lambda host, port: None if host == "127.0.0.1" else original(host, port))
+    original = cap_mod.checked_address
+    monkeypatch.setattr(cap_mod, "checked_address",
+                        lambda host, port: ("127.0.0.1", None) if host == "127.0.0.1" else original(host, port))
     rec = _one(tmp_path, f"{marketplace.url}/to-metadata", follow_offsite=True)
     assert rec.status == "failed" and "169.254.169.254" in rec.reason and rec.reason.startswith("refused"), rec.reason
     assert rec.redirects and rec.redirects[0]["to"].startswith("http://169.254.169.254/")

@@ -129,28 +129,35 @@ BLOCKED_NAMES = ("localhost", "metadata.google.internal", "metadata", "instance-
 BLOCKED_SUFFIXES = (".localhost", ".internal", ".local")
 
 
-def refused_address(host: str, port: int) -> str | None:
-    """Why ``host`` may not be fetched (it is, or resolves to, a non-public address), or None.
+def checked_address(host: str, port: int) -> tuple[str | None, str | None]:
+    """``(address, None)`` with the public address to connect to, or ``(None, why)`` when ``host``
+    is, or resolves to, a non-public address.
 
     Every address the name resolves to must be public (``ipaddress``'s ``is_global``, not
-    multicast); literal forms such as ``0x7f000001`` resolve like any other name.
+    multicast); literal forms such as ``0x7f000001`` resolve like any other name. The caller
+    connects to the returned address, so a second DNS answer cannot rebind the name.
     """
     name = host.strip("[]").lower().rstrip(".")
     if name in BLOCKED_NAMES or name.endswith(BLOCKED_SUFFIXES):
-        return f"refused: {host} is a local or metadata host name"
+        return None, f"refused: {host} is a local or metadata host name"
     try:
         infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, ValueError) as exc:
-        return f"unreachable: {host} does not resolve ({exc})"
+        return None, f"unreachable: {host} does not resolve ({exc})"
     for info in infos:
         ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         mapped = getattr(ip, "ipv4_mapped", None)
         for addr in (ip, mapped) if mapped else (ip,):
             if not addr.is_global or addr.is_multicast:
-                return (f"refused: {host} resolves to {addr}, a non-public address "
-                        "(loopback, private, link-local, multicast or reserved); use --allow-private "
-                        "to capture from your own network")
-    return None
+                return None, (f"refused: {host} resolves to {addr}, a non-public address "
+                              "(loopback, private, link-local, multicast or reserved); use --allow-private "
+                              "to capture from your own network")
+    return str(infos[0][4][0]), None
+
+
+def refused_address(host: str, port: int) -> str | None:
+    """Why ``host`` may not be fetched (see ``checked_address``), or None."""
+    return checked_address(host, port)[1]
 
 
 class _Deadline:
@@ -205,10 +212,10 @@ class _GuardedBackend(httpcore.SyncBackend):
             raise httpcore.ConnectTimeout("the page's total time is up")
         address = host
         if not self.options.allow_private:
-            why = refused_address(host, port)
-            if why is not None:
-                raise httpcore.ConnectError(why)
-            address = str(socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0][4][0])
+            checked, why = checked_address(host, port)
+            if checked is None:
+                raise httpcore.ConnectError(why or f"refused: {host}")
+            address = checked
         stream = super().connect_tcp(address, port, timeout=left if timeout is None else min(timeout, left),
                                      local_address=local_address, socket_options=socket_options)
         return _DeadlineStream(stream, self.deadline)
