@@ -109,3 +109,91 @@ def test_cli_verify_exit_codes(evidence: Path) -> None:
     bad = runner.invoke(cli, ["evidence", "verify", "--evidence-dir", str(evidence)])
     assert bad.exit_code == 1, bad.output
     assert "changed: file captures/" in bad.output
+
+
+def _tamper_and_relist(evidence: Path, event: str) -> str:
+    """Change a WARC, then append a custody entry (through the log itself, so the chain is
+    consistent) that names the file with its new hash."""
+    from wildtrace.evidence.custody import CustodyLog, sha256_file
+
+    warc = sorted(evidence.rglob("page.warc.gz"))[0]
+    data = bytearray(warc.read_bytes())
+    data[-5] ^= 1
+    warc.write_bytes(bytes(data))
+    rel = warc.relative_to(evidence).as_posix()
+    CustodyLog(evidence).append(event, files=[{"path": rel, "sha256": sha256_file(warc),
+                                               "bytes": warc.stat().st_size}])
+    return rel
+
+
+@pytest.mark.parametrize("event", ["capture", "capture_failed", "note"])
+def test_a_later_entry_cannot_re_hash_a_file(evidence: Path, event: str) -> None:
+    """Before: verify trusted the last entry that listed a path, so a tampered WARC passed once
+    an entry naming its new hash was appended."""
+    rel = _tamper_and_relist(evidence, event)
+    problems = _problems(evidence)
+    assert any(p.startswith(f"changed: file {rel}") and "never re-hashed" in p for p in problems), problems
+    assert any(p.startswith(f"changed: file {rel}") and "SHA-256" in p for p in problems), problems
+
+
+def test_a_garbage_head_is_reported_not_a_traceback(evidence: Path) -> None:
+    (evidence / "custody.head").write_bytes(b"\x00\xffnot json")
+    problems = _problems(evidence)
+    assert any(p.startswith("changed: custody.head: unreadable head file") for p in problems), problems
+    load_commands()
+    r = CliRunner().invoke(cli, ["evidence", "verify", "--evidence-dir", str(evidence)])
+    assert r.exit_code == 1 and "Traceback" not in r.output and "unreadable head file" in r.output, r.output
+    (evidence / "custody.head").write_bytes(b"[1, 2]")
+    assert any("not a JSON object" in p for p in _problems(evidence))
+
+
+def test_a_rewritten_history_is_caught_by_the_head_hash_the_user_wrote_down(evidence: Path) -> None:
+    """Whoever can rewrite the whole log and the head can forge a consistent chain; the head
+    hash printed by an earlier verify, kept outside the folder, catches it."""
+    from wildtrace.evidence.custody import GENESIS, entry_hash
+
+    recorded = verify(evidence).head_hash
+    assert recorded
+    entries = [orjson.loads(line) for line in _lines(evidence)]
+    entries[0]["operator"] = "someone else"
+    prev = GENESIS
+    for e in entries:  # re-chain every entry, as a forger would
+        e["prev_hash"] = prev
+        e["entry_hash"] = entry_hash(e)
+        prev = e["entry_hash"]
+    (evidence / "custody.jsonl").write_bytes(b"".join(orjson.dumps(e, option=orjson.OPT_SORT_KEYS) + b"\n"
+                                                      for e in entries))
+    (evidence / "custody.head").write_bytes(orjson.dumps({"seq": entries[-1]["seq"], "entry_hash": prev}))
+    assert verify(evidence).ok  # consistent on its own: only the anchor shows it
+    report = verify(evidence, expected_head=recorded)
+    assert not report.ok and "is not an entry of this chain" in str(report.problems[0])
+    load_commands()
+    r = CliRunner().invoke(cli, ["evidence", "verify", "--evidence-dir", str(evidence), "--head", recorded])
+    assert r.exit_code == 1 and "rewritten" in r.output
+
+
+def test_an_earlier_head_hash_stays_valid_as_entries_are_appended(evidence: Path, marketplace) -> None:  # type: ignore[no-untyped-def]
+    recorded = verify(evidence).head_hash
+    with Capturer(evidence, CaptureOptions(operator="t", timeout=2, screenshot=False, allow_private=True)) as cap:
+        assert cap.capture(f"{marketplace.url}/listing/9").status == "captured"
+    assert verify(evidence, expected_head=recorded).ok
+
+
+def test_capture_refuses_a_folder_of_other_files_and_a_symlinked_log(tmp_path: Path) -> None:
+    """Before: --evidence-dir wrote into a non-empty folder of other files, after which verify
+    failed forever; a symlinked custody.jsonl was followed."""
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "holiday.jpg").write_bytes(b"jpeg")
+    load_commands()
+    r = CliRunner().invoke(cli, ["capture", "http://example.org/", "--evidence-dir", str(other), "--no-screenshot"])
+    assert r.exit_code == 2 and "not an evidence folder" in r.output and "Traceback" not in r.output, r.output
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    target = tmp_path / "elsewhere.jsonl"
+    target.write_bytes(b"")
+    (ev / "custody.jsonl").symlink_to(target)
+    r = CliRunner().invoke(cli, ["capture", "http://example.org/", "--evidence-dir", str(ev), "--no-screenshot"])
+    assert r.exit_code == 2 and "symbolic link" in r.output, r.output
+    assert any("symbolic link" in str(p) for p in verify(ev).problems)
+    assert target.read_bytes() == b""

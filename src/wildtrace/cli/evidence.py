@@ -18,9 +18,15 @@ def evidence() -> None:
 @evidence.command()
 @click.option("--evidence-dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(evidence_dir: Path, as_json: bool) -> None:
-    """Re-hash every file and re-walk the custody chain; exit 1 on any change."""
-    report = verify_dir(evidence_dir)
+@click.option("--head", "head", default=None, metavar="HASH",
+              help="A head hash you wrote down earlier (printed by every verify): it must still be in the "
+                   "chain, or the log was rewritten.")
+def verify(evidence_dir: Path, as_json: bool, head: str | None) -> None:
+    """Re-hash every file and re-walk the custody chain; exit 1 on any change.
+
+    Example: wildtrace evidence verify --evidence-dir ev/ --head 3f2a…
+    """
+    report = verify_dir(evidence_dir, expected_head=head)
     if as_json:
         click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
     else:

@@ -37,7 +37,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from wildtrace import __version__
-from wildtrace.evidence.custody import CustodyLog, sha256_file
+from wildtrace.errors import ConfigError
+from wildtrace.evidence.custody import LOG_NAME, CustodyLog, sha256_file
 from wildtrace.scan.result import Reject, read_results
 
 USER_AGENT = f"WildTrace/{__version__} (evidence capture; +offline wildlife-crime toolkit)"
@@ -378,6 +379,12 @@ class Capturer:
 
     def __init__(self, evidence_dir: Path, options: CaptureOptions | None = None):
         self.dir = Path(evidence_dir)
+        if self.dir.is_dir() and any(self.dir.iterdir()) and not (self.dir / LOG_NAME).exists():
+            raise ConfigError(f"{self.dir} holds other files and no custody log: not an evidence folder; "
+                              "give a new or empty folder, or one made by `wildtrace capture`")
+        if (self.dir / LOG_NAME).is_symlink():
+            raise ConfigError(f"{self.dir / LOG_NAME} is a symbolic link; an evidence folder's custody log "
+                              "must be a plain file")
         self.options = options or CaptureOptions()
         self.log = CustodyLog(self.dir)
         self.deadline = _Deadline()

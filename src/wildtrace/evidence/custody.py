@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from wildtrace.errors import DataError
 from wildtrace.jsonlog import JsonLog
 
 LOG_NAME = "custody.jsonl"
@@ -54,8 +55,12 @@ class CustodyLog:
     def _last(self) -> tuple[int, str]:
         """(next seq, hash of the last entry), from the head file (or the log when there is none)."""
         if self.head_path.exists():
-            head = orjson.loads(self.head_path.read_bytes())
-            return int(head["seq"]) + 1, str(head["entry_hash"])
+            try:
+                head = orjson.loads(self.head_path.read_bytes())
+                return int(head["seq"]) + 1, str(head["entry_hash"])
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise DataError(f"{self.head_path}: unreadable head file ({exc}); run `wildtrace evidence "
+                                "verify` and do not append to this folder until it is explained") from exc
         last: dict[str, Any] | None = None
         for _, entry in self.entries():
             last = entry if entry is not None else last
@@ -71,7 +76,12 @@ class CustodyLog:
             entry["entry_hash"] = entry_hash(entry)
             self.log.append([entry], sort_keys=True)
             tmp = self.head_path.with_suffix(".tmp")
-            tmp.write_bytes(orjson.dumps({"seq": seq, "entry_hash": entry["entry_hash"]}))
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            try:
+                os.write(fd, orjson.dumps({"seq": seq, "entry_hash": entry["entry_hash"]}))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(tmp, self.head_path)
             return entry
 

@@ -10,6 +10,12 @@ entry that was
 - ``added``: a file under ``captures/`` that no entry lists; an entry that does not
   chain to the one before it (inserted);
 - ``reordered``: entries whose ``seq`` is out of order in the file.
+
+A file is checked against the hash recorded when it was *first* listed (its capture): a later
+entry may name the same file again with the same hash, never re-hash it, so appending an entry
+that names a tampered file's new hash is caught. ``expected_head`` (the head hash the user wrote
+down, ``evidence verify --head HASH``) catches a log rewritten from the start: the recorded hash
+must be an entry of the chain. A corrupt head file or log line is a reported problem.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ class Report:
     files: int = 0
     head_hash: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    chain_hashes: set[str] = field(default_factory=set, repr=False)  # entry hashes seen in the chain
 
     @property
     def ok(self) -> bool:
@@ -66,6 +73,7 @@ class Report:
 def _check_chain(log: CustodyLog, report: Report) -> dict[str, dict[str, Any]]:
     """Walk the log; return the files it lists (path -> file record)."""
     listed: dict[str, dict[str, Any]] = {}
+    hashes = report.chain_hashes
     prev_hash = GENESIS
     expected_seq = 0
     max_seq = -1
@@ -99,12 +107,27 @@ def _check_chain(log: CustodyLog, report: Report) -> dict[str, dict[str, Any]]:
         expected_seq = max_seq + 1
         for item in entry.get("files") or []:
             if isinstance(item, dict) and isinstance(item.get("path"), str):
-                listed[item["path"]] = {**item, "_seq": seq}
-    head = log.head()
+                first = listed.get(item["path"])
+                if first is None:
+                    listed[item["path"]] = {**item, "_seq": seq}
+                elif first.get("sha256") != item.get("sha256"):
+                    report.problems.append(Problem(
+                        "changed", f"file {item['path']}",
+                        f"log entry seq {seq} lists it with SHA-256 {item.get('sha256')}; it was recorded "
+                        f"with {first.get('sha256')} at seq {first['_seq']} (a file is never re-hashed)"))
+        hashes.add(prev_hash)
+    try:
+        head = log.head()
+    except Exception as exc:  # noqa: BLE001 - a corrupt head is a finding, not a crash
+        report.head_hash = last_hash
+        report.problems.append(Problem("changed", HEAD_NAME, f"unreadable head file ({type(exc).__name__}: {exc})"))
+        return listed
     report.head_hash = last_hash
     if head is None:
         if report.entries:
             report.problems.append(Problem("removed", HEAD_NAME, "the head file is missing"))
+    elif not isinstance(head, dict):
+        report.problems.append(Problem("changed", HEAD_NAME, "the head file is not a JSON object"))
     else:
         head_seq = head.get("seq")
         if isinstance(head_seq, int) and head_seq > max_seq:
@@ -117,15 +140,27 @@ def _check_chain(log: CustodyLog, report: Report) -> dict[str, dict[str, Any]]:
     return listed
 
 
-def verify(evidence_dir: Path) -> Report:
-    """Re-hash everything under ``evidence_dir`` against its custody log."""
+def verify(evidence_dir: Path, expected_head: str | None = None) -> Report:
+    """Re-hash everything under ``evidence_dir`` against its custody log (and, with
+    ``expected_head``, check that the head hash recorded earlier is still part of the chain)."""
     root = Path(evidence_dir)
     report = Report(str(root))
     log = CustodyLog(root)
+    if log.path.is_symlink():
+        report.problems.append(Problem("changed", LOG_NAME, "the custody log is a symbolic link; not followed"))
+        return report
     if not log.path.exists():
         report.problems.append(Problem("removed", LOG_NAME, "no custody log in this folder"))
         return report
-    listed = _check_chain(log, report)
+    try:
+        listed = _check_chain(log, report)
+    except Exception as exc:  # noqa: BLE001 - an unreadable log is a finding, not a crash
+        report.problems.append(Problem("changed", LOG_NAME, f"unreadable ({type(exc).__name__}: {exc})"))
+        return report
+    if expected_head is not None and expected_head.strip().lower() not in report.chain_hashes:
+        report.problems.append(Problem(
+            "changed", LOG_NAME, f"the head hash you recorded ({expected_head.strip()}) is not an entry of "
+            "this chain: the log was rewritten since"))
     for rel, item in sorted(listed.items()):
         path = root / rel
         report.files += 1
