@@ -105,3 +105,50 @@ def test_real_lemis_files_load_with_counts(tmp_path: Path) -> None:
     assert any(k.startswith("duplicate row") for k in out[0].warnings)
     y = con.execute("SELECT min(year), max(year), count(DISTINCT exporter) FROM records").fetchall()[0]
     assert y[0] == 1999 and y[1] == 2021 and y[2] > 20
+
+
+def _row(**kw: str) -> list[str]:
+    return [{**ROW, **kw}[c] for c in BULK_COLUMNS.values()]
+
+
+def test_a_path_with_a_star_is_read_literally(tmp_path: Path) -> None:
+    """Before: `star*.csv` was a DuckDB glob and loaded another file's rows too."""
+    header = list(BULK_COLUMNS.values())
+    star = write(tmp_path / "star*.csv", header, [_row(Id="S1")])
+    write(tmp_path / "star-other.csv", header, [_row(Id="O1"), _row(Id="O2")])
+    con = connect(tmp_path / "t.duckdb")
+    [res] = load_paths(con, [star])
+    assert res.rows_loaded == 1
+    assert [r[0] for r in con.execute("SELECT record_id FROM records ORDER BY 1").fetchall()] == ["S1"]
+
+
+def test_non_finite_and_absurd_quantities_are_rejected_per_row(tmp_path: Path) -> None:
+    """Before: NaN, Infinity and 1e400 loaded as quantities and the trade report answered 500."""
+    header = list(BULK_COLUMNS.values())
+    rows = [_row(Id="A", Quantity="NaN"), _row(Id="B", Quantity="Infinity"), _row(Id="C", Quantity="1e400"),
+            _row(Id="D", Quantity="-inf"), _row(Id="E", Quantity="5e15"), _row(Id="F", Quantity="12")]
+    con = connect(tmp_path / "t.duckdb")
+    [res] = load_paths(con, [write(tmp_path / "q.csv", header, rows)])
+    assert res.rows_loaded == 1
+    reasons = dict(con.execute("SELECT json_extract_string(raw, '$.Id'), reason FROM rejects").fetchall())
+    assert reasons == {"A": "non-finite quantity (NaN or infinity)", "B": "non-finite quantity (NaN or infinity)",
+                       "C": "non-finite quantity (NaN or infinity)", "D": "non-finite quantity (NaN or infinity)",
+                       "E": "implausible quantity (over 1e+12)"}
+    assert con.execute("SELECT count(*) FROM records WHERE NOT isfinite(quantity)").fetchall()[0][0] == 0
+
+
+def test_a_zip_bomb_is_refused_not_unpacked(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Before: a 1 MB zip became 1 GiB in the temp folder. The cap is lowered here to keep the test small."""
+    from wildtrace.trade import load as load_mod
+
+    monkeypatch.setattr(load_mod, "MAX_UNZIPPED_BYTES", 1 << 20)
+    bomb = tmp_path / "bomb.zip"
+    header = list(BULK_COLUMNS.values())
+    good = write(tmp_path / "good.csv", header, [_row(Id="G1")])
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.csv", b"Id,Year\n" + b"0" * (8 << 20))
+        zf.write(good, "good.csv")
+    con = connect(tmp_path / "t.duckdb")
+    big, ok = load_paths(con, [bomb])
+    assert (big.member, big.status) == ("big.csv", "rejected") and "over the limit" in (big.reason or "")
+    assert (ok.member, ok.status, ok.rows_loaded) == ("good.csv", "loaded", 1)

@@ -28,6 +28,12 @@ from wildtrace.trade import schema
 from wildtrace.trade.codes import load_codes
 
 TOOL = f"wildtrace.trade.load {__version__}"
+#: A quantity above this is no shipment (rejected as implausible): more than all CITES trade of a year.
+MAX_QUANTITY = 1e12
+#: A zip member may unpack to at most this many bytes (a zip bomb is refused, not unpacked).
+MAX_UNZIPPED_BYTES = 4 << 30
+#: DuckDB reads a path with these characters as a glob; such a file is read through a plain link.
+GLOB_CHARS = set("*?[]{}")
 SNIFF_BYTES = 65536
 MIN_YEAR, MAX_YEAR = 1975, datetime.now(UTC).year + 1
 
@@ -79,21 +85,42 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def iter_inputs(paths: list[Path], workdir: Path) -> Iterator[tuple[str, str | None, Path]]:
-    """Yield (path, zip member or None, local file) for files, folders and zips."""
+def iter_inputs(paths: list[Path], workdir: Path) -> Iterator[tuple[str, str | None, Path | str]]:
+    """Yield (path, zip member or None, local file) for files, folders and zips; instead of the
+    local file, the reason when a zip member is refused (it would unpack past the size cap)."""
     for path in paths:
         if path.is_dir():
             yield from iter_inputs(sorted(p for p in path.rglob("*") if p.is_file()), workdir)
         elif zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
                 for n, info in enumerate(i for i in zf.infolist() if not i.is_dir()):
-                    target = workdir / f"{path.stem}-{n}"
+                    target = workdir / f"member-{n}.csv"
+                    if info.file_size > MAX_UNZIPPED_BYTES:
+                        yield str(path), info.filename, (f"unpacks to {info.file_size:,} bytes, over the limit of "
+                                                         f"{MAX_UNZIPPED_BYTES:,}; unzip it yourself if it is genuine")
+                        continue
+                    written, too_big = 0, False
                     with zf.open(info) as src, target.open("wb") as dst:
                         for block in iter(lambda s=src: s.read(1 << 20), b""):  # type: ignore[misc]
+                            written += len(block)
+                            if written > MAX_UNZIPPED_BYTES:  # the header may lie about the size
+                                too_big = True
+                                break
                             dst.write(block)
+                    if too_big:
+                        target.unlink()
+                        yield str(path), info.filename, (f"unpacks to more than {MAX_UNZIPPED_BYTES:,} bytes "
+                                                         "(the zip says less); refused")
+                        continue
                     yield str(path), info.filename, target
                     target.unlink()
         elif path.exists():
+            if GLOB_CHARS & set(path.name) or GLOB_CHARS & set(str(path.parent)):
+                link = workdir / f"input-{abs(hash(str(path)))}.csv"  # a literal name DuckDB cannot glob
+                link.symlink_to(path.resolve())
+                yield str(path), None, link
+                link.unlink()
+                continue
             yield str(path), None, path
         else:
             raise DataError(f"no such file or folder: {path}")
@@ -174,6 +201,9 @@ def load_paths(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[FileLo
     results: list[FileLoad] = []
     with tempfile.TemporaryDirectory(prefix="wildtrace-trade-") as tmp:
         for path, member, local in iter_inputs(paths, Path(tmp)):
+            if isinstance(local, str):  # refused before loading: the reason
+                results.append(FileLoad(path=path, member=member, sha256="", status="rejected", reason=local))
+                continue
             results.append(load_file(con, local, display_path=path, member=member))
     return results
 
@@ -255,6 +285,7 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
         return f"nullif({ref}, 'NA')" if na_null else ref
 
     def num(name: str) -> str:
+        # NaN, Infinity and 1e400 cast to doubles; they are no quantity (reason: non-finite quantity)
         return f"TRY_CAST(replace({c(name)}, ',', '') AS DOUBLE)"
 
     allcols = ", ".join(f"c{i}" for i in range(len(header)))
@@ -280,6 +311,8 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
               WHEN q_raw IS NULL THEN 'missing quantity'
               WHEN quantity IS NULL THEN 'non-numeric quantity'
+              WHEN NOT isfinite(quantity) THEN 'non-finite quantity (NaN or infinity)'
+              WHEN quantity > {MAX_QUANTITY:g} THEN 'implausible quantity (over {MAX_QUANTITY:g})'
               WHEN quantity < 0 THEN 'negative quantity'
               WHEN reporter_type IS NULL OR reporter_type NOT IN ('E', 'I') THEN 'bad Reporter.type (not E or I)'
               WHEN taxon IS NULL THEN 'missing taxon'
@@ -309,6 +342,8 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN qi_raw IS NULL AND qe_raw IS NULL THEN 'missing quantity'
               WHEN (qi_raw IS NOT NULL AND qi IS NULL) OR (qe_raw IS NOT NULL AND qe IS NULL)
                 THEN 'non-numeric quantity'
+              WHEN NOT isfinite(qi) OR NOT isfinite(qe) THEN 'non-finite quantity (NaN or infinity)'
+              WHEN qi > {MAX_QUANTITY:g} OR qe > {MAX_QUANTITY:g} THEN 'implausible quantity (over {MAX_QUANTITY:g})'
               WHEN qi < 0 OR qe < 0 THEN 'negative quantity'
               WHEN taxon IS NULL THEN 'missing taxon'
               WHEN importer IS NULL OR exporter IS NULL THEN 'missing importer or exporter'
@@ -343,6 +378,8 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
               WHEN q_raw IS NULL THEN 'missing quantity'
               WHEN quantity IS NULL THEN 'non-numeric quantity'
+              WHEN NOT isfinite(quantity) THEN 'non-finite quantity (NaN or infinity)'
+              WHEN quantity > {MAX_QUANTITY:g} THEN 'implausible quantity (over {MAX_QUANTITY:g})'
               WHEN quantity < 0 THEN 'negative quantity'
               WHEN taxon IS NULL THEN 'missing taxon'
               WHEN exporter IS NULL THEN 'country_imp_exp is NA (missing, or Namibia: ambiguous in LEMIS)'

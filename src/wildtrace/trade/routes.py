@@ -17,11 +17,20 @@ from typing import Any
 
 import duckdb
 
+from wildtrace.trade import schema
 from wildtrace.trade.provenance import rows, stamp
 from wildtrace.trade.screen import cites_dataset
 
 
+def _known(dataset: str, reporter: str = "E") -> str:
+    """The dataset name, checked: it is written into SQL, so only the known names pass."""
+    if dataset not in (schema.BULK, schema.COMPTAB, schema.LEMIS) or reporter not in ("E", "I"):
+        raise ValueError(f"unknown dataset {dataset!r} or reporter {reporter!r}")
+    return dataset
+
+
 def new_routes(con: duckdb.DuckDBPyConnection, dataset: str, min_history: int, min_quantity: float) -> list[dict[str, Any]]:
+    dataset, min_quantity = _known(dataset), float(min_quantity)
     out = []
     for r in rows(con, f"""
         WITH span AS (SELECT min(year) AS y0 FROM records WHERE dataset = '{dataset}'),
@@ -45,6 +54,7 @@ def new_routes(con: duckdb.DuckDBPyConnection, dataset: str, min_history: int, m
 
 
 def reexports(con: duckdb.DuckDBPyConnection, dataset: str, min_quantity: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dataset = _known(dataset)
     chains = rows(con, f"""
         WITH rx AS (SELECT taxon, origin, exporter, importer, sum(quantity) AS q, min(year) AS y0, max(year) AS y1
                     FROM records WHERE dataset = '{dataset}' AND origin IS NOT NULL AND origin <> exporter
@@ -71,6 +81,7 @@ def reexports(con: duckdb.DuckDBPyConnection, dataset: str, min_quantity: float)
 
 
 def flows(con: duckdb.DuckDBPyConnection, dataset: str, reporter: str = "E", top: int = 15) -> dict[str, Any]:
+    dataset = _known(dataset, reporter)
     by_year = rows(con, f"""SELECT year, sum(quantity) AS quantity, count(*) AS records FROM records
         WHERE dataset = '{dataset}' AND reporter_type = '{reporter}' GROUP BY year ORDER BY year""")
     exp = rows(con, f"""SELECT exporter AS party, sum(quantity) AS quantity FROM records WHERE dataset = '{dataset}'

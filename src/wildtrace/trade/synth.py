@@ -60,6 +60,11 @@ def _taxa() -> list[tuple[str, ...]]:
     return sorted(out)
 
 
+def _lit_path(path: Path) -> str:
+    """A file path as a SQL string literal (quotes doubled)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _lit(values: list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
@@ -278,8 +283,8 @@ def generate(out_dir: Path, rows: int, seed: int = 0, *, snake: bool = False,
         if stop >= shipments:
             sql = f"{sql} UNION ALL SELECT * FROM anom"
         path = out_dir / f"trade_db_{len(files) + 1}.csv"
-        con.execute(f"COPY (SELECT {cols} FROM ({sql})) TO '{path}' (HEADER, DELIMITER ',')")
-        n += int(con.execute(f"SELECT count(*) FROM read_csv('{path}', all_varchar=true)").fetchall()[0][0])
+        con.execute(f"COPY (SELECT {cols} FROM ({sql})) TO {_lit_path(path)} (HEADER, DELIMITER ',')")
+        n += int(con.execute(f"SELECT count(*) FROM read_csv({_lit_path(path)}, all_varchar=true)").fetchall()[0][0])
         files.append(path)
         start = stop
     comptab = out_dir / "comparative_tabulation.csv"
@@ -295,7 +300,7 @@ def generate(out_dir: Path, rows: int, seed: int = 0, *, snake: bool = False,
           sum(quantity) FILTER (WHERE reporter_type = 'E') AS "{ct_cols['exporter_quantity']}",
           term AS "Term", unit AS "Unit", purpose AS "Purpose", source AS "Source"
         FROM (SELECT {back} FROM read_csv({bulk_glob}, header=true, all_varchar=true))
-        GROUP BY ALL ORDER BY ALL) TO '{comptab}' (HEADER, DELIMITER ',')""")
+        GROUP BY ALL ORDER BY ALL) TO {_lit_path(comptab)} (HEADER, DELIMITER ',')""")
     lemis = out_dir / "lemis.csv"
     write_lemis(lemis, min(max(rows // 10, 200), 50_000), seed)
     ranges = out_dir / "ranges.csv"
