@@ -98,7 +98,7 @@ def test_labels_are_append_only_audited_and_role_checked(server: Server) -> None
 def test_users_and_tokens(server: Server) -> None:
     name = "u" + uuid.uuid4().hex[:6]
     with server.api("analyst") as c:
-        assert_error(c.post("/api/v1/users", json={"name": name, "role": "admin", "password": "x" * 10}),
+        assert_error(c.post("/api/v1/users", json={"name": name, "role": "admin", "password": "cedar lantern river"}),
                      403, "forbidden")
         assert_error(c.get("/api/v1/users"), 403, "forbidden")
         token = c.post("/api/v1/tokens", json={"label": "script"}).json()
@@ -128,9 +128,9 @@ def test_users_and_tokens(server: Server) -> None:
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {second['token']}"}) as c:
         assert_error(c.get("/api/v1/queue"), 401, "bad_token")
     with server.api("admin") as c:
-        r = c.post("/api/v1/users", json={"name": name, "role": "viewer", "password": "x" * 10})
+        r = c.post("/api/v1/users", json={"name": name, "role": "viewer", "password": "cedar lantern river"})
         assert r.status_code == 201, r.text
-        assert_error(c.post("/api/v1/users", json={"name": name, "role": "viewer", "password": "x" * 10}),
+        assert_error(c.post("/api/v1/users", json={"name": name, "role": "viewer", "password": "cedar lantern river"}),
                      422, "invalid_value")
         assert c.put(f"/api/v1/users/{name}/role", json={"role": "analyst"}).json()["role"] == "analyst"
         users = {u["name"]: u["role"] for u in c.get("/api/v1/users").json()["items"]}

@@ -28,9 +28,9 @@ def test_users_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
     assert check_password(engine, "alice", "s3cret-passphrase") == {"name": "alice", "role": "analyst"}
     assert check_password(engine, "alice", "wrong") is None
     again = CliRunner().invoke(cli, ["users", "add", "alice", "--role", "admin", "--db", db],
-                               input="another-pass\n", env=env)
+                               input="another-pass-phrase\n", env=env)
     assert again.exit_code != 0 and "exists" in again.output
     short = CliRunner().invoke(cli, ["users", "add", "bob", "--role", "viewer", "--db", db], input="short\n", env=env)
-    assert short.exit_code != 0 and "8 to 1,024" in short.output
+    assert short.exit_code != 0 and "12 to 1,024" in short.output
     token = CliRunner().invoke(cli, ["users", "token", "alice", "--db", db], env=env)
     assert token.exit_code == 0 and token.output.startswith("wt_")

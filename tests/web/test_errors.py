@@ -144,3 +144,47 @@ def test_odd_query_and_path_values_get_4xx_not_500(server: Server) -> None:
         assert c.get("/api/v1/search", params={"q": "rhi\x00no"}).status_code == 200
         assert_error(c.get("/api/v1/cases/99999999999999999999"), 422, "invalid_request")
         assert_error(c.get("/api/v1/export", params={"limit": "99999999999999999999"}), 422, "invalid_request")
+
+
+def test_password_policy_and_case_insensitive_names(server: Server) -> None:
+    """Before: "password", "aaaaaaaa", eight spaces and eight NULs were accepted; "Admin" could be
+    created beside "admin"."""
+    with server.api("admin") as c:
+        for bad in ("password", "aaaaaaaaaaaaaaaa", " " * 16, "\x00" * 16, "short one", "abcabcabcabc",
+                    "zz-viewer-zz-secret"):
+            r = c.post("/api/v1/users", json={"name": "zz-viewer", "role": "viewer", "password": bad})
+            assert_error(r, 422, "invalid_value")
+        assert_error(c.post("/api/v1/users", json={"name": "Admin", "role": "admin",
+                                                   "password": "cedar lantern river"}), 422, "invalid_value")
+
+
+def test_failed_logins_are_throttled_and_every_login_is_audited(server: Server) -> None:
+    """Before: no throttling, no lockout, logins not audited."""
+    from wildtrace.store.audit import audit_entries
+
+    throttle = server.app.state.login_throttle
+    clock = [1000.0]
+    saved = throttle.clock
+    throttle.clock = lambda: clock[0]
+    try:
+        client = httpx.Client(base_url=server.url)
+        page = client.get("/login")
+        import re
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+        def attempt(password: str) -> httpx.Response:
+            return client.post("/login", data={"name": "viewer", "password": password, "csrf_token": csrf})
+
+        assert [attempt("wrong guess").status_code for _ in range(5)] == [401] * 5
+        blocked = attempt("correct horse battery")  # even the right password waits
+        assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) >= 1
+        clock[0] += 1.5  # past the first back-off (1 s)
+        assert attempt("wrong guess").status_code == 401
+        assert attempt("correct horse battery").status_code == 429  # now 2 s
+        clock[0] += 2.5
+        assert attempt("correct horse battery").status_code == 303
+        actions = [a["action"] for a in audit_entries(server.engine, target="user:viewer", limit=20)]
+        assert actions[0] == "login.ok" and actions.count("login.failed") >= 8
+    finally:
+        throttle.clock = saved
+        throttle.failures.clear()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,16 +60,36 @@ def validate_name(name: str) -> str:
     return name
 
 
+#: Shortest accepted password, in characters (a passphrase of three or four words passes).
+MIN_PASSWORD = 12
+
+
+def check_password_policy(password: str, name: str = "") -> None:
+    """Raise ``Invalid`` for a password that is too short or long, whitespace only, holds control
+    or format characters, repeats fewer than four different characters, or is the user's name."""
+    if not MIN_PASSWORD <= len(password) <= 1024:
+        raise Invalid(f"a password is {MIN_PASSWORD} to 1,024 characters (a few words make a good one)")
+    if not password.strip():
+        raise Invalid("a password cannot be only spaces")
+    if any(unicodedata.category(ch).startswith("C") for ch in password):
+        raise Invalid("a password cannot hold control or invisible format characters")
+    if len(set(password.casefold())) < 4:
+        raise Invalid("a password needs at least four different characters")
+    if name and name.casefold() in password.casefold():
+        raise Invalid("a password cannot contain the user name")
+
+
 def add_user(engine: sa.Engine, name: str, role: str, password: str, *, actor: str = "cli") -> dict[str, Any]:
     name = validate_name(name)
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-    if len(password) < 8 or len(password) > 1024:
-        raise Invalid("a password is 8 to 1,024 characters")
+    check_password_policy(password, name)
     record = {"name": name, "role": role, "created_at": now()}
     with db.write_lock(engine), engine.begin() as conn:
-        if conn.execute(sa.select(users.c.name).where(users.c.name == name)).first() is not None:
-            raise Invalid(f"user {name!r} exists")
+        same = conn.execute(sa.select(users.c.name).where(sa.func.lower(users.c.name) == name.lower())).first()
+        if same is not None:
+            raise Invalid(f"user {name!r} exists" if same.name == name else
+                          f"user {same.name!r} exists; names are unique whatever their case")
         conn.execute(users.insert().values(**record, password_hash=_hasher.hash(password)))
         audit(conn, actor, "user.add", f"user:{name}", None, record)
     return record
@@ -102,11 +123,63 @@ def list_users(engine: sa.Engine) -> list[dict[str, Any]]:
 def check_password(engine: sa.Engine, name: str, password: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = conn.execute(sa.select(users).where(users.c.name == name, users.c.disabled == 0)).first()
+        if row is None:  # names are unique whatever their case: "Alice" logs in as alice
+            row = conn.execute(sa.select(users).where(sa.func.lower(users.c.name) == name.lower(),
+                                                      users.c.disabled == 0)).first()
     try:
         _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
     return {"name": row.name, "role": row.role} if row else None
+
+
+def record_login(engine: sa.Engine, name: str, ok: bool, client: str, why: str = "") -> None:
+    """One audit entry per login attempt, good or failed (the name as typed, cut to 64)."""
+    after = {"client": client[:100], **({"reason": why} if why else {})}
+    with db.write_lock(engine), engine.begin() as conn:
+        audit(conn, name[:64] or "?", "login.ok" if ok else "login.failed", f"user:{name[:64]}", None, after)
+
+
+class LoginThrottle:
+    """Exponential back-off after repeated failed logins, per account and per client address.
+
+    After ``free`` failures of an account (``client_free`` of a client address, which an office
+    may share), each further attempt must wait ``base * 2**(failures - free)`` seconds (at most
+    ``cap``) since the last failure; a good login clears the account's count. Held in memory by
+    the workbench process; ``clock`` is injectable for tests.
+    """
+
+    def __init__(self, free: int = 5, client_free: int = 20, base: float = 1.0, cap: float = 900.0,
+                 clock: Any = None) -> None:
+        import time
+
+        self.free, self.client_free, self.base, self.cap = free, client_free, base, cap
+        self.clock = clock or time.monotonic
+        self.failures: dict[str, tuple[int, float]] = {}
+
+    def wait(self, *keys: str) -> float:
+        """Seconds until these keys may try again (0 when they may now)."""
+        now_ = self.clock()
+        longest = 0.0
+        for key in keys:
+            n, last = self.failures.get(key, (0, 0.0))
+            free = self.client_free if key.startswith("client:") else self.free
+            if n >= free:
+                delay = min(self.cap, self.base * 2 ** (n - free))
+                longest = max(longest, last + delay - now_)
+        return max(0.0, longest)
+
+    def failed(self, *keys: str) -> None:
+        now_ = self.clock()
+        for key in keys:
+            n, _ = self.failures.get(key, (0, 0.0))
+            self.failures[key] = (n + 1, now_)
+        if len(self.failures) > 100_000:  # bounded memory under a spray of names
+            for key in sorted(self.failures, key=lambda k: self.failures[k][1])[:50_000]:
+                del self.failures[key]
+
+    def succeeded(self, key: str) -> None:
+        self.failures.pop(key, None)
 
 
 def create_session(engine: sa.Engine, name: str, *, hours: float = 12.0) -> tuple[str, str]:

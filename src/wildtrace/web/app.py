@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from wildtrace import __version__
 from wildtrace.settings import Settings
+from wildtrace.store import accounts as auth
 from wildtrace.store.sql import SQLStore
 from wildtrace.web import errors
 from wildtrace.web.api import router as api_router
@@ -40,6 +41,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.state.store = SQLStore(db)
     app.state.scanner = None
     app.state.session_hours = settings.session_hours
+    app.state.login_throttle = auth.LoginThrottle()
     app.state.trade_db, app.state.trade_ranges = trade_db, trade_ranges  # None: DATA_DIR/trade.duckdb
     app.state.templates = configure(Jinja2Templates(directory=str(HERE / "templates")))
     errors.install(app)

@@ -24,9 +24,11 @@ STATUS_CODES = {400: "bad_request", 401: "login_required", 403: "forbidden", 404
 class ApiError(WildTraceError):
     """An HTTP error with its status and stable ``code``: the adapter's own member of the family."""
 
-    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or []
+        self.headers = headers or {}
 
 
 def error_body(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -39,14 +41,15 @@ def is_api(request: Request) -> bool:
 
 def _respond(request: Request, err: ApiError) -> Response:
     if is_api(request):
-        headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else {}
         return JSONResponse(error_body(err.status, err.code, err.message, err.details),
-                            status_code=err.status, headers=headers)
+                            status_code=err.status, headers={**headers, **err.headers})
     if err.status == 401:
         target = "/login" + ("?expired=1" if err.code == "session_expired" else "")
         return RedirectResponse(target, status_code=303)
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, "error.html", {"err": err}, status_code=err.status)
+    return templates.TemplateResponse(request, "error.html", {"err": err}, status_code=err.status,
+                                      headers=err.headers or None)
 
 
 def _validation(exc: RequestValidationError) -> ApiError:

@@ -50,10 +50,23 @@ def login(*, request: Request, name: Annotated[str, Form(max_length=64)],
           eng: EngineDep) -> Response:
     if not auth.csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
         raise ApiError(403, "csrf_failed", "missing or wrong CSRF token; reload the login page")
+    throttle: auth.LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else "unknown"
+    keys = (f"user:{name.strip().lower()}", f"client:{client}")
+    wait = throttle.wait(*keys)
+    if wait > 0:
+        auth.record_login(eng, name, False, client, "throttled")
+        raise ApiError(429, "too_many_attempts",
+                       f"too many failed logins; try again in {int(wait) + 1} s",
+                       headers={"Retry-After": str(int(wait) + 1)})
     user = auth.check_password(eng, name, password)
     if user is None:
+        throttle.failed(*keys)
+        auth.record_login(eng, name, False, client, "wrong name or password")
         response = _render(request, "login.html", None, status=401, csrf=csrf_token, expired=False, failed=True)
         return response
+    throttle.succeeded(keys[0])
+    auth.record_login(eng, user["name"], True, client)
     token, _csrf = auth.create_session(eng, user["name"], hours=request.app.state.session_hours)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request),
