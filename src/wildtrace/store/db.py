@@ -13,7 +13,9 @@ that ``wildtrace label import`` made before revision 0004 is renamed out of the 
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,21 @@ from wildtrace.errors import ConfigError, DataError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _write_locks: dict[str, threading.Lock] = {}
+#: How long SQLite waits for another process's write lock before "database is locked"
+BUSY_TIMEOUT_MS = 30_000
+#: Then a batch is retried this many times, with exponential back-off and jitter
+WRITE_RETRIES = 8
+
+
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked" / "database is busy" (another writer holds the file)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
+
+
+def backoff(attempt: int) -> None:
+    """Sleep 0.05 s, 0.1 s, 0.2 s … (at most 5 s), with jitter so two writers do not collide again."""
+    time.sleep(min(5.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
 
 
 def normalise_url(target: str | Path) -> str:
@@ -54,7 +71,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 

@@ -36,13 +36,23 @@ class SQLStore:
             db.migrate(self.engine)
 
     def save(self, results: list[ScanResult]) -> None:
+        """Store a batch in one transaction. Another process writing the same SQLite file makes
+        this wait (busy timeout) and, past it, retry the whole batch with back-off: every write
+        is an idempotent upsert, so a retried batch stores each result once."""
         if not results:
             return
-        delta: Counter[counts.Key] = Counter()
-        with db.write_lock(self.engine), self.engine.begin() as conn:
-            for r in results:
-                self._save_one(conn, r, delta)
-            counts.apply(conn, delta)  # the dashboard counts, in the same transaction
+        for attempt in range(db.WRITE_RETRIES + 1):
+            delta: Counter[counts.Key] = Counter()
+            try:
+                with db.write_lock(self.engine), self.engine.begin() as conn:
+                    for r in results:
+                        self._save_one(conn, r, delta)
+                    counts.apply(conn, delta)  # the dashboard counts, in the same transaction
+                return
+            except sa.exc.OperationalError as exc:
+                if not db.is_locked(exc) or attempt == db.WRITE_RETRIES:
+                    raise
+                db.backoff(attempt)
 
     def _save_one(self, conn: sa.Connection, r: ScanResult, delta: Counter[counts.Key]) -> None:
         seen = r.scanned_at
