@@ -71,3 +71,47 @@ def test_urls_from_a_scan_are_refused_too(tmp_path: Path) -> None:
     assert r.exit_code == 3, r.output
     [line] = [orjson.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
     assert line["status"] == "failed" and line["reason"].startswith("refused: 169.254.169.254"), line
+
+
+def test_the_screenshot_is_of_the_captured_bytes_and_lets_nothing_out(tmp_path: Path) -> None:
+    """Before: the screenshot re-fetched the page in Chromium, ran its JavaScript with
+    --no-sandbox and followed meta refresh, images and fetch() to hosts the fetcher refused."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits: dict[str, list[str]] = {"page": [], "beacon": []}
+
+    def server(kind: str, body: bytes) -> ThreadingHTTPServer:
+        class H(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                hits[kind].append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        return srv
+
+    beacon = server("beacon", b"ok")
+    b = f"http://127.0.0.1:{beacon.server_address[1]}"
+    page = server("page", f"""<html><head><meta http-equiv="refresh" content="0;url={b}/refresh">
+        <link rel="stylesheet" href="{b}/css"></head><body><h1>Ivory for sale</h1>
+        <img src="{b}/img"><iframe src="{b}/frame"></iframe>
+        <script>fetch("{b}/fetch"); new Image().src = "{b}/js-img"; document.body.innerHTML = "PWNED";</script>
+        <script src="{b}/script.js"></script></body></html>""".encode())
+    try:
+        opts = CaptureOptions(operator="t", timeout=10, screenshot=True, allow_private=True)
+        with Capturer(tmp_path / "ev", opts) as c:
+            rec = c.capture(f"http://127.0.0.1:{page.server_address[1]}/listing")
+    finally:
+        page.shutdown()
+        beacon.shutdown()
+    assert rec.status == "captured" and rec.screenshot and rec.screenshot.endswith("screenshot.png"), rec
+    assert hits["page"] == ["/listing"]  # fetched once, by the capture; Chromium rendered those bytes
+    assert hits["beacon"] == []  # no script ran, no image, frame, style or refresh left the machine

@@ -5,7 +5,8 @@ exclusively, files opened with ``x``: evidence is never overwritten) holding:
 
 - ``page.warc.gz``: a warcinfo record, then request and response records for
   every hop (redirects included), as sent and received;
-- ``screenshot.png``: a full-page screenshot by headless Chromium, when installed.
+- ``screenshot.png``: a full-page screenshot by headless Chromium, when installed, of the bytes
+  in the WARC (served to Chromium from loopback, JavaScript off, no other request let out).
 
 Every attempt, good or failed, is one custody-log entry (``capture`` or
 ``capture_failed`` with its ``reason``). Failures are data: the batch goes on.
@@ -16,14 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import http.server
 import io
 import ipaddress
 import os
+import re
 import shutil
 import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -336,21 +340,74 @@ def chromium_path() -> str | None:
     return None
 
 
-def screenshot(url: str, out: Path, timeout: float = 60.0) -> str | None:
-    """Full-page PNG by headless Chromium into the new file ``out``; the reason when there is none."""
+_REFRESH = re.compile(rb"""http-equiv\s*=\s*["']?\s*refresh\s*["']?""", re.IGNORECASE)
+#: The host name Chromium loads the captured page from (mapped to the one-shot loopback server).
+SHOT_HOST = "capture.wildtrace.invalid"
+
+
+class _OneShot(http.server.BaseHTTPRequestHandler):
+    """Serves the captured body at ``/`` and nothing else (a 404 for every other path)."""
+
+    body = b""
+    content_type = "text/html"
+    requests: list[str]
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.requests.append(self.path)
+        status, payload = (200, self.body) if self.path == "/" else (404, b"")
+        self.send_response(status)
+        self.send_header("Content-Type", self.content_type if status == 200 else "text/plain")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def screenshot(body: bytes, out: Path, *, content_type: str = "text/html", timeout: float = 60.0) -> str | None:
+    """Full-page PNG of the captured ``body`` (the bytes in the WARC, not a second fetch) into the
+    new file ``out``; the reason when there is none.
+
+    Chromium loads the body from a one-shot loopback server whose Content-Security-Policy
+    (``default-src 'none'``, inline styles allowed) blocks every script, image, frame, font and
+    fetch — JavaScript cannot run; every other host, loopback included (no implicit bypass), is
+    sent to a dead proxy, so a link leads nowhere, and a ``<meta http-equiv="refresh">`` is
+    disabled in the copy Chromium is shown (the WARC keeps the bytes as received); Chromium runs sandboxed unless
+    the user is root. (``--blink-settings=scriptEnabled=false`` would stop the headless
+    screenshot itself, so the CSP does that job.)
+    """
     binary = chromium_path()
     if binary is None:
         return "not taken: chromium is not installed"
     tmp = out.with_name(out.stem + ".partial" + out.suffix)
-    with tempfile.TemporaryDirectory(prefix="wildtrace-chromium-") as profile:
-        cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--hide-scrollbars", "--window-size=1280,4096", f"--user-agent={USER_AGENT}",
-               f"--user-data-dir={profile}", f"--screenshot={tmp}", url]
-        try:
-            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            tmp.unlink(missing_ok=True)
-            return f"not taken: chromium did not finish within {timeout:g} s"
+    # the one change to the bytes shown: a meta refresh would navigate away from them
+    shown = _REFRESH.sub(b'http-equiv="x-wildtrace-refresh-disabled"', body)
+    handler = type("Shot", (_OneShot,), {"body": shown, "content_type": content_type, "requests": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    try:
+        with tempfile.TemporaryDirectory(prefix="wildtrace-chromium-") as profile:
+            cmd = [binary, "--headless", "--disable-gpu", "--disable-background-networking",
+                   "--disable-extensions", "--disable-sync", "--no-first-run", "--disable-component-update",
+                   "--hide-scrollbars", "--window-size=1280,4096",
+                   f"--host-resolver-rules=MAP {SHOT_HOST} 127.0.0.1",
+                   "--proxy-server=http://127.0.0.1:9", f"--proxy-bypass-list=<-loopback>;{SHOT_HOST}",
+                   f"--user-agent={USER_AGENT}", f"--user-data-dir={profile}", f"--screenshot={tmp}",
+                   f"http://{SHOT_HOST}:{port}/"]
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                cmd.insert(1, "--no-sandbox")  # Chromium's sandbox refuses to run as root
+            try:
+                subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+            except subprocess.TimeoutExpired:
+                tmp.unlink(missing_ok=True)
+                return f"not taken: chromium did not finish within {timeout:g} s"
+    finally:
+        server.shutdown()
+        server.server_close()
     if not tmp.exists() or tmp.stat().st_size == 0:
         tmp.unlink(missing_ok=True)
         return "not taken: chromium wrote no screenshot"
@@ -434,7 +491,7 @@ class Capturer:
         self._add_file(record, warc)
         if self.options.screenshot:
             shot = folder / "screenshot.png"
-            why_not = screenshot(record.final_url, shot)
+            why_not = screenshot(body, shot, content_type=record.content_type or "text/html")
             if why_not is None:
                 self._add_file(record, shot)
                 record.screenshot = shot.relative_to(self.dir).as_posix()
