@@ -44,7 +44,7 @@ def test_no_generated_request_gets_a_5xx(tmp_path: Path) -> None:
                 r = case.call(base_url=base, headers=headers)
                 statuses[r.status_code] += 1
                 if r.status_code >= 500:
-                    failures.append((op.method.upper(), op.path, r.status_code, r.text[:200]))
+                    failures.append((case.method.upper(), case.path, r.status_code, r.text[:200]))
 
             call()
     assert failures == []
