@@ -182,7 +182,9 @@ def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
     """
     limits = limits or RecordLimits(max_field_chars=max_field_chars)
     text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
-    csv.field_size_limit(max(max_record_bytes, max_field_chars * 4))
+    # csv's limit is process-wide: raise it when needed, never lower it (our own limits hold
+    # per record: the line source counts bytes and lines, listing_from_record checks fields)
+    csv.field_size_limit(max(csv.field_size_limit(), max_record_bytes, max_field_chars * 4))
     lines = _LineSource(text, CSV_MAX_LINES_PER_RECORD, max_record_bytes)
     rows = csv.reader(lines)
     try:
