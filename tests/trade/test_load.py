@@ -152,3 +152,23 @@ def test_a_zip_bomb_is_refused_not_unpacked(tmp_path: Path, monkeypatch) -> None
     big, ok = load_paths(con, [bomb])
     assert (big.member, big.status) == ("big.csv", "rejected") and "over the limit" in (big.reason or "")
     assert (ok.member, ok.status, ok.rows_loaded) == ("good.csv", "loaded", 1)
+
+
+def test_globs_only_with_an_explicit_glob_option(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from wildtrace.cli import cli, load_commands
+
+    header = list(BULK_COLUMNS.values())
+    star = write(tmp_path / "star*.csv", header, [_row(Id="S1")])
+    write(tmp_path / "star-other.csv", header, [_row(Id="O1"), _row(Id="O2")])
+    load_commands()
+    env = {"WILDTRACE_DATA_DIR": str(tmp_path / "data")}
+    literal = CliRunner().invoke(cli, ["trade", "load", str(star), "--db", str(tmp_path / "a.duckdb")], env=env)
+    assert literal.exit_code == 0 and "loaded=1" in literal.output, literal.output
+    globbed = CliRunner().invoke(cli, ["trade", "load", "--glob", str(tmp_path / "star*.csv"),
+                                       "--db", str(tmp_path / "b.duckdb")], env=env)
+    assert globbed.exit_code == 0 and globbed.output.count("loaded") >= 2, globbed.output
+    none = CliRunner().invoke(cli, ["trade", "load", "--glob", str(tmp_path / "nothing*.csv"),
+                                    "--db", str(tmp_path / "c.duckdb")], env=env)
+    assert none.exit_code == 2 and "matches no file" in none.output and "Traceback" not in none.output

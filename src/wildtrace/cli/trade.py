@@ -11,7 +11,7 @@ import click
 
 from wildtrace.cli import EXIT_REJECTS
 from wildtrace.settings import Settings
-from wildtrace.trade.load import load_paths
+from wildtrace.trade.load import expand_globs, load_paths
 from wildtrace.trade.outcome import outcome_model
 from wildtrace.trade.reconcile import reconcile as reconcile_records
 from wildtrace.trade.report import html_report
@@ -57,15 +57,25 @@ def analysis(func: Callable[..., None]) -> click.Command:
 
 
 @trade.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @db_option
 @json_option
-@click.option("--memory-limit", default="2GB", show_default=True)
+@click.option("--memory-limit", default="2GB", show_default=True, help="DuckDB's memory limit for the load.")
+@click.option("--glob", "patterns", multiple=True, metavar="PATTERN",
+              help="Also load the files this pattern matches (e.g. 'downloads/trade_db_*.csv'); "
+                   "FILES themselves are always read literally, a '*' in a name included.")
 @click.pass_obj
-def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: bool, memory_limit: str) -> None:
-    """Load CITES bulk/comparative CSVs, LEMIS CSVs, folders or zips. Reloading is a no-op."""
+def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: bool, memory_limit: str,
+         patterns: tuple[str, ...]) -> None:
+    """Load CITES bulk/comparative CSVs, LEMIS CSVs, folders or zips. Reloading is a no-op.
+
+    Example: wildtrace trade load trade_db_1.csv comparative_tabulation.csv --db trade.duckdb
+    """
+    paths = [*files, *expand_globs(patterns)]
+    if not paths:
+        raise click.UsageError("give FILES or --glob PATTERN")
     con = connect(_db(settings, db), memory_limit=memory_limit)
-    results = load_paths(con, list(files))
+    results = load_paths(con, paths)
     for r in results:
         if as_json:
             click.echo(json.dumps(r.to_dict(), default=str))

@@ -10,11 +10,12 @@ A file whose hash was loaded before is a no-op. Parsing and validation run insid
 from __future__ import annotations
 
 import csv
+import glob
 import hashlib
 import io
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 import duckdb
 
 from wildtrace import __version__
-from wildtrace.errors import DataError
+from wildtrace.errors import ConfigError, DataError
 from wildtrace.trade import schema
 from wildtrace.trade.codes import load_codes
 
@@ -83,6 +84,18 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def expand_globs(patterns: Iterable[str]) -> list[Path]:
+    """The files each pattern matches, sorted (``--glob``); a pattern that matches nothing is an
+    error, so a typo is not a silent empty load."""
+    out: list[Path] = []
+    for pattern in patterns:
+        found = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+        if not found:
+            raise ConfigError(f"--glob {pattern!r} matches no file")
+        out.extend(p for p in found if p not in out)
+    return out
 
 
 def iter_inputs(paths: list[Path], workdir: Path) -> Iterator[tuple[str, str | None, Path | str]]:
