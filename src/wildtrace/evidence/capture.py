@@ -350,10 +350,8 @@ class _OneShot(http.server.BaseHTTPRequestHandler):
 
     body = b""
     content_type = "text/html"
-    requests: list[str]
 
     def do_GET(self) -> None:  # noqa: N802
-        self.requests.append(self.path)
         status, payload = (200, self.body) if self.path == "/" else (404, b"")
         self.send_response(status)
         self.send_header("Content-Type", self.content_type if status == 200 else "text/plain")
@@ -384,7 +382,7 @@ def screenshot(body: bytes, out: Path, *, content_type: str = "text/html", timeo
     tmp = out.with_name(out.stem + ".partial" + out.suffix)
     # the one change to the bytes shown: a meta refresh would navigate away from them
     shown = _REFRESH.sub(b'http-equiv="x-wildtrace-refresh-disabled"', body)
-    handler = type("Shot", (_OneShot,), {"body": shown, "content_type": content_type, "requests": []})
+    handler = type("Shot", (_OneShot,), {"body": shown, "content_type": content_type})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

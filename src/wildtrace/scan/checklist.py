@@ -113,7 +113,8 @@ def _names(row: dict[str, str]) -> dict[str, list[str]]:
             out[lang] = names
     for key, value in row.items():
         if key.startswith("names:") and (names := _split_names(value)):
-            out.setdefault(key[len("names:"):], []).extend(n for n in names if n not in out.get(key[6:], []))
+            have = out.setdefault(key.removeprefix("names:"), [])
+            have.extend(n for n in names if n not in have)
     return out
 
 

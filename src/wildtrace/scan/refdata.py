@@ -415,19 +415,28 @@ def compare_taxa(builtin: list[Taxon], imported: list[Taxon]) -> Agreement:
             continue
         matched.add(hit)
         known = builtin[hit]
-        if taxon.cites_appendix in ("NC", "not listed"):
-            category = "agree" if known.cites_appendix in ("NC", "not listed") else "export_not_listed"
-        elif not _own_listing(taxon):
-            category = "export_inherited"
-        else:
-            ours, theirs = _appendices(known.cites_appendix), _appendices(taxon.cites_appendix)
-            category = ("builtin_varies" if known.cites_appendix == "varies" else "agree" if ours == theirs else "export_split" if ours < theirs
-                        else "builtin_split" if theirs < ours else "differ")
+        category = _category(known, taxon)
         counts[category] += 1
         if category != "agree":
             details.append((category, known.scientific_name, known.cites_appendix, taxon.cites_appendix))
     return Agreement(counts=counts, compared=len(matched), not_in_export=len(builtin) - len(matched),
                      details=sorted(details))
+
+
+def _category(known: Taxon, imported: Taxon) -> str:
+    """The ``AGREEMENT`` category of a built-in taxon's appendices against the export's."""
+    if imported.cites_appendix in ("NC", "not listed"):
+        return "agree" if known.cites_appendix in ("NC", "not listed") else "export_not_listed"
+    if not _own_listing(imported):
+        return "export_inherited"
+    if known.cites_appendix == "varies":
+        return "builtin_varies"
+    ours, theirs = _appendices(known.cites_appendix), _appendices(imported.cites_appendix)
+    if ours == theirs:
+        return "agree"
+    if ours < theirs:
+        return "export_split"
+    return "builtin_split" if theirs < ours else "differ"
 
 
 def _appendices(value: str) -> frozenset[str]:

@@ -150,16 +150,22 @@ def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[
 
     def flush() -> None:
         assert save is not None
-        for r in _save_each(save, pending, reject, summary):
+        kept, refused = _save_each(save, pending)
+        for r in kept:
+            summary.add(r)
             write(r)
+        for rej in refused:
+            summary.add(rej)
+            reject(rej)
         pending.clear()
 
     for item in scanner.scan(items):
-        summary.add(item)
         if isinstance(item, Reject):
+            summary.add(item)
             reject(item)
             continue
         if save is None:
+            summary.add(item)
             write(item)
             continue
         pending.append(item)
@@ -170,28 +176,26 @@ def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[
     return summary
 
 
-def _save_each(save: Callable[[list[ScanResult]], None], results: list[ScanResult],
-               reject: Callable[[Reject], None], summary: Summary) -> list[ScanResult]:
-    """Save a batch; on failure, one by one. Returns the results the store has."""
+def _save_each(save: Callable[[list[ScanResult]], None],
+               results: list[ScanResult]) -> tuple[list[ScanResult], list[Reject]]:
+    """Save a batch; on failure, one by one. Returns the results the store has and a reject
+    for each it refused."""
     try:
         save(results)
-        return results
+        return results, []
     except Exception as first:  # noqa: BLE001 - find the results the store refuses, keep the rest
         kept: list[ScanResult] = []
-        refused: list[tuple[ScanResult, Exception]] = []
+        refused: list[Reject] = []
         for r in results:
             try:
                 save([r])
                 kept.append(r)
-            except Exception as exc:  # noqa: BLE001
-                refused.append((r, exc))
+            except Exception as why:  # noqa: BLE001
+                refused.append(Reject(0, f"the store refused this result ({type(why).__name__}: "
+                                      f"{str(why)[:200]})", r.id))
         if not kept and len(results) > 1:
             raise first  # every result refused: the store is down, not a record
-        for r, why in refused:
-            summary.scanned -= 1
-            summary.rejected += 1
-            reject(Reject(0, f"the store refused this result ({type(why).__name__}: {str(why)[:200]})", r.id))
-        return kept
+        return kept, refused
 
 
 _CLOCK: list[tuple[int, str]] = [(0, "")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -151,8 +152,6 @@ class LoginThrottle:
 
     def __init__(self, free: int = 5, client_free: int = 20, base: float = 1.0, cap: float = 900.0,
                  clock: Any = None) -> None:
-        import time
-
         self.free, self.client_free, self.base, self.cap = free, client_free, base, cap
         self.clock = clock or time.monotonic
         self.failures: dict[str, tuple[int, float]] = {}

@@ -128,8 +128,8 @@ def iter_inputs(paths: list[Path], workdir: Path) -> Iterator[tuple[str, str | N
                     yield str(path), info.filename, target
                     target.unlink()
         elif path.exists():
-            if GLOB_CHARS & set(path.name) or GLOB_CHARS & set(str(path.parent)):
-                link = workdir / f"input-{abs(hash(str(path)))}.csv"  # a literal name DuckDB cannot glob
+            if GLOB_CHARS & set(str(path)):
+                link = Path(tempfile.mkdtemp(dir=workdir)) / "input.csv"  # a literal name DuckDB cannot glob
                 link.symlink_to(path.resolve())
                 yield str(path), None, link
                 link.unlink()

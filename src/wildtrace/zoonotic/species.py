@@ -31,10 +31,10 @@ def _enclosing_taxon(p: Profiler, genus: str | None, family: str | None, order: 
     """The nearest WildTrace taxon (genus, then family, then order) enclosing a VIRION/HP3 host."""
     if (genus or "").casefold() == "homo":
         return None  # Hominidae is listed; people are not
-    by_name = {t.scientific_name.casefold(): t for t in p.ref.taxa}
-    for name in (genus, family, order):
-        if name and name.casefold() in by_name:
-            return by_name[name.casefold()]
+    for name in (genus, family, order):  # VIRION names are lower case; taxa files capitalise them
+        taxon = p.ref.taxon(name.capitalize()) if name else None
+        if taxon is not None:
+            return taxon
     return None
 
 
@@ -72,6 +72,7 @@ def species_profile(query: str, profiler: Profiler | None = None,
         higher = _enclosing_taxon(p, host.genus, family, order)
         if higher is not None:  # the species is not in the taxa files; its genus, family or order is
             out["cites_appendix"] = higher.cites_appendix
+            out["cites_via"] = f"{higher.rank} {higher.scientific_name}"
             out["cites_annotation"] = (f"from the enclosing {higher.rank} {higher.scientific_name}: the species "
                                        "itself is not in WildTrace's taxa" + (
                                            f"; {higher.cites_annotation}" if higher.cites_annotation else ""))
@@ -133,8 +134,8 @@ def render_text(profile: dict[str, Any]) -> str:
     if profile.get("synonyms"):
         lines.append("Synonyms: " + ", ".join(profile["synonyms"]))
     cites = profile.get("cites_appendix") or "unknown (not in WildTrace taxa)"
-    if profile.get("cites_appendix") and (profile.get("cites_annotation") or "").startswith("from the enclosing"):
-        cites += f" ({profile['cites_annotation'].split(':')[0]})"
+    if profile.get("cites_via"):
+        cites += f" (from the enclosing {profile['cites_via']})"
     lines.append(f"CITES: {cites}")
     if profile.get("products"):
         lines.append("Products in trade: " + ", ".join(profile["products"]))
