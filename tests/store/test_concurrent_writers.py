@@ -72,3 +72,44 @@ def test_a_write_lock_held_past_the_busy_timeout_is_waited_out_not_fatal(tmp_pat
         holder.close()
     with store.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(queue)).scalar_one() == 20
+
+
+def test_workbench_writes_wait_out_a_held_write_lock_too(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Labels, cases and accounts go through the same retrying write as the scan store: a
+    workbench label given while a scan in another process holds the lock is stored, once."""
+    import sqlite3
+    import threading
+
+    from wildtrace import Scanner, Settings
+    from wildtrace.store import accounts, cases, labels
+    from wildtrace.store import db as dbmod
+    from wildtrace.store.schema import labels as labels_table
+
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "w.sqlite"
+    store = SQLStore(path)
+    store.save([r for r in Scanner(Settings()).scan([{"id": "x1", "title": "ivory bangle"}])])  # type: ignore[misc]
+    engine = store.engine
+    done: list[str] = []
+    for step in ("label", "case", "user"):
+        holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.8, lambda h=holder: h.execute("COMMIT"))  # type: ignore[misc]
+        release.start()
+        try:
+            if step == "label":
+                labels.add_labels(engine, ["x1"], "wildlife_offer", "ana")
+            elif step == "case":
+                cases.add_listings(engine, cases.create_case(engine, "Ivory", "ana")["id"], ["x1"], "ana")
+            else:
+                accounts.add_user(engine, "bea", "analyst", "a long enough passphrase 7")
+            done.append(step)
+        finally:
+            release.join()
+            holder.close()
+    assert done == ["label", "case", "user"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(labels_table)).scalar_one() == 1
+        assert conn.execute(sa.select(queue.c.label).where(queue.c.listing_id == "x1")).scalar_one() == "wildlife_offer"
+    assert [m["listing_id"] for m in cases.get_case(engine, 1)["listings"]] == ["x1"]
+    assert [u["name"] for u in accounts.list_users(engine)] == ["bea"]

@@ -172,3 +172,14 @@ def test_globs_only_with_an_explicit_glob_option(tmp_path: Path) -> None:
     none = CliRunner().invoke(cli, ["trade", "load", "--glob", str(tmp_path / "nothing*.csv"),
                                     "--db", str(tmp_path / "c.duckdb")], env=env)
     assert none.exit_code == 2 and "matches no file" in none.output and "Traceback" not in none.output
+
+
+def test_synth_writes_into_a_folder_whose_name_has_a_quote(tmp_path: Path) -> None:
+    """The folder name goes into DuckDB's COPY as a quoted literal, never spliced raw."""
+    out = tmp_path / "o'brien; DROP TABLE records; --"
+    made = generate(out, 500, seed=3)
+    assert made.bulk_files and all(f.parent == out and f.exists() for f in made.bulk_files)
+    con = connect(tmp_path / "t.duckdb")
+    results = load_paths(con, made.bulk_files)
+    assert [r.status for r in results] == ["loaded"] * len(results)
+    assert sum(r.rows_loaded for r in results) == made.rows > 0

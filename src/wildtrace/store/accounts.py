@@ -86,32 +86,38 @@ def add_user(engine: sa.Engine, name: str, role: str, password: str, *, actor: s
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     check_password_policy(password, name)
     record = {"name": name, "role": role, "created_at": now()}
-    with db.write_lock(engine), engine.begin() as conn:
+    password_hash = _hasher.hash(password)
+
+    def work(conn: sa.Connection) -> None:
         same = conn.execute(sa.select(users.c.name).where(sa.func.lower(users.c.name) == name.lower())).first()
         if same is not None:
             raise Invalid(f"user {name!r} exists" if same.name == name else
                           f"user {same.name!r} exists; names are unique whatever their case")
-        conn.execute(users.insert().values(**record, password_hash=_hasher.hash(password)))
+        conn.execute(users.insert().values(**record, password_hash=password_hash))
         audit(conn, actor, "user.add", f"user:{name}", None, record)
+
+    db.write(engine, work)
     return record
 
 
 def reset_user(engine: sa.Engine, name: str, role: str, password: str, *, actor: str) -> dict[str, Any]:
     """Remove user ``name`` if present and add it again (the workbench demo's fresh login)."""
-    with db.write_lock(engine), engine.begin() as conn:
-        conn.execute(users.delete().where(users.c.name == name))
+    db.write(engine, lambda conn: conn.execute(users.delete().where(users.c.name == name)))
     return add_user(engine, name, role, password, actor=actor)
 
 
 def set_role(engine: sa.Engine, name: str, role: str, *, actor: str) -> dict[str, Any]:
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-    with db.write_lock(engine), engine.begin() as conn:
+
+    def work(conn: sa.Connection) -> None:
         old = conn.execute(sa.select(users.c.role).where(users.c.name == name)).scalar()
         if old is None:
             raise NotFound(f"no user {name!r}")
         conn.execute(users.update().where(users.c.name == name).values(role=role))
         audit(conn, actor, "user.role", f"user:{name}", {"role": old}, {"role": role})
+
+    db.write(engine, work)
     return {"name": name, "role": role}
 
 
@@ -137,8 +143,8 @@ def check_password(engine: sa.Engine, name: str, password: str) -> dict[str, Any
 def record_login(engine: sa.Engine, name: str, ok: bool, client: str, why: str = "") -> None:
     """One audit entry per login attempt, good or failed (the name as typed, cut to 64)."""
     after = {"client": client[:100], **({"reason": why} if why else {})}
-    with db.write_lock(engine), engine.begin() as conn:
-        audit(conn, name[:64] or "?", "login.ok" if ok else "login.failed", f"user:{name[:64]}", None, after)
+    db.write(engine, lambda conn: audit(conn, name[:64] or "?", "login.ok" if ok else "login.failed",
+                                        f"user:{name[:64]}", None, after))
 
 
 class LoginThrottle:
@@ -185,17 +191,19 @@ def create_session(engine: sa.Engine, name: str, *, hours: float = 12.0) -> tupl
     """A new session for a user: (cookie token, CSRF token)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     start = dt.datetime.now(dt.UTC)
-    with db.write_lock(engine), engine.begin() as conn:
+
+    def work(conn: sa.Connection) -> None:
         conn.execute(sessions.insert().values(
             token_sha256=_sha(token), user_name=name, csrf_token=csrf, created_at=_stamp(start),
             expires_at=_stamp(start + dt.timedelta(hours=hours))))
         conn.execute(sessions.delete().where(sessions.c.expires_at < _stamp(start)))
+
+    db.write(engine, work)
     return token, csrf
 
 
 def end_session(engine: sa.Engine, token: str) -> None:
-    with db.write_lock(engine), engine.begin() as conn:
-        conn.execute(sessions.delete().where(sessions.c.token_sha256 == _sha(token)))
+    db.write(engine, lambda conn: conn.execute(sessions.delete().where(sessions.c.token_sha256 == _sha(token))))
 
 
 def session_principal(engine: sa.Engine, token: str) -> Principal:
@@ -213,10 +221,13 @@ def session_principal(engine: sa.Engine, token: str) -> Principal:
 
 def create_token(engine: sa.Engine, name: str, label: str = "") -> str:
     token = "wt_" + secrets.token_urlsafe(32)
-    with db.write_lock(engine), engine.begin() as conn:
+
+    def work(conn: sa.Connection) -> None:
         conn.execute(api_tokens.insert().values(token_sha256=_sha(token), user_name=name,
                                                 label=label[:200], created_at=now()))
         audit(conn, name, "token.create", f"user:{name}", None, {"label": label[:200]})
+
+    db.write(engine, work)
     return token
 
 
@@ -248,7 +259,8 @@ def revoke_token(engine: sa.Engine, token_id: str, actor: str, *, any_user: bool
     if len(token_id) != TOKEN_ID_CHARS or any(ch not in "0123456789abcdef" for ch in token_id):
         raise NotFound(f"no API token {token_id[:40]!r}")
     t = api_tokens.c
-    with db.write_lock(engine), engine.begin() as conn:
+
+    def work(conn: sa.Connection) -> dict[str, Any]:
         stmt = sa.select(t.token_sha256, t.user_name, t.label, t.created_at, t.revoked_at).where(
             t.token_sha256.like(token_id + "%"))
         if not any_user:
@@ -264,8 +276,10 @@ def revoke_token(engine: sa.Engine, token_id: str, actor: str, *, any_user: bool
                          .values(revoked_at=revoked_at))
             audit(conn, actor, "token.revoke", f"user:{row.user_name}", {"token": token_id, "revoked_at": None},
                   {"token": token_id, "revoked_at": revoked_at})
-    return {"id": token_id, "user": row.user_name, "label": row.label, "created_at": row.created_at,
-            "revoked_at": revoked_at}
+        return {"id": token_id, "user": row.user_name, "label": row.label, "created_at": row.created_at,
+                "revoked_at": revoked_at}
+
+    return db.write(engine, work)
 
 
 def token_principal(engine: sa.Engine, token: str) -> Principal:

@@ -40,15 +40,18 @@ def create_case(engine: sa.Engine, title: str, author: str, *, name: str | None 
         raise Invalid("a case needs a title of 1 to 500 characters")
     if not author.strip():
         raise Invalid("an author is needed")
-    with db.write_lock(engine), engine.begin() as conn:
+
+    def work(conn: sa.Connection) -> dict[str, Any]:
         if name is not None and conn.execute(sa.select(cases.c.id).where(cases.c.name == name)).first():
             raise Invalid(f"case {name!r} already exists")
         record = {"title": title, "status": "open", "created_by": author, "created_at": now()}
         case_id = conn.execute(cases.insert().values(**record).returning(cases.c.id)).scalar_one()
-        name = name or f"case-{case_id}"
-        conn.execute(cases.update().where(cases.c.id == case_id).values(name=name))
-        audit(conn, author, "case.create", f"case:{case_id}", None, {**record, "name": name})
-    return {"id": case_id, "name": name, **record, "listings": []}
+        given = name or f"case-{case_id}"
+        conn.execute(cases.update().where(cases.c.id == case_id).values(name=given))
+        audit(conn, author, "case.create", f"case:{case_id}", None, {**record, "name": given})
+        return {"id": case_id, "name": given, **record, "listings": []}
+
+    return db.write(engine, work)
 
 
 def case_id(engine: sa.Engine, ref: str | int) -> int:
@@ -70,10 +73,12 @@ def _require(conn: sa.Connection, cid: int) -> None:
 
 def add_listings(engine: sa.Engine, cid: int, listing_ids: Iterable[str], author: str) -> int:
     """Add listings already in the store (their newest version); returns how many were new."""
-    added = 0
-    with db.write_lock(engine), engine.begin() as conn:
+    wanted = list(dict.fromkeys(listing_ids))
+
+    def work(conn: sa.Connection) -> int:
+        added = 0
         _require(conn, cid)
-        for listing_id in dict.fromkeys(listing_ids):
+        for listing_id in wanted:
             sha = conn.execute(sa.select(queue.c.content_sha256).where(queue.c.listing_id == listing_id)).scalar()
             if sha is None:
                 raise NotFound(f"no listing {listing_id!r}")
@@ -85,7 +90,9 @@ def add_listings(engine: sa.Engine, cid: int, listing_ids: Iterable[str], author
                 audit(conn, author, "case.add_listing", f"case:{cid}", None,
                       {"listing_id": listing_id, "content_sha256": sha})
                 added += 1
-    return added
+        return added
+
+    return db.write(engine, work)
 
 
 def add_to_case(engine: sa.Engine, cid: int, listing_id: str, author: str) -> dict[str, Any]:
@@ -94,10 +101,12 @@ def add_to_case(engine: sa.Engine, cid: int, listing_id: str, author: str) -> di
 
 
 def add_sellers(engine: sa.Engine, cid: int, sellers: Iterable[str], author: str) -> int:
-    added = 0
-    with db.write_lock(engine), engine.begin() as conn:
+    wanted = list(dict.fromkeys(sellers))
+
+    def work(conn: sa.Connection) -> int:
+        added = 0
         _require(conn, cid)
-        for seller in dict.fromkeys(sellers):
+        for seller in wanted:
             exists = conn.execute(sa.select(case_sellers.c.case_id).where(
                 case_sellers.c.case_id == cid, case_sellers.c.seller == seller)).first()
             if exists is None:
@@ -105,15 +114,19 @@ def add_sellers(engine: sa.Engine, cid: int, sellers: Iterable[str], author: str
                                                           added_at=now()))
                 audit(conn, author, "case.add_seller", f"case:{cid}", None, {"seller": seller})
                 added += 1
-    return added
+        return added
+
+    return db.write(engine, work)
 
 
 def add_captures(engine: sa.Engine, cid: int, entries: Iterable[dict[str, Any]], author: str) -> int:
     """Add custody-log entries of captures (each with ``capture_id`` and ``evidence_dir``)."""
-    added = 0
-    with db.write_lock(engine), engine.begin() as conn:
+    wanted = list(entries)
+
+    def work(conn: sa.Connection) -> int:
+        added = 0
         _require(conn, cid)
-        for entry in entries:
+        for entry in wanted:
             capture = str(entry["capture_id"])
             exists = conn.execute(sa.select(case_captures.c.case_id).where(
                 case_captures.c.case_id == cid, case_captures.c.capture_id == capture)).first()
@@ -124,7 +137,9 @@ def add_captures(engine: sa.Engine, cid: int, entries: Iterable[dict[str, Any]],
                 audit(conn, author, "case.add_capture", f"case:{cid}", None,
                       {"capture_id": capture, "entry_hash": entry.get("entry_hash")})
                 added += 1
-    return added
+        return added
+
+    return db.write(engine, work)
 
 
 def get_case(engine: sa.Engine, cid: int) -> dict[str, Any]:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -44,6 +45,29 @@ def is_locked(exc: BaseException) -> bool:
 def backoff(attempt: int) -> None:
     """Sleep 0.05 s, 0.1 s, 0.2 s … (at most 5 s), with jitter so two writers do not collide again."""
     time.sleep(min(5.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+
+
+T = TypeVar("T")
+
+
+def write(engine: sa.Engine, work: Callable[[sa.Connection], T]) -> T:
+    """Run ``work(conn)`` in one write transaction and return what it returns.
+
+    Every write of the store goes through here. When another process holds SQLite's write lock
+    past the busy timeout (or a read snapshot went stale before the write), the whole
+    transaction is rolled back and ``work`` runs again, up to ``WRITE_RETRIES`` times with
+    back-off; so ``work`` must start from nothing each call (counters, lists) and every write in
+    it must be safe to repeat.
+    """
+    for attempt in range(WRITE_RETRIES + 1):
+        try:
+            with write_lock(engine), engine.begin() as conn:
+                return work(conn)
+        except sa.exc.OperationalError as exc:
+            if not is_locked(exc) or attempt == WRITE_RETRIES:
+                raise
+            backoff(attempt)
+    raise AssertionError("unreachable")
 
 
 def normalise_url(target: str | Path) -> str:

@@ -63,9 +63,10 @@ def add_labels(engine: sa.Engine, listing_ids: list[str], label: str, author: st
                note: str = "", *, source: str = "workbench") -> list[dict[str, Any]]:
     """Label listings in the queue, all or none (one transaction). Returns the new label records."""
     check_label(label, note)
-    out = []
-    delta: Counter[counts.Key] = Counter()
-    with db.write_lock(engine), engine.begin() as conn:
+
+    def work(conn: sa.Connection) -> list[dict[str, Any]]:
+        out = []
+        delta: Counter[counts.Key] = Counter()
         for listing_id in listing_ids:
             sha = conn.execute(sa.select(queue.c.content_sha256).where(queue.c.listing_id == listing_id)).scalar()
             if sha is None:
@@ -80,7 +81,9 @@ def add_labels(engine: sa.Engine, listing_ids: list[str], label: str, author: st
                   {"label": label, "note": note, "content_sha256": sha})
             out.append(_public({"id": new_id, **record}))
         counts.apply(conn, delta)
-    return out
+        return out
+
+    return db.write(engine, work)
 
 
 def import_labels(engine: sa.Engine, rows: Iterable[LabelRow], *, source: str, source_sha256: str,
@@ -90,12 +93,15 @@ def import_labels(engine: sa.Engine, rows: Iterable[LabelRow], *, source: str, s
     Listings already in the queue show their newest label there, as after a workbench label.
     """
     stamp = now()
-    added = 0
-    delta: Counter[counts.Key] = Counter()
-    touched: set[str] = set()
-    with db.write_lock(engine), engine.begin() as conn:
+    rows = list(rows)  # read once: a retried transaction starts again from the first row
+    for r in rows:
+        check_label(r.label, r.note)
+
+    def work(conn: sa.Connection) -> int:
+        added = 0
+        delta: Counter[counts.Key] = Counter()
+        touched: set[str] = set()
         for r in rows:
-            check_label(r.label, r.note)
             stmt = upsert(conn, labels).values(
                 listing_id=r.listing_id, content_sha256="", label=r.label, note=r.note, reviewer=r.reviewer,
                 labelled_at=r.labelled_at, source=source, source_sha256=source_sha256, imported_at=stamp)
@@ -110,7 +116,9 @@ def import_labels(engine: sa.Engine, rows: Iterable[LabelRow], *, source: str, s
         counts.apply(conn, delta)
         if added:
             audit(conn, actor, "label.import", source, None, {"added": added, "source_sha256": source_sha256})
-    return added
+        return added
+
+    return db.write(engine, work)
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:

@@ -41,18 +41,14 @@ class SQLStore:
         is an idempotent upsert, so a retried batch stores each result once."""
         if not results:
             return
-        for attempt in range(db.WRITE_RETRIES + 1):
+
+        def work(conn: sa.Connection) -> None:
             delta: Counter[counts.Key] = Counter()
-            try:
-                with db.write_lock(self.engine), self.engine.begin() as conn:
-                    for r in results:
-                        self._save_one(conn, r, delta)
-                    counts.apply(conn, delta)  # the dashboard counts, in the same transaction
-                return
-            except sa.exc.OperationalError as exc:
-                if not db.is_locked(exc) or attempt == db.WRITE_RETRIES:
-                    raise
-                db.backoff(attempt)
+            for r in results:
+                self._save_one(conn, r, delta)
+            counts.apply(conn, delta)  # the dashboard counts, in the same transaction
+
+        db.write(self.engine, work)
 
     def _save_one(self, conn: sa.Connection, r: ScanResult, delta: Counter[counts.Key]) -> None:
         seen = r.scanned_at
