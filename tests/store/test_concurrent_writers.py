@@ -22,10 +22,10 @@ def _write(path: Path, start: int, n: int, tag: str) -> None:
                                  "seller": f"s{i % 50}"}) + "\n")
 
 
-def test_parallel_scans_into_one_sqlite_file_all_finish_and_store_every_row(tmp_path: Path) -> None:
+def test_parallel_scans_into_one_database_all_finish_and_store_every_row(tmp_path: Path, db_url: str) -> None:
     """Before: in 2 of 5 runs one scan exited with "database is locked", and in one run 1,000
-    changed listings were never stored."""
-    db = tmp_path / "shared.sqlite"
+    changed listings were never stored. The same two processes into one PostgreSQL database."""
+    db = db_url
     SQLStore(db).engine.dispose()  # migrate once, as a team would before sharing the file
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     _write(a, 0, 2500, "first")
@@ -113,3 +113,22 @@ def test_workbench_writes_wait_out_a_held_write_lock_too(tmp_path: Path, monkeyp
         assert conn.execute(sa.select(queue.c.label).where(queue.c.listing_id == "x1")).scalar_one() == "wildlife_offer"
     assert [m["listing_id"] for m in cases.get_case(engine, 1)["listings"]] == ["x1"]
     assert [u["name"] for u in accounts.list_users(engine)] == ["bea"]
+
+
+def test_a_postgresql_deadlock_is_rerun_not_fatal(tmp_path: Path) -> None:
+    """PostgreSQL breaks a deadlock by failing one transaction (SQLSTATE 40P01): db.write reruns it."""
+    import psycopg.errors
+
+    from wildtrace.store import db as dbmod
+
+    engine = SQLStore(tmp_path / "d.sqlite").engine
+    calls: list[int] = []
+
+    def work(conn: sa.Connection) -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("UPDATE ...", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+        return "stored"
+
+    assert dbmod.write(engine, work) == "stored" and len(calls) == 2
+    assert not dbmod.is_locked(sa.exc.IntegrityError("INSERT", {}, psycopg.errors.UniqueViolation("dup")))

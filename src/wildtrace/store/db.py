@@ -36,9 +36,17 @@ BUSY_TIMEOUT_MS = 30_000
 WRITE_RETRIES = 8
 
 
+#: PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be rerun
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
 def is_locked(exc: BaseException) -> bool:
-    """SQLite's "database is locked" / "database is busy" (another writer holds the file)."""
-    text = str(getattr(exc, "orig", exc)).lower()
+    """Another writer was in the way: SQLite's "database is locked" / "database is busy", or a
+    PostgreSQL deadlock or serialization failure. Rerunning the transaction is the cure."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in RETRY_SQLSTATES:
+        return True
+    text = str(orig).lower()
     return "database is locked" in text or "database is busy" in text or "database table is locked" in text
 
 
@@ -63,7 +71,7 @@ def write(engine: sa.Engine, work: Callable[[sa.Connection], T]) -> T:
         try:
             with write_lock(engine), engine.begin() as conn:
                 return work(conn)
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:
             if not is_locked(exc) or attempt == WRITE_RETRIES:
                 raise
             backoff(attempt)
