@@ -44,15 +44,19 @@ def build(shared: Path, out: Path) -> tuple[int, int]:
             if not code:
                 continue
             key = (field, code)
+            # the English, French and Spanish names, as trade files spell them (terms and units)
+            names = [v.strip() for k, v in row.items() if k != code_col and k.lower().endswith("_name") and v.strip()]
             if key in codes:  # keep the short SAPI label, credit both
                 codes[key]["description"] = row[desc_col].strip()
                 codes[key]["source"] = codes[key]["source"] + "; " + SAPI.format(name=name)
             else:
                 codes[key] = {"field": field, "code": code, "description": row[desc_col].strip(),
                               "source": SAPI.format(name=name), "verified_on": today}
+            if field in ("term", "unit"):
+                codes[key]["names"] = " | ".join(dict.fromkeys(names))
     out.mkdir(parents=True, exist_ok=True)
     with (out / "codes.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, ["field", "code", "description", "source", "verified_on"])
+        w = csv.DictWriter(fh, ["field", "code", "description", "names", "source", "verified_on"])
         w.writeheader()
         for key in sorted(codes):
             w.writerow(codes[key])

@@ -78,8 +78,8 @@ def test_bad_input_counted_per_file(tmp_path: Path) -> None:
     (d / "f_notes.txt").write_text("just some notes\nnot a table\n")
     con = connect(tmp_path / "b.duckdb")
     out = {Path(r.path).name: r for r in load_paths(con, [d])}
-    assert out["a_wrong_columns.csv"].status == "rejected"
-    assert (out["a_wrong_columns.csv"].reason or "").startswith("wrong columns: missing Id")
+    assert out["a_wrong_columns.csv"].status == "skipped"  # not trade data: listed, never an error
+    assert (out["a_wrong_columns.csv"].reason or "").startswith("not trade data: 0 of its 3 column names")
     assert out["b_mixed.csv"].rows_loaded == 1
     assert out["b_mixed.csv"].warnings == {"mixed header styles (read by name)": 1}
     c = out["c_rows.csv"]
@@ -90,6 +90,7 @@ def test_bad_input_counted_per_file(tmp_path: Path) -> None:
     assert c.warnings == {"unknown purpose code: QQ": 1, "unknown exporter code: QX": 1}
     assert out["d_empty.csv"].status == "empty"
     assert out["e_image.csv"].reason == "not a CSV: binary content (NUL bytes)"
+    assert out["e_image.csv"].status == "skipped"
     assert (out["f_notes.txt"].reason or "").startswith("not a CSV")
     raw = con.execute("SELECT reason, raw FROM rejects WHERE reason = 'non-numeric quantity'").fetchall()
     assert '"Quantity":"ten"' in raw[0][1]

@@ -36,14 +36,14 @@ def test_cli_synth_load_report(tmp_path: Path) -> None:
     made = json.loads(r.output)
     r = runner.invoke(cli, ["trade", "load", *made["bulk"], "--json"], env=env)
     assert r.exit_code == 0, r.output
-    assert json.loads(r.output.splitlines()[0])["status"] == "loaded"
+    assert json.loads(r.stdout.splitlines()[0])["status"] == "loaded"
     (tmp_path / "junk.csv").write_text("a,b\n")
     r = runner.invoke(cli, ["trade", "load", str(tmp_path / "junk.csv")], env=env)
-    assert r.exit_code == 3 and "wrong columns" in r.output
+    assert r.exit_code == 2 and "not trade data" in r.output and "none of the inputs" in r.output
     for cmd in ("reconcile", "screen", "trends", "routes"):
         r = runner.invoke(cli, ["trade", cmd, "--json"], env=env)
         assert r.exit_code == 0, (cmd, r.output)
-        assert json.loads(r.output)["provenance"]["input_hash"]
+        assert json.loads(r.stdout)["provenance"]["input_hash"]
     html = tmp_path / "report.html"
     r = runner.invoke(cli, ["trade", "report", "--ranges", made["ranges"], "--html", str(html)], env=env)
     assert r.exit_code == 0, r.output

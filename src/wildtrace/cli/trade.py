@@ -17,7 +17,7 @@ from wildtrace.trade.reconcile import reconcile as reconcile_records
 from wildtrace.trade.report import html_report
 from wildtrace.trade.report import report as make_report
 from wildtrace.trade.routes import routes as find_routes
-from wildtrace.trade.schema import connect
+from wildtrace.trade.schema import connect, open_loaded
 from wildtrace.trade.screen import read_ranges
 from wildtrace.trade.screen import screen as screen_records
 from wildtrace.trade.synth import generate
@@ -75,7 +75,7 @@ def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: 
     if not paths:
         raise click.UsageError("give FILES or --glob PATTERN")
     con = connect(_db(settings, db), memory_limit=memory_limit)
-    results = load_paths(con, paths)
+    results = load_paths(con, paths, progress=_progress)
     for r in results:
         if as_json:
             click.echo(json.dumps(r.to_dict(), default=str))
@@ -84,41 +84,57 @@ def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: 
                        f"rejected={r.rows_rejected} {r.reason or ''}".rstrip())
             for reason, n in {**r.reject_reasons, **r.warnings}.items():
                 click.echo(f"  {n} x {reason}", err=True)
+    skipped = [r for r in results if r.status in ("skipped", "empty")]
+    if skipped and not as_json:
+        click.echo(f"skipped {len(skipped)} file(s) that are not trade data: "
+                   + ", ".join(Path(r.name).name for r in skipped[:10]) + ("..." if len(skipped) > 10 else ""), err=True)
+    if results and all(r.status in ("skipped", "empty") for r in results):
+        raise click.UsageError("none of the inputs is a CITES or LEMIS trade file (see the reasons above)")
     if any(r.rows_rejected or r.status == "rejected" for r in results):
         raise SystemExit(EXIT_REJECTS)
+
+
+def _progress(done: int, total: int, bytes_done: int, bytes_total: int, res: Any, seconds: float,
+              elapsed: float) -> None:
+    """One line on stderr per file: rows, rate, and the time left by bytes still to read."""
+    rate = res.rows_in / seconds if seconds > 0 else 0.0
+    eta = elapsed / bytes_done * (bytes_total - bytes_done) if bytes_done else 0.0
+    click.echo(f"[{done}/{total}] {res.name}: {res.status}, {res.rows_in:,} rows in {seconds:.1f} s "
+               f"({rate:,.0f} rows/s)" + (f"; about {eta:,.0f} s left" if done < total and elapsed > 2 else ""),
+               err=True)
 
 
 @analysis
 @click.option("--ratio", default=1.5, show_default=True, help="flag permit matches beyond this quantity ratio")
 def reconcile(settings: Settings, db: Path | None, as_json: bool, ratio: float) -> None:
     """Match exporter and importer reports; coverage and mismatch flags."""
-    _emit(reconcile_records(connect(_db(settings, db)), ratio=ratio), as_json)
+    _emit(reconcile_records(open_loaded(_db(settings, db)), ratio=ratio), as_json)
 
 
 @analysis
 @click.option("--ranges", type=click.Path(exists=True, path_type=Path), help="CSV taxon,range_state")
 def screen(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None) -> None:
     """Captive-breeding laundering screen (Res. Conf. 17.7 review triggers)."""
-    _emit(screen_records(connect(_db(settings, db)), ranges=read_ranges(ranges) if ranges else None), as_json)
+    _emit(screen_records(open_loaded(_db(settings, db)), ranges=read_ranges(ranges) if ranges else None), as_json)
 
 
 @analysis
 @click.option("--z", default=3.5, show_default=True)
 def trends(settings: Settings, db: Path | None, as_json: bool, z: float) -> None:
     """Volume spikes per (taxon, exporter, term, source), robust z-scores."""
-    _emit(spikes(connect(_db(settings, db)), z=z), as_json)
+    _emit(spikes(open_loaded(_db(settings, db)), z=z), as_json)
 
 
 @analysis
 def routes(settings: Settings, db: Path | None, as_json: bool) -> None:
     """New routes, re-export chains and flows."""
-    _emit(find_routes(connect(_db(settings, db))), as_json)
+    _emit(find_routes(open_loaded(_db(settings, db))), as_json)
 
 
 @analysis
 def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
     """LEMIS refused/seized model with a leakage audit (time-forward split)."""
-    res = outcome_model(connect(_db(settings, db)))
+    res = outcome_model(open_loaded(_db(settings, db)))
     if as_json:
         click.echo(json.dumps(res, default=str))
         return
@@ -146,7 +162,7 @@ def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | No
 
     Example: wildtrace trade report --html report.html --taxon "Manis pentadactyla"
     """
-    con = connect(_db(settings, db))
+    con = open_loaded(_db(settings, db))
     result = make_report(con, ranges=read_ranges(ranges) if ranges else None, taxon=taxon,
                          year_from=year_from, year_to=year_to, limit=limit)
     if html_out:

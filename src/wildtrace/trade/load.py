@@ -9,13 +9,16 @@ A file whose hash was loaded before is a no-op. Parsing and validation run insid
 
 from __future__ import annotations
 
+import bz2
 import csv
 import glob
+import gzip
 import hashlib
 import io
 import tempfile
+import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +29,7 @@ import duckdb
 from wildtrace import __version__
 from wildtrace.errors import ConfigError, DataError
 from wildtrace.trade import schema
-from wildtrace.trade.codes import load_codes
+from wildtrace.trade.codes import UNKNOWN_PARTY, load_codes
 
 TOOL = f"wildtrace.trade.load {__version__}"
 #: A quantity above this is no shipment (rejected as implausible): more than all CITES trade of a year.
@@ -36,6 +39,9 @@ MAX_UNZIPPED_BYTES = 4 << 30
 #: DuckDB reads a path with these characters as a glob; such a file is read through a plain link.
 GLOB_CHARS = set("*?[]{}")
 SNIFF_BYTES = 65536
+#: Field separators a trade file may use (the citesdb release is tab-separated; spreadsheets
+#: in much of Europe save with semicolons)
+DELIMITERS = (",", "\t", ";", "|")
 MIN_YEAR, MAX_YEAR = 1975, datetime.now(UTC).year + 1
 
 CITATIONS = {
@@ -57,9 +63,10 @@ class FileLoad:
     path: str
     member: str | None
     sha256: str
-    status: str  # loaded | unchanged | empty | rejected
+    status: str  # loaded | unchanged | empty | skipped (not trade data) | rejected
     format: str | None = None
     header_style: str | None = None
+    delimiter: str | None = None
     reason: str | None = None
     rows_in: int = 0
     rows_loaded: int = 0
@@ -98,9 +105,26 @@ def expand_globs(patterns: Iterable[str]) -> list[Path]:
     return out
 
 
+def _unpack(src: io.BufferedIOBase | gzip.GzipFile | bz2.BZ2File, target: Path) -> str | None:
+    """Copy a decompressing stream to ``target``; the reason instead when it passes the cap
+    (the archive's own size field may lie)."""
+    written = 0
+    with target.open("wb") as dst:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            written += len(block)
+            if written > MAX_UNZIPPED_BYTES:
+                break
+            dst.write(block)
+    if written > MAX_UNZIPPED_BYTES:
+        target.unlink()
+        return f"unpacks to more than {MAX_UNZIPPED_BYTES:,} bytes (the archive says less); refused"
+    return None
+
+
 def iter_inputs(paths: list[Path], workdir: Path) -> Iterator[tuple[str, str | None, Path | str]]:
-    """Yield (path, zip member or None, local file) for files, folders and zips; instead of the
-    local file, the reason when a zip member is refused (it would unpack past the size cap)."""
+    """Yield (path, zip member or None, local file) for files, folders, zips and ``.gz``/``.bz2``
+    files; instead of the local file, the reason when a member is refused (it would unpack past
+    the size cap)."""
     for path in paths:
         if path.is_dir():
             yield from iter_inputs(sorted(p for p in path.rglob("*") if p.is_file()), workdir)
@@ -112,21 +136,25 @@ def iter_inputs(paths: list[Path], workdir: Path) -> Iterator[tuple[str, str | N
                         yield str(path), info.filename, (f"unpacks to {info.file_size:,} bytes, over the limit of "
                                                          f"{MAX_UNZIPPED_BYTES:,}; unzip it yourself if it is genuine")
                         continue
-                    written, too_big = 0, False
-                    with zf.open(info) as src, target.open("wb") as dst:
-                        for block in iter(lambda s=src: s.read(1 << 20), b""):  # type: ignore[misc]
-                            written += len(block)
-                            if written > MAX_UNZIPPED_BYTES:  # the header may lie about the size
-                                too_big = True
-                                break
-                            dst.write(block)
-                    if too_big:
-                        target.unlink()
-                        yield str(path), info.filename, (f"unpacks to more than {MAX_UNZIPPED_BYTES:,} bytes "
-                                                         "(the zip says less); refused")
+                    with zf.open(info) as src:
+                        refused = _unpack(src, target)  # type: ignore[arg-type]
+                    if refused:
+                        yield str(path), info.filename, refused
                         continue
                     yield str(path), info.filename, target
                     target.unlink()
+        elif path.suffix.lower() in (".gz", ".bz2") and path.exists():
+            target = workdir / "unpacked.csv"
+            opener = gzip.open if path.suffix.lower() == ".gz" else bz2.open
+            try:
+                with opener(path, "rb") as src:
+                    refused = _unpack(src, target)  # type: ignore[arg-type]
+            except (OSError, EOFError) as exc:
+                yield str(path), None, f"not a readable {path.suffix} file: {exc}"
+                continue
+            yield str(path), None, refused or target
+            if not refused:
+                target.unlink()
         elif path.exists():
             if GLOB_CHARS & set(str(path)):
                 link = Path(tempfile.mkdtemp(dir=workdir)) / "input.csv"  # a literal name DuckDB cannot glob
@@ -139,61 +167,58 @@ def iter_inputs(paths: list[Path], workdir: Path) -> Iterator[tuple[str, str | N
             raise DataError(f"no such file or folder: {path}")
 
 
-def _sniff(local: Path) -> tuple[str | None, list[str]]:
-    """Return (problem, header). Problem is 'empty' or 'not a CSV: ...'."""
+def _sniff(local: Path) -> tuple[str | None, list[str], str]:
+    """Return (problem, header, delimiter). Problem is 'empty' or 'not a CSV: ...'."""
     with local.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
     if not head.strip():
-        return "empty", []
+        return "empty", [], ","
     if b"\x00" in head:
-        return "not a CSV: binary content (NUL bytes)", []
+        return "not a CSV: binary content (NUL bytes)", [], ","
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:
             first = head[: exc.start].decode("utf-8-sig", "replace")
             if "\n" not in first:
-                return "not a CSV: header is not UTF-8 text", []
+                return "not a CSV: header is not UTF-8 text", [], ","
         text = head[: exc.start].decode("utf-8-sig")
     first_line = text.splitlines()[0] if text.splitlines() else ""
-    header = next(csv.reader(io.StringIO(first_line)), [])
+    # the separator that splits the header into the most names
+    best: tuple[int, str, list[str]] = (0, ",", [])
+    for delim in DELIMITERS:
+        header = next(csv.reader(io.StringIO(first_line), delimiter=delim), [])
+        if len(header) > best[0]:
+            best = (len(header), delim, header)
+    _, delim, header = best
     if len(header) < 2:
-        return "not a CSV: the first line has no comma-separated header", header
-    return None, [h.strip() for h in header]
+        return "not a CSV: the first line has no header of separated names", header, delim
+    return None, [h.strip() for h in header], delim
 
 
-def _detect(header: list[str]) -> tuple[str | None, dict[str, int], list[str], list[str]]:
-    """Pick the format whose columns the header covers best.
+def _detect(header: list[str]) -> tuple[str | None, dict[str, int], list[str], list[str], int]:
+    """Pick the format whose names the header matches best (``headers.yaml``).
 
-    Returns (format or None, canonical column -> position, missing columns, extra columns)."""
+    Returns (format or None, canonical column -> position, missing required columns, extra
+    columns, how many names matched)."""
+    fmts, _ = schema.formats()
     keys = [schema.header_key(h) for h in header]
     best: tuple[int, str] | None = None
-    for fmt, cols in schema.FORMATS.items():
-        variants = [cols] + ([schema.BULK_SNAKE] if fmt == schema.BULK else [])
-        wanted = {schema.header_key(v) for variant in variants for v in variant.values()}
-        score = len(wanted & set(keys))
+    for name, fmt in fmts.items():
+        score = len(set(fmt.keys()) & set(keys))
         if best is None or score > best[0]:
-            best = (score, fmt)
+            best = (score, name)
     assert best is not None
-    fmt = best[1]
-    cols = schema.FORMATS[fmt]
-    by_key: dict[str, int] = {}
-    for i, k in enumerate(keys):
-        by_key.setdefault(k, i)
-    snake = schema.BULK_SNAKE if fmt == schema.BULK else {}
+    fmt = fmts[best[1]]
+    known = fmt.keys()
     mapping: dict[str, int] = {}
-    missing: list[str] = []
-    for canon, name in cols.items():
-        for cand in (name, snake.get(canon, name)):
-            if schema.header_key(cand) in by_key:
-                mapping[canon] = by_key[schema.header_key(cand)]
-                break
-        else:
-            missing.append(name)
+    for i, k in enumerate(keys):
+        canon = known.get(k)
+        if canon is not None and canon not in mapping:
+            mapping[canon] = i
+    missing = [fmt.columns[c][0] for c in fmt.required if c not in mapping]
     extra = [header[i] for i in range(len(header)) if i not in mapping.values()]
-    if missing and len(missing) > len(cols) // 2:
-        return None, {}, missing, extra
-    return fmt, mapping, missing, extra
+    return fmt.name, mapping, missing, extra, best[0]
 
 
 def _ensure_known_codes(con: duckdb.DuckDBPyConnection) -> None:
@@ -208,16 +233,40 @@ def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def load_paths(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[FileLoad]:
-    """Load every file; return one FileLoad per file or zip member, in order."""
+#: progress(files done, files known, bytes done, bytes in all, the FileLoad, its seconds, seconds so far)
+Progress = Callable[[int, int, int, int, "FileLoad", float, float], None]
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        out.extend(sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
+    return out
+
+
+def load_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *,
+               progress: Progress | None = None) -> list[FileLoad]:
+    """Load every file; return one FileLoad per file or zip member, in order. ``progress`` is
+    called after each one (the CLI prints rows/s and the time left from it)."""
     _ensure_known_codes(con)
+    sizes = {str(p): (p.stat().st_size if p.exists() else 0) for p in _files(paths)}
+    total, done_bytes, current = sum(sizes.values()), 0, None
     results: list[FileLoad] = []
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="wildtrace-trade-") as tmp:
         for path, member, local in iter_inputs(paths, Path(tmp)):
+            t0 = time.perf_counter()
             if isinstance(local, str):  # refused before loading: the reason
-                results.append(FileLoad(path=path, member=member, sha256="", status="rejected", reason=local))
-                continue
-            results.append(load_file(con, local, display_path=path, member=member))
+                res = FileLoad(path=path, member=member, sha256="", status="rejected", reason=local)
+            else:
+                res = load_file(con, local, display_path=path, member=member)
+            results.append(res)
+            if path != current:
+                done_bytes += sizes.get(path, 0)
+                current = path
+            if progress is not None:
+                now = time.perf_counter()
+                progress(len(results), max(len(results), len(sizes)), done_bytes, total, res, now - t0, now - start)
     return results
 
 
@@ -227,8 +276,8 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
     _ensure_known_codes(con)
     sha = sha256_file(local)
     res = FileLoad(path=display_path or str(local), member=member, sha256=sha, status="loaded")
-    found = con.execute("SELECT load_id, format, citation FROM loads WHERE sha256 = ? ORDER BY load_id"
-                        " LIMIT 1", [sha]).fetchall()
+    found = con.execute("SELECT load_id, format, citation FROM loads WHERE sha256 = ? AND status = 'loaded' "
+                        "ORDER BY load_id LIMIT 1", [sha]).fetchall()
     prior = found[0] if found else None
     if prior:
         res.status, res.load_id, res.format, res.citation = "unchanged", prior[0], prior[1], prior[2]
@@ -238,24 +287,30 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
     assert row is not None
     load_id = int(row[0])
     res.load_id = load_id
-    problem, header = _sniff(local)
+    problem, header, delim = _sniff(local)
+    res.delimiter = delim
     fmt: str | None = None
     mapping: dict[str, int] = {}
+    extra: list[str] = []
+    status = "rejected"
     if problem is None:
-        fmt, mapping, missing, extra = _detect(header)
+        fmt, mapping, missing, extra, matched = _detect(header)
         res.header_style = schema.header_style(header)
-        if fmt is None or missing:
-            problem = "wrong columns: missing " + ", ".join(missing)
-            if extra:
-                problem += "; unexpected " + ", ".join(extra[:10])
+        if matched < schema.formats()[1]:
+            problem, status = (f"not trade data: {matched} of its {len(header)} column names are known "
+                               "(CITES bulk, comparative tabulation or LEMIS)"), "skipped"
+        elif missing:
+            problem = f"not a complete {fmt} file: missing column(s) " + ", ".join(missing)
         else:
             res.format = fmt
             for col in extra:
-                res.warnings["unexpected column (ignored): " + col] = 1
+                res.warnings["extra column (kept with each record, in 'extra'): " + col] = 1
             if res.header_style == "mixed":
                 res.warnings["mixed header styles (read by name)"] = 1
+    elif problem.startswith("not a CSV"):
+        status = "skipped"
     if problem is not None:
-        res.status = "empty" if problem == "empty" else "rejected"
+        res.status = "empty" if problem == "empty" else status
         res.reason = problem
         _log(con, res)
         return res
@@ -264,8 +319,8 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
     res.citation = CITATIONS[fmt].format(name=Path(member or res.path).name, sha=sha[:16], date=date)
     con.execute("BEGIN TRANSACTION")
     try:
-        _stage(con, local, header)
-        _transform(con, fmt, mapping, header, load_id)
+        _stage(con, local, header, delim)
+        _transform(con, fmt, mapping, header, extra, delim)
         _commit_rows(con, res, fmt, load_id, header)
         _log(con, res)
         con.execute("COMMIT")
@@ -273,22 +328,38 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
         con.execute("ROLLBACK")
         raise
     finally:
-        for t in ("st", "tx0", "tx", "dups", "rj_errors", "rj_scans"):
+        for t in ("st", "tx0", "tx", "dups", "rj_errors", "rj_scans", "words_map"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     return res
 
 
-def _stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str]) -> None:
+def _stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str], delim: str) -> None:
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
     con.execute(f"""
         CREATE TEMP TABLE st AS SELECT row_number() OVER () AS _row, *
-        FROM read_csv({_q(str(local))}, header=true, auto_detect=false, delim=',', quote='"',
+        FROM read_csv({_q(str(local))}, header=true, auto_detect=false, delim={_q(delim)}, quote='"',
                       escape='"', columns={{{cols}}}, store_rejects=true, ignore_errors=true,
                       rejects_table='rj_errors', rejects_scan='rj_scans', encoding='utf-8')""")
 
 
+def _words_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, int]) -> None:
+    """Each distinct term and unit of the file, as written, -> its CITES code: resolved once per
+    value in Python (``codes.resolve``: codes, or English, French and Spanish words), joined in SQL."""
+    codes = load_codes()
+    found: list[tuple[str, str, str | None, bool]] = []
+    for name in ("term", "unit"):
+        if name in mapping:
+            col = f"trim(c{mapping[name]})"
+            for (raw,) in con.execute(f"SELECT DISTINCT {col} FROM st WHERE nullif({col}, '') IS NOT NULL").fetchall():
+                code, known = codes.resolve(name, raw)
+                found.append((name, raw, code, known))
+    con.execute("CREATE OR REPLACE TEMP TABLE words_map (field VARCHAR, raw VARCHAR, code VARCHAR, known BOOLEAN)")
+    if found:
+        con.executemany("INSERT INTO words_map VALUES (?, ?, ?, ?)", found)
+
+
 def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int],
-               header: list[str], load_id: int) -> None:
+               header: list[str], extra: list[str], delim: str) -> None:
     na_null = fmt == schema.LEMIS  # "NA" is Namibia in CITES files, a missing value in LEMIS
 
     def c(name: str) -> str:
@@ -297,30 +368,58 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
         ref = f"nullif(trim(c{mapping[name]}), '')"
         return f"nullif({ref}, 'NA')" if na_null else ref
 
+    def party(name: str) -> str:
+        """A country code; blank and XX (unknown) are NULL: unknown, never a country."""
+        unknown = ", ".join(_q(u) for u in sorted(UNKNOWN_PARTY))
+        return f"CASE WHEN upper({c(name)}) IN ({unknown}) THEN NULL ELSE upper({c(name)}) END"
+
     def num(name: str) -> str:
-        # NaN, Infinity and 1e400 cast to doubles; they are no quantity (reason: non-finite quantity)
+        # NaN, Infinity and 1e400 cast to doubles; they are no quantity (reason: non-finite quantity).
+        # In a ';'-separated file a lone comma is the decimal mark ("1,5"); elsewhere a thousands mark.
+        if delim == ";":
+            return (f"TRY_CAST(CASE WHEN contains({c(name)}, '.') THEN replace({c(name)}, ',', '') "
+                    f"ELSE replace({c(name)}, ',', '.') END AS DOUBLE)")
         return f"TRY_CAST(replace({c(name)}, ',', '') AS DOUBLE)"
 
+    def word(name: str) -> str:
+        """The CITES code of the term or unit (words resolved by ``words_map``), else as written."""
+        if name not in mapping:
+            return "NULL::VARCHAR"
+        return (f"(SELECT w.code FROM words_map w WHERE w.field = '{name}' AND w.raw = trim(c{mapping[name]}))")
+
+    def known(name: str) -> str:
+        if name not in mapping:
+            return "true"
+        return (f"coalesce((SELECT w.known FROM words_map w WHERE w.field = '{name}' "
+                f"AND w.raw = trim(c{mapping[name]})), true)")
+
+    extra_json = ("json_object(" + ", ".join(f"{_q(h)}, c{header.index(h)}" for h in extra) + ")::VARCHAR"
+                  if extra else "NULL::VARCHAR")
     allcols = ", ".join(f"c{i}" for i in range(len(header)))
     year_ok = f"BETWEEN {MIN_YEAR} AND {MAX_YEAR}"
+    cites_common = f"""{c('appendix')} AS appendix, {c('taxon')} AS taxon, {c('class')} AS class,
+              {c('order')} AS "order", {c('family')} AS family, {c('genus')} AS genus,
+              {word('term')} AS term, {c('term')} AS term_raw, {known('term')} AS term_known,
+              {word('unit')} AS unit, {c('unit')} AS unit_raw, {known('unit')} AS unit_known,
+              {party('importer')} AS importer, {party('exporter')} AS exporter, {party('origin')} AS origin,
+              upper({c('purpose')}) AS purpose, upper({c('source')}) AS source, {extra_json} AS extra"""
+    if fmt != schema.LEMIS:
+        _words_map(con, mapping)
     if fmt == schema.BULK:
+        rid = c("id") if "id" in mapping else "NULL::VARCHAR"
         con.execute(f"""
             CREATE TEMP TABLE tx0 AS SELECT _row,
-              {c('id')} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year,
-              {c('appendix')} AS appendix, {c('taxon')} AS taxon, {c('class')} AS class,
-              {c('order')} AS "order", {c('family')} AS family, {c('genus')} AS genus,
-              upper({c('term')}) AS term, {num('quantity')} AS quantity, {c('quantity')} AS q_raw,
-              upper({c('unit')}) AS unit, upper({c('importer')}) AS importer,
-              upper({c('exporter')}) AS exporter, upper({c('origin')}) AS origin,
-              upper({c('purpose')}) AS purpose, upper({c('source')}) AS source,
+              {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year, {cites_common},
+              {num('quantity')} AS quantity, {c('quantity')} AS q_raw,
               upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
               {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit
             FROM st""")
         con.execute("""CREATE OR REPLACE TEMP TABLE dups AS SELECT record_id AS rid, min(_row) AS first
-                       FROM tx0 GROUP BY record_id HAVING count(*) > 1""")
+                       FROM tx0 WHERE record_id IS NOT NULL GROUP BY record_id HAVING count(*) > 1""")
+        id_rule = "WHEN record_id IS NULL THEN 'missing Id'" if "id" in mapping else ""
         con.execute(f"""
             CREATE TEMP TABLE tx AS SELECT *, CASE
-              WHEN record_id IS NULL THEN 'missing Id'
+              {id_rule}
               WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
               WHEN q_raw IS NULL THEN 'missing quantity'
               WHEN quantity IS NULL THEN 'non-numeric quantity'
@@ -329,7 +428,6 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN quantity < 0 THEN 'negative quantity'
               WHEN reporter_type IS NULL OR reporter_type NOT IN ('E', 'I') THEN 'bad Reporter.type (not E or I)'
               WHEN taxon IS NULL THEN 'missing taxon'
-              WHEN importer IS NULL OR exporter IS NULL THEN 'missing importer or exporter'
               WHEN d.first IS NOT NULL AND _row > d.first THEN 'duplicate row (Id repeated in this file)'
             END AS reason FROM tx0 LEFT JOIN dups d ON d.rid = tx0.record_id;
             UPDATE tx SET reason = 'duplicate row (Id already loaded from another file)'
@@ -339,12 +437,7 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
     elif fmt == schema.COMPTAB:
         con.execute(f"""
             CREATE TEMP TABLE tx0 AS SELECT _row,
-              TRY_CAST({c('year')} AS INTEGER) AS year, {c('appendix')} AS appendix,
-              {c('taxon')} AS taxon, {c('class')} AS class, {c('order')} AS "order",
-              {c('family')} AS family, {c('genus')} AS genus, upper({c('term')}) AS term,
-              upper({c('unit')}) AS unit, upper({c('importer')}) AS importer,
-              upper({c('exporter')}) AS exporter, upper({c('origin')}) AS origin,
-              upper({c('purpose')}) AS purpose, upper({c('source')}) AS source,
+              TRY_CAST({c('year')} AS INTEGER) AS year, {cites_common},
               {num('importer_quantity')} AS qi, {c('importer_quantity')} AS qi_raw,
               {num('exporter_quantity')} AS qe, {c('exporter_quantity')} AS qe_raw,
               row_number() OVER (PARTITION BY {allcols} ORDER BY _row) AS _dup
@@ -359,21 +452,23 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN qi > {MAX_QUANTITY:g} OR qe > {MAX_QUANTITY:g} THEN 'implausible quantity (over {MAX_QUANTITY:g})'
               WHEN qi < 0 OR qe < 0 THEN 'negative quantity'
               WHEN taxon IS NULL THEN 'missing taxon'
-              WHEN importer IS NULL OR exporter IS NULL THEN 'missing importer or exporter'
               WHEN _dup > 1 THEN 'duplicate row (identical to an earlier row)'
             END AS reason FROM tx0""")
     else:
         con.execute(f"""
             CREATE TEMP TABLE tx0 AS SELECT _row,
-              TRY_CAST({c('shipment_year')} AS INTEGER) AS year, NULL::VARCHAR AS appendix,
+              coalesce(TRY_CAST({c('shipment_year')} AS INTEGER),
+                       year(TRY_CAST(substr({c('shipment_date')}, 1, 10) AS DATE))) AS year,
+              NULL::VARCHAR AS appendix,
               coalesce(nullif(trim(concat_ws(' ', {c('genus')}, {c('species')}, {c('subspecies')})), ''),
                        'LEMIS species code ' || {c('species_code')}, {c('generic_name')}) AS taxon,
               {c('class')} AS class, NULL::VARCHAR AS "order", NULL::VARCHAR AS family,
-              {c('genus')} AS genus, upper({c('description')}) AS term, {num('quantity')} AS quantity,
-              {c('quantity')} AS q_raw, upper({c('unit')}) AS unit,
+              {c('genus')} AS genus, upper({c('description')}) AS term, {c('description')} AS term_raw,
+              true AS term_known, {num('quantity')} AS quantity,
+              {c('quantity')} AS q_raw, upper({c('unit')}) AS unit, {c('unit')} AS unit_raw, true AS unit_known,
               CASE WHEN upper({c('import_export')}) = 'E' THEN upper({c('country_imp_exp')}) ELSE 'US' END AS importer,
               CASE WHEN upper({c('import_export')}) = 'E' THEN 'US' ELSE upper({c('country_imp_exp')}) END AS exporter,
-              upper({c('country_origin')}) AS origin, upper({c('purpose')}) AS purpose,
+              {party('country_origin')} AS origin, upper({c('purpose')}) AS purpose,
               upper({c('source')}) AS source,
               CASE WHEN upper({c('import_export')}) = 'E' THEN 'E' ELSE 'I' END AS reporter_type,
               {c('control_number')} AS control_number, {c('species_code')} AS species_code,
@@ -383,7 +478,7 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               {c('foreign_co')} AS foreign_co, upper({c('action')}) AS action,
               upper({c('disposition')}) AS disposition,
               TRY_CAST(substr({c('disposition_date')}, 1, 10) AS DATE) AS disposition_date,
-              {c('cleaning_notes')} AS cleaning_notes,
+              {c('cleaning_notes')} AS cleaning_notes, {extra_json} AS extra,
               row_number() OVER (PARTITION BY {allcols} ORDER BY _row) AS _dup
             FROM st""")
         con.execute(f"""
@@ -400,14 +495,15 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
 
 
 _CANON = ("year, appendix, taxon, class, \"order\", family, genus, term, {q} AS quantity, unit, "
-          "importer, exporter, origin, purpose, source")
+          "importer, exporter, origin, purpose, source, term_raw, unit_raw, extra")
 
 
 def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_id: int,
                  header: list[str]) -> None:
     ok = "reason IS NULL"
     if fmt == schema.BULK:
-        con.execute(f"""INSERT INTO records BY NAME SELECT record_id, {load_id} AS load_id, _row AS "row",
+        con.execute(f"""INSERT INTO records BY NAME SELECT coalesce(record_id, 'b{load_id}:' || _row) AS record_id,
+            {load_id} AS load_id, _row AS "row",
             '{fmt}' AS dataset, {_CANON.format(q='quantity')}, reporter_type, import_permit,
             export_permit, origin_permit FROM tx WHERE {ok}""")
     elif fmt == schema.COMPTAB:
@@ -432,13 +528,17 @@ def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_i
         FROM rj_errors GROUP BY line""")
     fields = [("purpose", "purpose"), ("source", "source"), ("importer", "party"),
               ("exporter", "party"), ("origin", "party")]
-    if fmt != schema.LEMIS:  # LEMIS uses its own description and unit codes
-        fields += [("term", "term"), ("unit", "unit")]
     for col, table in fields:
         con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown {col} code', {col}, count(*), min(_row)
             FROM tx WHERE {ok} AND {col} IS NOT NULL
               AND {col} NOT IN (SELECT code FROM known_codes WHERE field = '{table}')
             GROUP BY {col}""")
+    if fmt != schema.LEMIS:  # LEMIS uses its own description and unit codes
+        for col in ("term", "unit"):
+            con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown {col} (kept as written)', {col}_raw,
+                count(*), min(_row) FROM tx WHERE {ok} AND NOT {col}_known GROUP BY {col}_raw""")
+        con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'importer or exporter unknown (blank or XX)', NULL,
+            count(*), min(_row) FROM tx WHERE {ok} AND (importer IS NULL OR exporter IS NULL) HAVING count(*) > 0""")
     for reason, value in res.warnings.items():
         con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, NULL)", [load_id, reason, value])
     counts = con.execute(f"""SELECT count(*) FILTER (WHERE {ok}), count(*) FILTER (WHERE NOT {ok})

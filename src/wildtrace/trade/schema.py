@@ -1,53 +1,79 @@
 """The canonical trade schema: one DuckDB table of records for CITES and LEMIS rows,
 plus the load log, per-row rejects and per-file warning counts.
 
-Header maps for the three input formats live here too. Column names are matched on
-a key that ignores case and punctuation, so ``Reporter.type`` and ``reporter_type``
-(or ``Import.permit.RandomID`` and ``import_permit_random_id``) are the same column.
+The column names of each input format are data (``data/trade/headers.yaml``), matched on a
+key that ignores case and punctuation, so ``Reporter.type`` and ``reporter_type`` (or
+``Import.permit.RandomID`` and ``import_permit_random_id``) are the same column.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import yaml
+
+from wildtrace.errors import DataError, NotFound
+from wildtrace.settings import PACKAGE_DATA
 
 BULK = "cites_bulk"
 COMPTAB = "cites_comptab"
 LEMIS = "lemis"
-
-#: Canonical column -> header in the CITES bulk download (title style).
-BULK_COLUMNS = {
-    "id": "Id", "year": "Year", "appendix": "Appendix", "taxon": "Taxon", "class": "Class",
-    "order": "Order", "family": "Family", "genus": "Genus", "term": "Term",
-    "quantity": "Quantity", "unit": "Unit", "importer": "Importer", "exporter": "Exporter",
-    "origin": "Origin", "purpose": "Purpose", "source": "Source",
-    "reporter_type": "Reporter.type", "import_permit": "Import.permit.RandomID",
-    "export_permit": "Export.permit.RandomID", "origin_permit": "Origin.permit.RandomID",
-}
-#: The same file with lower-case snake_case headers ("Export.permit.RandomID" -> "export_permit_random_id").
-BULK_SNAKE = {k: re.sub(r"(?<=[a-z])(?=[A-Z])", "_", v).lower().replace(".", "_") for k, v in BULK_COLUMNS.items()}
-COMPTAB_COLUMNS = {
-    "year": "Year", "appendix": "App.", "taxon": "Taxon", "class": "Class", "order": "Order",
-    "family": "Family", "genus": "Genus", "importer": "Importer", "exporter": "Exporter",
-    "origin": "Origin", "importer_quantity": "Importer reported quantity",
-    "exporter_quantity": "Exporter reported quantity", "term": "Term", "unit": "Unit",
-    "purpose": "Purpose", "source": "Source",
-}
-LEMIS_COLUMNS = {c: c for c in (
-    "control_number", "species_code", "taxa", "class", "genus", "species", "subspecies",
-    "specific_name", "generic_name", "description", "quantity", "unit", "value",
-    "country_origin", "country_imp_exp", "purpose", "source", "action", "disposition",
-    "disposition_date", "disposition_year", "shipment_date", "shipment_year", "import_export",
-    "port", "us_co", "foreign_co", "cleaning_notes")}
-
-FORMATS: dict[str, dict[str, str]] = {BULK: BULK_COLUMNS, COMPTAB: COMPTAB_COLUMNS, LEMIS: LEMIS_COLUMNS}
+HEADERS = PACKAGE_DATA / "trade" / "headers.yaml"
 
 
 def header_key(name: str) -> str:
     """``Import.permit.RandomID`` and ``import_permit_random_id`` -> ``importpermitrandomid``."""
     return re.sub(r"[^a-z0-9]", "", name.strip().lower())
+
+
+@dataclass(frozen=True)
+class Format:
+    """One input format: canonical column -> its names, and the columns a file must have."""
+
+    name: str
+    columns: dict[str, list[str]]
+    required: tuple[str, ...]
+
+    def keys(self) -> dict[str, str]:
+        """Header key -> canonical column (the first name listed wins a clash)."""
+        out: dict[str, str] = {}
+        for canon, names in self.columns.items():
+            for n in [canon, *names]:
+                out.setdefault(header_key(n), canon)
+        return out
+
+    def header(self) -> dict[str, str]:
+        """Canonical column -> the name the official download writes (the first listed)."""
+        return {canon: names[0] for canon, names in self.columns.items()}
+
+
+@lru_cache(maxsize=1)
+def formats(path: Path = HEADERS) -> tuple[dict[str, Format], int]:
+    """The formats of ``headers.yaml`` and the fewest known names a trade file has."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out = {name: Format(name, {c: [str(n) for n in names] for c, names in f["columns"].items()},
+                            tuple(f["required"]))
+               for name, f in doc["formats"].items()}
+        for f in out.values():
+            missing = set(f.required) - set(f.columns)
+            if missing:
+                raise DataError(f"{path}: format {f.name} requires unknown columns {sorted(missing)}")
+        return out, int(doc["min_known"])
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise DataError(f"cannot read the trade header table {path}: {exc}") from exc
+
+
+#: Canonical column -> header in the CITES bulk download (title style), and the others
+BULK_COLUMNS = formats()[0][BULK].header()
+#: The same file with lower-case snake_case headers ("Export.permit.RandomID" -> "export_permit_random_id").
+BULK_SNAKE = {k: re.sub(r"(?<=[a-z])(?=[A-Z])", "_", v).lower().replace(".", "_") for k, v in BULK_COLUMNS.items()}
+COMPTAB_COLUMNS = formats()[0][COMPTAB].header()
+LEMIS_COLUMNS = formats()[0][LEMIS].header()
 
 
 def header_style(names: list[str]) -> str:
@@ -69,8 +95,13 @@ CREATE TABLE IF NOT EXISTS records (
     -- LEMIS declaration and outcome fields (NULL for CITES rows)
     control_number VARCHAR, species_code VARCHAR, value DOUBLE, port VARCHAR,
     shipment_date DATE, import_export VARCHAR, us_co VARCHAR, foreign_co VARCHAR,
-    action VARCHAR, disposition VARCHAR, disposition_date DATE, cleaning_notes VARCHAR
+    action VARCHAR, disposition VARCHAR, disposition_date DATE, cleaning_notes VARCHAR,
+    -- the term and unit as the file wrote them (words or codes), and columns no format knows
+    term_raw VARCHAR, unit_raw VARCHAR, extra VARCHAR
 );
+ALTER TABLE records ADD COLUMN IF NOT EXISTS term_raw VARCHAR;
+ALTER TABLE records ADD COLUMN IF NOT EXISTS unit_raw VARCHAR;
+ALTER TABLE records ADD COLUMN IF NOT EXISTS extra VARCHAR;
 CREATE SEQUENCE IF NOT EXISTS load_ids START 1;
 CREATE TABLE IF NOT EXISTS loads (
     load_id INTEGER PRIMARY KEY, path VARCHAR, member VARCHAR, sha256 VARCHAR, format VARCHAR,
@@ -102,6 +133,23 @@ def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | 
     con.execute(f"SET temp_directory='{path.parent / (path.name + '.tmp')}'")
     if not read_only:
         con.execute(RECORDS_DDL)
+    return con
+
+
+def open_loaded(db: Path | str, **kwargs: object) -> duckdb.DuckDBPyConnection:
+    """Open a trade database for analysis; a missing file or one with no loaded records is
+    the user's mistake (one line, exit 2), never an empty database made on the spot."""
+    path = Path(db)
+    if not path.is_file():
+        raise NotFound(f"no trade database at {path}; load files first: wildtrace trade load FILES --db {path}")
+    try:
+        con = connect(path, **kwargs)  # type: ignore[arg-type]
+    except duckdb.Error as exc:
+        raise DataError(f"cannot open the trade database {path}: {exc}") from exc
+    if not con.execute("SELECT count(*) FROM records").fetchall()[0][0]:
+        con.close()
+        raise NotFound(f"the trade database {path} holds no trade records; load files first: "
+                       f"wildtrace trade load FILES --db {path}")
     return con
 
 
