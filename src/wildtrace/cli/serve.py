@@ -28,7 +28,7 @@ def database(settings: Settings, db: str | None) -> str:
 @click.option("--trade-db", type=click.Path(path_type=Path), default=None,
               help="Trade DuckDB for /api/v1/trade (default: as `wildtrace trade`, DATA_DIR/trade.duckdb).")
 @click.option("--trade-ranges", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV taxon,range_state for the trade screen's not_range_state check.")
+              help="CSV taxon,range_state for the trade screen's outside_range check.")
 @click.pass_obj
 def serve(settings: Settings, db: str | None, host: str | None, port: int | None, demo: bool,
           trade_db: Path | None, trade_ranges: Path | None) -> None:

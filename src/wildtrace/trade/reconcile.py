@@ -1,16 +1,26 @@
 """Match exporter-reported and importer-reported CITES records and report coverage.
 
-1. Permit match: both sides carry the same ``Export.permit.RandomID``; records are summed
-   per (export permit, taxon, term) on each side.
+Everything is per (term, unit): a quantity in kilograms is never compared with one in
+centimetres or in number of specimens (a blank unit, or "Number of specimens", is a count).
+
+1. Permit match: both sides carry the same ``Export.permit.RandomID`` *and* name the same
+   exporter, importer, taxon, term and unit, with the importer's year within one year of
+   the exporter's. Records are summed per (permit, taxon, term, unit) on each side. The same
+   permit, parties and taxon with different units is reported as ``unit_differs``
+   (quantities not compared).
 2. Fallback for what is left: sums per (year, taxon, term, unit, importer, exporter) on
-   each side, matched on the same year first, then importer year = exporter year + 1,
-   then - 1 (shipments booked across a year end).
+   each side (both parties known), matched on the same year first, then importer year =
+   exporter year + 1, then - 1 (shipments booked across a year end).
+3. Comparative tabulations carry both reports of one (year, taxon, term, unit, parties,
+   purpose, source) side by side; each row with both quantities is compared directly.
 
 Flags: quantity mismatch (|ln(importer/exporter)| above a threshold: tighter for permit
-matches than for aggregate matches, where one-sided shipments are mixed in) and source or
-purpose code flips (dominant code per side for permit matches; no code in common for
-aggregate matches). Aggregate matches are flagged only when both sides hold the same
-number of records, since otherwise one-sided shipments explain the difference. One-sided records are counted in the coverage, never flagged.
+matches than for aggregate and comptab matches, where one-sided shipments are mixed in) and
+source or purpose code flips. A blank code, U (source unknown) or ``?`` is unknown, never a
+flip. Aggregate matches are flagged only when both sides hold the same number of records,
+since otherwise one-sided shipments explain the difference. One-sided records are counted in
+the coverage, never flagged. Every flag names the rule that fired and the record ids of both
+sides (at most ``IDS_PER_FLAG`` each).
 """
 
 from __future__ import annotations
@@ -20,54 +30,80 @@ from typing import Any
 
 import duckdb
 
+from wildtrace.trade import schema
 from wildtrace.trade.provenance import rows, stamp
 
+IDS_PER_FLAG = 20
+#: source and purpose values that say nothing (never a "flip")
+UNKNOWN_CODES = ("U", "?")
 
-def _side(con: duckdb.DuckDBPyConnection, side: str, datasets: str) -> None:
+
+def _side(con: duckdb.DuckDBPyConnection, side: str) -> None:
+    unknown = ", ".join(f"'{c}'" for c in UNKNOWN_CODES)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_{side} AS
-        SELECT year, taxon, term, coalesce(unit, '') AS unit, importer, exporter,
-               quantity, source, purpose, export_permit
-        FROM records WHERE dataset IN ({datasets}) AND reporter_type = '{side.upper()}'""")
+        SELECT record_id, year, taxon, term, coalesce(unit, '') AS unit, importer, exporter, quantity,
+               CASE WHEN source IN ({unknown}) THEN NULL ELSE source END AS source,
+               CASE WHEN purpose IN ({unknown}) THEN NULL ELSE purpose END AS purpose, export_permit
+        FROM records WHERE dataset = '{schema.BULK}' AND reporter_type = '{side.upper()}'""")
 
 
 def _agg(key: str, extra: str = "") -> str:
+    """Sums per key, the dominant known source and purpose (by quantity), the set of known codes
+    as a bit mask, and the record ids."""
     return f"""{key}, sum(quantity) AS q, count(*) AS n,
-        arg_max(coalesce(source, '?'), quantity) AS source, arg_max(coalesce(purpose, '?'), quantity) AS purpose,
-        bit_or(1::BIGINT << (ascii(coalesce(source, '?')) - 63)) AS sources,
-        bit_or(1::BIGINT << (ascii(coalesce(purpose, '?')) - 63)) AS purposes{extra}"""
+        arg_max(source, quantity) FILTER (WHERE source IS NOT NULL) AS source,
+        arg_max(purpose, quantity) FILTER (WHERE purpose IS NOT NULL) AS purpose,
+        coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
+        coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes,
+        list(record_id ORDER BY record_id)[1:{IDS_PER_FLAG}] AS ids{extra}"""
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio: float = 10.0,
-              limit: int = 1000, datasets: tuple[str, ...] = ("cites_bulk",)) -> dict[str, Any]:
-    """Match both reports, return coverage, flag counts and the top ``limit`` flags."""
-    ds = ", ".join(f"'{d}'" for d in datasets)
-    _side(con, "e", ds)
-    _side(con, "i", ds)
-    key_p = "export_permit, taxon, term"
+              limit: int = 1000) -> dict[str, Any]:
+    """Match both reports of the bulk records and compare comptab rows; return coverage, flag
+    counts and the top ``limit`` flags, with notes that say what was and was not reconciled."""
+    notes: list[str] = []
+    _side(con, "e")
+    _side(con, "i")
+    key_p = "export_permit, taxon, term, unit, exporter, importer"
     for s in ("e", "i"):
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS SELECT {_agg(key_p, ', min(year) AS year, any_value(unit) AS unit, any_value(importer) AS importer, any_value(exporter) AS exporter')}
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS SELECT {_agg(key_p, ', min(year) AS year')}
             FROM rc_{s} WHERE export_permit IS NOT NULL GROUP BY {key_p}""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_pm AS
-        SELECT e.export_permit, e.taxon, e.term, e.year AS year_e, i.year AS year_i, e.importer, e.exporter,
-               e.unit AS unit_e, i.unit AS unit_i, e.q AS q_e, i.q AS q_i, e.n AS n_e, i.n AS n_i,
-               e.source AS source_e, i.source AS source_i, e.purpose AS purpose_e, i.purpose AS purpose_i
-        FROM rc_pe e JOIN rc_pi i USING ({key_p})""")
+        SELECT e.export_permit, e.taxon, e.term, e.unit, e.year AS year_e, i.year AS year_i, e.importer,
+               e.exporter, e.q AS q_e, i.q AS q_i, e.n AS n_e, i.n AS n_i, e.source AS source_e,
+               i.source AS source_i, e.purpose AS purpose_e, i.purpose AS purpose_i, e.ids AS ids_e, i.ids AS ids_i
+        FROM rc_pe e JOIN rc_pi i USING ({key_p})
+        WHERE abs(i.year - e.year) <= 1""")
+    # the same permit, parties and taxon in other units: said, never compared
+    con.execute("""CREATE OR REPLACE TEMP TABLE rc_pu AS
+        SELECT e.export_permit, e.taxon, e.term, e.exporter, e.importer, e.year AS year_e, i.year AS year_i,
+               e.unit AS unit_e, i.unit AS unit_i, e.q AS q_e, i.q AS q_i, e.ids AS ids_e, i.ids AS ids_i
+        FROM rc_pe e JOIN rc_pi i USING (export_permit, taxon, term, exporter, importer)
+        WHERE e.unit <> i.unit AND abs(i.year - e.year) <= 1
+          AND NOT EXISTS (SELECT 1 FROM rc_pm m WHERE m.export_permit = e.export_permit AND m.taxon = e.taxon
+                          AND m.term = e.term AND m.exporter = e.exporter AND m.importer = e.importer)""")
     # what the permit pass left: records without a permit or whose permit key did not match
     for s in ("e", "i"):
         con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_r{s} AS SELECT r.* FROM rc_{s} r
-            ANTI JOIN rc_pm m ON r.export_permit = m.export_permit AND r.taxon = m.taxon AND r.term = m.term""")
+            ANTI JOIN rc_pm m ON r.export_permit = m.export_permit AND r.taxon = m.taxon AND r.term = m.term
+                 AND r.unit = m.unit AND r.exporter = m.exporter AND r.importer = m.importer""")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g{s} AS
             SELECT {_agg('year, taxon, term, unit, importer, exporter')} FROM rc_r{s}
+            WHERE importer IS NOT NULL AND exporter IS NOT NULL
             GROUP BY year, taxon, term, unit, importer, exporter""")
-    con.execute("CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, taxon VARCHAR, term VARCHAR, unit VARCHAR, importer VARCHAR, exporter VARCHAR, q_e DOUBLE, q_i DOUBLE, n_e BIGINT, n_i BIGINT, sources_e BIGINT, sources_i BIGINT, purposes_e BIGINT, purposes_i BIGINT, source_e VARCHAR, source_i VARCHAR, purpose_e VARCHAR, purpose_i VARCHAR, dy INTEGER)")
+    con.execute("""CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, taxon VARCHAR, term VARCHAR,
+        unit VARCHAR, importer VARCHAR, exporter VARCHAR, q_e DOUBLE, q_i DOUBLE, n_e BIGINT, n_i BIGINT,
+        sources_e BIGINT, sources_i BIGINT, purposes_e BIGINT, purposes_i BIGINT, source_e VARCHAR,
+        source_i VARCHAR, purpose_e VARCHAR, purpose_i VARCHAR, ids_e VARCHAR[], ids_i VARCHAR[], dy INTEGER)""")
     gkey = "taxon, term, unit, importer, exporter"
     for dy in (0, 1, -1):
         con.execute(f"""INSERT INTO rc_gm SELECT e.year, i.year, e.taxon, e.term, e.unit, e.importer, e.exporter,
                 e.q, i.q, e.n, i.n, e.sources, i.sources, e.purposes, i.purposes, e.source, i.source,
-                e.purpose, i.purpose, {dy}
+                e.purpose, i.purpose, e.ids, i.ids, {dy}
             FROM (SELECT * FROM rc_ge ANTI JOIN (SELECT year_e AS year, {gkey} FROM rc_gm) USING (year, {gkey})) e
             JOIN (SELECT * FROM rc_gi ANTI JOIN (SELECT year_i AS year, {gkey} FROM rc_gm) USING (year, {gkey})) i
-              ON i.year = e.year + ({dy}) AND e.taxon = i.taxon AND e.term = i.term
+              ON i.year = e.year + ({dy}) AND e.taxon = i.taxon AND e.term IS NOT DISTINCT FROM i.term
                  AND e.unit = i.unit AND e.importer = i.importer AND e.exporter = i.exporter""")
     cov = rows(con, """SELECT
         (SELECT count(*) FROM rc_e) AS exporter_records, (SELECT count(*) FROM rc_i) AS importer_records,
@@ -77,9 +113,8 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         (SELECT coalesce(sum(n_i), 0) FROM rc_gm) AS importer_records_fallback_matched,
         (SELECT count(*) FROM rc_pm) AS permit_pairs, (SELECT count(*) FROM rc_gm) AS fallback_pairs,
         (SELECT count(*) FILTER (WHERE dy <> 0) FROM rc_gm) AS fallback_pairs_year_shifted,
-        (SELECT coalesce(sum(quantity), 0) FROM rc_e) AS exporter_quantity,
-        (SELECT coalesce(sum(quantity), 0) FROM rc_i) AS importer_quantity""")[0]
-    cov = {k: (int(v) if isinstance(v, int) else float(v)) for k, v in cov.items()}
+        (SELECT count(*) FROM rc_pu) AS permit_pairs_in_other_units""")[0]
+    cov = {k: int(v) for k, v in cov.items()}
     for name in ("exporter", "importer"):
         total = cov[f"{name}_records"]
         matched = cov[f"{name}_records_permit_matched"] + cov[f"{name}_records_fallback_matched"]
@@ -89,32 +124,82 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     both = cov["exporter_records"] + cov["importer_records"]
     cov["share_records_matched"] = _share(
         sum(cov[f"{n}_records_{m}_matched"] for n in ("exporter", "importer") for m in ("permit", "fallback")), both)
+    if not both:
+        notes.append("no CITES bulk (shipment-level) records are loaded: nothing to match by permit")
     lr, glr = math.log(ratio), math.log(group_ratio)
     flag_sql = f"""
       SELECT 'permit' AS match, n_e, n_i, export_permit, taxon, term, year_e, year_i, importer, exporter,
-             unit_e AS unit, q_e, q_i, source_e, source_i, purpose_e, purpose_i,
+             unit, unit AS unit_i, q_e, q_i, source_e, source_i, purpose_e, purpose_i, ids_e, ids_i,
              abs(ln(q_i / q_e)) > {lr} AND q_e > 0 AND q_i > 0 AS qty,
-             source_e <> source_i AS src, purpose_e <> purpose_i AS pur, unit_e <> unit_i AS unit_diff
+             source_e <> source_i AS src, purpose_e <> purpose_i AS pur, false AS unit_diff
       FROM rc_pm
       UNION ALL
-      SELECT 'aggregate', n_e, n_i, NULL, taxon, term, year_e, year_i, importer, exporter, unit, q_e, q_i,
-             source_e, source_i, purpose_e, purpose_i,
+      SELECT 'permit', NULL, NULL, export_permit, taxon, term, year_e, year_i, importer, exporter, unit_e, unit_i,
+             q_e, q_i, NULL, NULL, NULL, NULL, ids_e, ids_i, false, false, false, true
+      FROM rc_pu
+      UNION ALL
+      SELECT 'aggregate', n_e, n_i, NULL, taxon, term, year_e, year_i, importer, exporter, unit, unit, q_e, q_i,
+             source_e, source_i, purpose_e, purpose_i, ids_e, ids_i,
              n_e = n_i AND abs(ln(q_i / q_e)) > {glr} AND q_e > 0 AND q_i > 0,
-             n_e = n_i AND (sources_e & sources_i) = 0,
-             n_e = n_i AND (purposes_e & purposes_i) = 0, false
+             n_e = n_i AND sources_e <> 0 AND sources_i <> 0 AND (sources_e & sources_i) = 0,
+             n_e = n_i AND purposes_e <> 0 AND purposes_i <> 0 AND (purposes_e & purposes_i) = 0, false
       FROM rc_gm"""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE rc_flags AS SELECT * FROM ({flag_sql}) WHERE qty OR src OR pur OR unit_diff")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_flags AS SELECT * FROM ({flag_sql})
+        WHERE coalesce(qty, false) OR coalesce(src, false) OR coalesce(pur, false) OR unit_diff""")
     counts = rows(con, """SELECT count(*) FILTER (WHERE qty) AS quantity_mismatch,
         count(*) FILTER (WHERE src) AS source_flip, count(*) FILTER (WHERE pur) AS purpose_flip,
         count(*) FILTER (WHERE unit_diff) AS unit_differs FROM rc_flags""")[0]
     flags = [_explain(r, ratio, group_ratio) for r in rows(con, f"""SELECT * FROM rc_flags
-        ORDER BY (CASE WHEN q_e > 0 AND q_i > 0 THEN abs(ln(q_i / q_e)) ELSE 0 END) DESC, export_permit, taxon, year_e
+        ORDER BY (CASE WHEN q_e > 0 AND q_i > 0 AND NOT unit_diff THEN abs(ln(q_i / q_e)) ELSE 0 END) DESC,
+                 export_permit, taxon, year_e
         LIMIT {int(limit)}""")]
+    comptab = _comptab(con, group_ratio, limit)
+    if comptab["rows"]:
+        notes.append(f"comparative tabulation: {comptab['rows_with_both_reports']} of {comptab['rows']} rows carry "
+                     "both reports and were compared; the rest were reported by one side only")
     for t in ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_re", "rc_ri", "rc_ge", "rc_gi"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    return {"coverage": cov, "flag_counts": {k: int(v) for k, v in counts.items()}, "flags": flags,
-            "provenance": stamp(con, "reconcile", {"ratio": ratio, "group_ratio": group_ratio,
-                                                   "datasets": list(datasets)})}
+    return {"coverage": cov, "flag_counts": {**{k: int(v) for k, v in counts.items()},
+                                             "comptab_quantity_mismatch": comptab["flag_count"]},
+            "flags": flags, "comptab": comptab, "notes": notes,
+            "provenance": stamp(con, "reconcile", {"ratio": ratio, "group_ratio": group_ratio})}
+
+
+def _comptab(con: duckdb.DuckDBPyConnection, group_ratio: float, limit: int) -> dict[str, Any]:
+    """Each comptab row holds both reports: compare the two quantities of one row directly."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_ct AS
+        SELECT load_id, "row", any_value(year) AS year, any_value(taxon) AS taxon, any_value(term) AS term,
+               coalesce(any_value(unit), '') AS unit, any_value(importer) AS importer,
+               any_value(exporter) AS exporter, any_value(origin) AS origin, any_value(purpose) AS purpose,
+               any_value(source) AS source,
+               any_value(quantity) FILTER (WHERE reporter_type = 'E') AS q_e,
+               any_value(quantity) FILTER (WHERE reporter_type = 'I') AS q_i,
+               list(record_id ORDER BY record_id) AS ids
+        FROM records WHERE dataset = '{schema.COMPTAB}' GROUP BY load_id, "row" """)
+    stats = rows(con, """SELECT count(*) AS n, count(*) FILTER (WHERE q_e IS NOT NULL AND q_i IS NOT NULL) AS both,
+        count(*) FILTER (WHERE q_i IS NULL) AS e_only, count(*) FILTER (WHERE q_e IS NULL) AS i_only FROM rc_ct""")[0]
+    glr = math.log(group_ratio)
+    found = rows(con, f"""SELECT * FROM rc_ct WHERE q_e > 0 AND q_i > 0 AND abs(ln(q_i / q_e)) > {glr}
+        ORDER BY abs(ln(q_i / q_e)) DESC, taxon, year LIMIT {int(limit)}""")
+    n_flags = con.execute(f"""SELECT count(*) FROM rc_ct WHERE q_e > 0 AND q_i > 0
+        AND abs(ln(q_i / q_e)) > {glr}""").fetchall()[0][0]
+    flags = []
+    for r in found:
+        unit = r["unit"] or "number of specimens"
+        flags.append({
+            "match": "comptab_row", "rule": "comptab_quantity_mismatch", "taxon": r["taxon"], "term": r["term"],
+            "unit": r["unit"] or None, "year": r["year"], "exporter": r["exporter"], "importer": r["importer"],
+            "origin": r["origin"], "purpose": r["purpose"], "source": r["source"], "q_e": r["q_e"], "q_i": r["q_i"],
+            "log_ratio": round(math.log(r["q_i"] / r["q_e"]), 4), "record_ids": r["ids"],
+            "kinds": ["quantity_mismatch"],
+            "reasons": [f"comparative tabulation {r['year']} {r['exporter']}->{r['importer']}: importer reported "
+                        f"{r['q_i']:g} vs exporter {r['q_e']:g} {r['term']} ({unit}) of {r['taxon']} "
+                        f"(ln ratio {math.log(r['q_i'] / r['q_e']):+.2f}; threshold ±{glr:.2f}; "
+                        f"rule comptab_quantity_mismatch)"]})
+    con.execute("DROP TABLE IF EXISTS rc_ct")
+    return {"rows": int(stats["n"]), "rows_with_both_reports": int(stats["both"]),
+            "rows_exporter_only": int(stats["e_only"]), "rows_importer_only": int(stats["i_only"]),
+            "flag_count": int(n_flags), "flags": flags}
 
 
 def _share(a: float, b: float) -> float:
@@ -123,26 +208,41 @@ def _share(a: float, b: float) -> float:
 
 def _explain(r: dict[str, Any], ratio: float, group_ratio: float) -> dict[str, Any]:
     kinds, reasons = [], []
-    where = (f"permit {r['export_permit']}" if r["match"] == "permit" else
+    unit = r["unit"] or "number of specimens"
+    where = (f"permit {r['export_permit']} {r['exporter']}->{r['importer']} {r['year_e']}/{r['year_i']}"
+             if r["match"] == "permit" else
              f"aggregate {r['exporter']}->{r['importer']} {r['year_e']}/{r['year_i']} "
              f"({r['n_e']} records on each side, no shared permit)")
     if r["qty"]:
         kinds.append("quantity_mismatch")
         lr = math.log(r["q_i"] / r["q_e"])
-        reasons.append(f"{where}: importer reported {r['q_i']:g} vs exporter {r['q_e']:g} {r['term']} of "
-                       f"{r['taxon']} (ln ratio {lr:+.2f}; threshold ±{math.log(ratio if r['match'] == 'permit' else group_ratio):.2f})")
+        rule = "permit_quantity_mismatch" if r["match"] == "permit" else "aggregate_quantity_mismatch"
+        reasons.append(f"{where}: importer reported {r['q_i']:g} vs exporter {r['q_e']:g} {r['term']} ({unit}) of "
+                       f"{r['taxon']} (ln ratio {lr:+.2f}; threshold ±"
+                       f"{math.log(ratio if r['match'] == 'permit' else group_ratio):.2f}; rule {rule})")
     if r["src"]:
         kinds.append("source_flip")
-        reasons.append(f"{where}: exporter source {r['source_e']} but importer source {r['source_i']}")
+        reasons.append(f"{where}: exporter source {r['source_e']} but importer source {r['source_i']} "
+                       f"(rule {r['match']}_source_flip)")
     if r["pur"]:
         kinds.append("purpose_flip")
-        reasons.append(f"{where}: exporter purpose {r['purpose_e']} but importer purpose {r['purpose_i']}")
+        reasons.append(f"{where}: exporter purpose {r['purpose_e']} but importer purpose {r['purpose_i']} "
+                       f"(rule {r['match']}_purpose_flip)")
     if r.get("unit_diff"):
         kinds.append("unit_differs")
-        reasons.append(f"{where}: exporter unit '{r['unit']}' differs from importer's; quantities not comparable")
+        reasons.append(f"{where}: exporter reported {r['q_e']:g} {r['term']} ({r['unit'] or 'number of specimens'}), "
+                       f"importer {r['q_i']:g} ({r['unit_i'] or 'number of specimens'}) of {r['taxon']}: "
+                       "different units, quantities not compared (rule permit_unit_differs)")
     out = {k: r[k] for k in ("match", "export_permit", "taxon", "term", "year_e", "year_i", "importer",
-                             "exporter", "unit", "q_e", "q_i", "source_e", "source_i", "purpose_e", "purpose_i")}
-    out["log_ratio"] = round(math.log(r["q_i"] / r["q_e"]), 4) if r["q_e"] and r["q_i"] else None
+                             "exporter", "q_e", "q_i", "source_e", "source_i", "purpose_e", "purpose_i")}
+    out["unit"] = r["unit"] or None
+    if r.get("unit_diff"):
+        out["unit_i"] = r["unit_i"] or None
+    out["log_ratio"] = (round(math.log(r["q_i"] / r["q_e"]), 4)
+                        if r["q_e"] and r["q_i"] and not r.get("unit_diff") else None)
+    out["record_ids_exporter"] = r["ids_e"]
+    out["record_ids_importer"] = r["ids_i"]
+    out["rules"] = [f"{r['match']}_{k}" if k != "unit_differs" else "permit_unit_differs" for k in kinds]
     out["kinds"] = kinds
     out["reasons"] = reasons
     return out

@@ -199,7 +199,7 @@ class _Anomalies:
         self.steady(a, "LB", "AE", all_years, 200, source="C")
         self.steady(a, "LB", "AE", all_years, 100, source="F")
         self.ranges += [(a[0], "PE"), (a[0], "CO")]
-        self.truth.append({"kind": "not_range_state", "taxon": a[0], "exporter": "LB"})
+        self.truth.append({"kind": "outside_range", "taxon": a[0], "exporter": "LB"})
         # 6. importer reports wild what the exporter reported captive (totals agree)
         a = next(t)
         for y in all_years:
