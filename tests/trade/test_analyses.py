@@ -74,4 +74,4 @@ def test_spikes_and_routes(loaded: duckdb.DuckDBPyConnection, truth: dict[str, A
     assert {(a["taxon"], a["exporter"], a["origin"]) for a in kinds(truth, "reexport_exceeds_imports")} == rx
     clean = kinds(truth, "clean_reexport")[0]
     assert any(c["exporter"] == clean["exporter"] and c["origin"] == clean["origin"] for c in rt["reexport_chains"])
-    assert rt["flows"]["by_year"] and rt["provenance"]["input_hash"]
+    assert rt["flows"]["by_unit"][0]["by_year"] and rt["provenance"]["input_hash"]

@@ -129,7 +129,7 @@ def test_trends_and_routes_return_the_injected_spikes_routes_and_reexports(trade
                    for f in rt["flags"]), a
     rx = {(f["taxon"], f["exporter"], f["origin"]) for f in rt["flags"] if f["kind"] == "reexport_exceeds_imports"}
     assert rx == {(a["taxon"], a["exporter"], a["origin"]) for a in _kinds(truth, "reexport_exceeds_imports")}
-    assert rt["flows"]["by_year"]
+    assert rt["flows"]["by_unit"] and rt["flows"]["by_unit"][0]["by_year"]
 
 
 def test_taxon_year_and_limit_narrow_the_flags(trade_server: Server, truth: dict[str, Any]) -> None:

@@ -1,14 +1,16 @@
-"""Trade routes: new routes, re-export chains and flows over time.
+"""Trade routes: new routes, re-export chains and flows over time, per (term, unit).
 
 - ``new_route``: the first year a (taxon, exporter, importer) route appears, when the taxon
   was already traded ``min_history`` or more years earlier on other routes and the route
-  does not appear in the first year of the data (where every route is "new").
-- ``reexport_exceeds_imports``: records with Origin != Exporter are re-exports. For each
-  (taxon, origin, re-exporter), cumulative re-exports are compared with cumulative imports
-  the re-exporter received from the origin (by either side's report); more out than in
-  is flagged. Clean chains are listed, not flagged.
-- ``flows``: exporter -> importer totals per year, for charts. Re-exports are counted once
-  (as direct trade from the exporter), which is why they are listed separately.
+  does not appear in the first year of the data (where every route is "new"). Its quantities
+  are listed per term and unit; it needs ``min_quantity`` in at least one of them.
+- ``reexport_exceeds_imports``: records with an origin other than the exporter are
+  re-exports (an unknown origin, blank or XX, is not a country and is left out). For each
+  (taxon, origin, re-exporter, term, unit), re-exports are compared with the imports the
+  re-exporter received from the origin. Each side is counted from one report only: the
+  larger of the exporter-reported and the importer-reported totals, never their sum (both
+  reports of one shipment are the same shipment). More out than in is flagged.
+- ``flows``: exporter -> importer totals per year for one reporter, per term and unit.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import duckdb
 from wildtrace.trade import schema
 from wildtrace.trade.provenance import rows, stamp
 from wildtrace.trade.screen import cites_dataset
+from wildtrace.trade.units import unit_label
 
 
 def _known(dataset: str, reporter: str = "E") -> str:
@@ -33,64 +36,97 @@ def new_routes(con: duckdb.DuckDBPyConnection, dataset: str, min_history: int, m
     dataset, min_quantity = _known(dataset), float(min_quantity)
     out = []
     for r in rows(con, f"""
-        WITH span AS (SELECT min(year) AS y0 FROM records WHERE dataset = '{dataset}'),
-        rt AS (SELECT taxon, exporter, importer, min(year) AS first, sum(quantity) AS q, count(*) AS n
-               FROM records WHERE dataset = '{dataset}' GROUP BY ALL),
+        WITH known AS (SELECT * FROM records WHERE dataset = '{dataset}' AND exporter IS NOT NULL
+                       AND importer IS NOT NULL),
+        span AS (SELECT min(year) AS y0 FROM known),
+        rt AS (SELECT taxon, exporter, importer, min(year) AS first, count(*) AS n FROM known GROUP BY ALL),
         tx AS (SELECT taxon, min(year) AS taxon_first, count(DISTINCT (exporter, importer)) AS n_routes
-               FROM records WHERE dataset = '{dataset}' GROUP BY ALL)
+               FROM known GROUP BY ALL),
+        q AS (SELECT k.taxon, k.exporter, k.importer, k.term, coalesce(k.unit, '') AS unit,
+                     sum(k.quantity) AS total, sum(k.quantity) FILTER (WHERE k.year = rt.first) AS first_year
+              FROM known k JOIN rt USING (taxon, exporter, importer) GROUP BY ALL)
         SELECT rt.*, tx.taxon_first, tx.n_routes,
-               (SELECT sum(quantity) FROM records x WHERE x.dataset = '{dataset}' AND x.taxon = rt.taxon
-                  AND x.exporter = rt.exporter AND x.importer = rt.importer AND x.year = rt.first) AS q_first
-        FROM rt JOIN tx USING (taxon), span
-        WHERE rt.first > span.y0 AND rt.first - tx.taxon_first >= {int(min_history)} AND rt.q >= {min_quantity}
-        ORDER BY rt.first DESC, rt.q DESC"""):
+               list({{'term': q.term, 'unit': nullif(q.unit, ''), 'first_year': coalesce(q.first_year, 0),
+                      'total': q.total}} ORDER BY q.total DESC) AS quantities, max(q.total) AS top
+        FROM rt JOIN tx USING (taxon) JOIN q USING (taxon, exporter, importer), span
+        WHERE rt.first > span.y0 AND rt.first - tx.taxon_first >= {int(min_history)}
+        GROUP BY ALL HAVING max(q.total) >= {min_quantity}
+        ORDER BY rt.first DESC, top DESC"""):
+        amounts = "; ".join(f"{q['first_year']:g} that year, {q['total']:g} in all {q['term']} ({unit_label(q['unit'])})"
+                            for q in r["quantities"][:3])
         out.append({"kind": "new_route", "taxon": r["taxon"], "exporter": r["exporter"], "importer": r["importer"],
-                    "year": r["first"], "first_year_quantity": r["q_first"], "total_quantity": r["q"],
+                    "year": r["first"], "quantities": r["quantities"], "records": r["n"],
                     "taxon_traded_since": r["taxon_first"], "other_routes": r["n_routes"] - 1,
                     "reasons": [f"route {r['exporter']}->{r['importer']} for {r['taxon']} first appears in {r['first']} "
-                                f"({r['q_first']:g} that year, {r['q']:g} in all); the taxon has been traded since "
-                                f"{r['taxon_first']} on {r['n_routes'] - 1} other route(s)"]})
+                                f"({amounts}); the taxon has been traded since {r['taxon_first']} on "
+                                f"{r['n_routes'] - 1} other route(s)"]})
     return out
 
 
 def reexports(con: duckdb.DuckDBPyConnection, dataset: str, min_quantity: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     dataset = _known(dataset)
     chains = rows(con, f"""
-        WITH rx AS (SELECT taxon, origin, exporter, importer, sum(quantity) AS q, min(year) AS y0, max(year) AS y1
-                    FROM records WHERE dataset = '{dataset}' AND origin IS NOT NULL AND origin <> exporter
+        WITH rx AS (SELECT taxon, origin, exporter, term, coalesce(unit, '') AS unit,
+                           coalesce(sum(quantity) FILTER (WHERE reporter_type = 'E'), 0) AS q_e,
+                           coalesce(sum(quantity) FILTER (WHERE reporter_type = 'I'), 0) AS q_i,
+                           list(DISTINCT importer ORDER BY importer) FILTER (WHERE importer IS NOT NULL) AS to_importers,
+                           min(year) AS y0, max(year) AS y1, list(record_id ORDER BY quantity DESC)[1:20] AS ids
+                    FROM records WHERE dataset = '{dataset}' AND origin IS NOT NULL AND exporter IS NOT NULL
+                      AND origin <> exporter
                     GROUP BY ALL),
-        rx_tot AS (SELECT taxon, origin, exporter, sum(q) AS q_out, list(DISTINCT importer ORDER BY importer) AS to_importers,
-                          min(y0) AS y0, max(y1) AS y1 FROM rx GROUP BY ALL),
-        imp AS (SELECT taxon, exporter AS origin, importer AS exporter,
-                       greatest(coalesce(sum(quantity) FILTER (WHERE reporter_type = 'E'), 0),
-                                coalesce(sum(quantity) FILTER (WHERE reporter_type = 'I'), 0)) AS q_in
-                FROM records WHERE dataset = '{dataset}' GROUP BY ALL)
-        SELECT rx_tot.*, coalesce(imp.q_in, 0) AS q_in FROM rx_tot LEFT JOIN imp USING (taxon, origin, exporter)
+        imp AS (SELECT taxon, exporter AS origin, importer AS exporter, term, coalesce(unit, '') AS unit,
+                       coalesce(sum(quantity) FILTER (WHERE reporter_type = 'E'), 0) AS in_e,
+                       coalesce(sum(quantity) FILTER (WHERE reporter_type = 'I'), 0) AS in_i
+                FROM records WHERE dataset = '{dataset}' AND importer IS NOT NULL AND exporter IS NOT NULL
+                GROUP BY ALL)
+        SELECT rx.*, greatest(rx.q_e, rx.q_i) AS q_out, coalesce(greatest(imp.in_e, imp.in_i), 0) AS q_in,
+               coalesce(imp.in_e, 0) AS in_e, coalesce(imp.in_i, 0) AS in_i
+        FROM rx LEFT JOIN imp USING (taxon, origin, exporter, term, unit)
         ORDER BY q_out DESC""")
     flags = []
     for c in chains:
-        c["chain"] = f"{c['origin']} -> {c['exporter']} -> {'/'.join(c['to_importers'])}"
+        c["unit"] = c["unit"] or None
+        c["chain"] = f"{c['origin']} -> {c['exporter']} -> {'/'.join(c['to_importers'] or ['?'])}"
         if c["q_out"] > c["q_in"] and c["q_out"] >= min_quantity:
+            unit = unit_label(c["unit"])
             flags.append({"kind": "reexport_exceeds_imports", "taxon": c["taxon"], "origin": c["origin"],
-                          "exporter": c["exporter"], "reexported": c["q_out"], "imported_from_origin": c["q_in"],
-                          "years": [c["y0"], c["y1"]], "reasons": [
-                              f"{c['exporter']} re-exported {c['q_out']:g} {c['taxon']} of origin {c['origin']} in "
-                              f"{c['y0']}-{c['y1']} but imports from {c['origin']} add up to only {c['q_in']:g} "
-                              f"(larger of the two sides' reports)"]})
+                          "exporter": c["exporter"], "term": c["term"], "unit": c["unit"], "unit_label": unit,
+                          "reexported": c["q_out"], "reexported_by_exporter_report": c["q_e"],
+                          "reexported_by_importer_report": c["q_i"], "imported_from_origin": c["q_in"],
+                          "years": [c["y0"], c["y1"]], "record_ids": c["ids"], "reasons": [
+                              f"{c['exporter']} re-exported {c['q_out']:g} {c['term']} ({unit}) of {c['taxon']} of origin "
+                              f"{c['origin']} in {c['y0']}-{c['y1']} (the larger of the exporters' report, "
+                              f"{c['q_e']:g}, and the importers', {c['q_i']:g}; never their sum) but imports of "
+                              f"them from {c['origin']} add up to only {c['q_in']:g} (larger of the two sides' "
+                              f"reports: {c['in_e']:g} and {c['in_i']:g})"]})
     return chains, flags
 
 
-def flows(con: duckdb.DuckDBPyConnection, dataset: str, reporter: str = "E", top: int = 15) -> dict[str, Any]:
+def flows(con: duckdb.DuckDBPyConnection, dataset: str, reporter: str = "E", top: int = 15,
+          units: int = 3) -> dict[str, Any]:
+    """Flows of the ``units`` most-reported (term, unit) pairs, each on its own: by year, top
+    exporters, importers and exporter-importer pairs."""
     dataset = _known(dataset, reporter)
-    by_year = rows(con, f"""SELECT year, sum(quantity) AS quantity, count(*) AS records FROM records
-        WHERE dataset = '{dataset}' AND reporter_type = '{reporter}' GROUP BY year ORDER BY year""")
-    exp = rows(con, f"""SELECT exporter AS party, sum(quantity) AS quantity FROM records WHERE dataset = '{dataset}'
-        AND reporter_type = '{reporter}' GROUP BY 1 ORDER BY 2 DESC LIMIT {int(top)}""")
-    imp = rows(con, f"""SELECT importer AS party, sum(quantity) AS quantity FROM records WHERE dataset = '{dataset}'
-        AND reporter_type = '{reporter}' GROUP BY 1 ORDER BY 2 DESC LIMIT {int(top)}""")
-    pairs = rows(con, f"""SELECT exporter, importer, sum(quantity) AS quantity FROM records WHERE dataset = '{dataset}'
-        AND reporter_type = '{reporter}' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT {int(top)}""")
-    return {"by_year": by_year, "top_exporters": exp, "top_importers": imp, "top_flows": pairs}
+    base = f"FROM records WHERE dataset = '{dataset}' AND reporter_type = '{reporter}'"
+    pairs = rows(con, f"""SELECT term, coalesce(unit, '') AS unit, count(*) AS records {base}
+        GROUP BY ALL ORDER BY records DESC, term LIMIT {int(units)}""")
+    out = []
+    for p in pairs:
+        sel = f"{base} AND term IS NOT DISTINCT FROM ? AND coalesce(unit, '') = ?"
+        args = [p["term"], p["unit"]]
+        out.append({
+            "term": p["term"], "unit": p["unit"] or None, "unit_label": unit_label(p["unit"] or None),
+            "converted": False, "records": p["records"],
+            "by_year": rows(con, f"SELECT year, sum(quantity) AS quantity, count(*) AS records {sel} "
+                                 "GROUP BY year ORDER BY year", args),
+            "top_exporters": rows(con, f"SELECT exporter AS party, sum(quantity) AS quantity {sel} "
+                                       f"AND exporter IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT {int(top)}", args),
+            "top_importers": rows(con, f"SELECT importer AS party, sum(quantity) AS quantity {sel} "
+                                       f"AND importer IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT {int(top)}", args),
+            "top_flows": rows(con, f"SELECT exporter, importer, sum(quantity) AS quantity {sel} AND exporter IS NOT "
+                                   f"NULL AND importer IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC LIMIT {int(top)}",
+                              args)})
+    return {"reporter": reporter, "by_unit": out}
 
 
 def routes(con: duckdb.DuckDBPyConnection, *, min_history: int = 3, min_quantity: float = 10,
