@@ -16,7 +16,7 @@ from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.routes import routes
 from wildtrace.trade.screen import cites_dataset, screen
 from wildtrace.trade.trends import spikes
-from wildtrace.trade.units import woe_summary
+from wildtrace.trade.units import term_label, woe_summary
 
 
 def party_name(code: str | None) -> str:
@@ -104,7 +104,7 @@ def _flows_html(flows: dict[str, Any]) -> str:
            + ("exporters" if flows.get("reporter") == "E" else "importers")
            + "; quantities in different units are never added together, and nothing is converted.</p>"]
     for f in flows.get("by_unit", []):
-        what = f"{f['term']} ({f['unit_label']})"
+        what = f"{term_label(f['term'])}, {f['unit_label']}"
         out.append(f"<h3>{html.escape(what)}: {f['records']:,} records</h3>")
         out.append(_line([(r["year"], r["quantity"] or 0) for r in f["by_year"]], f"{what} per year", f["unit_label"]))
         out.append(_bars([(party_name(r["party"]), r["quantity"] or 0) for r in f["top_exporters"]],

@@ -26,8 +26,9 @@ Criteria (each flag names its criterion, the numbers and up to ``IDS_PER_FLAG`` 
   production does not grow that fast.
 - ``captive_up_wild_down``: captive quantity >= ``rise`` x its previous five-year mean while
   wild quantity <= ``fall`` x its previous five-year mean.
-- ``c_before_f``: source C first exported in a year before any F record of that taxon and
-  exporter (only where the data starts before the first C year, else it is unknowable).
+- ``c_before_f``: an exporter that traded a taxon from the wild first declares it C (bred in
+  captivity) before any F (born in captivity) record of it (only where the data starts before
+  the first C year, else it is unknowable).
 - ``captive_share_disagreement``: for one (taxon, exporter, importer, term, unit, year),
   exporter and importer totals agree within 25% but their captive shares differ by > 10 points.
 
@@ -268,6 +269,7 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
                    FROM ls_all GROUP BY ALL),
              span AS (SELECT min(year) AS y0 FROM records WHERE dataset = '{dataset}')
         SELECT y.* FROM y, span WHERE first_c > span.y0 AND (first_f IS NULL OR first_c < first_f)
+          AND first_w < first_c
         ORDER BY taxon, exporter"""):
         flags.append({"taxon": r["taxon"], "exporter": r["exporter"], "term": None, "unit": None,
                       "criterion": "c_before_f", "first_c_year": r["first_c"], "first_f_year": r["first_f"],

@@ -33,6 +33,14 @@ def unit_label(unit: str | None) -> str:
     return load_codes().unit.get(unit, unit)
 
 
+def term_label(term: str | None) -> str:
+    """``SKI`` -> "skins (SKI)"; an unknown term as it is."""
+    if not term:
+        return "unknown term"
+    name = load_codes().term.get(term)
+    return f"{name} ({term})" if name else term
+
+
 @dataclass(frozen=True)
 class Factor:
     term: str

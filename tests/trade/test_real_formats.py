@@ -1,0 +1,202 @@
+"""Hand-written fixtures in the exact shapes of real CITES downloads (tests/trade/data/README.md),
+each trap with an assertion on the exact flag it must raise, or must not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from wildtrace.cli import cli, load_commands
+from wildtrace.trade.load import load_paths
+from wildtrace.trade.reconcile import reconcile
+from wildtrace.trade.report import html_report, report
+from wildtrace.trade.routes import routes
+from wildtrace.trade.schema import connect
+from wildtrace.trade.screen import screen
+from wildtrace.trade.trends import spikes
+from wildtrace.trade.units import woe_summary
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    c = connect(tmp_path_factory.mktemp("real") / "t.duckdb")
+    results = load_paths(c, [DATA / "trade_db_1.csv", DATA / "comparative_tabulation.csv", DATA / "README.md"])
+    by_name = {Path(r.path).name: r for r in results}
+    assert by_name["trade_db_1.csv"].status == "loaded" and by_name["trade_db_1.csv"].rows_rejected == 0
+    assert by_name["comparative_tabulation.csv"].status == "loaded"
+    assert by_name["comparative_tabulation.csv"].rows_rejected == 0
+    assert by_name["README.md"].status == "skipped"
+    return c
+
+
+def _of(flags: list[dict[str, Any]], **want: Any) -> list[dict[str, Any]]:
+    return [f for f in flags if all(f.get(k) == v for k, v in want.items())]
+
+
+def test_every_row_loads_and_words_become_codes_without_warnings(con: duckdb.DuckDBPyConnection) -> None:
+    bulk = con.execute("SELECT count(*) FROM records WHERE dataset = 'cites_bulk'").fetchall()[0][0]
+    assert bulk == 38
+    # terms and units written as words are CITES codes now, the words kept beside them
+    got = dict(con.execute("SELECT record_id, term || '/' || coalesce(unit, '-') FROM records "
+                           "WHERE record_id IN ('9000006', '9000010', '9000011', '9000013', '9000031', '9000038')"
+                           ).fetchall())
+    assert got == {"9000006": "SKI/KIL", "9000010": "LIV/-", "9000011": "SKI/CTM", "9000013": "SPE/GRM",
+                   "9000031": "SPE/MLT", "9000038": "SCA/KIL"}
+    assert con.execute("SELECT term_raw, unit_raw FROM records WHERE record_id = '9000010'").fetchall() == [
+        ("live", "Number of specimens")]
+    # no "unknown code" warning for any real term or unit; XX is unknown, not a country
+    warnings = [r[0] for r in con.execute("SELECT reason FROM warnings").fetchall()]
+    assert not [w for w in warnings if w.startswith("unknown")], warnings
+    assert con.execute("SELECT origin FROM records WHERE record_id = '9000022'").fetchall() == [(None,)]
+    # the quoted thousands separators of the comparative tabulation are numbers
+    assert sorted(r[0] for r in con.execute(
+        "SELECT quantity FROM records WHERE dataset = 'cites_comptab' AND taxon = 'Python reticulatus' "
+        "AND year = 2013").fetchall()) == [10000.0, 10500.0]
+
+
+def test_citesdb_tsv_with_ord_loads_whole(tmp_path: Path) -> None:
+    c = connect(tmp_path / "c.duckdb")
+    [res] = load_paths(c, [DATA / "citesdb_shipments.tsv"])
+    assert res.status == "loaded" and res.format == "cites_bulk" and res.delimiter == "\t"
+    assert res.rows_loaded == 4 and res.rows_rejected == 0 and not res.reason
+    assert c.execute('SELECT DISTINCT "order" FROM records').fetchall() == [("Pholidota",)]
+    assert c.execute("SELECT count(*) FROM records WHERE term = 'DER' AND unit = 'KIL'").fetchall()[0][0] == 1
+
+
+def test_an_unknown_column_is_kept_and_reported_never_a_rejected_file(tmp_path: Path) -> None:
+    lines = (DATA / "trade_db_1.csv").read_text().splitlines()
+    extra = [lines[0] + ",Analyst.note"] + [line + ",checked" for line in lines[1:4]]
+    (tmp_path / "t.csv").write_text("\n".join(extra) + "\n")
+    c = connect(tmp_path / "x.duckdb")
+    [res] = load_paths(c, [tmp_path / "t.csv"])
+    assert res.status == "loaded" and res.rows_loaded == 3 and res.rows_rejected == 0
+    assert "extra column (kept with each record, in 'extra'): Analyst.note" in res.warnings
+    assert json.loads(c.execute("SELECT extra FROM records LIMIT 1").fetchall()[0][0]) == {"Analyst.note": "checked"}
+
+
+def test_reconcile_matches_permits_only_between_the_same_parties_and_units(con: duckdb.DuckDBPyConnection) -> None:
+    res = reconcile(con)
+    flags = res["flags"]
+    # the same shipment reported by both sides: one permit pair, one quantity mismatch
+    [qm] = _of(flags, export_permit="0a11f3e2c9")
+    assert qm["kinds"] == ["quantity_mismatch"] and qm["rules"] == ["permit_quantity_mismatch"]
+    assert (qm["q_e"], qm["q_i"]) == (1000, 2500)
+    assert qm["record_ids_exporter"] == ["9000001"] and qm["record_ids_importer"] == ["9000002"]
+    # a US->MX re-export and a LA->US import with the same permit id are not one shipment
+    assert not _of(flags, export_permit="bb22c4d5e6")
+    # 299 skins against 42 kg: said, never compared
+    [ud] = _of(flags, export_permit="cc33d5e6f7")
+    assert ud["kinds"] == ["unit_differs"] and ud["log_ratio"] is None
+    assert (ud["unit"], ud["unit_i"]) == (None, "KIL")
+    # a blank purpose and source on the importer's side are unknown, not a flip
+    assert not _of(flags, export_permit="dd44e6f7a8")
+    # C against W is a flip; a blank unit and "Number of specimens" are the same count
+    [sf] = _of(flags, export_permit="ee55f7a8b9")
+    assert sf["kinds"] == ["source_flip"] and (sf["source_e"], sf["source_i"]) == ("C", "W")
+    assert res["flag_counts"] == {"quantity_mismatch": 1, "source_flip": 1, "purpose_flip": 0, "unit_differs": 1,
+                                  "comptab_quantity_mismatch": 1}
+    assert res["coverage"]["permit_pairs"] == 5  # 0a11, dd44, ee55, gg77, hh99
+
+
+def test_comptab_is_reconciled_from_its_two_quantity_columns(con: duckdb.DuckDBPyConnection) -> None:
+    ct = reconcile(con)["comptab"]
+    assert (ct["rows"], ct["rows_with_both_reports"], ct["rows_exporter_only"], ct["rows_importer_only"]) == (6, 4, 1, 1)
+    [f] = ct["flags"]
+    assert (f["taxon"], f["term"], f["unit"], f["q_i"], f["q_e"]) == ("Manis javanica", "SCA", "KIL", 1200, 10)
+    assert f["rule"] == "comptab_quantity_mismatch" and len(f["record_ids"]) == 2
+    assert any("comparative tabulation" in n for n in reconcile(con)["notes"])
+
+
+def test_screen_flags_the_ranched_pangolins_and_not_the_scientific_sample(con: duckdb.DuckDBPyConnection) -> None:
+    res = screen(con)
+    flags = res["flags"]
+    hard = _of(flags, criterion="hard_to_breed")
+    assert {(f["taxon"], f["exporter"], f["source"], f["quantity"]) for f in hard} == {
+        ("Manis pentadactyla", "LA", "R", 1000), ("Manis tricuspis", "TG", "R", 500)}
+    assert all("Hua" in f["reference"] and f["record_ids"] for f in hard)
+    assert not _of(flags, taxon="Manis javanica")  # 20 ml, scientific purpose: left out
+    [app1] = _of(flags, criterion="appendix_i_commercial_captive")
+    assert (app1["taxon"], app1["exporter"], app1["source"]) == ("Psittacus erithacus", "ZA", "C")
+    [sw] = _of(flags, criterion="wild_to_captive_switch")
+    assert (sw["taxon"], sw["exporter"], sw["year"], sw["captive_quantity"]) == ("Pandinus imperator", "TG", 2011, 2800)
+    assert res["flag_counts"] == {"hard_to_breed": 2, "appendix_i_commercial_captive": 1,
+                                  "wild_to_captive_switch": 1, "c_before_f": 1, "captive_share_disagreement": 1}
+    assert any("scientific purpose" in n for n in res["notes"])
+
+
+def test_a_registered_operation_clears_d_and_an_unregistered_one_is_flagged(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE keep AS SELECT * FROM records WHERE record_id = '9000032'")
+    con.execute("UPDATE records SET source = 'D' WHERE record_id = '9000032'")
+    try:
+        assert not _of(screen(con, register={"Psittacus erithacus": {"ZA"}})["flags"],
+                       criterion="appendix_i_commercial_captive")
+        assert _of(screen(con, register={"Psittacus erithacus": {"BE"}})["flags"], criterion="appendix_i_commercial_captive")
+        assert any("not checked" in n for n in screen(con)["notes"])
+    finally:
+        con.execute("UPDATE records SET source = 'C' WHERE record_id = '9000032'")
+
+
+def test_spikes_per_unit_and_a_sparse_series_is_not_a_spike(con: duckdb.DuckDBPyConnection) -> None:
+    res = spikes(con)
+    [sp] = res["flags"]  # Kinixys homeana 2010, nothing from the sparse series in grams
+    assert (sp["taxon"], sp["year"], sp["unit"], sp["kind"]) == ("Kinixys homeana", 2010, None, "spike")
+    assert "number of specimens" in sp["reasons"][0]
+    assert not _of(res["flags"], taxon="Varanus niloticus")
+
+
+def test_routes_compare_one_report_per_side_and_skip_unknown_origins(con: duckdb.DuckDBPyConnection) -> None:
+    res = routes(con)
+    rx = _of(res["flags"], kind="reexport_exceeds_imports")
+    assert {(f["taxon"], f["origin"], f["exporter"], f["reexported"], f["imported_from_origin"]) for f in rx} == {
+        ("Crocodylus porosus", "PG", "SG", 2000, 500), ("Python reticulatus", "ID", "US", 300, 0)}
+    # SG's re-exports of Indonesian pythons (5,000 by SG's report, 5,800 by Italy's) are one shipment:
+    # 5,800 out against 8,400 in, no flag (the sum, 10,800, would have been one)
+    chain = next(c for c in res["reexport_chains"] if c["taxon"] == "Python reticulatus" and c["exporter"] == "SG")
+    assert (chain["q_out"], chain["q_in"]) == (5800, 8400)
+    # origin XX is unknown, not a country: no chain for it
+    assert not [c for c in res["reexport_chains"] if c["taxon"] == "Crocodylus niloticus"]
+    # flows keep centimetres of skins apart from a count of skins
+    skins = [f for f in res["flows"]["by_unit"] if f["term"] == "SKI"]
+    assert {f["unit"] for f in skins} >= {None}
+    for f in res["flows"]["by_unit"]:
+        assert all(r["quantity"] != 130587 + 74981 for r in f["top_flows"])
+
+
+def test_woe_converts_only_where_a_factor_exists(con: duckdb.DuckDBPyConnection) -> None:
+    woe = woe_summary(con, "cites_bulk")
+    by_taxon = {(r["taxon"], r["year"]): r["woe"] for r in woe["by_taxon_year"]}
+    assert by_taxon[("Manis crassicaudata", 2012)] == pytest.approx(36 * 0.2778)
+    assert by_taxon[("Manis pentadactyla", 2010)] == 1000  # skins: one per animal
+    assert ("Alligator mississippiensis", 2005) in by_taxon and by_taxon[("Alligator mississippiensis", 2005)] == 74981
+    left = {(r["term"], r["unit"]) for r in woe["not_converted"]}
+    assert ("SKI", "CTM") in left and ("SPE", "GRM") in left  # centimetres of skin are not animals
+    assert all(r["source"] for r in woe["factors_used"])
+
+
+def test_report_html_charts_per_unit_with_axes_and_names(con: duckdb.DuckDBPyConnection) -> None:
+    text = html_report(report(con))
+    assert "skins (SKI), number of specimens" in text and "live (LIV), number of specimens" in text
+    assert "year</text>" in text and "Indonesia (ID)" in text and "Manis pentadactyla" in text
+    assert "<script" not in text and "Whole-organism equivalents" in text
+
+
+def test_cli_load_dir_skips_what_is_not_trade_data_and_analyses_need_a_database(tmp_path: Path) -> None:
+    load_commands()
+    env = {"WILDTRACE_DATA_DIR": str(tmp_path / "data")}
+    runner = CliRunner()
+    db = tmp_path / "t.duckdb"
+    r = runner.invoke(cli, ["trade", "reconcile", "--db", str(db)], env=env)
+    assert r.exit_code == 2 and "no trade database" in r.output and "Traceback" not in r.output
+    assert not db.exists()  # never made empty on the spot
+    r = runner.invoke(cli, ["trade", "load", str(DATA), "--db", str(db)], env=env)
+    assert r.exit_code == 0, r.output
+    assert "README.md: skipped" in r.output and "rows/s" in r.output
+    r = runner.invoke(cli, ["trade", "screen", "--db", str(db), "--json"], env=env)
+    assert r.exit_code == 0 and json.loads(r.stdout)["flag_counts"]["hard_to_breed"] == 2
