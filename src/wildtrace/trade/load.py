@@ -382,16 +382,15 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
         return f"TRY_CAST(replace({c(name)}, ',', '') AS DOUBLE)"
 
     def word(name: str) -> str:
-        """The CITES code of the term or unit (words resolved by ``words_map``), else as written."""
-        if name not in mapping:
-            return "NULL::VARCHAR"
-        return (f"(SELECT w.code FROM words_map w WHERE w.field = '{name}' AND w.raw = trim(c{mapping[name]}))")
+        """The CITES code of the term or unit (words resolved by ``words_map``, joined as w_term
+        and w_unit), else as written."""
+        return f"w_{name}.code" if name in mapping else "NULL::VARCHAR"
 
     def known(name: str) -> str:
-        if name not in mapping:
-            return "true"
-        return (f"coalesce((SELECT w.known FROM words_map w WHERE w.field = '{name}' "
-                f"AND w.raw = trim(c{mapping[name]})), true)")
+        return f"coalesce(w_{name}.known, true)" if name in mapping else "true"
+
+    joins = "".join(f" LEFT JOIN words_map w_{n} ON w_{n}.field = '{n}' AND w_{n}.raw = trim(st.c{mapping[n]})"
+                    for n in ("term", "unit") if n in mapping)
 
     extra_json = ("json_object(" + ", ".join(f"{_q(h)}, c{header.index(h)}" for h in extra) + ")::VARCHAR"
                   if extra else "NULL::VARCHAR")
@@ -413,7 +412,7 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               {num('quantity')} AS quantity, {c('quantity')} AS q_raw,
               upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
               {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit
-            FROM st""")
+            FROM st{joins}""")
         con.execute("""CREATE OR REPLACE TEMP TABLE dups AS SELECT record_id AS rid, min(_row) AS first
                        FROM tx0 WHERE record_id IS NOT NULL GROUP BY record_id HAVING count(*) > 1""")
         id_rule = "WHEN record_id IS NULL THEN 'missing Id'" if "id" in mapping else ""
@@ -441,7 +440,7 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               {num('importer_quantity')} AS qi, {c('importer_quantity')} AS qi_raw,
               {num('exporter_quantity')} AS qe, {c('exporter_quantity')} AS qe_raw,
               row_number() OVER (PARTITION BY {allcols} ORDER BY _row) AS _dup
-            FROM st""")
+            FROM st{joins}""")
         con.execute(f"""
             CREATE TEMP TABLE tx AS SELECT *, CASE
               WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'

@@ -25,6 +25,7 @@ import duckdb
 
 from wildtrace.scan import refdata
 from wildtrace.trade import schema
+from wildtrace.trade.codes import load_codes
 
 FIRST_YEAR, LAST_YEAR = 2000, 2019
 MAX_ROWS_PER_FILE = 500_000
@@ -267,7 +268,16 @@ def generate(out_dir: Path, rows: int, seed: int = 0, *, snake: bool = False,
     years = LAST_YEAR - FIRST_YEAR + 1
     n_routes = max(shipments // (years * 8), 1)
     header = _header(snake)
-    cols = ", ".join(f'"{c}" AS "{h}"' for c, h in zip(CANON, header, strict=True))
+    # terms and units as the real download writes them: English words ("live", "kg"), a count blank
+    words = {"term": load_codes().term, "unit": load_codes().unit}
+
+    def written(c: str) -> str:
+        if c not in words:
+            return f'"{c}"'
+        cases = " ".join(f"WHEN '{code}' THEN '{name}'" for code, name in words[c].items() if "'" not in name)
+        return f'CASE "{c}" {cases} ELSE "{c}" END'
+
+    cols = ", ".join(f'{written(c)} AS "{h}"' for c, h in zip(CANON, header, strict=True))
     con.execute("CREATE OR REPLACE TEMP TABLE anom (" + ", ".join(
         f'"{c}" {"DOUBLE" if c == "quantity" else "INTEGER" if c == "year" else "VARCHAR"}'
         for c in CANON) + ")")
