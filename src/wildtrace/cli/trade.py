@@ -18,10 +18,11 @@ from wildtrace.trade.report import html_report
 from wildtrace.trade.report import report as make_report
 from wildtrace.trade.routes import routes as find_routes
 from wildtrace.trade.schema import connect, open_loaded
-from wildtrace.trade.screen import read_ranges
+from wildtrace.trade.screen import cites_dataset, read_ranges, read_register
 from wildtrace.trade.screen import screen as screen_records
 from wildtrace.trade.synth import generate
 from wildtrace.trade.trends import spikes
+from wildtrace.trade.units import woe_summary
 
 
 def _db(settings: Settings, db: Path | None) -> Path:
@@ -112,10 +113,39 @@ def reconcile(settings: Settings, db: Path | None, as_json: bool, ratio: float) 
 
 
 @analysis
-@click.option("--ranges", type=click.Path(exists=True, path_type=Path), help="CSV taxon,range_state")
-def screen(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None) -> None:
-    """Captive-breeding laundering screen (Res. Conf. 17.7 review triggers)."""
-    _emit(screen_records(open_loaded(_db(settings, db)), ranges=read_ranges(ranges) if ranges else None), as_json)
+@click.option("--ranges", type=click.Path(exists=True, path_type=Path),
+              help="CSV taxon,range_state (ISO alpha-2): captive exports from outside the range are flagged")
+@click.option("--register", type=click.Path(exists=True, path_type=Path),
+              help="CSV taxon,country of registered Appendix-I captive-breeding operations (source D is checked against it)")
+def screen(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None, register: Path | None) -> None:
+    """Captive-breeding laundering screen (Res. Conf. 17.7 (Rev. CoP19) review triggers).
+
+    Example: wildtrace trade screen --ranges ranges.csv --register ap1_register.csv --json
+    """
+    _emit(screen_records(open_loaded(_db(settings, db)), ranges=read_ranges(ranges) if ranges else None,
+                         register=read_register(register) if register else None), as_json)
+
+
+@analysis
+@click.option("--taxon", default=None, help="only this taxon (exact, case-insensitive)")
+@click.option("--reporter", type=click.Choice(["E", "I"]), default="E", show_default=True,
+              help="whose reports to count: exporters (E) or importers (I)")
+def woe(settings: Settings, db: Path | None, as_json: bool, taxon: str | None, reporter: str) -> None:
+    """Whole-organism equivalents where a published or anatomical factor exists (data/trade/woe.csv).
+
+    Example: wildtrace trade woe --taxon "Manis crassicaudata" --json
+    """
+    con = open_loaded(_db(settings, db))
+    res = woe_summary(con, cites_dataset(con), reporter=reporter, taxon=taxon)
+    if as_json:
+        click.echo(json.dumps(res, default=str))
+        return
+    click.echo(f"converted {res['records_converted']:,} of {res['records']:,} records ({res['note']})")
+    for r in res["factors_used"]:
+        click.echo(f"- {r['term']} ({r['unit_label']}) x {r['factor']:g} for {r['scope']}: {r['records']:,} records, "
+                   f"{r['woe']:,.6g} organisms [{r['source']}]")
+    for r in res["not_converted"][:10]:
+        click.echo(f"  not converted: {r['term']} ({r['unit_label']}), {r['records']:,} records")
 
 
 @analysis
@@ -149,21 +179,25 @@ def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
 @trade.command()
 @db_option
 @json_option
-@click.option("--ranges", type=click.Path(exists=True, path_type=Path))
+@click.option("--ranges", type=click.Path(exists=True, path_type=Path), help="CSV taxon,range_state for the screen")
+@click.option("--register", type=click.Path(exists=True, path_type=Path),
+              help="CSV taxon,country of registered Appendix-I breeding operations for the screen")
 @click.option("--html", "html_out", type=click.Path(path_type=Path), help="write the HTML report here")
 @click.option("--taxon", default=None, help="only flags for this taxon (exact, case-insensitive)")
 @click.option("--year-from", type=int, default=None, help="only flags from this year on")
 @click.option("--year-to", type=int, default=None, help="only flags up to this year")
 @click.option("--limit", type=int, default=1000, show_default=True, help="at most this many flags per analysis")
 @click.pass_obj
-def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None, html_out: Path | None,
+def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None, register: Path | None,
+           html_out: Path | None,
            taxon: str | None, year_from: int | None, year_to: int | None, limit: int) -> None:
     """All analyses; JSON on stdout and/or an HTML report with charts.
 
     Example: wildtrace trade report --html report.html --taxon "Manis pentadactyla"
     """
     con = open_loaded(_db(settings, db))
-    result = make_report(con, ranges=read_ranges(ranges) if ranges else None, taxon=taxon,
+    result = make_report(con, ranges=read_ranges(ranges) if ranges else None,
+                         register=read_register(register) if register else None, taxon=taxon,
                          year_from=year_from, year_to=year_to, limit=limit)
     if html_out:
         html_out.write_text(html_report(result), encoding="utf-8")

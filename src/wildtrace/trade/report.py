@@ -178,10 +178,10 @@ def loads_of(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def report(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None = None,
-           taxon: str | None = None, year_from: int | None = None, year_to: int | None = None,
+           register: dict[str, set[str]] | None = None, taxon: str | None = None, year_from: int | None = None, year_to: int | None = None,
            limit: int = 1000) -> dict[str, Any]:
     """Every analysis, narrowed alike; the one function ``trade report`` and the workbench call."""
-    results = {"reconcile": reconcile(con), "screen": screen(con, ranges=ranges), "spikes": spikes(con),
+    results = {"reconcile": reconcile(con), "screen": screen(con, ranges=ranges, register=register), "spikes": spikes(con),
                "routes": routes(con)}
     woe = woe_summary(con, cites_dataset(con), taxon=taxon)
     narrowed = {name: narrow(res, taxon, year_from, year_to, limit,
