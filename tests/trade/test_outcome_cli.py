@@ -34,9 +34,12 @@ def test_cli_synth_load_report(tmp_path: Path) -> None:
     r = runner.invoke(cli, ["trade", "synth", "--rows", "4000", "--seed", "2", "--out", str(tmp_path / "s")], env=env)
     assert r.exit_code == 0, r.output
     made = json.loads(r.output)
-    r = runner.invoke(cli, ["trade", "load", *made["bulk"], "--json"], env=env)
+    # the folder synth writes, as a new user would load it: ranges.csv and truth.json are skipped
+    r = runner.invoke(cli, ["trade", "load", str(tmp_path / "s"), "--json"], env=env)
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout.splitlines()[0])["status"] == "loaded"
+    statuses = {Path(d["path"]).name: d["status"] for d in map(json.loads, r.stdout.splitlines())}
+    assert statuses["ranges.csv"] == statuses["truth.json"] == "skipped"
+    assert statuses["trade_db_1.csv"] == statuses["comparative_tabulation.csv"] == statuses["lemis.csv"] == "loaded"
     (tmp_path / "junk.csv").write_text("a,b\n")
     r = runner.invoke(cli, ["trade", "load", str(tmp_path / "junk.csv")], env=env)
     assert r.exit_code == 2 and "not trade data" in r.output and "none of the inputs" in r.output

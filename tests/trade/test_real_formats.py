@@ -200,3 +200,29 @@ def test_cli_load_dir_skips_what_is_not_trade_data_and_analyses_need_a_database(
     assert "README.md: skipped" in r.output and "rows/s" in r.output
     r = runner.invoke(cli, ["trade", "screen", "--db", str(db), "--json"], env=env)
     assert r.exit_code == 0 and json.loads(r.stdout)["flag_counts"]["hard_to_breed"] == 2
+
+
+#: Every distinct term and unit word of a real CITES Trade Database v2025.1 extract (the
+#: per-species summaries of the public repository Magnussmari/Arctic-Tracker-API: words only,
+#: no trade rows). The seven terms the shared code tables do not know ('jewellery',
+#: 'jewellery - ivory', 'cosmetics', 'eggshell', 'fin (dried)', 'fur product (small)', 'rug')
+#: are kept as written and counted as warnings.
+REAL_TERMS = ["baleen", "bodies", "bone carvings", "bone pieces", "bone products", "bones", "carvings", "claws",
+              "cloth", "derivatives", "dried plants", "ears", "eggs", "eggs (live)", "extract", "feathers", "feet",
+              "fibres", "fins", "garments", "hair", "horn carvings", "ivory carvings", "ivory pieces", "leather items",
+              "leather products (large)", "leather products (small)", "live", "meat", "medicine", "oil", "plates",
+              "roots", "shells", "skeletons", "skin pieces", "skins", "skulls", "soup", "specimens", "tails", "teeth",
+              "trophies", "tusks", "unspecified", "wax"]
+REAL_UNITS = ["Number of specimens", "bags", "cans", "cartons", "cases", "cm", "cm2", "cm3", "flasks", "g", "kg",
+              "l", "m", "m2", "m3", "mg", "microgrammes", "ml", "pairs", "pieces", "sets"]
+
+
+def test_the_words_of_a_real_extract_resolve_to_codes() -> None:
+    from wildtrace.trade.codes import load_codes
+
+    codes = load_codes()
+    assert [w for w in REAL_TERMS if not codes.resolve("term", w)[1]] == []
+    assert [w for w in REAL_UNITS if not codes.resolve("unit", w)[1]] == []
+    assert codes.resolve("unit", "Number of specimens") == (None, True)
+    assert {codes.resolve("unit", u)[0] for u in ("kg", "g", "mg", "microgrammes")} == {"KIL", "GRM", "MGM", "MYG"}
+    assert codes.resolve("term", "jewellery") == ("JEWELLERY", False)  # kept as written, warned
