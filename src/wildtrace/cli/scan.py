@@ -86,17 +86,22 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
             if rejects_stream:
                 rejects_stream.write(orjson.dumps({"source": input, **r.to_dict()}) + b"\n")
 
+        def on_notice(message: str) -> None:
+            click.echo(f"wildtrace: {input}: warning: {message}", err=True)
+
         try:
             items = read_listings(in_stream, fmt=input_format, name=None if input == "-" else input,
                                   max_field_chars=settings.max_field_chars,
                                   max_record_bytes=settings.max_record_bytes, encoding=encoding,
-                                  mapping=columns or None, limits=settings.record_limits)
+                                  mapping=columns or None, limits=settings.record_limits, on_notice=on_notice)
             summary = run(scanner, items, write=writer.write, reject=on_reject,
                           save=store.save if store is not None else None)
         finally:
             writer.close()
             if store is not None:
                 store.close()
+    if not summary.scanned and not summary.rejected:
+        click.echo(f"wildtrace: {input}: warning: the input holds no listings; nothing was scanned", err=True)
     if shown > MAX_STDERR_REJECTS:
         click.echo(f"wildtrace: … {shown - MAX_STDERR_REJECTS:,} more rejected records not shown", err=True)
     if summary_json:

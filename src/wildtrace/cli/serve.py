@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import webbrowser
 from pathlib import Path
 
 import click
 import uvicorn
 
+from wildtrace.errors import ConfigError
 from wildtrace.learn import shipped
 from wildtrace.settings import Settings
 from wildtrace.web.app import create_app
@@ -29,16 +32,24 @@ def database(settings: Settings, db: str | None) -> str:
               help="Trade DuckDB for /api/v1/trade (default: as `wildtrace trade`, DATA_DIR/trade.duckdb).")
 @click.option("--trade-ranges", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV taxon,range_state for the trade screen's outside_range check.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the workbench in the web browser once it listens.")
 @click.pass_obj
 def serve(settings: Settings, db: str | None, host: str | None, port: int | None, demo: bool,
-          trade_db: Path | None, trade_ranges: Path | None) -> None:
-    """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1)."""
+          trade_db: Path | None, trade_ranges: Path | None, open_browser: bool) -> None:
+    """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1).
+
+    The port is bound first; the URL is printed only once it is ours.
+
+    Example: wildtrace serve --demo --port 8150 --open
+    """
     host, port = host or settings.host, port or settings.port
+    sock = bind(host, port)
+    port = sock.getsockname()[1]
     if demo and not db:
         db = str(settings.demo_db)
     target = database(settings, db)
     app = create_app(target, settings, trade_db=trade_db, trade_ranges=trade_ranges)
-    url = f"http://{host}:{port}/"
+    url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"wildtrace: warning: listening on {host}: anyone who can reach it sees the login page",
                    err=True)
@@ -50,4 +61,26 @@ def serve(settings: Settings, db: str | None, host: str | None, port: int | None
         click.echo(f"Open {url} and log in as  {name} / {password}  (analyst)")
     else:
         click.echo(f"WildTrace workbench on {url} (database {target}); add users with `wildtrace users add`")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if open_browser:
+        webbrowser.open(url)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or one clear line when the port is taken or the
+    address is not this machine's."""
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(128)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host!r}: {exc.strerror}; give --host an address of this machine") from exc
+    except OSError as exc:
+        if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+            raise ConfigError(f"port {port} on {host} is already in use; choose another with --port "
+                              f"(e.g. --port {port + 1 if port < 65535 else 8150})") from exc
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock

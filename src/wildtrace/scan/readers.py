@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import yaml
 
 from wildtrace import plugins
 from wildtrace.errors import ConfigError, DataError, InvalidRecord
 from wildtrace.scan.listing import FIELDS, Listing, RecordLimits, listing_from_record
 from wildtrace.scan.result import Reject
-from wildtrace.settings import Settings
+from wildtrace.settings import PACKAGE_DATA, Settings
 
 
 def _preview(raw: bytes | str, limit: int = 120) -> str:
@@ -169,10 +172,69 @@ def _header_text(cells: list[str], encoding: str) -> tuple[list[str], list[str]]
     return out, notes
 
 
+#: Field separators a CSV export may use; the one that splits the header into most names wins
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _header_key(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+@lru_cache(maxsize=1)
+def header_synonyms() -> dict[str, str]:
+    """Header key -> listing field, from ``data/csv_headers.yaml`` (the fields' own names too)."""
+    doc = yaml.safe_load((PACKAGE_DATA / "csv_headers.yaml").read_text(encoding="utf-8")) or {}
+    out = {_header_key(f): f for f in FIELDS}
+    for field, names in doc.items():
+        if field not in FIELDS:
+            raise ConfigError(f"csv_headers.yaml: unknown listing field {field!r}")
+        for n in names:
+            out.setdefault(_header_key(str(n)), field)
+    return out
+
+
+def _sniff_delimiter(stream: IO[bytes], encoding: str) -> str:
+    """The separator of the header line (``,`` ``;`` tab ``|``): the one giving most cells."""
+    head = stream.peek(65536)[:65536] if hasattr(stream, "peek") else b""  # type: ignore[union-attr]
+    first = head.split(b"\n", 1)[0].decode(encoding, "replace")
+    best, most = ",", 1
+    for delim in CSV_DELIMITERS:
+        n = len(next(csv.reader([first], delimiter=delim), []))
+        if n > most:
+            best, most = delim, n
+    return best
+
+
+def column_fields(header: list[str], mapping: dict[str, str] | None) -> tuple[list[str], list[str]]:
+    """Each header cell -> the listing field it fills (``--map`` first, then the field's own name
+    or a synonym, ignoring case and punctuation), else the cell as it is; and the cells left
+    unmapped (kept in ``listing_extra``)."""
+    rename = {column: name for name, column in (mapping or {}).items()}
+    synonyms = header_synonyms()
+    taken = set(rename.values())
+    keys, unmapped = [], []
+    for h in header:
+        if h in rename:
+            keys.append(rename[h])
+            continue
+        field = synonyms.get(_header_key(h))
+        if field is not None and field not in taken:
+            keys.append(field)
+            taken.add(field)
+        else:
+            keys.append(h)
+            if h:
+                unmapped.append(h)
+    return keys, unmapped
+
+
 def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
              encoding: str = "utf-8", mapping: dict[str, str] | None = None,
-             limits: RecordLimits | None = None, **_: Any) -> Iterator[Listing | Reject]:
-    """CSV with a header row. ``mapping`` renames columns to listing fields.
+             limits: RecordLimits | None = None, on_notice: Callable[[str], None] | None = None,
+             **_: Any) -> Iterator[Listing | Reject]:
+    """CSV with a header row. Columns become listing fields by ``mapping`` (``--map``), then by
+    name or synonym (``column_fields``); the separator is sniffed from the header line.
+    ``on_notice`` hears what is worth a warning (columns left unmapped, the separator used).
 
     Undecodable bytes are carried as surrogates and the row holding them is rejected, so one bad
     row does not cost the rest of the file; an undecodable header is read with replacement
@@ -185,8 +247,9 @@ def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
     # csv's limit is process-wide: raise it when needed, never lower it (our own limits hold
     # per record: the line source counts bytes and lines, listing_from_record checks fields)
     csv.field_size_limit(max(csv.field_size_limit(), max_record_bytes, max_field_chars * 4))
+    delim = _sniff_delimiter(stream, encoding)
     lines = _LineSource(text, CSV_MAX_LINES_PER_RECORD, max_record_bytes)
-    rows = csv.reader(lines)
+    rows = csv.reader(lines, delimiter=delim)
     try:
         raw_header = next(rows)
     except StopIteration:
@@ -198,11 +261,16 @@ def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
     if notes:
         yield Reject(1, f"CSV header is not valid {encoding} text; read with replacement characters: "
                      + ", ".join(notes), preview=_preview(",".join(header)))
-    rename = {column: name for name, column in (mapping or {}).items()}
-    missing = [c for c in rename if c not in header]
+    missing = [c for c in (mapping or {}).values() if c not in header]
     if missing:
         raise ConfigError(f"--map names columns that are not in the CSV header: {', '.join(missing)}")
-    keys = [rename.get(h, h) for h in header]
+    keys, unmapped = column_fields(header, mapping)
+    if on_notice is not None:
+        if delim != ",":
+            on_notice(f"CSV separator {delim!r} (sniffed from the header)")
+        if unmapped:
+            on_notice("CSV columns not mapped to a listing field (kept in listing_extra; use --map FIELD=COLUMN): "
+                      + ", ".join(unmapped[:20]) + (" ..." if len(unmapped) > 20 else ""))
     while True:
         lines.start_record()
         start = lines.line + 1
@@ -219,17 +287,17 @@ def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
                 yield Reject(first, f"a quote opened on line {first} is not closed within "
                              f"{CSV_MAX_LINES_PER_RECORD} lines or {max_record_bytes:,} bytes; the lines after "
                              "it are read as rows of their own")
-            rows = csv.reader(lines)
+            rows = csv.reader(lines, delimiter=delim)
             continue
         except csv.Error as exc:
             yield Reject(start, f"malformed CSV: {exc}")
-            rows = csv.reader(lines)
+            rows = csv.reader(lines, delimiter=delim)
             continue
         if lines.eof:  # csv asked for a line past the end: the file ended inside a quote
             first = lines.reread_after_first()
             yield Reject(first, f"a quote opened on line {first} is never closed; the lines after it "
                          "are read as rows of their own")
-            rows = csv.reader(lines)
+            rows = csv.reader(lines, delimiter=delim)
             continue
         if not any(cell.strip() for cell in row):
             continue
@@ -256,8 +324,8 @@ def detect_format(name: str | None, head: bytes) -> str:
 
 def read_listings(stream: IO[bytes], *, fmt: str | None = None, name: str | None = None,
                   max_field_chars: int, max_record_bytes: int, encoding: str = "utf-8",
-                  mapping: dict[str, str] | None = None,
-                  limits: RecordLimits | None = None) -> Iterator[Listing | Reject]:
+                  mapping: dict[str, str] | None = None, limits: RecordLimits | None = None,
+                  on_notice: Callable[[str], None] | None = None) -> Iterator[Listing | Reject]:
     """Listings and Rejects from a binary stream, in input order."""
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type,type-var]
     if fmt is None:
@@ -266,7 +334,7 @@ def read_listings(stream: IO[bytes], *, fmt: str | None = None, name: str | None
     if mapping and fmt != "csv":
         raise ConfigError("--map applies to CSV input only")
     return read(buffered, max_field_chars=max_field_chars, max_record_bytes=max_record_bytes,
-                encoding=encoding, mapping=mapping, limits=limits)
+                encoding=encoding, mapping=mapping, limits=limits, on_notice=on_notice)
 
 
 def read_listing_file(path: Path, settings: Settings) -> tuple[list[Listing], list[Reject]]:
