@@ -29,3 +29,16 @@ def test_given_language_wins_and_is_normalised() -> None:
     assert detect("anything at all here", "VIE") == "vi"
     assert detect("anything at all here", "zh-TW") == "zh"
     assert detect("anything at all here", "in") == "id"
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Vendo escamas de pangolim, entrega rápida", "pt"),
+    ("Marfim verdadeiro à venda, preço bom", "pt"),
+    ("Tenho papagaio filhote para vender", "pt"),
+    ("Vendo escamas de pangolín, envío rápido", "es"),
+    ("Bán vảy tê tê giá tốt", "vi"),
+    ("Jual sisik trenggiling asli", "id"),
+])
+def test_the_same_short_listing_under_50_suffixes_gets_one_language(text: str, lang: str) -> None:
+    """Issue 14: a Portuguese listing repeated with a " #N" suffix was tagged es in about half the copies."""
+    assert {detect(f"{text} #{n}") for n in range(50)} == {lang}
