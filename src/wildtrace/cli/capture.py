@@ -32,7 +32,8 @@ from wildtrace.evidence.capture import (
 @click.option("--timeout", type=float, default=20.0, show_default=True,
               help="Seconds per page, in all: connecting, every read and every redirect.")
 @click.option("--max-bytes", type=int, default=10_000_000, show_default=True, help="Size cap per page.")
-@click.option("--max-redirects", type=int, default=5, show_default=True)
+@click.option("--max-redirects", type=int, default=5, show_default=True,
+              help="Follow at most this many redirects per page (each hop is checked and logged).")
 @click.option("--follow-offsite", is_flag=True, help="Follow redirects to another host.")
 @click.option("--no-screenshot", is_flag=True, help="Skip the Chromium screenshot.")
 @click.option("--allow-private", is_flag=True,
@@ -45,6 +46,8 @@ def capture(urls: tuple[str, ...], from_scan: str | None, min_risk: float, evide
 
     Prints one JSON line per capture (status captured or failed, with reason).
     Exit status 3 when any capture failed or any scan line was unusable.
+
+    Example: wildtrace capture --from-scan results.jsonl --min-risk 0.6 --evidence-dir evidence/
     """
     if not urls and not from_scan:
         raise click.UsageError("give URLs or --from-scan RESULTS")

@@ -52,7 +52,10 @@ def import_cites(settings: Settings, file: Path) -> None:
 @data.command("info")
 @click.pass_obj
 def info(settings: Settings) -> None:
-    """Describe the loaded reference data and its version."""
+    """Describe the loaded reference data and its version.
+
+    Example: wildtrace data info
+    """
     ref = refdata.load(extra_taxa=[settings.cites_checklist_path])
     ranks = Counter(t.rank for t in ref.taxa)
     click.echo(f"rules {ref.rules['name']} {ref.rules['version']}, data sha256 {ref.sha256[:16]}")

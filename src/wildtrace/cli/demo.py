@@ -16,7 +16,10 @@ DEMO_FILE = PACKAGE_DATA / "demo_listings.jsonl"
 @click.option("-n", "--top", default=15, show_default=True, help="How many listings to rank.")
 @click.pass_obj
 def demo(settings: Settings, top: int) -> None:
-    """Scan the bundled demo listings (synthetic, several languages) and rank them."""
+    """Scan the bundled demo listings (synthetic, several languages) and rank them.
+
+    Example: wildtrace demo --top 5
+    """
     scanner = shipped.scanner(settings)
     click.echo(f"WildTrace demo: {DEMO_FILE.name} holds SYNTHETIC listings written for this demo.\n")
     with open(DEMO_FILE, "rb") as fh:

@@ -16,7 +16,8 @@ def evidence() -> None:
 
 
 @evidence.command()
-@click.option("--evidence-dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--evidence-dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="The evidence folder that wildtrace capture wrote (WARCs, screenshots, custody.jsonl).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--head", "head", default=None, metavar="HASH",
               help="A head hash you wrote down earlier (printed by every verify): it must still be in the "

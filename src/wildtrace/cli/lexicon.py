@@ -21,11 +21,14 @@ def lexicon() -> None:
 @lexicon.command("suggest")
 @LISTINGS_ARG
 @LABELS_OPT
-@click.option("--top", default=30, show_default=True)
+@click.option("--top", default=30, show_default=True, help="How many candidate terms to list.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of a table.")
 @click.pass_obj
 def lexicon_suggest(settings: Settings, listings: Path | None, labels: Path | None, top: int, as_json: bool) -> None:
-    """Rank candidate terms distinctive of confirmed positives, with example listings."""
+    """Rank candidate terms distinctive of confirmed positives, with example listings.
+
+    Example: wildtrace lexicon suggest --top 20
+    """
     loaded = sources.Loaded()
     found = review.suggest_codewords(settings, listings, labels, top=top, loaded=loaded)
     report(loaded, listings, labels)
@@ -41,17 +44,21 @@ def lexicon_suggest(settings: Settings, listings: Path | None, labels: Path | No
 @lexicon.command("add")
 @click.argument("term")
 @click.option("--kind", type=click.Choice(["code_word", "sale_cue", "depiction_cue", "innocent"]),
-              default="code_word", show_default=True)
-@click.option("--lang", default="und", show_default=True)
+              default="code_word", show_default=True,
+              help="What the term is: a code word for a wildlife product, a sale or depiction cue, or an innocent phrase.")
+@click.option("--lang", default="und", show_default=True, help="Language of the term (ISO 639-1, e.g. vi; und: any).")
 @click.option("--means-product", default=None, help="Product type the code word stands for.")
 @click.option("--means-taxon", default=None, help="Scientific name the code word stands for.")
 @click.option("--context-required", is_flag=True, help="Counts only beside other wildlife evidence.")
-@click.option("--author", default="unknown", show_default=True)
-@click.option("--note", default=None)
+@click.option("--author", default="unknown", show_default=True, help="Who adds the term (kept in the history).")
+@click.option("--note", default=None, help="Why: the evidence or source for the term (kept in the history).")
 @click.pass_obj
 def lexicon_add(settings: Settings, term: str, kind: str, lang: str, means_product: str | None,
                 means_taxon: str | None, context_required: bool, author: str, note: str | None) -> None:
-    """Add TERM to the local lexicon (a new version; the scan uses it from now on)."""
+    """Add TERM to the local lexicon (a new version; the scan uses it from now on).
+
+    Example: wildtrace lexicon add "white gold" --means-product ivory --lang en --author ana --note "seen in 12 ads"
+    """
     version = locallex.add(settings.local_lexicon, term, kind=kind, lang=lang, means_product=means_product,
                            means_taxon=means_taxon, context_required=context_required, author=author, note=note)
     click.echo(f"local lexicon v{version}: added {term!r} ({kind})", err=True)
@@ -59,11 +66,14 @@ def lexicon_add(settings: Settings, term: str, kind: str, lang: str, means_produ
 
 @lexicon.command("remove")
 @click.argument("term")
-@click.option("--author", default="unknown", show_default=True)
-@click.option("--note", default=None)
+@click.option("--author", default="unknown", show_default=True, help="Who removes the term (kept in the history).")
+@click.option("--note", default=None, help="Why it is removed (kept in the history).")
 @click.pass_obj
 def lexicon_remove(settings: Settings, term: str, author: str, note: str | None) -> None:
-    """Remove TERM from the local lexicon (a new version; the history keeps it)."""
+    """Remove TERM from the local lexicon (a new version; the history keeps it).
+
+    Example: wildtrace lexicon remove "white gold" --author ana --note "too many jewellery ads"
+    """
     version = locallex.remove(settings.local_lexicon, term, author=author, note=note)
     click.echo(f"local lexicon v{version}: removed {term!r}", err=True)
 
@@ -72,7 +82,10 @@ def lexicon_remove(settings: Settings, term: str, author: str, note: str | None)
 @click.option("--version", "version", type=int, default=None, help="List an earlier version.")
 @click.pass_obj
 def lexicon_list(settings: Settings, version: int | None) -> None:
-    """The local lexicon's terms (JSON Lines), at its latest or a given version."""
+    """The local lexicon's terms (JSON Lines), at its latest or a given version.
+
+    Example: wildtrace lexicon list --version 3
+    """
     reached, terms = locallex.terms(settings.local_lexicon, version)
     click.echo(f"local lexicon v{reached}: {len(terms)} terms", err=True)
     for t in terms:
@@ -80,12 +93,17 @@ def lexicon_list(settings: Settings, version: int | None) -> None:
 
 
 @lexicon.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
-@click.option("--version", "version", type=int, default=None)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
+              help="csv: the columns of data/codewords.csv; jsonl: one term per line.")
+@click.option("--version", "version", type=int, default=None, help="Export this version of the lexicon (default: the latest).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here (default: stdout).")
 @click.pass_obj
 def lexicon_export(settings: Settings, fmt: str, version: int | None, output: Path | None) -> None:
-    """Export the local lexicon (CSV in the columns of data/codewords.csv, or JSON Lines)."""
+    """Export the local lexicon (CSV in the columns of data/codewords.csv, or JSON Lines).
+
+    Example: wildtrace lexicon export --format csv -o local_codewords.csv
+    """
     text = locallex.export(settings.local_lexicon, fmt, version)
     if output is None:
         click.echo(text, nl=False)

@@ -30,14 +30,20 @@ def network() -> None:
 
 @network.command()
 @click.argument("results", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("-o", "--output", default="-", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("--image-distance", type=int, default=6, show_default=True)
-@click.option("--text-distance", type=int, default=3, show_default=True)
+@click.option("-o", "--output", default="-", type=click.Path(allow_dash=True, dir_okay=False),
+              help="Write the network JSON here (default: stdout).")
+@click.option("--image-distance", type=int, default=6, show_default=True,
+              help="Link two accounts whose images' perceptual hashes differ by at most this many bits.")
+@click.option("--text-distance", type=int, default=3, show_default=True,
+              help="Link two accounts whose listing texts' SimHashes differ by at most this many bits.")
 @_judgements
 @click.pass_obj
 def build(settings: Settings, results: str, output: str, image_distance: int, text_distance: int,
           judgements: Path | None) -> None:
-    """Link accounts in `wildtrace scan` JSONL; write nodes, edges, components and key players as JSON."""
+    """Link accounts in `wildtrace scan` JSONL; write nodes, edges, components and key players as JSON.
+
+    Example: wildtrace network build results.jsonl -o network.json
+    """
     builder = NetworkBuilder(NetworkOptions(image_distance=image_distance, text_distance=text_distance))
     with open_input(results) as stream:
         for number, item in read_results(stream):
@@ -60,25 +66,31 @@ def build(settings: Settings, results: str, output: str, image_distance: int, te
 @click.argument("account_a")
 @click.argument("account_b")
 @click.argument("judgement", type=click.Choice(JUDGEMENTS))
-@click.option("--author", default=None)
-@click.option("--note", default="")
+@click.option("--author", default=None, help="Who judges (default: the login name of this shell, getpass).")
+@click.option("--note", default="", help="Why: what the judgement rests on.")
 @_judgements
 @click.pass_obj
 def judge(settings: Settings, account_a: str, account_b: str, judgement: str, author: str | None, note: str,
           judgements: Path | None) -> None:
-    """Record that two accounts are the same, different, or unsure."""
+    """Record that two accounts are the same, different, or unsure.
+
+    Example: wildtrace network judge shop:a shop:b same --note "same phone number"
+    """
     j = _store(settings, judgements).judge(account_a, account_b, judgement, author or getpass.getuser(), note)
     click.echo(orjson.dumps(j.to_dict()).decode())
 
 
 @network.command()
 @click.argument("judgement_id")
-@click.option("--author", default=None)
-@click.option("--note", default="")
+@click.option("--author", default=None, help="Who judges (default: the login name of this shell, getpass).")
+@click.option("--note", default="", help="Why: what the judgement rests on.")
 @_judgements
 @click.pass_obj
 def retract(settings: Settings, judgement_id: str, author: str | None, note: str, judgements: Path | None) -> None:
-    """Withdraw a judgement (a new record; the old one stays in the history)."""
+    """Withdraw a judgement (a new record; the old one stays in the history).
+
+    Example: wildtrace network retract 3 --note "phone number was a reseller's"
+    """
     j = _store(settings, judgements).retract(judgement_id, author or getpass.getuser(), note)
     click.echo(orjson.dumps(j.to_dict()).decode())
 
@@ -87,6 +99,9 @@ def retract(settings: Settings, judgement_id: str, author: str | None, note: str
 @_judgements
 @click.pass_obj
 def judgements(settings: Settings, judgements: Path | None) -> None:
-    """List every judgement ever recorded, in order."""
+    """List every judgement ever recorded, in order.
+
+    Example: wildtrace network judgements
+    """
     for j in _store(settings, judgements).history():
         click.echo(orjson.dumps(j.to_dict()).decode())

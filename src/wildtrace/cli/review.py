@@ -15,8 +15,10 @@ from wildtrace.settings import Settings
 @click.command()
 @LISTINGS_ARG
 @LABELS_OPT
-@click.option("--model", "model_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--strategy", type=click.Choice(["uncertainty", "diverse"]), default="uncertainty", show_default=True)
+@click.option("--model", "model_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Trained text model folder (wildtrace train -o MODEL_DIR) that scores the listings.")
+@click.option("--strategy", type=click.Choice(["uncertainty", "diverse"]), default="uncertainty", show_default=True,
+              help="uncertainty: the listings the model is least sure of; diverse: uncertain and unlike each other.")
 @click.option("-n", "count", default=20, show_default=True, help="How many listings to propose.")
 @click.pass_obj
 def queue(settings: Settings, listings: Path | None, labels: Path | None, model_dir: Path, strategy: str,

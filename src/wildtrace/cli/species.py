@@ -26,6 +26,8 @@ def species(settings: Settings, name: tuple[str, ...], as_json: bool, products: 
     """Show one species (or higher taxon) by scientific, synonym or common name.
 
     Exits 1 when the name is unknown or ambiguous (candidates are listed).
+
+    Example: wildtrace species "Manis javanica" --json
     """
     ref = refdata.load(extra_taxa=[settings.cites_checklist_path])
     profile = species_profile(" ".join(name), Profiler(ref, default_evidence()), list(products), exposure)

@@ -108,7 +108,10 @@ def _progress(done: int, total: int, bytes_done: int, bytes_total: int, res: Any
 @analysis
 @click.option("--ratio", default=1.5, show_default=True, help="flag permit matches beyond this quantity ratio")
 def reconcile(settings: Settings, db: Path | None, as_json: bool, ratio: float) -> None:
-    """Match exporter and importer reports; coverage and mismatch flags."""
+    """Match exporter and importer reports per term and unit; coverage and mismatch flags.
+
+    Example: wildtrace trade reconcile --db trade.duckdb --json
+    """
     _emit(reconcile_records(open_loaded(_db(settings, db)), ratio=ratio), as_json)
 
 
@@ -149,21 +152,30 @@ def woe(settings: Settings, db: Path | None, as_json: bool, taxon: str | None, r
 
 
 @analysis
-@click.option("--z", default=3.5, show_default=True)
+@click.option("--z", default=3.5, show_default=True, help="Flag a year whose robust z-score is at least this.")
 def trends(settings: Settings, db: Path | None, as_json: bool, z: float) -> None:
-    """Volume spikes per (taxon, exporter, term, source), robust z-scores."""
+    """Volume spikes per (taxon, exporter, term, unit, source), robust z-scores.
+
+    Example: wildtrace trade trends --z 4 --json
+    """
     _emit(spikes(open_loaded(_db(settings, db)), z=z), as_json)
 
 
 @analysis
 def routes(settings: Settings, db: Path | None, as_json: bool) -> None:
-    """New routes, re-export chains and flows."""
+    """New routes, re-export chains and flows, per term and unit.
+
+    Example: wildtrace trade routes --json
+    """
     _emit(find_routes(open_loaded(_db(settings, db))), as_json)
 
 
 @analysis
 def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
-    """LEMIS refused/seized model with a leakage audit (time-forward split)."""
+    """LEMIS refused/seized model with a leakage audit (time-forward split).
+
+    Example: wildtrace trade outcome --db lemis.duckdb
+    """
     res = outcome_model(open_loaded(_db(settings, db)))
     if as_json:
         click.echo(json.dumps(res, default=str))
@@ -206,12 +218,16 @@ def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | No
 
 
 @trade.command()
-@click.option("--rows", default=100_000, show_default=True)
-@click.option("--seed", default=0, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=Path("trade-synth"), show_default=True)
+@click.option("--rows", default=100_000, show_default=True, help="About this many bulk records (plus injected anomalies).")
+@click.option("--seed", default=0, show_default=True, help="Random seed: the same seed writes the same files.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("trade-synth"), show_default=True,
+              help="Folder to write the files into.")
 @click.option("--snake", is_flag=True, help="lower-case snake_case headers")
 def synth(rows: int, seed: int, out: Path, snake: bool) -> None:
-    """Write synthetic CITES bulk, comparative tabulation and LEMIS files with injected anomalies."""
+    """Write synthetic CITES bulk, comparative tabulation and LEMIS files with injected anomalies.
+
+    Example: wildtrace trade synth --rows 100000 --seed 1 --out synth/
+    """
     r = generate(out, rows, seed, snake=snake)
     click.echo(json.dumps({"bulk": [str(p) for p in r.bulk_files], "comptab": str(r.comptab), "lemis": str(r.lemis),
                            "ranges": str(r.ranges), "truth": str(r.truth), "rows": r.rows}))

@@ -24,14 +24,16 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["admin", "analyst", "viewer"]), required=True)
+@click.option("--role", type=click.Choice(["admin", "analyst", "viewer"]), required=True,
+              help="admin: manage users, and all an analyst may; analyst: label, build cases; viewer: read only.")
 @click.option("--db", default=None, help="Database (default: as `wildtrace serve`).")
 @click.pass_obj
 def add(settings: Settings, name: str, role: str, db: str | None) -> None:
-    """Add a user; the password is the first line of stdin (8+ characters).
+    """Add a user; the password is the first line of stdin (12 or more characters, not a
+    common password, not the user name).
 
     \b
-    printf '%s\\n' "$PASSWORD" | wildtrace users add alice --role analyst
+    Example: printf '%s\\n' "$PASSWORD" | wildtrace users add alice --role analyst
     """
     password = sys.stdin.readline().rstrip("\r\n")
     add_user(_engine(settings, db), name, role, password, actor="cli")
@@ -39,10 +41,13 @@ def add(settings: Settings, name: str, role: str, db: str | None) -> None:
 
 
 @users.command("list")
-@click.option("--db", default=None)
+@click.option("--db", default=None, help="Database (default: as `wildtrace serve`).")
 @click.pass_obj
 def list_(settings: Settings, db: str | None) -> None:
-    """List users and roles."""
+    """List users and roles.
+
+    Example: wildtrace users list
+    """
     for user in list_users(_engine(settings, db)):
         click.echo(f"{user['name']}\t{user['role']}\t{user['created_at']}")
 
@@ -50,10 +55,13 @@ def list_(settings: Settings, db: str | None) -> None:
 @users.command("token")
 @click.argument("name")
 @click.option("--label", default="", help="What the token is for.")
-@click.option("--db", default=None)
+@click.option("--db", default=None, help="Database (default: as `wildtrace serve`).")
 @click.pass_obj
 def token(settings: Settings, name: str, label: str, db: str | None) -> None:
-    """Print a new API token for a user (use it as `Authorization: Bearer TOKEN`)."""
+    """Print a new API token for a user (use it as `Authorization: Bearer TOKEN`).
+
+    Example: wildtrace users token ana --label "nightly export"
+    """
     engine = _engine(settings, db)
     if name not in {u["name"] for u in list_users(engine)}:
         raise click.UsageError(f"no user {name!r}")
