@@ -81,6 +81,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("session_hours", "WILDTRACE_SESSION_HOURS", float, "How long a workbench login lasts, in hours (12)."),
     Option("max_body_bytes", "WILDTRACE_MAX_BODY_BYTES", _positive_int,
            "Largest request body the workbench accepts, in bytes (8 MiB)."),
+    Option("progress_every", "WILDTRACE_PROGRESS_EVERY", float,
+           "Seconds between the plain progress lines long jobs write to stderr when it is not a terminal (10); "
+           "a terminal gets a live bar instead."),
     Option("text_model", "WILDTRACE_TEXT_MODEL", str,
            "The text model the scan combines with its rules: `shipped` (the model inside the package, the "
            "default), `none` (the rules alone), or a model folder written by `wildtrace train`."),
@@ -127,6 +130,7 @@ class Settings:
     session_hours: float = 12.0
     max_body_bytes: int = 8 * 1024 * 1024
     text_model: str = "shipped"
+    progress_every: float = 10.0
 
     def file(self, name: str) -> Path:
         """The path of a ``FILES`` entry under the data folder."""

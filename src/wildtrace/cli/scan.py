@@ -12,8 +12,10 @@ from wildtrace import plugins
 from wildtrace.cli import EXIT_REJECTS
 from wildtrace.cli.streams import open_input, open_output
 from wildtrace.learn import shipped
+from wildtrace.progress import Progress
 from wildtrace.scan import definitions
 from wildtrace.scan.readers import Reject, parse_mapping, read_listings
+from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import run
 from wildtrace.settings import Settings
 from wildtrace.store import open_store
@@ -49,6 +51,7 @@ MAX_STDERR_REJECTS = 100
                    "the one that ships in the package.")
 @click.option("--rules-only", is_flag=True,
               help="The rules alone, without a text model (the same as WILDTRACE_TEXT_MODEL=none).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr (rejects and warnings are still said).")
 @click.option("--definition", type=click.Choice(list(definitions.DEFINITIONS)), default=definitions.DEFAULT,
               show_default=True, help="What counts as positive (the verdict): " + "; ".join(
                   f"{d.name}: {d.doc}" for d in definitions.DEFINITIONS.values()) + ".")
@@ -56,7 +59,7 @@ MAX_STDERR_REJECTS = 100
 def scan(settings: Settings, input: str, output: str, fmt: str, input_format: str | None,
          mapping: tuple[str, ...], encoding: str, rejects: str | None, show_summary: bool,
          summary_json: str | None, ocr_images: Path | None, save: bool, db: str | None,
-         model_dir: str | None, rules_only: bool, definition: str) -> None:
+         model_dir: str | None, rules_only: bool, quiet: bool, definition: str) -> None:
     """Scan listings (JSON Lines or CSV, file or stdin) and write one result per listing.
 
     Every input record ends up in the output or among the rejects; the exit
@@ -76,6 +79,19 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
             open_output(rejects) as rejects_stream:
         assert out_stream is not None
         writer = plugins.writers.get(fmt)(out_stream)
+        size = Path(input).stat().st_size if input != "-" and Path(input).is_file() else None
+        progress = Progress(f"scan {Path(input).name if input != '-' else 'stdin'}", total=size, items="listings",
+                            quiet=quiet, every=settings.progress_every)
+
+        def position() -> int | None:
+            try:
+                return in_stream.tell() if size else None
+            except OSError:
+                return None
+
+        def on_result(r: ScanResult) -> None:
+            writer.write(r)
+            progress.tick(position())
 
         def on_reject(r: Reject) -> None:
             nonlocal shown
@@ -83,6 +99,7 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
                 where = f"line {r.line}" + (f" (id {r.record_id})" if r.record_id else "")
                 click.echo(f"wildtrace: {input}: {where}: rejected: {r.reason}", err=True)
             shown += 1
+            progress.tick(position())
             if rejects_stream:
                 rejects_stream.write(orjson.dumps({"source": input, **r.to_dict()}) + b"\n")
 
@@ -94,9 +111,10 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
                                   max_field_chars=settings.max_field_chars,
                                   max_record_bytes=settings.max_record_bytes, encoding=encoding,
                                   mapping=columns or None, limits=settings.record_limits, on_notice=on_notice)
-            summary = run(scanner, items, write=writer.write, reject=on_reject,
+            summary = run(scanner, items, write=on_result, reject=on_reject,
                           save=store.save if store is not None else None)
         finally:
+            progress.close()
             writer.close()
             if store is not None:
                 store.close()

@@ -65,9 +65,10 @@ def analysis(func: Callable[..., None]) -> click.Command:
 @click.option("--glob", "patterns", multiple=True, metavar="PATTERN",
               help="Also load the files this pattern matches (e.g. 'downloads/trade_db_*.csv'); "
                    "FILES themselves are always read literally, a '*' in a name included.")
+@click.option("-q", "--quiet", is_flag=True, help="No per-file progress lines on stderr.")
 @click.pass_obj
 def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: bool, memory_limit: str,
-         patterns: tuple[str, ...]) -> None:
+         patterns: tuple[str, ...], quiet: bool) -> None:
     """Load CITES bulk/comparative CSVs, LEMIS CSVs, folders or zips. Reloading is a no-op.
 
     Example: wildtrace trade load trade_db_1.csv comparative_tabulation.csv --db trade.duckdb
@@ -76,7 +77,7 @@ def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: 
     if not paths:
         raise click.UsageError("give FILES or --glob PATTERN")
     con = connect(_db(settings, db), memory_limit=memory_limit)
-    results = load_paths(con, paths, progress=_progress)
+    results = load_paths(con, paths, progress=None if quiet else _progress)
     for r in results:
         if as_json:
             click.echo(json.dumps(r.to_dict(), default=str))
