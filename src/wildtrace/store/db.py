@@ -163,8 +163,9 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
                 raise DataError(f"database {engine.url!r} is at schema revision {current}, newer than "
                                 "this WildTrace; upgrade WildTrace")
             command.upgrade(cfg, revision)
-    except sa.exc.OperationalError as exc:
-        raise DataError(f"cannot open database {engine.url!r}: {exc.orig}") from exc
+    except sa.exc.OperationalError as exc:  # a path or URL the user gave that does not work
+        why = " ".join(str(exc.orig).split())  # one line: drivers' messages carry newlines and tabs
+        raise ConfigError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: {why}") from exc
 
 
 def _known_revisions() -> set[str]:
