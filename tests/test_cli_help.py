@@ -59,3 +59,16 @@ def test_top_level_help_is_quick_to_load() -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "[]"  # lazy: no command module imported for --help
+
+
+def test_the_readme_lists_every_command_with_its_example() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = []
+    for path, cmd in _commands():
+        line = next(ln for ln in (cmd.help or "").splitlines() if "Example:" in ln)
+        example = line.split("Example:", 1)[1].strip().replace("|", "\\|")
+        if f"| `{' '.join(path)}` |" not in readme or example not in readme:
+            missing.append(" ".join(path))
+    assert missing == []

@@ -45,6 +45,23 @@ for _name, (_target, _help) in COMMANDS.items():
     plugins.commands.register_lazy(_name, _target, help=_help)
 
 
+def summary_line(cmd: click.Command) -> str:
+    """The first paragraph of a command's help, whole (click would cut it at 45 characters or at
+    the first full stop, "Res. Conf." included)."""
+    first = (cmd.help or "").strip().split("\n\n")[0]
+    return " ".join(first.replace("\b", " ").split())
+
+
+class HelpGroup(click.Group):
+    """A command group whose listing shows each subcommand's whole first paragraph."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, summary_line(cmd)) for name, cmd in self.commands.items() if not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 class _Group(click.Group):
     """Commands from the registry, imported only when run; WildTraceError -> one line and its exit code."""
 

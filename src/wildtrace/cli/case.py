@@ -11,7 +11,7 @@ import click
 import orjson
 
 from wildtrace import plugins
-from wildtrace.cli import EXIT_REJECTS
+from wildtrace.cli import EXIT_REJECTS, HelpGroup
 from wildtrace.cli.streams import open_input
 from wildtrace.export import case as cases
 from wildtrace.settings import Settings
@@ -31,7 +31,7 @@ def _store(settings: Settings, db: str | None) -> Iterator[SQLStore]:
         store.close()
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def case() -> None:
     """Cases: listings, sellers and evidence for one investigation (the same cases as the workbench)."""
 

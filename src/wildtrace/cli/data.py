@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
+from wildtrace.cli import HelpGroup
 from wildtrace.scan import refdata
 from wildtrace.scan.checklist import import_checklist
 from wildtrace.settings import Settings
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def data() -> None:
     """Reference data: taxa, products, code words, cues."""
 

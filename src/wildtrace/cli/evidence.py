@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 import orjson
 
+from wildtrace.cli import HelpGroup
 from wildtrace.evidence.verify import verify as verify_dir
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def evidence() -> None:
     """Work with evidence folders made by `wildtrace capture`."""
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 import orjson
 
-from wildtrace.cli import EXIT_REJECTS
+from wildtrace.cli import EXIT_REJECTS, HelpGroup
 from wildtrace.learn import sources
 from wildtrace.settings import Settings
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def label() -> None:
     """Analysts' labels (stored append-only in the database, beside the workbench's)."""
 

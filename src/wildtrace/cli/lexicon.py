@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 import orjson
 
+from wildtrace.cli import HelpGroup
 from wildtrace.cli._learn_options import LABELS_OPT, LISTINGS_ARG, report
 from wildtrace.learn import review, sources
 from wildtrace.scan import locallex
 from wildtrace.settings import Settings
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def lexicon() -> None:
     """Code-word discovery and the local lexicon the scan uses beside the built-in one."""
 

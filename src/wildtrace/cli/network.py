@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import orjson
 
+from wildtrace.cli import HelpGroup
 from wildtrace.cli.streams import open_input
 from wildtrace.scan.result import Reject, read_results
 from wildtrace.sellers.judgements import JUDGEMENTS, JudgementStore
@@ -23,7 +24,7 @@ def _store(settings: Settings, path: Path | None) -> JudgementStore:
     return JudgementStore(path or settings.judgements)
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def network() -> None:
     """Seller networks from scan results."""
 

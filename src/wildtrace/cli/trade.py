@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from wildtrace.cli import EXIT_REJECTS
+from wildtrace.cli import EXIT_REJECTS, HelpGroup
 from wildtrace.settings import Settings
 from wildtrace.trade.load import expand_globs, load_paths
 from wildtrace.trade.outcome import outcome_model
@@ -45,7 +45,7 @@ db_option = click.option("--db", type=click.Path(path_type=Path), help="DuckDB f
 json_option = click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout")
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def trade() -> None:
     """CITES trade database and LEMIS shipment analytics."""
 

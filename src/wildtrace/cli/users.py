@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from wildtrace.cli import HelpGroup
 from wildtrace.cli.serve import database
 from wildtrace.settings import Settings
 from wildtrace.store.accounts import add_user, create_token, list_users
@@ -17,7 +18,7 @@ def _engine(settings: Settings, db: str | None):  # type: ignore[no-untyped-def]
     return SQLStore(database(settings, db)).engine
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def users() -> None:
     """Add and list workbench users; make API tokens."""
 
@@ -29,8 +30,9 @@ def users() -> None:
 @click.option("--db", default=None, help="Database (default: as `wildtrace serve`).")
 @click.pass_obj
 def add(settings: Settings, name: str, role: str, db: str | None) -> None:
-    """Add a user; the password is the first line of stdin (12 or more characters, not a
-    common password, not the user name).
+    """Add a user; the password is the first line of stdin.
+
+    The password needs 12 or more characters, and may not be a common password or the user name.
 
     \b
     Example: printf '%s\\n' "$PASSWORD" | wildtrace users add alice --role analyst
