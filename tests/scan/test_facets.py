@@ -189,6 +189,11 @@ def test_short_everyday_words_do_not_name_species(scanner: Scanner) -> None:
     assert not _one(scanner, "once upon a time, hardback book").taxa  # French "once" gated out of English
     r = _one(scanner, "Une once de poudre d'ivoire à vendre")
     assert any(t["scientific_name"] == "Panthera uncia" for t in r.taxa)  # in French it is the snow leopard
+    suede = _one(scanner, "Veste en daim, taille M, à vendre")  # daim: fallow deer, and suede
+    assert suede.verdict == "not_wildlife" and not suede.taxa
+    cone = _one(scanner, "Cône de glace en plastique à vendre")  # cône: a cone shell, and any cone
+    assert cone.verdict != "wildlife_offer"
+    assert not any(r.startswith("Names ") for r in cone.reasons)  # never "Names X" beside "no wildlife names"
 
 
 def test_a_product_phrase_implies_what_its_material_word_implies(scanner: Scanner) -> None:

@@ -160,3 +160,29 @@ def test_taxa_count_and_the_groups_named_in_the_reference_facts_issue() -> None:
                      "Testudo graeca", "Cuora galbinifrons", "Swietenia macrophylla", "Panax ginseng",
                      "Struthio camelus", "Pteropus medius"]:
         assert required in names, required
+
+
+# Names of four Latin letters or fewer whose everyday sense IS the animal: reviewed by hand
+# (issue 14), each may stand alone. Any other short name must be in ``ambiguous_names``.
+SHORT_ANIMAL_WORDS = {
+    ("id", "kima"), ("ms", "kima"), ("fr", "vène"), ("en", "kuth"), ("vi", "hùm"), ("id", "owa"),
+    ("es", "cuón"), ("id", "ajag"), ("pt", "anta"), ("pt", "teiú"), ("pt", "tiú"), ("en", "deer"),
+    ("fr", "cerf"), ("vi", "hươu"), ("vi", "nai"), ("id", "rusa"), ("ms", "rusa"), ("vi", "dơi"),
+    ("vi", "vẹt"), ("vi", "yểng"), ("vi", "cầy"),
+}
+
+
+def test_short_latin_names_need_context_unless_reviewed() -> None:
+    """A one-word name of at most four Latin letters counts only beside other evidence unless it
+    was reviewed as meaning the animal: French "daim" (fallow deer) is also suede, "cône" any cone,
+    "raie" a parting, and each once made a suede jacket or a plastic cone a wildlife offer."""
+    import re
+
+    offenders = []
+    for t in REF.taxa:
+        for lang, names in [*t.names.items(), *t.trade_names.items()]:
+            for name in names:
+                if re.fullmatch(r"[^\W\d_]{1,4}", name) and not re.search(r"[\u0e00-\u0e7f\u3000-\u9fff]", name) \
+                        and name.casefold() not in t.ambiguous_names and (lang, name.casefold()) not in SHORT_ANIMAL_WORDS:
+                    offenders.append((lang, name, t.scientific_name))
+    assert offenders == []

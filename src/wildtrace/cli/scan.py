@@ -86,7 +86,7 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
         def position() -> int | None:
             try:
                 return in_stream.tell() if size else None
-            except OSError:
+            except (OSError, ValueError):  # the CSV reader's text wrapper closes the file when done
                 return None
 
         def on_result(r: ScanResult) -> None:

@@ -344,7 +344,11 @@ class Detector:
             m = ev.taxa.get(name) or ev.ambiguous[name]
             taxa_out.append(taxon.to_output())
             listed.add(name)
-            reasons.append(f"Names {self._describe(taxon)} as “{m.term}” ({m.field}).")
+            if evidence:
+                reasons.append(f"Names {self._describe(taxon)} as “{m.term}” ({m.field}).")
+            else:  # shown for what a depiction depicts, never counted: say so, so no two reasons disagree
+                reasons.append(f"Mentions {self._describe(taxon)} as “{m.term}” ({m.field}), a word with an "
+                               "everyday sense that counts only beside other wildlife evidence (none here).")
         products: list[str] = []
         for code in list(ev.codes) + codes_ctx:
             m = ev.codes.get(code) or ev.codes_ctx[code]
@@ -369,7 +373,8 @@ class Detector:
                 products.append(product)
                 reasons.append(f"Offers {product}: “{m.term}” ({m.field}).")
         if not evidence:
-            reasons.append("No wildlife names, code words or wildlife products found.")
+            reasons.append("No wildlife names that count alone, code words or wildlife products found."
+                           if taxa_out else "No wildlife names, code words or wildlife products found.")
         if sale and evidence:
             reasons.append("Shows sale intent: " + _quote_list(sale) + ".")
         if wanted and evidence:
