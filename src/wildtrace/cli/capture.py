@@ -18,6 +18,8 @@ from wildtrace.evidence.capture import (
     Target,
     targets_from_scan,
 )
+from wildtrace.progress import Progress
+from wildtrace.settings import Settings
 
 
 @click.command()
@@ -39,9 +41,11 @@ from wildtrace.evidence.capture import (
 @click.option("--allow-private", is_flag=True,
               help="Allow loopback, private and link-local addresses (refused by default: listing URLs "
                    "are written by criminals and may point at your network or a cloud metadata service).")
-def capture(urls: tuple[str, ...], from_scan: str | None, min_risk: float, evidence_dir: Path,
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr (failures are still said).")
+@click.pass_obj
+def capture(settings: Settings, urls: tuple[str, ...], from_scan: str | None, min_risk: float, evidence_dir: Path,
             operator: str | None, timeout: float, max_bytes: int, max_redirects: int,
-            follow_offsite: bool, no_screenshot: bool, allow_private: bool) -> None:
+            follow_offsite: bool, no_screenshot: bool, allow_private: bool, quiet: bool) -> None:
     """Fetch listing pages into a WARC each, hash them and log them in the custody log.
 
     Prints one JSON line per capture (status captured or failed, with reason).
@@ -69,11 +73,15 @@ def capture(urls: tuple[str, ...], from_scan: str | None, min_risk: float, evide
     options = CaptureOptions(operator=operator or getpass.getuser(), timeout=timeout, max_bytes=max_bytes,
                              max_redirects=max_redirects, follow_offsite=follow_offsite,
                              screenshot=not no_screenshot, allow_private=allow_private)
+    progress = Progress("capture", total=len(targets), items="pages", unit="page", quiet=quiet,
+                        every=settings.progress_every)
     with Capturer(evidence_dir, options) as capturer:
-        for record in capturer.capture_all(targets):
+        for n, record in enumerate(capturer.capture_all(targets), start=1):
+            progress.tick(n)
             click.echo(orjson.dumps(record.to_dict()).decode())
             if record.status != "captured":
                 problems += 1
                 click.echo(f"wildtrace: capture failed: {record.url}: {record.reason}", err=True)
+    progress.close()
     if problems:
         raise SystemExit(EXIT_REJECTS)
