@@ -226,3 +226,18 @@ def test_the_words_of_a_real_extract_resolve_to_codes() -> None:
     assert codes.resolve("unit", "Number of specimens") == (None, True)
     assert {codes.resolve("unit", u)[0] for u in ("kg", "g", "mg", "microgrammes")} == {"KIL", "GRM", "MGM", "MYG"}
     assert codes.resolve("term", "jewellery") == ("JEWELLERY", False)  # kept as written, warned
+
+
+def test_the_older_13_column_comparative_tabulation_loads(tmp_path: Path) -> None:
+    """The comptab shape of older trade.cites.org downloads, as public code quotes it: no Class,
+    Order or Genus columns, a blank importer quantity, terms as words."""
+    (tmp_path / "comptab_old.csv").write_text(
+        "Year,App.,Family,Taxon,Importer,Exporter,Origin,Importer reported quantity,Exporter reported quantity,"
+        "Term,Unit,Purpose,Source\n"
+        "2003,II,Elephantidae,Loxodonta africana,AE,ZW,,,2,tusks,,T,W\n"
+        "2003,II,Elephantidae,Loxodonta africana,AT,ZA,BW,,2,tusks,,H,W\n")
+    c = connect(tmp_path / "o.duckdb")
+    [res] = load_paths(c, [tmp_path / "comptab_old.csv"])
+    assert res.status == "loaded" and res.format == "cites_comptab" and res.rows_rejected == 0
+    assert c.execute("SELECT term, unit, origin, reporter_type FROM records ORDER BY origin NULLS FIRST").fetchall() == [
+        ("TUS", None, None, "E"), ("TUS", None, "BW", "E")]
