@@ -11,6 +11,7 @@ import orjson
 
 from wildtrace.cli import HelpGroup
 from wildtrace.cli.streams import open_input
+from wildtrace.progress import Progress
 from wildtrace.scan.result import Reject, read_results
 from wildtrace.sellers.judgements import JUDGEMENTS, JudgementStore
 from wildtrace.sellers.network import NetworkBuilder, NetworkOptions
@@ -38,20 +39,26 @@ def network() -> None:
 @click.option("--text-distance", type=int, default=3, show_default=True,
               help="Link two accounts whose listing texts' SimHashes differ by at most this many bits.")
 @_judgements
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.pass_obj
 def build(settings: Settings, results: str, output: str, image_distance: int, text_distance: int,
-          judgements: Path | None) -> None:
+          judgements: Path | None, quiet: bool) -> None:
     """Link accounts in `wildtrace scan` JSONL; write nodes, edges, components and key players as JSON.
 
     Example: wildtrace network build results.jsonl -o network.json
     """
     builder = NetworkBuilder(NetworkOptions(image_distance=image_distance, text_distance=text_distance))
+    size = Path(results).stat().st_size if results != "-" and Path(results).is_file() else None
+    progress = Progress(f"network {Path(results).name if results != '-' else 'stdin'}", total=size,
+                        items="results", quiet=quiet, every=settings.progress_every)
     with open_input(results) as stream:
         for number, item in read_results(stream):
+            progress.tick(stream.tell() if size else None)
             if isinstance(item, Reject):
                 click.echo(f"wildtrace: {results}: line {number}: skipped: {item.reason}", err=True)
                 continue
             builder.add_result(item.to_dict())
+    progress.close()
     net = builder.build(_store(settings, judgements).current())
     data = orjson.dumps(net.to_dict(), option=orjson.OPT_INDENT_2)
     if output == "-":
