@@ -30,11 +30,13 @@ ENDPOINTS = ("reconcile", "screen", "trends", "routes", "report")
 
 
 @contextmanager
-def _running(tmp: Path, trade_db: Path | None, trade_ranges: Path | None = None) -> Iterator[Server]:
+def _running(tmp: Path, trade_db: Path | None, trade_ranges: Path | None = None,
+             trade_register: Path | None = None) -> Iterator[Server]:
     """A workbench on loopback (SQLite store, one user and token per role) with this trade database."""
     tmp.mkdir(parents=True, exist_ok=True)
     settings = Settings(data_dir=tmp / "data")
-    app = create_app(str(tmp / "w.sqlite"), settings, trade_db=trade_db, trade_ranges=trade_ranges)
+    app = create_app(str(tmp / "w.sqlite"), settings, trade_db=trade_db, trade_ranges=trade_ranges,
+                     trade_register=trade_register)
     server = Server(f"http://127.0.0.1:{_free_port()}", app)
     for role in ROLES:
         auth.add_user(app.state.store.engine, role, role, PASSWORD, actor="test")
@@ -224,3 +226,23 @@ def test_a_database_locked_by_a_writer_gives_409(tmp_path: Path) -> None:
     finally:
         writer.kill()
         writer.wait(10)
+
+
+def test_the_screen_checks_source_d_against_the_servers_register(tmp_path: Path) -> None:
+    """``serve --trade-register``: Appendix-I D exports are checked against the register file."""
+    db = tmp_path / "trade.duckdb"
+    fixture = Path(__file__).resolve().parents[1] / "trade" / "data" / "trade_db_1.csv"
+    rows = fixture.read_text().splitlines()
+    # the Appendix-I grey parrots exported from ZA for commercial purpose, declared D this time
+    rows = [r.replace(",T,C,E,,nn16c6d7e8,", ",T,D,E,,nn16c6d7e8,") for r in rows]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    con = connect(db)
+    load_paths(con, [tmp_path / "t.csv"])
+    con.close()
+    register = tmp_path / "register.csv"
+    register.write_text("taxon,country\nPsittacus erithacus,BE\n")
+    with _running(tmp_path / "srv", db, trade_register=register) as server:
+        body = _get(server, "screen")
+    assert body["provenance"]["params"]["register_supplied"] is True
+    [flag] = [f for f in body["flags"] if f["criterion"] == "appendix_i_commercial_captive"]
+    assert (flag["taxon"], flag["exporter"], flag["source"]) == ("Psittacus erithacus", "ZA", "D")

@@ -32,10 +32,13 @@ def database(settings: Settings, db: str | None) -> str:
               help="Trade DuckDB for /api/v1/trade (default: as `wildtrace trade`, DATA_DIR/trade.duckdb).")
 @click.option("--trade-ranges", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV taxon,range_state for the trade screen's outside_range check.")
+@click.option("--trade-register", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV taxon,country of registered Appendix-I breeding operations for the trade screen.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the workbench in the web browser once it listens.")
 @click.pass_obj
 def serve(settings: Settings, db: str | None, host: str | None, port: int | None, demo: bool,
-          trade_db: Path | None, trade_ranges: Path | None, open_browser: bool) -> None:
+          trade_db: Path | None, trade_ranges: Path | None, trade_register: Path | None,
+          open_browser: bool) -> None:
     """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1).
 
     The port is bound first; the URL is printed only once it is ours.
@@ -48,7 +51,7 @@ def serve(settings: Settings, db: str | None, host: str | None, port: int | None
     if demo and not db:
         db = str(settings.demo_db)
     target = database(settings, db)
-    app = create_app(target, settings, trade_db=trade_db, trade_ranges=trade_ranges)
+    app = create_app(target, settings, trade_db=trade_db, trade_ranges=trade_ranges, trade_register=trade_register)
     url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"wildtrace: warning: listening on {host}: anyone who can reach it sees the login page",

@@ -234,7 +234,7 @@ def _q(s: str) -> str:
 
 
 #: progress(files done, files known, bytes done, bytes in all, the FileLoad, its seconds, seconds so far)
-Progress = Callable[[int, int, int, int, "FileLoad", float, float], None]
+ProgressHook = Callable[[int, int, int, int, "FileLoad", float, float], None]
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -245,7 +245,7 @@ def _files(paths: list[Path]) -> list[Path]:
 
 
 def load_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *,
-               progress: Progress | None = None) -> list[FileLoad]:
+               progress: ProgressHook | None = None) -> list[FileLoad]:
     """Load every file; return one FileLoad per file or zip member, in order. ``progress`` is
     called after each one (the CLI prints rows/s and the time left from it)."""
     _ensure_known_codes(con)

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 
 def create_app(db: str | Path, settings: Settings | None = None, *, max_body: int | None = None,
                trade_db: str | Path | None = None,
-               trade_ranges: str | Path | None = None) -> FastAPI:
+               trade_ranges: str | Path | None = None, trade_register: str | Path | None = None) -> FastAPI:
     app = FastAPI(title="WildTrace workbench API", version=__version__,
                   description="Scan listings, triage them, label them, search and export. "
                               "Authenticate with a session cookie (the web UI) or "
@@ -43,6 +43,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.state.session_hours = settings.session_hours
     app.state.login_throttle = auth.LoginThrottle()
     app.state.trade_db, app.state.trade_ranges = trade_db, trade_ranges  # None: DATA_DIR/trade.duckdb
+    app.state.trade_register = trade_register
     app.state.templates = configure(Jinja2Templates(directory=str(HERE / "templates")))
     errors.install(app)
     app.add_middleware(Guard, max_body=max_body or settings.max_body_bytes)

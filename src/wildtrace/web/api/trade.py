@@ -24,7 +24,7 @@ from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.report import html_report, narrow, report
 from wildtrace.trade.routes import routes
 from wildtrace.trade.schema import connect, holds_records
-from wildtrace.trade.screen import read_ranges, screen
+from wildtrace.trade.screen import read_ranges, read_register, screen
 from wildtrace.trade.trends import spikes
 from wildtrace.web.deps import Viewer
 from wildtrace.web.errors import ApiError
@@ -76,6 +76,11 @@ def _ranges(request: Request) -> dict[str, set[str]] | None:
     return read_ranges(Path(path)) if path else None
 
 
+def _register(request: Request) -> dict[str, set[str]] | None:
+    path = getattr(request.app.state, "trade_register", None)
+    return read_register(Path(path)) if path else None
+
+
 @dataclass(frozen=True)
 class Narrowing:
     """The query every analysis takes: which flags to return (``flag_counts`` stay database totals)."""
@@ -112,7 +117,7 @@ def trade_reconcile(*, request: Request, _: Viewer, q: NarrowDep,
 @router.get("/screen")
 def trade_screen(*, request: Request, _: Viewer, q: NarrowDep) -> Response:
     """Captive-breeding laundering screen (Res. Conf. 17.7); range states from the server's ranges file."""
-    return _analyse(request, lambda con: screen(con, ranges=_ranges(request)), q)
+    return _analyse(request, lambda con: screen(con, ranges=_ranges(request), register=_register(request)), q)
 
 
 @router.get("/trends")
@@ -132,6 +137,6 @@ def trade_routes(*, request: Request, _: Viewer, q: NarrowDep) -> Response:
 def trade_report(*, request: Request, _: Viewer, q: NarrowDep) -> HTMLResponse:
     """All analyses as the self-contained HTML report (as `wildtrace trade report --html`)."""
     with _open(request) as con:
-        body = html_report(report(con, ranges=_ranges(request), taxon=q.taxon, year_from=q.year_from,
+        body = html_report(report(con, ranges=_ranges(request), register=_register(request), taxon=q.taxon, year_from=q.year_from,
                                   year_to=q.year_to, limit=q.limit))
     return HTMLResponse(body, headers={"Content-Security-Policy": REPORT_CSP})
