@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import IO, Any
 
 from tqdm import tqdm
+
+
+def input_size(path: str) -> int | None:
+    """Bytes of the input file ``path`` (None for ``-``, stdin, or anything not a plain file)."""
+    p = Path(path)
+    return p.stat().st_size if path != "-" and p.is_file() else None
 
 
 class Progress:

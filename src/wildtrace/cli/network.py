@@ -11,7 +11,7 @@ import orjson
 
 from wildtrace.cli import HelpGroup
 from wildtrace.cli.streams import open_input
-from wildtrace.progress import Progress
+from wildtrace.progress import Progress, input_size
 from wildtrace.scan.result import Reject, read_results
 from wildtrace.sellers.judgements import JUDGEMENTS, JudgementStore
 from wildtrace.sellers.network import NetworkBuilder, NetworkOptions
@@ -48,7 +48,7 @@ def build(settings: Settings, results: str, output: str, image_distance: int, te
     Example: wildtrace network build results.jsonl -o network.json
     """
     builder = NetworkBuilder(NetworkOptions(image_distance=image_distance, text_distance=text_distance))
-    size = Path(results).stat().st_size if results != "-" and Path(results).is_file() else None
+    size = input_size(results)
     progress = Progress(f"network {Path(results).name if results != '-' else 'stdin'}", total=size,
                         items="results", quiet=quiet, every=settings.progress_every)
     with open_input(results) as stream:

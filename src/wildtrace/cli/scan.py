@@ -12,7 +12,7 @@ from wildtrace import plugins
 from wildtrace.cli import EXIT_REJECTS
 from wildtrace.cli.streams import open_input, open_output
 from wildtrace.learn import shipped
-from wildtrace.progress import Progress
+from wildtrace.progress import Progress, input_size
 from wildtrace.scan import definitions
 from wildtrace.scan.readers import Reject, parse_mapping, read_listings
 from wildtrace.scan.result import ScanResult
@@ -79,7 +79,7 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
             open_output(rejects) as rejects_stream:
         assert out_stream is not None
         writer = plugins.writers.get(fmt)(out_stream)
-        size = Path(input).stat().st_size if input != "-" and Path(input).is_file() else None
+        size = input_size(input)
         progress = Progress(f"scan {Path(input).name if input != '-' else 'stdin'}", total=size, items="listings",
                             quiet=quiet, every=settings.progress_every)
 

@@ -10,6 +10,9 @@ import duckdb
 
 from wildtrace import __version__
 
+#: At most this many record ids go with one flag (the rows an analyst opens first)
+IDS_PER_FLAG = 20
+
 
 def input_hash(con: duckdb.DuckDBPyConnection) -> str:
     """SHA-256 over the sorted hashes of every file loaded into the database."""

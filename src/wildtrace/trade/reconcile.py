@@ -31,9 +31,8 @@ from typing import Any
 import duckdb
 
 from wildtrace.trade import schema
-from wildtrace.trade.provenance import rows, stamp
+from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
 
-IDS_PER_FLAG = 20
 #: source and purpose values that say nothing (never a "flip")
 UNKNOWN_CODES = ("U", "?")
 

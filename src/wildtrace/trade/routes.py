@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from wildtrace.trade import schema
-from wildtrace.trade.provenance import rows, stamp
+from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
 from wildtrace.trade.screen import cites_dataset
 from wildtrace.trade.units import unit_label
 
@@ -70,7 +70,7 @@ def reexports(con: duckdb.DuckDBPyConnection, dataset: str, min_quantity: float)
                            coalesce(sum(quantity) FILTER (WHERE reporter_type = 'E'), 0) AS q_e,
                            coalesce(sum(quantity) FILTER (WHERE reporter_type = 'I'), 0) AS q_i,
                            list(DISTINCT importer ORDER BY importer) FILTER (WHERE importer IS NOT NULL) AS to_importers,
-                           min(year) AS y0, max(year) AS y1, list(record_id ORDER BY quantity DESC)[1:20] AS ids
+                           min(year) AS y0, max(year) AS y1, list(record_id ORDER BY quantity DESC)[1:{IDS_PER_FLAG}] AS ids
                     FROM records WHERE dataset = '{dataset}' AND origin IS NOT NULL AND exporter IS NOT NULL
                       AND origin <> exporter
                     GROUP BY ALL),

@@ -46,11 +46,10 @@ import duckdb
 from wildtrace.errors import DataError
 from wildtrace.trade import schema
 from wildtrace.trade.codes import CAPTIVE_SOURCES, DATA
-from wildtrace.trade.provenance import rows, stamp
+from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
 from wildtrace.trade.units import unit_label
 
 CAPTIVE = "(" + ", ".join(f"'{s}'" for s in sorted(CAPTIVE_SOURCES)) + ")"
-IDS_PER_FLAG = 20
 HARD_TO_BREED = DATA / "hard_to_breed.csv"
 TAXON_MATCH = """((h.rank = 'species' AND h.taxon = {a}.taxon) OR (h.rank = 'genus' AND h.taxon = {a}.genus)
     OR (h.rank = 'family' AND h.taxon = {a}.family) OR (h.rank = 'order' AND h.taxon = {a}."order"))"""
@@ -204,9 +203,6 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
         notes.append("no range table given (--ranges): criterion outside_range not run")
 
     # (d) Appendix I, commercial, captive
-    con.execute("CREATE OR REPLACE TEMP TABLE ls_reg (taxon VARCHAR, country VARCHAR)")
-    if register:
-        con.executemany("INSERT INTO ls_reg VALUES (?, ?)", [(t, s) for t, ss in register.items() for s in ss])
     unchecked = 0
     for r in rows(con, f"""
         SELECT taxon, exporter, term, unit, source, sum(quantity) AS q, min(year) AS y0, max(year) AS y1,

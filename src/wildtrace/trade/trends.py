@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from wildtrace.trade.provenance import rows, stamp
+from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
 from wildtrace.trade.screen import cites_dataset
 from wildtrace.trade.units import unit_label
 
@@ -37,7 +37,7 @@ def spikes(con: duckdb.DuckDBPyConnection, *, reporter: str = "E", z: float = 3.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE sp_raw AS
         SELECT taxon, coalesce(exporter, '?') AS exporter, coalesce(term, '?') AS term,
                coalesce(unit, '') AS unit, coalesce(source, '?') AS source, year, sum(quantity) AS q,
-               list(record_id ORDER BY quantity DESC)[1:10] AS ids
+               list(record_id ORDER BY quantity DESC)[1:{IDS_PER_FLAG}] AS ids
         FROM records WHERE dataset = '{dataset}' AND reporter_type = '{reporter}' GROUP BY ALL""")
     found = rows(con, f"""
         WITH span AS (SELECT min(year) AS y0, max(year) AS y1 FROM sp_raw),
