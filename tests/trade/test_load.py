@@ -106,7 +106,7 @@ def test_real_lemis_files_load_with_counts(tmp_path: Path) -> None:
     # unknown partner, loaded and counted, not a rejected row
     assert [r.rows_rejected for r in out] == [0, 0]
     assert out[0].warnings["country_imp_exp is NA: the partner is unknown (missing, or Namibia: ambiguous in LEMIS)"] == 9
-    assert any(k.startswith("duplicate row") for k in out[0].warnings)
+    assert any(k.startswith("row identical to an earlier row (kept") for k in out[0].warnings)
     y = con.execute("SELECT min(year), max(year), count(DISTINCT exporter) FROM records").fetchall()[0]
     assert y[0] == 1999 and y[1] == 2021 and y[2] > 20
 

@@ -242,3 +242,41 @@ def test_the_older_13_column_comparative_tabulation_loads(tmp_path: Path) -> Non
     assert res.status == "loaded" and res.format == "cites_comptab" and res.rows_rejected == 0
     assert c.execute("SELECT term, unit, origin, reporter_type FROM records ORDER BY origin NULLS FIRST").fetchall() == [
         ("TUS", None, None, "E"), ("TUS", None, "BW", "E")]
+
+
+def test_identical_comptab_rows_are_both_kept(tmp_path: Path) -> None:
+    """A real primate comparative tabulation (trade.cites.org, 2010-2022, 34,280 rows) holds one
+    pair of identical rows; a comptab row has no record id, so both are records: rejecting one
+    would halve the quantity. Kept, and counted as a warning."""
+    head = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
+            "Exporter reported quantity,Term,Unit,Purpose,Source\n")
+    row = "2020,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,JP,CA,,1.5,,specimens,ml,M,C\n"
+    (tmp_path / "comptab_pair.csv").write_text(head + row + row)
+    c = connect(tmp_path / "p.duckdb")
+    [res] = load_paths(c, [tmp_path / "comptab_pair.csv"])
+    assert res.rows_rejected == 0 and res.rows_loaded == 2
+    assert any(k.startswith("row identical to an earlier row (kept") for k in res.warnings)
+    assert c.execute("SELECT sum(quantity), any_value(unit) FROM records").fetchall() == [(3.0, "MLT")]
+
+
+def test_a_median_near_zero_is_a_sparse_series_not_a_tiny_scale(tmp_path: Path) -> None:
+    """Three series of a real primate comparative tabulation (exporter-reported, 2010-2022): a
+    window median of 0.5 or 0.03 beside years in the thousands made robust z-scores of 15,334
+    and 1,544 for years that traded no more than before; the third is a real spike."""
+    head = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
+            "Exporter reported quantity,Term,Unit,Purpose,Source\n")
+    series = {("Macaca fascicularis", "specimens", "", "F"): [5, 0, 0.5, 0, 9299, 8189, 15335],
+              ("Macaca fascicularis", "specimens", "g", "W"): [5, 4004, 8402.5, 0, 0.03, 0, 1544],
+              ("Macaca mulatta", "specimens", "g", "C"): [5, 0, 10, 3373.75, 33, 2620.25, 71428.1]}
+    lines = [head]
+    for (taxon, term, unit, source), qs in series.items():  # 2014 opens each series
+        for year, q in zip(range(2014, 2021), qs):
+            if q:
+                lines.append(f"{year},II,{taxon},Mammalia,Primates,Cercopithecidae,Macaca,US,CA,,,{q},"
+                             f"{term},{unit},M,{source}\n")
+    (tmp_path / "comptab_sparse.csv").write_text("".join(lines))
+    c = connect(tmp_path / "s.duckdb")
+    load_paths(c, [tmp_path / "comptab_sparse.csv"])
+    flags = spikes(c)["flags"]
+    assert [(f["taxon"], f["unit"], f["year"]) for f in flags] == [("Macaca mulatta", "GRM", 2020)]
+    assert "sparse series (median 33" in flags[0]["reasons"][0]

@@ -451,7 +451,6 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN qi > {MAX_QUANTITY:g} OR qe > {MAX_QUANTITY:g} THEN 'implausible quantity (over {MAX_QUANTITY:g})'
               WHEN qi < 0 OR qe < 0 THEN 'negative quantity'
               WHEN taxon IS NULL THEN 'missing taxon'
-              WHEN _dup > 1 THEN 'duplicate row (identical to an earlier row)'
             END AS reason FROM tx0""")
     else:
         con.execute(f"""
@@ -519,10 +518,13 @@ def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_i
         con.execute(f"""INSERT INTO warnings SELECT {load_id},
             'country_imp_exp is NA: the partner is unknown (missing, or Namibia: ambiguous in LEMIS)', NULL,
             count(*), min(_row) FROM tx WHERE {ok} AND (importer IS NULL OR exporter IS NULL) HAVING count(*) > 0""")
+    if fmt != schema.BULK:  # rows with no record id: identical ones can be separate records
         dup = con.execute("SELECT count(*), min(_row) FROM tx WHERE _dup > 1 AND reason IS NULL").fetchall()[0]
         if dup and dup[0]:
+            why = ("LEMIS line items have no record id" if fmt == schema.LEMIS else
+                   "comparative tabulation rows have no record id; the real downloads hold such pairs")
             con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, ?)",
-                        [load_id, "duplicate row (kept: LEMIS line items have no record id)", dup[0], dup[1]])
+                        [load_id, f"row identical to an earlier row (kept: {why})", dup[0], dup[1]])
     raw = "json_object(" + ", ".join(f"{_q(h)}, c{i}" for i, h in enumerate(header)) + ")"
     con.execute(f"""INSERT INTO rejects SELECT {load_id}, tx._row, NULL, reason, {raw}
         FROM tx JOIN st USING (_row) WHERE reason IS NOT NULL""")

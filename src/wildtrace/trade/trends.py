@@ -6,13 +6,15 @@ of skins. For each year with ``window`` earlier years of data (missing years cou
 - when the median of those years is above zero, the robust z is (q - median) / scale, with
   scale = 1.4826 x the median absolute deviation, floored at 10% of the median and at 1 so
   a flat history does not divide by zero;
-- when the median is zero (a sparse series: trade in some years only) the scale is the mean
-  of the non-zero years of the window, so a sparse series that trades about as much as it
-  did before is not a spike in every active year; a year after ``window`` silent years is an
-  ``onset`` (new or resumed trade), a kind of its own, not a z-score.
+- when the median is zero or under a tenth of the window's largest year (a sparse series:
+  trade in some years only, such as [0, 0.5, 0, 9299, 8189] in a real comparative tabulation,
+  whose median 0.5 says nothing of its scale) the scale is the mean of the non-zero years of
+  the window, so a sparse series that trades about as much as it did before is not a spike in
+  every active year; a year after ``window`` silent years is an ``onset`` (new or resumed
+  trade), a kind of its own, not a z-score.
 
 A year is a spike when its robust z >= ``z``, it is at least ``fold`` times the baseline
-median (and above every year of the window when the median is zero) and at least
+median (and above every year of the window when the series is sparse) and at least
 ``min_quantity``.
 """
 
@@ -53,12 +55,13 @@ def spikes(con: duckdb.DuckDBPyConnection, *, reporter: str = "E", z: float = 3.
               FROM w WHERE len(hist) = {int(window)}),
         m AS (SELECT *, 1.4826 * list_aggregate(list_transform(hist, lambda v: abs(v - med)), 'median') AS mad,
                      CASE WHEN len(active) > 0 THEN list_aggregate(active, 'avg') END AS active_mean FROM s),
-        k AS (SELECT *, CASE WHEN med > 0 THEN greatest(mad, 0.1 * med, 1)
-                             ELSE greatest(coalesce(active_mean, 1), 1) END AS scale FROM m)
-        SELECT taxon, exporter, term, unit, source, year, q, hist, med, mad, active_mean, ids,
+        k AS (SELECT *, med <= 0.1 * top AS sparse FROM m),
+        c AS (SELECT *, CASE WHEN NOT sparse THEN greatest(mad, 0.1 * med, 1)
+                             ELSE greatest(coalesce(active_mean, 1), 1) END AS scale FROM k)
+        SELECT taxon, exporter, term, unit, source, year, q, hist, med, mad, active_mean, ids, sparse,
                (q - med) / scale AS rz, top = 0 AS onset
-        FROM k WHERE q >= {float(min_quantity)} AND q >= {float(fold)} * med
-          AND (med > 0 OR q > top) AND (q - med) / scale >= {float(z)}
+        FROM c WHERE q >= {float(min_quantity)} AND q >= {float(fold)} * med
+          AND (NOT sparse OR q > top) AND (q - med) / scale >= {float(z)}
         ORDER BY rz DESC, taxon, exporter, year""")
     flags = []
     for r in found:
@@ -67,15 +70,16 @@ def spikes(con: duckdb.DuckDBPyConnection, *, reporter: str = "E", z: float = 3.
         if kind == "onset":
             why = (f"{r['exporter']} reported {r['q']:g} {r['term']} ({unit}) of {r['taxon']} (source {r['source']}) "
                    f"in {r['year']} after {window} years with none: new or resumed trade, not a z-score")
-        elif r["med"] > 0:
+        elif not r["sparse"]:
             why = (f"{r['exporter']} reported {r['q']:g} {r['term']} ({unit}) of {r['taxon']} (source {r['source']}) "
                    f"in {r['year']}: {r['q'] / r['med']:.1f}x the median {r['med']:g} of the previous {window} "
                    f"years {[round(v, 3) for v in r['hist']]}, robust z {r['rz']:.1f} (thresholds z >= {z}, "
                    f">= {fold}x)")
         else:
             why = (f"{r['exporter']} reported {r['q']:g} {r['term']} ({unit}) of {r['taxon']} (source {r['source']}) "
-                   f"in {r['year']}: a sparse series (median 0 over the previous {window} years "
-                   f"{[round(v, 3) for v in r['hist']]}), {r['q'] / r['active_mean']:.1f}x the mean of its active "
+                   f"in {r['year']}: a sparse series (median {r['med']:g} over the previous {window} years "
+                   f"{[round(v, 3) for v in r['hist']]}, at most a tenth of its largest year), "
+                   f"{r['q'] / r['active_mean']:.1f}x the mean of its active "
                    f"years and above all of them (threshold {z}x)")
         flags.append({
             "kind": kind, "taxon": r["taxon"], "exporter": r["exporter"], "term": r["term"],
