@@ -270,7 +270,7 @@ def test_a_median_near_zero_is_a_sparse_series_not_a_tiny_scale(tmp_path: Path) 
               ("Macaca mulatta", "specimens", "g", "C"): [5, 0, 10, 3373.75, 33, 2620.25, 71428.1]}
     lines = [head]
     for (taxon, term, unit, source), qs in series.items():  # 2014 opens each series
-        for year, q in zip(range(2014, 2021), qs):
+        for year, q in zip(range(2014, 2021), qs, strict=True):
             if q:
                 lines.append(f"{year},II,{taxon},Mammalia,Primates,Cercopithecidae,Macaca,US,CA,,,{q},"
                              f"{term},{unit},M,{source}\n")
@@ -280,3 +280,41 @@ def test_a_median_near_zero_is_a_sparse_series_not_a_tiny_scale(tmp_path: Path) 
     flags = spikes(c)["flags"]
     assert [(f["taxon"], f["unit"], f["year"]) for f in flags] == [("Macaca mulatta", "GRM", 2020)]
     assert "sparse series (median 33" in flags[0]["reasons"][0]
+
+
+def test_hard_to_breed_counts_animals_not_samples(tmp_path: Path) -> None:
+    """Real comptab rows: captive gorilla blood samples (term specimens, ml, purpose M) are not
+    gorillas claimed as bred; the live ones are flagged."""
+    head = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
+            "Exporter reported quantity,Term,Unit,Purpose,Source\n")
+    body = ("2014,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,NL,CH,,,3,specimens,ml,M,C\n"
+            "2015,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,NZ,AU,,,3,live,,Z,C\n")
+    (tmp_path / "comptab_apes.csv").write_text(head + body)
+    c = connect(tmp_path / "a.duckdb")
+    load_paths(c, [tmp_path / "comptab_apes.csv"])
+    out = screen(c)
+    hard = [f for f in out["flags"] if f["criterion"] == "hard_to_breed"]
+    assert [(f["exporter"], f["term"], f["years"]) for f in hard] == [("AU", "LIV", [2015, 2015])]
+    assert "in 2015 to NZ" in hard[0]["reasons"][0]
+    assert any("leaves out 1 captive-source records of scientific specimens" in n for n in out["notes"])
+
+
+def test_reexports_of_samples_are_left_out_and_other_terms_are_named(tmp_path: Path) -> None:
+    """Shapes of a real primate comptab: a lab imports live macaques and re-exports samples
+    (specimens, ml) and derivatives of them; only the derivative is a flag, and it names the
+    live imports."""
+    head = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
+            "Exporter reported quantity,Term,Unit,Purpose,Source\n")
+    body = ("2012,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,US,CN,,100,100,live,,T,C\n"
+            "2013,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,CA,US,CN,,5000,specimens,ml,M,C\n"
+            "2013,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,CA,US,CN,,50,derivatives,,T,C\n")
+    (tmp_path / "comptab_rx.csv").write_text(head + body)
+    c = connect(tmp_path / "r.duckdb")
+    load_paths(c, [tmp_path / "comptab_rx.csv"])
+    out = routes(c)
+    rx = [f for f in out["flags"] if f["kind"] == "reexport_exceeds_imports"]
+    assert [(f["term"], f["reexported"]) for f in rx] == [("DER", 50.0)]
+    assert "imported from it in other terms only: 100 LIV (number of specimens)" in rx[0]["reasons"][0]
+    assert "in 2013 (the larger" in rx[0]["reasons"][0]
+    assert out["notes"] == ["reexport_exceeds_imports leaves out 1 re-export chains of scientific specimens "
+                            "(term SPE: samples cut from imported animals, re-exported in other terms and units)"]

@@ -36,7 +36,9 @@ def _emit(result: dict[str, Any], as_json: bool) -> None:
     for k in ("coverage", "flag_counts"):
         if k in result:
             click.echo(f"{k}: " + ", ".join(f"{a}={b}" for a, b in result[k].items()))
-    for f in result.get("flags", []):
+    for note in result.get("notes", []):
+        click.echo(f"note: {note}")
+    for f in result.get("flags", []) + result.get("comptab", {}).get("flags", []):
         for r in f.get("reasons", []):
             click.echo(f"- {r}")
 

@@ -36,3 +36,8 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description or []]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def year_span(r: dict[str, Any]) -> str:
+    """'2018' or '2011-2019' from a row's ``y0`` and ``y1``."""
+    return str(r["y0"]) if r["y0"] == r["y1"] else f"{r['y0']}-{r['y1']}"

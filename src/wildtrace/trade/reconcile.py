@@ -32,6 +32,7 @@ import duckdb
 
 from wildtrace.trade import schema
 from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
+from wildtrace.trade.units import unit_label
 
 #: source and purpose values that say nothing (never a "flip")
 UNKNOWN_CODES = ("U", "?")
@@ -184,7 +185,7 @@ def _comptab(con: duckdb.DuckDBPyConnection, group_ratio: float, limit: int) -> 
         AND abs(ln(q_i / q_e)) > {glr}""").fetchall()[0][0]
     flags = []
     for r in found:
-        unit = r["unit"] or "number of specimens"
+        unit = unit_label(r["unit"])
         flags.append({
             "match": "comptab_row", "rule": "comptab_quantity_mismatch", "taxon": r["taxon"], "term": r["term"],
             "unit": r["unit"] or None, "year": r["year"], "exporter": r["exporter"], "importer": r["importer"],
@@ -207,7 +208,7 @@ def _share(a: float, b: float) -> float:
 
 def _explain(r: dict[str, Any], ratio: float, group_ratio: float) -> dict[str, Any]:
     kinds, reasons = [], []
-    unit = r["unit"] or "number of specimens"
+    unit = unit_label(r["unit"])
     where = (f"permit {r['export_permit']} {r['exporter']}->{r['importer']} {r['year_e']}/{r['year_i']}"
              if r["match"] == "permit" else
              f"aggregate {r['exporter']}->{r['importer']} {r['year_e']}/{r['year_i']} "

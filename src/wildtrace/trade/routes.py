@@ -9,7 +9,12 @@
   (taxon, origin, re-exporter, term, unit), re-exports are compared with the imports the
   re-exporter received from the origin. Each side is counted from one report only: the
   larger of the exporter-reported and the importer-reported totals, never their sum (both
-  reports of one shipment are the same shipment). More out than in is flagged.
+  reports of one shipment are the same shipment). More out than in is flagged. Scientific
+  specimens (term SPE) are left out and counted apart: samples are cut from imported
+  animals and re-exported in other terms and units (a real primate tabulation re-exports
+  10.8 million mg of macaque specimens of origin PH from FR), so their imports are not
+  comparable. Where the re-exporter imported the taxon from the origin in other terms only,
+  the reason says so (a carving may be made from an imported tusk).
 - ``flows``: exporter -> importer totals per year for one reporter, per term and unit.
 """
 
@@ -20,7 +25,7 @@ from typing import Any
 import duckdb
 
 from wildtrace.trade import schema
-from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
+from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp, year_span
 from wildtrace.trade.screen import cites_dataset
 from wildtrace.trade.units import unit_label
 
@@ -78,27 +83,40 @@ def reexports(con: duckdb.DuckDBPyConnection, dataset: str, min_quantity: float)
                        coalesce(sum(quantity) FILTER (WHERE reporter_type = 'E'), 0) AS in_e,
                        coalesce(sum(quantity) FILTER (WHERE reporter_type = 'I'), 0) AS in_i
                 FROM records WHERE dataset = '{dataset}' AND importer IS NOT NULL AND exporter IS NOT NULL
-                GROUP BY ALL)
+                GROUP BY ALL),
+        imp_any AS (SELECT taxon, origin, exporter,
+                         list({{'term': term, 'unit': nullif(unit, ''), 'quantity': greatest(in_e, in_i)}}
+                              ORDER BY greatest(in_e, in_i) DESC) AS imported_other
+                  FROM imp GROUP BY ALL)
         SELECT rx.*, greatest(rx.q_e, rx.q_i) AS q_out, coalesce(greatest(imp.in_e, imp.in_i), 0) AS q_in,
-               coalesce(imp.in_e, 0) AS in_e, coalesce(imp.in_i, 0) AS in_i
+               coalesce(imp.in_e, 0) AS in_e, coalesce(imp.in_i, 0) AS in_i,
+               list_filter(o.imported_other, lambda x: x.term IS DISTINCT FROM rx.term
+                           OR coalesce(x.unit, '') <> rx.unit) AS imported_other
         FROM rx LEFT JOIN imp USING (taxon, origin, exporter, term, unit)
+        LEFT JOIN imp_any o ON o.taxon = rx.taxon AND o.origin = rx.origin AND o.exporter = rx.exporter
         ORDER BY q_out DESC""")
     flags = []
     for c in chains:
         c["unit"] = c["unit"] or None
         c["chain"] = f"{c['origin']} -> {c['exporter']} -> {'/'.join(c['to_importers'] or ['?'])}"
+        if c["term"] == "SPE":
+            continue
         if c["q_out"] > c["q_in"] and c["q_out"] >= min_quantity:
             unit = unit_label(c["unit"])
+            other = c["imported_other"] or []
+            also = ("; imported from it in other terms only: " + ", ".join(
+                f"{o['quantity']:g} {o['term']} ({unit_label(o['unit'])})" for o in other[:3])
+                if other and not c["q_in"] else "")
             flags.append({"kind": "reexport_exceeds_imports", "taxon": c["taxon"], "origin": c["origin"],
                           "exporter": c["exporter"], "term": c["term"], "unit": c["unit"], "unit_label": unit,
                           "reexported": c["q_out"], "reexported_by_exporter_report": c["q_e"],
                           "reexported_by_importer_report": c["q_i"], "imported_from_origin": c["q_in"],
                           "years": [c["y0"], c["y1"]], "record_ids": c["ids"], "reasons": [
                               f"{c['exporter']} re-exported {c['q_out']:g} {c['term']} ({unit}) of {c['taxon']} of origin "
-                              f"{c['origin']} in {c['y0']}-{c['y1']} (the larger of the exporters' report, "
+                              f"{c['origin']} in {year_span(c)} (the larger of the exporters' report, "
                               f"{c['q_e']:g}, and the importers', {c['q_i']:g}; never their sum) but imports of "
                               f"them from {c['origin']} add up to only {c['q_in']:g} (larger of the two sides' "
-                              f"reports: {c['in_e']:g} and {c['in_i']:g})"]})
+                              f"reports: {c['in_e']:g} and {c['in_i']:g}){also}"]})
     return chains, flags
 
 
@@ -134,7 +152,10 @@ def routes(con: duckdb.DuckDBPyConnection, *, min_history: int = 3, min_quantity
     dataset = cites_dataset(con)
     new = new_routes(con, dataset, min_history, min_quantity)
     chains, rx_flags = reexports(con, dataset, min_quantity)
-    flags = new + rx_flags
+    samples = sum(c["term"] == "SPE" for c in chains)
+    notes = [f"reexport_exceeds_imports leaves out {samples} re-export chains of scientific specimens (term SPE: "
+             "samples cut from imported animals, re-exported in other terms and units)"] if samples else []
     return {"dataset": dataset, "flag_counts": {"new_route": len(new), "reexport_exceeds_imports": len(rx_flags)},
-            "flags": flags[:limit], "reexport_chains": chains[:limit], "flows": flows(con, dataset),
+            "flags": new[:limit] + rx_flags[:limit], "notes": notes, "reexport_chains": chains[:limit],
+            "flows": flows(con, dataset),
             "provenance": stamp(con, "routes", {"min_history": min_history, "min_quantity": min_quantity})}

@@ -12,7 +12,8 @@ Criteria (each flag names its criterion, the numbers and up to ``IDS_PER_FLAG`` 
 
 - ``hard_to_breed`` (a): captive or ranched exports of a taxon that is biologically hard to
   breed or known to be laundered through farms (``data/trade/hard_to_breed.csv``, each row
-  with its source): pangolins, great apes, green pythons.
+  with its source): pangolins, great apes, green pythons. Scientific specimens (term SPE:
+  samples such as blood in ml) are left out: they are not animals claimed as bred.
 - ``wild_to_captive_switch`` (b): an exporter-taxon series that was wild (W) in the previous
   ``window`` years (captive share < 20%) turns mostly captive (>= 50%) in one year.
 - ``outside_range`` (c): captive exports from a state outside the taxon's range (ranges from
@@ -46,7 +47,7 @@ import duckdb
 from wildtrace.errors import DataError
 from wildtrace.trade import schema
 from wildtrace.trade.codes import CAPTIVE_SOURCES, DATA
-from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
+from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp, year_span
 from wildtrace.trade.units import unit_label
 
 CAPTIVE = "(" + ", ".join(f"'{s}'" for s in sorted(CAPTIVE_SOURCES)) + ")"
@@ -149,16 +150,21 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
                list(DISTINCT c.importer ORDER BY c.importer) AS importers,
                list(c.record_id ORDER BY c.quantity DESC)[1:{IDS_PER_FLAG}] AS ids
         FROM ls_cap c JOIN ls_hard h ON {TAXON_MATCH.format(a='c')}
-        WHERE c.quantity > 0
+        WHERE c.quantity > 0 AND c.term IS DISTINCT FROM 'SPE'
         GROUP BY c.taxon, c.exporter, c.term, c.unit, c.source ORDER BY c.taxon, c.exporter, y0"""):
         unit = unit_label(r["unit"])
         flags.append({**_base(r), "criterion": "hard_to_breed", "source": r["source"], "quantity": r["q"],
                       "years": [r["y0"], r["y1"]], "records": r["n"], "importers": r["importers"],
                       "listed_as": r["listed"], "reference": r["ref"], "record_ids": r["ids"], "reasons": [
                           f"{r['exporter']} exported {r['q']:g} {r['term']} ({unit}) of {r['taxon']} declared source "
-                          f"{r['source']} in {r['y0']}" + (f"-{r['y1']}" if r["y1"] != r["y0"] else "")
-                          + f" to {', '.join(i or '?' for i in r['importers'])}: {r['listed']} is hard to breed "
+                          f"{r['source']} in {year_span(r)} to {', '.join(i or '?' for i in r['importers'])}: {r['listed']} is hard to breed "
                           f"or known to be laundered ({r['reason']}; source: {r['ref']})"]})
+
+    samples = con.execute(f"""SELECT count(*) FROM ls_cap c JOIN ls_hard h ON {TAXON_MATCH.format(a='c')}
+                             WHERE c.term = 'SPE'""").fetchall()[0][0]
+    if samples:
+        notes.append(f"hard_to_breed leaves out {samples} captive-source records of scientific specimens (term SPE: "
+                     "samples such as blood in ml, not animals claimed as bred)")
 
     # (b) a switch from wild to captive
     part = "OVER (PARTITION BY taxon, exporter, term, unit ORDER BY year ROWS BETWEEN {n} PRECEDING AND 1 PRECEDING)"
@@ -197,7 +203,7 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
                           "record_ids": r["ids"], "reasons": [
                               f"{r['exporter']} exported {r['q']:g} {r['term']} ({unit_label(r['unit'])}) of "
                               f"{r['taxon']} declared captive or ranched ({', '.join(r['sources'])}) in "
-                              f"{r['y0']}-{r['y1']} without an origin elsewhere, but is not a range state "
+                              f"{year_span(r)} without an origin elsewhere, but is not a range state "
                               f"(range: {', '.join(states)})"]})
     else:
         notes.append("no range table given (--ranges): criterion outside_range not run")
@@ -222,7 +228,7 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
         flags.append({**_base(r), "criterion": "appendix_i_commercial_captive", "source": r["source"],
                       "quantity": r["q"], "years": [r["y0"], r["y1"]], "record_ids": r["ids"], "reasons": [
                           f"{r['exporter']} exported {r['q']:g} {r['term']} ({unit_label(r['unit'])}) of Appendix-I "
-                          f"{r['taxon']} for commercial purpose (T) in {r['y0']}-{r['y1']}, {why}"]})
+                          f"{r['taxon']} for commercial purpose (T) in {year_span(r)}, {why}"]})
     if unchecked:
         notes.append(f"{unchecked} Appendix-I commercial exporter-taxon series declared D not checked: no register "
                      "of breeding operations given (--register)")
