@@ -318,3 +318,44 @@ def test_reexports_of_samples_are_left_out_and_other_terms_are_named(tmp_path: P
     assert "in 2013 (the larger" in rx[0]["reasons"][0]
     assert out["notes"] == ["reexport_exceeds_imports leaves out 1 re-export chains of scientific specimens "
                             "(term SPE: samples cut from imported animals, re-exported in other terms and units)"]
+
+
+def test_a_captive_claim_counts_whichever_side_made_it(tmp_path: Path) -> None:
+    """Rows of the real citesdb-style pangolin export (3,631 records, 1977-2017) that the trade
+    issue says the screen missed: 1,000 ranched M. pentadactyla skins LA->MX in 2010 are in
+    the importer's report only (two records of 500); 500 live M. tricuspis TG->IT in 2008 are
+    5 by the exporter's report and 500 by the importer's."""
+    head = ("id,year,appendix,taxon,class,ord,family,genus,term,quantity,unit,importer,exporter,origin,purpose,"
+            "source,reporter_type,import_permit_randomid,export_permit_randomid,origin_permit_randomid\n")
+    body = ('11927717,2010,II,Manis pentadactyla,Mammalia,Pholidota,Manidae,Manis,skins,500,"",MX,LA,"",T,R,I,"","",""\n'
+            '11927718,2010,II,Manis pentadactyla,Mammalia,Pholidota,Manidae,Manis,skins,500,"",MX,LA,"",T,R,I,"","",""\n'
+            '10975395,2008,II,Manis tricuspis,Mammalia,Pholidota,Manidae,Manis,live,500,"",IT,TG,"",T,R,I,"","",""\n'
+            '12455857,2008,II,Manis tricuspis,Mammalia,Pholidota,Manidae,Manis,live,5,"",IT,TG,"",T,R,E,"","",""\n')
+    (tmp_path / "manidae.csv").write_text(head + body)
+    c = connect(tmp_path / "m.duckdb")
+    [res] = load_paths(c, [tmp_path / "manidae.csv"])
+    assert res.format == "cites_bulk" and res.rows_rejected == 0
+    hard = {f["exporter"]: f for f in screen(c)["flags"] if f["criterion"] == "hard_to_breed"}
+    assert set(hard) == {"LA", "TG"}
+    assert hard["LA"]["quantity"] == 1000 and hard["LA"]["quantity_exporter_report"] is None
+    assert hard["LA"]["reasons"][0].startswith("LA exported 1000 (importer's report only) SKI")
+    assert hard["TG"]["quantity"] == 500  # the larger side, never 505
+    assert "5 (exporter's report) and 500 (importer's report; never added) LIV" in hard["TG"]["reasons"][0]
+
+
+def test_gross_and_net_trade_tables_are_skipped_with_the_reason(tmp_path: Path) -> None:
+    """trade.cites.org's gross/net outputs, as downloaded (header of the real 2019 pangolin
+    download): not records, so skipped and said why; the load beside them succeeds."""
+    years = ",".join(str(y) for y in range(1975, 2019))
+    (tmp_path / "gross_exports_2019-05-31 12_47_comma_separated.csv").write_text(
+        f"App.,Taxon,Term,Unit,Country,{years}\n" + "I,Manidae spp.,scales,kg,HK," + "," * 42 + "14.8,\n")
+    (tmp_path / "comptab.csv").write_text(
+        "Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
+        "Exporter reported quantity,Term,Unit,Purpose,Source\n"
+        "1977,II,Manis javanica,Mammalia,Pholidota,Manidae,Manis,US,ES,XX,215,,shoes,,,\n")
+    c = connect(tmp_path / "g.duckdb")
+    by = {Path(r.path).name: r for r in load_paths(c, [tmp_path])}
+    gross = by["gross_exports_2019-05-31 12_47_comma_separated.csv"]
+    assert gross.status == "skipped" and gross.reason.startswith("a CITES gross or net trade table")
+    assert by["comptab.csv"].status == "loaded" and by["comptab.csv"].rows_rejected == 0
+    assert c.execute("SELECT term, origin FROM records").fetchall() == [("SHO", None)]  # 'shoes' is SHO; XX unknown

@@ -296,7 +296,10 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
     if problem is None:
         fmt, mapping, missing, extra, matched = _detect(header)
         res.header_style = schema.header_style(header)
-        if matched < schema.formats()[1]:
+        aggregate = schema.records_free(header)
+        if aggregate:
+            problem, status = aggregate, "skipped"
+        elif matched < schema.formats()[1]:
             problem, status = (f"not trade data: {matched} of its {len(header)} column names are known "
                                "(CITES bulk, comparative tabulation or LEMIS)"), "skipped"
         elif missing:

@@ -68,6 +68,24 @@ def formats(path: Path = HEADERS) -> tuple[dict[str, Format], int]:
         raise DataError(f"cannot read the trade header table {path}: {exc}") from exc
 
 
+@lru_cache(maxsize=1)
+def not_records(path: Path = HEADERS) -> dict[str, tuple[frozenset[str], str]]:
+    """Downloads that hold no records: name -> (header keys they carry, why they are skipped)."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {name: (frozenset(header_key(c) for c in f["columns"]), " ".join(str(f["why"]).split()))
+            for name, f in (doc.get("not_records") or {}).items()}
+
+
+def records_free(header: list[str]) -> str | None:
+    """Why a file with this header holds no records (a gross/net table), or None."""
+    keys = [header_key(h) for h in header]
+    for cols, why in not_records().values():
+        rest = [k for k in keys if k not in cols]
+        if cols <= set(keys) and rest and all(re.fullmatch(r"(19|20)\d\d", k) for k in rest):
+            return why
+    return None
+
+
 #: Canonical column -> header in the CITES bulk download (title style), and the others
 BULK_COLUMNS = formats()[0][BULK].header()
 #: The same file with lower-case snake_case headers ("Export.permit.RandomID" -> "export_permit_random_id").

@@ -1,9 +1,12 @@
 """Captive-breeding laundering screen after CITES Res. Conf. 17.7 (Rev. CoP19) and the
 review of trade in specimens of animals reported as produced in captivity.
 
-The screen looks at one reporter's records (exporter-reported by default) declared with
-source C (bred in captivity), D (Appendix-I, registered commercial breeding), F (born in
-captivity) or R (ranched). Scientific purpose (S) is left out, and so are re-exports (an
+The claim criteria (a, c, d) look at the records of both reporters declared with source C
+(bred in captivity), D (Appendix-I, registered commercial breeding), F (born in captivity)
+or R (ranched): a captive claim counts whichever side made it (in a real pangolin extract
+the 1,000 ranched Manis pentadactyla skins from Laos in 2010 are in the importer's report
+only). Each flag gives each side's total and never adds them. The volume and series
+criteria (b, e and the rest) use one reporter's records (exporter-reported by default). Scientific purpose (S) is left out, and so are re-exports (an
 origin other than the exporter: the breeding claim is the origin country's; they are
 counted apart). Volume rules also leave out scientific specimens (term SPE) and years under
 ``min_quantity``. Every series is per (term, unit): kilograms never join a count of skins.
@@ -29,7 +32,8 @@ Criteria (each flag names its criterion, the numbers and up to ``IDS_PER_FLAG`` 
   wild quantity <= ``fall`` x its previous five-year mean.
 - ``c_before_f``: an exporter that traded a taxon from the wild first declares it C (bred in
   captivity) before any F (born in captivity) record of it (only where the data starts before
-  the first C year, else it is unknowable).
+  the first C year, else it is unknowable). Scientific samples (term SPE) are left out; the C
+  quantities are given per term and unit.
 - ``captive_share_disagreement``: for one (taxon, exporter, importer, term, unit, year),
   exporter and importer totals agree within 25% but their captive shares differ by > 10 points.
 
@@ -115,6 +119,27 @@ def series(con: duckdb.DuckDBPyConnection) -> None:
         FROM dense d LEFT JOIN ls_raw r USING (taxon, exporter, term, unit, year)""")
 
 
+#: Each side's total of a group of records: the two reports of one shipment are never added.
+SIDES = ("sum({a}quantity) FILTER (WHERE {a}reporter_type = 'E') AS q_e, "
+         "sum({a}quantity) FILTER (WHERE {a}reporter_type = 'I') AS q_i")
+
+
+def _sides(r: dict[str, Any]) -> dict[str, Any]:
+    """``quantity`` (the larger side's total, never the sum) and each side's total."""
+    return {"quantity": max(q for q in (r["q_e"], r["q_i"], 0) if q is not None),
+            "quantity_exporter_report": r["q_e"], "quantity_importer_report": r["q_i"]}
+
+
+def _said(r: dict[str, Any]) -> str:
+    """'3' from the exporter's report alone, else who said what: '5 (exporter's report) and 500
+    (importer's report; never added)'."""
+    if r["q_i"] is None:
+        return f"{r['q_e']:g}"
+    if r["q_e"] is None:
+        return f"{r['q_i']:g} (importer's report only)"
+    return f"{r['q_e']:g} (exporter's report) and {r['q_i']:g} (importer's report; never added)"
+
+
 def _base(r: dict[str, Any]) -> dict[str, Any]:
     return {"taxon": r["taxon"], "exporter": r["exporter"], "term": r.get("term"), "unit": r.get("unit") or None,
             "unit_label": unit_label(r.get("unit") or None)}
@@ -131,11 +156,15 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ls_all AS SELECT * FROM records
         WHERE dataset = '{dataset}' AND reporter_type = '{reporter}' AND exporter IS NOT NULL
           AND purpose IS DISTINCT FROM 'S' AND (origin IS NULL OR origin = exporter)""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ls_cap AS SELECT * FROM ls_all WHERE source IN {CAPTIVE}")
+    # a captive claim counts whichever side made it: in a real pangolin extract, the 1,000 ranched
+    # Manis pentadactyla skins from LA in 2010 are in Mexico's (the importer's) report only
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE ls_cap AS SELECT * FROM records
+        WHERE dataset = '{dataset}' AND exporter IS NOT NULL AND source IN {CAPTIVE}
+          AND purpose IS DISTINCT FROM 'S' AND (origin IS NULL OR origin = exporter)""")
     left_out = rows(con, f"""SELECT
         count(*) FILTER (WHERE purpose = 'S') AS scientific,
         count(*) FILTER (WHERE origin IS NOT NULL AND origin <> exporter) AS reexports
-        FROM records WHERE dataset = '{dataset}' AND reporter_type = '{reporter}' AND source IN {CAPTIVE}""")[0]
+        FROM records WHERE dataset = '{dataset}' AND source IN {CAPTIVE}""")[0]
     notes.append(f"left out of the screen: {left_out['scientific']} captive-source records with scientific purpose "
                  f"(S) and {left_out['reexports']} captive-source re-exports (origin other than the exporter)")
     series(con)
@@ -145,7 +174,7 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
     _hard_table(con)
     for r in rows(con, f"""
         SELECT c.taxon, c.exporter, c.term, c.unit, c.source, any_value(h.reason) AS reason,
-               any_value(h.source) AS ref, any_value(h.taxon) AS listed, sum(c.quantity) AS q,
+               any_value(h.source) AS ref, any_value(h.taxon) AS listed, {SIDES.format(a='c.')},
                min(c.year) AS y0, max(c.year) AS y1, count(*) AS n,
                list(DISTINCT c.importer ORDER BY c.importer) AS importers,
                list(c.record_id ORDER BY c.quantity DESC)[1:{IDS_PER_FLAG}] AS ids
@@ -153,10 +182,10 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
         WHERE c.quantity > 0 AND c.term IS DISTINCT FROM 'SPE'
         GROUP BY c.taxon, c.exporter, c.term, c.unit, c.source ORDER BY c.taxon, c.exporter, y0"""):
         unit = unit_label(r["unit"])
-        flags.append({**_base(r), "criterion": "hard_to_breed", "source": r["source"], "quantity": r["q"],
+        flags.append({**_base(r), **_sides(r), "criterion": "hard_to_breed", "source": r["source"],
                       "years": [r["y0"], r["y1"]], "records": r["n"], "importers": r["importers"],
                       "listed_as": r["listed"], "reference": r["ref"], "record_ids": r["ids"], "reasons": [
-                          f"{r['exporter']} exported {r['q']:g} {r['term']} ({unit}) of {r['taxon']} declared source "
+                          f"{r['exporter']} exported {_said(r)} {r['term']} ({unit}) of {r['taxon']} declared source "
                           f"{r['source']} in {year_span(r)} to {', '.join(i or '?' for i in r['importers'])}: {r['listed']} is hard to breed "
                           f"or known to be laundered ({r['reason']}; source: {r['ref']})"]})
 
@@ -191,17 +220,18 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
         con.execute("CREATE OR REPLACE TEMP TABLE ls_range (taxon VARCHAR, state VARCHAR)")
         con.executemany("INSERT INTO ls_range VALUES (?, ?)", [(t, s) for t, ss in ranges.items() for s in ss])
         for r in rows(con, f"""
-            SELECT r.taxon, r.exporter, r.term, r.unit, sum(quantity) AS q, min(year) AS y0, max(year) AS y1,
+            SELECT r.taxon, r.exporter, r.term, r.unit, {SIDES.format(a='')}, min(year) AS y0, max(year) AS y1,
                    list(DISTINCT source ORDER BY source) AS sources,
                    list(record_id ORDER BY quantity DESC)[1:{IDS_PER_FLAG}] AS ids
             FROM ls_cap r WHERE taxon IN (SELECT taxon FROM ls_range)
               AND NOT EXISTS (SELECT 1 FROM ls_range g WHERE g.taxon = r.taxon AND g.state = r.exporter)
-            GROUP BY ALL ORDER BY taxon, exporter"""):
+            GROUP BY r.taxon, r.exporter, r.term, r.unit ORDER BY taxon, exporter"""):
             states = sorted(ranges.get(r["taxon"], set()))
-            flags.append({**_base(r), "criterion": "outside_range", "captive_quantity": r["q"],
+            sides = _sides(r)
+            flags.append({**_base(r), **sides, "criterion": "outside_range", "captive_quantity": sides["quantity"],
                           "years": [r["y0"], r["y1"]], "sources": r["sources"], "range_states": states,
                           "record_ids": r["ids"], "reasons": [
-                              f"{r['exporter']} exported {r['q']:g} {r['term']} ({unit_label(r['unit'])}) of "
+                              f"{r['exporter']} exported {_said(r)} {r['term']} ({unit_label(r['unit'])}) of "
                               f"{r['taxon']} declared captive or ranched ({', '.join(r['sources'])}) in "
                               f"{year_span(r)} without an origin elsewhere, but is not a range state "
                               f"(range: {', '.join(states)})"]})
@@ -211,10 +241,10 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
     # (d) Appendix I, commercial, captive
     unchecked = 0
     for r in rows(con, f"""
-        SELECT taxon, exporter, term, unit, source, sum(quantity) AS q, min(year) AS y0, max(year) AS y1,
+        SELECT taxon, exporter, term, unit, source, {SIDES.format(a='')}, min(year) AS y0, max(year) AS y1,
                list(record_id ORDER BY quantity DESC)[1:{IDS_PER_FLAG}] AS ids
         FROM ls_cap c WHERE appendix = 'I' AND purpose = 'T' AND source IN ('C', 'D')
-        GROUP BY ALL ORDER BY taxon, exporter"""):
+        GROUP BY taxon, exporter, term, unit, source ORDER BY taxon, exporter"""):
         registered = bool(register) and (r["exporter"] in (register or {}).get(r["taxon"], set()))
         if r["source"] == "D" and not register:
             unchecked += 1
@@ -225,9 +255,9 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
                "the CITES register (Res. Conf. 12.10 (Rev. CoP15), Article VII(4)) and be declared D"
                if r["source"] == "C" else
                "declared D, but the exporter has no registered operation for this taxon in the register given")
-        flags.append({**_base(r), "criterion": "appendix_i_commercial_captive", "source": r["source"],
-                      "quantity": r["q"], "years": [r["y0"], r["y1"]], "record_ids": r["ids"], "reasons": [
-                          f"{r['exporter']} exported {r['q']:g} {r['term']} ({unit_label(r['unit'])}) of Appendix-I "
+        flags.append({**_base(r), **_sides(r), "criterion": "appendix_i_commercial_captive", "source": r["source"],
+                      "years": [r["y0"], r["y1"]], "record_ids": r["ids"], "reasons": [
+                          f"{r['exporter']} exported {_said(r)} {r['term']} ({unit_label(r['unit'])}) of Appendix-I "
                           f"{r['taxon']} for commercial purpose (T) in {year_span(r)}, {why}"]})
     if unchecked:
         notes.append(f"{unchecked} Appendix-I commercial exporter-taxon series declared D not checked: no register "
@@ -263,19 +293,22 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
 
     # C before any F: "bred in captivity" claimed before a first generation born in captivity
     for r in rows(con, f"""
-        WITH y AS (SELECT taxon, exporter, min(year) FILTER (WHERE source = 'C') AS first_c,
+        WITH base AS (SELECT * FROM ls_all WHERE term IS DISTINCT FROM 'SPE'),
+             y AS (SELECT taxon, exporter, min(year) FILTER (WHERE source = 'C') AS first_c,
                           min(year) FILTER (WHERE source = 'F') AS first_f,
                           min(year) FILTER (WHERE source = 'W') AS first_w,
-                          sum(quantity) FILTER (WHERE source = 'C') AS q_c,
                           list(record_id ORDER BY year, quantity DESC) FILTER (WHERE source = 'C') AS ids
-                   FROM ls_all GROUP BY ALL),
+                   FROM base GROUP BY ALL),
+             qc AS (SELECT taxon, exporter, list({{'term': term, 'unit': unit, 'quantity': q}} ORDER BY q DESC) AS c_by_unit
+                    FROM (SELECT taxon, exporter, term, unit, sum(quantity) AS q FROM base WHERE source = 'C' GROUP BY ALL)
+                    GROUP BY ALL),
              span AS (SELECT min(year) AS y0 FROM records WHERE dataset = '{dataset}')
-        SELECT y.* FROM y, span WHERE first_c > span.y0 AND (first_f IS NULL OR first_c < first_f)
-          AND first_w < first_c
+        SELECT y.*, qc.c_by_unit FROM y JOIN qc USING (taxon, exporter), span
+        WHERE first_c > span.y0 AND (first_f IS NULL OR first_c < first_f) AND first_w < first_c
         ORDER BY taxon, exporter"""):
         flags.append({"taxon": r["taxon"], "exporter": r["exporter"], "term": None, "unit": None,
                       "criterion": "c_before_f", "first_c_year": r["first_c"], "first_f_year": r["first_f"],
-                      "first_w_year": r["first_w"], "c_quantity": r["q_c"],
+                      "first_w_year": r["first_w"], "c_quantity_by_unit": r["c_by_unit"],
                       "record_ids": (r["ids"] or [])[:IDS_PER_FLAG], "reasons": [
                           f"{r['exporter']} first exported {r['taxon']} as captive-bred (C) in {r['first_c']}, "
                           + (f"before its first F (born in captivity) record in {r['first_f']}" if r["first_f"]

@@ -1,0 +1,104 @@
+"""Check the trade analyses on real downloads you have: what loads, what is rejected, and
+whether any output adds quantities of different units or both reports of one shipment.
+
+    python benchmarks/check_real_trade.py PATH [PATH ...] [--db FILE] [--json OUT]
+
+PATH: files or folders as downloaded (trade.cites.org full download or comparative
+tabulation, a citesdb export, LEMIS). No CITES rows ship with WildTrace, so the real files
+stay with whoever runs this; the closing notes quote the figures it printed on public
+extracts (a primate comparative tabulation 2010-2022; the pangolin comparative tabulation
+and citesdb-style shipment export 1977-2017 of the public repository Roytangrb/pangolin).
+
+Checks, each a count that must be 0:
+
+- rejected rows (every row of a CITES or LEMIS file is a record, or says why not);
+- reconciliation flags whose exporter and importer records differ in exporter, importer or
+  (for quantity mismatches) in term and unit; purpose or source flips with a blank side;
+- re-export chains with an unknown origin (blank or XX); re-export flags whose quantity is
+  the sum of the two reports;
+- spike and screen flags with one quantity whose record ids span more than one (term, unit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from wildtrace.trade.load import load_paths
+from wildtrace.trade.reconcile import reconcile
+from wildtrace.trade.routes import routes
+from wildtrace.trade.schema import connect
+from wildtrace.trade.screen import screen
+from wildtrace.trade.trends import spikes
+
+
+def check(paths: list[Path], db: Path) -> dict[str, Any]:
+    con = connect(db)
+    files = [{"file": r.path, "status": r.status, "format": r.format, "rows": r.rows_in,
+              "loaded": r.rows_loaded, "rejected": r.rows_rejected, "reason": r.reason}
+             for r in load_paths(con, paths)]
+
+    def records(ids: list[str]) -> list[tuple[Any, ...]]:
+        return con.execute("SELECT exporter, importer, term, unit, purpose, source FROM records "
+                           "WHERE record_id IN (SELECT unnest(?))", [ids]).fetchall()
+
+    problems: dict[str, int] = {"rejected rows": sum(f["rejected"] or 0 for f in files)}
+    rec = reconcile(con, limit=100_000)
+    bad_parties = bad_units = blank_flips = 0
+    for f in rec["flags"]:
+        rs = records(f["record_ids_exporter"] + f["record_ids_importer"])
+        bad_parties += len({(r[0], r[1]) for r in rs}) > 1
+        bad_units += "quantity_mismatch" in f["kinds"] and len({(r[2], r[3]) for r in rs}) > 1
+        blank_flips += ("purpose_flip" in f["kinds"] and any(r[4] is None for r in rs)) or (
+            "source_flip" in f["kinds"] and any(r[5] is None for r in rs))
+    problems |= {"reconcile flags across parties": bad_parties, "quantity mismatches across units": bad_units,
+                 "purpose/source flips with a blank side": blank_flips}
+    ro = routes(con, limit=100_000)
+    problems["re-export chains of unknown origin"] = sum(c["origin"] in (None, "XX") for c in ro["reexport_chains"])
+    problems["re-export flags that add both reports"] = sum(
+        1 for f in ro["flags"] if f["kind"] == "reexport_exceeds_imports" and f["reexported_by_exporter_report"] > 0
+        and f["reexported_by_importer_report"] > 0
+        and f["reexported"] == f["reexported_by_exporter_report"] + f["reexported_by_importer_report"])
+    sp, sc = spikes(con, limit=100_000), screen(con, limit=100_000)
+    mixed = 0
+    for f in sp["flags"] + sc["flags"]:
+        if f.get("term") is None:  # c_before_f: a claim about source codes, its quantities listed per unit
+            continue
+        ids = f.get("record_ids") or []
+        mixed += len({(r[2], r[3]) for r in records(ids)}) > 1 if ids else 0
+    problems["spike/screen flags over more than one (term, unit)"] = mixed
+    return {"files": files, "problems": problems,
+            "flag_counts": {"reconcile": rec["flag_counts"], "routes": ro["flag_counts"],
+                            "spikes": sp["flag_counts"], "screen": sc["flag_counts"]}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="+", type=Path)
+    ap.add_argument("--db", type=Path, help="DuckDB file to load into (default: a temporary one)")
+    ap.add_argument("--json", type=Path, help="write the result here too")
+    args = ap.parse_args(argv)
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        print(f"error: no such file or folder: {missing[0]}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        out = check(args.paths, args.db or Path(tmp) / "check.duckdb")
+    for f in out["files"]:
+        print(f"{f['file']}: {f['status']} {f['format'] or ''} rows={f['rows']} loaded={f['loaded']} "
+              f"rejected={f['rejected']}" + (f" ({f['reason']})" if f["reason"] else ""))
+    for k, v in out["flag_counts"].items():
+        print(f"{k}: " + ", ".join(f"{a}={b}" for a, b in v.items()))
+    for k, v in out["problems"].items():
+        print(f"{'ok ' if v == 0 else 'BAD'} {k}: {v}")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1, default=str))
+    return 0 if not any(out["problems"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
