@@ -106,3 +106,12 @@ def test_image_links(tmp_path: Path) -> None:
     g = builder.build().graph
     assert g.edges["fb:s1", "ig:s2"]["evidence"] == [{"type": "image", "distance": 1}]
     assert g.degree("ig:s3") == 0
+
+
+def test_a_judgement_is_retracted_by_a_unique_prefix_of_its_id(tmp_path: Path) -> None:
+    store = JudgementStore(tmp_path / "j.jsonl")
+    j = store.judge("zalo:horn_vn", "wechat:laozhang", "same", author="a")
+    r = store.retract(j.id[:8], author="a", note="reseller's phone")
+    assert r.retracts == j.id  # the full id is recorded, not the prefix
+    with pytest.raises(ConfigError, match="no judgement"):
+        store.retract("abc", author="a")  # under 6 characters: never a prefix

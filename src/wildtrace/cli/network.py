@@ -97,7 +97,9 @@ def judge(settings: Settings, account_a: str, account_b: str, judgement: str, au
 def retract(settings: Settings, judgement_id: str, author: str | None, note: str, judgements: Path | None) -> None:
     """Withdraw a judgement (a new record; the old one stays in the history).
 
-    Example: wildtrace network retract 3 --note "phone number was a reseller's"
+    JUDGEMENT_ID is the id that `network judge` printed, or its first 6 or more characters.
+
+    Example: wildtrace network retract 66d224f9 --note "phone number was a reseller's"
     """
     j = _store(settings, judgements).retract(judgement_id, author or getpass.getuser(), note)
     click.echo(orjson.dumps(j.to_dict()).decode())

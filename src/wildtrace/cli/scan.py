@@ -65,7 +65,7 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
     Every input record ends up in the output or among the rejects; the exit
     status is 3 when any record was rejected.
 
-    Example: wildtrace scan listings.jsonl -o results.jsonl --summary
+    Example: wildtrace scan listings.jsonl -o results.jsonl --summary --save
     """
     if db:
         settings = dataclasses.replace(settings, db=db)

@@ -62,7 +62,7 @@ def list_(settings: Settings, db: str | None) -> None:
 def token(settings: Settings, name: str, label: str, db: str | None) -> None:
     """Print a new API token for a user (use it as `Authorization: Bearer TOKEN`).
 
-    Example: wildtrace users token ana --label "nightly export"
+    Example: wildtrace users token alice --label "nightly export"
     """
     engine = _engine(settings, db)
     if name not in {u["name"] for u in list_users(engine)}:

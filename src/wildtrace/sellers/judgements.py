@@ -59,7 +59,14 @@ class JudgementStore:
         return self._append(Judgement(uuid.uuid4().hex, a, b, judgement, author, _now(), note))
 
     def retract(self, judgement_id: str, author: str, note: str = "") -> Judgement:
-        target = next((j for j in self.history() if j.id == judgement_id), None)
+        history = self.history()
+        target = next((j for j in history if j.id == judgement_id), None)
+        if target is None and len(judgement_id) >= 6:  # a unique prefix, as `network judge` printed it
+            hits = [j for j in history if j.id.startswith(judgement_id) and j.judgement != "retract"]
+            if len(hits) > 1:
+                raise ConfigError(f"judgement id prefix {judgement_id} matches {len(hits)} judgements; give more of it")
+            target = hits[0] if hits else None
+            judgement_id = target.id if target else judgement_id
         if target is None:
             raise ConfigError(f"no judgement with id {judgement_id}")
         return self._append(Judgement(uuid.uuid4().hex, target.a, target.b, "retract", author, _now(), note,
