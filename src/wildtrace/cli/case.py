@@ -14,6 +14,7 @@ from wildtrace import plugins
 from wildtrace.cli import EXIT_REJECTS, HelpGroup
 from wildtrace.cli.streams import open_input
 from wildtrace.export import case as cases
+from wildtrace.progress import Progress
 from wildtrace.settings import Settings
 from wildtrace.store import cases as store_cases
 from wildtrace.store.sql import SQLStore
@@ -121,9 +122,11 @@ def show(settings: Settings, name: str, as_json: bool, db: str | None) -> None:
               help="Output file (a folder for csv).")
 @click.option("--judgements", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Analyst judgements to apply (default: DATA_DIR/judgements.jsonl).")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @_db
 @click.pass_obj
-def export_(settings: Settings, name: str, fmt: str, output: Path, judgements: Path | None, db: str | None) -> None:
+def export_(settings: Settings, name: str, fmt: str, output: Path, judgements: Path | None, quiet: bool,
+            db: str | None) -> None:
     """Export case NAME (or its id), made here or in the workbench.
 
     Example: wildtrace case export op-scales --format pdf -o op-scales.pdf
@@ -131,5 +134,7 @@ def export_(settings: Settings, name: str, fmt: str, output: Path, judgements: P
     with _store(settings, db) as store:
         data = cases.load(store, name, judgements=judgements or settings.judgements,
                           legacy_dir=settings.legacy_cases_dir)
-    n = cases.export(data, fmt, output)
+    progress = Progress(f"case export {fmt}", items="rows", unit="row", quiet=quiet, every=settings.progress_every)
+    n = cases.export(data, fmt, output, progress=progress.tick)
+    progress.close()
     click.echo(f"wrote {fmt} ({n}) to {output}")

@@ -14,6 +14,7 @@ from wildtrace.cli._learn_options import LABELS_OPT, LISTINGS_ARG, report
 from wildtrace.errors import ConfigError
 from wildtrace.learn import evaluate as ev
 from wildtrace.learn import model, sources, training
+from wildtrace.progress import Progress
 from wildtrace.settings import Settings
 
 
@@ -27,9 +28,10 @@ from wildtrace.settings import Settings
 @click.option("--folds", default=5, show_default=True, help="Validation folds (calibration and threshold).")
 @click.option("--no-rules", is_flag=True, help="Text only: do not combine with the rules' score.")
 @click.option("--name", default="wildtrace-text", show_default=True, help="Model name.")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.pass_obj
 def train(settings: Settings, listings: Path | None, labels: Path | None, output: Path, group_by: str | None,
-          folds: int, no_rules: bool, name: str) -> None:
+          folds: int, no_rules: bool, name: str, quiet: bool) -> None:
     """Fit a calibrated text model on labelled LISTINGS and save it to -o MODEL_DIR.
 
     Without LISTINGS and --labels, it learns from the database: listings saved by `scan --save`
@@ -37,11 +39,17 @@ def train(settings: Settings, listings: Path | None, labels: Path | None, output
 
     Example: wildtrace train listings.jsonl --labels labels.csv --group-by seller -o model
     """
-    ds, loaded = sources.assemble(settings, listings, labels, group_by=group_by, rules=not no_rules)
+    every = settings.progress_every
+    scoring = Progress("train: rules score", items="listings", unit="listing", quiet=quiet, every=every)
+    ds, loaded = sources.assemble(settings, listings, labels, group_by=group_by, rules=not no_rules,
+                                  progress=scoring.tick)
+    scoring.close()
     report(loaded, listings, labels)
     unknown = loaded.unknown
-    m = training.train(ds, folds=folds, name=name,
-                    extra_meta={"group_by": group_by, "labels_without_listing": len(unknown)})
+    fitting = Progress("train: fits", total=folds + 1, items="fits", unit="fit", quiet=quiet, every=every)
+    m = training.train(ds, folds=folds, name=name, progress=lambda: fitting.tick(fitting.count + 1),
+                       extra_meta={"group_by": group_by, "labels_without_listing": len(unknown)})
+    fitting.close()
     m.save(output)
     v = m.meta["validation"]
     click.echo(f"{m.name} {m.version}: {len(ds):,} listings ({int(ds.y.sum()):,} positive); validation "

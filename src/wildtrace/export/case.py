@@ -9,7 +9,8 @@ store the first time their name is used, and left as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -136,7 +137,10 @@ def import_legacy(store: SQLStore, folder: Path) -> int:
     return cid
 
 
-def export(case: Case, fmt: str, path: Path) -> int:
-    """Write ``case`` in a registered export format (``wildtrace.plugins.exporters``)."""
+def export(case: Case, fmt: str, path: Path, progress: Callable[[], None] | None = None) -> int:
+    """Write ``case`` in a registered export format (``wildtrace.plugins.exporters``).
+    ``progress`` is called once per row or entity written, by the writers that take it."""
     writer = plugins.exporters.get(fmt)
+    if progress is not None and "progress" in inspect.signature(writer).parameters:
+        return int(writer(case, path, progress=progress))
     return int(writer(case, path))

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,10 +111,12 @@ def entities(case: Case) -> Iterator[dict[str, Any]]:
         yield _link(acc_ids[edge["a"]], acc_ids[edge["b"]], "linked accounts", desc)
 
 
-def write(case: Case, path: Path) -> int:
+def write(case: Case, path: Path, progress: Callable[[], None] | None = None) -> int:
     n = 0
     with open(path, "wb") as fh:
         for entity in entities(case):
             fh.write(orjson.dumps(entity) + b"\n")
             n += 1
+            if progress is not None:
+                progress()
     return n

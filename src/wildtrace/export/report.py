@@ -6,6 +6,7 @@ Listing text is hostile: everything is escaped in HTML, and the PDF is drawn as 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,7 @@ def write_html(case: Case, path: Path) -> int:
     return len(case.results)
 
 
-def write_pdf(case: Case, path: Path) -> int:
+def write_pdf(case: Case, path: Path, progress: Callable[[], None] | None = None) -> int:
     pdf = FPDF(orientation="L", format="A4")
     pdf.set_auto_page_break(True, margin=12)
     font = next((d / "DejaVuSans.ttf" for d in FONT_DIRS if (d / "DejaVuSans.ttf").exists()), None)
@@ -107,6 +108,8 @@ def write_pdf(case: Case, path: Path) -> int:
                 cells = table.row()
                 for value in row:
                     cells.cell(text(value))
+                if progress is not None:
+                    progress()
         pdf.ln(3)
     pdf.output(str(path))
     return len(case.results)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,11 +46,13 @@ def rule_logit(score: float) -> float:
 
 
 def build(listings: Sequence[Listing], targets: Mapping[str, int], *, group_by: str | None = None,
-          detector: Detector | None = None, detect_lang: bool = True) -> tuple[Dataset, list[str]]:
+          detector: Detector | None = None, detect_lang: bool = True,
+          progress: Callable[[], None] | None = None) -> tuple[Dataset, list[str]]:
     """Featurise the labelled listings. Returns the data set and the label ids with no listing.
 
     ``group_by``: a listing field or extra column (``seller``, ``platform``...);
     listings without a value form a group of their own. None: one group per listing.
+    ``progress`` is called once per listing the rules score (the slow part).
     """
     by_id: dict[str, Listing] = {}
     for listing in listings:
@@ -67,7 +69,12 @@ def build(listings: Sequence[Listing], targets: Mapping[str, int], *, group_by: 
     platforms = [x.platform or "unknown" for x in chosen]
     rules = None
     if detector is not None:
-        rules = np.array([rule_logit(detector.detect(x).wildlife_score) for x in chosen], dtype=np.float64)
+        logits = []
+        for x in chosen:
+            logits.append(rule_logit(detector.detect(x).wildlife_score))
+            if progress is not None:
+                progress()
+        rules = np.array(logits, dtype=np.float64)
     digest = hashlib.sha256()
     for x, target in zip(chosen, y, strict=True):
         digest.update(f"{x.id}\t{x.input_sha256}\t{int(target)}\n".encode())

@@ -7,6 +7,7 @@ workbench labels), resolved by the conflict rule (``labels.resolve``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,14 +102,15 @@ def labelled_ids(settings: Settings, path: Path | None) -> dict[str, int]:
 
 
 def assemble(settings: Settings, listings_path: Path | None, labels_path: Path | None, *,
-             group_by: str | None, rules: bool) -> tuple[Dataset, Loaded]:
+             group_by: str | None, rules: bool, progress: Callable[[], None] | None = None) -> tuple[Dataset, Loaded]:
     """The labelled data set ``train`` and ``evaluate`` use: listings x resolved labels, featurised."""
     loaded = Loaded()
     items = listings(settings, listings_path, loaded)
     ys = targets(settings, labels_path, loaded)
     detector = Scanner(settings).detector if rules else None
     near = group_by in ("near-duplicates", "neardup")
-    ds, loaded.unknown = dataset.build(items, ys, group_by=None if near else group_by, detector=detector)
+    ds, loaded.unknown = dataset.build(items, ys, group_by=None if near else group_by, detector=detector,
+                                       progress=progress)
     if near:
         ds.groups = dataset.near_duplicate_groups(ds.texts)
     return ds, loaded

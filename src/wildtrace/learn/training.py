@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,8 @@ def check_trainable(y: np.ndarray, groups: np.ndarray, folds: int) -> int:
     return k
 
 
-def out_of_fold(ds: Dataset, folds: int, seed: int, c: float) -> tuple[np.ndarray, np.ndarray]:
+def out_of_fold(ds: Dataset, folds: int, seed: int, c: float,
+                progress: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Decision values for each row from a model that did not see its group; and the fold of each row."""
     k = check_trainable(ds.y, ds.groups, folds)
     decision = np.zeros(len(ds), dtype=np.float64)
@@ -81,13 +83,17 @@ def out_of_fold(ds: Dataset, folds: int, seed: int, c: float) -> tuple[np.ndarra
         idf, coef, b = _fit(ds.x[tr], ds.y[tr], c)
         decision[te] = features.weigh(ds.x[te], idf) @ coef + b
         fold_of[te] = i
+        if progress is not None:
+            progress()
     return decision, fold_of
 
 
 def train(ds: Dataset, *, folds: int = 5, seed: int = 0, c: float = DEFAULT_C, name: str = DEFAULT_NAME,
-          target: str = "wildlife_offer", extra_meta: dict[str, Any] | None = None) -> TextModel:
-    """Fit, calibrate and validate a model on a labelled data set (see the module docstring)."""
-    decision, _ = out_of_fold(ds, folds, seed, c)
+          target: str = "wildlife_offer", extra_meta: dict[str, Any] | None = None,
+          progress: Callable[[], None] | None = None) -> TextModel:
+    """Fit, calibrate and validate a model on a labelled data set (see the module docstring).
+    ``progress`` is called after each fit: one per validation fold, then the final one."""
+    decision, _ = out_of_fold(ds, folds, seed, c, progress)
     (a,), b = _platt(decision[:, None], ds.y)
     combo: tuple[float, float, float] | None = None
     if ds.rule_logit is not None:
@@ -99,6 +105,8 @@ def train(ds: Dataset, *, folds: int = 5, seed: int = 0, c: float = DEFAULT_C, n
     threshold = metrics.best_f1_threshold(ds.y, p_val)
     validation = metrics.compute(ds.y, p_val, p_val >= threshold)
     idf, coef, intercept = _fit(ds.x, ds.y, c)
+    if progress is not None:
+        progress()
     trained_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     meta: dict[str, Any] = {
         "name": name, "target": target, "trained_at": trained_at, "wildtrace_version": __version__,
