@@ -63,6 +63,8 @@ def test_each_mistake_is_one_line_and_exit_2(tmp_path: Path) -> None:
                                  "cannot open database"),
         "bad option value": (["scan", str(one), "--format", "xml"], "Invalid value for '--format'"),
         "bad --map": (["scan", str(one), "--map", "colour=Colour"], "unknown field 'colour'"),
+        "bad URL": (["capture", "www.example.org/listing/1", "--evidence-dir", str(tmp_path / "ev")],
+                    "not an http(s) URL: www.example.org/listing/1"),
     }
     try:
         for what, (args, message) in mistakes.items():

@@ -11,6 +11,7 @@ import click
 import orjson
 
 from wildtrace.cli import EXIT_REJECTS
+from wildtrace.errors import ConfigError
 from wildtrace.evidence.capture import (
     CaptureOptions,
     Capturer,
@@ -55,6 +56,9 @@ def capture(settings: Settings, urls: tuple[str, ...], from_scan: str | None, mi
     """
     if not urls and not from_scan:
         raise click.UsageError("give URLs or --from-scan RESULTS")
+    typed = [u for u in urls if not u.lower().startswith(("http://", "https://"))]
+    if typed and len(typed) == len(urls) and not from_scan:  # a typing mistake, not a batch with a bad record
+        raise ConfigError(f"not an http(s) URL: {typed[0]}" + (f" (and {len(typed) - 1} more)" if len(typed) > 1 else ""))
     targets: list[Target] = [Target(u) for u in urls]
     problems = 0
     if from_scan:
