@@ -6,9 +6,9 @@ The claim criteria (a, c, d) look at the records of both reporters declared with
 or R (ranched): a captive claim counts whichever side made it (in a real pangolin extract
 the 1,000 ranched Manis pentadactyla skins from Laos in 2010 are in the importer's report
 only). Each flag gives each side's total and never adds them. The volume and series
-criteria (b, e and the rest) use one reporter's records (exporter-reported by default). Scientific purpose (S) is left out, and so are re-exports (an
-origin other than the exporter: the breeding claim is the origin country's; they are
-counted apart). Volume rules also leave out scientific specimens (term SPE) and years under
+criteria (b, e and the rest) use one reporter's records (exporter-reported by default).
+Scientific purpose (S) is left out, and so are re-exports (an origin other than the
+exporter: the breeding claim is the origin country's; they are counted apart). Volume rules also leave out scientific specimens (term SPE) and years under
 ``min_quantity``. Every series is per (term, unit): kilograms never join a count of skins.
 
 Criteria (each flag names its criterion, the numbers and up to ``IDS_PER_FLAG`` record ids):
