@@ -203,6 +203,10 @@ def test_cli_load_dir_skips_what_is_not_trade_data_and_analyses_need_a_database(
     assert r.exit_code == 0 and json.loads(r.stdout)["flag_counts"]["hard_to_breed"] == 2
 
 
+#: The header of a comparative tabulation as trade.cites.org writes it (2019 and 2022 downloads).
+COMPTAB_HEAD = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
+                "Exporter reported quantity,Term,Unit,Purpose,Source\n")
+
 #: Every distinct term and unit word of a real CITES Trade Database v2025.1 extract (the
 #: per-species summaries of the public repository Magnussmari/Arctic-Tracker-API: words only,
 #: no trade rows). The seven terms the shared code tables do not know ('jewellery',
@@ -248,10 +252,8 @@ def test_identical_comptab_rows_are_both_kept(tmp_path: Path) -> None:
     """A real primate comparative tabulation (trade.cites.org, 2010-2022, 34,280 rows) holds one
     pair of identical rows; a comptab row has no record id, so both are records: rejecting one
     would halve the quantity. Kept, and counted as a warning."""
-    head = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
-            "Exporter reported quantity,Term,Unit,Purpose,Source\n")
     row = "2020,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,JP,CA,,1.5,,specimens,ml,M,C\n"
-    (tmp_path / "comptab_pair.csv").write_text(head + row + row)
+    (tmp_path / "comptab_pair.csv").write_text(COMPTAB_HEAD + row + row)
     c = connect(tmp_path / "p.duckdb")
     [res] = load_paths(c, [tmp_path / "comptab_pair.csv"])
     assert res.rows_rejected == 0 and res.rows_loaded == 2
@@ -263,12 +265,10 @@ def test_a_median_near_zero_is_a_sparse_series_not_a_tiny_scale(tmp_path: Path) 
     """Three series of a real primate comparative tabulation (exporter-reported, 2010-2022): a
     window median of 0.5 or 0.03 beside years in the thousands made robust z-scores of 15,334
     and 1,544 for years that traded no more than before; the third is a real spike."""
-    head = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
-            "Exporter reported quantity,Term,Unit,Purpose,Source\n")
     series = {("Macaca fascicularis", "specimens", "", "F"): [5, 0, 0.5, 0, 9299, 8189, 15335],
               ("Macaca fascicularis", "specimens", "g", "W"): [5, 4004, 8402.5, 0, 0.03, 0, 1544],
               ("Macaca mulatta", "specimens", "g", "C"): [5, 0, 10, 3373.75, 33, 2620.25, 71428.1]}
-    lines = [head]
+    lines = [COMPTAB_HEAD]
     for (taxon, term, unit, source), qs in series.items():  # 2014 opens each series
         for year, q in zip(range(2014, 2021), qs, strict=True):
             if q:
@@ -285,11 +285,9 @@ def test_a_median_near_zero_is_a_sparse_series_not_a_tiny_scale(tmp_path: Path) 
 def test_hard_to_breed_counts_animals_not_samples(tmp_path: Path) -> None:
     """Real comptab rows: captive gorilla blood samples (term specimens, ml, purpose M) are not
     gorillas claimed as bred; the live ones are flagged."""
-    head = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
-            "Exporter reported quantity,Term,Unit,Purpose,Source\n")
     body = ("2014,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,NL,CH,,,3,specimens,ml,M,C\n"
             "2015,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,NZ,AU,,,3,live,,Z,C\n")
-    (tmp_path / "comptab_apes.csv").write_text(head + body)
+    (tmp_path / "comptab_apes.csv").write_text(COMPTAB_HEAD + body)
     c = connect(tmp_path / "a.duckdb")
     load_paths(c, [tmp_path / "comptab_apes.csv"])
     out = screen(c)
@@ -303,12 +301,10 @@ def test_reexports_of_samples_are_left_out_and_other_terms_are_named(tmp_path: P
     """Shapes of a real primate comptab: a lab imports live macaques and re-exports samples
     (specimens, ml) and derivatives of them; only the derivative is a flag, and it names the
     live imports."""
-    head = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
-            "Exporter reported quantity,Term,Unit,Purpose,Source\n")
     body = ("2012,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,US,CN,,100,100,live,,T,C\n"
             "2013,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,CA,US,CN,,5000,specimens,ml,M,C\n"
             "2013,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,CA,US,CN,,50,derivatives,,T,C\n")
-    (tmp_path / "comptab_rx.csv").write_text(head + body)
+    (tmp_path / "comptab_rx.csv").write_text(COMPTAB_HEAD + body)
     c = connect(tmp_path / "r.duckdb")
     load_paths(c, [tmp_path / "comptab_rx.csv"])
     out = routes(c)
