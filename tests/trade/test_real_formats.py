@@ -207,6 +207,15 @@ def test_cli_load_dir_skips_what_is_not_trade_data_and_analyses_need_a_database(
 COMPTAB_HEAD = ("Year,App.,Taxon,Class,Order,Family,Genus,Importer,Exporter,Origin,Importer reported quantity,"
                 "Exporter reported quantity,Term,Unit,Purpose,Source\n")
 
+
+def _comptab(folder: Path, rows: str) -> duckdb.DuckDBPyConnection:
+    """A database holding one comparative tabulation of these rows."""
+    (folder / "comptab.csv").write_text(COMPTAB_HEAD + rows)
+    c = connect(folder / "ct.duckdb")
+    [res] = load_paths(c, [folder / "comptab.csv"])
+    assert res.status == "loaded" and res.rows_rejected == 0, res
+    return c
+
 #: Every distinct term and unit word of a real CITES Trade Database v2025.1 extract (the
 #: per-species summaries of the public repository Magnussmari/Arctic-Tracker-API: words only,
 #: no trade rows). The seven terms the shared code tables do not know ('jewellery',
@@ -274,9 +283,7 @@ def test_a_median_near_zero_is_a_sparse_series_not_a_tiny_scale(tmp_path: Path) 
             if q:
                 lines.append(f"{year},II,{taxon},Mammalia,Primates,Cercopithecidae,Macaca,US,CA,,,{q},"
                              f"{term},{unit},M,{source}\n")
-    (tmp_path / "comptab_sparse.csv").write_text("".join(lines))
-    c = connect(tmp_path / "s.duckdb")
-    load_paths(c, [tmp_path / "comptab_sparse.csv"])
+    c = _comptab(tmp_path, "".join(lines[1:]))
     flags = spikes(c)["flags"]
     assert [(f["taxon"], f["unit"], f["year"]) for f in flags] == [("Macaca mulatta", "GRM", 2020)]
     assert "sparse series (median 33" in flags[0]["reasons"][0]
@@ -287,9 +294,7 @@ def test_hard_to_breed_counts_animals_not_samples(tmp_path: Path) -> None:
     gorillas claimed as bred; the live ones are flagged."""
     body = ("2014,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,NL,CH,,,3,specimens,ml,M,C\n"
             "2015,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,NZ,AU,,,3,live,,Z,C\n")
-    (tmp_path / "comptab_apes.csv").write_text(COMPTAB_HEAD + body)
-    c = connect(tmp_path / "a.duckdb")
-    load_paths(c, [tmp_path / "comptab_apes.csv"])
+    c = _comptab(tmp_path, body)
     out = screen(c)
     hard = [f for f in out["flags"] if f["criterion"] == "hard_to_breed"]
     assert [(f["exporter"], f["term"], f["years"]) for f in hard] == [("AU", "LIV", [2015, 2015])]
@@ -304,9 +309,7 @@ def test_reexports_of_samples_are_left_out_and_other_terms_are_named(tmp_path: P
     body = ("2012,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,US,CN,,100,100,live,,T,C\n"
             "2013,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,CA,US,CN,,5000,specimens,ml,M,C\n"
             "2013,II,Macaca fascicularis,Mammalia,Primates,Cercopithecidae,Macaca,CA,US,CN,,50,derivatives,,T,C\n")
-    (tmp_path / "comptab_rx.csv").write_text(COMPTAB_HEAD + body)
-    c = connect(tmp_path / "r.duckdb")
-    load_paths(c, [tmp_path / "comptab_rx.csv"])
+    c = _comptab(tmp_path, body)
     out = routes(c)
     rx = [f for f in out["flags"] if f["kind"] == "reexport_exceeds_imports"]
     assert [(f["term"], f["reexported"]) for f in rx] == [("DER", 50.0)]
