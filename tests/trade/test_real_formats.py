@@ -292,13 +292,18 @@ def test_a_median_near_zero_is_a_sparse_series_not_a_tiny_scale(tmp_path: Path) 
 def test_hard_to_breed_counts_animals_not_samples(tmp_path: Path) -> None:
     """Real comptab rows: captive gorilla blood samples (term specimens, ml, purpose M) are not
     gorillas claimed as bred; the live ones are flagged."""
-    body = ("2014,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,NL,CH,,,3,specimens,ml,M,C\n"
+    body = ("2012,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,AU,GB,,2,2,live,,Z,C\n"
+            "2014,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,NL,CH,,,3,specimens,ml,M,C\n"
             "2015,I,Gorilla gorilla,Mammalia,Primates,Hominidae,Gorilla,NZ,AU,,,3,live,,Z,C\n")
     c = _comptab(tmp_path, body)
     out = screen(c)
     hard = [f for f in out["flags"] if f["criterion"] == "hard_to_breed"]
-    assert [(f["exporter"], f["term"], f["years"]) for f in hard] == [("AU", "LIV", [2015, 2015])]
-    assert "in 2015 to NZ" in hard[0]["reasons"][0]
+    # GB has no live gorilla import on record: first; AU imported the two from GB before (a stock)
+    assert [(f["exporter"], f["term"], f["years"], f["live_imports_before"]) for f in hard] == [
+        ("GB", "LIV", [2012, 2012], 0), ("AU", "LIV", [2015, 2015], 2)]
+    assert "in 2015 to NZ" in hard[1]["reasons"][0]
+    assert "AU imported 2 live Gorilla gorilla in 2012-2015" in hard[1]["reasons"][0]
+    assert "no captive stock on record" in hard[0]["reasons"][0]
     assert any("leaves out 1 captive-source records of scientific specimens" in n for n in out["notes"])
 
 

@@ -16,7 +16,10 @@ Criteria (each flag names its criterion, the numbers and up to ``IDS_PER_FLAG`` 
 - ``hard_to_breed`` (a): captive or ranched exports of a taxon that is biologically hard to
   breed or known to be laundered through farms (``data/trade/hard_to_breed.csv``, each row
   with its source): pangolins, great apes, green pythons. Scientific specimens (term SPE:
-  samples such as blood in ml) are left out: they are not animals claimed as bred.
+  samples such as blood in ml) are left out: they are not animals claimed as bred. Each flag
+  says how many live animals of the taxon the exporter imported from the data's first year to
+  its last export (a captive stock it may breed from: zoos trade apes among themselves);
+  flags with none on record come first.
 - ``wild_to_captive_switch`` (b): an exporter-taxon series that was wild (W) in the previous
   ``window`` years (captive share < 20%) turns mostly captive (>= 50%) in one year.
 - ``outside_range`` (c): captive exports from a state outside the taxon's range (ranges from
@@ -170,24 +173,41 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
     series(con)
     flags: list[dict[str, Any]] = []
 
-    # (a) taxa that are hard to breed
+    # (a) taxa that are hard to breed; the exporter's live imports of the taxon are the
+    # captive stock it could breed from (zoos trade apes among themselves; a laundering
+    # exporter has none on record), so flags without any come first
     _hard_table(con)
+    data_y0 = con.execute(f"SELECT min(year) FROM records WHERE dataset = '{dataset}'").fetchall()[0][0]
     for r in rows(con, f"""
-        SELECT c.taxon, c.exporter, c.term, c.unit, c.source, any_value(h.reason) AS reason,
+        WITH g AS (SELECT c.taxon, c.exporter, c.term, c.unit, c.source, any_value(h.reason) AS reason,
                any_value(h.source) AS ref, any_value(h.taxon) AS listed, {SIDES.format(a='c.')},
                min(c.year) AS y0, max(c.year) AS y1, count(*) AS n,
                list(DISTINCT c.importer ORDER BY c.importer) AS importers,
                list(c.record_id ORDER BY c.quantity DESC)[1:{IDS_PER_FLAG}] AS ids
-        FROM ls_cap c JOIN ls_hard h ON {TAXON_MATCH.format(a='c')}
-        WHERE c.quantity > 0 AND c.term IS DISTINCT FROM 'SPE'
-        GROUP BY c.taxon, c.exporter, c.term, c.unit, c.source ORDER BY c.taxon, c.exporter, y0"""):
+            FROM ls_cap c JOIN ls_hard h ON {TAXON_MATCH.format(a='c')}
+            WHERE c.quantity > 0 AND c.term IS DISTINCT FROM 'SPE'
+            GROUP BY c.taxon, c.exporter, c.term, c.unit, c.source),
+        live AS (SELECT taxon, importer AS party, year,
+                        greatest(coalesce(sum(quantity) FILTER (WHERE reporter_type = 'E'), 0),
+                                 coalesce(sum(quantity) FILTER (WHERE reporter_type = 'I'), 0)) AS q
+                 FROM records WHERE dataset = '{dataset}' AND term = 'LIV' AND importer IS NOT NULL
+                   AND taxon IN (SELECT DISTINCT taxon FROM g) GROUP BY ALL),
+        s AS (SELECT g.*, coalesce((SELECT sum(l.q) FROM live l WHERE l.taxon = g.taxon AND l.party = g.exporter
+                                    AND l.year <= g.y1), 0) AS stock_in FROM g)
+        SELECT * FROM s ORDER BY stock_in > 0, greatest(coalesce(q_e, 0), coalesce(q_i, 0)) DESC, taxon, exporter, y0"""):
         unit = unit_label(r["unit"])
+        span = year_span({"y0": data_y0, "y1": r["y1"]})
+        stock = (f"{r['exporter']} imported {r['stock_in']:g} live {r['taxon']} in {span} (a captive "
+                 "stock it may breed from)" if r["stock_in"] else
+                 f"no live import of {r['taxon']} into {r['exporter']} in {span}: no captive stock on record")
         flags.append({**_base(r), **_sides(r), "criterion": "hard_to_breed", "source": r["source"],
                       "years": [r["y0"], r["y1"]], "records": r["n"], "importers": r["importers"],
-                      "listed_as": r["listed"], "reference": r["ref"], "record_ids": r["ids"], "reasons": [
+                      "listed_as": r["listed"], "reference": r["ref"], "live_imports_before": r["stock_in"],
+                      "record_ids": r["ids"], "reasons": [
                           f"{r['exporter']} exported {_said(r)} {r['term']} ({unit}) of {r['taxon']} declared source "
-                          f"{r['source']} in {year_span(r)} to {', '.join(i or '?' for i in r['importers'])}: {r['listed']} is hard to breed "
-                          f"or known to be laundered ({r['reason']}; source: {r['ref']})"]})
+                          f"{r['source']} in {year_span(r)} to {', '.join(i or '?' for i in r['importers'])}: "
+                          f"{r['listed']} is hard to breed or known to be laundered ({r['reason']}; source: "
+                          f"{r['ref']}); {stock}"]})
 
     samples = con.execute(f"""SELECT count(*) FROM ls_cap c JOIN ls_hard h ON {TAXON_MATCH.format(a='c')}
                              WHERE c.term = 'SPE'""").fetchall()[0][0]
