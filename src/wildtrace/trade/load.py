@@ -331,18 +331,24 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
         con.execute("ROLLBACK")
         raise
     finally:
-        for t in ("st", "tx0", "tx", "dups", "rj_errors", "rj_scans", "words_map"):
+        con.execute("DROP VIEW IF EXISTS st")
+        for t in ("st_rows", "tx0", "tx", "dups", "rj_errors", "rj_scans", "words_map"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     return res
 
 
 def _stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str], delim: str) -> None:
+    """The file's rows as text, ``st``, with ``_row`` their number in the file (1 = the first
+    record). The table keeps the file's order (insertion order is preserved), so ``_row`` is
+    its rowid + 1: no serial row_number() pass (it cost a quarter of the staging)."""
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    con.execute("SET preserve_insertion_order = true")
     con.execute(f"""
-        CREATE TEMP TABLE st AS SELECT row_number() OVER () AS _row, *
+        CREATE TEMP TABLE st_rows AS SELECT *
         FROM read_csv({_q(str(local))}, header=true, auto_detect=false, delim={_q(delim)}, quote='"',
                       escape='"', columns={{{cols}}}, store_rejects=true, ignore_errors=true,
                       rejects_table='rj_errors', rejects_scan='rj_scans', encoding='utf-8')""")
+    con.execute("CREATE TEMP VIEW st AS SELECT rowid + 1 AS _row, * FROM st_rows")
 
 
 def _words_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, int]) -> None:
@@ -409,18 +415,18 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
         _words_map(con, mapping)
     if fmt == schema.BULK:
         rid = c("id") if "id" in mapping else "NULL::VARCHAR"
-        con.execute(f"""
-            CREATE TEMP TABLE tx0 AS SELECT _row,
+        # one pass over the staged rows (a second materialised copy cost a fifth of the load)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE dups AS SELECT {rid} AS rid, min(_row) AS first
+                        FROM st WHERE {rid} IS NOT NULL GROUP BY 1 HAVING count(*) > 1""")
+        id_rule = "WHEN record_id IS NULL THEN 'missing Id'" if "id" in mapping else ""
+        tx0 = f"""(SELECT _row,
               {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year, {cites_common},
               {num('quantity')} AS quantity, {c('quantity')} AS q_raw,
               upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
               {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit
-            FROM st{joins}""")
-        con.execute("""CREATE OR REPLACE TEMP TABLE dups AS SELECT record_id AS rid, min(_row) AS first
-                       FROM tx0 WHERE record_id IS NOT NULL GROUP BY record_id HAVING count(*) > 1""")
-        id_rule = "WHEN record_id IS NULL THEN 'missing Id'" if "id" in mapping else ""
+            FROM st{joins}) tx0"""
         con.execute(f"""
-            CREATE TEMP TABLE tx AS SELECT *, CASE
+            CREATE TEMP TABLE tx AS SELECT tx0.*, CASE
               {id_rule}
               WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
               WHEN q_raw IS NULL THEN 'missing quantity'
@@ -431,7 +437,8 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN reporter_type IS NULL OR reporter_type NOT IN ('E', 'I') THEN 'bad Reporter.type (not E or I)'
               WHEN taxon IS NULL THEN 'missing taxon'
               WHEN d.first IS NOT NULL AND _row > d.first THEN 'duplicate row (Id repeated in this file)'
-            END AS reason FROM tx0 LEFT JOIN dups d ON d.rid = tx0.record_id;
+            END AS reason FROM {tx0} LEFT JOIN dups d ON d.rid = tx0.record_id""")
+        con.execute("""
             UPDATE tx SET reason = 'duplicate row (Id already loaded from another file)'
             FROM (SELECT record_id AS rid FROM records WHERE dataset = 'cites_bulk'
                   AND record_id IN (SELECT record_id FROM tx)) AS old
