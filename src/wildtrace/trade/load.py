@@ -322,44 +322,57 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
     res.citation = CITATIONS[fmt].format(name=Path(member or res.path).name, sha=sha[:16], date=date)
     con.execute("BEGIN TRANSACTION")
     try:
-        _stage(con, local, header, delim)
-        _transform(con, fmt, mapping, header, extra, delim)
-        _commit_rows(con, res, fmt, load_id, header)
+        if fmt != schema.BULK:  # the bulk transform reads the file itself, in one pass
+            _stage(con, local, header, delim)
+        _transform(con, fmt, mapping, header, extra, delim, local)
+        _commit_rows(con, res, fmt, load_id, header, local, delim)
         _log(con, res)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     finally:
-        con.execute("DROP VIEW IF EXISTS st")
-        for t in ("st_rows", "tx0", "tx", "dups", "rj_errors", "rj_scans", "words_map"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+        _drop_temp(con, ("st", "st_rows", "tx", "tx_rows", "tx0", "dups", "rj_errors", "rj_scans", "words_map"))
     return res
 
 
-def _stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str], delim: str) -> None:
+def _drop_temp(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
+    """Drop these temporary tables and views, whichever each is."""
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+    for name in names:
+        con.execute(f"DROP {'VIEW' if name in views else 'TABLE'} IF EXISTS {name}")
+
+
+def _read_csv(local: Path, header: list[str], delim: str, *, store_rejects: bool = True) -> str:
+    """The file as text columns c0..cN, malformed lines skipped (and, with ``store_rejects``,
+    listed in rj_errors)."""
+    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    rejects = ("store_rejects=true, rejects_table='rj_errors', rejects_scan='rj_scans', "
+               if store_rejects else "")
+    return (f"""read_csv({_q(str(local))}, header=true, auto_detect=false, delim={_q(delim)}, quote='"',
+                      escape='"', columns={{{cols}}}, {rejects}ignore_errors=true, encoding='utf-8')""")
+
+
+def _stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str], delim: str,
+           *, store_rejects: bool = True) -> None:
     """The file's rows as text, ``st``, with ``_row`` their number in the file (1 = the first
     record). The table keeps the file's order (insertion order is preserved), so ``_row`` is
     its rowid + 1: no serial row_number() pass (it cost a quarter of the staging)."""
-    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
     con.execute("SET preserve_insertion_order = true")
-    con.execute(f"""
-        CREATE TEMP TABLE st_rows AS SELECT *
-        FROM read_csv({_q(str(local))}, header=true, auto_detect=false, delim={_q(delim)}, quote='"',
-                      escape='"', columns={{{cols}}}, store_rejects=true, ignore_errors=true,
-                      rejects_table='rj_errors', rejects_scan='rj_scans', encoding='utf-8')""")
+    con.execute(f"CREATE TEMP TABLE st_rows AS SELECT * FROM {_read_csv(local, header, delim, store_rejects=store_rejects)}")
     con.execute("CREATE TEMP VIEW st AS SELECT rowid + 1 AS _row, * FROM st_rows")
 
 
-def _words_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, int]) -> None:
+def _words_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, int], source: str = "st",
+               columns: dict[str, str] | None = None) -> None:
     """Each distinct term and unit of the file, as written, -> its CITES code: resolved once per
     value in Python (``codes.resolve``: codes, or English, French and Spanish words), joined in SQL."""
     codes = load_codes()
     found: list[tuple[str, str, str | None, bool]] = []
     for name in ("term", "unit"):
         if name in mapping:
-            col = f"trim(c{mapping[name]})"
-            for (raw,) in con.execute(f"SELECT DISTINCT {col} FROM st WHERE nullif({col}, '') IS NOT NULL").fetchall():
+            col = (columns or {}).get(name) or f"trim(c{mapping[name]})"
+            for (raw,) in con.execute(f"SELECT DISTINCT {col} FROM {source} WHERE nullif({col}, '') IS NOT NULL").fetchall():
                 code, known = codes.resolve(name, raw)
                 found.append((name, raw, code, known))
     con.execute("CREATE OR REPLACE TEMP TABLE words_map (field VARCHAR, raw VARCHAR, code VARCHAR, known BOOLEAN)")
@@ -368,7 +381,7 @@ def _words_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, int]) -> None:
 
 
 def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int],
-               header: list[str], extra: list[str], delim: str) -> None:
+               header: list[str], extra: list[str], delim: str, local: Path) -> None:
     na_null = fmt == schema.LEMIS  # "NA" is Namibia in CITES files, a missing value in LEMIS
 
     def c(name: str) -> str:
@@ -411,22 +424,17 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               {word('unit')} AS unit, {c('unit')} AS unit_raw, {known('unit')} AS unit_known,
               {party('importer')} AS importer, {party('exporter')} AS exporter, {party('origin')} AS origin,
               upper({c('purpose')}) AS purpose, upper({c('source')}) AS source, {extra_json} AS extra"""
-    if fmt != schema.LEMIS:
+    if fmt != schema.LEMIS and fmt != schema.BULK:
         _words_map(con, mapping)
     if fmt == schema.BULK:
+        # one pass over the file: read, transform and check each row into tx_rows (its rowid + 1
+        # is the row number: the table keeps the file's order); term and unit codes are joined in
+        # the view tx from the file's distinct words; the raw text is re-read only for rejects
         rid = c("id") if "id" in mapping else "NULL::VARCHAR"
-        # one pass over the staged rows (a second materialised copy cost a fifth of the load)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE dups AS SELECT {rid} AS rid, min(_row) AS first
-                        FROM st WHERE {rid} IS NOT NULL GROUP BY 1 HAVING count(*) > 1""")
         id_rule = "WHEN record_id IS NULL THEN 'missing Id'" if "id" in mapping else ""
-        tx0 = f"""(SELECT _row,
-              {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year, {cites_common},
-              {num('quantity')} AS quantity, {c('quantity')} AS q_raw,
-              upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
-              {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit
-            FROM st{joins}) tx0"""
+        con.execute("SET preserve_insertion_order = true")
         con.execute(f"""
-            CREATE TEMP TABLE tx AS SELECT tx0.*, CASE
+            CREATE TEMP TABLE tx_rows AS SELECT *, CASE
               {id_rule}
               WHEN year IS NULL OR NOT (year {year_ok}) THEN 'bad year'
               WHEN q_raw IS NULL THEN 'missing quantity'
@@ -436,13 +444,37 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN quantity < 0 THEN 'negative quantity'
               WHEN reporter_type IS NULL OR reporter_type NOT IN ('E', 'I') THEN 'bad Reporter.type (not E or I)'
               WHEN taxon IS NULL THEN 'missing taxon'
-              WHEN d.first IS NOT NULL AND _row > d.first THEN 'duplicate row (Id repeated in this file)'
-            END AS reason FROM {tx0} LEFT JOIN dups d ON d.rid = tx0.record_id""")
+            END AS reason FROM (SELECT
+              {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year,
+              {c('appendix')} AS appendix, {c('taxon')} AS taxon, {c('class')} AS class,
+              {c('order')} AS "order", {c('family')} AS family, {c('genus')} AS genus,
+              {c('term')} AS term_raw, {c('unit')} AS unit_raw,
+              {party('importer')} AS importer, {party('exporter')} AS exporter, {party('origin')} AS origin,
+              upper({c('purpose')}) AS purpose, upper({c('source')}) AS source, {extra_json} AS extra,
+              {num('quantity')} AS quantity, {c('quantity')} AS q_raw,
+              upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
+              {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit
+            FROM {_read_csv(local, header, delim)})""")
+        _words_map(con, mapping, "tx_rows", {"term": "term_raw", "unit": "unit_raw"})
+        words = "".join(f" LEFT JOIN words_map w_{n} ON w_{n}.field = '{n}' AND w_{n}.raw = t.{n}_raw"
+                        for n in ("term", "unit") if n in mapping)
+        con.execute(f"""CREATE TEMP VIEW tx AS SELECT t.rowid + 1 AS _row, t.*,
+            {word('term')} AS term, {known('term')} AS term_known,
+            {word('unit')} AS unit, {known('unit')} AS unit_known FROM tx_rows t{words}""")
         con.execute("""
-            UPDATE tx SET reason = 'duplicate row (Id already loaded from another file)'
-            FROM (SELECT record_id AS rid FROM records WHERE dataset = 'cites_bulk'
-                  AND record_id IN (SELECT record_id FROM tx)) AS old
-            WHERE tx.reason IS NULL AND tx.record_id = old.rid""")
+            UPDATE tx_rows SET reason = 'duplicate row (Id repeated in this file)'
+            FROM (SELECT record_id AS rid, min(rowid) AS first FROM tx_rows WHERE record_id IS NOT NULL
+                  GROUP BY record_id HAVING count(*) > 1) d
+            WHERE tx_rows.reason IS NULL AND tx_rows.record_id = d.rid AND tx_rows.rowid > d.first""")
+        # the file's Id range first: records' row-group statistics then skip the groups outside it
+        # (the download's Ids rise from file to file), instead of a scan of every loaded record
+        lo, hi = con.execute("SELECT min(record_id), max(record_id) FROM tx_rows").fetchall()[0]
+        if lo is not None:
+            con.execute("""
+                UPDATE tx_rows SET reason = 'duplicate row (Id already loaded from another file)'
+                FROM (SELECT record_id AS rid FROM records WHERE dataset = 'cites_bulk' AND record_id BETWEEN ? AND ?
+                      AND record_id IN (SELECT record_id FROM tx_rows)) AS old
+                WHERE tx_rows.reason IS NULL AND tx_rows.record_id = old.rid""", [lo, hi])
     elif fmt == schema.COMPTAB:
         con.execute(f"""
             CREATE TEMP TABLE tx0 AS SELECT _row,
@@ -508,7 +540,7 @@ _CANON = ("year, appendix, taxon, class, \"order\", family, genus, term, {q} AS 
 
 
 def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_id: int,
-                 header: list[str]) -> None:
+                 header: list[str], local: Path, delim: str) -> None:
     ok = "reason IS NULL"
     if fmt == schema.BULK:
         con.execute(f"""INSERT INTO records BY NAME SELECT coalesce(record_id, 'b{load_id}:' || _row) AS record_id,
@@ -536,8 +568,12 @@ def _commit_rows(con: duckdb.DuckDBPyConnection, res: FileLoad, fmt: str, load_i
             con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, ?)",
                         [load_id, f"row identical to an earlier row (kept: {why})", dup[0], dup[1]])
     raw = "json_object(" + ", ".join(f"{_q(h)}, c{i}" for i, h in enumerate(header)) + ")"
-    con.execute(f"""INSERT INTO rejects SELECT {load_id}, tx._row, NULL, reason, {raw}
-        FROM tx JOIN st USING (_row) WHERE reason IS NOT NULL""")
+    rejected = fmt != schema.BULK or con.execute("SELECT count(*) FROM tx WHERE reason IS NOT NULL").fetchall()[0][0]
+    if rejected:
+        if fmt == schema.BULK:  # the raw text of the rejected rows, read again (the transform kept none)
+            _stage(con, local, header, delim, store_rejects=False)
+        con.execute(f"""INSERT INTO rejects SELECT {load_id}, tx._row, NULL, reason, {raw}
+            FROM tx JOIN st USING (_row) WHERE reason IS NOT NULL""")
     con.execute(f"""INSERT INTO rejects SELECT {load_id}, NULL, line,
         'malformed CSV line: ' || lower(arg_min(error_type::VARCHAR, column_idx)), any_value(csv_line)
         FROM rj_errors GROUP BY line""")
