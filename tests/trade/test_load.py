@@ -187,3 +187,23 @@ def test_synth_writes_into_a_folder_whose_name_has_a_quote(tmp_path: Path) -> No
     results = load_paths(con, made.bulk_files)
     assert [r.status for r in results] == ["loaded"] * len(results)
     assert sum(r.rows_loaded for r in results) == made.rows > 0
+
+
+def test_row_numbers_are_the_files_own(tmp_path: Path) -> None:
+    """``row`` of each record and reject is its place in the file (1 = the first record), for
+    the bulk path (one pass) and the staged one (comparative tabulation), inside the load's
+    transaction (where DuckDB's row ids start at 2**55)."""
+    bulk = tmp_path / "b.csv"
+    rows = [_row(Id=f"R{i}", Quantity="x" if i == 3 else str(i)) for i in range(1, 6)]
+    bulk.write_text(",".join(BULK_COLUMNS.values()) + "\n" + "".join(",".join(r) + "\n" for r in rows))
+    comptab = tmp_path / "c.csv"
+    comptab.write_text("Year,App.,Taxon,Importer,Exporter,Origin,Importer reported quantity,"
+                       "Exporter reported quantity,Term,Unit,Purpose,Source\n"
+                       + "".join(f"2010,II,Manis javanica,US,MY,,{i},,skins,,T,W\n" for i in range(1, 4)))
+    con = connect(tmp_path / "r.duckdb")
+    load_paths(con, [bulk, comptab])
+    got = con.execute("""SELECT dataset, record_id, "row" FROM records ORDER BY dataset, "row" """).fetchall()
+    assert [(d, r) for d, _, r in got] == [("cites_bulk", 1), ("cites_bulk", 2), ("cites_bulk", 4), ("cites_bulk", 5),
+                                          ("cites_comptab", 1), ("cites_comptab", 2), ("cites_comptab", 3)]
+    assert [i for d, i, _ in got if d == "cites_bulk"] == ["R1", "R2", "R4", "R5"]
+    assert con.execute('SELECT "row", reason FROM rejects').fetchall() == [(3, "non-numeric quantity")]

@@ -336,6 +336,10 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
     return res
 
 
+#: The row number of a staged row: its rowid from the table's first, plus 1.
+ROW_NUMBER = "{alias}.rowid - (SELECT min(rowid) FROM {table}) + 1"
+
+
 def _drop_temp(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
     """Drop these temporary tables and views, whichever each is."""
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
@@ -357,10 +361,11 @@ def _stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str], delim
            *, store_rejects: bool = True) -> None:
     """The file's rows as text, ``st``, with ``_row`` their number in the file (1 = the first
     record). The table keeps the file's order (insertion order is preserved), so ``_row`` is
-    its rowid + 1: no serial row_number() pass (it cost a quarter of the staging)."""
+    its rowid counted from the table's first: no serial row_number() pass (it cost a quarter of
+    the staging). (Inside a transaction rowids start at 2**55, hence the offset.)"""
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"CREATE TEMP TABLE st_rows AS SELECT * FROM {_read_csv(local, header, delim, store_rejects=store_rejects)}")
-    con.execute("CREATE TEMP VIEW st AS SELECT rowid + 1 AS _row, * FROM st_rows")
+    con.execute(f"CREATE TEMP VIEW st AS SELECT {ROW_NUMBER.format(alias='st_rows', table='st_rows')} AS _row, * FROM st_rows")
 
 
 def _words_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, int], source: str = "st",
@@ -427,8 +432,8 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
     if fmt != schema.LEMIS and fmt != schema.BULK:
         _words_map(con, mapping)
     if fmt == schema.BULK:
-        # one pass over the file: read, transform and check each row into tx_rows (its rowid + 1
-        # is the row number: the table keeps the file's order); term and unit codes are joined in
+        # one pass over the file: read, transform and check each row into tx_rows (its rowid, from
+        # the first, is the row number: the table keeps the file's order); term and unit codes are joined in
         # the view tx from the file's distinct words; the raw text is re-read only for rejects
         rid = c("id") if "id" in mapping else "NULL::VARCHAR"
         id_rule = "WHEN record_id IS NULL THEN 'missing Id'" if "id" in mapping else ""
@@ -458,7 +463,7 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
         _words_map(con, mapping, "tx_rows", {"term": "term_raw", "unit": "unit_raw"})
         words = "".join(f" LEFT JOIN words_map w_{n} ON w_{n}.field = '{n}' AND w_{n}.raw = t.{n}_raw"
                         for n in ("term", "unit") if n in mapping)
-        con.execute(f"""CREATE TEMP VIEW tx AS SELECT t.rowid + 1 AS _row, t.*,
+        con.execute(f"""CREATE TEMP VIEW tx AS SELECT {ROW_NUMBER.format(alias='t', table='tx_rows')} AS _row, t.*,
             {word('term')} AS term, {known('term')} AS term_known,
             {word('unit')} AS unit, {known('unit')} AS unit_known FROM tx_rows t{words}""")
         con.execute("""
