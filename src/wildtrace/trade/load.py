@@ -336,8 +336,11 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
     return res
 
 
-#: The row number of a staged row: its rowid from the table's first, plus 1.
-ROW_NUMBER = "{alias}.rowid - (SELECT min(rowid) FROM {table}) + 1"
+def _row_number(con: duckdb.DuckDBPyConnection, table: str, alias: str) -> str:
+    """SQL for the row number of a staged row: its rowid counted from the table's first, plus 1
+    (the first rowid is read once: a constant in the views that use it)."""
+    first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {table}").fetchall()[0][0]
+    return f"({alias}.rowid - {int(first)} + 1)"
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
@@ -365,7 +368,7 @@ def _stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str], delim
     the staging). (Inside a transaction rowids start at 2**55, hence the offset.)"""
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"CREATE TEMP TABLE st_rows AS SELECT * FROM {_read_csv(local, header, delim, store_rejects=store_rejects)}")
-    con.execute(f"CREATE TEMP VIEW st AS SELECT {ROW_NUMBER.format(alias='st_rows', table='st_rows')} AS _row, * FROM st_rows")
+    con.execute(f"CREATE TEMP VIEW st AS SELECT {_row_number(con, 'st_rows', 'st_rows')} AS _row, * FROM st_rows")
 
 
 def _words_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, int], source: str = "st",
@@ -463,7 +466,7 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
         _words_map(con, mapping, "tx_rows", {"term": "term_raw", "unit": "unit_raw"})
         words = "".join(f" LEFT JOIN words_map w_{n} ON w_{n}.field = '{n}' AND w_{n}.raw = t.{n}_raw"
                         for n in ("term", "unit") if n in mapping)
-        con.execute(f"""CREATE TEMP VIEW tx AS SELECT {ROW_NUMBER.format(alias='t', table='tx_rows')} AS _row, t.*,
+        con.execute(f"""CREATE TEMP VIEW tx AS SELECT {_row_number(con, 'tx_rows', 't')} AS _row, t.*,
             {word('term')} AS term, {known('term')} AS term_known,
             {word('unit')} AS unit, {known('unit')} AS unit_known FROM tx_rows t{words}""")
         con.execute("""
