@@ -426,12 +426,15 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
                   if extra else "NULL::VARCHAR")
     allcols = ", ".join(f"c{i}" for i in range(len(header)))
     year_ok = f"BETWEEN {MIN_YEAR} AND {MAX_YEAR}"
-    cites_common = f"""{c('appendix')} AS appendix, {c('taxon')} AS taxon, {c('class')} AS class,
+    # the CITES columns every CITES format has; the term and unit codes come from words_map
+    cites_text = f"""{c('appendix')} AS appendix, {c('taxon')} AS taxon, {c('class')} AS class,
               {c('order')} AS "order", {c('family')} AS family, {c('genus')} AS genus,
-              {word('term')} AS term, {c('term')} AS term_raw, {known('term')} AS term_known,
-              {word('unit')} AS unit, {c('unit')} AS unit_raw, {known('unit')} AS unit_known,
+              {c('term')} AS term_raw, {c('unit')} AS unit_raw,
               {party('importer')} AS importer, {party('exporter')} AS exporter, {party('origin')} AS origin,
               upper({c('purpose')}) AS purpose, upper({c('source')}) AS source, {extra_json} AS extra"""
+    codes = f"""{word('term')} AS term, {known('term')} AS term_known,
+              {word('unit')} AS unit, {known('unit')} AS unit_known"""
+    cites_common = f"{cites_text}, {codes}"
     if fmt != schema.LEMIS and fmt != schema.BULK:
         _words_map(con, mapping)
     if fmt == schema.BULK:
@@ -453,12 +456,7 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
               WHEN reporter_type IS NULL OR reporter_type NOT IN ('E', 'I') THEN 'bad Reporter.type (not E or I)'
               WHEN taxon IS NULL THEN 'missing taxon'
             END AS reason FROM (SELECT
-              {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year,
-              {c('appendix')} AS appendix, {c('taxon')} AS taxon, {c('class')} AS class,
-              {c('order')} AS "order", {c('family')} AS family, {c('genus')} AS genus,
-              {c('term')} AS term_raw, {c('unit')} AS unit_raw,
-              {party('importer')} AS importer, {party('exporter')} AS exporter, {party('origin')} AS origin,
-              upper({c('purpose')}) AS purpose, upper({c('source')}) AS source, {extra_json} AS extra,
+              {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year, {cites_text},
               {num('quantity')} AS quantity, {c('quantity')} AS q_raw,
               upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
               {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit
@@ -467,8 +465,7 @@ def _transform(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int]
         words = "".join(f" LEFT JOIN words_map w_{n} ON w_{n}.field = '{n}' AND w_{n}.raw = t.{n}_raw"
                         for n in ("term", "unit") if n in mapping)
         con.execute(f"""CREATE TEMP VIEW tx AS SELECT {_row_number(con, 'tx_rows', 't')} AS _row, t.*,
-            {word('term')} AS term, {known('term')} AS term_known,
-            {word('unit')} AS unit, {known('unit')} AS unit_known FROM tx_rows t{words}""")
+            {codes} FROM tx_rows t{words}""")
         con.execute("""
             UPDATE tx_rows SET reason = 'duplicate row (Id repeated in this file)'
             FROM (SELECT record_id AS rid, min(rowid) AS first FROM tx_rows WHERE record_id IS NOT NULL
