@@ -12,8 +12,8 @@ SHARED = ROOT.parent / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def scanner(tmp_path_factory: pytest.TempPathFactory) -> Scanner:
-    """A scanner with the built-in data only (an empty user data dir)."""
-    return Scanner(Settings(data_dir=tmp_path_factory.mktemp("data")))
+    """The rules alone, with the built-in data only (an empty user data dir, no text model)."""
+    return Scanner(Settings(data_dir=tmp_path_factory.mktemp("data"), text_model="none"))
 
 
 @pytest.fixture

@@ -7,8 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
+
 from wildtrace import Settings
-from wildtrace.learn import shipped
+from wildtrace.cli import cli as wildtrace_cli
+from wildtrace.scan import scanner as scanner_module
+from wildtrace.scan.scanner import Scanner, scan
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -41,10 +45,27 @@ def test_readme_example_matches_a_real_run(tmp_path: Path) -> None:
     text = README.read_text(encoding="utf-8")
     listing = json.loads(_block(text, "example-input"))
     shown = json.loads(_block(text, "example-output"))
-    (result,) = shipped.scanner(Settings(data_dir=tmp_path)).scan([listing])
+    (result,) = Scanner(Settings(data_dir=tmp_path)).scan([listing])
     actual = json.loads(json.dumps(result.to_dict()))
     assert list(shown) == list(actual), "the README shows every top-level field in order"
     _assert_shown(shown, actual)
+
+
+def test_library_scan_equals_the_cli_on_the_readme_example(tmp_path: Path, monkeypatch: Any) -> None:
+    """``from wildtrace.scan import scan`` gives what ``wildtrace scan`` gives: same verdict, scores,
+    reasons and model stamp (only the scan time may differ)."""
+    listing = json.loads(_block(README.read_text(encoding="utf-8"), "example-input"))
+    monkeypatch.setenv("WILDTRACE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(scanner_module, "_DEFAULT", None)  # the library's default scanner, built anew
+    (library,) = scan([listing])
+    out = CliRunner().invoke(wildtrace_cli, ["scan", "-"], input=json.dumps(listing) + "\n")
+    assert out.exit_code == 0, out.output
+    cli = json.loads(out.stdout.splitlines()[0])
+    lib = json.loads(json.dumps(library.to_dict()))
+    for record in (lib, cli):
+        record.pop("scanned_at")
+    assert lib == cli
+    assert lib["verdict"] == "wildlife_offer" and "+" in lib["model"]["name"], "the text model took part"
 
 
 def test_readme_has_the_two_commands() -> None:

@@ -84,6 +84,11 @@ enrichers: Registry[Callable[..., Any]] = Registry("enrichers")
 exporters: Registry[Callable[..., Any]] = Registry("exporters")
 #: click commands and groups of the ``wildtrace`` command line
 commands: Registry[Any] = Registry("commands")
+#: ``(settings, choice) -> Scorer | None``: the text model a scan combines with its rules, by the
+#: ``text_model`` setting (``none``, ``shipped``; any other value is a folder, read by ``folder``)
+scorers: Registry[Callable[..., Any]] = Registry("scorers")
+#: ``(settings) -> (entries, code words, stamp)``: terms an analyst added, scanned beside the built-ins
+lexicons: Registry[Callable[..., Any]] = Registry("lexicons")
 
 # The built-ins.
 for _name, _target in {"jsonl": "wildtrace.scan.readers:read_jsonl", "csv": "wildtrace.scan.readers:read_csv"}.items():
@@ -91,6 +96,10 @@ for _name, _target in {"jsonl": "wildtrace.scan.readers:read_jsonl", "csv": "wil
 for _name, _target in {"jsonl": "wildtrace.scan.writers:JsonlWriter", "csv": "wildtrace.scan.writers:CsvWriter"}.items():
     writers.register_lazy(_name, _target)
 enrichers.register_lazy("zoonotic", "wildtrace.zoonotic.profile:enrich")
+for _name, _target in {"none": "wildtrace.scan.scorers:no_scorer", "shipped": "wildtrace.learn.shipped:shipped_scorer",
+                       "folder": "wildtrace.learn.shipped:folder_scorer"}.items():
+    scorers.register_lazy(_name, _target)
+lexicons.register_lazy("local", "wildtrace.scan.locallex:for_settings")
 for _name, _target in {
     "ftm": "wildtrace.export.ftm:write", "gexf": "wildtrace.export.graph:write_gexf",
     "graphml": "wildtrace.export.graph:write_graphml", "csv": "wildtrace.export.graph:write_csv",

@@ -18,7 +18,7 @@ from wildtrace.scan.listing import Listing
 
 @pytest.fixture(scope="module")
 def saved_model(listings: list[Listing], targets: dict[str, int], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    plain = Scanner(Settings(data_dir=tmp_path_factory.mktemp("d")))
+    plain = Scanner(Settings(data_dir=tmp_path_factory.mktemp("d")), scorer=None)
     ds, _ = dataset.build(listings, targets, group_by="seller", detector=plain.detector)
     out = tmp_path_factory.mktemp("model")
     training.train(ds, folds=3).save(out)
@@ -26,7 +26,7 @@ def saved_model(listings: list[Listing], targets: dict[str, int], tmp_path_facto
 
 
 def test_scan_with_model_combines_and_explains(saved_model: Path, tmp_path: Path) -> None:
-    plain = Scanner(Settings(data_dir=tmp_path))
+    plain = Scanner(Settings(data_dir=tmp_path), scorer=None)
     combined = Scanner(Settings(data_dir=tmp_path), scorer=TextModelScorer.load(saved_model))
     items = [{"id": "a", "title": "rhino horn piece genuine"}, {"id": "bad"},
              {"id": "b", "title": "garden hose 20m"}, {"id": None}, {"id": "c", "title": "pangolin scales for medicine"}]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from wildtrace import Settings
+from wildtrace import Scanner, Settings
 from wildtrace.cli import cli, load_commands
 from wildtrace.errors import ConfigError
 from wildtrace.learn import model, shipped, synthetic
@@ -34,13 +34,13 @@ def test_the_shipped_model_loads_with_its_provenance() -> None:
 
 
 def test_the_default_scan_combines_rules_and_model(tmp_path: Path) -> None:
-    scanner = shipped.scanner(Settings(data_dir=tmp_path))
+    scanner = Scanner(Settings(data_dir=tmp_path))  # the scorer the settings name: shipped by default
     offer, goods = scanner.scan([OFFER, GOODS])
     assert isinstance(offer, ScanResult) and isinstance(goods, ScanResult)
     assert offer.verdict == "wildlife_offer" and goods.verdict == "not_wildlife"
     assert offer.model["text_model"].startswith("wildtrace-shipped")
     assert any(r.startswith("Text model wildtrace-shipped") for r in offer.reasons), offer.reasons
-    rules_only = shipped.scanner(Settings(data_dir=tmp_path, text_model=shipped.NONE))
+    rules_only = Scanner(Settings(data_dir=tmp_path, text_model=shipped.NONE))
     (plain,) = rules_only.scan([OFFER])
     assert isinstance(plain, ScanResult) and plain.model["name"] == "wildtrace-rules"
 
@@ -48,6 +48,27 @@ def test_the_default_scan_combines_rules_and_model(tmp_path: Path) -> None:
 def test_a_bad_text_model_setting_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a model directory"):
         shipped.scorer(str(tmp_path))
+    with pytest.raises(ConfigError, match="not a model directory"):  # the same, resolved by the scanner
+        Scanner(Settings(data_dir=tmp_path, text_model=str(tmp_path)))
+
+
+def test_scorers_are_registered_by_name(tmp_path: Path) -> None:
+    """A plugin's scorer is chosen by its name in the setting, like the built-ins."""
+    from wildtrace import plugins
+
+    class Shout:
+        chunk = 8
+
+        def score(self, pairs: list) -> None:  # type: ignore[type-arg]
+            for result, _ in pairs:
+                result.verdict = "wildlife_offer"
+
+    plugins.scorers.register("shout")(lambda settings, choice: Shout())
+    try:
+        (r,) = Scanner(Settings(data_dir=tmp_path, text_model="shout")).scan([GOODS])
+        assert isinstance(r, ScanResult) and r.verdict == "wildlife_offer"
+    finally:
+        plugins.scorers._entries.pop("shout")
 
 
 def _scan(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:

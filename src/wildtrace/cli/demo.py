@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from wildtrace.learn import shipped
 from wildtrace.scan.readers import read_listings
-from wildtrace.scan.scanner import run
+from wildtrace.scan.scanner import Scanner, run
 from wildtrace.settings import PACKAGE_DATA, Settings
 
 DEMO_FILE = PACKAGE_DATA / "demo_listings.jsonl"
@@ -20,7 +19,7 @@ def demo(settings: Settings, top: int) -> None:
 
     Example: wildtrace demo --top 5
     """
-    scanner = shipped.scanner(settings)
+    scanner = Scanner(settings)
     click.echo(f"WildTrace demo: {DEMO_FILE.name} holds SYNTHETIC listings written for this demo.\n")
     with open(DEMO_FILE, "rb") as fh:
         items = read_listings(fh, fmt="jsonl", max_field_chars=settings.max_field_chars,

@@ -11,12 +11,11 @@ import orjson
 from wildtrace import plugins
 from wildtrace.cli import EXIT_REJECTS
 from wildtrace.cli.streams import open_input, open_output
-from wildtrace.learn import shipped
 from wildtrace.progress import Progress, input_size
-from wildtrace.scan import definitions
+from wildtrace.scan import definitions, scorers
 from wildtrace.scan.readers import Reject, parse_mapping, read_listings
 from wildtrace.scan.result import ScanResult
-from wildtrace.scan.scanner import run
+from wildtrace.scan.scanner import Scanner, run
 from wildtrace.settings import Settings
 from wildtrace.store import open_store
 
@@ -71,8 +70,8 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
         settings = dataclasses.replace(settings, db=db)
     columns = parse_mapping(mapping)
     if rules_only or model_dir:
-        settings = dataclasses.replace(settings, text_model=shipped.NONE if rules_only else str(model_dir))
-    scanner = shipped.scanner(settings, ocr_root=ocr_images, definition=definition)
+        settings = dataclasses.replace(settings, text_model=scorers.NONE if rules_only else str(model_dir))
+    scanner = Scanner(settings, ocr_root=ocr_images, definition=definition)
     store = open_store(settings.db_target) if (save or db) else None
     shown = 0
     with open_input(input) as in_stream, open_output(output) as out_stream, \

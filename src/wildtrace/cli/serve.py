@@ -10,7 +10,7 @@ import click
 import uvicorn
 
 from wildtrace.errors import ConfigError
-from wildtrace.learn import shipped
+from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
 from wildtrace.web.app import create_app
 from wildtrace.web.demo import demo_login, load_demo
@@ -58,7 +58,7 @@ def serve(settings: Settings, db: str | None, host: str | None, port: int | None
                    err=True)
     if demo:
         store = app.state.store
-        count = load_demo(store, shipped.scanner(settings))
+        count = load_demo(store, Scanner(settings))
         name, password = demo_login(store.engine)
         click.echo(f"WildTrace workbench demo: {count} SYNTHETIC listings loaded into {target}")
         click.echo(f"Open {url} and log in as  {name} / {password}  (analyst)")

@@ -1,4 +1,4 @@
-"""The text model that ships inside the package (``data/model/``), and the scanner that uses it.
+"""The text model that ships inside the package (``data/model/``), as the scorers ``shipped`` and ``folder``.
 
 Trained by ``scripts/train_shipped_model.py`` on the self-generated listings of
 ``learn/synthetic.py`` (the project's own vocabulary in the eight languages; no real listing);
@@ -7,37 +7,34 @@ validation figures (out-of-fold over whole frames of synthetic text: not a measu
 real text; docs/evaluation.md has those).
 
 Which model a scan uses is one setting, ``text_model`` (``WILDTRACE_TEXT_MODEL``): ``shipped``
-(the default), ``none`` (the rules alone) or a folder written by ``wildtrace train``. The CLI,
-the workbench API and the demo build their scanner with ``scanner(settings)``; the library's
-``Scanner()`` is the rules alone unless given a scorer.
+(the default), ``none`` (the rules alone) or a folder written by ``wildtrace train``. The names
+are entries of ``wildtrace.plugins.scorers``; ``Scanner(settings)`` resolves them
+(``wildtrace.scan.scorers``), so the library, the CLI, the API and the demo give the same results.
+Applying a model needs numpy and scipy only (no scikit-learn).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from wildtrace.errors import ConfigError
 from wildtrace.learn.combine import TextModelScorer
 from wildtrace.learn.model import ModelError
-from wildtrace.scan.scanner import Scanner
+from wildtrace.scan.scorers import NONE, SHIPPED
 from wildtrace.settings import PACKAGE_DATA, Settings
 
 MODEL_DIR: Path = PACKAGE_DATA / "model"
-SHIPPED = "shipped"
-NONE = "none"
+
+__all__ = ["MODEL_DIR", "NONE", "SHIPPED", "folder_scorer", "scorer", "shipped_scorer"]
 
 
-def scorer(choice: str = SHIPPED) -> TextModelScorer | None:
-    """The scorer for a ``text_model`` value.
+def shipped_scorer(settings: Settings | None = None, choice: str = SHIPPED) -> TextModelScorer:
+    """``shipped``: the model inside the package (a broken one is a broken install: ``ModelError``)."""
+    return TextModelScorer.load(MODEL_DIR)
 
-    A folder that is not a usable model is the user's mistake (``ConfigError``, exit 2); a broken
-    shipped model is a broken install (``ModelError``).
-    """
-    if choice == NONE:
-        return None
-    if choice == SHIPPED:
-        return TextModelScorer.load(MODEL_DIR)
+
+def folder_scorer(settings: Settings | None, choice: str) -> TextModelScorer:
+    """A folder written by ``wildtrace train``; one that is not a usable model is the user's mistake."""
     try:
         return TextModelScorer.load(Path(choice))
     except ModelError as exc:
@@ -45,6 +42,8 @@ def scorer(choice: str = SHIPPED) -> TextModelScorer | None:
                           "wildtrace train") from exc
 
 
-def scanner(settings: Settings, **kwargs: Any) -> Scanner:
-    """A scanner with the text model the settings name (``Scanner`` keyword arguments pass through)."""
-    return Scanner(settings, scorer=scorer(settings.text_model), **kwargs)
+def scorer(choice: str = SHIPPED) -> TextModelScorer | None:
+    """The scorer for a ``text_model`` value (``none`` gives None)."""
+    if choice == NONE:
+        return None
+    return shipped_scorer() if choice == SHIPPED else folder_scorer(None, choice)

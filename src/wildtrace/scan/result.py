@@ -12,6 +12,7 @@ from typing import IO, Any
 import orjson
 
 from wildtrace.errors import InvalidRecord
+from wildtrace.rejects import Reject
 
 VERDICTS = ("wildlife_offer", "depiction_or_faux", "not_wildlife")
 #: Values of the ``specimen`` facet: what the item is. (``domestic_animal`` is reserved: no rule sets it yet.)
@@ -30,19 +31,6 @@ OPTIONAL_FIELDS = ("ocr",)
 MATCH_FIELDS = ("term", "span", "field", "kind", "ref", "lang", "matched")
 #: Keys of each item in ``taxa`` (more may follow: cites_annotation, cites_split, inferred_from).
 TAXON_FIELDS = ("scientific_name", "rank", "class", "order", "family", "common_name", "cites_appendix")
-
-
-@dataclass(frozen=True, slots=True)
-class Reject:
-    """An input record that could not be used, and why."""
-
-    line: int
-    reason: str
-    record_id: str | None = None
-    preview: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "id": self.record_id, "reason": self.reason, "preview": self.preview}
 
 
 @dataclass(slots=True)

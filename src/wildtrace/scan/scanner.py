@@ -7,39 +7,38 @@ write, reject and save); it imports neither the store nor the learning code.
 
 from __future__ import annotations
 
-import datetime as dt
-import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from wildtrace import clock
 from wildtrace.errors import InvalidRecord
-from wildtrace.scan import definitions, enrich, imagetext, locallex, refdata
+from wildtrace.scan import definitions, enrich, imagetext, locallex, refdata, scorers
 from wildtrace.scan import lang as langid
 from wildtrace.scan.detect import Detector
 from wildtrace.scan.lexicon import Lexicon
 from wildtrace.scan.listing import Listing, listing_from_record
 from wildtrace.scan.result import Reject, ScanResult
+from wildtrace.scan.scorers import Scorer
 from wildtrace.scan.summary import Summary
 from wildtrace.settings import Settings
 
 
-class Scorer(Protocol):
-    """Rescores results after the rules, a chunk at a time (``chunk`` listings)."""
+class _FromSettings:
+    """The default of ``Scanner(scorer=...)``: the scorer the settings name."""
 
-    chunk: int
 
-    def score(self, pairs: list[tuple[ScanResult, Listing]]) -> None:
-        """Adjust each result in place (score, verdict, reasons, ``model`` stamp)."""
+FROM_SETTINGS = _FromSettings()
 
 
 class Scanner:
     """Holds the lexicon and detector; build once, scan many listings."""
 
     def __init__(self, settings: Settings | None = None, ref: refdata.ReferenceData | None = None,
-                 scorer: Scorer | None = None, ocr_root: Path | None = None,
+                 scorer: Scorer | None | _FromSettings = FROM_SETTINGS, ocr_root: Path | None = None,
                  definition: str = definitions.DEFAULT):
-        """``scorer``: rescores the rules' results (e.g. ``learn.combine.TextModelScorer``).
+        """``scorer``: rescores the rules' results; by default the one ``settings.text_model`` names
+        (``scan.scorers``: the shipped text model unless set otherwise), ``None`` for the rules alone.
 
         The local lexicon (``wildtrace lexicon add``, ``settings.local_lexicon``) is loaded
         beside the built-in one when it exists. ``ocr_root``: read the text of listing images
@@ -59,7 +58,7 @@ class Scanner:
         self.enrichers = enrich.load()
         langid.warm()
         self.ocr_root = ocr_root
-        self.scorer = scorer
+        self.scorer: Scorer | None = scorers.resolve(self.settings) if isinstance(scorer, _FromSettings) else scorer
 
     @property
     def model(self) -> dict[str, str]:
@@ -71,7 +70,7 @@ class Scanner:
         if self.ocr_root is not None and listing.images:
             image_text = imagetext.read(listing, self.ocr_root)
             listing.image_text = image_text.text or None
-        result = self.detector.detect(listing, scanned_at or _now())
+        result = self.detector.detect(listing, scanned_at or clock.stamp_cached())
         if image_text is not None:
             result.ocr = image_text.to_dict()
         for enricher in self.enrichers:
@@ -198,23 +197,12 @@ def _save_each(save: Callable[[list[ScanResult]], None],
         return kept, refused
 
 
-_CLOCK: list[tuple[int, str]] = [(0, "")]
-
-
-def _now() -> str:
-    """UTC time to the second, formatted once per second."""
-    second = int(time.time())
-    if _CLOCK[0][0] != second:
-        stamp = dt.datetime.fromtimestamp(second, dt.UTC).isoformat().replace("+00:00", "Z")
-        _CLOCK[0] = (second, stamp)
-    return _CLOCK[0][1]
-
-
 _DEFAULT: Scanner | None = None
 
 
 def scan(items: Iterable[Listing | dict[str, Any]], *, scanner: Scanner | None = None) -> Iterator[ScanResult | Reject]:
-    """Scan listings (Listing objects or plain dicts) with the built-in reference data.
+    """Scan listings (Listing objects or plain dicts) as ``wildtrace scan`` does: the built-in
+    reference data, the local lexicon and the text model the settings (``WILDTRACE_*``) name.
 
     >>> from wildtrace.scan import scan
     >>> [r.verdict for r in scan([{"id": "1", "title": "Rhino horn for sale, WhatsApp me"}])]
@@ -228,4 +216,4 @@ def scan(items: Iterable[Listing | dict[str, Any]], *, scanner: Scanner | None =
     return scanner.scan(items)
 
 
-__all__ = ["Scanner", "scan", "run"]
+__all__ = ["FROM_SETTINGS", "Scanner", "Scorer", "run", "scan"]

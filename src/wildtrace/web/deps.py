@@ -8,7 +8,6 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
-from wildtrace.learn import shipped
 from wildtrace.scan.scanner import Scanner
 from wildtrace.store.accounts import (
     SESSION_COOKIE,
@@ -35,7 +34,7 @@ def store(request: Request) -> SQLStore:
 def scanner(request: Request) -> Scanner:
     state = request.app.state
     if state.scanner is None:
-        state.scanner = shipped.scanner(state.settings)
+        state.scanner = Scanner(state.settings)
     return state.scanner  # type: ignore[no-any-return]
 
 
