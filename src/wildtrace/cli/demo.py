@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from wildtrace import manifest
 from wildtrace.scan.readers import read_listings
 from wildtrace.scan.scanner import Scanner, run
-from wildtrace.settings import PACKAGE_DATA, Settings
+from wildtrace.settings import Settings
 
-DEMO_FILE = PACKAGE_DATA / "demo_listings.jsonl"
+DEMO_FILE = manifest.path("demo_listings")
 
 
 @click.command()

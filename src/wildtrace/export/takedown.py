@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import yaml
 
+from wildtrace import manifest
 from wildtrace.scan.writers import safe_cell as _safe
-from wildtrace.settings import PACKAGE_DATA
 
 if TYPE_CHECKING:
     from wildtrace.export.case import Case
 
-_DATA = PACKAGE_DATA / "takedown_policies.yaml"
+_DATA = manifest.path("takedown_policies")
 
 
 @lru_cache(maxsize=1)

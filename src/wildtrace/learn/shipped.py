@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wildtrace import manifest
 from wildtrace.errors import ConfigError
 from wildtrace.learn.combine import TextModelScorer
 from wildtrace.learn.model import ModelError
 from wildtrace.scan.scorers import NONE, SHIPPED
-from wildtrace.settings import PACKAGE_DATA, Settings
+from wildtrace.settings import Settings
 
-MODEL_DIR: Path = PACKAGE_DATA / "model"
+MODEL_DIR: Path = manifest.folder("model")
 
 __all__ = ["MODEL_DIR", "NONE", "SHIPPED", "folder_scorer", "scorer", "shipped_scorer"]
 

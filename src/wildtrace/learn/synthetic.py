@@ -24,13 +24,13 @@ from typing import Any
 
 import yaml
 
+from wildtrace import manifest
 from wildtrace.errors import DataError
 from wildtrace.scan.listing import Listing
 from wildtrace.scan.refdata import ReferenceData
 from wildtrace.scan.senses import WILDLIFE
-from wildtrace.settings import PACKAGE_DATA
 
-FRAMES = PACKAGE_DATA / "synthetic.yaml"
+FRAMES = manifest.path("synthetic")
 #: examples per language and family (the senses' examples are added on top, in every language)
 COUNTS = {"offer": 320, "wanted": 60, "news": 160, "info": 160, "depiction": 100, "goods": 200}
 POSITIVE = frozenset({"offer", "wanted"})

@@ -15,9 +15,8 @@ from typing import Any
 import yaml
 from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
 
-from wildtrace.settings import PACKAGE_DATA
+from wildtrace import manifest
 
-_DATA = PACKAGE_DATA
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 #: Languages py3langid may answer for Latin-script text.
 LATIN_LANGS = ["en", "fr", "es", "pt", "id", "ms", "de", "it", "nl", "tl", "vi"]
@@ -41,7 +40,7 @@ _ALIASES = {"zh-cn": "zh", "zh-tw": "zh", "zh-hans": "zh", "zh-hant": "zh", "in"
 
 @lru_cache(maxsize=1)
 def _function_words() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-    with open(_DATA / "langs.yaml", encoding="utf-8") as fh:
+    with open(manifest.path("langs"), encoding="utf-8") as fh:
         doc = yaml.safe_load(fh)
     table: dict[str, list[str]] = {}
     for code, words in doc["words"].items():

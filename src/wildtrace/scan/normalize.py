@@ -36,9 +36,7 @@ from pathlib import Path
 import opencc  # type: ignore[import-untyped]
 import yaml
 
-from wildtrace.settings import PACKAGE_DATA
-
-_DATA = PACKAGE_DATA
+from wildtrace import manifest
 
 _COMBINING = re.compile("[\u0300-\u036f]+")
 # Characters that take no space on screen, used to split words invisibly.
@@ -62,7 +60,7 @@ _FIXUPS = re.compile(
 @lru_cache(maxsize=1)
 def _tables() -> tuple[dict[str, str], dict[str, str], dict[int, str]]:
     """(homoglyph+letter map, traditional->simplified map, leet translate table)."""
-    with open(_DATA / "normalize.yaml", encoding="utf-8") as fh:
+    with open(manifest.path("normalize"), encoding="utf-8") as fh:
         doc = yaml.safe_load(fh)
     letters: dict[str, str] = {**doc["homoglyphs"], **doc["letters"], **doc["homoglyphs_upper"]}
     t2s = _opencc_t2s()

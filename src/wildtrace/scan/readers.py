@@ -18,11 +18,11 @@ from typing import IO, Any
 import orjson
 import yaml
 
-from wildtrace import plugins
+from wildtrace import manifest, plugins
 from wildtrace.errors import ConfigError, DataError, InvalidRecord
 from wildtrace.scan.listing import FIELDS, Listing, RecordLimits, listing_from_record
 from wildtrace.scan.result import Reject
-from wildtrace.settings import PACKAGE_DATA, Settings
+from wildtrace.settings import Settings
 
 
 def _preview(raw: bytes | str, limit: int = 120) -> str:
@@ -183,7 +183,7 @@ def _header_key(name: str) -> str:
 @lru_cache(maxsize=1)
 def header_synonyms() -> dict[str, str]:
     """Header key -> listing field, from ``data/csv_headers.yaml`` (the fields' own names too)."""
-    doc = yaml.safe_load((PACKAGE_DATA / "csv_headers.yaml").read_text(encoding="utf-8")) or {}
+    doc = yaml.safe_load(manifest.path("csv_headers").read_text(encoding="utf-8")) or {}
     out = {_header_key(f): f for f in FIELDS}
     for field, names in doc.items():
         if field not in FIELDS:

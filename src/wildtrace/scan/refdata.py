@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from wildtrace import manifest
 from wildtrace.errors import DataError
 from wildtrace.scan import senses
 from wildtrace.scan.senses import SenseEntry
@@ -329,14 +329,6 @@ def load_patterns(path: Path) -> list[Pattern]:
     return out
 
 
-def _hash_files(paths: Iterable[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def merge_taxa(builtin: list[Taxon], extra: list[Taxon]) -> list[Taxon]:
     """Merge an imported checklist into the built-in taxa; one taxon is never there twice.
 
@@ -462,7 +454,7 @@ def _absorb(known: Taxon, imported: Taxon) -> Taxon:
 
 def load(data_dir: Path = DATA_DIR, *, extra_taxa: Iterable[Path] = ()) -> ReferenceData:
     """Load every reference file; ``extra_taxa`` are imported checklists (JSONL)."""
-    taxa_files = sorted((data_dir / "taxa").glob("*.yaml"))
+    taxa_files = manifest.paths("taxa", data_dir)
     if not taxa_files:
         raise DataError(f"no taxa files in {data_dir / 'taxa'}")
     extra = [p for p in extra_taxa if p.exists()]
@@ -474,18 +466,15 @@ def load(data_dir: Path = DATA_DIR, *, extra_taxa: Iterable[Path] = ()) -> Refer
         seen.add(t.scientific_name)
     for path in extra:
         taxa = merge_taxa(taxa, load_checklist(path))
-    files = [*taxa_files, data_dir / "products.yaml", data_dir / "codewords.csv",
-             data_dir / "cues.csv", data_dir / "patterns.yaml", data_dir / "rules.yaml",
-             data_dir / "normalize.yaml", data_dir / "senses.yaml", *extra]
-    rules = _load_yaml(data_dir / "rules.yaml")
+    rules = _load_yaml(manifest.path("rules", data_dir))
     return ReferenceData(
         taxa=tuple(taxa),
-        products=tuple(load_products(data_dir / "products.yaml")),
-        codewords=tuple(load_codewords(data_dir / "codewords.csv")),
-        cues=tuple(load_cues(data_dir / "cues.csv")),
-        patterns=tuple(load_patterns(data_dir / "patterns.yaml")),
+        products=tuple(load_products(manifest.path("products", data_dir))),
+        codewords=tuple(load_codewords(manifest.path("codewords", data_dir))),
+        cues=tuple(load_cues(manifest.path("cues", data_dir))),
+        patterns=tuple(load_patterns(manifest.path("patterns", data_dir))),
         rules=rules,
-        senses=tuple(senses.load(data_dir / "senses.yaml")),
-        sha256=_hash_files(files),
+        senses=tuple(senses.load(manifest.path("senses", data_dir))),
+        sha256=manifest.sha256("rules", data_dir, extra),
         extra_taxa_files=tuple(str(p) for p in extra),
     )

@@ -32,9 +32,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 import yaml
 
-from wildtrace.settings import PACKAGE_DATA
-
-_DATA = PACKAGE_DATA / "identifiers.yaml"
+from wildtrace import manifest
 
 KINDS = ("phone", "email", "whatsapp", "zalo", "wechat", "telegram", "line", "qq", "url", "domain",
          "wallet")
@@ -61,7 +59,7 @@ class Identifier:
 
 @lru_cache(maxsize=1)
 def reference() -> dict[str, Any]:
-    with open(_DATA, encoding="utf-8") as fh:
+    with open(manifest.path("identifiers"), encoding="utf-8") as fh:
         doc: dict[str, Any] = yaml.safe_load(fh)
     return doc
 

@@ -6,14 +6,14 @@ import secrets
 
 import sqlalchemy as sa
 
+from wildtrace import manifest
 from wildtrace.scan.readers import Reject, read_listings
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import Scanner
-from wildtrace.settings import PACKAGE_DATA
 from wildtrace.store import accounts as auth
 from wildtrace.store.sql import SQLStore
 
-DEMO_FILE = PACKAGE_DATA / "demo_listings.jsonl"
+DEMO_FILE = manifest.path("demo_listings")
 DEMO_USER = "demo"
 
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import yaml
 
+from wildtrace import manifest
 from wildtrace.errors import DataError
-from wildtrace.settings import PACKAGE_DATA
 from wildtrace.zoonotic.build import COLUMNS, LEVELS, Priority, load_priority
 
-DATA_DIR = PACKAGE_DATA / "zoonotic"
+DATA_DIR = manifest.folder("zoonotic")
 EXPOSURES = ("high", "medium", "low")
 _INTS = ("records", "hp3_cites", "viruses", "shared", "shared_seq", "shared_lit", "hp3_viruses",
          "hp3_zoonotic", "hp3_z_q2", "hp3_z_q1", "hp3_z_q0", "members", "members_shared", "members_priority")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from wildtrace import manifest
 from wildtrace.scan import refdata
 from wildtrace.scan.result import ScanResult
 from wildtrace.zoonotic import tier as tiers
@@ -118,6 +119,7 @@ class Profiler:
             "summary_built_at": meta.get("built_at", ""),
             "summary_input_sha256": str(meta.get("input_sha256", ""))[:16],
             "rules_version": str(self.ev.rules.get("version", "")),
+            "data_sha256": manifest.sha256("zoonotic")[:16],  # every file of data/zoonotic (manifest.py)
         }
         self.credits = "Data: " + self.ev.credits
 
