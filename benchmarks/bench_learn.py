@@ -86,7 +86,7 @@ def train_child(n: int) -> None:
 
     recs, targets = _generated(n)
     items = [listing_from_record(r, max_field_chars=100_000) for r in recs]
-    detector = Scanner(Settings(data_dir=Path(tempfile.mkdtemp()))).detector
+    detector = Scanner(Settings(data_dir=Path(tempfile.mkdtemp())), scorer=None).detector
     t0 = time.perf_counter()
     ds, _ = dataset.build(items, targets, group_by="seller", detector=detector)
     t1 = time.perf_counter()
@@ -98,8 +98,8 @@ def train_child(n: int) -> None:
 def scan_child(path: str, model_dir: str) -> None:
     pin()
     from wildtrace import Scanner, Settings
+    from wildtrace.pipeline import Sinks, ingest
     from wildtrace.scan.readers import read_listings
-    from wildtrace.scan.scanner import run
     from wildtrace.scan.writers import JsonlWriter
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp()))
@@ -109,9 +109,9 @@ def scan_child(path: str, model_dir: str) -> None:
     with open(path, "rb") as fh, open(os.devnull, "wb") as sink:
         writer = JsonlWriter(sink)
         t0, c0 = time.perf_counter(), time.process_time()
-        summary = run(scanner, read_listings(fh, max_field_chars=settings.max_field_chars,
-                                             max_record_bytes=settings.max_record_bytes),
-                      write=writer.write, reject=lambda r: None)
+        summary = ingest(read_listings(fh, max_field_chars=settings.max_field_chars,
+                                       max_record_bytes=settings.max_record_bytes),
+                         scanner, Sinks(write=writer.write, reject=lambda r: None))
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({"per_s": summary.scanned / elapsed, "per_cpu_s": summary.scanned / cpu,
                       "verdicts": dict(summary.verdicts)}))
@@ -157,7 +157,7 @@ def main() -> None:
         with open(tmp / "scan.jsonl", "w", encoding="utf-8") as fh:
             for rec in _generated(args.n, seed=12)[0]:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        detector = Scanner(Settings(data_dir=tmp / "d")).detector
+        detector = Scanner(Settings(data_dir=tmp / "d"), scorer=None).detector
         items = [listing_from_record(r, max_field_chars=100_000) for r in recs[:5000]]
         ds, _ = dataset.build(items, {x.id: targets[x.id] for x in items}, group_by="seller", detector=detector)
         training.train(ds).save(tmp / "model")

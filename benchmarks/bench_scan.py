@@ -37,32 +37,34 @@ def child(path: str, out: str) -> None:
 
     from wildtrace import Scanner, Settings
     try:
+        from wildtrace.pipeline import Sinks, ingest
         from wildtrace.scan.readers import read_listings
-        from wildtrace.scan.scanner import run
         from wildtrace.scan.writers import JsonlWriter
     except ImportError:  # the layout before 2026-12-01, to compare with an older checkout (PYTHONPATH)
         from wildtrace.readers import read_listings  # type: ignore[no-redef]
         from wildtrace.writers import JsonlWriter  # type: ignore[no-redef]
 
-        from wildtrace.scan import run  # type: ignore[no-redef]
+        from wildtrace.scan import run as _run  # type: ignore[attr-defined]
+
+        class Sinks:  # type: ignore[no-redef]
+            def __init__(self, write, reject):  # type: ignore[no-untyped-def]
+                self.write, self.reject = write, reject
+
+        def ingest(items, scanner, sinks):  # type: ignore[no-untyped-def,no-redef]
+            return _run(scanner, items, write=sinks.write, reject=sinks.reject)
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp()))
     text_model = os.environ.get("BENCH_TEXT_MODEL", "none")
     t0 = time.perf_counter()
-    if text_model == "none":
-        scanner = Scanner(settings)
-    else:
-        from wildtrace.learn import shipped
-
-        scanner = shipped.scanner(dataclasses.replace(settings, text_model=text_model))
+    scanner = Scanner(dataclasses.replace(settings, text_model=text_model))
     t_load = time.perf_counter() - t0
     with open(path, "rb") as fh, open(out, "wb") as sink:
         writer = JsonlWriter(sink)
         t1 = time.perf_counter()
         c1 = time.process_time()
-        summary = run(scanner, read_listings(fh, max_field_chars=settings.max_field_chars,
-                                             max_record_bytes=settings.max_record_bytes),
-                      write=writer.write, reject=lambda r: None)
+        summary = ingest(read_listings(fh, max_field_chars=settings.max_field_chars,
+                                       max_record_bytes=settings.max_record_bytes),
+                         scanner, Sinks(write=writer.write, reject=lambda r: None))
         elapsed = time.perf_counter() - t1
         cpu = time.process_time() - c1
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

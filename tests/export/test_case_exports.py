@@ -134,7 +134,7 @@ def test_takedown_per_platform(case_setup: dict[str, Path]) -> None:
 
 def test_legacy_case_folder_is_imported_once_and_names_never_become_paths(tmp_path: Path) -> None:
     """A case folder written before cases moved into the database is imported on first use, unchanged."""
-    from wildtrace.export import case as cases
+    from wildtrace import cases
     from wildtrace.scan.scanner import Scanner
     from wildtrace.settings import Settings
     from wildtrace.store.sql import SQLStore

@@ -90,7 +90,7 @@ def test_a_failure_inside_the_scan_of_one_listing_rejects_that_listing_only() ->
 
 
 def test_a_result_the_store_refuses_is_a_reject_and_the_rest_are_saved() -> None:
-    from wildtrace.scan.scanner import run
+    from wildtrace.pipeline import Sinks, ingest
 
     saved: list[str] = []
     written: list[str] = []
@@ -102,22 +102,22 @@ def test_a_result_the_store_refuses_is_a_reject_and_the_rest_are_saved() -> None
         saved.extend(r.id for r in batch)
 
     items = [listing_from_record({"id": i, "title": "ivory"}) for i in ("a", "bad", "c")]
-    summary = run(Scanner(Settings()), items, write=lambda r: written.append(r.id),
-                  reject=refused.append, save=save, batch=10)
+    summary = ingest(items, Scanner(Settings(), scorer=None),
+                     Sinks(write=lambda r: written.append(r.id), reject=refused.append, save=save), batch=10)
     assert saved == ["a", "c"] and written == ["a", "c"]
     assert [r.record_id for r in refused] == ["bad"] and "constraint failed" in refused[0].reason
     assert (summary.scanned, summary.rejected) == (2, 1)
 
 
 def test_the_store_being_down_still_stops_the_scan() -> None:
-    from wildtrace.scan.scanner import run
+    from wildtrace.pipeline import Sinks, ingest
 
     def save(batch: list[ScanResult]) -> None:
         raise ConnectionError("database is gone")
 
     items = [listing_from_record({"id": i, "title": "ivory"}) for i in ("a", "b")]
     with pytest.raises(ConnectionError):
-        run(Scanner(Settings()), items, write=lambda r: None, reject=lambda r: None, save=save)
+        ingest(items, Scanner(Settings(), scorer=None), Sinks(save=save))
 
 
 def test_orjson_parses_what_the_limits_then_reject() -> None:

@@ -112,7 +112,7 @@ def test_workbench_case_exports(db_url: str, tmp_path: Path) -> None:
         engine = store.engine
         made = cases.create_case(engine, "Horn ring, made in the workbench", "analyst")
         for rid in ("t0", "t1", "t2"):
-            cases.add_to_case(engine, made["id"], rid, "analyst")
+            cases.add_listings(engine, made["id"], [rid], "analyst")
     finally:
         store.close()
     env = {"WILDTRACE_DATA_DIR": str(tmp_path / "data"), "WILDTRACE_DB": db_url}

@@ -10,13 +10,12 @@ from pathlib import Path
 import click
 import orjson
 
-from wildtrace import plugins
+from wildtrace import cases, plugins
 from wildtrace.cli import EXIT_REJECTS, HelpGroup
 from wildtrace.cli.streams import open_input
-from wildtrace.export import case as cases
 from wildtrace.progress import Progress
+from wildtrace.rejects import Reject
 from wildtrace.settings import Settings
-from wildtrace.store import cases as store_cases
 from wildtrace.store.sql import SQLStore
 
 _db = click.option("--db", default=None, help="Database (default: WILDTRACE_DB, else DATA_DIR/wildtrace.sqlite).")
@@ -49,7 +48,7 @@ def create(settings: Settings, name: str, title: str, db: str | None, author: st
     Example: wildtrace case create op-scales --title "Pangolin scales, Q3"
     """
     with _store(settings, db) as store:
-        made = store_cases.create_case(store.engine, title, author or getpass.getuser(), name=name)
+        made = cases.create(store, title, author or getpass.getuser(), name=name)
     click.echo(f"created case {made['name']} (id {made['id']})")
 
 
@@ -75,7 +74,7 @@ def add(settings: Settings, name: str, results: str | None, min_risk: float, ids
     Example: wildtrace scan l.jsonl | wildtrace case add op-scales --results - --min-risk 0.5
     """
     who = author or getpass.getuser()
-    problems: list[str] = []
+    problems: list[Reject] = []
     with _store(settings, db) as store:
         cid = cases.find(store, name, legacy_dir=settings.legacy_cases_dir)
         if results:
@@ -83,14 +82,14 @@ def add(settings: Settings, name: str, results: str | None, min_risk: float, ids
                 n, problems = cases.add_results(store, cid, stream, author=who, min_risk=min_risk, ids=ids)
             click.echo(f"added {n} listings")
         if listings:
-            click.echo(f"added {store_cases.add_listings(store.engine, cid, listings, who)} listings")
+            click.echo(f"added {cases.add_listings(store, cid, listings, who)} listings")
         if sellers:
-            click.echo(f"added {store_cases.add_sellers(store.engine, cid, sellers, who)} sellers")
+            click.echo(f"added {cases.add_sellers(store, cid, sellers, who)} sellers")
         if evidence_dir:
             click.echo(f"added {cases.add_captures(store, cid, evidence_dir, author=who, capture_ids=captures)} "
                        "captures")
     for p in problems:
-        click.echo(f"wildtrace: {results}: {p}", err=True)
+        click.echo(f"wildtrace: {results}: line {p.line}: {p.reason}", err=True)
     if problems:
         raise SystemExit(EXIT_REJECTS)
 

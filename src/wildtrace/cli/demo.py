@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from wildtrace import manifest
+from wildtrace.pipeline import Sinks, ingest
 from wildtrace.scan.readers import read_listings
-from wildtrace.scan.scanner import Scanner, run
+from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
 
 DEMO_FILE = manifest.path("demo_listings")
@@ -25,6 +26,6 @@ def demo(settings: Settings, top: int) -> None:
     with open(DEMO_FILE, "rb") as fh:
         items = read_listings(fh, fmt="jsonl", max_field_chars=settings.max_field_chars,
                               max_record_bytes=settings.max_record_bytes)
-        summary = run(scanner, items, write=lambda r: None, reject=lambda r: None, top_n=top)
+        summary = ingest(items, scanner, Sinks(), top_n=top)
     click.echo(summary.render())
     click.echo("\nFull results: wildtrace scan " + str(DEMO_FILE) + " | less")

@@ -11,11 +11,12 @@ import orjson
 from wildtrace import plugins
 from wildtrace.cli import EXIT_REJECTS
 from wildtrace.cli.streams import open_input, open_output
+from wildtrace.pipeline import Sinks, ingest
 from wildtrace.progress import Progress, input_size
 from wildtrace.scan import definitions, scorers
 from wildtrace.scan.readers import Reject, parse_mapping, read_listings
 from wildtrace.scan.result import ScanResult
-from wildtrace.scan.scanner import Scanner, run
+from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
 from wildtrace.store import open_store
 
@@ -110,8 +111,8 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
                                   max_field_chars=settings.max_field_chars,
                                   max_record_bytes=settings.max_record_bytes, encoding=encoding,
                                   mapping=columns or None, limits=settings.record_limits, on_notice=on_notice)
-            summary = run(scanner, items, write=on_result, reject=on_reject,
-                          save=store.save if store is not None else None)
+            summary = ingest(items, scanner, Sinks(write=on_result, reject=on_reject,
+                                                   save=store.save if store is not None else None))
         finally:
             progress.close()
             writer.close()

@@ -24,7 +24,7 @@ from wildtrace.sellers.identifiers import from_listing
 from wildtrace.sellers.network import account_id
 
 if TYPE_CHECKING:
-    from wildtrace.export.case import Case
+    from wildtrace.cases import Case
 
 
 def make_id(*parts: str) -> str:

@@ -11,7 +11,7 @@ import networkx as nx
 from wildtrace.scan.writers import safe_cell
 
 if TYPE_CHECKING:
-    from wildtrace.export.case import Case
+    from wildtrace.cases import Case
 
 NODE_COLUMNS = ["Entity ID", "Entity Type", "Label", "Platform", "Seller", "Identifiers", "Listings",
                 "Max Risk", "Entity", "Component", "Degree", "Betweenness", "Key Player Rank"]

@@ -15,7 +15,7 @@ from fpdf import FPDF
 from wildtrace import __version__
 
 if TYPE_CHECKING:
-    from wildtrace.export.case import Case
+    from wildtrace.cases import Case
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")

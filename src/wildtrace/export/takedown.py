@@ -20,7 +20,7 @@ from wildtrace import manifest
 from wildtrace.scan.writers import safe_cell as _safe
 
 if TYPE_CHECKING:
-    from wildtrace.export.case import Case
+    from wildtrace.cases import Case
 
 _DATA = manifest.path("takedown_policies")
 

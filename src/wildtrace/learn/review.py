@@ -27,7 +27,7 @@ def propose(settings: Settings, listings_path: Path | None, labels_path: Path | 
     items = sources.listings(settings, listings_path, loaded)
     rule_logit = None
     if m.combo is not None:
-        detector = Scanner(settings).detector
+        detector = Scanner(settings, scorer=None).detector
         rule_logit = np.array([dataset.rule_logit(detector.detect(x).wildlife_score) for x in items])
     x = features.counts([features.listing_text(i) for i in items])
     done = set(sources.labelled_ids(settings, labels_path))
@@ -58,7 +58,7 @@ def suggest_codewords(settings: Settings, listings_path: Path | None, labels_pat
     chosen = [x for x in items if x.id in targets]
     if not chosen:
         raise DataError("none of the labelled ids is among the listings")
-    scanner = Scanner(settings)
+    scanner = Scanner(settings, scorer=None)  # the rules only: no text model needed here
     hit = np.array([any(m.kind in ("taxon", "product", "code_word") for m in scanner.detector.matches(x))
                     for x in chosen])
     exclude = {normalize_term(t.term) for t in locallex.terms(settings.local_lexicon)[1]}

@@ -107,7 +107,7 @@ def assemble(settings: Settings, listings_path: Path | None, labels_path: Path |
     loaded = Loaded()
     items = listings(settings, listings_path, loaded)
     ys = targets(settings, labels_path, loaded)
-    detector = Scanner(settings).detector if rules else None
+    detector = Scanner(settings, scorer=None).detector if rules else None
     near = group_by in ("near-duplicates", "neardup")
     ds, loaded.unknown = dataset.build(items, ys, group_by=None if near else group_by, detector=detector,
                                        progress=progress)

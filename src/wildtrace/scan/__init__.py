@@ -1,6 +1,6 @@
 """The scan pipeline: listings in, ScanResults and Rejects out. Imports neither store nor learn.
 
-``scan``, ``Scanner`` and ``run`` are imported on first use, so that importing one stage
+``scan`` and ``Scanner`` are imported on first use, so that importing one stage
 (``wildtrace.scan.result``) does not load the reference data.
 """
 
@@ -10,13 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wildtrace.scan.scanner import Scanner, run, scan
+    from wildtrace.scan.scanner import Scanner, scan
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("scan", "Scanner", "run"):
+    if name in ("scan", "Scanner"):
         return getattr(importlib.import_module("wildtrace.scan.scanner"), name)
     raise AttributeError(f"module 'wildtrace.scan' has no attribute {name!r}")
 
 
-__all__ = ["Scanner", "run", "scan"]
+__all__ = ["Scanner", "scan"]

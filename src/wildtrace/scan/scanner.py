@@ -1,13 +1,14 @@
 """The scanner: listings in, ScanResults (and Rejects) out, streaming.
 
 The scanner takes a *scorer* (``Scorer``: something that rescores chunks of results, such as
-the text model of ``wildtrace.learn.combine``) and ``run`` takes a *sink* (callables that
-write, reject and save); it imports neither the store nor the learning code.
+the text model of ``wildtrace.learn.combine``, chosen by name: ``scan.scorers``); it imports
+neither the store nor the learning code. ``wildtrace.pipeline.ingest`` runs it into the store and
+the output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,6 @@ from wildtrace.scan.lexicon import Lexicon
 from wildtrace.scan.listing import Listing, listing_from_record
 from wildtrace.scan.result import Reject, ScanResult
 from wildtrace.scan.scorers import Scorer
-from wildtrace.scan.summary import Summary
 from wildtrace.settings import Settings
 
 
@@ -133,70 +133,6 @@ class Scanner:
         return [failed.get(id(r), r) for r, _ in chunk]
 
 
-def run(scanner: Scanner, items: Iterable[Listing | Reject], *, write: Callable[[ScanResult], None],
-        reject: Callable[[Reject], None], save: Callable[[list[ScanResult]], None] | None = None,
-        batch: int = 500, top_n: int = 10) -> Summary:
-    """Scan a stream into a sink: report each reject, save results in batches, write each, summarise.
-
-    With ``save`` (the store), a batch is written to the output only after it is saved, so the
-    output never runs ahead of the database. A batch the store refuses is saved one result at a
-    time; a result it still refuses becomes a reject (the rest are kept), and only when it refuses
-    every one (the store itself is down) does the error stop the scan. Memory stays flat: nothing
-    but the current batch and the summary counters is held.
-    """
-    summary = Summary(top_n=top_n)
-    pending: list[ScanResult] = []
-
-    def flush() -> None:
-        assert save is not None
-        kept, refused = _save_each(save, pending)
-        for r in kept:
-            summary.add(r)
-            write(r)
-        for rej in refused:
-            summary.add(rej)
-            reject(rej)
-        pending.clear()
-
-    for item in scanner.scan(items):
-        if isinstance(item, Reject):
-            summary.add(item)
-            reject(item)
-            continue
-        if save is None:
-            summary.add(item)
-            write(item)
-            continue
-        pending.append(item)
-        if len(pending) >= batch:
-            flush()
-    if save is not None and pending:
-        flush()
-    return summary
-
-
-def _save_each(save: Callable[[list[ScanResult]], None],
-               results: list[ScanResult]) -> tuple[list[ScanResult], list[Reject]]:
-    """Save a batch; on failure, one by one. Returns the results the store has and a reject
-    for each it refused."""
-    try:
-        save(results)
-        return results, []
-    except Exception as first:  # noqa: BLE001 - find the results the store refuses, keep the rest
-        kept: list[ScanResult] = []
-        refused: list[Reject] = []
-        for r in results:
-            try:
-                save([r])
-                kept.append(r)
-            except Exception as why:  # noqa: BLE001
-                refused.append(Reject(0, f"the store refused this result ({type(why).__name__}: "
-                                      f"{str(why)[:200]})", r.id))
-        if not kept and len(results) > 1:
-            raise first  # every result refused: the store is down, not a record
-        return kept, refused
-
-
 _DEFAULT: Scanner | None = None
 
 
@@ -216,4 +152,4 @@ def scan(items: Iterable[Listing | dict[str, Any]], *, scanner: Scanner | None =
     return scanner.scan(items)
 
 
-__all__ = ["FROM_SETTINGS", "Scanner", "Scorer", "run", "scan"]
+__all__ = ["FROM_SETTINGS", "Scanner", "Scorer", "scan"]

@@ -95,11 +95,6 @@ def add_listings(engine: sa.Engine, cid: int, listing_ids: Iterable[str], author
     return db.write(engine, work)
 
 
-def add_to_case(engine: sa.Engine, cid: int, listing_id: str, author: str) -> dict[str, Any]:
-    add_listings(engine, cid, [listing_id], author)
-    return get_case(engine, cid)
-
-
 def add_sellers(engine: sa.Engine, cid: int, sellers: Iterable[str], author: str) -> int:
     wanted = list(dict.fromkeys(sellers))
 

@@ -7,8 +7,8 @@ import secrets
 import sqlalchemy as sa
 
 from wildtrace import manifest
-from wildtrace.scan.readers import Reject, read_listings
-from wildtrace.scan.result import ScanResult
+from wildtrace.pipeline import Sinks, ingest
+from wildtrace.scan.readers import read_listings
 from wildtrace.scan.scanner import Scanner
 from wildtrace.store import accounts as auth
 from wildtrace.store.sql import SQLStore
@@ -22,9 +22,8 @@ def load_demo(store: SQLStore, scanner: Scanner) -> int:
     with open(DEMO_FILE, "rb") as fh:
         items = read_listings(fh, fmt="jsonl", max_field_chars=scanner.settings.max_field_chars,
                               max_record_bytes=scanner.settings.max_record_bytes)
-        results = [r for r in scanner.scan(items) if not isinstance(r, Reject)]
-    store.save([r for r in results if isinstance(r, ScanResult)])
-    return len(results)
+        summary = ingest(items, scanner, Sinks(save=store.save))
+    return summary.scanned
 
 
 def demo_login(engine: sa.Engine) -> tuple[str, str]:

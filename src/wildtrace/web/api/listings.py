@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from wildtrace.errors import NotFound
-from wildtrace.scan.readers import Reject
+from wildtrace.pipeline import Collected, ingest
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.writers import CSV_COLUMNS, csv_row
 from wildtrace.store import queue as q
@@ -36,21 +36,18 @@ def filters(species: str = "", product: str = "", appendix: str = "", lang: str 
 @router.post("/scan")
 def scan_batch(*, body: ScanRequest, who: Analyst,
                sc: ScannerDep, st: StoreDep) -> dict[str, Any]:
-    """Scan up to 1,000 listings; store them (one transaction: all or nothing) unless save=false.
+    """Scan up to 1,000 listings and store them unless save=false (one transaction; should the store
+    refuse one result, the others are stored and that one comes back among the rejects).
 
     Bad records do not stop the batch: they come back in ``rejects`` (index, id, reason).
     """
-    results: list[ScanResult] = []
-    rejects: list[dict[str, Any]] = []
-    for item in sc.scan(body.listings):
-        if isinstance(item, Reject):
-            rejects.append({"index": item.line - 1, "id": item.record_id, "reason": item.reason})
-        else:
-            results.append(item)
-    if body.save:
-        st.save(results)
-    return {"scanned": len(results), "rejected": len(rejects), "saved": body.save,
-            "results": [r.to_dict() for r in results], "rejects": rejects}
+    got = Collected()
+    ingest(body.listings, sc, got.sinks(save=st.save if body.save else None), batch=max(1, len(body.listings)))
+    positions = {str(item.get("id")): i for i, item in enumerate(body.listings) if isinstance(item, dict)}
+    rejects = [{"index": r.line - 1 if r.line else positions.get(str(r.record_id), -1), "id": r.record_id,
+                "reason": r.reason} for r in got.rejects]
+    return {"scanned": len(got.results), "rejected": len(rejects), "saved": body.save,
+            "results": [r.to_dict() for r in got.results], "rejects": rejects}
 
 
 @router.get("/queue")

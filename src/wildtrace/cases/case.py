@@ -1,4 +1,4 @@
-"""The one Case every exporter reads: a case in the store (``store/cases.py``) with the scan
+"""The one Case: what every exporter, the CLI and the workbench read of a case: a case in the store (``store/cases.py``) with the scan
 results of the versions it holds, its seller accounts, its captures (custody-log entries) and the
 seller network built from them with the analysts' judgements.
 
@@ -9,17 +9,13 @@ store the first time their name is used, and left as they are.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from wildtrace import plugins
 from wildtrace.errors import ConfigError, NotFound
-from wildtrace.evidence.custody import CustodyLog
 from wildtrace.jsonlog import JsonLog
-from wildtrace.scan.result import Reject, ScanResult, read_results
+from wildtrace.scan.result import ScanResult
 from wildtrace.sellers.judgements import JudgementStore
 from wildtrace.sellers.network import Network, NetworkBuilder, NetworkOptions
 from wildtrace.store import cases
@@ -78,45 +74,6 @@ def load(store: SQLStore, ref: str | int, *, judgements: Path | None = None,
                 judgements_path=judgements)
 
 
-def add_results(store: SQLStore, cid: int, stream: IO[bytes], *, author: str, min_risk: float = 0.0,
-                ids: Iterable[str] = ()) -> tuple[int, list[str]]:
-    """Add listings from ``wildtrace scan`` JSON Lines: stored (as scanned) and added; (added, problems)."""
-    wanted = set(ids)
-    chosen: list[ScanResult] = []
-    problems = []
-    for number, item in read_results(stream):
-        if isinstance(item, Reject):
-            problems.append(f"line {number}: {item.reason}")
-            continue
-        if wanted and item.id not in wanted:
-            continue
-        if not wanted and item.risk_score < min_risk:
-            continue
-        chosen.append(item)
-    if chosen:
-        store.save(chosen)
-    return cases.add_listings(store.engine, cid, [r.id for r in chosen], author), problems
-
-
-def add_captures(store: SQLStore, cid: int, evidence_dir: Path, *, author: str,
-                 capture_ids: Iterable[str] = ()) -> int:
-    """Add captures from an evidence folder's custody log (all of them when no ids are given)."""
-    wanted = set(capture_ids)
-    entries, found = [], set()
-    for _, entry in CustodyLog(evidence_dir).entries():
-        if not entry or entry.get("event") not in ("capture", "capture_failed"):
-            continue
-        capture = entry.get("capture_id")
-        if wanted and capture not in wanted:
-            continue
-        found.add(capture)
-        entries.append({**entry, "evidence_dir": str(Path(evidence_dir).resolve())})
-    missing = wanted - found
-    if missing:
-        raise ConfigError(f"no capture {', '.join(sorted(missing))} in {evidence_dir}")
-    return cases.add_captures(store.engine, cid, entries, author)
-
-
 def import_legacy(store: SQLStore, folder: Path) -> int:
     """Copy a case folder of the old format (``case.jsonl`` events) into the store; returns its id."""
     events = JsonLog(folder / "case.jsonl").records("case event")
@@ -135,12 +92,3 @@ def import_legacy(store: SQLStore, folder: Path) -> int:
     cases.add_captures(store.engine, cid, [e["capture"] for e in events if e.get("event") == "add_capture"],
                        author)
     return cid
-
-
-def export(case: Case, fmt: str, path: Path, progress: Callable[[], None] | None = None) -> int:
-    """Write ``case`` in a registered export format (``wildtrace.plugins.exporters``).
-    ``progress`` is called once per row or entity written, by the writers that take it."""
-    writer = plugins.exporters.get(fmt)
-    if progress is not None and "progress" in inspect.signature(writer).parameters:
-        return int(writer(case, path, progress=progress))
-    return int(writer(case, path))

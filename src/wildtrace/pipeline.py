@@ -1,0 +1,138 @@
+"""The one ingest pipeline: listings in; scan, store, output and rejects out.
+
+``ingest(items, scanner, sinks)`` is the loop every entry point runs (``wildtrace scan``, the
+demo, the workbench's scan API and demo loader, ``case add --results``; next, ``scan --jobs``, a
+Dask engine and the marketplace monitor): each listing is scanned, each result stored in batches
+(the output never runs ahead of the store), written, and summarised; each record that cannot be
+used is a ``Reject`` sent to ``sinks.reject``. Items may also be ScanResults already made (a
+results file), which skip the scan and go straight to the store and the output.
+
+The pipeline imports the scanner but not the store: the caller passes ``store.save`` as
+``sinks.save`` (and, later, a capture step as ``sinks.after_save``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wildtrace.rejects import Reject
+from wildtrace.scan.listing import Listing
+from wildtrace.scan.result import ScanResult
+from wildtrace.scan.summary import Summary
+
+if TYPE_CHECKING:
+    from wildtrace.scan.scanner import Scanner
+
+Item = Listing | Reject | ScanResult | dict[str, Any]
+
+
+def _ignore(_: Any) -> None:
+    return None
+
+
+@dataclass
+class Sinks:
+    """Where an ingest sends what it makes; each is optional.
+
+    ``save`` stores a batch of results (``store.save``); ``write`` outputs one result after its
+    batch is stored; ``reject`` reports a record that could not be used; ``after_save`` sees each
+    stored batch (a capture step above a risk, a network update).
+    """
+
+    write: Callable[[ScanResult], None] = _ignore
+    reject: Callable[[Reject], None] = _ignore
+    save: Callable[[list[ScanResult]], None] | None = None
+    after_save: Callable[[list[ScanResult]], None] | None = None
+
+
+@dataclass
+class Collected:
+    """Sinks that keep everything in memory (an API batch, a test)."""
+
+    results: list[ScanResult] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+    def sinks(self, save: Callable[[list[ScanResult]], None] | None = None) -> Sinks:
+        return Sinks(write=self.results.append, reject=self.rejects.append, save=save)
+
+
+def ingest(items: Iterable[Item], scanner: Scanner | None, sinks: Sinks, *, batch: int = 500,
+           top_n: int = 10) -> Summary:
+    """Scan a stream into its sinks: report each reject, save results in batches, write each, summarise.
+
+    With ``sinks.save`` (the store), a batch is written only after it is saved. A batch the store
+    refuses is saved one result at a time; a result it still refuses becomes a reject (the rest are
+    kept), and only when it refuses every one (the store itself is down) does the error stop the
+    ingest. Memory stays flat: nothing but the current batch and the summary counters is held.
+    ``scanner`` may be None when every item is a ScanResult or a Reject already.
+    """
+    summary = Summary(top_n=top_n)
+    pending: list[ScanResult] = []
+
+    def emit(result: ScanResult) -> None:
+        summary.add(result)
+        sinks.write(result)
+
+    def refuse(rej: Reject) -> None:
+        summary.add(rej)
+        sinks.reject(rej)
+
+    def flush() -> None:
+        assert sinks.save is not None
+        kept, refused = _save_each(sinks.save, pending)
+        if kept and sinks.after_save is not None:
+            sinks.after_save(kept)
+        for r in kept:
+            emit(r)
+        for rej in refused:
+            refuse(rej)
+        pending.clear()
+
+    for item in _scanned(items, scanner):
+        if isinstance(item, Reject):
+            refuse(item)
+        elif sinks.save is None:
+            emit(item)
+        else:
+            pending.append(item)
+            if len(pending) >= batch:
+                flush()
+    if sinks.save is not None and pending:
+        flush()
+    return summary
+
+
+def _scanned(items: Iterable[Item], scanner: Scanner | None) -> Iterator[ScanResult | Reject]:
+    """Listings through the scanner; without one, the items must be results (or rejects) already."""
+    if scanner is not None:
+        yield from scanner.scan(item for item in items if not isinstance(item, ScanResult))
+        return
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, ScanResult | Reject):
+            yield item
+        else:
+            yield Reject(number, "not a scan result (no scanner given)", getattr(item, "id", None))
+
+
+def _save_each(save: Callable[[list[ScanResult]], None],
+               results: list[ScanResult]) -> tuple[list[ScanResult], list[Reject]]:
+    """Save a batch; on failure, one by one. Returns the results the store has and a reject
+    for each it refused."""
+    try:
+        save(results)
+        return results, []
+    except Exception as first:  # noqa: BLE001 - find the results the store refuses, keep the rest
+        kept: list[ScanResult] = []
+        refused: list[Reject] = []
+        for r in results:
+            try:
+                save([r])
+                kept.append(r)
+            except Exception as why:  # noqa: BLE001
+                refused.append(Reject(0, f"the store refused this result ({type(why).__name__}: "
+                                      f"{str(why)[:200]})", r.id))
+        if not kept and len(results) > 1:
+            raise first  # every result refused: the store is down, not a record
+        return kept, refused
