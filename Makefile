@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install runtime demo test lint typecheck bench bench-trade fuzz clean system-deps
 
-# Runtime dependencies only: what `make demo` (and a user) needs.
+# The runtime with every extra (no test tools): what `make demo` and the README's walkthrough need.
+# `pip install wildtrace` alone is the core (scanning); see wildtrace/extras.py.
 $(RUNTIME): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[all]'
 	touch $(RUNTIME)
 
 # Plus the test and dev tools (pytest, mypy, ruff, Playwright, hypothesis, ...).

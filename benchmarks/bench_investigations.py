@@ -19,8 +19,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from wildtrace.images.fingerprint import fingerprint
 from wildtrace.sellers.identifiers import from_listing
-from wildtrace.sellers.images import fingerprint
 from wildtrace.sellers.network import NetworkBuilder
 
 WORDS = ("rhino horn ivory pangolin scales bracelet carved genuine ship worldwide price per gram contact "

@@ -7,9 +7,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from wildtrace.errors import InvalidRecord
+from wildtrace.images.fingerprint import exif, fingerprint
+from wildtrace.images.ocr import ocr, packs_for
 from wildtrace.sellers.fingerprints import hamming, near_pairs
 from wildtrace.sellers.identifiers import extract
-from wildtrace.sellers.images import exif, fingerprint, ocr, packs_for
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from wildtrace import __version__, plugins
+from wildtrace import __version__, extras, plugins
 from wildtrace.errors import WildTraceError
 from wildtrace.settings import Settings
 
@@ -62,6 +62,14 @@ class HelpGroup(click.Group):
                 formatter.write_dl(rows)
 
 
+def _missing_extra(ctx: click.Context, exc: ImportError) -> None:
+    """An optional package that is not installed: the one line naming its extra, exit 2."""
+    missing = extras.from_import_error(exc)
+    if missing is not None:
+        click.echo(f"wildtrace: error: {missing}", err=True)
+        ctx.exit(missing.exit_code)
+
+
 class _Group(click.Group):
     """Commands from the registry, imported only when run; WildTraceError -> one line and its exit code."""
 
@@ -71,7 +79,11 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in plugins.commands.names():
             return None
-        command: click.Command = plugins.commands.get(cmd_name)
+        try:
+            command: click.Command = plugins.commands.get(cmd_name)
+        except ImportError as exc:  # a command whose extra is not installed: one line, exit 2
+            _missing_extra(ctx, exc)
+            raise
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -86,6 +98,9 @@ class _Group(click.Group):
         except WildTraceError as exc:
             click.echo(f"wildtrace: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except ImportError as exc:
+            _missing_extra(ctx, exc)
+            raise
         except BrokenPipeError:  # `wildtrace scan | head`
             sys.stderr.close()
             ctx.exit(0)

@@ -18,7 +18,6 @@ from wildtrace.scan.readers import Reject, parse_mapping, read_listings
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
-from wildtrace.store import open_store
 
 MAX_STDERR_REJECTS = 100
 
@@ -73,7 +72,11 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
     if rules_only or model_dir:
         settings = dataclasses.replace(settings, text_model=scorers.NONE if rules_only else str(model_dir))
     scanner = Scanner(settings, ocr_root=ocr_images, definition=definition)
-    store = open_store(settings.db_target) if (save or db) else None
+    store = None
+    if save or db:
+        from wildtrace.store import open_store  # the store extra, only when asked to save
+
+        store = open_store(settings.db_target)
     shown = 0
     with open_input(input) as in_stream, open_output(output) as out_stream, \
             open_output(rejects) as rejects_stream:

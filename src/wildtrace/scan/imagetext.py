@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from wildtrace.errors import InvalidRecord
+from wildtrace.images.ocr import ocr
 from wildtrace.scan.listing import Listing
-from wildtrace.sellers.images import ocr
 
 
 @dataclass
