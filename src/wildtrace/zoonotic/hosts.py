@@ -19,7 +19,7 @@ import yaml
 
 from wildtrace import manifest
 from wildtrace.errors import DataError
-from wildtrace.zoonotic.build import COLUMNS, LEVELS, Priority, load_priority
+from wildtrace.zoonotic.summary import COLUMNS, LEVELS, Priority, load_priority
 
 DATA_DIR = manifest.folder("zoonotic")
 EXPOSURES = ("high", "medium", "low")
