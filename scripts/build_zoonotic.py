@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from wildtrace.zoonotic import build, holdout
+from wildtrace.zoonotic import build, holdout, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
-    priorities = build.load_priority(OUT / "priority_pathogens.csv")
-    lineage = build.load_lineage(OUT / "virus_lineage.csv")
+    priorities = summary.load_priority(OUT / "priority_pathogens.csv")
+    lineage = summary.load_lineage(OUT / "virus_lineage.csv")
     if args.evaluate:
         idx = build.read_index(args.virion, None, priorities, lineage)
         report = holdout.evaluate(idx, args.evaluate, n_boot=args.bootstrap, seed=args.seed)
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         "input_sha256": _sha(inputs),
         "inputs": [p.name for p in inputs],
         "datasets": idx.versions,
-        "rows": {level: sum(1 for r in rows if r["level"] == level) for level in build.LEVELS},
+        "rows": {level: sum(1 for r in rows if r["level"] == level) for level in summary.LEVELS},
     }
     (args.out / "summary_meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     size = (args.out / "summary.csv.gz").stat().st_size

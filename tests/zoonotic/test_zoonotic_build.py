@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wildtrace.zoonotic import build, holdout
+from wildtrace.zoonotic import build, holdout, summary
 from wildtrace.zoonotic.hosts import DATA_DIR
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-PRIORITIES = build.load_priority(DATA_DIR / "priority_pathogens.csv")
-LINEAGE = build.load_lineage(DATA_DIR / "virus_lineage.csv")
+PRIORITIES = summary.load_priority(DATA_DIR / "priority_pathogens.csv")
+LINEAGE = summary.load_lineage(DATA_DIR / "virus_lineage.csv")
 
 
 def write_virion(d: Path) -> Path:
