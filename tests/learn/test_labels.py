@@ -38,7 +38,7 @@ def test_unknown_ids_and_bad_labels_are_rejected_not_lost(tmp_path: Path) -> Non
     report = import_file(store.engine, f, known_ids={"1", "2"})
     store.close()
     assert report.added == 1
-    reasons = [(r.line, r.listing_id, r.reason) for r in report.rejects]
+    reasons = [(r.line, r.record_id, r.reason) for r in report.rejects]
     assert (5, None, "missing id") in reasons, reasons
     assert (3, "ghost", "unknown listing id") in reasons
     assert any(line == 4 and i == "2" and "perhaps" in why for line, i, why in reasons), reasons

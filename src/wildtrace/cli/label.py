@@ -36,7 +36,7 @@ def label_import(settings: Settings, file: Path, listings: Path | None, unchecke
     """
     report = sources.import_labels(settings, file, listings_path=listings, unchecked=unchecked)
     for r in report.rejects[:20]:
-        click.echo(f"wildtrace: {file}: line {r.line}" + (f" (id {r.listing_id})" if r.listing_id else "")
+        click.echo(f"wildtrace: {file}: line {r.line}" + (f" (id {r.record_id})" if r.record_id else "")
                    + f": rejected: {r.reason}", err=True)
     if rejects is not None:
         rejects.write_bytes(b"".join(orjson.dumps({"source": str(file), **r.to_dict()}) + b"\n"

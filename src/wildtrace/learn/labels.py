@@ -20,7 +20,6 @@ A reviewer whose latest label is ``unsure`` (a workbench label) casts no vote.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 from collections import Counter
@@ -32,7 +31,9 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from wildtrace import clock
 from wildtrace.errors import DataError, InvalidRecord
+from wildtrace.rejects import Reject
 from wildtrace.store import labels as store_labels
 from wildtrace.store.labels import LabelRow
 
@@ -55,16 +56,6 @@ class Label:
 
 
 @dataclass(frozen=True, slots=True)
-class LabelReject:
-    line: int
-    reason: str
-    listing_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "id": self.listing_id, "reason": self.reason}
-
-
-@dataclass(frozen=True, slots=True)
 class Resolved:
     """The label a listing gets after the conflict rule."""
 
@@ -83,7 +74,7 @@ class ImportReport:
     read: int = 0
     added: int = 0
     duplicates: int = 0
-    rejects: list[LabelReject] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
 
 
 def parse_label(value: Any) -> str:
@@ -98,7 +89,7 @@ def parse_label(value: Any) -> str:
     raise InvalidRecord(f"label {value!r} is not 1, 0 or one of {', '.join(LABELS)}")
 
 
-def read_label_file(path: Path, *, default_time: str) -> Iterator[tuple[int, Label | LabelReject]]:
+def read_label_file(path: Path, *, default_time: str) -> Iterator[tuple[int, Label | Reject]]:
     """(line, row) of a CSV or JSONL label file (``id, label, reviewer, note, labelled_at``)."""
     try:
         raw = path.read_bytes()
@@ -119,17 +110,17 @@ def read_label_file(path: Path, *, default_time: str) -> Iterator[tuple[int, Lab
         records = ((reader.line_num, {k.strip(): v for k, v in row.items() if k}) for row in reader)
     for line, record in records:
         if isinstance(record, str):
-            yield line, LabelReject(line, record)
+            yield line, Reject(line, record)
             continue
         raw_id = record.get("id")
         listing_id = str(raw_id).strip() if raw_id not in (None, "") else ""
         if not listing_id:
-            yield line, LabelReject(line, "missing id")
+            yield line, Reject(line, "missing id")
             continue
         try:
             label = parse_label(record.get("label"))
         except InvalidRecord as exc:
-            yield line, LabelReject(line, exc.reason, listing_id)
+            yield line, Reject(line, exc.reason, listing_id)
             continue
         when = str(record.get("labelled_at") or "").strip() or default_time
         reviewer = str(record.get("reviewer") or "").strip() or "unknown"
@@ -160,13 +151,13 @@ def import_file(engine: sa.Engine, path: Path, *, known_ids: set[str] | None) ->
         raise DataError(f"cannot read labels {path}: {exc}") from exc
     report = ImportReport()
     rows: list[LabelRow] = []
-    for line, item in read_label_file(path, default_time=_now()):
+    for line, item in read_label_file(path, default_time=clock.stamp()):
         report.read += 1
-        if isinstance(item, LabelReject):
+        if isinstance(item, Reject):
             report.rejects.append(item)
             continue
         if known_ids is not None and item.listing_id not in known_ids:
-            report.rejects.append(LabelReject(line, "unknown listing id", item.listing_id))
+            report.rejects.append(Reject(line, "unknown listing id", item.listing_id))
             continue
         rows.append(LabelRow(item.listing_id, item.label, item.reviewer, item.labelled_at, item.note or ""))
     report.added = store_labels.import_labels(engine, rows, source=str(path), source_sha256=digest)
@@ -199,6 +190,3 @@ def resolve(labels: Iterable[Label]) -> dict[str, Resolved]:
         out[listing_id] = Resolved(listing_id, winner, len(tally) > 1, by_reviewer)
     return out
 
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

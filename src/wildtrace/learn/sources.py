@@ -28,7 +28,7 @@ class Loaded:
 
     listings: list[Listing] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
-    label_rejects: list[lab.LabelReject] = field(default_factory=list)
+    label_rejects: list[Reject] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # labelled ids not among the listings
 
 
@@ -77,7 +77,7 @@ def targets(settings: Settings, path: Path | None, loaded: Loaded) -> dict[str, 
     """Resolved labels (the conflict rule) as 1 = wildlife_offer, 0 = otherwise."""
     if path is not None:
         items = [item for _, item in lab.read_label_file(path, default_time="")]
-        loaded.label_rejects.extend(x for x in items if isinstance(x, lab.LabelReject))
+        loaded.label_rejects.extend(x for x in items if isinstance(x, Reject))
         resolved = lab.resolve(x for x in items if isinstance(x, lab.Label))
     elif has_store(settings):
         st = store(settings)

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import math
 from collections.abc import Callable
@@ -24,7 +23,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
-from wildtrace import __version__
+from wildtrace import __version__, clock
 from wildtrace.errors import DataError
 from wildtrace.learn import features, metrics
 from wildtrace.learn.dataset import Dataset
@@ -107,7 +106,7 @@ def train(ds: Dataset, *, folds: int = 5, seed: int = 0, c: float = DEFAULT_C, n
     idf, coef, intercept = _fit(ds.x, ds.y, c)
     if progress is not None:
         progress()
-    trained_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    trained_at = clock.stamp()
     meta: dict[str, Any] = {
         "name": name, "target": target, "trained_at": trained_at, "wildtrace_version": __version__,
         "training_data_sha256": ds.sha256, "n_train": len(ds), "n_positive": int(ds.y.sum()),

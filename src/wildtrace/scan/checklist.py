@@ -26,7 +26,6 @@ Rules:
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import gzip
 import io
 import re
@@ -38,6 +37,7 @@ from typing import Any
 
 import orjson
 
+from wildtrace import clock
 from wildtrace.errors import DataError
 from wildtrace.scan import refdata
 
@@ -290,7 +290,7 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None,
                      builtin: list[refdata.Taxon] | None = None) -> ImportReport:
     """Read a Species+ export, write the checklist JSON Lines to ``output`` and check the
     built-in taxa (``builtin``, by default the shipped ones) against it."""
-    today = today or dt.date.today().isoformat()
+    today = today or clock.today()
     rows: list[tuple[int, dict[str, str]]] = list(_rows(path))
     rejected: list[tuple[int, str]] = []
     parsed: list[dict[str, Any]] = []
