@@ -35,10 +35,10 @@ from typing import Any
 import numpy as np
 
 from wildtrace.learn import metrics, stringham
-from wildtrace.scan import refdata
 from wildtrace.scan.listing import Listing
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import Scanner
+from wildtrace.taxa import refdata
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "real_snippets.manifest.csv"

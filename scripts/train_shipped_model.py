@@ -14,9 +14,9 @@ from pathlib import Path
 
 from wildtrace.learn import dataset, synthetic, training
 from wildtrace.learn.shipped import MODEL_DIR
-from wildtrace.scan import refdata
 from wildtrace.scan.detect import Detector
 from wildtrace.scan.lexicon import Lexicon
+from wildtrace.taxa import refdata
 
 
 def main() -> None:

@@ -47,7 +47,7 @@ def _prepare(folder: Path) -> None:
         w.writerow(["id", "label", "reviewer", "note", "labelled_at"])
         for i, r in enumerate(listings):
             w.writerow([r["id"], 0 if i % 3 == 2 else 1, "ana", "", "2026-11-20T10:00:00Z"])
-    shutil.copy(ROOT / "tests/scan/fixtures/species_plus_split_listings.csv", folder / "Index_of_CITES_Species.csv")
+    shutil.copy(ROOT / "tests/taxa/fixtures/species_plus_split_listings.csv", folder / "Index_of_CITES_Species.csv")
     for name in ("trade_db_1.csv", "comparative_tabulation.csv"):
         shutil.copy(ROOT / "tests/trade/data" / name, folder / name)
     (folder / "ranges.csv").write_text("taxon,range_state\nManis javanica,MY\nManis javanica,ID\n")

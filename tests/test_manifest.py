@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from wildtrace import manifest
-from wildtrace.scan import refdata
 from wildtrace.settings import PACKAGE_DATA
+from wildtrace.taxa import refdata
 
 #: Run in a child process: an audit hook records every file opened under the data folder while the
 #: default scanner (rules + shipped model + zoonotic enricher) is built, reads a CSV and a JSON Lines

@@ -13,7 +13,7 @@ from wildtrace import Scanner, Settings
 from wildtrace.cli import cli, load_commands
 from wildtrace.errors import ConfigError
 from wildtrace.learn import model, shipped, synthetic
-from wildtrace.scan import refdata
+from wildtrace.taxa import refdata
 from wildtrace.scan.result import ScanResult
 
 OFFER = {"id": "o", "title": "Dijual sisik trenggiling asli 1 kg, WA 0812 3456 7890"}

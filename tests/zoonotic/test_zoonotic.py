@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from wildtrace import Scanner, plugins
 from wildtrace.cli import cli, load_commands
-from wildtrace.scan import refdata
+from wildtrace.taxa import refdata
 from wildtrace.zoonotic import tier as t
 from wildtrace.zoonotic.profile import DISCLAIMER, Profiler, default, exposure_of
 from wildtrace.zoonotic.profile import enrich as zoonotic_enrich

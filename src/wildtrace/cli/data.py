@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from wildtrace.cli import HelpGroup
-from wildtrace.scan import refdata
-from wildtrace.scan.checklist import import_checklist
 from wildtrace.settings import Settings
+from wildtrace.taxa import refdata
+from wildtrace.taxa.checklist import import_checklist
 
 
 @click.group(cls=HelpGroup)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 import orjson
 
-from wildtrace.scan import refdata
 from wildtrace.settings import Settings
+from wildtrace.taxa import refdata
 from wildtrace.zoonotic.hosts import default as default_evidence
 from wildtrace.zoonotic.profile import DEFAULT_EXPOSURE, EXPOSURE_WORDS, Profiler
 from wildtrace.zoonotic.species import render_text, species_profile

@@ -12,9 +12,9 @@ import scipy.sparse as sp
 
 from wildtrace.errors import DataError
 from wildtrace.learn import features
-from wildtrace.scan import lang as langid
 from wildtrace.scan.detect import Detector
 from wildtrace.scan.listing import FIELDS, Listing
+from wildtrace.text import lang as langid
 
 
 @dataclass

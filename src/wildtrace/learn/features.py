@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from wildtrace.scan.listing import TEXT_FIELDS, Listing
-from wildtrace.scan.normalize import normalize
+from wildtrace.text.normalize import normalize
 
 CHAR_BITS = 20
 WORD_BITS = 18

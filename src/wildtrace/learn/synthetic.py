@@ -27,8 +27,8 @@ import yaml
 from wildtrace import manifest
 from wildtrace.errors import DataError
 from wildtrace.scan.listing import Listing
-from wildtrace.scan.refdata import ReferenceData
-from wildtrace.scan.senses import WILDLIFE
+from wildtrace.taxa.refdata import ReferenceData
+from wildtrace.taxa.senses import WILDLIFE
 
 FRAMES = manifest.path("synthetic")
 #: examples per language and family (the senses' examples are added on top, in every language)

@@ -15,9 +15,9 @@ from typing import Any
 
 import ahocorasick  # type: ignore[import-untyped]
 
-from wildtrace.scan import segment
-from wildtrace.scan.normalize import accent_key, has_diacritics, normalize_term
-from wildtrace.scan.refdata import ReferenceData
+from wildtrace.taxa.refdata import ReferenceData
+from wildtrace.text import segment
+from wildtrace.text.normalize import accent_key, has_diacritics, normalize_term
 
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _PLURALS = ("s", "es")

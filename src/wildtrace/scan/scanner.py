@@ -14,14 +14,15 @@ from typing import Any
 
 from wildtrace import clock
 from wildtrace.errors import InvalidRecord
-from wildtrace.scan import definitions, enrich, imagetext, locallex, refdata, scorers
-from wildtrace.scan import lang as langid
+from wildtrace.scan import definitions, enrich, imagetext, locallex, scorers
 from wildtrace.scan.detect import Detector
 from wildtrace.scan.lexicon import Lexicon
 from wildtrace.scan.listing import Listing, listing_from_record
 from wildtrace.scan.result import Reject, ScanResult
 from wildtrace.scan.scorers import Scorer
 from wildtrace.settings import Settings
+from wildtrace.taxa import refdata
+from wildtrace.text import lang as langid
 
 
 class _FromSettings:

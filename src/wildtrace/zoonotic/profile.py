@@ -13,8 +13,8 @@ import threading
 from typing import Any
 
 from wildtrace import manifest
-from wildtrace.scan import refdata
 from wildtrace.scan.result import ScanResult
+from wildtrace.taxa import refdata
 from wildtrace.zoonotic import tier as tiers
 from wildtrace.zoonotic.hosts import Evidence, HostRow
 from wildtrace.zoonotic.hosts import default as default_evidence

@@ -2,9 +2,9 @@
 
 Two steps, both exact (no fuzzy guess is ever used as an answer):
 
-1. ``Resolver.name(query)``: a name typed by a person (accepted name, synonym,
-   trinomial, common or trade name in any shipped language) -> one taxon of the
-   reference data, or one host of the summary (VIRION's NCBI names). Zero or
+1. ``Resolver.name(query)``: a name typed by a person -> one taxon of the reference
+   data (``wildtrace.taxa.resolve``: accepted name, synonym, trinomial, common or
+   trade name), or else one host of the summary (VIRION's NCBI names). Zero or
    several matches give ``unresolved`` with candidate names.
 2. ``Resolver.evidence(taxon)``: a taxon -> the summary row to use. The accepted
    name and every synonym are tried (renamed genera: *Phataginus tricuspis* is
@@ -15,28 +15,14 @@ Two steps, both exact (no fuzzy guess is ever used as an answer):
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass, field
 
-from wildtrace.scan.refdata import ReferenceData, Taxon
+from wildtrace.taxa.refdata import ReferenceData, Taxon
+from wildtrace.taxa.resolve import NameIndex, keys, name_key
 from wildtrace.zoonotic.hosts import Evidence, HostRow
 from wildtrace.zoonotic.tier import Prior, prior_from
 
-_SUBGENUS = re.compile(r"\s*\([A-Za-z]+\)\s*")
 _HIGHER = ("genus", "family", "order", "class")
-
-
-def name_key(name: str) -> str:
-    """One canonical form for a scientific or common name: case-folded, single spaces."""
-    return " ".join(name.replace("_", " ").split()).casefold()
-
-
-def _keys(name: str) -> list[str]:
-    """The name, and the name without a subgenus: ``Holothuria (Microthele) nobilis``."""
-    key = name_key(name)
-    bare = name_key(_SUBGENUS.sub(" ", name))
-    return [key] if bare == key else [key, bare]
 
 
 @dataclass(frozen=True)
@@ -70,41 +56,19 @@ class Resolver:
     def __init__(self, ref: ReferenceData, ev: Evidence):
         self.ref = ref
         self.ev = ev
-        self._by_key: dict[str, dict[str, str]] = {}  # key -> {scientific name: how}
-        for t in ref.taxa:
-            for k in _keys(t.scientific_name):
-                self._add(k, t.scientific_name, "accepted name")
-            for syn in t.synonyms:
-                for k in _keys(syn):
-                    self._add(k, t.scientific_name, f"synonym {syn}")
-            for names in (*t.names.values(), *t.trade_names.values()):
-                for n in names:
-                    self._add(name_key(n), t.scientific_name, f"common name {n!r}")
-        self._host_names = {name for (_, name) in ev.rows}
-
-    def _add(self, key: str, sci: str, how: str) -> None:
-        found = self._by_key.setdefault(key, {})
-        # an accepted name beats a synonym beats a common name
-        if sci not in found or how == "accepted name":
-            found[sci] = how
+        self.names = NameIndex(ref)
+        self._host_names = tuple({name for (_, name) in ev.rows})
 
     # -- step 1 ---------------------------------------------------------------
 
     def name(self, query: str) -> Resolution:
+        """The taxon (``taxa.resolve``), else a host of the summary by its NCBI name."""
         key = name_key(query)
         if not key:
             return Resolution(query, "unresolved")
-        hits = self._by_key.get(key) or {}
-        if len(hits) > 1:
-            accepted = [n for n, how in hits.items() if how == "accepted name"]
-            if len(accepted) == 1:
-                hits = {accepted[0]: "accepted name"}
-        if len(hits) == 1:
-            (sci, how), = hits.items()
-            return Resolution(query, "resolved", taxon=self.ref.taxon(sci), via=how)
-        if len(hits) > 1:
-            return Resolution(query, "unresolved", via="ambiguous: the name fits several taxa",
-                              candidates=tuple(sorted(hits)))
+        if self.names.hits(query):
+            found = self.names.resolve(query)
+            return Resolution(query, found.status, taxon=found.taxon, via=found.via, candidates=found.candidates)
         for level in ("species", *_HIGHER):
             row = self.ev.row(level, key)
             if row is not None:
@@ -113,13 +77,7 @@ class Resolver:
                           candidates=self.candidates(key))
 
     def candidates(self, key: str, n: int = 5) -> tuple[str, ...]:
-        pool = list(self._by_key) + list(self._host_names)
-        out: list[str] = []
-        for k in difflib.get_close_matches(key, pool, n=n * 2, cutoff=0.75):
-            for sci in self._by_key.get(k) or {k.capitalize(): ""}:
-                if sci not in out:
-                    out.append(sci)
-        return tuple(out[:n])
+        return self.names.candidates(key, n, extra=self._host_names)
 
     # -- step 2 ---------------------------------------------------------------
 
@@ -152,12 +110,12 @@ class Resolver:
     def _species(self, name: str, synonyms: tuple[str, ...], rank: str, family: str | None) -> Basis:
         found: list[tuple[HostRow, str]] = []
         for label, value in ((None, name), *(("synonym", s) for s in synonyms)):
-            for k in _keys(value):
+            for k in keys(value):
                 row = self.ev.row("species", k)
                 if row is not None and all(row is not r for r, _ in found):
                     found.append((row, f"synonym {value}" if label else "accepted name"))
-        if not found and len(_keys(name)[-1].split()) > 2:  # trinomial -> its species
-            binomial = " ".join(_keys(name)[-1].split()[:2])
+        if not found and len(keys(name)[-1].split()) > 2:  # trinomial -> its species
+            binomial = " ".join(keys(name)[-1].split()[:2])
             row = self.ev.row("species", binomial)
             if row is not None:
                 found.append((row, f"species {binomial} (trinomial {name} matched at species level)"))
@@ -166,7 +124,7 @@ class Resolver:
             row, how = found[0]
             also = tuple(r.name for r, _ in found[1:])
             return Basis(row, "species", how, also=also)
-        genus = _keys(name)[-1].split()[0]
+        genus = keys(name)[-1].split()[0]
         rules = self.ev.rules
         tries: tuple[tuple[str, str | None], ...] = (("genus", genus), ("family", family))
         for lvl, rel in tries:

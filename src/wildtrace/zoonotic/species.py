@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from wildtrace.errors import Invalid
-from wildtrace.scan.refdata import Taxon
+from wildtrace.taxa.refdata import Taxon
 from wildtrace.zoonotic.profile import DEFAULT_EXPOSURE, EXPOSURE_WORDS, Profiler, exposure_of
 from wildtrace.zoonotic.profile import default as default_profiler
 

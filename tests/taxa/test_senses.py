@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from wildtrace.scan import senses
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import PACKAGE_DATA
+from wildtrace.taxa import senses
 
 ENTRIES = senses.load(PACKAGE_DATA / "senses.yaml")
 CASES = [(e.terms[0], s, ex) for e in ENTRIES for s in e.senses for ex in s.examples]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wildtrace.scan.lang import detect
+from wildtrace.text.lang import detect
 
 
 @pytest.mark.parametrize(("text", "lang"), [

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from wildtrace import DataError
-from wildtrace.scan import refdata
 from wildtrace.scan.lexicon import Lexicon, needs_digit
-from wildtrace.scan.normalize import fold
+from wildtrace.taxa import refdata
+from wildtrace.text.normalize import fold
 
 REF = refdata.load()
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from wildtrace import Scanner, Settings
-from wildtrace.scan.checklist import import_checklist, parse_synonyms
+from wildtrace.taxa.checklist import import_checklist, parse_synonyms
 
 FIXTURE = Path(__file__).parent / "fixtures" / "species_plus_sample.csv"
 
@@ -176,7 +176,7 @@ def test_import_checks_built_in_appendices_against_the_export(tmp_path: Path) ->
 
 
 def test_compare_sorts_each_difference_into_its_category() -> None:
-    from wildtrace.scan import refdata
+    from wildtrace.taxa import refdata
 
     def taxon(name: str, appendix: str, annotation: str | None = None) -> refdata.Taxon:
         return refdata.Taxon(scientific_name=name, rank="species", class_=None, order=None, family=None,

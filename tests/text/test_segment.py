@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from wildtrace.scan import segment
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import Scanner
+from wildtrace.text import segment
 
 
 def _taxa(scanner: Scanner, title: str) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wildtrace.scan.normalize import fold, normalize, normalize_term
+from wildtrace.text.normalize import fold, normalize, normalize_term
 
 CASES = [
     # (written, match form) — one row per trick

@@ -1,0 +1,101 @@
+"""Senses, not words: a wildlife word that also names a brand, a car part, a colour or a toy.
+
+``data/senses.yaml`` gives each ambiguous surface form its senses, one of them usually
+``wildlife``, each with cue words in the listing's languages. When such a form is matched, the
+sense whose cues appear most often anywhere in the listing wins (the ``wildlife`` sense wins a
+tie, and no cue at all means no decision):
+
+- another sense wins: the match is not counted, and the reason names the sense and its cues
+  ("Jaguar" read as the car maker: "XF", "diesel"); a sense marked ``depicts`` (a toy or
+  hoodie of the animal) makes the listing a depiction;
+- the wildlife sense wins: a name that is innocent alone ("python") counts as a real name
+  ("python" beside "skull", "morph").
+
+Every sense row carries examples (listings where it must win) that ``tests/scan/test_senses.py``
+runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from wildtrace.errors import DataError
+from wildtrace.text.normalize import normalize_term
+
+WILDLIFE = "wildlife"
+
+
+@dataclass(frozen=True)
+class Sense:
+    name: str  # wildlife, brand, car_part, colour, toy, clothing, software, ...
+    label: str  # for the reason: "the Jaguar car maker"
+    cues: tuple[str, ...]  # in match form
+    examples: tuple[str, ...]
+    pattern: re.Pattern[str]
+    depicts: bool = False  # a toy, figure or motif of the animal: a depiction, not another thing
+
+
+@dataclass(frozen=True)
+class SenseEntry:
+    terms: tuple[str, ...]  # surface forms (match form) this entry decides
+    senses: tuple[Sense, ...]
+    source: str
+
+
+def _cue_regex(cues: tuple[str, ...]) -> re.Pattern[str]:
+    # Latin-script cues need word boundaries; others (Chinese, Thai) match as substrings
+    parts = [rf"(?<![a-z0-9]){re.escape(c)}(?![a-z0-9])" if c.isascii() else re.escape(c)
+             for c in sorted(set(cues), key=len, reverse=True)]
+    return re.compile("|".join(parts))
+
+
+def load(path: Path) -> list[SenseEntry]:
+    try:
+        rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from exc
+    out = []
+    for n, row in enumerate(rows, start=1):
+        where = f"{path.name} entry {n}"
+        if not isinstance(row, dict) or not row.get("terms") or not row.get("senses") or not row.get("source"):
+            raise DataError(f"{where}: needs terms, senses and source")
+        senses = []
+        for s in row["senses"]:
+            cues = tuple(normalize_term(c) for words in (s.get("cues") or {}).values() for c in words)
+            if not s.get("sense") or not cues:
+                raise DataError(f"{where}: each sense needs a name and cues")
+            senses.append(Sense(str(s["sense"]), str(s.get("label") or s["sense"]), cues,
+                                tuple(str(e) for e in s.get("examples") or ()), _cue_regex(cues),
+                                bool(s.get("depicts", False))))
+        out.append(SenseEntry(tuple(normalize_term(t) for t in row["terms"]), tuple(senses), str(row["source"])))
+    return out
+
+
+class SenseTable:
+    """Built once from the entries; ``decide`` is called only for ambiguous matches."""
+
+    def __init__(self, entries: list[SenseEntry]):
+        self.by_term: dict[str, SenseEntry] = {}
+        for e in entries:
+            for t in e.terms:
+                self.by_term.setdefault(t, e)
+
+    def decide(self, term_key: str, text: str) -> tuple[Sense, list[str]] | None:
+        """The winning sense of ``term_key`` in ``text`` (match form) and the cues found, or None."""
+        entry = self.by_term.get(term_key)
+        if entry is None:
+            return None
+        best: tuple[int, bool, Sense, list[str]] | None = None
+        for sense in entry.senses:
+            hits = list(dict.fromkeys(m.group(0) for m in sense.pattern.finditer(text)))
+            if not hits:
+                continue
+            key = (len(hits), sense.name == WILDLIFE, sense, hits)
+            if best is None or key[:2] > best[:2]:
+                best = key
+        return (best[2], best[3]) if best else None
+

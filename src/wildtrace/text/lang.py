@@ -1,0 +1,124 @@
+"""Offline language identification.
+
+Script decides first (Thai, Chinese, Japanese kana, Korean, Vietnamese letters).
+For Latin-script text, frequent function words (``data/langs.yaml``) answer
+when they are clear; otherwise py3langid, whose model ships inside its wheel,
+decides. A ``lang`` given with the listing wins.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+
+from wildtrace import manifest
+
+_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
+#: Languages py3langid may answer for Latin-script text.
+LATIN_LANGS = ["en", "fr", "es", "pt", "id", "ms", "de", "it", "nl", "tl", "vi"]
+
+#: Characters of Latin-script text given to the classifier (its cost grows with length).
+SAMPLE_CHARS = 100
+
+_THAI = re.compile("[\u0e00-\u0e7f]")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile("[\u3040-\u30ff]")
+_HANGUL = re.compile("[\uac00-\ud7af]")
+_LETTER = re.compile(r"[^\W\d_]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+# Letters found in Vietnamese and in no other target language.
+_VIET = re.compile("[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĩũ]", re.IGNORECASE)
+
+_ALIASES = {"zh-cn": "zh", "zh-tw": "zh", "zh-hans": "zh", "zh-hant": "zh", "in": "id", "may": "ms",
+            "vie": "vi", "tha": "th", "ind": "id", "zho": "zh", "chi": "zh", "eng": "en", "fra": "fr",
+            "fre": "fr", "spa": "es", "por": "pt", "msa": "ms"}
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    with open(manifest.path("langs"), encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    table: dict[str, list[str]] = {}
+    for code, words in doc["words"].items():
+        for word in words:
+            table.setdefault(str(word), []).append(code)
+    return {w: tuple(c) for w, c in table.items()}, frozenset(doc["malay_markers"])
+
+
+def _by_function_words(sample: str) -> str | None:
+    """A clear answer from function words, or None (ask the statistical model)."""
+    table, malay = _function_words()
+    counts: dict[str, int] = {}
+    words = _WORDS.findall(sample.lower())
+    for word in words:
+        for code in table.get(word, ()):
+            counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    best, hits = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    if hits < 2 or hits < 2 * runner_up:
+        return None
+    if best == "id" and malay.intersection(words):
+        return "ms"
+    return best
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+    ident.set_languages(LATIN_LANGS)
+    return ident
+
+
+def warm() -> None:
+    """Load the classifier and word lists now, at start-up, not on the first listing."""
+    _identifier()
+    _function_words()
+
+
+def clean_code(code: str) -> str:
+    code = code.strip().lower().replace("_", "-")
+    return _ALIASES.get(code, code.split("-")[0] if len(code) > 3 and "-" in code else code)
+
+
+def detect(text: str, given: str | None = None) -> str:
+    """An ISO 639-1 code, or ``und`` when the text is too short to tell."""
+    if given and given.strip():
+        return clean_code(given)
+    sample = text[:240]
+    if sample.isascii():
+        return _latin(sample, sum(1 for _ in _ASCII_LETTER.finditer(sample)))
+    letters = len(_LETTER.findall(sample))
+    if letters < 3:
+        return "und"
+    thai = len(_THAI.findall(sample))
+    han = len(_HAN.findall(sample))
+    if thai * 3 >= letters:
+        return "th"
+    if _KANA.search(sample) and han + thai < letters:
+        return "ja"
+    if _HANGUL.search(sample) and len(_HANGUL.findall(sample)) * 3 >= letters:
+        return "ko"
+    if han * 3 >= letters:
+        return "zh"
+    if len(_VIET.findall(sample)) >= 2:
+        return "vi"
+    return _latin(sample, letters)
+
+
+def _latin(sample: str, letters: int) -> str:
+    if letters < 3:
+        return "und"
+    if letters < 8:
+        return "und"
+    quick = _by_function_words(sample)
+    if quick:
+        return quick
+    lang: str = _identifier().classify(sample[:SAMPLE_CHARS])[0]
+    return lang

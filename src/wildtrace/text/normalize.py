@@ -1,0 +1,252 @@
+"""Text normalisation: one canonical form for matching, with a map back to the source.
+
+``normalize(text)`` returns the *match form* of a text and, for each of its
+characters, the index of the source character it came from, so that a match
+found in the match form can be shown in the listing as it was written.
+
+The match form undoes the tricks sellers use to hide from keyword search:
+
+- Unicode NFKC (full-width letters and digits, ligatures, compatibility forms);
+- case folding;
+- zero-width and other invisible characters removed;
+- Cyrillic and Greek look-alike letters folded to Latin (UTS #39 confusables);
+- traditional Chinese characters folded to simplified (OpenCC's character table);
+- diacritics removed from Latin letters, so Vietnamese and French match with
+  or without them (``ngà voi`` = ``nga voi``; ``đ`` -> ``d``);
+- punctuation and symbols turned into spaces, runs of spaces collapsed;
+- letters split by spaces, dots or dashes rejoined (``i.v.o.r.y``, ``象 牙``);
+- leetspeak folded inside words that mix letters and digits (``1v0ry``, ``b0ne``);
+- camel-case hashtags split into words (``#WalrusIvory`` -> ``walrus ivory``).
+
+``fold(text)`` is the light form used by regular-expression cues (prices,
+phone numbers): NFKC, case folding and diacritics removed, punctuation kept.
+
+The tables live in ``data/normalize.yaml``; the per-character fold is cached.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+from itertools import compress
+from pathlib import Path
+
+import opencc  # type: ignore[import-untyped]
+import yaml
+
+from wildtrace import manifest
+
+_COMBINING = re.compile("[\u0300-\u036f]+")
+# Characters that take no space on screen, used to split words invisibly.
+_INVISIBLE_EXTRA = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u034f", "\u180e"}
+#: Character ranges of the scripts written without spaces between words: CJK, Thai, kana.
+CJK_THAI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u3040-\u30ff"
+_CJK_THAI = CJK_THAI
+# Single letters split by spaces: "i v o r y" (at least three letters).
+_SPLIT_LETTERS = re.compile(r"(?<![^\W_])(?:[^\W\d_] +){2,}[^\W\d_](?![^\W_])")
+# Spaces inside CJK or Thai runs: "象 牙", "งา ช้าง".
+_CJK_SPACES = re.compile(f"(?<=[{_CJK_THAI}]) +(?=[{_CJK_THAI}])")
+# ASCII words that mix letters and digits: "1v0ry", "b0ne".
+_LEET_WORD = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]+(?![a-z0-9])")
+_MULTISPACE = re.compile(r"  +")
+# All the fix-ups in one alternation, so the folded text is scanned once.
+_FIXUPS = re.compile(
+    f"(?P<multi>{_MULTISPACE.pattern})|(?P<split>{_SPLIT_LETTERS.pattern})|(?P<cjk>{_CJK_SPACES.pattern})|(?P<leet>{_LEET_WORD.pattern})"
+)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, str], dict[str, str], dict[int, str]]:
+    """(homoglyph+letter map, traditional->simplified map, leet translate table)."""
+    with open(manifest.path("normalize"), encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    letters: dict[str, str] = {**doc["homoglyphs"], **doc["letters"], **doc["homoglyphs_upper"]}
+    t2s = _opencc_t2s()
+    leet = {ord(k): v for k, v in doc["leet"].items() if k.isdigit()}
+    return letters, t2s, leet
+
+
+def _opencc_t2s() -> dict[str, str]:
+    """Traditional -> simplified characters from OpenCC's TSCharacters table."""
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    table: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 2 and len(parts[0]) == 1:
+                simplified = parts[1].split(" ")[0]
+                if len(simplified) == 1:
+                    table[parts[0]] = simplified
+    return table
+
+
+class _FoldCache(dict[str, str]):
+    """Cache: one character -> its folded string; ``irregular`` holds the characters whose fold
+    is not exactly one character (so their text needs an index map)."""
+
+    def __init__(self, func: Callable[[str], str]):
+        super().__init__()
+        self.func = func
+        self.irregular: set[str] = set()
+
+    def __missing__(self, char: str) -> str:
+        value = self.func(char)
+        self[char] = value
+        if len(value) != 1:
+            self.irregular.add(char)
+        return value
+
+
+def _fold_char(char: str) -> str:
+    cat = unicodedata.category(char)
+    if cat == "Cf" or char in _INVISIBLE_EXTRA or "\ufe00" <= char <= "\ufe0f":
+        return ""
+    if cat[0] in "PSZ" or cat == "Cc":
+        return " "
+    letters, t2s, _ = _tables()
+    out = []
+    char = letters.get(char, char)  # capitals first: Greek "Υ" looks like "Y", its lower case does not
+    for c in unicodedata.normalize("NFKC", char).casefold():
+        c = letters.get(c, c)
+        c = t2s.get(c, c)
+        out.append(c)
+    folded = _COMBINING.sub("", unicodedata.normalize("NFD", "".join(out)))
+    # NFKC can turn a symbol into punctuation ("①" -> "1", "＄" -> "$").
+    return "".join(" " if unicodedata.category(c)[0] in "PSZ" else c for c in folded)
+
+
+# Characters whose match form is not exactly one character (dropped or expanded).
+_FOLD = _FoldCache(_fold_char)  # match form: one source character -> its match-form string ('' drops it)
+_IRREGULAR = _FOLD.irregular
+
+
+def normalize(text: str, *, with_index: bool = True) -> tuple[str, list[int] | None]:
+    """Return ``(match_form, index)``; ``index[j]`` is the source position of character ``j``.
+
+    With ``with_index=False`` the index is not built (used for lexicon terms).
+    """
+    parts = list(map(_FOLD.__getitem__, text))
+    if "#" in text:
+        for i in _hashtag_breaks(text):
+            parts[i] = " " + parts[i]
+    out = "".join(parts)
+    index: list[int] | None = None
+    if with_index:
+        if len(out) == len(text) and _IRREGULAR.isdisjoint(text):
+            index = list(range(len(text)))
+        else:
+            index = [i for i, p in enumerate(parts) for _ in p]
+    return _fix_up(out, index, text)
+
+
+_HASHTAG = re.compile(r"#(\w+)")
+
+
+def _hashtag_breaks(text: str) -> list[int]:
+    """Where a camel-case hashtag changes word: ``#WalrusIvory`` -> ``walrus ivory``,
+    ``#SharkFinSoup`` -> ``shark fin soup`` (a lower-case letter followed by an upper-case one)."""
+    breaks: list[int] = []
+    for m in _HASHTAG.finditer(text):
+        word = m.group(1)
+        base = m.start(1)
+        breaks.extend(base + j for j in range(1, len(word)) if word[j].isupper() and word[j - 1].islower())
+    return breaks
+
+
+def _split_drops(text: str, start: int, end: int, index: list[int] | None, source: str) -> list[int]:
+    """Spaces to drop in a run of single letters: only where the same separator repeats.
+
+    "i.v.o.r.y" and "i v o r y" are rejoined; in "a i-v-o-r-y" the article "a"
+    stays a word, because its separator differs from the rest.
+    """
+    letters = [i for i in range(start, end) if text[i] != " "]
+    seps = [source[index[p] + 1: index[q]] if index is not None else " "
+            for p, q in zip(letters, letters[1:], strict=False)]
+    drops: list[int] = []
+    run = 0  # first gap of the current run of equal separators
+    for g in range(1, len(seps) + 1):
+        if g == len(seps) or seps[g] != seps[run]:
+            if g - run >= 2:  # two equal gaps or more: three letters or more
+                drops.extend(i for i in range(letters[run], letters[g]) if text[i] == " ")
+            run = g
+    return drops
+
+
+def _fix_up(text: str, index: list[int] | None, source: str = "") -> tuple[str, list[int] | None]:
+    """One pass over the folded text: rejoin split letters and CJK/Thai runs, collapse
+    repeated spaces, fold leetspeak. Drops characters (and their index entries)."""
+    drop: list[int] = []
+    leet_spans: list[tuple[int, int]] = []
+    for m in _FIXUPS.finditer(text):
+        kind = m.lastgroup
+        if kind == "multi":
+            drop.extend(range(m.start() + 1, m.end()))
+        elif kind == "leet":
+            leet_spans.append(m.span())
+        elif kind == "split":
+            drop.extend(_split_drops(text, m.start(), m.end(), index, source))
+        else:  # cjk
+            drop.extend(range(m.start(), m.end()))
+    if leet_spans:
+        leet = _tables()[2]
+        pieces = []
+        last = 0
+        for a, b in leet_spans:
+            pieces.append(text[last:a])
+            pieces.append(text[a:b].translate(leet))
+            last = b
+        pieces.append(text[last:])
+        text = "".join(pieces)
+    if not drop:
+        return text, index
+    mask = bytearray(b"\x01") * len(text)
+    for i in drop:
+        mask[i] = 0
+    new_index = list(compress(index, mask)) if index is not None else None
+    return "".join(compress(text, mask)), new_index
+
+
+def normalize_term(term: str) -> str:
+    """The match form of a lexicon term (no index, outer spaces stripped)."""
+    return normalize(term, with_index=False)[0].strip()
+
+
+def fold(text: str) -> str:
+    """Light form for regular-expression cues: NFKC, casefold, no diacritics."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
+    return text.replace("đ", "d")
+
+
+def accent_key(text: str) -> str:
+    """Case-folded, NFC, letters only, diacritics kept: tells ``ngà`` from ``Nga``."""
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(c for c in text if c.isalnum())
+
+
+def has_diacritics(text: str) -> bool:
+    """True when any Latin letter carries a diacritic (or is ``đ``)."""
+    return bool(_COMBINING.search(unicodedata.normalize("NFD", text))) or "đ" in text.casefold()
+
+
+_LIGHT = _FoldCache(fold)  # light fold: NFKC, casefold, no diacritics
+_LIGHT_IRREGULAR = _LIGHT.irregular
+
+
+def fold_with_index(text: str) -> tuple[str, Callable[[], list[int]]]:
+    """``fold(text)`` per character, with a lazily built map back to source positions."""
+    parts = list(map(_LIGHT.__getitem__, text))
+    out = "".join(parts)
+    cache: list[list[int]] = []
+
+    def index() -> list[int]:
+        if not cache:
+            if len(out) == len(text) and _LIGHT_IRREGULAR.isdisjoint(text):
+                cache.append(range(len(text)))  # type: ignore[arg-type]
+            else:
+                cache.append([i for i, p in enumerate(parts) for _ in p])
+        return cache[0]
+
+    return out, index
