@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from wildtrace import metrics
 from wildtrace.zoonotic import build, holdout, summary
 from wildtrace.zoonotic.hosts import DATA_DIR
 
@@ -120,11 +121,11 @@ def test_holdout_labels_and_scores(index: build.Index) -> None:
 
 def test_auc_and_precision_at_k() -> None:
     label = np.array([1, 0, 1, 0])
-    assert holdout.auc(label, np.array([4.0, 3.0, 2.0, 1.0])) == 0.75
-    assert holdout.auc(label, np.array([1.0, 1.0, 1.0, 1.0])) == 0.5  # ties count half
-    assert holdout.precision_at(label, np.array([4.0, 3.0, 2.0, 1.0]), 1) == 1.0
+    assert metrics.roc_auc(label, np.array([4.0, 3.0, 2.0, 1.0])) == 0.75
+    assert metrics.roc_auc(label, np.array([1.0, 1.0, 1.0, 1.0])) == 0.5  # ties count half
+    assert metrics.precision_at_k(label, np.array([4.0, 3.0, 2.0, 1.0]), 1) == 1.0
     # the top 2 cut through a tie of three hosts holding one positive: 1 + 1/3, over 2
-    assert holdout.precision_at(np.array([1, 1, 0, 0]), np.array([5.0, 2.0, 2.0, 2.0]), 2) == pytest.approx(2 / 3)
+    assert metrics.precision_at_k(np.array([1, 1, 0, 0]), np.array([5.0, 2.0, 2.0, 2.0]), 2) == pytest.approx(2 / 3)
 
 
 def test_missing_input_is_a_data_error(tmp_path: Path) -> None:

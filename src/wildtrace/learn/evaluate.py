@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
-from wildtrace.learn import codewords, metrics
+from wildtrace import metrics
+from wildtrace.learn import codewords
 from wildtrace.learn.dataset import Dataset
 from wildtrace.learn.model import TextModel
 from wildtrace.learn.training import DEFAULT_C, check_trainable, train
@@ -51,14 +52,14 @@ class Evaluation:
     def report(self) -> dict[str, Any]:
         if self._report is not None:
             return self._report
-        point = metrics.compute(self.y, self.score, self.pred)
-        ci = metrics.bootstrap(self.y, self.score, self.pred, self.groups, reps=self.reps, seed=self.seed)
+        point = metrics.summary(self.y, self.score, self.pred)
+        ci = metrics.summary_ci(self.y, self.score, self.pred, self.groups, reps=self.reps, seed=self.seed)
         out: dict[str, Any] = {"setting": self.setting, "thresholds": self.thresholds,
                                "model": _clean(metrics.with_ci(point, ci))}
         out["baselines"] = {}
         for name, (s, p) in self.baselines.items():
-            b_ci = metrics.bootstrap(self.y, s, p, self.groups, reps=self.reps, seed=self.seed)
-            out["baselines"][name] = _clean(metrics.with_ci(metrics.compute(self.y, s, p), b_ci))
+            b_ci = metrics.summary_ci(self.y, s, p, self.groups, reps=self.reps, seed=self.seed)
+            out["baselines"][name] = _clean(metrics.with_ci(metrics.summary(self.y, s, p), b_ci))
         out["by_lang"] = self._breakdown(self.langs)
         out["by_platform"] = self._breakdown(self.platforms)
         self._report = out
@@ -69,7 +70,7 @@ class Evaluation:
         out = {}
         for value in sorted(set(values)):
             idx = np.nonzero(arr == value)[0]
-            m = metrics.compute(self.y[idx], self.score[idx], self.pred[idx])
+            m = metrics.summary(self.y[idx], self.score[idx], self.pred[idx])
             out[value] = _clean({k: m[k] for k in ("n", "positives", "precision", "recall", "f1", "pr_auc")})
         return out
 

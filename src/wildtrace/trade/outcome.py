@@ -8,7 +8,8 @@ be established at inspection) are reported and a model without them is fitted to
 
 Split: time-forward (train <= ``val_year`` - 1, validate on ``val_year``, test on later
 years, looked at once). Metrics: PR-AUC (average precision), precision at an inspection
-budget of the top 1% and 5% of shipments, lift over random, 95% bootstrap intervals.
+budget of the top 1% and 5% of shipments (k = ceil(share x n), ties at the cut shared), lift over
+random, 95% bootstrap intervals over resampled shipments; all from ``wildtrace.metrics``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import duckdb
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score
 
+from wildtrace import metrics as m
 from wildtrace.trade.provenance import rows, stamp
 
 CATEGORICAL = ["species_code", "genus", "term", "unit", "origin", "exporter", "purpose", "source", "port"]
@@ -40,25 +41,20 @@ def _features(r: dict[str, Any], fields: list[str]) -> dict[str, Any]:
     return f
 
 
-def precision_at(y: np.ndarray, s: np.ndarray, frac: float) -> float:
-    k = max(1, int(round(len(y) * frac)))
-    top = np.argsort(-s, kind="stable")[:k]
-    return float(y[top].mean())
-
-
 def metrics(y: np.ndarray, s: np.ndarray, *, boot: int = 200, seed: int = 0) -> dict[str, Any]:
+    """PR-AUC and precision at the top 1% / 5% (``wildtrace.metrics``), shipments resampled, and lift."""
     base = float(y.mean())
     out: dict[str, Any] = {"n": int(len(y)), "positives": int(y.sum()), "base_rate": round(base, 4)}
-    fns = {"pr_auc": lambda a, b: float(average_precision_score(a, b)),
-           "precision_at_1pct": lambda a, b: precision_at(a, b, 0.01),
-           "precision_at_5pct": lambda a, b: precision_at(a, b, 0.05)}
-    rng = np.random.default_rng(seed)
-    idx = [rng.integers(0, len(y), len(y)) for _ in range(boot)]
-    for name, fn in fns.items():
-        point = fn(y, s)
-        samples = [fn(y[i], s[i]) for i in idx if y[i].sum() > 0]
-        lo, hi = np.percentile(samples, [2.5, 97.5]) if samples else (float("nan"), float("nan"))
-        out[name] = {"value": round(point, 4), "ci95": [round(float(lo), 4), round(float(hi), 4)]}
+    names = ("pr_auc", "precision_at_1pct", "precision_at_5pct")
+
+    def figures(idx: np.ndarray) -> dict[str, float]:
+        r = m.ranking(y[idx], s[idx])  # NaN in a resample with no refused or seized shipment
+        return {k: r[k] for k in names}
+
+    point = figures(np.arange(len(y)))
+    ci = m.bootstrap(figures, len(y), reps=boot, seed=seed)
+    for name in names:
+        out[name] = {"value": round(point[name], 4), "ci95": [round(v, 4) for v in ci[name]]}
     for name in ("precision_at_1pct", "precision_at_5pct"):
         out[name.replace("precision", "lift")] = round(out[name]["value"] / base, 2) if base else None
     out["lift_pr_auc_over_random"] = round(out["pr_auc"]["value"] / base, 2) if base else None
@@ -92,7 +88,7 @@ def outcome_model(con: duckdb.DuckDBPyConnection, *, val_year: int = 2018, boot:
     audit = []
     for f in full:
         vec, model = _fit(train, y["train"], [f], 1.0)
-        ap = float(average_precision_score(y["val"], _score(vec, model, val, [f])))
+        ap = float(m.average_precision(y["val"], _score(vec, model, val, [f])))
         rates = rows(con, f"""SELECT {f if f != 'month' else 'month(shipment_date)'}::VARCHAR AS value, count(*) AS n,
                 avg((action = 'R' OR disposition = 'S')::INTEGER) AS rate
             FROM records WHERE dataset = 'lemis' AND year < {val_year} GROUP BY 1 HAVING count(*) >= 20
@@ -114,7 +110,7 @@ def outcome_model(con: duckdb.DuckDBPyConnection, *, val_year: int = 2018, boot:
                                          "sizes": {k: int(len(v)) for k, v in y.items()}}}
     for name, fields in (("all_declaration_fields", full),
                          ("without_suspected_leaks", [f for f in full if f not in leaky])):
-        val_ap = {c: float(average_precision_score(y["val"], _score(*_fit(train, y["train"], fields, c), val, fields)))
+        val_ap = {c: float(m.average_precision(y["val"], _score(*_fit(train, y["train"], fields, c), val, fields)))
                   for c in (0.1, 1.0, 10.0)}
         best = max(val_ap, key=lambda c: val_ap[c])
         vec, model = _fit(train + val, np.concatenate([y["train"], y["val"]]), fields, best)

@@ -5,8 +5,8 @@ GenBank) up to ``cutoff``; score every host species; ask which hosts gained a
 virus shared with humans after ``cutoff`` (a host-virus or human-virus record
 dated after it that makes a pair shared that was not shared by then). Compare
 the profile's score and tier with the study-effort baseline
-``log(1 + records up to cutoff)``: ROC-AUC and precision in the top k, with
-95% bootstrap intervals (hosts resampled; the AUC difference is paired).
+``log(1 + records up to cutoff)``: ROC-AUC and precision in the top k (``wildtrace.metrics``),
+with 95% bootstrap intervals (hosts resampled; the AUC difference is paired).
 Undated records are left out on both sides.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
 
+from wildtrace import metrics as m
 from wildtrace.zoonotic import tier as tiers
 from wildtrace.zoonotic.build import Index, host_records, summarise
 from wildtrace.zoonotic.hosts import load as load_evidence
@@ -32,29 +32,6 @@ class HostScores:
     tier: np.ndarray  # tier rank at high exposure (3 high .. 0 low)
     effort: np.ndarray  # log(1 + records up to the cut-off)
     known: np.ndarray  # host had records up to the cut-off
-
-
-def auc(label: np.ndarray, score: np.ndarray) -> float:
-    """ROC-AUC with ties counted half (Mann-Whitney)."""
-    pos = label.astype(bool)
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = rankdata(score)
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def precision_at(label: np.ndarray, score: np.ndarray, k: int) -> float:
-    """Expected precision of the top k when ties are broken at random."""
-    k = min(k, len(score))
-    if k <= 0:
-        return float("nan")
-    threshold = np.sort(score)[::-1][k - 1]
-    above = score > threshold
-    tied = score == threshold
-    n_above = int(above.sum())
-    pos_tied = float(label[tied].sum()) / max(1, int(tied.sum()))
-    return (float(label[above].sum()) + (k - n_above) * pos_tied) / k
 
 
 def host_scores(idx: Index, cutoff: int) -> HostScores:
@@ -101,29 +78,42 @@ def host_scores(idx: Index, cutoff: int) -> HostScores:
                       np.array(effort), np.array(known, dtype=bool))
 
 
-def _ci(values: list[float]) -> list[float]:
-    arr = np.array([v for v in values if not np.isnan(v)])
-    return [round(float(np.percentile(arr, 2.5)), 3), round(float(np.percentile(arr, 97.5)), 3)]
+def _r3(interval: list[float]) -> list[float]:
+    return [round(v, 3) for v in interval]
 
 
 def metrics(s: HostScores, ks: tuple[int, ...] = (50, 100, 200), n_boot: int = 1000,
             seed: int = 7) -> dict[str, Any]:
-    """Point estimates and 95% bootstrap intervals for the three rankers."""
+    """Point estimates and 95% bootstrap intervals (hosts resampled) for the three rankers.
+
+    ROC-AUC and precision at k are ``wildtrace.metrics``'s (ties count half; ties at the k-th
+    score shared); the AUC difference is paired: both AUCs come from the same resample.
+    """
     rankers = {"profile_score": s.score, "profile_tier": s.tier, "baseline_log_records": s.effort}
+
+    def figures(idx: np.ndarray) -> dict[str, float]:
+        label = s.label[idx]
+        out = {}
+        for name, sc in rankers.items():
+            out[f"{name}.roc_auc"] = m.roc_auc(label, sc[idx])
+            for k in ks:
+                out[f"{name}.precision_at_{k}"] = m.precision_at_k(label, sc[idx], k)
+        out["difference"] = out["profile_score.roc_auc"] - out["baseline_log_records.roc_auc"]
+        return out
+
     n = len(s.label)
+    point = figures(np.arange(n))
+    ci = m.bootstrap(figures, n, reps=n_boot, seed=seed)
     out: dict[str, Any] = {"hosts": n, "positives": int(s.label.sum())}
-    rng = np.random.default_rng(seed)
-    boots = [rng.integers(0, n, n) for _ in range(n_boot)]
-    for name, sc in rankers.items():
-        entry: dict[str, Any] = {"roc_auc": round(auc(s.label, sc), 3),
-                                 "roc_auc_ci95": _ci([auc(s.label[b], sc[b]) for b in boots])}
+    for name in rankers:
+        entry: dict[str, Any] = {"roc_auc": round(point[f"{name}.roc_auc"], 3),
+                                 "roc_auc_ci95": _r3(ci[f"{name}.roc_auc"])}
         for k in ks:
-            entry[f"precision_at_{k}"] = round(precision_at(s.label, sc, k), 3)
-            entry[f"precision_at_{k}_ci95"] = _ci([precision_at(s.label[b], sc[b], k) for b in boots])
+            entry[f"precision_at_{k}"] = round(point[f"{name}.precision_at_{k}"], 3)
+            entry[f"precision_at_{k}_ci95"] = _r3(ci[f"{name}.precision_at_{k}"])
         out[name] = entry
-    diff = [auc(s.label[b], s.score[b]) - auc(s.label[b], s.effort[b]) for b in boots]
-    out["auc_difference_score_minus_baseline"] = round(auc(s.label, s.score) - auc(s.label, s.effort), 3)
-    out["auc_difference_ci95"] = _ci(diff)
+    out["auc_difference_score_minus_baseline"] = round(point["difference"], 3)
+    out["auc_difference_ci95"] = _r3(ci["difference"])
     return out
 
 
