@@ -3,14 +3,15 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from wildtrace.learn import evaluate, features, metrics
+from wildtrace import metrics
+from wildtrace.learn import evaluate, features
 from wildtrace.learn.dataset import Dataset, near_duplicate_groups
 
 
 def test_metrics_by_hand() -> None:
     y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
     s = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0])
-    m = metrics.compute(y, s, s >= 0.55)
+    m = metrics.summary(y, s, s >= 0.55)
     assert (m["precision"], m["recall"]) == (0.75, 1.0)
     assert abs(m["f1"] - 6 / 7) < 1e-9
     assert abs(m["pr_auc"] - (1 / 3 + 1 / 3 + 1 / 3 * 0.75)) < 1e-9
@@ -24,8 +25,8 @@ def test_bootstrap_interval_brackets_the_point() -> None:
     rng = np.random.default_rng(1)
     y = rng.random(400) < 0.2
     s = y + rng.normal(0, 0.7, 400)
-    ci = metrics.bootstrap(y, s, s > 0.5, reps=300)
-    point = metrics.compute(y, s, s > 0.5)
+    ci = metrics.summary_ci(y, s, s > 0.5, reps=300)
+    point = metrics.summary(y, s, s > 0.5)
     for key in ("f1", "pr_auc", "recall_at_p90"):
         lo, hi = ci[key]
         assert lo <= point[key] <= hi and hi - lo > 0.01, (key, lo, point[key], hi)
