@@ -91,7 +91,8 @@ scorers: Registry[Callable[..., Any]] = Registry("scorers")
 lexicons: Registry[Callable[..., Any]] = Registry("lexicons")
 
 # The built-ins.
-for _name, _target in {"jsonl": "wildtrace.scan.readers:read_jsonl", "csv": "wildtrace.scan.readers:read_csv"}.items():
+for _name, _target in {"jsonl": "wildtrace.scan.readers:read_jsonl", "csv": "wildtrace.scan.readers:read_csv",
+                       "json": "wildtrace.scan.formats:read_json", "xlsx": "wildtrace.scan.formats:read_xlsx"}.items():
     readers.register_lazy(_name, _target)
 for _name, _target in {"jsonl": "wildtrace.scan.writers:JsonlWriter", "csv": "wildtrace.scan.writers:CsvWriter"}.items():
     writers.register_lazy(_name, _target)

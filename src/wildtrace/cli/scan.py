@@ -28,7 +28,7 @@ MAX_STDERR_REJECTS = 100
               help="Write results here (default: stdout).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
               help="Output format.")
-@click.option("--input-format", type=click.Choice(["jsonl", "csv"]), default=None,
+@click.option("--input-format", type=click.Choice(["jsonl", "json", "csv", "xlsx"]), default=None,
               help="Input format (default: from the file name, else from the first bytes).")
 @click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
               help='CSV column for a listing field, e.g. --map title="Item Name". Repeatable.')

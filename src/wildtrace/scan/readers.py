@@ -312,27 +312,40 @@ def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
         yield _build(record, start, limits, joined)
 
 
+#: File name endings -> reader (the name of a gzip or zip member counts, without ``.gz``)
+EXTENSIONS = ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json"), (".csv", "csv"), (".tsv", "csv"),
+              (".txt", "csv"), (".xlsx", "xlsx"))
+
+
 def detect_format(name: str | None, head: bytes) -> str:
-    """``jsonl`` or ``csv`` from the file name, else from the first bytes."""
+    """The reader for a file: from its name, else from its first bytes."""
     if name:
         lower = name.lower()
-        for ext, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "jsonl"), (".csv", "csv")):
+        for ext, fmt in EXTENSIONS:
             if lower.endswith(ext):
                 return fmt
-    return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"["):
+        return "json"
+    if text.startswith(b"{"):
+        return "json" if text.split(b"\n", 1)[0].strip() == b"{" else "jsonl"
+    return "csv"
 
 
 def read_listings(stream: IO[bytes], *, fmt: str | None = None, name: str | None = None,
                   max_field_chars: int, max_record_bytes: int, encoding: str = "utf-8",
                   mapping: dict[str, str] | None = None, limits: RecordLimits | None = None,
                   on_notice: Callable[[str], None] | None = None) -> Iterator[Listing | Reject]:
-    """Listings and Rejects from a binary stream, in input order."""
-    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type,type-var]
-    if fmt is None:
-        fmt = detect_format(name, buffered.peek(4096)[:4096])  # type: ignore[union-attr]
+    """Listings and Rejects from a binary stream, in input order. Compressed, zipped, UTF-16 and
+    Excel inputs are recognised by their first bytes (``scan.formats``)."""
+    from wildtrace.scan.formats import unwrap
+
+    buffered, name, encoding = unwrap(stream, name, encoding, on_notice)
+    if fmt is None or (name or "").lower().endswith(".xlsx"):
+        fmt = detect_format(name, buffered.peek(4096)[:4096])  # type: ignore[attr-defined]
     read = plugins.readers.get(fmt)
-    if mapping and fmt != "csv":
-        raise ConfigError("--map applies to CSV input only")
+    if mapping and fmt not in ("csv", "xlsx"):
+        raise ConfigError("--map applies to CSV and Excel input only")
     return read(buffered, max_field_chars=max_field_chars, max_record_bytes=max_record_bytes,
                 encoding=encoding, mapping=mapping, limits=limits, on_notice=on_notice)
 
