@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from wildtrace.learn import metrics, stringham
+from wildtrace import metrics
+from wildtrace.learn import stringham
 from wildtrace.scan.listing import Listing
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import Scanner
@@ -86,8 +87,8 @@ def scored(scanner: Scanner, listings: list[Listing]) -> tuple[np.ndarray, np.nd
 
 
 def summarise(y: np.ndarray, s: np.ndarray, pred: np.ndarray, groups: np.ndarray, reps: int) -> dict[str, Any]:
-    point = metrics.compute(y, s, pred)
-    ci = metrics.bootstrap(y, s, pred, groups, reps=reps) if len(set(y.tolist())) > 1 else None
+    point = metrics.summary(y, s, pred)
+    ci = metrics.summary_ci(y, s, pred, groups, reps=reps) if len(set(y.tolist())) > 1 else None
     tp = int((pred & (y == 1)).sum())
     fp = int((pred & (y == 0)).sum())
     keep = ("precision", "recall", "f1")

@@ -23,9 +23,9 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
-from wildtrace import __version__, clock
+from wildtrace import __version__, clock, metrics
 from wildtrace.errors import DataError
-from wildtrace.learn import features, metrics
+from wildtrace.learn import features
 from wildtrace.learn.dataset import Dataset
 from wildtrace.learn.model import DEFAULT_NAME, FORMAT_VERSION, TextModel, _sigmoid
 
@@ -102,7 +102,7 @@ def train(ds: Dataset, *, folds: int = 5, seed: int = 0, c: float = DEFAULT_C, n
     else:
         p_val = _sigmoid(a * decision + b)
     threshold = metrics.best_f1_threshold(ds.y, p_val)
-    validation = metrics.compute(ds.y, p_val, p_val >= threshold)
+    validation = metrics.summary(ds.y, p_val, p_val >= threshold)
     idf, coef, intercept = _fit(ds.x, ds.y, c)
     if progress is not None:
         progress()
