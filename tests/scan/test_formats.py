@@ -119,3 +119,20 @@ def test_one_pretty_printed_object_and_a_bad_element(tmp_path: Path) -> None:
     (tmp_path / "mixed.json").write_text(json.dumps([ROWS[0], "oops", ROWS[1]]))
     code, out, err = _scan(tmp_path / "mixed.json", tmp_path)
     assert code == 3 and [o["id"] for o in out] == ["a1", "a2"] and "line 2" in err
+
+
+def test_a_stray_quote_does_not_swallow_the_rows_after_it(tmp_path: Path) -> None:
+    """Issue 29, item 5: a row opening a quote that a later row closes lost the rows between, exit 0."""
+    lines = ["id,title,price", '1,"ivory bangle,100', "2,rhino horn cup,200", "3,pangolin scales,300",
+             '4,tiger claw",400', "5,garden hose,12"]
+    (tmp_path / "stray.csv").write_text("\n".join(lines) + "\n")
+    code, out, err = _scan(tmp_path / "stray.csv", tmp_path)
+    assert code == 3 and "line 2" in err and "read as rows of their own" in err, err
+    assert [o["id"] for o in out] == ["2", "3", "4", "5"], out
+
+
+def test_a_description_with_line_breaks_is_still_one_record(tmp_path: Path) -> None:
+    text = 'id,title,text\n1,Carved bangle,"Old piece.\nGood condition, ships fast.\nAsk me"\n2,Hose,green\n'
+    (tmp_path / "multi.csv").write_text(text)
+    code, out, err = _scan(tmp_path / "multi.csv", tmp_path)
+    assert code == 0 and [o["id"] for o in out] == ["1", "2"], err

@@ -228,6 +228,21 @@ def column_fields(header: list[str], mapping: dict[str, str] | None) -> tuple[li
     return keys, unmapped
 
 
+def _swallowed_record(lines: list[str], delim: str, width: int, id_at: int | None) -> int:
+    """The position (1-based, after the opening line) of a line inside a quoted field that reads as a
+    record of its own: a whole row of the header's width, with no quote of its own and, where the
+    file has an id column, a one-word id. 0 when none does (a description with line breaks)."""
+    for k, line in enumerate(lines[:-1], start=1):  # the last line closes the quote: it is not whole
+        if '"' in line:
+            continue
+        cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delim), [])
+        if len(cells) != width or width < 2:
+            continue
+        if id_at is None or (cells[id_at].strip() and not any(c.isspace() for c in cells[id_at].strip())):
+            return k
+    return 0
+
+
 def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
              encoding: str = "utf-8", mapping: dict[str, str] | None = None,
              limits: RecordLimits | None = None, on_notice: Callable[[str], None] | None = None,
@@ -239,8 +254,9 @@ def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
     Undecodable bytes are carried as surrogates and the row holding them is rejected, so one bad
     row does not cost the rest of the file; an undecodable header is read with replacement
     characters and reported (line 1). A quote left open (a record running past
-    ``CSV_MAX_LINES_PER_RECORD`` lines or the record size limit) rejects the line that opened it,
-    and the lines after it are read again as rows of their own instead of being merged into it.
+    ``CSV_MAX_LINES_PER_RECORD`` lines or the record size limit, or one whose field swallows a
+    line that reads as a whole record: ``_swallowed_record``) rejects the line that opened it, and
+    the lines after it are read again as rows of their own instead of being merged into it.
     """
     limits = limits or RecordLimits(max_field_chars=max_field_chars)
     text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
@@ -265,6 +281,7 @@ def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
     if missing:
         raise ConfigError(f"--map names columns that are not in the CSV header: {', '.join(missing)}")
     keys, unmapped = column_fields(header, mapping)
+    id_at = keys.index("id") if "id" in keys else None
     if on_notice is not None:
         if delim != ",":
             on_notice(f"CSV separator {delim!r} (sniffed from the header)")
@@ -297,6 +314,14 @@ def read_csv(stream: IO[bytes], *, max_field_chars: int, max_record_bytes: int,
             first = lines.reread_after_first()
             yield Reject(first, f"a quote opened on line {first} is never closed; the lines after it "
                          "are read as rows of their own")
+            rows = csv.reader(lines, delimiter=delim)
+            continue
+        swallowed = _swallowed_record(lines.taken[1:], delim, len(keys), id_at) if len(lines.taken) > 1 else 0
+        if swallowed:
+            first = lines.reread_after_first()
+            yield Reject(first, f"a quote opened on line {first} runs on to line {first + swallowed}, which reads "
+                         "as a record of its own; the lines after it are read as rows of their own",
+                         preview=_preview(",".join(row)))
             rows = csv.reader(lines, delimiter=delim)
             continue
         if not any(cell.strip() for cell in row):
