@@ -84,6 +84,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("progress_every", "WILDTRACE_PROGRESS_EVERY", float,
            "Seconds between the plain progress lines long jobs write to stderr when it is not a terminal (10); "
            "a terminal gets a live bar instead."),
+    Option("species_plus_max_bytes", "WILDTRACE_SPECIES_PLUS_MAX_BYTES", _positive_int,
+           "Largest Species+ export `wildtrace data import-cites` reads, in bytes once decompressed (256 MiB; "
+           "the whole real export is about a tenth of that)."),
+    Option("species_plus_max_rows", "WILDTRACE_SPECIES_PLUS_MAX_ROWS", _positive_int,
+           "Most rows (or API taxon concepts) a Species+ import reads (500,000)."),
+    Option("species_plus_max_field_chars", "WILDTRACE_SPECIES_PLUS_MAX_FIELD_CHARS", _positive_int,
+           "Longest cell of a Species+ export, in characters; a row with a longer one is rejected (20,000)."),
     Option("text_model", "WILDTRACE_TEXT_MODEL", str,
            "The text model the scan combines with its rules: `shipped` (the model inside the package, the "
            "default), `none` (the rules alone), or a model folder written by `wildtrace train`."),
@@ -131,6 +138,9 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     text_model: str = "shipped"
     progress_every: float = 10.0
+    species_plus_max_bytes: int = 256 * 1024 * 1024
+    species_plus_max_rows: int = 500_000
+    species_plus_max_field_chars: int = 20_000
 
     def file(self, name: str) -> Path:
         """The path of a ``FILES`` entry under the data folder."""

@@ -10,7 +10,7 @@ import click
 from wildtrace.cli import HelpGroup
 from wildtrace.settings import Settings
 from wildtrace.taxa import refdata
-from wildtrace.taxa.checklist import import_checklist
+from wildtrace.taxa.checklist import ImportLimits, import_checklist
 
 
 @click.group(cls=HelpGroup)
@@ -33,7 +33,8 @@ def import_cites(settings: Settings, file: Path) -> None:
 
     Example: wildtrace data import-cites Index_of_CITES_Species.csv
     """
-    report = import_checklist(file, settings.cites_checklist_path)
+    report = import_checklist(file, settings.cites_checklist_path, limits=ImportLimits(
+        settings.species_plus_max_bytes, settings.species_plus_max_rows, settings.species_plus_max_field_chars))
     click.echo(f"Imported {report.taxa:,} taxa from {report.rows:,} rows into {report.output}; "
                f"{report.inherited:,} inherit a higher-taxon listing, {report.excluded_nc:,} are NC (excluded).")
     agreement = report.agreement

@@ -25,19 +25,22 @@ Rules:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from wildtrace import clock
+from wildtrace.atomic import atomic_write
 from wildtrace.errors import DataError
 from wildtrace.taxa import refdata
 
@@ -142,38 +145,88 @@ def _appendix(listing: str) -> tuple[str, str | None]:
     return listing, None
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The export's bytes: a CSV as downloaded, gzipped, or the one CSV inside a zip."""
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
+@dataclass(frozen=True)
+class ImportLimits:
+    """Caps on what one import reads (settings ``species_plus_max_*``): past them, one clear error."""
+
+    max_bytes: int = 256 * 1024 * 1024
+    max_rows: int = 500_000
+    max_field_chars: int = 20_000
+
+
+def _open_raw(path: Path) -> IO[bytes]:
+    """The export's bytes as a stream: a CSV as downloaded, gzipped, or the one CSV inside a zip."""
+    fh = open(path, "rb")  # noqa: SIM115 - returned open to the caller
+    head = fh.read(4)
+    fh.seek(0)
+    if head[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
+    if head == b"PK\x03\x04":
         try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"{path.name}: a damaged gzip file ({exc})") from exc
-    if raw[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-                members = [n for n in zf.namelist() if n.lower().endswith(".csv") and not n.startswith("__MACOSX")]
-                if len(members) != 1:
-                    raise DataError(f"{path.name}: a zip with {len(members)} CSV files; expected the one Species+ export")
-                return zf.read(members[0])
+            zf = zipfile.ZipFile(fh)
         except zipfile.BadZipFile as exc:
+            fh.close()
             raise DataError(f"{path.name}: a damaged zip file ({exc})") from exc
-    return raw
+        members = [n for n in zf.namelist() if n.lower().endswith(".csv") and not n.startswith("__MACOSX")]
+        if len(members) != 1:
+            fh.close()
+            raise DataError(f"{path.name}: a zip with {len(members)} CSV files; expected the one Species+ export")
+        return zf.open(members[0])
+    return fh
 
 
-def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-7 when the header line says so, else Latin-1."""
-    header = raw.split(b"\n", 1)[0]
-    if raw.isascii() and _UTF7_SHIFT.search(header):
-        try:
-            return raw.decode("utf-7")
-        except UnicodeDecodeError:
-            pass
+def _chunks(path: Path, limits: ImportLimits) -> Iterator[bytes]:
+    """The decompressed bytes in chunks; past ``limits.max_bytes``, a DataError (a gzip bomb stops here)."""
+    total = 0
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        with _open_raw(path) as raw:
+            while chunk := raw.read(1 << 20):
+                total += len(chunk)
+                if total > limits.max_bytes:
+                    raise DataError(f"{path.name}: over {limits.max_bytes:,} bytes once decompressed; not a "
+                                    "Species+ export, or raise WILDTRACE_SPECIES_PLUS_MAX_BYTES")
+                yield chunk
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path.name}: cannot be read ({exc})") from exc
+
+
+def _encoding(path: Path, limits: ImportLimits) -> str:
+    """UTF-8 (with or without BOM), UTF-7 when the file is ASCII and its header says so, else Latin-1:
+    one streaming pass, so the whole export is never held as one string."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, ascii_only, header = True, True, b""
+    for chunk in _chunks(path, limits):
+        if not header:
+            header = chunk.split(b"\n", 1)[0]
+        ascii_only = ascii_only and chunk.isascii()
+        if utf8:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = False
+    if ascii_only and _UTF7_SHIFT.search(header):
+        return "utf-7"
+    return "utf-8-sig" if utf8 else "latin-1"
+
+
+class _Stream(io.RawIOBase):
+    """``_chunks`` as a readable stream, for the text and CSV readers."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks, self._pending = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            self._pending = next(self._chunks, b"")
+            if not self._pending:
+                return 0
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
 
 
 def _column(name: str) -> str:
@@ -181,12 +234,19 @@ def _column(name: str) -> str:
     return _ALIASES.get(key, name.strip())
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    text = _decode(_read_bytes(path))
-    if text.lstrip()[:1] in ("{", "["):
-        yield from _api_rows(path, text)
+def _rows(path: Path, limits: ImportLimits) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """(line, row) per CSV row or API concept, streamed; a row that cannot be used is (line, reason)."""
+    encoding = _encoding(path, limits)
+    text = io.TextIOWrapper(io.BufferedReader(_Stream(_chunks(path, limits))), encoding=encoding, newline="")
+    start = text.read(1)
+    while start and start.isspace() or start == "\ufeff":
+        start = text.read(1)
+    if start in ("{", "["):
+        yield from _api_rows(path, start + text.read(), limits)
         return
-    reader = csv.reader(io.StringIO(text, newline=""))
+    lines = itertools.chain([start], text) if start else iter(())
+    csv.field_size_limit(max(csv.field_size_limit(), limits.max_field_chars * 2))
+    reader = csv.reader(_joined(lines))
     header = [_column(h) for h in next(reader, [])]
     have = set(header)
     if "FullName" not in have and "Genus" in have:
@@ -194,15 +254,41 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     missing = [c for c in REQUIRED_COLUMNS if c not in have]
     if missing:
         raise DataError(f"{path.name}: not a Species+ CITES listings export (missing columns: {', '.join(missing)})")
-    for i, cells in enumerate(reader, start=2):
+    rows = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield line, (f"a cell over the limit of {limits.max_field_chars:,} characters"
+                         if "field limit" in str(exc) else f"unreadable CSV row ({exc})")
+            continue
         if not any(c.strip() for c in cells):
             continue  # a blank line, as spreadsheets leave at the end
+        rows += 1
+        if rows > limits.max_rows:
+            raise DataError(f"{path.name}: over {limits.max_rows:,} rows; not a Species+ export, or raise "
+                            "WILDTRACE_SPECIES_PLUS_MAX_ROWS")
+        long = max((len(c) for c in cells), default=0)
+        if long > limits.max_field_chars:
+            yield line, f"a cell of {long:,} characters, over the limit of {limits.max_field_chars:,}"
+            continue
         row = {k: v.strip() for k, v in zip(header, cells, strict=False) if k}
         if len(cells) > len(header):
             row[_EXTRA] = f"{len(cells)} cells where the header has {len(header)} (a comma outside quotes?)"
         if not row.get("FullName"):
             row["FullName"] = _compose(row)
-        yield i, row
+        yield line, row
+
+
+def _joined(lines: Iterator[str]) -> Iterator[str]:
+    """The first character read ahead, joined back to the first line."""
+    first = next(lines, "")
+    second = next(lines, "")
+    yield first + second
+    yield from lines
 
 
 # Species+ API common-name languages (ISO 639-1, upper case) → WildTrace name keys.
@@ -210,7 +296,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 _API_LANGS = {"EN": "en", "ES": "es", "FR": "fr", "PT": "pt", "VI": "vi", "TH": "th", "ID": "id", "MS": "ms"}
 
 
-def _api_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
+def _api_rows(path: Path, text: str, limits: ImportLimits) -> Iterator[tuple[int, dict[str, str] | str]]:
     """Rows from the Species+ API's ``taxon_concepts`` JSON, saved by the user.
 
     Accepted: one response page (``{"pagination": …, "taxon_concepts": [...]}``), a JSON array
@@ -235,6 +321,8 @@ def _api_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
             else:
                 raise DataError(f"{path.name}: JSON without taxon_concepts; expected a Species+ API "
                                 "taxon_concepts response")
+    if len(concepts) > limits.max_rows:
+        raise DataError(f"{path.name}: over {limits.max_rows:,} taxon concepts; raise WILDTRACE_SPECIES_PLUS_MAX_ROWS")
     for i, concept in enumerate(concepts, start=1):
         yield i, _api_row(concept)
 
@@ -287,15 +375,26 @@ def _compose(row: dict[str, str]) -> str:
 
 
 def import_checklist(path: Path, output: Path, *, today: str | None = None,
-                     builtin: list[refdata.Taxon] | None = None) -> ImportReport:
+                     builtin: list[refdata.Taxon] | None = None, limits: ImportLimits | None = None) -> ImportReport:
     """Read a Species+ export, write the checklist JSON Lines to ``output`` and check the
-    built-in taxa (``builtin``, by default the shipped ones) against it."""
+    built-in taxa (``builtin``, by default the shipped ones) against it.
+
+    The export is streamed under ``limits`` (bytes once decompressed, rows, characters a cell); past
+    the first two the import stops with one clear error and the old checklist stays; a row past the
+    third is rejected. The checklist is written to a temporary file and renamed into place, so a
+    failed import never leaves half of one.
+    """
     today = today or clock.today()
-    rows: list[tuple[int, dict[str, str]]] = list(_rows(path))
+    limits = limits or ImportLimits()
     rejected: list[tuple[int, str]] = []
     parsed: list[dict[str, Any]] = []
     by_name: dict[str, dict[str, Any]] = {}
-    for line, row in rows:
+    read = 0
+    for line, row in _rows(path, limits):
+        read += 1
+        if isinstance(row, str):
+            rejected.append((line, row))
+            continue
         if _EXTRA in row:
             rejected.append((line, row[_EXTRA]))
             continue
@@ -321,9 +420,7 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None,
         parsed.append(taxon)
         by_name[name] = taxon
     inherited = excluded = 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_write(output) as fh:
         for taxon in parsed:
             appendix, via = taxon["listing"], None
             if appendix is None:
@@ -347,10 +444,9 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None,
                 "verified_on": today,
             }
             fh.write(orjson.dumps(row_out) + b"\n")
-    tmp.replace(output)
     agreement = refdata.compare_taxa(list(refdata.load().taxa) if builtin is None else builtin,
                                      refdata.load_checklist(output))
-    return ImportReport(rows=len(rows), taxa=len(parsed), inherited=inherited, excluded_nc=excluded,
+    return ImportReport(rows=read, taxa=len(parsed), inherited=inherited, excluded_nc=excluded,
                         rejected=rejected, output=output, agreement=agreement)
 
 
