@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from wildtrace.export.clean import xml_text
 from wildtrace.scan.writers import safe_cell
 
 if TYPE_CHECKING:
@@ -19,18 +20,18 @@ EDGE_COLUMNS = ["Source ID", "Target ID", "Link Type", "Weight", "Evidence", "Ju
 
 
 def _flat_graph(case: Case) -> nx.Graph:
-    """Node and edge attributes as scalars (GEXF/GraphML hold no lists)."""
+    """Node and edge attributes as scalars (GEXF/GraphML hold no lists), every text XML-safe."""
     net = case.network().to_dict()
     g = nx.Graph()
     for n in net["nodes"]:
-        g.add_node(n["id"], label=n["seller"] or n["id"], platform=n["platform"],
-                   identifiers=" ".join(f"{i['kind']}:{i['value']}" for i in n["identifiers"]),
-                   listings=len(n["listings"]), max_risk=float(n["max_risk"]), entity=n["entity"],
+        g.add_node(xml_text(n["id"]), label=xml_text(n["seller"] or n["id"]), platform=xml_text(n["platform"]),
+                   identifiers=xml_text(" ".join(f"{i['kind']}:{i['value']}" for i in n["identifiers"])),
+                   listings=len(n["listings"]), max_risk=float(n["max_risk"]), entity=xml_text(n["entity"]),
                    component=int(n["component"]), degree=int(n["degree"]),
                    betweenness=float(n["betweenness"]), key_player_rank=int(n["key_player_rank"] or 0))
     for e in net["edges"]:
-        g.add_edge(e["a"], e["b"], weight=float(e["weight"]), evidence=_evidence(e["evidence"]),
-                   judgement=e["judgement"] or "")
+        g.add_edge(xml_text(e["a"]), xml_text(e["b"]), weight=float(e["weight"]),
+                   evidence=xml_text(_evidence(e["evidence"])), judgement=xml_text(e["judgement"] or ""))
     return g
 
 

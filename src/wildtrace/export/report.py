@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fpdf import FPDF
 
 from wildtrace import __version__
+from wildtrace.export.clean import pdf_text, report_text
 
 if TYPE_CHECKING:
     from wildtrace.cases import Case
@@ -63,7 +64,7 @@ def render_html(case: Case) -> str:
         parts.append(f"<h2>{esc(heading)}</h2><table><tr>"
                      + "".join(f"<th>{esc(c)}</th>" for c in rows[0]) + "</tr>")
         for row in rows[1:]:
-            parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+            parts.append("<tr>" + "".join(f"<td>{esc(report_text(c))}</td>" for c in row) + "</tr>")
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -94,6 +95,7 @@ def write_pdf(case: Case, path: Path, progress: Callable[[], None] | None = None
         family = "helvetica"
 
     def text(value: str) -> str:
+        value = pdf_text(value)
         return value if font is not None else value.encode("latin-1", "replace").decode("latin-1")
 
     pdf.add_page()
