@@ -59,14 +59,16 @@ class Collected:
 
 
 def ingest(items: Iterable[Item], scanner: Scanner | None, sinks: Sinks, *, batch: int = 500,
-           top_n: int = 10) -> Summary:
+           top_n: int = 10, stop: Callable[[], bool] | None = None) -> Summary:
     """Scan a stream into its sinks: report each reject, save results in batches, write each, summarise.
 
     With ``sinks.save`` (the store), a batch is written only after it is saved. A batch the store
     refuses is saved one result at a time; a result it still refuses becomes a reject (the rest are
     kept), and only when it refuses every one (the store itself is down) does the error stop the
     ingest. Memory stays flat: nothing but the current batch and the summary counters is held.
-    ``scanner`` may be None when every item is a ScanResult or a Reject already.
+    ``scanner`` may be None when every item is a ScanResult or a Reject already. ``stop`` is asked
+    between records (Ctrl-C in the CLI): when it says so, the batch in hand is stored and written and
+    the ingest ends with ``summary.interrupted`` set; nothing half-done is left.
     """
     summary = Summary(top_n=top_n)
     pending: list[ScanResult] = []
@@ -91,6 +93,9 @@ def ingest(items: Iterable[Item], scanner: Scanner | None, sinks: Sinks, *, batc
         pending.clear()
 
     for item in _scanned(items, scanner):
+        if stop is not None and stop():
+            summary.interrupted = True
+            break
         if isinstance(item, Reject):
             refuse(item)
         elif sinks.save is None:

@@ -10,6 +10,7 @@ import orjson
 
 from wildtrace import plugins
 from wildtrace.cli import EXIT_REJECTS
+from wildtrace.cli.interrupt import EXIT_INTERRUPTED, interruptible
 from wildtrace.cli.streams import open_input, open_output
 from wildtrace.pipeline import Sinks, ingest
 from wildtrace.progress import Progress, input_size
@@ -114,13 +115,18 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
                                   max_field_chars=settings.max_field_chars,
                                   max_record_bytes=settings.max_record_bytes, encoding=encoding,
                                   mapping=columns or None, limits=settings.record_limits, on_notice=on_notice)
-            summary = ingest(items, scanner, Sinks(write=on_result, reject=on_reject,
-                                                   save=store.save if store is not None else None))
+            with interruptible() as stop:
+                summary = ingest(items, scanner, Sinks(write=on_result, reject=on_reject,
+                                                       save=store.save if store is not None else None), stop=stop)
         finally:
             progress.close()
             writer.close()
             if store is not None:
                 store.close()
+    if summary.interrupted:
+        click.echo(f"wildtrace: interrupted: {summary.scanned:,} scanned and {summary.rejected:,} rejected before "
+                   "Ctrl-C; every result written is whole" + (" and stored" if store is not None else ""), err=True)
+        raise SystemExit(EXIT_INTERRUPTED)
     if not summary.scanned and not summary.rejected:
         click.echo(f"wildtrace: {input}: warning: the input holds no listings; nothing was scanned", err=True)
     if shown > MAX_STDERR_REJECTS:

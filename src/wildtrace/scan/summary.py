@@ -24,6 +24,7 @@ class Summary:
     appendices: Counter[str] = field(default_factory=Counter)
     rejected: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    interrupted: bool = False  # the run was stopped (Ctrl-C) before its input ended
     _top: list[tuple[float, int, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, item: ScanResult | Reject) -> None:
