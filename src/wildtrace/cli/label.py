@@ -55,8 +55,12 @@ def label_list(settings: Settings, conflicts: bool) -> None:
 
     Example: wildtrace label list --conflicts
     """
+    shown = 0
     for r in sources.resolved_labels(settings):
         if conflicts and not r.conflict:
             continue
+        shown += 1
         click.echo(orjson.dumps({"id": r.listing_id, "label": r.label, "conflict": r.conflict,
                                  "votes": r.votes}).decode())
+    if not shown:
+        click.echo("wildtrace: no conflicting labels" if conflicts else "wildtrace: no labels stored yet", err=True)

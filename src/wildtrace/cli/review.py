@@ -32,6 +32,8 @@ def queue(settings: Settings, listings: Path | None, labels: Path | None, model_
     report(loaded, listings, labels)
     for p in proposals:
         click.echo(orjson.dumps(p.to_dict()).decode())
+    if not proposals:
+        click.echo("wildtrace: nothing to propose: every listing is labelled already", err=True)
 
 
 @click.command()
@@ -51,3 +53,6 @@ def similar(settings: Settings, listings: Path | None, labels: Path | None, seed
     report(loaded, listings, labels)
     for n in found:
         click.echo(orjson.dumps(n.to_dict()).decode())
+    if not found:
+        click.echo("wildtrace: no look-alikes: every listing is labelled already, or no seed was given or "
+                   "confirmed positive", err=True)
