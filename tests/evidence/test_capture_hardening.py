@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from wildtrace.cli import cli, load_commands
-from wildtrace.evidence import capture as cap_mod
-from wildtrace.evidence.capture import CaptureOptions, Capturer, refused_address
+from wildtrace.evidence import net
+from wildtrace.evidence.capture import CaptureOptions, Capturer
 from wildtrace.evidence.custody import CustodyLog
+from wildtrace.evidence.net import refused_address
 
 
 @pytest.mark.parametrize("host", ["169.254.169.254", "10.0.0.1", "192.168.1.1", "172.16.0.1", "127.0.0.1",
@@ -45,8 +46,8 @@ def test_capture_refuses_loopback_without_allow_private(tmp_path: Path, marketpl
 def test_every_redirect_hop_is_checked(tmp_path: Path, marketplace, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """The test marketplace is let through (it stands for a public site); its redirect to the
     cloud metadata address is refused."""
-    original = cap_mod.checked_address
-    monkeypatch.setattr(cap_mod, "checked_address",
+    original = net.checked_address
+    monkeypatch.setattr(net, "checked_address",
                         lambda host, port: ("127.0.0.1", None) if host == "127.0.0.1" else original(host, port))
     rec = _one(tmp_path, f"{marketplace.url}/to-metadata", follow_offsite=True)
     assert rec.status == "failed" and "169.254.169.254" in rec.reason and rec.reason.startswith("refused"), rec.reason

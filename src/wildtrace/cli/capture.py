@@ -11,16 +11,23 @@ import click
 import orjson
 
 from wildtrace.cli import EXIT_REJECTS
-from wildtrace.errors import ConfigError
-from wildtrace.evidence.capture import (
-    CaptureOptions,
-    Capturer,
-    ScanReject,
-    Target,
-    targets_from_scan,
-)
+from wildtrace.errors import ConfigError, NotFound
+from wildtrace.evidence.capture import CaptureOptions, Capturer, Target, targets_from_scan
 from wildtrace.progress import Progress
+from wildtrace.rejects import Reject
 from wildtrace.settings import Settings
+
+
+def _open_scan(path: str) -> IO[bytes]:
+    """The ``--from-scan`` input ('-': stdin); a file that cannot be opened is one line, exit 2."""
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        raise NotFound(f"--from-scan {path}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"--from-scan {path}: cannot read it: {exc.strerror or exc}") from None
 
 
 @click.command()
@@ -62,10 +69,10 @@ def capture(settings: Settings, urls: tuple[str, ...], from_scan: str | None, mi
     targets: list[Target] = [Target(u) for u in urls]
     problems = 0
     if from_scan:
-        stream: IO[bytes] = sys.stdin.buffer if from_scan == "-" else open(from_scan, "rb")  # noqa: SIM115
+        stream = _open_scan(from_scan)
         try:
             for item in targets_from_scan(stream, min_risk):
-                if isinstance(item, ScanReject):
+                if isinstance(item, Reject):
                     problems += 1
                     rid = f" (id {item.record_id})" if item.record_id else ""
                     click.echo(f"wildtrace: {from_scan}: line {item.line}{rid}: skipped: {item.reason}", err=True)
