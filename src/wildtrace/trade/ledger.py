@@ -1,0 +1,144 @@
+"""The bookkeeping of a trade load: what happened to each file (``FileLoad``), its row in
+``loads`` (hash, counts, citation, tool, time), its rejected rows in ``rejects`` (with the raw
+text of the row) and its warning counts in ``warnings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from wildtrace import __version__, clock
+from wildtrace.trade import schema
+from wildtrace.trade.stage import q, stage
+from wildtrace.trade.transform import OK, READS_FILE
+
+TOOL = f"wildtrace.trade.load {__version__}"
+
+CITATIONS = {
+    schema.BULK: "CITES Trade Database, compiled by UNEP-WCMC for the CITES Secretariat, Geneva, "
+                 "Switzerland. Available at trade.cites.org. File {name} (sha256 {sha}), loaded {date}.",
+    schema.COMPTAB: "CITES Trade Database comparative tabulation, compiled by UNEP-WCMC for the CITES "
+                    "Secretariat, Geneva, Switzerland. Available at trade.cites.org. File {name} "
+                    "(sha256 {sha}), loaded {date}.",
+    schema.LEMIS: "US Fish and Wildlife Service LEMIS data as cleaned by Eskew et al. (2020), "
+                  "Sci. Data 7:22, doi:10.1038/s41597-020-0354-5 (MIT licence). File {name} "
+                  "(sha256 {sha}), loaded {date}.",
+}
+
+#: Code columns checked against ``known_codes``: (column, code table)
+CODE_FIELDS = (("purpose", "purpose"), ("source", "source"), ("importer", "party"),
+               ("exporter", "party"), ("origin", "party"))
+
+
+@dataclass
+class FileLoad:
+    """What happened to one input file."""
+
+    path: str
+    member: str | None
+    sha256: str
+    status: str  # loaded | unchanged | empty | skipped (not trade data) | rejected
+    format: str | None = None
+    header_style: str | None = None
+    delimiter: str | None = None
+    reason: str | None = None
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    records_written: int = 0
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+    citation: str | None = None
+    load_id: int | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.path}!{self.member}" if self.member else self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def cite(self, fmt: str) -> None:
+        """The citation of the file's source, its name, hash and today's date (the clock's)."""
+        name = Path(self.member or self.path).name
+        self.citation = CITATIONS[fmt].format(name=name, sha=self.sha256[:16], date=clock.today())
+
+
+def log(con: duckdb.DuckDBPyConnection, res: FileLoad) -> None:
+    """The file's row in ``loads``."""
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [res.load_id, res.path, res.member, res.sha256, res.format, res.header_style, res.status,
+         res.reason, res.rows_in, res.rows_loaded, res.rows_rejected, res.records_written,
+         sum(res.warnings.values()), res.citation, TOOL, clock.now().replace(tzinfo=None)])
+
+
+def format_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> None:
+    """Warnings of a format's own: LEMIS partners given as NA; rows identical to an earlier
+    row where rows have no record id (kept: they can be separate records)."""
+    if fmt == schema.LEMIS:
+        con.execute(f"""INSERT INTO warnings SELECT {load_id},
+            'country_imp_exp is NA: the partner is unknown (missing, or Namibia: ambiguous in LEMIS)', NULL,
+            count(*), min(_row) FROM tx WHERE {OK} AND (importer IS NULL OR exporter IS NULL) HAVING count(*) > 0""")
+    if fmt != schema.BULK:
+        dup = con.execute(f"SELECT count(*), min(_row) FROM tx WHERE _dup > 1 AND {OK}").fetchall()[0]
+        if dup and dup[0]:
+            why = ("LEMIS line items have no record id" if fmt == schema.LEMIS else
+                   "comparative tabulation rows have no record id; the real downloads hold such pairs")
+            con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, ?)",
+                        [load_id, f"row identical to an earlier row (kept: {why})", dup[0], dup[1]])
+
+
+def rejects(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int, header: list[str], local: Path,
+            delim: str) -> None:
+    """The rejected rows with their reason and raw text, and the malformed CSV lines."""
+    raw = "json_object(" + ", ".join(f"{q(h)}, c{i}" for i, h in enumerate(header)) + ")"
+    rejected = fmt not in READS_FILE or con.execute(f"SELECT count(*) FROM tx WHERE NOT ({OK})").fetchall()[0][0]
+    if rejected:
+        if fmt in READS_FILE:  # the raw text of the rejected rows, read again (the transform kept none)
+            stage(con, local, header, delim, store_rejects=False)
+        con.execute(f"""INSERT INTO rejects SELECT {load_id}, tx._row, NULL, reason, {raw}
+            FROM tx JOIN st USING (_row) WHERE reason IS NOT NULL""")
+    con.execute(f"""INSERT INTO rejects SELECT {load_id}, NULL, line,
+        'malformed CSV line: ' || lower(arg_min(error_type::VARCHAR, column_idx)), any_value(csv_line)
+        FROM rj_errors GROUP BY line""")
+
+
+def code_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> None:
+    """Unknown codes and words (kept as written) and unknown parties, counted per value."""
+    for col, table in CODE_FIELDS:
+        con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown {col} code', {col}, count(*), min(_row)
+            FROM tx WHERE {OK} AND {col} IS NOT NULL
+              AND {col} NOT IN (SELECT code FROM known_codes WHERE field = '{table}')
+            GROUP BY {col}""")
+    if fmt != schema.LEMIS:  # LEMIS uses its own description and unit codes
+        for col in ("term", "unit"):
+            con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown {col} (kept as written)', {col}_raw,
+                count(*), min(_row) FROM tx WHERE {OK} AND NOT {col}_known GROUP BY {col}_raw""")
+        con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'importer or exporter unknown (blank or XX)', NULL,
+            count(*), min(_row) FROM tx WHERE {OK} AND (importer IS NULL OR exporter IS NULL) HAVING count(*) > 0""")
+
+
+def count(con: duckdb.DuckDBPyConnection, res: FileLoad, load_id: int) -> None:
+    """The file-level warnings stored, then the load's counts, reject reasons and warnings read
+    back onto ``res``."""
+    for reason, value in res.warnings.items():
+        con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, NULL)", [load_id, reason, value])
+    counts = con.execute(f"""SELECT count(*) FILTER (WHERE {OK}), count(*) FILTER (WHERE NOT {OK})
+                             FROM tx""").fetchall()[0]
+    assert counts is not None
+    malformed = con.execute("SELECT count(DISTINCT line) FROM rj_errors").fetchall()[0]
+    res.rows_loaded = int(counts[0])
+    res.rows_rejected = int(counts[1]) + int(malformed[0] if malformed else 0)
+    res.rows_in = res.rows_loaded + res.rows_rejected
+    written = con.execute("SELECT count(*) FROM records WHERE load_id = ?", [load_id]).fetchall()[0]
+    res.records_written = int(written[0]) if written else 0
+    res.reject_reasons = dict(con.execute(
+        "SELECT reason, count(*) FROM rejects WHERE load_id = ? GROUP BY 1 ORDER BY 2 DESC",
+        [load_id]).fetchall())
+    res.warnings = {(r if v is None else f"{r}: {v}"): int(n) for r, v, n in con.execute(
+        "SELECT reason, value, n FROM warnings WHERE load_id = ? ORDER BY n DESC", [load_id]).fetchall()}

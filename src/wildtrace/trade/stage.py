@@ -1,0 +1,84 @@
+"""A trade file staged in DuckDB for one load: its rows as text (``st``, numbered as in the
+file), malformed lines (``rj_errors``), the CITES codes the warnings compare with
+(``known_codes``) and each distinct term and unit word mapped to its code (``words_map``).
+
+These are temporary tables of the load's connection; ``drop`` removes them after each file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from wildtrace.trade.codes import load_codes
+
+#: The temporary tables and views one file's load makes (dropped after it, whatever happened).
+TEMP = ("st", "st_rows", "tx", "tx_rows", "tx0", "dups", "rj_errors", "rj_scans", "words_map")
+
+
+def q(s: str) -> str:
+    """``s`` as an SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def ensure_known_codes(con: duckdb.DuckDBPyConnection) -> None:
+    """``known_codes (field, code)``: every purpose, source, term, unit and party code, once per
+    connection."""
+    codes = load_codes()
+    rows = [(f, c) for f in ("purpose", "source", "term", "unit", "party") for c in codes.known(f)]
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS known_codes (field VARCHAR, code VARCHAR)")
+    if con.execute("SELECT count(*) FROM known_codes").fetchall()[0][0] == 0:
+        con.executemany("INSERT INTO known_codes VALUES (?, ?)", rows)
+
+
+def row_number(con: duckdb.DuckDBPyConnection, table: str, alias: str) -> str:
+    """SQL for the row number of a staged row: its rowid counted from the table's first, plus 1
+    (the first rowid is read once: a constant in the views that use it)."""
+    first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {table}").fetchall()[0][0]
+    return f"({alias}.rowid - {int(first)} + 1)"
+
+
+def drop(con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = TEMP) -> None:
+    """Drop these temporary tables and views, whichever each is."""
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+    for name in names:
+        con.execute(f"DROP {'VIEW' if name in views else 'TABLE'} IF EXISTS {name}")
+
+
+def read_csv(local: Path, header: list[str], delim: str, *, store_rejects: bool = True) -> str:
+    """The file as text columns c0..cN, malformed lines skipped (and, with ``store_rejects``,
+    listed in rj_errors)."""
+    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    rejects = ("store_rejects=true, rejects_table='rj_errors', rejects_scan='rj_scans', "
+               if store_rejects else "")
+    return (f"""read_csv({q(str(local))}, header=true, auto_detect=false, delim={q(delim)}, quote='"',
+                      escape='"', columns={{{cols}}}, {rejects}ignore_errors=true, encoding='utf-8')""")
+
+
+def stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str], delim: str,
+          *, store_rejects: bool = True) -> None:
+    """The file's rows as text, ``st``, with ``_row`` their number in the file (1 = the first
+    record). The table keeps the file's order (insertion order is preserved), so ``_row`` is
+    its rowid counted from the table's first: no serial row_number() pass (it cost a quarter of
+    the staging). (Inside a transaction rowids start at 2**55, hence the offset.)"""
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"CREATE TEMP TABLE st_rows AS SELECT * FROM {read_csv(local, header, delim, store_rejects=store_rejects)}")
+    con.execute(f"CREATE TEMP VIEW st AS SELECT {row_number(con, 'st_rows', 'st_rows')} AS _row, * FROM st_rows")
+
+
+def words_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, int], source: str = "st",
+              columns: dict[str, str] | None = None) -> None:
+    """Each distinct term and unit of the file, as written, -> its CITES code: resolved once per
+    value in Python (``codes.resolve``: codes, or English, French and Spanish words), joined in SQL."""
+    codes = load_codes()
+    found: list[tuple[str, str, str | None, bool]] = []
+    for name in ("term", "unit"):
+        if name in mapping:
+            col = (columns or {}).get(name) or f"trim(c{mapping[name]})"
+            for (raw,) in con.execute(f"SELECT DISTINCT {col} FROM {source} WHERE nullif({col}, '') IS NOT NULL").fetchall():
+                code, known = codes.resolve(name, raw)
+                found.append((name, raw, code, known))
+    con.execute("CREATE OR REPLACE TEMP TABLE words_map (field VARCHAR, raw VARCHAR, code VARCHAR, known BOOLEAN)")
+    if found:
+        con.executemany("INSERT INTO words_map VALUES (?, ?, ?, ?)", found)
