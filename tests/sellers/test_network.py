@@ -62,7 +62,7 @@ def test_metrics_components_betweenness_key_player(tmp_path: Path) -> None:
 
 
 def test_judgements_are_separate_and_reversible(tmp_path: Path) -> None:
-    store = JudgementStore(tmp_path / "judgements.jsonl")
+    store = JudgementStore(tmp_path / "w.sqlite")
     diff = store.judge("zalo:horn_vn", "wechat:laozhang", "different", author="analyst-a", note="checked")
     same = store.judge("shopee:bird_lady", "lazada:bird_lady2", "same", author="analyst-b")
     net = _build(tmp_path, store.current())
@@ -86,7 +86,7 @@ def test_judgements_are_separate_and_reversible(tmp_path: Path) -> None:
 
 
 def test_bad_judgements_are_refused(tmp_path: Path) -> None:
-    store = JudgementStore(tmp_path / "j.jsonl")
+    store = JudgementStore(tmp_path / "w.sqlite")
     with pytest.raises(ConfigError):
         store.judge("a", "b", "maybe", author="x")
     with pytest.raises(ConfigError):
@@ -109,7 +109,7 @@ def test_image_links(tmp_path: Path) -> None:
 
 
 def test_a_judgement_is_retracted_by_a_unique_prefix_of_its_id(tmp_path: Path) -> None:
-    store = JudgementStore(tmp_path / "j.jsonl")
+    store = JudgementStore(tmp_path / "w.sqlite")
     j = store.judge("zalo:horn_vn", "wechat:laozhang", "same", author="a")
     r = store.retract(j.id[:8], author="a", note="reseller's phone")
     assert r.retracts == j.id  # the full id is recorded, not the prefix

@@ -1,8 +1,11 @@
-"""``wildtrace lexicon``: code-word discovery and the local lexicon the scan uses."""
+"""``wildtrace lexicon``: code-word discovery and the local lexicon the scan uses (kept in the store)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import orjson
@@ -10,8 +13,21 @@ import orjson
 from wildtrace.cli import HelpGroup
 from wildtrace.cli._learn_options import LABELS_OPT, LISTINGS_ARG, report
 from wildtrace.learn import review, sources
-from wildtrace.scan import locallex
 from wildtrace.settings import Settings
+
+if TYPE_CHECKING:
+    from wildtrace.store.lexicon import LocalLexicon
+
+_db = click.option("--db", default=None, help="Database (default: WILDTRACE_DB, else DATA_DIR/wildtrace.sqlite).")
+
+
+@contextmanager
+def _lexicon(settings: Settings, db: str | None) -> Iterator[LocalLexicon]:
+    """The local lexicon in the store (DATA_DIR/local_lexicon.jsonl, if any, imported once)."""
+    from wildtrace.store.lexicon import LocalLexicon
+
+    with LocalLexicon.for_settings(settings, db) as lexicon:
+        yield lexicon
 
 
 @click.group(cls=HelpGroup)
@@ -53,15 +69,18 @@ def lexicon_suggest(settings: Settings, listings: Path | None, labels: Path | No
 @click.option("--context-required", is_flag=True, help="Counts only beside other wildlife evidence.")
 @click.option("--author", default="unknown", show_default=True, help="Who adds the term (kept in the history).")
 @click.option("--note", default=None, help="Why: the evidence or source for the term (kept in the history).")
+@_db
 @click.pass_obj
 def lexicon_add(settings: Settings, term: str, kind: str, lang: str, means_product: str | None,
-                means_taxon: str | None, context_required: bool, author: str, note: str | None) -> None:
+                means_taxon: str | None, context_required: bool, author: str, note: str | None,
+                db: str | None) -> None:
     """Add TERM to the local lexicon (a new version; the scan uses it from now on).
 
     Example: wildtrace lexicon add "white gold" --means-product ivory --lang en --author ana --note "seen in 12 ads"
     """
-    version = locallex.add(settings.local_lexicon, term, kind=kind, lang=lang, means_product=means_product,
-                           means_taxon=means_taxon, context_required=context_required, author=author, note=note)
+    with _lexicon(settings, db) as lex:
+        version = lex.add(term, kind=kind, lang=lang, means_product=means_product, means_taxon=means_taxon,
+                          context_required=context_required, author=author, note=note)
     click.echo(f"local lexicon v{version}: added {term!r} ({kind})", err=True)
 
 
@@ -69,25 +88,29 @@ def lexicon_add(settings: Settings, term: str, kind: str, lang: str, means_produ
 @click.argument("term")
 @click.option("--author", default="unknown", show_default=True, help="Who removes the term (kept in the history).")
 @click.option("--note", default=None, help="Why it is removed (kept in the history).")
+@_db
 @click.pass_obj
-def lexicon_remove(settings: Settings, term: str, author: str, note: str | None) -> None:
+def lexicon_remove(settings: Settings, term: str, author: str, note: str | None, db: str | None) -> None:
     """Remove TERM from the local lexicon (a new version; the history keeps it).
 
     Example: wildtrace lexicon remove "white gold" --author ana --note "too many jewellery ads"
     """
-    version = locallex.remove(settings.local_lexicon, term, author=author, note=note)
+    with _lexicon(settings, db) as lex:
+        version = lex.remove(term, author=author, note=note)
     click.echo(f"local lexicon v{version}: removed {term!r}", err=True)
 
 
 @lexicon.command("list")
 @click.option("--version", "version", type=int, default=None, help="List an earlier version.")
+@_db
 @click.pass_obj
-def lexicon_list(settings: Settings, version: int | None) -> None:
+def lexicon_list(settings: Settings, version: int | None, db: str | None) -> None:
     """The local lexicon's terms (JSON Lines), at its latest or a given version.
 
     Example: wildtrace lexicon list --version 3
     """
-    reached, terms = locallex.terms(settings.local_lexicon, version)
+    with _lexicon(settings, db) as lex:
+        reached, terms = lex.terms(version)
     click.echo(f"local lexicon v{reached}: {len(terms)} terms", err=True)
     for t in terms:
         click.echo(orjson.dumps(t.to_dict()).decode())
@@ -99,13 +122,15 @@ def lexicon_list(settings: Settings, version: int | None) -> None:
 @click.option("--version", "version", type=int, default=None, help="Export this version of the lexicon (default: the latest).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write here (default: stdout).")
+@_db
 @click.pass_obj
-def lexicon_export(settings: Settings, fmt: str, version: int | None, output: Path | None) -> None:
+def lexicon_export(settings: Settings, fmt: str, version: int | None, output: Path | None, db: str | None) -> None:
     """Export the local lexicon (CSV in the columns of data/codewords.csv, or JSON Lines).
 
     Example: wildtrace lexicon export --format csv -o local_codewords.csv
     """
-    text = locallex.export(settings.local_lexicon, fmt, version)
+    with _lexicon(settings, db) as lex:
+        text = lex.export(fmt, version)
     if output is None:
         click.echo(text, nl=False)
     else:

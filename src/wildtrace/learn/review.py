@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from wildtrace import plugins
 from wildtrace.errors import DataError
 from wildtrace.learn import codewords, dataset, features, similar, sources
 from wildtrace.learn import model as learn_model
@@ -14,7 +15,6 @@ from wildtrace.learn import queue as q
 from wildtrace.learn.codewords import Candidate
 from wildtrace.learn.queue import Proposal
 from wildtrace.learn.similar import Neighbour
-from wildtrace.scan import locallex
 from wildtrace.scan.normalize import normalize_term
 from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
@@ -61,7 +61,7 @@ def suggest_codewords(settings: Settings, listings_path: Path | None, labels_pat
     scanner = Scanner(settings, scorer=None)  # the rules only: no text model needed here
     hit = np.array([any(m.kind in ("taxon", "product", "code_word") for m in scanner.detector.matches(x))
                     for x in chosen])
-    exclude = {normalize_term(t.term) for t in locallex.terms(settings.local_lexicon)[1]}
+    exclude = {normalize_term(e.term) for e in plugins.lexicons.get("local")(settings)[0]}
     exclude |= {normalize_term(cw) for cw in scanner.lexicon.codewords}
     exclude |= {normalize_term(n) for t in scanner.ref.taxa for ns in t.names.values() for n in ns}
     return codewords.suggest([x.id for x in chosen], [features.listing_text(x) for x in chosen],

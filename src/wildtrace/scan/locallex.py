@@ -1,11 +1,12 @@
 """The local lexicon: terms an analyst adds, versioned, used by the scan beside the built-in one.
 
-Stored in ``settings.local_lexicon`` (``DATA_DIR/local_lexicon.jsonl``): an append-only log
-(``wildtrace.jsonlog``),
-one change per line (``add`` or ``remove``) with its version number, author,
-time and note. The current lexicon is the log replayed; its version is the
-number of the last change. Nothing is ever rewritten, so any earlier version
-can be listed again (``terms(version=N)``).
+The lexicon is a change log, one change (``add`` or ``remove``) per version with its author,
+time and note; the current lexicon is the log replayed, and its version is the number of the
+last change. Nothing is ever rewritten, so any earlier version can be listed again
+(``replay(changes, version=N)``). The log lives in the store (``wildtrace.store.lexicon``, the
+``lexicon_changes`` table), so a team on PostgreSQL shares it; this module holds the rules and
+imports nothing of the store except, lazily, inside ``for_settings``. The JSON Lines log kept
+before (``settings.local_lexicon``) is imported into the store once, and left untouched.
 
 Kinds: ``code_word`` (a covert name for a wildlife product or taxon; with
 ``context_required`` it counts only beside other wildlife evidence),
@@ -15,12 +16,13 @@ Kinds: ``code_word`` (a covert name for a wildlife product or taxon; with
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
+import importlib.util
 import io
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -30,8 +32,13 @@ from wildtrace.scan.lexicon import Entry
 from wildtrace.scan.normalize import accent_key, has_diacritics, normalize_term
 from wildtrace.scan.refdata import CodeWord
 
+if TYPE_CHECKING:
+    from wildtrace.settings import Settings
+
 KINDS = ("code_word", "sale_cue", "depiction_cue", "innocent")
 SOURCE = "local lexicon"
+#: What the scanner gets: lexicon entries, code words and a provenance stamp ({} when empty)
+ForScan = tuple[list[Entry], dict[str, CodeWord], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -51,20 +58,23 @@ class LocalTerm:
         return asdict(self)
 
 
-def _log(log_path: Path) -> list[dict[str, Any]]:
-    out = []
-    for number, event in JsonLog(log_path).read():
-        if not (isinstance(event, dict) and event.get("op") in ("add", "remove") and event.get("term")):
-            raise DataError(f"{log_path}: line {number} is not a lexicon change")
-        out.append(event)
-    return out
+def check_change(event: Any, where: str) -> dict[str, Any]:
+    """``event`` if it is a lexicon change (``op`` add or remove, a ``term``), else ``DataError``."""
+    if not (isinstance(event, dict) and event.get("op") in ("add", "remove") and event.get("term")):
+        raise DataError(f"{where} is not a lexicon change")
+    return event
 
 
-def terms(log_path: Path, version: int | None = None) -> tuple[int, list[LocalTerm]]:
+def read_file(log_path: Path) -> list[dict[str, Any]]:
+    """The changes of a JSON Lines lexicon log (the format kept before the store held them)."""
+    return [check_change(event, f"{log_path}: line {number}") for number, event in JsonLog(log_path).read()]
+
+
+def replay(changes: Iterable[dict[str, Any]], version: int | None = None) -> tuple[int, list[LocalTerm]]:
     """The lexicon at its latest version (or at ``version``): (version, terms by term)."""
     current: dict[str, LocalTerm] = {}
     reached = 0
-    for event in _log(log_path):
+    for event in changes:
         if version is not None and int(event["version"]) > version:
             break
         reached = int(event["version"])
@@ -72,48 +82,29 @@ def terms(log_path: Path, version: int | None = None) -> tuple[int, list[LocalTe
         if event["op"] == "remove":
             current.pop(key, None)
         else:
-            current[key] = LocalTerm(event["term"], event.get("kind", "code_word"), event.get("lang", "und"),
+            current[key] = LocalTerm(event["term"], event.get("kind") or "code_word", event.get("lang") or "und",
                                      event.get("means_product"), event.get("means_taxon"),
-                                     bool(event.get("context_required", False)), event.get("author", "unknown"),
-                                     event.get("at", ""), reached, event.get("note"))
+                                     bool(event.get("context_required", False)), event.get("author") or "unknown",
+                                     event.get("at") or "", reached, event.get("note"))
     return reached, sorted(current.values(), key=lambda t: t.term.casefold())
 
 
-def _append(log_path: Path, event: dict[str, Any]) -> int:
-    log = JsonLog(log_path)
-    with log.locked():  # the version is the number of changes: read and append under one lock
-        version = len(_log(log_path)) + 1
-        log.append([{"version": version, **event,
-                     "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}])
-    return version
-
-
-def add(log_path: Path, term: str, *, kind: str = "code_word", lang: str = "und",
-        means_product: str | None = None, means_taxon: str | None = None, context_required: bool = False,
-        author: str = "unknown", note: str | None = None) -> int:
-    """Add a term; returns the new lexicon version."""
+def check_add(current: list[LocalTerm], term: str, kind: str) -> None:
     if kind not in KINDS:
         raise ConfigError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     if len(normalize_term(term)) < 2:
         raise ConfigError(f"term {term!r} is too short to match (under 2 characters after normalising)")
-    _, current = terms(log_path)
     if any(normalize_term(t.term) == normalize_term(term) for t in current):
         raise ConfigError(f"{term!r} is already in the local lexicon")
-    return _append(log_path, {"op": "add", "term": term, "kind": kind, "lang": lang,
-                              "means_product": means_product, "means_taxon": means_taxon,
-                              "context_required": context_required, "author": author, "note": note})
 
 
-def remove(log_path: Path, term: str, *, author: str = "unknown", note: str | None = None) -> int:
-    _, current = terms(log_path)
+def check_remove(current: list[LocalTerm], term: str) -> None:
     if not any(normalize_term(t.term) == normalize_term(term) for t in current):
         raise ConfigError(f"{term!r} is not in the local lexicon")
-    return _append(log_path, {"op": "remove", "term": term, "author": author, "note": note})
 
 
-def export(log_path: Path, fmt: str = "csv", version: int | None = None) -> str:
+def render(reached: int, current: list[LocalTerm], fmt: str = "csv") -> str:
     """The lexicon as CSV (the columns of ``data/codewords.csv`` plus kind) or JSON Lines."""
-    reached, current = terms(log_path, version)
     if fmt == "jsonl":
         return "".join(orjson.dumps(t.to_dict()).decode() + "\n" for t in current)
     buf = io.StringIO()
@@ -127,9 +118,17 @@ def export(log_path: Path, fmt: str = "csv", version: int | None = None) -> str:
     return buf.getvalue()
 
 
-def for_scan(log_path: Path) -> tuple[list[Entry], dict[str, CodeWord], dict[str, str]]:
+def digest(changes: Iterable[dict[str, Any]]) -> str:
+    """A SHA-256 of the change log (each change as sorted-key JSON): changes with every change."""
+    h = hashlib.sha256()
+    for change in changes:
+        h.update(orjson.dumps(change, option=orjson.OPT_SORT_KEYS) + b"\n")
+    return h.hexdigest()
+
+
+def scan_entries(changes: list[dict[str, Any]]) -> ForScan:
     """Lexicon entries and code words for the scanner, and a provenance stamp ({} when empty)."""
-    version, current = terms(log_path)
+    version, current = replay(changes)
     if not current:
         return [], {}, {}
     entries: list[Entry] = []
@@ -142,10 +141,30 @@ def for_scan(log_path: Path) -> tuple[list[Entry], dict[str, CodeWord], dict[str
             codes[t.term] = CodeWord(t.term, t.lang, t.means_product, t.means_taxon, t.context_required,
                                      f"{source}, added by {t.author} on {t.added_at[:10]}", t.added_at[:10], t.note)
         else:
-            kind = "innocent" if t.kind == "innocent" else t.kind
-            entries.append(Entry(kind, t.term, t.term, t.lang, accented=_accented(t.term), source=source))
-    digest = hashlib.sha256(log_path.read_bytes()).hexdigest()[:12]
-    return entries, codes, {"local_lexicon": f"v{version} {digest}"}
+            entries.append(Entry(t.kind, t.term, t.term, t.lang, accented=_accented(t.term), source=source))
+    return entries, codes, {"local_lexicon": f"v{version} {digest(changes)[:12]}"}
+
+
+def for_scan(log_path: Path) -> ForScan:
+    """The scanner's share of a JSON Lines lexicon log (a core install without the store reads this)."""
+    return scan_entries(read_file(log_path))
+
+
+def for_settings(settings: Settings) -> ForScan:
+    """The local lexicon for a scan with ``settings``: ``plugins.lexicons["local"]``.
+
+    Without a database file (the default SQLite one) and without a legacy log, there is no
+    local lexicon: ``([], {}, {})``, and neither SQLAlchemy nor a database is touched.
+    """
+    target, log = settings.db_target, settings.local_lexicon
+    if isinstance(target, Path) and not target.exists() and not log.exists():
+        return [], {}, {}
+    if importlib.util.find_spec("sqlalchemy") is None:  # the core install: no store, the log alone
+        return for_scan(log)
+    from wildtrace.store.lexicon import LocalLexicon
+
+    with LocalLexicon(target, legacy=log) as lexicon:
+        return lexicon.for_scan()
 
 
 def _accented(term: str) -> str | None:

@@ -1,21 +1,30 @@
 """Analyst judgements on pairs of accounts: same / different / unsure, append-only and reversible.
 
-Judgements live in their own JSON Lines file, never in the source records.
-Reversing one appends a new record (another judgement, or ``retract`` naming the
-record it withdraws); the current judgement of a pair is its latest record that
-has not been retracted. Nothing is ever edited or deleted.
+Judgements live in the store (the ``judgements`` table, ``wildtrace.store.judgements``), never
+in the source records, so a team sharing a PostgreSQL database shares them. Reversing one
+appends a new record (another judgement, or ``retract`` naming the record it withdraws); the
+current judgement of a pair is its latest record that has not been retracted. Nothing is ever
+edited or deleted.
+
+A ``judgements.jsonl`` file kept before the store held judgements (``settings.judgements``) is
+imported the first time a ``JudgementStore`` is opened with it as ``legacy``, and left untouched.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
+from wildtrace import clock
 from wildtrace.errors import ConfigError, DataError
-from wildtrace.jsonlog import JsonLog
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from wildtrace.settings import Settings
 
 JUDGEMENTS = ("same", "different", "unsure")
 
@@ -39,13 +48,61 @@ class Judgement:
         return asdict(self)
 
 
+def in_force(history: list[Judgement]) -> dict[tuple[str, str], Judgement]:
+    """The judgement in force for each pair: its latest record not retracted."""
+    retracted = {j.retracts for j in history if j.retracts}
+    out: dict[tuple[str, str], Judgement] = {}
+    for j in history:  # oldest first: the latest valid record wins
+        if j.judgement != "retract" and j.id not in retracted:
+            out[pair_key(j.a, j.b)] = j
+    return out
+
+
 class JudgementStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.log = JsonLog(self.path)
+    """Judgements in the database ``db`` (an engine, a SQLite path or a ``postgresql://`` URL).
+
+    ``legacy``: a ``judgements.jsonl`` to import once. A ``.jsonl`` path given as ``db`` (what
+    callers passed before the store held judgements) reads that file alone, read-only.
+    """
+
+    def __init__(self, db: sa.Engine | str | Path, *, legacy: Path | None = None):
+        self._file: Path | None = None
+        self._owned = False
+        if isinstance(db, str | Path) and str(db).endswith(".jsonl"):
+            self._file = Path(db)
+            return
+        from wildtrace.store import judgements as table
+        from wildtrace.store.sql import SQLStore
+
+        if isinstance(db, str | Path):
+            self.engine = SQLStore(db).engine
+            self._owned = True
+        else:
+            self.engine = db
+        self._table = table
+        table.import_legacy(self.engine, legacy)
+
+    @classmethod
+    def for_settings(cls, settings: Settings, db: str | None = None) -> JudgementStore:
+        """The store's judgements (``--db``, else ``settings.db_target``), importing ``settings.judgements``."""
+        return cls(db or settings.db_target, legacy=settings.judgements)
+
+    def close(self) -> None:
+        if self._owned:
+            self.engine.dispose()
+
+    def __enter__(self) -> JudgementStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
 
     def _append(self, record: Judgement) -> Judgement:
-        self.log.append([record.to_dict()])
+        if self._file is not None:
+            raise ConfigError(f"{self._file}: judgements are kept in the database now; "
+                              "use `wildtrace network judge --db` (the file is imported once)")
+        self._table.append(self.engine, record.to_dict())
         return record
 
     def judge(self, a: str, b: str, judgement: str, author: str, note: str = "") -> Judgement:
@@ -56,7 +113,7 @@ class JudgementStore:
         if a == b:
             raise ConfigError("a judgement needs two different accounts")
         a, b = pair_key(a, b)
-        return self._append(Judgement(uuid.uuid4().hex, a, b, judgement, author, _now(), note))
+        return self._append(Judgement(uuid.uuid4().hex, a, b, judgement, author, clock.stamp(), note))
 
     def retract(self, judgement_id: str, author: str, note: str = "") -> Judgement:
         history = self.history()
@@ -69,28 +126,27 @@ class JudgementStore:
             judgement_id = target.id if target else judgement_id
         if target is None:
             raise ConfigError(f"no judgement with id {judgement_id}")
-        return self._append(Judgement(uuid.uuid4().hex, target.a, target.b, "retract", author, _now(), note,
+        return self._append(Judgement(uuid.uuid4().hex, target.a, target.b, "retract", author, clock.stamp(), note,
                                       retracts=judgement_id))
 
     def history(self) -> list[Judgement]:
-        out = []
-        for number, record in self.log.read():
-            try:
-                out.append(Judgement(**(record or {})))
-            except TypeError as exc:
-                raise DataError(f"{self.path}: line {number}: not a judgement record ({exc})") from exc
-        return out
+        """Every judgement record ever made, oldest first."""
+        if self._file is not None:
+            return _read_file(self._file)
+        return [Judgement(**row) for row in self._table.history(self.engine)]
 
     def current(self) -> dict[tuple[str, str], Judgement]:
         """The judgement in force for each pair."""
-        history = self.history()
-        retracted = {j.retracts for j in history if j.retracts}
-        out: dict[tuple[str, str], Judgement] = {}
-        for j in history:  # in file order: the latest valid record wins
-            if j.judgement != "retract" and j.id not in retracted:
-                out[pair_key(j.a, j.b)] = j
-        return out
+        return in_force(self.history())
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def _read_file(path: Path) -> list[Judgement]:
+    from wildtrace.jsonlog import JsonLog
+
+    out = []
+    for number, record in JsonLog(path).read():
+        try:
+            out.append(Judgement(**(record or {})))
+        except TypeError as exc:
+            raise DataError(f"{path}: line {number}: not a judgement record ({exc})") from exc
+    return out

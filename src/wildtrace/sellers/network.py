@@ -27,14 +27,19 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from wildtrace import __version__
+from wildtrace import __version__, provenance
 from wildtrace.sellers.fingerprints import near_pairs, simhash
 from wildtrace.sellers.identifiers import STRONG_KINDS, Identifier, from_listing
 from wildtrace.sellers.judgements import Judgement, pair_key
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from wildtrace.store.network import StoredNetwork
 
 #: Identifier kinds that link accounts (a shared domain, like the marketplace's own, does not).
 LINK_KINDS = STRONG_KINDS | {"url"}
@@ -268,3 +273,26 @@ class Network:
             "components": m["components"], "key_players": m["key_players"],
             "skipped_identifiers": self.skipped_identifiers, "nodes": nodes, "edges": edges,
         }
+
+
+def save_network(engine: sa.Engine, network: dict[str, Any], judgements: dict[tuple[str, str], Judgement], *,
+                 source: str) -> int:
+    """Store a built network (``Network.to_dict()``) in the database with its provenance: the
+    builder's options and input hash, the judgements in force and where the results came from.
+    Returns its id; ``wildtrace.store.network.latest`` reads it back."""
+    from wildtrace.store import network as stored
+
+    built = network.get("provenance") or {}
+    stamp = provenance.stamp("sellers.network", input_sha256=str(built.get("input_sha256") or ""),
+                             params=dict(built.get("options") or {}), source=source,
+                             built_at=built.get("built_at"), judgements=len(judgements),
+                             judgements_sha256=provenance.sha256_of(sorted(j.id for j in judgements.values())))
+    return stored.save(engine, network, stamp)
+
+
+def latest_network(engine: sa.Engine) -> StoredNetwork | None:
+    """The network ``wildtrace network build`` stored last (None when none was): what the
+    workbench and case exports read instead of rebuilding; ``to_dict()`` as when it was built."""
+    from wildtrace.store import network as stored
+
+    return stored.latest(engine)

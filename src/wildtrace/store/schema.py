@@ -8,11 +8,17 @@ module describes the head revision and is what the queries are written against.
   kept current by ``save()`` so the triage queue is one indexed query.
 - ``queue_counts`` is derived from ``queue``: the dashboard's counts, kept by every queue write.
 - ``labels`` and ``audit_log`` are append-only decisions with an author and a time.
+- ``judgements`` (seller accounts) and ``lexicon_changes`` (the local lexicon) are the other
+  analyst decisions, append-only too; ``legacy_imports`` records the JSON Lines files they were
+  once kept in, imported once each.
+- ``networks`` are built seller networks, whole, with their provenance; ``crawl_state`` is what
+  the marketplace monitor last saw at each URL.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKeyConstraint,
@@ -23,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -188,4 +195,74 @@ case_captures = Table(
     Column("evidence_dir", Text, nullable=False),
     Column("entry", Text, nullable=False),  # the custody-log entry, as JSON
     *_added(),
+)
+
+
+#: Analysts' judgements on pairs of seller accounts (``store/judgements.py``), in ``seq`` order.
+judgements = Table(
+    "judgements", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String, nullable=False, unique=True),
+    Column("a", String, nullable=False),
+    Column("b", String, nullable=False),
+    Column("judgement", String, nullable=False),  # same, different, unsure or retract
+    Column("retracts", String, nullable=True),  # the id a retract withdraws
+    Column("author", String, nullable=False),
+    Column("at", String, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Index("judgements_pair", "a", "b", "seq"),
+)
+
+#: The local lexicon's change log (``store/lexicon.py``): version N is the Nth change.
+lexicon_changes = Table(
+    "lexicon_changes", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("op", String, nullable=False),  # add or remove
+    Column("term", Text, nullable=False),
+    Column("kind", String, nullable=True),
+    Column("lang", String, nullable=True),
+    Column("means_product", String, nullable=True),
+    Column("means_taxon", String, nullable=True),
+    Column("context_required", Boolean, nullable=False, server_default=false()),
+    Column("author", String, nullable=False),
+    Column("at", String, nullable=False),
+    Column("note", Text, nullable=True),
+)
+
+#: Built seller networks (``store/network.py``): the whole ``Network.to_dict()`` as JSON.
+networks = Table(
+    "networks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("built_at", String, nullable=False),
+    Column("input_sha256", String, nullable=False),
+    Column("accounts", Integer, nullable=False),
+    Column("links", Integer, nullable=False),
+    Column("provenance", Text, nullable=False),
+    Column("network", Text, nullable=False),
+)
+
+#: What the marketplace monitor last saw at each URL (``store/crawl.py``).
+crawl_state = Table(
+    "crawl_state", metadata,
+    Column("source", String, primary_key=True),
+    Column("url_key", String, primary_key=True),
+    Column("canonical_url", Text, nullable=False),
+    Column("content_sha256", String, nullable=False, server_default=""),
+    Column("first_seen", String, nullable=False),
+    Column("last_seen", String, nullable=False),
+    Column("last_changed", String, nullable=False),
+    Column("last_status", Integer, nullable=True),
+    Column("etag", String, nullable=True),
+    Column("last_modified", String, nullable=True),
+    Index("crawl_state_due", "source", "last_seen"),
+)
+
+#: JSON Lines files whose records were copied into the store, by content hash (``store/legacy.py``).
+legacy_imports = Table(
+    "legacy_imports", metadata,
+    Column("what", String, primary_key=True),  # judgements or lexicon
+    Column("sha256", String, primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("imported_at", String, nullable=False),
 )

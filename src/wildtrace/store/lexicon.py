@@ -1,0 +1,135 @@
+"""The local lexicon in the store: the ``lexicon_changes`` table, one row per version.
+
+Version N is the Nth change (``add`` or ``remove``); a change is checked against the lexicon
+and numbered in one transaction, so two analysts adding at once get versions N and N+1, never
+the same one. The rules (what a change may be, replaying changes into terms, what the scanner
+gets) are ``wildtrace.scan.locallex``. A ``local_lexicon.jsonl`` from before revision 0005 is
+imported once (its changes appended in order, renumbered after any already stored; a change
+already stored is skipped) and left as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+
+from wildtrace import clock
+from wildtrace.scan import locallex
+from wildtrace.scan.locallex import ForScan, LocalTerm
+from wildtrace.settings import Settings
+from wildtrace.store import db
+from wildtrace.store.legacy import Convert, import_once
+from wildtrace.store.schema import lexicon_changes as table
+from wildtrace.store.sql import SQLStore
+
+COLUMNS = ("version", "op", "term", "kind", "lang", "means_product", "means_taxon", "context_required",
+           "author", "at", "note")
+
+
+def _changes(conn: sa.Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(*[table.c[c] for c in COLUMNS]).order_by(table.c.version))
+    return [dict(r._mapping) for r in rows]
+
+
+def _lock(conn: sa.Connection) -> None:
+    """PostgreSQL: one writer of the change log at a time (SQLite has one writer anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("LOCK TABLE lexicon_changes IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def _row(event: dict[str, Any], version: int) -> dict[str, Any]:
+    return {"version": version, "op": event["op"], "term": event["term"], "kind": event.get("kind"),
+            "lang": event.get("lang"), "means_product": event.get("means_product"),
+            "means_taxon": event.get("means_taxon"), "context_required": bool(event.get("context_required")),
+            "author": event.get("author") or "unknown", "at": event.get("at") or clock.stamp(),
+            "note": event.get("note")}
+
+
+def _import(path: Path) -> Convert:
+    def convert(conn: sa.Connection, records: list[tuple[int, dict[str, Any]]]) -> int:
+        _lock(conn)
+        stored = _changes(conn)
+        seen = {(c["op"], c["term"], c["author"], c["at"]) for c in stored}
+        version = stored[-1]["version"] if stored else 0
+        added = 0
+        for number, record in records:
+            event = locallex.check_change(record, f"{path}: line {number}")
+            row = _row(event, version + 1)
+            if (row["op"], row["term"], row["author"], row["at"]) in seen:
+                continue
+            conn.execute(table.insert().values(**row))
+            version, added = version + 1, added + 1
+        return added
+    return convert
+
+
+class LocalLexicon:
+    """The local lexicon in the database ``db`` (an engine, a SQLite path or a PostgreSQL URL);
+    ``legacy``: a ``local_lexicon.jsonl`` to import once."""
+
+    def __init__(self, db: sa.Engine | str | Path, *, legacy: Path | None = None):
+        self._owned = not isinstance(db, sa.Engine)
+        self.engine = SQLStore(db).engine if not isinstance(db, sa.Engine) else db
+        if legacy is not None:
+            import_once(self.engine, "lexicon", legacy, _import(legacy))
+
+    @classmethod
+    def for_settings(cls, settings: Settings, db: str | None = None) -> LocalLexicon:
+        """The lexicon in ``db`` (else ``settings.db_target``), importing ``settings.local_lexicon``."""
+        return cls(db or settings.db_target, legacy=settings.local_lexicon)
+
+    def close(self) -> None:
+        if self._owned:
+            self.engine.dispose()
+
+    def __enter__(self) -> LocalLexicon:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def changes(self) -> list[dict[str, Any]]:
+        """Every change, oldest (version 1) first."""
+        with self.engine.connect() as conn:
+            return _changes(conn)
+
+    def terms(self, version: int | None = None) -> tuple[int, list[LocalTerm]]:
+        """(version, terms) at the latest version or at ``version``."""
+        return locallex.replay(self.changes(), version)
+
+    def _append(self, event: dict[str, Any], check: Callable[[list[LocalTerm]], None]) -> int:
+        def work(conn: sa.Connection) -> int:
+            _lock(conn)
+            changes = _changes(conn)
+            check(locallex.replay(changes)[1])
+            version = (changes[-1]["version"] if changes else 0) + 1
+            conn.execute(table.insert().values(**_row({**event, "at": clock.stamp()}, version)))
+            return version
+        return db.write(self.engine, work)
+
+    def add(self, term: str, *, kind: str = "code_word", lang: str = "und", means_product: str | None = None,
+            means_taxon: str | None = None, context_required: bool = False, author: str = "unknown",
+            note: str | None = None) -> int:
+        """Add a term; returns the new lexicon version."""
+        locallex.check_add([], term, kind)
+        event = {"op": "add", "term": term, "kind": kind, "lang": lang, "means_product": means_product,
+                 "means_taxon": means_taxon, "context_required": context_required, "author": author, "note": note}
+        return self._append(event, lambda current: locallex.check_add(current, term, kind))
+
+    def remove(self, term: str, *, author: str = "unknown", note: str | None = None) -> int:
+        """Remove a term; returns the new lexicon version (the history keeps the term)."""
+        event = {"op": "remove", "term": term, "author": author, "note": note}
+        return self._append(event, lambda current: locallex.check_remove(current, term))
+
+    def export(self, fmt: str = "csv", version: int | None = None) -> str:
+        """The lexicon as CSV (the columns of ``data/codewords.csv`` plus kind) or JSON Lines."""
+        return locallex.render(*self.terms(version), fmt)
+
+    def for_scan(self) -> ForScan:
+        """Entries and code words for the scanner, stamped ``v<version> <sha of the log>``."""
+        return locallex.scan_entries(self.changes())
