@@ -50,6 +50,7 @@ def _prepare(folder: Path) -> None:
     shutil.copy(ROOT / "tests/taxa/fixtures/species_plus_split_listings.csv", folder / "Index_of_CITES_Species.csv")
     for name in ("trade_db_1.csv", "comparative_tabulation.csv"):
         shutil.copy(ROOT / "tests/trade/data" / name, folder / name)
+    shutil.copy(SHARED / "lemis" / "amphibian_LEMIS_2016_to_2021.csv", folder / "lemis.csv")  # real LEMIS rows
     (folder / "ranges.csv").write_text("taxon,range_state\nManis javanica,MY\nManis javanica,ID\n")
     (folder / "ap1_register.csv").write_text("taxon,country\nPsittacus erithacus,ZA\n")
 
@@ -59,13 +60,11 @@ def test_every_readme_example_runs(tmp_path: Path) -> None:
     assert len(examples) > 30 and {c for c, _ in examples} >= NOT_RUN
     _prepare(tmp_path)
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp_path / "data"), "WILDTRACE_TRADE_DB": str(tmp_path / "trade.duckdb"),
-           "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "PASSWORD": "correct horse battery staple 42",
-           "WILDTRACE_PROGRESS_EVERY": "0"}
-    # what the trade outcome example reads: the real LEMIS files, loaded as its --db names
-    setup = subprocess.run(["wildtrace", "trade", "load", str(SHARED / "lemis"), "--db", "lemis.duckdb", "--quiet"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-    assert setup.returncode == 0, setup.stderr
+    # no WILDTRACE_* beyond a data folder of its own: the examples run as written, in order (issue 29:
+    # with the trade database set here, 6 of 9 trade examples that fail as written passed)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("WILDTRACE_")},
+           "WILDTRACE_DATA_DIR": str(tmp_path / "data"),
+           "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "PASSWORD": "correct horse battery staple 42"}
     failed = []
     for command, example in examples:
         if command in NOT_RUN:
