@@ -124,3 +124,14 @@ def test_orjson_parses_what_the_limits_then_reject() -> None:
     """The JSON reader hands orjson's output to the same checks (a big integer becomes a float
     there, which is kept)."""
     assert isinstance(orjson.loads(str(2**70)), float)
+
+
+@pytest.mark.parametrize("record", [
+    {"id": "a\u0000b", "title": "ivory"},
+    {"id": "a", "title": "ivory", "shop": {"note": "x\u0000y"}},
+    {"id": "a", "title": "ivory", "k\u0000": 1},
+])
+def test_nul_anywhere_rejects_the_record(record: dict) -> None:  # type: ignore[type-arg]
+    """Issue 29, item 8: a NUL in the id sent to the API gave HTTP 500 on PostgreSQL and lost the batch."""
+    (out,) = Scanner(Settings(), scorer=None).scan([record])
+    assert isinstance(out, Reject) and "NUL" in out.reason

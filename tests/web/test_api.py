@@ -182,3 +182,20 @@ def test_openapi_schema_documents_the_api(server: Server) -> None:
     for path in ("/api/v1/scan", "/api/v1/queue", "/api/v1/labels", "/api/v1/search", "/api/v1/export",
                  "/api/v1/cases", "/api/v1/users"):
         assert path in schema["paths"], path
+
+
+def test_a_nul_in_one_record_rejects_that_record_and_keeps_the_batch(server: Server) -> None:
+    """Issue 29, item 8: an id holding NUL gave HTTP 500 on PostgreSQL and stored nothing of the batch."""
+    uid = uuid.uuid4().hex[:8]
+    batch = {"listings": [{"id": f"n1-{uid}", "title": "Pangolin scales 1 kg"},
+                          {"id": f"n2-{uid}\u0000", "title": "Rhino horn"},
+                          {"id": f"n3-{uid}", "title": "Ivory bangle", "shop": {"note": "a\u0000b"}},
+                          {"id": f"n4-{uid}", "title": "Tiger claw"}]}
+    with server.api("analyst") as c:
+        r = c.post("/api/v1/scan", json=batch)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert [x["index"] for x in body["rejects"]] == [1, 2] and all("NUL" in x["reason"] for x in body["rejects"])
+        assert [x["id"] for x in body["results"]] == [f"n1-{uid}", f"n4-{uid}"]
+        for kept in (f"n1-{uid}", f"n4-{uid}"):
+            assert c.get(f"/api/v1/listings/{kept}").status_code == 200

@@ -82,6 +82,8 @@ def check_structure(record: dict[str, Any], limits: RecordLimits) -> None:
             for key, item in value.items():
                 if not isinstance(key, str):
                     raise InvalidRecord(f"a field name is {type(key).__name__}, not text")
+                if "\x00" in key:
+                    raise InvalidRecord("a field name contains NUL bytes (binary data?)")
                 stack.append((item, depth + 1))
         elif isinstance(value, list | tuple):
             if depth > limits.max_depth:
@@ -91,6 +93,8 @@ def check_structure(record: dict[str, Any], limits: RecordLimits) -> None:
             raise InvalidRecord(f"an integer has more than {limits.max_int_digits} digits")
         elif isinstance(value, float) and value != value:  # NaN: not JSON, not comparable
             raise InvalidRecord("a number is NaN")
+        elif isinstance(value, str) and "\x00" in value:  # PostgreSQL text and JSON cannot hold NUL
+            raise InvalidRecord("a field contains NUL bytes (binary data?)")
 
 
 def content_hash(record: dict[str, Any]) -> str:
@@ -148,6 +152,8 @@ def listing_from_record(record: dict[str, Any], *, max_field_chars: int | None =
     if isinstance(raw_id, int) and not -(10 ** limits.max_int_digits) < raw_id < 10 ** limits.max_int_digits:
         raise InvalidRecord(f"id is an integer of more than {limits.max_int_digits} digits")
     listing_id = str(raw_id).strip()
+    if "\x00" in listing_id:
+        raise InvalidRecord("id contains NUL bytes (binary data?)", record_id=listing_id.replace("\x00", "\\0")[:80])
     if len(listing_id) > 1000:
         raise InvalidRecord("id is longer than 1,000 characters", record_id=listing_id[:80])
     try:
