@@ -25,9 +25,9 @@ def _open_scan(path: str) -> IO[bytes]:
     try:
         return open(path, "rb")  # noqa: SIM115
     except FileNotFoundError:
-        raise NotFound(f"--from-scan {path}: no such file") from None
+        raise NotFound(f"cannot read {path}: no such file (--from-scan)") from None
     except OSError as exc:
-        raise ConfigError(f"--from-scan {path}: cannot read it: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc} (--from-scan)") from None
 
 
 @click.command()
