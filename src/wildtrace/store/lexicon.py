@@ -32,7 +32,7 @@ COLUMNS = ("version", "op", "term", "kind", "lang", "means_product", "means_taxo
 
 def _changes(conn: sa.Connection) -> list[dict[str, Any]]:
     rows = conn.execute(sa.select(*[table.c[c] for c in COLUMNS]).order_by(table.c.version))
-    return [dict(r._mapping) for r in rows]
+    return [dict(zip(COLUMNS, r, strict=True)) for r in rows]
 
 
 def _lock(conn: sa.Connection) -> None:
