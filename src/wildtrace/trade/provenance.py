@@ -1,14 +1,16 @@
-"""Provenance stamped on every analysis result: tool version, input hash and time."""
+"""The trade analyses' provenance: ``wildtrace.provenance.stamp`` with the analysis name, the
+input hash over every loaded file and the trade reference data's hash; and the small query
+helpers the analyses share.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
-from wildtrace import __version__
+from wildtrace import manifest, provenance
 
 #: At most this many record ids go with one flag (the rows an analyst opens first)
 IDS_PER_FLAG = 20
@@ -22,13 +24,12 @@ def input_hash(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def stamp(con: duckdb.DuckDBPyConnection, analysis: str, params: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "analysis": analysis,
-        "tool": f"wildtrace.trade.{analysis} {__version__}",
-        "input_hash": input_hash(con),
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "params": params,
-    }
+    """The one stamp (tool ``wildtrace.trade.<analysis>``, version, ``input_sha256``, time,
+    params) plus ``analysis``, ``input_hash`` (the same hash, the name reports and clients read)
+    and ``data_sha256`` (the trade code tables, ``manifest.sha256("trade")``, first 16)."""
+    digest = input_hash(con)
+    return provenance.stamp(f"trade.{analysis}", input_sha256=digest, params=params, analysis=analysis,
+                            input_hash=digest, data_sha256=manifest.sha256("trade")[:16])
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
