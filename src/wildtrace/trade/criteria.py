@@ -1,114 +1,19 @@
 """The captive-breeding screen's criteria, one table (``CRITERIA``): each criterion's name,
-description, the ``screen()`` parameters it reads, its SQL (a template over the screen's
-tables ``ls_all``, ``ls_cap``, ``ls_series`` and ``records``), how a result row becomes flags,
-and its reason templates. ``screen.screen`` runs them in order.
-
-SQL placeholders (``Run.sql``): {dataset}, {captive} (the captive source codes), {ids} (record
-ids per flag), {sides} / {sides_c} (each reporter's total, never added), {match_c} (a record of
-``c`` matches a hard-to-breed row of ``h``), {win} / {win5} (the previous ``window`` / five
-years), {window}, {min_quantity}, {rise}, {fall}; literal braces are doubled.
+description, the ``screen()`` parameters it reads, its SQL (a template over the screen's tables
+``ls_all``, ``ls_cap``, ``ls_series`` and ``records``; placeholders in ``criterion.py``), how a
+result row becomes flags, and its reason templates. ``screen.screen`` runs them in order.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
+from wildtrace.trade.codes import DATA
+from wildtrace.trade.criterion import Criterion, Emitted, Run, base, ratio, sides, told
+from wildtrace.trade.provenance import IDS_PER_FLAG, year_span
 
-from wildtrace.trade.codes import CAPTIVE_SOURCES, DATA
-from wildtrace.trade.provenance import IDS_PER_FLAG, rows, year_span
-from wildtrace.trade.units import unit_label
-
-CAPTIVE = "(" + ", ".join(f"'{s}'" for s in sorted(CAPTIVE_SOURCES)) + ")"
 HARD_TO_BREED = DATA / "hard_to_breed.csv"
-TAXON_MATCH = """((h.rank = 'species' AND h.taxon = {a}.taxon) OR (h.rank = 'genus' AND h.taxon = {a}.genus)
-    OR (h.rank = 'family' AND h.taxon = {a}.family) OR (h.rank = 'order' AND h.taxon = {a}."order"))"""
-#: Each side's total of a group of records: the two reports of one shipment are never added.
-SIDES = ("sum({a}quantity) FILTER (WHERE {a}reporter_type = 'E') AS q_e, "
-         "sum({a}quantity) FILTER (WHERE {a}reporter_type = 'I') AS q_i")
-_WINDOW = "OVER (PARTITION BY taxon, exporter, term, unit ORDER BY year ROWS BETWEEN {n} PRECEDING AND 1 PRECEDING)"
-
-Flag = dict[str, Any]
-#: What a criterion makes of one result row: (reason template's name, the flag's fields, the
-#: values its reason template is filled with)
-Emitted = Iterator[tuple[str, Flag, dict[str, Any]]]
-
-
-@dataclass
-class Run:
-    """One screen run: its parameters, the SQL placeholders, the notes so far and what criteria
-    keep between their steps."""
-
-    con: duckdb.DuckDBPyConnection
-    dataset: str
-    ranges: dict[str, set[str]] | None
-    register: dict[str, set[str]] | None
-    rise: float
-    fall: float
-    min_quantity: float
-    window: int
-    notes: list[str] = field(default_factory=list)
-    state: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def sql(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "captive": CAPTIVE, "ids": IDS_PER_FLAG,
-                "sides": SIDES.format(a=""), "sides_c": SIDES.format(a="c."), "match_c": TAXON_MATCH.format(a="c"),
-                "win": _WINDOW.format(n=int(self.window)), "win5": _WINDOW.format(n=5), "window": int(self.window),
-                "min_quantity": float(self.min_quantity), "rise": float(self.rise), "fall": float(self.fall),
-                **self.state.get("sql", {})}
-
-    def one(self, sql: str) -> Any:
-        return self.con.execute(sql.format(**self.sql)).fetchall()[0][0]
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One row of the criteria table."""
-
-    name: str
-    description: str
-    params: tuple[str, ...]  # the screen() parameters it reads
-    sql: str
-    emit: Callable[[dict[str, Any], Run], Emitted]
-    reasons: dict[str, str]  # template name -> reason template (str.format over the emitted values)
-    prepare: Callable[[Run], bool] | None = None  # tables it needs; False: not run (a note says why)
-    finish: Callable[[Run], None] | None = None  # notes after its flags
-
-
-def _sides(r: dict[str, Any]) -> dict[str, Any]:
-    """``quantity`` (the larger side's total, never the sum) and each side's total."""
-    return {"quantity": max(q for q in (r["q_e"], r["q_i"], 0) if q is not None),
-            "quantity_exporter_report": r["q_e"], "quantity_importer_report": r["q_i"]}
-
-
-def _said(r: dict[str, Any]) -> str:
-    """'3' from the exporter's report alone, else who said what: '5 (exporter's report) and 500
-    (importer's report; never added)'."""
-    if r["q_i"] is None:
-        return f"{r['q_e']:g}"
-    if r["q_e"] is None:
-        return f"{r['q_i']:g} (importer's report only)"
-    return f"{r['q_e']:g} (exporter's report) and {r['q_i']:g} (importer's report; never added)"
-
-
-def _base(r: dict[str, Any]) -> dict[str, Any]:
-    return {"taxon": r["taxon"], "exporter": r["exporter"], "term": r.get("term"), "unit": r.get("unit") or None,
-            "unit_label": unit_label(r.get("unit") or None)}
-
-
-def _ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}" if b else "new (mean 0)"
-
-
-def _told(r: dict[str, Any], **more: Any) -> dict[str, Any]:
-    """The values of a reason template: the row, its unit's label, its year span, who said what."""
-    span = year_span(r) if "y0" in r and "y1" in r else None
-    said = _said(r) if "q_e" in r else None
-    return {**r, "unit": unit_label(r.get("unit")), "span": span, "said": said, **more}
 
 
 # (a) hard to breed ------------------------------------------------------------------------
@@ -128,10 +33,10 @@ def _hard_emit(r: dict[str, Any], run: Run) -> Emitted:
              "stock it may breed from)" if r["stock_in"] else
              f"no live import of {r['taxon']} into {r['exporter']} in {span}: no captive stock on record")
     yield "hard_to_breed", {
-        **_base(r), **_sides(r), "criterion": "hard_to_breed", "source": r["source"], "years": [r["y0"], r["y1"]],
+        **base(r), **sides(r), "criterion": "hard_to_breed", "source": r["source"], "years": [r["y0"], r["y1"]],
         "records": r["n"], "importers": r["importers"], "listed_as": r["listed"], "reference": r["ref"],
         "live_imports_before": r["stock_in"], "record_ids": r["ids"],
-    }, _told(r, importers=", ".join(i or "?" for i in r["importers"]), stock=stock)
+    }, told(r, importers=", ".join(i or "?" for i in r["importers"]), stock=stock)
 
 
 def _hard_finish(run: Run) -> None:
@@ -175,10 +80,10 @@ HARD = Criterion(
 
 def _switch_emit(r: dict[str, Any], run: Run) -> Emitted:
     yield "wild_to_captive_switch", {
-        **_base(r), "criterion": "wild_to_captive_switch", "year": r["year"], "captive_quantity": r["cap"],
+        **base(r), "criterion": "wild_to_captive_switch", "year": r["year"], "captive_quantity": r["cap"],
         "wild_quantity": r["wild"], "captive_prev": r["cap_prev"], "wild_prev": r["wild_prev"],
         "record_ids": (r["ids"] or [])[:IDS_PER_FLAG],
-    }, _told(r, window=run.window, share_prev=r["cap_prev"] / (r["cap_prev"] + r["wild_prev"]))
+    }, told(r, window=run.window, share_prev=r["cap_prev"] / (r["cap_prev"] + r["wild_prev"]))
 
 
 SWITCH = Criterion(
@@ -212,11 +117,11 @@ def _range_prepare(run: Run) -> bool:
 
 def _range_emit(r: dict[str, Any], run: Run) -> Emitted:
     states = sorted((run.ranges or {}).get(r["taxon"], set()))
-    sides = _sides(r)
+    both = sides(r)
     yield "outside_range", {
-        **_base(r), **sides, "criterion": "outside_range", "captive_quantity": sides["quantity"],
+        **base(r), **both, "criterion": "outside_range", "captive_quantity": both["quantity"],
         "years": [r["y0"], r["y1"]], "sources": r["sources"], "range_states": states, "record_ids": r["ids"],
-    }, _told(r, sources=", ".join(r["sources"]), states=", ".join(states))
+    }, told(r, sources=", ".join(r["sources"]), states=", ".join(states))
 
 
 RANGE = Criterion(
@@ -259,9 +164,9 @@ def _app1_emit(r: dict[str, Any], run: Run) -> Emitted:
     if r["source"] == "D" and registered:
         return
     yield "appendix_i_commercial_captive", {
-        **_base(r), **_sides(r), "criterion": "appendix_i_commercial_captive", "source": r["source"],
+        **base(r), **sides(r), "criterion": "appendix_i_commercial_captive", "source": r["source"],
         "years": [r["y0"], r["y1"]], "record_ids": r["ids"],
-    }, _told(r, why=APPENDIX_I_WHY[r["source"]])
+    }, told(r, why=APPENDIX_I_WHY[r["source"]])
 
 
 def _app1_finish(run: Run) -> None:
@@ -295,11 +200,11 @@ def _volume_emit(r: dict[str, Any], run: Run) -> Emitted:
             "record_ids": (r["ids"] or [])[:IDS_PER_FLAG]}
     if r["cap_prev"] > 0 and r["cap"] > 2 * r["cap_prev"]:
         crit = "captive_volume_4x" if r["cap"] > 4 * r["cap_prev"] else "captive_volume_2x"
-        yield "captive_volume", {**_base(r), "criterion": crit, **nums}, _told(
+        yield "captive_volume", {**base(r), "criterion": crit, **nums}, told(
             r, fold=r["cap"] / r["cap_prev"], trigger="4" if crit.endswith("4x") else "2")
     if r["cap"] >= run.rise * r["cap_prev"] and r["wild_prev"] > 0 and r["wild"] <= run.fall * r["wild_prev"]:
-        yield "captive_up_wild_down", {**_base(r), "criterion": "captive_up_wild_down", **nums}, _told(
-            r, cap_ratio=_ratio(r["cap"], r["cap_prev"]), wild_ratio=r["wild"] / r["wild_prev"],
+        yield "captive_up_wild_down", {**base(r), "criterion": "captive_up_wild_down", **nums}, told(
+            r, cap_ratio=ratio(r["cap"], r["cap_prev"]), wild_ratio=r["wild"] / r["wild_prev"],
             rise=run.rise, fall=run.fall)
 
 
@@ -397,10 +302,10 @@ def _share_prepare(run: Run) -> bool:
 def _share_emit(r: dict[str, Any], run: Run) -> Emitted:
     basis = run.state["basis"]
     yield "captive_share_disagreement", {
-        **_base(r), "importer": r["importer"], "year": r["year"], "criterion": "captive_share_disagreement",
+        **base(r), "importer": r["importer"], "year": r["year"], "criterion": "captive_share_disagreement",
         "basis": basis, "exporter_total": r["t_e"], "importer_total": r["t_i"],
         "exporter_captive_share": round(r["share_e"], 4), "importer_captive_share": round(r["share_i"], 4),
-    }, _told(r, basis=basis)
+    }, told(r, basis=basis)
 
 
 SHARE = Criterion(
@@ -424,17 +329,3 @@ SHARE = Criterion(
 
 #: The criteria, in the order their flags are listed.
 CRITERIA: tuple[Criterion, ...] = (HARD, SWITCH, RANGE, APPENDIX_I, VOLUME, C_BEFORE_F, SHARE)
-
-
-def run_criteria(run: Run, criteria: tuple[Criterion, ...] = CRITERIA) -> list[Flag]:
-    """Every criterion's flags, in table order, each with its reason."""
-    flags: list[Flag] = []
-    for crit in criteria:
-        if crit.prepare is not None and not crit.prepare(run):
-            continue
-        for r in rows(run.con, crit.sql.format(**run.sql)):
-            for template, fields, values in crit.emit(r, run):
-                flags.append({**fields, "reasons": [crit.reasons[template].format(**values)]})
-        if crit.finish is not None:
-            crit.finish(run)
-    return flags

@@ -31,7 +31,8 @@ import duckdb
 
 from wildtrace.errors import DataError
 from wildtrace.trade import schema
-from wildtrace.trade.criteria import CAPTIVE, CRITERIA, HARD_TO_BREED, Run, run_criteria
+from wildtrace.trade.criteria import CRITERIA, HARD_TO_BREED
+from wildtrace.trade.criterion import CAPTIVE, Run, run_criteria
 from wildtrace.trade.provenance import rows, stamp
 
 __all__ = ["CAPTIVE", "CRITERIA", "HARD_TO_BREED", "cites_dataset", "read_ranges", "read_register", "screen",
