@@ -15,6 +15,7 @@ from wildtrace.cli import cli, load_commands
 from wildtrace.scan.result import (
     INTENTS,
     MATCH_FIELDS,
+    OPTIONAL_FIELDS,
     RESULT_FIELDS,
     SPECIMENS,
     TAXON_FIELDS,
@@ -46,6 +47,7 @@ def test_field_names_are_pinned() -> None:
     assert TAXON_FIELDS == ("scientific_name", "rank", "class", "order", "family", "common_name", "cites_appendix")
     assert set(MATCH_FIELDS) >= {"term", "span", "field", "kind"}
     assert VERDICTS == ("wildlife_offer", "depiction_or_faux", "not_wildlife")
+    assert OPTIONAL_FIELDS == ("ocr", "reason_codes")
 
 
 def test_jsonl_from_stdin(tmp_path: Path) -> None:
@@ -54,7 +56,9 @@ def test_jsonl_from_stdin(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a1", "a2", "a3"]
     for r in rows:
-        assert tuple(r) == RESULT_FIELDS, "optional fields (ocr) appear only when asked for"
+        assert tuple(r) == (*RESULT_FIELDS, "reason_codes"), "ocr appears only when asked for"
+        assert [c["code"] for c in r["reason_codes"]][-1] == "model.text", r["reason_codes"]
+        assert len(r["reason_codes"]) == len(r["reasons"]), "one code per reason, in order"
         assert r["verdict"] in VERDICTS
         assert 0 <= r["wildlife_score"] <= 1 and 0 <= r["risk_score"] <= 1
         assert tuple(r["specimen"]) == tuple(r["intent"]) == ("value", "score", "matches")

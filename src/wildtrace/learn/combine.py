@@ -2,8 +2,8 @@
 
 ``TextModelScorer`` plugs into ``Scanner(scorer=...)``: the scan's match-form text goes through
 the model a chunk at a time; the verdict, ``wildlife_score`` and ``risk_score`` follow the
-model, the rules' reasons stay, one reason names the model (with the words that raise the
-score), and ``model`` names both parts.
+model, the rules' reasons stay (the review priority restated with the new risk score), one reason
+(``model.text``) names the model with the words that raise the score, and ``model`` names both parts.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from wildtrace.errors import ConfigError
 from wildtrace.learn import dataset, features
 from wildtrace.learn import model as learn_model
 from wildtrace.learn.model import TextModel
+from wildtrace.scan import reasons
 from wildtrace.scan.listing import Listing
+from wildtrace.scan.reasons import Reason
 from wildtrace.scan.result import ScanResult
 
 #: Listings scored together by the text model.
@@ -72,18 +74,14 @@ class TextModelScorer:
             verdict = rules_verdict
         else:
             verdict = "not_wildlife"
-        how = "combined with the rules' score" if m.combo is not None else "text alone"
-        reason = (f"Text model {m.name} {m.version}: probability {p:.2f} of a wildlife offer "
-                  f"({how}, rules {rule_score:.2f}; threshold {m.threshold:.2f})")
-        if verdict == "wildlife_offer" and words:
-            reason += "; words that raise it: " + ", ".join(f"“{w}”" for w in words)
-        if verdict != rules_verdict:
-            reason += f"; the rules alone said {rules_verdict}"
-        result.reasons.append(reason + ".")
+        args = {"name": str(m.name), "version": str(m.version), "probability": float(p), "rules": float(rule_score),
+                "threshold": float(m.threshold),
+                "words": words if verdict == "wildlife_offer" else [],
+                "rules_verdict": rules_verdict if verdict != rules_verdict else ""}
+        reasons.add(result, Reason("model.text" if m.combo is not None else "model.text_alone", args))
         result.wildlife_score = round(p, 4)
         result.risk_score = round(min(1.0, p * factor), 4)
         # the rules' review-priority sentence names their risk score: restate it with the new one
-        result.reasons = [f"Review priority {result.risk_score:.2f}:" + r.split(":", 1)[1]
-                          if r.startswith("Review priority ") and ":" in r else r for r in result.reasons]
+        reasons.restate(result, "priority", risk=result.risk_score)
         result.verdict = verdict
         result.model = self.stamp(result.model)

@@ -13,6 +13,7 @@ import orjson
 
 from wildtrace.errors import InvalidRecord
 from wildtrace.rejects import Reject
+from wildtrace.scan.reasons import Reason, aligned
 
 VERDICTS = ("wildlife_offer", "depiction_or_faux", "not_wildlife")
 #: Values of the ``specimen`` facet: what the item is. (``domestic_animal`` is reserved: no rule sets it yet.)
@@ -25,8 +26,9 @@ RESULT_FIELDS = (
     "id", "verdict", "wildlife_score", "risk_score", "specimen", "intent", "taxa", "product_types", "lang",
     "matches", "reasons", "model", "input_sha256", "scanned_at", "listing",
 )
-#: Optional fields that follow the contract fields when present.
-OPTIONAL_FIELDS = ("ocr",)
+#: Optional fields that follow the contract fields when present: ``ocr`` when the scan read images,
+#: ``reason_codes`` (``[{"code", "args"}]``, parallel to ``reasons``: scan/reasons.py) when the result has them.
+OPTIONAL_FIELDS = ("ocr", "reason_codes")
 #: Keys of each item in ``matches``.
 MATCH_FIELDS = ("term", "span", "field", "kind", "ref", "lang", "matched")
 #: Keys of each item in ``taxa`` (more may follow: cites_annotation, cites_split, inferred_from).
@@ -70,6 +72,8 @@ class ScanResult:
     #: facets: what the item is, and whether it is offered ({"value", "score", "matches"})
     specimen: dict[str, Any] = field(default_factory=lambda: {"value": "unknown", "score": 0.0, "matches": []})
     intent: dict[str, Any] = field(default_factory=lambda: {"value": "unknown", "score": 0.0, "matches": []})
+    #: the reasons as codes and arguments (scan/reasons.py); a sentence added without one reads as a ``note``
+    reason_codes: list[Reason] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +93,8 @@ class ScanResult:
             "scanned_at": self.scanned_at,
             "listing": self.listing,
             **({"ocr": self.ocr} if self.ocr is not None else {}),
+            **({"reason_codes": [r.to_dict() for r in aligned(self.reasons, self.reason_codes)]}
+               if self.reason_codes else {}),
         }
 
     @classmethod
@@ -113,10 +119,18 @@ class ScanResult:
                        for m in data.get("matches") or []]
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise InvalidRecord(f"bad matches ({exc})", record_id=rid) from exc
+        reasons = [str(r) for r in data.get("reasons") or []]
+        coded = data.get("reason_codes") or []
+        if not isinstance(coded, list) or (coded and len(coded) != len(reasons)):
+            raise InvalidRecord("reason_codes is not a list parallel to reasons", record_id=rid)
+        try:
+            reason_codes = [Reason.read(c, text) for c, text in zip(coded, reasons, strict=True)]
+        except ValueError as exc:
+            raise InvalidRecord(f"bad reason_codes ({exc})", record_id=rid) from exc
         return cls(id=rid, verdict=str(data["verdict"]), wildlife_score=float(data.get("wildlife_score", 0.0)),
                    risk_score=float(data["risk_score"]), taxa=list(data.get("taxa") or []),
                    product_types=list(data.get("product_types") or []), lang=str(data.get("lang", "")),
-                   matches=matches, reasons=[str(r) for r in data.get("reasons") or []],
+                   matches=matches, reasons=reasons, reason_codes=reason_codes,
                    model=dict(data.get("model") or {}), input_sha256=str(data.get("input_sha256", "")),
                    scanned_at=str(data.get("scanned_at", "")), listing=data["listing"],
                    ocr=data.get("ocr") if isinstance(data.get("ocr"), dict) else None,
