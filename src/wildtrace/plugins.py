@@ -100,7 +100,7 @@ enrichers.register_lazy("zoonotic", "wildtrace.zoonotic.profile:enrich")
 for _name, _target in {"none": "wildtrace.scan.scorers:no_scorer", "shipped": "wildtrace.learn.shipped:shipped_scorer",
                        "folder": "wildtrace.learn.shipped:folder_scorer"}.items():
     scorers.register_lazy(_name, _target)
-lexicons.register_lazy("local", "wildtrace.scan.locallex:for_settings")
+lexicons.register_lazy("local", "wildtrace.lexicons:local")
 for _name, _target in {
     "ftm": "wildtrace.export.ftm:write", "gexf": "wildtrace.export.graph:write_gexf",
     "graphml": "wildtrace.export.graph:write_graphml", "csv": "wildtrace.export.graph:write_csv",

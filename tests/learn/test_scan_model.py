@@ -12,13 +12,8 @@ from wildtrace import Scanner, Settings
 from wildtrace.cli import cli, load_commands
 from wildtrace.learn import dataset, model, training
 from wildtrace.learn.combine import TextModelScorer
-from wildtrace.scan import scanner as scanner_module
 from wildtrace.scan.listing import Listing
 from wildtrace.store.lexicon import LocalLexicon
-
-#: Until scan/scanner.py loads the local lexicon through ``plugins.lexicons["local"]`` (it read
-#: the JSON Lines file, which no longer changes), a term added in the store is not scanned.
-SCANNER_READS_THE_FILE = "locallex.for_scan(" in Path(scanner_module.__file__).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +64,6 @@ def test_incompatible_model_for_scan(saved_model: Path, tmp_path: Path) -> None:
         Scanner(Settings(data_dir=tmp_path), scorer=TextModelScorer(m))
 
 
-@pytest.mark.skipif(SCANNER_READS_THE_FILE, reason="scan/scanner.py does not use plugins.lexicons['local'] yet")
 def test_local_lexicon_is_used_by_scan(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     listing = {"id": "1", "title": "zebrawood bangle, old stock, WhatsApp me"}

@@ -124,7 +124,7 @@ def test_the_old_log_alone_is_scanned_after_import(tmp_path: Path) -> None:
 
 def test_no_local_lexicon_touches_no_database(tmp_path: Path) -> None:
     code = ("import sys; from pathlib import Path; from wildtrace.settings import Settings; "
-            "from wildtrace.scan.locallex import for_settings; "
+            "from wildtrace.lexicons import local as for_settings; "
             "s = Settings(data_dir=Path(sys.argv[1])); "
             "assert for_settings(s) == ([], {}, {}); "
             "assert 'sqlalchemy' not in sys.modules, 'SQLAlchemy was imported'; "

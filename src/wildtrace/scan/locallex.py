@@ -5,8 +5,9 @@ time and note; the current lexicon is the log replayed, and its version is the n
 last change. Nothing is ever rewritten, so any earlier version can be listed again
 (``replay(changes, version=N)``). The log lives in the store (``wildtrace.store.lexicon``, the
 ``lexicon_changes`` table), so a team on PostgreSQL shares it; this module holds the rules and
-imports nothing of the store except, lazily, inside ``for_settings``. The JSON Lines log kept
-before (``settings.local_lexicon``) is imported into the store once, and left untouched.
+imports nothing of the store (``wildtrace.lexicons`` hands the stored terms to the scanner). The
+JSON Lines log kept before (``settings.local_lexicon``) is imported into the store once, and left
+untouched.
 
 Kinds: ``code_word`` (a covert name for a wildlife product or taxon; with
 ``context_required`` it counts only beside other wildlife evidence),
@@ -17,23 +18,19 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import io
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from wildtrace.errors import ConfigError, DataError
 from wildtrace.jsonlog import JsonLog
 from wildtrace.scan.lexicon import Entry
-from wildtrace.scan.normalize import accent_key, has_diacritics, normalize_term
-from wildtrace.scan.refdata import CodeWord
-
-if TYPE_CHECKING:
-    from wildtrace.settings import Settings
+from wildtrace.taxa.refdata import CodeWord
+from wildtrace.text.normalize import accent_key, has_diacritics, normalize_term
 
 KINDS = ("code_word", "sale_cue", "depiction_cue", "innocent")
 SOURCE = "local lexicon"
@@ -148,23 +145,6 @@ def scan_entries(changes: list[dict[str, Any]]) -> ForScan:
 def for_scan(log_path: Path) -> ForScan:
     """The scanner's share of a JSON Lines lexicon log (a core install without the store reads this)."""
     return scan_entries(read_file(log_path))
-
-
-def for_settings(settings: Settings) -> ForScan:
-    """The local lexicon for a scan with ``settings``: ``plugins.lexicons["local"]``.
-
-    Without a database file (the default SQLite one) and without a legacy log, there is no
-    local lexicon: ``([], {}, {})``, and neither SQLAlchemy nor a database is touched.
-    """
-    target, log = settings.db_target, settings.local_lexicon
-    if isinstance(target, Path) and not target.exists() and not log.exists():
-        return [], {}, {}
-    if importlib.util.find_spec("sqlalchemy") is None:  # the core install: no store, the log alone
-        return for_scan(log)
-    from wildtrace.store.lexicon import LocalLexicon
-
-    with LocalLexicon(target, legacy=log) as lexicon:
-        return lexicon.for_scan()
 
 
 def _accented(term: str) -> str | None:

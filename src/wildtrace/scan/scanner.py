@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from wildtrace import clock
+from wildtrace import clock, plugins
 from wildtrace.errors import InvalidRecord
-from wildtrace.scan import definitions, enrich, imagetext, locallex, scorers
+from wildtrace.scan import definitions, enrich, imagetext, scorers
 from wildtrace.scan.detect import Detector
 from wildtrace.scan.lexicon import Lexicon
 from wildtrace.scan.listing import Listing, listing_from_record
@@ -51,7 +51,7 @@ class Scanner:
         if ref is None:
             ref = refdata.load(extra_taxa=[self.settings.cites_checklist_path])
         self.ref = ref
-        extra, codes, stamp = locallex.for_scan(self.settings.local_lexicon)
+        extra, codes, stamp = plugins.lexicons.get("local")(self.settings)
         self.lexicon = Lexicon(ref, extra_terms=extra)
         self.lexicon.codewords.update({k: v for k, v in codes.items() if k not in self.lexicon.codewords})
         self.detector = Detector(self.lexicon)
