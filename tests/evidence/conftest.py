@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 import pytest
 
@@ -72,6 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"x")
                 self.wfile.flush()
                 time.sleep(0.1)
+        elif path.startswith("/redirect?to="):  # a redirect to any address the test names
+            self._redirect(unquote(path.split("=", 1)[1]))
         elif path == "/to-metadata":
             self._redirect("http://169.254.169.254/latest/meta-data/")
         elif path == "/gone":

@@ -2,7 +2,8 @@
 
 - ``check_url(url, allow_private=False)``: why a URL may not be fetched (not http(s), no host, a
   local or metadata host name, or a name resolving to a loopback, private, link-local,
-  multicast or reserved address), or None;
+  multicast or reserved address, or to an IPv6 address embedding one: NAT64, 6to4, Teredo,
+  IPv4-mapped or IPv4-compatible), or None;
 - ``fetch(url, options)`` / ``Fetcher(options).fetch(url)``: the page, redirects followed by hand
   with the guard on every hop, connections made only to the address that was checked (no
   second DNS lookup to rebind), one deadline for the whole page (connect, every read, every
@@ -37,6 +38,8 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Host names refused whatever they resolve to (cloud metadata services and local names).
 BLOCKED_NAMES = ("localhost", "metadata.google.internal", "metadata", "instance-data")
 BLOCKED_SUFFIXES = (".localhost", ".internal", ".local")
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ def checked_address(host: str, port: int) -> tuple[str | None, str | None]:
     is, or resolves to, a non-public address.
 
     Every address the name resolves to must be public (``ipaddress``'s ``is_global``, not
-    multicast); literal forms such as ``0x7f000001`` resolve like any other name. The caller
+    multicast), and so must the IPv4 address an IPv6 one embeds (``embedded_ipv4``: NAT64, 6to4,
+    Teredo, IPv4-mapped and -compatible); literal forms such as ``0x7f000001`` resolve like any other name. The caller
     connects to the returned address, so a second DNS answer cannot rebind the name.
     """
     name = host.strip("[]").lower().rstrip(".")
@@ -91,13 +95,49 @@ def checked_address(host: str, port: int) -> tuple[str | None, str | None]:
         return None, f"unreachable: {host} does not resolve ({exc})"
     for info in infos:
         ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        mapped = getattr(ip, "ipv4_mapped", None)
-        for addr in (ip, mapped) if mapped else (ip,):
-            if not addr.is_global or addr.is_multicast:
-                return None, (f"refused: {host} resolves to {addr}, a non-public address "
-                              "(loopback, private, link-local, multicast or reserved); use --allow-private "
-                              "to capture from your own network")
+        why = refused_ip(ip)
+        if why is not None:
+            return None, (f"refused: {host} resolves to {why}; use --allow-private to capture from your "
+                          "own network")
     return str(infos[0][4][0]), None
+
+
+def embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Address] | None:
+    """The IPv4 address an IPv6 address carries, with the form's name, or None: IPv4-mapped
+    (``::ffff:a.b.c.d``), IPv4-compatible (``::a.b.c.d``), NAT64 (``64:ff9b::/96`` and the local-use
+    ``64:ff9b:1::/48``, the last 32 bits), 6to4 (``2002::/16``, bits 16-47) and Teredo (``2001::/32``,
+    the client address: the last 32 bits inverted). A packet to such an address reaches the IPv4
+    host through a translator or tunnel, so the IPv4 host is what is judged."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    value = int(ip)
+    if ip.ipv4_mapped is not None:
+        return "IPv4-mapped", ip.ipv4_mapped
+    if value >> 32 == 0 and value > 1:  # ::a.b.c.d (:: and ::1 are IPv6's own)
+        return "IPv4-compatible", ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if ip in _NAT64 or ip in _NAT64_LOCAL:
+        return "NAT64", ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return "6to4", ip.sixtofour
+    if ip.teredo is not None:
+        return "Teredo", ip.teredo[1]
+    return None
+
+
+def refused_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why a connection to ``ip`` is refused (``"<ip>, a non-public address (...)"``), or None:
+    it, and any IPv4 address it embeds (see ``embedded_ipv4``), must be global and not multicast."""
+    kinds = "loopback, private, link-local, multicast or reserved"
+    embedded = embedded_ipv4(ip)
+    if embedded is not None:
+        form, inner = embedded
+        if not inner.is_global or inner.is_multicast:
+            return f"{ip}, a {form} address of {inner}, a non-public address ({kinds})"
+    if ip in _NAT64_LOCAL:
+        return f"{ip}, a local-use NAT64 address (64:ff9b:1::/48): it reaches through a local translator"
+    if not ip.is_global or ip.is_multicast:
+        return f"{ip}, a non-public address ({kinds})"
+    return None
 
 
 def refused_address(host: str, port: int) -> str | None:
@@ -311,4 +351,5 @@ def fetch(url: str, options: FetchOptions | None = None) -> Fetched:
 
 
 __all__ = ["BLOCKED_NAMES", "BLOCKED_SUFFIXES", "HTML_TYPES", "USER_AGENT", "FetchFailed", "FetchOptions",
-           "Fetched", "Fetcher", "check_url", "checked_address", "fetch", "refused_address"]
+           "Fetched", "Fetcher", "check_url", "checked_address", "embedded_ipv4", "fetch", "refused_address",
+           "refused_ip"]
