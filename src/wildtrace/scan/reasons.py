@@ -160,7 +160,10 @@ class Reason:
         version does not know); ``ValueError`` if it is not one."""
         if not isinstance(data, dict) or not isinstance(data.get("code"), str) or not isinstance(data.get("args"), dict):
             raise ValueError("a reason code is an object with a code and args")
-        return cls(data["code"], data["args"], text)
+        try:
+            return cls(data["code"], data["args"], text)
+        except Invalid as exc:  # an empty sentence, rendered from a code this version does not know
+            raise ValueError(str(exc)) from exc
 
     def restated(self, **args: Any) -> Reason:
         """The same reason with some arguments changed, rendered anew."""

@@ -124,7 +124,7 @@ class ScanResult:
         if not isinstance(coded, list) or (coded and len(coded) != len(reasons)):
             raise InvalidRecord("reason_codes is not a list parallel to reasons", record_id=rid)
         try:
-            reason_codes = [Reason.read(c, text) for c, text in zip(coded, reasons, strict=True)]
+            reason_codes = [Reason.read(c, text) for c, text in zip(coded, reasons, strict=True)] if coded else []
         except ValueError as exc:
             raise InvalidRecord(f"bad reason_codes ({exc})", record_id=rid) from exc
         return cls(id=rid, verdict=str(data["verdict"]), wildlife_score=float(data.get("wildlife_score", 0.0)),
