@@ -1,4 +1,4 @@
-"""Short Chinese and Thai terms count only on word boundaries (scan/segment.py). Mechanics."""
+"""Short Chinese and Thai terms count only on word boundaries (text/segment.py). Mechanics."""
 
 from __future__ import annotations
 

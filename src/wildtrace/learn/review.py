@@ -15,9 +15,9 @@ from wildtrace.learn import queue as q
 from wildtrace.learn.codewords import Candidate
 from wildtrace.learn.queue import Proposal
 from wildtrace.learn.similar import Neighbour
-from wildtrace.scan.normalize import normalize_term
 from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
+from wildtrace.text.normalize import normalize_term
 
 
 def propose(settings: Settings, listings_path: Path | None, labels_path: Path | None, model_dir: Path, *,

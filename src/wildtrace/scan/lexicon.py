@@ -44,7 +44,7 @@ class Hit:
     start: int
     end: int
     entries: tuple[Entry, ...]
-    #: a short Chinese or Thai term: it counts only on word boundaries (scan/segment.py)
+    #: a short Chinese or Thai term: it counts only on word boundaries (text/segment.py)
     short_wide: bool = False
 
 

@@ -23,6 +23,7 @@ import re
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any, Protocol
 
 from wildtrace.errors import Invalid
@@ -103,18 +104,25 @@ _FILTERS: dict[str, Callable[[Any], str]] = {
 }
 
 
-class _Formatter(string.Formatter):
-    def format_field(self, value: Any, format_spec: str) -> str:
-        show = _FILTERS.get(format_spec)
-        return show(value) if show is not None else super().format_field(value, format_spec)
-
-
-_FORMAT = _Formatter()
 _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
+_FILTERED = re.compile(r"\{(\w+):(" + "|".join(_FILTERS) + r")\}")
 
 
-def _fields(template: str) -> list[str]:
-    return [name for _, name, _, _ in _FORMAT.parse(template) if name]
+@cache
+def _sections(template: str) -> tuple[tuple[str, ...], ...]:
+    """The arguments named in each optional part of a template."""
+    return tuple(tuple(name for _, name, _, _ in string.Formatter().parse(m.group(1)) if name)
+                 for m in _OPTIONAL.finditer(template))
+
+
+@lru_cache(maxsize=1024)
+def _resolved(template: str, shown: tuple[bool, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The template with its optional parts kept or dropped, a filtered field ``{a:list}`` named
+    ``{a__list}`` (so that ``str.format_map`` renders it), and the (argument, filter) pairs."""
+    kept = iter(shown)
+    text = _OPTIONAL.sub(lambda m: m.group(1) if next(kept) else "", template)
+    filters = tuple(dict.fromkeys(_FILTERED.findall(text)))
+    return _FILTERED.sub(lambda m: "{" + m.group(1) + "__" + m.group(2) + "}", text), filters
 
 
 def _present(value: Any) -> bool:
@@ -126,10 +134,11 @@ def render(code: str, args: dict[str, Any]) -> str:
     row = CODES.get(code)
     if row is None:
         raise Invalid(f"unknown reason code {code!r}")
-    template = _OPTIONAL.sub(lambda m: m.group(1) if all(_present(args.get(n)) for n in _fields(m.group(1))) else "",
-                             row.template)
+    shown = tuple(all(_present(args.get(n)) for n in names) for names in _sections(row.template))
+    template, filters = _resolved(row.template, shown)
     try:
-        return _FORMAT.vformat(template, (), args)
+        values = {**args, **{f"{n}__{f}": _FILTERS[f](args[n]) for n, f in filters}} if filters else args
+        return template.format_map(values)
     except KeyError as exc:
         raise Invalid(f"reason {code}: missing argument {exc.args[0]}") from exc
 

@@ -273,7 +273,7 @@ def _rows(path: Path, limits: ImportLimits) -> Iterator[tuple[int, dict[str, str
                             "WILDTRACE_SPECIES_PLUS_MAX_ROWS")
         long = max((len(c) for c in cells), default=0)
         if long > limits.max_field_chars:
-            yield line, f"a cell of {long:,} characters, over the limit of {limits.max_field_chars:,}"
+            yield line, f"a cell of {long:,} characters, over the limit of {limits.max_field_chars:,} characters"
             continue
         row = {k: v.strip() for k, v in zip(header, cells, strict=False) if k}
         if len(cells) > len(header):

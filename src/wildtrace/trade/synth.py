@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from wildtrace.scan import refdata
+from wildtrace.taxa import refdata
 from wildtrace.trade import schema
 from wildtrace.trade.codes import load_codes
 
