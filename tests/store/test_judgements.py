@@ -83,16 +83,6 @@ def test_an_ambiguous_prefix_is_refused(db_url: str, tmp_path: Path) -> None:
         assert store.retract("abcdef02", author="a").retracts == "abcdef02" * 4
 
 
-def test_a_jsonl_path_alone_reads_that_file_read_only(tmp_path: Path) -> None:
-    """What callers that still pass the file (a case export) get: the file's judgements, no writes."""
-    old = tmp_path / "judgements.jsonl"
-    _legacy(old, OLD)
-    store = JudgementStore(old)
-    assert set(store.current()) == {("fb:p", "fb:q")}
-    with pytest.raises(ConfigError, match="database"):
-        store.judge("a:1", "a:2", "same", author="x")
-
-
 def test_network_judge_retract_and_list_on_either_backend(db_url: str, tmp_path: Path) -> None:
     from wildtrace.cli import cli, load_commands
 

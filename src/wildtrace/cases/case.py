@@ -1,5 +1,5 @@
-"""The one Case: what every exporter, the CLI and the workbench read of a case: a case in the store (``store/cases.py``) with the scan
-results of the versions it holds, its seller accounts, its captures (custody-log entries) and the
+"""The one Case: what every exporter, the CLI and the workbench read of a case: a case in the
+store (``store/cases.py``) with the scan results of the versions it holds, its seller accounts, its captures (custody-log entries) and the
 seller network built from them with the analysts' judgements.
 
 Cases made in the workbench and with ``wildtrace case`` are the same rows. Case folders written
@@ -16,7 +16,7 @@ from typing import Any
 from wildtrace.errors import ConfigError, NotFound
 from wildtrace.jsonlog import JsonLog
 from wildtrace.scan.result import ScanResult
-from wildtrace.sellers.judgements import JudgementStore
+from wildtrace.sellers.judgements import Judgement, JudgementStore
 from wildtrace.sellers.network import Network, NetworkBuilder, NetworkOptions
 from wildtrace.store import cases
 from wildtrace.store.sql import SQLStore
@@ -32,16 +32,17 @@ class Case:
     results: list[dict[str, Any]] = field(default_factory=list)
     sellers: list[str] = field(default_factory=list)
     captures: list[dict[str, Any]] = field(default_factory=list)
-    judgements_path: Path | None = None
+    #: the analysts' judgements in force on pairs of accounts, read from the store with the case
+    judgements: dict[tuple[str, str], Judgement] = field(default_factory=dict)
     _network: Network | None = None
 
     def network(self, options: NetworkOptions | None = None) -> Network:
+        """The seller network of the case's results, with the judgements in force."""
         if self._network is None:
             builder = NetworkBuilder(options)
             for result in self.results:
                 builder.add_result(result)
-            judgements = JudgementStore(self.judgements_path).current() if self.judgements_path else {}
-            self._network = builder.build(judgements)
+            self._network = builder.build(self.judgements)
         return self._network
 
     def summary(self) -> dict[str, Any]:
@@ -66,12 +67,16 @@ def find(store: SQLStore, ref: str | int, *, legacy_dir: Path | None = None) -> 
 
 def load(store: SQLStore, ref: str | int, *, judgements: Path | None = None,
          legacy_dir: Path | None = None) -> Case:
+    """Case ``ref`` (name or id) with its results, sellers, captures and the judgements stored
+    (``judgements``: a legacy ``judgements.jsonl`` imported into the store once, first)."""
     cid = find(store, ref, legacy_dir=legacy_dir)
     row = cases.get_case(store.engine, cid)
+    with JudgementStore(store.engine, legacy=judgements) as stored:
+        in_force = stored.current()
     return Case(id=cid, name=row["name"], title=row["title"], created_at=row["created_at"],
                 author=row["created_by"], results=cases.case_results(store.engine, cid),
                 sellers=[s["seller"] for s in row["sellers"]], captures=row["captures"],
-                judgements_path=judgements)
+                judgements=in_force)
 
 
 def import_legacy(store: SQLStore, folder: Path) -> int:

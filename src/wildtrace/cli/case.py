@@ -120,7 +120,8 @@ def show(settings: Settings, name: str, as_json: bool, db: str | None) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Output file (a folder for csv).")
 @click.option("--judgements", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Analyst judgements to apply (default: DATA_DIR/judgements.jsonl).")
+              help="A judgements.jsonl kept before judgements moved into the database, imported once "
+                   "(default: DATA_DIR/judgements.jsonl if there is one); the stored judgements apply.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @_db
 @click.pass_obj

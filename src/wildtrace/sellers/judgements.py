@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from wildtrace import clock
-from wildtrace.errors import ConfigError, DataError
+from wildtrace.errors import ConfigError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -61,16 +61,12 @@ def in_force(history: list[Judgement]) -> dict[tuple[str, str], Judgement]:
 class JudgementStore:
     """Judgements in the database ``db`` (an engine, a SQLite path or a ``postgresql://`` URL).
 
-    ``legacy``: a ``judgements.jsonl`` to import once. A ``.jsonl`` path given as ``db`` (what
-    callers passed before the store held judgements) reads that file alone, read-only.
+    ``legacy``: a ``judgements.jsonl`` (the file kept before the store held judgements) to import
+    once; the file is left as it is.
     """
 
     def __init__(self, db: sa.Engine | str | Path, *, legacy: Path | None = None):
-        self._file: Path | None = None
         self._owned = False
-        if isinstance(db, str | Path) and str(db).endswith(".jsonl"):
-            self._file = Path(db)
-            return
         from wildtrace.store import judgements as table
         from wildtrace.store.sql import SQLStore
 
@@ -99,9 +95,6 @@ class JudgementStore:
         self.close()
 
     def _append(self, record: Judgement) -> Judgement:
-        if self._file is not None:
-            raise ConfigError(f"{self._file}: judgements are kept in the database now; "
-                              "use `wildtrace network judge --db` (the file is imported once)")
         self._table.append(self.engine, record.to_dict())
         return record
 
@@ -131,22 +124,8 @@ class JudgementStore:
 
     def history(self) -> list[Judgement]:
         """Every judgement record ever made, oldest first."""
-        if self._file is not None:
-            return _read_file(self._file)
         return [Judgement(**row) for row in self._table.history(self.engine)]
 
     def current(self) -> dict[tuple[str, str], Judgement]:
         """The judgement in force for each pair."""
         return in_force(self.history())
-
-
-def _read_file(path: Path) -> list[Judgement]:
-    from wildtrace.jsonlog import JsonLog
-
-    out = []
-    for number, record in JsonLog(path).read():
-        try:
-            out.append(Judgement(**(record or {})))
-        except TypeError as exc:
-            raise DataError(f"{path}: line {number}: not a judgement record ({exc})") from exc
-    return out
