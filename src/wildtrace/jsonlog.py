@@ -1,4 +1,5 @@
-"""One append-only JSON Lines log: the custody log, analyst judgements and the local lexicon use it.
+"""One append-only JSON Lines log: the custody log uses it (judgements and the local lexicon did,
+before they moved into the database; their old files are read through it once).
 
 - ``append`` writes whole lines under an exclusive ``flock`` and fsyncs them, so concurrent
   writers (two processes, two threads) never interleave or lose a line;

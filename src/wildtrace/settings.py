@@ -62,7 +62,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("data_dir", "WILDTRACE_DATA_DIR", Path,
            "Folder for everything WildTrace writes (default: the user data folder, e.g. ~/.local/share/wildtrace)."),
     Option("db", "WILDTRACE_DB", str,
-           "The database of listings, results, labels, cases and users: a SQLite path or a "
+           "The database of listings, results, labels, cases, users, seller judgements, the local lexicon, "
+           "built networks and crawl state: a SQLite path or a "
            "postgresql://USER@HOST:PORT/DB URL (default: DATA_DIR/wildtrace.sqlite)."),
     Option("trade_db", "WILDTRACE_TRADE_DB", Path,
            "The DuckDB file of `wildtrace trade` and the workbench's trade API (default: DATA_DIR/trade.duckdb)."),
@@ -100,8 +101,10 @@ FILES: tuple[DataFile, ...] = (
     DataFile("db_path", "wildtrace.sqlite", "The default SQLite database (when WILDTRACE_DB is not set)."),
     DataFile("trade_db_path", "trade.duckdb", "The default trade database (when WILDTRACE_TRADE_DB is not set)."),
     DataFile("cites_checklist", "cites_checklist.jsonl", "Taxa imported by `wildtrace data import-cites`."),
-    DataFile("local_lexicon", "local_lexicon.jsonl", "The local lexicon's append-only change log (`wildtrace lexicon`)."),
-    DataFile("judgements", "judgements.jsonl", "Analysts' same/different judgements on seller accounts (`wildtrace network judge`)."),
+    DataFile("local_lexicon", "local_lexicon.jsonl",
+             "The local lexicon's change log as kept before it moved into the database; imported once, never changed."),
+    DataFile("judgements", "judgements.jsonl",
+             "Seller judgements as kept before they moved into the database; imported once, never changed."),
     DataFile("legacy_cases_dir", "cases",
              "Case folders written before cases moved into the database; imported on first use, never changed."),
     DataFile("demo_db", "demo-workbench.sqlite", "The database of `wildtrace serve --demo`."),

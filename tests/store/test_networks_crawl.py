@@ -45,7 +45,7 @@ def test_a_built_network_round_trips_with_its_provenance(store: SQLStore) -> Non
     assert got.to_dict() == json.loads(json.dumps(first)), "the network as it was built"
     assert got.provenance["tool"] == "wildtrace.sellers.network"
     assert got.provenance["input_sha256"] == first["provenance"]["input_sha256"]
-    assert got.provenance["params"] == first["provenance"]["options"]
+    assert got.provenance["params"] == first["provenance"]["params"]
     assert got.provenance["judgements"] == 1 and got.provenance["source"] == "results.jsonl"
     newest = latest_network(store.engine)
     assert newest is not None and newest.id == second_id and newest.provenance["judgements"] == 0

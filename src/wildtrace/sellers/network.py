@@ -22,7 +22,6 @@ key-player ranking: the accounts whose removal fragments the network most
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from wildtrace import __version__, provenance
+from wildtrace import clock, provenance
 from wildtrace.sellers.fingerprints import near_pairs, simhash
 from wildtrace.sellers.identifiers import STRONG_KINDS, Identifier, from_listing
 from wildtrace.sellers.judgements import Judgement, pair_key
@@ -168,7 +167,7 @@ class Network:
         self.options = options
         self.skipped_identifiers = skipped_identifiers
         self.input_sha256 = input_sha256
-        self.built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        self.built_at = clock.stamp()
         # The working graph: edges judged "different" are cut.
         self.graph = graph.copy()
         self.graph.remove_edges_from([(a, b) for a, b, j in graph.edges(data="judgement") if j == "different"])
@@ -265,9 +264,9 @@ class Network:
         edges = [{"a": a, "b": b, "weight": d["weight"], "evidence": d["evidence"], "judgement": d["judgement"],
                   "judgement_id": d["judgement_id"]} for a, b, d in self.full.edges(data=True)]
         return {
-            "provenance": {"tool": f"wildtrace {__version__}", "built_at": self.built_at,
-                           "input_sha256": self.input_sha256,
-                           "options": {k: getattr(self.options, k) for k in vars(self.options)}},
+            "provenance": provenance.stamp(
+                "sellers.network", input_sha256=self.input_sha256,
+                params={k: getattr(self.options, k) for k in vars(self.options)}, built_at=self.built_at),
             "summary": {k: m[k] for k in ("accounts", "links", "linked_accounts", "betweenness_method")}
             | {"components": len(m["components"]), "entities": len(set(entities.values()))},
             "components": m["components"], "key_players": m["key_players"],
@@ -284,7 +283,7 @@ def save_network(engine: sa.Engine, network: dict[str, Any], judgements: dict[tu
 
     built = network.get("provenance") or {}
     stamp = provenance.stamp("sellers.network", input_sha256=str(built.get("input_sha256") or ""),
-                             params=dict(built.get("options") or {}), source=source,
+                             params=dict(built.get("params") or {}), source=source,
                              built_at=built.get("built_at"), judgements=len(judgements),
                              judgements_sha256=provenance.sha256_of(sorted(j.id for j in judgements.values())))
     return stored.save(engine, network, stamp)
