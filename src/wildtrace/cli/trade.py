@@ -73,7 +73,7 @@ def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: 
          patterns: tuple[str, ...], quiet: bool) -> None:
     """Load CITES bulk/comparative CSVs, LEMIS CSVs, folders or zips. Reloading is a no-op.
 
-    Example: wildtrace trade load trade_db_1.csv comparative_tabulation.csv --db trade.duckdb
+    Example: wildtrace trade load trade_db_1.csv comparative_tabulation.csv lemis.csv
     """
     paths = [*files, *expand_globs(patterns)]
     if not paths:
@@ -113,7 +113,7 @@ def _progress(done: int, total: int, bytes_done: int, bytes_total: int, res: Any
 def reconcile(settings: Settings, db: Path | None, as_json: bool, ratio: float) -> None:
     """Match exporter and importer reports per term and unit; coverage and mismatch flags.
 
-    Example: wildtrace trade reconcile --db trade.duckdb --json
+    Example: wildtrace trade reconcile --json
     """
     _emit(reconcile_records(open_loaded(_db(settings, db)), ratio=ratio), as_json)
 
@@ -177,7 +177,7 @@ def routes(settings: Settings, db: Path | None, as_json: bool) -> None:
 def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
     """LEMIS refused/seized model with a leakage audit (time-forward split).
 
-    Example: wildtrace trade outcome --db lemis.duckdb
+    Example: wildtrace trade outcome --json
     """
     res = outcome_model(open_loaded(_db(settings, db)))
     if as_json:
