@@ -143,22 +143,23 @@ def _pr_points(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def recall_at_precision(y: ArrayLike, s: ArrayLike, min_precision: float) -> float:
     """Best recall over thresholds whose precision is at least ``min_precision``; NaN with no positives."""
-    yy, ss = _arrays(y, s)
-    if yy.sum() == 0:
-        return math.nan
-    prec, rec = _pr_points(yy, ss)
-    ok = prec >= min_precision
-    return float(rec[ok].max()) if ok.any() else 0.0
+    return _best_where(y, s, min_precision, best="recall")
 
 
 def precision_at_recall(y: ArrayLike, s: ArrayLike, min_recall: float) -> float:
     """Best precision over thresholds whose recall is at least ``min_recall``; NaN with no positives."""
+    return _best_where(y, s, min_recall, best="precision")
+
+
+def _best_where(y: ArrayLike, s: ArrayLike, minimum: float, *, best: str) -> float:
+    """The best of one figure (``best``) over the thresholds where the other reaches ``minimum``."""
     yy, ss = _arrays(y, s)
     if yy.sum() == 0:
         return math.nan
     prec, rec = _pr_points(yy, ss)
-    ok = rec >= min_recall
-    return float(prec[ok].max()) if ok.any() else 0.0
+    wanted, held = (rec, prec) if best == "recall" else (prec, rec)
+    ok = held >= minimum
+    return float(wanted[ok].max()) if ok.any() else 0.0
 
 
 def best_f1_threshold(y: ArrayLike, s: ArrayLike) -> float:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from wildtrace import clock
 from wildtrace.errors import ConfigError
+from wildtrace.store import judgements as table
+from wildtrace.store.sql import InDatabase
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -58,7 +59,7 @@ def in_force(history: list[Judgement]) -> dict[tuple[str, str], Judgement]:
     return out
 
 
-class JudgementStore:
+class JudgementStore(InDatabase):
     """Judgements in the database ``db`` (an engine, a SQLite path or a ``postgresql://`` URL).
 
     ``legacy``: a ``judgements.jsonl`` (the file kept before the store held judgements) to import
@@ -66,16 +67,7 @@ class JudgementStore:
     """
 
     def __init__(self, db: sa.Engine | str | Path, *, legacy: Path | None = None):
-        self._owned = False
-        from wildtrace.store import judgements as table
-        from wildtrace.store.sql import SQLStore
-
-        if isinstance(db, str | Path):
-            self.engine = SQLStore(db).engine
-            self._owned = True
-        else:
-            self.engine = db
-        self._table = table
+        super().__init__(db)
         table.import_legacy(self.engine, legacy)
 
     @classmethod
@@ -83,19 +75,8 @@ class JudgementStore:
         """The store's judgements (``--db``, else ``settings.db_target``), importing ``settings.judgements``."""
         return cls(db or settings.db_target, legacy=settings.judgements)
 
-    def close(self) -> None:
-        if self._owned:
-            self.engine.dispose()
-
-    def __enter__(self) -> JudgementStore:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
     def _append(self, record: Judgement) -> Judgement:
-        self._table.append(self.engine, record.to_dict())
+        table.append(self.engine, record.to_dict())
         return record
 
     def judge(self, a: str, b: str, judgement: str, author: str, note: str = "") -> Judgement:
@@ -124,7 +105,7 @@ class JudgementStore:
 
     def history(self) -> list[Judgement]:
         """Every judgement record ever made, oldest first."""
-        return [Judgement(**row) for row in self._table.history(self.engine)]
+        return [Judgement(**row) for row in table.history(self.engine)]
 
     def current(self) -> dict[tuple[str, str], Judgement]:
         """The judgement in force for each pair."""

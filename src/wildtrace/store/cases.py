@@ -9,7 +9,7 @@ twice is a no-op, and every addition is written to the audit log.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -71,70 +71,58 @@ def _require(conn: sa.Connection, cid: int) -> None:
         raise NotFound(f"no case {cid}")
 
 
-def add_listings(engine: sa.Engine, cid: int, listing_ids: Iterable[str], author: str) -> int:
-    """Add listings already in the store (their newest version); returns how many were new."""
-    wanted = list(dict.fromkeys(listing_ids))
+#: (member key, extra row values, audit detail) for one item being added to a case
+Member = tuple[str, dict[str, Any], dict[str, Any]]
+
+
+def _add(engine: sa.Engine, cid: int, table: sa.Table, key: str, items: Iterable[Any], author: str,
+         action: str, member: Callable[[sa.Connection, Any], Member]) -> int:
+    """Insert each item not yet in the case, audited, in one transaction; returns how many were new."""
+    wanted = list(items)
 
     def work(conn: sa.Connection) -> int:
         added = 0
         _require(conn, cid)
-        for listing_id in wanted:
-            sha = conn.execute(sa.select(queue.c.content_sha256).where(queue.c.listing_id == listing_id)).scalar()
-            if sha is None:
-                raise NotFound(f"no listing {listing_id!r}")
-            exists = conn.execute(sa.select(case_listings.c.case_id).where(
-                case_listings.c.case_id == cid, case_listings.c.listing_id == listing_id)).first()
+        for item in wanted:
+            value, row, detail = member(conn, item)
+            exists = conn.execute(sa.select(table.c.case_id).where(table.c.case_id == cid,
+                                                                   table.c[key] == value)).first()
             if exists is None:
-                conn.execute(case_listings.insert().values(case_id=cid, listing_id=listing_id, content_sha256=sha,
-                                                           added_by=author, added_at=now()))
-                audit(conn, author, "case.add_listing", f"case:{cid}", None,
-                      {"listing_id": listing_id, "content_sha256": sha})
+                conn.execute(table.insert().values(case_id=cid, **{key: value}, **row, added_by=author,
+                                                   added_at=now()))
+                audit(conn, author, action, f"case:{cid}", None, detail)
                 added += 1
         return added
 
     return db.write(engine, work)
+
+
+def add_listings(engine: sa.Engine, cid: int, listing_ids: Iterable[str], author: str) -> int:
+    """Add listings already in the store (their newest version); returns how many were new."""
+    def member(conn: sa.Connection, listing_id: str) -> Member:
+        sha = conn.execute(sa.select(queue.c.content_sha256).where(queue.c.listing_id == listing_id)).scalar()
+        if sha is None:
+            raise NotFound(f"no listing {listing_id!r}")
+        return listing_id, {"content_sha256": sha}, {"listing_id": listing_id, "content_sha256": sha}
+
+    return _add(engine, cid, case_listings, "listing_id", dict.fromkeys(listing_ids), author,
+                "case.add_listing", member)
 
 
 def add_sellers(engine: sa.Engine, cid: int, sellers: Iterable[str], author: str) -> int:
-    wanted = list(dict.fromkeys(sellers))
-
-    def work(conn: sa.Connection) -> int:
-        added = 0
-        _require(conn, cid)
-        for seller in wanted:
-            exists = conn.execute(sa.select(case_sellers.c.case_id).where(
-                case_sellers.c.case_id == cid, case_sellers.c.seller == seller)).first()
-            if exists is None:
-                conn.execute(case_sellers.insert().values(case_id=cid, seller=seller, added_by=author,
-                                                          added_at=now()))
-                audit(conn, author, "case.add_seller", f"case:{cid}", None, {"seller": seller})
-                added += 1
-        return added
-
-    return db.write(engine, work)
+    """Add seller accounts (``platform:seller``); returns how many were new."""
+    return _add(engine, cid, case_sellers, "seller", dict.fromkeys(sellers), author, "case.add_seller",
+                lambda conn, seller: (seller, {}, {"seller": seller}))
 
 
 def add_captures(engine: sa.Engine, cid: int, entries: Iterable[dict[str, Any]], author: str) -> int:
     """Add custody-log entries of captures (each with ``capture_id`` and ``evidence_dir``)."""
-    wanted = list(entries)
+    def member(conn: sa.Connection, entry: dict[str, Any]) -> Member:
+        capture = str(entry["capture_id"])
+        return (capture, {"evidence_dir": str(entry["evidence_dir"]), "entry": orjson.dumps(entry).decode()},
+                {"capture_id": capture, "entry_hash": entry.get("entry_hash")})
 
-    def work(conn: sa.Connection) -> int:
-        added = 0
-        _require(conn, cid)
-        for entry in wanted:
-            capture = str(entry["capture_id"])
-            exists = conn.execute(sa.select(case_captures.c.case_id).where(
-                case_captures.c.case_id == cid, case_captures.c.capture_id == capture)).first()
-            if exists is None:
-                conn.execute(case_captures.insert().values(
-                    case_id=cid, capture_id=capture, evidence_dir=str(entry["evidence_dir"]),
-                    entry=orjson.dumps(entry).decode(), added_by=author, added_at=now()))
-                audit(conn, author, "case.add_capture", f"case:{cid}", None,
-                      {"capture_id": capture, "entry_hash": entry.get("entry_hash")})
-                added += 1
-        return added
-
-    return db.write(engine, work)
+    return _add(engine, cid, case_captures, "capture_id", entries, author, "case.add_capture", member)
 
 
 def get_case(engine: sa.Engine, cid: int) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from wildtrace.settings import Settings
 from wildtrace.store import db
 from wildtrace.store.legacy import Convert, import_once
 from wildtrace.store.schema import lexicon_changes as table
-from wildtrace.store.sql import SQLStore
+from wildtrace.store.sql import InDatabase
 
 COLUMNS = ("version", "op", "term", "kind", "lang", "means_product", "means_taxon", "context_required",
            "author", "at", "note")
@@ -67,13 +66,12 @@ def _import(path: Path) -> Convert:
     return convert
 
 
-class LocalLexicon:
+class LocalLexicon(InDatabase):
     """The local lexicon in the database ``db`` (an engine, a SQLite path or a PostgreSQL URL);
     ``legacy``: a ``local_lexicon.jsonl`` to import once."""
 
     def __init__(self, db: sa.Engine | str | Path, *, legacy: Path | None = None):
-        self._owned = not isinstance(db, sa.Engine)
-        self.engine = SQLStore(db).engine if not isinstance(db, sa.Engine) else db
+        super().__init__(db)
         if legacy is not None:
             import_once(self.engine, "lexicon", legacy, _import(legacy))
 
@@ -81,17 +79,6 @@ class LocalLexicon:
     def for_settings(cls, settings: Settings, db: str | None = None) -> LocalLexicon:
         """The lexicon in ``db`` (else ``settings.db_target``), importing ``settings.local_lexicon``."""
         return cls(db or settings.db_target, legacy=settings.local_lexicon)
-
-    def close(self) -> None:
-        if self._owned:
-            self.engine.dispose()
-
-    def __enter__(self) -> LocalLexicon:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     def changes(self) -> list[dict[str, Any]]:
         """Every change, oldest (version 1) first."""

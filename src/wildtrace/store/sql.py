@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import orjson
 import sqlalchemy as sa
@@ -129,3 +129,22 @@ class SQLStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class InDatabase:
+    """Something kept in the database ``db``: an engine (borrowed), or a SQLite path or URL (opened
+    here, and disposed of by ``close`` or the end of a ``with`` block)."""
+
+    def __init__(self, db: sa.Engine | str | Path):
+        self._owned = not isinstance(db, sa.Engine)
+        self.engine: sa.Engine = SQLStore(db).engine if not isinstance(db, sa.Engine) else db
+
+    def close(self) -> None:
+        if self._owned:
+            self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
