@@ -39,7 +39,7 @@ def _one(tmp_path: Path, url: str, **kw: object):  # type: ignore[no-untyped-def
 def test_capture_refuses_loopback_without_allow_private(tmp_path: Path, marketplace) -> None:  # type: ignore[no-untyped-def]
     rec = _one(tmp_path, f"{marketplace.url}/listing/1")
     assert rec.status == "failed" and rec.reason.startswith("refused: 127.0.0.1"), rec.reason
-    assert [e["event"] for _, e in CustodyLog(tmp_path / "ev").entries()] == ["capture_failed"]
+    assert [e["event"] for _, e in CustodyLog(tmp_path / "ev").entries()] == ["capture_started", "capture_failed"]
     assert _one(tmp_path, f"{marketplace.url}/listing/1", allow_private=True).status == "captured"
 
 

@@ -29,7 +29,8 @@ def test_a_page_the_monitor_fetched_through_the_guard(tmp_path: Path, marketplac
     assert rec.status == "captured" and rec.listing_id == "L7", rec
     assert rec.final_url == f"{marketplace.url}/listing/7" and rec.http_status == 200 and len(rec.redirects) == 1
     assert rec.captured_at.endswith("Z") and rec.payload_bytes == len(page.final.body)
-    [entry] = [e for _, e in CustodyLog(tmp_path / "ev").entries()]
+    [started, entry] = [e for _, e in CustodyLog(tmp_path / "ev").entries()]
+    assert started["event"] == "capture_started" and started["capture_id"] == rec.capture_id, started
     assert entry["event"] == "capture" and entry["payload_sha256"] == rec.payload_sha256, entry
     assert verify(tmp_path / "ev").ok
 

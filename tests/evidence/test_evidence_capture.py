@@ -37,7 +37,9 @@ def test_capture_writes_warc_hash_and_custody(tmp_path: Path, marketplace) -> No
     import hashlib
     assert hashlib.sha256(body).hexdigest() == rec.payload_sha256
     entries = [e for _, e in CustodyLog(tmp_path / "ev").entries()]
-    assert entries[0]["event"] == "capture" and entries[0]["payload_sha256"] == rec.payload_sha256
+    assert [e["event"] for e in entries] == ["capture_started", "capture"]  # write-ahead, then the capture
+    assert entries[0]["capture_id"] == entries[1]["capture_id"] == rec.capture_id
+    assert entries[1]["payload_sha256"] == rec.payload_sha256
     assert verify(tmp_path / "ev").ok
 
 
@@ -66,7 +68,7 @@ def test_bad_pages_are_failed_captures_and_batch_goes_on(tmp_path: Path, marketp
     assert recs[0].status == "failed" and reason in (recs[0].reason or ""), recs[0]
     assert recs[1].status == "captured", recs[1]
     events = [e["event"] for _, e in CustodyLog(tmp_path / "ev").entries()]
-    assert events == ["capture_failed", "capture"]
+    assert events == ["capture_started", "capture_failed", "capture_started", "capture"]
     assert verify(tmp_path / "ev").ok
 
 
@@ -92,7 +94,8 @@ def test_two_captures_of_one_url_never_overwrite(tmp_path: Path, marketplace) ->
     assert a.capture_id != b.capture_id
     assert (tmp_path / "ev" / a.files[0]["path"]).exists() and (tmp_path / "ev" / b.files[0]["path"]).exists()
     entries = [e for _, e in CustodyLog(tmp_path / "ev").entries()]
-    assert [e["seq"] for e in entries] == [0, 1] and entries[1]["prev_hash"] == entries[0]["entry_hash"]
+    assert [e["seq"] for e in entries] == [0, 1, 2, 3]
+    assert all(b["prev_hash"] == a["entry_hash"] for a, b in zip(entries, entries[1:], strict=False))
 
 
 def test_targets_from_scan_filters_by_risk_and_reports_bad_lines() -> None:

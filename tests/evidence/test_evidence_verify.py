@@ -68,15 +68,16 @@ def test_removed_log_entry_is_named(evidence: Path) -> None:
     (evidence / "custody.jsonl").write_bytes(b"".join(lines))
     problems = _problems(evidence)
     assert any(p.startswith("removed: log entries seq 1") for p in problems), problems
-    # the files that entry listed are now unaccounted for
-    assert any(p.startswith("added: file captures/") for p in problems), problems
+    # the files that entry listed are now unaccounted for (its capture_started entry names them)
+    assert any(p.startswith("unfinished: capture ") and "hashed by no entry: page.warc.gz" in p
+               for p in problems), problems
 
 
 def test_truncated_log_is_caught_by_head(evidence: Path) -> None:
     lines = _lines(evidence)
     (evidence / "custody.jsonl").write_bytes(b"".join(lines[:-1]))
     problems = _problems(evidence)
-    assert any(p.startswith("removed: log entries seq 3") for p in problems), problems
+    assert any(p.startswith("removed: log entries seq 7") for p in problems), problems  # started + capture each
 
 
 def test_reordered_log_entries_are_named(evidence: Path) -> None:

@@ -12,7 +12,10 @@ exclusively, files opened with ``x``: evidence is never overwritten) holding:
 page; ``Capturer.record(target, fetched)`` records a page someone else fetched (a monitor that
 called ``evidence.net.fetch`` itself, or holds the bytes, status and headers). Every attempt, good
 or failed, is one custody-log entry (``capture`` or ``capture_failed`` with its ``reason``).
-Failures are data: the batch goes on. ``targets_from_scan`` reads capture targets from
+Failures are data: the batch goes on. Each attempt starts with a write-ahead ``capture_started``
+entry, so a capture whose process was killed is named by ``evidence verify`` with the files it
+left; an unexpected error still writes ``capture_failed`` with every file so far, then is raised.
+``targets_from_scan`` reads capture targets from
 ``wildtrace scan`` output.
 """
 
@@ -141,6 +144,7 @@ class Capturer:
         started = clock.now()
         capture_id, folder = _new_capture_dir(self.dir, target.url, started)
         record = self._new(capture_id, target, started)
+        self._start(record, folder)
         try:
             fetched = self.fetcher.fetch(target.url)
         except FetchFailed as exc:
@@ -148,6 +152,9 @@ class Capturer:
             folder.rmdir()
             self._log(record)
             return record
+        except BaseException as exc:  # a bug or Ctrl-C: the entry still closes the capture, then it goes on up
+            self._fail(record, folder, exc)
+            raise
         return self._keep(record, folder, fetched)
 
     def record(self, target: Target | str, fetched: Fetched, *, captured_at: dt.datetime | None = None) -> Capture:
@@ -161,7 +168,9 @@ class Capturer:
             raise Invalid(f"nothing to record for {target.url}: no request and response")
         started = captured_at or clock.now()
         capture_id, folder = _new_capture_dir(self.dir, target.url, started)
-        return self._keep(self._new(capture_id, target, started), folder, fetched)
+        record = self._new(capture_id, target, started)
+        self._start(record, folder)
+        return self._keep(record, folder, fetched)
 
     def capture_all(self, targets: Iterable[Target | str]) -> Iterator[Capture]:
         for target in targets:
@@ -181,21 +190,43 @@ class Capturer:
         record.content_type = final.header("content-type")
         record.payload_sha256 = payload_sha256(final.body)
         record.payload_bytes = len(final.body)
-        warc = folder / "page.warc.gz"
-        with open(warc, "xb") as fh:
-            write_warc(fh, fetched.exchanges, captured_at=record.captured_at, operator=self.options.operator,
-                       filename=warc.name)
-        self._add_file(record, warc)
-        if self.options.screenshot:
-            shot = folder / "screenshot.png"
-            why_not = screenshot(final.body, shot, content_type=record.content_type or "text/html")
-            if why_not is None:
-                self._add_file(record, shot)
-                record.screenshot = shot.relative_to(self.dir).as_posix()
-            else:
-                record.screenshot = why_not
+        try:
+            warc = folder / "page.warc.gz"
+            with open(warc, "xb") as fh:
+                write_warc(fh, fetched.exchanges, captured_at=record.captured_at, operator=self.options.operator,
+                           filename=warc.name)
+            self._add_file(record, warc)
+            if self.options.screenshot:
+                shot = folder / "screenshot.png"
+                why_not = screenshot(final.body, shot, content_type=record.content_type or "text/html")
+                if why_not is None:
+                    self._add_file(record, shot)
+                    record.screenshot = shot.relative_to(self.dir).as_posix()
+                else:
+                    record.screenshot = why_not
+        except BaseException as exc:  # a full disk, a bug, Ctrl-C: what was written is logged, then raised
+            self._fail(record, folder, exc)
+            raise
         self._log(record)
         return record
+
+    def _start(self, record: Capture, folder: Path) -> None:
+        """The write-ahead entry: a capture is under way in ``folder``. Its ``capture`` or
+        ``capture_failed`` entry closes it; ``evidence verify`` names one that was never closed
+        (the process was killed) and the files it left."""
+        self.log.append("capture_started", capture_id=record.capture_id, status="started", url=record.url,
+                        listing_id=record.listing_id, captured_at=record.captured_at, operator=record.operator,
+                        tool=record.tool, folder=folder.relative_to(self.dir).as_posix())
+
+    def _fail(self, record: Capture, folder: Path, exc: BaseException) -> None:
+        """Close a capture that an unexpected error stopped: every file it left is hashed and listed."""
+        record.status = "failed"
+        record.reason = f"error while capturing: {type(exc).__name__}: {exc}".strip()
+        listed = {f["path"] for f in record.files}
+        for path in sorted(p for p in folder.iterdir() if p.is_file()):
+            if path.relative_to(self.dir).as_posix() not in listed:
+                self._add_file(record, path)
+        self._log(record)
 
     def _add_file(self, record: Capture, path: Path) -> None:
         record.files.append({"path": path.relative_to(self.dir).as_posix(), "sha256": sha256_file(path),

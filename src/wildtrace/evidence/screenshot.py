@@ -1,27 +1,39 @@
-"""The screenshot: a full-page PNG by headless Chromium of the bytes a capture holds.
+"""The screenshot: a full-page PNG by headless Chromium of the bytes a capture holds, offline.
 
 ``screenshot(body, out)`` renders the captured ``body`` (the bytes in the WARC, never a second
-fetch) into the new file ``out`` and returns None, or says why there is none (Chromium not
-installed, too slow, no file written). ``chromium_path()`` finds the browser.
+fetch) into the new file ``out`` and returns None, or says why there is none (Chromium or
+Playwright not installed, too slow, no file written). ``chromium_path()`` finds the browser.
+
+Nothing the page asks for leaves the machine, whatever its bytes say: Playwright drives Debian's
+Chromium (never a browser of its own) and intercepts every request at the browser's network
+layer (``page.route``). The page's own address is answered once, from the recorded bytes; any
+other navigation (a meta refresh however it is encoded, a link, a frame, the page reloading
+itself) is answered ``204 No Content``, which leaves the page as it is; every other request
+(images, styles, ``@import``, scripts, fonts, ``fetch()``) is aborted. JavaScript is off, service
+workers are blocked, and, should anything get past the interception, host names resolve nowhere
+and every connection, loopback included, is sent to a dead proxy.
 """
 
 from __future__ import annotations
 
-import http.server
 import os
-import re
 import shutil
-import subprocess
-import tempfile
-import threading
 from pathlib import Path
+from typing import Any
 
 from wildtrace.evidence.net import USER_AGENT
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
-_REFRESH = re.compile(rb"""http-equiv\s*=\s*["']?\s*refresh\s*["']?""", re.IGNORECASE)
-#: The host name Chromium loads the captured page from (mapped to the one-shot loopback server).
+#: The address Chromium is shown the captured page at (answered from the recorded bytes).
 SHOT_HOST = "capture.wildtrace.invalid"
+SHOT_URL = f"http://{SHOT_HOST}/"
+#: Second line of defence behind the request interception: no name resolves, every connection
+#: (loopback too) goes to a closed port.
+OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
+                "--proxy-bypass-list=<-loopback>", "--disable-background-networking", "--disable-sync",
+                "--disable-component-update", "--disable-extensions", "--no-first-run", "--disable-gpu",
+                "--hide-scrollbars", "--dns-prefetch-disable")
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def chromium_path() -> str | None:
@@ -32,67 +44,63 @@ def chromium_path() -> str | None:
     return None
 
 
-class _OneShot(http.server.BaseHTTPRequestHandler):
-    """Serves the captured body at ``/`` and nothing else (a 404 for every other path)."""
+class _Router:
+    """Answers the page's own address once from the recorded bytes; nothing else reaches the network."""
 
-    body = b""
-    content_type = "text/html"
+    def __init__(self, body: bytes, content_type: str):
+        self.body, self.content_type = body, content_type
+        self.served = False
+        self.blocked: list[str] = []  # every request refused, for the curious
 
-    def do_GET(self) -> None:  # noqa: N802
-        status, payload = (200, self.body) if self.path == "/" else (404, b"")
-        self.send_response(status)
-        self.send_header("Content-Type", self.content_type if status == 200 else "text/plain")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
+    def __call__(self, route: Any) -> None:
+        request = route.request
+        if request.url == SHOT_URL and not self.served and request.is_navigation_request():
+            self.served = True
+            route.fulfill(status=200, body=self.body,
+                          headers={"Content-Type": self.content_type, "Content-Security-Policy": _CSP})
+            return
+        self.blocked.append(request.url)
+        if request.is_navigation_request():
+            route.fulfill(status=204, body=b"")  # a 204 navigation commits nothing: the page stays
+        else:
+            route.abort("blockedbyclient")
 
 
 def screenshot(body: bytes, out: Path, *, content_type: str = "text/html", timeout: float = 60.0) -> str | None:
     """Full-page PNG of the captured ``body`` (the bytes in the WARC, not a second fetch) into the
-    new file ``out``; the reason when there is none.
-
-    Chromium loads the body from a one-shot loopback server whose Content-Security-Policy
-    (``default-src 'none'``, inline styles allowed) blocks every script, image, frame, font and
-    fetch — JavaScript cannot run; every other host, loopback included (no implicit bypass), is
-    sent to a dead proxy, so a link leads nowhere, and a ``<meta http-equiv="refresh">`` is
-    disabled in the copy Chromium is shown (the WARC keeps the bytes as received); Chromium runs sandboxed unless
-    the user is root. (``--blink-settings=scriptEnabled=false`` would stop the headless
-    screenshot itself, so the CSP does that job.)
-    """
+    new file ``out``; the reason when there is none. No request leaves the machine (see the module)."""
     binary = chromium_path()
     if binary is None:
         return "not taken: chromium is not installed"
-    tmp = out.with_name(out.stem + ".partial" + out.suffix)
-    # the one change to the bytes shown: a meta refresh would navigate away from them
-    shown = _REFRESH.sub(b'http-equiv="x-wildtrace-refresh-disabled"', body)
-    handler = type("Shot", (_OneShot,), {"body": shown, "content_type": content_type})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    port = server.server_address[1]
     try:
-        with tempfile.TemporaryDirectory(prefix="wildtrace-chromium-") as profile:
-            cmd = [binary, "--headless", "--disable-gpu", "--disable-background-networking",
-                   "--disable-extensions", "--disable-sync", "--no-first-run", "--disable-component-update",
-                   "--hide-scrollbars", "--window-size=1280,4096",
-                   f"--host-resolver-rules=MAP {SHOT_HOST} 127.0.0.1",
-                   "--proxy-server=http://127.0.0.1:9", f"--proxy-bypass-list=<-loopback>;{SHOT_HOST}",
-                   f"--user-agent={USER_AGENT}", f"--user-data-dir={profile}", f"--screenshot={tmp}",
-                   f"http://{SHOT_HOST}:{port}/"]
-            if hasattr(os, "geteuid") and os.geteuid() == 0:
-                cmd.insert(1, "--no-sandbox")  # Chromium's sandbox refuses to run as root
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return "not taken: playwright is not installed (pip install 'wildtrace[investigations]')"
+    tmp = out.with_name(out.stem + ".partial" + out.suffix)
+    ms = timeout * 1000
+    root = hasattr(os, "geteuid") and os.geteuid() == 0  # Chromium's sandbox refuses to run as root
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=binary, args=list(OFFLINE_ARGS), timeout=ms,
+                                         chromium_sandbox=not root)
             try:
-                subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-            except subprocess.TimeoutExpired:
-                tmp.unlink(missing_ok=True)
-                return f"not taken: chromium did not finish within {timeout:g} s"
-    finally:
-        server.shutdown()
-        server.server_close()
+                context = browser.new_context(java_script_enabled=False, service_workers="block",
+                                              user_agent=USER_AGENT, viewport={"width": 1280, "height": 1024},
+                                              accept_downloads=False)
+                context.set_default_timeout(ms)
+                context.route("**/*", _Router(body, content_type))
+                page = context.new_page()
+                page.goto(SHOT_URL, wait_until="load", timeout=ms)
+                page.screenshot(path=str(tmp), full_page=True, timeout=ms)
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        tmp.unlink(missing_ok=True)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if "Timeout" in type(exc).__name__ or "Timeout" in first:
+            return f"not taken: chromium did not finish within {timeout:g} s"
+        return f"not taken: chromium failed ({first})"
     if not tmp.exists() or tmp.stat().st_size == 0:
         tmp.unlink(missing_ok=True)
         return "not taken: chromium wrote no screenshot"
@@ -101,4 +109,4 @@ def screenshot(body: bytes, out: Path, *, content_type: str = "text/html", timeo
     return None
 
 
-__all__ = ["CHROMIUM_NAMES", "SHOT_HOST", "chromium_path", "screenshot"]
+__all__ = ["CHROMIUM_NAMES", "OFFLINE_ARGS", "SHOT_HOST", "SHOT_URL", "chromium_path", "screenshot"]

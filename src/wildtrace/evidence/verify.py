@@ -9,7 +9,9 @@ entry that was
   (a gap in ``seq``, or entries cut off the end, caught by ``custody.head``);
 - ``added``: a file under ``captures/`` that no entry lists; an entry that does not
   chain to the one before it (inserted);
-- ``reordered``: entries whose ``seq`` is out of order in the file.
+- ``reordered``: entries whose ``seq`` is out of order in the file;
+- ``unfinished``: a capture whose ``capture_started`` entry no ``capture`` or ``capture_failed``
+  entry closes (its process was killed), with the files it left in its folder.
 
 A file is checked against the hash recorded when it was *first* listed (its capture): a later
 entry may name the same file again with the same hash, never re-hash it, so appending an entry
@@ -40,7 +42,7 @@ _OWN_FILES = {LOG_NAME, HEAD_NAME, LOCK_NAME}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # changed | removed | added | reordered
+    kind: str  # changed | removed | added | reordered | unfinished
     what: str  # "file captures/…/page.warc.gz" or "log entry seq 3 (line 4)"
     detail: str
 
@@ -59,6 +61,7 @@ class Report:
     head_hash: str | None = None
     problems: list[Problem] = field(default_factory=list)
     chain_hashes: set[str] = field(default_factory=set, repr=False)  # entry hashes seen in the chain
+    unfinished: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # started, not closed
 
     @property
     def ok(self) -> bool:
@@ -68,6 +71,36 @@ class Report:
         return {"evidence_dir": self.evidence_dir, "ok": self.ok, "entries": self.entries,
                 "files": self.files, "head_hash": self.head_hash,
                 "problems": [p.to_dict() for p in self.problems]}
+
+
+def _track_capture(entry: dict[str, Any], seq: int, report: Report) -> None:
+    """Note a ``capture_started`` entry, and the ``capture``/``capture_failed`` entry that closes it."""
+    capture_id = entry.get("capture_id")
+    if not isinstance(capture_id, str):
+        return
+    if entry.get("event") == "capture_started":
+        report.unfinished[capture_id] = {**entry, "_seq": seq}
+    elif entry.get("event") in ("capture", "capture_failed"):
+        report.unfinished.pop(capture_id, None)
+
+
+def _report_unfinished(root: Path, report: Report) -> set[str]:
+    """An ``unfinished`` problem for every capture started and never closed; returns the files they
+    left (named by their ``capture_started`` entry, so not reported again as ``added``)."""
+    left: set[str] = set()
+    for capture_id, entry in sorted(report.unfinished.items()):
+        folder = str(entry.get("folder") or f"captures/{capture_id}")
+        path = root / folder
+        files = sorted(p.relative_to(root).as_posix() for p in path.rglob("*") if p.is_file()) \
+            if path.is_dir() and not path.is_symlink() else []
+        left.update(files)
+        names = ", ".join(f.rsplit("/", 1)[-1] for f in files)
+        report.problems.append(Problem(
+            "unfinished", f"capture {capture_id} (log entry seq {entry['_seq']})",
+            f"started {entry.get('captured_at')} by {entry.get('operator')} for {entry.get('url')} and never "
+            "finished: no capture or capture_failed entry closes it (the capture process stopped); "
+            + (f"left in {folder}/, hashed by no entry: {names}" if files else f"nothing left in {folder}/")))
+    return left
 
 
 def _check_chain(log: CustodyLog, report: Report) -> dict[str, dict[str, Any]]:
@@ -105,6 +138,7 @@ def _check_chain(log: CustodyLog, report: Report) -> dict[str, dict[str, Any]]:
         last_hash = prev_hash
         max_seq = max(max_seq, seq)
         expected_seq = max_seq + 1
+        _track_capture(entry, seq, report)
         for item in entry.get("files") or []:
             if isinstance(item, dict) and isinstance(item.get("path"), str):
                 first = listed.get(item["path"])
@@ -171,9 +205,10 @@ def verify(evidence_dir: Path, expected_head: str | None = None) -> Report:
         if digest != item.get("sha256"):
             report.problems.append(Problem("changed", f"file {rel}",
                                            f"SHA-256 {digest} != {item.get('sha256')} in log entry seq {item['_seq']}"))
+    left = _report_unfinished(root, report)
     for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
         rel = path.relative_to(root).as_posix()
-        if rel in listed or rel in _OWN_FILES:
+        if rel in listed or rel in _OWN_FILES or rel in left:
             continue
         report.problems.append(Problem("added", f"file {rel}", "not listed in the custody log"))
     return report
