@@ -13,10 +13,12 @@ that ``wildtrace label import`` made before revision 0004 is renamed out of the 
 
 from __future__ import annotations
 
+import fcntl
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +31,8 @@ from alembic.script import ScriptDirectory
 from wildtrace.errors import ConfigError, DataError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The PostgreSQL advisory lock migrations take (any constant; "wildtrace" in ASCII, folded to 63 bits)
+MIGRATION_LOCK_KEY = 0x77696C6474726163
 _write_locks: dict[str, threading.Lock] = {}
 #: How long SQLite waits for another process's write lock before "database is locked"
 BUSY_TIMEOUT_MS = 30_000
@@ -142,10 +146,34 @@ def _config(conn: sa.Connection | None = None) -> Config:
     return cfg
 
 
+@contextmanager
+def _migration_lock(engine: sa.Engine) -> Iterator[None]:
+    """One migration at a time across processes: a file lock beside a SQLite database (the
+    transaction alone lets two processes both see an empty file and both create the schema);
+    PostgreSQL takes a transaction-scoped advisory lock inside ``migrate`` instead."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        yield
+        return
+    lock_path = Path(f"{engine.url.database}.migrate.lock")
+    with open(lock_path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` (default: the newest); a no-op when it is there."""
+    """Upgrade the database to ``revision`` (default: the newest); a no-op when it is there.
+
+    Safe when several processes open a new database at once: they take turns (a file lock on
+    SQLite, an advisory lock on PostgreSQL), and each finds the schema as the one before left it.
+    A file that is not a database, or a URL that does not work, is one ``ConfigError``.
+    """
     try:
-        with write_lock(engine), engine.begin() as conn:
+        with _migration_lock(engine), write_lock(engine), engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             cfg = _config(conn)
             current = MigrationContext.configure(conn).get_current_revision()
             names = set(sa.inspect(conn).get_table_names())
@@ -163,9 +191,11 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
                 raise DataError(f"database {engine.url!r} is at schema revision {current}, newer than "
                                 "this WildTrace; upgrade WildTrace")
             command.upgrade(cfg, revision)
-    except sa.exc.OperationalError as exc:  # a path or URL the user gave that does not work
+    except sa.exc.DatabaseError as exc:  # a path or URL the user gave that does not work, or not a database
         why = " ".join(str(exc.orig).split())  # one line: drivers' messages carry newlines and tabs
-        raise ConfigError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: {why}") from exc
+        hint = "; is it a WildTrace database (SQLite or PostgreSQL)?" if "not a database" in why else ""
+        raise ConfigError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: "
+                          f"{why}{hint}") from exc
 
 
 def _known_revisions() -> set[str]:
