@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from wildtrace.errors import DataError, NotFound
+from wildtrace.errors import ConfigError, DataError, NotFound
 from wildtrace.settings import PACKAGE_DATA
 
 BULK = "cites_bulk"
@@ -141,9 +141,14 @@ def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | 
     """Open (and create) the trade database. ``memory_limit`` bounds DuckDB; it spills
     to a temp folder beside the database instead of growing."""
     path = Path(db)
+    _check_kind(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    try:  # offline by design: DuckDB must never fetch an extension (it would, for a SQLite file)
+        con = duckdb.connect(str(path), read_only=read_only,
+                             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    except duckdb.Error as exc:
+        raise ConfigError(f"cannot open the trade database {path}: {' '.join(str(exc).split())}") from exc
     if memory_limit:
         con.execute(f"SET memory_limit='{memory_limit}'")
     if threads:
@@ -152,6 +157,26 @@ def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | 
     if not read_only:
         con.execute(RECORDS_DDL)
     return con
+
+
+#: DuckDB's database files carry this at byte 8
+DUCKDB_MAGIC = b"DUCK"
+
+
+def _check_kind(path: Path) -> None:
+    """A file that exists must be a DuckDB database: a SQLite file (the scan's database), a CSV or
+    anything else is the user's mistake, one line, and is left untouched."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ConfigError(f"cannot read the trade database {path}: {exc.strerror or exc}") from exc
+    if not head or head[8:12] == DUCKDB_MAGIC:
+        return
+    kind = "a SQLite database (the scan's store?)" if head.startswith(b"SQLite format 3") else "not a DuckDB file"
+    raise ConfigError(f"{path} is {kind}, not a trade database; give --db a file made by `wildtrace trade load`")
 
 
 def open_loaded(db: Path | str, **kwargs: object) -> duckdb.DuckDBPyConnection:
