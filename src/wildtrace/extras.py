@@ -30,7 +30,7 @@ MODULES: dict[str, str] = {
     "sklearn": "learn", "duckdb": "trade",
     "httpx": "investigations", "warcio": "investigations", "PIL": "investigations",
     "imagehash": "investigations", "networkx": "investigations", "fpdf": "investigations",
-    "playwright": "investigations",
+    "playwright": "investigations", "cryptography": "investigations",
 }
 
 

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from wildtrace.errors import ConfigError
 from wildtrace.evidence.custody import CustodyLog
+from wildtrace.evidence.verify import verify
 from wildtrace.pipeline import Sinks, ingest
 from wildtrace.rejects import Reject
 from wildtrace.scan.result import ScanResult, read_results
@@ -56,8 +57,13 @@ def add_results(store: SQLStore, cid: int, stream: IO[bytes], *, author: str, mi
 
 
 def add_captures(store: SQLStore, cid: int, evidence_dir: Path, *, author: str,
-                 capture_ids: Iterable[str] = ()) -> int:
-    """Add captures from an evidence folder's custody log (all of them when no ids are given)."""
+                 capture_ids: Iterable[str] = (), public_key: Path | None = None) -> int:
+    """Add captures from an evidence folder's custody log (all of them when no ids are given); a
+    folder that fails ``evidence verify`` (with ``public_key``: every entry signed by it) is refused."""
+    report = verify(evidence_dir, public_key=public_key)
+    if not report.ok:
+        raise ConfigError(f"{evidence_dir} fails `wildtrace evidence verify` ({len(report.problems)} problems, "
+                          f"first: {report.problems[0]}): no capture added")
     wanted = set(capture_ids)
     entries, found = [], set()
     for _, entry in CustodyLog(evidence_dir).entries():

@@ -49,11 +49,14 @@ def _open_scan(path: str) -> IO[bytes]:
 @click.option("--allow-private", is_flag=True,
               help="Allow loopback, private and link-local addresses (refused by default: listing URLs "
                    "are written by criminals and may point at your network or a cloud metadata service).")
+@click.option("--key", "key", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Sign every custody entry with this private key (wildtrace evidence keygen); without it "
+                   "entries are marked unsigned.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr (failures are still said).")
 @click.pass_obj
 def capture(settings: Settings, urls: tuple[str, ...], from_scan: str | None, min_risk: float, evidence_dir: Path,
             operator: str | None, timeout: float, max_bytes: int, max_redirects: int,
-            follow_offsite: bool, no_screenshot: bool, allow_private: bool, quiet: bool) -> None:
+            follow_offsite: bool, no_screenshot: bool, allow_private: bool, key: Path | None, quiet: bool) -> None:
     """Fetch listing pages into a WARC each, hash them and log them in the custody log.
 
     Prints one JSON line per capture (status captured or failed, with reason).
@@ -83,7 +86,7 @@ def capture(settings: Settings, urls: tuple[str, ...], from_scan: str | None, mi
                 stream.close()
     options = CaptureOptions(operator=operator or getpass.getuser(), timeout=timeout, max_bytes=max_bytes,
                              max_redirects=max_redirects, follow_offsite=follow_offsite,
-                             screenshot=not no_screenshot, allow_private=allow_private)
+                             screenshot=not no_screenshot, allow_private=allow_private, key=key)
     progress = Progress("capture", total=len(targets), items="pages", unit="page", quiet=quiet,
                         every=settings.progress_every)
     with Capturer(evidence_dir, options) as capturer:

@@ -12,7 +12,8 @@ exclusively, files opened with ``x``: evidence is never overwritten) holding:
 page; ``Capturer.record(target, fetched)`` records a page someone else fetched (a monitor that
 called ``evidence.net.fetch`` itself, or holds the bytes, status and headers). Every attempt, good
 or failed, is one custody-log entry (``capture`` or ``capture_failed`` with its ``reason``).
-Failures are data: the batch goes on. Each attempt starts with a write-ahead ``capture_started``
+Failures are data: the batch goes on. With ``CaptureOptions(key=PATH)`` every entry is signed
+(``evidence.keys``); without, each is marked ``signer: unsigned``. Each attempt starts with a write-ahead ``capture_started``
 entry, so a capture whose process was killed is named by ``evidence verify`` with the files it
 left; an unexpected error still writes ``capture_failed`` with every file so far, then is raised.
 ``targets_from_scan`` reads capture targets from
@@ -32,6 +33,7 @@ from typing import IO, Any
 from wildtrace import __version__, clock
 from wildtrace.errors import ConfigError, Invalid
 from wildtrace.evidence.custody import LOG_NAME, CustodyLog, sha256_file
+from wildtrace.evidence.keys import UNSIGNED, evidence_folder_of, load_private
 from wildtrace.evidence.net import Fetched, Fetcher, FetchFailed, FetchOptions
 from wildtrace.evidence.screenshot import screenshot
 from wildtrace.evidence.warc import payload_sha256, write_warc
@@ -54,6 +56,7 @@ class CaptureOptions:
     # Loopback, private, link-local, multicast, reserved and metadata addresses are refused (after
     # DNS resolution, on every hop) unless this is set: listing URLs are written by criminals.
     allow_private: bool = False
+    key: Path | None = None  # the private key (``evidence keygen``) that signs every custody entry
 
     def fetch_options(self) -> FetchOptions:
         """The guarded fetch's options (HTML pages only)."""
@@ -87,6 +90,7 @@ class Capture:
     redirects: list[dict[str, Any]] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)  # path (relative to DIR), sha256, bytes
     screenshot: str | None = None  # why there is none, or the file
+    signer: str = UNSIGNED  # the signing key's fingerprint, or "unsigned"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,7 +123,14 @@ class Capturer:
             raise ConfigError(f"{self.dir / LOG_NAME} is a symbolic link; an evidence folder's custody log "
                               "must be a plain file")
         self.options = options or CaptureOptions()
-        self.log = CustodyLog(self.dir)
+        key = None
+        if self.options.key is not None:
+            if evidence_folder_of(Path(self.options.key).parent) == self.dir.resolve() or \
+                    self.dir.resolve() in Path(self.options.key).resolve().parents:
+                raise ConfigError(f"{self.options.key} is inside the evidence folder {self.dir}: keep the "
+                                  "private key elsewhere")
+            key = load_private(self.options.key)
+        self.log = CustodyLog(self.dir, key)
         self._fetcher: Fetcher | None = None  # opened on the first capture (record() needs none)
 
     @property
@@ -179,7 +190,7 @@ class Capturer:
     def _new(self, capture_id: str, target: Target, started: dt.datetime) -> Capture:
         return Capture(capture_id=capture_id, url=target.url, status="captured",
                        captured_at=clock.iso(started, "microseconds"), operator=self.options.operator,
-                       tool=f"wildtrace {__version__}", listing_id=target.listing_id)
+                       tool=f"wildtrace {__version__}", listing_id=target.listing_id, signer=self.log.signer)
 
     def _keep(self, record: Capture, folder: Path, fetched: Fetched) -> Capture:
         """Fill ``record`` from ``fetched``, write its WARC (and screenshot) into ``folder``, log it."""

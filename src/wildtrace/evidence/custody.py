@@ -8,7 +8,10 @@ inserting or reordering any entry breaks the chain at that point.
 ``custody.head`` beside the log holds the last ``seq`` and ``entry_hash``, so that
 cutting entries off the end is caught too. Someone who can rewrite the whole log
 *and* the head can forge a consistent chain: copy the head hash (``wildtrace
-evidence verify`` prints it) into the case file or an e-mail to anchor it.
+evidence verify`` prints it) into the case file or an e-mail to anchor it, and sign the
+entries: with a key (``evidence.keys``) each entry carries ``signer`` (the key's fingerprint)
+and ``signature`` (Ed25519 over the entry, ``prev_hash`` included, before ``entry_hash``, which
+covers the signature too); without one, ``signer`` is ``unsigned``.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from wildtrace import clock
 from wildtrace.errors import DataError
+from wildtrace.evidence.keys import UNSIGNED, fingerprint, sign
 from wildtrace.jsonlog import JsonLog
 
 LOG_NAME = "custody.jsonl"
@@ -46,8 +52,10 @@ def sha256_file(path: Path) -> str:
 class CustodyLog:
     """Append entries to ``DIR/custody.jsonl``; safe against concurrent writers (flock)."""
 
-    def __init__(self, evidence_dir: Path):
+    def __init__(self, evidence_dir: Path, key: Ed25519PrivateKey | None = None):
         self.dir = Path(evidence_dir)
+        self.key = key
+        self.signer = fingerprint(key.public_key()) if key is not None else UNSIGNED
         self.path = self.dir / LOG_NAME
         self.head_path = self.dir / HEAD_NAME
         self.log = JsonLog(self.path, lock_path=self.dir / LOCK_NAME)
@@ -69,10 +77,15 @@ class CustodyLog:
         return int(last["seq"]) + 1, str(last["entry_hash"])
 
     def append(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Append one entry (``event`` plus ``fields``) and return it with its hashes."""
+        """Append one entry (``event`` plus ``fields``, ``logged_at`` now unless given, ``signer``) and
+        return it with its signature (when the log has a key) and hashes."""
         with self.log.locked():
             seq, prev = self._last()
-            entry: dict[str, Any] = {"seq": seq, "prev_hash": prev, "event": event, **fields}
+            entry: dict[str, Any] = {"seq": seq, "prev_hash": prev, "event": event,
+                                     "logged_at": clock.iso(clock.now(), "microseconds"), **fields,
+                                     "signer": self.signer}
+            if self.key is not None:
+                entry["signature"] = sign(self.key, entry)
             entry["entry_hash"] = entry_hash(entry)
             self.log.append([entry], sort_keys=True)
             tmp = self.head_path.with_suffix(".tmp")

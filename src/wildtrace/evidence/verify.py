@@ -10,6 +10,10 @@ entry that was
 - ``added``: a file under ``captures/`` that no entry lists; an entry that does not
   chain to the one before it (inserted);
 - ``reordered``: entries whose ``seq`` is out of order in the file;
+- ``unsigned`` / ``forged`` (with a public key): an entry not signed, or not signed by that key
+  (written or changed without the private key);
+- ``backdated``: an entry logged before the entry before it (time runs backwards along the
+  chain), or captured after it was logged;
 - ``unfinished``: a capture whose ``capture_started`` entry no ``capture`` or ``capture_failed``
   entry closes (its process was killed), with the files it left in its folder.
 
@@ -22,9 +26,12 @@ must be an entry of the chain. A corrupt head file or log line is a reported pro
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from wildtrace.evidence.custody import (
     GENESIS,
@@ -35,6 +42,7 @@ from wildtrace.evidence.custody import (
     entry_hash,
     sha256_file,
 )
+from wildtrace.evidence.keys import UNSIGNED, fingerprint, load_public, signature_ok
 
 #: Files in the evidence folder that are not evidence themselves.
 _OWN_FILES = {LOG_NAME, HEAD_NAME, LOCK_NAME}
@@ -42,7 +50,7 @@ _OWN_FILES = {LOG_NAME, HEAD_NAME, LOCK_NAME}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # changed | removed | added | reordered | unfinished
+    kind: str  # changed | removed | added | reordered | unfinished | unsigned | forged | backdated
     what: str  # "file captures/…/page.warc.gz" or "log entry seq 3 (line 4)"
     detail: str
 
@@ -62,6 +70,9 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     chain_hashes: set[str] = field(default_factory=set, repr=False)  # entry hashes seen in the chain
     unfinished: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # started, not closed
+    closed: dict[str, int] = field(default_factory=dict, repr=False)  # capture id -> seq that recorded it
+    last_logged: tuple[dt.datetime, str] | None = field(default=None, repr=False)
+    signer: str | None = None  # the public key's fingerprint every entry was checked against
 
     @property
     def ok(self) -> bool:
@@ -69,19 +80,66 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"evidence_dir": self.evidence_dir, "ok": self.ok, "entries": self.entries,
-                "files": self.files, "head_hash": self.head_hash,
+                "files": self.files, "head_hash": self.head_hash, "signer": self.signer,
                 "problems": [p.to_dict() for p in self.problems]}
 
 
-def _track_capture(entry: dict[str, Any], seq: int, report: Report) -> None:
-    """Note a ``capture_started`` entry, and the ``capture``/``capture_failed`` entry that closes it."""
+def _track_capture(entry: dict[str, Any], seq: int, what: str, report: Report) -> None:
+    """Note a ``capture_started`` entry and the ``capture``/``capture_failed`` entry that closes it;
+    a capture is closed once, and an entry lists files of its own capture folder only."""
     capture_id = entry.get("capture_id")
-    if not isinstance(capture_id, str):
-        return
-    if entry.get("event") == "capture_started":
+    if entry.get("event") == "capture_started" and isinstance(capture_id, str):
         report.unfinished[capture_id] = {**entry, "_seq": seq}
-    elif entry.get("event") in ("capture", "capture_failed"):
+    elif entry.get("event") in ("capture", "capture_failed") and isinstance(capture_id, str):
         report.unfinished.pop(capture_id, None)
+        if capture_id in report.closed:
+            report.problems.append(Problem("added", what, f"capture {capture_id} was already recorded at seq "
+                                           f"{report.closed[capture_id]}: a capture is recorded once"))
+        else:
+            report.closed[capture_id] = seq
+    for item in entry.get("files") or []:
+        path = item.get("path") if isinstance(item, dict) else None
+        if isinstance(path, str) and path.startswith("captures/") and path.split("/")[1] != capture_id:
+            report.problems.append(Problem("added", what, f"lists {path}, a file of another capture's folder"))
+
+
+def _check_signature(entry: dict[str, Any], what: str, report: Report, public: Ed25519PublicKey) -> None:
+    signer = entry.get("signer")
+    if signer in (None, UNSIGNED) and "signature" not in entry:
+        report.problems.append(Problem("unsigned", what, "not signed, and --public-key requires every entry "
+                                       "signed by that key"))
+    elif signer != fingerprint(public):
+        report.problems.append(Problem("forged", what, f"signed by {signer}, not by the public key given "
+                                       f"({fingerprint(public)})"))
+    elif not signature_ok(public, entry):
+        report.problems.append(Problem("forged", what, "the signature does not verify with the public key "
+                                       "given: the entry was written or changed without the private key"))
+
+
+def _check_time(entry: dict[str, Any], what: str, report: Report) -> None:
+    """Time must not run backwards along the chain (``logged_at``; ``captured_at`` not after it)."""
+    logged = _when(entry.get("logged_at"))
+    if logged is None:
+        return
+    if report.last_logged is not None and logged < report.last_logged[0]:
+        report.problems.append(Problem("backdated", what, f"logged_at {entry.get('logged_at')} is before the "
+                                       f"entry before it ({report.last_logged[1]}): time runs backwards"))
+    captured = _when(entry.get("captured_at"))
+    if captured is not None and captured > logged:
+        report.problems.append(Problem("backdated", what, f"captured_at {entry.get('captured_at')} is after "
+                                       f"it was logged ({entry.get('logged_at')})"))
+    if report.last_logged is None or logged >= report.last_logged[0]:
+        report.last_logged = (logged, str(entry.get("logged_at")))
+
+
+def _when(value: object) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 def _report_unfinished(root: Path, report: Report) -> set[str]:
@@ -103,7 +161,7 @@ def _report_unfinished(root: Path, report: Report) -> set[str]:
     return left
 
 
-def _check_chain(log: CustodyLog, report: Report) -> dict[str, dict[str, Any]]:
+def _check_chain(log: CustodyLog, report: Report, public: Ed25519PublicKey | None) -> dict[str, dict[str, Any]]:
     """Walk the log; return the files it lists (path -> file record)."""
     listed: dict[str, dict[str, Any]] = {}
     hashes = report.chain_hashes
@@ -138,7 +196,10 @@ def _check_chain(log: CustodyLog, report: Report) -> dict[str, dict[str, Any]]:
         last_hash = prev_hash
         max_seq = max(max_seq, seq)
         expected_seq = max_seq + 1
-        _track_capture(entry, seq, report)
+        _track_capture(entry, seq, what, report)
+        _check_time(entry, what, report)
+        if public is not None:
+            _check_signature(entry, what, report, public)
         for item in entry.get("files") or []:
             if isinstance(item, dict) and isinstance(item.get("path"), str):
                 first = listed.get(item["path"])
@@ -174,11 +235,15 @@ def _check_chain(log: CustodyLog, report: Report) -> dict[str, dict[str, Any]]:
     return listed
 
 
-def verify(evidence_dir: Path, expected_head: str | None = None) -> Report:
+def verify(evidence_dir: Path, expected_head: str | None = None,
+           public_key: Path | Ed25519PublicKey | None = None) -> Report:
     """Re-hash everything under ``evidence_dir`` against its custody log (and, with
-    ``expected_head``, check that the head hash recorded earlier is still part of the chain)."""
+    ``expected_head``, check that the head hash recorded earlier is still part of the chain; with
+    ``public_key``, that every entry is signed by it)."""
     root = Path(evidence_dir)
     report = Report(str(root))
+    public = load_public(public_key) if isinstance(public_key, (str, Path)) else public_key
+    report.signer = fingerprint(public) if public is not None else None
     log = CustodyLog(root)
     if log.path.is_symlink():
         report.problems.append(Problem("changed", LOG_NAME, "the custody log is a symbolic link; not followed"))
@@ -187,7 +252,7 @@ def verify(evidence_dir: Path, expected_head: str | None = None) -> Report:
         report.problems.append(Problem("removed", LOG_NAME, "no custody log in this folder"))
         return report
     try:
-        listed = _check_chain(log, report)
+        listed = _check_chain(log, report, public)
     except Exception as exc:  # noqa: BLE001 - an unreadable log is a finding, not a crash
         report.problems.append(Problem("changed", LOG_NAME, f"unreadable ({type(exc).__name__}: {exc})"))
         return report
