@@ -23,7 +23,6 @@ import re
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
 from typing import Any, Protocol
 
 from wildtrace.errors import Invalid
@@ -106,46 +105,66 @@ _FILTERS: dict[str, Callable[[Any], str]] = {
 
 _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 _FILTERED = re.compile(r"\{(\w+):(" + "|".join(_FILTERS) + r")\}")
+#: a template ready for ``str.format_map``: the text, and (argument, filter, key) for each filtered field
+_Ready = tuple[str, tuple[tuple[str, Callable[[Any], str], str], ...]]
 
 
-@cache
-def _sections(template: str) -> tuple[tuple[str, ...], ...]:
-    """The arguments named in each optional part of a template."""
-    return tuple(tuple(name for _, name, _, _ in string.Formatter().parse(m.group(1)) if name)
-                 for m in _OPTIONAL.finditer(template))
+def _ready(template: str) -> _Ready:
+    """A filtered field ``{a:list}`` named ``{a__list}``, so that ``str.format_map`` renders it."""
+    filters = tuple((name, _FILTERS[f], f"{name}__{f}") for name, f in dict.fromkeys(_FILTERED.findall(template)))
+    return _FILTERED.sub(lambda m: "{" + m.group(1) + "__" + m.group(2) + "}", template), filters
 
 
-@lru_cache(maxsize=1024)
-def _resolved(template: str, shown: tuple[bool, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """The template with its optional parts kept or dropped, a filtered field ``{a:list}`` named
-    ``{a__list}`` (so that ``str.format_map`` renders it), and the (argument, filter) pairs."""
-    kept = iter(shown)
-    text = _OPTIONAL.sub(lambda m: m.group(1) if next(kept) else "", template)
-    filters = tuple(dict.fromkeys(_FILTERED.findall(text)))
-    return _FILTERED.sub(lambda m: "{" + m.group(1) + "__" + m.group(2) + "}", text), filters
+@dataclass(slots=True)
+class _Compiled:
+    template: str
+    sections: tuple[tuple[str, ...], ...]  # the arguments named in each optional part
+    variants: dict[tuple[bool, ...], _Ready]  # by which optional parts are shown
+
+    def ready(self, args: dict[str, Any]) -> _Ready:
+        shown = tuple([all([_present(args.get(n)) for n in names]) for names in self.sections])
+        got = self.variants.get(shown)
+        if got is None:
+            kept = iter(shown)
+            got = self.variants[shown] = _ready(_OPTIONAL.sub(lambda m: m.group(1) if next(kept) else "",
+                                                              self.template))
+        return got
+
+
+def _compile(template: str) -> _Compiled:
+    sections = tuple(tuple(name for _, name, _, _ in string.Formatter().parse(m.group(1)) if name)
+                     for m in _OPTIONAL.finditer(template))
+    return _Compiled(template, sections, {} if sections else {(): _ready(template)})
+
+
+_COMPILED = {code: _compile(row.template) for code, row in CODES.items()}
 
 
 def _present(value: Any) -> bool:
-    return value is not None and value != "" and value != [] and value != {}
+    return bool(value) or value == 0
 
 
 def render(code: str, args: dict[str, Any]) -> str:
     """The English sentence of ``code`` with ``args``; ``Invalid`` for an unknown code or a missing argument."""
-    row = CODES.get(code)
-    if row is None:
+    compiled = _COMPILED.get(code)
+    if compiled is None:
         raise Invalid(f"unknown reason code {code!r}")
-    shown = tuple(all(_present(args.get(n)) for n in names) for names in _sections(row.template))
-    template, filters = _resolved(row.template, shown)
+    template, filters = compiled.variants[()] if not compiled.sections else compiled.ready(args)
     try:
-        values = {**args, **{f"{n}__{f}": _FILTERS[f](args[n]) for n, f in filters}} if filters else args
-        return template.format_map(values)
+        if filters:
+            values = dict(args)
+            for name, show, key in filters:
+                values[key] = show(args[name])
+            return template.format_map(values)
+        return template.format_map(args)
     except KeyError as exc:
         raise Invalid(f"reason {code}: missing argument {exc.args[0]}") from exc
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reason:
-    """One reason: its code and arguments; ``text`` is its English sentence (rendered when not given)."""
+    """One reason: its code and arguments; ``text`` is its English sentence (rendered when not given).
+    A reason is not changed once made: ``restated`` makes a new one."""
 
     code: str
     args: dict[str, Any] = field(default_factory=dict)
@@ -153,7 +172,7 @@ class Reason:
 
     def __post_init__(self) -> None:
         if not self.text:
-            object.__setattr__(self, "text", render(self.code, self.args))
+            self.text = render(self.code, self.args)
 
     @property
     def family(self) -> str:

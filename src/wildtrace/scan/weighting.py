@@ -56,7 +56,7 @@ class Evidence:
         return [m for m, sense, _ in self.senses if sense.depicts]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Weighed:
     """What counts of the evidence, and the wildlife score (unrounded)."""
 
