@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from wildtrace.scan import explanation, verdict
 from wildtrace.scan.lexicon import Entry, Lexicon, accent_ok
@@ -130,7 +130,7 @@ class Detector:
             for n, (lo, hi) in enumerate(spans):
                 regex = lex.other_regex if (n == 0 and lex.other_regex is not None) else lex.digit_regex
                 assert regex is not None
-                for m in regex.finditer(light, lo, hi):
+                for m in _bounded(regex, light, lo, hi):
                     if m.end() <= m.start() or m.lastgroup is None:
                         continue
                     pattern = by_group[m.lastgroup]
@@ -224,6 +224,35 @@ class Detector:
         tail = before.replace(" ", "")[-3:]
         return any(w in self.negations for w in words) or any(
             tail.endswith(n) for n in self.negations if not n.isascii())
+
+
+#: The regex cues run on pieces of at most this many characters, overlapping by ``_OVERLAP``, so a
+#: field's cost grows with its length, never with its square (a 99,000-digit title took minutes).
+#: A match starts in a piece's first ``_PIECE - _OVERLAP`` characters; cues are far shorter.
+_PIECE = 256
+_OVERLAP = 64
+#: Characters handed to the regex engine since start-up (tests check it grows linearly)
+SEARCHED = [0]
+
+
+def _bounded(regex: re.Pattern[str], text: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """``regex.finditer(text, lo, hi)`` on bounded pieces: each match once, in order."""
+    if hi - lo <= _PIECE:
+        SEARCHED[0] += hi - lo
+        yield from regex.finditer(text, lo, hi)
+        return
+    pos = lo
+    while pos < hi:
+        end = min(hi, pos + _PIECE)
+        core = hi if end == hi else end - _OVERLAP
+        following = core
+        SEARCHED[0] += end - pos
+        for m in regex.finditer(text, pos, end):
+            if m.start() >= core:
+                break
+            yield m
+            following = max(following, m.end())  # as finditer does: the search goes on after a match
+        pos = following
 
 
 _DIGITS = re.compile(r"\d+")

@@ -76,26 +76,40 @@ def load(path: Path) -> list[SenseEntry]:
 
 
 class SenseTable:
-    """Built once from the entries; ``decide`` is called only for ambiguous matches."""
+    """Built once from the entries; ``decide`` is called only for ambiguous matches.
+
+    A decision depends on the term and the text only, so it is made once per listing: every
+    further occurrence of an ambiguous word in the same text reuses it (a listing holding the word
+    a thousand times cost a thousand passes of every cue over the whole text).
+    """
 
     def __init__(self, entries: list[SenseEntry]):
         self.by_term: dict[str, SenseEntry] = {}
         for e in entries:
             for t in e.terms:
                 self.by_term.setdefault(t, e)
+        self._text: str | None = None
+        self._decided: dict[str, tuple[Sense, list[str]] | None] = {}
 
     def decide(self, term_key: str, text: str) -> tuple[Sense, list[str]] | None:
         """The winning sense of ``term_key`` in ``text`` (match form) and the cues found, or None."""
         entry = self.by_term.get(term_key)
         if entry is None:
             return None
-        best: tuple[int, bool, Sense, list[str]] | None = None
-        for sense in entry.senses:
-            hits = list(dict.fromkeys(m.group(0) for m in sense.pattern.finditer(text)))
-            if not hits:
-                continue
-            key = (len(hits), sense.name == WILDLIFE, sense, hits)
-            if best is None or key[:2] > best[:2]:
-                best = key
-        return (best[2], best[3]) if best else None
+        if text is not self._text and text != self._text:
+            self._text, self._decided = text, {}
+        if term_key not in self._decided:
+            self._decided[term_key] = _decide(entry, text)
+        return self._decided[term_key]
 
+
+def _decide(entry: SenseEntry, text: str) -> tuple[Sense, list[str]] | None:
+    best: tuple[int, bool, Sense, list[str]] | None = None
+    for sense in entry.senses:
+        hits = list(dict.fromkeys(m.group(0) for m in sense.pattern.finditer(text)))
+        if not hits:
+            continue
+        key = (len(hits), sense.name == WILDLIFE, sense, hits)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return (best[2], best[3]) if best else None
