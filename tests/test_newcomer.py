@@ -32,7 +32,7 @@ def test_make_demo_in_a_fresh_virtualenv_installs_the_runtime_only_and_runs(tmp_
     assert "SYNTHETIC" in r.stdout
     have = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
                           capture_output=True, text=True, check=True).stdout.lower()
-    for tool in ("pytest", "mypy", "ruff", "playwright", "hypothesis"):
+    for tool in ("pytest", "mypy", "ruff", "hypothesis"):  # playwright is the investigations extra's (screenshots)
         assert f"{tool}==" not in have, tool  # the test tools are not a demo's dependency
 
 

@@ -92,6 +92,12 @@ OPTIONS: tuple[Option, ...] = (
            "Most rows (or API taxon concepts) a Species+ import reads (500,000)."),
     Option("species_plus_max_field_chars", "WILDTRACE_SPECIES_PLUS_MAX_FIELD_CHARS", _positive_int,
            "Longest cell of a Species+ export, in characters; a row with a longer one is rejected (20,000)."),
+    Option("evidence_key", "WILDTRACE_EVIDENCE_KEY", Path,
+           "The private key (`wildtrace evidence keygen`) `wildtrace capture` signs custody entries with, when "
+           "--key is not given; kept outside every evidence folder. Unset: captures are marked unsigned."),
+    Option("evidence_public_key", "WILDTRACE_EVIDENCE_PUBLIC_KEY", Path,
+           "The public key `evidence verify` and `case add --evidence-dir` check every custody entry against, "
+           "when --public-key is not given."),
     Option("text_model", "WILDTRACE_TEXT_MODEL", str,
            "The text model the scan combines with its rules: `shipped` (the model inside the package, the "
            "default), `none` (the rules alone), or a model folder written by `wildtrace train`."),
@@ -144,6 +150,8 @@ class Settings:
     species_plus_max_bytes: int = 256 * 1024 * 1024
     species_plus_max_rows: int = 500_000
     species_plus_max_field_chars: int = 20_000
+    evidence_key: Path | None = None
+    evidence_public_key: Path | None = None
 
     def file(self, name: str) -> Path:
         """The path of a ``FILES`` entry under the data folder."""

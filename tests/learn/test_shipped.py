@@ -13,8 +13,8 @@ from wildtrace import Scanner, Settings
 from wildtrace.cli import cli, load_commands
 from wildtrace.errors import ConfigError
 from wildtrace.learn import model, shipped, synthetic
-from wildtrace.taxa import refdata
 from wildtrace.scan.result import ScanResult
+from wildtrace.taxa import refdata
 
 OFFER = {"id": "o", "title": "Dijual sisik trenggiling asli 1 kg, WA 0812 3456 7890"}
 GOODS = {"id": "g", "title": "Sepeda gunung bekas kondisi bagus Rp 1.500.000, WA 0812 3456 7890"}

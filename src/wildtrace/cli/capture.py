@@ -50,8 +50,8 @@ def _open_scan(path: str) -> IO[bytes]:
               help="Allow loopback, private and link-local addresses (refused by default: listing URLs "
                    "are written by criminals and may point at your network or a cloud metadata service).")
 @click.option("--key", "key", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Sign every custody entry with this private key (wildtrace evidence keygen); without it "
-                   "entries are marked unsigned.")
+              help="Sign every custody entry with this private key (wildtrace evidence keygen; default: "
+                   "WILDTRACE_EVIDENCE_KEY); without one, entries are marked unsigned.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr (failures are still said).")
 @click.pass_obj
 def capture(settings: Settings, urls: tuple[str, ...], from_scan: str | None, min_risk: float, evidence_dir: Path,
@@ -66,6 +66,7 @@ def capture(settings: Settings, urls: tuple[str, ...], from_scan: str | None, mi
     """
     if not urls and not from_scan:
         raise click.UsageError("give URLs or --from-scan RESULTS")
+    key = key or settings.evidence_key
     typed = [u for u in urls if not u.lower().startswith(("http://", "https://"))]
     if typed and len(typed) == len(urls) and not from_scan:  # a typing mistake, not a batch with a bad record
         raise ConfigError(f"not an http(s) URL: {typed[0]}" + (f" (and {len(typed) - 1} more)" if len(typed) > 1 else ""))

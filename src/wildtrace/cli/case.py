@@ -63,12 +63,15 @@ def create(settings: Settings, name: str, title: str, db: str | None, author: st
 @click.option("--evidence-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Add captures from this evidence folder.")
 @click.option("--capture", "captures", multiple=True, help="With --evidence-dir: only these capture ids.")
+@click.option("--public-key", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="With --evidence-dir: every custody entry must be signed by this key (evidence keygen; "
+                   "default: WILDTRACE_EVIDENCE_PUBLIC_KEY); a folder that fails verify is refused.")
 @_db
 @_author
 @click.pass_obj
 def add(settings: Settings, name: str, results: str | None, min_risk: float, ids: tuple[str, ...],
         listings: tuple[str, ...], sellers: tuple[str, ...], evidence_dir: Path | None, captures: tuple[str, ...],
-        db: str | None, author: str | None) -> None:
+        public_key: Path | None, db: str | None, author: str | None) -> None:
     """Add listings, sellers or captures to case NAME (append-only; repeats are ignored).
 
     Example: wildtrace scan l.jsonl | wildtrace case add op-scales --results - --min-risk 0.5
@@ -86,8 +89,9 @@ def add(settings: Settings, name: str, results: str | None, min_risk: float, ids
         if sellers:
             click.echo(f"added {cases.add_sellers(store, cid, sellers, who)} sellers")
         if evidence_dir:
-            click.echo(f"added {cases.add_captures(store, cid, evidence_dir, author=who, capture_ids=captures)} "
-                       "captures")
+            added = cases.add_captures(store, cid, evidence_dir, author=who, capture_ids=captures,
+                                       public_key=public_key or settings.evidence_public_key)
+            click.echo(f"added {added} captures")
     for p in problems:
         click.echo(f"wildtrace: {results}: line {p.line}: {p.reason}", err=True)
     if problems:

@@ -10,6 +10,7 @@ import orjson
 from wildtrace.cli import HelpGroup
 from wildtrace.evidence.keys import generate
 from wildtrace.evidence.verify import verify as verify_dir
+from wildtrace.settings import Settings
 
 
 @click.group(cls=HelpGroup)
@@ -26,13 +27,14 @@ def evidence() -> None:
                    "chain, or the log was rewritten.")
 @click.option("--public-key", "public_key", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="The public key (evidence keygen) every entry must be signed by: unsigned and forged "
-                   "entries are problems.")
-def verify(evidence_dir: Path, as_json: bool, head: str | None, public_key: Path | None) -> None:
+                   "entries are problems (default: WILDTRACE_EVIDENCE_PUBLIC_KEY).")
+@click.pass_obj
+def verify(settings: Settings, evidence_dir: Path, as_json: bool, head: str | None, public_key: Path | None) -> None:
     """Re-hash every file and re-walk the custody chain; exit 1 on any change.
 
     Example: wildtrace evidence verify --evidence-dir ev/ --head 3f2a… --public-key keys/wildtrace-evidence.pub
     """
-    report = verify_dir(evidence_dir, expected_head=head, public_key=public_key)
+    report = verify_dir(evidence_dir, expected_head=head, public_key=public_key or settings.evidence_public_key)
     if as_json:
         click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
     else:
@@ -53,7 +55,7 @@ def keygen(out: Path) -> None:
     """Make an Ed25519 key pair that signs custody entries (capture --key); print its fingerprint.
 
     Keep the private key off the evidence folder; give the public key to whoever verifies.
-    Example: wildtrace evidence keygen --out ~/.wildtrace-keys
+    Example: wildtrace evidence keygen --out keys
     """
     private, public, fp = generate(out)
     click.echo(f"private key: {private} (mode 0600; capture --key {private})")
