@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wildtrace.errors import ConfigError
+from wildtrace.scan import reasons
+from wildtrace.scan.reasons import Reason
 from wildtrace.scan.result import ScanResult
 
 DEFAULT = "wildlife-offer"
@@ -70,4 +72,4 @@ def apply(definition: Definition, result: ScanResult) -> None:
         result.verdict = "depiction_or_faux" if result.specimen["value"] in (
             "replica_or_depiction", "faux_material", "fossil") else "not_wildlife"
     result.model = {**result.model, "definition": definition.name}
-    result.reasons.append(f"Verdict under the definition “{definition.name}”: {result.verdict}.")
+    reasons.add(result, Reason("definition.verdict", {"definition": definition.name, "verdict": result.verdict}))

@@ -13,6 +13,8 @@ import threading
 from typing import Any
 
 from wildtrace import manifest
+from wildtrace.scan import reasons
+from wildtrace.scan.reasons import Reason
 from wildtrace.scan.result import ScanResult
 from wildtrace.taxa import refdata
 from wildtrace.zoonotic import tier as tiers
@@ -183,13 +185,10 @@ class Profiler:
             taxon["zoonotic"] = z
             if z["tier"] == tiers.HIGH and exposure == "high" and result.verdict == "wildlife_offer":
                 labels = [self.ev.priorities[c].label for c in z["priority_pathogens"] if c in self.ev.priorities]
-                what = (f"a recorded host of {', '.join(labels)}" if labels
-                        else "a host of many viruses also recorded in humans")
-                basis = "" if z["basis"] == "species" else f" (evidence pooled over its {z['basis']})"
-                result.reasons.append(
-                    f"Zoonotic concern: offers {name}{basis} as {', '.join(products)}, {what} "
-                    f"(HP3, VIRION); live animals and fresh tissue carry the highest exposure. "
-                    f"Not a diagnosis.")
+                args = {"taxon": name, "basis": "" if z["basis"] == "species" else z["basis"],
+                        "products": list(products)}
+                reasons.add(result, Reason("zoonotic.hosts", {**args, "pathogens": labels}) if labels
+                            else Reason("zoonotic.viruses", args))
 
 
 _LOCK = threading.Lock()
