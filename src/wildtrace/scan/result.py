@@ -13,6 +13,7 @@ import orjson
 
 from wildtrace.errors import InvalidRecord
 from wildtrace.rejects import Reject
+from wildtrace.scan.listing import RecordLimits, check_structure
 from wildtrace.scan.reasons import Reason, aligned
 
 VERDICTS = ("wildlife_offer", "depiction_or_faux", "not_wildlife")
@@ -20,6 +21,10 @@ VERDICTS = ("wildlife_offer", "depiction_or_faux", "not_wildlife")
 SPECIMENS = ("wildlife", "domestic_animal", "fossil", "replica_or_depiction", "faux_material", "none", "unknown")
 #: Values of the ``intent`` facet: whether the item is offered.
 INTENTS = ("offer", "wanted", "other", "unknown")
+
+#: What a result read back must fit (its listing was held to the record limits when scanned; the
+#: result adds two levels: the result object and its ``listing``).
+RESULT_LIMITS = RecordLimits(max_depth=24, max_fields=600)
 
 #: Output fields in order. Pinned by tests/test_contract.py: change with care.
 RESULT_FIELDS = (
@@ -106,7 +111,16 @@ class ScanResult:
         if missing:
             raise InvalidRecord(f"not a scan result (missing {', '.join(missing)}; is this `wildtrace scan` output?)",
                                 record_id=str(data["id"]) if "id" in data else None)
+        if not isinstance(data["id"], str | int) or isinstance(data["id"], bool):
+            raise InvalidRecord("id is not text or a number")
         rid = str(data["id"])
+        check_structure(data, RESULT_LIMITS)  # nesting, field count, integer size, NUL: what the store can hold
+        for key, kind in (("model", dict), ("taxa", list), ("product_types", list), ("matches", list),
+                          ("reasons", list), ("specimen", dict), ("intent", dict), ("ocr", dict)):
+            if data.get(key) is not None and not isinstance(data[key], kind):
+                raise InvalidRecord(f"{key} is not a JSON {'object' if kind is dict else 'array'}", record_id=rid)
+        if not all(isinstance(t, dict) for t in data.get("taxa") or []):
+            raise InvalidRecord("taxa holds something that is not an object", record_id=rid)
         for key in ("risk_score", "wildlife_score"):
             value = data.get(key, 0.0)
             if not isinstance(value, int | float) or isinstance(value, bool):
@@ -148,3 +162,5 @@ def read_results(stream: IO[bytes]) -> Iterator[tuple[int, ScanResult | Reject]]
             yield number, Reject(number, f"not JSON: {exc}")
         except InvalidRecord as exc:
             yield number, Reject(number, exc.reason, exc.record_id)
+        except Exception as exc:  # noqa: BLE001 - one hostile line never stops the file
+            yield number, Reject(number, f"not a scan result ({type(exc).__name__}: {str(exc)[:200]})")
