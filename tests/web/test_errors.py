@@ -187,4 +187,4 @@ def test_failed_logins_are_throttled_and_every_login_is_audited(server: Server) 
         assert actions[0] == "login.ok" and actions.count("login.failed") >= 8
     finally:
         throttle.clock = saved
-        throttle.failures.clear()
+        throttle.clear(server.engine)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import secrets
 import time
 import unicodedata
@@ -20,11 +21,13 @@ from typing import Any
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from wildtrace.errors import AuthError, Invalid, NotFound
 from wildtrace.store import db
 from wildtrace.store.audit import audit, now
-from wildtrace.store.schema import api_tokens, sessions, users
+from wildtrace.store.schema import api_tokens, login_attempts, sessions, users
 
 ROLES = ("admin", "analyst", "viewer")
 RANK = {"viewer": 0, "analyst": 1, "admin": 2}
@@ -121,6 +124,66 @@ def set_role(engine: sa.Engine, name: str, role: str, *, actor: str) -> dict[str
     return {"name": name, "role": role}
 
 
+def _user_name(conn: sa.Connection, name: str) -> str:
+    """The stored name of user ``name`` (names are unique whatever their case), or NotFound."""
+    found = conn.execute(sa.select(users.c.name).where(users.c.name == name)).scalar()
+    if found is None:
+        found = conn.execute(sa.select(users.c.name).where(sa.func.lower(users.c.name) == name.lower())).scalar()
+    if found is None:
+        raise NotFound(f"no user {name!r}")
+    return str(found)
+
+
+def _end_all(conn: sa.Connection, name: str, *, tokens: bool) -> dict[str, int]:
+    """Delete the user's sessions (and revoke their API tokens): refused from the next request."""
+    ended = conn.execute(sessions.delete().where(sessions.c.user_name == name)).rowcount
+    revoked = 0
+    if tokens:
+        revoked = conn.execute(api_tokens.update().where(api_tokens.c.user_name == name,
+                                                         api_tokens.c.revoked_at.is_(None))
+                               .values(revoked_at=now())).rowcount
+    return {"sessions": int(ended or 0), "tokens": int(revoked or 0)}
+
+
+def set_disabled(engine: sa.Engine, name: str, disabled: bool, *, actor: str) -> dict[str, Any]:
+    """Disable a user (no login; their sessions end and their API tokens are refused at once)
+    or enable them again (their tokens that were not revoked work again)."""
+    def work(conn: sa.Connection) -> dict[str, Any]:
+        who = _user_name(conn, name)
+        old = int(conn.execute(sa.select(users.c.disabled).where(users.c.name == who)).scalar_one())
+        conn.execute(users.update().where(users.c.name == who).values(disabled=int(disabled)))
+        ended = _end_all(conn, who, tokens=False) if disabled else {}
+        audit(conn, actor, "user.disable" if disabled else "user.enable", f"user:{who}",
+              {"disabled": bool(old)}, {"disabled": disabled, **ended})
+        return {"name": who, "disabled": disabled}
+
+    return db.write(engine, work)
+
+
+def set_password(engine: sa.Engine, name: str, password: str, *, actor: str) -> dict[str, Any]:
+    """A new password (the policy of ``add_user``); the user's sessions end at once."""
+    def work(conn: sa.Connection) -> dict[str, Any]:
+        who = _user_name(conn, name)
+        check_password_policy(password, who)
+        conn.execute(users.update().where(users.c.name == who).values(password_hash=_hasher.hash(password)))
+        ended = _end_all(conn, who, tokens=False)
+        audit(conn, actor, "user.password", f"user:{who}", None, ended)
+        return {"name": who, **ended}
+
+    return db.write(engine, work)
+
+
+def end_sessions(engine: sa.Engine, name: str, *, actor: str) -> dict[str, Any]:
+    """End every session of a user and revoke every API token of theirs, at once."""
+    def work(conn: sa.Connection) -> dict[str, Any]:
+        who = _user_name(conn, name)
+        ended = _end_all(conn, who, tokens=True)
+        audit(conn, actor, "user.sessions_end", f"user:{who}", None, ended)
+        return {"name": who, **ended}
+
+    return db.write(engine, work)
+
+
 def list_users(engine: sa.Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(
@@ -147,44 +210,88 @@ def record_login(engine: sa.Engine, name: str, ok: bool, client: str, why: str =
                                         f"user:{name[:64]}", None, after))
 
 
-class LoginThrottle:
-    """Exponential back-off after repeated failed logins, per account and per client address.
+def _client_bucket(client: str) -> str:
+    """An IPv6 client counts by its /64 (one machine may hold the whole /64); others as given."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client[:100]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
-    After ``free`` failures of an account (``client_free`` of a client address, which an office
-    may share), each further attempt must wait ``base * 2**(failures - free)`` seconds (at most
-    ``cap``) since the last failure; a good login clears the account's count. Held in memory by
-    the workbench process; ``clock`` is injectable for tests.
+
+class LoginThrottle:
+    """Exponential back-off after failed logins, per client address and per (account, client
+    address), counted in the database (table ``login_attempts``) so that simultaneous attempts
+    and several workbench processes share one count.
+
+    ``begin`` counts the attempt against both keys *before* the password is checked, in one
+    write transaction (rows locked), so N simultaneous attempts get at most ``free`` password
+    checks. After ``free`` failures of an account from one client (``client_free`` of a client
+    address, which an office may share), each further attempt must wait ``base * 2**(failures
+    - free)`` seconds (at most ``cap``) since the last counted one. ``succeeded`` clears the
+    (account, client) count and gives the client its attempt back. There is no hard lock, and
+    the back-off is never account-wide: an attacker hammering an account from one address
+    does not stop its owner logging in from another. ``clock`` (seconds) is injectable for tests.
     """
 
     def __init__(self, free: int = 5, client_free: int = 20, base: float = 1.0, cap: float = 900.0,
                  clock: Any = None) -> None:
         self.free, self.client_free, self.base, self.cap = free, client_free, base, cap
-        self.clock = clock or time.monotonic
-        self.failures: dict[str, tuple[int, float]] = {}
+        self.clock = clock or time.time
+        self._begun = 0
 
-    def wait(self, *keys: str) -> float:
-        """Seconds until these keys may try again (0 when they may now)."""
-        now_ = self.clock()
-        longest = 0.0
-        for key in keys:
-            n, last = self.failures.get(key, (0, 0.0))
-            free = self.client_free if key.startswith("client:") else self.free
-            if n >= free:
-                delay = min(self.cap, self.base * 2 ** (n - free))
-                longest = max(longest, last + delay - now_)
-        return max(0.0, longest)
+    @staticmethod
+    def keys(name: str, client: str) -> tuple[str, str]:
+        """The (account, client) key and the client key of a login attempt."""
+        bucket = _client_bucket(client)
+        return f"user:{name.strip().lower()[:64]}|{bucket}", f"client:{bucket}"
 
-    def failed(self, *keys: str) -> None:
-        now_ = self.clock()
-        for key in keys:
-            n, _ = self.failures.get(key, (0, 0.0))
-            self.failures[key] = (n + 1, now_)
-        if len(self.failures) > 100_000:  # bounded memory under a spray of names
-            for key in sorted(self.failures, key=lambda k: self.failures[k][1])[:50_000]:
-                del self.failures[key]
+    def _delay(self, key: str, failures: int) -> float:
+        free = self.client_free if key.startswith("client:") else self.free
+        return 0.0 if failures < free else min(self.cap, self.base * 2 ** min(failures - free, 40))
 
-    def succeeded(self, key: str) -> None:
-        self.failures.pop(key, None)
+    def begin(self, engine: sa.Engine, *keys: str) -> float:
+        """Count one attempt against every key, atomically: 0.0 when it may go on (counted as a
+        failure until ``succeeded``), else the seconds to wait (and nothing is counted)."""
+        now_ = float(self.clock())
+        table, c = login_attempts, login_attempts.c
+        insert = (sqlite_insert if engine.dialect.name == "sqlite" else pg_insert)(table)
+        self._begun += 1
+        prune = self._begun % 1000 == 0
+
+        def work(conn: sa.Connection) -> float:
+            for key in sorted(keys):  # the insert takes the write lock first (SQLite), in one order
+                conn.execute(insert.values(key=key, failures=0, last_at=0.0)
+                             .on_conflict_do_nothing(index_elements=["key"]))
+            rows = conn.execute(sa.select(c.key, c.failures, c.last_at).where(c.key.in_(keys))
+                                .order_by(c.key).with_for_update()).all()
+            wait = max((r.last_at + self._delay(r.key, r.failures) - now_ for r in rows), default=0.0)
+            if wait > 0:
+                return wait
+            conn.execute(table.update().where(c.key.in_(keys)).values(failures=c.failures + 1, last_at=now_))
+            if prune:  # a day after its last attempt a key starts afresh (bounded under a spray)
+                conn.execute(table.delete().where(c.last_at < now_ - max(86_400.0, 2 * self.cap)))
+            return 0.0
+
+        return db.write(engine, work)
+
+    def succeeded(self, engine: sa.Engine, account_key: str, client_key: str) -> None:
+        c = login_attempts.c
+
+        def work(conn: sa.Connection) -> None:
+            conn.execute(login_attempts.delete().where(c.key == account_key))
+            conn.execute(login_attempts.update().where(c.key == client_key, c.failures > 0)
+                         .values(failures=c.failures - 1))
+
+        db.write(engine, work)
+
+    def clear(self, engine: sa.Engine) -> None:
+        """Forget every count (tests; an administrator after an incident)."""
+        db.write(engine, lambda conn: conn.execute(login_attempts.delete()))
 
 
 def create_session(engine: sa.Engine, name: str, *, hours: float = 12.0) -> tuple[str, str]:

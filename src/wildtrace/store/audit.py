@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
+from wildtrace import clock
 from wildtrace.store.schema import audit_log
 
 
 def now() -> str:
     """UTC now, to the millisecond, as the store writes every time stamp."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.stamp("milliseconds")
 
 
 def _json(value: Any) -> str | None:

@@ -11,6 +11,8 @@ module describes the head revision and is what the queries are written against.
 - ``judgements`` (seller accounts) and ``lexicon_changes`` (the local lexicon) are the other
   analyst decisions, append-only too; ``legacy_imports`` records the JSON Lines files they were
   once kept in, imported once each.
+- ``login_attempts`` is the login throttle's state (per client address, per account and client);
+  ``case_members`` restricts a case to its members when it has any.
 - ``networks`` are built seller networks, whole, with their provenance; ``crawl_state`` is what
   the marketplace monitor last saw at each URL.
 """
@@ -265,4 +267,17 @@ legacy_imports = Table(
     Column("path", Text, nullable=False),
     Column("records", Integer, nullable=False),
     Column("imported_at", String, nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("key", String, primary_key=True),  # client:ADDRESS or user:NAME|ADDRESS
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("last_at", Float, nullable=False, server_default="0"),  # seconds since the epoch
+)
+case_members = Table(
+    "case_members", metadata,
+    Column("case_id", Integer, primary_key=True),
+    Column("user_name", String, primary_key=True),
+    *_added(),
 )

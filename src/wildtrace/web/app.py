@@ -6,7 +6,7 @@ store, the middleware, the error handlers, the routers, the templates and the st
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from wildtrace.store.sql import SQLStore
 from wildtrace.web import errors
 from wildtrace.web.api import router as api_router
 from wildtrace.web.api.trade import router as trade_router
+from wildtrace.web.client import trusted_networks
 from wildtrace.web.guard import Guard
 from wildtrace.web.pages import router as pages_router
 from wildtrace.web.templating import configure
@@ -30,7 +31,12 @@ HERE = Path(__file__).resolve().parent
 
 def create_app(db: str | Path, settings: Settings | None = None, *, max_body: int | None = None,
                trade_db: str | Path | None = None,
-               trade_ranges: str | Path | None = None, trade_register: str | Path | None = None) -> FastAPI:
+               trade_ranges: str | Path | None = None, trade_register: str | Path | None = None,
+               trusted_proxies: str | Iterable[str] | None = None,
+               login_throttle: auth.LoginThrottle | None = None) -> FastAPI:
+    """The workbench. ``trusted_proxies`` (addresses or CIDRs; default: the settings'
+    ``trusted_proxies`` if it has one, else none) are the only peers whose X-Forwarded-For is
+    believed; ``login_throttle`` replaces the default back-off (tests pass one with a fixed clock)."""
     app = FastAPI(title="WildTrace workbench API", version=__version__,
                   description="Scan listings, triage them, label them, search and export. "
                               "Authenticate with a session cookie (the web UI) or "
@@ -41,12 +47,16 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.state.store = SQLStore(db)
     app.state.scanner = None
     app.state.session_hours = settings.session_hours
-    app.state.login_throttle = auth.LoginThrottle()
+    app.state.login_throttle = login_throttle or auth.LoginThrottle()
+    if trusted_proxies is None:
+        trusted_proxies = getattr(settings, "trusted_proxies", None)
+    app.state.trusted_proxies = trusted_networks(trusted_proxies)
     app.state.trade_db, app.state.trade_ranges = trade_db, trade_ranges  # None: DATA_DIR/trade.duckdb
     app.state.trade_register = trade_register
     app.state.templates = configure(Jinja2Templates(directory=str(HERE / "templates")))
     errors.install(app)
-    app.add_middleware(Guard, max_body=max_body or settings.max_body_bytes)
+    app.add_middleware(Guard, max_body=max_body or settings.max_body_bytes,
+                       trusted_proxies=app.state.trusted_proxies)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(trade_router, prefix="/api/v1")
     app.include_router(pages_router)

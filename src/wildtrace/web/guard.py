@@ -1,5 +1,6 @@
-"""ASGI middleware in front of every request: body size cap, JSON content type on the API,
-and security headers (a strict Content-Security-Policy: no inline script, nothing off-site)."""
+"""ASGI middleware in front of every request: the client address (from the socket; see
+``client.py``), body size cap, JSON content type on the API, and security headers (a strict
+Content-Security-Policy: no inline script, nothing off-site)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wildtrace.web.client import Network, client_address, socket_peer
 from wildtrace.web.errors import error_body
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -24,9 +26,10 @@ HEADERS = [
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, max_body: int):
+    def __init__(self, app: ASGIApp, max_body: int, trusted_proxies: tuple[Network, ...] = ()):
         self.app = app
         self.max_body = max_body
+        self.trusted_proxies = trusted_proxies
 
     async def _error(self, send: Send, status: int, code: str, message: str) -> None:
         body = orjson.dumps(error_body(status, code, message))
@@ -40,6 +43,10 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        peer = socket_peer(scope, receive)
+        if peer is not None:  # request.client from here on is the address this app believes
+            forwarded = [v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"x-forwarded-for"]
+            scope["client"] = (client_address(peer[0], forwarded, self.trusted_proxies), peer[1])
         method = scope["method"]
         if method in UNSAFE:
             declared = headers.get("content-length")

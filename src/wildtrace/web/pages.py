@@ -51,9 +51,9 @@ def login(*, request: Request, name: Annotated[str, Form(max_length=64)],
     if not auth.csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
         raise ApiError(403, "csrf_failed", "missing or wrong CSRF token; reload the login page")
     throttle: auth.LoginThrottle = request.app.state.login_throttle
-    client = request.client.host if request.client else "unknown"
-    keys = (f"user:{name.strip().lower()}", f"client:{client}")
-    wait = throttle.wait(*keys)
+    client = request.client.host if request.client else "unknown"  # the socket's (guard.py)
+    keys = throttle.keys(name, client)
+    wait = throttle.begin(eng, *keys)  # counted before the password check, atomically
     if wait > 0:
         auth.record_login(eng, name, False, client, "throttled")
         raise ApiError(429, "too_many_attempts",
@@ -61,11 +61,10 @@ def login(*, request: Request, name: Annotated[str, Form(max_length=64)],
                        headers={"Retry-After": str(int(wait) + 1)})
     user = auth.check_password(eng, name, password)
     if user is None:
-        throttle.failed(*keys)
         auth.record_login(eng, name, False, client, "wrong name or password")
         response = _render(request, "login.html", None, status=401, csrf=csrf_token, expired=False, failed=True)
         return response
-    throttle.succeeded(keys[0])
+    throttle.succeeded(eng, *keys)
     auth.record_login(eng, user["name"], True, client)
     token, _csrf = auth.create_session(eng, user["name"], hours=request.app.state.session_hours)
     response = RedirectResponse("/", status_code=303)
