@@ -13,6 +13,7 @@ import duckdb
 
 from wildtrace import __version__, clock
 from wildtrace.trade import schema
+from wildtrace.trade.inputs import MAX_LINE_BYTES
 from wildtrace.trade.stage import q, stage
 from wildtrace.trade.transform import OK, READS_FILE
 
@@ -108,6 +109,14 @@ def rejects(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int, header: list
         FROM rj_errors GROUP BY line""")
 
 
+def long_lines(con: duckdb.DuckDBPyConnection, load_id: int, found: list[tuple[int, int, bytes]]) -> None:
+    """Lines too long to be records (DuckDB skips them silently): rejected by line number."""
+    for line, size, head in found:
+        con.execute("INSERT INTO rejects VALUES (?, NULL, ?, ?, ?)",
+                    [load_id, line, f"line is {size:,} bytes long, over the limit of {MAX_LINE_BYTES:,}",
+                     head.decode("utf-8", "replace")])
+
+
 def code_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> None:
     """Unknown codes and words (kept as written) and unknown parties, counted per value."""
     for col, table in CODE_FIELDS:
@@ -131,7 +140,8 @@ def count(con: duckdb.DuckDBPyConnection, res: FileLoad, load_id: int) -> None:
     counts = con.execute(f"""SELECT count(*) FILTER (WHERE {OK}), count(*) FILTER (WHERE NOT {OK})
                              FROM tx""").fetchall()[0]
     assert counts is not None
-    malformed = con.execute("SELECT count(DISTINCT line) FROM rj_errors").fetchall()[0]
+    malformed = con.execute(f"""SELECT count(DISTINCT line) FROM (SELECT line FROM rj_errors UNION ALL
+        SELECT line FROM rejects WHERE load_id = {int(load_id)} AND reason LIKE 'line is % bytes long%')""").fetchall()[0]
     res.rows_loaded = int(counts[0])
     res.rows_rejected = int(counts[1]) + int(malformed[0] if malformed else 0)
     res.rows_in = res.rows_loaded + res.rows_rejected

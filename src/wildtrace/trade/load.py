@@ -23,7 +23,14 @@ import duckdb
 
 from wildtrace.trade import ledger, schema
 from wildtrace.trade.detect import detect, sniff
-from wildtrace.trade.inputs import MAX_UNZIPPED_BYTES, expand_globs, files, iter_inputs, sha256_file
+from wildtrace.trade.inputs import (
+    MAX_UNZIPPED_BYTES,
+    expand_globs,
+    files,
+    iter_inputs,
+    long_lines,
+    sha256_file,
+)
 from wildtrace.trade.ledger import TOOL, FileLoad
 from wildtrace.trade.stage import drop, ensure_known_codes, stage
 from wildtrace.trade.transform import READS_FILE, Columns, insert_records, transform
@@ -115,6 +122,7 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
         ledger.log(con, res)
         return res
     res.cite(cols.fmt)
+    too_long = long_lines(local)
     con.execute("BEGIN TRANSACTION")
     try:
         if cols.fmt not in READS_FILE:  # the bulk transform reads the file itself, in one pass
@@ -123,6 +131,7 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
         insert_records(con, cols.fmt, load_id)
         ledger.format_warnings(con, cols.fmt, load_id)
         ledger.rejects(con, cols.fmt, load_id, cols.header, local, cols.delim)
+        ledger.long_lines(con, load_id, too_long)
         ledger.code_warnings(con, cols.fmt, load_id)
         ledger.count(con, res, load_id)
         ledger.log(con, res)
