@@ -9,7 +9,14 @@ import click
 from wildtrace.cli import HelpGroup
 from wildtrace.cli.serve import database
 from wildtrace.settings import Settings
-from wildtrace.store.accounts import add_user, create_token, list_users
+from wildtrace.store.accounts import (
+    add_user,
+    create_token,
+    end_sessions,
+    list_users,
+    set_disabled,
+    set_password,
+)
 from wildtrace.store.sql import SQLStore
 
 
@@ -20,7 +27,7 @@ def _engine(settings: Settings, db: str | None):  # type: ignore[no-untyped-def]
 
 @click.group(cls=HelpGroup)
 def users() -> None:
-    """Add and list workbench users; make API tokens."""
+    """Add, list, disable and enable workbench users; set passwords; make API tokens; end sessions."""
 
 
 @users.command("add")
@@ -51,7 +58,8 @@ def list_(settings: Settings, db: str | None) -> None:
     Example: wildtrace users list
     """
     for user in list_users(_engine(settings, db)):
-        click.echo(f"{user['name']}\t{user['role']}\t{user['created_at']}")
+        state = "\tdisabled" if user.get("disabled") else ""
+        click.echo(f"{user['name']}\t{user['role']}\t{user['created_at']}{state}")
 
 
 @users.command("token")
@@ -68,3 +76,60 @@ def token(settings: Settings, name: str, label: str, db: str | None) -> None:
     if name not in {u["name"] for u in list_users(engine)}:
         raise click.UsageError(f"no user {name!r}")
     click.echo(create_token(engine, name, label))
+
+
+@users.command("disable")
+@click.argument("name")
+@click.option("--db", default=None, help="Database (default: as `wildtrace serve`).")
+@click.pass_obj
+def disable(settings: Settings, name: str, db: str | None) -> None:
+    """Disable a user: no login, and their sessions and API tokens are refused at once.
+
+    Example: wildtrace users disable alice
+    """
+    set_disabled(_engine(settings, db), name, True, actor="cli")
+    click.echo(f"disabled {name}", err=True)
+
+
+@users.command("enable")
+@click.argument("name")
+@click.option("--db", default=None, help="Database (default: as `wildtrace serve`).")
+@click.pass_obj
+def enable(settings: Settings, name: str, db: str | None) -> None:
+    """Enable a disabled user again (their API tokens that were not revoked work again).
+
+    Example: wildtrace users enable alice
+    """
+    set_disabled(_engine(settings, db), name, False, actor="cli")
+    click.echo(f"enabled {name}", err=True)
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--db", default=None, help="Database (default: as `wildtrace serve`).")
+@click.pass_obj
+def password(settings: Settings, name: str, db: str | None) -> None:
+    """Set a user's password from the first line of stdin; their sessions end at once.
+
+    \b
+    Example: printf '%s\\n' "$PASSWORD" | wildtrace users password alice
+    """
+    new = sys.stdin.readline().rstrip("\r\n")
+    ended = set_password(_engine(settings, db), name, new, actor="cli")
+    click.echo(f"password of {name} changed; {ended['sessions']} session(s) ended", err=True)
+
+
+@users.command("sessions")
+@click.argument("name")
+@click.option("--end", is_flag=True, help="End every session and revoke every API token of the user.")
+@click.option("--db", default=None, help="Database (default: as `wildtrace serve`).")
+@click.pass_obj
+def sessions(settings: Settings, name: str, end: bool, db: str | None) -> None:
+    """End every session and API token of a user (with --end), effective at once.
+
+    Example: wildtrace users sessions alice --end
+    """
+    if not end:
+        raise click.UsageError("say --end to end every session and API token of the user")
+    ended = end_sessions(_engine(settings, db), name, actor="cli")
+    click.echo(f"{name}: {ended['sessions']} session(s) ended, {ended['tokens']} API token(s) revoked", err=True)

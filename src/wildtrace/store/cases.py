@@ -4,6 +4,10 @@ grouped for one investigation, made in the workbench, the API or ``wildtrace cas
 A case has a unique ``name`` (letters, digits, ``.``, ``_``, ``-``; the workbench names its
 cases ``case-<id>``) and an integer ``id``. Nothing in a case is edited: adding the same item
 twice is a no-op, and every addition is written to the audit log.
+
+Members: a case may be restricted to named users (``case_members``). A case with members is
+read and changed only by its members and admins (``can_read``/``can_write``); a case without
+members is open to every role as before.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from wildtrace.store.audit import audit, now
 from wildtrace.store.schema import (
     case_captures,
     case_listings,
+    case_members,
     case_sellers,
     cases,
     listings,
     queue,
     scan_results,
+    users,
 )
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -164,3 +170,66 @@ def case_results(engine: sa.Engine, cid: int) -> list[dict[str, Any]]:
 def list_cases(engine: sa.Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(sa.select(cases).order_by(cases.c.id.desc()))]
+
+
+def members(engine: sa.Engine, cid: int) -> list[dict[str, Any]]:
+    """The case's members (user, added_by, added_at); none: the case is open to every role."""
+    m = case_members.c
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(m.user_name, m.added_by, m.added_at).where(m.case_id == cid)
+                            .order_by(m.user_name)).all()
+    return [{"user": r.user_name, "added_by": r.added_by, "added_at": r.added_at} for r in rows]
+
+
+def add_member(engine: sa.Engine, cid: int, user: str, author: str) -> list[dict[str, Any]]:
+    """Restrict the case to its members, adding ``user`` (an existing user); returns the members."""
+    def work(conn: sa.Connection) -> None:
+        _require(conn, cid)
+        if conn.execute(sa.select(users.c.name).where(users.c.name == user)).first() is None:
+            raise NotFound(f"no user {user!r}")
+        m = case_members.c
+        if conn.execute(sa.select(m.case_id).where(m.case_id == cid, m.user_name == user)).first() is None:
+            conn.execute(case_members.insert().values(case_id=cid, user_name=user, added_by=author, added_at=now()))
+            audit(conn, author, "case.add_member", f"case:{cid}", None, {"user": user})
+
+    db.write(engine, work)
+    return members(engine, cid)
+
+
+def remove_member(engine: sa.Engine, cid: int, user: str, author: str) -> list[dict[str, Any]]:
+    """Remove a member (the last one removed opens the case to every role again)."""
+    def work(conn: sa.Connection) -> None:
+        _require(conn, cid)
+        m = case_members.c
+        if conn.execute(case_members.delete().where(m.case_id == cid, m.user_name == user)).rowcount:
+            audit(conn, author, "case.remove_member", f"case:{cid}", {"user": user}, None)
+
+    db.write(engine, work)
+    return members(engine, cid)
+
+
+def can_read(engine: sa.Engine, cid: int, user: str, role: str) -> bool:
+    """Admins read every case; others a case without members, or one they are a member of."""
+    if role == "admin":
+        return True
+    m = case_members.c
+    with engine.connect() as conn:
+        names = {r.user_name for r in conn.execute(sa.select(m.user_name).where(m.case_id == cid))}
+    return not names or user in names
+
+
+def can_write(engine: sa.Engine, cid: int, user: str, role: str) -> bool:
+    """Admins change every case; analysts a case they may read (viewers none)."""
+    return role == "admin" or (role == "analyst" and can_read(engine, cid, user, role))
+
+
+def readable_cases(engine: sa.Engine, user: str, role: str) -> list[dict[str, Any]]:
+    """``list_cases`` without the member-only cases ``user`` is not a member of (admins: all)."""
+    if role == "admin":
+        return list_cases(engine)
+    m = case_members.c
+    hidden = sa.select(m.case_id).where(m.case_id == cases.c.id)
+    mine = sa.select(m.case_id).where(m.case_id == cases.c.id, m.user_name == user)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            sa.select(cases).where(~hidden.exists() | mine.exists()).order_by(cases.c.id.desc()))]

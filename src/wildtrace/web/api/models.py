@@ -47,6 +47,14 @@ class UserRequest(Strict):
     password: str = Field(min_length=8, max_length=1024)
 
 
+class PasswordRequest(Strict):
+    password: str = Field(min_length=8, max_length=1024)
+
+
+class MemberRequest(Strict):
+    user: str = Field(min_length=1, max_length=64)
+
+
 class RoleRequest(Strict):
     role: str
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from wildtrace.store import accounts as auth
 from wildtrace.store.audit import audit_entries
-from wildtrace.web.api.models import RoleRequest, TokenRequest, UserRequest
+from wildtrace.web.api.models import PasswordRequest, RoleRequest, TokenRequest, UserRequest
 from wildtrace.web.deps import Admin, EngineDep, Viewer
 
 router = APIRouter(tags=["users"])
@@ -33,6 +33,29 @@ def add_user(*, body: UserRequest, who: Admin, eng: EngineDep) -> dict[str, Any]
 def set_role(*, name: str, body: RoleRequest, who: Admin,
              eng: EngineDep) -> dict[str, Any]:
     return auth.set_role(eng, name, body.role, actor=who.name)
+
+
+@router.post("/users/{name}/disable")
+def disable_user(*, name: str, who: Admin, eng: EngineDep) -> dict[str, Any]:
+    """Disable a user: no login; their sessions and API tokens are refused at once."""
+    return auth.set_disabled(eng, name, True, actor=who.name)
+
+
+@router.post("/users/{name}/enable")
+def enable_user(*, name: str, who: Admin, eng: EngineDep) -> dict[str, Any]:
+    return auth.set_disabled(eng, name, False, actor=who.name)
+
+
+@router.put("/users/{name}/password")
+def set_password(*, name: str, body: PasswordRequest, who: Admin, eng: EngineDep) -> dict[str, Any]:
+    """A new password for a user; their sessions end at once."""
+    return auth.set_password(eng, name, body.password, actor=who.name)
+
+
+@router.delete("/users/{name}/sessions")
+def end_sessions(*, name: str, who: Admin, eng: EngineDep) -> dict[str, Any]:
+    """End every session and revoke every API token of a user, at once."""
+    return auth.end_sessions(eng, name, actor=who.name)
 
 
 @router.post("/tokens", status_code=201)
