@@ -94,6 +94,9 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
                 return None
 
         def on_result(r: ScanResult) -> None:
+            for problem in (r.ocr or {}).get("errors") or ():  # a missing image is said, not only stored
+                click.echo(f"wildtrace: {input}: id {r.id}: image not read: {problem.get('image')}: "
+                           f"{problem.get('reason')}", err=True)
             writer.write(r)
             progress.tick(position())
 

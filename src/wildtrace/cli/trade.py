@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from wildtrace.cli import EXIT_REJECTS, HelpGroup
+from wildtrace.errors import ConfigError
 from wildtrace.settings import Settings
 from wildtrace.trade.load import expand_globs, load_paths
 from wildtrace.trade.outcome import outcome_model
@@ -80,6 +81,9 @@ def load(settings: Settings, files: tuple[Path, ...], db: Path | None, as_json: 
         raise click.UsageError("give FILES or --glob PATTERN")
     con = connect(_db(settings, db), memory_limit=memory_limit)
     results = load_paths(con, paths, progress=None if quiet else _progress)
+    if not results:
+        raise ConfigError("no files to load: " + ", ".join(str(p) for p in paths[:5])
+                          + " holds none (an empty folder?)")
     for r in results:
         if as_json:
             click.echo(json.dumps(r.to_dict(), default=str))

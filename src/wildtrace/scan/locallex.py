@@ -29,6 +29,7 @@ import orjson
 from wildtrace.errors import ConfigError, DataError
 from wildtrace.jsonlog import JsonLog
 from wildtrace.scan.lexicon import Entry
+from wildtrace.scan.writers import safe_cell
 from wildtrace.taxa.refdata import CodeWord
 from wildtrace.text.normalize import accent_key, has_diacritics, normalize_term
 
@@ -68,7 +69,12 @@ def read_file(log_path: Path) -> list[dict[str, Any]]:
 
 
 def replay(changes: Iterable[dict[str, Any]], version: int | None = None) -> tuple[int, list[LocalTerm]]:
-    """The lexicon at its latest version (or at ``version``): (version, terms by term)."""
+    """The lexicon at its latest version (or at ``version``): (version, terms by term). A version
+    the lexicon has not reached is a ``ConfigError`` (it silently showed the latest)."""
+    changes = list(changes)
+    latest = int(changes[-1]["version"]) if changes else 0
+    if version is not None and not 0 <= version <= latest:
+        raise ConfigError(f"the local lexicon has no version {version}; it is at v{latest}")
     current: dict[str, LocalTerm] = {}
     reached = 0
     for event in changes:
@@ -108,10 +114,10 @@ def render(reached: int, current: list[LocalTerm], fmt: str = "csv") -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["term", "lang", "means_product", "means_taxon", "context_required", "kind", "source",
                      "verified_on", "note"])
-    for t in current:
-        writer.writerow([t.term, t.lang, t.means_product or "", t.means_taxon or "",
-                         str(t.context_required).lower(), t.kind, f"{SOURCE} v{reached}, added by {t.author}",
-                         t.added_at[:10], t.note or ""])
+    for t in current:  # every cell through the formula guard: a term is an analyst's, a note may be pasted
+        writer.writerow([safe_cell(x) for x in (
+            t.term, t.lang, t.means_product or "", t.means_taxon or "", str(t.context_required).lower(), t.kind,
+            f"{SOURCE} v{reached}, added by {t.author}", t.added_at[:10], t.note or "")])
     return buf.getvalue()
 
 

@@ -61,12 +61,11 @@ def create_case(engine: sa.Engine, title: str, author: str, *, name: str | None 
 
 
 def case_id(engine: sa.Engine, ref: str | int) -> int:
-    """The id of the case named ``ref`` (or with that id)."""
-    with engine.connect() as conn:
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and len(ref) < 19):
+    """The id of the case named ``ref``, else of the case with that id."""
+    with engine.connect() as conn:  # a name first: a case named "2" is not case id 2
+        found = conn.execute(sa.select(cases.c.id).where(cases.c.name == str(ref))).scalar()
+        if found is None and (isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and len(ref) < 19)):
             found = conn.execute(sa.select(cases.c.id).where(cases.c.id == int(ref))).scalar()
-        else:
-            found = conn.execute(sa.select(cases.c.id).where(cases.c.name == ref)).scalar()
     if found is None:
         raise NotFound(f"no case {ref!r} (create it with `wildtrace case create` or in the workbench)")
     return int(found)
