@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from wildtrace import clock
 from wildtrace.errors import AuthError, Invalid, NotFound
 from wildtrace.store import db
 from wildtrace.store.audit import audit, now
@@ -297,7 +298,7 @@ class LoginThrottle:
 def create_session(engine: sa.Engine, name: str, *, hours: float = 12.0) -> tuple[str, str]:
     """A new session for a user: (cookie token, CSRF token)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    start = dt.datetime.now(dt.UTC)
+    start = clock.now()
 
     def work(conn: sa.Connection) -> None:
         conn.execute(sessions.insert().values(
@@ -321,7 +322,7 @@ def session_principal(engine: sa.Engine, token: str) -> Principal:
             .where(sessions.c.token_sha256 == _sha(token), users.c.disabled == 0)).first()
     if row is None:
         raise AuthError("login_required", "not logged in (unknown session)")
-    if row.expires_at <= _stamp(dt.datetime.now(dt.UTC)):
+    if row.expires_at <= _stamp(clock.now()):
         raise AuthError("session_expired", "the session has expired; log in again")
     return Principal(row.name, row.role, "session", row.csrf_token)
 
