@@ -98,6 +98,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("evidence_public_key", "WILDTRACE_EVIDENCE_PUBLIC_KEY", Path,
            "The public key `evidence verify` and `case add --evidence-dir` check every custody entry against, "
            "when --public-key is not given."),
+    Option("trusted_proxies", "WILDTRACE_TRUSTED_PROXIES", str,
+           "Comma-separated addresses or CIDR networks of reverse proxies whose X-Forwarded-For the workbench "
+           "believes (the right-most address that is not one of them); none by default: the socket's address."),
     Option("text_model", "WILDTRACE_TEXT_MODEL", str,
            "The text model the scan combines with its rules: `shipped` (the model inside the package, the "
            "default), `none` (the rules alone), or a model folder written by `wildtrace train`."),
@@ -152,6 +155,7 @@ class Settings:
     species_plus_max_field_chars: int = 20_000
     evidence_key: Path | None = None
     evidence_public_key: Path | None = None
+    trusted_proxies: str | None = None
 
     def file(self, name: str) -> Path:
         """The path of a ``FILES`` entry under the data folder."""

@@ -44,6 +44,14 @@ COMMANDS = {
 for _name, (_target, _help) in COMMANDS.items():
     plugins.commands.register_lazy(_name, _target, help=_help)
 
+#: The extra a command needs as a whole: what a missing package of it names (scan and demo need none;
+#: ``scan --db`` names the store's when it reaches for it)
+COMMAND_EXTRAS = {
+    "serve": "workbench", "users": "workbench", "label": "learn", "train": "learn", "evaluate": "learn",
+    "queue": "learn", "similar": "learn", "lexicon": "learn", "capture": "investigations",
+    "evidence": "investigations", "network": "investigations", "case": "investigations", "trade": "trade",
+}
+
 
 def summary_line(cmd: click.Command) -> str:
     """The first paragraph of a command's help, whole (click would cut it at 45 characters or at
@@ -62,9 +70,12 @@ class HelpGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-def _missing_extra(ctx: click.Context, exc: ImportError) -> None:
-    """An optional package that is not installed: the one line naming its extra, exit 2."""
+def _missing_extra(ctx: click.Context, exc: ImportError, command: str | None = None) -> None:
+    """An optional package that is not installed: the one line naming its extra (the command's own
+    extra when it is known: installing only the package's would not be enough), exit 2."""
     missing = extras.from_import_error(exc)
+    if missing is not None and command in COMMAND_EXTRAS:
+        missing = extras.MissingExtra(COMMAND_EXTRAS[command], missing.module)
     if missing is not None:
         click.echo(f"wildtrace: error: {missing}", err=True)
         ctx.exit(missing.exit_code)
@@ -82,7 +93,7 @@ class _Group(click.Group):
         try:
             command: click.Command = plugins.commands.get(cmd_name)
         except ImportError as exc:  # a command whose extra is not installed: one line, exit 2
-            _missing_extra(ctx, exc)
+            _missing_extra(ctx, exc, cmd_name)
             raise
         return command
 
@@ -99,7 +110,7 @@ class _Group(click.Group):
             click.echo(f"wildtrace: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except ImportError as exc:
-            _missing_extra(ctx, exc)
+            _missing_extra(ctx, exc, ctx.invoked_subcommand)
             raise
         except BrokenPipeError:  # `wildtrace scan | head`
             sys.stderr.close()

@@ -66,7 +66,7 @@ def serve(settings: Settings, db: str | None, host: str | None, port: int | None
         click.echo(f"WildTrace workbench on {url} (database {target}); add users with `wildtrace users add`")
     if open_browser:
         webbrowser.open(url)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False)).run(sockets=[sock])
 
 
 def bind(host: str, port: int) -> socket.socket:

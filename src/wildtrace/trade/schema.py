@@ -144,11 +144,9 @@ def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | 
     _check_kind(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # offline by design: DuckDB must never fetch an extension (it would, for a SQLite file)
-        con = duckdb.connect(str(path), read_only=read_only,
-                             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
-    except duckdb.Error as exc:
-        raise ConfigError(f"cannot open the trade database {path}: {' '.join(str(exc).split())}") from exc
+    # offline by design: DuckDB must never fetch an extension (it would, for a SQLite file)
+    con = duckdb.connect(str(path), read_only=read_only,
+                         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     if memory_limit:
         con.execute(f"SET memory_limit='{memory_limit}'")
     if threads:
@@ -161,6 +159,10 @@ def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | 
 
 #: DuckDB's database files carry this at byte 8
 DUCKDB_MAGIC = b"DUCK"
+
+
+class NotATradeDatabase(ConfigError):
+    """The file given as the trade database is something else (a SQLite store, a CSV...)."""
 
 
 def _check_kind(path: Path) -> None:
@@ -176,7 +178,7 @@ def _check_kind(path: Path) -> None:
     if not head or head[8:12] == DUCKDB_MAGIC:
         return
     kind = "a SQLite database (the scan's store?)" if head.startswith(b"SQLite format 3") else "not a DuckDB file"
-    raise ConfigError(f"{path} is {kind}, not a trade database; give --db a file made by `wildtrace trade load`")
+    raise NotATradeDatabase(f"{path} is {kind}, not a trade database; give --db a file made by `wildtrace trade load`")
 
 
 def open_loaded(db: Path | str, **kwargs: object) -> duckdb.DuckDBPyConnection:

@@ -49,7 +49,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.state.session_hours = settings.session_hours
     app.state.login_throttle = login_throttle or auth.LoginThrottle()
     if trusted_proxies is None:
-        trusted_proxies = getattr(settings, "trusted_proxies", None)
+        trusted_proxies = settings.trusted_proxies
     app.state.trusted_proxies = trusted_networks(trusted_proxies)
     app.state.trade_db, app.state.trade_ranges = trade_db, trade_ranges  # None: DATA_DIR/trade.duckdb
     app.state.trade_register = trade_register

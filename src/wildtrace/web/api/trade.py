@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.report import html_report, narrow, report
 from wildtrace.trade.routes import routes
-from wildtrace.trade.schema import connect, holds_records
+from wildtrace.trade.schema import NotATradeDatabase, connect, holds_records
 from wildtrace.trade.screen import read_ranges, read_register, screen
 from wildtrace.trade.trends import spikes
 from wildtrace.web.deps import Viewer
@@ -54,7 +54,7 @@ def _open(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
                                          "load one with `wildtrace trade load FILES --db PATH`")
     try:
         con = connect(path, read_only=True)
-    except duckdb.Error as exc:  # the DuckDB message names server paths and PIDs: not passed on
+    except (duckdb.Error, NotATradeDatabase) as exc:  # the message names server paths and PIDs: not passed on
         why = ("is locked by a writer (a `wildtrace trade load` running?); retry when it finishes"
                if "lock" in str(exc).lower() else "is not a readable DuckDB database")
         raise ApiError(409, "trade_db_unavailable", f"the trade database {path.name} {why}") from None
