@@ -54,7 +54,7 @@ class WholeLines(io.BufferedIOBase):
 
     def __init__(self, path: str | Path, chunk: int = 1 << 16):
         self.path = str(path)
-        self._fh = _open_for_writing(path)
+        self._fh = open_file(path, "wb")
         self._fd = self._fh.fileno()
         self._buffer = bytearray()
         self._chunk = chunk
@@ -119,8 +119,10 @@ def _open(path: str | Path, mode: str) -> IO[bytes]:
         raise ConfigError(f"cannot {verb} {path}: {exc.strerror or exc}") from exc
 
 
-def _open_for_writing(path: str | Path) -> IO[bytes]:
+def open_file(path: str | Path, mode: str = "rb") -> IO[bytes]:
+    """A file opened for reading (``rb``) or writing (``wb``); one that cannot be is a ConfigError."""
     try:
-        return open(path, "wb")  # noqa: SIM115 - closed by WholeLines.close
+        return open(path, mode)  # type: ignore[return-value]  # noqa: SIM115 - the caller closes it
     except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        verb = "read" if "r" in mode else "write"
+        raise ConfigError(f"cannot {verb} {path}: {exc.strerror or exc}") from exc

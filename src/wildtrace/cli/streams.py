@@ -11,16 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from wildtrace.atomic import WholeLines
-from wildtrace.errors import ConfigError
-
-
-def _open(path: str | Path, mode: str) -> IO[bytes]:
-    try:
-        return open(path, mode)  # type: ignore[return-value]  # noqa: SIM115
-    except OSError as exc:
-        verb = "read" if mode == "rb" else "write"
-        raise ConfigError(f"cannot {verb} {path}: {exc.strerror or exc}") from exc
+from wildtrace.atomic import WholeLines, open_file
 
 
 @contextmanager
@@ -29,7 +20,7 @@ def open_input(path: str | Path) -> Iterator[IO[bytes]]:
     if str(path) == "-":
         yield sys.stdin.buffer
         return
-    with _open(path, "rb") as fh:
+    with open_file(path, "rb") as fh:
         yield fh
 
 

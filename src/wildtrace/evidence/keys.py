@@ -100,27 +100,31 @@ def load_private(path: Path) -> Ed25519PrivateKey:
     try:
         if path.stat().st_mode & 0o077:
             raise ConfigError(f"{path}: the private key is readable by others (chmod 600 {path})")
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except OSError as exc:
         raise ConfigError(f"cannot read the key {path}: {exc.strerror or exc}") from None
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{path} is not a private key ({exc})") from None
+    key = _load(path, "private key", serialization.load_pem_private_key)
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigError(f"{path} is not an Ed25519 key (make one with `wildtrace evidence keygen`)")
     return key
 
 
 def load_public(path: Path) -> Ed25519PublicKey:
-    path = Path(path)
-    try:
-        key = serialization.load_pem_public_key(Path(path).read_bytes())
-    except OSError as exc:
-        raise ConfigError(f"cannot read the public key {path}: {exc.strerror or exc}") from None
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{path} is not a public key ({exc})") from None
+    key = _load(Path(path), "public key", serialization.load_pem_public_key)
     if not isinstance(key, Ed25519PublicKey):
         raise ConfigError(f"{path} is not an Ed25519 public key (made by `wildtrace evidence keygen`)")
     return key
+
+
+def _load(path: Path, what: str, parse: Any) -> Any:
+    """A PEM key file parsed, or one ConfigError saying why not."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+    try:
+        return parse(data, password=None) if what == "private key" else parse(data)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{path} is not a {what} ({exc})") from None
 
 
 __all__ = ["KEY_NAME", "PUBLIC_NAME", "UNSIGNED", "evidence_folder_of", "fingerprint", "generate", "load_private",
