@@ -86,3 +86,21 @@ def test_csv_an_unclosed_quote_costs_one_row_not_the_rest(rows: list[tuple[str, 
     rejects = [o for o in out if isinstance(o, Reject)]
     assert [r.line for r in rejects] == [k + 2]
     assert [o.id for o in out if isinstance(o, Listing)] == [i for n, (i, _) in enumerate(flat) if n != k]
+
+
+@BUDGET
+@given(st.lists(st.tuples(st.text(alphabet="abc123", min_size=1, max_size=6), cells), min_size=2, max_size=40),
+       st.data())
+def test_csv_a_stray_quote_closed_rows_later_costs_one_row(rows: list[tuple[str, str]], data: st.DataObject) -> None:
+    """Issue 29, item 5: a row opens a quote that a later row closes; the rows between used to vanish
+    inside one field (exit 0, no reject). Now the opening row is the reject and every other row is read."""
+    flat = [(i, t.replace("\n", " ").replace("\r", " ").replace('"', "").replace(",", " ")) for i, t in rows]
+    k = data.draw(st.integers(min_value=0, max_value=len(flat) - 2))
+    m = data.draw(st.integers(min_value=k + 1, max_value=len(flat) - 1))
+    lines = ["id,title"]
+    for n, (i, t) in enumerate(flat):
+        lines.append(f'{i},"{t}' if n == k else f'{i},{t}x"y' if n == m else f"{i},{t}")
+    out = list(read_csv(io.BytesIO(("\n".join(lines) + "\n").encode()), **KW))
+    rejects = [o for o in out if isinstance(o, Reject)]
+    assert [r.line for r in rejects] == [k + 2], (k, m, rejects)
+    assert [o.id for o in out if isinstance(o, Listing)] == [i for n, (i, _) in enumerate(flat) if n != k]

@@ -230,15 +230,19 @@ def column_fields(header: list[str], mapping: dict[str, str] | None) -> tuple[li
 
 def _swallowed_record(lines: list[str], delim: str, width: int, id_at: int | None) -> int:
     """The position (1-based, after the opening line) of a line inside a quoted field that reads as a
-    record of its own: a whole row of the header's width, with no quote of its own and, where the
-    file has an id column, a one-word id. 0 when none does (a description with line breaks)."""
-    for k, line in enumerate(lines[:-1], start=1):  # the last line closes the quote: it is not whole
-        if '"' in line:
+    record of its own: a whole row of the header's width and, where the file has an id column, a
+    one-word id; the line that closes the quote is read with its quote taken literally. 0 when none
+    does (a description with line breaks)."""
+    for k, line in enumerate(lines, start=1):
+        last = k == len(lines)
+        if '"' in line and not last:
             continue
-        cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delim), [])
+        reader = csv.reader([line.rstrip("\r\n")], delimiter=delim, quoting=csv.QUOTE_NONE if last else csv.QUOTE_MINIMAL)
+        cells = next(reader, [])
         if len(cells) != width or width < 2:
             continue
-        if id_at is None or (cells[id_at].strip() and not any(c.isspace() for c in cells[id_at].strip())):
+        key = cells[id_at].strip() if id_at is not None else ""
+        if id_at is None and not last or (key and '"' not in key and not any(c.isspace() for c in key)):
             return k
     return 0
 
