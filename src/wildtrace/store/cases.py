@@ -5,6 +5,10 @@ A case has a unique ``name`` (letters, digits, ``.``, ``_``, ``-``; the workbenc
 cases ``case-<id>``) and an integer ``id``. Nothing in a case is edited: adding the same item
 twice is a no-op, and every addition is written to the audit log.
 
+A case is ``open`` or ``closed`` (a closed case takes no new listings, sellers or captures until it
+is reopened; notes are still welcome). Notes are append-only. A deleted case (admins) keeps its
+rows with ``deleted_at`` set, and is gone from every list and lookup; its audit trail stays.
+
 Members: a case may be restricted to named users (``case_members``). A case with members is
 read and changed only by its members and admins (``can_read``/``can_write``); a case without
 members is open to every role as before.
@@ -21,11 +25,12 @@ import sqlalchemy as sa
 
 from wildtrace.errors import Invalid, NotFound
 from wildtrace.store import db
-from wildtrace.store.audit import audit, now
+from wildtrace.store.audit import audit, audit_entries, now
 from wildtrace.store.schema import (
     case_captures,
     case_listings,
     case_members,
+    case_notes,
     case_sellers,
     cases,
     listings,
@@ -35,15 +40,22 @@ from wildtrace.store.schema import (
 )
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+STATUSES = ("open", "closed")
+#: a case that was not deleted
+LIVE = cases.c.deleted_at.is_(None)
+
+
+def _title(title: str) -> str:
+    title = title.strip()
+    if not title or len(title) > 500:
+        raise Invalid("a case needs a title of 1 to 500 characters")
+    return title
 
 
 def create_case(engine: sa.Engine, title: str, author: str, *, name: str | None = None) -> dict[str, Any]:
-    title = title.strip()
     if name is not None and not NAME.match(name):
         raise Invalid(f"case name {name!r}: use letters, digits, '.', '_' and '-' (up to 100)")
-    title = title or (name or "")
-    if not title or len(title) > 500:
-        raise Invalid("a case needs a title of 1 to 500 characters")
+    title = _title(title.strip() or (name or ""))
     if not author.strip():
         raise Invalid("an author is needed")
 
@@ -63,17 +75,20 @@ def create_case(engine: sa.Engine, title: str, author: str, *, name: str | None 
 def case_id(engine: sa.Engine, ref: str | int) -> int:
     """The id of the case named ``ref``, else of the case with that id."""
     with engine.connect() as conn:  # a name first: a case named "2" is not case id 2
-        found = conn.execute(sa.select(cases.c.id).where(cases.c.name == str(ref))).scalar()
+        found = conn.execute(sa.select(cases.c.id).where(cases.c.name == str(ref), LIVE)).scalar()
         if found is None and (isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and len(ref) < 19)):
-            found = conn.execute(sa.select(cases.c.id).where(cases.c.id == int(ref))).scalar()
+            found = conn.execute(sa.select(cases.c.id).where(cases.c.id == int(ref), LIVE)).scalar()
     if found is None:
         raise NotFound(f"no case {ref!r} (create it with `wildtrace case create` or in the workbench)")
     return int(found)
 
 
-def _require(conn: sa.Connection, cid: int) -> None:
-    if conn.execute(sa.select(cases.c.id).where(cases.c.id == cid)).first() is None:
+def _require(conn: sa.Connection, cid: int) -> str:
+    """The status of case ``cid``; NotFound for no case or a deleted one."""
+    status = conn.execute(sa.select(cases.c.status).where(cases.c.id == cid, LIVE)).scalar()
+    if status is None:
         raise NotFound(f"no case {cid}")
+    return str(status)
 
 
 #: (member key, extra row values, audit detail) for one item being added to a case
@@ -87,7 +102,8 @@ def _add(engine: sa.Engine, cid: int, table: sa.Table, key: str, items: Iterable
 
     def work(conn: sa.Connection) -> int:
         added = 0
-        _require(conn, cid)
+        if _require(conn, cid) == "closed":
+            raise Invalid(f"case {cid} is closed; reopen it to add to it")
         for item in wanted:
             value, row, detail = member(conn, item)
             exists = conn.execute(sa.select(table.c.case_id).where(table.c.case_id == cid,
@@ -133,7 +149,7 @@ def add_captures(engine: sa.Engine, cid: int, entries: Iterable[dict[str, Any]],
 def get_case(engine: sa.Engine, cid: int) -> dict[str, Any]:
     """The case row with its listings, sellers and captures (each with who added it and when)."""
     with engine.connect() as conn:
-        row = conn.execute(sa.select(cases).where(cases.c.id == cid)).first()
+        row = conn.execute(sa.select(cases).where(cases.c.id == cid, LIVE)).first()
         if row is None:
             raise NotFound(f"no case {cid}")
         members = conn.execute(sa.select(case_listings.c.listing_id, case_listings.c.content_sha256,
@@ -168,7 +184,7 @@ def case_results(engine: sa.Engine, cid: int) -> list[dict[str, Any]]:
 
 def list_cases(engine: sa.Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(sa.select(cases).order_by(cases.c.id.desc()))]
+        return [dict(r._mapping) for r in conn.execute(sa.select(cases).where(LIVE).order_by(cases.c.id.desc()))]
 
 
 def members(engine: sa.Engine, cid: int) -> list[dict[str, Any]]:
@@ -231,4 +247,82 @@ def readable_cases(engine: sa.Engine, user: str, role: str) -> list[dict[str, An
     mine = sa.select(m.case_id).where(m.case_id == cases.c.id, m.user_name == user)
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(
-            sa.select(cases).where(~hidden.exists() | mine.exists()).order_by(cases.c.id.desc()))]
+            sa.select(cases).where(LIVE, ~hidden.exists() | mine.exists()).order_by(cases.c.id.desc()))]
+
+
+def _change(engine: sa.Engine, cid: int, author: str, action: str, field: str, value: str) -> dict[str, Any]:
+    """Set one column of a live case, audited with its value before and after; no change, no entry."""
+    def work(conn: sa.Connection) -> None:
+        _require(conn, cid)
+        before = conn.execute(sa.select(cases.c[field]).where(cases.c.id == cid)).scalar()
+        if before != value:
+            conn.execute(cases.update().where(cases.c.id == cid).values({field: value}))
+            audit(conn, author, action, f"case:{cid}", {field: before}, {field: value})
+
+    db.write(engine, work)
+    return get_case(engine, cid)
+
+
+def rename(engine: sa.Engine, cid: int, title: str, author: str) -> dict[str, Any]:
+    """A new title for the case (its ``name`` stays: scripts and the CLI use it)."""
+    return _change(engine, cid, author, "case.rename", "title", _title(title))
+
+
+def set_status(engine: sa.Engine, cid: int, status: str, author: str) -> dict[str, Any]:
+    """Close (``closed``) or reopen (``open``) the case."""
+    if status not in STATUSES:
+        raise Invalid(f"a case is {' or '.join(STATUSES)}, not {status!r}")
+    return _change(engine, cid, author, "case.close" if status == "closed" else "case.reopen", "status", status)
+
+
+def delete(engine: sa.Engine, cid: int, author: str) -> None:
+    """Delete the case: it leaves every list and lookup; its rows and audit trail are kept."""
+    def work(conn: sa.Connection) -> None:
+        _require(conn, cid)
+        when = now()
+        conn.execute(cases.update().where(cases.c.id == cid).values(deleted_at=when))
+        audit(conn, author, "case.delete", f"case:{cid}", None, {"deleted_at": when})
+
+    db.write(engine, work)
+
+
+def add_note(engine: sa.Engine, cid: int, body: str, author: str) -> dict[str, Any]:
+    """Append a note (1 to 10,000 characters) to the case, audited."""
+    text = body.strip()
+    if not text or len(text) > 10_000:
+        raise Invalid("a note needs 1 to 10,000 characters")
+
+    def work(conn: sa.Connection) -> dict[str, Any]:
+        _require(conn, cid)
+        record = {"case_id": cid, "body": text, "author": author, "created_at": now()}
+        note_id = conn.execute(case_notes.insert().values(**record).returning(case_notes.c.id)).scalar_one()
+        audit(conn, author, "case.note", f"case:{cid}", None, {"note_id": note_id})
+        return {"id": note_id, **record}
+
+    return db.write(engine, work)
+
+
+def notes(engine: sa.Engine, cid: int) -> list[dict[str, Any]]:
+    """The case's notes, oldest first."""
+    n = case_notes.c
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(n.id, n.body, n.author, n.created_at).where(n.case_id == cid)
+                            .order_by(n.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def timeline(engine: sa.Engine, cid: int, *, limit: int = 500) -> list[dict[str, Any]]:
+    """The case's events from the audit log (``case.*`` on ``case:ID``), oldest first."""
+    return list(reversed(audit_entries(engine, limit=limit, target=f"case:{cid}")))
+
+
+def counts(engine: sa.Engine) -> dict[int, dict[str, int]]:
+    """For every case id: how many listings, sellers, captures and notes it holds."""
+    out: dict[int, dict[str, int]] = {}
+    with engine.connect() as conn:
+        for key, table in (("listings", case_listings), ("sellers", case_sellers),
+                           ("captures", case_captures), ("notes", case_notes)):
+            stmt = sa.select(table.c.case_id, sa.func.count()).group_by(table.c.case_id)
+            for case_id, n in conn.execute(stmt):
+                out.setdefault(int(case_id), {})[key] = int(n)
+    return out

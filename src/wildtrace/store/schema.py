@@ -12,7 +12,8 @@ module describes the head revision and is what the queries are written against.
   analyst decisions, append-only too; ``legacy_imports`` records the JSON Lines files they were
   once kept in, imported once each.
 - ``login_attempts`` is the login throttle's state (per client address, per account and client);
-  ``case_members`` restricts a case to its members when it has any.
+  ``case_members`` restricts a case to its members when it has any; ``case_notes`` are a
+  case's append-only notes, and a deleted case keeps its rows with ``deleted_at`` set.
 - ``networks`` are built seller networks, whole, with their provenance; ``crawl_state`` is what
   the marketplace monitor last saw at each URL.
 """
@@ -172,6 +173,17 @@ cases = Table(
     Column("title", String, nullable=False),
     Column("status", String, nullable=False, server_default="open"),
     Column("created_by", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("deleted_at", String, nullable=True),  # a deleted case keeps its rows (revision 0007)
+)
+
+#: Notes on a case: append-only, each with its author and time (revision 0007).
+case_notes = Table(
+    "case_notes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("author", String, nullable=False),
     Column("created_at", String, nullable=False),
 )
 
