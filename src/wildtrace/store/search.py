@@ -1,0 +1,224 @@
+"""Finding stored listings by what a query means: the rows of a search, ranked, with facets.
+
+``find(engine, meaning, filters)`` reads the derived ``queue`` (and, for the page shown, each
+hit's listing record and newest scan result). A ``Meaning`` is what ``wildtrace.search`` made
+of the query with the scanner's own lexicon; this module only looks it up. Hits come in this
+order, each group by risk:
+
+1. ``tagged``: the scanner named one of the query's taxa (or their members) and product types;
+2. ``identifier``: the listing holds the phone number of the query (in any format);
+3. ``broader``: the scanner named a taxon that contains the query's (a family-level pangolin
+   listing for ``Manis``);
+4. ``product``: a product word that implies a taxon ("犀角": rhino horn) matched the product type
+   of a listing tagged with another taxon (a hornbill casque is bone-like too);
+5. ``text``: the query's text is in the title, text or seller, and the scanner did not tag it.
+   For a query the lexicon understands, a listing the scanner read and ruled ``not_wildlife``
+   is left out: "ivory" as a colour of a dress is not an ivory hit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from wildtrace.sellers import identifiers
+from wildtrace.store import queue as q
+from wildtrace.store.schema import listings, queue, scan_results
+
+#: The most rows read per kind of hit (the facets count these).
+MAX_HITS = 2000
+#: The most listings read to confirm a phone number (digits in order, then parsed).
+MAX_PHONE_CANDIDATES = 5000
+#: Facets of the result set, in the order shown.
+FACETS = ("species", "product", "appendix", "lang", "platform", "verdict", "label")
+KINDS = ("tagged", "identifier", "broader", "product", "text")
+_PHONE_KINDS = frozenset({"phone", "whatsapp", "zalo", "viber"})
+_HIGHLIGHT_FIELDS = ("title", "text")
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a query means, in the terms the store keeps."""
+
+    text: str  # the query as typed, searched as plain text
+    named: tuple[str, ...] = ()  # the taxa the query names (before their members are added)
+    taxa: tuple[str, ...] = ()  # scientific names: the query's taxa and their members
+    broader: tuple[str, ...] = ()  # taxa that contain the query's taxa
+    products: tuple[str, ...] = ()  # product types
+    implied: tuple[str, ...] = ()  # taxa the product words imply ("犀角": rhino), with members
+    code_words: tuple[str, ...] = ()  # code words that mean one of them (highlighted)
+    phones: tuple[str, ...] = ()  # national significant digits of a phone number
+    within: tuple[str, ...] = ()  # the species filter, resolved: hits must name one of these
+
+    @property
+    def understood(self) -> bool:
+        """Whether the lexicon recognised a taxon or a product type in the query."""
+        return bool(self.taxa or self.products)
+
+
+@dataclass
+class Hit:
+    """One listing found: its queue row, why it was found, and the spans to highlight."""
+
+    row: dict[str, Any]
+    kind: str  # tagged, identifier, broader or text
+    matched: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)  # title and text, as stored
+    spans: list[dict[str, Any]] = field(default_factory=list)  # field, span, kind, ref
+
+
+@dataclass
+class Found:
+    """A search's hits (one page), their total, and the facets of every hit."""
+
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+    truncated: bool  # a kind of hit reached MAX_HITS: counts are lower bounds
+
+
+def _any(column: str, values: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    one = {"species": "species", "products": "product"}[column]
+    return sa.or_(*(q.where(q.Filters(**{one: v}))[0] for v in values))
+
+
+def _tagged(conn: sa.Connection, taxa: tuple[str, ...], m: Meaning,
+            filters: q.Filters) -> list[dict[str, Any]]:
+    cond = list(q.where(filters))
+    if taxa:
+        cond.append(_any("species", taxa))
+    if m.products:
+        cond.append(_any("products", m.products))
+    if m.within:
+        cond.append(_any("species", m.within))
+    stmt = (sa.select(*(queue.c[n] for n in q.ROW_COLUMNS)).where(*cond)
+            .order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_HITS))
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def _phone_hits(conn: sa.Connection, m: Meaning, filters: q.Filters) -> list[dict[str, Any]]:
+    """Listings holding one of the query's phone numbers, whatever its format in the listing."""
+    out: list[dict[str, Any]] = []
+    for digits in m.phones:
+        pattern = "%" + "%".join(digits) + "%"  # the digits in order, anything between them
+        stmt = (sa.select(*(queue.c[n] for n in q.ROW_COLUMNS), listings.c.record)
+                .join(listings, (listings.c.listing_id == queue.c.listing_id)
+                      & (listings.c.content_sha256 == queue.c.content_sha256))
+                .where(queue.c.search_text.like(pattern), *q.where(filters))
+                .order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_PHONE_CANDIDATES))
+        for r in conn.execute(stmt):
+            row = dict(r._mapping)
+            record = orjson.loads(row.pop("record"))
+            found = identifiers.from_listing(record, lang=row["lang"] or None)
+            if any(i.kind in _PHONE_KINDS and i.value.endswith(digits) for i in found):
+                out.append(row)
+    return out
+
+
+def _allowed(row: dict[str, Any], m: Meaning) -> bool:
+    return not m.within or bool(set(q.split(row["species"])) & set(m.within))
+
+
+def find(engine: sa.Engine, m: Meaning, filters: q.Filters | None = None, *,
+         limit: int = 50, offset: int = 0) -> Found:
+    """The listings ``m`` points to, ranked (see the module), one page of them with spans."""
+    filters = filters or q.Filters()
+    groups: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+    with engine.connect() as conn:
+        if m.understood:
+            taxa = m.taxa or m.implied
+            groups["tagged"] = _tagged(conn, taxa, m, filters)
+            if m.broader:
+                groups["broader"] = _tagged(conn, m.broader, m, filters)
+            if taxa != m.taxa:
+                groups["product"] = _tagged(conn, (), m, filters)
+        if m.phones:
+            groups["identifier"] = _phone_hits(conn, m, filters)
+    if m.text.strip():
+        texts = q.search(engine, m.text, filters, limit=MAX_HITS)
+        groups["text"] = [r for r in texts if not (m.understood and r["verdict"] == "not_wildlife")]
+    truncated = any(len(rows) >= MAX_HITS for rows in groups.values())
+    seen: set[str] = set()
+    ranked: list[tuple[str, dict[str, Any]]] = []
+    for kind in KINDS:
+        for row in groups[kind]:
+            if row["listing_id"] not in seen and _allowed(row, m):
+                seen.add(row["listing_id"])
+                ranked.append((kind, row))
+    shown = [Hit(row, kind) for kind, row in ranked[offset:offset + limit]]
+    _explain(engine, shown, m)
+    return Found(len(ranked), shown, facets([row for _, row in ranked]), truncated)
+
+
+def facets(rows: list[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
+    """Counts per value of each facet over ``rows`` (most first, ties by name)."""
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    for row in rows:
+        counts["species"].update(q.split(row["species"]))
+        counts["product"].update(q.split(row["products"]))
+        counts["appendix"].update(q.split(row["appendices"]))
+        for name in ("lang", "platform", "verdict"):
+            if row[name]:
+                counts[name][row[name]] += 1
+        counts["label"][row["label"] or "unlabelled"] += 1
+    return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for name, c in counts.items()}
+
+
+def _explain(engine: sa.Engine, hits: list[Hit], m: Meaning) -> None:
+    """Fill each hit's fields, what matched and the spans to highlight (from its stored result)."""
+    if not hits:
+        return
+    c, s = queue.c, scan_results.c
+    stmt = (sa.select(c.listing_id, listings.c.record, s.result)
+            .join(listings, (listings.c.listing_id == c.listing_id) & (listings.c.content_sha256 == c.content_sha256))
+            .join(scan_results, (s.listing_id == c.listing_id) & (s.content_sha256 == c.content_sha256)
+                  & (s.scanned_at == c.scanned_at))
+            .where(c.listing_id.in_([h.row["listing_id"] for h in hits])))
+    stored: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    with engine.connect() as conn:
+        for listing_id, record, result in conn.execute(stmt):
+            stored.setdefault(listing_id, (orjson.loads(record), orjson.loads(result)))
+    refs = {("taxon", t) for t in (*m.taxa, *m.broader, *m.implied)} | {("product", p) for p in m.products} \
+        | {("code_word", w) for w in m.code_words}
+    for hit in hits:
+        record, result = stored.get(hit.row["listing_id"], ({}, {}))
+        hit.fields = {f: str(record.get(f) or "") for f in _HIGHLIGHT_FIELDS}
+        if hit.kind in ("tagged", "broader", "product"):
+            hit.spans = [x for x in result.get("matches", []) if (x.get("kind"), x.get("ref")) in refs]
+            tags = {("taxon", t) for t in q.split(hit.row["species"])} | {
+                ("product", p) for p in q.split(hit.row["products"])}
+            hit.matched = sorted({f"{k}: {r}" for k, r in tags & refs})
+        elif hit.kind == "identifier":
+            found = identifiers.from_listing(record, lang=hit.row["lang"] or None)
+            mine = [i for i in found if i.kind in _PHONE_KINDS and any(i.value.endswith(d) for d in m.phones)]
+            hit.spans = _innermost(_occurrences(hit.fields, sorted({i.raw for i in mine}), "identifier"))
+            hit.matched = sorted({f"phone: {i.value}" for i in mine})
+        if hit.kind == "text" or not hit.spans:
+            hit.spans += _occurrences(hit.fields, [m.text.strip()], "text")
+            if hit.kind == "text":
+                hit.matched = [f"text: {m.text.strip()}"]
+
+
+def _occurrences(fields: dict[str, str], needles: list[str], kind: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for needle in needles:
+        if not needle:
+            continue
+        regex = re.compile(re.escape(needle), re.IGNORECASE)
+        for name, value in fields.items():
+            out += [{"field": name, "span": [x.start(), x.end()], "kind": kind, "ref": needle}
+                    for x in regex.finditer(value)]
+    return out
+
+
+def _innermost(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Spans that hold no other span ("0812-3456-7890", not "WA 0812-3456-7890")."""
+    def holds(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return a is not b and a["field"] == b["field"] and a["span"][0] <= b["span"][0] \
+            and b["span"][1] <= a["span"][1] and a["span"] != b["span"]
+    return [a for a in spans if not any(holds(a, b) for b in spans)]
