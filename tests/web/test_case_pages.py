@@ -1,6 +1,6 @@
 """The case pages on both backends: create, add (the listing page's control, a seller, JSON), notes,
 rename, close, every export, delete (admins); what each role may do; members-only cases;
-hostile titles. The browser flow and the 390 px check are in test_case_browser.py."""
+hostile titles; and the flow in Chromium (Playwright, as test_browser.py), with a 390 px check."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ import io
 import re
 import uuid
 import zipfile
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from wildtrace import plugins
 
-from .conftest import Server
+from .conftest import PASSWORD, Server
+from .test_browser import ARGS, CHROMIUM
 
 EVIL = "<script>alert('case')</script><img src=x onerror=alert(2)>"
 
@@ -135,3 +139,71 @@ def test_hostile_text_is_escaped(server: Server, analyst: tuple[httpx.Client, st
                  client.get("/cases/picker", params={"listing_id": "evil-script"}).text):
         assert "<script>alert" not in page and "<img src=x" not in page, page[:2000]
         assert "&lt;script&gt;alert" in page
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _login(browser: Browser, server: Server, role: str, width: int, height: int, errors: list[str]) -> Page:
+    page = browser.new_context(base_url=server.url, viewport={"width": width, "height": height}).new_page()
+    page.set_default_timeout(10_000)
+    page.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("/login")
+    page.fill("input[name=name]", role)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Triage queue")
+    return page
+
+
+def _no_overflow(page: Page) -> Any:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_flow_in_a_browser_and_at_390_px(browser: Browser, sqlite_server: Server) -> None:
+    errors: list[str] = []
+    page = _login(browser, sqlite_server, "analyst", 1366, 900, errors)
+    page.click("header nav a[href='/cases']")
+    title = "Ivory " + "W" * 300  # one long unbroken word must not widen the page
+    page.fill("form.new-case input[name=title]", title)
+    page.click("form.new-case button[type=submit]")
+    expect(page.locator("h1.case-title")).to_have_text(title)
+    cid = page.url.rsplit("/", 1)[1]
+
+    for url in ("/listing?id=evil-big", "/seller?name=bigseller"):  # the control htmx loads
+        page.goto(url)
+        control = page.locator("form.add-to-case")
+        control.locator("select[name=case]").select_option(cid)
+        control.locator("button[type=submit]").click()
+        expect(page.locator(".add-to-case[role=status]")).to_contain_text("Added to")
+
+    page.goto(f"/cases/{cid}")
+    expect(page.locator("table.case-listings a[href='/listing?id=evil-big']")).to_have_count(1)
+    expect(page.locator("ul.case-sellers")).to_contain_text("bigseller")
+    page.fill("form.note-form textarea", "Seen again on " + "x" * 400)
+    page.click("form.note-form button[type=submit]")
+    expect(page.locator("ul.case-notes")).to_contain_text("Seen again on")
+    page.fill("form[action$='/rename'] input[name=title]", "Ivory, renamed")
+    page.click("form[action$='/rename'] button[type=submit]")
+    expect(page.locator("h1.case-title")).to_have_text("Ivory, renamed")
+    page.click("text=Close case")
+    expect(page.locator("#case-status")).to_have_text("closed")
+    expect(page.locator("table.timeline")).to_contain_text("case.close")
+    assert _no_overflow(page)
+
+    with sqlite_server.api("analyst") as api:  # a long unbroken title in the list too
+        api.post("/api/v1/cases", json={"title": title}).raise_for_status()
+    narrow = _login(browser, sqlite_server, "analyst", 390, 844, errors)
+    page.goto(f"/cases/{cid}")
+    page.click("text=Reopen case")  # the open case's forms are on the page too
+    for url in ("/cases", f"/cases/{cid}"):
+        narrow.goto(url)
+        assert _no_overflow(narrow), (url, narrow.evaluate("[document.documentElement.scrollWidth, innerWidth]"))
+    assert errors == [], errors
