@@ -25,6 +25,7 @@ from wildtrace.web.case_pages import router as case_pages_router
 from wildtrace.web.client import trusted_networks
 from wildtrace.web.guard import Guard
 from wildtrace.web.pages import router as pages_router
+from wildtrace.web.search_pages import router as search_router
 from wildtrace.web.templating import configure
 
 HERE = Path(__file__).resolve().parent
@@ -60,6 +61,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
                        trusted_proxies=app.state.trusted_proxies)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(trade_router, prefix="/api/v1")
+    app.include_router(search_router)  # before pages: its /search replaces the plain one
     app.include_router(pages_router)
     app.include_router(case_pages_router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

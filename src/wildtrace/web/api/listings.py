@@ -20,6 +20,7 @@ from wildtrace.store.labels import labels_of
 from wildtrace.web.api.models import ScanRequest
 from wildtrace.web.deps import Analyst, EngineDep, ScannerDep, StoreDep, Viewer
 from wildtrace.web.errors import ApiError
+from wildtrace.web.searching import SearcherDep, facet_items, item
 
 router = APIRouter(tags=["listings"])
 
@@ -78,9 +79,15 @@ def listing(*, listing_id: str, _: Viewer, st: StoreDep) -> dict[str, Any]:
 def search(*, text: Annotated[str, Query(alias="q", min_length=1, max_length=500)],
            f: Annotated[q.Filters, Depends(filters)],
            limit: Annotated[int, Query(ge=1, le=500)] = 50,
-           _: Viewer, eng: EngineDep) -> dict[str, Any]:
-    """Substring search in title, text, seller and seller description (any script)."""
-    return {"q": text, "items": q.search(eng, text, f, limit=limit)}
+           offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+           _: Viewer, eng: EngineDep, s: SearcherDep) -> dict[str, Any]:
+    """Search by meaning (``wildtrace.search``): the query read with the scanner's lexicon ("ivory" in
+    any language, "pangolin" with every Manidae species, a phone number in any format), plus plain
+    text in title, text and seller. Each item says why it was found (``hit``: tagged, identifier,
+    broader, product or text), with highlighted ``title``/``text``; ``facets`` count every hit."""
+    meaning, found = s.search(eng, text, f, limit=limit, offset=offset)
+    return {"q": text, "meaning": s.describe(meaning), "total": found.total, "truncated": found.truncated,
+            "items": [item(h) for h in found.hits], "facets": facet_items(s, found)}
 
 
 @router.get("/sellers/{seller:path}")
