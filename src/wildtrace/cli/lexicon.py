@@ -107,7 +107,7 @@ def lexicon_remove(settings: Settings, term: str, author: str, note: str | None,
 def lexicon_list(settings: Settings, version: int | None, db: str | None) -> None:
     """The local lexicon's terms (JSON Lines), at its latest or a given version.
 
-    Example: wildtrace lexicon list --version 3
+    Example: wildtrace lexicon list --version 1
     """
     with _lexicon(settings, db) as lex:
         reached, terms = lex.terms(version)
