@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 from fpdf import FPDF
 
 from wildtrace import __version__
+from wildtrace.export import fonts
 from wildtrace.export.clean import pdf_text, report_text
 
 if TYPE_CHECKING:
     from wildtrace.cases import Case
 
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
-CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
 def sections(case: Case) -> list[tuple[str, list[list[str]]]]:
@@ -76,27 +75,16 @@ def write_html(case: Case, path: Path) -> int:
 
 
 def write_pdf(case: Case, path: Path, progress: Callable[[], None] | None = None) -> int:
+    """The report as PDF, in every script the scanner reads (``export/fonts.py`` finds the fonts).
+    A letter no installed font can draw stops the export with one line naming the font to install;
+    a symbol (an emoji) no font has is written as its code point, visibly."""
     pdf = FPDF(orientation="L", format="A4")
     pdf.set_auto_page_break(True, margin=12)
-    font = next((d / "DejaVuSans.ttf" for d in FONT_DIRS if (d / "DejaVuSans.ttf").exists()), None)
-    if font is not None:
-        pdf.add_font("dejavu", "", str(font))
-        bold = font.with_name("DejaVuSans-Bold.ttf")
-        pdf.add_font("dejavu", "B", str(bold if bold.exists() else font))
-        family = "dejavu"
-        if CJK_FONT.exists():  # Chinese, Japanese, Korean listing text
-            try:
-                pdf.add_font("notocjk", "", str(CJK_FONT), collection_font_number=0)
-                pdf.add_font("notocjk", "B", str(CJK_FONT), collection_font_number=0)
-                pdf.set_fallback_fonts(["notocjk"])
-            except (TypeError, RuntimeError):  # an fpdf2 without font collections
-                pass
-    else:  # core font: Latin-1 only
-        family = "helvetica"
+    faces = fonts.register(pdf)
+    family = faces.family
 
     def text(value: str) -> str:
-        value = pdf_text(value)
-        return value if font is not None else value.encode("latin-1", "replace").decode("latin-1")
+        return faces.drawable(pdf_text(value))
 
     pdf.add_page()
     pdf.set_font(family, size=16)
