@@ -144,13 +144,6 @@ async def bulk_label(*, request: Request, who: Analyst,
                             status_code=303)
 
 
-@router.get("/search", response_class=HTMLResponse)
-def search_page(*, request: Request, text: Annotated[str, Query(alias="q", max_length=500)] = "",
-                who: Viewer, eng: EngineDep) -> Response:
-    rows = q.search(eng, text, limit=200) if text.strip() else []
-    return _render(request, "search.html", who, q=text, rows=rows)
-
-
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(*, request: Request, who: Viewer, eng: EngineDep) -> Response:
     return _render(request, "dashboard.html", who, s=q.stats(eng))
