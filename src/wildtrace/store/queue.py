@@ -1,12 +1,15 @@
 """Reading the derived queue: triage order with filters, search, sellers, charts, export.
 
 Everything here reads ``queue`` (one row per listing id, newest version and result), so the
-triage queue is one indexed query even with a million listings: ordered by risk, paged by a
-keyset cursor (no OFFSET, no COUNT).
+triage queue is one indexed query even with a million listings: ordered by risk (or posted
+date, first seen, "uncertain first": see ``SORTS``), paged by a keyset cursor (no OFFSET).
+``count`` is the one COUNT, for the page's total under a filter.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -15,13 +18,18 @@ import orjson
 import sqlalchemy as sa
 
 from wildtrace.store import counts
-from wildtrace.store.schema import queue, scan_results
+from wildtrace.store.derive import iso_week
+from wildtrace.store.schema import listings, queue, scan_results
 
 #: Columns returned for each queue row (the API's queue item).
 ROW_COLUMNS = ("listing_id", "version", "verdict", "risk_score", "wildlife_score", "lang",
                "platform", "seller", "title", "posted_at", "scanned_at", "species", "products",
                "appendices", "label")
 LABEL_STATES = ("unlabelled", "labelled")
+#: The wildlife score at which the verdict flips: "uncertain first" sorts by distance to it.
+VERDICT_THRESHOLD = 0.5
+#: Queue orders: risk (default), posted date and first seen (newest first), uncertain first.
+SORTS = ("risk", "posted", "first_seen", "uncertain")
 
 
 @dataclass(frozen=True)
@@ -81,14 +89,19 @@ def where(f: Filters) -> list[sa.ColumnElement[bool]]:
     return out
 
 
-def encode_cursor(risk: float, listing_id: str) -> str:
-    return orjson.dumps([risk, listing_id]).decode()
+def encode_cursor(value: Any, listing_id: str) -> str:
+    return orjson.dumps([value, listing_id]).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[float, str] | None:
+def decode_cursor(cursor: str, sort: str = "risk") -> tuple[Any, str] | None:
+    """A cursor's (sort value, listing id): a number for risk and uncertain, text otherwise."""
     try:
-        risk, listing_id = orjson.loads(cursor)
-        return float(risk), str(listing_id)
+        value, listing_id = orjson.loads(cursor)
+        if sort in ("risk", "uncertain"):
+            return float(value), str(listing_id)
+        if not isinstance(value, str):
+            raise TypeError(value)
+        return value, str(listing_id)
     except (orjson.JSONDecodeError, TypeError, ValueError):
         raise ValueError("bad cursor") from None
 
@@ -101,22 +114,50 @@ def _columns() -> list[sa.ColumnElement[Any]]:
     return [queue.c[n] for n in ROW_COLUMNS]
 
 
-def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
-         after: tuple[float, str] | None = None) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the triage queue, highest risk first; returns (rows, cursor of the next page)."""
+def sort_key(sort: str) -> tuple[sa.ColumnElement[Any], bool]:
+    """The value a sort orders by and whether it runs descending (ties: listing id, descending)."""
     c = queue.c
-    stmt = sa.select(*_columns()).where(*where(filters))
+    if sort == "posted":
+        return c.posted_at, True
+    if sort == "first_seen":
+        first = (sa.select(sa.func.min(listings.c.first_seen))
+                 .where(listings.c.listing_id == c.listing_id).scalar_subquery())
+        return sa.func.coalesce(first, ""), True
+    if sort == "uncertain":
+        return sa.func.abs(c.wildlife_score - VERDICT_THRESHOLD), False
+    if sort == "risk":
+        return c.risk_score, True
+    raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
+
+
+def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
+         after: tuple[Any, str] | None = None,
+         sort: str = "risk") -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the triage queue in ``sort`` order (default: highest risk first); returns
+    (rows, cursor of the next page). The cursor holds the last row's sort value and id."""
+    c = queue.c
+    key, desc = sort_key(sort)
+    stmt = sa.select(*_columns(), key.label("sort_value")).where(*where(filters))
     if after is not None:
-        risk, listing_id = after
-        stmt = stmt.where(sa.or_(c.risk_score < risk,
-                                 sa.and_(c.risk_score == risk, c.listing_id < listing_id)))
-    stmt = stmt.order_by(c.risk_score.desc(), c.listing_id.desc()).limit(limit + 1)
+        value, listing_id = after
+        beyond = key < value if desc else key > value
+        stmt = stmt.where(sa.or_(beyond, sa.and_(key == value, c.listing_id < listing_id)))
+    stmt = stmt.order_by(key.desc() if desc else key.asc(), c.listing_id.desc()).limit(limit + 1)
     with engine.connect() as conn:
         rows = _rows(conn, stmt)
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = encode_cursor(rows[-1]["risk_score"], rows[-1]["listing_id"]) if more and rows else None
+    cursor = encode_cursor(rows[-1]["sort_value"], rows[-1]["listing_id"]) if more and rows else None
+    for row in rows:
+        del row["sort_value"]
     return rows, cursor
+
+
+def count(engine: sa.Engine, filters: Filters) -> int:
+    """How many queue rows match the filters."""
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(queue)
+                                .where(*where(filters))).scalar() or 0)
 
 
 def neighbour(engine: sa.Engine, listing_id: str, filters: Filters, *, forward: bool = True) -> str | None:
@@ -177,6 +218,25 @@ def split(joined: str) -> list[str]:
     return [p for p in joined.split("|") if p]
 
 
+#: Most weeks the dashboard's weekly axis shows (the latest ones).
+MAX_WEEKS = 260
+
+
+def weeks(first: str, last: str) -> list[tuple[str, str, str]]:
+    """Every ISO week from ``first`` to ``last`` (``2026-W45``), each with its Monday and Sunday."""
+    def monday(week: str) -> dt.date:
+        year, number = week.split("-W")
+        return dt.date.fromisocalendar(int(year), int(number), 1)
+
+    out: list[tuple[str, str, str]] = []
+    day, end = monday(first), monday(last)
+    while day <= end:
+        year, number, _ = day.isocalendar()
+        out.append((f"{year}-W{number:02d}", day.isoformat(), (day + dt.timedelta(days=6)).isoformat()))
+        day += dt.timedelta(days=7)
+    return out
+
+
 def stats(engine: sa.Engine, verdict: str = "wildlife_offer") -> dict[str, Any]:
     """Flagged listings (verdict) per week, species, product, platform and CITES appendix.
 
@@ -185,6 +245,33 @@ def stats(engine: sa.Engine, verdict: str = "wildlife_offer") -> dict[str, Any]:
     """
     with engine.connect() as conn:
         return counts.summary(counts.stored(conn), verdict)
+
+
+def dashboard(engine: sa.Engine, verdict: str = "wildlife_offer", *, posted_from: str = "",
+              posted_to: str = "") -> dict[str, Any]:
+    """``stats`` plus a continuous weekly axis, for a date range or all time.
+
+    Without a range: the kept counts (``stats``). With one (``posted_from``/``posted_to``, ISO
+    dates): counted from the queue rows posted in it. ``weeks`` is the axis, (week, monday,
+    sunday, n) with empty weeks at 0; ``undated`` counts the flagged rows with no week.
+    """
+    with engine.connect() as conn:
+        if posted_from or posted_to:
+            delta: Counter[counts.Key] = Counter()
+            cols = [queue.c[n] for n in counts.COLUMNS]
+            f = Filters(posted_from=posted_from, posted_to=posted_to)
+            for row in conn.execution_options(yield_per=1000).execute(sa.select(*cols).where(*where(f))):
+                counts.change(delta, None, dict(row._mapping))
+            out = counts.summary(delta, verdict)
+        else:
+            out = counts.summary(counts.stored(conn), verdict)
+    per_week = {w: n for w, n in out["by_week"] if w != "(none)"}
+    out["undated"] = dict(out["by_week"]).get("(none)", 0)
+    first = iso_week(posted_from) or min(per_week, default="")
+    last = iso_week(posted_to) or max(per_week, default="")
+    axis = weeks(first, last)[-MAX_WEEKS:] if first and last else []
+    out["weeks"] = [(w, mon, sun, per_week.get(w, 0)) for w, mon, sun in axis]
+    return out
 
 
 def facets(engine: sa.Engine) -> dict[str, list[str]]:

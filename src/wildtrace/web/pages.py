@@ -8,16 +8,16 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wildtrace.store import accounts as auth
 from wildtrace.store import queue as q
 from wildtrace.store.accounts import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal
 from wildtrace.store.audit import audit_entries
-from wildtrace.store.labels import add_labels, labels_of
+from wildtrace.store.labels import add_labels
 from wildtrace.web.api.listings import filters
-from wildtrace.web.deps import Admin, Analyst, EngineDep, StoreDep, Viewer
+from wildtrace.web.deps import Admin, Analyst, EngineDep, Viewer
 from wildtrace.web.errors import ApiError
 
 router = APIRouter(include_in_schema=False)
@@ -104,20 +104,6 @@ def _facets(request: Request, eng: sa.Engine) -> dict[str, list[str]]:
     return cached[1]  # type: ignore[no-any-return]
 
 
-@router.get("/listing", response_class=HTMLResponse)
-def listing_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)],
-                 listing_id: Annotated[str, Query(alias="id", max_length=1000)],
-                 who: Viewer, st: StoreDep) -> Response:
-    result = st.latest_result(listing_id)
-    if result is None:
-        raise ApiError(404, "not_found", "no such listing")
-    row = q.get(st.engine, listing_id) or {}
-    return _render(request, "listing.html", who, r=result, row=row, versions=st.versions(listing_id),
-                   labels=labels_of(st.engine, listing_id), params=f.active(),
-                   next_id=q.neighbour(st.engine, listing_id, f),
-                   prev_id=q.neighbour(st.engine, listing_id, f, forward=False))
-
-
 @router.post("/label")
 def label(*, request: Request, listing_id: Annotated[str, Form(max_length=1000)],
           label: Annotated[str, Form(max_length=50)], note: Annotated[str, Form(max_length=10_000)] = "",
@@ -147,13 +133,6 @@ async def bulk_label(*, request: Request, who: Analyst,
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(*, request: Request, who: Viewer, eng: EngineDep) -> Response:
     return _render(request, "dashboard.html", who, s=q.stats(eng))
-
-
-@router.get("/seller", response_class=HTMLResponse)
-def seller_page(*, request: Request, name: Annotated[str, Query(max_length=500)],
-                who: Viewer, eng: EngineDep) -> Response:
-    rows, _next = q.page(eng, q.Filters(seller=name), limit=500)
-    return _render(request, "seller.html", who, seller=name, rows=rows)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)

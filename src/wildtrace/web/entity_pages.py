@@ -1,0 +1,206 @@
+"""The entity pages of the workbench: one listing (``/listing``) and one seller (``/seller``).
+
+A listing shows its images (remote ones as links only: loading them from the analyst's browser
+would tell the seller who is looking), the identifiers in its text linked to the search, the
+accounts the newest stored network links to its seller, each taxon's zoonotic profile and a
+colour legend. A seller shows the identifiers across its listings, linked accounts, platforms,
+a timeline, risk over time (inline SVG) and the analyst judgements on its accounts. Money and
+dates follow the browser's Accept-Language. Adapters only: the queries are in
+``wildtrace.store``, the identifiers and networks in ``wildtrace.sellers``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from markupsafe import Markup, escape
+
+from wildtrace.sellers import identifiers
+from wildtrace.sellers.judgements import JudgementStore
+from wildtrace.sellers.network import account_id, latest_network
+from wildtrace.store import entities
+from wildtrace.store import queue as q
+from wildtrace.store.accounts import Principal
+from wildtrace.store.labels import labels_of
+from wildtrace.web.api.listings import filters
+from wildtrace.web.deps import EngineDep, StoreDep, Viewer
+from wildtrace.web.errors import ApiError
+
+router = APIRouter(include_in_schema=False)
+
+#: image files the server may show as thumbnails (inside its data folder, nothing else)
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
+NO_NETWORK = "no network built yet: wildtrace network build"
+
+
+def _render(request: Request, name: str, who: Principal, **ctx: Any) -> Response:
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, name, {"who": who, "fmt": Formats.of(request), "no_network": NO_NETWORK, **ctx})
+
+
+class Formats:
+    """Money and dates in the browser's locale (Babel when installed, else a plain formatter:
+    thousands separators and ISO dates)."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+
+    @classmethod
+    def of(cls, request: Request) -> Formats:
+        first = request.headers.get("accept-language", "").split(",")[0].split(";")[0].strip()
+        return cls(first.replace("-", "_") if re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,2}", first)
+                   else "en")
+
+    def money(self, amount: Any, currency: Any) -> str:
+        if amount in (None, ""):
+            return ""
+        try:
+            value = float(amount)
+        except (TypeError, ValueError):
+            return f"{amount} {currency or ''}".strip()
+        code = str(currency or "").strip().upper()
+        try:
+            from babel.numbers import format_currency, format_decimal
+
+            if re.fullmatch(r"[A-Z]{3}", code):
+                return str(format_currency(value, code, locale=self.locale))
+            return f"{format_decimal(value, locale=self.locale)} {code}".strip()
+        except Exception:  # noqa: BLE001 - no Babel or an unknown locale: the plain form
+            return f"{value:,.2f} {code}".strip()
+
+    def date(self, text: Any) -> str:
+        raw = str(text or "")
+        if not re.match(r"\d{4}-\d{2}-\d{2}", raw):
+            return raw
+        try:
+            from datetime import date
+
+            from babel.dates import format_date
+
+            return str(format_date(date.fromisoformat(raw[:10]), format="medium", locale=self.locale))
+        except Exception:  # noqa: BLE001 - no Babel or an unknown locale: ISO
+            return raw[:10]
+
+
+def owned_image(data_dir: Path, ref: str) -> Path | None:
+    """The file ``ref`` names when it is an image inside the server's data folder, else None."""
+    if not ref or "://" in ref or ref.startswith("//"):
+        return None
+    root = data_dir.resolve()
+    try:
+        path = (root / ref).resolve()
+    except (OSError, ValueError):
+        return None
+    if not path.is_relative_to(root) or path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+        return None
+    return path
+
+
+def _images(request: Request, listing: dict[str, Any]) -> list[dict[str, Any]]:
+    data_dir = Path(request.app.state.settings.data_dir)
+    refs = [str(x) for x in listing.get("images") or [] if isinstance(x, str)]
+    return [{"n": n, "ref": ref, "owned": owned_image(data_dir, ref) is not None,
+             "remote": ref.lower().startswith(("http://", "https://"))} for n, ref in enumerate(refs)]
+
+
+def _links(network: dict[str, Any], accounts: set[str]) -> list[dict[str, Any]]:
+    """The stored network's edges touching ``accounts``, the other side first, strongest first."""
+    nodes = {n["id"]: n for n in network.get("nodes", [])}
+    out = []
+    for edge in network.get("edges", []):
+        a, b = edge.get("a"), edge.get("b")
+        if a in accounts or b in accounts:
+            mine, other = (a, b) if a in accounts else (b, a)
+            node = nodes.get(other, {})
+            out.append({"account": mine, "other": other, "platform": node.get("platform", ""),
+                        "seller": node.get("seller", ""), "weight": edge.get("weight", 0),
+                        "evidence": edge.get("evidence", []), "judgement": edge.get("judgement")})
+    out.sort(key=lambda e: (-float(e["weight"] or 0), e["other"]))
+    return out
+
+
+def _network_links(engine: Any, accounts: set[str]) -> dict[str, Any]:
+    stored = latest_network(engine)
+    if stored is None:
+        return {"built": False, "links": [], "at": ""}
+    return {"built": True, "links": _links(stored.to_dict(), accounts), "at": stored.built_at, "id": stored.id}
+
+
+@router.get("/listing", response_class=HTMLResponse)
+def listing_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)],
+                 listing_id: Annotated[str, Query(alias="id", max_length=1000)],
+                 who: Viewer, st: StoreDep) -> Response:
+    result = st.latest_result(listing_id)
+    if result is None:
+        raise ApiError(404, "not_found", "no such listing")
+    listing = {"id": result.get("id"), **(result.get("listing") or {})}
+    row = q.get(st.engine, listing_id) or {}
+    found = identifiers.from_listing(listing, lang=result.get("lang"))
+    return _render(request, "listing.html", who, r=result, row=row, versions=st.versions(listing_id),
+                   labels=labels_of(st.engine, listing_id), params=f.active(),
+                   next_id=q.neighbour(st.engine, listing_id, f),
+                   prev_id=q.neighbour(st.engine, listing_id, f, forward=False),
+                   images=_images(request, listing), identifiers=found,
+                   account=account_id(listing), network=_network_links(st.engine, {account_id(listing)}))
+
+
+@router.get("/listing/image")
+def listing_image(*, request: Request, listing_id: Annotated[str, Query(alias="id", max_length=1000)],
+                  n: Annotated[int, Query(ge=0, le=10_000)], who: Viewer, st: StoreDep) -> Response:
+    """An image file of the listing, only when it lies inside the server's data folder."""
+    result = st.latest_result(listing_id) or {}
+    refs = [x for x in (result.get("listing") or {}).get("images") or [] if isinstance(x, str)]
+    path = owned_image(Path(request.app.state.settings.data_dir), refs[n]) if n < len(refs) else None
+    if path is None:
+        raise ApiError(404, "not_found", "no such image on this server")
+    return FileResponse(path, headers={"Cache-Control": "private, max-age=300",
+                                       "Content-Disposition": "inline"})
+
+
+def risk_chart(points: list[tuple[str, float]], *, width: int = 360, height: int = 120) -> Markup:
+    """Risk over time: one bar per listing, oldest left (inline SVG, scaled to its box)."""
+    label = "risk over time"
+    parts = [f'<svg class="chart risk-chart" role="img" aria-label="{label}" viewBox="0 0 {width} {height}" '
+             f'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg"><title>{label}</title>']
+    base = height - 16
+    if not points:
+        parts.append('<text x="0" y="20" class="chart-empty">no listings</text>')
+    step = width / max(1, len(points))
+    for i, (when, risk) in enumerate(points):
+        h = max(1.0, (base - 4) * min(1.0, max(0.0, risk)))
+        parts.append(f'<rect class="bar risk-{_band(risk)}" x="{i * step + step * .1:.1f}" y="{base - h:.1f}" '
+                     f'width="{step * .8:.1f}" height="{h:.1f}"><title>{escape(when)}: {risk:.2f}</title></rect>')
+    if points:
+        parts.append(f'<text x="0" y="{height - 2}" class="chart-label">{escape(points[0][0])}</text>')
+        parts.append(f'<text x="{width}" y="{height - 2}" text-anchor="end" class="chart-label">'
+                     f'{escape(points[-1][0])}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _band(risk: float) -> str:
+    return "high" if risk >= 0.7 else "medium" if risk >= 0.4 else "low"
+
+
+@router.get("/seller", response_class=HTMLResponse)
+def seller_page(*, request: Request, name: Annotated[str, Query(max_length=500)],
+                who: Viewer, eng: EngineDep) -> Response:
+    rows = entities.seller_listings(eng, name)
+    accounts = {account_id({**r["record"], "id": r["listing_id"]}) for r in rows}
+    found: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        for ident in identifiers.from_listing({**r["record"], "id": r["listing_id"]}):
+            entry = found.setdefault(ident.key, {"kind": ident.kind, "value": ident.value, "listings": []})
+            entry["listings"].append(r["listing_id"])
+    with JudgementStore(eng) as judgements:
+        history = [j for j in judgements.history() if j.a in accounts or j.b in accounts]
+    by_risk = sorted(rows, key=lambda r: (-float(r["risk_score"]), r["listing_id"]))
+    return _render(request, "seller.html", who, seller=name, rows=by_risk, timeline=rows,
+                   identifiers=sorted(found.values(), key=lambda e: (e["kind"], e["value"])),
+                   platforms=sorted({r["platform"] for r in rows if r["platform"]}),
+                   accounts=sorted(accounts), network=_network_links(eng, accounts),
+                   judgements=history, chart=risk_chart([(r["when"], float(r["risk_score"])) for r in rows]))

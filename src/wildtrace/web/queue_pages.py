@@ -1,0 +1,124 @@
+"""The triage queue (``/``) and the dashboard (``/dashboard``) pages.
+
+The queue: filters, a total, four sort orders (``store.queue.SORTS``) paged by keyset cursor,
+export links of the current filter (``/api/v1/export``), a ``?`` shortcut overlay (static/queue.js).
+The dashboard: a continuous weekly axis over a date range, each week's bar a link to the queue
+filtered to that week, and species named "common name (scientific name)".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from functools import lru_cache
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup, escape
+
+from wildtrace.store import queue as q
+from wildtrace.taxa import refdata
+from wildtrace.web.api.listings import filters
+from wildtrace.web.deps import EngineDep, Viewer
+from wildtrace.web.errors import ApiError
+from wildtrace.web.templating import query
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+FACETS_TTL_S = 60.0
+SORT_LABELS = {"risk": "risk (highest first)", "posted": "posted date (newest first)",
+               "first_seen": "first seen (newest first)", "uncertain": "uncertain first"}
+#: The verdict the dashboard counts ("flagged").
+FLAGGED = "wildlife_offer"
+
+
+def _render(request: Request, name: str, who: Any, **ctx: Any) -> Response:
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, name, {"who": who, **ctx})
+
+
+@router.get("/", response_class=HTMLResponse)
+def queue_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)], cursor: str = "",
+               sort: str = "risk", who: Viewer, eng: EngineDep) -> Response:
+    if sort not in q.SORTS:
+        raise ApiError(422, "invalid_value", f"sort must be one of {', '.join(q.SORTS)}")
+    try:
+        after = q.decode_cursor(cursor, sort) if cursor else None
+    except ValueError:
+        after = None
+    rows, nxt = q.page(eng, f, limit=PAGE_SIZE, after=after, sort=sort)
+    params = {**f.active(), **({"sort": sort} if sort != "risk" else {})}
+    return _render(request, "queue.html", who, rows=rows, next=nxt, f=f, params=params, sort=sort,
+                   sorts=SORT_LABELS, total=q.count(eng, f), export=f.active(),
+                   facets=_facets(request, eng))
+
+
+def _facets(request: Request, eng: sa.Engine) -> dict[str, list[str]]:
+    """Filter menu values, recomputed at most once a minute (they scan the whole queue)."""
+    state = request.app.state
+    cached = getattr(state, "facets", None)
+    if cached is None or time.monotonic() - cached[0] > FACETS_TTL_S:
+        cached = (time.monotonic(), q.facets(eng))
+        state.facets = cached
+    return cached[1]  # type: ignore[no-any-return]
+
+
+def _iso_date(name: str, value: str) -> str:
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ApiError(422, "invalid_value", f"{name} must be a date, YYYY-MM-DD") from None
+    return value
+
+
+@lru_cache(maxsize=1)
+def _reference() -> refdata.ReferenceData:
+    return refdata.load()
+
+
+def species_label(name: str) -> str:
+    """``Manis javanica`` -> ``Sunda pangolin (Manis javanica)``; unknown names stay as they are."""
+    taxon = _reference().taxon(name)
+    common = taxon.common_name if taxon else None
+    return f"{common} ({name})" if common else name
+
+
+def week_chart(weeks: list[tuple[str, str, str, int]], verdict: str) -> Markup:
+    """Flagged listings per week as an SVG column chart; each column links to the queue filtered
+    to that week (posted_from Monday, posted_to Sunday). Scales to its box (viewBox)."""
+    col, height, base = 14, 160, 130
+    width = max(1, len(weeks)) * col + 40
+    top = max((n for *_, n in weeks), default=0) or 1
+    title = "Flagged listings per week"
+    parts = [f'<svg class="chart weeks" role="img" aria-label="{title}" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>',
+             f'<text x="0" y="14" class="chart-title">{title}</text>']
+    if not weeks:
+        parts.append('<text x="0" y="40" class="chart-empty">no data yet</text>')
+    step = max(1, len(weeks) // 8)
+    for i, (week, monday, sunday, n) in enumerate(weeks):
+        x = 20 + i * col
+        h = max(1, int((base - 30) * n / top)) if n else 0
+        href = "/?" + query({"verdict": verdict, "posted_from": monday, "posted_to": sunday})
+        tip = f"{week} ({monday} to {sunday}): {n}"
+        parts.append(f'<a href="{escape(href)}" class="week" data-week="{escape(week)}" data-n="{n}" '
+                     f'aria-label="{escape(tip)}"><title>{escape(tip)}</title>'
+                     f'<rect class="hit" fill-opacity="0" x="{x}" y="20" width="{col - 2}" height="{base - 20}"/>'
+                     f'<rect class="bar" x="{x}" y="{base - h}" width="{col - 2}" height="{h}"/></a>')
+        if i % step == 0:
+            parts.append(f'<text x="{x}" y="{base + 14}" class="chart-label">{escape(week[2:])}</text>')
+    parts.append(f'<line x1="16" y1="{base}" x2="{width - 16}" y2="{base}" class="axis"/></svg>')
+    return Markup("".join(parts))
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(*, request: Request, who: Viewer, eng: EngineDep, posted_from: str = "",
+              posted_to: str = "") -> Response:
+    s = q.dashboard(eng, FLAGGED, posted_from=_iso_date("posted_from", posted_from),
+                    posted_to=_iso_date("posted_to", posted_to))
+    s["by_species"] = [(species_label(name), n) for name, n in s["by_species"]]
+    return _render(request, "dashboard.html", who, s=s, posted_from=posted_from, posted_to=posted_to,
+                   weeks_chart=week_chart(s["weeks"], FLAGGED))
