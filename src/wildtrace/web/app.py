@@ -26,6 +26,7 @@ from wildtrace.web.client import trusted_networks
 from wildtrace.web.entity_pages import router as entity_router
 from wildtrace.web.guard import Guard
 from wildtrace.web.pages import router as pages_router
+from wildtrace.web.queue_pages import router as queue_pages_router
 from wildtrace.web.search_pages import router as search_router
 from wildtrace.web.templating import configure
 
@@ -64,6 +65,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.include_router(trade_router, prefix="/api/v1")
     app.include_router(search_router)  # before pages: its /search replaces the plain one
     app.include_router(pages_router)
+    app.include_router(queue_pages_router)
     app.include_router(case_pages_router)
     app.include_router(entity_router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wildtrace.store import accounts as auth
@@ -16,13 +14,10 @@ from wildtrace.store import queue as q
 from wildtrace.store.accounts import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal
 from wildtrace.store.audit import audit_entries
 from wildtrace.store.labels import add_labels
-from wildtrace.web.api.listings import filters
 from wildtrace.web.deps import Admin, Analyst, EngineDep, Viewer
 from wildtrace.web.errors import ApiError
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 50
-FACETS_TTL_S = 60.0
 
 
 def _render(request: Request, name: str, who: Principal | None, status: int = 200, **ctx: Any) -> Response:
@@ -82,28 +77,6 @@ def logout(*, request: Request, who: Viewer, eng: EngineDep) -> Response:
     return response
 
 
-@router.get("/", response_class=HTMLResponse)
-def queue_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)], cursor: str = "",
-               who: Viewer, eng: EngineDep) -> Response:
-    try:
-        after = q.decode_cursor(cursor) if cursor else None
-    except ValueError:
-        after = None
-    rows, nxt = q.page(eng, f, limit=PAGE_SIZE, after=after)
-    return _render(request, "queue.html", who, rows=rows, next=nxt, f=f, params=f.active(),
-                   facets=_facets(request, eng))
-
-
-def _facets(request: Request, eng: sa.Engine) -> dict[str, list[str]]:
-    """Filter menu values, recomputed at most once a minute (they scan the whole queue)."""
-    state = request.app.state
-    cached = getattr(state, "facets", None)
-    if cached is None or time.monotonic() - cached[0] > FACETS_TTL_S:
-        cached = (time.monotonic(), q.facets(eng))
-        state.facets = cached
-    return cached[1]  # type: ignore[no-any-return]
-
-
 @router.post("/label")
 def label(*, request: Request, listing_id: Annotated[str, Form(max_length=1000)],
           label: Annotated[str, Form(max_length=50)], note: Annotated[str, Form(max_length=10_000)] = "",
@@ -128,11 +101,6 @@ async def bulk_label(*, request: Request, who: Analyst,
     back = str(form.get("back", "/"))
     return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/",
                             status_code=303)
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(*, request: Request, who: Viewer, eng: EngineDep) -> Response:
-    return _render(request, "dashboard.html", who, s=q.stats(eng))
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
