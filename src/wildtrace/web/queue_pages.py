@@ -1,7 +1,7 @@
 """The triage queue (``/``) and the dashboard (``/dashboard``) pages.
 
 The queue: filters, a total, four sort orders (``store.queue.SORTS``) paged by keyset cursor,
-export links of the current filter (``/api/v1/export``), a ``?`` shortcut overlay (static/queue.js).
+export links of the current filter (``/api/v1/export``), a ``?`` shortcut overlay (its block at the end of static/app.js).
 The dashboard: a continuous weekly axis over a date range, each week's bar a link to the queue
 filtered to that week, and species named "common name (scientific name)".
 """
