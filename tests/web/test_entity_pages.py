@@ -128,6 +128,7 @@ def test_formats_without_a_known_locale_and_image_paths(tmp_path: Path) -> None:
     plain = Formats("xx_YY")
     assert plain.money(1234.5, "EUR").endswith("EUR") and "1" in plain.money(1234.5, "EUR")
     assert plain.date("2026-03-01T10:00:00Z") == "2026-03-01"
+    assert Formats("en").money(None, None) == "" and Formats("en").date(None) == ""
     assert Formats("en").money("", "USD") == "" and Formats("en").money("ask", "USD") == "ask USD"
     (tmp_path / "a.png").write_bytes(PNG)
     assert owned_image(tmp_path, "a.png") is not None
@@ -159,7 +160,9 @@ def test_browser_listing_and_seller_fit_390_px(browser: Browser, sqlite_server: 
         page.goto(url)
         page.wait_for_load_state("networkidle")
         width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"horizontal overflow at 390 px on {url}: {width}"
+        wide = page.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
+                             ".right > innerWidth + 1).slice(-3).map(e => e.tagName + '.' + e.className)")
+        assert width <= 390, f"horizontal overflow at 390 px on {url}: {width} ({wide})"
     page.goto(f"/listing?id={seeded['first']}")
     page.click("ul.idents a.ident >> text=+84987654321")
     page.wait_for_url("**/search?q=*")

@@ -56,8 +56,9 @@ class Formats:
                    else "en")
 
     def money(self, amount: Any, currency: Any) -> str:
-        if amount in (None, ""):
-            return ""
+        if not isinstance(amount, int | float | str) or amount == "":
+            return ""  # none given (None, or a field the record lacks)
+        currency = currency if isinstance(currency, str) else ""
         try:
             value = float(amount)
         except (TypeError, ValueError):
@@ -73,7 +74,7 @@ class Formats:
             return f"{value:,.2f} {code}".strip()
 
     def date(self, text: Any) -> str:
-        raw = str(text or "")
+        raw = text if isinstance(text, str) else ""
         if not re.match(r"\d{4}-\d{2}-\d{2}", raw):
             return raw
         try:
