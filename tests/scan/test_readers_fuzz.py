@@ -104,3 +104,11 @@ def test_csv_a_stray_quote_closed_rows_later_costs_one_row(rows: list[tuple[str,
     rejects = [o for o in out if isinstance(o, Reject)]
     assert [r.line for r in rejects] == [k + 2], (k, m, rejects)
     assert [o.id for o in out if isinstance(o, Listing)] == [i for n, (i, _) in enumerate(flat) if n != k]
+
+
+def test_csv_a_quoted_field_with_a_carriage_return_is_one_record() -> None:
+    """Found by the fuzz test in CI's run: csv.writer's ``"\\r0,"`` is one field, not a stray quote."""
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["id", "title", "text"], ["1", "\r0,", ""]])
+    out = list(read_csv(io.BytesIO(buf.getvalue().encode("utf-8")), **KW))
+    assert [type(o).__name__ for o in out] == ["Listing"], out

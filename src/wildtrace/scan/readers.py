@@ -231,8 +231,9 @@ def column_fields(header: list[str], mapping: dict[str, str] | None) -> tuple[li
 def _swallowed_record(lines: list[str], delim: str, width: int, id_at: int | None) -> int:
     """The position (1-based, after the opening line) of a line inside a quoted field that reads as a
     record of its own: a whole row of the header's width and, where the file has an id column, a
-    one-word id; the line that closes the quote is read with its quote taken literally. 0 when none
-    does (a description with line breaks)."""
+    one-word id; the line that closes the quote is read with its quote taken literally, and counts
+    only when that quote sits inside a cell (a genuine field's closing quote ends its cell). 0 when
+    none does (a description with line breaks)."""
     for k, line in enumerate(lines, start=1):
         last = k == len(lines)
         if '"' in line and not last:
@@ -241,6 +242,8 @@ def _swallowed_record(lines: list[str], delim: str, width: int, id_at: int | Non
         cells = next(reader, [])
         if len(cells) != width or width < 2:
             continue
+        if last and any(c.rstrip().endswith('"') for c in cells if '"' in c):
+            continue  # the quote ends a cell: the close of a genuine multi-line field, as csv writers write it
         key = cells[id_at].strip() if id_at is not None else ""
         if id_at is None and not last or (key and '"' not in key and not any(c.isspace() for c in key)):
             return k
