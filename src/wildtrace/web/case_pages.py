@@ -23,6 +23,7 @@ from wildtrace import plugins
 from wildtrace.store import cases
 from wildtrace.store.accounts import Principal
 from wildtrace.store.sql import SQLStore
+from wildtrace.web.api.cases import readable, writable
 from wildtrace.web.deps import Admin, Analyst, EngineDep, StoreDep, Viewer
 from wildtrace.web.errors import ApiError
 
@@ -42,16 +43,6 @@ def _render(request: Request, name: str, who: Principal, **ctx: Any) -> Response
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
         request, name, {"who": who, **ctx})
 
-
-def _readable(eng: sa.Engine, cid: int, who: Principal) -> None:
-    if not cases.can_read(eng, cid, who.name, who.role):
-        raise ApiError(404, "not_found", f"no case {cid}")
-
-
-def _writable(eng: sa.Engine, cid: int, who: Principal) -> None:
-    _readable(eng, cid, who)
-    if not cases.can_write(eng, cid, who.name, who.role):
-        raise ApiError(403, "forbidden", f"you may not change case {cid}")
 
 
 def _to_case(cid: int) -> Response:
@@ -87,7 +78,7 @@ def open_cases(eng: sa.Engine, who: Principal) -> list[dict[str, Any]]:
 
 @router.get("/cases/{case_id}")
 def case_page(*, request: Request, case_id: CaseId, who: Viewer, eng: EngineDep) -> Response:
-    _readable(eng, case_id, who)
+    readable(eng, case_id, who)
     case = cases.get_case(eng, case_id)
     results = {r["id"]: r for r in cases.case_results(eng, case_id)}
     return _render(request, "case.html", who, case=case, results=results, notes=cases.notes(eng, case_id),
@@ -126,7 +117,7 @@ async def _add(request: Request, case_id: int | None, who: Principal, st: SQLSto
         if not picked.isdigit() or not 0 < len(picked) < 19:
             raise ApiError(422, "invalid_value", "pick a case")
         case_id = int(picked)
-    _writable(st.engine, case_id, who)
+    writable(st.engine, case_id, who)
     added = {"listings": case_ops.add_listings(st, case_id, ids, who.name) if ids else 0,
              "sellers": case_ops.add_sellers(st, case_id, sellers, who.name) if sellers else 0}
     if _is_json(request):
@@ -153,21 +144,21 @@ async def add_picked(*, request: Request, who: Analyst, st: StoreDep) -> Respons
 @router.post("/cases/{case_id}/rename")
 def rename(*, case_id: CaseId, title: Annotated[str, Form(max_length=500)], who: Analyst,
            eng: EngineDep) -> Response:
-    _writable(eng, case_id, who)
+    writable(eng, case_id, who)
     cases.rename(eng, case_id, title, who.name)
     return _to_case(case_id)
 
 
 @router.post("/cases/{case_id}/close")
 def close(*, case_id: CaseId, who: Analyst, eng: EngineDep) -> Response:
-    _writable(eng, case_id, who)
+    writable(eng, case_id, who)
     cases.set_status(eng, case_id, "closed", who.name)
     return _to_case(case_id)
 
 
 @router.post("/cases/{case_id}/reopen")
 def reopen(*, case_id: CaseId, who: Analyst, eng: EngineDep) -> Response:
-    _writable(eng, case_id, who)
+    writable(eng, case_id, who)
     cases.set_status(eng, case_id, "open", who.name)
     return _to_case(case_id)
 
@@ -175,14 +166,14 @@ def reopen(*, case_id: CaseId, who: Analyst, eng: EngineDep) -> Response:
 @router.post("/cases/{case_id}/notes")
 def note(*, case_id: CaseId, body: Annotated[str, Form(max_length=10_000)], who: Analyst,
          eng: EngineDep) -> Response:
-    _writable(eng, case_id, who)
+    writable(eng, case_id, who)
     cases.add_note(eng, case_id, body, who.name)
     return _to_case(case_id)
 
 
 @router.post("/cases/{case_id}/delete")
 def delete(*, case_id: CaseId, who: Admin, eng: EngineDep) -> Response:
-    _readable(eng, case_id, who)
+    readable(eng, case_id, who)
     cases.delete(eng, case_id, who.name)
     return RedirectResponse("/cases", status_code=303)
 
@@ -194,7 +185,7 @@ def export(*, request: Request, case_id: CaseId, fmt: Annotated[str, Query(alias
     and streamed (the csv folder as a zip); the folder is removed once it is sent."""
     if fmt not in plugins.exporters.names():
         raise ApiError(422, "invalid_value", f"format: one of {', '.join(plugins.exporters.names())}")
-    _readable(st.engine, case_id, who)
+    readable(st.engine, case_id, who)
     settings = request.app.state.settings
     case = case_ops.load(st, case_id, judgements=settings.judgements, legacy_dir=settings.legacy_cases_dir)
     folder = FsPath(tempfile.mkdtemp(prefix="wildtrace-export-"))

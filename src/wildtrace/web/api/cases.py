@@ -26,13 +26,15 @@ CaseId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 router = APIRouter(tags=["cases"])
 
 
-def _readable(eng: sa.Engine, case_id: int, who: Principal) -> None:
+def readable(eng: sa.Engine, case_id: int, who: Principal) -> None:
+    """404 unless ``who`` may read the case (members-only cases hide from everyone else)."""
     if not cases.can_read(eng, case_id, who.name, who.role):
         raise ApiError(404, "not_found", f"no case {case_id}")
 
 
-def _writable(eng: sa.Engine, case_id: int, who: Principal) -> None:
-    _readable(eng, case_id, who)
+def writable(eng: sa.Engine, case_id: int, who: Principal) -> None:
+    """``readable``, then 403 unless ``who`` may change the case."""
+    readable(eng, case_id, who)
     if not cases.can_write(eng, case_id, who.name, who.role):
         raise ApiError(403, "forbidden", f"you may not change case {case_id}")
 
@@ -50,20 +52,20 @@ def create_case(*, body: CaseRequest, who: Analyst,
 
 @router.get("/cases/{case_id}")
 def get_case(*, case_id: CaseId, who: Viewer, eng: EngineDep) -> dict[str, Any]:
-    _readable(eng, case_id, who)
+    readable(eng, case_id, who)
     return cases.get_case(eng, case_id)
 
 
 @router.post("/cases/{case_id}/listings", status_code=201)
 def add_listing(*, case_id: CaseId, body: CaseListingRequest, who: Analyst,
                 st: StoreDep) -> dict[str, Any]:
-    _writable(st.engine, case_id, who)
+    writable(st.engine, case_id, who)
     case_ops.add_listings(st, case_id, [body.listing_id], who.name)
     return cases.get_case(st.engine, case_id)
 
 
 def _may_manage(eng: sa.Engine, case_id: int, who: Principal) -> bool:
-    _writable(eng, case_id, who)
+    writable(eng, case_id, who)
     if who.role == "admin":
         return False
     current = {m["user"] for m in cases.members(eng, case_id)}
@@ -76,7 +78,7 @@ def _may_manage(eng: sa.Engine, case_id: int, who: Principal) -> bool:
 
 @router.get("/cases/{case_id}/members")
 def list_members(*, case_id: CaseId, who: Viewer, eng: EngineDep) -> dict[str, Any]:
-    _readable(eng, case_id, who)
+    readable(eng, case_id, who)
     return {"items": cases.members(eng, case_id)}
 
 
