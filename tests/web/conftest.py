@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, sync_playwright
 from store.conftest import drop_pg_database, fresh_pg_database
 
 from wildtrace import Scanner, Settings
@@ -130,3 +131,18 @@ def server(request: pytest.FixtureRequest) -> Server:
     """The workbench on each backend (the same tests run on both)."""
     name = "sqlite_server" if request.param == "sqlite" else "pg_server"
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+#: Debian's Chromium, driven by Playwright (never `playwright install`)
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium per test module."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

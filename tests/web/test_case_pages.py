@@ -8,17 +8,15 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from wildtrace import plugins
 
 from .conftest import PASSWORD, Server
-from .test_browser import ARGS, CHROMIUM
 
 EVIL = "<script>alert('case')</script><img src=x onerror=alert(2)>"
 
@@ -139,14 +137,6 @@ def test_hostile_text_is_escaped(server: Server, analyst: tuple[httpx.Client, st
                  client.get("/cases/picker", params={"listing_id": "evil-script"}).text):
         assert "<script>alert" not in page and "<img src=x" not in page, page[:2000]
         assert "&lt;script&gt;alert" in page
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _login(browser: Browser, server: Server, role: str, width: int, height: int, errors: list[str]) -> Page:

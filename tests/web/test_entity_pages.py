@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from wildtrace.sellers.judgements import JudgementStore
 from wildtrace.sellers.network import NetworkBuilder, latest_network, save_network
@@ -19,9 +18,6 @@ from wildtrace.web.entity_pages import NO_NETWORK, Formats, owned_image
 
 from .conftest import PASSWORD, Server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000100ffff03000006000557bfabd40000000049454e44ae426082")
 WALLET = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
@@ -133,14 +129,6 @@ def test_formats_without_a_known_locale_and_image_paths(tmp_path: Path) -> None:
     (tmp_path / "a.png").write_bytes(PNG)
     assert owned_image(tmp_path, "a.png") is not None
     assert owned_image(tmp_path, "../a.png") is None and owned_image(tmp_path, "https://x/a.png") is None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_browser_listing_and_seller_fit_390_px(browser: Browser, sqlite_server: Server) -> None:

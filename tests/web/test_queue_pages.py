@@ -8,16 +8,13 @@ import dataclasses
 import html
 import re
 import uuid
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from wildtrace.store import queue as q
 
 from .conftest import PASSWORD, Server
-from .test_browser import ARGS, CHROMIUM
 
 TITLES = ["Rhino horn bangle, WhatsApp", "Pangolin scales 1kg", "Ivory carving antique", "Tiger plush toy",
           "Elephant ivory chopsticks", "Handmade wooden elephant"]
@@ -125,17 +122,9 @@ def test_dashboard_weeks_continuous_and_linked(server: Server) -> None:
         client.close()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def test_browser_shortcuts_and_narrow_layout(chromium: Browser, sqlite_server: Server) -> None:
+def test_browser_shortcuts_and_narrow_layout(browser: Browser, sqlite_server: Server) -> None:
     errors: list[str] = []
-    context = chromium.new_context(base_url=sqlite_server.url, viewport={"width": 390, "height": 844})
+    context = browser.new_context(base_url=sqlite_server.url, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.on("pageerror", lambda e: errors.append(str(e)))

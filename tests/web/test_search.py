@@ -4,13 +4,10 @@ highlights (escaped), batch search of a CSV term list; and one browser run at 39
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from .conftest import PASSWORD, Server
-from .test_browser import ARGS, CHROMIUM
 
 IVORY = {"d04", "d05", "d06", "d10", "d11", "d33"}
 
@@ -78,14 +75,6 @@ def test_page_facets_and_batch_upload(server: Server) -> None:
         assert r.status_code == 403, "a batch upload needs the CSRF token"
     finally:
         client.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_browser_ivory_shows_the_chinese_listing_highlighted(browser: Browser, sqlite_server: Server) -> None:
