@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from wildtrace.scan import explanation, verdict
 from wildtrace.scan.lexicon import Entry, Lexicon, accent_ok
@@ -182,9 +183,10 @@ class Detector:
     def _evidence(self, found: list[Match], listing: Listing, norm: str = "") -> Evidence:
         """The matches sorted by what they are evidence of; a word read in another sense is not."""
         ev = Evidence()
+        memo: dict[str, Any] = {}  # each ambiguous word's sense, decided once for this listing
         for m in found:
             kind = m.kind
-            decided = self.senses.decide(_term_key(m.matched), norm) if kind in _REF_KINDS and norm else None
+            decided = self.senses.decide(_term_key(m.matched), norm, memo) if kind in _REF_KINDS and norm else None
             if decided is not None:
                 ev.senses.append((m, *decided))
                 if decided[0].name != WILDLIFE:  # read in another sense: not wildlife evidence
@@ -231,14 +233,11 @@ class Detector:
 #: A match starts in a piece's first ``_PIECE - _OVERLAP`` characters; cues are far shorter.
 _PIECE = 256
 _OVERLAP = 64
-#: Characters handed to the regex engine since start-up (tests check it grows linearly)
-SEARCHED = [0]
 
 
 def _bounded(regex: re.Pattern[str], text: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
     """``regex.finditer(text, lo, hi)`` on bounded pieces: each match once, in order."""
     if hi - lo <= _PIECE:
-        SEARCHED[0] += hi - lo
         yield from regex.finditer(text, lo, hi)
         return
     pos = lo
@@ -246,7 +245,6 @@ def _bounded(regex: re.Pattern[str], text: str, lo: int, hi: int) -> Iterator[re
         end = min(hi, pos + _PIECE)
         core = hi if end == hi else end - _OVERLAP
         following = core
-        SEARCHED[0] += end - pos
         for m in regex.finditer(text, pos, end):
             if m.start() >= core:
                 break

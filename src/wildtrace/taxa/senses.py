@@ -78,9 +78,10 @@ def load(path: Path) -> list[SenseEntry]:
 class SenseTable:
     """Built once from the entries; ``decide`` is called only for ambiguous matches.
 
-    A decision depends on the term and the text only, so it is made once per listing: every
-    further occurrence of an ambiguous word in the same text reuses it (a listing holding the word
-    a thousand times cost a thousand passes of every cue over the whole text).
+    A decision depends on the term and the text only, so the caller passes one ``memo`` per listing
+    and every further occurrence of an ambiguous word in that text reuses it (a listing holding the
+    word a thousand times cost a thousand passes of every cue over the whole text). The table keeps
+    no per-listing state: one scanner serves the workbench's threads.
     """
 
     def __init__(self, entries: list[SenseEntry]):
@@ -88,19 +89,18 @@ class SenseTable:
         for e in entries:
             for t in e.terms:
                 self.by_term.setdefault(t, e)
-        self._text: str | None = None
-        self._decided: dict[str, tuple[Sense, list[str]] | None] = {}
 
-    def decide(self, term_key: str, text: str) -> tuple[Sense, list[str]] | None:
+    def decide(self, term_key: str, text: str,
+               memo: dict[str, tuple[Sense, list[str]] | None] | None = None) -> tuple[Sense, list[str]] | None:
         """The winning sense of ``term_key`` in ``text`` (match form) and the cues found, or None."""
         entry = self.by_term.get(term_key)
         if entry is None:
             return None
-        if text is not self._text and text != self._text:
-            self._text, self._decided = text, {}
-        if term_key not in self._decided:
-            self._decided[term_key] = _decide(entry, text)
-        return self._decided[term_key]
+        if memo is None:
+            return _decide(entry, text)
+        if term_key not in memo:
+            memo[term_key] = _decide(entry, text)
+        return memo[term_key]
 
 
 def _decide(entry: SenseEntry, text: str) -> tuple[Sense, list[str]] | None:
