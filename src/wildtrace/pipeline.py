@@ -4,8 +4,8 @@
 demo, the workbench's scan API and demo loader, ``case add --results``; next, ``scan --jobs``, a
 Dask engine and the marketplace monitor): each listing is scanned, each result stored in batches
 (the output never runs ahead of the store), written, and summarised; each record that cannot be
-used is a ``Reject`` sent to ``sinks.reject``. Items may also be ScanResults already made (a
-results file), which skip the scan and go straight to the store and the output.
+used is a ``Reject`` sent to ``sinks.reject``. Without a scanner, the items are ScanResults already
+made (a results file), which go straight to the store and the output.
 
 The pipeline imports the scanner but not the store: the caller passes ``store.save`` as
 ``sinks.save`` (and, later, a capture step as ``sinks.after_save``).
@@ -112,13 +112,20 @@ def ingest(items: Iterable[Item], scanner: Scanner | None, sinks: Sinks, *, batc
 def _scanned(items: Iterable[Item], scanner: Scanner | None) -> Iterator[ScanResult | Reject]:
     """Listings through the scanner; without one, the items must be results (or rejects) already."""
     if scanner is not None:
-        yield from scanner.scan(item for item in items if not isinstance(item, ScanResult))
+        yield from scanner.scan(_listings(items))
         return
     for number, item in enumerate(items, start=1):
         if isinstance(item, ScanResult | Reject):
             yield item
         else:
             yield Reject(number, "not a scan result (no scanner given)", getattr(item, "id", None))
+
+
+def _listings(items: Iterable[Item]) -> Iterator[Listing | Reject | dict[str, Any]]:
+    """What a scanner takes: a result already made is a reject (ingest it without a scanner)."""
+    for number, item in enumerate(items, start=1):
+        yield (Reject(number, "already a scan result; ingest results without a scanner", item.id)
+               if isinstance(item, ScanResult) else item)
 
 
 def _save_each(save: Callable[[list[ScanResult]], None],

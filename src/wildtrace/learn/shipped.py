@@ -21,6 +21,7 @@ from wildtrace import manifest
 from wildtrace.errors import ConfigError
 from wildtrace.learn.combine import TextModelScorer
 from wildtrace.learn.model import ModelError
+from wildtrace.scan import scorers as scan_scorers
 from wildtrace.scan.scorers import NONE, SHIPPED
 from wildtrace.settings import Settings
 
@@ -44,7 +45,7 @@ def folder_scorer(settings: Settings | None, choice: str) -> TextModelScorer:
 
 
 def scorer(choice: str = SHIPPED) -> TextModelScorer | None:
-    """The scorer for a ``text_model`` value (``none`` gives None)."""
-    if choice == NONE:
-        return None
-    return shipped_scorer() if choice == SHIPPED else folder_scorer(None, choice)
+    """The scorer for a ``text_model`` value (``none`` gives None), resolved as the scanner does."""
+    found = scan_scorers.resolve(Settings(text_model=choice))
+    assert found is None or isinstance(found, TextModelScorer)
+    return found

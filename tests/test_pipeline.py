@@ -1,0 +1,27 @@
+"""The one ingest pipeline: listings through a scanner, results without one; nothing is lost."""
+
+from __future__ import annotations
+
+from wildtrace import Scanner, Settings
+from wildtrace.pipeline import Collected, ingest
+from wildtrace.rejects import Reject
+from wildtrace.scan.result import ScanResult
+
+
+def test_a_result_given_to_a_scanner_is_a_reject_and_the_rest_are_scanned() -> None:
+    scanner = Scanner(Settings(), scorer=None)
+    (made,) = scanner.scan([{"id": "a", "title": "ivory bangle"}])
+    got = Collected()
+    summary = ingest([made, {"id": "b", "title": "rhino horn"}], scanner, got.sinks())
+    assert [r.id for r in got.results] == ["b"] and [r.record_id for r in got.rejects] == ["a"]
+    assert (summary.scanned, summary.rejected) == (1, 1)
+
+
+def test_results_without_a_scanner_go_to_the_store_and_the_output() -> None:
+    (made,) = Scanner(Settings(), scorer=None).scan([{"id": "a", "title": "ivory bangle"}])
+    assert isinstance(made, ScanResult)
+    saved: list[str] = []
+    got = Collected()
+    ingest([made, {"id": "x"}], None, got.sinks(save=lambda batch: saved.extend(r.id for r in batch)))
+    assert saved == ["a"] and [r.id for r in got.results] == ["a"]
+    assert len(got.rejects) == 1 and isinstance(got.rejects[0], Reject) and got.rejects[0].line == 2
