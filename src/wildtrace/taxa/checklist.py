@@ -29,7 +29,6 @@ import codecs
 import csv
 import gzip
 import io
-import itertools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -237,16 +236,14 @@ def _column(name: str) -> str:
 def _rows(path: Path, limits: ImportLimits) -> Iterator[tuple[int, dict[str, str] | str]]:
     """(line, row) per CSV row or API concept, streamed; a row that cannot be used is (line, reason)."""
     encoding = _encoding(path, limits)
-    text = io.TextIOWrapper(io.BufferedReader(_Stream(_chunks(path, limits))), encoding=encoding, newline="")
-    start = text.read(1)
-    while start and start.isspace() or start == "\ufeff":
-        start = text.read(1)
-    if start in ("{", "["):
-        yield from _api_rows(path, start + text.read(), limits)
+    raw = io.BufferedReader(_Stream(_chunks(path, limits)), buffer_size=1 << 16)
+    start = raw.peek(4096)[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]  # API JSON or a CSV export
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    if start in (b"{", b"["):
+        yield from _api_rows(path, text.read(), limits)
         return
-    lines = itertools.chain([start], text) if start else iter(())
     csv.field_size_limit(max(csv.field_size_limit(), limits.max_field_chars * 2))
-    reader = csv.reader(_joined(lines))
+    reader = csv.reader(text)
     header = [_column(h) for h in next(reader, [])]
     have = set(header)
     if "FullName" not in have and "Genus" in have:
@@ -281,14 +278,6 @@ def _rows(path: Path, limits: ImportLimits) -> Iterator[tuple[int, dict[str, str
         if not row.get("FullName"):
             row["FullName"] = _compose(row)
         yield line, row
-
-
-def _joined(lines: Iterator[str]) -> Iterator[str]:
-    """The first character read ahead, joined back to the first line."""
-    first = next(lines, "")
-    second = next(lines, "")
-    yield first + second
-    yield from lines
 
 
 # Species+ API common-name languages (ISO 639-1, upper case) → WildTrace name keys.
