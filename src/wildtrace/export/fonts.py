@@ -67,11 +67,8 @@ def register(pdf: FPDF) -> Faces:
         return Faces("helvetica", frozenset(range(32, 256)), missing)
     covered: set[int] = set()
     for name, regular, bold, _package, index in present:
-        pdf.add_font(name, "", regular, collection_font_number=index) if regular.endswith(".ttc") \
-            else pdf.add_font(name, "", regular)
-        bold_file = bold if Path(bold).exists() else regular
-        pdf.add_font(name, "B", bold_file, collection_font_number=index) if bold_file.endswith(".ttc") \
-            else pdf.add_font(name, "B", bold_file)
+        pdf.add_font(name, "", regular, collection_font_number=index)
+        pdf.add_font(name, "B", bold if Path(bold).exists() else regular, collection_font_number=index)
         covered |= _cmap(regular, index)
     if len(present) > 1:
         pdf.set_fallback_fonts([f[0] for f in present[1:]])
