@@ -293,3 +293,14 @@ case_members = Table(
     Column("user_name", String, primary_key=True),
     *_added(),
 )
+
+#: A user's saved searches: a name and the query string of the search page (revision 0008).
+saved_searches = Table(
+    "saved_searches", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("query", Text, nullable=False),  # the search page's URL query string, as saved
+    Column("created_at", String, nullable=False),
+    UniqueConstraint("owner", "name", name="uq_saved_searches_owner_name"),
+)

@@ -21,6 +21,7 @@ from wildtrace.store.sql import SQLStore
 from wildtrace.web import errors
 from wildtrace.web.api import router as api_router
 from wildtrace.web.api.trade import router as trade_router
+from wildtrace.web.capture_pages import router as capture_pages_router
 from wildtrace.web.case_pages import router as case_pages_router
 from wildtrace.web.client import trusted_networks
 from wildtrace.web.entity_pages import router as entity_router
@@ -29,6 +30,7 @@ from wildtrace.web.pages import router as pages_router
 from wildtrace.web.queue_pages import router as queue_pages_router
 from wildtrace.web.search_pages import router as search_router
 from wildtrace.web.templating import configure
+from wildtrace.web.trade_pages import router as trade_pages_router
 
 HERE = Path(__file__).resolve().parent
 
@@ -37,10 +39,13 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
                trade_db: str | Path | None = None,
                trade_ranges: str | Path | None = None, trade_register: str | Path | None = None,
                trusted_proxies: str | Iterable[str] | None = None,
-               login_throttle: auth.LoginThrottle | None = None) -> FastAPI:
+               login_throttle: auth.LoginThrottle | None = None,
+               capture_allow_origins: Iterable[str] = ()) -> FastAPI:
     """The workbench. ``trusted_proxies`` (addresses or CIDRs; default: the settings'
     ``trusted_proxies`` if it has one, else none) are the only peers whose X-Forwarded-For is
-    believed; ``login_throttle`` replaces the default back-off (tests pass one with a fixed clock)."""
+    believed; ``login_throttle`` replaces the default back-off (tests pass one with a fixed clock);
+    ``capture_allow_origins`` (``scheme://host:port``) are the only non-public origins a capture
+    started from the UI may fetch (``serve --demo`` passes its loopback demo site)."""
     app = FastAPI(title="WildTrace workbench API", version=__version__,
                   description="Scan listings, triage them, label them, search and export. "
                               "Authenticate with a session cookie (the web UI) or "
@@ -57,6 +62,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.state.trusted_proxies = trusted_networks(trusted_proxies)
     app.state.trade_db, app.state.trade_ranges = trade_db, trade_ranges  # None: DATA_DIR/trade.duckdb
     app.state.trade_register = trade_register
+    app.state.capture_allow_origins = frozenset(capture_allow_origins)
     app.state.templates = configure(Jinja2Templates(directory=str(HERE / "templates")))
     errors.install(app)
     app.add_middleware(Guard, max_body=max_body or settings.max_body_bytes,
@@ -68,6 +74,8 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.include_router(queue_pages_router)
     app.include_router(case_pages_router)
     app.include_router(entity_router)
+    app.include_router(capture_pages_router)
+    app.include_router(trade_pages_router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/healthz", include_in_schema=False)
