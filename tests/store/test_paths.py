@@ -127,7 +127,11 @@ def test_workbench_case_exports(db_url: str, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF")
     r = _cli(["case", "show", made["name"], "--json"], env)
-    assert json.loads(r.stdout)["listings"] == 3
+    shown = json.loads(r.stdout)
+    assert shown["listings"] == 3 and [m["id"] for m in shown["members"]] == ["t0", "t1", "t2"], shown
+    r = _cli(["case", "show", made["name"]], env)
+    assert r.exit_code == 0 and [line.split()[0] for line in r.output.splitlines() if line.startswith("  ")] == [
+        "t0", "t1", "t2"], r.output  # the members, not only their count
     r = _cli(["case", "show", "no-such-case"], env)
     assert r.exit_code == 2 and "no case" in r.output, r.output
 

@@ -6,6 +6,7 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -109,12 +110,27 @@ def show(settings: Settings, name: str, as_json: bool, db: str | None) -> None:
     Example: wildtrace case show op-scales --json
     """
     with _store(settings, db) as store:
-        summary = cases.load(store, name, legacy_dir=settings.legacy_cases_dir).summary()
+        data = cases.load(store, name, legacy_dir=settings.legacy_cases_dir)
+    summary, members = data.summary(), [_member(r) for r in data.results]
     if as_json:
-        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+        click.echo(orjson.dumps({**summary, "members": members}, option=orjson.OPT_INDENT_2).decode())
         return
     for key, value in summary.items():
         click.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+    for m in members:
+        click.echo(f"  {m['id']}\t{m['verdict']}\t{m['score']:.2f}\t{m['seller']}\t{m['title']}")
+
+
+def _member(result: dict[str, Any]) -> dict[str, Any]:
+    """One listing of a case as ``case show`` lists it (control characters of hostile text removed)."""
+    listing = result.get("listing") or {}
+
+    def clean(value: object, limit: int) -> str:
+        return "".join(ch if ch.isprintable() else " " for ch in str(value or ""))[:limit]
+
+    return {"id": clean(listing.get("id"), 200), "verdict": clean(result.get("verdict"), 20),
+            "score": float(result.get("score") or 0.0), "seller": clean(listing.get("seller"), 60),
+            "title": clean(listing.get("title"), 80)}
 
 
 @case.command("export")
