@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: install runtime demo test lint typecheck bench bench-trade fuzz clean system-deps
+.PHONY: install runtime demo test lint typecheck bench bench-trade fuzz clean system-deps node-deps
 
 # The runtime with every extra (no test tools): what `make demo` and the README's walkthrough need.
 # `pip install wildtrace` alone is the core (scanning); see wildtrace/extras.py.
@@ -36,7 +36,12 @@ typecheck: install
 system-deps:
 	scripts/system-deps.sh
 
-test: system-deps install lint typecheck
+# axe-core (package.json, pinned in package-lock.json) for the browser accessibility test
+# (tests/web/test_pages_a11y.py); fetched from the npm registry once, when it is missing.
+node-deps: system-deps
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
+
+test: system-deps node-deps install lint typecheck
 	$(BIN)/pytest
 
 bench: install
@@ -52,4 +57,4 @@ fuzz: install
 	WILDTRACE_FUZZ_EXAMPLES=5000 $(BIN)/pytest -q tests/scan/test_readers_fuzz.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info node_modules
