@@ -38,8 +38,11 @@ system-deps:
 
 # axe-core (package.json, pinned in package-lock.json) for the browser accessibility test
 # (tests/web/test_pages_a11y.py); fetched from the npm registry once, when it is missing.
+# Debian's npm only where none is on the PATH (NodeSource's nodejs bundles its own and conflicts with it).
 node-deps: system-deps
-	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
+	@test -f node_modules/axe-core/axe.min.js || { command -v npm >/dev/null || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm; \
+	  npm ci --no-audit --no-fund; }
 
 test: system-deps node-deps install lint typecheck
 	$(BIN)/pytest
