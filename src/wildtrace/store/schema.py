@@ -304,3 +304,25 @@ saved_searches = Table(
     Column("created_at", String, nullable=False),
     UniqueConstraint("owner", "name", name="uq_saved_searches_owner_name"),
 )
+
+#: Images of listings the server owns, fingerprinted and read once (``store/images.py``, revision
+#: 0010): pHash cut into five bands (``band0``..``band4``, indexed) for near-duplicate lookup
+#: without a scan, and the OCR text (null until read).
+listing_images = Table(
+    "listing_images", metadata,
+    Column("listing_id", String, primary_key=True),
+    Column("ref", String, primary_key=True),  # as the listing gives it, or a capture's path
+    Column("source", String, nullable=False),  # listing or capture
+    Column("sha256", String, nullable=True),
+    Column("phash", String, nullable=True),  # 16 hex digits
+    *[Column(f"band{i}", Integer, nullable=True) for i in range(5)],
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("error", Text, nullable=True),  # why the file could not be read as an image
+    Column("ocr_text", Text, nullable=True),
+    Column("ocr_tool", String, nullable=True),
+    Column("ocr_at", String, nullable=True),
+    Column("provenance", Text, nullable=False),
+    Column("seen_at", String, nullable=False),
+    *[Index(f"listing_images_band{i}", f"band{i}") for i in range(5)],
+)
