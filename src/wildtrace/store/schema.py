@@ -313,6 +313,7 @@ listing_images = Table(
     Column("listing_id", String, primary_key=True),
     Column("ref", String, primary_key=True),  # as the listing gives it, or a capture's path
     Column("source", String, nullable=False),  # listing or capture
+    Column("n", Integer, nullable=False),  # its number on the listing page (/listing/image?n=)
     Column("sha256", String, nullable=True),
     Column("phash", String, nullable=True),  # 16 hex digits
     *[Column(f"band{i}", Integer, nullable=True) for i in range(5)],

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("listing_id", sa.String, primary_key=True),
         sa.Column("ref", sa.String, primary_key=True),
         sa.Column("source", sa.String, nullable=False),
+        sa.Column("n", sa.Integer, nullable=False),
         sa.Column("sha256", sa.String, nullable=True),
         sa.Column("phash", sa.String, nullable=True),
         *[sa.Column(f"band{i}", sa.Integer, nullable=True) for i in range(5)],
