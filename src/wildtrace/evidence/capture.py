@@ -6,7 +6,12 @@ exclusively, files opened with ``x``: evidence is never overwritten) holding:
 - ``page.warc.gz``: a warcinfo record, then request and response records for
   every hop (redirects included), as sent and received (``evidence.warc``);
 - ``screenshot.png``: a full-page screenshot by headless Chromium, when installed, of the bytes
-  in the WARC (``evidence.screenshot``).
+  in the WARC (``evidence.screenshot``), under a banner giving the URL, the capture time (UTC)
+  and the page's SHA-256.
+
+``capture(target, progress=...)`` calls ``progress`` with each step as it starts: ``fetching``,
+``screenshot``, ``hashing``, then ``signed`` once the custody entry is written (a background job
+shows these).
 
 ``Capturer.capture(url)`` fetches through the address guard (``evidence.net``) and records the
 page; ``Capturer.record(target, fetched)`` records a page someone else fetched (a monitor that
@@ -25,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +47,12 @@ from wildtrace.scan.result import read_results
 
 #: A page that could not be captured (the guarded fetch's failure; a ``WildTraceError``).
 CaptureFailed = FetchFailed
+#: Told each step of a capture as it starts (``fetching``, ``screenshot``, ``hashing``, ``signed``)
+Progress = Callable[[str], None]
+
+
+def _quiet(step: str) -> None:
+    """No one is told."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +67,15 @@ class CaptureOptions:
     # Loopback, private, link-local, multicast, reserved and metadata addresses are refused (after
     # DNS resolution, on every hop) unless this is set: listing URLs are written by criminals.
     allow_private: bool = False
+    # Origins (``scheme://host:port``) fetched although not public, and no other (``evidence.net``)
+    allow_origins: frozenset[str] = frozenset()
     key: Path | None = None  # the private key (``evidence keygen``) that signs every custody entry
 
     def fetch_options(self) -> FetchOptions:
         """The guarded fetch's options (HTML pages only)."""
         return FetchOptions(timeout=self.timeout, max_bytes=self.max_bytes, max_redirects=self.max_redirects,
                             follow_offsite=self.follow_offsite, verify_tls=self.verify_tls,
-                            allow_private=self.allow_private)
+                            allow_private=self.allow_private, allow_origins=self.allow_origins)
 
 
 @dataclass
@@ -149,14 +162,17 @@ class Capturer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def capture(self, target: Target | str) -> Capture:
-        """Fetch ``target`` through the guard and record it; a failure is a ``failed`` Capture, logged."""
+    def capture(self, target: Target | str, progress: Progress | None = None) -> Capture:
+        """Fetch ``target`` through the guard and record it; a failure is a ``failed`` Capture, logged.
+        ``progress`` is told each step as it starts (see the module)."""
         target = Target(target) if isinstance(target, str) else target
         started = clock.now()
         capture_id, folder = _new_capture_dir(self.dir, target.url, started)
         record = self._new(capture_id, target, started)
         self._start(record, folder)
+        step = progress or _quiet
         try:
+            step("fetching")
             fetched = self.fetcher.fetch(target.url)
         except FetchFailed as exc:
             record.status, record.reason, record.redirects = "failed", exc.reason, exc.redirects
@@ -166,7 +182,7 @@ class Capturer:
         except BaseException as exc:  # a bug or Ctrl-C: the entry still closes the capture, then it goes on up
             self._fail(record, folder, exc)
             raise
-        return self._keep(record, folder, fetched)
+        return self._keep(record, folder, fetched, step)
 
     def record(self, target: Target | str, fetched: Fetched, *, captured_at: dt.datetime | None = None) -> Capture:
         """Record a page fetched elsewhere (by ``evidence.net.fetch``, or built from the bytes, status
@@ -192,8 +208,10 @@ class Capturer:
                        captured_at=clock.iso(started, "microseconds"), operator=self.options.operator,
                        tool=f"wildtrace {__version__}", listing_id=target.listing_id, signer=self.log.signer)
 
-    def _keep(self, record: Capture, folder: Path, fetched: Fetched) -> Capture:
-        """Fill ``record`` from ``fetched``, write its WARC (and screenshot) into ``folder``, log it."""
+    def _keep(self, record: Capture, folder: Path, fetched: Fetched, step: Progress | None = None) -> Capture:
+        """Fill ``record`` from ``fetched``, write its WARC (and screenshot) into ``folder``, hash
+        them, log it."""
+        step = step or _quiet
         final = fetched.final
         record.redirects = list(fetched.redirects)
         record.final_url = final.url
@@ -206,19 +224,22 @@ class Capturer:
             with open(warc, "xb") as fh:
                 write_warc(fh, fetched.exchanges, captured_at=record.captured_at, operator=self.options.operator,
                            filename=warc.name)
-            self._add_file(record, warc)
+            shot = folder / "screenshot.png"
             if self.options.screenshot:
-                shot = folder / "screenshot.png"
-                why_not = screenshot(final.body, shot, content_type=record.content_type or "text/html")
-                if why_not is None:
-                    self._add_file(record, shot)
-                    record.screenshot = shot.relative_to(self.dir).as_posix()
-                else:
-                    record.screenshot = why_not
+                step("screenshot")
+                banner = (record.final_url or record.url, record.captured_at, record.payload_sha256 or "")
+                why_not = screenshot(final.body, shot, content_type=record.content_type or "text/html",
+                                     banner=banner)
+                record.screenshot = shot.relative_to(self.dir).as_posix() if why_not is None else why_not
+            step("hashing")
+            self._add_file(record, warc)
+            if shot.is_file():
+                self._add_file(record, shot)
         except BaseException as exc:  # a full disk, a bug, Ctrl-C: what was written is logged, then raised
             self._fail(record, folder, exc)
             raise
         self._log(record)
+        step("signed")
         return record
 
     def _start(self, record: Capture, folder: Path) -> None:
@@ -265,4 +286,4 @@ def targets_from_scan(stream: IO[bytes], min_risk: float = 0.0) -> Iterator[Targ
         yield Target(url.strip(), item.id, item.risk_score)
 
 
-__all__ = ["Capture", "CaptureFailed", "CaptureOptions", "Capturer", "Target", "targets_from_scan"]
+__all__ = ["Capture", "CaptureFailed", "CaptureOptions", "Capturer", "Progress", "Target", "targets_from_scan"]

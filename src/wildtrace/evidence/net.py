@@ -1,9 +1,11 @@
 """The guarded fetch: get a page from an address a criminal wrote, without letting it reach inside.
 
-- ``check_url(url, allow_private=False)``: why a URL may not be fetched (not http(s), no host, a
+- ``check_url(url, allow_private=False, allow_origins=())``: why a URL may not be fetched (not http(s), no host, a
   local or metadata host name, or a name resolving to a loopback, private, link-local,
   multicast or reserved address, or to an IPv6 address embedding one: NAT64, 6to4, Teredo,
-  IPv4-mapped or IPv4-compatible), or None;
+  IPv4-mapped or IPv4-compatible), or None; an origin (``scheme://host:port``) named in
+  ``allow_origins`` is let through whatever its address (the workbench's own loopback demo site),
+  and no other private address is;
 - ``fetch(url, options)`` / ``Fetcher(options).fetch(url)``: the page, redirects followed by hand
   with the guard on every hop, connections made only to the address that was checked (no
   second DNS lookup to rebind), one deadline for the whole page (connect, every read, every
@@ -22,6 +24,7 @@ import ipaddress
 import socket
 import ssl
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -30,7 +33,7 @@ import httpcore
 import httpx
 
 from wildtrace import __version__
-from wildtrace.errors import InvalidRecord
+from wildtrace.errors import ConfigError, InvalidRecord
 from wildtrace.evidence.exchange import Exchange
 
 USER_AGENT = f"WildTrace/{__version__} (evidence capture; +offline wildlife-crime toolkit)"
@@ -53,6 +56,9 @@ class FetchOptions:
     # DNS resolution, on every hop) unless this is set: listing URLs are written by criminals.
     allow_private: bool = False
     content_types: tuple[str, ...] | None = HTML_TYPES  # media types accepted; None: any
+    # Origins (``scheme://host:port``) fetched although not public: exactly these, on every hop
+    # (``origin_of`` spells them); every other non-public address is still refused.
+    allow_origins: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -145,9 +151,35 @@ def refused_address(host: str, port: int) -> str | None:
     return checked_address(host, port)[1]
 
 
-def check_url(url: str, allow_private: bool = False) -> str | None:
+def origin_of(url: str) -> str | None:
+    """``scheme://host:port`` of ``url`` (host lower-case, IPv6 in brackets, the port always
+    written), or None when it has none: the one spelling ``allow_origins`` is compared in."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host or port is None:
+        return None
+    return f"{parts.scheme.lower()}://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def allowed_origins(origins: Iterable[str]) -> frozenset[str]:
+    """``origins`` (strings) in ``origin_of``'s spelling; one that is not an origin is a ConfigError."""
+    out = set()
+    for given in origins:
+        origin = origin_of(str(given))
+        if origin is None or origin.split("://", 1)[0] not in ("http", "https"):
+            raise ConfigError(f"allowed origin {given!r}: give scheme://host:port")
+        out.add(origin)
+    return frozenset(out)
+
+
+def check_url(url: str, allow_private: bool = False, allow_origins: frozenset[str] = frozenset()) -> str | None:
     """Why ``url`` may not be fetched, or None: it must be http(s) with a host, and (unless
-    ``allow_private``) the host must be public (see ``checked_address``)."""
+    ``allow_private``, or its origin is one of ``allow_origins``) the host must be public (see
+    ``checked_address``)."""
     try:
         parts = urlsplit(url)
         port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
@@ -157,7 +189,7 @@ def check_url(url: str, allow_private: bool = False) -> str | None:
         return f"invalid URL: {url}: the scheme must be http or https"
     if not parts.hostname:
         return f"invalid URL: {url}: no host"
-    if allow_private:
+    if allow_private or (allow_origins and origin_of(url) in allow_origins):
         return None
     return refused_address(parts.hostname, port or 80)
 
@@ -215,11 +247,13 @@ class _DeadlineStream(httpcore.NetworkStream):
 
 
 class _GuardedBackend(httpcore.SyncBackend):
-    """Connects only to public addresses (unless allowed), to the address it checked (no second
-    DNS lookup to rebind), within the page's deadline."""
+    """Connects only to public addresses (unless allowed: all of them, or the ``(host, port)`` of
+    an allowed origin), to the address it checked (no second DNS lookup to rebind), within the
+    page's deadline."""
 
-    def __init__(self, allow_private: bool, deadline: _Deadline):
-        self.allow_private, self.deadline = allow_private, deadline
+    def __init__(self, allow_private: bool, deadline: _Deadline,
+                 allow_hosts: frozenset[tuple[str, int]] = frozenset()):
+        self.allow_private, self.deadline, self.allow_hosts = allow_private, deadline, allow_hosts
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Any = None) -> httpcore.NetworkStream:
@@ -227,7 +261,7 @@ class _GuardedBackend(httpcore.SyncBackend):
         if left <= 0:
             raise httpcore.ConnectTimeout("the page's total time is up")
         address = host
-        if not self.allow_private:
+        if not self.allow_private and (host.strip("[]").lower().rstrip("."), port) not in self.allow_hosts:
             checked, why = checked_address(host, port)
             if checked is None:
                 raise httpcore.ConnectError(why or f"refused: {host}")
@@ -261,9 +295,13 @@ class Fetcher:
 
     def __init__(self, options: FetchOptions | None = None):
         self.options = options or FetchOptions()
+        self._origins = allowed_origins(self.options.allow_origins)
         self._deadline = _Deadline()
         transport = httpx.HTTPTransport(verify=self.options.verify_tls)
-        transport._pool._network_backend = _GuardedBackend(self.options.allow_private, self._deadline)  # noqa: SLF001
+        hosts = frozenset((o.split("://", 1)[1].rsplit(":", 1)[0].strip("[]"), int(o.rsplit(":", 1)[1]))
+                          for o in self._origins)
+        transport._pool._network_backend = _GuardedBackend(self.options.allow_private, self._deadline,  # noqa: SLF001
+                                                           hosts)
         self.client = httpx.Client(
             transport=transport, follow_redirects=False, timeout=self.options.timeout,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
@@ -311,7 +349,7 @@ class Fetcher:
         options = self.options
         seen, current, origin = {url}, url, _origin(url)
         for _ in range(options.max_redirects + 1):
-            why = check_url(current, options.allow_private)
+            why = check_url(current, options.allow_private, self._origins)
             if why is not None:
                 raise FetchFailed(why)
             request = self.client.build_request("GET", current)
@@ -351,5 +389,5 @@ def fetch(url: str, options: FetchOptions | None = None) -> Fetched:
 
 
 __all__ = ["BLOCKED_NAMES", "BLOCKED_SUFFIXES", "HTML_TYPES", "USER_AGENT", "FetchFailed", "FetchOptions",
-           "Fetched", "Fetcher", "check_url", "checked_address", "embedded_ipv4", "fetch", "refused_address",
-           "refused_ip"]
+           "Fetched", "Fetcher", "allowed_origins", "check_url", "checked_address", "embedded_ipv4", "fetch",
+           "origin_of", "refused_address", "refused_ip"]

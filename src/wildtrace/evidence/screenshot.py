@@ -66,9 +66,12 @@ class _Router:
             route.abort("blockedbyclient")
 
 
-def screenshot(body: bytes, out: Path, *, content_type: str = "text/html", timeout: float = 60.0) -> str | None:
+def screenshot(body: bytes, out: Path, *, content_type: str = "text/html", timeout: float = 60.0,
+               banner: tuple[str, str, str] | None = None) -> str | None:
     """Full-page PNG of the captured ``body`` (the bytes in the WARC, not a second fetch) into the
-    new file ``out``; the reason when there is none. No request leaves the machine (see the module)."""
+    new file ``out``; the reason when there is none. No request leaves the machine (see the module).
+    ``banner`` (URL, capture time in UTC, the page's SHA-256) is drawn above the page
+    (``evidence.banner``)."""
     binary = chromium_path()
     if binary is None:
         return "not taken: chromium is not installed"
@@ -104,6 +107,14 @@ def screenshot(body: bytes, out: Path, *, content_type: str = "text/html", timeo
     if not tmp.exists() or tmp.stat().st_size == 0:
         tmp.unlink(missing_ok=True)
         return "not taken: chromium wrote no screenshot"
+    if banner is not None:
+        from wildtrace.evidence.banner import draw_banner  # Pillow, like Playwright, is an extra
+
+        try:
+            draw_banner(tmp, *banner)
+        except (OSError, ValueError) as exc:  # Pillow could not read what Chromium wrote
+            tmp.unlink(missing_ok=True)
+            return f"not taken: the banner could not be drawn ({type(exc).__name__}: {exc})"
     os.link(tmp, out)  # fails if `out` exists: never overwrite
     tmp.unlink()
     return None
