@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: install runtime demo test lint typecheck bench bench-trade fuzz clean system-deps node-deps
+.PHONY: install runtime demo test lint typecheck bench bench-trade bench-workbench fuzz clean system-deps node-deps
 
 # The runtime with every extra (no test tools): what `make demo` and the README's walkthrough need.
 # `pip install wildtrace` alone is the core (scanning); see wildtrace/extras.py.
@@ -54,6 +54,11 @@ bench: install
 # DuckDB's own read_csv of the same files as the floor, peak memory.
 bench-trade: install
 	$(BIN)/python benchmarks/bench_trade.py --rows 30000000 --repeat 3 --workdir /tmp/bench_trade
+
+# Every workbench page at 1M listings, sequentially, on SQLite and PostgreSQL: p50/p95 per page
+# (the stores are built once, about 15 minutes each here, and cached in /tmp/bench_workbench).
+bench-workbench: install
+	$(BIN)/python benchmarks/bench_workbench.py --rows 1000000 --backend both --requests 30
 
 # The readers' property tests with a long budget (the default suite runs 200 examples each).
 fuzz: install
