@@ -84,8 +84,9 @@ def test_listing_shows_images_identifiers_and_escapes(server: Server, seeded: di
         assert 'href="/search?q=%2B84987654321"' in html, "the phone links to the domain search"
         assert WALLET in html
         assert 'href="https://cdn.example.com/horn.jpg"' in html and 'src="https://cdn.example.com' not in html
-        thumb = f"/listing/image?id={seeded['first']}&amp;n=1"
-        assert f'src="{thumb}"' in html, "the server's own file is a thumbnail"
+        full = f"/listing/image?id={seeded['first']}&amp;n=1"
+        assert f'src="{full}&amp;size=small"' in html, "the server's own file is a thumbnail"
+        assert f'href="{full}"' in html, "the thumbnail links to the full image (no JS needed)"
         assert "/listing/image?id=" + seeded["first"] + "&amp;n=2" not in html, "a path outside is no thumbnail"
         assert "$1,234,567.50" in html and "Mar 1, 2026" in html, "money and date in en-US"
         assert "Colour legend" in html

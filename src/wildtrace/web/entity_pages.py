@@ -1,7 +1,9 @@
 """The entity pages of the workbench: one listing (``/listing``) and one seller (``/seller``).
 
 A listing shows its images (remote ones as links only: loading them from the analyst's browser
-would tell the seller who is looking), the identifiers in its text linked to the search, the
+would tell the seller who is looking; the server's own files and capture screenshots as thumbnails
+with a lightbox, their OCR text and near-duplicates on other listings, from
+``wildtrace.images.gallery``), the identifiers in its text linked to the search, the
 accounts the newest stored network links to its seller, each taxon's zoonotic profile and a
 colour legend. A seller shows the identifiers across its listings, linked accounts, platforms,
 a timeline, risk over time (inline SVG) and the analyst judgements on its accounts. Money and
@@ -19,6 +21,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from markupsafe import Markup, escape
 
+from wildtrace.errors import InvalidRecord
+from wildtrace.images import gallery
+from wildtrace.images.gallery import IMAGE_SUFFIXES, owned_image
+from wildtrace.images.thumbnail import SIZES, thumbnail
 from wildtrace.sellers import identifiers
 from wildtrace.sellers.judgements import JudgementStore
 from wildtrace.sellers.network import account_id, latest_network
@@ -32,8 +38,7 @@ from wildtrace.web.errors import ApiError
 
 router = APIRouter(include_in_schema=False)
 
-#: image files the server may show as thumbnails (inside its data folder, nothing else)
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
+__all__ = ["IMAGE_SUFFIXES", "NO_NETWORK", "Formats", "owned_image", "risk_chart", "router"]
 NO_NETWORK = "no network built yet: wildtrace network build"
 
 
@@ -87,27 +92,6 @@ class Formats:
             return raw[:10]
 
 
-def owned_image(data_dir: Path, ref: str) -> Path | None:
-    """The file ``ref`` names when it is an image inside the server's data folder, else None."""
-    if not ref or "://" in ref or ref.startswith("//"):
-        return None
-    root = data_dir.resolve()
-    try:
-        path = (root / ref).resolve()
-    except (OSError, ValueError):
-        return None
-    if not path.is_relative_to(root) or path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
-        return None
-    return path
-
-
-def _images(request: Request, listing: dict[str, Any]) -> list[dict[str, Any]]:
-    data_dir = Path(request.app.state.settings.data_dir)
-    refs = [str(x) for x in listing.get("images") or [] if isinstance(x, str)]
-    return [{"n": n, "ref": ref, "owned": owned_image(data_dir, ref) is not None,
-             "remote": ref.lower().startswith(("http://", "https://"))} for n, ref in enumerate(refs)]
-
-
 def _links(network: dict[str, Any], accounts: set[str]) -> list[dict[str, Any]]:
     """The stored network's edges touching ``accounts``, the other side first, strongest first."""
     nodes = {n["id"]: n for n in network.get("nodes", [])}
@@ -145,21 +129,36 @@ def listing_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)],
                    labels=labels_of(st.engine, listing_id), params=f.active(),
                    next_id=q.neighbour(st.engine, listing_id, f),
                    prev_id=q.neighbour(st.engine, listing_id, f, forward=False),
-                   images=_images(request, listing), identifiers=found,
+                   images=gallery.gallery(st.engine, _data_dir(request), listing_id, listing, result.get("lang")),
+                   identifiers=found,
                    account=account_id(listing), network=_network_links(st.engine, {account_id(listing)}))
+
+
+def _data_dir(request: Request) -> Path:
+    return Path(request.app.state.settings.data_dir)
 
 
 @router.get("/listing/image")
 def listing_image(*, request: Request, listing_id: Annotated[str, Query(alias="id", max_length=1000)],
-                  n: Annotated[int, Query(ge=0, le=10_000)], who: Viewer, st: StoreDep) -> Response:
-    """An image file of the listing, only when it lies inside the server's data folder."""
+                  n: Annotated[int, Query(ge=0, le=10_000)], who: Viewer, st: StoreDep,
+                  size: Annotated[str, Query(pattern="^(full|thumb|small)$")] = "full") -> Response:
+    """Image ``n`` of the listing (its own images, then its capture screenshots), only when the
+    file lies inside the server's data folder; ``size=thumb`` (96 px) or ``small`` (320 px) is a
+    JPEG thumbnail made once and cached."""
     result = st.latest_result(listing_id) or {}
-    refs = [x for x in (result.get("listing") or {}).get("images") or [] if isinstance(x, str)]
-    path = owned_image(Path(request.app.state.settings.data_dir), refs[n]) if n < len(refs) else None
+    path = gallery.picture(st.engine, _data_dir(request), listing_id, result.get("listing") or {}, n) \
+        if result else None
     if path is None:
         raise ApiError(404, "not_found", "no such image on this server")
-    return FileResponse(path, headers={"Cache-Control": "private, max-age=300",
-                                       "Content-Disposition": "inline"})
+    headers = {"Cache-Control": "private, max-age=300", "Content-Disposition": "inline",
+               "X-Content-Type-Options": "nosniff"}
+    if size == "full":
+        return FileResponse(path, headers=headers)
+    try:
+        body = thumbnail(path, SIZES[size])
+    except (InvalidRecord, OSError) as exc:
+        raise ApiError(404, "not_found", "no such image on this server") from exc
+    return Response(body, media_type="image/jpeg", headers=headers)
 
 
 def risk_chart(points: list[tuple[str, float]], *, width: int = 360, height: int = 120) -> Markup:
