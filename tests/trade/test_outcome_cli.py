@@ -38,7 +38,7 @@ def test_cli_synth_load_report(tmp_path: Path) -> None:
     r = runner.invoke(cli, ["trade", "load", str(tmp_path / "s"), "--json"], env=env)
     assert r.exit_code == 0, r.output
     statuses = {Path(d["path"]).name: d["status"] for d in map(json.loads, r.stdout.splitlines())}
-    assert statuses["ranges.csv"] == statuses["truth.json"] == "skipped"
+    assert statuses["ranges.csv"] == statuses["truth.json"] == statuses["SYNTHETIC.json"] == "skipped"
     assert statuses["trade_db_1.csv"] == statuses["comparative_tabulation.csv"] == statuses["lemis.csv"] == "loaded"
     (tmp_path / "junk.csv").write_text("a,b\n")
     r = runner.invoke(cli, ["trade", "load", str(tmp_path / "junk.csv")], env=env)
@@ -51,4 +51,6 @@ def test_cli_synth_load_report(tmp_path: Path) -> None:
     r = runner.invoke(cli, ["trade", "report", "--ranges", made["ranges"], "--html", str(html)], env=env)
     assert r.exit_code == 0, r.output
     text = html.read_text()
-    assert "<svg" in text and "Res. Conf. 17.7" in text and "trade.cites.org" in text and "<script" not in text
+    assert "<svg" in text and "Res. Conf. 17.7" in text and "<script" not in text
+    # synthetic files are named as synthetic, never cited as the CITES Trade Database
+    assert "Synthetic data made by wildtrace trade synth" in text and "trade.cites.org" not in text

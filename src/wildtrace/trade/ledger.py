@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 
 from wildtrace import __version__, clock
-from wildtrace.trade import schema
+from wildtrace.trade import origin, schema
 from wildtrace.trade.inputs import MAX_LINE_BYTES
 from wildtrace.trade.stage import q, stage
 from wildtrace.trade.transform import OK, READS_FILE
@@ -29,6 +29,12 @@ CITATIONS = {
                   "Sci. Data 7:22, doi:10.1038/s41597-020-0354-5 (MIT licence). File {name} "
                   "(sha256 {sha}), loaded {date}.",
 }
+#: the citation of a file ``wildtrace trade synth`` made: never the CITES Trade Database's
+SYNTHETIC_CITATION = ("Synthetic data made by {made_by} (seed {seed}) in the {layout} layout: invented records "
+                      "with injected anomalies, not CITES Trade Database or LEMIS data; not to be cited as a "
+                      "source of trade figures. File {name} (sha256 {sha}), loaded {date}.")
+LAYOUTS = {schema.BULK: "CITES bulk download", schema.COMPTAB: "CITES comparative tabulation",
+           schema.LEMIS: "LEMIS"}
 
 #: Code columns checked against ``known_codes``: (column, code table)
 CODE_FIELDS = (("purpose", "purpose"), ("source", "source"), ("importer", "party"),
@@ -55,6 +61,7 @@ class FileLoad:
     warnings: dict[str, int] = field(default_factory=dict)
     citation: str | None = None
     load_id: int | None = None
+    origin: str | None = None
 
     @property
     def name(self) -> str:
@@ -63,19 +70,29 @@ class FileLoad:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def cite(self, fmt: str) -> None:
-        """The citation of the file's source, its name, hash and today's date (the clock's)."""
+    def cite(self, fmt: str, synthetic: dict[str, Any] | None = None) -> None:
+        """The citation of the file's source (``synthetic``: the ``trade synth`` manifest that lists
+        it, see ``origin.py``), its name, hash and today's date (the clock's)."""
         name = Path(self.member or self.path).name
+        if synthetic is not None:
+            self.origin = origin.SYNTHETIC
+            self.citation = SYNTHETIC_CITATION.format(
+                made_by=synthetic.get("made_by", "wildtrace trade synth"), seed=synthetic.get("seed", "?"),
+                layout=LAYOUTS[fmt], name=name, sha=self.sha256[:16], date=clock.today())
+            return
+        self.origin = origin.REAL[fmt]
         self.citation = CITATIONS[fmt].format(name=name, sha=self.sha256[:16], date=clock.today())
 
 
 def log(con: duckdb.DuckDBPyConnection, res: FileLoad) -> None:
     """The file's row in ``loads``."""
     con.execute(
-        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO loads (load_id, path, member, sha256, format, header_style, status, reason, rows_in, "
+        "rows_loaded, rows_rejected, records_written, warnings, citation, tool_version, loaded_at, origin) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [res.load_id, res.path, res.member, res.sha256, res.format, res.header_style, res.status,
          res.reason, res.rows_in, res.rows_loaded, res.rows_rejected, res.records_written,
-         sum(res.warnings.values()), res.citation, TOOL, clock.now().replace(tzinfo=None)])
+         sum(res.warnings.values()), res.citation, TOOL, clock.now().replace(tzinfo=None), res.origin])
 
 
 def format_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from wildtrace.trade import ledger, schema
+from wildtrace.trade import ledger, origin, schema
 from wildtrace.trade.detect import detect, sniff
 from wildtrace.trade.inputs import (
     MAX_UNZIPPED_BYTES,
@@ -70,12 +70,13 @@ def load_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *,
 
 def _prior(con: duckdb.DuckDBPyConnection, res: FileLoad) -> bool:
     """Mark ``res`` unchanged when a file of the same hash was loaded before."""
-    found = con.execute("SELECT load_id, format, citation FROM loads WHERE sha256 = ? AND status = 'loaded' "
+    found = con.execute("SELECT load_id, format, citation, origin FROM loads WHERE sha256 = ? AND status = 'loaded' "
                         "ORDER BY load_id LIMIT 1", [res.sha256]).fetchall()
     if not found:
         return False
     prior = found[0]
     res.status, res.load_id, res.format, res.citation = "unchanged", prior[0], prior[1], prior[2]
+    res.origin = prior[3]
     res.reason = f"same content as load {prior[0]}; nothing to do"
     return True
 
@@ -121,7 +122,7 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
         res.reason = problem
         ledger.log(con, res)
         return res
-    res.cite(cols.fmt)
+    res.cite(cols.fmt, origin.synthetic(res.path, member, res.sha256))
     too_long = long_lines(local)
     con.execute("BEGIN TRANSACTION")
     try:

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from wildtrace import manifest, provenance
+from wildtrace.trade import origin
 
 #: At most this many record ids go with one flag (the rows an analyst opens first)
 IDS_PER_FLAG = 20
@@ -26,10 +27,12 @@ def input_hash(con: duckdb.DuckDBPyConnection) -> str:
 def stamp(con: duckdb.DuckDBPyConnection, analysis: str, params: dict[str, Any]) -> dict[str, Any]:
     """The one stamp (tool ``wildtrace.trade.<analysis>``, version, ``input_sha256``, time,
     params) plus ``analysis``, ``input_hash`` (the same hash, the name reports and clients read)
-    and ``data_sha256`` (the trade code tables, ``manifest.sha256("trade")``, first 16)."""
+    and ``data_sha256`` (the trade code tables, ``manifest.sha256("trade")``, first 16), and
+    ``data_origin``: where the loaded files come from (``origin.py``; synthetic data says so)."""
     digest = input_hash(con)
     return provenance.stamp(f"trade.{analysis}", input_sha256=digest, params=params, analysis=analysis,
-                            input_hash=digest, data_sha256=manifest.sha256("trade")[:16])
+                            input_hash=digest, data_sha256=manifest.sha256("trade")[:16],
+                            data_origin=origin.origins(con))
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

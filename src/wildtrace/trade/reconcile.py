@@ -30,7 +30,7 @@ from typing import Any
 
 import duckdb
 
-from wildtrace.trade import schema
+from wildtrace.trade import coverage, schema
 from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
 from wildtrace.trade.units import unit_label
 
@@ -159,10 +159,12 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
                      "both reports and were compared; the rest were reported by one side only")
     for t in ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_re", "rc_ri", "rc_ge", "rc_gi"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    return {"coverage": cov, "flag_counts": {**{k: int(v) for k, v in counts.items()},
-                                             "comptab_quantity_mismatch": comptab["flag_count"]},
-            "flags": flags, "comptab": comptab, "notes": notes,
-            "provenance": stamp(con, "reconcile", {"ratio": ratio, "group_ratio": group_ratio})}
+    return coverage.apply({
+        "coverage": cov, "flag_counts": {**{k: int(v) for k, v in counts.items()},
+                                         "comptab_quantity_mismatch": comptab["flag_count"]},
+        "flags": flags, "comptab": comptab, "notes": notes,
+        "provenance": stamp(con, "reconcile", {"ratio": ratio, "group_ratio": group_ratio})},
+        coverage.covers(con, "reconcile", (schema.BULK, schema.COMPTAB)))
 
 
 def _comptab(con: duckdb.DuckDBPyConnection, group_ratio: float, limit: int) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from wildtrace.trade import schema
+from wildtrace.trade import coverage, schema
 from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp, year_span
 from wildtrace.trade.screen import cites_dataset
 from wildtrace.trade.units import unit_label
@@ -155,7 +155,11 @@ def routes(con: duckdb.DuckDBPyConnection, *, min_history: int = 3, min_quantity
     samples = sum(c["term"] == "SPE" for c in chains)
     notes = [f"reexport_exceeds_imports leaves out {samples} re-export chains of scientific specimens (term SPE: "
              "samples cut from imported animals, re-exported in other terms and units)"] if samples else []
-    return {"dataset": dataset, "flag_counts": {"new_route": len(new), "reexport_exceeds_imports": len(rx_flags)},
-            "flags": new[:limit] + rx_flags[:limit], "notes": notes, "reexport_chains": chains[:limit],
-            "flows": flows(con, dataset),
-            "provenance": stamp(con, "routes", {"min_history": min_history, "min_quantity": min_quantity})}
+    cover = coverage.covers(con, "routes", (dataset,))
+    if not cover["applies"]:
+        notes.append(cover["statement"])
+    return coverage.apply({
+        "dataset": dataset, "flag_counts": {"new_route": len(new), "reexport_exceeds_imports": len(rx_flags)},
+        "flags": new[:limit] + rx_flags[:limit], "notes": notes, "reexport_chains": chains[:limit],
+        "flows": flows(con, dataset),
+        "provenance": stamp(con, "routes", {"min_history": min_history, "min_quantity": min_quantity})}, cover)

@@ -127,6 +127,8 @@ CREATE TABLE IF NOT EXISTS loads (
     rows_rejected BIGINT, records_written BIGINT, warnings BIGINT, citation VARCHAR,
     tool_version VARCHAR, loaded_at TIMESTAMP
 );
+-- where a file comes from: the CITES Trade Database, LEMIS or synthetic (trade/origin.py)
+ALTER TABLE loads ADD COLUMN IF NOT EXISTS origin VARCHAR;
 CREATE TABLE IF NOT EXISTS rejects (
     load_id INTEGER, "row" BIGINT, line BIGINT, reason VARCHAR, raw VARCHAR
 );

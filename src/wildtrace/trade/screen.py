@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from wildtrace.errors import DataError
-from wildtrace.trade import schema
+from wildtrace.trade import coverage, schema
 from wildtrace.trade.criteria import CRITERIA, HARD_TO_BREED
 from wildtrace.trade.criterion import CAPTIVE, Run, run_criteria
 from wildtrace.trade.provenance import rows, stamp
@@ -126,8 +126,11 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
     counts: dict[str, int] = {}
     for f in flags:
         counts[f["criterion"]] = counts.get(f["criterion"], 0) + 1
-    return {"dataset": dataset, "flag_counts": counts, "flags": flags[:limit], "notes": run.notes,
+    cover = coverage.covers(con, "screen", (dataset,))
+    if not cover["applies"]:
+        run.notes.insert(0, cover["statement"])
+    return coverage.apply({"dataset": dataset, "flag_counts": counts, "flags": flags[:limit], "notes": run.notes,
             "provenance": stamp(con, "launder", {"reporter": reporter, "rise": rise, "fall": fall,
                                                  "min_quantity": min_quantity, "window": window,
                                                  "ranges_supplied": bool(ranges),
-                                                 "register_supplied": bool(register)})}
+                                                 "register_supplied": bool(register)})}, cover)

@@ -10,6 +10,8 @@ anomalies use taxa that the background never uses, and ``truth.json`` lists them
 tests can measure recall on the anomalies and false positives on the background.
 
 Nothing here is a CITES record: species names come from the taxa reference data.
+``SYNTHETIC.json`` lists the hash of every file written, so a load cites them as synthetic
+(``origin.py``), never as the CITES Trade Database.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from typing import Any
 import duckdb
 
 from wildtrace.taxa import refdata
-from wildtrace.trade import schema
+from wildtrace.trade import origin, schema
 from wildtrace.trade.codes import load_codes
+from wildtrace.trade.inputs import sha256_file
 
 FIRST_YEAR, LAST_YEAR = 2000, 2019
 MAX_ROWS_PER_FILE = 500_000
@@ -326,6 +329,7 @@ def generate(out_dir: Path, rows: int, seed: int = 0, *, snake: bool = False,
     }, indent=1), encoding="utf-8")
     if own:
         con.close()
+    origin.write_manifest(out_dir, {p.name: sha256_file(p) for p in [*files, comptab, lemis, ranges]}, seed, n)
     return SynthResult(files, comptab, lemis, ranges, truth, n)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from wildtrace.trade import coverage
 from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
 from wildtrace.trade.screen import cites_dataset
 from wildtrace.trade.units import unit_label
@@ -90,6 +91,8 @@ def spikes(con: duckdb.DuckDBPyConnection, *, reporter: str = "E", z: float = 3.
     n_series = con.execute("SELECT count(*) FROM (SELECT DISTINCT taxon, exporter, term, unit, source FROM sp_raw)"
                            ).fetchall()[0][0]
     counts = {"spike": sum(f["kind"] == "spike" for f in flags), "onset": sum(f["kind"] == "onset" for f in flags)}
-    return {"dataset": dataset, "series": int(n_series), "flag_counts": counts, "flags": flags[:limit],
-            "provenance": stamp(con, "spikes", {"reporter": reporter, "z": z, "fold": fold,
-                                                "min_quantity": min_quantity, "window": window})}
+    return coverage.apply({
+        "dataset": dataset, "series": int(n_series), "flag_counts": counts, "flags": flags[:limit],
+        "provenance": stamp(con, "spikes", {"reporter": reporter, "z": z, "fold": fold,
+                                            "min_quantity": min_quantity, "window": window})},
+        coverage.covers(con, "trends", (dataset,)))
