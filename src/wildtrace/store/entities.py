@@ -1,18 +1,27 @@
-"""Reading one seller's listings for the entity pages: each listing's queue row with the
-record of its newest version and when it was first seen, oldest first (a timeline).
+"""Reading for the entity pages: one seller's listings (each listing's queue row with the record
+of its newest version and when it was first seen, oldest first: a timeline), the links of the
+newest stored seller network touching some accounts, and the analyst judgements on them.
 
-Read-only; the queue (``wildtrace.store.queue``) stays the owner of triage order.
+Read-only; the queue (``wildtrace.store.queue``), the networks (``store/network.py``) and the
+judgements (``store/judgements.py``) keep their tables. The newest network is read whole once per
+process and kept as an index by account (a network is an immutable snapshot: a new build has a
+new id), so a page costs one indexed query for the newest id, not a parse of the whole network.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
+from wildtrace.store import network as stored_network
 from wildtrace.store.queue import ROW_COLUMNS
-from wildtrace.store.schema import listings, queue
+from wildtrace.store.schema import judgements, listings, networks, queue
 
 #: The most listings one seller page reads (a timeline, not an export).
 MAX_SELLER_LISTINGS = 500
@@ -38,4 +47,83 @@ def seller_listings(engine: sa.Engine, seller: str, *,
         row["record"] = orjson.loads(row["record"])
         row["when"] = (row["posted_at"] or row["first_seen"] or "")[:10]
     rows.sort(key=lambda r: (r["when"], r["listing_id"]))
+    return rows
+
+
+@dataclass(frozen=True)
+class LinkIndex:
+    """One stored network's edges by account, strongest first, with the other side's node."""
+
+    id: int
+    built_at: str
+    by_account: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def links(self, accounts: Iterable[str]) -> list[dict[str, Any]]:
+        """Edges touching ``accounts``: ``account`` (ours), ``other``, ``platform``, ``seller``,
+        ``weight``, ``evidence``, ``judgement``; strongest first."""
+        mine = set(accounts)
+        out = [dict(e, account=a) for a in sorted(mine) for e in self.by_account.get(a, [])
+               if e["other"] not in mine or e["other"] > a]
+        out.sort(key=lambda e: (-float(e["weight"] or 0), e["other"], e["account"]))
+        return out
+
+
+def _index(network_id: int, built_at: str, data: dict[str, Any]) -> LinkIndex:
+    nodes = {n.get("id"): n for n in data.get("nodes", []) if isinstance(n, dict)}
+    by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for edge in data.get("edges", []):
+        a, b = edge.get("a"), edge.get("b")
+        for mine, other in ((a, b), (b, a)):
+            node = nodes.get(other, {})
+            by_account[str(mine)].append({
+                "other": other, "platform": node.get("platform", ""), "seller": node.get("seller", ""),
+                "weight": edge.get("weight", 0), "evidence": edge.get("evidence", []),
+                "judgement": edge.get("judgement")})
+    return LinkIndex(network_id, built_at, dict(by_account))
+
+
+_cache: dict[str, LinkIndex] = {}
+_cache_lock = threading.Lock()
+
+
+def network_links(engine: sa.Engine) -> LinkIndex | None:
+    """The newest stored network as a ``LinkIndex`` (None when none was built); parsed once per
+    network id per process."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(networks.c.id, networks.c.built_at)
+                           .order_by(networks.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    key = str(engine.url)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and hit.id == row.id:
+            return hit
+    found = _index(int(row.id), str(row.built_at), stored_network.get(engine, int(row.id)).to_dict())
+    with _cache_lock:
+        _cache[key] = found
+    return found
+
+
+def judgements_on(engine: sa.Engine, accounts: Iterable[str], *, limit: int = 500) -> list[dict[str, Any]]:
+    """Judgement records (``same``, ``different``, ``unsure``, ``retract``) naming any of
+    ``accounts``, oldest first; ``retracted`` when a later ``retract`` withdrew one, ``in_force``
+    on each pair's latest record not retracted (the rule of ``sellers.judgements.in_force``)."""
+    names = sorted(set(accounts))
+    if not names:
+        return []
+    j = judgements.c
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(
+            sa.select(j.id, j.a, j.b, j.judgement, j.retracts, j.author, j.at, j.note)
+            .where(j.a.in_(names) | j.b.in_(names)).order_by(j.seq).limit(limit))]
+    withdrawn = {r["retracts"] for r in rows if r["judgement"] == "retract" and r["retracts"]}
+    latest: dict[tuple[str, ...], dict[str, Any]] = {}
+    for row in rows:
+        row["retracted"] = row["judgement"] != "retract" and row["id"] in withdrawn
+        row["in_force"] = False
+        if row["judgement"] != "retract" and not row["retracted"]:
+            latest[tuple(sorted((row["a"], row["b"])))] = row
+    for row in latest.values():
+        row["in_force"] = True
     return rows

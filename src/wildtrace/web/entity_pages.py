@@ -5,8 +5,11 @@ would tell the seller who is looking; the server's own files and capture screens
 with a lightbox, their OCR text and near-duplicates on other listings, from
 ``wildtrace.images.gallery``), the identifiers in its text linked to the search, the
 accounts the newest stored network links to its seller, each taxon's zoonotic profile and a
-colour legend. A seller shows the identifiers across its listings, linked accounts, platforms,
-a timeline, risk over time (inline SVG) and the analyst judgements on its accounts. Money and
+colour legend. A seller shows the identifiers across its listings (each with the listings that
+carry it), linked accounts from the newest stored network (``store.entities.network_links``:
+read whole once per build, never rebuilt per request), its platforms with counts and dates, a
+timeline, risk over time (inline SVG), the analyst judgements on its accounts (in force or
+retracted) and "add to case" for each of its accounts. Money and
 dates follow the browser's Accept-Language. Adapters only: the queries are in
 ``wildtrace.store``, the identifiers and networks in ``wildtrace.sellers``.
 """
@@ -26,8 +29,7 @@ from wildtrace.images import gallery
 from wildtrace.images.gallery import IMAGE_SUFFIXES, owned_image
 from wildtrace.images.thumbnail import SIZES, thumbnail
 from wildtrace.sellers import identifiers
-from wildtrace.sellers.judgements import JudgementStore
-from wildtrace.sellers.network import account_id, latest_network
+from wildtrace.sellers.network import account_id
 from wildtrace.store import entities
 from wildtrace.store import queue as q
 from wildtrace.store.accounts import Principal
@@ -92,27 +94,12 @@ class Formats:
             return raw[:10]
 
 
-def _links(network: dict[str, Any], accounts: set[str]) -> list[dict[str, Any]]:
-    """The stored network's edges touching ``accounts``, the other side first, strongest first."""
-    nodes = {n["id"]: n for n in network.get("nodes", [])}
-    out = []
-    for edge in network.get("edges", []):
-        a, b = edge.get("a"), edge.get("b")
-        if a in accounts or b in accounts:
-            mine, other = (a, b) if a in accounts else (b, a)
-            node = nodes.get(other, {})
-            out.append({"account": mine, "other": other, "platform": node.get("platform", ""),
-                        "seller": node.get("seller", ""), "weight": edge.get("weight", 0),
-                        "evidence": edge.get("evidence", []), "judgement": edge.get("judgement")})
-    out.sort(key=lambda e: (-float(e["weight"] or 0), e["other"]))
-    return out
-
-
 def _network_links(engine: Any, accounts: set[str]) -> dict[str, Any]:
-    stored = latest_network(engine)
+    """The links of the newest stored network touching ``accounts`` (never rebuilt here)."""
+    stored = entities.network_links(engine)
     if stored is None:
         return {"built": False, "links": [], "at": ""}
-    return {"built": True, "links": _links(stored.to_dict(), accounts), "at": stored.built_at, "id": stored.id}
+    return {"built": True, "links": stored.links(accounts), "at": stored.built_at, "id": stored.id}
 
 
 @router.get("/listing", response_class=HTMLResponse)
@@ -186,6 +173,18 @@ def _band(risk: float) -> str:
     return "high" if risk >= 0.7 else "medium" if risk >= 0.4 else "low"
 
 
+def _platforms(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each platform the seller's listings are on: the account, how many listings, first and last date."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:  # oldest first
+        name = r["platform"] or "unknown"
+        entry = out.setdefault(name, {"name": name, "account": account_id({**r["record"], "id": r["listing_id"]}),
+                                      "listings": 0, "first": r["when"], "last": r["when"]})
+        entry["listings"] += 1
+        entry["last"] = r["when"] or entry["last"]
+    return sorted(out.values(), key=lambda p: (-p["listings"], p["name"]))
+
+
 @router.get("/seller", response_class=HTMLResponse)
 def seller_page(*, request: Request, name: Annotated[str, Query(max_length=500)],
                 who: Viewer, eng: EngineDep) -> Response:
@@ -195,12 +194,12 @@ def seller_page(*, request: Request, name: Annotated[str, Query(max_length=500)]
     for r in rows:
         for ident in identifiers.from_listing({**r["record"], "id": r["listing_id"]}):
             entry = found.setdefault(ident.key, {"kind": ident.kind, "value": ident.value, "listings": []})
-            entry["listings"].append(r["listing_id"])
-    with JudgementStore(eng) as judgements:
-        history = [j for j in judgements.history() if j.a in accounts or j.b in accounts]
+            if r["listing_id"] not in entry["listings"]:
+                entry["listings"].append(r["listing_id"])
     by_risk = sorted(rows, key=lambda r: (-float(r["risk_score"]), r["listing_id"]))
     return _render(request, "seller.html", who, seller=name, rows=by_risk, timeline=rows,
+                   capped=len(rows) >= entities.MAX_SELLER_LISTINGS,
                    identifiers=sorted(found.values(), key=lambda e: (e["kind"], e["value"])),
-                   platforms=sorted({r["platform"] for r in rows if r["platform"]}),
-                   accounts=sorted(accounts), network=_network_links(eng, accounts),
-                   judgements=history, chart=risk_chart([(r["when"], float(r["risk_score"])) for r in rows]))
+                   platforms=_platforms(rows), accounts=sorted(accounts),
+                   network=_network_links(eng, accounts), judgements=entities.judgements_on(eng, accounts),
+                   chart=risk_chart([(r["when"], float(r["risk_score"])) for r in rows]))
