@@ -33,6 +33,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
+    literal_column,
 )
 
 metadata = MetaData()
@@ -46,6 +48,7 @@ listings = Table(
     Column("last_seen", String, nullable=False),
     Column("record", Text, nullable=False),
     Index("listings_version", "listing_id", "version"),
+    Index("listings_first_seen", "first_seen", "listing_id"),  # revision 0009: the "first seen" sort
 )
 
 scan_results = Table(
@@ -94,6 +97,18 @@ queue = Table(
     Index("queue_platform_risk", "platform", "risk_score"),
     Index("queue_lang_risk", "lang", "risk_score"),
 )
+
+# Revision 0009: the workbench's pages at a million listings. Sorts by posted date (and date
+# ranges), "uncertain first" (the expression ``store.queue.UNCERTAINTY`` orders by), a flagged
+# date range (the dashboard's bars), first seen (``listings_first_seen``); on PostgreSQL,
+# trigram indexes for the species and product filters' LIKE (SQLite scans in risk order).
+Index("queue_posted", queue.c.posted_at, queue.c.listing_id)
+Index("queue_verdict_posted", queue.c.verdict, queue.c.posted_at)
+Index("queue_uncertain", func.abs(queue.c.wildlife_score - literal_column("0.5")), queue.c.listing_id.desc())
+Index("queue_species_trgm", queue.c.species, postgresql_using="gin",
+      postgresql_ops={"species": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+Index("queue_products_trgm", queue.c.products, postgresql_using="gin",
+      postgresql_ops={"products": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 #: Dashboard counts of the queue, kept in the same transaction as each queue write
 #: (``store/counts.py``): per verdict, rows per dimension value.

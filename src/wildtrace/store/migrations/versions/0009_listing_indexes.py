@@ -1,4 +1,12 @@
-"""Indexes for the workbench's pages at a million listings (filled in by the benchmark work).
+"""Indexes for the workbench's pages at a million listings (``benchmarks/bench_workbench.py``).
+
+- ``queue_posted`` (posted_at, listing_id): the "posted" sort and its keyset pages, date ranges;
+- ``queue_verdict_posted`` (verdict, posted_at): the dashboard over a date range and its bars'
+  links (flagged listings posted in a week);
+- ``queue_uncertain`` (abs(wildlife_score - 0.5), listing_id DESC): "uncertain first";
+- ``listings_first_seen`` (first_seen, listing_id): the "first seen" sort walks it newest first;
+- PostgreSQL only: trigram GIN indexes on ``queue.species`` and ``queue.products``, for the
+  species and product filters (``LIKE '%|name|%'``) and the search by meaning.
 
 Revision ID: 0009
 Revises: 0008
@@ -6,15 +14,38 @@ Revises: 0008
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+#: (name, table, columns) on both backends
+INDEXES: list[tuple[str, str, list[str | sa.TextClause]]] = [
+    ("queue_posted", "queue", ["posted_at", "listing_id"]),
+    ("queue_verdict_posted", "queue", ["verdict", "posted_at"]),
+    ("queue_uncertain", "queue", [sa.text("abs(wildlife_score - 0.5)"), sa.text("listing_id DESC")]),
+    ("listings_first_seen", "listings", ["first_seen", "listing_id"]),
+]
+TRIGRAM = [("queue_species_trgm", "species"), ("queue_products_trgm", "products")]
+
 
 def upgrade() -> None:
-    pass
+    for name, table, cols in INDEXES:
+        op.create_index(name, table, cols, if_not_exists=True)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for name, column in TRIGRAM:
+            op.create_index(name, "queue", [column], postgresql_using="gin",
+                            postgresql_ops={column: "gin_trgm_ops"}, if_not_exists=True)
+    op.execute("ANALYZE")  # let the planner see the new indexes' statistics now
 
 
 def downgrade() -> None:
-    pass
+    if op.get_bind().dialect.name == "postgresql":
+        for name, _column in TRIGRAM:
+            op.drop_index(name, table_name="queue", if_exists=True)
+    for name, table, _cols in INDEXES:
+        op.drop_index(name, table_name=table, if_exists=True)
