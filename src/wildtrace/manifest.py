@@ -60,6 +60,7 @@ MANIFEST: tuple[RefFile, ...] = (
     RefFile("trade", "trade/*", "trade", "CITES codes, parties, header synonyms, factors (see its README)"),
     RefFile("synthetic", "synthetic.yaml", "learn", "frames of the self-generated training listings"),
     RefFile("demo_listings", "demo_listings.jsonl", "demo", "the synthetic demo listings"),
+    RefFile("demo_images", "demo/*", "demo", "the demo listings' synthetic images (scripts/make_demo_images.py)"),
     RefFile("takedown_policies", "takedown_policies.yaml", "export", "platform takedown policies"),
     RefFile("readme", "**/README.md", "docs", "the data folder's documentation, one README per folder"),
 )

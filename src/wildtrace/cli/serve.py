@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import socket
 import webbrowser
+from contextlib import closing
 from pathlib import Path
 
 import click
 import uvicorn
 
+from wildtrace import demosite
 from wildtrace.errors import ConfigError
 from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
+from wildtrace.store.sql import SQLStore
 from wildtrace.web.app import create_app
-from wildtrace.web.demo import demo_login, load_demo
+from wildtrace.web.demo import demo_login, demo_origin, load_demo
 
 
 def database(settings: Settings, db: str | None) -> str:
@@ -26,8 +29,11 @@ def database(settings: Settings, db: str | None) -> str:
 @click.option("--host", default=None, help="Address to listen on (default: WILDTRACE_HOST, else 127.0.0.1).")
 @click.option("--port", default=None, type=click.IntRange(1, 65535), help="Port (default: WILDTRACE_PORT, else 8150).")
 @click.option("--demo", is_flag=True,
-              help="Load the bundled synthetic demo listings and print a demo login (default "
-                   "database: demo-workbench.sqlite in the data folder).")
+              help="Load the bundled synthetic demo listings, start their demo marketplace on 127.0.0.1 and "
+                   "print a demo login (default database: demo-workbench.sqlite in the data folder).")
+@click.option("--demo-port", default=None, type=click.IntRange(1, 65535),
+              help="Port of the demo marketplace (with --demo; default: the port the demo database's "
+                   "listing URLs name, else --port + 1). A new port stores new versions of the listings.")
 @click.option("--trade-db", type=click.Path(path_type=Path), default=None,
               help="Trade DuckDB for /api/v1/trade (default: as `wildtrace trade`, DATA_DIR/trade.duckdb).")
 @click.option("--trade-ranges", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -37,11 +43,13 @@ def database(settings: Settings, db: str | None) -> str:
 @click.option("--open", "open_browser", is_flag=True, help="Open the workbench in the web browser once it listens.")
 @click.pass_obj
 def serve(settings: Settings, db: str | None, host: str | None, port: int | None, demo: bool,
-          trade_db: Path | None, trade_ranges: Path | None, trade_register: Path | None,
+          demo_port: int | None, trade_db: Path | None, trade_ranges: Path | None, trade_register: Path | None,
           open_browser: bool) -> None:
     """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1).
 
-    The port is bound first; the URL is printed only once it is ours.
+    The port is bound first; the URL is printed only once it is ours. With --demo, the demo
+    marketplace (the demo listings' pages and images, on 127.0.0.1) runs beside it until it stops,
+    and captures started from the workbench may fetch from it.
 
     Example: wildtrace serve --demo --port 8150 --open
     """
@@ -51,22 +59,40 @@ def serve(settings: Settings, db: str | None, host: str | None, port: int | None
     if demo and not db:
         db = str(settings.demo_db)
     target = database(settings, db)
-    app = create_app(target, settings, trade_db=trade_db, trade_ranges=trade_ranges, trade_register=trade_register)
-    url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"wildtrace: warning: listening on {host}: anyone who can reach it sees the login page",
-                   err=True)
-    if demo:
-        store = app.state.store
-        count = load_demo(store, Scanner(settings))
-        name, password = demo_login(store.engine)
-        click.echo(f"WildTrace workbench demo: {count} SYNTHETIC listings loaded into {target}")
-        click.echo(f"Open {url} and log in as  {name} / {password}  (analyst)")
-    else:
-        click.echo(f"WildTrace workbench on {url} (database {target}); add users with `wildtrace users add`")
-    if open_browser:
-        webbrowser.open(url)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False)).run(sockets=[sock])
+    site = _start_demo_site(target, demo_port, port) if demo else None
+    try:
+        app = create_app(target, settings, trade_db=trade_db, trade_ranges=trade_ranges,
+                         trade_register=trade_register, capture_allow_origins={site.origin} if site else ())
+        url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"wildtrace: warning: listening on {host}: anyone who can reach it sees the login page",
+                       err=True)
+        if site is not None:
+            store = app.state.store
+            loaded = load_demo(store, Scanner(settings), origin=site.origin)
+            name, password = demo_login(store.engine)
+            click.echo(f"WildTrace workbench demo: {loaded.listings} SYNTHETIC listings loaded into {target}")
+            click.echo(f"Seller network: {loaded.linked_accounts} of {loaded.accounts} accounts linked "
+                       f"({loaded.links} links; stored as network {loaded.network_id})")
+            click.echo(f"Demo marketplace (synthetic listing pages to capture): {site.origin}/")
+            click.echo(f"Open {url} and log in as  {name} / {password}  (analyst)")
+        else:
+            click.echo(f"WildTrace workbench on {url} (database {target}); add users with `wildtrace users add`")
+        if open_browser:
+            webbrowser.open(url)
+        uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False)).run(sockets=[sock])
+    finally:
+        sock.close()
+        if site is not None:
+            site.close()
+
+
+def _start_demo_site(target: str, demo_port: int | None, port: int) -> demosite.DemoSite:
+    """The demo marketplace on the port its stored listings name (or ``--demo-port``, or the
+    workbench's port + 1 on a new demo database)."""
+    with closing(SQLStore(target)) as store:
+        origin = demo_origin(store, demo_port, default_port=port + 1 if port < 65535 else demosite.DEFAULT_PORT)
+    return demosite.start(int(origin.rsplit(":", 1)[1]))
 
 
 def bind(host: str, port: int) -> socket.socket:
