@@ -1,7 +1,10 @@
 """The triage queue (``/``) and the dashboard (``/dashboard``) pages.
 
 The queue: filters, a total, four sort orders (``store.queue.SORTS``) paged by keyset cursor,
-export links of the current filter (``/api/v1/export``), a ``?`` shortcut overlay (its block at the end of static/app.js).
+export links of the current filter (``/api/v1/export``), a ``?`` shortcut overlay (its block at the end of static/app.js),
+a thumbnail of each row whose listing has an image this server keeps (read for the whole page in
+one query), and, for analysts, bulk actions on the selected rows: label them, or add them (or
+their sellers) to a case (``POST /bulk-case``, also the search page's).
 The dashboard: a continuous weekly axis over a date range, each week's bar a link to the queue
 filtered to that week, and species named "common name (scientific name)".
 """
@@ -11,17 +14,26 @@ from __future__ import annotations
 import datetime as dt
 import time
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
+from wildtrace import cases as case_ops
+from wildtrace.images import gallery
+from wildtrace.images.gallery import owned_image
+from wildtrace.sellers.network import account_id
+from wildtrace.store import cases, selection
 from wildtrace.store import queue as q
+from wildtrace.store.accounts import Principal
 from wildtrace.taxa import refdata
+from wildtrace.web.api.cases import writable
 from wildtrace.web.api.listings import filters
-from wildtrace.web.deps import EngineDep, Viewer
+from wildtrace.web.case_pages import open_cases
+from wildtrace.web.deps import Analyst, EngineDep, StoreDep, Viewer
 from wildtrace.web.errors import ApiError
 from wildtrace.web.templating import query
 
@@ -30,6 +42,9 @@ PAGE_SIZE = 50
 FACETS_TTL_S = 60.0
 SORT_LABELS = {"risk": "risk (highest first)", "posted": "posted date (newest first)",
                "first_seen": "first seen (newest first)", "uncertain": "uncertain first"}
+#: What "add to case" adds of the selected listings: the listings, their sellers, or both.
+BULK_ADDS = ("listings", "sellers", "both")
+MAX_BULK = selection.MAX_IDS
 #: The verdict the dashboard counts ("flagged").
 FLAGGED = "wildlife_offer"
 
@@ -52,7 +67,56 @@ def queue_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)], c
     params = {**f.active(), **({"sort": sort} if sort != "risk" else {})}
     return _render(request, "queue.html", who, rows=rows, next=nxt, f=f, params=params, sort=sort,
                    sorts=SORT_LABELS, total=q.count(eng, f), export=f.active(),
-                   facets=_facets(request, eng))
+                   facets=_facets(request, eng), thumbs=thumbnails(request, eng, rows),
+                   open_cases=open_cases(eng, who))
+
+
+def thumbnails(request: Request, eng: sa.Engine, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Listing id -> the number of its first image this server keeps, for the rows that have one:
+    the fingerprinted images (``gallery.has_owned_image``, one query), then, for listings not yet
+    fingerprinted, their image references checked with ``owned_image`` (one more query)."""
+    ids = [r["listing_id"] for r in rows]
+    out = gallery.has_owned_image(eng, ids)
+    data_dir = Path(request.app.state.settings.data_dir)
+    for listing_id, images in selection.image_refs(eng, [i for i in ids if i not in out]).items():
+        n = next((i for i, ref in enumerate(images) if owned_image(data_dir, ref) is not None), None)
+        if n is not None:
+            out[listing_id] = n
+    return out
+
+
+@router.post("/bulk-case")
+async def bulk_case(*, request: Request, who: Analyst, st: StoreDep) -> Response:
+    """Add the selected listings (``listing_id``, repeated), their sellers, or both (``add``) to
+    the picked case (``case``): the queue's and the search page's bulk form. An htmx request gets
+    a status line back; a plain form goes to the case."""
+    form = await request.form()
+    ids = list(dict.fromkeys(str(v).strip() for v in form.getlist("listing_id") if str(v).strip()))
+    if not ids:
+        raise ApiError(422, "invalid_value", "select at least one listing")
+    if len(ids) > MAX_BULK or any(len(i) > 1000 for i in ids):
+        raise ApiError(422, "invalid_value", f"at most {MAX_BULK} listing ids of up to 1,000 characters")
+    what, picked = str(form.get("add", "listings")), str(form.get("case", ""))
+    if what not in BULK_ADDS:
+        raise ApiError(422, "invalid_value", f"add: one of {', '.join(BULK_ADDS)}")
+    if not picked.isdigit() or not 0 < len(picked) < 19:
+        raise ApiError(422, "invalid_value", "pick a case")
+    case_id = int(picked)
+    writable(st.engine, case_id, who)
+    added = {"listings": 0, "sellers": 0}
+    if what in ("listings", "both"):
+        added["listings"] = case_ops.add_listings(st, case_id, ids, who.name)
+    if what in ("sellers", "both"):
+        accounts = [account_id({"platform": p, "seller": s}) for p, s in selection.sellers(st.engine, ids)]
+        added["sellers"] = case_ops.add_sellers(st, case_id, accounts, who.name) if accounts else 0
+    if not request.headers.get("hx-request"):
+        return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    return _bulk_done(request, who, cases.get_case(st.engine, case_id), added, len(ids))
+
+
+def _bulk_done(request: Request, who: Principal, case: dict[str, Any], added: dict[str, int],
+               selected: int) -> Response:
+    return _render(request, "_bulk_case.html", who, done=case, added=added, selected=selected)
 
 
 def _facets(request: Request, eng: sa.Engine) -> dict[str, list[str]]:

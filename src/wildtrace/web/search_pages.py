@@ -1,21 +1,29 @@
-"""The search page, the batch search (a CSV term list) and its JSON API: adapters of ``wildtrace.search``.
+"""The search page, the batch search (a CSV term list) and its JSON API: adapters of ``wildtrace.search``;
+saved searches (``wildtrace.store.saved_searches``).
 
-Any role may search (a batch search is a read too). ``GET /api/v1/search`` is in
-``web/api/listings.py``; both use ``web/searching.py``.
+Any role may search (a batch search is a read too), and save, open and delete their own saved
+searches (a personal view, not a change to the data); another user's saved search is not there
+(404). Analysts get a checkbox per hit and the bulk "add to case" form (``POST /bulk-case`` in
+``web/queue_pages.py``). ``GET /api/v1/search`` is in ``web/api/listings.py``; both use
+``web/searching.py``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
 from wildtrace.search import MAX_TERM_CHARS, MAX_TERMS, Term, read_terms
 from wildtrace.store import queue as q
+from wildtrace.store import saved_searches
+from wildtrace.store.accounts import Principal
 from wildtrace.web.api.listings import filters
 from wildtrace.web.api.models import Strict
+from wildtrace.web.case_pages import open_cases
 from wildtrace.web.deps import EngineDep, Viewer
 from wildtrace.web.errors import ApiError
 from wildtrace.web.searching import SearcherDep, facet_items, snippet
@@ -23,6 +31,9 @@ from wildtrace.web.searching import SearcherDep, facet_items, snippet
 router = APIRouter()
 PAGE_SIZE = 50
 MAX_UPLOAD = 1_000_000  # bytes of a term list
+#: the parameters a saved search keeps: the query and the filters
+SAVED_KEYS = frozenset({"q", *q.Filters.names()})
+SavedId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 @router.get("/search", response_class=HTMLResponse, include_in_schema=False)
@@ -67,6 +78,41 @@ def batch_api(*, body: BatchRequest, _: Viewer, eng: EngineDep, s: SearcherDep) 
     return {"terms": s.batch(eng, [t for t in terms if t.term], first=body.first)}
 
 
-def _render(request: Request, who: Any, **ctx: Any) -> Response:
+def search_query(raw: str) -> str:
+    """A search page's query string with only the query and the filters (each once, non-empty)."""
+    kept: dict[str, str] = {}
+    for key, value in parse_qsl(raw.lstrip("?"), keep_blank_values=False):
+        if key in SAVED_KEYS and key not in kept and value.strip():
+            kept[key] = value
+    return urlencode(kept)
+
+
+@router.post("/search/saved", include_in_schema=False)
+def save_search(*, name: Annotated[str, Form(max_length=saved_searches.MAX_NAME)],
+                query: Annotated[str, Form(max_length=saved_searches.MAX_QUERY)] = "",
+                who: Viewer, eng: EngineDep) -> Response:
+    """Save the search ``query`` (the search page's query string) as ``name``; back to that search."""
+    kept = search_query(query)
+    saved_searches.save(eng, who.name, name, kept)
+    return RedirectResponse(f"/search?{kept}", status_code=303)
+
+
+@router.get("/search/saved/{search_id}", include_in_schema=False)
+def open_search(*, search_id: SavedId, who: Viewer, eng: EngineDep) -> Response:
+    """Run one of my saved searches (404 for anyone else's)."""
+    return RedirectResponse(f"/search?{saved_searches.get(eng, who.name, search_id)['query']}", status_code=303)
+
+
+@router.post("/search/saved/{search_id}/delete", include_in_schema=False)
+def delete_search(*, search_id: SavedId, who: Viewer, eng: EngineDep) -> Response:
+    """Delete one of my saved searches (404 for anyone else's)."""
+    saved_searches.delete(eng, who.name, search_id)
+    return RedirectResponse("/search", status_code=303)
+
+
+def _render(request: Request, who: Principal, **ctx: Any) -> Response:
+    eng = request.app.state.store.engine
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, "search.html", {"who": who, "snippet": snippet, **ctx})  # type: ignore[no-any-return]
+    return templates.TemplateResponse(request, "search.html", {  # type: ignore[no-any-return]
+        "who": who, "snippet": snippet, "saved": saved_searches.list_for(eng, who.name),
+        "open_cases": open_cases(eng, who), **ctx})

@@ -1,4 +1,5 @@
-"""What the search page and the search API share: the Searcher of the app, hits and facets as JSON."""
+"""What the search page and the search API share: the Searcher of the app, hits and facets as
+JSON (species with their common names in each language the reference data names them in)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,29 @@ def item(hit: Hit) -> dict[str, Any]:
             "highlight": {f: str(highlight(v, hit.spans, f)) for f, v in hit.fields.items()}}
 
 
+#: The languages of the reference data's common names, in the order the search page shows them.
+NAME_LANGUAGES = ("en", "fr", "es", "pt", "zh_hans", "zh_hant", "vi", "th", "id", "ms")
+
+
+def common_names(s: Searcher, scientific_name: str) -> list[dict[str, str]]:
+    """The first common name of the taxon in each language (``lang``: a BCP 47 tag), a name two
+    languages share given once: ``[{"lang": "en", "name": "elephant"}, {"lang": "fr", ...}]``."""
+    taxon = s.ref.taxon(scientific_name)
+    if taxon is None:
+        return []
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for lang in (*NAME_LANGUAGES, *sorted(set(taxon.names) - set(NAME_LANGUAGES))):
+        names = taxon.names.get(lang) or ()
+        if names and names[0] not in seen:
+            seen.add(names[0])
+            out.append({"lang": lang.replace("_", "-"), "name": names[0]})
+    return out
+
+
 def facet_items(s: Searcher, found: Found) -> dict[str, list[dict[str, Any]]]:
-    """Facets with counts; species with their common name."""
+    """Facets with counts; species with their (English) common name and their common names in
+    every language of the reference data."""
     out: dict[str, list[dict[str, Any]]] = {}
     for name, values in found.facets.items():
         rows: list[dict[str, Any]] = []
@@ -42,6 +64,7 @@ def facet_items(s: Searcher, found: Found) -> dict[str, list[dict[str, Any]]]:
             row: dict[str, Any] = {"value": value, "count": n}
             if name == "species":
                 row["common_name"] = s.taxon_label(value)["common_name"]
+                row["common_names"] = common_names(s, value)
             rows.append(row)
         out[name] = rows
     return out
