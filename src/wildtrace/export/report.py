@@ -1,23 +1,72 @@
-"""Case report in HTML and PDF: listings, reasons, network, and every evidence hash and capture time.
+"""Case report in HTML and PDF: listings, reasons, network, every evidence hash and capture time,
+and each capture's screenshot (with its banner: URL, time, page hash).
 
-Listing text is hostile: everything is escaped in HTML, and the PDF is drawn as text.
+Listing text is hostile: everything is escaped in HTML, and the PDF is drawn as text. Long hashes
+and URLs wrap (CSS in HTML; cut into pieces in the PDF, a SHA-256 into four groups of 16). A
+screenshot is embedded only while its SHA-256 still matches the custody log (else the report says
+it is tampered or missing); the HTML carries it as a data URI, the PDF scaled to the page width,
+a tall page cut into page-high slices (``MAX_SHOT_PAGES`` at most).
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fpdf import FPDF
 
 from wildtrace import __version__
+from wildtrace.evidence.custody import sha256_file
 from wildtrace.export import fonts
 from wildtrace.export.clean import pdf_text, report_text
 
 if TYPE_CHECKING:
     from wildtrace.cases import Case
+
+#: Pages one screenshot may fill in the PDF; a screenshot larger than this many bytes is not
+#: inlined in the HTML (the report names the file instead)
+MAX_SHOT_PAGES = 4
+MAX_HTML_SHOT_BYTES = 8_000_000
+#: relative column widths of a PDF table (the rest share the page equally): room for the hashes
+WIDTHS = {"Evidence captures": (15, 22, 12, 9, 12, 30)}
+_SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+@dataclass
+class Shot:
+    """A capture's screenshot for the report: the file (None when it cannot be shown) or why not."""
+
+    capture_id: str
+    url: str
+    captured_at: str
+    path: Path | None
+    note: str = ""
+
+
+def screenshots(case: Case) -> list[Shot]:
+    """Each capture's screenshot, checked against the SHA-256 its custody entry recorded."""
+    out = []
+    for c in case.captures:
+        rel = c.get("screenshot")
+        listed = next((f for f in c.get("files") or [] if f.get("path") == rel), None)
+        if not rel or listed is None or not c.get("evidence_dir"):
+            continue
+        shot = Shot(str(c.get("capture_id")), str(c.get("final_url") or c.get("url") or ""),
+                    str(c.get("captured_at") or ""), None)
+        path = Path(str(c["evidence_dir"])) / str(rel)
+        if not path.is_file():
+            shot.note = f"screenshot missing: {rel} is not in the evidence folder"
+        elif sha256_file(path) != listed.get("sha256"):
+            shot.note = f"screenshot not shown: {rel} no longer matches its SHA-256 in the custody log (tampered)"
+        else:
+            shot.path = path
+        out.append(shot)
+    return out
 
 
 
@@ -56,8 +105,11 @@ def render_html(case: Case) -> str:
     esc = html.escape
     parts = ["<!doctype html><html><head><meta charset='utf-8'>",
              f"<title>Case {esc(case.name)}</title>",
-             "<style>body{font-family:sans-serif}table{border-collapse:collapse;margin-bottom:1.5em}"
-             "td,th{border:1px solid #999;padding:3px 6px;vertical-align:top;white-space:pre-wrap}"
+             "<style>body{font-family:sans-serif}table{border-collapse:collapse;margin-bottom:1.5em;"
+             "table-layout:fixed;width:100%}"
+             "td,th{border:1px solid #999;padding:3px 6px;vertical-align:top;white-space:pre-wrap;"
+             "overflow-wrap:anywhere;word-break:break-all}"
+             "figure{margin:0 0 1.5em}figure img{max-width:100%;height:auto;border:1px solid #999}"
              "</style></head><body>", f"<h1>Case {esc(case.name)}</h1>"]
     for heading, rows in sections(case):
         parts.append(f"<h2>{esc(heading)}</h2><table><tr>"
@@ -65,6 +117,18 @@ def render_html(case: Case) -> str:
         for row in rows[1:]:
             parts.append("<tr>" + "".join(f"<td>{esc(report_text(c))}</td>" for c in row) + "</tr>")
         parts.append("</table>")
+    shots = screenshots(case)
+    if shots:
+        parts.append("<h2>Capture screenshots</h2>")
+    for shot in shots:
+        caption = esc(report_text(f"{shot.capture_id} · {shot.captured_at} · {shot.url}"))
+        if shot.path is not None and shot.path.stat().st_size <= MAX_HTML_SHOT_BYTES:
+            data = base64.b64encode(shot.path.read_bytes()).decode("ascii")
+            parts.append(f"<figure><img src='data:image/png;base64,{data}' alt='screenshot of capture "
+                         f"{esc(shot.capture_id)}'><figcaption>{caption}</figcaption></figure>")
+        else:
+            note = shot.note or f"screenshot too large to inline: {shot.path}"
+            parts.append(f"<figure><figcaption>{caption}<br>{esc(report_text(note))}</figcaption></figure>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -84,7 +148,8 @@ def write_pdf(case: Case, path: Path, progress: Callable[[], None] | None = None
     family = faces.family
 
     def text(value: str) -> str:
-        return faces.drawable(pdf_text(value))
+        grouped = _SHA256.sub(lambda m: " ".join(m.group(0)[i:i + 16] for i in range(0, 64, 16)), str(value))
+        return faces.drawable(pdf_text(grouped))
 
     pdf.add_page()
     pdf.set_font(family, size=16)
@@ -93,7 +158,7 @@ def write_pdf(case: Case, path: Path, progress: Callable[[], None] | None = None
         pdf.set_font(family, size=12)
         pdf.cell(0, 9, text(heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, size=7)
-        with pdf.table(text_align="LEFT", line_height=3.5) as table:
+        with pdf.table(text_align="LEFT", line_height=3.5, col_widths=WIDTHS.get(heading)) as table:
             for row in rows:
                 cells = table.row()
                 for value in row:
@@ -101,5 +166,34 @@ def write_pdf(case: Case, path: Path, progress: Callable[[], None] | None = None
                 if progress is not None:
                     progress()
         pdf.ln(3)
+    for shot in screenshots(case):
+        _pdf_shot(pdf, shot, family, text)
     pdf.output(str(path))
     return len(case.results)
+
+
+def _pdf_shot(pdf: FPDF, shot: Shot, family: str, text: Callable[[str], str]) -> None:
+    """The screenshot on new pages, scaled to the page width, cut into page-high slices."""
+    from PIL import Image
+
+    pdf.add_page()
+    pdf.set_font(family, size=9)
+    pdf.multi_cell(0, 4, text(f"Capture {shot.capture_id}, {shot.captured_at} (UTC): {shot.url}"),
+                   new_x="LMARGIN", new_y="NEXT")
+    if shot.path is None:
+        pdf.multi_cell(0, 4, text(shot.note), new_x="LMARGIN", new_y="NEXT")
+        return
+    with Image.open(shot.path) as opened:
+        image = opened.convert("RGB")
+    width = pdf.epw
+    slice_px = max(1, int(image.width * (pdf.eph - 20) / width))
+    count = -(-image.height // slice_px)
+    for n in range(min(count, MAX_SHOT_PAGES)):
+        if n:
+            pdf.add_page()
+        part = image.crop((0, n * slice_px, image.width, min(image.height, (n + 1) * slice_px)))
+        pdf.image(part, x=pdf.l_margin, y=pdf.get_y(), w=width, h=width * part.height / image.width)
+    if count > MAX_SHOT_PAGES:
+        pdf.set_y(pdf.h - pdf.b_margin - 5)
+        pdf.cell(0, 4, text(f"(cut after {MAX_SHOT_PAGES} pages; the whole screenshot is {shot.path.name} "
+                            "in the evidence folder)"))

@@ -27,6 +27,7 @@ from wildtrace.errors import Invalid, NotFound
 from wildtrace.store import db
 from wildtrace.store.audit import audit, audit_entries, now
 from wildtrace.store.schema import (
+    audit_log,
     case_captures,
     case_listings,
     case_members,
@@ -326,3 +327,21 @@ def counts(engine: sa.Engine) -> dict[int, dict[str, int]]:
             for case_id, n in conn.execute(stmt):
                 out.setdefault(int(case_id), {})[key] = int(n)
     return out
+
+
+def record_verification(engine: sa.Engine, cid: int, author: str, result: dict[str, Any]) -> None:
+    """Record the outcome of verifying the case's evidence (``case.verify`` in its audit trail)."""
+    def work(conn: sa.Connection) -> None:
+        _require(conn, cid)
+        audit(conn, author, "case.verify", f"case:{cid}", None, result)
+
+    db.write(engine, work)
+
+
+def last_verification(engine: sa.Engine, cid: int) -> dict[str, Any] | None:
+    """The last ``record_verification`` of the case, or None."""
+    a = audit_log.c
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(a.after).where(a.target == f"case:{cid}", a.action == "case.verify")
+                             .order_by(a.id.desc()).limit(1)).scalar()
+    return orjson.loads(found) if found else None

@@ -24,6 +24,7 @@ from wildtrace.store import cases
 from wildtrace.store.accounts import Principal
 from wildtrace.store.sql import SQLStore
 from wildtrace.web.api.cases import readable, writable
+from wildtrace.web.capture_pages import evidence_context
 from wildtrace.web.deps import Admin, Analyst, EngineDep, StoreDep, Viewer
 from wildtrace.web.errors import ApiError
 
@@ -37,6 +38,9 @@ SUFFIX = {"ftm": ".ftm.json", "gexf": ".gexf", "graphml": ".graphml", "csv": "",
 MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "csv": "application/zip",
          "gexf": "application/xml", "graphml": "application/xml"}
 MAX_ADD = 1000
+#: what each export button says
+FORMAT_NAMES = {"ftm": "FtM (JSON lines)", "gexf": "GEXF", "graphml": "GraphML", "csv": "CSV (zip)",
+                "html": "HTML report", "pdf": "PDF report", "takedown": "Takedown requests"}
 
 
 def _render(request: Request, name: str, who: Principal, **ctx: Any) -> Response:
@@ -81,10 +85,11 @@ def case_page(*, request: Request, case_id: CaseId, who: Viewer, eng: EngineDep)
     readable(eng, case_id, who)
     case = cases.get_case(eng, case_id)
     results = {r["id"]: r for r in cases.case_results(eng, case_id)}
-    return _render(request, "case.html", who, case=case, results=results, notes=cases.notes(eng, case_id),
+    may_write = cases.can_write(eng, case_id, who.name, who.role)
+    return _render(request, "case.html", who, results=results, notes=cases.notes(eng, case_id),
                    timeline=cases.timeline(eng, case_id), members=cases.members(eng, case_id),
-                   formats=plugins.exporters.names(),
-                   may_write=cases.can_write(eng, case_id, who.name, who.role))
+                   formats=plugins.exporters.names(), FORMAT_NAMES=FORMAT_NAMES,
+                   **evidence_context(request, case, may_write))
 
 
 async def _wanted(request: Request) -> tuple[list[str], list[str], str]:

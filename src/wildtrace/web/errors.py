@@ -36,7 +36,14 @@ def error_body(status: int, code: str, message: str, details: list[dict[str, Any
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    """JSON errors for the API, and for a page route the client sent JSON to or asked JSON of
+    (``POST /cases/{id}/add`` with a JSON body, a status fragment polled by a script)."""
+    if request.url.path.startswith("/api/"):
+        return True
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
+        return True
+    accept = request.headers.get("accept", "").split(",")[0].split(";")[0].strip().lower()
+    return accept == "application/json"
 
 
 def _respond(request: Request, err: ApiError) -> Response:
