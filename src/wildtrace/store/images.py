@@ -61,8 +61,9 @@ def add(engine: sa.Engine, rows: Iterable[dict[str, Any]]) -> int:
     def work(conn: sa.Connection) -> int:
         done = 0
         for value in values:
-            stmt = upsert(conn, listing_images).values(**value).on_conflict_do_nothing()
-            done += conn.execute(stmt).rowcount or 0
+            stmt = (upsert(conn, listing_images).values(**value).on_conflict_do_nothing()
+                    .returning(listing_images.c.listing_id))
+            done += conn.execute(stmt).first() is not None
         return done
 
     return int(db.write(engine, work))
