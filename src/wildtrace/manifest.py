@@ -62,6 +62,9 @@ MANIFEST: tuple[RefFile, ...] = (
     RefFile("demo_listings", "demo_listings.jsonl", "demo", "the synthetic demo listings"),
     RefFile("demo_images", "demo/*", "demo", "the demo listings' synthetic images (scripts/make_demo_images.py)"),
     RefFile("takedown_policies", "takedown_policies.yaml", "export", "platform takedown policies"),
+    RefFile("world_map", "world/countries.svg", "export", "the dashboard's world map (scripts/make_world_map.py)"),
+    RefFile("world_countries", "world/countries.csv", "export", "ISO 3166-1 countries: codes and names"),
+    RefFile("world_places", "world/places.csv", "export", "places (cities, regions, names) -> country code"),
     RefFile("readme", "**/README.md", "docs", "the data folder's documentation, one README per folder"),
 )
 

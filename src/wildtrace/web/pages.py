@@ -1,14 +1,20 @@
-"""The server-rendered UI (Jinja2 + htmx). Same dependencies and library calls as the API."""
+"""The server-rendered UI (Jinja2 + htmx): log in and out, labels, the users admin page, and the
+dashboard's world map (``/dashboard/map``: flagged listings per country, a full page, or the
+fragment the dashboard loads with htmx). Same dependencies and library calls as the API."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from wildtrace import places
+from wildtrace.errors import Invalid
 from wildtrace.store import accounts as auth
 from wildtrace.store import queue as q
 from wildtrace.store.accounts import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal
@@ -16,8 +22,13 @@ from wildtrace.store.audit import audit_entries
 from wildtrace.store.labels import add_labels
 from wildtrace.web.deps import Admin, Analyst, EngineDep, Viewer
 from wildtrace.web.errors import ApiError
+from wildtrace.web.queue_pages import FLAGGED
+from wildtrace.web.templating import query
+from wildtrace.web.worldmap import breaks, choropleth, legend
 
 router = APIRouter(include_in_schema=False)
+#: Seconds a world-map count is reused (it reads every flagged listing of the range).
+MAP_TTL_S = 60.0
 
 
 def _render(request: Request, name: str, who: Principal | None, status: int = 200, **ctx: Any) -> Response:
@@ -103,15 +114,67 @@ async def bulk_label(*, request: Request, who: Analyst,
                             status_code=303)
 
 
+def _users(request: Request, who: Principal, eng: Any, *, status: int = 200, error: str = "",
+           form: dict[str, str] | None = None) -> Response:
+    """The users page; after a refused add, the message and what was typed (never the password)."""
+    return _render(request, "users.html", who, status=status, users=auth.list_users(eng), roles=auth.ROLES,
+                   audit=audit_entries(eng, limit=100), min_password=auth.MIN_PASSWORD, error=error,
+                   form=form or {"name": "", "role": "viewer"})
+
+
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(*, request: Request, who: Admin, eng: EngineDep) -> Response:
-    return _render(request, "users.html", who, users=auth.list_users(eng), roles=auth.ROLES,
-                   audit=audit_entries(eng, limit=100))
+    return _users(request, who, eng)
 
 
 @router.post("/admin/users")
 def add_user(*, request: Request, name: Annotated[str, Form(max_length=64)], role: Annotated[str, Form()],
              password: Annotated[str, Form(max_length=1024)], who: Admin,
              eng: EngineDep) -> Response:
-    auth.add_user(eng, name, role, password, actor=who.name)
+    try:
+        auth.add_user(eng, name, role, password, actor=who.name)
+    except Invalid as e:
+        return _users(request, who, eng, status=422, error=str(e), form={"name": name, "role": role})
     return RedirectResponse("/admin/users", status_code=303)
+
+
+def _date(name: str, value: str) -> str:
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ApiError(422, "invalid_value", f"{name} must be a date, YYYY-MM-DD") from None
+    return value
+
+
+def _tally(request: Request, eng: Any, f: q.Filters) -> places.Tally:
+    """Flagged listings per country for a range, reused for ``MAP_TTL_S`` (one per range)."""
+    cache: dict[tuple[str, str], tuple[float, places.Tally]] = request.app.state.__dict__.setdefault(
+        "world_tally", {})
+    key = (f.posted_from, f.posted_to)
+    hit = cache.get(key)
+    if hit is None or time.monotonic() - hit[0] > MAP_TTL_S:
+        if len(cache) > 32:
+            cache.clear()
+        hit = cache[key] = (time.monotonic(), places.tally(q.export(eng, f)))
+    return hit[1]
+
+
+@router.get("/dashboard/map", response_class=HTMLResponse)
+def world_map(*, request: Request, who: Viewer, eng: EngineDep, posted_from: str = "", posted_to: str = "",
+              country: Annotated[str, Query(max_length=3)] = "") -> Response:
+    f = q.Filters(verdict=FLAGGED, posted_from=_date("posted_from", posted_from),
+                  posted_to=_date("posted_to", posted_to))
+    t = _tally(request, eng, f)
+    span = {"posted_from": posted_from, "posted_to": posted_to}
+    names = {code: places.name_of(code) for code in t.counts}
+    top = max(t.counts.values(), default=0)
+    title = "Flagged listings per country"
+    svg = choropleth(t.counts, lambda code: "/dashboard/map?" + query(span, country=code), title=title,
+                     names=names)
+    code = country.upper()
+    rows = sorted(t.counts.items(), key=lambda kv: (-kv[1], names[kv[0]]))
+    template = "_world_map.html" if request.headers.get("hx-request") else "world_map.html"
+    return _render(request, template, who, t=t, svg=svg, rows=rows, names=names, span=span,
+                   legend=legend(breaks(top), top), country=code,
+                   country_name=places.name_of(code) if code else "", verdict=FLAGGED)

@@ -1,0 +1,184 @@
+"""Every workbench page in real Chromium, at a desktop and a phone width: a full-page screenshot,
+no horizontal overflow, and no serious or critical axe-core (WCAG 2 A/AA) violation.
+
+The pages are one table (``PAGES``): add a row when a page is added. axe-core comes from the npm
+registry (package.json, ``make node-deps`` / ``npm ci``); screenshots go under pytest's tmp_path,
+or under ``WILDTRACE_SCREENSHOTS`` when it names a folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from .conftest import PASSWORD, Server
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+#: (name, address). ``{listing}``, ``{seller}``, ``{case}`` are filled from the demo data;
+#: ``POST batch`` uploads a term list through the search page's form; ``/login`` is visited logged out.
+PAGES: list[tuple[str, str]] = [
+    ("queue", "/"),
+    ("queue-filtered", "/?verdict=wildlife_offer&sort=posted"),
+    ("search", "/search?q=ivory&verdict=wildlife_offer&lang=en"),
+    ("batch-search", "POST batch"),
+    ("dashboard", "/dashboard"),
+    ("dashboard-range", "/dashboard?posted_from=2026-01-01&posted_to=2026-12-31"),
+    ("world-map", "/dashboard/map"),
+    ("world-map-country", "/dashboard/map?country=VN"),
+    ("cases", "/cases"),
+    ("case", "/cases/{case}"),
+    ("listing", "/listing?id={listing}"),
+    ("seller", "/seller?name={seller}"),
+    ("users", "/admin/users"),
+    ("login", "/login"),
+    ("error", "/cases/999999"),
+]
+#: (name, width, height)
+VIEWPORTS = [("desktop", 1366, 900), ("phone", 390, 844)]
+IMPACTS = ("serious", "critical")
+
+#: The widest element past the right edge, as "tag#id.class (right edge px): text".
+WIDEST = """() => {
+  const w = document.documentElement.clientWidth;
+  let worst = null, right = w;
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect().right;
+    if (r > right + 0.5) { right = r; worst = e; }
+  }
+  if (!worst) return '';
+  const cls = typeof worst.className === 'string' && worst.className ? '.' + worst.className.trim().split(/\\s+/).join('.') : '';
+  return `${worst.tagName.toLowerCase()}${worst.id ? '#' + worst.id : ''}${cls} (right edge ${Math.round(right)} px): `
+    + (worst.textContent || '').trim().slice(0, 60);
+}"""
+AXE_RUN = """async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                 targets: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> Path:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `npm ci` (or `make node-deps`) in {ROOT}",
+                    pytrace=False)
+    return AXE
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = os.environ.get("WILDTRACE_SCREENSHOTS")
+    out = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo(sqlite_server: Server) -> dict[str, str]:
+    """Ids the page table refers to: a flagged demo listing, its seller, and a case holding it."""
+    with sqlite_server.api("admin") as api:
+        items = api.get("/api/v1/queue", params={"verdict": "wildlife_offer", "limit": 5}).json()["items"]
+        first = next(i for i in items if i["seller"] and not i["listing_id"].startswith("evil"))
+        case = api.post("/api/v1/cases", json={"title": "Accessibility check"}).json()["id"]
+        api.post(f"/api/v1/cases/{case}/listings", json={"listing_id": first["listing_id"]}).raise_for_status()
+    return {"listing": quote(first["listing_id"]), "seller": quote(first["seller"]), "case": str(case)}
+
+
+@pytest.fixture(scope="module")
+def contexts(browser: Browser, sqlite_server: Server) -> Iterator[dict[str, BrowserContext]]:
+    """Per viewport: one context logged in as admin (bypass_csp: the CSP forbids the injected axe script)."""
+    out: dict[str, BrowserContext] = {}
+    for name, width, height in VIEWPORTS:
+        context = browser.new_context(base_url=sqlite_server.url, viewport={"width": width, "height": height},
+                                     bypass_csp=True)
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("input[name=name]", "admin")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{sqlite_server.url}/")
+        page.close()
+        out[name] = context
+    yield out
+    for context in out.values():
+        context.close()
+
+
+def _open(page: Page, address: str, tmp: Path) -> int:
+    """Go to the page (or submit the batch search); the response status."""
+    if address == "POST batch":
+        terms = tmp / "terms.csv"
+        terms.write_text("term,label\nivory,ivory\npangolin,pangolin\n犀角,rhino horn\n", encoding="utf-8")
+        page.goto("/search")
+        page.set_input_files("form.batch input[type=file]", str(terms))
+        with page.expect_navigation() as nav:
+            page.click("form.batch button[type=submit]")
+        response = nav.value
+    else:
+        response = page.goto(address)
+    page.wait_for_load_state("networkidle")
+    assert response is not None, address
+    return response.status
+
+
+def _violations(page: Page, axe: Path) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(axe))
+    found: list[dict[str, Any]] = page.evaluate(AXE_RUN)
+    return [v for v in found if v["impact"] in IMPACTS]
+
+
+@pytest.mark.parametrize("viewport", [v[0] for v in VIEWPORTS])
+@pytest.mark.parametrize(("name", "address"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_fits_and_passes_axe(name: str, address: str, viewport: str, browser: Browser,
+                                  sqlite_server: Server, contexts: dict[str, BrowserContext],
+                                  demo: dict[str, str], axe_script: Path, shots: Path,
+                                  tmp_path: Path) -> None:
+    url = address.format(**demo)
+    if address == "/login":
+        width, height = next((w, h) for n, w, h in VIEWPORTS if n == viewport)
+        context = browser.new_context(base_url=sqlite_server.url, viewport={"width": width, "height": height},
+                                     bypass_csp=True)
+    else:
+        context = contexts[viewport]
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        status = _open(page, url, tmp_path)
+        expected = 404 if name == "error" else 200
+        assert status == expected, f"{name} ({url}) answered {status}, not {expected}"
+        page.screenshot(path=str(shots / f"{name}-{viewport}.png"), full_page=True)
+        problems = []
+        scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if scroll > client:
+            problems.append(f"horizontal overflow: scrollWidth {scroll} > clientWidth {client}; "
+                            f"widest: {page.evaluate(WIDEST)}")
+        for v in _violations(page, axe_script):
+            problems.append(f"axe {v['id']} ({v['impact']}): {v['help']}; targets: {json.dumps(v['targets'])}")
+        problems += [f"page error: {e}" for e in errors]
+        assert not problems, f"{name} ({url}) at {viewport}:\n  " + "\n  ".join(problems)
+    finally:
+        page.close()
+        if address == "/login":
+            context.close()
+
+
+def test_page_table_names_every_page_route(sqlite_server: Server) -> None:
+    """A new HTML page (a GET route outside the API) needs a row in PAGES."""
+    covered = {a.split("?")[0] for _, a in PAGES}
+    skip = {"/healthz", "/cases/picker", "/cases/{case_id}/export", "/listing/image", "/static"}
+    routes = {getattr(r, "path", "") for r in sqlite_server.app.routes if "GET" in getattr(r, "methods", set())}
+    pages = {p for p in routes if not p.startswith("/api/") and p not in skip}
+    missing = sorted(p for p in pages if p.replace("{case_id}", "{case}") not in covered)
+    assert not missing, f"add these pages to PAGES in {Path(__file__).name}: {missing}"
+
