@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
+from typing import Any
 
 #: colours of the series, in order (exporter-reported, importer-reported)
 COLOURS = ("#2f6f4f", "#b8641b", "#36c", "#777")
@@ -47,7 +49,7 @@ def _legend(names: tuple[str, ...], x: int, y: int) -> str:
     return "".join(out)
 
 
-def bars(items: list[tuple[str, tuple[float, ...]]], title: str, unit: str,
+def bars(items: Sequence[tuple[str, tuple[float, ...]]], title: str, unit: str,
          series: tuple[str, ...] = ("quantity",), width: int = 640) -> str:
     """Horizontal bars: each item a label and one value per series (drawn side by side)."""
     if not items:
@@ -123,3 +125,26 @@ def lines(points: dict[str, list[tuple[int, float]]], title: str, unit: str, wid
                  f'<text x="12" y="{mid:.0f}" font-size="11" text-anchor="middle" '
                  f'transform="rotate(-90 12 {mid:.0f})">{esc(unit)}</text>')
     return "".join(parts) + "</svg>"
+
+
+def volume_charts(v: dict[str, Any], sides: dict[str, str]) -> dict[str, str]:
+    """The charts of one (term, unit) of ``volumes.volumes``: per year and top exporters and
+    importers, each side (exporter- and importer-reported, or LEMIS's imports and exports) its
+    own series."""
+    what = f"{v['term_name']}, {v['unit_name']}"
+    order = list(sides)  # E then I for CITES; LEMIS's imports first
+    labels = tuple(sides[s] for s in order)
+    keys = [f"q_{s.lower()}" for s in order]
+    per_year = {label: [(r["year"], float(r[k] or 0)) for r in v["by_year"]] for label, k in zip(labels, keys, strict=True)}
+    out = {"by_year": lines(per_year, f"{what} per year", v["unit_name"])}
+    for part, title in (("top_exporters", "Top exporters"), ("top_importers", "Top importers")):
+        items = [(r["name"], tuple(float(r[k] or 0) for k in keys)) for r in v[part]]
+        out[part] = bars(items, f"{title}, {what}", v["unit_name"], series=labels)
+    return out
+
+
+def outcomes(per_year: list[dict[str, Any]]) -> str:
+    """LEMIS line items per year beside those refused and those seized (``volumes.lemis_outcomes``)."""
+    items = [(str(r["year"]), (float(r["line_items"]), float(r["refused"]), float(r["seized"]))) for r in per_year]
+    return bars(items, "LEMIS line items per year: all, refused, seized", "line items",
+                series=("line items", "refused", "seized"))

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from wildtrace.trade import origin
 from wildtrace.trade.codes import load_codes
 from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.routes import routes
@@ -171,10 +172,18 @@ def render(results: dict[str, dict[str, Any]], loads: list[dict[str, Any]]) -> s
 
 
 def loads_of(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The load log: each file loaded, its format, status, counts and citation."""
-    return [dict(zip(("path", "format", "status", "rows_loaded", "rows_rejected", "citation"), r, strict=True))
-            for r in con.execute("SELECT path, format, status, rows_loaded, rows_rejected, citation "
-                                 "FROM loads").fetchall()]
+    """The load log: each file loaded, its format, status, counts, origin and citation (a
+    database loaded before origins were kept: the origin by format, see ``origin.py``)."""
+    cur = con.execute("SELECT * FROM loads ORDER BY load_id")
+    names = [d[0] for d in cur.description or []]
+    out = []
+    for r in cur.fetchall():
+        row = dict(zip(names, r, strict=True))
+        if not row.get("origin") and row.get("status") == "loaded":
+            row["origin"] = origin.REAL.get(str(row.get("format")))
+        out.append({k: row.get(k) for k in ("path", "member", "format", "origin", "status", "rows_loaded",
+                                             "rows_rejected", "citation")})
+    return out
 
 
 def report(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None = None,

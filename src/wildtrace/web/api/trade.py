@@ -47,7 +47,9 @@ def trade_db(request: Request) -> Path:
 
 
 @contextmanager
-def _open(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_trade(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The server's trade database, read-only, for one request (the API and the trade pages);
+    ApiError ``not_found`` when there is none, ``trade_db_unavailable`` when it cannot be read."""
     path = trade_db(request)
     if not path.is_file():
         raise ApiError(404, "not_found", f"no trade database ({path.name}) on this server; "
@@ -71,12 +73,14 @@ def _json(result: dict[str, Any]) -> Response:
     return Response(body, media_type="application/json")
 
 
-def _ranges(request: Request) -> dict[str, set[str]] | None:
+def ranges_of(request: Request) -> dict[str, set[str]] | None:
+    """The server's range-state table (``serve --trade-ranges``), or None."""
     path = getattr(request.app.state, "trade_ranges", None)
     return read_ranges(Path(path)) if path else None
 
 
-def _register(request: Request) -> dict[str, set[str]] | None:
+def register_of(request: Request) -> dict[str, set[str]] | None:
+    """The server's register of Appendix-I captive-breeding operations, or None."""
     path = getattr(request.app.state, "trade_register", None)
     return read_register(Path(path)) if path else None
 
@@ -101,7 +105,7 @@ NarrowDep = Annotated[Narrowing, Depends(narrowing)]
 
 def _analyse(request: Request, analysis: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]], q: Narrowing,
              lists: tuple[str, ...] = ("flags",)) -> Response:
-    with _open(request) as con:
+    with open_trade(request) as con:
         res = analysis(con)
     return _json(narrow(res, q.taxon, q.year_from, q.year_to, q.limit, lists))
 
@@ -117,7 +121,7 @@ def trade_reconcile(*, request: Request, _: Viewer, q: NarrowDep,
 @router.get("/screen")
 def trade_screen(*, request: Request, _: Viewer, q: NarrowDep) -> Response:
     """Captive-breeding laundering screen (Res. Conf. 17.7); range states from the server's ranges file."""
-    return _analyse(request, lambda con: screen(con, ranges=_ranges(request), register=_register(request)), q)
+    return _analyse(request, lambda con: screen(con, ranges=ranges_of(request), register=register_of(request)), q)
 
 
 @router.get("/trends")
@@ -136,7 +140,7 @@ def trade_routes(*, request: Request, _: Viewer, q: NarrowDep) -> Response:
 @router.get("/report", response_class=HTMLResponse)
 def trade_report(*, request: Request, _: Viewer, q: NarrowDep) -> HTMLResponse:
     """All analyses as the self-contained HTML report (as `wildtrace trade report --html`)."""
-    with _open(request) as con:
-        body = html_report(report(con, ranges=_ranges(request), register=_register(request), taxon=q.taxon, year_from=q.year_from,
+    with open_trade(request) as con:
+        body = html_report(report(con, ranges=ranges_of(request), register=register_of(request), taxon=q.taxon, year_from=q.year_from,
                                   year_to=q.year_to, limit=q.limit))
     return HTMLResponse(body, headers={"Content-Security-Policy": REPORT_CSP})
