@@ -9,6 +9,7 @@ taken by Debian's Chromium (the capture's own step), and the last test drives th
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import threading
@@ -166,6 +167,11 @@ def test_capture_verify_tamper_and_report(bench: Server, site: str, tmp_path: Pa
     served = client.get(f"/cases/{cid}/evidence/{entry['capture_id']}/screenshot.png")
     assert served.status_code == 200 and served.headers["content-type"] == "image/png", served.headers
     assert served.content == shot.read_bytes()
+    thumb = client.get(f"/cases/{cid}/evidence/{entry['capture_id']}/screenshot.png", params={"thumbnail": 1})
+    with Image.open(io.BytesIO(thumb.content)) as small:
+        assert small.width == 320 and small.height <= 320, small.size
+    for bad in ("../custody.jsonl", "custody.jsonl", "page.warc.gz/..", "nope.png"):
+        assert client.get(f"/cases/{cid}/evidence/{entry['capture_id']}/{bad}").status_code == 404, bad
 
     assert _post(client, csrf, f"/cases/{cid}/verify").status_code == 303
     ok = client.get(f"/cases/{cid}").text

@@ -8,11 +8,13 @@
   (``case.verify``, with the user's name), so viewers see the last result;
 - ``last_verification(store, case_id)``: that record, or None;
 - ``file_path(case_row, capture_id, path)``: where one listed file lives (for the workbench to
-  send it), refusing anything the case's custody entries do not list.
+  send it), refusing anything the case's custody entries do not list; ``thumbnail(path)`` the top
+  of a screenshot, small.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from wildtrace.store.sql import SQLStore
 
 #: Problems kept in one recorded verification (the rest are counted)
 MAX_PROBLEMS = 50
+THUMB_WIDTH = 320
 STATUS = {"changed": "tampered", "removed": "missing"}
 
 
@@ -77,6 +80,19 @@ def last_verification(store: SQLStore, case_id: int) -> dict[str, Any] | None:
     return cases.last_verification(store.engine, case_id)
 
 
+def thumbnail(path: Path) -> bytes:
+    """The top of a screenshot (its banner and first screen), ``THUMB_WIDTH`` pixels wide, as PNG:
+    a view for the page, never evidence itself."""
+    from PIL import Image  # an extra, as for the screenshot
+
+    with Image.open(path) as image:
+        top = image.crop((0, 0, image.width, min(image.height, image.width)))
+        top.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+        out = io.BytesIO()
+        top.convert("RGB").save(out, format="PNG")
+    return out.getvalue()
+
+
 def file_path(case_row: dict[str, Any], capture_id: str, name: str) -> Path:
     """The file ``name`` of capture ``capture_id`` as the case's custody entry lists it; NotFound
     for anything else (no path is ever built from what the client sent)."""
@@ -90,4 +106,4 @@ def file_path(case_row: dict[str, Any], capture_id: str, name: str) -> Path:
     raise NotFound(f"no file {name!r} in capture {capture_id!r} of this case")
 
 
-__all__ = ["file_path", "files", "last_verification", "verify_case"]
+__all__ = ["file_path", "files", "last_verification", "thumbnail", "verify_case"]

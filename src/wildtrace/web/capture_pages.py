@@ -8,7 +8,8 @@ files with their hashes, verify them, and send one listed file.
   is ``done`` or ``failed`` (then it tells the evidence section to reload); JSON when asked;
 - ``GET /cases/{id}/evidence`` (viewers): the evidence fragment;
 - ``POST /cases/{id}/verify`` (analysts): verify the case's evidence now, recorded with the user;
-- ``GET /cases/{id}/evidence/{capture}/{file}`` (viewers): a file the case's custody entries list.
+- ``GET /cases/{id}/evidence/{capture}/{file}`` (viewers): a file the case's custody entries list
+  (``?thumbnail=1``: the top of a screenshot, small).
 
 Adapters only: the jobs, the evidence rows and verification live in ``wildtrace.cases``. Captures
 fetch public addresses only, plus exactly ``app.state.capture_allow_origins``.
@@ -144,11 +145,14 @@ def verify(*, request: Request, case_id: CaseId, who: Analyst, st: StoreDep) -> 
 
 
 @router.get("/cases/{case_id}/evidence/{capture_id}/{name}")
-def evidence_file(*, case_id: CaseId, capture_id: CaptureRef, name: FileName, who: Viewer,
-                  st: StoreDep) -> Response:
-    """A file of one of the case's captures (screenshots shown, WARCs downloaded)."""
+def evidence_file(*, case_id: CaseId, capture_id: CaptureRef, name: FileName, who: Viewer, st: StoreDep,
+                  thumbnail: bool = False) -> Response:
+    """A file of one of the case's captures (screenshots shown, WARCs downloaded); with
+    ``thumbnail=1``, the top of a screenshot, small."""
     readable(st.engine, case_id, who)
     path = evidence.file_path(cases.get_case(st.engine, case_id), capture_id, name)
     media = MEDIA.get(path.suffix, "application/octet-stream")
+    if thumbnail and media == "image/png":
+        return Response(evidence.thumbnail(path), media_type=media)
     return FileResponse(path, media_type=media, filename=path.name,
                         content_disposition_type="inline" if media == "image/png" else "attachment")
