@@ -65,11 +65,25 @@ def decode_arcs(topo: dict[str, Any]) -> list[list[tuple[float, float]]]:
 
 
 def ring(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> list[tuple[float, float]]:
+    """A ring's points; one that crosses the antimeridian (Russia, Fiji) is unwrapped to run
+    continuously, then clamped to the map's edge (the part past 180° is drawn along it)."""
     points: list[tuple[float, float]] = []
     for i in indexes:
         arc = arcs[i] if i >= 0 else list(reversed(arcs[~i]))
         points.extend(arc[1:] if points else arc)
-    return points
+    out: list[tuple[float, float]] = []
+    shift = 0.0
+    for lon, lat in points:
+        if out and abs(lon + shift - out[-1][0]) > 180:
+            shift += 360 if lon + shift < out[-1][0] else -360
+        out.append((lon + shift, lat))
+    if not out:
+        return out
+    if sum(lon for lon, _ in out) / len(out) > 180:
+        out = [(lon - 360, lat) for lon, lat in out]
+    elif sum(lon for lon, _ in out) / len(out) < -180:
+        out = [(lon + 360, lat) for lon, lat in out]
+    return [(min(180.0, max(-180.0, lon)), lat) for lon, lat in out]
 
 
 def path_data(rings: list[list[tuple[float, float]]], box: tuple[float, float, float, float]) -> str:
