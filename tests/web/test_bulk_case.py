@@ -21,7 +21,6 @@ from wildtrace.store import cases
 from .conftest import PASSWORD, Server
 
 
-
 def _png() -> bytes:
     """A real 8 x 8 PNG (a thumbnail must be able to read it)."""
     out = io.BytesIO()
@@ -72,7 +71,7 @@ def test_bulk_add_from_the_queue(server: Server, seeded: dict[str, str]) -> None
     try:
         cid = _create(client, csrf, f"Bulk {tag}")
         page = client.get("/", params={"seller": seeded["a"]}).text
-        assert 'class="select-all"' in page and 'formaction="/bulk-case"' in page, page[:3000]
+        assert 'class="select-all"' in page and 'hx-post="/bulk-case"' in page, page[:3000]
         assert re.search(rf'<option value="{cid}">Bulk {tag} \(#{cid}\)</option>', page)
         boxes = re.findall(r'<input type="checkbox" name="listing_id" value="([^"]+)" form="bulk"', page)
         assert sorted(boxes) == [f"{tag}-1", f"{tag}-3"], boxes
@@ -171,6 +170,8 @@ def test_browser_bulk_add_by_keyboard_at_390(browser: Browser, sqlite_server: Se
     tag = seeded["tag"]
     analyst, csrf = sqlite_server.login("analyst")
     cid = _create(analyst, csrf, f"Keyboard {tag} " + "W" * 200)
+    long_name = f"{tag} " + "W" * 190
+    assert analyst.post("/search/saved", data={"csrf_token": csrf, "name": long_name, "query": "q=ivory"}).status_code == 303
     analyst.close()
     errors: list[str] = []
     context = browser.new_context(base_url=sqlite_server.url, viewport={"width": 390, "height": 844})
@@ -201,6 +202,12 @@ def test_browser_bulk_add_by_keyboard_at_390(browser: Browser, sqlite_server: Se
         assert _members(sqlite_server, cid)[0] == {f"{tag}-1", f"{tag}-3"}
         expect(page.locator("h1")).to_have_text("Triage queue")  # still on the queue
         page.goto("/search?q=ivory")
+        expect(page.locator("ul.saved")).to_contain_text(tag)
+        page.keyboard.press("?")
+        expect(page.locator("#shortcuts")).to_contain_text("go to the search box")
+        page.keyboard.press("Escape")
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.name") == "q"
         page.locator("input.select-all").check()
         page.click("#bulk button.add-sellers")
         expect(page.locator("#bulk-status")).to_contain_text("new seller")

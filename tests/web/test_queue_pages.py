@@ -87,6 +87,23 @@ def _neg(text: str) -> tuple[int, ...]:
     return tuple(-ord(ch) for ch in text) + (1,)
 
 
+def test_column_headers_sort(server: Server) -> None:
+    seller, rows = _seed(server)
+    client, _csrf = server.login("viewer")
+    try:
+        body = client.get("/", params={"seller": seller, "sort": "uncertain"}).text
+        links = {html.unescape(h): t for h, t in re.findall(r'<a class="sort" href="([^"]+)" title="([^"]+)"', body)}
+        sorts = {parse_qs(urlsplit(h).query).get("sort", ["risk"])[0] for h in links}
+        assert sorts == set(q.SORTS), links
+        assert all(parse_qs(urlsplit(h).query)["seller"] == [seller] for h in links), "the filter is kept"
+        assert '<th aria-sort="ascending"><a class="sort"' in body and "uncertain first" in body
+        for href in links:
+            sort = parse_qs(urlsplit(href).query).get("sort", ["risk"])[0]
+            assert _ids(client.get(href).text) == _ids(client.get("/", params={"seller": seller, "sort": sort}).text)
+    finally:
+        client.close()
+
+
 def test_keyset_paging_in_every_order(server: Server) -> None:
     seller, rows = _seed(server)
     for sort in q.SORTS:

@@ -1,9 +1,10 @@
 """The search page, the batch search (a CSV term list) and its JSON API: adapters of ``wildtrace.search``;
 saved searches (``wildtrace.store.saved_searches``).
 
-Any role may search (a batch search is a read too), and save, open and delete their own saved
-searches (a personal view, not a change to the data); another user's saved search is not there
-(404). Analysts get a checkbox per hit and the bulk "add to case" form (``POST /bulk-case`` in
+Any role may search (a batch search is a read too), and save and delete their own saved
+searches (a personal view, not a change to the data); each is listed, to its owner only, as a
+link to its search. Another user's saved search is not there (404). Analysts get a checkbox
+per hit and the bulk "add to case" form (``POST /bulk-case`` in
 ``web/queue_pages.py``). ``GET /api/v1/search`` is in ``web/api/listings.py``; both use
 ``web/searching.py``.
 """
@@ -95,12 +96,6 @@ def save_search(*, name: Annotated[str, Form(max_length=saved_searches.MAX_NAME)
     kept = search_query(query)
     saved_searches.save(eng, who.name, name, kept)
     return RedirectResponse(f"/search?{kept}", status_code=303)
-
-
-@router.get("/search/saved/{search_id}", include_in_schema=False)
-def open_search(*, search_id: SavedId, who: Viewer, eng: EngineDep) -> Response:
-    """Run one of my saved searches (404 for anyone else's)."""
-    return RedirectResponse(f"/search?{saved_searches.get(eng, who.name, search_id)['query']}", status_code=303)
 
 
 @router.post("/search/saved/{search_id}/delete", include_in_schema=False)
