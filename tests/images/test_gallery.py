@@ -54,8 +54,8 @@ def test_near_duplicate_found_and_unrelated_not(engine, data: Path) -> None:  # 
     original = photo(data / "img" / "horn.png", seed=7)
     recompressed(original, data / "img" / "horn-small.jpg")
     photo(data / "img" / "other.png", seed=99)
-    gallery.index(engine, data, "L-orig", {"images": ["img/horn.png"]}, ocr=False)
-    gallery.index(engine, data, "L-unrelated", {"images": ["img/other.png"]}, ocr=False)
+    gallery.index(engine, data, "L-orig", {"images": ["img/horn.png"]})
+    gallery.index(engine, data, "L-unrelated", {"images": ["img/other.png"]})
     pics = gallery.gallery(engine, data, "L-copy", {"images": ["img/horn-small.jpg"]})
     near = pics[0].near
     assert [(d["listing_id"], d["n"]) for d in near] == [("L-orig", 0)], near
@@ -67,14 +67,17 @@ def test_near_duplicate_found_and_unrelated_not(engine, data: Path) -> None:  # 
 @NEEDS_TESSERACT
 def test_ocr_read_once_and_stored(engine, data: Path) -> None:  # type: ignore[no-untyped-def]
     path = printed(data / "img" / "words.png", "RHINO HORN 0987654321")
-    listing = {"images": ["img/words.png"], "lang": "en"}
-    first = gallery.gallery(engine, data, "L-words", listing)
-    assert first[0].ocr_text is not None and "RHINO" in first[0].ocr_text, first[0]
+    listing = {"images": ["https://x.example/a.jpg", "img/words.png"], "lang": "en"}
+    assert gallery.gallery(engine, data, "L-words", listing)[1].ocr_text is None, "the page never waits on OCR"
+    assert gallery.read_text(engine, data, "L-words", listing, 0) is None, "a remote image is not read"
+    first = gallery.read_text(engine, data, "L-words", listing, 1)
+    assert first is not None and "RHINO" in (first.ocr_text or ""), first
     row = stored.of_listing(engine, "L-words")["img/words.png"]
     assert "0987654321" in row["ocr_text"] and row["ocr_tool"].startswith("tesseract")
     printed(path, "SOMETHING ELSE")  # the file changes: the stored reading is what the page shows
-    again = gallery.gallery(engine, data, "L-words", listing)
-    assert "RHINO" in (again[0].ocr_text or "") and stored.of_listing(engine, "L-words")["img/words.png"] == row
+    assert "RHINO" in (gallery.read_text(engine, data, "L-words", listing, 1).ocr_text or "")  # type: ignore[union-attr]
+    assert "RHINO" in (gallery.gallery(engine, data, "L-words", listing)[1].ocr_text or "")
+    assert stored.of_listing(engine, "L-words")["img/words.png"] == row
 
 
 def test_hostile_references_are_never_files_of_the_server(engine, data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -59,8 +59,19 @@ def test_listing_images_ocr_near_duplicates_and_lightbox(server: Server) -> None
     with closing(client):
         for other in ("b", "c"):  # the first view fingerprints a listing's images
             assert client.get("/listing", params={"id": seeded[other]}).status_code == 200
-        html = client.get("/listing", params={"id": seeded["a"]}).text
         a = seeded["a"]
+        html = client.get("/listing", params={"id": a}).text
+        slot = f'hx-get="/listing/ocr?id={a}&amp;n=1" hx-trigger="load"'
+        assert slot in html and f'<a href="/listing/ocr?id={a}&amp;n=1">' in html, "read by htmx, or a link"
+        assert f"/listing/ocr?id={a}&amp;n=0" in html and f"/listing/ocr?id={a}&amp;n=2" not in html
+        read = client.get("/listing/ocr", params={"id": a, "n": 1}, headers={"HX-Request": "true"})
+        assert read.status_code == 200 and "RHINO HORN 0987654321" in read.text and "<html" not in read.text
+        back = client.get("/listing/ocr", params={"id": a, "n": 1}, follow_redirects=False)
+        assert back.status_code == 303 and back.headers["location"] == f"/listing?id={a}#image-1", "without JS"
+        for n in (2, 3, 9):
+            assert client.get("/listing/ocr", params={"id": a, "n": n}).status_code == 404, n
+        html = client.get("/listing", params={"id": a}).text
+        assert slot not in html, "read once, then shown from the store"
         ocr = re.findall(r'<pre class="ocr-text">([^<]*)</pre>', html)
         assert ocr and "RHINO HORN 0987654321" in ocr[0], ("the OCR text of the printed image", ocr)
         near = html[html.index('id="image-0"'):html.index('id="image-1"')]
@@ -129,6 +140,8 @@ def test_browser_lightbox_keys_focus_and_390_px(browser: Browser, sqlite_server:
     wide = page.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
                          ".right > innerWidth + 1).slice(-3).map(e => e.tagName + '.' + e.className)")
     assert width <= 390, f"horizontal overflow at 390 px: {width} ({wide})"
+    page.locator("pre.ocr-text").first.wait_for()
+    assert "RHINO HORN" in page.locator("pre.ocr-text").first.inner_text(), "htmx loads the image's text"
     first = page.locator("a.lightbox-open").first
     first.focus()
     page.keyboard.press("Enter")

@@ -11,8 +11,9 @@ Numbering: the listing's own images are ``n = 0, 1, …`` in its ``images`` fiel
 screenshots follow. ``/listing/image?id=ID&n=N`` serves image ``N``.
 
 Fingerprints are made when an image is first seen (``indexer``: the pipeline's ``after_save``
-hook; or the listing page, for an image not yet stored); OCR text when the page first shows the
-image. A later view reads both from the store; near-duplicates are one band lookup per image.
+hook; or the listing page, for an image not yet stored); OCR text when the page first asks for it
+(``read_text``, one image per request, so the page itself never waits on tesseract). A later view
+reads both from the store; near-duplicates are one band lookup per image.
 """
 
 from __future__ import annotations
@@ -125,10 +126,9 @@ def _print_row(listing_id: str, pic: Picture) -> dict[str, Any]:
     return row
 
 
-def index(engine: sa.Engine, data_dir: Path, listing_id: str, listing: dict[str, Any], *,
-          ocr: bool = True, lang: str | None = None) -> list[Picture]:
-    """Fingerprint (and with ``ocr``, read) the listing's owned images not done yet, store them,
-    and return the pictures filled from the store."""
+def index(engine: sa.Engine, data_dir: Path, listing_id: str, listing: dict[str, Any]) -> list[Picture]:
+    """Fingerprint the listing's owned images not done yet, store them, and return the pictures
+    filled from the store (with the OCR text of those already read)."""
     pics = pictures(engine, data_dir, listing_id, listing)
     owned = [p for p in pics if p.owned][:MAX_INDEXED]
     if not owned:
@@ -138,20 +138,28 @@ def index(engine: sa.Engine, data_dir: Path, listing_id: str, listing: dict[str,
     if new:
         stored.add(engine, new)
         have = stored.of_listing(engine, listing_id)
-    if ocr:
-        for pic in owned:
-            row = have.get(pic.ref)
-            if row is not None and row["sha256"] and row["ocr_text"] is None and pic.source == "listing":
-                text, tool = _read(pic, lang or listing.get("lang"))
-                if tool:
-                    stored.set_ocr(engine, listing_id, pic.ref, text, tool, clock.stamp())
-                    row.update(ocr_text=text, ocr_tool=tool)
     for pic in pics:
         row = have.get(pic.ref)
         if row is not None and pic.owned:
             for key in ("sha256", "phash", "width", "height", "error", "ocr_text", "ocr_tool"):
                 setattr(pic, key, row[key])
     return pics
+
+
+def read_text(engine: sa.Engine, data_dir: Path, listing_id: str, listing: dict[str, Any], n: int,
+              lang: str | None = None) -> Picture | None:
+    """Image ``n`` of the listing with its OCR text, read now (with the packs for ``lang``) when it
+    was not read before, and stored; None when ``n`` is no owned, readable image of the listing
+    (a capture screenshot is not read: the page's text is in its WARC)."""
+    pic = next((p for p in index(engine, data_dir, listing_id, listing) if p.n == n), None)
+    if pic is None or not pic.sha256 or pic.source != "listing":
+        return None
+    if pic.ocr_text is None:
+        text, tool = _read(pic, lang or listing.get("lang"))
+        if tool:
+            stored.set_ocr(engine, listing_id, pic.ref, text, tool, clock.stamp())
+            pic.ocr_text, pic.ocr_tool = text, tool
+    return pic
 
 
 def _read(pic: Picture, lang: Any) -> tuple[str, str]:
@@ -171,11 +179,10 @@ def _read(pic: Picture, lang: Any) -> tuple[str, str]:
     return got.text, got.tool
 
 
-def gallery(engine: sa.Engine, data_dir: Path, listing_id: str, listing: dict[str, Any],
-            lang: str | None = None) -> list[Picture]:
-    """The listing page's images: indexed once (fingerprint and OCR), each with its near-duplicates
-    on other listings (within ``NEAR_BITS`` of pHash, closest first)."""
-    pics = index(engine, data_dir, listing_id, listing, lang=lang)
+def gallery(engine: sa.Engine, data_dir: Path, listing_id: str, listing: dict[str, Any]) -> list[Picture]:
+    """The listing page's images: fingerprinted once, each with its OCR text when read (``read_text``)
+    and its near-duplicates on other listings (within ``NEAR_BITS`` of pHash, closest first)."""
+    pics = index(engine, data_dir, listing_id, listing)
     for pic in pics:
         if pic.phash:
             pic.near = stored.near(engine, int(pic.phash, 16), exclude=listing_id, limit=MAX_NEAR)
@@ -198,6 +205,6 @@ def indexer(engine: sa.Engine, data_dir: Path) -> Callable[[list[Any]], None]:
             listing = result.listing if hasattr(result, "listing") else result.get("listing") or {}
             listing_id = result.id if hasattr(result, "id") else result.get("id")
             if listing.get("images") and listing_id:
-                index(engine, data_dir, str(listing_id), listing, ocr=False)
+                index(engine, data_dir, str(listing_id), listing)
 
     return after_save

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from wildtrace.errors import InvalidRecord
@@ -116,7 +117,7 @@ def listing_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)],
                    labels=labels_of(st.engine, listing_id), params=f.active(),
                    next_id=q.neighbour(st.engine, listing_id, f),
                    prev_id=q.neighbour(st.engine, listing_id, f, forward=False),
-                   images=gallery.gallery(st.engine, _data_dir(request), listing_id, listing, result.get("lang")),
+                   images=gallery.gallery(st.engine, _data_dir(request), listing_id, listing),
                    identifiers=found,
                    account=account_id(listing), network=_network_links(st.engine, {account_id(listing)}))
 
@@ -146,6 +147,22 @@ def listing_image(*, request: Request, listing_id: Annotated[str, Query(alias="i
     except (InvalidRecord, OSError) as exc:
         raise ApiError(404, "not_found", "no such image on this server") from exc
     return Response(body, media_type="image/jpeg", headers=headers)
+
+
+@router.get("/listing/ocr", response_class=HTMLResponse)
+def listing_ocr(*, request: Request, listing_id: Annotated[str, Query(alias="id", max_length=1000)],
+                n: Annotated[int, Query(ge=0, le=10_000)], who: Viewer, st: StoreDep) -> Response:
+    """The text in image ``n`` of the listing, read by OCR the first time it is asked for and
+    stored (the listing page loads it with htmx; without JS, a link here reads it and returns
+    to the page)."""
+    result = st.latest_result(listing_id)
+    pic = gallery.read_text(st.engine, _data_dir(request), listing_id, (result or {}).get("listing") or {}, n,
+                            (result or {}).get("lang")) if result else None
+    if pic is None:
+        raise ApiError(404, "not_found", "no such image on this server")
+    if "hx-request" not in request.headers:
+        return RedirectResponse(f"/listing?{urlencode({'id': listing_id})}#image-{n}", status_code=303)
+    return _render(request, "_image_text.html", who, im=pic, r={"id": listing_id}, asked=True)
 
 
 def risk_chart(points: list[tuple[str, float]], *, width: int = 360, height: int = 120) -> Markup:
