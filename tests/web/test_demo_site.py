@@ -161,3 +161,38 @@ def test_serve_demo_prints_the_site_and_stops_it(tmp_path: Path) -> None:
         proc.wait(60)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{demo_port}/", timeout=5)
+
+
+def test_a_demo_listing_is_captured_from_the_demo_site_and_reported(tmp_path: Path) -> None:
+    """The investigation's back half on the library: the Chinese ivory listing and the Thai listing
+    its seller is linked to, in a case; the demo site's page captured through the address guard
+    (allowed for that origin only); the PDF report holds both scripts."""
+    from wildtrace.cases import members
+    from wildtrace.cases.capture_jobs import CaptureJobs
+    from wildtrace.cases.case import load
+    from wildtrace.cases.export import export
+
+    settings = Settings(data_dir=tmp_path / "data")
+    store = SQLStore(str(tmp_path / "demo.sqlite"))
+    with closing(store), demosite.start(0) as site:
+        load_demo(store, Scanner(settings), origin=site.origin)
+        case = members.create(store, "demo case", "demo")
+        members.add_listings(store, case["id"], ["d04", "d09"], "demo")
+        members.add_sellers(store, case["id"], ["taobao:珍藏閣"], "demo")
+        refused = CaptureJobs(store, tmp_path / "evidence")  # without the demo origin: the guard refuses
+        try:
+            job = refused.wait(refused.start(case["id"], site.url("d04"), "demo", "d04").id, 120)
+            assert job.state == "failed", job
+        finally:
+            refused.close()
+        jobs = CaptureJobs(store, tmp_path / "evidence", allow_origins=frozenset({site.origin}))
+        try:
+            job = jobs.wait(jobs.start(case["id"], site.url("d04"), "demo", "d04").id, 120)
+        finally:
+            jobs.close()
+        assert job.state == "done", job
+        pdf = tmp_path / "case.pdf"
+        export(load(store, case["id"]), "pdf", pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert site.url("d04") in text.replace("\n", ""), text[:2000]
+    assert "珍藏閣" in text and "ร้านยาจีน" in text, text[:2000]
