@@ -86,22 +86,66 @@ def stored(conn: sa.Connection) -> dict[Key, int]:
         sa.select(c.verdict, c.dim, c.value, c.n).where(c.n != 0))}
 
 
-def recount(conn: sa.Connection) -> dict[Key, int]:
-    """The counts from a full GROUP BY over ``queue`` (slow on big tables: tests, back-fill)."""
+def recount(conn: sa.Connection, where: Iterable[sa.ColumnElement[bool]] = (), *,
+            only: str | None = None) -> dict[Key, int]:
+    """The counts from a GROUP BY over the ``queue`` rows matching ``where`` (all of them by
+    default: slow on big tables, for tests and back-fills; the dashboard's date range passes a
+    range on the indexed ``posted_at``). With ``only`` (a verdict), the per-value dimensions are
+    counted for that verdict alone (what ``summary(..., only)`` reads), ``all`` and ``label`` for
+    every verdict."""
     c = queue.c
+    conds = list(where)
     out: Counter[Key] = Counter()
-    for verdict, n in conn.execute(sa.select(c.verdict, sa.func.count()).group_by(c.verdict)):
+    if only is None:
+        cols = [c[n] for n in COLUMNS]
+        for *values, n in conn.execute(sa.select(*cols, sa.func.count()).where(*conds).group_by(*cols)):
+            for key in keys(dict(zip(COLUMNS, values, strict=True))):
+                out[key] += n
+        return {k: n for k, n in out.items() if n}
+    for verdict, label, n in conn.execute(sa.select(c.verdict, c.label, sa.func.count()).where(*conds)
+                                          .group_by(c.verdict, c.label)):
         out[(verdict, "all", "")] += n
-    for column, dim in SCALAR_DIMS.items():
-        for verdict, value, n in conn.execute(
-                sa.select(c.verdict, c[column], sa.func.count()).group_by(c.verdict, c[column])):
-            out[(verdict, dim, value or "")] += n
-    for column, dim in LIST_DIMS.items():
-        for verdict, value, n in conn.execute(
-                sa.select(c.verdict, c[column], sa.func.count()).group_by(c.verdict, c[column])):
-            for part in _members(value or ""):
-                out[(verdict, dim, part)] += n
+        out[(verdict, "label", label or "")] += n
+    rest = [n for n in COLUMNS if n not in ("verdict", "label")]
+    cols = [c[n] for n in rest]
+    for *values, n in conn.execute(sa.select(*cols, sa.func.count()).where(*conds, c.verdict == only)
+                                   .group_by(*cols)):
+        for key in keys({"verdict": only, "label": "", **dict(zip(rest, values, strict=True))}):
+            if key[1] not in ("all", "label"):
+                out[key] += n
     return {k: n for k, n in out.items() if n}
+
+
+#: queue filters that ``count`` answers from the kept counts, and their dimension
+COUNTED = {"label": "label", "platform": "platform", "species": "species", "product": "product",
+           "appendix": "appendix"}
+
+
+def count(conn: sa.Connection, active: Mapping[str, str]) -> int | None:
+    """How many queue rows match the queue filters ``active`` (name -> value, the non-empty
+    ones), when they are at most a verdict and one of ``COUNTED``; None otherwise. Matches
+    what ``queue.where`` selects: a list member as LIKE compares it (ASCII case folded on
+    SQLite), ``label`` as ``unlabelled``, ``labelled`` or a label name."""
+    rest = {k: v for k, v in active.items() if k != "verdict"}
+    if len(rest) > 1 or any(k not in COUNTED for k in rest):
+        return None
+    c = queue_counts.c
+    conds = [c.n != 0]
+    if active.get("verdict"):
+        conds.append(c.verdict == active["verdict"])
+    if not rest:
+        conds += [c.dim == "all"]
+    for name, value in rest.items():
+        conds.append(c.dim == COUNTED[name])
+        if name == "label" and value in ("unlabelled", "labelled"):
+            conds.append(c.value == "" if value == "unlabelled" else c.value != "")
+        elif name in LIST_DIMS.values():
+            member = value.replace("|", "/")
+            sqlite = conn.dialect.name == "sqlite"
+            conds.append(sa.func.lower(c.value) == sa.func.lower(member) if sqlite else c.value == member)
+        else:
+            conds.append(c.value == value)
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(c.n), 0)).where(*conds)).scalar_one())
 
 
 def rebuild(conn: sa.Connection) -> None:

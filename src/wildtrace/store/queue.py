@@ -114,20 +114,34 @@ def _columns() -> list[sa.ColumnElement[Any]]:
     return [queue.c[n] for n in ROW_COLUMNS]
 
 
+#: "uncertain first" orders by this expression; migration 0009 indexes it (the literal, not a
+#: bound parameter, so the planner can match the index)
+UNCERTAINTY = sa.func.abs(queue.c.wildlife_score - sa.literal_column(repr(VERDICT_THRESHOLD)))
+
+
 def sort_key(sort: str) -> tuple[sa.ColumnElement[Any], bool]:
-    """The value a sort orders by and whether it runs descending (ties: listing id, descending)."""
+    """The value a sort orders by and whether it runs descending (ties: listing id, descending).
+    ``first_seen`` is read from ``listings`` (``_first_seen``), the others from the queue row."""
     c = queue.c
     if sort == "posted":
         return c.posted_at, True
     if sort == "first_seen":
-        first = (sa.select(sa.func.min(listings.c.first_seen))
-                 .where(listings.c.listing_id == c.listing_id).scalar_subquery())
-        return sa.func.coalesce(first, ""), True
+        return listings.c.first_seen, True
     if sort == "uncertain":
-        return sa.func.abs(c.wildlife_score - VERDICT_THRESHOLD), False
+        return UNCERTAINTY, False
     if sort == "risk":
         return c.risk_score, True
     raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
+
+
+def _first_seen(stmt: sa.Select[Any]) -> sa.Select[Any]:
+    """Join each queue row to its listing's first version (the smallest first_seen, then the
+    lowest version), so "first seen" walks the ``listings_first_seen`` index newest first."""
+    earlier = listings.alias("earlier")
+    cur, e = listings.c, earlier.c
+    first = ~sa.exists().where(e.listing_id == cur.listing_id, sa.or_(
+        e.first_seen < cur.first_seen, sa.and_(e.first_seen == cur.first_seen, e.version < cur.version)))
+    return stmt.join(listings, cur.listing_id == queue.c.listing_id).where(first)
 
 
 def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
@@ -135,14 +149,17 @@ def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
          sort: str = "risk") -> tuple[list[dict[str, Any]], str | None]:
     """One page of the triage queue in ``sort`` order (default: highest risk first); returns
     (rows, cursor of the next page). The cursor holds the last row's sort value and id."""
-    c = queue.c
     key, desc = sort_key(sort)
+    # the tie-break is the listing id of the table the sort walks (the same value)
+    ident = listings.c.listing_id if sort == "first_seen" else queue.c.listing_id
     stmt = sa.select(*_columns(), key.label("sort_value")).where(*where(filters))
+    if sort == "first_seen":
+        stmt = _first_seen(stmt)
     if after is not None:
         value, listing_id = after
         beyond = key < value if desc else key > value
-        stmt = stmt.where(sa.or_(beyond, sa.and_(key == value, c.listing_id < listing_id)))
-    stmt = stmt.order_by(key.desc() if desc else key.asc(), c.listing_id.desc()).limit(limit + 1)
+        stmt = stmt.where(sa.or_(beyond, sa.and_(key == value, ident < listing_id)))
+    stmt = stmt.order_by(key.desc() if desc else key.asc(), ident.desc()).limit(limit + 1)
     with engine.connect() as conn:
         rows = _rows(conn, stmt)
     more = len(rows) > limit
@@ -154,8 +171,13 @@ def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
 
 
 def count(engine: sa.Engine, filters: Filters) -> int:
-    """How many queue rows match the filters."""
+    """How many queue rows match the filters: from ``queue_counts`` when the filters are at most
+    a verdict and one counted dimension (exact: the counts are kept with every queue write),
+    else a COUNT over the queue."""
     with engine.connect() as conn:
+        kept = counts.count(conn, filters.active())
+        if kept is not None:
+            return kept
         return int(conn.execute(sa.select(sa.func.count()).select_from(queue)
                                 .where(*where(filters))).scalar() or 0)
 
@@ -186,8 +208,9 @@ def get(engine: sa.Engine, listing_id: str) -> dict[str, Any] | None:
 
 
 def search(engine: sa.Engine, text: str, filters: Filters | None = None, *,
-           limit: int = 50) -> list[dict[str, Any]]:
-    """Listings whose title, text, seller or seller description contain ``text``.
+           limit: int = 50, columns: tuple[str, ...] = ROW_COLUMNS) -> list[dict[str, Any]]:
+    """Listings whose title, text, seller or seller description contain ``text`` (``columns``
+    of their queue rows), highest risk first.
 
     SQLite: FTS5 with the trigram tokenizer (substrings of 3+ characters, any script:
     Chinese and Thai need no word breaks); shorter queries scan with LIKE.
@@ -198,7 +221,7 @@ def search(engine: sa.Engine, text: str, filters: Filters | None = None, *,
     if not text:
         return []
     c = queue.c
-    stmt = sa.select(*_columns()).where(*where(filters or Filters()))
+    stmt = sa.select(*(c[n] for n in columns)).where(*where(filters or Filters()))
     pattern = f"%{_like_escape(text)}%"
     if engine.dialect.name == "sqlite" and len(text) >= 3:
         phrase = '"' + text.replace('"', '""') + '"'
@@ -257,12 +280,8 @@ def dashboard(engine: sa.Engine, verdict: str = "wildlife_offer", *, posted_from
     """
     with engine.connect() as conn:
         if posted_from or posted_to:
-            delta: Counter[counts.Key] = Counter()
-            cols = [queue.c[n] for n in counts.COLUMNS]
             f = Filters(posted_from=posted_from, posted_to=posted_to)
-            for row in conn.execution_options(yield_per=1000).execute(sa.select(*cols).where(*where(f))):
-                counts.change(delta, None, dict(row._mapping))
-            out = counts.summary(delta, verdict)
+            out = counts.summary(counts.recount(conn, where(f), only=verdict), verdict)
         else:
             out = counts.summary(counts.stored(conn), verdict)
     per_week = {w: n for w, n in out["by_week"] if w != "(none)"}
@@ -275,14 +294,20 @@ def dashboard(engine: sa.Engine, verdict: str = "wildlife_offer", *, posted_from
 
 
 def facets(engine: sa.Engine) -> dict[str, list[str]]:
-    """Values offered in the queue's filter menus (small columns only)."""
+    """Values offered in the queue's filter menus (small columns only), most frequent first:
+    platforms and verdicts from ``queue_counts``, languages from their index."""
     c = queue.c
-    out: dict[str, list[str]] = {}
     with engine.connect() as conn:
-        for name in ("lang", "platform", "verdict"):
-            out[name] = [v for v in conn.execute(
-                sa.select(c[name]).where(c[name] != "").group_by(c[name])
-                .order_by(sa.func.count().desc()).limit(50)).scalars()]
+        kept = counts.stored(conn)
+        out = {"lang": [v for v in conn.execute(
+            sa.select(c.lang).where(c.lang != "").group_by(c.lang)
+            .order_by(sa.func.count().desc(), c.lang).limit(50)).scalars()]}
+    for name, dim in (("platform", "platform"), ("verdict", "all")):
+        tally: Counter[str] = Counter()
+        for (verdict, d, value), n in kept.items():
+            if d == dim:
+                tally[verdict if name == "verdict" else value] += n
+        out[name] = [v for v, _ in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0])) if v][:50]
     return out
 
 

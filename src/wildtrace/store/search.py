@@ -39,6 +39,9 @@ FACETS = ("species", "product", "appendix", "lang", "platform", "verdict", "labe
 KINDS = ("tagged", "identifier", "broader", "product", "text")
 _PHONE_KINDS = frozenset({"phone", "whatsapp", "zalo", "viber"})
 _HIGHLIGHT_FIELDS = ("title", "text")
+#: What ranking, the species filter and the facets read of every hit; the page shown reads the
+#: whole queue row (``q.ROW_COLUMNS``) of its hits only.
+LEAN = ("listing_id", "risk_score", "verdict", "species", "products", "appendices", "lang", "platform", "label")
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def _tagged(conn: sa.Connection, taxa: tuple[str, ...], m: Meaning,
         cond.append(_any("products", m.products))
     if m.within:
         cond.append(_any("species", m.within))
-    stmt = (sa.select(*(queue.c[n] for n in q.ROW_COLUMNS)).where(*cond)
+    stmt = (sa.select(*(queue.c[n] for n in LEAN)).where(*cond)
             .order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_HITS))
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
@@ -106,7 +109,7 @@ def _phone_hits(conn: sa.Connection, m: Meaning, filters: q.Filters) -> list[dic
     out: list[dict[str, Any]] = []
     for digits in m.phones:
         pattern = "%" + "%".join(digits) + "%"  # the digits in order, anything between them
-        stmt = (sa.select(*(queue.c[n] for n in q.ROW_COLUMNS), listings.c.record)
+        stmt = (sa.select(*(queue.c[n] for n in LEAN), listings.c.record)
                 .join(listings, (listings.c.listing_id == queue.c.listing_id)
                       & (listings.c.content_sha256 == queue.c.content_sha256))
                 .where(queue.c.search_text.like(pattern), *q.where(filters))
@@ -140,7 +143,7 @@ def find(engine: sa.Engine, m: Meaning, filters: q.Filters | None = None, *,
         if m.phones:
             groups["identifier"] = _phone_hits(conn, m, filters)
     if m.text.strip():
-        texts = q.search(engine, m.text, filters, limit=MAX_HITS)
+        texts = q.search(engine, m.text, filters, limit=MAX_HITS, columns=LEAN)
         groups["text"] = [r for r in texts if not (m.understood and r["verdict"] == "not_wildlife")]
     truncated = any(len(rows) >= MAX_HITS for rows in groups.values())
     seen: set[str] = set()
@@ -151,6 +154,7 @@ def find(engine: sa.Engine, m: Meaning, filters: q.Filters | None = None, *,
                 seen.add(row["listing_id"])
                 ranked.append((kind, row))
     shown = [Hit(row, kind) for kind, row in ranked[offset:offset + limit]]
+    _whole_rows(engine, shown)
     _explain(engine, shown, m)
     return Found(len(ranked), shown, facets([row for _, row in ranked]), truncated)
 
@@ -167,6 +171,18 @@ def facets(rows: list[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
                 counts[name][row[name]] += 1
         counts["label"][row["label"] or "unlabelled"] += 1
     return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for name, c in counts.items()}
+
+
+def _whole_rows(engine: sa.Engine, hits: list[Hit]) -> None:
+    """Replace each shown hit's lean row by its whole queue row."""
+    if not hits:
+        return
+    with engine.connect() as conn:
+        rows = {r.listing_id: dict(r._mapping) for r in conn.execute(
+            sa.select(*(queue.c[n] for n in q.ROW_COLUMNS))
+            .where(queue.c.listing_id.in_([h.row["listing_id"] for h in hits])))}
+    for hit in hits:
+        hit.row = rows.get(hit.row["listing_id"], hit.row)
 
 
 def _explain(engine: sa.Engine, hits: list[Hit], m: Meaning) -> None:
