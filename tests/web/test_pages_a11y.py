@@ -18,13 +18,18 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from wildtrace.trade.load import load_paths
+from wildtrace.trade.schema import connect
+from wildtrace.trade.synth import generate
+
 from .conftest import PASSWORD, Server
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 #: (name, address). ``{listing}``, ``{seller}``, ``{case}`` are filled from the demo data;
-#: ``POST batch`` uploads a term list through the search page's form; ``/login`` is visited logged out.
+#: ``POST batch`` uploads a term list through the search page's form; ``/login`` is visited logged out;
+#: the trade pages read a small synthetic trade database (``trade`` below).
 PAGES: list[tuple[str, str]] = [
     ("queue", "/"),
     ("queue-filtered", "/?verdict=wildlife_offer&sort=posted"),
@@ -38,6 +43,13 @@ PAGES: list[tuple[str, str]] = [
     ("case", "/cases/{case}"),
     ("listing", "/listing?id={listing}"),
     ("seller", "/seller?name={seller}"),
+    ("trade", "/trade"),
+    ("trade-report", "/trade/report?unit=kg"),
+    ("trade-reconcile", "/trade/reconcile"),
+    ("trade-screen", "/trade/screen"),
+    ("trade-trends", "/trade/trends"),
+    ("trade-routes", "/trade/routes"),
+    ("trade-records", "/trade/records"),
     ("users", "/admin/users"),
     ("login", "/login"),
     ("error", "/cases/999999"),
@@ -94,6 +106,22 @@ def demo(sqlite_server: Server) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def trade(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A small synthetic trade database for the trade pages (the server's own is restored after)."""
+    tmp = tmp_path_factory.mktemp("a11y-trade")
+    synth = generate(tmp / "synth", 3_000, seed=5)
+    con = connect(tmp / "trade.duckdb")
+    loaded = load_paths(con, [*synth.bulk_files, synth.lemis])
+    con.close()
+    assert all(r.status == "loaded" for r in loaded), loaded
+    state = sqlite_server.app.state
+    before = (state.trade_db, state.trade_ranges)
+    state.trade_db, state.trade_ranges = tmp / "trade.duckdb", synth.ranges
+    yield
+    state.trade_db, state.trade_ranges = before
+
+
+@pytest.fixture(scope="module")
 def contexts(browser: Browser, sqlite_server: Server) -> Iterator[dict[str, BrowserContext]]:
     """Per viewport: one context logged in as admin (bypass_csp: the CSP forbids the injected axe script)."""
     out: dict[str, BrowserContext] = {}
@@ -140,7 +168,7 @@ def _violations(page: Page, axe: Path) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(("name", "address"), PAGES, ids=[p[0] for p in PAGES])
 def test_page_fits_and_passes_axe(name: str, address: str, viewport: str, browser: Browser,
                                   sqlite_server: Server, contexts: dict[str, BrowserContext],
-                                  demo: dict[str, str], axe_script: Path, shots: Path,
+                                  demo: dict[str, str], trade: None, axe_script: Path, shots: Path,
                                   tmp_path: Path) -> None:
     url = address.format(**demo)
     if address == "/login":
@@ -176,7 +204,11 @@ def test_page_fits_and_passes_axe(name: str, address: str, viewport: str, browse
 def test_page_table_names_every_page_route(sqlite_server: Server) -> None:
     """A new HTML page (a GET route outside the API) needs a row in PAGES."""
     covered = {a.split("?")[0] for _, a in PAGES}
-    skip = {"/healthz", "/cases/picker", "/cases/{case_id}/export", "/listing/image", "/static"}
+    skip = {"/healthz", "/static",  # not HTML
+            "/cases/picker", "/cases/{case_id}/export", "/listing/image",  # a menu fragment, downloads
+            "/cases/{case_id}/evidence/{capture_id}/{name}",  # an evidence file
+            "/cases/{case_id}/evidence",  # the case page's evidence section (a fragment, checked there)
+            "/cases/{case_id}/captures/{job_id}"}  # a capture job's status fragment (needs a running job)
     routes = {getattr(r, "path", "") for r in sqlite_server.app.routes if "GET" in getattr(r, "methods", set())}
     pages = {p for p in routes if not p.startswith("/api/") and p not in skip}
     missing = sorted(p for p in pages if p.replace("{case_id}", "{case}") not in covered)
