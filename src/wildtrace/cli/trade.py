@@ -12,6 +12,7 @@ import click
 from wildtrace.cli import EXIT_REJECTS, HelpGroup
 from wildtrace.errors import ConfigError
 from wildtrace.settings import Settings
+from wildtrace.trade import flags, names
 from wildtrace.trade.load import expand_globs, load_paths
 from wildtrace.trade.outcome import outcome_model
 from wildtrace.trade.reconcile import reconcile as reconcile_records
@@ -31,17 +32,37 @@ def _db(settings: Settings, db: Path | None) -> Path:
 
 
 def _emit(result: dict[str, Any], as_json: bool) -> None:
+    """JSON, or lines for people: what the analysis covers, counts (none when it read nothing),
+    notes, then each flag as a line with names beside its codes and its reasons under it."""
     if as_json:
         click.echo(json.dumps(result, default=str))
         return
-    for k in ("coverage", "flag_counts"):
-        if k in result:
-            click.echo(f"{k}: " + ", ".join(f"{a}={b}" for a, b in result[k].items()))
+    if "covers" in result:
+        click.echo(f"covers: {result['covers']['statement']}")
+    if "coverage" in result and result.get("covers", {}).get("applies", True):
+        click.echo("coverage: " + ", ".join(f"{a}={b}" for a, b in result["coverage"].items()))
+    if result.get("flag_counts"):
+        click.echo("flag_counts: " + ", ".join(f"{a}={b}" for a, b in result["flag_counts"].items()))
     for note in result.get("notes", []):
-        click.echo(f"note: {note}")
+        if note != result.get("covers", {}).get("statement"):
+            click.echo(f"note: {note}")
     for f in result.get("flags", []) + result.get("comptab", {}).get("flags", []):
+        click.echo(flag_line(f))
         for r in f.get("reasons", []):
-            click.echo(f"- {r}")
+            click.echo(f"    {r}")
+
+
+def flag_line(flag: dict[str, Any]) -> str:
+    """``- quantity_mismatch: Acipenser stellatus, live (LIV) in number of specimens, Madagascar (MG)
+    -> Japan (JP), 2005``: the flag with names beside its codes (``trade.flags.row``)."""
+    r = flags.row(flag)
+    parts = [r["taxon"]]
+    if r["term_name"]:
+        parts.append(f"{r['term_name']} in {r['unit_name']}")
+    route = " -> ".join(p for p in (r["origin"] if r["origin"] != r["exporter"] else "", r["exporter"],
+                                    r["importer"]) if p)
+    parts += [route, r["years"]]
+    return f"- {r['kind']}: " + ", ".join(p for p in parts if p)
 
 
 db_option = click.option("--db", type=click.Path(path_type=Path), help="DuckDB file (default: DATA_DIR/trade.duckdb)")
@@ -152,10 +173,10 @@ def woe(settings: Settings, db: Path | None, as_json: bool, taxon: str | None, r
         return
     click.echo(f"converted {res['records_converted']:,} of {res['records']:,} records ({res['note']})")
     for r in res["factors_used"]:
-        click.echo(f"- {r['term']} ({r['unit_label']}) x {r['factor']:g} for {r['scope']}: {r['records']:,} records, "
+        click.echo(f"- {names.term(r['term'])} ({r['unit_label']}) x {r['factor']:g} for {r['scope']}: {r['records']:,} records, "
                    f"{r['woe']:,.6g} organisms [{r['source']}]")
     for r in res["not_converted"][:10]:
-        click.echo(f"  not converted: {r['term']} ({r['unit_label']}), {r['records']:,} records")
+        click.echo(f"  not converted: {names.term(r['term'])} ({r['unit_label']}), {r['records']:,} records")
 
 
 @analysis

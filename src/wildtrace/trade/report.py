@@ -1,102 +1,30 @@
 """Self-contained HTML report: sources, coverage, flags with reasons and inline SVG charts
 (volume over time, top exporters, importers and flows) drawn for each (term, unit) on its own,
-with axes, country names and taxon names. No scripts, no network."""
+with axes, country names and taxon names; what each analysis covers; the LEMIS line items
+(per description and unit, imports and exports, refused and seized per year) when any are
+loaded; synthetic data named as such. No scripts, no network."""
 
 from __future__ import annotations
 
 import html
 import json
-import math
 from typing import Any
 
 import duckdb
 
-from wildtrace.trade import origin
-from wildtrace.trade.codes import load_codes
+from wildtrace.trade import charts, coverage, names, origin, schema
 from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.routes import routes
 from wildtrace.trade.screen import cites_dataset, screen
+from wildtrace.trade.selection import Selection, years
 from wildtrace.trade.trends import spikes
 from wildtrace.trade.units import term_label, woe_summary
+from wildtrace.trade.volumes import lemis_outcomes, volumes
 
 
 def party_name(code: str | None) -> str:
-    """``JP`` -> "Japan (JP)"; unknown codes as they are."""
-    if not code:
-        return "unknown"
-    name = load_codes().party.get(code)
-    return f"{name} ({code})" if name else code
-
-
-def _ticks(top: float, n: int = 4) -> list[float]:
-    """Round tick values from 0 to about ``top``."""
-    if top <= 0:
-        return [0.0]
-    step = 10 ** math.floor(math.log10(top / n))
-    for m in (1, 2, 5, 10):
-        if top / (step * m) <= n:
-            step *= m
-            break
-    return [i * step for i in range(int(top // step) + 2) if i * step <= top * 1.05 or i == 1]
-
-
-def _bars(items: list[tuple[str, float]], title: str, unit: str, width: int = 640) -> str:
-    if not items:
-        return ""
-    top = max(v for _, v in items) or 1
-    left, right = 230, 80
-    h = 18 * len(items) + 54
-    span = width - left - right
-    parts = [f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" height="{h}">',
-             f'<text x="0" y="14" font-weight="bold">{html.escape(title)}</text>']
-    for i, (label, v) in enumerate(items):
-        y = 24 + 18 * i
-        w = int(span * v / top)
-        parts.append(f'<text x="0" y="{y + 12}" font-size="12">{html.escape(str(label))[:36]}</text>'
-                     f'<rect x="{left}" y="{y}" width="{w}" height="14" fill="#4a7"/>'
-                     f'<text x="{left + w + 4}" y="{y + 12}" font-size="11">{v:,.6g}</text>')
-    axis_y = 24 + 18 * len(items) + 4
-    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + span}" y2="{axis_y}" stroke="#555"/>')
-    for t in _ticks(top):
-        x = left + span * t / top
-        parts.append(f'<line x1="{x:.1f}" y1="{axis_y}" x2="{x:.1f}" y2="{axis_y + 4}" stroke="#555"/>'
-                     f'<text x="{x:.1f}" y="{axis_y + 16}" font-size="10" text-anchor="middle">{t:,.6g}</text>')
-    parts.append(f'<text x="{left + span / 2:.0f}" y="{axis_y + 28}" font-size="11" text-anchor="middle">'
-                 f'{html.escape(unit)}</text>')
-    return "".join(parts) + "</svg>"
-
-
-def _line(points: list[tuple[int, float]], title: str, unit: str, width: int = 640, height: int = 220) -> str:
-    if len(points) < 2:
-        return ""
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    x0, x1, top = min(xs), max(xs), max(ys) or 1
-    left, bottom, top_pad = 70, 40, 30
-    plot_w, plot_h = width - left - 20, height - bottom - top_pad
-
-    def px(x: float) -> float:
-        return left + (x - x0) / max(x1 - x0, 1) * plot_w
-
-    def py(y: float) -> float:
-        return top_pad + plot_h - y / top * plot_h
-
-    path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in points)
-    parts = [f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" height="{height}">',
-             f'<text x="0" y="14" font-weight="bold">{html.escape(title)}</text>',
-             f'<line x1="{left}" y1="{py(0):.1f}" x2="{left + plot_w}" y2="{py(0):.1f}" stroke="#555"/>',
-             f'<line x1="{left}" y1="{top_pad}" x2="{left}" y2="{py(0):.1f}" stroke="#555"/>',
-             f'<polyline fill="none" stroke="#36c" stroke-width="2" points="{path}"/>']
-    for t in _ticks(top):
-        parts.append(f'<line x1="{left - 4}" y1="{py(t):.1f}" x2="{left}" y2="{py(t):.1f}" stroke="#555"/>'
-                     f'<text x="{left - 6}" y="{py(t) + 4:.1f}" font-size="10" text-anchor="end">{t:,.6g}</text>')
-    step = max(1, (x1 - x0) // 6)
-    for x in range(x0, x1 + 1, step):
-        parts.append(f'<line x1="{px(x):.1f}" y1="{py(0):.1f}" x2="{px(x):.1f}" y2="{py(0) + 4:.1f}" stroke="#555"/>'
-                     f'<text x="{px(x):.1f}" y="{py(0) + 16:.1f}" font-size="10" text-anchor="middle">{x}</text>')
-    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{height - 4}" font-size="11" text-anchor="middle">year</text>'
-                 f'<text x="12" y="{top_pad + plot_h / 2:.0f}" font-size="11" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {top_pad + plot_h / 2:.0f})">{html.escape(unit)}</text>')
-    return "".join(parts) + "</svg>"
+    """``JP`` -> "Japan (JP)"; unknown codes as they are (``names.country``)."""
+    return names.country(code)
 
 
 def _flows_html(flows: dict[str, Any]) -> str:
@@ -107,13 +35,15 @@ def _flows_html(flows: dict[str, Any]) -> str:
     for f in flows.get("by_unit", []):
         what = f"{term_label(f['term'])}, {f['unit_label']}"
         out.append(f"<h3>{html.escape(what)}: {f['records']:,} records</h3>")
-        out.append(_line([(r["year"], r["quantity"] or 0) for r in f["by_year"]], f"{what} per year", f["unit_label"]))
-        out.append(_bars([(party_name(r["party"]), r["quantity"] or 0) for r in f["top_exporters"]],
-                         f"Top exporters, {what}", f["unit_label"]))
-        out.append(_bars([(party_name(r["party"]), r["quantity"] or 0) for r in f["top_importers"]],
-                         f"Top importers, {what}", f["unit_label"]))
-        out.append(_bars([(f"{r['exporter']} \u2192 {r['importer']}", r["quantity"] or 0) for r in f["top_flows"]],
-                         f"Top flows (exporter \u2192 importer), {what}", f["unit_label"]))
+        out.append(charts.lines({"quantity": [(r["year"], r["quantity"] or 0) for r in f["by_year"]]},
+                                f"{what} per year", f["unit_label"]))
+        out.append(charts.bars([(party_name(r["party"]), (r["quantity"] or 0,)) for r in f["top_exporters"]],
+                               f"Top exporters, {what}", f["unit_label"]))
+        out.append(charts.bars([(party_name(r["party"]), (r["quantity"] or 0,)) for r in f["top_importers"]],
+                               f"Top importers, {what}", f["unit_label"]))
+        out.append(charts.bars([(f"{party_name(r['exporter'])} \u2192 {party_name(r['importer'])}", (r["quantity"] or 0,))
+                                for r in f["top_flows"]], f"Top flows (exporter \u2192 importer), {what}",
+                               f["unit_label"]))
     return "".join(out)
 
 
@@ -132,23 +62,55 @@ def _woe_html(woe: dict[str, Any]) -> str:
 
 
 def _flags(title: str, result: dict[str, Any], limit: int = 50) -> str:
-    counts = ", ".join(f"{k}: {v}" for k, v in result.get("flag_counts", {}).items()) or "none"
+    cover = result.get("covers") or {}
+    counts = ", ".join(f"{k}: {v}" for k, v in result.get("flag_counts", {}).items())
+    if not counts:
+        counts = "none counted: this analysis read no records" if cover.get("applies") is False else "none"
+    statement = f"<p class='covers'>{html.escape(cover['statement'])}</p>" if cover else ""
     items = "".join(f"<li>{html.escape('; '.join(f.get('reasons', [])))}</li>" for f in result.get("flags", [])[:limit])
-    return f"<h2>{html.escape(title)}</h2><p>Flags: {html.escape(counts)}</p><ul>{items}</ul>"
+    return f"<h2>{html.escape(title)}</h2>{statement}<p>Flags: {html.escape(counts)}</p><ul>{items}</ul>"
+
+
+def _lemis_html(lemis: dict[str, Any]) -> str:
+    """The LEMIS line items: per description and unit, US imports and exports per year and by
+    country (charts and tables), and how many were refused or seized each year."""
+    v = lemis["volumes"]
+    out = ["<h2>LEMIS line items, per description and unit</h2>",
+           f"<p>{v['records']:,} LEMIS line items (US declarations to the Fish and Wildlife Service). "
+           "Each chart is one description in one unit; nothing is converted or added across units.</p>"]
+    for u in v["by_unit"]:
+        what = f"{u['term_name']}, {u['unit_name']}"
+        out.append(f"<h3>{html.escape(what)}: {u['records']:,} line items</h3>")
+        out.extend(charts.volume_charts(u, v["sides"]).values())
+        out.append("<table><tr><th>year</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in v["sides"].values())
+                   + "<th>line items</th></tr>" + "".join(
+                       f"<tr><td>{r['year']}</td>" + "".join(f"<td>{r['q_' + k.lower()]:,.6g}</td>" for k in v["sides"])
+                       + f"<td>{r['records']}</td></tr>" for r in u["by_year"]) + "</table>")
+    out.append("<h3>Refused and seized line items per year</h3>" + charts.outcomes(lemis["outcomes"]))
+    out.append("<table><tr><th>year</th><th>line items</th><th>refused (action R)</th><th>seized (disposition S)</th></tr>"
+               + "".join(f"<tr><td>{r['year']}</td><td>{r['line_items']}</td><td>{r['refused']}</td>"
+                         f"<td>{r['seized']}</td></tr>" for r in lemis["outcomes"]) + "</table>")
+    return "".join(out)
 
 
 def render(results: dict[str, dict[str, Any]], loads: list[dict[str, Any]]) -> str:
-    """``results`` maps analysis name (reconcile, screen, spikes, routes) to its result dict."""
+    """``results`` maps analysis name (reconcile, screen, spikes, routes; ``lemis``: the LEMIS
+    section) to its result dict."""
+    results = dict(results)
+    lemis = results.pop("lemis", None)
     out = ["<!doctype html><html><head><meta charset='utf-8'><title>WildTrace trade report</title>",
            "<style>body{font-family:sans-serif;max-width:980px;margin:2em auto}td,th{border:1px solid #ccc;"
            "padding:2px 6px;font-size:13px}table{border-collapse:collapse}</style></head><body>",
            "<h1>WildTrace trade report</h1>",
-           "<p>Flags are review triggers with the numbers behind them, not findings of illegality.</p>",
-           "<h2>Sources loaded</h2><table><tr><th>file</th><th>format</th><th>status</th><th>rows</th>"
-           "<th>rejected</th><th>citation</th></tr>"]
+           "<p>Flags are review triggers with the numbers behind them, not findings of illegality.</p>"]
+    if any(ld.get("origin") == origin.SYNTHETIC for ld in loads):
+        out.append(f"<p style='background:#fff3cd;padding:.5em'><strong>{html.escape(origin.NOTICE)}</strong></p>")
+    out.append("<h2>Sources loaded</h2><table><tr><th>file</th><th>format</th><th>origin</th><th>status</th>"
+               "<th>rows</th><th>rejected</th><th>citation</th></tr>")
     for ld in loads:
         out.append("<tr>" + "".join(f"<td>{html.escape(str(ld.get(k) if ld.get(k) is not None else ''))}</td>"
-                                    for k in ("path", "format", "status", "rows_loaded", "rows_rejected", "citation")) + "</tr>")
+                                    for k in ("path", "format", "origin", "status", "rows_loaded", "rows_rejected",
+                                              "citation")) + "</tr>")
     out.append("</table>")
     if "reconcile" in results:
         cov = results["reconcile"]["coverage"]
@@ -163,6 +125,8 @@ def render(results: dict[str, dict[str, Any]], loads: list[dict[str, Any]]) -> s
                         ("routes", "New routes and re-exports")):
         if name in results:
             out.append(_flags(title, results[name]))
+    if lemis:
+        out.append(_lemis_html(lemis))
     taxa = sorted({str(f["taxon"]) for r in results.values() for f in r.get("flags", []) if f.get("taxon")})
     if taxa:
         out.append("<h2>Taxa flagged</h2><p>" + html.escape(", ".join(taxa[:200])) + "</p>")
@@ -196,21 +160,15 @@ def report(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
     narrowed = {name: narrow(res, taxon, year_from, year_to, limit,
                              lists=("flags", "reexport_chains") if name == "routes" else ("flags",))
                 for name, res in results.items()}
-    return {**narrowed, "woe": woe, "loads": loads_of(con)}
+    out = {**narrowed, "woe": woe, "loads": loads_of(con)}
+    if coverage.counts(con).get(schema.LEMIS):
+        sel = Selection(taxon=taxon, year_from=year_from, year_to=year_to)
+        out["lemis"] = {"volumes": volumes(con, sel, dataset=schema.LEMIS), "outcomes": lemis_outcomes(con, sel)}
+    return out
 
 
 def html_report(report_: dict[str, Any]) -> str:
     return render({k: v for k, v in report_.items() if k != "loads"}, report_["loads"])
-
-
-def _years(flag: dict[str, Any]) -> tuple[int, int] | None:
-    for key in ("year", "year_e"):
-        if isinstance(flag.get(key), int):
-            return flag[key], flag[key]
-    ys = flag.get("years")
-    if isinstance(ys, list) and ys and all(isinstance(y, int) for y in ys):
-        return min(ys), max(ys)
-    return None
 
 
 def narrow(result: dict[str, Any], taxon: str | None, year_from: int | None, year_to: int | None,
@@ -221,7 +179,7 @@ def narrow(result: dict[str, Any], taxon: str | None, year_from: int | None, yea
     def keep(item: dict[str, Any]) -> bool:
         if want is not None and str(item.get("taxon", "")).casefold() != want:
             return False
-        span = _years(item)
+        span = years(item)
         if span is None:  # no single year (e.g. a cumulative re-export total): kept
             return True
         return (year_from is None or span[1] >= year_from) and (year_to is None or span[0] <= year_to)
