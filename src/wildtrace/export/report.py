@@ -5,7 +5,8 @@ Listing text is hostile: everything is escaped in HTML, and the PDF is drawn as 
 and URLs wrap (CSS in HTML; cut into pieces in the PDF, a SHA-256 into four groups of 16). A
 screenshot is embedded only while its SHA-256 still matches the custody log (else the report says
 it is tampered or missing); the HTML carries it as a data URI, the PDF scaled to the page width,
-a tall page cut into page-high slices (``MAX_SHOT_PAGES`` at most).
+a tall page cut into page-high slices (``MAX_SHOT_PAGES`` at most), one about a screen high
+shrunk onto one page.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 #: Pages one screenshot may fill in the PDF; a screenshot larger than this many bytes is not
 #: inlined in the HTML (the report names the file instead)
 MAX_SHOT_PAGES = 4
+#: a screenshot up to this many page heights (at the page's width) is shrunk onto one page, not cut
+FIT_WHOLE = 1.6
 MAX_HTML_SHOT_BYTES = 8_000_000
 #: relative column widths of a PDF table (the rest share the page equally): room for the hashes
 WIDTHS = {"Evidence captures": (15, 22, 12, 9, 12, 30)}
@@ -82,7 +85,7 @@ def sections(case: Case) -> list[tuple[str, list[list[str]]]]:
     captures = [["Capture", "URL", "Captured at (UTC)", "Operator", "Status", "SHA-256 (payload / files)"]]
     for c in case.captures:
         hashes = [f"payload {c.get('payload_sha256')}"] if c.get("payload_sha256") else []
-        hashes += [f"{f['path']}: {f['sha256']}" for f in c.get("files", [])]
+        hashes += [f"{str(f['path']).rsplit('/', 1)[-1]}: {f['sha256']}" for f in c.get("files", [])]
         hashes.append(f"custody entry {c.get('seq')}: {c.get('entry_hash')}")
         status = c.get("status", "") + (f" ({c['reason']})" if c.get("reason") else "")
         captures.append([c["capture_id"], c.get("final_url") or c.get("url", ""), c.get("captured_at", ""),
@@ -173,7 +176,8 @@ def write_pdf(case: Case, path: Path, progress: Callable[[], None] | None = None
 
 
 def _pdf_shot(pdf: FPDF, shot: Shot, family: str, text: Callable[[str], str]) -> None:
-    """The screenshot on new pages, scaled to the page width, cut into page-high slices."""
+    """The screenshot on new pages, scaled to the page width, cut into page-high slices (or, about
+    one screen high, shrunk onto one page)."""
     from PIL import Image
 
     pdf.add_page()
@@ -185,8 +189,12 @@ def _pdf_shot(pdf: FPDF, shot: Shot, family: str, text: Callable[[str], str]) ->
         return
     with Image.open(shot.path) as opened:
         image = opened.convert("RGB")
-    width = pdf.epw
-    slice_px = max(1, int(image.width * (pdf.eph - 20) / width))
+    width, room = pdf.epw, pdf.eph - 20
+    slice_px = max(1, int(image.width * room / width))
+    if image.height <= slice_px * FIT_WHOLE:  # about one screen: the whole of it on the page, smaller
+        scale = min(width / image.width, room / image.height)
+        pdf.image(image, x=pdf.l_margin, y=pdf.get_y(), w=image.width * scale, h=image.height * scale)
+        return
     count = -(-image.height // slice_px)
     for n in range(min(count, MAX_SHOT_PAGES)):
         if n:
