@@ -29,3 +29,4 @@ def demo(settings: Settings, top: int) -> None:
         summary = ingest(items, scanner, Sinks(), top_n=top)
     click.echo(summary.render())
     click.echo("\nFull results: wildtrace scan " + str(DEMO_FILE) + " | less")
+    click.echo("Investigate them in the workbench, beside their demo marketplace: wildtrace serve --demo")

@@ -53,6 +53,8 @@ def serve(settings: Settings, db: str | None, host: str | None, port: int | None
 
     Example: wildtrace serve --demo --port 8150 --open
     """
+    if demo_port is not None and not demo:
+        raise click.UsageError("--demo-port is the demo marketplace's port: it needs --demo")
     host, port = host or settings.host, port or settings.port
     sock = bind(host, port)
     port = sock.getsockname()[1]
