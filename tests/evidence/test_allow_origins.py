@@ -8,12 +8,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from evidence.conftest import Market
 
 from wildtrace.errors import ConfigError
 from wildtrace.evidence.capture import CaptureOptions, Capturer
-from wildtrace.evidence.net import FetchFailed, FetchOptions, allowed_origins, check_url, fetch, origin_of
-
-from evidence.conftest import Market
+from wildtrace.evidence.net import (
+    FetchFailed,
+    FetchOptions,
+    allowed_origins,
+    check_url,
+    fetch,
+    origin_of,
+)
 
 
 def _other_port() -> int:
