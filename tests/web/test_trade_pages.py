@@ -17,12 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
 from wildtrace.trade.load import load_paths
 from wildtrace.trade.schema import connect
 from wildtrace.trade.synth import SynthResult, generate
 
-from .conftest import Server
+from .conftest import PASSWORD, Server
 from .test_trade_api import _running
 
 #: every page this module adds (the accessibility and screenshot tests can list them)
@@ -199,3 +200,21 @@ def test_hostile_taxon_names_stay_escaped(tmp_path: Path) -> None:
         records = _page(client, "/trade/records", taxon=EVIL.replace(",", " "))
         assert "record-row" in records and "<script>alert" not in records
         client.close()
+
+
+def test_pages_fit_a_phone_and_a_desktop_in_chromium(server: Server, browser: Browser) -> None:
+    """No horizontal overflow at 390 px or 1366 px: wide tables scroll inside their wrapper."""
+    for width, height in ((390, 844), (1366, 900)):
+        ctx = browser.new_context(viewport={"width": width, "height": height})
+        page = ctx.new_page()
+        page.goto(f"{server.url}/login")
+        page.fill("input[name=name]", "viewer")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        for path in (*PAGES[:-1], "/trade/records?year_from=2010&year_to=2011"):
+            page.goto(f"{server.url}{path}")
+            over = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert over <= 0, (width, path, over)
+            assert page.locator("svg[role=img] title").count() or path.startswith("/trade/records"), path
+        ctx.close()
