@@ -240,6 +240,10 @@ def test_role_limits_and_json_errors(bench: Server, site: str) -> None:
         assert api.post(f"/cases/{cid}/captures", json={"listing_id": "cap-nourl"}).status_code == 422
         job = api.post(f"/cases/{cid}/captures", json={"listing_id": "cap-2"}).json()
         assert job["user"] == "analyst" and job["url"] == f"{site}/listing/2", job
+        evil = api.post(f"/cases/{cid}/captures", json={"url": f"{site}/x?<script>alert(1)</script>"}).json()
+    fragment = viewer.get(f"/cases/{cid}/captures/{evil['id']}").text  # viewers see the status
+    assert "<script>alert" not in fragment and "&lt;script&gt;alert(1)" in fragment, fragment
+    with bench.api("analyst") as api:
         api.post(f"/api/v1/cases/{cid}/members", json={"user": "analyst"}).raise_for_status()
     assert viewer.get(f"/cases/{cid}/captures/{job['id']}").status_code == 404  # members only now
     with bench.api("analyst2") as other:
