@@ -3,6 +3,10 @@ highlights (escaped), batch search of a CSV term list; and one browser run at 39
 
 from __future__ import annotations
 
+import csv
+import html
+import io
+import json
 import re
 
 from playwright.sync_api import Browser, expect
@@ -99,3 +103,26 @@ def test_browser_ivory_shows_the_chinese_listing_highlighted(browser: Browser, s
     expect(page.locator("p.active-filters")).to_contain_text("lang")
     assert errors == [], errors
     context.close()
+
+
+def test_export_of_search_hits(server: Server) -> None:
+    client, _csrf = server.login("viewer")
+    try:
+        page = client.get("/search", params={"q": "ivory", "lang": "fr"}).text
+        links = dict(re.findall(r'class="export" data-format="(\w+)" href="([^"]+)"', page))
+        assert set(links) == {"csv", "jsonl"}, links
+        rows = [json.loads(line) for line in client.get(html.unescape(links["jsonl"])).text.splitlines()]
+        assert [(r["listing_id"], r["hit"]) for r in rows] == [("d10", "tagged")], rows
+        body = client.get(html.unescape(links["csv"]))
+        assert body.status_code == 200 and body.headers["content-type"].startswith("text/csv")
+        table = list(csv.DictReader(io.StringIO(body.text)))
+        assert [r["listing_id"] for r in table] == ["d10"] and table[0]["matched"], table
+        whole = client.get("/api/v1/search/export", params={"q": "ivory", "format": "jsonl"}).text.splitlines()
+        with server.api("viewer") as c:
+            api = [i["listing_id"] for i in c.get("/api/v1/search", params={"q": "ivory", "limit": 200}).json()["items"]]
+        assert [json.loads(line)["listing_id"] for line in whole][:len(api)] == api[:len(whole)], "the page's order"
+        evil = list(csv.DictReader(io.StringIO(client.get("/api/v1/search/export", params={"q": "script"}).text)))
+        assert evil and all(not r["title"].startswith(("=", "+", "-", "@")) for r in evil)
+        assert client.get("/api/v1/search/export", params={"q": ""}).status_code == 422
+    finally:
+        client.close()

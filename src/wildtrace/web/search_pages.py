@@ -11,13 +11,18 @@ per hit and the bulk "add to case" form (``POST /bulk-case`` in
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
+import orjson
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import Field
 
+from wildtrace.scan.writers import safe_cell
 from wildtrace.search import MAX_TERM_CHARS, MAX_TERMS, Term, read_terms
 from wildtrace.store import queue as q
 from wildtrace.store import saved_searches
@@ -35,6 +40,10 @@ MAX_UPLOAD = 1_000_000  # bytes of a term list
 #: the parameters a saved search keeps: the query and the filters
 SAVED_KEYS = frozenset({"q", *q.Filters.names()})
 SavedId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+#: hits one export holds at most (in the page's order), and its columns
+MAX_EXPORT = 1_000
+EXPORT_COLUMNS = ("listing_id", "hit", "matched", "risk_score", "verdict", "title", "seller", "platform",
+                  "lang", "posted_at", "species", "products", "appendices", "label")
 
 
 @router.get("/search", response_class=HTMLResponse, include_in_schema=False)
@@ -57,6 +66,35 @@ async def batch_page(*, request: Request, terms: Annotated[UploadFile, File()],
     rows = s.batch(eng, read_terms(data.decode("utf-8", errors="replace")))
     return _render(request, who, q="", f=q.Filters(), params={}, offset=0, page=PAGE_SIZE, meaning=None,
                    found=None, facets={}, batch=rows)
+
+
+@router.get("/api/v1/search/export", tags=["listings"])
+def export_hits(*, text: Annotated[str, Query(alias="q", min_length=1, max_length=500)],
+                f: Annotated[q.Filters, Depends(filters)],
+                format: Annotated[str, Query(pattern="^(jsonl|csv)$")] = "csv",
+                _: Viewer, eng: EngineDep, s: SearcherDep) -> StreamingResponse:
+    """The hits of a search with its filters, in the search page's order (at most 1,000), each
+    with why it was found (``hit``, ``matched``): CSV (cells guarded against formulas) or JSON Lines."""
+    _meaning, found = s.search(eng, text, f, limit=MAX_EXPORT)
+    rows = [{**{k: h.row.get(k, "") for k in EXPORT_COLUMNS}, "hit": h.kind, "matched": "; ".join(h.matched)}
+            for h in found.hits]
+    name = "wildtrace-search"
+    if format == "csv":
+        return StreamingResponse(_csv(rows), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return StreamingResponse((orjson.dumps(r) + b"\n" for r in rows), media_type="application/x-ndjson",
+                             headers={"Content-Disposition": f'attachment; filename="{name}.jsonl"'})
+
+
+def _csv(rows: list[dict[str, Any]]) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([safe_cell(row[k]) for k in EXPORT_COLUMNS])
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
 
 
 class TermItem(Strict):
