@@ -54,8 +54,9 @@ class Collected:
     results: list[ScanResult] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
 
-    def sinks(self, save: Callable[[list[ScanResult]], None] | None = None) -> Sinks:
-        return Sinks(write=self.results.append, reject=self.rejects.append, save=save)
+    def sinks(self, save: Callable[[list[ScanResult]], None] | None = None,
+              after_save: Callable[[list[ScanResult]], None] | None = None) -> Sinks:
+        return Sinks(write=self.results.append, reject=self.rejects.append, save=save, after_save=after_save)
 
 
 def ingest(items: Iterable[Item], scanner: Scanner | None, sinks: Sinks, *, batch: int = 500,

@@ -119,8 +119,12 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
                                   max_record_bytes=settings.max_record_bytes, encoding=encoding,
                                   mapping=columns or None, limits=settings.record_limits, on_notice=on_notice)
             with interruptible() as stop:
-                summary = ingest(items, scanner, Sinks(write=on_result, reject=on_reject,
-                                                       save=store.save if store is not None else None), stop=stop)
+                sinks = Sinks(write=on_result, reject=on_reject)
+                if store is not None:  # stored listings' own image files are fingerprinted (near-duplicates)
+                    from wildtrace.images.gallery import indexer
+
+                    sinks.save, sinks.after_save = store.save, indexer(store.engine, settings.data_dir)
+                summary = ingest(items, scanner, sinks, stop=stop)
         finally:
             progress.close()
             writer.close()

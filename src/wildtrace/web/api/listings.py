@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from wildtrace.errors import NotFound
+from wildtrace.images.gallery import indexer
 from wildtrace.pipeline import Collected, ingest
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.writers import CSV_COLUMNS, csv_row
@@ -43,7 +44,8 @@ def scan_batch(*, body: ScanRequest, who: Analyst,
     Bad records do not stop the batch: they come back in ``rejects`` (index, id, reason).
     """
     got = Collected()
-    ingest(body.listings, sc, got.sinks(save=st.save if body.save else None), batch=max(1, len(body.listings)))
+    sinks = got.sinks(save=st.save, after_save=indexer(st.engine, sc.settings.data_dir)) if body.save else got.sinks()
+    ingest(body.listings, sc, sinks, batch=max(1, len(body.listings)))
     positions = {str(item.get("id")): i for i, item in enumerate(body.listings) if isinstance(item, dict)}
     rejects = [{"index": r.line - 1 if r.line else positions.get(str(r.record_id), -1), "id": r.record_id,
                 "reason": r.reason} for r in got.rejects]
