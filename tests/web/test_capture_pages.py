@@ -278,3 +278,22 @@ def test_the_capture_in_a_browser_at_390_px(bench: Server, browser: Browser) -> 
         page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
     assert errors == [], errors
     context.close()
+
+
+def test_a_refused_capture_and_a_verify_on_both_backends(server: Server) -> None:
+    """The shared workbench (no allowed origin): loopback is refused, the failure is kept in the
+    case with its reason, and a verification is recorded and shown, on SQLite and PostgreSQL."""
+    client, csrf = server.login("analyst")
+    with server.api("analyst") as api:
+        cid = int(api.post("/api/v1/cases", json={"title": "Refused"}).json()["id"])
+    started = _post(client, csrf, f"/cases/{cid}/captures", url="http://127.0.0.1:9/listing")
+    assert started.status_code == 303 and started.headers["location"] == f"/cases/{cid}#capture-jobs"
+    job = re.search(r'id="job-([0-9a-f]{32})"', client.get(f"/cases/{cid}").text)
+    assert job, client.get(f"/cases/{cid}").text[-3000:]
+    done = _wait(client, cid, job.group(1))
+    assert done["state"] == "failed" and done["reason"].startswith("refused: 127.0.0.1"), done
+    assert _post(client, csrf, f"/cases/{cid}/verify").status_code == 303
+    page = client.get(f"/cases/{cid}").text
+    assert "<td>failed" in page and "Last verified" in page and "case.verify" in page, page[-4000:]
+    viewer, _ = server.login("viewer")
+    assert "Last verified" in viewer.get(f"/cases/{cid}/evidence").text
