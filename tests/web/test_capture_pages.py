@@ -204,6 +204,14 @@ def test_capture_verify_tamper_and_report(bench: Server, site: str, tmp_path: Pa
     report = client.get(f"/cases/{cid}/export", params={"format": "html"}).text
     assert "data:image/png;base64," in report and "overflow-wrap:anywhere" in report
 
+    shot.unlink()  # and then the screenshot goes
+    with bench.api("analyst") as api:
+        result = api.post(f"/cases/{cid}/verify", headers={"Accept": "application/json"}).json()
+    gone = result["files"][f"{entry['capture_id']}/screenshot.png"]
+    assert gone["status"] == "missing" and result["counts"] == {"ok": 0, "tampered": 1, "missing": 1}, result
+    assert 'data-status="missing"' in client.get(f"/cases/{cid}/evidence").text
+    assert client.get(f"/cases/{cid}/evidence/{entry['capture_id']}/screenshot.png").status_code == 404
+
 
 def test_the_guard_allows_only_the_named_origin(bench: Server, site: str) -> None:
     client, csrf = bench.login("analyst")
