@@ -26,6 +26,8 @@ from PIL import Image
 from playwright.sync_api import Browser, expect
 
 from wildtrace import Scanner, Settings
+from wildtrace.cases.capture_jobs import MAX_WAITING, CaptureJobs
+from wildtrace.errors import Invalid
 from wildtrace.evidence.banner import PAD
 from wildtrace.store import accounts as auth
 from wildtrace.web.app import create_app
@@ -53,6 +55,9 @@ class _Pages(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         if self.path.startswith("/listing/"):
             status, ctype, body, extra = 200, "text/html; charset=utf-8", PAGE.encode(), {}
+        elif self.path == "/slow":
+            time.sleep(0.5)
+            status, ctype, body, extra = 200, "text/html", b"<html>slow</html>", {}
         elif self.path == "/horn.png":
             status, ctype, body, extra = 200, "image/png", RED_PNG, {}
         elif self.path == "/to-private":  # the allowed origin sends the fetch to another loopback address
@@ -305,3 +310,16 @@ def test_a_refused_capture_and_a_verify_on_both_backends(server: Server) -> None
     assert "<td>failed" in page and "Last verified" in page and "case.verify" in page, page[-4000:]
     viewer, _ = server.login("viewer")
     assert "Last verified" in viewer.get(f"/cases/{cid}/evidence").text
+
+
+def test_one_user_may_have_only_so_many_captures_under_way(bench: Server, site: str, tmp_path: Path) -> None:
+    jobs = CaptureJobs(bench.app.state.store, tmp_path / "ev", allow_origins=frozenset({site}), workers=1)
+    cid = _case(bench)
+    try:
+        started = [jobs.start(cid, f"{site}/slow", "analyst") for _ in range(MAX_WAITING)]
+        with pytest.raises(Invalid, match="under way"):
+            jobs.start(cid, f"{site}/slow", "analyst")
+        assert jobs.start(cid, f"{site}/slow", "admin").user == "admin"  # others are not held up
+        assert [j.id for j in jobs.for_case(cid)][-1] == started[0].id  # newest first
+    finally:
+        jobs.close()

@@ -39,6 +39,8 @@ STATES = ("queued", "fetching", "screenshot", "hashing", "signed", "done", "fail
 FINAL = ("done", "failed")
 #: Jobs kept in memory (the oldest finished ones are forgotten first)
 MAX_JOBS = 500
+#: Captures one user may have queued or running at once
+MAX_WAITING = 20
 MAX_URL = 2000
 #: The workbench's evidence, under the data folder: one folder per case (``case_folder``)
 EVIDENCE_FOLDER = "evidence"
@@ -98,6 +100,9 @@ class CaptureJobs:
             raise Invalid(f"case {case_id} is closed; reopen it to capture for it")
         job = CaptureJob(id=uuid.uuid4().hex, case_id=case_id, url=url, user=user, listing_id=listing_id)
         with self._lock:
+            waiting = sum(1 for j in self._jobs.values() if j.user == user and not j.finished)
+            if waiting >= MAX_WAITING:
+                raise Invalid(f"{waiting} of your captures are still under way; start more once they finish")
             self._jobs[job.id] = job
             self._forget()
         self._pool.submit(self._run, job)
