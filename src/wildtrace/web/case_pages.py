@@ -1,5 +1,8 @@
 """The case pages of the workbench: list and create cases, a case with its members, notes and
-timeline, rename, close and reopen, delete (admins), add listings and sellers, and exports.
+timeline, rename, close and reopen, delete (admins), add listings and sellers, and exports (a
+button per registered format: every format of ``wildtrace case export``). The page's capture and
+evidence parts are served by ``capture_pages.py``. A client that sends or asks for JSON gets the
+API's JSON error shape (``errors.is_api``).
 
 Adapters only: every change goes through ``wildtrace.cases`` and ``wildtrace.store.cases`` (the
 same calls as ``wildtrace case`` and the JSON API). Viewers read, analysts change, admins delete;
