@@ -187,6 +187,8 @@ def test_page_fits_and_passes_axe(name: str, address: str, viewport: str, browse
         assert status == expected, f"{name} ({url}) answered {status}, not {expected}"
         page.screenshot(path=str(shots / f"{name}-{viewport}.png"), full_page=True)
         problems = []
+        if address != "/login" and page.locator("header.top nav a").count() < 5:
+            problems.append("the page has lost the workbench navigation")
         scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         if scroll > client:
             problems.append(f"horizontal overflow: scrollWidth {scroll} > clientWidth {client}; "
