@@ -69,10 +69,10 @@ class _Links(HTMLParser):
             self.rows.append(str(a["data-code"]))
 
 
-def test_the_map_colours_the_demo_countries_and_links_work(sqlite_server: Server) -> None:
-    expected = _flagged_countries(sqlite_server)
+def test_the_map_colours_the_demo_countries_and_links_work(server: Server) -> None:
+    expected = _flagged_countries(server)
     assert {"VN", "CN", "ID"} <= set(expected), expected
-    client, _ = sqlite_server.login("viewer")
+    client, _ = server.login("viewer")
     with closing(client):
         page = client.get("/dashboard/map", headers={"HX-Request": "true"})
         assert page.status_code == 200 and "<html" not in page.text
