@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_name_of() -> None:
 
 
 def test_tally_counts_places_and_keeps_what_it_could_not_place() -> None:
-    records = [
+    records: list[dict[str, Any]] = [
         {"id": "a", "risk_score": 0.9, "listing": {"title": "t1", "location": "Hanoi"}},
         {"id": "b", "risk_score": 0.5, "listing": {"title": "t2", "location": "Hà Nội"}},
         {"id": "c", "listing": {"title": "t3", "location": "Lyon", "country": "BE"}},  # country wins

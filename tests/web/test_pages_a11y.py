@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Response
 
 from wildtrace.trade.load import load_paths
 from wildtrace.trade.schema import connect
@@ -150,7 +150,7 @@ def _open(page: Page, address: str, tmp: Path) -> int:
         page.set_input_files("form.batch input[type=file]", str(terms))
         with page.expect_navigation() as nav:
             page.click("form.batch button[type=submit]")
-        response = nav.value
+        response: Response | None = nav.value
     else:
         response = page.goto(address)
     page.wait_for_load_state("networkidle")
