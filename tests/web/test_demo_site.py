@@ -18,6 +18,9 @@ import pytest
 
 from wildtrace import Scanner, Settings, demosite
 from wildtrace.demosite import catalogue
+from wildtrace.images import gallery
+from wildtrace.search import Searcher
+from wildtrace.sellers import identifiers
 from wildtrace.sellers.network import latest_network
 from wildtrace.store.sql import SQLStore
 from wildtrace.web.app import create_app
@@ -95,7 +98,15 @@ def test_load_demo_links_sellers_copies_images_and_is_idempotent(tmp_path: Path)
         # the origin is kept: a later start on another workbench port points the site where the URLs do
         assert demo_origin(store, default_port=8151) == origin
         assert demo_origin(store, 8200) == "http://127.0.0.1:8200", "an explicit port wins"
-        again = load_demo(store, Scanner(settings), origin=origin)
+        # the contacts are the sellers' identifiers everywhere: search, the listing's identifiers
+        scanner = Scanner(settings)
+        _, found = Searcher(scanner.detector).search(store.engine, "+84 912 345 678")
+        assert sorted(h.row["listing_id"] for h in found.hits) == ["d01", "d03", "d16"]
+        values = {i.value for i in identifiers.from_listing(record)}
+        assert "line:rhino_th" in values or any("rhino_th" in v for v in values), values
+        # the images are fingerprinted as they are stored (the re-posted photo is a near-duplicate)
+        assert set(gallery.has_owned_image(store.engine, IDS)) == set(IDS)
+        again = load_demo(store, scanner, origin=origin)
         assert again.network_id == loaded.network_id, "the same listings: no new network"
         assert [len(store.versions(i)) for i in IDS] == [1] * 35, "no new versions"
 

@@ -327,7 +327,7 @@ def country_hint(listing: dict[str, Any], lang: str | None = None) -> str | None
 
 
 #: Listing fields read for identifiers, in this order.
-LISTING_FIELDS = ("title", "text", "seller", "seller_description", "url")
+LISTING_FIELDS = ("title", "text", "seller", "seller_description", "seller_contact", "url")
 
 
 def from_listing(listing: dict[str, Any], *, lang: str | None = None,

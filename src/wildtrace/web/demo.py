@@ -4,7 +4,8 @@ demo marketplace, their images and their sellers' network) and a demo login.
 ``load_demo`` scans and stores the listings, copies their images into the data folder
 (``DATA_DIR/demo-images/``, so listing pages show them as the server's own files) and stores the
 seller network built from them, in which accounts on different platforms are linked by the
-identifiers their sellers share (``seller_contact``, the contact a seller's profile gives) and by
+identifiers their sellers share (``seller_contact``: the contact a seller's profile gives, one of
+the fields ``sellers.identifiers`` reads) and by
 a re-posted photo. It is idempotent: the same content is neither stored nor built twice.
 
 Where the listing URLs point: the demo store keeps the origin its listings were first loaded with
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 from wildtrace import manifest, provenance
 from wildtrace.demosite import catalogue
 from wildtrace.errors import WildTraceError
+from wildtrace.images import gallery
 from wildtrace.pipeline import Sinks, ingest
 from wildtrace.scan.readers import read_listings
 from wildtrace.scan.result import ScanResult
@@ -99,7 +101,7 @@ def load_demo(store: SQLStore, scanner: Scanner, *, origin: str = catalogue.DEFA
 
     items = read_listings(io.BytesIO(lines), fmt="jsonl", max_field_chars=scanner.settings.max_field_chars,
                           max_record_bytes=scanner.settings.max_record_bytes)
-    summary = ingest(items, scanner, Sinks(save=save))
+    summary = ingest(items, scanner, Sinks(save=save, after_save=gallery.indexer(store.engine, data_dir)))
     network_id, net = _store_network(store.engine, results, data_dir)
     s = net["summary"]
     return DemoLoad(summary.scanned, int(s["accounts"]), int(s["links"]), int(s["linked_accounts"]), network_id)
@@ -128,9 +130,7 @@ def _store_network(engine: sa.Engine, results: list[ScanResult], data_dir: Path)
     for result in results:
         record = result.to_dict()
         listing = record.get("listing") or {}
-        contact = listing.get("seller_contact")
-        builder.add_result(record, extra_text={"seller_contact": contact} if isinstance(contact, str) else None,
-                           image_phashes=_phashes(data_dir, [str(x) for x in listing.get("images") or []]))
+        builder.add_result(record, image_phashes=_phashes(data_dir, [str(x) for x in listing.get("images") or []]))
     with JudgementStore(engine) as judgements:
         in_force = judgements.current()
     net = builder.build(in_force).to_dict()
