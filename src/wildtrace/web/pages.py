@@ -149,8 +149,10 @@ def _date(name: str, value: str) -> str:
 
 def _tally(request: Request, eng: Any, f: q.Filters) -> places.Tally:
     """Flagged listings per country for a range, reused for ``MAP_TTL_S`` (one per range)."""
-    cache: dict[tuple[str, str], tuple[float, places.Tally]] = request.app.state.__dict__.setdefault(
-        "world_tally", {})
+    state = request.app.state
+    cache: dict[tuple[str, str], tuple[float, places.Tally]] | None = getattr(state, "world_tally", None)
+    if cache is None:
+        cache = state.world_tally = {}
     key = (f.posted_from, f.posted_to)
     hit = cache.get(key)
     if hit is None or time.monotonic() - hit[0] > MAP_TTL_S:
