@@ -323,3 +323,11 @@ def test_one_user_may_have_only_so_many_captures_under_way(bench: Server, site: 
         assert [j.id for j in jobs.for_case(cid)][-1] == started[0].id  # newest first
     finally:
         jobs.close()
+
+
+def test_a_bad_allowed_origin_fails_when_the_app_is_made(tmp_path: Path) -> None:
+    from wildtrace.errors import ConfigError
+    from wildtrace.web.app import create_app
+
+    with pytest.raises(ConfigError, match="scheme://host:port"):
+        create_app(str(tmp_path / "w.sqlite"), capture_allow_origins={"127.0.0.1 port 80"})

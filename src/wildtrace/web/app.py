@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from wildtrace import __version__
+from wildtrace.evidence.net import allowed_origins
 from wildtrace.settings import Settings
 from wildtrace.store import accounts as auth
 from wildtrace.store.sql import SQLStore
@@ -62,7 +63,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.state.trusted_proxies = trusted_networks(trusted_proxies)
     app.state.trade_db, app.state.trade_ranges = trade_db, trade_ranges  # None: DATA_DIR/trade.duckdb
     app.state.trade_register = trade_register
-    app.state.capture_allow_origins = frozenset(capture_allow_origins)
+    app.state.capture_allow_origins = allowed_origins(capture_allow_origins)  # a bad one fails here
     app.state.templates = configure(Jinja2Templates(directory=str(HERE / "templates")))
     errors.install(app)
     app.add_middleware(Guard, max_body=max_body or settings.max_body_bytes,
@@ -88,4 +89,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    jobs = getattr(app.state, "capture_jobs", None)  # made on the first capture (web/capture_pages.py)
+    if jobs is not None:
+        jobs.close()
     app.state.store.close()
