@@ -105,7 +105,9 @@ def _expected(store: SQLStore, f: q.Filters, sort: str) -> list[str]:
 
 @pytest.mark.parametrize("sort", q.SORTS)
 def test_every_sort_pages_through_the_same_order(store: SQLStore, sort: str) -> None:
-    for f in (q.Filters(), q.Filters(verdict="wildlife_offer"), q.Filters(label="unlabelled", platform="fb")):
+    for f in (q.Filters(), q.Filters(verdict="wildlife_offer"), q.Filters(label="unlabelled", platform="fb"),
+              q.Filters(species="Manidae"), q.Filters(species="manidae"), q.Filters(product="ivory products"),
+              q.Filters(species="Manidae", product="scales or spines")):  # few: from the tag index
         assert _walk(store, f, sort) == _expected(store, f, sort), (sort, f)
 
 
@@ -120,6 +122,14 @@ def test_dashboard_range_equals_counting_row_by_row(store: SQLStore) -> None:
         got = q.dashboard(store.engine, verdict, posted_from=f.posted_from, posted_to=f.posted_to)
         want = counts.summary(delta, verdict)
         assert {k: got[k] for k in want} == want, verdict
+
+
+def test_the_tag_index_follows_rescans(store: SQLStore, scanner: Scanner, records: list[dict[str, Any]]) -> None:
+    tagged = [r for r in records if "pangolin" in str(r["title"]).lower() or "trenggiling" in str(r["title"])]
+    assert tagged, "the generated listings hold pangolin offers"
+    store.save(list(scanner.scan([{**tagged[0], "title": "oak table", "text": ""}])))
+    assert _walk(store, q.Filters(species="Manidae"), "risk") == _expected(store, q.Filters(species="Manidae"), "risk")
+    assert tagged[0]["id"] not in _walk(store, q.Filters(species="Manidae"), "risk")
 
 
 def test_filter_menus(store: SQLStore) -> None:

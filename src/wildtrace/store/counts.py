@@ -148,6 +148,17 @@ def count(conn: sa.Connection, active: Mapping[str, str]) -> int | None:
     return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(c.n), 0)).where(*conds)).scalar_one())
 
 
+def members(conn: sa.Connection, dim: str, values: Iterable[str]) -> int:
+    """Rows holding each of ``values`` in ``dim`` (species, product, ...), summed: an upper bound
+    of the rows holding any of them (a planning figure: few rows start from an index)."""
+    c = queue_counts.c
+    wanted = sorted({v.replace("|", "/") for v in values})
+    if not wanted:
+        return 0
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(c.n), 0))
+                            .where(c.dim == dim, c.value.in_(wanted))).scalar_one())
+
+
 def rebuild(conn: sa.Connection) -> None:
     """Replace the kept counts with a full recount (migration back-fill, repair)."""
     counted = recount(conn)

@@ -63,6 +63,35 @@ def _member(column: sa.ColumnElement[Any], value: str) -> sa.ColumnElement[bool]
     return column.like(f"%|{_like_escape(value.replace('|', '/'))}|%", escape="\\")
 
 
+#: A species or product lookup the kept counts expect to match fewer rows than this starts from
+#: the tag index (SQLite: ``queue_tags``, PostgreSQL: trigram indexes; revision 0009) instead of
+#: walking the whole queue in sort order to find them.
+FEW = 20_000
+_DIMS = {"species": "species", "products": "product"}
+
+
+def few(conn: sa.Connection, column: str, values: tuple[str, ...]) -> bool:
+    """Whether rows holding any of ``values`` in ``column`` (species or products) are few."""
+    return bool(values) and counts.members(conn, _DIMS[column], values) < FEW
+
+
+def tag_index(conn: sa.Connection, column: str, values: tuple[str, ...]) -> list[sa.ColumnElement[bool]]:
+    """On SQLite, ``queue.id IN`` the rows that ``queue_tags`` finds holding one of ``values`` in
+    ``column``: a superset of what ``_member`` matches (it folds all case), so callers keep that
+    condition; nothing on PostgreSQL (its trigram index serves the LIKE itself)."""
+    if conn.dialect.name != "sqlite" or not values:
+        return []
+    phrases = " OR ".join('"' + f"|{v.replace('|', '/')}|".replace('"', '""') + '"' for v in values)
+    found: sa.Select[Any] = (sa.select(sa.column("rowid")).select_from(sa.table("queue_tags"))
+             .where(sa.literal_column("queue_tags").op("MATCH")(sa.bindparam(None, f"{column} : ({phrases})"))))
+    return [queue.c.id.in_(found)]
+
+
+def unindexed(key: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The same value, hidden from the planner's ORDER BY index choice (start from a tag index)."""
+    return sa.func.coalesce(key, key)
+
+
 def where(f: Filters) -> list[sa.ColumnElement[bool]]:
     c = queue.c
     out: list[sa.ColumnElement[bool]] = []
@@ -159,8 +188,13 @@ def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
         value, listing_id = after
         beyond = key < value if desc else key > value
         stmt = stmt.where(sa.or_(beyond, sa.and_(key == value, ident < listing_id)))
-    stmt = stmt.order_by(key.desc() if desc else key.asc(), ident.desc()).limit(limit + 1)
     with engine.connect() as conn:
+        order = key
+        for column, value in (("species", filters.species), ("products", filters.product)):
+            if value and few(conn, column, (value,)):  # a rare tag: from its index, then sorted
+                stmt = stmt.where(*tag_index(conn, column, (value,)))
+                order = unindexed(key)
+        stmt = stmt.order_by(order.desc() if desc else order.asc(), ident.desc()).limit(limit + 1)
         rows = _rows(conn, stmt)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -93,14 +93,15 @@ def _any(column: str, values: tuple[str, ...]) -> sa.ColumnElement[bool]:
 def _tagged(conn: sa.Connection, taxa: tuple[str, ...], m: Meaning,
             filters: q.Filters) -> list[dict[str, Any]]:
     cond = list(q.where(filters))
-    if taxa:
-        cond.append(_any("species", taxa))
-    if m.products:
-        cond.append(_any("products", m.products))
-    if m.within:
-        cond.append(_any("species", m.within))
+    risk: sa.ColumnElement[Any] = queue.c.risk_score
+    for column, values in (("species", taxa), ("products", m.products), ("species", m.within)):
+        if values:
+            cond.append(_any(column, values))
+            if risk is queue.c.risk_score and q.few(conn, column, values):  # rare: from the tag index
+                cond += q.tag_index(conn, column, values)
+                risk = q.unindexed(queue.c.risk_score)
     stmt = (sa.select(*(queue.c[n] for n in LEAN)).where(*cond)
-            .order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_HITS))
+            .order_by(risk.desc(), queue.c.listing_id.desc()).limit(MAX_HITS))
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 

@@ -5,8 +5,10 @@
   links (flagged listings posted in a week);
 - ``queue_uncertain`` (abs(wildlife_score - 0.5), listing_id DESC): "uncertain first";
 - ``listings_first_seen`` (first_seen, listing_id): the "first seen" sort walks it newest first;
-- PostgreSQL only: trigram GIN indexes on ``queue.species`` and ``queue.products``, for the
-  species and product filters (``LIKE '%|name|%'``) and the search by meaning.
+- the species and product filters (``LIKE '%|name|%'``) and the search by meaning, when the kept
+  counts say few rows match: on PostgreSQL trigram GIN indexes on ``queue.species`` and
+  ``queue.products``; on SQLite ``queue_tags``, a trigram FTS5 index of the same two columns
+  (external content, kept by triggers as ``queue_fts`` is), back-filled here.
 
 Revision ID: 0009
 Revises: 0008
@@ -30,6 +32,9 @@ INDEXES: list[tuple[str, str, list[str | sa.TextClause]]] = [
     ("listings_first_seen", "listings", ["first_seen", "listing_id"]),
 ]
 TRIGRAM = [("queue_species_trgm", "species"), ("queue_products_trgm", "products")]
+TAGS = "queue_tags"
+_ROW = "new.id, new.species, new.products"
+_OLD = "'delete', old.id, old.species, old.products"
 
 
 def upgrade() -> None:
@@ -40,6 +45,17 @@ def upgrade() -> None:
         for name, column in TRIGRAM:
             op.create_index(name, "queue", [column], postgresql_using="gin",
                             postgresql_ops={column: "gin_trgm_ops"}, if_not_exists=True)
+    else:
+        op.execute(f"CREATE VIRTUAL TABLE {TAGS} USING fts5(species, products, content='queue', "
+                   "content_rowid='id', tokenize='trigram')")
+        op.execute(f"CREATE TRIGGER {TAGS}_ai AFTER INSERT ON queue BEGIN "
+                   f"INSERT INTO {TAGS}(rowid, species, products) VALUES ({_ROW}); END")
+        op.execute(f"CREATE TRIGGER {TAGS}_ad AFTER DELETE ON queue BEGIN "
+                   f"INSERT INTO {TAGS}({TAGS}, rowid, species, products) VALUES ({_OLD}); END")
+        op.execute(f"CREATE TRIGGER {TAGS}_au AFTER UPDATE OF species, products ON queue BEGIN "
+                   f"INSERT INTO {TAGS}({TAGS}, rowid, species, products) VALUES ({_OLD}); "
+                   f"INSERT INTO {TAGS}(rowid, species, products) VALUES ({_ROW}); END")
+        op.execute(f"INSERT INTO {TAGS}({TAGS}) VALUES ('rebuild')")
     op.execute("ANALYZE")  # let the planner see the new indexes' statistics now
 
 
@@ -47,5 +63,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for name, _column in TRIGRAM:
             op.drop_index(name, table_name="queue", if_exists=True)
+    else:
+        for trigger in ("ai", "ad", "au"):
+            op.execute(f"DROP TRIGGER IF EXISTS {TAGS}_{trigger}")
+        op.execute(f"DROP TABLE IF EXISTS {TAGS}")
     for name, table, _cols in INDEXES:
         op.drop_index(name, table_name=table, if_exists=True)
