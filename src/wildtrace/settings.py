@@ -117,6 +117,8 @@ FILES: tuple[DataFile, ...] = (
     DataFile("legacy_cases_dir", "cases",
              "Case folders written before cases moved into the database; imported on first use, never changed."),
     DataFile("demo_db", "demo-workbench.sqlite", "The database of `wildtrace serve --demo`."),
+    DataFile("evidence_dir", "evidence",
+             "Captures started from the workbench, one folder per case (`case-ID`); never changed once written."),
 )
 
 
@@ -191,6 +193,7 @@ class Settings:
     judgements = _InDataDir("judgements")
     legacy_cases_dir = _InDataDir("legacy_cases_dir")
     demo_db = _InDataDir("demo_db")
+    evidence_dir = _InDataDir("evidence_dir")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -42,8 +42,6 @@ MAX_JOBS = 500
 #: Captures one user may have queued or running at once
 MAX_WAITING = 20
 MAX_URL = 2000
-#: The workbench's evidence, under the data folder: one folder per case (``case_folder``)
-EVIDENCE_FOLDER = "evidence"
 
 
 @dataclass
@@ -185,4 +183,4 @@ def _entry(folder: Path, capture_id: str) -> dict[str, Any]:
     return found
 
 
-__all__ = ["EVIDENCE_FOLDER", "FINAL", "STATES", "CaptureJob", "CaptureJobs", "case_folder"]
+__all__ = ["FINAL", "STATES", "CaptureJob", "CaptureJobs", "case_folder"]

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from wildtrace.cases import evidence
-from wildtrace.cases.capture_jobs import EVIDENCE_FOLDER, CaptureJob, CaptureJobs
+from wildtrace.cases.capture_jobs import CaptureJob, CaptureJobs
 from wildtrace.errors import Invalid
 from wildtrace.store import cases
 from wildtrace.web.api.cases import readable, writable
@@ -42,13 +42,13 @@ _START = threading.Lock()
 
 
 def capture_jobs(request: Request) -> CaptureJobs:
-    """The workbench's capture jobs, made on first use (evidence under ``DATA_DIR/evidence``)."""
+    """The workbench's capture jobs, made on first use (evidence under ``settings.evidence_dir``)."""
     state = request.app.state
     with _START:
         jobs: CaptureJobs | None = getattr(state, "capture_jobs", None)
         if jobs is None:
             settings = state.settings
-            jobs = CaptureJobs(state.store, settings.data_dir / EVIDENCE_FOLDER,
+            jobs = CaptureJobs(state.store, settings.evidence_dir,
                                allow_origins=getattr(state, "capture_allow_origins", frozenset()),
                                key=settings.evidence_key)
             state.capture_jobs = jobs
