@@ -6,6 +6,10 @@ official names, from Debian's iso-codes) and ``places.csv`` (cities, regions and
 in the scripts the scanner reads, one row each). Matching is on a folded form (case, accents,
 width and ``đ`` folded; punctuation as spaces), tried on the whole text, then on its
 comma-separated parts from the last, then as a contained word (Latin) or substring (CJK, Thai).
+
+``tally`` counts records as they come (about 60 µs a record through ``store.queue.export``); a
+queue column filled with ``country_of`` at save time would let the store count countries as it
+counts species.
 """
 
 from __future__ import annotations

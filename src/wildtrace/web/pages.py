@@ -27,8 +27,11 @@ from wildtrace.web.templating import query
 from wildtrace.web.worldmap import breaks, choropleth, legend
 
 router = APIRouter(include_in_schema=False)
-#: Seconds a world-map count is reused (it reads every flagged listing of the range).
+#: Seconds a world-map count is reused (it reads the flagged listings' records of the range).
 MAP_TTL_S = 60.0
+#: Most flagged listings the map counts (highest risk first): about 60 µs each, so a bound of
+#: seconds until the queue keeps a country column (see places.py).
+MAP_MAX_ROWS = 50_000
 
 
 def _render(request: Request, name: str, who: Principal | None, status: int = 200, **ctx: Any) -> Response:
@@ -158,7 +161,7 @@ def _tally(request: Request, eng: Any, f: q.Filters) -> places.Tally:
     if hit is None or time.monotonic() - hit[0] > MAP_TTL_S:
         if len(cache) > 32:
             cache.clear()
-        hit = cache[key] = (time.monotonic(), places.tally(q.export(eng, f)))
+        hit = cache[key] = (time.monotonic(), places.tally(q.export(eng, f, limit=MAP_MAX_ROWS)))
     return hit[1]
 
 
@@ -177,6 +180,8 @@ def world_map(*, request: Request, who: Viewer, eng: EngineDep, posted_from: str
     code = country.upper()
     rows = sorted(t.counts.items(), key=lambda kv: (-kv[1], names[kv[0]]))
     template = "_world_map.html" if request.headers.get("hx-request") else "world_map.html"
+    counted = t.placed + t.missing + sum(t.unplaced.values())
     return _render(request, template, who, t=t, svg=svg, rows=rows, names=names, span=span,
+                   limited=MAP_MAX_ROWS if counted >= MAP_MAX_ROWS else 0,
                    legend=legend(breaks(top), top), country=code,
                    country_name=places.name_of(code) if code else "", verdict=FLAGGED)
