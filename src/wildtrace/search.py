@@ -55,6 +55,7 @@ class Searcher:
         self.codewords = detector.lexicon.codewords
         self.implied = detector.lexicon.implied
         self.implied_taxa = frozenset(taxon for _product, taxon in self.implied.values())
+        self._members: dict[str, list[str]] = {}  # a name's members: the reference data is fixed
 
     # -- what a query means ---------------------------------------------------
 
@@ -79,12 +80,17 @@ class Searcher:
         key = name_key(name)
         if not key:
             return []
+        found = self._members.get(key)
+        if found is None:
+            def under(t: Taxon) -> bool:
+                ranks = (t.scientific_name, t.family, t.order, t.class_, t.parent)
+                return any(r and name_key(r) == key for r in ranks) or name_key(t.scientific_name).startswith(key + " ")
 
-        def under(t: Taxon) -> bool:
-            ranks = (t.scientific_name, t.family, t.order, t.class_, t.parent)
-            return any(r and name_key(r) == key for r in ranks) or name_key(t.scientific_name).startswith(key + " ")
-
-        return [t.scientific_name for t in self.ref.taxa if under(t)]
+            found = [t.scientific_name for t in self.ref.taxa if under(t)]
+            if len(self._members) > 10_000:  # queries are endless; names are not
+                self._members = {}
+            self._members[key] = found
+        return list(found)
 
     def broader(self, names: list[str]) -> list[str]:
         """The genus and family above each name, where the reference data lists them."""
