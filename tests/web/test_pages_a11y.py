@@ -122,12 +122,12 @@ def trade(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture(scope="module")
-def contexts(browser: Browser, sqlite_server: Server) -> Iterator[dict[str, BrowserContext]]:
-    """Per viewport: one context logged in as admin (bypass_csp: the CSP forbids the injected axe script)."""
+def contexts(browser: Browser, sqlite_server: Server, axe_script: Path) -> Iterator[dict[str, BrowserContext]]:
+    """Per viewport: one context logged in as admin. axe comes in as an init script (injected by
+    the browser, so the site's CSP stays enforced and a blocked inline style or script shows)."""
     out: dict[str, BrowserContext] = {}
     for name, width, height in VIEWPORTS:
-        context = browser.new_context(base_url=sqlite_server.url, viewport={"width": width, "height": height},
-                                     bypass_csp=True)
+        context = _context(browser, sqlite_server, width, height, axe_script)
         page = context.new_page()
         page.goto("/login")
         page.fill("input[name=name]", "admin")
@@ -158,8 +158,13 @@ def _open(page: Page, address: str, tmp: Path) -> int:
     return response.status
 
 
-def _violations(page: Page, axe: Path) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(axe))
+def _context(browser: Browser, server: Server, width: int, height: int, axe: Path) -> BrowserContext:
+    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": height})
+    context.add_init_script(path=str(axe))
+    return context
+
+
+def _violations(page: Page) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = page.evaluate(AXE_RUN)
     return [v for v in found if v["impact"] in IMPACTS]
 
@@ -173,14 +178,17 @@ def test_page_fits_and_passes_axe(name: str, address: str, viewport: str, browse
     url = address.format(**demo)
     if address == "/login":
         width, height = next((w, h) for n, w, h in VIEWPORTS if n == viewport)
-        context = browser.new_context(base_url=sqlite_server.url, viewport={"width": width, "height": height},
-                                     bypass_csp=True)
+        context = _context(browser, sqlite_server, width, height, axe_script)
     else:
         context = contexts[viewport]
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: errors.append(f"{r.url}: {r.status}")
+            if r.status >= 400 and r.request.resource_type != "document" else None)
     try:
         status = _open(page, url, tmp_path)
         expected = 404 if name == "error" else 200
@@ -193,9 +201,9 @@ def test_page_fits_and_passes_axe(name: str, address: str, viewport: str, browse
         if scroll > client:
             problems.append(f"horizontal overflow: scrollWidth {scroll} > clientWidth {client}; "
                             f"widest: {page.evaluate(WIDEST)}")
-        for v in _violations(page, axe_script):
+        for v in _violations(page):
             problems.append(f"axe {v['id']} ({v['impact']}): {v['help']}; targets: {json.dumps(v['targets'])}")
-        problems += [f"page error: {e}" for e in errors]
+        problems += [f"browser error (CSP, a failed load, a script): {e[:300]}" for e in errors]
         assert not problems, f"{name} ({url}) at {viewport}:\n  " + "\n  ".join(problems)
     finally:
         page.close()

@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from contextlib import closing
 from html.parser import HTMLParser
+from pathlib import Path
 
 from playwright.sync_api import Browser
 
@@ -39,6 +40,12 @@ def test_classes_and_legend() -> None:
     assert [klass(n, breaks(100)) for n in (0, 1, 3, 4, 10, 99, 100)] == [0, 1, 1, 2, 3, 4, 4]
     assert legend(breaks(10), 10) == [(PALETTE[0], "none"), (PALETTE[1], "1"), (PALETTE[2], "2–3"),
                                       (PALETTE[3], "4–5"), (PALETTE[4], "6–10")]
+
+
+def test_the_legend_css_has_the_palette() -> None:
+    css = (Path(__file__).resolve().parents[2] / "src/wildtrace/web/static/app.css").read_text(encoding="utf-8")
+    for i, colour in enumerate(PALETTE):
+        assert f".swatch-{i} {{ background: {colour}; }}" in css, (i, colour)
 
 
 def _flagged_countries(server: Server) -> dict[str, int]:
