@@ -26,12 +26,14 @@ from wildtrace.scan.detect import Detector
 from wildtrace.scan.listing import Listing
 from wildtrace.sellers.identifiers import clean_phone
 from wildtrace.store import queue as q
-from wildtrace.store.search import Found, Meaning, find
+from wildtrace.store.search import MAX_HITS, Found, Meaning, find
 from wildtrace.taxa.refdata import Taxon
 from wildtrace.taxa.resolve import NameIndex, name_key
 from wildtrace.text.normalize import normalize_term
 
 MAX_TERMS = 500  # rows of a batch term list
+#: Hits of each kind a batch search reads per term: a larger total shows as "N+" (truncated)
+BATCH_HITS = 200
 MAX_TERM_CHARS = 500
 _PHONE = re.compile(r"\+?[\d\s().\-/]+")
 _HEADERS = frozenset({"term", "terms", "query", "keyword", "keywords"})
@@ -146,18 +148,18 @@ class Searcher:
     # -- searching -------------------------------------------------------------
 
     def search(self, engine: sa.Engine, text: str, filters: q.Filters | None = None, *,
-               limit: int = 50, offset: int = 0) -> tuple[Meaning, Found]:
+               limit: int = 50, offset: int = 0, cap: int = MAX_HITS) -> tuple[Meaning, Found]:
         """The listings ``text`` means, ranked; the species filter is read as a name too."""
         filters = filters or q.Filters()
         meaning = self.understand(text, filters.species)
         rest = q.Filters(**{**filters.active(), "species": ""})
-        return meaning, find(engine, meaning, rest, limit=limit, offset=offset)
+        return meaning, find(engine, meaning, rest, limit=limit, offset=offset, cap=cap)
 
     def batch(self, engine: sa.Engine, terms: list[Term], *, first: int = 5) -> list[dict[str, Any]]:
         """Per term: its hit count by kind and its first listings."""
         out = []
         for t in terms:
-            meaning, found = self.search(engine, t.term, limit=first)
+            meaning, found = self.search(engine, t.term, limit=first, cap=BATCH_HITS)
             out.append({"term": t.term, "label": t.label, "total": found.total, "truncated": found.truncated,
                         "meaning": self.describe(meaning),
                         "items": [{**h.row, "hit": h.kind, "matched": h.matched} for h in found.hits]})

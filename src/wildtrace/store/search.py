@@ -91,7 +91,7 @@ def _any(column: str, values: tuple[str, ...]) -> sa.ColumnElement[bool]:
 
 
 def _tagged(conn: sa.Connection, taxa: tuple[str, ...], m: Meaning,
-            filters: q.Filters) -> list[dict[str, Any]]:
+            filters: q.Filters, cap: int = MAX_HITS) -> list[dict[str, Any]]:
     cond = list(q.where(filters))
     risk: sa.ColumnElement[Any] = queue.c.risk_score
     for column, values in (("species", taxa), ("products", m.products), ("species", m.within)):
@@ -101,7 +101,7 @@ def _tagged(conn: sa.Connection, taxa: tuple[str, ...], m: Meaning,
                 cond += q.tag_index(conn, column, values)
                 risk = q.unindexed(queue.c.risk_score)
     stmt = (sa.select(*(queue.c[n] for n in LEAN)).where(*cond)
-            .order_by(risk.desc(), queue.c.listing_id.desc()).limit(MAX_HITS))
+            .order_by(risk.desc(), queue.c.listing_id.desc()).limit(cap))
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
@@ -129,24 +129,25 @@ def _allowed(row: dict[str, Any], m: Meaning) -> bool:
 
 
 def find(engine: sa.Engine, m: Meaning, filters: q.Filters | None = None, *,
-         limit: int = 50, offset: int = 0) -> Found:
-    """The listings ``m`` points to, ranked (see the module), one page of them with spans."""
+         limit: int = 50, offset: int = 0, cap: int = MAX_HITS) -> Found:
+    """The listings ``m`` points to, ranked (see the module), one page of them with spans.
+    At most ``cap`` hits of each kind are read (``truncated`` says when one reached it)."""
     filters = filters or q.Filters()
     groups: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
     with engine.connect() as conn:
         if m.understood:
             taxa = m.taxa or m.implied
-            groups["tagged"] = _tagged(conn, taxa, m, filters)
+            groups["tagged"] = _tagged(conn, taxa, m, filters, cap)
             if m.broader:
-                groups["broader"] = _tagged(conn, m.broader, m, filters)
+                groups["broader"] = _tagged(conn, m.broader, m, filters, cap)
             if taxa != m.taxa:
-                groups["product"] = _tagged(conn, (), m, filters)
+                groups["product"] = _tagged(conn, (), m, filters, cap)
         if m.phones:
             groups["identifier"] = _phone_hits(conn, m, filters)
     if m.text.strip():
-        texts = q.search(engine, m.text, filters, limit=MAX_HITS, columns=LEAN)
+        texts = q.search(engine, m.text, filters, limit=cap, columns=LEAN)
         groups["text"] = [r for r in texts if not (m.understood and r["verdict"] == "not_wildlife")]
-    truncated = any(len(rows) >= MAX_HITS for rows in groups.values())
+    truncated = any(len(rows) >= cap for rows in groups.values())
     seen: set[str] = set()
     ranked: list[tuple[str, dict[str, Any]]] = []
     for kind in KINDS:
