@@ -134,6 +134,12 @@ def test_dashboard_weeks_continuous_and_linked(server: Server) -> None:
         whole = client.get("/dashboard").text
         assert "elephant (Elephantidae)" in whole or "(Elephantidae)" in whole, "common names"
         assert re.search(r"[a-z] \([A-Z][a-z]+[ a-z]*\)", whole), "common name (scientific name)"
+        # every bar (species, product, platform, appendix) opens the queue filtered to it, whose total is the bar's
+        bars = re.findall(r'<a href="([^"]+)" class="bar-link" aria-label="[^"]*: (\d+)"', whole)
+        fields = {k for href, _ in bars for k in parse_qs(urlsplit(html.unescape(href)).query)}
+        assert {"species", "product", "platform", "appendix"} <= fields, fields
+        for href, n in bars[:12]:
+            assert f'data-total="{n}"' in client.get(html.unescape(href)).text, (href, n)
         assert client.get("/dashboard", params={"posted_from": "not a date"}).status_code == 422
     finally:
         client.close()

@@ -157,7 +157,7 @@ def week_chart(weeks: list[tuple[str, str, str, int]], verdict: str) -> Markup:
     width = max(1, len(weeks)) * col + 40
     top = max((n for *_, n in weeks), default=0) or 1
     title = "Flagged listings per week"
-    parts = [f'<svg class="chart weeks" role="img" aria-label="{title}" viewBox="0 0 {width} {height}" '
+    parts = [f'<svg class="chart weeks" role="group" aria-label="{title}" viewBox="0 0 {width} {height}" '
              f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>',
              f'<text x="0" y="14" class="chart-title">{title}</text>']
     if not weeks:
@@ -183,6 +183,10 @@ def dashboard(*, request: Request, who: Viewer, eng: EngineDep, posted_from: str
               posted_to: str = "") -> Response:
     s = q.dashboard(eng, FLAGGED, posted_from=_iso_date("posted_from", posted_from),
                     posted_to=_iso_date("posted_to", posted_to))
+    span = {"verdict": FLAGGED, "posted_from": posted_from, "posted_to": posted_to}
+    links = {key: ["/?" + query({**span, field: name}) for name, _ in s[key]]
+             for key, field in (("by_species", "species"), ("by_product", "product"),
+                                ("by_platform", "platform"), ("by_appendix", "appendix"))}
     s["by_species"] = [(species_label(name), n) for name, n in s["by_species"]]
     return _render(request, "dashboard.html", who, s=s, posted_from=posted_from, posted_to=posted_to,
-                   weeks_chart=week_chart(s["weeks"], FLAGGED))
+                   weeks_chart=week_chart(s["weeks"], FLAGGED), links=links)

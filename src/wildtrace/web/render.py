@@ -40,12 +40,15 @@ def highlight(text: str, matches: list[dict[str, Any]], field: str) -> Markup:
     return Markup("".join(out))
 
 
-def bar_chart(title: str, items: list[tuple[str, int]], *, width: int = 520) -> Markup:
-    """A horizontal bar chart as inline SVG (no script)."""
+def bar_chart(title: str, items: list[tuple[str, int]], *, width: int = 520,
+              hrefs: list[str] | None = None) -> Markup:
+    """A horizontal bar chart as inline SVG (no script). With ``hrefs`` (one per item), each bar
+    is a link (the dashboard's bars open the queue filtered to that bar)."""
     bar_h, gap, label_w = 18, 6, 200
     height = max(1, len(items)) * (bar_h + gap) + 30
     top = max((n for _, n in items), default=0) or 1
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" width="{width}" '
+    role = "group" if hrefs else "img"  # links inside an image role are hidden from screen readers
+    parts = [f'<svg class="chart" role="{role}" aria-label="{escape(title)}" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
              f'<title>{escape(title)}</title>',
              f'<text x="0" y="14" class="chart-title">{escape(title)}</text>']
@@ -55,9 +58,13 @@ def bar_chart(title: str, items: list[tuple[str, int]], *, width: int = 520) -> 
         y = 24 + i * (bar_h + gap)
         w = max(1, int((width - label_w - 60) * n / top))
         short = label if len(label) <= 30 else label[:29] + "…"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" class="chart-label">'
-                     f'{escape(short)}<title>{escape(label)}</title></text>')
-        parts.append(f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar_h}"/>')
-        parts.append(f'<text x="{label_w + w + 4}" y="{y + 13}" class="chart-value">{n}</text>')
+        bar = (f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" class="chart-label">'
+               f'{escape(short)}<title>{escape(label)}</title></text>'
+               f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar_h}"/>'
+               f'<text x="{label_w + w + 4}" y="{y + 13}" class="chart-value">{n}</text>')
+        if hrefs and i < len(hrefs):
+            bar = (f'<a href="{escape(hrefs[i])}" class="bar-link" aria-label="{escape(label)}: {n}">'
+                   f'{bar}</a>')
+        parts.append(bar)
     parts.append("</svg>")
     return Markup("".join(parts))
