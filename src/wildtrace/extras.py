@@ -6,7 +6,7 @@ zoonotic profile, OCR through Debian's tesseract). Everything heavier is an extr
 | extra | what it adds | packages |
 |---|---|---|
 | ``store`` | saving listings and results (``scan --db/--save``), labels, cases | SQLAlchemy, Alembic, psycopg |
-| ``workbench`` | ``wildtrace serve``: the web workbench and HTTP API, users (with ``store``) | FastAPI, uvicorn, Jinja2, argon2 |
+| ``workbench`` | ``wildtrace serve``: the web workbench and HTTP API, users (with ``store``) | FastAPI, uvicorn, Jinja2, argon2, Babel |
 | ``learn`` | training and evaluating text models, review queues (with ``store``) | scikit-learn |
 | ``trade`` | CITES trade database and LEMIS analytics | DuckDB, scikit-learn |
 | ``investigations`` | evidence capture, seller networks, case exports (with ``store``) | httpx, warcio, Pillow, ImageHash, networkx, fpdf2 |
@@ -26,7 +26,7 @@ from wildtrace.errors import ConfigError
 MODULES: dict[str, str] = {
     "sqlalchemy": "store", "alembic": "store", "psycopg": "store",
     "fastapi": "workbench", "starlette": "workbench", "uvicorn": "workbench", "jinja2": "workbench",
-    "argon2": "workbench", "multipart": "workbench", "python_multipart": "workbench",
+    "argon2": "workbench", "babel": "workbench", "multipart": "workbench", "python_multipart": "workbench",
     "sklearn": "learn", "duckdb": "trade",
     "httpx": "investigations", "warcio": "investigations", "PIL": "investigations",
     "imagehash": "investigations", "networkx": "investigations", "fpdf": "investigations",
