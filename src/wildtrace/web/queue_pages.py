@@ -153,7 +153,8 @@ def species_label(name: str) -> str:
 def week_chart(weeks: list[tuple[str, str, str, int]], verdict: str) -> Markup:
     """Flagged listings per week as an SVG column chart; each column links to the queue filtered
     to that week (posted_from Monday, posted_to Sunday). Scales to its box (viewBox)."""
-    col, height, base = 14, 160, 130
+    height, base = 160, 130
+    col = max(14, min(48, 640 // max(1, len(weeks))))  # few weeks: wider columns, labels that fit
     width = max(1, len(weeks)) * col + 40
     top = max((n for *_, n in weeks), default=0) or 1
     title = "Flagged listings per week"
@@ -162,7 +163,7 @@ def week_chart(weeks: list[tuple[str, str, str, int]], verdict: str) -> Markup:
              f'<text x="0" y="14" class="chart-title">{title}</text>']
     if not weeks:
         parts.append('<text x="0" y="40" class="chart-empty">no data yet</text>')
-    step = max(1, len(weeks) // 8)
+    step = max(1, len(weeks) // 8, -(-44 // col))  # a label is about 44 px wide: never two on one spot
     for i, (week, monday, sunday, n) in enumerate(weeks):
         x = 20 + i * col
         h = max(1, int((base - 30) * n / top)) if n else 0
@@ -184,7 +185,7 @@ def dashboard(*, request: Request, who: Viewer, eng: EngineDep, posted_from: str
     s = q.dashboard(eng, FLAGGED, posted_from=_iso_date("posted_from", posted_from),
                     posted_to=_iso_date("posted_to", posted_to))
     span = {"verdict": FLAGGED, "posted_from": posted_from, "posted_to": posted_to}
-    links = {key: ["/?" + query({**span, field: name}) for name, _ in s[key]]
+    links = {key: ["/?" + query({**span, field: name}) if name != "(none)" else "" for name, _ in s[key]]
              for key, field in (("by_species", "species"), ("by_product", "product"),
                                 ("by_platform", "platform"), ("by_appendix", "appendix"))}
     s["by_species"] = [(species_label(name), n) for name, n in s["by_species"]]

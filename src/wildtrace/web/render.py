@@ -57,12 +57,12 @@ def bar_chart(title: str, items: list[tuple[str, int]], *, width: int = 520,
     for i, (label, n) in enumerate(items):
         y = 24 + i * (bar_h + gap)
         w = max(1, int((width - label_w - 60) * n / top))
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = label if len(label) <= 26 else label[:25] + "…"  # fits the 200 px label column at 12 px
         bar = (f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" class="chart-label">'
                f'{escape(short)}<title>{escape(label)}</title></text>'
                f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar_h}"/>'
                f'<text x="{label_w + w + 4}" y="{y + 13}" class="chart-value">{n}</text>')
-        if hrefs and i < len(hrefs):
+        if hrefs and i < len(hrefs) and hrefs[i]:  # an empty href: a bar no filter can select
             bar = (f'<a href="{escape(hrefs[i])}" class="bar-link" aria-label="{escape(label)}: {n}">'
                    f'{bar}</a>')
         parts.append(bar)
