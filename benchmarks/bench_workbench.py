@@ -190,7 +190,7 @@ def build(url: str, rows: int) -> dict[str, Any]:
     with engine.connect() as conn:
         have = int(conn.execute(sa.select(sa.func.count()).select_from(queue)).scalar_one())
     batch: list[ScanResult] = []
-    for r in results(rows, start=have):
+    for r in results(rows, start=have) if have < rows else ():
         batch.append(r)
         if len(batch) == BATCH:
             bulk_save(engine, batch)
@@ -235,7 +235,7 @@ def pg_url() -> str:
         cluster._run(str(bindir / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "-A", "trust",
                      "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         port_file.write_text(str(cluster.port))
-    if subprocess.run(["runuser", "-u", as_user, "--"] * bool(as_user) + [str(bindir / "pg_ctl"), "-D",
+    if subprocess.run((["runuser", "-u", as_user, "--"] if as_user else []) + [str(bindir / "pg_ctl"), "-D",
                       str(folder / "data"), "status"], capture_output=True).returncode != 0:
         options = (f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=1GB "
