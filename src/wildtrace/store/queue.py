@@ -186,8 +186,9 @@ def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
         stmt = _first_seen(stmt)
     if after is not None:
         value, listing_id = after
-        beyond = key < value if desc else key > value
-        stmt = stmt.where(sa.or_(beyond, sa.and_(key == value, ident < listing_id)))
+        beyond, bound = (key < value, key <= value) if desc else (key > value, key >= value)
+        # the bound is implied by the OR, and lets both backends seek in the index to the cursor
+        stmt = stmt.where(bound, sa.or_(beyond, sa.and_(key == value, ident < listing_id)))
     with engine.connect() as conn:
         order = key
         for column, value in (("species", filters.species), ("products", filters.product)):
@@ -223,13 +224,15 @@ def neighbour(engine: sa.Engine, listing_id: str, filters: Filters, *, forward: 
         risk = conn.execute(sa.select(c.risk_score).where(c.listing_id == listing_id)).scalar()
         if risk is None:
             return None
-        if forward:
-            cond = sa.or_(c.risk_score < risk, sa.and_(c.risk_score == risk, c.listing_id < listing_id))
+        if forward:  # the bound on risk is implied by the OR: it lets the index seek
+            cond = [c.risk_score <= risk,
+                    sa.or_(c.risk_score < risk, sa.and_(c.risk_score == risk, c.listing_id < listing_id))]
             order = [c.risk_score.desc(), c.listing_id.desc()]
         else:
-            cond = sa.or_(c.risk_score > risk, sa.and_(c.risk_score == risk, c.listing_id > listing_id))
+            cond = [c.risk_score >= risk,
+                    sa.or_(c.risk_score > risk, sa.and_(c.risk_score == risk, c.listing_id > listing_id))]
             order = [c.risk_score.asc(), c.listing_id.asc()]
-        found = conn.execute(sa.select(c.listing_id).where(cond, *where(filters))
+        found = conn.execute(sa.select(c.listing_id).where(*cond, *where(filters))
                              .order_by(*order).limit(1)).scalar()
     return str(found) if found is not None else None
 

@@ -99,11 +99,15 @@ queue = Table(
 )
 
 # Revision 0009: the workbench's pages at a million listings. Sorts by posted date (and date
-# ranges), "uncertain first" (the expression ``store.queue.UNCERTAINTY`` orders by), a flagged
-# date range (the dashboard's bars), first seen (``listings_first_seen``); on PostgreSQL,
-# trigram indexes for the species and product filters' LIKE (SQLite scans in risk order).
+# ranges), "uncertain first" (the expression ``store.queue.UNCERTAINTY`` orders by), a date
+# range per verdict (the dashboard, its bars' links), search's walk in risk order (the columns it
+# ranks and counts facets by), first seen (``listings_first_seen``); on PostgreSQL, trigram
+# indexes for the species and product filters' LIKE (SQLite: the queue_tags FTS5 index).
 Index("queue_posted", queue.c.posted_at, queue.c.listing_id)
-Index("queue_verdict_posted", queue.c.verdict, queue.c.posted_at)
+Index("queue_dated", queue.c.verdict, queue.c.posted_at, queue.c.label, queue.c.week, queue.c.platform,
+      queue.c.species, queue.c.products, queue.c.appendices)  # covers the dashboard's date range
+Index("queue_risk_lean", queue.c.risk_score, queue.c.listing_id, queue.c.verdict, queue.c.label, queue.c.lang,
+      queue.c.platform, queue.c.species, queue.c.products, queue.c.appendices)  # covers search's ranking
 Index("queue_uncertain", func.abs(queue.c.wildlife_score - literal_column("0.5")), queue.c.listing_id.desc())
 Index("queue_species_trgm", queue.c.species, postgresql_using="gin",
       postgresql_ops={"species": "gin_trgm_ops"}).ddl_if(dialect="postgresql")

@@ -1,8 +1,10 @@
 """Indexes for the workbench's pages at a million listings (``benchmarks/bench_workbench.py``).
 
 - ``queue_posted`` (posted_at, listing_id): the "posted" sort and its keyset pages, date ranges;
-- ``queue_verdict_posted`` (verdict, posted_at): the dashboard over a date range and its bars'
-  links (flagged listings posted in a week);
+- ``queue_dated`` (verdict, posted_at, then the counted columns): the dashboard over a date
+  range (an index-only GROUP BY) and its bars' links (flagged listings posted in a week);
+- ``queue_risk_lean`` (risk_score, listing_id, then what search ranks and counts facets by): the
+  search by meaning walks the queue in risk order without reading the rows;
 - ``queue_uncertain`` (abs(wildlife_score - 0.5), listing_id DESC): "uncertain first";
 - ``listings_first_seen`` (first_seen, listing_id): the "first seen" sort walks it newest first;
 - the species and product filters (``LIKE '%|name|%'``) and the search by meaning, when the kept
@@ -27,7 +29,10 @@ depends_on = None
 #: (name, table, columns) on both backends
 INDEXES: list[tuple[str, str, list[str | sa.TextClause]]] = [
     ("queue_posted", "queue", ["posted_at", "listing_id"]),
-    ("queue_verdict_posted", "queue", ["verdict", "posted_at"]),
+    ("queue_dated", "queue", ["verdict", "posted_at", "label", "week", "platform", "species", "products",
+                              "appendices"]),
+    ("queue_risk_lean", "queue", ["risk_score", "listing_id", "verdict", "label", "lang", "platform", "species",
+                                  "products", "appendices"]),
     ("queue_uncertain", "queue", [sa.text("abs(wildlife_score - 0.5)"), sa.text("listing_id DESC")]),
     ("listings_first_seen", "listings", ["first_seen", "listing_id"]),
 ]
@@ -46,13 +51,13 @@ def upgrade() -> None:
             op.create_index(name, "queue", [column], postgresql_using="gin",
                             postgresql_ops={column: "gin_trgm_ops"}, if_not_exists=True)
     else:
-        op.execute(f"CREATE VIRTUAL TABLE {TAGS} USING fts5(species, products, content='queue', "
+        op.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TAGS} USING fts5(species, products, content='queue', "
                    "content_rowid='id', tokenize='trigram')")
-        op.execute(f"CREATE TRIGGER {TAGS}_ai AFTER INSERT ON queue BEGIN "
+        op.execute(f"CREATE TRIGGER IF NOT EXISTS {TAGS}_ai AFTER INSERT ON queue BEGIN "
                    f"INSERT INTO {TAGS}(rowid, species, products) VALUES ({_ROW}); END")
-        op.execute(f"CREATE TRIGGER {TAGS}_ad AFTER DELETE ON queue BEGIN "
+        op.execute(f"CREATE TRIGGER IF NOT EXISTS {TAGS}_ad AFTER DELETE ON queue BEGIN "
                    f"INSERT INTO {TAGS}({TAGS}, rowid, species, products) VALUES ({_OLD}); END")
-        op.execute(f"CREATE TRIGGER {TAGS}_au AFTER UPDATE OF species, products ON queue BEGIN "
+        op.execute(f"CREATE TRIGGER IF NOT EXISTS {TAGS}_au AFTER UPDATE OF species, products ON queue BEGIN "
                    f"INSERT INTO {TAGS}({TAGS}, rowid, species, products) VALUES ({_OLD}); "
                    f"INSERT INTO {TAGS}(rowid, species, products) VALUES ({_ROW}); END")
         op.execute(f"INSERT INTO {TAGS}({TAGS}) VALUES ('rebuild')")
