@@ -5,7 +5,9 @@ lexicon as a scan (``Detector.matches`` on a listing made of the query) and thro
 index (``taxa.resolve``), so "ivory", "象牙", "ivoire", "marfil" and "1v0ry" all mean the product
 type ``ivory products``; "pangolin" means Manidae and every species of the family; "Manis" (a
 genus the reference data does not list by itself) means its species. A phone number in any
-format ("0812-3456-7890", "+62 812 3456 7890") is read as its national digits. The store
+format ("0812-3456-7890", "+62 812 3456 7890") is read as its national digits, and a query that
+is one token shaped like an identifier (a messenger handle, a wallet, an e-mail, a URL: what the
+listing page links) is looked up among the identifiers the listings carry. The store
 (``store/search.py``) then finds the listings whose stored result names what the query means,
 plus plain text hits, with facets. ``read_terms`` and ``Searcher.batch`` search a term list.
 """
@@ -24,7 +26,7 @@ import sqlalchemy as sa
 from wildtrace.errors import Invalid
 from wildtrace.scan.detect import Detector
 from wildtrace.scan.listing import Listing
-from wildtrace.sellers.identifiers import clean_phone
+from wildtrace.sellers.identifiers import clean_phone, extract
 from wildtrace.store import queue as q
 from wildtrace.store.search import MAX_HITS, Found, Meaning, find
 from wildtrace.taxa.refdata import Taxon
@@ -36,6 +38,10 @@ MAX_TERMS = 500  # rows of a batch term list
 BATCH_HITS = 200
 MAX_TERM_CHARS = 500
 _PHONE = re.compile(r"\+?[\d\s().\-/]+")
+#: One token that may be an identifier's canonical value: a handle (hk_horn_88), a wallet
+#: (ETH:0x...), an e-mail, a URL or a host. A plain word (ivory, 象牙) is not one.
+_TOKEN = re.compile(r"[^\s]{3,300}")
+_SHAPED = re.compile(r"[\d_@:/.]")
 _HEADERS = frozenset({"term", "terms", "query", "keyword", "keywords"})
 
 
@@ -132,7 +138,7 @@ class Searcher:
         return Meaning(text=text, named=tuple(named), taxa=tuple(taxa), broader=tuple(broader), products=tuple(products),
                        implied=tuple(implied),
                        code_words=tuple(sorted(set(code_words))), phones=phone_digits(text),
-                       within=tuple(within))
+                       handles=identifier_values(text), within=tuple(within))
 
     def describe(self, m: Meaning) -> dict[str, Any]:
         """What the query was read as, for people: named taxa with common names, products, phones."""
@@ -164,6 +170,17 @@ class Searcher:
                         "meaning": self.describe(meaning),
                         "items": [{**h.row, "hit": h.kind, "matched": h.matched} for h in found.hits]})
         return out
+
+
+def identifier_values(text: str) -> tuple[str, ...]:
+    """The identifier values a one-token query may be (other than a phone): the identifiers found
+    in it, else the token itself, when it has a digit, ``_``, ``@``, ``:``, ``/`` or ``.``."""
+    if not _TOKEN.fullmatch(text) or not _SHAPED.search(text) or phone_digits(text):
+        return ()
+    found = [i for i in extract(text) if i.kind not in ("phone", "whatsapp", "zalo")]
+    if any(i.kind == "url" for i in found):  # a URL is that page, not every page of its host
+        found = [i for i in found if i.kind != "domain"]
+    return tuple(dict.fromkeys([*(i.value for i in found), text]))
 
 
 def phone_digits(text: str) -> tuple[str, ...]:

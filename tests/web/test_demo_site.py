@@ -102,6 +102,18 @@ def test_load_demo_links_sellers_copies_images_and_is_idempotent(tmp_path: Path)
         scanner = Scanner(settings)
         _, found = Searcher(scanner.detector).search(store.engine, "+84 912 345 678")
         assert sorted(h.row["listing_id"] for h in found.hits) == ["d01", "d03", "d16"]
+        # every identifier the listing page links finds every listing that carries it, first
+        searcher = Searcher(scanner.detector)
+        for query, carriers in (("hk_horn_88", {"d03", "d04"}), ("rhino_th", {"d04", "d09"}),
+                                ("ETH:0x0000000000000000000000000000000000d3a001", {"d09", "d17"}),
+                                ("0x0000000000000000000000000000000000d3a001", {"d09", "d17"}),
+                                (origin + "/listing/d04", {"d04"}), ("scales_asia", {"d13", "d31"})):
+            _, found = searcher.search(store.engine, query)
+            first = [h.row["listing_id"] for h in found.hits[:len(carriers)]]
+            assert set(first) == carriers and all(h.kind == "identifier" for h in found.hits[:len(carriers)]), (
+                query, [(h.row["listing_id"], h.kind) for h in found.hits])
+        _, found = searcher.search(store.engine, "hk_horn")  # a piece of a handle is not that handle
+        assert not [h for h in found.hits if h.kind == "identifier"]
         values = {i.value for i in identifiers.from_listing(record)}
         assert "line:rhino_th" in values or any("rhino_th" in v for v in values), values
         # the images are fingerprinted as they are stored (the re-posted photo is a near-duplicate)

@@ -179,8 +179,15 @@ def clean_url(raw: str) -> tuple[str, str] | None:
     if not host or "." not in host:
         return None
     host = host.removeprefix("www.")
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    # a port that is not the scheme's own names another service on the host: it is kept
+    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     path = parts.path.rstrip("/")
-    url = f"{parts.scheme.lower()}://{host}{path}" + (f"?{parts.query}" if parts.query else "")
+    url = f"{scheme}://{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
     return url, host
 
 

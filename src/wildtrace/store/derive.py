@@ -50,7 +50,7 @@ def queue_row(version: int, result: dict[str, Any]) -> dict[str, Any]:
         return str(value) if value is not None else ""
 
     search = "\n".join(t for t in (text("title"), text("text"), text("seller"),
-                                   text("seller_description"), text("seller_contact")) if t)
+                                   text("seller_description"), text("seller_contact"), text("url")) if t)
     return {
         "listing_id": str(result["id"]),
         "content_sha256": result["input_sha256"],

@@ -6,7 +6,9 @@ of the query with the scanner's own lexicon; this module only looks it up. Hits 
 order, each group by risk:
 
 1. ``tagged``: the scanner named one of the query's taxa (or their members) and product types;
-2. ``identifier``: the listing holds the phone number of the query (in any format);
+2. ``identifier``: the listing holds the phone number of the query (in any format), or the
+   identifier the query is (a handle, wallet, e-mail, URL: ``Meaning.handles``); when the query
+   is an identifier these come first, before any taxon the token happens to spell ("hk_horn_88");
 3. ``broader``: the scanner named a taxon that contains the query's (a family-level pangolin
    listing for ``Manis``);
 4. ``product``: a product word that implies a taxon ("犀角": rhino horn) matched the product type
@@ -56,6 +58,7 @@ class Meaning:
     implied: tuple[str, ...] = ()  # taxa the product words imply ("犀角": rhino), with members
     code_words: tuple[str, ...] = ()  # code words that mean one of them (highlighted)
     phones: tuple[str, ...] = ()  # national significant digits of a phone number
+    handles: tuple[str, ...] = ()  # canonical identifier values the query may be (not phones)
     within: tuple[str, ...] = ()  # the species filter, resolved: hits must name one of these
 
     @property
@@ -124,6 +127,28 @@ def _phone_hits(conn: sa.Connection, m: Meaning, filters: q.Filters) -> list[dic
     return out
 
 
+def _identifier_hits(conn: sa.Connection, m: Meaning, filters: q.Filters) -> list[dict[str, Any]]:
+    """Listings that carry one of ``m.handles`` as an identifier (found in the text, then checked
+    by extracting the listing's identifiers: a substring of a longer handle is not a hit)."""
+    out: list[dict[str, Any]] = []
+    wanted = {h.lower() for h in m.handles}
+    for value in m.handles:
+        core = value.split(":", 1)[1] if re.fullmatch(r"[A-Z]{2,6}:\S+", value) else value  # a wallet
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", core) + "%"
+        stmt = (sa.select(*(queue.c[n] for n in LEAN), listings.c.record)
+                .join(listings, (listings.c.listing_id == queue.c.listing_id)
+                      & (listings.c.content_sha256 == queue.c.content_sha256))
+                .where(queue.c.search_text.ilike(pattern, escape="\\"), *q.where(filters))
+                .order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_PHONE_CANDIDATES))
+        for r in conn.execute(stmt):
+            row = dict(r._mapping)
+            record = orjson.loads(row.pop("record"))
+            found = identifiers.from_listing(record, lang=row["lang"] or None)
+            if any(i.value.lower() in wanted for i in found):
+                out.append(row)
+    return out
+
+
 def _allowed(row: dict[str, Any], m: Meaning) -> bool:
     return not m.within or bool(set(q.split(row["species"])) & set(m.within))
 
@@ -144,13 +169,16 @@ def find(engine: sa.Engine, m: Meaning, filters: q.Filters | None = None, *,
                 groups["product"] = _tagged(conn, (), m, filters, cap)
         if m.phones:
             groups["identifier"] = _phone_hits(conn, m, filters)
+        if m.handles:
+            groups["identifier"] += _identifier_hits(conn, m, filters)
     if m.text.strip():
         texts = q.search(engine, m.text, filters, limit=cap, columns=LEAN)
         groups["text"] = [r for r in texts if not (m.understood and r["verdict"] == "not_wildlife")]
     truncated = any(len(rows) >= cap for rows in groups.values())
     seen: set[str] = set()
     ranked: list[tuple[str, dict[str, Any]]] = []
-    for kind in KINDS:
+    order = ("identifier", *(k for k in KINDS if k != "identifier")) if groups["identifier"] else KINDS
+    for kind in order:
         for row in groups[kind]:
             if row["listing_id"] not in seen and _allowed(row, m):
                 seen.add(row["listing_id"])
@@ -213,9 +241,11 @@ def _explain(engine: sa.Engine, hits: list[Hit], m: Meaning) -> None:
             hit.matched = sorted({f"{k}: {r}" for k, r in tags & refs})
         elif hit.kind == "identifier":
             found = identifiers.from_listing(record, lang=hit.row["lang"] or None)
-            mine = [i for i in found if i.kind in _PHONE_KINDS and any(i.value.endswith(d) for d in m.phones)]
+            wanted = {h.lower() for h in m.handles}
+            mine = [i for i in found if (i.kind in _PHONE_KINDS and any(i.value.endswith(d) for d in m.phones))
+                    or i.value.lower() in wanted]
             hit.spans = _innermost(_occurrences(hit.fields, sorted({i.raw for i in mine}), "identifier"))
-            hit.matched = sorted({f"phone: {i.value}" for i in mine})
+            hit.matched = sorted({f"{'phone' if i.kind in _PHONE_KINDS else i.kind}: {i.value}" for i in mine})
         if hit.kind == "text" or not hit.spans:
             hit.spans += _occurrences(hit.fields, [m.text.strip()], "text")
             if hit.kind == "text":
