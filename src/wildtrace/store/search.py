@@ -127,26 +127,29 @@ def _phone_hits(conn: sa.Connection, m: Meaning, filters: q.Filters) -> list[dic
     return out
 
 
-def _identifier_hits(conn: sa.Connection, m: Meaning, filters: q.Filters) -> list[dict[str, Any]]:
-    """Listings that carry one of ``m.handles`` as an identifier (found in the text, then checked
-    by extracting the listing's identifiers: a substring of a longer handle is not a hit)."""
-    out: list[dict[str, Any]] = []
+def _identifier_hits(engine: sa.Engine, m: Meaning, filters: q.Filters) -> list[dict[str, Any]]:
+    """Listings that carry one of ``m.handles`` as an identifier: candidates from the text index
+    (``queue.search``), then checked by extracting each candidate's identifiers (a piece of a
+    longer handle is not a hit)."""
     wanted = {h.lower() for h in m.handles}
+    out: dict[str, dict[str, Any]] = {}
     for value in m.handles:
         core = value.split(":", 1)[1] if re.fullmatch(r"[A-Z]{2,6}:\S+", value) else value  # a wallet
-        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", core) + "%"
-        stmt = (sa.select(*(queue.c[n] for n in LEAN), listings.c.record)
+        rows = {r["listing_id"]: r for r in q.search(engine, core, filters, limit=MAX_PHONE_CANDIDATES, columns=LEAN)
+                if r["listing_id"] not in out}
+        if not rows:
+            continue
+        stmt = (sa.select(queue.c.listing_id, listings.c.record)
                 .join(listings, (listings.c.listing_id == queue.c.listing_id)
                       & (listings.c.content_sha256 == queue.c.content_sha256))
-                .where(queue.c.search_text.ilike(pattern, escape="\\"), *q.where(filters))
-                .order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_PHONE_CANDIDATES))
-        for r in conn.execute(stmt):
-            row = dict(r._mapping)
-            record = orjson.loads(row.pop("record"))
-            found = identifiers.from_listing(record, lang=row["lang"] or None)
-            if any(i.value.lower() in wanted for i in found):
-                out.append(row)
-    return out
+                .where(queue.c.listing_id.in_(list(rows))))
+        with engine.connect() as conn:
+            for listing_id, record in conn.execute(stmt):
+                row = rows[listing_id]
+                found = identifiers.from_listing(orjson.loads(record), lang=row["lang"] or None)
+                if any(i.value.lower() in wanted for i in found):
+                    out[listing_id] = row
+    return sorted(out.values(), key=lambda r: (-r["risk_score"], r["listing_id"]))
 
 
 def _allowed(row: dict[str, Any], m: Meaning) -> bool:
@@ -169,8 +172,8 @@ def find(engine: sa.Engine, m: Meaning, filters: q.Filters | None = None, *,
                 groups["product"] = _tagged(conn, (), m, filters, cap)
         if m.phones:
             groups["identifier"] = _phone_hits(conn, m, filters)
-        if m.handles:
-            groups["identifier"] += _identifier_hits(conn, m, filters)
+    if m.handles:
+        groups["identifier"] += _identifier_hits(engine, m, filters)
     if m.text.strip():
         texts = q.search(engine, m.text, filters, limit=cap, columns=LEAN)
         groups["text"] = [r for r in texts if not (m.understood and r["verdict"] == "not_wildlife")]
