@@ -32,13 +32,14 @@ def seller_listings(engine: sa.Engine, seller: str, *,
     """The seller's listings (queue rows) with ``record`` (newest version's input record),
     ``first_seen`` (of the listing's first version) and ``when`` (posted_at, else first seen),
     oldest first."""
-    first = (sa.select(listings.c.listing_id, sa.func.min(listings.c.first_seen).label("first_seen"))
-             .group_by(listings.c.listing_id).subquery())
     c = queue.c
-    stmt = (sa.select(*[c[n] for n in ROW_COLUMNS], first.c.first_seen, listings.c.record)
+    versions = listings.alias("versions")
+    # per row, not a GROUP BY over every listing: the page reads at most ``limit`` rows
+    first = (sa.select(sa.func.min(versions.c.first_seen)).where(versions.c.listing_id == c.listing_id)
+             .scalar_subquery().label("first_seen"))
+    stmt = (sa.select(*[c[n] for n in ROW_COLUMNS], first, listings.c.record)
             .join(listings, (listings.c.listing_id == c.listing_id)
                   & (listings.c.content_sha256 == c.content_sha256))
-            .join(first, first.c.listing_id == c.listing_id)
             .where(c.seller == seller)
             .order_by(c.risk_score.desc(), c.listing_id.desc()).limit(limit))
     with engine.connect() as conn:
