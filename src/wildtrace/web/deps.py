@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -85,3 +86,13 @@ Admin = Annotated[Principal, Depends(admin)]
 EngineDep = Annotated[sa.Engine, Depends(engine)]
 StoreDep = Annotated[SQLStore, Depends(store)]
 ScannerDep = Annotated[Scanner, Depends(scanner)]
+
+
+def iso_date(name: str, value: str) -> str:
+    """``value`` when it is empty or a date (YYYY-MM-DD); else a 422 naming the parameter."""
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ApiError(422, "invalid_value", f"{name} must be a date, YYYY-MM-DD") from None
+    return value

@@ -4,7 +4,6 @@ fragment the dashboard loads with htmx). Same dependencies and library calls as 
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import time
 from typing import Annotated, Any
@@ -20,7 +19,7 @@ from wildtrace.store import queue as q
 from wildtrace.store.accounts import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal
 from wildtrace.store.audit import audit_entries
 from wildtrace.store.labels import add_labels
-from wildtrace.web.deps import Admin, Analyst, EngineDep, Viewer
+from wildtrace.web.deps import Admin, Analyst, EngineDep, Viewer, iso_date
 from wildtrace.web.errors import ApiError
 from wildtrace.web.queue_pages import FLAGGED
 from wildtrace.web.templating import query
@@ -141,13 +140,6 @@ def add_user(*, request: Request, name: Annotated[str, Form(max_length=64)], rol
     return RedirectResponse("/admin/users", status_code=303)
 
 
-def _date(name: str, value: str) -> str:
-    if value:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise ApiError(422, "invalid_value", f"{name} must be a date, YYYY-MM-DD") from None
-    return value
 
 
 def _tally(request: Request, eng: Any, f: q.Filters) -> places.Tally:
@@ -168,8 +160,8 @@ def _tally(request: Request, eng: Any, f: q.Filters) -> places.Tally:
 @router.get("/dashboard/map", response_class=HTMLResponse)
 def world_map(*, request: Request, who: Viewer, eng: EngineDep, posted_from: str = "", posted_to: str = "",
               country: Annotated[str, Query(max_length=3)] = "") -> Response:
-    f = q.Filters(verdict=FLAGGED, posted_from=_date("posted_from", posted_from),
-                  posted_to=_date("posted_to", posted_to))
+    f = q.Filters(verdict=FLAGGED, posted_from=iso_date("posted_from", posted_from),
+                  posted_to=iso_date("posted_to", posted_to))
     t = _tally(request, eng, f)
     span = {"posted_from": posted_from, "posted_to": posted_to}
     names = {code: places.name_of(code) for code in t.counts}

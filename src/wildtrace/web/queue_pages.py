@@ -11,7 +11,6 @@ filtered to that week, and species named "common name (scientific name)".
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +32,7 @@ from wildtrace.taxa import refdata
 from wildtrace.web.api.cases import writable
 from wildtrace.web.api.listings import filters
 from wildtrace.web.case_pages import open_cases
-from wildtrace.web.deps import Analyst, EngineDep, StoreDep, Viewer
+from wildtrace.web.deps import Analyst, EngineDep, StoreDep, Viewer, iso_date
 from wildtrace.web.errors import ApiError
 from wildtrace.web.templating import query
 
@@ -129,13 +128,6 @@ def _facets(request: Request, eng: sa.Engine) -> dict[str, list[str]]:
     return cached[1]  # type: ignore[no-any-return]
 
 
-def _iso_date(name: str, value: str) -> str:
-    if value:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise ApiError(422, "invalid_value", f"{name} must be a date, YYYY-MM-DD") from None
-    return value
 
 
 @lru_cache(maxsize=1)
@@ -182,8 +174,8 @@ def week_chart(weeks: list[tuple[str, str, str, int]], verdict: str) -> Markup:
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(*, request: Request, who: Viewer, eng: EngineDep, posted_from: str = "",
               posted_to: str = "") -> Response:
-    s = q.dashboard(eng, FLAGGED, posted_from=_iso_date("posted_from", posted_from),
-                    posted_to=_iso_date("posted_to", posted_to))
+    s = q.dashboard(eng, FLAGGED, posted_from=iso_date("posted_from", posted_from),
+                    posted_to=iso_date("posted_to", posted_to))
     span = {"verdict": FLAGGED, "posted_from": posted_from, "posted_to": posted_to}
     links = {key: ["/?" + query({**span, field: name}) if name != "(none)" else "" for name, _ in s[key]]
              for key, field in (("by_species", "species"), ("by_product", "product"),
