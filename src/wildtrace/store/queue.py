@@ -250,8 +250,9 @@ def search(engine: sa.Engine, text: str, filters: Filters | None = None, *,
     of their queue rows), highest risk first.
 
     SQLite: FTS5 with the trigram tokenizer (substrings of 3+ characters, any script:
-    Chinese and Thai need no word breaks); shorter queries scan with LIKE.
-    PostgreSQL: ILIKE, served by a pg_trgm GIN index.
+    Chinese and Thai need no word breaks); shorter queries scan with LIKE. A text with more
+    than ``FEW`` hits walks the queue in risk order, looking rows up in the hits.
+    PostgreSQL: ILIKE, served by a pg_trgm GIN index (3+ characters), the hits then sorted.
     """
     # control characters (NUL ends an FTS5 string) never occur in listings as stored: drop them
     text = "".join(ch for ch in text if ch.isprintable() or ch == " ").strip()
@@ -260,20 +261,30 @@ def search(engine: sa.Engine, text: str, filters: Filters | None = None, *,
     c = queue.c
     stmt = sa.select(*(c[n] for n in columns)).where(*where(filters or Filters()))
     pattern = f"%{_like_escape(text)}%"
+    risk: sa.ColumnElement[Any] = c.risk_score
     if engine.dialect.name == "sqlite" and len(text) >= 3:
         phrase = '"' + text.replace('"', '""') + '"'
         ids: sa.Select[Any] = sa.select(sa.column("rowid")).select_from(sa.table("queue_fts")).where(
             sa.text("queue_fts MATCH :phrase").bindparams(phrase=phrase))
-        with engine.connect() as conn:  # a common text: walk in risk order, looking each row up in the hits
-            common = conn.execute(sa.select(sa.func.count()).select_from(ids.limit(FEW + 1).subquery())).scalar()
-        stmt = stmt.where((c.id + 0).in_(ids) if (common or 0) > FEW else c.id.in_(ids))
+        # a common text: walk in risk order, looking each row up in the hits; else from the hits
+        stmt = stmt.where((c.id + 0).in_(ids) if _common(engine, ids) else c.id.in_(ids))
     elif engine.dialect.name == "postgresql":
-        stmt = stmt.where(c.search_text.ilike(pattern, escape="\\"))
+        found = c.search_text.ilike(pattern, escape="\\")
+        stmt = stmt.where(found)
+        if len(text) >= 3:  # from the trigram index, then sorted: a walk in risk order reads the
+            risk = unindexed(c.risk_score)  # whole queue when the hits are low risk ("ivory" dresses)
     else:
         stmt = stmt.where(c.search_text.like(pattern, escape="\\"))
-    stmt = stmt.order_by(c.risk_score.desc(), c.listing_id.desc()).limit(limit)
+    stmt = stmt.order_by(risk.desc(), c.listing_id.desc()).limit(limit)
     with engine.connect() as conn:
         return _rows(conn, stmt)
+
+
+def _common(engine: sa.Engine, hits: sa.Select[Any]) -> bool:
+    """Whether a text search finds more than ``FEW`` rows (counting stops there)."""
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(hits.limit(FEW + 1).subquery()))
+                   .scalar() or 0) > FEW
 
 
 def split(joined: str) -> list[str]:
