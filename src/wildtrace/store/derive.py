@@ -1,12 +1,17 @@
 """The derived ``queue`` row of a listing: what the triage queue, filters, search and charts read.
 
-Computed from the public result JSON only, so a migration can rebuild it from stored results.
+Computed from the public result JSON only, so a migration can rebuild it from stored results;
+``identifier_rows``: the ``listing_identifiers`` rows of a listing version (from its input record).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+
+import phonenumbers
+
+from wildtrace.sellers import identifiers
 
 #: Longest title kept in the queue row (the full record stays in ``listings``).
 TITLE_CHARS = 300
@@ -70,3 +75,29 @@ def queue_row(version: int, result: dict[str, Any]) -> dict[str, Any]:
         "appendices": joined(appendices(result.get("taxa") or [])),
         "search_text": search[:SEARCH_CHARS],
     }
+
+
+#: Identifier kinds whose value is a phone number in E.164 (keyed by its national digits)
+PHONE_KINDS = frozenset({"phone", "whatsapp", "zalo", "viber"})
+
+
+def identifier_key(kind: str, value: str) -> str:
+    """How an identifier is looked up: a phone number by its national significant digits (a
+    query typed without its country code finds it), anything else by its value in lower case."""
+    if kind in PHONE_KINDS and value.startswith("+"):
+        try:
+            return str(phonenumbers.parse(value).national_number)
+        except phonenumbers.NumberParseException:
+            return value
+    return value.lower()
+
+
+def identifier_rows(listing_id: str, content_sha256: str, record: dict[str, Any],
+                    lang: str | None) -> list[dict[str, str]]:
+    """The ``listing_identifiers`` rows of one listing version."""
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for i in identifiers.from_listing(record, lang=lang):
+        seen.setdefault((i.kind, i.value), {
+            "listing_id": listing_id, "content_sha256": content_sha256, "kind": i.kind, "value": i.value,
+            "key": identifier_key(i.kind, i.value)[:500], "raw": i.raw[:500]})
+    return list(seen.values())

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from wildtrace.store import network as stored_network
 from wildtrace.store.queue import ROW_COLUMNS
-from wildtrace.store.schema import judgements, listings, networks, queue
+from wildtrace.store.schema import judgements, listing_identifiers, listings, networks, queue
 
 #: The most listings one seller page reads (a timeline, not an export).
 MAX_SELLER_LISTINGS = 500
@@ -29,7 +29,7 @@ MAX_SELLER_LISTINGS = 500
 
 def seller_listings(engine: sa.Engine, seller: str, *,
                     limit: int = MAX_SELLER_LISTINGS) -> list[dict[str, Any]]:
-    """The seller's listings (queue rows) with ``record`` (newest version's input record),
+    """The seller's listings (queue rows with ``content_sha256``) with ``record`` (newest version's input record),
     ``first_seen`` (of the listing's first version) and ``when`` (posted_at, else first seen),
     oldest first."""
     c = queue.c
@@ -37,7 +37,7 @@ def seller_listings(engine: sa.Engine, seller: str, *,
     # per row, not a GROUP BY over every listing: the page reads at most ``limit`` rows
     first = (sa.select(sa.func.min(versions.c.first_seen)).where(versions.c.listing_id == c.listing_id)
              .scalar_subquery().label("first_seen"))
-    stmt = (sa.select(*[c[n] for n in ROW_COLUMNS], first, listings.c.record)
+    stmt = (sa.select(*[c[n] for n in ROW_COLUMNS], c.content_sha256, first, listings.c.record)
             .join(listings, (listings.c.listing_id == c.listing_id)
                   & (listings.c.content_sha256 == c.content_sha256))
             .where(c.seller == seller)
@@ -128,3 +128,22 @@ def judgements_on(engine: sa.Engine, accounts: Iterable[str], *, limit: int = 50
     for row in latest.values():
         row["in_force"] = True
     return rows
+
+
+def identifiers_of(engine: sa.Engine, versions: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The stored identifiers of these listing versions ((listing_id, content_sha256) pairs):
+    ``kind``, ``value`` and the ``listings`` that carry it, by kind and value."""
+    pairs = list(versions)
+    li = listing_identifiers.c
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(pairs), 500):
+            chunk = pairs[start:start + 500]
+            stmt = (sa.select(li.kind, li.value, li.listing_id)
+                    .where(sa.tuple_(li.listing_id, li.content_sha256).in_(chunk)))
+            for kind, value, listing_id in conn.execute(stmt):
+                entry = found.setdefault((kind, value), {"kind": kind, "value": value, "listings": []})
+                entry["listings"].append(listing_id)
+    for entry in found.values():
+        entry["listings"].sort()
+    return [found[k] for k in sorted(found)]

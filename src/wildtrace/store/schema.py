@@ -346,3 +346,16 @@ listing_images = Table(
     Column("seen_at", String, nullable=False),
     *[Index(f"listing_images_band{i}", f"band{i}") for i in range(5)],
 )
+
+#: The contact identifiers of each listing version (``sellers.identifiers.from_listing``), written
+#: when the version is first stored (revision 0011): search and the seller page look them up by
+#: ``key`` (a phone's national digits, else the value in lower case) instead of re-reading records.
+listing_identifiers = Table(
+    "listing_identifiers", metadata,
+    Column("listing_id", String, primary_key=True),
+    Column("content_sha256", String, primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("value", String, primary_key=True),
+    Column("key", String, nullable=False, index=True),
+    Column("raw", Text, nullable=False, server_default=""),
+)

@@ -30,7 +30,9 @@ import sqlalchemy as sa
 
 from wildtrace.sellers import identifiers
 from wildtrace.store import queue as q
-from wildtrace.store.schema import listings, queue, scan_results
+from wildtrace.store.derive import PHONE_KINDS as _PHONE_KINDS
+from wildtrace.store.derive import identifier_key
+from wildtrace.store.schema import listing_identifiers, listings, queue, scan_results
 
 #: The most rows read per kind of hit (the facets count these).
 MAX_HITS = 2000
@@ -39,7 +41,6 @@ MAX_PHONE_CANDIDATES = 5000
 #: Facets of the result set, in the order shown.
 FACETS = ("species", "product", "appendix", "lang", "platform", "verdict", "label")
 KINDS = ("tagged", "identifier", "broader", "product", "text")
-_PHONE_KINDS = frozenset({"phone", "whatsapp", "zalo", "viber"})
 _HIGHLIGHT_FIELDS = ("title", "text")
 #: What ranking, the species filter and the facets read of every hit; the page shown reads the
 #: whole queue row (``q.ROW_COLUMNS``) of its hits only.
@@ -108,48 +109,30 @@ def _tagged(conn: sa.Connection, taxa: tuple[str, ...], m: Meaning,
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
+def _carriers(conn: sa.Connection, keys: list[str], kinds: frozenset[str] | None,
+              filters: q.Filters) -> list[dict[str, Any]]:
+    """Queue rows whose current version carries an identifier with one of ``keys`` (of one of
+    ``kinds``): an indexed lookup in ``listing_identifiers``, highest risk first."""
+    li = listing_identifiers.c
+    carried = sa.select(li.listing_id).where(li.key.in_(keys), li.listing_id == queue.c.listing_id,
+                                             li.content_sha256 == queue.c.content_sha256)
+    if kinds is not None:
+        carried = carried.where(li.kind.in_(sorted(kinds)))
+    stmt = (sa.select(*(queue.c[n] for n in LEAN)).where(carried.exists(), *q.where(filters))
+            .order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_PHONE_CANDIDATES))
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
 def _phone_hits(conn: sa.Connection, m: Meaning, filters: q.Filters) -> list[dict[str, Any]]:
-    """Listings holding one of the query's phone numbers, whatever its format in the listing."""
-    out: list[dict[str, Any]] = []
-    for digits in m.phones:
-        pattern = "%" + "%".join(digits) + "%"  # the digits in order, anything between them
-        stmt = (sa.select(*(queue.c[n] for n in LEAN), listings.c.record)
-                .join(listings, (listings.c.listing_id == queue.c.listing_id)
-                      & (listings.c.content_sha256 == queue.c.content_sha256))
-                .where(queue.c.search_text.like(pattern), *q.where(filters))
-                .order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_PHONE_CANDIDATES))
-        for r in conn.execute(stmt):
-            row = dict(r._mapping)
-            record = orjson.loads(row.pop("record"))
-            found = identifiers.from_listing(record, lang=row["lang"] or None)
-            if any(i.kind in _PHONE_KINDS and i.value.endswith(digits) for i in found):
-                out.append(row)
-    return out
+    """Listings holding one of the query's phone numbers, whatever its format in the listing
+    (the stored identifiers are keyed by their national digits)."""
+    return _carriers(conn, list(m.phones), _PHONE_KINDS, filters)
 
 
-def _identifier_hits(engine: sa.Engine, m: Meaning, filters: q.Filters) -> list[dict[str, Any]]:
-    """Listings that carry one of ``m.handles`` as an identifier: candidates from the text index
-    (``queue.search``), then checked by extracting each candidate's identifiers (a piece of a
-    longer handle is not a hit)."""
-    wanted = {h.lower() for h in m.handles}
-    out: dict[str, dict[str, Any]] = {}
-    for value in m.handles:
-        core = value.split(":", 1)[1] if re.fullmatch(r"[A-Z]{2,6}:\S+", value) else value  # a wallet
-        rows = {r["listing_id"]: r for r in q.search(engine, core, filters, limit=MAX_PHONE_CANDIDATES, columns=LEAN)
-                if r["listing_id"] not in out}
-        if not rows:
-            continue
-        stmt = (sa.select(queue.c.listing_id, listings.c.record)
-                .join(listings, (listings.c.listing_id == queue.c.listing_id)
-                      & (listings.c.content_sha256 == queue.c.content_sha256))
-                .where(queue.c.listing_id.in_(list(rows))))
-        with engine.connect() as conn:
-            for listing_id, record in conn.execute(stmt):
-                row = rows[listing_id]
-                found = identifiers.from_listing(orjson.loads(record), lang=row["lang"] or None)
-                if any(i.value.lower() in wanted for i in found):
-                    out[listing_id] = row
-    return sorted(out.values(), key=lambda r: (-r["risk_score"], r["listing_id"]))
+def _identifier_hits(conn: sa.Connection, m: Meaning, filters: q.Filters) -> list[dict[str, Any]]:
+    """Listings that carry one of ``m.handles`` as an identifier (exactly: a piece of a longer
+    handle is not a hit)."""
+    return _carriers(conn, sorted({identifier_key("", h) for h in m.handles}), None, filters)
 
 
 def _allowed(row: dict[str, Any], m: Meaning) -> bool:
@@ -172,8 +155,8 @@ def find(engine: sa.Engine, m: Meaning, filters: q.Filters | None = None, *,
                 groups["product"] = _tagged(conn, (), m, filters, cap)
         if m.phones:
             groups["identifier"] = _phone_hits(conn, m, filters)
-    if m.handles:
-        groups["identifier"] += _identifier_hits(engine, m, filters)
+        if m.handles:
+            groups["identifier"] += _identifier_hits(conn, m, filters)
     if m.text.strip():
         texts = q.search(engine, m.text, filters, limit=cap, columns=LEAN)
         groups["text"] = [r for r in texts if not (m.understood and r["verdict"] == "not_wildlife")]

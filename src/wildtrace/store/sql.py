@@ -12,8 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from wildtrace.scan.result import ScanResult
 from wildtrace.store import counts, db
-from wildtrace.store.derive import queue_row
-from wildtrace.store.schema import listings, queue, scan_results
+from wildtrace.store.derive import identifier_rows, queue_row
+from wildtrace.store.schema import listing_identifiers, listings, queue, scan_results
 
 
 def upsert(engine_or_conn: sa.Engine | sa.Connection, table: sa.Table) -> Any:
@@ -62,6 +62,9 @@ class SQLStore:
             conn.execute(listings.insert().values(
                 listing_id=r.id, content_sha256=r.input_sha256, version=version, first_seen=seen,
                 last_seen=seen, record=orjson.dumps(r.listing).decode()))
+            found = identifier_rows(r.id, r.input_sha256, r.listing, r.lang or None)
+            if found:
+                conn.execute(upsert(conn, listing_identifiers).values(found).on_conflict_do_nothing())
         else:
             conn.execute(listings.update().where(key).values(last_seen=seen))
         public = r.to_dict()

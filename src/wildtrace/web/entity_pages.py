@@ -207,16 +207,11 @@ def seller_page(*, request: Request, name: Annotated[str, Query(max_length=500)]
                 who: Viewer, eng: EngineDep) -> Response:
     rows = entities.seller_listings(eng, name)
     accounts = {account_id({**r["record"], "id": r["listing_id"]}) for r in rows}
-    found: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        for ident in identifiers.from_listing({**r["record"], "id": r["listing_id"]}):
-            entry = found.setdefault(ident.key, {"kind": ident.kind, "value": ident.value, "listings": []})
-            if r["listing_id"] not in entry["listings"]:
-                entry["listings"].append(r["listing_id"])
+    found = entities.identifiers_of(eng, [(r["listing_id"], r["content_sha256"]) for r in rows])  # stored at save
     by_risk = sorted(rows, key=lambda r: (-float(r["risk_score"]), r["listing_id"]))
     return _render(request, "seller.html", who, seller=name, rows=by_risk, timeline=rows,
                    capped=len(rows) >= entities.MAX_SELLER_LISTINGS,
-                   identifiers=sorted(found.values(), key=lambda e: (e["kind"], e["value"])),
+                   identifiers=found,
                    platforms=_platforms(rows), accounts=sorted(accounts),
                    network=_network_links(eng, accounts), judgements=entities.judgements_on(eng, accounts),
                    chart=risk_chart([(r["when"], float(r["risk_score"])) for r in rows]))
