@@ -49,8 +49,8 @@ from wildtrace.scan.result import ScanResult
 from wildtrace.store import accounts as auth
 from wildtrace.store import cases, counts, db
 from wildtrace.store import labels as labels_store
-from wildtrace.store.derive import queue_row
-from wildtrace.store.schema import case_listings, listings, queue, scan_results
+from wildtrace.store.derive import identifier_rows, queue_row
+from wildtrace.store.schema import case_listings, listing_identifiers, listings, queue, scan_results
 from wildtrace.store.sql import SQLStore, model_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,25 +142,29 @@ def results(rows: int, start: int = 0) -> Iterator[ScanResult]:
 
 # -- writing them ----------------------------------------------------------------------------
 
-def store_rows(r: ScanResult) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The listings, scan_results and queue rows ``SQLStore.save`` writes for a new listing."""
+def store_rows(r: ScanResult) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], list[dict[str, str]]]:
+    """The listings, scan_results, queue and listing_identifiers rows ``SQLStore.save`` writes
+    for a new listing."""
     public = r.to_dict()
     listing = {"listing_id": r.id, "content_sha256": r.input_sha256, "version": 1, "first_seen": r.scanned_at,
                "last_seen": r.scanned_at, "record": orjson.dumps(r.listing).decode()}
     result = {"listing_id": r.id, "content_sha256": r.input_sha256, "model": model_key(r.model),
               "scanned_at": r.scanned_at, "verdict": r.verdict, "wildlife_score": r.wildlife_score,
               "risk_score": r.risk_score, "result": orjson.dumps(public).decode()}
-    return listing, result, queue_row(1, public)
+    return listing, result, queue_row(1, public), identifier_rows(r.id, r.input_sha256, r.listing, r.lang or None)
 
 
 def bulk_save(engine: sa.Engine, batch: list[ScanResult]) -> None:
     rows = [store_rows(r) for r in batch]
 
     def work(conn: sa.Connection) -> None:
-        conn.execute(listings.insert(), [a for a, _, _ in rows])
-        conn.execute(scan_results.insert(), [b for _, b, _ in rows])
-        conn.execute(queue.insert(), [c for _, _, c in rows])
-        counts.add_rows(conn, [c for _, _, c in rows])
+        conn.execute(listings.insert(), [a for a, _, _, _ in rows])
+        conn.execute(scan_results.insert(), [b for _, b, _, _ in rows])
+        conn.execute(queue.insert(), [c for _, _, c, _ in rows])
+        found = [i for *_, ids in rows for i in ids]
+        if found:
+            conn.execute(listing_identifiers.insert(), found)
+        counts.add_rows(conn, [c for _, _, c, _ in rows])
 
     db.write(engine, work)
 
@@ -172,7 +176,7 @@ def check_rows_match_save() -> None:
         saved, bulk = SQLStore(Path(tmp) / "a.sqlite"), SQLStore(Path(tmp) / "b.sqlite")
         saved.save(sample)
         bulk_save(bulk.engine, sample)
-        for table in (listings, scan_results, queue, counts.queue_counts):
+        for table in (listings, scan_results, queue, counts.queue_counts, listing_identifiers):
             cols = [c for c in table.c if c.name != "id"]
             got = [sorted(tuple(r) for r in e.connect().execute(sa.select(*cols)))
                    for e in (saved.engine, bulk.engine)]
