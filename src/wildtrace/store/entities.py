@@ -137,11 +137,14 @@ def identifiers_of(engine: sa.Engine, versions: Iterable[tuple[str, str]]) -> li
     li = listing_identifiers.c
     found: dict[tuple[str, str], dict[str, Any]] = {}
     with engine.connect() as conn:
+        current = set(pairs)
         for start in range(0, len(pairs), 500):
-            chunk = pairs[start:start + 500]
-            stmt = (sa.select(li.kind, li.value, li.listing_id)
-                    .where(sa.tuple_(li.listing_id, li.content_sha256).in_(chunk)))
-            for kind, value, listing_id in conn.execute(stmt):
+            chunk = sorted({listing_id for listing_id, _ in pairs[start:start + 500]})
+            stmt = (sa.select(li.kind, li.value, li.listing_id, li.content_sha256)
+                    .where(li.listing_id.in_(chunk)))  # the primary key's first column
+            for kind, value, listing_id, sha in conn.execute(stmt):
+                if (listing_id, sha) not in current:
+                    continue  # an older version's identifier
                 entry = found.setdefault((kind, value), {"kind": kind, "value": value, "listings": []})
                 entry["listings"].append(listing_id)
     for entry in found.values():

@@ -114,12 +114,14 @@ def _carriers(conn: sa.Connection, keys: list[str], kinds: frozenset[str] | None
     """Queue rows whose current version carries an identifier with one of ``keys`` (of one of
     ``kinds``): an indexed lookup in ``listing_identifiers``, highest risk first."""
     li = listing_identifiers.c
-    carried = sa.select(li.listing_id).where(li.key.in_(keys), li.listing_id == queue.c.listing_id,
-                                             li.content_sha256 == queue.c.content_sha256)
+    # driven from the identifier index (a few rows), then each listing's queue row by its key
+    stmt = (sa.select(*(queue.c[n] for n in LEAN)).distinct()
+            .select_from(listing_identifiers.join(queue, (queue.c.listing_id == li.listing_id)
+                                                  & (queue.c.content_sha256 == li.content_sha256)))
+            .where(li.key.in_(keys), *q.where(filters)))
     if kinds is not None:
-        carried = carried.where(li.kind.in_(sorted(kinds)))
-    stmt = (sa.select(*(queue.c[n] for n in LEAN)).where(carried.exists(), *q.where(filters))
-            .order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_PHONE_CANDIDATES))
+        stmt = stmt.where(li.kind.in_(sorted(kinds)))
+    stmt = stmt.order_by(queue.c.risk_score.desc(), queue.c.listing_id.desc()).limit(MAX_PHONE_CANDIDATES)
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
