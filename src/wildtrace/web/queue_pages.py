@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -23,7 +22,6 @@ from markupsafe import Markup, escape
 
 from wildtrace import cases as case_ops
 from wildtrace.images import gallery
-from wildtrace.images.gallery import owned_image
 from wildtrace.sellers.network import account_id
 from wildtrace.store import cases, selection
 from wildtrace.store import queue as q
@@ -66,22 +64,15 @@ def queue_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)], c
     params = {**f.active(), **({"sort": sort} if sort != "risk" else {})}
     return _render(request, "queue.html", who, rows=rows, next=nxt, f=f, params=params, sort=sort,
                    sorts=SORT_LABELS, total=q.count(eng, f), export=f.active(),
-                   facets=_facets(request, eng), thumbs=thumbnails(request, eng, rows),
+                   facets=_facets(request, eng), thumbs=thumbnails(eng, rows),
                    open_cases=open_cases(eng, who))
 
 
-def thumbnails(request: Request, eng: sa.Engine, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Listing id -> the number of its first image this server keeps, for the rows that have one:
-    the fingerprinted images (``gallery.has_owned_image``, one query), then, for listings not yet
-    fingerprinted, their image references checked with ``owned_image`` (one more query)."""
-    ids = [r["listing_id"] for r in rows]
-    out = gallery.has_owned_image(eng, ids)
-    data_dir = Path(request.app.state.settings.data_dir)
-    for listing_id, images in selection.image_refs(eng, [i for i in ids if i not in out]).items():
-        n = next((i for i, ref in enumerate(images) if owned_image(data_dir, ref) is not None), None)
-        if n is not None:
-            out[listing_id] = n
-    return out
+def thumbnails(eng: sa.Engine, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Listing id -> the number of its first image this server keeps and could read, for the
+    rows that have one (``gallery.has_owned_image``, one query: images are fingerprinted when
+    their listing is stored, so an unreadable file never becomes a broken thumbnail)."""
+    return gallery.has_owned_image(eng, [r["listing_id"] for r in rows])
 
 
 @router.post("/bulk-case")
