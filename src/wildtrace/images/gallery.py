@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from wildtrace import clock
 from wildtrace.errors import InvalidRecord
+from wildtrace.extras import MissingExtra
 from wildtrace.provenance import stamp
 from wildtrace.store import images as stored
 
@@ -198,7 +199,13 @@ def has_owned_image(engine: sa.Engine, listing_ids: Iterable[str]) -> dict[str, 
 
 def indexer(engine: sa.Engine, data_dir: Path) -> Callable[[list[Any]], None]:
     """An ``after_save`` hook for ``pipeline.ingest``: fingerprints the owned images of each saved
-    result (no OCR: that waits for the page), so near-duplicates are found from the first scan."""
+    result (no OCR: that waits for the page), so near-duplicates are found from the first scan.
+    Without the investigations extra (Pillow, ImageHash) there is nothing to fingerprint with:
+    the hook does nothing, and a scan that stores listings never fails for it."""
+    try:
+        from wildtrace.images import fingerprint  # noqa: F401 - the extra's presence, checked once
+    except (MissingExtra, ImportError):
+        return lambda results: None
 
     def after_save(results: list[Any]) -> None:
         for result in results:
