@@ -10,6 +10,7 @@ zoonotic profile, OCR through Debian's tesseract). Everything heavier is an extr
 | ``learn`` | training and evaluating text models, review queues (with ``store``) | scikit-learn |
 | ``trade`` | CITES trade database and LEMIS analytics | DuckDB, scikit-learn |
 | ``investigations`` | evidence capture, seller networks, case exports (with ``store``) | httpx, warcio, Pillow, ImageHash, networkx, fpdf2 |
+| ``monitor`` | ``wildtrace monitor``: crawling marketplaces, WACZ packages, timestamps (with ``investigations``) | Scrapy, Protego, extruct, trafilatura, htmldate, wacz, scrapy-playwright, rfc3161-client |
 | ``all`` | every extra above | |
 
 A missing extra is a ``MissingExtra``: the CLI prints its one line (naming the command to run)
@@ -31,6 +32,9 @@ MODULES: dict[str, str] = {
     "httpx": "investigations", "warcio": "investigations", "PIL": "investigations",
     "imagehash": "investigations", "networkx": "investigations", "fpdf": "investigations",
     "playwright": "investigations", "cryptography": "investigations",
+    "scrapy": "monitor", "twisted": "monitor", "protego": "monitor", "extruct": "monitor",
+    "trafilatura": "monitor", "htmldate": "monitor", "wacz": "monitor", "scrapy_playwright": "monitor",
+    "rfc3161_client": "monitor", "w3lib": "monitor",
 }
 
 

@@ -15,7 +15,8 @@ module describes the head revision and is what the queries are written against.
   ``case_members`` restricts a case to its members when it has any; ``case_notes`` are a
   case's append-only notes, and a deleted case keeps its rows with ``deleted_at`` set.
 - ``networks`` are built seller networks, whole, with their provenance; ``crawl_state`` is what
-  the marketplace monitor last saw at each URL.
+  the marketplace monitor last saw at each URL, ``crawl_runs`` its passes over each source and
+  ``crawl_frontier`` what a pass has still to fetch.
 """
 
 from __future__ import annotations
@@ -287,7 +288,50 @@ crawl_state = Table(
     Column("last_status", Integer, nullable=True),
     Column("etag", String, nullable=True),
     Column("last_modified", String, nullable=True),
+    # revision 0012: what the URL is (``page``: a list, search or feed page; ``listing``), the
+    # listing it gave, the run that last fetched it, when it was found gone (404/410), the hash of
+    # the listing's extracted fields (change and duplicate detection) and the listing it duplicates
+    Column("kind", String, nullable=True),
+    Column("listing_id", String, nullable=True),
+    Column("last_run", String, nullable=True),
+    Column("gone_at", String, nullable=True),
+    Column("listing_sha256", String, nullable=True),
+    Column("duplicate_of", String, nullable=True),
     Index("crawl_state_due", "source", "last_seen"),
+    Index("crawl_state_listing_sha256", "listing_sha256"),
+)
+
+#: One pass of the monitor over one source (``store/crawl.py``, revision 0012): ``finished_at`` is
+#: null while it runs or after it was killed (the next run of the source resumes it); ``counts``
+#: (pages, listings, new, changed, unchanged, gone, duplicates, captured, refused, errors) and
+#: ``errors`` (the last ones: url, reason) are JSON.
+crawl_runs = Table(
+    "crawl_runs", metadata,
+    Column("run_id", String, primary_key=True),
+    Column("source", String, nullable=False),
+    Column("source_sha256", String, nullable=False),
+    Column("started_at", String, nullable=False),
+    Column("finished_at", String, nullable=True),
+    Column("state", String, nullable=False),  # running, finished, interrupted, failed
+    Column("counts", Text, nullable=False, server_default="{}"),
+    Column("errors", Text, nullable=False, server_default="[]"),
+    Index("crawl_runs_source", "source", "started_at"),
+)
+
+#: What a run has to fetch and what it fetched (revision 0012): a killed run resumes from the
+#: ``pending`` rows and never fetches a ``done`` one again.
+crawl_frontier = Table(
+    "crawl_frontier", metadata,
+    Column("run_id", String, primary_key=True),
+    Column("url_key", String, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("kind", String, nullable=False),  # page, listing, recheck
+    Column("depth", Integer, nullable=False, server_default="0"),
+    Column("state", String, nullable=False),  # pending, done, failed, refused
+    Column("added_at", String, nullable=False),
+    Column("done_at", String, nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("crawl_frontier_state", "run_id", "state"),
 )
 
 #: JSON Lines files whose records were copied into the store, by content hash (``store/legacy.py``).
