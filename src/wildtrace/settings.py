@@ -98,6 +98,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("evidence_public_key", "WILDTRACE_EVIDENCE_PUBLIC_KEY", Path,
            "The public key `evidence verify` and `case add --evidence-dir` check every custody entry against, "
            "when --public-key is not given."),
+    Option("monitor_contact", "WILDTRACE_MONITOR_CONTACT", str,
+           "How a site's operator reaches whoever runs `wildtrace monitor` (an e-mail or URL): it is put in the "
+           "monitor's User-Agent (`monitor run --contact` overrides it); unset, the User-Agent says so and each run warns."),
+    Option("tsa_url", "WILDTRACE_TSA_URL", str,
+           "An RFC 3161 timestamp authority (http(s) URL) that seals of evidence folders are stamped by; unset: "
+           "no timestamp is asked, and the seal records that none was."),
+    Option("tsa_ca_file", "WILDTRACE_TSA_CA_FILE", Path,
+           "PEM certificates of the timestamp authority (its root and chain) `evidence verify` checks a seal's "
+           "timestamp against; unset: the timestamp's signature and hash are checked, its chain is not."),
     Option("trusted_proxies", "WILDTRACE_TRUSTED_PROXIES", str,
            "Comma-separated addresses or CIDR networks of reverse proxies whose X-Forwarded-For the workbench "
            "believes (the right-most address that is not one of them); none by default: the socket's address."),
@@ -118,7 +127,8 @@ FILES: tuple[DataFile, ...] = (
              "Case folders written before cases moved into the database; imported on first use, never changed."),
     DataFile("demo_db", "demo-workbench.sqlite", "The database of `wildtrace serve --demo`."),
     DataFile("evidence_dir", "evidence",
-             "Captures started from the workbench, one folder per case (`case-ID`); never changed once written."),
+             "Captures started from the workbench, one folder per case (`case-ID`), and the monitor's, one folder "
+             "per source (`monitor-NAME`); never changed once written."),
 )
 
 
@@ -157,6 +167,9 @@ class Settings:
     species_plus_max_field_chars: int = 20_000
     evidence_key: Path | None = None
     evidence_public_key: Path | None = None
+    monitor_contact: str | None = None
+    tsa_url: str | None = None
+    tsa_ca_file: Path | None = None
     trusted_proxies: str | None = None
 
     def file(self, name: str) -> Path:
