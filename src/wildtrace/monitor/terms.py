@@ -13,7 +13,6 @@ from functools import cache
 
 from wildtrace.taxa import refdata
 
-
 _ORDER = {"I": 0, "I/II": 0, "II": 1, "III": 2}
 #: the languages listings are scanned in (the mission's eight, Malay with Indonesian)
 SUPPORTED = ("en", "fr", "es", "pt", "zh", "vi", "th", "id", "ms")
