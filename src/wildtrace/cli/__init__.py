@@ -40,6 +40,7 @@ COMMANDS = {
     "data": ("wildtrace.cli.data:data", "Reference data: import a Species+ export."),
     "trade": ("wildtrace.cli.trade:trade", "CITES trade database and LEMIS shipment analytics."),
     "users": ("wildtrace.cli.users:users", "Workbench users, roles and API tokens."),
+    "monitor": ("wildtrace.cli.monitor:monitor", "Crawl marketplace sources: new, changed and gone listings, captured on first sight."),
 }
 for _name, (_target, _help) in COMMANDS.items():
     plugins.commands.register_lazy(_name, _target, help=_help)

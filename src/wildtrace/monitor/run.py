@@ -1,0 +1,325 @@
+"""Runs of the monitor: one pass over sources (``run_sources``), the schedule, and status.
+
+``run_sources(settings, sources, options)`` crawls every source in one Scrapy process (each with
+its own politeness), hands each response to its ``SourcePass`` (``monitor.passes``) and, after the
+crawl, seals each source's new captures (WACZ, Ed25519 signature of the custody head, RFC 3161
+timestamp when an authority is configured: ``evidence.seal``). Twisted's reactor runs once per
+process, so a process runs one pass of its sources; ``schedule`` starts one process per due pass
+(``wildtrace monitor run``), which also bounds what a long-running browser can leak.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import http
+import mimetypes
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wildtrace import clock
+from wildtrace.atomic import atomic_write
+from wildtrace.errors import ConfigError
+from wildtrace.evidence.capture import CaptureOptions, Capturer
+from wildtrace.evidence.exchange import Exchange
+from wildtrace.evidence.net import Fetched
+from wildtrace.monitor.extract import extract
+from wildtrace.monitor.passes import LISTING, RECHECK, SourcePass
+from wildtrace.monitor.sources import Source
+from wildtrace.monitor.spider import Options
+from wildtrace.scan.scanner import Scanner
+from wildtrace.settings import Settings
+from wildtrace.store import Store, crawl
+
+SAVE_EVERY = 20  # pages between saves of a pass's counts (a killed pass keeps them)
+_DECODED = ("content-encoding", "transfer-encoding", "content-length")
+
+
+@dataclass
+class PassReport:
+    """What one pass did, for the CLI and the caller."""
+
+    source: str
+    run_id: str
+    resumed: bool
+    state: str
+    counts: dict[str, int]
+    errors: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+    seal: dict[str, Any] | None = None
+    evidence_dir: Path | None = None
+
+    def line(self) -> str:
+        c = self.counts
+        words = [f"{c.get('new', 0)} new", f"{c.get('changed', 0)} changed", f"{c.get('gone', 0)} gone",
+                 f"{c.get('unchanged', 0)} unchanged", f"{c.get('duplicates', 0)} duplicates"]
+        more = [f"{c.get('pages', 0)} pages", f"{c.get('captured', 0)} captured"]
+        for key in ("refused", "robots", "errors", "rejected"):
+            if c.get(key):
+                more.append(f"{c[key]} {key}")
+        state = "" if self.state == "finished" else f" ({self.state}: the next run resumes it)"
+        return f"{self.source}: {', '.join(words)}; {', '.join(more)}{state} [{self.run_id}]"
+
+
+@dataclass
+class PassHandler:
+    """Between the spider and the pass: turns responses into the pass's calls (see the module)."""
+
+    source: Source
+    sp: SourcePass
+    images_dir: Path
+    pool: ThreadPoolExecutor
+    rechecked: bool = False
+    closed_reason: str | None = None
+    _pages: int = 0
+    _first: list[dict[str, Any]] = field(default_factory=list)
+
+    def first_requests(self) -> list[dict[str, Any]]:
+        return self.sp.open()
+
+    async def on_response(self, spider: Any, response: Any) -> list[tuple[str, str, int]]:
+        meta = response.meta
+        url, kind, depth = meta["wt_url"], meta["wt_kind"], int(meta.get("wt_depth", 0))
+        sp = self.sp
+        sp.counts["pages"] += 1
+        try:
+            if kind == RECHECK and response.status in (404, 410):
+                sp.gone(url, response.status)
+                sp.done(url)
+                return []
+            if response.status >= 400:
+                sp.error(url, f"HTTP {response.status}")
+                sp.done(url, "failed", f"HTTP {response.status}")
+                return []
+            if not hasattr(response, "css"):
+                why = f"not a web page ({response.headers.get(b'Content-Type', b'no Content-Type').decode('latin-1')})"
+                sp.error(url, why)
+                sp.done(url, "failed", why)
+                return []
+            if kind in (LISTING, RECHECK) or self.source.is_listing(response.url):
+                await self._listing(spider, url, response, recheck=kind == RECHECK)
+                sp.done(url)
+                return []
+            hrefs = [response.urljoin(h) for h in response.css("a::attr(href)").getall()
+                     if not h.strip().lower().startswith(("javascript:", "data:", "mailto:", "tel:"))]
+            if self.source.next_selector:
+                hrefs += [response.urljoin(h) for h in
+                          response.css(self.source.next_selector).xpath("@href").getall()]
+            queued = sp.links(response.url, hrefs, depth)
+            sp.done(url)
+            return [(u, k, d) for _, u, k, d in queued]
+        finally:
+            self._pages += 1
+            if self._pages % SAVE_EVERY == 0:
+                sp.save()
+
+    async def _listing(self, spider: Any, url: str, response: Any, recheck: bool) -> None:
+        extracted = extract(response.url, response.body, encoding=response.encoding, rules=self.source.extract,
+                            platform=self.source.platform, key_pattern=self.source.listing_key)
+        images = await self._images(spider, list(extracted.images)) if self.source.images.download else []
+        outcome = self.sp.listing(url, response.status, extracted, images, recheck=recheck)
+        if outcome.capture and outcome.listing_id:
+            fetched = fetched_from(response)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self.pool, self.sp.capture, response.url, outcome.listing_id,
+                                       outcome.risk, fetched)
+
+    async def _images(self, spider: Any, urls: list[str]) -> list[dict[str, Any]]:
+        """Each image (up to the source's cap) fetched through the crawler (guard and politeness),
+        size-capped, hashed and kept once by content under the monitor's image folder."""
+        from scrapy.http import Request
+
+        out: list[dict[str, Any]] = []
+        cap = self.source.images
+        for url in urls[:cap.max_per_listing]:
+            request = Request(url, meta={"download_maxsize": cap.max_bytes, "handle_httpstatus_all": True,
+                                         "dont_retry": True}, dont_filter=True)
+            try:
+                response = await spider.crawler.engine.download_async(request)
+            except Exception as exc:  # noqa: BLE001 - an image that cannot be fetched is noted, the listing goes on
+                out.append({"url": url, "error": f"{type(exc).__name__}: {exc}"[:300]})
+                continue
+            ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+            if response.status != 200 or not ctype.startswith("image/"):
+                out.append({"url": url, "error": f"HTTP {response.status} {ctype or 'no Content-Type'}"})
+                continue
+            body = bytes(response.body)
+            digest = hashlib.sha256(body).hexdigest()
+            ext = mimetypes.guess_extension(ctype) or ".bin"
+            path = self.images_dir / digest[:2] / f"{digest}{ext}"
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_write(path) as fh:
+                    fh.write(body)
+            out.append({"url": url, "sha256": digest, "bytes": len(body), "content_type": ctype})
+        return out
+
+    def on_failure(self, failure: Any) -> None:
+        from scrapy.exceptions import IgnoreRequest
+
+        request = getattr(failure, "request", None)
+        meta = request.meta if request is not None else {}
+        url = meta.get("wt_url") or (request.url if request is not None else "?")
+        why = str(failure.value) or type(failure.value).__name__
+        if isinstance(failure.value, IgnoreRequest) and "robots.txt" in why:
+            self.sp.counts["robots"] += 1
+            self.sp.done(url, "refused", "disallowed by robots.txt")
+            return
+        if "address guard" in why:
+            self.sp.counts["refused"] += 1
+            hop = request.url if request is not None and request.url != url else None
+            why = f"{why} (redirected to {hop})" if hop else why
+            self.sp.error(url, why)
+            self.sp.done(url, "refused", why)
+            return
+        self.sp.error(url, f"{type(failure.value).__name__}: {why}")
+        self.sp.done(url, "failed", why[:500])
+
+    def on_idle(self) -> list[tuple[str, str, int]]:
+        if self.rechecked:
+            return []
+        self.rechecked = True
+        return [(u, k, d) for _, u, k, d in self.sp.rechecks()]
+
+    def on_closed(self, reason: str) -> None:
+        self.closed_reason = reason
+        finished = reason == "finished"
+        self.sp.save(state="finished" if finished else "interrupted", finished=finished)
+
+
+def fetched_from(response: Any) -> Fetched:
+    """The crawler's response as the evidence module's exchange (the page the capture records)."""
+    request = response.request
+    decoded = "content-encoding" in {k.decode("latin-1").lower() for k in response.headers}
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items() for v in values
+               if not (decoded and k.decode("latin-1").lower() in _DECODED)]
+    try:
+        reason = http.HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    exchange = Exchange(url=response.url, status=response.status, response_headers=headers, body=bytes(response.body),
+                        request_headers=[(k.decode("latin-1"), v.decode("latin-1"))
+                                         for k, values in request.headers.items() for v in values],
+                        method=request.method, reason=reason)
+    hops = list(response.meta.get("redirect_urls") or [])
+    statuses = list(response.meta.get("redirect_reasons") or [])
+    redirects = [{"from": hop, "status": statuses[i] if i < len(statuses) else None,
+                  "to": hops[i + 1] if i + 1 < len(hops) else response.url} for i, hop in enumerate(hops)]
+    return Fetched([exchange], redirects)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where a run writes and how it signs."""
+
+    options: Options = Options()
+    evidence_dir: Path | None = None  # default: settings.evidence_dir / monitor-NAME
+    key: Path | None = None  # signs custody entries and seals (default: settings.evidence_key)
+    capture: bool = True
+    screenshot: bool = True
+    tsa_url: str | None = None
+
+
+def run_sources(settings: Settings, sources: list[Source], run: RunOptions, store: Store,
+                echo: Callable[[str], None] = lambda _: None) -> list[PassReport]:
+    """One pass over each source (see the module); returns each pass's report."""
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from wildtrace.monitor.spider import MonitorSpider, guard_origins, scrapy_settings
+
+    scanner = Scanner(settings)
+    key = run.key or settings.evidence_key
+    all_origins = frozenset().union(*(guard_origins(s, run.options) for s in sources))
+    process = AsyncCrawlerProcess({"TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+                                   "LOG_LEVEL": run.options.log_level}, install_root_handler=True)
+    handlers: list[PassHandler] = []
+    pool = ThreadPoolExecutor(1, thread_name_prefix="wildtrace-capture")  # captures one at a time
+    for source in sources:
+        capturer = None
+        if run.capture:
+            folder = (run.evidence_dir or settings.evidence_dir) / f"monitor-{source.name}"
+            capturer = Capturer(folder, CaptureOptions(key=key, screenshot=run.screenshot,
+                                                       allow_private=run.options.allow_private))
+        sp = SourcePass(source, store, scanner, capturer)
+        handler = PassHandler(source, sp, settings.data_dir / "monitor-images", pool)
+        handlers.append(handler)
+        spider_cls = type(f"Monitor_{source.name.replace('-', '_')}", (MonitorSpider,),
+                          {"custom_settings": scrapy_settings(source, run.options, all_origins)})
+        process.crawl(spider_cls, handler=handler)
+    started = time.monotonic()
+    process.start()
+    pool.shutdown(wait=True)
+    reports = []
+    for h in handlers:
+        sp = h.sp
+        if h.closed_reason is None:  # the crawl never started (a bad start URL, the reactor failed)
+            sp.save(state="failed", finished=False)
+        state = "finished" if h.closed_reason == "finished" else "interrupted"
+        report = PassReport(h.source.name, sp.run_id, sp.resumed, state, dict(sp.counts), list(sp.errors),
+                            list(sp.changes), evidence_dir=sp.capturer.dir if sp.capturer else None)
+        if sp.capturer is not None and sp.captures:
+            report.seal = seal_pass(sp, key, run.tsa_url or settings.tsa_url, run.options)
+        reports.append(report)
+    echo(f"monitor: {len(sources)} source(s) in {time.monotonic() - started:.1f} s")
+    return reports
+
+
+def seal_pass(sp: SourcePass, key: Path | None, tsa_url: str | None, options: Options) -> dict[str, Any]:
+    """Package and seal the pass's captures; without a key they stay unsigned (said so)."""
+    assert sp.capturer is not None
+    if key is None:
+        return {"status": "unsigned", "reason": "no evidence key (evidence keygen; --key or WILDTRACE_EVIDENCE_KEY)"}
+    from wildtrace.evidence.seal import seal
+
+    try:
+        done = seal(sp.capturer.dir, key_path=key, name=sp.run_id, capture_ids=list(sp.captures), tsa_url=tsa_url,
+                    allow_private=options.allow_private, allow_origins=options.allow_origins)
+    except ConfigError as exc:
+        return {"status": "failed", "reason": str(exc)}
+    return {"status": "sealed", **(done.to_dict() if hasattr(done, "to_dict") else {"seal": str(done)})}
+
+
+def due(store: Store, sources: list[Source], now: float | None = None) -> list[tuple[Source, float]]:
+    """``(source, seconds until its next pass)`` for each scheduled source (0: due now; an
+    unfinished pass is due at once, to resume it)."""
+    import datetime as dt
+
+    last = {row["source"]: row for row in crawl.status(store.engine)}
+    now_ts = clock.now().timestamp() if now is None else now
+    out = []
+    for s in sources:
+        if s.every_s is None:
+            continue
+        row = last.get(s.name)
+        if row is None or not row["finished_at"]:
+            out.append((s, 0.0))
+            continue
+        finished = dt.datetime.fromisoformat(str(row["finished_at"]).replace("Z", "+00:00")).timestamp()
+        out.append((s, max(0.0, finished + s.every_s - now_ts)))
+    return out
+
+
+def schedule(store: Store, sources: list[Source], argv: list[str], *, echo: Callable[[str], None],
+             once: bool = False, stop: Callable[[], bool] = lambda: False) -> None:
+    """Run each scheduled source when due, one ``wildtrace monitor run`` process per pass (see the
+    module); ``argv`` are the options passed on to each. ``once``: run what is due now, then return."""
+    if not any(s.every_s for s in sources):
+        raise ConfigError("no source has a schedule: give each source `schedule: {every: 6h}`")
+    while not stop():
+        waits = due(store, sources)
+        ready = [s for s, wait in waits if wait <= 0]
+        for s in ready:
+            assert s.path is not None
+            echo(f"{clock.stamp()} running {s.name}")
+            subprocess.run([sys.executable, "-m", "wildtrace.cli", "monitor", "run", str(s.path), *argv],
+                           check=False)
+        if once:
+            return
+        if not ready:
+            time.sleep(min(60.0, min(w for _, w in waits)))
