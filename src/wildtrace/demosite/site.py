@@ -1,9 +1,10 @@
 """The running demo marketplace: a small HTTP server on 127.0.0.1 in a thread of its own.
 
-It serves ``/`` (an index), ``/listing/<id>`` (a page per demo listing) and ``/images/<name>``
-(the bundled synthetic images), and nothing else: only names it holds are answered, so no request
-reaches the file system. Standard library only (``http.server``): it needs no extra and no
-event loop, and ``close()`` stops it from any thread.
+It answers what :mod:`wildtrace.demosite.routes` knows (the demo index and listing pages, the
+three marketplace shapes, robots.txt, images) and nothing else: only names it holds are answered,
+so no request reaches the file system. Each request first passes the market's gate (a hung path
+waits, a throttled one answers 429) and is then logged (``site.requests``). Standard library only
+(``http.server``): it needs no extra and no event loop, and ``close()`` stops it from any thread.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from wildtrace.demosite import catalogue, pages
+from wildtrace.demosite import catalogue, hostile, routes
+from wildtrace.demosite.market import Market, Request
 from wildtrace.errors import ConfigError
 
 HOST = catalogue.HOST
-TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -34,51 +34,85 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(body=False)
 
     def _answer(self, *, body: bool) -> None:
-        path = unquote(urlsplit(self.path).path)
-        site = self.server
-        status, kind, data = HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", pages.not_found()
-        if path == "/":
-            status, data = HTTPStatus.OK, pages.index(list(site.listings.values()))
-        elif path.startswith("/listing/") and path[len("/listing/"):] in site.listings:
-            status, data = HTTPStatus.OK, pages.listing(site.listings[path[len("/listing/"):]])
-        elif path.startswith("/images/") and path[len("/images/"):] in site.images:
-            image = site.images[path[len("/images/"):]]
-            status, kind, data = HTTPStatus.OK, TYPES.get(image.suffix.lower(), "application/octet-stream"), \
-                image.read_bytes()
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+        market = self.server.context.market
+        arrived, wall = market.arrival()
+        retry_after = market.gate(self.path)
+        if retry_after is not None:
+            answer = routes.Answer(HTTPStatus.TOO_MANY_REQUESTS, b"Too many requests: slow down.\n",
+                                   "text/plain; charset=utf-8", {"Retry-After": str(retry_after)})
+        else:
+            answer = routes.answer(self.server.context, self.path)
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.kind)
+        self.send_header("Content-Length", str(len(answer.body)))
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         if body:
-            self.wfile.write(data)
+            self.wfile.write(answer.body)
+        market.log(arrived, wall, self.command, self.path, int(answer.status),
+                   self.headers.get("User-Agent", ""))
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
-        """Quiet: the workbench's terminal is not the demo site's access log."""
+        """Quiet: the workbench's terminal is not the demo site's access log (``site.requests`` is)."""
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    listings: dict[str, dict[str, Any]]
-    images: dict[str, Any]
+    context: routes.Context
+
+
+class _CanaryHandler(BaseHTTPRequestHandler):
+    """The other loopback service the ``/go/2`` trap redirects to: it logs whoever reaches it."""
+
+    server: _CanaryServer
+
+    def do_GET(self) -> None:  # noqa: N802
+        arrived, wall = self.server.market.arrival()
+        data = b"internal service: a monitor must never reach this\n"
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        self.server.market.log_canary(Request(arrived, wall, "GET", self.path, 200,
+                                              self.headers.get("User-Agent", "")))
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet."""
+
+
+class _CanaryServer(ThreadingHTTPServer):
+    daemon_threads = True
+    market: Market
 
 
 class DemoSite:
-    """A demo marketplace serving on ``origin`` until :meth:`close` (or the end of a ``with``)."""
+    """A demo marketplace serving on ``origin`` until :meth:`close` (or the end of a ``with``).
+    ``market`` is its state (traps, changes, the request log)."""
 
-    def __init__(self, server: _Server, thread: threading.Thread):
-        self._server, self._thread = server, thread
+    def __init__(self, server: _Server, thread: threading.Thread, canary: _CanaryServer | None = None):
+        self._server, self._thread, self._canary = server, thread, canary
         self.port: int = server.server_address[1]
         self.origin = f"http://{HOST}:{self.port}"
+        self.market: Market = server.context.market
 
     def url(self, listing_id: str) -> str:
-        """The page of a demo listing on this site."""
+        """The page of a demo listing on this site (the workbench demo's path)."""
         return self.origin + catalogue.listing_path(listing_id)
 
+    @property
+    def requests(self) -> list[Request]:
+        """Every request answered so far (a copy): see :class:`~wildtrace.demosite.market.Request`."""
+        return self.market.requests
+
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.market.closed.set()  # hung requests end
+        for server in (self._server, self._canary):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
         self._thread.join(10)
 
     def __enter__(self) -> DemoSite:
@@ -89,18 +123,39 @@ class DemoSite:
         self.close()
 
 
-def start(port: int = catalogue.DEFAULT_PORT) -> DemoSite:
-    """Serve the demo marketplace on 127.0.0.1:``port`` (0: a free port) in a daemon thread.
-    A taken port is one ``ConfigError`` line."""
+def _bind(port: int) -> _Server:
     try:
-        server = _Server((HOST, port), _Handler)
+        return _Server((HOST, port), _Handler)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise ConfigError(f"the demo site's port {port} on {HOST} is already in use; "
                               f"choose another (serve --demo-port)") from exc
         raise ConfigError(f"cannot start the demo site on {HOST}:{port}: {exc.strerror}") from exc
-    server.listings = {str(r["id"]): r for r in catalogue.records()}
-    server.images = catalogue.image_files()
-    thread = threading.Thread(target=server.serve_forever, name=f"wildtrace-demosite-{port}", daemon=True)
+
+
+def _serve(server: ThreadingHTTPServer, name: str) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
-    return DemoSite(server, thread)
+    return thread
+
+
+def start(port: int = catalogue.DEFAULT_PORT, *, traps: bool = False, bench: int = 0) -> DemoSite:
+    """Serve the demo marketplace on 127.0.0.1:``port`` (0: a free port) in a daemon thread.
+
+    ``traps``: add the hostile listing, the duplicate URLs, the sponsored redirects to private
+    addresses and the canary server they point at (tests of the monitor); robots.txt and its
+    disallowed draft are always there. ``bench``: also serve that many synthetic grid item pages
+    under ``/bench`` (speed and memory runs). A taken port is one ``ConfigError`` line."""
+    server = _bind(port)
+    records = list(catalogue.records())
+    market = Market(records, traps=traps)
+    canary = None
+    if traps:
+        market.add(hostile.HOSTILE, "grid")
+        canary = _CanaryServer((HOST, 0), _CanaryHandler)
+        canary.market = market
+        market.canary_origin = f"http://{HOST}:{canary.server_address[1]}"
+        _serve(canary, "wildtrace-demosite-canary")
+    server.context = routes.Context(market, records, catalogue.image_files(),
+                                    f"http://{HOST}:{server.server_address[1]}", bench)
+    return DemoSite(server, _serve(server, f"wildtrace-demosite-{port}"), canary)
