@@ -1,4 +1,5 @@
-"""``wildtrace evidence``: check an evidence folder (``verify``), make the key that signs one (``keygen``)."""
+"""``wildtrace evidence``: check an evidence folder (``verify``), make the key that signs one
+(``keygen``), package, sign and timestamp its captures (``seal``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 import click
 import orjson
 
+from wildtrace import clock
 from wildtrace.cli import HelpGroup
+from wildtrace.errors import ConfigError
 from wildtrace.evidence.keys import generate
 from wildtrace.evidence.verify import verify as verify_dir
 from wildtrace.settings import Settings
@@ -28,18 +31,26 @@ def evidence() -> None:
 @click.option("--public-key", "public_key", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="The public key (evidence keygen) every entry must be signed by: unsigned and forged "
                    "entries are problems (default: WILDTRACE_EVIDENCE_PUBLIC_KEY).")
+@click.option("--tsa-ca-file", "tsa_ca_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="PEM certificates of the timestamp authority (root and chain) seals' timestamps must chain "
+                   "to (default: WILDTRACE_TSA_CA_FILE; unset: the chain is not checked, and verify says so).")
 @click.pass_obj
-def verify(settings: Settings, evidence_dir: Path, as_json: bool, head: str | None, public_key: Path | None) -> None:
-    """Re-hash every file and re-walk the custody chain; exit 1 on any change.
+def verify(settings: Settings, evidence_dir: Path, as_json: bool, head: str | None, public_key: Path | None,
+           tsa_ca_file: Path | None) -> None:
+    """Re-hash every file, re-walk the custody chain and check every seal; exit 1 on any change.
 
     Example: wildtrace evidence verify --evidence-dir ev/ --head 3f2a… --public-key keys/wildtrace-evidence.pub
     """
-    report = verify_dir(evidence_dir, expected_head=head, public_key=public_key or settings.evidence_public_key)
+    report = verify_dir(evidence_dir, expected_head=head, public_key=public_key or settings.evidence_public_key,
+                        tsa_ca_file=tsa_ca_file or settings.tsa_ca_file)
     if as_json:
         click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
     else:
         for problem in report.problems:
             click.echo(str(problem))
+        for checked in report.seals:
+            for line in checked.ok:
+                click.echo(f"ok: {checked.what}: {line}")
         state = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
         signed = f"; signed by {report.signer}" if report.signer and report.ok else ""
         click.echo(f"{state}: {report.entries} log entries, {report.files} files; head {report.head_hash}{signed}")
@@ -61,3 +72,33 @@ def keygen(out: Path) -> None:
     click.echo(f"private key: {private} (mode 0600; capture --key {private})")
     click.echo(f"public key:  {public} (evidence verify --public-key {public})")
     click.echo(f"fingerprint: {fp}")
+
+
+@evidence.command()
+@click.argument("evidence_dir", metavar="DIR", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--name", default=None, help="The package's name: DIR/packages/NAME.wacz (default: seal-<UTC time>); "
+                                           "letters, digits, '.', '_', '-'. A package is never overwritten.")
+@click.option("--key", "key", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The private key (evidence keygen) that signs the seal (default: WILDTRACE_EVIDENCE_KEY).")
+@click.option("--tsa-url", "tsa_url", default=None, metavar="URL",
+              help="An RFC 3161 timestamp authority (default: WILDTRACE_TSA_URL; unset: no timestamp is asked, "
+                   "and the seal records that none was).")
+@click.option("--allow-private", is_flag=True,
+              help="Let the timestamp authority be on a loopback or private address (your own TSA).")
+@click.pass_obj
+def seal(settings: Settings, evidence_dir: Path, name: str | None, key: Path | None, tsa_url: str | None,
+         allow_private: bool) -> None:
+    """Package every capture not yet sealed into one WACZ, sign it and timestamp it; log the seal.
+
+    `evidence verify` then checks the package, the signature and the timestamp.
+    Example: wildtrace evidence seal ev/ --name case-17 --key keys/wildtrace-evidence.key
+    """
+    from wildtrace.evidence.seal import seal as make_seal
+
+    key = key or settings.evidence_key
+    if key is None:
+        raise ConfigError("no key to sign the seal: give --key or set WILDTRACE_EVIDENCE_KEY "
+                          "(make one with `wildtrace evidence keygen`)")
+    made = make_seal(evidence_dir, key_path=key, name=name or f"seal-{clock.now():%Y%m%dT%H%M%SZ}",
+                     tsa_url=tsa_url or settings.tsa_url, allow_private=allow_private)
+    click.echo(made.summary())

@@ -15,7 +15,10 @@ entry that was
 - ``backdated``: an entry logged before the entry before it (time runs backwards along the
   chain), or captured after it was logged;
 - ``unfinished``: a capture whose ``capture_started`` entry no ``capture`` or ``capture_failed``
-  entry closes (its process was killed), with the files it left in its folder.
+  entry closes (its process was killed), with the files it left in its folder;
+- ``timestamp`` (and ``changed``/``removed``/``added``/``forged`` naming a seal): a seal
+  (``evidence seal``) whose package, signature or RFC 3161 timestamp does not hold
+  (``evidence.sealcheck``); ``Report.seals`` holds each seal's lines, good or bad.
 
 A file is checked against the hash recorded when it was *first* listed (its capture): a later
 entry may name the same file again with the same hash, never re-hash it, so appending an entry
@@ -43,6 +46,7 @@ from wildtrace.evidence.custody import (
     sha256_file,
 )
 from wildtrace.evidence.keys import UNSIGNED, fingerprint, load_public, signature_ok
+from wildtrace.evidence.sealcheck import SealCheck, check_seal
 
 #: Files in the evidence folder that are not evidence themselves.
 _OWN_FILES = {LOG_NAME, HEAD_NAME, LOCK_NAME}
@@ -50,7 +54,7 @@ _OWN_FILES = {LOG_NAME, HEAD_NAME, LOCK_NAME}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # changed | removed | added | reordered | unfinished | unsigned | forged | backdated
+    kind: str  # changed | removed | added | reordered | unfinished | unsigned | forged | backdated | timestamp
     what: str  # "file captures/…/page.warc.gz" or "log entry seq 3 (line 4)"
     detail: str
 
@@ -73,6 +77,10 @@ class Report:
     closed: dict[str, int] = field(default_factory=dict, repr=False)  # capture id -> seq that recorded it
     last_logged: tuple[dt.datetime, str] | None = field(default=None, repr=False)
     signer: str | None = None  # the public key's fingerprint every entry was checked against
+    seals: list[SealCheck] = field(default_factory=list)  # every seal entry's check, in log order
+    seal_entries: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
+    seq_hashes: dict[int, str] = field(default_factory=dict, repr=False)  # seq -> entry_hash
+    capture_warcs: dict[str, str | None] = field(default_factory=dict, repr=False)  # capture -> WARC SHA-256
 
     @property
     def ok(self) -> bool:
@@ -81,7 +89,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {"evidence_dir": self.evidence_dir, "ok": self.ok, "entries": self.entries,
                 "files": self.files, "head_hash": self.head_hash, "signer": self.signer,
-                "problems": [p.to_dict() for p in self.problems]}
+                "problems": [p.to_dict() for p in self.problems], "seals": [s.to_dict() for s in self.seals]}
 
 
 def _track_capture(entry: dict[str, Any], seq: int, what: str, report: Report) -> None:
@@ -101,6 +109,18 @@ def _track_capture(entry: dict[str, Any], seq: int, what: str, report: Report) -
         path = item.get("path") if isinstance(item, dict) else None
         if isinstance(path, str) and path.startswith("captures/") and path.split("/")[1] != capture_id:
             report.problems.append(Problem("added", what, f"lists {path}, a file of another capture's folder"))
+
+
+def _note_for_seals(entry: dict[str, Any], seq: int, report: Report) -> None:
+    """Keep what seal checks need: each entry's hash, each capture's WARC hash, the seal entries."""
+    if isinstance(entry.get("entry_hash"), str):
+        report.seq_hashes.setdefault(seq, entry["entry_hash"])
+    if entry.get("event") == "capture" and isinstance(entry.get("capture_id"), str):
+        warcs = [f.get("sha256") for f in entry.get("files") or []
+                 if isinstance(f, dict) and str(f.get("path", "")).endswith("/page.warc.gz")]
+        report.capture_warcs.setdefault(entry["capture_id"], str(warcs[0]) if warcs else None)
+    elif entry.get("event") == "seal":
+        report.seal_entries.append((seq, entry))
 
 
 def _check_signature(entry: dict[str, Any], what: str, report: Report, public: Ed25519PublicKey) -> None:
@@ -197,6 +217,7 @@ def _check_chain(log: CustodyLog, report: Report, public: Ed25519PublicKey | Non
         max_seq = max(max_seq, seq)
         expected_seq = max_seq + 1
         _track_capture(entry, seq, what, report)
+        _note_for_seals(entry, seq, report)
         _check_time(entry, what, report)
         if public is not None:
             _check_signature(entry, what, report, public)
@@ -236,10 +257,11 @@ def _check_chain(log: CustodyLog, report: Report, public: Ed25519PublicKey | Non
 
 
 def verify(evidence_dir: Path, expected_head: str | None = None,
-           public_key: Path | Ed25519PublicKey | None = None) -> Report:
+           public_key: Path | Ed25519PublicKey | None = None, tsa_ca_file: Path | None = None) -> Report:
     """Re-hash everything under ``evidence_dir`` against its custody log (and, with
     ``expected_head``, check that the head hash recorded earlier is still part of the chain; with
-    ``public_key``, that every entry is signed by it)."""
+    ``public_key``, that every entry is signed by it) and check every seal (with ``tsa_ca_file``,
+    its timestamp's certificate chain too)."""
     root = Path(evidence_dir)
     report = Report(str(root))
     public = load_public(public_key) if isinstance(public_key, (str, Path)) else public_key
@@ -270,6 +292,10 @@ def verify(evidence_dir: Path, expected_head: str | None = None,
         if digest != item.get("sha256"):
             report.problems.append(Problem("changed", f"file {rel}",
                                            f"SHA-256 {digest} != {item.get('sha256')} in log entry seq {item['_seq']}"))
+    for seq, entry in report.seal_entries:
+        checked = check_seal(root, seq, entry, report.capture_warcs, report.seq_hashes, public, tsa_ca_file)
+        report.seals.append(checked)
+        report.problems.extend(Problem(kind, checked.what, detail) for kind, detail in checked.problems)
     left = _report_unfinished(root, report)
     for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
         rel = path.relative_to(root).as_posix()
