@@ -23,11 +23,13 @@ from wildtrace.trade.schema import connect
 from wildtrace.trade.synth import generate
 
 from .conftest import PASSWORD, Server
+from .test_sources_page import seed_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
-#: (name, address). ``{listing}``, ``{seller}``, ``{case}`` are filled from the demo data;
+#: (name, address). ``{listing}``, ``{seller}``, ``{case}`` are filled from the demo data,
+#: ``{source}`` from the monitor sources seeded with it (test_sources_page.seed_sources);
 #: ``POST batch`` uploads a term list through the search page's form; ``/login`` is visited logged out;
 #: the trade pages read a small synthetic trade database (``trade`` below).
 PAGES: list[tuple[str, str]] = [
@@ -50,6 +52,8 @@ PAGES: list[tuple[str, str]] = [
     ("trade-trends", "/trade/trends"),
     ("trade-routes", "/trade/routes"),
     ("trade-records", "/trade/records"),
+    ("sources", "/sources"),
+    ("source", "/sources/{source}"),
     ("users", "/admin/users"),
     ("login", "/login"),
     ("error", "/cases/999999"),
@@ -96,13 +100,16 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo(sqlite_server: Server) -> dict[str, str]:
-    """Ids the page table refers to: a flagged demo listing, its seller, and a case holding it."""
+    """Ids the page table refers to: a flagged demo listing, its seller, a case holding it, and a
+    monitor source with two passes and hostile fetch errors."""
     with sqlite_server.api("admin") as api:
         items = api.get("/api/v1/queue", params={"verdict": "wildlife_offer", "limit": 5}).json()["items"]
         first = next(i for i in items if i["seller"] and not i["listing_id"].startswith("evil"))
         case = api.post("/api/v1/cases", json={"title": "Accessibility check"}).json()["id"]
         api.post(f"/api/v1/cases/{case}/listings", json={"listing_id": first["listing_id"]}).raise_for_status()
-    return {"listing": quote(first["listing_id"]), "seller": quote(first["seller"]), "case": str(case)}
+    seed_sources(sqlite_server.engine)
+    return {"listing": quote(first["listing_id"]), "seller": quote(first["seller"]), "case": str(case),
+            "source": "grid-market"}
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from wildtrace.web.guard import Guard
 from wildtrace.web.pages import router as pages_router
 from wildtrace.web.queue_pages import router as queue_pages_router
 from wildtrace.web.search_pages import router as search_router
+from wildtrace.web.source_pages import router as source_pages_router
 from wildtrace.web.templating import configure
 from wildtrace.web.trade_pages import router as trade_pages_router
 
@@ -77,6 +78,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.include_router(entity_router)
     app.include_router(capture_pages_router)
     app.include_router(trade_pages_router)
+    app.include_router(source_pages_router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from wildtrace.web.api import cases, labels, listings, users
+from wildtrace.web.api import cases, labels, listings, sources, users
 from wildtrace.web.deps import viewer
 
 router = APIRouter()
@@ -14,6 +14,7 @@ router.include_router(listings.router)
 router.include_router(labels.router)
 router.include_router(cases.router)
 router.include_router(users.router)
+router.include_router(sources.router)
 
 
 @router.get("/openapi.json", dependencies=[Depends(viewer)], include_in_schema=False)
