@@ -237,3 +237,18 @@ def test_no_source_yet_says_how_to_add_one(tmp_path: Path) -> None:
         assert 'class="source-row"' not in html
         with server.api("viewer") as api:
             assert api.get("/api/v1/sources").json() == {"items": []}
+
+
+def test_queue_link_finds_the_sources_listings(seeded: tuple[Server, dict[str, str]], viewer: httpx.Client) -> None:
+    """A listing the monitor stored (platform: the source's name, the default) is in the queue
+    the Sources page links to; another platform's is not."""
+    server = seeded[0]
+    records = [{"id": "grid-market:101", "platform": "grid-market", "title": "Carved ivory bangle, real elephant",
+                "url": "https://market.example/item/101", "posted_at": "2026-03-01"},
+               {"id": "other:1", "platform": "other", "title": "Ivory tusk for sale", "posted_at": "2026-03-01"}]
+    with server.api("analyst") as api:
+        r = api.post("/api/v1/scan", json={"listings": records})
+        assert r.status_code == 200, r.text[:500]
+    link = next(i["queue"] for i in viewer.get("/api/v1/sources").json()["items"] if i["source"] == "grid-market")
+    html = _page(viewer, link)
+    assert "grid-market:101" in html and "other:1" not in html
