@@ -284,5 +284,5 @@ def test_cli_seal_and_verify(folder: Folder, tsa: Tsa, tmp_path: Path, monkeypat
                             "--tsa-ca-file", str(ca)])
     assert r.exit_code == 0, r.output
     assert "ok: seal week-1 (log entry seq " in r.output and "chain verified against" in r.output, r.output
-    r = runner.invoke(cli, ["evidence", "verify", "--evidence-dir", str(ev), "--json"])
+    r = runner.invoke(cli, ["evidence", "verify", str(ev), "--json"])  # the folder as an argument too
     assert r.exit_code == 0 and json.loads(r.output)["seals"][0]["ok"] is True, r.output

@@ -22,8 +22,11 @@ def evidence() -> None:
 
 
 @evidence.command()
-@click.option("--evidence-dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="The evidence folder that wildtrace capture wrote (WARCs, screenshots, custody.jsonl).")
+@click.argument("folder", metavar="[DIR]", required=False,
+                type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--evidence-dir", default=None, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="The evidence folder that wildtrace capture wrote (WARCs, screenshots, custody.jsonl); "
+                   "or give it as DIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--head", "head", default=None, metavar="HASH",
               help="A head hash you wrote down earlier (printed by every verify): it must still be in the "
@@ -35,12 +38,13 @@ def evidence() -> None:
               help="PEM certificates of the timestamp authority (root and chain) seals' timestamps must chain "
                    "to (default: WILDTRACE_TSA_CA_FILE; unset: the chain is not checked, and verify says so).")
 @click.pass_obj
-def verify(settings: Settings, evidence_dir: Path, as_json: bool, head: str | None, public_key: Path | None,
-           tsa_ca_file: Path | None) -> None:
+def verify(settings: Settings, folder: Path | None, evidence_dir: Path | None, as_json: bool, head: str | None,
+           public_key: Path | None, tsa_ca_file: Path | None) -> None:
     """Re-hash every file, re-walk the custody chain and check every seal; exit 1 on any change.
 
     Example: wildtrace evidence verify --evidence-dir ev/ --head 3f2a… --public-key keys/wildtrace-evidence.pub
     """
+    evidence_dir = _one_folder(folder, evidence_dir, "verify")
     report = verify_dir(evidence_dir, expected_head=head, public_key=public_key or settings.evidence_public_key,
                         tsa_ca_file=tsa_ca_file or settings.tsa_ca_file)
     if as_json:
@@ -58,17 +62,30 @@ def verify(settings: Settings, evidence_dir: Path, as_json: bool, head: str | No
         raise SystemExit(1)
 
 
+def _one_folder(given: Path | None, option: Path | None, command: str) -> Path:
+    """The folder named as an argument or by ``--evidence-dir`` (one of them; the same if both)."""
+    if given is not None and option is not None and given.resolve() != option.resolve():
+        raise ConfigError(f"two evidence folders given ({given} and --evidence-dir {option}): give one")
+    folder = given or option
+    if folder is None:
+        raise ConfigError(f"give the evidence folder: wildtrace evidence {command} DIR")
+    return folder
+
+
 @evidence.command()
-@click.option("--out", "out", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+@click.argument("out_dir", metavar="[OUT]", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for wildtrace-evidence.key (mode 0600) and wildtrace-evidence.pub; never an "
-                   "evidence folder.")
-def keygen(out: Path) -> None:
+                   "evidence folder (or give it as OUT; default: the current folder).")
+def keygen(out_dir: Path | None, out: Path | None) -> None:
     """Make an Ed25519 key pair that signs custody entries (capture --key); print its fingerprint.
 
     Keep the private key off the evidence folder; give the public key to whoever verifies.
     Example: wildtrace evidence keygen --out keys
     """
-    private, public, fp = generate(out)
+    if out_dir is not None and out is not None and out_dir.resolve() != out.resolve():
+        raise ConfigError(f"two folders given ({out_dir} and --out {out}): give one")
+    private, public, fp = generate(out_dir or out or Path("."))
     click.echo(f"private key: {private} (mode 0600; capture --key {private})")
     click.echo(f"public key:  {public} (evidence verify --public-key {public})")
     click.echo(f"fingerprint: {fp}")
