@@ -115,7 +115,7 @@ def start_run(engine: sa.Engine, source: str, source_sha256: str) -> tuple[str, 
         now = clock.now()
         run_id = f"{source}-{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
         conn.execute(crawl_runs.insert().values(run_id=run_id, source=source, source_sha256=source_sha256,
-                                                started_at=clock.iso(now), state="running"))
+                                                started_at=clock.iso(now, "microseconds"), state="running"))
         return run_id, False
 
     return db.write(engine, work)
