@@ -177,6 +177,8 @@ def answer(ctx: Context, target: str) -> Answer:
     if path == "/":
         listed = [r for r in ctx.records if market.listing(str(r["id"])) is not None]
         return _html(pages.index(listed))
+    if path == "/favicon.ico":  # browsers ask; none, without a 404 in their console
+        return Answer(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
     if path == "/robots.txt":
         return Answer(HTTPStatus.OK, ROBOTS, "text/plain; charset=utf-8")
     if path.startswith("/listing/"):
