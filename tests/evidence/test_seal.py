@@ -164,6 +164,15 @@ def test_a_loopback_tsa_gives_a_token_that_verifies_and_chains_to_its_ca(folder:
     problems = _problems(ev, tsa_ca_file=stranger)
     assert any(p.startswith("timestamp: seal run-1") and "does not chain" in p for p in problems), problems
 
+    # sealing with a CA file: a token that does not chain to it is recorded as a failure
+    again = seal(ev, key_path=folder[1], name="run-2", capture_ids=list(made.capture_ids)[:1],
+                 tsa_url=f"{tsa.url}/tsa", tsa_ca_file=stranger, allow_origins=frozenset({tsa.url}))
+    assert again.timestamp["status"] == "failed" and "does not chain" in again.timestamp["reason"], again.timestamp
+    chained = seal(ev, key_path=folder[1], name="run-3", capture_ids=list(made.capture_ids)[:1],
+                   tsa_url=f"{tsa.url}/tsa", tsa_ca_file=ca, allow_origins=frozenset({tsa.url}))
+    assert chained.timestamp["status"] == "granted", chained.timestamp
+    assert verify(ev, public_key=pub, tsa_ca_file=ca).ok
+
 
 def _flip_member_byte(package: Path, member: str) -> None:
     with zipfile.ZipFile(package) as z:

@@ -117,5 +117,6 @@ def seal(settings: Settings, evidence_dir: Path, name: str | None, key: Path | N
         raise ConfigError("no key to sign the seal: give --key or set WILDTRACE_EVIDENCE_KEY "
                           "(make one with `wildtrace evidence keygen`)")
     made = make_seal(evidence_dir, key_path=key, name=name or f"seal-{clock.now():%Y%m%dT%H%M%SZ}",
-                     tsa_url=tsa_url or settings.tsa_url, allow_private=allow_private)
+                     tsa_url=tsa_url or settings.tsa_url, tsa_ca_file=settings.tsa_ca_file,
+                     allow_private=allow_private)
     click.echo(made.summary())

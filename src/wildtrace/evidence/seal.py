@@ -153,14 +153,15 @@ def _check_key(root: Path, key_path: Path) -> None:
 
 
 def _timestamp(signature: bytes, tsa_url: str | None, allow_origins: frozenset[str],
-               allow_private: bool) -> dict[str, Any]:
+               allow_private: bool, ca_file: Path | None) -> dict[str, Any]:
     """The ``timestamp`` field: a granted token, why none was asked, or why the TSA failed."""
     if not tsa_url:
         return dict(NOT_REQUESTED)
     from wildtrace.evidence.timestamp import TimestampFailed, request_timestamp
 
     try:
-        stamp = request_timestamp(signature, tsa_url, allow_private=allow_private, allow_origins=allow_origins)
+        stamp = request_timestamp(signature, tsa_url, allow_private=allow_private, allow_origins=allow_origins,
+                                  ca_file=ca_file)
     except TimestampFailed as exc:
         return {"status": "failed", "tsa_url": tsa_url, "reason": exc.reason}
     except ConfigError as exc:  # an allowed origin that is not one
@@ -195,10 +196,10 @@ def seal(evidence_dir: Path, *, key_path: Path, name: str, capture_ids: Iterable
 
     ``name`` names the package (letters, digits, ``.``, ``_``, ``-``); ``tsa_url`` the timestamp
     authority (None: none asked, and the seal says so); ``allow_origins``/``allow_private`` let the
-    TSA be on a non-public address (``evidence.net``). ``tsa_ca_file`` is not needed to seal: the
-    token's signature is checked as it comes; ``evidence verify`` checks its chain.
+    TSA be on a non-public address (``evidence.net``). A token is checked as it comes (imprint,
+    nonce, the TSA's signature); with ``tsa_ca_file`` its chain too, and one that does not chain is
+    recorded as a failed timestamp.
     """
-    del tsa_ca_file  # accepted for symmetry with verify; a token is checked against its own certificate here
     root = Path(evidence_dir)
     if not _NAME.fullmatch(name or ""):
         raise Invalid(f"package name {name!r}: use letters, digits, '.', '_' and '-' (at most 100), "
@@ -241,7 +242,7 @@ def seal(evidence_dir: Path, *, key_path: Path, name: str, capture_ids: Iterable
     }
     body = statement_bytes(statement)
     signature = key.sign(body)
-    timestamp = _timestamp(signature, tsa_url, allow_origins, allow_private)
+    timestamp = _timestamp(signature, tsa_url, allow_origins, allow_private, tsa_ca_file)
     entry = log.append(
         "seal", name=name, package=rel, package_sha256=package_sha256,
         files=[{"path": rel, "sha256": package_sha256, "bytes": statement["package_bytes"]}],

@@ -83,8 +83,9 @@ class TokenCheck:
 
 def request_timestamp(message: bytes, url: str, *, allow_private: bool = False,
                       allow_origins: frozenset[str] = frozenset(), timeout: float = 20.0,
-                      max_bytes: int = MAX_REPLY) -> Stamp:
-    """A TSA's token over SHA-256(``message``) (see the module); raises ``TimestampFailed``."""
+                      max_bytes: int = MAX_REPLY, ca_file: Path | None = None) -> Stamp:
+    """A TSA's token over SHA-256(``message``) (see the module); raises ``TimestampFailed``. With
+    ``ca_file`` the token must also chain to a certificate in it."""
     origins = allowed_origins(allow_origins)
     why = check_url(url, allow_private, origins)
     if why is not None:
@@ -106,7 +107,7 @@ def request_timestamp(message: bytes, url: str, *, allow_private: bool = False,
     info = response.tst_info
     if info.nonce != request.nonce:
         raise TimestampFailed(f"timestamp authority {url} answered with another nonce: not an answer to this request")
-    check = check_token(token, message)
+    check = check_token(token, message, ca_file)
     if not check.ok:
         raise TimestampFailed(f"timestamp authority {url} answered a token that does not hold: "
                               + "; ".join(check.problems))
