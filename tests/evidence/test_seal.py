@@ -295,3 +295,14 @@ def test_cli_seal_and_verify(folder: Folder, tsa: Tsa, tmp_path: Path, monkeypat
     assert "ok: seal week-1 (log entry seq " in r.output and "chain verified against" in r.output, r.output
     r = runner.invoke(cli, ["evidence", "verify", str(ev), "--json"])  # the folder as an argument too
     assert r.exit_code == 0 and json.loads(r.output)["seals"][0]["ok"] is True, r.output
+
+
+def test_a_capture_id_that_climbs_out_of_its_folder_is_refused(folder: Folder) -> None:
+    ev, key, _ = folder
+    entries = _entries(ev)
+    n = next(i for i, e in enumerate(entries) if e["event"] == "capture")
+    entries[n]["capture_id"] = "../../outside"
+    _rewrite(ev, entries, start=n)
+    with pytest.raises(DataError, match="not its own capture folder's"):
+        seal(ev, key_path=key, name="run-1")
+    assert not (ev / "packages").exists()

@@ -50,7 +50,7 @@ from wildtrace.evidence.package import PageOf, build_wacz, public_key_b64, sign_
 PACKAGES = "packages"
 STATEMENT_TYPE = "wildtrace.seal/1"
 NOT_REQUESTED = {"status": "not requested", "reason": "no timestamp authority configured (offline run)"}
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # package names and capture ids
 WARC_NAME = "page.warc.gz"
 
 
@@ -137,6 +137,9 @@ def _pages(root: Path, log: CustodyLog, capture_ids: Iterable[str] | None) -> li
         warc = _warc_of(entry)
         if warc is None:
             raise Invalid(f"capture {capture_id} has no WARC to package")
+        if not _NAME.fullmatch(capture_id) or warc.get("path") != f"captures/{capture_id}/{WARC_NAME}":
+            raise DataError(f"capture {capture_id!r} names its WARC {warc.get('path')!r}, not its own capture "
+                            "folder's: run `wildtrace evidence verify`")
         path = root / str(warc["path"])
         if not path.is_file() or path.is_symlink():
             raise DataError(f"{warc['path']} is missing: run `wildtrace evidence verify`; a folder with "
