@@ -127,7 +127,11 @@ def _detect(data: bytes) -> str | None:
         return "utf-8"
     except UnicodeDecodeError:
         best = charset_normalizer.from_bytes(data[:65_536]).best()
-        return None if best is None else best.encoding
+    if best is None:
+        return None
+    # single-byte guesses are close to a coin toss between code pages on short pages: use what
+    # browsers use for undeclared pages (windows-1252); multi-byte guesses are kept
+    return "cp1252" if re.fullmatch(r"cp125\d|latin_\d+|iso8859_\d+", best.encoding) else best.encoding
 
 
 def _rule_value(found: Selector, field_name: str) -> str:
@@ -138,7 +142,8 @@ def _rule_value(found: Selector, field_name: str) -> str:
         return str(found.attrib.get("src") or found.attrib.get("data-src") or "")
     if field_name == "seller_url":
         return str(found.attrib.get("href") or "")
-    return " ".join(found.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+    texts = found.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+    return " ".join(" ".join(texts).split())  # one matched element, one paragraph
 
 
 def _apply_rules(sel: Selector, rules: dict[str, str], problems: list[str], *,
@@ -314,10 +319,13 @@ def _fallbacks(root: Any, url: str, record: dict[str, Any], methods: dict[str, s
     except Exception as exc:  # trafilatura on hostile markup: noted, never fatal
         problems.append(f"trafilatura failed: {type(exc).__name__}")
         return
-    if doc is None:
-        return
-    for name in ("title", "text"):
-        value = getattr(doc, name, None) if not isinstance(doc, dict) else doc.get(name)
+    values = {"title": getattr(doc, "title", None), "text": getattr(doc, "text", None)}
+    if not values["title"]:  # a page with too little text gives no document: its title alone
+        try:
+            values["title"] = trafilatura.metadata.extract_metadata(root, default_url=url, extensive=False).title
+        except Exception as exc:  # as above
+            problems.append(f"trafilatura failed: {type(exc).__name__}")
+    for name, value in values.items():
         if name not in record and isinstance(value, str):
             cleaned = clean_text(value, LIMITS[name], long=name == "text")
             if cleaned:
@@ -353,14 +361,17 @@ def extract(url: str, body: bytes, *, encoding: str | None = None, rules: dict[s
     used, text = _decode(body, encoding) if body.strip() else ("utf-8", "")
     evidence: list[tuple[str, dict[str, Any]]] = []
     root = None
-    if text.strip():
-        try:
-            sel = Selector(text=text, type="html", base_url=url)
-            root = sel.root
-        except (ValueError, etree.Error) as exc:
-            problems.append(f"page unreadable as HTML: {exc!s:.120}")
+    if "<" not in text[:100_000]:
+        problems.append("the page is empty" if not text.strip() else "the page is not HTML")
+        key, how = _key(url, key_pattern, [], problems)
+        return Extracted({}, key, {"key": how}, [], problems, used)
+    try:
+        sel = Selector(text=text, type="html", base_url=url)
+        root = sel.root
+    except (ValueError, etree.Error) as exc:
+        problems.append(f"page unreadable as HTML: {exc!s:.120}")
     if root is None or not isinstance(root, etree._Element):
-        problems.append("the page is empty" if not text.strip() else "the page has no HTML")
+        problems.append("the page has no HTML elements")
         key, how = _key(url, key_pattern, [], problems)
         return Extracted({}, key, {"key": how}, [], problems, used)
     base = safe_link(sel.xpath("//base/@href").get(), url) or url

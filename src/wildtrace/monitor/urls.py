@@ -49,8 +49,6 @@ def canonical_url(url: str) -> str:
         port = parts.port
         netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
         cleaned = urlunsplit((scheme, netloc, parts.path or ("/" if netloc else ""), query, ""))
-        out = canonicalize_url(cleaned, keep_fragments=False)
-        # canonicalize_url adds '=' to a bare key ("?q" -> "?q="); both mean the same listing
-        return out
+        return canonicalize_url(cleaned, keep_fragments=False)  # also turns "?q" into "?q="
     except (ValueError, UnicodeError):  # e.g. 'http://[::1' or a port over 65535
         return url
