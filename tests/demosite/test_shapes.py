@@ -128,3 +128,15 @@ def test_robots_txt_disallows_private_and_the_old_paths_still_answer(site: demos
     assert draft.status_code == 200 and "DRAFT" in draft.text
     assert all(f'href="/listing/{i}"' in index.text for i in IDS)
     assert orjson.loads(api.content)["next"] == 4
+
+
+def test_bench_pages_for_speed_runs() -> None:
+    with demosite.start(0, bench=120) as s, client(s) as c:
+        pages, found = crawl_list(c, "/bench?page=1")
+        item = doc(c.get("/bench/item/119"))
+        assert c.get("/bench/item/120").status_code == 404 and c.get("/bench?page=4").status_code == 404
+    items = [h for h in found if h.startswith("/bench/item/")]
+    assert len(pages) == 3 and items == [f"/bench/item/{n}" for n in range(120)]
+    assert item.xpath("string(//h1[@class='title'])") == f"{BY_ID['d15']['title']} (copy 119)"
+    with demosite.start(0) as s, client(s) as c:
+        assert c.get("/bench?page=1").status_code == 404  # off unless asked for

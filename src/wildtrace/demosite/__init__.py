@@ -33,8 +33,8 @@ Paths (``id`` is a demo listing's id, ``d01`` to ``d35``):
 - ``/seller/<name>``: a seller's listings; ``/robots.txt``: ``User-agent: *`` /
   ``Disallow: /private/``; grid page 1 links ``/private/grid/item/draft-1`` (a draft listing: a
   crawler that ignored robots.txt would store it);
-- ``/bench?page=N`` and ``/bench/item/<n>`` (``bench=N`` only): N grid-shaped copies of the
-  listings, 50 to a list page, for speed and memory runs.
+- ``/favicon.ico``: 204 (browsers ask); ``/bench?page=N`` and ``/bench/item/<n>`` (``bench=N``
+  only): N grid-shaped copies of the listings, 50 to a list page, for speed and memory runs.
 
 Traps (``start(..., traps=True)``; the demo runs without them):
 
