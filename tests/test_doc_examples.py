@@ -1,11 +1,13 @@
 """The README's command examples run: each, in the README's order, as a new user would type it
 in one folder, with the input files the examples name prepared beforehand.
 
-Three examples are not run here, each for a stated reason, and each is run by its own tests:
+Six examples are not run here, each for a stated reason, and each is run by its own tests:
 ``serve`` (a server that runs until stopped: tests/web), ``capture`` (fetches the listing pages
-on the internet, which no test reaches: tests/evidence captures loopback pages) and
+on the internet, which no test reaches: tests/evidence captures loopback pages),
 ``evidence verify`` (its ``--head`` is a placeholder for a value a capture prints:
-tests/evidence).
+tests/evidence), ``evidence seal`` (it seals the captures ``capture`` would have made:
+tests/evidence/test_seal.py), ``monitor run`` and ``monitor schedule`` (they crawl the demo
+marketplace, which runs beside them: tests/monitor).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 SHARED = ROOT.parent / "shared" / "data"
-NOT_RUN = {"serve", "capture", "evidence verify"}
+NOT_RUN = {"serve", "capture", "evidence verify", "evidence seal", "monitor run", "monitor schedule"}
 
 
 def readme_examples() -> list[tuple[str, str]]:

@@ -9,8 +9,8 @@ zoonotic profile, OCR through Debian's tesseract). Everything heavier is an extr
 | ``workbench`` | ``wildtrace serve``: the web workbench and HTTP API, users (with ``store``) | FastAPI, uvicorn, Jinja2, argon2, Babel |
 | ``learn`` | training and evaluating text models, review queues (with ``store``) | scikit-learn |
 | ``trade`` | CITES trade database and LEMIS analytics | DuckDB, scikit-learn |
-| ``investigations`` | evidence capture, seller networks, case exports (with ``store``) | httpx, warcio, Pillow, ImageHash, networkx, fpdf2 |
-| ``monitor`` | ``wildtrace monitor``: crawling marketplaces, WACZ packages, timestamps (with ``investigations``) | Scrapy, Protego, extruct, trafilatura, htmldate, wacz, scrapy-playwright, rfc3161-client |
+| ``investigations`` | evidence capture and seals, seller networks, case exports (with ``store``) | httpx, warcio, Pillow, ImageHash, networkx, fpdf2, wacz, rfc3161-client, asn1crypto |
+| ``monitor`` | ``wildtrace monitor``: crawling marketplaces (with ``investigations``) | Scrapy, Protego, extruct, trafilatura, htmldate, scrapy-playwright |
 | ``all`` | every extra above | |
 
 A missing extra is a ``MissingExtra``: the CLI prints its one line (naming the command to run)
@@ -33,8 +33,9 @@ MODULES: dict[str, str] = {
     "imagehash": "investigations", "networkx": "investigations", "fpdf": "investigations",
     "playwright": "investigations", "cryptography": "investigations",
     "scrapy": "monitor", "twisted": "monitor", "protego": "monitor", "extruct": "monitor",
-    "trafilatura": "monitor", "htmldate": "monitor", "wacz": "monitor", "scrapy_playwright": "monitor",
-    "rfc3161_client": "monitor", "w3lib": "monitor",
+    "trafilatura": "monitor", "htmldate": "monitor", "scrapy_playwright": "monitor", "w3lib": "monitor",
+    "parsel": "monitor",
+    "wacz": "investigations", "rfc3161_client": "investigations", "asn1crypto": "investigations",
 }
 
 

@@ -70,7 +70,7 @@ def run(settings: Settings, sources: tuple[Path, ...], db: str | None, allow_pri
 
     A killed pass resumes where it stopped on the next run, fetching nothing twice.
 
-    Example: wildtrace monitor run examples/sources/grid.yaml --db monitor.sqlite
+    Example: wildtrace monitor run examples/sources/*.yaml --key keys/wildtrace-evidence.key
     """
     from wildtrace import extras
 
@@ -117,7 +117,10 @@ def run(settings: Settings, sources: tuple[Path, ...], db: str | None, allow_pri
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines, one source per line.")
 @click.pass_obj
 def status(settings: Settings, db: str | None, as_json: bool) -> None:
-    """The last pass of every source: when, its state, counts and last errors."""
+    """The last pass of every source: when, its state, counts and last errors.
+
+    Example: wildtrace monitor status
+    """
     from wildtrace.store import crawl
 
     store = _store(settings, db)
@@ -155,6 +158,8 @@ def schedule(settings: Settings, sources: tuple[Path, ...], db: str | None, allo
     """Run each source every `schedule: {every: ...}` of its file, until stopped (Ctrl-C or SIGTERM).
 
     Each pass is its own `monitor run` process. Example systemd unit: docs/monitor.md.
+
+    Example: wildtrace monitor schedule examples/sources/*.yaml --once
     """
     from wildtrace.monitor.run import schedule as run_schedule
     from wildtrace.monitor.sources import load_all

@@ -105,7 +105,11 @@ class SourcePass:
     def queue(self, links: list[tuple[str, str, int]]) -> list[tuple[str, str, str, int]]:
         """Queue ``(url, kind, depth)``; returns ``(key, url, kind, depth)`` of those new to this pass
         (within ``max_pages``)."""
-        items = [(url_key(u), u, kind, depth) for u, kind, depth in links]
+        unique: dict[str, tuple[str, str, str, int]] = {}
+        for u, kind, depth in links:  # one URL linked twice (or in two spellings) is queued once
+            key = url_key(u)
+            unique.setdefault(key, (key, u, kind, depth))
+        items = list(unique.values())
         room = self.source.max_pages - self.counts["queued"]
         if room <= 0:
             self.truncated = self.truncated or bool(items)
@@ -159,7 +163,8 @@ class SourcePass:
             return Outcome("duplicate", twin, reason=f"same content as {twin}")
         self.seen_ids.add(listing_id)
         last = crawl.get(self.store.engine, self.source.name, key)
-        if last is not None and last.get("listing_sha256") == digest and last.get("listing_id") == listing_id:
+        if last is not None and last.get("listing_sha256") == digest and last.get("listing_id") == listing_id \
+                and last.get("last_run") != self.run_id:
             # seen before with the same fields: not scanned again, only its last sight moves
             crawl.record(self.store.engine, self.source.name, key, canonical_url=canonical_url(url),
                          content_sha256=digest, status=status, kind=LISTING, listing_id=listing_id,

@@ -11,17 +11,21 @@ process, so a process runs one pass of its sources; ``schedule`` starts one proc
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import http
 import mimetypes
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from wildtrace import clock
 from wildtrace.atomic import atomic_write
@@ -30,14 +34,14 @@ from wildtrace.evidence.capture import CaptureOptions, Capturer
 from wildtrace.evidence.exchange import Exchange
 from wildtrace.evidence.net import Fetched
 from wildtrace.monitor.extract import extract
-from wildtrace.monitor.passes import LISTING, RECHECK, SourcePass
+from wildtrace.monitor.passes import LISTING, RECHECK, SourcePass, url_key
 from wildtrace.monitor.sources import Source
 from wildtrace.monitor.spider import Options
 from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
 from wildtrace.store import Store, crawl
 
-SAVE_EVERY = 20  # pages between saves of a pass's counts (a killed pass keeps them)
+SAVE_EVERY = 1  # pages between saves of a pass's counts (a killed pass keeps them)
 _DECODED = ("content-encoding", "transfer-encoding", "content-length")
 
 
@@ -83,6 +87,11 @@ class PassHandler:
     def first_requests(self) -> list[dict[str, Any]]:
         return self.sp.open()
 
+    def kept_response(self, request: Any) -> Any:
+        """The response a killed pass kept for this request's URL, or None."""
+        blob, _ = crawl.kept(self.sp.store.engine, self.sp.run_id, url_key(request.meta["wt_url"]))
+        return unpack_response(blob, request) if blob else None
+
     async def on_response(self, spider: Any, response: Any) -> list[tuple[str, str, int]]:
         meta = response.meta
         url, kind, depth = meta["wt_url"], meta["wt_kind"], int(meta.get("wt_depth", 0))
@@ -103,6 +112,8 @@ class PassHandler:
                 sp.done(url, "failed", why)
                 return []
             if kind in (LISTING, RECHECK) or self.source.is_listing(response.url):
+                if not meta.get("wt_kept"):
+                    crawl.keep_response(sp.store.engine, sp.run_id, url_key(url), pack_response(response))
                 await self._listing(spider, url, response, recheck=kind == RECHECK)
                 sp.done(url)
                 return []
@@ -120,45 +131,58 @@ class PassHandler:
                 sp.save()
 
     async def _listing(self, spider: Any, url: str, response: Any, recheck: bool) -> None:
-        extracted = extract(response.url, response.body, encoding=response.encoding, rules=self.source.extract,
-                            platform=self.source.platform, key_pattern=self.source.listing_key)
-        images = await self._images(spider, list(extracted.images)) if self.source.images.download else []
-        outcome = self.sp.listing(url, response.status, extracted, images, recheck=recheck)
-        if outcome.capture and outcome.listing_id:
-            fetched = fetched_from(response)
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self.pool, self.sp.capture, response.url, outcome.listing_id,
-                                       outcome.risk, fetched)
+        sp = self.sp
+        _, noted = crawl.kept(sp.store.engine, sp.run_id, url_key(url)) if response.meta.get("wt_kept") \
+            else (None, None)
+        if noted is None:  # not processed yet (a kept response whose pass was killed before is, again)
+            extracted = extract(response.url, response.body, encoding=response.encoding, rules=self.source.extract,
+                                platform=self.source.platform, key_pattern=self.source.listing_key)
+            images = await self._images(spider, list(extracted.images)) if self.source.images.download else []
+            outcome = sp.listing(url, response.status, extracted, images, recheck=recheck)
+            if not (outcome.capture and outcome.listing_id):
+                return
+            noted = {"listing_id": outcome.listing_id, "risk": outcome.risk, "capture": True}
+            crawl.note_outcome(sp.store.engine, sp.run_id, url_key(url), noted)  # stored: the capture is owed
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.pool, sp.capture, response.url, noted["listing_id"], noted["risk"],
+                                   fetched_from(response))
 
     async def _images(self, spider: Any, urls: list[str]) -> list[dict[str, Any]]:
         """Each image (up to the source's cap) fetched through the crawler (guard and politeness),
         size-capped, hashed and kept once by content under the monitor's image folder."""
-        from scrapy.http import Request
-
         out: list[dict[str, Any]] = []
         cap = self.source.images
         for url in urls[:cap.max_per_listing]:
-            request = Request(url, meta={"download_maxsize": cap.max_bytes, "handle_httpstatus_all": True,
-                                         "dont_retry": True}, dont_filter=True)
-            try:
-                response = await spider.crawler.engine.download_async(request)
-            except Exception as exc:  # noqa: BLE001 - an image that cannot be fetched is noted, the listing goes on
-                out.append({"url": url, "error": f"{type(exc).__name__}: {exc}"[:300]})
+            key = "image:" + url_key(url)
+            known = crawl.remembered(self.sp.store.engine, self.sp.run_id, key)
+            if known is not None:  # fetched before this pass was killed: not fetched again
+                out.append(known)
                 continue
-            ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
-            if response.status != 200 or not ctype.startswith("image/"):
-                out.append({"url": url, "error": f"HTTP {response.status} {ctype or 'no Content-Type'}"})
-                continue
-            body = bytes(response.body)
-            digest = hashlib.sha256(body).hexdigest()
-            ext = mimetypes.guess_extension(ctype) or ".bin"
-            path = self.images_dir / digest[:2] / f"{digest}{ext}"
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with atomic_write(path) as fh:
-                    fh.write(body)
-            out.append({"url": url, "sha256": digest, "bytes": len(body), "content_type": ctype})
+            out.append(await self._image(spider, url, cap.max_bytes))
+            crawl.remember(self.sp.store.engine, self.sp.run_id, key, url, "image", out[-1])
         return out
+
+    async def _image(self, spider: Any, url: str, max_bytes: int) -> dict[str, Any]:
+        from scrapy.http import Request
+
+        request = Request(url, meta={"download_maxsize": max_bytes, "handle_httpstatus_all": True, "dont_retry": True},
+                          dont_filter=True)
+        try:
+            response = await spider.crawler.engine.download_async(request)
+        except Exception as exc:  # noqa: BLE001 - an image that cannot be fetched is noted, the listing goes on
+            return {"url": url, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+        if response.status != 200 or not ctype.startswith("image/"):
+            return {"url": url, "error": f"HTTP {response.status} {ctype or 'no Content-Type'}"}
+        body = bytes(response.body)
+        digest = hashlib.sha256(body).hexdigest()
+        ext = mimetypes.guess_extension(ctype) or ".bin"
+        path = self.images_dir / digest[:2] / f"{digest}{ext}"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(path) as fh:
+                fh.write(body)
+        return {"url": url, "sha256": digest, "bytes": len(body), "content_type": ctype}
 
     def on_failure(self, failure: Any) -> None:
         from scrapy.exceptions import IgnoreRequest
@@ -191,6 +215,27 @@ class PassHandler:
         self.closed_reason = reason
         finished = reason == "finished"
         self.sp.save(state="finished" if finished else "interrupted", finished=finished)
+
+
+def pack_response(response: Any) -> bytes:
+    """A response as kept in the frontier (zlib JSON): URL, status, headers, body."""
+    headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, values in response.headers.items() for v in values]
+    return zlib.compress(orjson.dumps({"url": response.url, "status": response.status, "headers": headers,
+                                       "body": base64.b64encode(bytes(response.body)).decode()}))
+
+
+def unpack_response(blob: bytes, request: Any) -> Any:
+    """The response ``pack_response`` kept, as Scrapy's response of the right class."""
+    from scrapy.http import Headers
+    from scrapy.responsetypes import responsetypes
+
+    data = orjson.loads(zlib.decompress(blob))
+    headers = Headers()
+    for k, v in data["headers"]:
+        headers.appendlist(k, v)
+    body = base64.b64decode(data["body"])
+    cls = responsetypes.from_args(headers=headers, url=data["url"], body=body)
+    return cls(url=data["url"], status=data["status"], headers=headers, body=body, request=request)
 
 
 def fetched_from(response: Any) -> Fetched:
@@ -237,7 +282,7 @@ def run_sources(settings: Settings, sources: list[Source], run: RunOptions, stor
     key = run.key or settings.evidence_key
     all_origins = frozenset().union(*(guard_origins(s, run.options) for s in sources))
     process = AsyncCrawlerProcess({"TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-                                   "LOG_LEVEL": run.options.log_level}, install_root_handler=True)
+                                   "LOG_LEVEL": run.options.log_level, "LOG_INSTALL_ROOT_HANDLER": True})
     handlers: list[PassHandler] = []
     pool = ThreadPoolExecutor(1, thread_name_prefix="wildtrace-capture")  # captures one at a time
     for source in sources:

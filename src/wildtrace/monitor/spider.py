@@ -11,6 +11,8 @@
   connect, so a name cannot pass the check and then rebind;
 - ``BackoffMiddleware``: Scrapy's retry, plus back-off on 429 and 503: ``Retry-After`` (seconds or
   an HTTP date, capped) is honoured for the whole host, and without one the wait doubles;
+- ``KeptResponseMiddleware``: a listing page a killed pass had fetched is answered from the
+  response the store kept;
 - ``MonitorSpider``: fetches what ``monitor.passes.SourcePass`` queues and hands every response
   back to it; pages of a ``javascript`` source are rendered in Chromium by scrapy-playwright and
   scrolled until no new content comes (its other pages are never rendered).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +38,9 @@ from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from wildtrace import __version__
+from wildtrace.errors import ConfigError
 from wildtrace.evidence.net import allowed_origins, check_url, refused_ip
+from wildtrace.evidence.screenshot import chromium_path
 from wildtrace.monitor.sources import Source
 
 MAX_RETRY_AFTER = 600.0  # seconds: a longer Retry-After gives the page up for this pass
@@ -102,6 +107,7 @@ def scrapy_settings(source: Source, options: Options, all_origins: frozenset[str
         "DEFAULT_REQUEST_HEADERS": {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
                                     "Accept-Encoding": "identity", **source.headers},
         "DOWNLOADER_MIDDLEWARES": {
+            "wildtrace.monitor.spider.KeptResponseMiddleware": 30,
             "wildtrace.monitor.spider.GuardMiddleware": 40,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "wildtrace.monitor.spider.BackoffMiddleware": 550,
@@ -113,11 +119,21 @@ def scrapy_settings(source: Source, options: Options, all_origins: frozenset[str
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     }
     if source.javascript is not None:
+        binary = chromium_path()
+        if binary is None:
+            raise ConfigError(f"source {source.name}: javascript sources are rendered in Chromium, which is not "
+                              "installed (Debian: apt-get install chromium)")
+        root = hasattr(os, "geteuid") and os.geteuid() == 0  # Chromium's sandbox refuses to run as root
         settings.update({
             "DOWNLOAD_HANDLERS": {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
                                   "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"},
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-            "PLAYWRIGHT_LAUNCH_OPTIONS": {"headless": True},
+            "PLAYWRIGHT_LAUNCH_OPTIONS": {"headless": True, "executable_path": binary, "chromium_sandbox": not root,
+                                          "args": ["--disable-background-networking", "--disable-sync",
+                                                   "--disable-component-update", "--disable-extensions",
+                                                   "--no-first-run", "--disable-gpu"]},
+            "PLAYWRIGHT_CONTEXTS": {"default": {"user_agent": user_agent(options.contact), "service_workers": "block",
+                                                "accept_downloads": False, "java_script_enabled": True}},
             "PLAYWRIGHT_ABORT_REQUEST": _browser_guard(options.allow_private, guard_origins(source, options)),
             "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 1,
             "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": options.timeout * 1000,
@@ -134,6 +150,26 @@ def _browser_guard(allow_private: bool, origins: frozenset[str]) -> Any:
             return False
         return check_url(url, allow_private, origins) is not None
     return abort
+
+
+class KeptResponseMiddleware:
+    """A listing page a killed pass fetched is answered from the response the store kept, not
+    fetched again (``store.crawl.keep_response``)."""
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> KeptResponseMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> Response | None:
+        if not request.meta.get("wt_kept"):
+            return None
+        response: Response | None = self.crawler.spider.handler.kept_response(request)
+        if response is None:
+            request.meta["wt_kept"] = False  # nothing kept after all: fetch it
+        return response
 
 
 class GuardMiddleware:
@@ -249,10 +285,10 @@ class MonitorSpider(scrapy.Spider):
 
     async def start(self) -> Any:
         for item in self.handler.first_requests():
-            yield self.request(item["url"], item["kind"], int(item["depth"]))
+            yield self.request(item["url"], item["kind"], int(item["depth"]), kept=item.get("state") == "fetched")
 
-    def request(self, url: str, kind: str, depth: int) -> Request:
-        meta: dict[str, Any] = {"wt_kind": kind, "wt_depth": depth, "wt_url": url}
+    def request(self, url: str, kind: str, depth: int, kept: bool = False) -> Request:
+        meta: dict[str, Any] = {"wt_kind": kind, "wt_depth": depth, "wt_url": url, "wt_kept": kept}
         source = self.handler.source
         if source.javascript is not None:
             from scrapy_playwright.page import PageMethod

@@ -2,8 +2,10 @@
 ``crawl_runs`` (one per pass over a source) and ``crawl_frontier`` (what a pass has to fetch).
 
 - ``start_run`` opens a pass, or resumes the source's unfinished one (a killed process leaves it
-  ``running``); ``add_to_frontier`` queues URLs once per pass; ``done`` marks one fetched, so a
-  resumed pass re-queues only ``pending`` ones and fetches nothing twice; ``finish_run`` closes it
+  ``running``); ``add_to_frontier`` queues URLs once per pass; ``keep_response`` keeps a fetched
+  listing page until ``done`` (and ``note_outcome`` what it gave), and ``remember`` an image's
+  fetch, so a resumed pass re-requests only ``pending`` URLs, processes ``fetched`` ones from the
+  kept response and fetches nothing twice; ``finish_run`` closes it
   with its counts and errors;
 - ``record`` notes each fetch (below); ``unseen_listings`` are the source's listings a finished
   pass did not reach (to re-check: gone or merely unlinked); ``mark_gone``; ``duplicate_of`` finds
@@ -31,6 +33,11 @@ from wildtrace.store.sql import upsert
 
 #: What ``record`` says about a fetch
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+
+
+def _row(row: Any) -> dict[str, Any]:
+    """A result row as a plain dict (string keys: SQLAlchemy's quoted names are not str to orjson)."""
+    return {str(k): v for k, v in row._mapping.items()}
 
 
 def record(engine: sa.Engine, source: str, url_key: str, *, canonical_url: str, content_sha256: str = "",
@@ -77,7 +84,7 @@ def get(engine: sa.Engine, source: str, url_key: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = conn.execute(sa.select(crawl_state).where(crawl_state.c.source == source,
                                                         crawl_state.c.url_key == url_key)).first()
-    return dict(row._mapping) if row is not None else None
+    return _row(row) if row is not None else None
 
 
 def validators(engine: sa.Engine, source: str, url_key: str) -> dict[str, str]:
@@ -97,7 +104,7 @@ def due(engine: sa.Engine, source: str, seen_before: str, *, limit: int = 1000) 
         rows = conn.execute(sa.select(crawl_state).where(crawl_state.c.source == source,
                                                          crawl_state.c.last_seen < seen_before)
                             .order_by(crawl_state.c.last_seen, crawl_state.c.url_key).limit(limit))
-        return [dict(r._mapping) for r in rows]
+        return [_row(r) for r in rows]
 
 
 # ---------------------------------------------------------------- runs and the frontier
@@ -162,20 +169,62 @@ def add_to_frontier(engine: sa.Engine, run_id: str, items: list[tuple[str, str, 
 
 
 def done(engine: sa.Engine, run_id: str, url_key: str, state: str = "done", reason: str | None = None) -> None:
-    """Mark a queued URL fetched (``done``), ``failed`` or ``refused`` (with why): never fetched again
-    in this pass."""
+    """Mark a queued URL finished (``done``), ``failed`` or ``refused`` (with why): never fetched again
+    in this pass; a kept response is let go."""
     db.write(engine, lambda conn: conn.execute(
         crawl_frontier.update().where(crawl_frontier.c.run_id == run_id, crawl_frontier.c.url_key == url_key)
-        .values(state=state, done_at=clock.stamp(), reason=reason)))
+        .values(state=state, done_at=clock.stamp(), reason=reason, response=None)))
+
+
+def keep_response(engine: sa.Engine, run_id: str, url_key: str, response: bytes) -> None:
+    """A listing page was fetched: keep its response (``fetched``) until ``done``, so a killed pass
+    processes it again from here instead of fetching it again."""
+    db.write(engine, lambda conn: conn.execute(
+        crawl_frontier.update().where(crawl_frontier.c.run_id == run_id, crawl_frontier.c.url_key == url_key)
+        .values(state="fetched", response=response)))
+
+
+def note_outcome(engine: sa.Engine, run_id: str, url_key: str, outcome: dict[str, Any]) -> None:
+    """What a fetched page gave (the listing stored, a capture still to take)."""
+    db.write(engine, lambda conn: conn.execute(
+        crawl_frontier.update().where(crawl_frontier.c.run_id == run_id, crawl_frontier.c.url_key == url_key)
+        .values(outcome=orjson.dumps(outcome).decode())))
+
+
+def kept(engine: sa.Engine, run_id: str, url_key: str) -> tuple[bytes | None, dict[str, Any] | None]:
+    """The response and outcome a pass kept for ``url_key`` (None, None when none)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(crawl_frontier.c.response, crawl_frontier.c.outcome).where(
+            crawl_frontier.c.run_id == run_id, crawl_frontier.c.url_key == url_key)).first()
+    if row is None:
+        return None, None
+    return row.response, (orjson.loads(row.outcome) if row.outcome else None)
+
+
+def remembered(engine: sa.Engine, run_id: str, url_key: str) -> dict[str, Any] | None:
+    """The outcome of a fetch already ``done`` in this pass (an image a killed pass fetched), or None."""
+    with engine.connect() as conn:
+        raw = conn.execute(sa.select(crawl_frontier.c.outcome).where(
+            crawl_frontier.c.run_id == run_id, crawl_frontier.c.url_key == url_key,
+            crawl_frontier.c.state == "done")).scalar()
+    return orjson.loads(raw) if raw else None
+
+
+def remember(engine: sa.Engine, run_id: str, url_key: str, url: str, kind: str, outcome: dict[str, Any]) -> None:
+    """Record a fetch made outside the frontier (an image) with what it gave, ``done``."""
+    row = {"run_id": run_id, "url_key": url_key, "url": url, "kind": kind, "depth": 0, "state": "done",
+           "added_at": clock.stamp(), "done_at": clock.stamp(), "outcome": orjson.dumps(outcome).decode()}
+    db.write(engine, lambda conn: conn.execute(upsert(conn, crawl_frontier).values(**row).on_conflict_do_nothing()))
 
 
 def pending(engine: sa.Engine, run_id: str) -> list[dict[str, Any]]:
-    """The URLs a pass queued and has not fetched yet, in the order they were queued."""
+    """The URLs a pass queued and has not finished yet (``pending``, or ``fetched`` with the response
+    kept), in the order they were queued."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(crawl_frontier).where(crawl_frontier.c.run_id == run_id,
-                                                            crawl_frontier.c.state == "pending")
+        rows = conn.execute(sa.select(*[c for c in crawl_frontier.c if c.name != "response"]).where(
+            crawl_frontier.c.run_id == run_id, crawl_frontier.c.state.in_(("pending", "fetched")))
                             .order_by(crawl_frontier.c.added_at, crawl_frontier.c.depth, crawl_frontier.c.url_key))
-        return [dict(r._mapping) for r in rows]
+        return [_row(r) for r in rows]
 
 
 def frontier_size(engine: sa.Engine, run_id: str) -> int:
@@ -191,7 +240,7 @@ def unseen_listings(engine: sa.Engine, source: str, run_id: str) -> list[dict[st
         rows = conn.execute(sa.select(crawl_state).where(
             c.source == source, c.kind == "listing", c.gone_at.is_(None), c.duplicate_of.is_(None),
             sa.or_(c.last_run.is_(None), c.last_run != run_id)).order_by(c.url_key))
-        return [dict(r._mapping) for r in rows]
+        return [_row(r) for r in rows]
 
 
 def mark_gone(engine: sa.Engine, source: str, url_key: str, *, status: int | None, run_id: str) -> None:
@@ -226,7 +275,7 @@ def status(engine: sa.Engine) -> list[dict[str, Any]]:
             .where(c.kind == "listing", c.duplicate_of.is_(None)).group_by(c.source))}
     out = []
     for row in rows:
-        item = dict(row._mapping)
+        item = _row(row)
         item["counts"], item["errors"] = orjson.loads(item["counts"]), orjson.loads(item["errors"])
         item["listings_live"], item["listings_gone"] = listings.get(item["source"], (0, 0))
         out.append(item)
@@ -238,7 +287,7 @@ def runs(engine: sa.Engine, source: str, limit: int = 20) -> list[dict[str, Any]
     with engine.connect() as conn:
         rows = conn.execute(sa.select(crawl_runs).where(crawl_runs.c.source == source)
                             .order_by(crawl_runs.c.started_at.desc()).limit(limit))
-        out = [dict(x._mapping) for x in rows]
+        out = [_row(x) for x in rows]
     for item in out:
         item["counts"], item["errors"] = orjson.loads(item["counts"]), orjson.loads(item["errors"])
     return out

@@ -28,6 +28,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -319,7 +320,7 @@ crawl_runs = Table(
 )
 
 #: What a run has to fetch and what it fetched (revision 0012): a killed run resumes from the
-#: ``pending`` rows and never fetches a ``done`` one again.
+#: ``pending`` and ``fetched`` rows and never fetches a ``fetched`` or ``done`` one again.
 crawl_frontier = Table(
     "crawl_frontier", metadata,
     Column("run_id", String, primary_key=True),
@@ -327,10 +328,14 @@ crawl_frontier = Table(
     Column("url", Text, nullable=False),
     Column("kind", String, nullable=False),  # page, listing, recheck
     Column("depth", Integer, nullable=False, server_default="0"),
-    Column("state", String, nullable=False),  # pending, done, failed, refused
+    Column("state", String, nullable=False),  # pending, fetched, done, failed, refused
     Column("added_at", String, nullable=False),
     Column("done_at", String, nullable=True),
     Column("reason", Text, nullable=True),
+    # a fetched listing page's response (zlib JSON), kept until it is stored and captured, so a
+    # killed pass processes it again without fetching it again; what the page gave (JSON)
+    Column("response", LargeBinary, nullable=True),
+    Column("outcome", Text, nullable=True),
     Index("crawl_frontier_state", "run_id", "state"),
 )
 

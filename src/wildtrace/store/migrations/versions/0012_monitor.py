@@ -2,8 +2,9 @@
 
 - ``crawl_runs``: one row per pass over a source (counts, errors; unfinished while running or
   after a kill, so the next pass resumes it);
-- ``crawl_frontier``: the URLs a pass has to fetch, ``pending`` or ``done``, so a killed pass
-  resumes without fetching anything twice;
+- ``crawl_frontier``: the URLs a pass has to fetch, ``pending``, ``fetched`` (the response kept
+  until the listing is stored and captured) or ``done``, so a killed pass resumes without fetching
+  anything twice;
 - ``crawl_state`` gains the URL's kind, the listing it gave, the last run that fetched it, when it
   was found gone, the hash of its extracted fields and the listing it duplicates.
 
@@ -52,6 +53,8 @@ def upgrade() -> None:
         sa.Column("added_at", sa.String, nullable=False),
         sa.Column("done_at", sa.String, nullable=True),
         sa.Column("reason", sa.Text, nullable=True),
+        sa.Column("response", sa.LargeBinary, nullable=True),
+        sa.Column("outcome", sa.Text, nullable=True),
     )
     op.create_index("crawl_frontier_state", "crawl_frontier", ["run_id", "state"])
 
