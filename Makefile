@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: install runtime demo test lint typecheck bench bench-trade bench-workbench fuzz clean system-deps node-deps
+.PHONY: install runtime demo demo-marketplace test lint typecheck bench bench-trade bench-workbench fuzz clean system-deps node-deps
 
 # The runtime with every extra (no test tools): what `make demo` and the README's walkthrough need.
 # `pip install wildtrace` alone is the core (scanning); see wildtrace/extras.py.
@@ -26,6 +26,11 @@ install: $(STAMP)
 
 demo: runtime
 	$(BIN)/wildtrace demo
+
+# The loopback demo marketplace (three shapes: grid, JSON-LD shop, JavaScript feed) on 127.0.0.1:8151,
+# until Ctrl-C; in another terminal: wildtrace monitor run examples/sources/*.yaml (docs/monitor.md).
+demo-marketplace: runtime
+	$(BIN)/wildtrace demo --marketplace
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -16,9 +16,11 @@ FORBIDDEN = {
     "text": ("scan", "taxa", "store", "learn", "web", "cli", "cases", "evidence", "trade", "export", "sellers",
              "zoonotic", "pipeline"),
     "taxa": ("scan", "store", "learn", "web", "cli", "cases", "evidence", "trade", "export", "zoonotic", "pipeline"),
-    "scan": ("store", "learn", "web", "cli", "cases", "evidence", "trade", "export", "pipeline"),
-    "store": ("web", "cli", "learn", "cases", "export", "pipeline"),
-    "pipeline": ("store", "learn", "web", "cli"),
+    "scan": ("store", "learn", "web", "cli", "cases", "evidence", "trade", "export", "pipeline", "monitor"),
+    "pipeline": ("store", "learn", "web", "cli", "monitor"),
+    # the monitor stands on store, evidence and the pipeline; nothing below it knows it
+    "store": ("web", "cli", "learn", "cases", "export", "pipeline", "monitor"),
+    "evidence": ("monitor", "web", "cli"),
 }
 #: adapters only adapt: no library module imports them
 ADAPTERS = ("cli", "web")
