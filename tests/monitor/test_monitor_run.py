@@ -267,3 +267,23 @@ def test_a_killed_run_resumes_without_fetching_anything_twice(tmp_path: Path) ->
         assert set(site.market.ids("grid")) <= stored
     finally:
         site.close()
+
+
+def test_schedule_runs_what_is_due_in_its_own_process(tmp_path: Path) -> None:
+    site = start(port=0, traps=False)
+    try:
+        env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp_path / "data"), "WILDTRACE_MONITOR_CONTACT": "t@e.org"}
+        shop = _sources(tmp_path, site.origin)[1]
+        unscheduled = _run(["monitor", "schedule", str(shop), "--once"], env)
+        assert unscheduled.returncode == 2 and "schedule" in unscheduled.stderr
+        shop.write_text(shop.read_text() + "schedule: {every: 6h}\n")
+        db = tmp_path / "s.sqlite"
+        first = _run(["monitor", "schedule", str(shop), "--db", str(db), "--once", "--no-capture"], env)
+        assert first.returncode == 0, first.stderr[-2000:]
+        assert "running t-shop" in first.stdout and "12 new" in first.stdout, first.stdout
+        served = len(site.market.requests)
+        again = _run(["monitor", "schedule", str(shop), "--db", str(db), "--once", "--no-capture"], env)
+        assert again.returncode == 0 and "running" not in again.stdout  # not due for 6 hours
+        assert len(site.market.requests) == served
+    finally:
+        site.close()

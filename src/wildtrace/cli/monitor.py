@@ -151,10 +151,11 @@ def status(settings: Settings, db: str | None, as_json: bool) -> None:
 @_guard
 @click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Passed to each run (see monitor run --key).")
+@click.option("--no-capture", is_flag=True, help="Passed to each run: scan and store, capture nothing.")
 @click.option("--once", is_flag=True, help="Run the passes due now, then stop.")
 @click.pass_obj
 def schedule(settings: Settings, sources: tuple[Path, ...], db: str | None, allow_private: bool,
-             allow_origin: tuple[str, ...], key: Path | None, once: bool) -> None:
+             allow_origin: tuple[str, ...], key: Path | None, no_capture: bool, once: bool) -> None:
     """Run each source every `schedule: {every: ...}` of its file, until stopped (Ctrl-C or SIGTERM).
 
     Each pass is its own `monitor run` process. Example systemd unit: docs/monitor.md.
@@ -167,7 +168,8 @@ def schedule(settings: Settings, sources: tuple[Path, ...], db: str | None, allo
     loaded = load_all(sources)
     allowed_origins(allow_origin)  # a mistyped origin is one line now, not in every pass
     argv = [*(["--db", db] if db else []), *(["--allow-private"] if allow_private else []),
-            *[a for o in allow_origin for a in ("--allow-origin", o)], *(["--key", str(key)] if key else [])]
+            *[a for o in allow_origin for a in ("--allow-origin", o)], *(["--key", str(key)] if key else []),
+            *(["--no-capture"] if no_capture else [])]
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     store = _store(settings, db)
