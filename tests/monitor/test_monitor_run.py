@@ -287,3 +287,48 @@ def test_schedule_runs_what_is_due_in_its_own_process(tmp_path: Path) -> None:
         assert len(site.market.requests) == served
     finally:
         site.close()
+
+
+def test_a_sources_cookies_and_headers_are_sent(tmp_path: Path) -> None:
+    """Per-job cookies (a login or a cookie banner already answered) and headers reach the site."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            seen.append({k.lower(): v for k, v in self.headers.items()} | {"path": self.path})
+            body = (b"<html><body><a href='/item/1'>one</a></body></html>" if self.path == "/list" else
+                    b"<html><head><title>Ivory bangle</title></head><body><h1>Ivory bangle</h1>"
+                    b"<p>Old ivory bangle for sale, 300 USD</p></body></html>")
+            self.send_response(404 if self.path == "/robots.txt" else 200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        (tmp_path / "cookies.json").write_text('{"session": "s3cr3t", "consent": "yes"}')
+        (tmp_path / "headers.yaml").write_text("Accept-Language: vi-VN\n")
+        source = tmp_path / "login.yaml"
+        source.write_text(f"name: login\nstart_urls: ['{origin}/list']\nallow: ['/item/']\n"
+                          f"cookies_file: cookies.json\nheaders_file: headers.yaml\nrate: {{delay: 0}}\n")
+        env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp_path / "data"), "WILDTRACE_MONITOR_CONTACT": "t@e.org"}
+        r = _run(["monitor", "run", str(source), "--db", str(tmp_path / "c.sqlite"), "--no-capture",
+                  "--allow-origin", origin], env)
+        assert r.returncode == 0 and "1 new" in r.stdout, r.stdout + r.stderr[-2000:]
+        pages = [h for h in seen if h["path"] in ("/list", "/item/1")]
+        assert len(pages) == 2
+        for h in pages:
+            assert "session=s3cr3t" in h.get("cookie", "") and "consent=yes" in h.get("cookie", "")
+            assert h.get("accept-language") == "vi-VN" and "t@e.org" in h.get("user-agent", "")
+    finally:
+        server.shutdown()
+        server.server_close()
