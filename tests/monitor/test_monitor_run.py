@@ -21,6 +21,9 @@ import pytest
 from wildtrace.demosite import start
 from wildtrace.demosite.market import DUPLICATE_ID, HOSTILE_ID
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "evidence"))
+from tsa_server import serve_tsa, write_root  # noqa: E402 - the loopback timestamp authority of tests/evidence
+
 pytest.importorskip("scrapy")  # the monitor extra is part of `make install`; this names it if not
 
 WILDTRACE = [sys.executable, "-m", "wildtrace.cli"]
@@ -89,10 +92,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:  # type: 
     sources = _sources(tmp, site.origin)
     site.market.answer_429("/grid", retry_after=2, times=1)  # the first grid page: come back in 2 s
     db = tmp / "monitor.sqlite"
-    first = _run(["monitor", "run", *map(str, sources), "--db", str(db), "--key", str(keys / "wildtrace-evidence.key"),
-                  "--json"], env)
+    with serve_tsa() as tsa:  # a real RFC 3161 authority on loopback (tests/evidence/tsa_server.py)
+        first = _run(["monitor", "run", *map(str, sources), "--db", str(db), "--key",
+                      str(keys / "wildtrace-evidence.key"), "--tsa-url", tsa.url + "/tsa", "--allow-origin", tsa.url,
+                      "--json"], env)
+        root = write_root(tsa.pki, tmp / "tsa-root.pem")
     yield {"site": site, "env": env, "tmp": tmp, "db": db, "sources": sources, "keys": keys, "first": first,
-           "first_log": site.market.requests}
+           "first_log": site.market.requests, "tsa_root": root}
     site.close()
 
 
@@ -201,9 +207,11 @@ def test_high_risk_listings_are_captured_signed_and_verify(world: dict) -> None:
         assert report["seal"]["status"] == "sealed", report["seal"]
         folder = Path(report["evidence_dir"])
         assert list((folder / "packages").glob("*.wacz"))
-        verified = _run(["evidence", "verify", str(folder), "--public-key", str(keys / "wildtrace-evidence.pub")],
-                        world["env"])
+        verified = _run(["evidence", "verify", str(folder), "--public-key", str(keys / "wildtrace-evidence.pub"),
+                         "--tsa-ca-file", str(world["tsa_root"])], world["env"])
         assert verified.returncode == 0, verified.stdout + verified.stderr
+        said = verified.stdout + verified.stderr
+        assert "timestamp" in said and "not requested" not in said and "not checked" not in said, said
 
 
 def test_second_run_sees_the_changed_price_and_the_gone_listing(world: dict) -> None:  # type: ignore[type-arg]

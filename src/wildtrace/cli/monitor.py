@@ -106,8 +106,9 @@ def run(settings: Settings, sources: tuple[Path, ...], db: str | None, allow_pri
         else:
             click.echo(report.line())
             if report.seal is not None:
-                click.echo(f"  evidence: {report.evidence_dir} ({report.seal.get('status')}"
-                           f"{': ' + report.seal['reason'] if report.seal.get('reason') else ''})")
+                seal = report.seal
+                said = seal.get("summary") or f"{seal.get('captures')} captures {seal.get('status')}: {seal.get('reason')}"
+                click.echo(f"  evidence: {report.evidence_dir}: {said}")
             for err in report.errors[-5:]:
                 click.echo(f"  error: {err['url']}: {err['reason']}")
 

@@ -29,7 +29,7 @@ import orjson
 
 from wildtrace import clock
 from wildtrace.atomic import atomic_write
-from wildtrace.errors import ConfigError
+from wildtrace.errors import ConfigError, WildTraceError
 from wildtrace.evidence.capture import CaptureOptions, Capturer
 from wildtrace.evidence.exchange import Exchange
 from wildtrace.evidence.net import Fetched
@@ -308,26 +308,35 @@ def run_sources(settings: Settings, sources: list[Source], run: RunOptions, stor
         state = "finished" if h.closed_reason == "finished" else "interrupted"
         report = PassReport(h.source.name, sp.run_id, sp.resumed, state, dict(sp.counts), list(sp.errors),
                             list(sp.changes), evidence_dir=sp.capturer.dir if sp.capturer else None)
-        if sp.capturer is not None and sp.captures:
-            report.seal = seal_pass(sp, key, run.tsa_url or settings.tsa_url, run.options)
+        if sp.capturer is not None:
+            report.seal = seal_pass(sp, key, run.tsa_url or settings.tsa_url, settings.tsa_ca_file, run.options)
         reports.append(report)
     echo(f"monitor: {len(sources)} source(s) in {time.monotonic() - started:.1f} s")
     return reports
 
 
-def seal_pass(sp: SourcePass, key: Path | None, tsa_url: str | None, options: Options) -> dict[str, Any]:
-    """Package and seal the pass's captures; without a key they stay unsigned (said so)."""
+def seal_pass(sp: SourcePass, key: Path | None, tsa_url: str | None, tsa_ca_file: Path | None,
+              options: Options) -> dict[str, Any] | None:
+    """Package and seal every capture of the source's evidence folder not sealed yet (this pass's,
+    and a killed pass's before it); without a key they stay unsigned (said so). None: nothing to seal."""
     assert sp.capturer is not None
-    if key is None:
-        return {"status": "unsigned", "reason": "no evidence key (evidence keygen; --key or WILDTRACE_EVIDENCE_KEY)"}
-    from wildtrace.evidence.seal import seal
+    from wildtrace.evidence.seal import seal, unsealed
 
+    waiting = unsealed(sp.capturer.dir)
+    if not waiting:
+        return None
+    if key is None:
+        return {"status": "unsigned", "captures": len(waiting),
+                "reason": "no evidence key (evidence keygen; --key or WILDTRACE_EVIDENCE_KEY)"}
     try:
-        done = seal(sp.capturer.dir, key_path=key, name=sp.run_id, capture_ids=list(sp.captures), tsa_url=tsa_url,
-                    allow_private=options.allow_private, allow_origins=options.allow_origins)
-    except ConfigError as exc:
-        return {"status": "failed", "reason": str(exc)}
-    return {"status": "sealed", **(done.to_dict() if hasattr(done, "to_dict") else {"seal": str(done)})}
+        done = seal(sp.capturer.dir, key_path=key, name=sp.run_id, capture_ids=waiting, tsa_url=tsa_url,
+                    tsa_ca_file=tsa_ca_file, allow_private=options.allow_private,
+                    allow_origins=options.allow_origins)
+    except WildTraceError as exc:  # a seal that cannot be made is said; the pass's work is kept
+        return {"status": "failed", "captures": len(waiting), "reason": str(exc)}
+    return {"status": "sealed", "captures": len(done.capture_ids), "package": str(done.package),
+            "package_sha256": done.package_sha256, "signer": done.signer, "timestamp": done.timestamp.get("status"),
+            "summary": done.summary()}
 
 
 def due(store: Store, sources: list[Source], now: float | None = None) -> list[tuple[Source, float]]:
