@@ -201,18 +201,22 @@ class SourcePass:
             outcome.capture = self.capturer is not None and result.risk_score >= self.source.capture_min_risk
         return outcome
 
-    def capture(self, url: str, listing_id: str, risk: float | None, fetched: Fetched) -> Capture | None:
-        """Record the page the crawler fetched as evidence (WARC, screenshot, custody entry)."""
-        if self.capturer is None:
-            return None
-        capture = self.capturer.record(Target(url, listing_id, risk), fetched)
+    def capture(self, url: str, listing_id: str, risk: float | None, fetched: Fetched) -> Capture:
+        """Record the page the crawler fetched (answered at ``url``) as evidence: WARC, screenshot,
+        custody entry. Touches nothing else, so it can run in a worker thread; ``captured`` then
+        counts it."""
+        assert self.capturer is not None
+        return self.capturer.record(Target(url, listing_id, risk), fetched)
+
+    def captured(self, page_url: str, capture: Capture) -> None:
+        """Count a capture of the page queued as ``page_url`` and note it in the crawl state."""
         if capture.status == "captured":
             self.counts["captured"] += 1
             self.captures.append(capture.capture_id)
+            crawl.captured(self.store.engine, self.source.name, url_key(page_url), capture.capture_id)
         else:
             self.counts["capture_failed"] += 1
-            self.error(url, f"capture failed: {capture.reason}")
-        return capture
+            self.error(page_url, f"capture failed: {capture.reason}")
 
     def gone(self, url: str, status: int) -> None:
         row = crawl.get(self.store.engine, self.source.name, url_key(url))

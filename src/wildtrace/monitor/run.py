@@ -144,8 +144,9 @@ class PassHandler:
             noted = {"listing_id": outcome.listing_id, "risk": outcome.risk, "capture": True}
             crawl.note_outcome(sp.store.engine, sp.run_id, url_key(url), noted)  # stored: the capture is owed
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self.pool, sp.capture, response.url, noted["listing_id"], noted["risk"],
-                                   fetched_from(response))
+        capture = await loop.run_in_executor(self.pool, sp.capture, response.url, noted["listing_id"], noted["risk"],
+                                             fetched_from(response))
+        sp.captured(url, capture)
 
     async def _images(self, spider: Any, urls: list[str]) -> list[dict[str, Any]]:
         """Each image (up to the source's cap) fetched through the crawler (guard and politeness),

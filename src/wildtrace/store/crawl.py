@@ -250,6 +250,22 @@ def mark_gone(engine: sa.Engine, source: str, url_key: str, *, status: int | Non
         .values(gone_at=clock.stamp(), last_status=status, last_run=run_id)))
 
 
+def captured(engine: sa.Engine, source: str, url_key: str, capture_id: str) -> None:
+    """The monitor captured the page at ``url_key`` as ``capture_id`` (in its evidence folder)."""
+    db.write(engine, lambda conn: conn.execute(crawl_state.update().where(
+        crawl_state.c.source == source, crawl_state.c.url_key == url_key).values(last_capture=capture_id)))
+
+
+def for_listing(engine: sa.Engine, listing_id: str) -> list[dict[str, Any]]:
+    """Every URL the monitor saw a listing at (its own, and those found to duplicate it): source,
+    URL, first and last seen, last change, gone, last capture."""
+    c = crawl_state.c
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(crawl_state).where(
+            sa.or_(c.listing_id == listing_id, c.duplicate_of == listing_id)).order_by(c.first_seen, c.url_key))
+        return [_row(r) for r in rows]
+
+
 def duplicate_of(engine: sa.Engine, listing_sha256: str, listing_id: str) -> str | None:
     """The listing already seen (any source) whose extracted content hashes to ``listing_sha256``
     under another id, or None."""

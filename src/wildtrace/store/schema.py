@@ -298,8 +298,10 @@ crawl_state = Table(
     Column("gone_at", String, nullable=True),
     Column("listing_sha256", String, nullable=True),
     Column("duplicate_of", String, nullable=True),
+    Column("last_capture", String, nullable=True),  # the monitor's last capture id of the page
     Index("crawl_state_due", "source", "last_seen"),
     Index("crawl_state_listing_sha256", "listing_sha256"),
+    Index("crawl_state_listing_id", "listing_id"),
 )
 
 #: One pass of the monitor over one source (``store/crawl.py``, revision 0012): ``finished_at`` is

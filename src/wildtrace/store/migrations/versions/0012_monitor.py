@@ -6,7 +6,7 @@
   until the listing is stored and captured) or ``done``, so a killed pass resumes without fetching
   anything twice;
 - ``crawl_state`` gains the URL's kind, the listing it gave, the last run that fetched it, when it
-  was found gone, the hash of its extracted fields and the listing it duplicates.
+  was found gone, the hash of its extracted fields, the listing it duplicates and its last capture.
 
 Revision ID: 0012
 Revises: 0011
@@ -22,7 +22,7 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-_NEW_STATE_COLUMNS = ("kind", "listing_id", "last_run", "gone_at", "listing_sha256", "duplicate_of")
+_NEW_STATE_COLUMNS = ("kind", "listing_id", "last_run", "gone_at", "listing_sha256", "duplicate_of", "last_capture")
 
 
 def upgrade() -> None:
@@ -30,6 +30,7 @@ def upgrade() -> None:
         for name in _NEW_STATE_COLUMNS:
             batch.add_column(sa.Column(name, sa.String, nullable=True))
     op.create_index("crawl_state_listing_sha256", "crawl_state", ["listing_sha256"])
+    op.create_index("crawl_state_listing_id", "crawl_state", ["listing_id"])
     op.create_table(
         "crawl_runs",
         sa.Column("run_id", sa.String, primary_key=True),
@@ -63,6 +64,7 @@ def downgrade() -> None:
     op.drop_table("crawl_frontier")
     op.drop_table("crawl_runs")
     op.drop_index("crawl_state_listing_sha256", "crawl_state")
+    op.drop_index("crawl_state_listing_id", "crawl_state")
     with op.batch_alter_table("crawl_state") as batch:
         for name in _NEW_STATE_COLUMNS:
             batch.drop_column(name)
