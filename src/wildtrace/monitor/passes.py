@@ -147,6 +147,7 @@ class SourcePass:
                       or self.source.platform)
         if image_files:
             record["image_files"] = image_files
+        record["extracted_by"] = dict(extracted.methods)  # which evidence on the page gave each field
         digest = listing_hash(record, [i.get("sha256") or "" for i in image_files])
         if listing_id in self.seen_ids:  # the same listing under a second URL in this pass
             crawl.record(self.store.engine, self.source.name, key, canonical_url=canonical_url(url),
