@@ -10,7 +10,7 @@ zoonotic profile, OCR through Debian's tesseract). Everything heavier is an extr
 | ``learn`` | training and evaluating text models, review queues (with ``store``) | scikit-learn |
 | ``trade`` | CITES trade database and LEMIS analytics | DuckDB, scikit-learn |
 | ``investigations`` | evidence capture and seals, seller networks, case exports (with ``store``) | httpx, warcio, Pillow, ImageHash, networkx, fpdf2, wacz, rfc3161-client, asn1crypto |
-| ``monitor`` | ``wildtrace monitor``: crawling marketplaces (with ``investigations``) | Scrapy, Protego, extruct, trafilatura, htmldate, scrapy-playwright |
+| ``monitor`` | ``wildtrace monitor``: crawling marketplaces (with ``investigations``) | Scrapy, Protego, extruct, trafilatura, htmldate, scrapy-playwright, w3lib |
 | ``all`` | every extra above | |
 
 A missing extra is a ``MissingExtra``: the CLI prints its one line (naming the command to run)

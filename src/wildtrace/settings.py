@@ -126,6 +126,9 @@ FILES: tuple[DataFile, ...] = (
     DataFile("legacy_cases_dir", "cases",
              "Case folders written before cases moved into the database; imported on first use, never changed."),
     DataFile("demo_db", "demo-workbench.sqlite", "The database of `wildtrace serve --demo`."),
+    DataFile("monitor_images_dir", "monitor-images",
+             "Images of monitored listings, kept once by content (`<sha256[:2]>/<sha256>.<ext>`); never changed once "
+             "written."),
     DataFile("evidence_dir", "evidence",
              "Captures started from the workbench, one folder per case (`case-ID`), and the monitor's, one folder "
              "per source (`monitor-NAME`); never changed once written."),
@@ -207,6 +210,7 @@ class Settings:
     legacy_cases_dir = _InDataDir("legacy_cases_dir")
     demo_db = _InDataDir("demo_db")
     evidence_dir = _InDataDir("evidence_dir")
+    monitor_images_dir = _InDataDir("monitor_images_dir")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

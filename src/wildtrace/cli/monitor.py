@@ -80,6 +80,10 @@ def run(settings: Settings, sources: tuple[Path, ...], db: str | None, allow_pri
     from wildtrace.monitor.spider import Options
 
     loaded = load_all(sources)
+    for source in loaded:
+        if not source.robots:
+            click.echo(f"monitor: source {source.name} does not obey robots.txt (robots: false in {source.path})",
+                       err=True)
     key = key or settings.evidence_key
     if key is not None and not Path(key).is_file():
         raise ConfigError(f"--key {key}: no such file (make one with: wildtrace evidence keygen DIR)")
@@ -107,7 +111,8 @@ def run(settings: Settings, sources: tuple[Path, ...], db: str | None, allow_pri
             click.echo(report.line())
             if report.seal is not None:
                 seal = report.seal
-                said = seal.get("summary") or f"{seal.get('captures')} captures {seal.get('status')}: {seal.get('reason')}"
+                said = seal.get("summary") or f"{seal.get('captures')} captures not sealed ({seal.get('status')}: " \
+                                              f"{seal.get('reason')})"
                 click.echo(f"  evidence: {report.evidence_dir}: {said}")
             for err in report.errors[-5:]:
                 click.echo(f"  error: {err['url']}: {err['reason']}")

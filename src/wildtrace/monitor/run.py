@@ -242,9 +242,13 @@ def unpack_response(blob: bytes, request: Any) -> Any:
 def fetched_from(response: Any) -> Fetched:
     """The crawler's response as the evidence module's exchange (the page the capture records)."""
     request = response.request
-    decoded = "content-encoding" in {k.decode("latin-1").lower() for k in response.headers}
+    # the body as the crawler holds it: decoded (Content-Encoding undone) or, for a javascript
+    # source, the page as Chromium rendered it; the headers must describe that body
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items() for v in values
-               if not (decoded and k.decode("latin-1").lower() in _DECODED)]
+               if k.decode("latin-1").lower() not in _DECODED]
+    headers.append(("Content-Length", str(len(response.body))))
+    if "playwright" in response.flags or response.meta.get("playwright"):
+        headers.append(("X-WildTrace-Rendered", "Chromium (the page as rendered after scrolling, not the bytes served)"))
     try:
         reason = http.HTTPStatus(response.status).phrase
     except ValueError:
@@ -293,7 +297,7 @@ def run_sources(settings: Settings, sources: list[Source], run: RunOptions, stor
             capturer = Capturer(folder, CaptureOptions(key=key, screenshot=run.screenshot,
                                                        allow_private=run.options.allow_private))
         sp = SourcePass(source, store, scanner, capturer)
-        handler = PassHandler(source, sp, settings.data_dir / "monitor-images", pool)
+        handler = PassHandler(source, sp, settings.monitor_images_dir, pool)
         handlers.append(handler)
         spider_cls = type(f"Monitor_{source.name.replace('-', '_')}", (MonitorSpider,),
                           {"custom_settings": scrapy_settings(source, run.options, all_origins)})
@@ -329,8 +333,12 @@ def seal_pass(sp: SourcePass, key: Path | None, tsa_url: str | None, tsa_ca_file
     if key is None:
         return {"status": "unsigned", "captures": len(waiting),
                 "reason": "no evidence key (evidence keygen; --key or WILDTRACE_EVIDENCE_KEY)"}
+    name, n = sp.run_id, 1
+    while (sp.capturer.dir / "packages" / f"{name}.wacz").exists():  # a resumed pass sealed part already
+        n += 1
+        name = f"{sp.run_id}-{n}"
     try:
-        done = seal(sp.capturer.dir, key_path=key, name=sp.run_id, capture_ids=waiting, tsa_url=tsa_url,
+        done = seal(sp.capturer.dir, key_path=key, name=name, capture_ids=waiting, tsa_url=tsa_url,
                     tsa_ca_file=tsa_ca_file, allow_private=options.allow_private,
                     allow_origins=options.allow_origins)
     except WildTraceError as exc:  # a seal that cannot be made is said; the pass's work is kept

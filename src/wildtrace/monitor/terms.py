@@ -1,10 +1,10 @@
 """Search terms for a source's ``{term}`` start URLs, from the project's own reference data.
 
-``search_terms(languages, limit)``: for each language, the product trade names (``ivory``,
-``rhino horn``, ``象牙``) of the taxa in CITES Appendix I first, then Appendix II, then the
-taxa's own common names, skipping names the reference data marks as ambiguous (they need context
-that a search box does not give); each language gives up to ``limit`` terms, in that order.
-"""
+``search_terms(languages, limit)``: for each language, the product trade names (``rhino horn``,
+``犀角``), those of taxa with trade names in the most languages first (a proxy for how widely a
+product is traded), then the common names of species and genera, Appendix I first, then II;
+names the reference data marks as ambiguous are skipped (they need context that a search box
+does not give); each language gives up to ``limit`` terms, in that order."""
 
 from __future__ import annotations
 
