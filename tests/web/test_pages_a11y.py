@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,18 +19,21 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 
+from wildtrace.store import crawl
 from wildtrace.trade.load import load_paths
 from wildtrace.trade.schema import connect
 from wildtrace.trade.synth import generate
 
 from .conftest import PASSWORD, Server
+from .test_listing_monitor import seed_monitor
 from .test_sources_page import seed_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 #: (name, address). ``{listing}``, ``{seller}``, ``{case}`` are filled from the demo data,
-#: ``{source}`` from the monitor sources seeded with it (test_sources_page.seed_sources);
+#: ``{source}`` from the monitor sources seeded with it (test_sources_page.seed_sources),
+#: ``{monitor_listing}`` a listing the monitor saw, captured and found gone (test_listing_monitor);
 #: ``POST batch`` uploads a term list through the search page's form; ``/login`` is visited logged out;
 #: the trade pages read a small synthetic trade database (``trade`` below).
 PAGES: list[tuple[str, str]] = [
@@ -44,6 +48,7 @@ PAGES: list[tuple[str, str]] = [
     ("cases", "/cases"),
     ("case", "/cases/{case}"),
     ("listing", "/listing?id={listing}"),
+    ("listing-monitor", "/listing?id={monitor_listing}"),
     ("seller", "/seller?name={seller}"),
     ("trade", "/trade"),
     ("trade-report", "/trade/report?unit=kg"),
@@ -100,16 +105,20 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo(sqlite_server: Server) -> dict[str, str]:
-    """Ids the page table refers to: a flagged demo listing, its seller, a case holding it, and a
-    monitor source with two passes and hostile fetch errors."""
+    """Ids the page table refers to: a flagged demo listing, its seller, a case holding it, a
+    monitor source with two passes and hostile fetch errors, and a listing the monitor saw (with a
+    duplicate, a capture with its screenshot, and gone)."""
     with sqlite_server.api("admin") as api:
         items = api.get("/api/v1/queue", params={"verdict": "wildlife_offer", "limit": 5}).json()["items"]
         first = next(i for i in items if i["seller"] and not i["listing_id"].startswith("evil"))
         case = api.post("/api/v1/cases", json={"title": "Accessibility check"}).json()["id"]
         api.post(f"/api/v1/cases/{case}/listings", json={"listing_id": first["listing_id"]}).raise_for_status()
     seed_sources(sqlite_server.engine)
+    with ThreadPoolExecutor(1) as pool:  # its screenshot's Playwright, beside this module's browser
+        seen = pool.submit(seed_monitor, sqlite_server, shot=True).result()
+    crawl.mark_gone(sqlite_server.engine, seen["source"], "/item/101", status=404, run_id=seen["run"])
     return {"listing": quote(first["listing_id"]), "seller": quote(first["seller"]), "case": str(case),
-            "source": "grid-market"}
+            "source": "grid-market", "monitor_listing": quote(seen["id"])}
 
 
 @pytest.fixture(scope="module")
@@ -223,6 +232,7 @@ def test_page_table_names_every_page_route(sqlite_server: Server) -> None:
     covered = {a.split("?")[0] for _, a in PAGES}
     skip = {"/healthz", "/static",  # not HTML
             "/cases/picker", "/cases/{case_id}/export", "/listing/image",  # a menu fragment, downloads
+            "/listing/monitor-screenshot",  # a monitor capture's screenshot (an image)
             "/cases/{case_id}/evidence/{capture_id}/{name}",  # an evidence file
             "/cases/{case_id}/evidence",  # the case page's evidence section (a fragment, checked there)
             "/cases/{case_id}/captures/{job_id}"}  # a capture job's status fragment (needs a running job)

@@ -5,7 +5,9 @@ would tell the seller who is looking; the server's own files and capture screens
 with a lightbox, their OCR text and near-duplicates on other listings, from
 ``wildtrace.images.gallery``), the identifiers in its text linked to the search, the
 accounts the newest stored network links to its seller, each taxon's zoonotic profile and a
-colour legend. A seller shows the identifiers across its listings (each with the listings that
+colour legend, and what the marketplace monitor saw of it (``wildtrace.monitor.seen``: its
+URLs, gone, duplicates, each last capture's screenshot from ``/listing/monitor-screenshot``). A
+seller shows the identifiers across its listings (each with the listings that
 carry it), linked accounts from the newest stored network (``store.entities.network_links``:
 read whole once per build, never rebuilt per request), its platforms with counts and dates, a
 timeline, risk over time (inline SVG), the analyst judgements on its accounts (in force or
@@ -25,10 +27,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
+from wildtrace.cases.evidence import thumbnail as screenshot_top
 from wildtrace.errors import InvalidRecord
 from wildtrace.images import gallery
 from wildtrace.images.gallery import IMAGE_SUFFIXES, owned_image
 from wildtrace.images.thumbnail import SIZES, thumbnail
+from wildtrace.monitor import seen
 from wildtrace.sellers import identifiers
 from wildtrace.sellers.network import account_id
 from wildtrace.store import entities
@@ -119,7 +123,8 @@ def listing_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)],
                    prev_id=q.neighbour(st.engine, listing_id, f, forward=False),
                    images=gallery.gallery(st.engine, _data_dir(request), listing_id, listing),
                    identifiers=found,
-                   account=account_id(listing), network=_network_links(st.engine, {account_id(listing)}))
+                   account=account_id(listing), network=_network_links(st.engine, {account_id(listing)}),
+                   monitor=seen.seen(request.app.state.settings.evidence_dir, st.engine, listing_id))
 
 
 def _data_dir(request: Request) -> Path:
@@ -147,6 +152,25 @@ def listing_image(*, request: Request, listing_id: Annotated[str, Query(alias="i
     except (InvalidRecord, OSError) as exc:
         raise ApiError(404, "not_found", "no such image on this server") from exc
     return Response(body, media_type="image/jpeg", headers=headers)
+
+
+@router.get("/listing/monitor-screenshot")
+def monitor_screenshot(*, request: Request, listing_id: Annotated[str, Query(alias="id", max_length=1000)],
+                       source: Annotated[str, Query(max_length=200)],
+                       capture: Annotated[str, Query(max_length=200)], who: Viewer, st: StoreDep,
+                       size: Annotated[str, Query(pattern="^(full|small)$")] = "full") -> Response:
+    """The screenshot of one of the listing's monitor captures (``monitor.seen.screenshot_path``:
+    only ``captures/<capture>/screenshot.png`` of the source's evidence folder, named by the crawl
+    state); ``size=small``, the top of it, 320 px wide."""
+    path = seen.screenshot_path(request.app.state.settings.evidence_dir, st.engine, listing_id, source, capture)
+    headers = {"Cache-Control": "private, max-age=300", "Content-Disposition": "inline",
+               "X-Content-Type-Options": "nosniff"}
+    if size == "small":
+        try:
+            return Response(screenshot_top(path), media_type="image/png", headers=headers)
+        except Exception:  # noqa: BLE001 - no Pillow, or a PNG it will not read: the file itself
+            pass
+    return FileResponse(path, media_type="image/png", headers=headers)
 
 
 @router.get("/listing/ocr", response_class=HTMLResponse)
