@@ -1,45 +1,48 @@
 """Monitor speed, memory and politeness on the loopback demo marketplace (issue 24, "Speed").
 
     python benchmarks/bench_monitor.py [--pages 2000] [--repeat 3] [--memory-pages 10000]
-                                       [--polite-pages 40] [--delay 0.5] [--captures 50]
-                                       [--images] [--profile] [--quick] [--json PATH]
+        [--polite-pages 40] [--delay 0.5] [--captures 50] [--images] [--profile] [--nagle]
+        [--quick] [--only speed,memory,polite] [--json PATH]
 
-The demo site (``demosite.start(port=0, bench=N)``: N grid-shaped item pages, 50 to a list page
-under ``/bench?page=``) runs in a process of its own pinned to core 1; every crawl is a fresh
-process (Twisted's reactor runs once per process) pinned to core 0 with ``taskset``, with a fresh
-SQLite store and data folder, so a figure is one core's work. Each figure sits beside its floor,
-measured in the same run:
+The demo site (``demosite.start(port=0, bench=N)``: N grid-shaped items, 50 to a ``/bench?page=``)
+runs in its own process pinned to core 1, one site per part; each crawl is a fresh process
+(Twisted's reactor runs once) pinned to core 0 with ``taskset``, with a fresh SQLite store. The
+site's sockets set TCP_NODELAY (``--nagle``: as shipped; ``http.server`` sends headers and body
+apart, and Nagle with delayed ACKs holds answers up to 40 ms, capping the floor: bare Scrapy made
+98 pages/s with it, 156 without). Each figure sits beside its floor, from the same run:
 
-1. Speed, politeness off (``Options(polite=False)``: 16 requests in flight, 8 per host, no delay,
-   no AutoThrottle), captures off: ``run_sources`` (fetch, extract with the source's CSS rules,
-   scan with the shipped scanner, store, frontier and crawl state in SQLite) over the list pages
-   and ``--pages`` item pages, against the floor: a bare Scrapy spider with the same concurrency,
-   reactor and robots.txt, following the same links and extracting the same fields with parsel
-   CSS selectors into dicts, storing nothing. Pages/s is pages over the crawl's wall time (from
-   the spider's first request to its close: imports and the scanner's start-up are left out and
-   reported on their own), CPU s/page is the crawl process's user+system CPU over the same span
-   (``resource.getrusage``, every thread); the ratio is WildTrace / bare. Images are not fetched
-   (``images: {download: false}``; ``--images`` fetches them, the bare spider does not) so both
-   fetch the same pages. ``--profile``: one more WildTrace run under cProfile, its main thread's
-   time split into Scrapy/Twisted, extraction, scanning, the store and the crawl state.
-   The site's own CPU over each crawl is reported: a site near 100% of its core would be the
-   limit, not the crawler.
-2. Memory: one WildTrace crawl of ``--memory-pages`` item pages (politeness and captures off);
-   the crawl's RSS is read from /proc every 2 s with the site's request count, and reported at
-   25/50/75/100% of the pages, with the peak (``ru_maxrss``); flat means it does not grow with
-   pages. The pages/s of each quarter shows whether the crawl slows down as the store grows.
-3. Politeness on: a source with ``rate: {delay: 0.5}`` (one request in flight, AutoThrottle on,
-   the defaults) over ``--polite-pages`` pages, images fetched as a source fetches them; every
-   request the site logged (robots.txt and images included) is one sample: the median and the
-   smallest gap between consecutive arrivals, against the configured delay. No gap may be
-   shorter than the delay.
-4. Captures (``--captures N``, 0 to skip): N high-risk bench listings (risk >= 0.5 in the speed
-   run) as start URLs, captured with Chromium screenshots (unsigned); seconds per capture is
-   (wall with captures - wall without, same pages) / captures.
+1. Speed, politeness off (``RunOptions(options=Options(polite=False))``, no CLI switch: 16 in
+   flight, 8 per host, no delay, no AutoThrottle), captures off: ``run_sources`` (fetch, extract
+   by the source's CSS rules, scan with the shipped scanner, store, crawl state in SQLite) over
+   the list pages and ``--pages`` items. Floor: a bare Scrapy spider, same concurrency, reactor
+   and robots.txt, same links, same fields by parsel CSS selectors into dicts, nothing stored.
+   Pages/s over the crawl's span (first request to close, marked by wrapping
+   ``PassHandler.first_requests``/``on_closed``; imports and scanner start-up apart), CPU
+   ms/page = user+system CPU of every thread over that span; ratio = WildTrace / bare. Images
+   are not fetched (``--images``: WildTrace fetches them, bare never), so both fetch the same
+   pages. "Site busy" = the site's CPU share: near 100% would make the site the limit.
+   ``--profile``: one more run under cProfile by main-thread CPU over the crawl, split into
+   Scrapy/Twisted, extraction, scanning, storing the listing and the crawl state.
+2. Memory: one crawl of ``--memory-pages`` items; RSS and CPU from /proc every 2 s with the
+   site's request count, reported at 25/50/75/100% of the requests (RSS; pages/s and CPU
+   ms/page over each quarter, where a cost growing with the store would show), peak ru_maxrss.
+3. Politeness on: ``rate: {delay: 0.5}`` (one in flight, AutoThrottle on: the defaults), images
+   fetched, over ``--polite-pages`` listings; every request the site logged is a sample: median
+   and smallest gap between arrivals against the delay. The site stamps a request after reading
+   it, so a gap can fall a few ms short after a late one; the smallest sum of two consecutive
+   gaps (>= 2 x delay) tells that jitter from a broken delay.
+4. ``--captures N`` (0: none): N listings the speed run scored >= 0.5, as start URLs, captured
+   with Chromium screenshots (unsigned): (wall with - wall without, same pages) / captures.
 
-``--quick`` (under 2 minutes): 300 pages, 1 repeat, 1,000 memory pages, 10 polite pages, no
-captures. Medians of ``--repeat`` runs are reported; the machine is shared, so CPU s/page is the
-steadier figure. Prints a table; ``--json PATH`` writes every run.
+``--quick`` (< 2 min): 300 pages, 1 repeat, 800 memory pages, 10 polite pages, no captures.
+Medians of ``--repeat`` interleaved runs; the machine is shared, so CPU ms/page is the steadier
+figure. Prints a table; ``--json PATH`` writes every run.
+
+Here (2 shared cores, load 1.5-5.5, 2026-12-06, with --profile): WildTrace 48.4 pages/s (47.4
+listings/s), 15.3 ms CPU/page; bare Scrapy 133.9 pages/s, 3.2 ms: 0.36 of the floor's pages/s,
+4.7x its CPU. 10,200 pages: RSS 382 MiB at 25%, 389 MiB from 50% on (peak 389), 13.5-14.5 ms
+CPU/page in every quarter. Polite: 1.97 requests/s (delay 0.5 s), gaps median 0.501 s, smallest
+0.494 s, two together >= 0.996 s. Captures: 2.17 s each.
 """
 
 from __future__ import annotations
@@ -75,9 +78,8 @@ capture: {{min_risk: 0.5}}
 max_pages: {max_pages}
 allow_origins: ["{origin}"]
 """
-
-
 FAST = "{delay: 0, autothrottle: false}"
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _cpu() -> float:
@@ -88,15 +90,12 @@ def _cpu() -> float:
 # -- children --------------------------------------------------------------------------------
 
 def child_site(bench: int, nodelay: bool) -> None:
-    """The demo site; answers ``count``, ``cpu``, ``log FROM`` and ``quit`` on stdin. ``nodelay``:
-    its sockets send at once (TCP_NODELAY), as a production server's do: ``http.server`` writes the
-    headers and the body in two sends, and Nagle's algorithm with the client's delayed ACK holds
-    the second up to 40 ms on loopback, which would be the site's limit, not the crawler's."""
+    """The demo site (TCP_NODELAY unless ``--nagle``: see the module); answers ``count``, ``cpu``,
+    ``log FROM`` and ``quit`` on stdin."""
     from wildtrace import demosite
     from wildtrace.demosite import site as site_module
 
     site_module._Handler.disable_nagle_algorithm = nodelay
-
     site = demosite.start(port=0, bench=bench)
     print(json.dumps({"origin": site.origin}), flush=True)
     for line in sys.stdin:
@@ -125,12 +124,19 @@ def child_wildtrace(spec: dict[str, Any]) -> dict[str, Any]:
 
     marks: dict[str, tuple[float, float]] = {}
     first, closed = mrun.PassHandler.first_requests, mrun.PassHandler.on_closed
+    import cProfile
+
+    profiler = cProfile.Profile(time.thread_time) if spec.get("profile") else None  # main thread's CPU
 
     def first_requests(self: Any) -> Any:
         marks.setdefault("start", (time.perf_counter(), _cpu()))
+        if profiler is not None:
+            profiler.enable()  # the crawl only: not the imports nor the scanner's start-up
         return first(self)
 
     def on_closed(self: Any, reason: str) -> None:
+        if profiler is not None:
+            profiler.disable()
         marks["end"] = (time.perf_counter(), _cpu())
         closed(self, reason)
 
@@ -143,17 +149,10 @@ def child_wildtrace(spec: dict[str, Any]) -> dict[str, Any]:
     run = mrun.RunOptions(options=options, capture=spec["capture"], screenshot=spec["capture"],
                           evidence_dir=Path(spec["data"]) / "evidence")
     t0, c0 = time.perf_counter(), _cpu()
-    profiler = None
-    if spec.get("profile"):
-        import cProfile
-
-        profiler = cProfile.Profile(time.thread_time)  # the main thread's CPU: idle waits left out
-        profiler.enable()
     reports = mrun.run_sources(settings, [load(spec["source"])], run, store)
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(spec["profile"])
     t1, c1 = time.perf_counter(), _cpu()
+    if profiler is not None:
+        profiler.dump_stats(spec["profile"])
     store.close()
     rep = reports[0]
     start, end = marks.get("start", (t0, c0)), marks.get("end", (t1, c1))
@@ -247,7 +246,7 @@ class Site:
 
 def crawl(kind: str, spec: dict[str, Any], site: Site, core: int, sample_s: float = 0.0) -> dict[str, Any]:
     """Run one crawl child pinned to ``core``; its result, ru_maxrss (``os.wait4``), the site's CPU
-    over the crawl and, with ``sample_s``, an RSS curve: (seconds, RSS KiB, site requests)."""
+    over the crawl and, with ``sample_s``, a curve: (seconds, RSS KiB, site requests, CPU seconds)."""
     work = Path(spec["data"])
     out = work / f"{kind}.json"
     env = {**os.environ, "WILDTRACE_DATA_DIR": str(work), "PYTHONHASHSEED": "0"}
@@ -264,8 +263,10 @@ def crawl(kind: str, spec: dict[str, Any], site: Site, core: int, sample_s: floa
             try:
                 rss = next(int(ln.split()[1]) for ln in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
                            if ln.startswith("VmRSS:"))
-                curve.append((round(time.monotonic() - t0, 2), rss, site.ask("count") - site_n0))
-            except (OSError, StopIteration):
+                ticks = Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()
+                cpu = (int(ticks[11]) + int(ticks[12])) / TICK  # utime + stime
+                curve.append((round(time.monotonic() - t0, 2), rss, site.ask("count") - site_n0, round(cpu, 2)))
+            except (OSError, StopIteration, IndexError, ValueError):
                 pass
         time.sleep(sample_s or 0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -274,26 +275,22 @@ def crawl(kind: str, spec: dict[str, Any], site: Site, core: int, sample_s: floa
     result: dict[str, Any] = json.loads(out.read_text())
     result.update(maxrss_kib=usage.ru_maxrss, process_cpu=usage.ru_utime + usage.ru_stime,
                   site_cpu=site.ask("cpu") - site_cpu0, site_requests=site.ask("count") - site_n0)
-    result["pages_s"] = result["pages"] / result["wall"]
-    result["listings_s"] = result["listings"] / result["wall"]
-    result["cpu_ms_page"] = 1000 * result["cpu"] / max(1, result["pages"])
-    result["site_busy"] = result["site_cpu"] / result["total_wall"] if result.get("total_wall") else None
-    if curve:
-        result["curve"] = curve
+    result.update(pages_s=result["pages"] / result["wall"], listings_s=result["listings"] / result["wall"],
+                  cpu_ms_page=1000 * result["cpu"] / max(1, result["pages"]),
+                  site_busy=result["site_cpu"] / result["total_wall"], curve=curve)
     return result
 
 
-def write_source(work: Path, origin: str, *, starts: list[str], rate: str, images: bool, max_pages: int) -> Path:
-    extract = "\n".join(f"  {k}: 'css:{v}'" for k, v in FIELDS.items())
-    path = work / "bench.yaml"
-    path.write_text(SOURCE.format(starts=json.dumps(starts), extract=extract, rate=rate,
-                                  images=str(images).lower(), max_pages=max_pages, origin=origin))
-    return path
-
-
-def fresh(root: Path, name: str) -> Path:
+def prepare(root: Path, name: str, origin: str, *, starts: list[str] | None = None, rate: str = FAST,
+            images: bool = False, max_pages: int = 100_000, **spec: Any) -> dict[str, Any]:
+    """A fresh folder with the bench source file; the crawl child's spec."""
     work = Path(tempfile.mkdtemp(prefix=name + "-", dir=root))
-    return work
+    extract = "\n".join(f"  {k}: 'css:{v}'" for k, v in FIELDS.items())
+    source = work / "bench.yaml"
+    source.write_text(SOURCE.format(starts=json.dumps(starts or [f"{origin}/bench?page=1"]), extract=extract,
+                                    rate=rate, images=str(images).lower(), max_pages=max_pages, origin=origin))
+    return {"data": str(work), "db": str(work / "monitor.sqlite"), "source": str(source), "origin": origin,
+            "polite": False, "capture": False, "start": f"{origin}/bench?page=1", **spec}
 
 
 def breakdown(path: str) -> dict[str, float]:
@@ -301,8 +298,7 @@ def breakdown(path: str) -> dict[str, float]:
     import pstats
 
     stats = pstats.Stats(path).stats  # type: ignore[attr-defined]
-    total = sum(tt for (_, _, _), (_, _, tt, _, _) in stats.items())
-
+    total = sum(tt for _, (_, _, tt, _, _) in stats.items())
     def cum(file_end: str, *names: str) -> float:
         return sum(ct for (f, _, fn), (_, _, _, ct, _) in stats.items() if f.endswith(file_end) and fn in names)
 
@@ -323,16 +319,20 @@ def median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
-def at_quarters(curve: list[tuple[float, int, int]], total: int) -> dict[str, Any]:
+def at_quarters(curve: list[list[float]], total: int) -> dict[str, Any]:
+    """RSS, pages/s and CPU ms/page at 25/50/75/100% of the site's requests; the last sample is
+    left out (taken while the process closes), so "100%" is the last sample of the crawl itself."""
+    points = curve[:-1] if len(curve) > 1 else curve
     out: dict[str, Any] = {}
-    last_t, last_n = 0.0, 0
+    last = next((p for p in points if p[2] > 0), points[0])
     for q in (25, 50, 75, 100):
-        goal = total * q / 100
-        point = next((p for p in curve if p[2] >= goal), curve[-1])
-        rate = (point[2] - last_n) / (point[0] - last_t) if point[0] > last_t else None
+        point = next((p for p in points if p[2] >= total * q / 100), points[-1])
+        pages = point[2] - last[2]
         out[f"{q}%"] = {"t": point[0], "rss_mib": round(point[1] / 1024, 1), "requests": point[2],
-                        "pages_s": round(rate, 1) if rate else None}
-        last_t, last_n = point[0], point[2]
+                        "done": round(point[2] / max(1, total), 3),
+                        "pages_s": round(pages / (point[0] - last[0]), 1) if point[0] > last[0] else None,
+                        "cpu_ms_page": round(1000 * (point[3] - last[3]) / pages, 2) if pages > 0 else None}
+        last = point
     return out
 
 
@@ -347,29 +347,22 @@ def main() -> None:
     ap.add_argument("--images", action="store_true", help="WildTrace fetches each listing's images too")
     ap.add_argument("--profile", action="store_true", help="one more WildTrace run under cProfile")
     ap.add_argument("--nagle", action="store_true", help="the demo site's sockets as shipped (no TCP_NODELAY)")
+    ap.add_argument("--only", default="speed,memory,polite", help="which parts, comma-separated")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--child", choices=["site", "wildtrace", "bare"], help=argparse.SUPPRESS)
     ap.add_argument("--spec", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    spec = json.loads(args.spec or "{}")
     if args.child == "site":
-        spec = json.loads(args.spec)
         return child_site(spec["bench"], spec["nodelay"])
     if args.child:
-        result = (child_wildtrace if args.child == "wildtrace" else child_bare)(json.loads(args.spec))
-        Path(args.out).write_text(json.dumps(result))
+        Path(args.out).write_text(json.dumps({"wildtrace": child_wildtrace, "bare": child_bare}[args.child](spec)))
         return None
     if args.quick:
-        args.pages, args.repeat, args.memory_pages, args.polite_pages, args.captures = 300, 1, 1000, 10, 0
+        args.pages, args.repeat, args.memory_pages, args.polite_pages, args.captures = 300, 1, 800, 10, 0
     run(args)
-    return None
-
-
-def _spec(work: Path, origin: str, source: Path, *, polite: bool = False, capture: bool = False,
-          **more: Any) -> dict[str, Any]:
-    return {"data": str(work), "db": str(work / "monitor.sqlite"), "source": str(source), "origin": origin,
-            "polite": polite, "capture": capture, "start": f"{origin}/bench?page=1", **more}
 
 
 def speed(args: argparse.Namespace, root: Path, report: dict[str, Any]) -> None:
@@ -381,29 +374,24 @@ def speed(args: argparse.Namespace, root: Path, report: dict[str, Any]) -> None:
         bare: list[dict[str, Any]] = []
         for i in range(args.repeat):
             for kind, runs in (("wildtrace", wt), ("bare", bare)):
-                work = fresh(root, f"{kind}{i}")
-                src = write_source(work, o, starts=[f"{o}/bench?page=1"], rate=FAST, images=args.images,
-                                   max_pages=args.pages * 2)
-                runs.append(crawl(kind, _spec(work, o, src), site, core=0, sample_s=1.0))
+                runs.append(crawl(kind, prepare(root, f"{kind}{i}", o, images=args.images), site, core=0,
+                                  sample_s=1.0))
                 r = runs[-1]
                 print(f"  {kind:9} run {i + 1}: {r['pages']} pages in {r['wall']:.1f} s = {r['pages_s']:.0f} pages/s,"
                       f" {r['cpu_ms_page']:.2f} ms CPU/page, site busy {r['site_busy']:.0%}", flush=True)
         report["speed"] = {"wildtrace": wt, "bare": bare}
         if args.profile:
-            work = fresh(root, "profile")
-            src = write_source(work, o, starts=[f"{o}/bench?page=1"], rate=FAST, images=args.images,
-                               max_pages=args.pages * 2)
-            prof = crawl("wildtrace", _spec(work, o, src, profile=str(work / "profile.out")), site, core=0)
-            report["profile"] = {"pages": prof["pages"], "wall": prof["wall"],
-                                 "cpu_seconds": breakdown(str(work / "profile.out"))}
+            spec = prepare(root, "profile", o, images=args.images)
+            spec["profile"] = str(Path(spec["data"]) / "profile.out")
+            prof = crawl("wildtrace", spec, site, core=0)
+            report["profile"] = {"pages": prof["pages"], "wall": prof["wall"], "cpu_seconds": breakdown(spec["profile"])}
         risky = wt[0].get("risky", [])[:args.captures] if args.captures else []
         if risky:  # 4: captures, on the same site
             caps = {}
             for capture in (False, True):
-                work = fresh(root, f"capture{int(capture)}")
-                src = write_source(work, o, starts=[f"{o}/bench/item/{n}" for n in risky], rate=FAST,
-                                   images=False, max_pages=len(risky) + 10)
-                caps[capture] = crawl("wildtrace", _spec(work, o, src, capture=capture), site, core=0)
+                spec = prepare(root, f"capture{int(capture)}", o, starts=[f"{o}/bench/item/{n}" for n in risky],
+                               capture=capture)
+                caps[capture] = crawl("wildtrace", spec, site, core=0)
             captured = caps[True]["counts"].get("captured", 0)
             report["captures"] = {"listings": len(risky), "captured": captured,
                                   "failed": caps[True]["counts"].get("capture_failed", 0),
@@ -419,10 +407,8 @@ def memory(args: argparse.Namespace, root: Path, report: dict[str, Any]) -> None
     """2: RSS over one long crawl."""
     site = Site(args.memory_pages, core=1, nodelay=not args.nagle)
     try:
-        work = fresh(root, "memory")
-        src = write_source(work, site.origin, starts=[f"{site.origin}/bench?page=1"], rate=FAST,
-                           images=args.images, max_pages=args.memory_pages * 2)
-        mem = crawl("wildtrace", _spec(work, site.origin, src), site, core=0, sample_s=2.0)
+        mem = crawl("wildtrace", prepare(root, "memory", site.origin, images=args.images), site, core=0,
+                    sample_s=2.0)
     finally:
         site.close()
     report["memory"] = {k: mem[k] for k in ("pages", "listings", "wall", "pages_s", "cpu_ms_page", "maxrss_kib",
@@ -434,10 +420,8 @@ def polite(args: argparse.Namespace, root: Path, report: dict[str, Any]) -> None
     """3: the configured delay held, as the site saw it (images and robots.txt included)."""
     site = Site(args.polite_pages, core=1, nodelay=not args.nagle)
     try:
-        work = fresh(root, "polite")
-        src = write_source(work, site.origin, starts=[f"{site.origin}/bench?page=1"], rate=f"{{delay: {args.delay}}}",
-                           images=True, max_pages=args.polite_pages * 2)
-        pol = crawl("wildtrace", _spec(work, site.origin, src, polite=True), site, core=0)
+        spec = prepare(root, "polite", site.origin, rate=f"{{delay: {args.delay}}}", images=True, polite=True)
+        pol = crawl("wildtrace", spec, site, core=0)
         log = site.ask("log 0")
     finally:
         site.close()
@@ -447,6 +431,8 @@ def polite(args: argparse.Namespace, root: Path, report: dict[str, Any]) -> None
                         "median_gap": statistics.median(gaps) if gaps else None, "min_gap": min(gaps) if gaps else None,
                         "below_delay": sum(g < args.delay for g in gaps),
                         "below_delay_10ms": sum(g < args.delay - 0.010 for g in gaps),
+                        "min_two_gaps": min(a + b for a, b in zip(gaps, gaps[1:], strict=False)) if len(gaps) > 1
+                        else None,
                         "gaps": [round(g, 4) for g in gaps], "paths": [p for _, p, _ in log]}
 
 
@@ -454,9 +440,8 @@ def run(args: argparse.Namespace) -> None:
     root = Path(tempfile.mkdtemp(prefix="bench_monitor-"))
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()},
                               "args": {k: str(v) for k, v in vars(args).items()}}
-    speed(args, root, report)
-    memory(args, root, report)
-    polite(args, root, report)
+    for part in args.only.split(","):
+        {"speed": speed, "memory": memory, "polite": polite}[part](args, root, report)
     report["machine"]["load_after"] = os.getloadavg()
     table(report)
     if args.json:
@@ -465,6 +450,23 @@ def run(args: argparse.Namespace) -> None:
 
 
 def table(report: dict[str, Any]) -> None:
+    if "speed" in report:
+        speed_table(report)
+    if "memory" in report:
+        m = report["memory"]
+        print(f"\nMemory, {m['pages']} pages ({m['pages_s']:.1f} pages/s): peak RSS {m['maxrss_kib'] / 1024:.0f} MiB")
+        for q, v in m["quarters"].items():
+            print(f"  at {q:>4} of the requests ({v['done']:.1%}): RSS {v['rss_mib']:7.1f} MiB, t {v['t']:6.1f} s, "
+                  f"over the quarter {v['pages_s']} pages/s, {v['cpu_ms_page']} ms CPU/page")
+    if "polite" in report:
+        p = report["polite"]
+        print(f"\nPoliteness on (delay {p['delay']} s, AutoThrottle on): {p['requests']} requests at the site, "
+              f"{p['rate_per_s']:.2f}/s; gap median {p['median_gap']:.3f} s, smallest {p['min_gap']:.3f} s; "
+              f"{p['below_delay']} below the delay ({p['below_delay_10ms']} by more than 10 ms); two gaps "
+              f"together at least {p['min_two_gaps']:.3f} s")
+
+
+def speed_table(report: dict[str, Any]) -> None:
     wt, bare = report["speed"]["wildtrace"], report["speed"]["bare"]
     print(f"\nSpeed, politeness and captures off, crawler on core 0, site on core 1 (median of {len(wt)}):")
     print(f"  {'':10} {'pages':>6} {'pages/s':>8} {'listings/s':>10} {'CPU ms/page':>11} {'site busy':>9} "
@@ -486,15 +488,6 @@ def table(report: dict[str, Any]) -> None:
         print(f"\nWhere WildTrace's main-thread CPU goes (cProfile, {p['pages']} pages; profiled, so slower):")
         for k, v in p["cpu_seconds"].items():
             print(f"  {k:20} {v:8.2f} s {100 * v / p['cpu_seconds']['total']:5.1f}%")
-    m = report["memory"]
-    print(f"\nMemory, {m['pages']} pages ({m['pages_s']:.1f} pages/s): peak RSS {m['maxrss_kib'] / 1024:.0f} MiB")
-    for q, v in m["quarters"].items():
-        print(f"  at {q:>4} of the requests: RSS {v['rss_mib']:7.1f} MiB, t {v['t']:6.1f} s, "
-              f"pages/s over the quarter {v['pages_s']}")
-    p = report["polite"]
-    print(f"\nPoliteness on (delay {p['delay']} s, AutoThrottle on): {p['requests']} requests at the site, "
-          f"{p['rate_per_s']:.2f}/s; gap median {p['median_gap']:.3f} s, smallest {p['min_gap']:.3f} s; "
-          f"{p['below_delay']} below the delay ({p['below_delay_10ms']} by more than 10 ms)")
     if "captures" in report:
         c = report["captures"]
         per = f"{c['s_per_capture']:.2f}" if c["s_per_capture"] is not None else "-"
