@@ -39,11 +39,11 @@ apart, and Nagle with delayed ACKs holds answers up to 40 ms, capping the floor:
 Medians of ``--repeat`` interleaved runs; the machine is shared, so CPU ms/page is the steadier
 figure. Prints a table; ``--json PATH`` writes every run.
 
-Here (2 shared cores, load 1.5-5.5, 2026-12-06, with --profile): WildTrace 48.4 pages/s (47.4
-listings/s), 15.3 ms CPU/page; bare Scrapy 133.9 pages/s, 3.2 ms: 0.36 of the floor's pages/s,
-4.7x its CPU. 10,200 pages: RSS 382 MiB at 25%, 389 MiB from 50% on (peak 389), 13.5-14.5 ms
-CPU/page in every quarter. Polite: 1.97 requests/s (delay 0.5 s), smallest gap 0.494 s (bare
-Scrapy: 0.465 s), two gaps together >= 0.996 s. Captures: 2.17 s each.
+Here (2 shared cores, 2026-12-06, two full runs, load 1-5.5 then 5-9): WildTrace 48.4 / 54.7
+pages/s, 15.3 / 17.6 ms CPU/page; bare Scrapy 133.9 / 263.2 pages/s, 3.2 / 3.3 ms (4.7x / 5.3x
+less CPU). 10,200 pages: RSS 382 MiB at 25%, 388-389 MiB from 50% to the end (peak 388-389).
+Polite, delay 0.5 s: 1.90-1.97 requests/s; smallest gap 0.399-0.497 s in four runs, bare
+Scrapy's 0.296-0.493 s in three. Captures with screenshots: 2.17 / 2.53 s each.
 """
 
 from __future__ import annotations
