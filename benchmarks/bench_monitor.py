@@ -42,8 +42,8 @@ figure. Prints a table; ``--json PATH`` writes every run.
 Here (2 shared cores, 2026-12-06, two full runs, load 1-5.5 then 5-9): WildTrace 48.4 / 54.7
 pages/s, 15.3 / 17.6 ms CPU/page; bare Scrapy 133.9 / 263.2 pages/s, 3.2 / 3.3 ms (4.7x / 5.3x
 less CPU). 10,200 pages: RSS 382 MiB at 25%, 388-389 MiB from 50% to the end (peak 388-389).
-Polite, delay 0.5 s: 1.90-1.97 requests/s; smallest gap 0.399-0.497 s in four runs, bare
-Scrapy's 0.296-0.493 s in three. Captures with screenshots: 2.17 / 2.53 s each.
+Polite, delay 0.5 s: 1.82-1.97 requests/s; smallest gap 0.363-0.498 s in eight runs (10-40
+pages), bare Scrapy's 0.296-0.493 s in three. Captures with screenshots: 2.17 / 2.53 s each.
 """
 
 from __future__ import annotations
