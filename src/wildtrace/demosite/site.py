@@ -24,6 +24,9 @@ HOST = catalogue.HOST
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # headers and body go out as they are written: without this, loopback clients wait up to 40 ms
+    # for each answer (Nagle's algorithm against delayed ACKs), and the site, not the crawler, is slow
+    disable_nagle_algorithm = True
     server: _Server
     protocol_version = "HTTP/1.1"
 

@@ -9,6 +9,9 @@
   makes, robots.txt, redirects and images included: a redirect is a new request, so each hop is
   checked; ``GuardedResolver`` refuses the same addresses when Twisted resolves a name to
   connect, so a name cannot pass the check and then rebind;
+- ``Spaced`` download handlers: with a delay, a request to a host leaves only once the delay has
+  passed since the previous answer came (Scrapy's own delay counts from its queue, which a busy
+  crawler can shorten at the wire);
 - ``BackoffMiddleware``: Scrapy's retry, plus back-off on 429 and 503: ``Retry-After`` (seconds or
   an HTTP date, capped) is honoured for the whole host, and without one the wait doubles;
 - ``KeptResponseMiddleware``: a listing page a killed pass had fetched is answered from the
@@ -30,6 +33,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response
@@ -117,6 +121,9 @@ def scrapy_settings(source: Source, options: Options, all_origins: frozenset[str
         "WILDTRACE_ALLOW_ORIGINS": sorted(guard_origins(source, options)),
         "WILDTRACE_ALLOW_HOSTS": sorted({urlsplit(o).hostname or "" for o in all_origins}),
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        "WILDTRACE_MIN_GAP": source.rate.delay if polite and source.rate.concurrency == 1 else 0.0,
+        "DOWNLOAD_HANDLERS": {"http": "wildtrace.monitor.spider.SpacedHTTPHandler",
+                              "https": "wildtrace.monitor.spider.SpacedHTTPHandler"},
     }
     if source.javascript is not None:
         binary = chromium_path()
@@ -125,8 +132,8 @@ def scrapy_settings(source: Source, options: Options, all_origins: frozenset[str
                               "installed (Debian: apt-get install chromium)")
         root = hasattr(os, "geteuid") and os.geteuid() == 0  # Chromium's sandbox refuses to run as root
         settings.update({
-            "DOWNLOAD_HANDLERS": {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-                                  "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"},
+            "DOWNLOAD_HANDLERS": {"http": "wildtrace.monitor.browser.SpacedBrowserHandler",
+                                  "https": "wildtrace.monitor.browser.SpacedBrowserHandler"},
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
             "PLAYWRIGHT_LAUNCH_OPTIONS": {"headless": True, "executable_path": binary, "chromium_sandbox": not root,
                                           "args": ["--disable-background-networking", "--disable-sync",
@@ -150,6 +157,40 @@ def _browser_guard(allow_private: bool, origins: frozenset[str]) -> Any:
             return False
         return check_url(url, allow_private, origins) is not None
     return abort
+
+
+class Spaced:
+    """A download handler's politeness at the wire: with a delay, a request to a host leaves only
+    when ``delay`` seconds have passed since the answer to the previous one came in. Scrapy's own
+    delay counts from when a request leaves its queue, so a request that leaves late (the crawler
+    was busy) lets the next one follow it closer than the delay; this one cannot."""
+
+    _wt_gap: float
+    _wt_done: dict[str, float]
+
+    def _wt_setup(self, crawler: Any) -> None:
+        self._wt_gap = crawler.settings.getfloat("WILDTRACE_MIN_GAP")
+        self._wt_done = {}
+
+    async def download_request(self, request: Request) -> Response:
+        host = urlsplit(request.url).netloc.lower()
+        if self._wt_gap > 0 and host in self._wt_done:
+            wait = self._wt_done[host] + self._wt_gap - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        try:
+            response: Response = await super().download_request(request)  # type: ignore[misc]
+            return response
+        finally:
+            self._wt_done[host] = time.monotonic()
+
+
+class SpacedHTTPHandler(Spaced, HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 download handler, spaced (see ``Spaced``)."""
+
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self._wt_setup(crawler)
 
 
 class KeptResponseMiddleware:
