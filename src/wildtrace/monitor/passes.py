@@ -237,7 +237,9 @@ class SourcePass:
         return [i for i in items if i[0] in added]
 
     def done(self, url: str, state: str = "done", reason: str | None = None) -> None:
-        crawl.done(self.store.engine, self.run_id, url_key(url), state, reason)
+        """The queued ``url`` is finished; the pass's counts are stored with it."""
+        crawl.done(self.store.engine, self.run_id, url_key(url), state, reason, counts=dict(self.counts),
+                   errors=self.errors)
 
     def error(self, url: str, reason: str) -> None:
         self.counts["errors"] += 1

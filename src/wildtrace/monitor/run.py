@@ -41,7 +41,6 @@ from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
 from wildtrace.store import Store, crawl
 
-SAVE_EVERY = 1  # pages between saves of a pass's counts (a killed pass keeps them)
 _DECODED = ("content-encoding", "transfer-encoding", "content-length")
 
 
@@ -81,7 +80,6 @@ class PassHandler:
     pool: ThreadPoolExecutor
     rechecked: bool = False
     closed_reason: str | None = None
-    _pages: int = 0
     _first: list[dict[str, Any]] = field(default_factory=list)
 
     def first_requests(self) -> list[dict[str, Any]]:
@@ -97,38 +95,33 @@ class PassHandler:
         url, kind, depth = meta["wt_url"], meta["wt_kind"], int(meta.get("wt_depth", 0))
         sp = self.sp
         sp.counts["pages"] += 1
-        try:
-            if kind == RECHECK and response.status in (404, 410):
-                sp.gone(url, response.status)
-                sp.done(url)
-                return []
-            if response.status >= 400:
-                sp.error(url, f"HTTP {response.status}")
-                sp.done(url, "failed", f"HTTP {response.status}")
-                return []
-            if not hasattr(response, "css"):
-                why = f"not a web page ({response.headers.get(b'Content-Type', b'no Content-Type').decode('latin-1')})"
-                sp.error(url, why)
-                sp.done(url, "failed", why)
-                return []
-            if kind in (LISTING, RECHECK) or self.source.is_listing(response.url):
-                if not meta.get("wt_kept"):
-                    crawl.keep_response(sp.store.engine, sp.run_id, url_key(url), pack_response(response))
-                await self._listing(spider, url, response, recheck=kind == RECHECK)
-                sp.done(url)
-                return []
-            hrefs = [response.urljoin(h) for h in response.css("a::attr(href)").getall()
-                     if not h.strip().lower().startswith(("javascript:", "data:", "mailto:", "tel:"))]
-            if self.source.next_selector:
-                hrefs += [response.urljoin(h) for h in
-                          response.css(self.source.next_selector).xpath("@href").getall()]
-            queued = sp.links(response.url, hrefs, depth)
+        if kind == RECHECK and response.status in (404, 410):
+            sp.gone(url, response.status)
             sp.done(url)
-            return [(u, k, d) for _, u, k, d in queued]
-        finally:
-            self._pages += 1
-            if self._pages % SAVE_EVERY == 0:
-                sp.save()
+            return []
+        if response.status >= 400:
+            sp.error(url, f"HTTP {response.status}")
+            sp.done(url, "failed", f"HTTP {response.status}")
+            return []
+        if not hasattr(response, "css"):
+            why = f"not a web page ({response.headers.get(b'Content-Type', b'no Content-Type').decode('latin-1')})"
+            sp.error(url, why)
+            sp.done(url, "failed", why)
+            return []
+        if kind in (LISTING, RECHECK) or self.source.is_listing(response.url):
+            if not meta.get("wt_kept"):
+                crawl.keep_response(sp.store.engine, sp.run_id, url_key(url), pack_response(response))
+            await self._listing(spider, url, response, recheck=kind == RECHECK)
+            sp.done(url)
+            return []
+        hrefs = [response.urljoin(h) for h in response.css("a::attr(href)").getall()
+                 if not h.strip().lower().startswith(("javascript:", "data:", "mailto:", "tel:"))]
+        if self.source.next_selector:
+            hrefs += [response.urljoin(h) for h in
+                      response.css(self.source.next_selector).xpath("@href").getall()]
+        queued = sp.links(response.url, hrefs, depth)
+        sp.done(url)
+        return [(u, k, d) for _, u, k, d in queued]
 
     async def _listing(self, spider: Any, url: str, response: Any, recheck: bool) -> None:
         sp = self.sp

@@ -168,12 +168,22 @@ def add_to_frontier(engine: sa.Engine, run_id: str, items: list[tuple[str, str, 
     return db.write(engine, work)
 
 
-def done(engine: sa.Engine, run_id: str, url_key: str, state: str = "done", reason: str | None = None) -> None:
+def done(engine: sa.Engine, run_id: str, url_key: str, state: str = "done", reason: str | None = None,
+         counts: dict[str, int] | None = None, errors: list[dict[str, Any]] | None = None) -> None:
     """Mark a queued URL finished (``done``), ``failed`` or ``refused`` (with why): never fetched again
-    in this pass; a kept response is let go."""
-    db.write(engine, lambda conn: conn.execute(
-        crawl_frontier.update().where(crawl_frontier.c.run_id == run_id, crawl_frontier.c.url_key == url_key)
-        .values(state=state, done_at=clock.stamp(), reason=reason, response=None)))
+    in this pass; a kept response is let go. With ``counts`` (and ``errors``), the pass's counts are
+    stored in the same transaction, so a killed pass keeps counts that match its frontier."""
+    def work(conn: sa.Connection) -> None:
+        conn.execute(crawl_frontier.update().where(crawl_frontier.c.run_id == run_id,
+                                                   crawl_frontier.c.url_key == url_key)
+                     .values(state=state, done_at=clock.stamp(), reason=reason, response=None))
+        if counts is not None:
+            values = {"counts": orjson.dumps(counts).decode()}
+            if errors is not None:
+                values["errors"] = orjson.dumps(errors[-50:]).decode()
+            conn.execute(crawl_runs.update().where(crawl_runs.c.run_id == run_id).values(**values))
+
+    db.write(engine, work)
 
 
 def keep_response(engine: sa.Engine, run_id: str, url_key: str, response: bytes) -> None:
