@@ -51,6 +51,8 @@ def demo(settings: Settings, top: int, marketplace: bool, port: int | None) -> N
     click.echo(summary.render())
     click.echo("\nFull results: wildtrace scan " + str(DEMO_FILE) + " | less")
     click.echo("Investigate them in the workbench, beside their demo marketplace: wildtrace serve --demo")
+    click.echo("Watch them as a marketplace: wildtrace demo --marketplace, then wildtrace monitor run "
+               "examples/sources/*.yaml")
 
 
 def serve_marketplace(port: int) -> None:
