@@ -95,3 +95,36 @@ def test_crawl_state_new_unchanged_changed(store: SQLStore) -> None:
     assert crawl.get(e, "other", "k1") is None, "keyed by source and url key"
     crawl.record(e, "shop", "k2", canonical_url="https://m/2", at="2026-01-02T00:00:00Z")
     assert [r["url_key"] for r in crawl.due(e, "shop", "2026-01-03T00:00:00Z")] == ["k2"]
+
+
+def test_monitor_passes_frontier_and_listings_on_every_backend(store: SQLStore) -> None:
+    """A pass resumes when left open, queues a URL once, keeps a response until done, and the
+    source's status, unseen, gone and duplicate listings read the same on SQLite and PostgreSQL."""
+    e = store.engine
+    run, resumed = crawl.start_run(e, "shop", "abc")
+    assert not resumed and crawl.start_run(e, "shop", "abc") == (run, True)
+    assert crawl.add_to_frontier(e, run, [("u1", "http://m.example/1", "listing", 1),
+                                          ("u2", "http://m.example/2", "listing", 1)]) == ["u1", "u2"]
+    assert crawl.add_to_frontier(e, run, [("u1", "http://m.example/1", "listing", 1)]) == []
+    crawl.keep_response(e, run, "u1", b"\x00kept\xff")
+    assert crawl.kept(e, run, "u1") == (b"\x00kept\xff", None)
+    crawl.note_outcome(e, run, "u1", {"capture": True})
+    assert [r["state"] for r in crawl.pending(e, run)] == ["fetched", "pending"]
+    crawl.done(e, run, "u1", counts={"new": 1}, errors=[{"url": "x", "reason": "y"}])
+    assert crawl.kept(e, run, "u1")[0] is None and crawl.run_counts(e, run) == {"new": 1}
+    crawl.remember(e, run, "image:i1", "http://m.example/i.png", "image", {"sha256": "ab"})
+    assert crawl.remembered(e, run, "image:i1") == {"sha256": "ab"}
+    assert crawl.record(e, "shop", "u1", canonical_url="http://m.example/1", content_sha256="h1", status=200,
+                        kind="listing", listing_id="shop:1", run_id=run) == crawl.NEW
+    crawl.record(e, "shop", "u3", canonical_url="http://m.example/3", content_sha256="h3", status=200,
+                 kind="listing", listing_id="shop:3", run_id="an older pass")
+    assert crawl.duplicate_of(e, "h1", "grid:9") == "shop:1" and crawl.duplicate_of(e, "h1", "shop:1") is None
+    assert [r["url_key"] for r in crawl.unseen_listings(e, "shop", run)] == ["u3"]
+    crawl.mark_gone(e, "shop", "u3", status=404, run_id=run)
+    crawl.captured(e, "shop", "u1", "20261206T000000000000Z-abcdef12")
+    assert crawl.for_listing(e, "shop:1")[0]["last_capture"] == "20261206T000000000000Z-abcdef12"
+    crawl.save_run(e, run, {"new": 1, "gone": 1}, [], state="finished", finished=True)
+    (row,) = crawl.status(e)
+    assert row["state"] == "finished" and row["counts"]["gone"] == 1
+    assert (row["listings_live"], row["listings_gone"]) == (1, 1) and row["passes"] == 1
+    assert crawl.start_run(e, "shop", "abc")[1] is False  # a finished pass is not resumed
