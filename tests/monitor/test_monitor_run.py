@@ -327,10 +327,10 @@ def test_a_sources_cookies_and_headers_are_sent(tmp_path: Path) -> None:
         (tmp_path / "headers.yaml").write_text("Accept-Language: vi-VN\n")
         source = tmp_path / "login.yaml"
         source.write_text(f"name: login\nstart_urls: ['{origin}/list']\nallow: ['/item/']\n"
-                          f"cookies_file: cookies.json\nheaders_file: headers.yaml\nrate: {{delay: 0}}\n")
+                          f"cookies_file: cookies.json\nheaders_file: headers.yaml\nrate: {{delay: 0}}\n"
+                          "capture: {min_risk: 1.0}\n")  # nothing is captured: a first pass with nothing to seal
         env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp_path / "data"), "WILDTRACE_MONITOR_CONTACT": "t@e.org"}
-        r = _run(["monitor", "run", str(source), "--db", str(tmp_path / "c.sqlite"), "--no-capture",
-                  "--allow-origin", origin], env)
+        r = _run(["monitor", "run", str(source), "--db", str(tmp_path / "c.sqlite"), "--allow-origin", origin], env)
         assert r.returncode == 0 and "1 new" in r.stdout, r.stdout + r.stderr[-2000:]
         pages = [h for h in seen if h["path"] in ("/list", "/item/1")]
         assert len(pages) == 2

@@ -45,6 +45,9 @@ def test_three_fields_are_enough_and_the_defaults_are_polite(tmp_path: Path) -> 
     ("name: m\nstart_urls: [https://a.example/]\nallow: [x]\nlisting_key: '/item/\\d+'\n", "must have a group"),
     ("name: m\nstart_urls: [https://a.example/]\nallow: [x]\ncookies_file: nope.json\n", "cannot read"),
     ("name: [\n", "not valid YAML (line"),
+    ("name: m\nstart_urls: [https://a.example/]\nallow: [x]\nrobots: 'false'\n", "'robots' must be true or false"),
+    ("name: m\nstart_urls: [https://a.example/]\nallow: [x]\nextract: {price: 'css:::::'}\n", "not a valid selector"),
+    ("name: m\nstart_urls: [https://a.example/]\nallow: [x]\nextract: {prize: 'css:.p'}\n", "unknown field 'prize'"),
 ])
 def test_each_mistake_is_one_line_naming_the_file_and_field(tmp_path: Path, text: str, words: str) -> None:
     path = _write(tmp_path, text)

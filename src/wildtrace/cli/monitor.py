@@ -173,6 +173,8 @@ def schedule(settings: Settings, sources: tuple[Path, ...], db: str | None, allo
 
     loaded = load_all(sources)
     allowed_origins(allow_origin)  # a mistyped origin is one line now, not in every pass
+    if key is not None and not Path(key).is_file():
+        raise ConfigError(f"--key {key}: no such file (make one with: wildtrace evidence keygen DIR)")
     argv = [*(["--db", db] if db else []), *(["--allow-private"] if allow_private else []),
             *[a for o in allow_origin for a in ("--allow-origin", o)], *(["--key", str(key)] if key else []),
             *(["--no-capture"] if no_capture else [])]

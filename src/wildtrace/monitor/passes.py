@@ -15,6 +15,7 @@ new version in the store (the store keeps every version by content hash).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,14 @@ CHANGE_FIELDS = ("title", "text", "price", "currency", "seller", "location")
 MAX_ERRORS = 200
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(text: str) -> str:
+    """``text`` with control and bidi characters shown as ``\\xNN`` escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def url_key(url: str) -> str:
     """The frontier's and crawl state's key of a URL: its canonical form (hashed when very long)."""
     canon = canonical_url(url)
@@ -56,8 +65,8 @@ def changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]
     if old is None:
         return []
     out = [k for k in CHANGE_FIELDS if (old.get(k) or None) != (new.get(k) or None)]
-    if sorted(i.get("sha256") or "" for i in old.get("image_files") or []) != \
-            sorted(i.get("sha256") or "" for i in new.get("image_files") or []):
+    if sorted(i["sha256"] for i in old.get("image_files") or [] if i.get("sha256")) != \
+            sorted(i["sha256"] for i in new.get("image_files") or [] if i.get("sha256")):
         out.append("images")
     return out
 
@@ -88,12 +97,14 @@ class SourcePass:
     errors: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)  # new/changed/gone listings of this pass
     captures: list[str] = field(default_factory=list)  # capture ids of this pass
-    seen_ids: set[str] = field(default_factory=set)
+    seen_ids: dict[str, str] = field(default_factory=dict)  # listing id -> content hash, this pass
+    started_at: str = ""  # when this pass began (a resumed pass: when it first began)
     truncated: bool = False  # max_pages reached: gone listings are not judged
 
     def open(self) -> list[dict[str, Any]]:
         """Start (or resume) the pass; returns the frontier entries to request first."""
         self.run_id, self.resumed = crawl.start_run(self.store.engine, self.source.name, self.source.sha256)
+        self.started_at = crawl.run_started(self.store.engine, self.run_id)
         if self.resumed:
             self.counts.update(crawl.run_counts(self.store.engine, self.run_id))
             self.counts["resumed"] += 1
@@ -148,7 +159,13 @@ class SourcePass:
         if image_files:
             record["image_files"] = image_files
         record["extracted_by"] = dict(extracted.methods)  # which evidence on the page gave each field
-        digest = listing_hash(record, [i.get("sha256") or "" for i in image_files])
+        digest = listing_hash(record, sorted(i["sha256"] for i in image_files if i.get("sha256")))
+        if listing_id in self.seen_ids and self.seen_ids[listing_id] != digest:
+            # two pages claim one listing key (a sku a page chose) with different content: both kept
+            listing_id = f"{listing_id}#{hashlib.sha256(canonical_url(url).encode()).hexdigest()[:8]}"
+            record["id"] = listing_id
+            self.error(url, f"listing key {extracted.key!r} already used by another page in this pass: stored as "
+                            f"{listing_id}")
         if listing_id in self.seen_ids:  # the same listing under a second URL in this pass
             crawl.record(self.store.engine, self.source.name, key, canonical_url=canonical_url(url),
                          content_sha256=digest, status=status, kind=LISTING, listing_id=listing_id,
@@ -162,7 +179,7 @@ class SourcePass:
                          run_id=self.run_id, duplicate_of=twin)
             self.counts["duplicates"] += 1
             return Outcome("duplicate", twin, reason=f"same content as {twin}")
-        self.seen_ids.add(listing_id)
+        self.seen_ids[listing_id] = digest
         last = crawl.get(self.store.engine, self.source.name, key)
         if last is not None and last.get("listing_sha256") == digest and last.get("listing_id") == listing_id \
                 and last.get("last_run") != self.run_id:
@@ -188,6 +205,15 @@ class SourcePass:
                              run_id=self.run_id)
         if previous is None:
             state = crawl.NEW  # first time this listing id is stored, whatever URL it came under
+        elif last is not None and last.get("last_run") == self.run_id:
+            # a killed pass stored this page already: judge it as that pass did, against the state
+            # before the pass began, so a new listing stays new (and its capture is not lost)
+            first_version = next((v for v in versions if v["content_sha256"] == result.input_sha256), versions[-1])
+            in_pass = str(first_version["first_seen"])[:19] >= self.started_at[:19]  # to the second
+            if in_pass and len(versions) == 1:
+                state = crawl.NEW
+            elif in_pass:
+                state, previous = crawl.CHANGED, versions[-2]["record"]
         elif state == crawl.NEW:
             state = crawl.CHANGED if result.input_sha256 != versions[-1]["content_sha256"] else crawl.UNCHANGED
         changed = changed_fields(previous, record) if state == crawl.CHANGED else []
@@ -242,8 +268,10 @@ class SourcePass:
                    errors=self.errors)
 
     def error(self, url: str, reason: str) -> None:
+        """Count and keep an error; the URL and reason lose control characters (they come from
+        hostile pages and end up in terminals and logs)."""
         self.counts["errors"] += 1
-        self.errors.append({"url": url[:2000], "reason": reason[:500], "at": clock.stamp()})
+        self.errors.append({"url": _printable(url)[:2000], "reason": _printable(reason)[:500], "at": clock.stamp()})
         del self.errors[:-MAX_ERRORS]
 
     def reject(self, url: str, reason: str) -> Reject:

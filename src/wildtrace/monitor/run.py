@@ -31,6 +31,7 @@ from wildtrace import clock
 from wildtrace.atomic import atomic_write
 from wildtrace.errors import ConfigError, WildTraceError
 from wildtrace.evidence.capture import CaptureOptions, Capturer
+from wildtrace.evidence.custody import LOG_NAME
 from wildtrace.evidence.exchange import Exchange
 from wildtrace.evidence.net import Fetched
 from wildtrace.monitor.extract import extract
@@ -91,10 +92,27 @@ class PassHandler:
         return unpack_response(blob, request) if blob else None
 
     async def on_response(self, spider: Any, response: Any) -> list[tuple[str, str, int]]:
+        """One response, handled; anything unexpected (a busy database, a full disk) fails that page
+        with the reason, counted and listed, and the pass goes on."""
+        url = response.meta["wt_url"]
+        try:
+            return await self._handle(spider, response)
+        except Exception as exc:  # noqa: BLE001 - one page never stops a pass; it is reported
+            why = f"{type(exc).__name__}: {exc}"[:500]
+            self.sp.error(url, f"not handled: {why}")
+            self.sp.done(url, "failed", why)
+            return []
+
+    async def _handle(self, spider: Any, response: Any) -> list[tuple[str, str, int]]:
         meta = response.meta
         url, kind, depth = meta["wt_url"], meta["wt_kind"], int(meta.get("wt_depth", 0))
         sp = self.sp
         sp.counts["pages"] += 1
+        if not self.source.in_domains(response.url):  # redirected off the source's sites
+            why = f"redirected off the source's domains, to {response.url}"
+            sp.error(url, why)
+            sp.done(url, "refused", why)
+            return []
         if kind == RECHECK and response.status in (404, 410):
             sp.gone(url, response.status)
             sp.done(url)
@@ -274,13 +292,17 @@ def run_sources(settings: Settings, sources: list[Source], run: RunOptions, stor
     """One pass over each source (see the module); returns each pass's report."""
     from scrapy.crawler import AsyncCrawlerProcess
 
-    from wildtrace.monitor.spider import MonitorSpider, guard_origins, scrapy_settings
+    from wildtrace.monitor.spider import (
+        MonitorSpider,
+        guard_origins,
+        process_settings,
+        scrapy_settings,
+    )
 
     scanner = Scanner(settings)
     key = run.key or settings.evidence_key
     all_origins = frozenset().union(*(guard_origins(s, run.options) for s in sources))
-    process = AsyncCrawlerProcess({"TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-                                   "LOG_LEVEL": run.options.log_level, "LOG_INSTALL_ROOT_HANDLER": True})
+    process = AsyncCrawlerProcess(process_settings(run.options, all_origins, run.options.log_level))
     handlers: list[PassHandler] = []
     pool = ThreadPoolExecutor(1, thread_name_prefix="wildtrace-capture")  # captures one at a time
     for source in sources:
@@ -320,7 +342,12 @@ def seal_pass(sp: SourcePass, key: Path | None, tsa_url: str | None, tsa_ca_file
     assert sp.capturer is not None
     from wildtrace.evidence.seal import seal, unsealed
 
-    waiting = unsealed(sp.capturer.dir)
+    if not (sp.capturer.dir / LOG_NAME).is_file():
+        return None  # nothing was ever captured for this source
+    try:
+        waiting = unsealed(sp.capturer.dir)
+    except WildTraceError as exc:
+        return {"status": "failed", "captures": 0, "reason": str(exc)}
     if not waiting:
         return None
     if key is None:
@@ -367,15 +394,24 @@ def schedule(store: Store, sources: list[Source], argv: list[str], *, echo: Call
     module); ``argv`` are the options passed on to each. ``once``: run what is due now, then return."""
     if not any(s.every_s for s in sources):
         raise ConfigError("no source has a schedule: give each source `schedule: {every: 6h}`")
+    failures: dict[str, tuple[int, float]] = {}  # source -> (failures in a row, not before)
     while not stop():
         waits = due(store, sources)
-        ready = [s for s, wait in waits if wait <= 0]
+        now = time.monotonic()
+        ready = [s for s, wait in waits if wait <= 0 and failures.get(s.name, (0, 0.0))[1] <= now]
         for s in ready:
             assert s.path is not None
             echo(f"{clock.stamp()} running {s.name}")
-            subprocess.run([sys.executable, "-m", "wildtrace.cli", "monitor", "run", str(s.path), *argv],
-                           check=False)
+            done = subprocess.run([sys.executable, "-m", "wildtrace.cli", "monitor", "run", str(s.path), *argv],
+                                  check=False)
+            if done.returncode == 0:
+                failures.pop(s.name, None)
+            else:  # a pass that fails is tried again later and later (1, 2, 4 ... 60 minutes)
+                n = failures.get(s.name, (0, 0.0))[0] + 1
+                wait = min(3600.0, 60.0 * 2 ** (n - 1))
+                failures[s.name] = (n, time.monotonic() + wait)
+                echo(f"{clock.stamp()} {s.name}: the pass failed (exit {done.returncode}); next try in {wait:.0f} s")
         if once:
             return
         if not ready:
-            time.sleep(min(60.0, min(w for _, w in waits)))
+            time.sleep(max(1.0, min(60.0, min(w for _, w in waits))))

@@ -159,6 +159,15 @@ def _mapping(value: Any, where: str, key: str, known: Iterable[str]) -> dict[str
     return value
 
 
+def _bool(value: Any, where: str, key: str, default: bool) -> bool:
+    """A YAML true/false ("false" in quotes is a mistake, not true)."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _fail(where, f"'{key}' must be true or false (unquoted), not {value!r}")
+    return value
+
+
 def duration(text: Any, where: str = "schedule") -> float:
     """Seconds in ``30s``, ``15m``, ``6h``, ``1d`` (or a number of seconds); at least 60."""
     match = _DURATION.match(str(text))
@@ -260,11 +269,17 @@ def parse(data: Any, where: str, base: Path | None = None, sha256: str = "") -> 
     extract = data.get("extract") or {}
     if not isinstance(extract, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in extract.items()):
         raise _fail(where, "'extract' must map field names to selectors (css:..., xpath:...)")
+    if extract:
+        from wildtrace.monitor.extract import check_rules
+
+        wrong = check_rules(extract)
+        if wrong:
+            raise _fail(where, f"'extract': {wrong[0]}")
     rate_d = _mapping(data.get("rate"), where, "rate", ("delay", "concurrency", "autothrottle"))
     rate = Rate(delay=float(_number(rate_d.get("delay", Rate.delay), where, "rate.delay", low=0, high=3600)),
                 concurrency=_number(rate_d.get("concurrency", 1), where, "rate.concurrency", low=1, high=16,
                                     integer=True),
-                autothrottle=bool(rate_d.get("autothrottle", True)))
+                autothrottle=_bool(rate_d.get("autothrottle"), where, "rate.autothrottle", True))
     schedule = _mapping(data.get("schedule"), where, "schedule", ("every",))
     every = duration(schedule["every"], where) if "every" in schedule else None
     js_value = data.get("javascript", False)
@@ -285,7 +300,7 @@ def parse(data: Any, where: str, base: Path | None = None, sha256: str = "") -> 
         if data.get("headers_file") else {}
     capture = _mapping(data.get("capture"), where, "capture", ("min_risk",))
     images_d = _mapping(data.get("images"), where, "images", ("download", "max_bytes", "max_per_listing"))
-    images = Images(download=bool(images_d.get("download", True)),
+    images = Images(download=_bool(images_d.get("download"), where, "images.download", True),
                     max_bytes=_number(images_d.get("max_bytes", Images.max_bytes), where, "images.max_bytes",
                                       low=1, high=100_000_000, integer=True),
                     max_per_listing=_number(images_d.get("max_per_listing", Images.max_per_listing), where,
@@ -310,7 +325,7 @@ def parse(data: Any, where: str, base: Path | None = None, sha256: str = "") -> 
         capture_min_risk=float(_number(capture.get("min_risk", 0.5), where, "capture.min_risk", low=0, high=1)),
         images=images, max_pages=_number(data.get("max_pages", 5000), where, "max_pages", low=1,
                                          high=10_000_000, integer=True),
-        robots=bool(data.get("robots", True)), allow_origins=tuple(origins), terms=terms)
+        robots=_bool(data.get("robots"), where, "robots", True), allow_origins=tuple(origins), terms=terms)
 
 
 def load(path: str | Path) -> Source:

@@ -74,6 +74,16 @@ class Options:
     timeout: float = 30.0
 
 
+def process_settings(options: Options, all_origins: frozenset[str], log_level: str) -> dict[str, Any]:
+    """The crawler process's own settings: the reactor, and the resolver every connection of every
+    source goes through (Scrapy installs it from the process's settings, not a spider's)."""
+    return {"TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+            "TWISTED_DNS_RESOLVER": "wildtrace.monitor.spider.GuardedResolver",
+            "WILDTRACE_ALLOW_PRIVATE": options.allow_private,
+            "WILDTRACE_ALLOW_HOSTS": sorted({urlsplit(o).hostname or "" for o in all_origins}),
+            "LOG_LEVEL": log_level, "LOG_INSTALL_ROOT_HANDLER": True}
+
+
 def user_agent(contact: str | None) -> str:
     who = f"+{contact}" if contact else "contact not set: WILDTRACE_MONITOR_CONTACT"
     return f"WildTrace/{__version__} (wildlife-trade monitor; {who})"
@@ -116,10 +126,8 @@ def scrapy_settings(source: Source, options: Options, all_origins: frozenset[str
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "wildtrace.monitor.spider.BackoffMiddleware": 550,
         },
-        "DNS_RESOLVER": "wildtrace.monitor.spider.GuardedResolver",
         "WILDTRACE_ALLOW_PRIVATE": options.allow_private,
         "WILDTRACE_ALLOW_ORIGINS": sorted(guard_origins(source, options)),
-        "WILDTRACE_ALLOW_HOSTS": sorted({urlsplit(o).hostname or "" for o in all_origins}),
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "WILDTRACE_MIN_GAP": source.rate.delay if polite and source.rate.concurrency == 1 else 0.0,
         "DOWNLOAD_HANDLERS": {"http": "wildtrace.monitor.spider.SpacedHTTPHandler",

@@ -128,6 +128,12 @@ def start_run(engine: sa.Engine, source: str, source_sha256: str) -> tuple[str, 
     return db.write(engine, work)
 
 
+def run_started(engine: sa.Engine, run_id: str) -> str:
+    """When a pass began (ISO time, microseconds)."""
+    with engine.connect() as conn:
+        return str(conn.execute(sa.select(crawl_runs.c.started_at).where(crawl_runs.c.run_id == run_id)).scalar())
+
+
 def save_run(engine: sa.Engine, run_id: str, counts: dict[str, int], errors: list[dict[str, Any]],
              *, state: str | None = None, finished: bool = False) -> None:
     """Store a pass's counts and last errors; ``finished`` closes it (``state``: finished,
