@@ -340,3 +340,23 @@ def test_a_sources_cookies_and_headers_are_sent(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_browser_of_a_javascript_source_is_guarded_on_every_hop(tmp_path: Path) -> None:
+    """Chromium follows redirects itself: /go/2 (to another loopback service) and /go/1 (to the
+    cloud metadata address) must be refused at the connection, and the feed still works."""
+    site = start(port=0, traps=True)
+    try:
+        env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp_path / "data"), "WILDTRACE_MONITOR_CONTACT": "t@e.org"}
+        feed = _sources(tmp_path, site.origin)[2]
+        feed.write_text(feed.read_text().replace(f'start_urls: ["{site.origin}/feed"]',
+                                                 f'start_urls: ["{site.origin}/go/2", "{site.origin}/go/1", '
+                                                 f'"{site.origin}/feed"]'))
+        r = _run(["monitor", "run", str(feed), "--db", str(tmp_path / "j.sqlite"), "--no-capture", "--json"], env)
+        report = _reports(r)["t-feed"]
+        assert not site.market.canary_requests
+        assert report["counts"]["new"] == len(site.market.ids("feed"))
+        failed = {e["url"].rsplit("/", 2)[-2] + "/" + e["url"].rsplit("/", 1)[-1] for e in report["errors"]}
+        assert {"go/1", "go/2"} <= failed, report["errors"]
+    finally:
+        site.close()

@@ -305,6 +305,11 @@ def run_sources(settings: Settings, sources: list[Source], run: RunOptions, stor
     process = AsyncCrawlerProcess(process_settings(run.options, all_origins, run.options.log_level))
     handlers: list[PassHandler] = []
     pool = ThreadPoolExecutor(1, thread_name_prefix="wildtrace-capture")  # captures one at a time
+    proxy = None
+    if any(s.javascript is not None for s in sources):
+        from wildtrace.monitor.proxy import GuardProxy
+
+        proxy = GuardProxy(run.options.allow_private, all_origins)
     for source in sources:
         capturer = None
         if run.capture:
@@ -315,11 +320,16 @@ def run_sources(settings: Settings, sources: list[Source], run: RunOptions, stor
         handler = PassHandler(source, sp, settings.monitor_images_dir, pool)
         handlers.append(handler)
         spider_cls = type(f"Monitor_{source.name.replace('-', '_')}", (MonitorSpider,),
-                          {"custom_settings": scrapy_settings(source, run.options, all_origins)})
+                          {"custom_settings": scrapy_settings(source, run.options, all_origins,
+                                                              proxy.url if proxy else None)})
         process.crawl(spider_cls, handler=handler)
     started = time.monotonic()
-    process.start()
-    pool.shutdown(wait=True)
+    try:
+        process.start()
+    finally:
+        pool.shutdown(wait=True)
+        if proxy is not None:
+            proxy.close()
     reports = []
     for h in handlers:
         sp = h.sp

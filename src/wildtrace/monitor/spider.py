@@ -93,7 +93,8 @@ def guard_origins(source: Source, options: Options) -> frozenset[str]:
     return options.allow_origins | allowed_origins(source.allow_origins)
 
 
-def scrapy_settings(source: Source, options: Options, all_origins: frozenset[str]) -> dict[str, Any]:
+def scrapy_settings(source: Source, options: Options, all_origins: frozenset[str],
+                    browser_proxy: str | None = None) -> dict[str, Any]:
     """The crawler settings of one source (see the module)."""
     polite = options.polite
     settings: dict[str, Any] = {
@@ -143,10 +144,14 @@ def scrapy_settings(source: Source, options: Options, all_origins: frozenset[str
             "DOWNLOAD_HANDLERS": {"http": "wildtrace.monitor.browser.SpacedBrowserHandler",
                                   "https": "wildtrace.monitor.browser.SpacedBrowserHandler"},
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+            # every connection the browser makes goes through the guard proxy (monitor.proxy), loopback too
             "PLAYWRIGHT_LAUNCH_OPTIONS": {"headless": True, "executable_path": binary, "chromium_sandbox": not root,
+                                          **({"proxy": {"server": browser_proxy, "bypass": "<-loopback>"}}
+                                             if browser_proxy else {}),
                                           "args": ["--disable-background-networking", "--disable-sync",
                                                    "--disable-component-update", "--disable-extensions",
-                                                   "--no-first-run", "--disable-gpu"]},
+                                                   "--no-first-run", "--disable-gpu",
+                                                   "--proxy-bypass-list=<-loopback>"]},
             "PLAYWRIGHT_CONTEXTS": {"default": {"user_agent": user_agent(options.contact), "service_workers": "block",
                                                 "accept_downloads": False, "java_script_enabled": True}},
             "PLAYWRIGHT_ABORT_REQUEST": _browser_guard(options.allow_private, guard_origins(source, options)),
