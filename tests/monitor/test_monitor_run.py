@@ -240,7 +240,11 @@ def test_second_run_sees_the_changed_price_and_the_gone_listing(world: dict) -> 
     assert rows["t-shop"]["listings_gone"] == 1 and rows["t-shop"]["counts"]["changed"] == 1
 
 
-def test_a_killed_run_resumes_without_fetching_anything_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize("capture", [False, True], ids=["no-capture", "capture"])
+def test_a_killed_run_resumes_without_fetching_anything_twice(tmp_path: Path, capture: bool) -> None:
+    """SIGKILL in the middle of a pass; the next run resumes it: no page or image is answered twice,
+    every listing is stored, and (with captures) every high-risk listing is captured once, sealed,
+    and the folder verifies."""
     site = start(port=0, traps=False)
     try:
         env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp_path / "data"), "WILDTRACE_MONITOR_CONTACT": "t@e.org"}
@@ -249,7 +253,11 @@ def test_a_killed_run_resumes_without_fetching_anything_twice(tmp_path: Path) ->
         hung = f"/grid/item/{site.market.ids('grid')[3]}"
         site.market.hang(hung)
         db = tmp_path / "m.sqlite"
-        proc = subprocess.Popen([*WILDTRACE, "monitor", "run", str(grid), "--db", str(db), "--no-capture"], env=env,
+        made = _run(["evidence", "keygen", str(tmp_path / "keys")], env)
+        assert made.returncode == 0, made.stderr
+        key = str(tmp_path / "keys" / "wildtrace-evidence.key")
+        how = ["--key", key, "--no-screenshot"] if capture else ["--no-capture"]
+        proc = subprocess.Popen([*WILDTRACE, "monitor", "run", str(grid), "--db", str(db), *how], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert site.market.wait_held(120), "the monitor never reached the hung page"
         time.sleep(1.0)  # pages answered before the hung one are processed (one request in flight per host)
@@ -257,13 +265,35 @@ def test_a_killed_run_resumes_without_fetching_anything_twice(tmp_path: Path) ->
         proc.wait(30)
         site.market.release()
         first = site.market.requests
-        resumed = _run(["monitor", "run", str(grid), "--db", str(db), "--no-capture", "--json"], env)
+        resumed = _run(["monitor", "run", str(grid), "--db", str(db), *how, "--json"], env)
         report = _reports(resumed)["t-grid"]
         assert report["resumed"] and report["state"] == "finished"
-        answered = Counter(r.path for r in site.market.requests if r.status == 200 and r.path != "/robots.txt"
-                           and not r.path.startswith("/images/"))
-        twice = {p: n for p, n in answered.items() if n > 1 and p != hung}
+        assert report["counts"]["new"] == len(site.market.ids("grid")), report["counts"]
+        answered = Counter(r.path for r in site.market.requests if r.status == 200 and r.path != "/robots.txt")
+        twice = {p: n for p, n in answered.items() if n > 1 and p != hung and not
+                 (p.startswith("/images/") and n <= len([x for x in site.market.ids("grid") if f"{x}." in p]))}
         assert not twice, twice
+        if capture:
+            from wildtrace.evidence.custody import CustodyLog
+
+            folder = tmp_path / "data" / "evidence" / "monitor-t-grid"
+            entries = [e for _, e in CustodyLog(folder).entries() if e and e.get("event") == "capture"]
+            captured = Counter(e["listing_id"] for e in entries)
+            assert captured and max(captured.values()) == 1, captured
+            from wildtrace.store import open_store
+
+            store = open_store(db)
+            try:
+                high = {i for i in store.listing_ids()
+                        if ((store.latest_result(i) or {}).get("risk_score") or 0) >= 0.5}
+            finally:
+                store.close()
+            assert high and high == set(captured), (high, captured)  # before and after the kill, once each
+            assert all(e.get("http_status") == 200 for e in entries)
+            verified = _run(["evidence", "verify", str(folder), "--public-key",
+                             str(tmp_path / "keys" / "wildtrace-evidence.pub")], env)
+            assert verified.returncode == 0, verified.stdout + verified.stderr
+            assert "ok: seal" in verified.stdout
         assert len([r for r in first if r.status == 200]) >= 3  # the first run really got somewhere
         from wildtrace.store import open_store
 

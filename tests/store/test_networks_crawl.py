@@ -127,4 +127,8 @@ def test_monitor_passes_frontier_and_listings_on_every_backend(store: SQLStore) 
     (row,) = crawl.status(e)
     assert row["state"] == "finished" and row["counts"]["gone"] == 1
     assert (row["listings_live"], row["listings_gone"]) == (1, 1) and row["passes"] == 1
-    assert crawl.start_run(e, "shop", "abc")[1] is False  # a finished pass is not resumed
+    second, resumed = crawl.start_run(e, "shop", "abc")
+    assert not resumed and second != run  # a finished pass is not resumed
+    assert crawl.frontier_size(e, run) == 3
+    assert crawl.prune(e, "shop", keep=second) == 3 and crawl.frontier_size(e, run) == 0
+    assert crawl.run_counts(e, run) == {"new": 1, "gone": 1}  # the pass's own record stays

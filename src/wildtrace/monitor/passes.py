@@ -107,6 +107,7 @@ class SourcePass:
         self.started_at = crawl.run_started(self.store.engine, self.run_id)
         if self.resumed:
             self.counts.update(crawl.run_counts(self.store.engine, self.run_id))
+            self.errors = crawl.run_errors(self.store.engine, self.run_id)
             self.counts["resumed"] += 1
             if crawl.frontier_size(self.store.engine, self.run_id):
                 return crawl.pending(self.store.engine, self.run_id)
@@ -280,3 +281,5 @@ class SourcePass:
     def save(self, *, state: str | None = None, finished: bool = False) -> None:
         crawl.save_run(self.store.engine, self.run_id, dict(self.counts), self.errors, state=state,
                        finished=finished)
+        if finished:  # the frontiers of the source's earlier passes are no longer needed
+            crawl.prune(self.store.engine, self.source.name, keep=self.run_id)

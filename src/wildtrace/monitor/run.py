@@ -229,11 +229,19 @@ class PassHandler:
         self.sp.save(state="finished" if finished else "interrupted", finished=finished)
 
 
+def _pairs(headers: Any) -> list[list[str]]:
+    return [[k.decode("latin-1"), v.decode("latin-1")] for k, values in headers.items() for v in values]
+
+
 def pack_response(response: Any) -> bytes:
-    """A response as kept in the frontier (zlib JSON): URL, status, headers, body."""
-    headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, values in response.headers.items() for v in values]
-    return zlib.compress(orjson.dumps({"url": response.url, "status": response.status, "headers": headers,
-                                       "body": base64.b64encode(bytes(response.body)).decode()}))
+    """A response as kept in the frontier (zlib JSON): URL, status, headers, body, and what the
+    capture of it needs of the request (its headers as sent, the redirects that led to it)."""
+    meta = response.meta
+    return zlib.compress(orjson.dumps({
+        "url": response.url, "status": response.status, "headers": _pairs(response.headers),
+        "body": base64.b64encode(bytes(response.body)).decode(), "request_headers": _pairs(response.request.headers),
+        "redirect_urls": list(meta.get("redirect_urls") or []), "redirect_reasons": list(meta.get("redirect_reasons")
+                                                                                          or [])}))
 
 
 def unpack_response(blob: bytes, request: Any) -> Any:
@@ -246,6 +254,14 @@ def unpack_response(blob: bytes, request: Any) -> Any:
     for k, v in data["headers"]:
         headers.appendlist(k, v)
     body = base64.b64decode(data["body"])
+    sent = Headers()
+    for k, v in data.get("request_headers", []):
+        sent.appendlist(k, v)
+    if sent:
+        request.headers = sent  # as the first fetch sent them (this one never left)
+    for key in ("redirect_urls", "redirect_reasons"):
+        if data.get(key):
+            request.meta[key] = data[key]
     cls = responsetypes.from_args(headers=headers, url=data["url"], body=body)
     return cls(url=data["url"], status=data["status"], headers=headers, body=body, request=request)
 

@@ -154,6 +154,24 @@ def run_counts(engine: sa.Engine, run_id: str) -> dict[str, int]:
     return dict(orjson.loads(raw)) if raw else {}
 
 
+def run_errors(engine: sa.Engine, run_id: str) -> list[dict[str, Any]]:
+    """The last errors a pass stored (a resumed pass goes on from them)."""
+    with engine.connect() as conn:
+        raw = conn.execute(sa.select(crawl_runs.c.errors).where(crawl_runs.c.run_id == run_id)).scalar()
+    return list(orjson.loads(raw)) if raw else []
+
+
+def prune(engine: sa.Engine, source: str, keep: str) -> int:
+    """Delete the frontiers of the source's finished passes other than ``keep`` (their runs'
+    counts and errors stay); returns the rows deleted."""
+    def work(conn: sa.Connection) -> int:
+        old = sa.select(crawl_runs.c.run_id).where(crawl_runs.c.source == source, crawl_runs.c.run_id != keep,
+                                                   crawl_runs.c.finished_at.is_not(None))
+        return int(conn.execute(crawl_frontier.delete().where(crawl_frontier.c.run_id.in_(old))).rowcount or 0)
+
+    return db.write(engine, work)
+
+
 def add_to_frontier(engine: sa.Engine, run_id: str, items: list[tuple[str, str, str, int]]) -> list[str]:
     """Queue ``(url_key, url, kind, depth)`` items in a pass; returns the keys that were new to it
     (a URL is queued once per pass, however many pages link it)."""
