@@ -81,6 +81,7 @@ class PassHandler:
     pool: ThreadPoolExecutor
     rechecked: bool = False
     closed_reason: str | None = None
+    max_page_bytes: int = 10_000_000
     _first: list[dict[str, Any]] = field(default_factory=list)
 
     def first_requests(self) -> list[dict[str, Any]]:
@@ -108,6 +109,11 @@ class PassHandler:
         url, kind, depth = meta["wt_url"], meta["wt_kind"], int(meta.get("wt_depth", 0))
         sp = self.sp
         sp.counts["pages"] += 1
+        if len(response.body) > self.max_page_bytes:  # a rendered page has no download cap of its own
+            why = f"page over the size cap: {len(response.body):,} bytes > {self.max_page_bytes:,}"
+            sp.error(url, why)
+            sp.done(url, "failed", why)
+            return []
         if not self.source.in_domains(response.url):  # redirected off the source's sites
             why = f"redirected off the source's domains, to {response.url}"
             sp.error(url, why)
@@ -333,7 +339,8 @@ def run_sources(settings: Settings, sources: list[Source], run: RunOptions, stor
             capturer = Capturer(folder, CaptureOptions(key=key, screenshot=run.screenshot,
                                                        allow_private=run.options.allow_private))
         sp = SourcePass(source, store, scanner, capturer)
-        handler = PassHandler(source, sp, settings.monitor_images_dir, pool)
+        handler = PassHandler(source, sp, settings.monitor_images_dir, pool,
+                              max_page_bytes=run.options.max_page_bytes)
         handlers.append(handler)
         spider_cls = type(f"Monitor_{source.name.replace('-', '_')}", (MonitorSpider,),
                           {"custom_settings": scrapy_settings(source, run.options, all_origins,

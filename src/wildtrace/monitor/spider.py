@@ -164,11 +164,17 @@ def scrapy_settings(source: Source, options: Options, all_origins: frozenset[str
 def _browser_guard(allow_private: bool, origins: frozenset[str]) -> Any:
     """scrapy-playwright's abort predicate: every request the browser makes (scripts, XHR, images)
     goes through the same address guard; and nothing but http(s)."""
+    verdicts: dict[str, bool] = {}  # per origin: a page's hundreds of sub-requests resolve a name once
+
     def abort(request: Any) -> bool:
         url = str(request.url)
         if url.startswith(("data:", "blob:", "about:")):
             return False
-        return check_url(url, allow_private, origins) is not None
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        if origin not in verdicts:
+            verdicts[origin] = check_url(url, allow_private, origins) is not None
+        return verdicts[origin]  # the guard proxy checks every connection anyway (monitor.proxy)
     return abort
 
 
