@@ -119,8 +119,7 @@ def test_every_listing_of_every_shape_is_new_and_extracted(world: dict) -> None:
             counts = reports[name]["counts"]
             assert counts["new"] == len(expected), (name, counts, reports[name]["errors"])
             for listing_id in expected:
-                versions = store.versions(f"{name}:{listing_id}") or [
-                    v for key in (listing_id,) for v in store.versions(f"{name}:{key}")]
+                versions = store.versions(f"{name}:{listing_id}")
                 assert versions, f"{name}: {listing_id} not stored"
                 record = versions[-1]["record"]
                 shown = market.listing(listing_id) or {}
@@ -154,7 +153,7 @@ def test_retry_after_is_honoured_for_the_host(world: dict) -> None:  # type: ign
 
 def test_user_agent_names_wildtrace_and_the_contact(world: dict) -> None:  # type: ignore[type-arg]
     agents = {r.user_agent for r in world["first_log"] if not r.path.startswith(("/static", "/api"))}
-    assert agents and all("WildTrace/" in a and "test@example.org" in a for a in agents if "Headless" not in a)
+    assert agents and all("WildTrace/" in a and "test@example.org" in a for a in agents)  # Chromium's too
 
 
 def test_redirects_to_private_addresses_are_refused(world: dict) -> None:  # type: ignore[type-arg]
@@ -190,10 +189,10 @@ def test_hostile_listing_is_stored_and_captured_inert(world: dict) -> None:  # t
         assert ids
         result = store.latest_result(ids[0])
         assert result is not None and result["risk_score"] >= 0.5
+        record = store.versions(ids[0])[-1]["record"]  # its ../ and private image URLs: refused, with why
+        assert [i for i in record["image_files"] if i.get("error")]
     finally:
         store.close()
-    log = world["site"].market.requests
-    assert not any("169.254" in r.path for r in log)
 
 
 def test_high_risk_listings_are_captured_signed_and_verify(world: dict) -> None:  # type: ignore[type-arg]
@@ -270,8 +269,7 @@ def test_a_killed_run_resumes_without_fetching_anything_twice(tmp_path: Path, ca
         assert report["resumed"] and report["state"] == "finished"
         assert report["counts"]["new"] == len(site.market.ids("grid")), report["counts"]
         answered = Counter(r.path for r in site.market.requests if r.status == 200 and r.path != "/robots.txt")
-        twice = {p: n for p, n in answered.items() if n > 1 and p != hung and not
-                 (p.startswith("/images/") and n <= len([x for x in site.market.ids("grid") if f"{x}." in p]))}
+        twice = {p: n for p, n in answered.items() if n > 1 and p != hung}
         assert not twice, twice
         if capture:
             from wildtrace.evidence.custody import CustodyLog

@@ -20,6 +20,7 @@ def _store(settings: Settings, db: str | None) -> Any:
     return open_store(db or settings.db_target)
 
 
+_DB = click.option("--db", default=None, help="The database (default: WILDTRACE_DB or DATA_DIR/wildtrace.sqlite).")
 _GUARD = [
     click.option("--allow-private", is_flag=True,
                  help="Allow loopback, private and link-local addresses for every source (refused by default: "
@@ -47,7 +48,7 @@ def monitor() -> None:
 
 @monitor.command("run")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--db", default=None, help="The database (default: WILDTRACE_DB or DATA_DIR/wildtrace.sqlite).")
+@_DB
 @_guard
 @click.option("--evidence-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where captures go, one folder per source (default: DATA_DIR/evidence/monitor-NAME).")
@@ -119,7 +120,7 @@ def run(settings: Settings, sources: tuple[Path, ...], db: str | None, allow_pri
 
 
 @monitor.command("status")
-@click.option("--db", default=None, help="The database (default: WILDTRACE_DB or DATA_DIR/wildtrace.sqlite).")
+@_DB
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines, one source per line.")
 @click.pass_obj
 def status(settings: Settings, db: str | None, as_json: bool) -> None:
@@ -153,7 +154,7 @@ def status(settings: Settings, db: str | None, as_json: bool) -> None:
 
 @monitor.command("schedule")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--db", default=None, help="The database (default: WILDTRACE_DB or DATA_DIR/wildtrace.sqlite).")
+@_DB
 @_guard
 @click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Passed to each run (see monitor run --key).")

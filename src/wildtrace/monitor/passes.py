@@ -28,7 +28,6 @@ from wildtrace.evidence.net import Fetched
 from wildtrace.monitor.extract import Extracted, canonical_url
 from wildtrace.monitor.sources import Source
 from wildtrace.pipeline import Collected, ingest
-from wildtrace.rejects import Reject
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import Scanner
 from wildtrace.store import Store, crawl
@@ -144,10 +143,9 @@ class SourcePass:
                 out.append((href, PAGE, depth + 1))
         return self.queue(out)
 
-    def listing(self, url: str, status: int, extracted: Extracted, image_files: list[dict[str, Any]],
-                recheck: bool = False) -> Outcome:
+    def listing(self, url: str, status: int, extracted: Extracted, image_files: list[dict[str, Any]]) -> Outcome:
         """Judge, scan and store one listing page (see the module)."""
-        key = url_key(url)
+        key, canon = url_key(url), canonical_url(url)
         record = dict(extracted.record)
         if not (record.get("title") or record.get("text")):
             why = "no listing found on the page: " + ("; ".join(extracted.problems[:3]) or "no title or text")
@@ -163,21 +161,23 @@ class SourcePass:
         digest = listing_hash(record, sorted(i["sha256"] for i in image_files if i.get("sha256")))
         if listing_id in self.seen_ids and self.seen_ids[listing_id] != digest:
             # two pages claim one listing key (a sku a page chose) with different content: both kept
-            listing_id = f"{listing_id}#{hashlib.sha256(canonical_url(url).encode()).hexdigest()[:8]}"
+            listing_id = f"{listing_id}#{hashlib.sha256(canon.encode()).hexdigest()[:8]}"
             record["id"] = listing_id
             self.error(url, f"listing key {extracted.key!r} already used by another page in this pass: stored as "
                             f"{listing_id}")
+        def seen(duplicate_of: str | None = None) -> str:
+            """Note this fetch in the crawl state; new, changed or unchanged by the fields' hash."""
+            return crawl.record(self.store.engine, self.source.name, key, canonical_url=canon, content_sha256=digest,
+                                status=status, kind=LISTING, listing_id=listing_id, run_id=self.run_id,
+                                duplicate_of=duplicate_of)
+
         if listing_id in self.seen_ids:  # the same listing under a second URL in this pass
-            crawl.record(self.store.engine, self.source.name, key, canonical_url=canonical_url(url),
-                         content_sha256=digest, status=status, kind=LISTING, listing_id=listing_id,
-                         run_id=self.run_id, duplicate_of=listing_id)
+            seen(duplicate_of=listing_id)
             self.counts["duplicates"] += 1
             return Outcome("duplicate", listing_id)
         twin = crawl.duplicate_of(self.store.engine, digest, listing_id)
         if twin is not None:
-            crawl.record(self.store.engine, self.source.name, key, canonical_url=canonical_url(url),
-                         content_sha256=digest, status=status, kind=LISTING, listing_id=listing_id,
-                         run_id=self.run_id, duplicate_of=twin)
+            seen(duplicate_of=twin)
             self.counts["duplicates"] += 1
             return Outcome("duplicate", twin, reason=f"same content as {twin}")
         self.seen_ids[listing_id] = digest
@@ -185,9 +185,7 @@ class SourcePass:
         if last is not None and last.get("listing_sha256") == digest and last.get("listing_id") == listing_id \
                 and last.get("last_run") != self.run_id:
             # seen before with the same fields: not scanned again, only its last sight moves
-            crawl.record(self.store.engine, self.source.name, key, canonical_url=canonical_url(url),
-                         content_sha256=digest, status=status, kind=LISTING, listing_id=listing_id,
-                         run_id=self.run_id)
+            seen()
             self.counts["listings"] += 1
             self.counts[crawl.UNCHANGED] += 1
             return Outcome(crawl.UNCHANGED, listing_id)
@@ -201,9 +199,7 @@ class SourcePass:
             self.counts["rejected"] += 1
             return Outcome("rejected", listing_id, reason=why)
         result: ScanResult = collected.results[0]
-        state = crawl.record(self.store.engine, self.source.name, key, canonical_url=canonical_url(url),
-                             content_sha256=digest, status=status, kind=LISTING, listing_id=listing_id,
-                             run_id=self.run_id)
+        state = seen()
         if previous is None:
             state = crawl.NEW  # first time this listing id is stored, whatever URL it came under
         elif last is not None and last.get("last_run") == self.run_id:
@@ -274,9 +270,6 @@ class SourcePass:
         self.counts["errors"] += 1
         self.errors.append({"url": _printable(url)[:2000], "reason": _printable(reason)[:500], "at": clock.stamp()})
         del self.errors[:-MAX_ERRORS]
-
-    def reject(self, url: str, reason: str) -> Reject:
-        return Reject(0, reason, url[:200])
 
     def save(self, *, state: str | None = None, finished: bool = False) -> None:
         crawl.save_run(self.store.engine, self.run_id, dict(self.counts), self.errors, state=state,

@@ -135,7 +135,7 @@ class PassHandler:
         if kind in (LISTING, RECHECK) or self.source.is_listing(response.url):
             if not meta.get("wt_kept"):
                 crawl.keep_response(sp.store.engine, sp.run_id, url_key(url), pack_response(response))
-            await self._listing(spider, url, response, recheck=kind == RECHECK)
+            await self._listing(spider, url, response)
             sp.done(url)
             return []
         hrefs = [response.urljoin(h) for h in response.css("a::attr(href)").getall()
@@ -147,7 +147,7 @@ class PassHandler:
         sp.done(url)
         return [(u, k, d) for _, u, k, d in queued]
 
-    async def _listing(self, spider: Any, url: str, response: Any, recheck: bool) -> None:
+    async def _listing(self, spider: Any, url: str, response: Any) -> None:
         sp = self.sp
         _, noted = crawl.kept(sp.store.engine, sp.run_id, url_key(url)) if response.meta.get("wt_kept") \
             else (None, None)
@@ -155,7 +155,7 @@ class PassHandler:
             extracted = extract(response.url, response.body, encoding=response.encoding, rules=self.source.extract,
                                 platform=self.source.platform, key_pattern=self.source.listing_key)
             images = await self._images(spider, list(extracted.images)) if self.source.images.download else []
-            outcome = sp.listing(url, response.status, extracted, images, recheck=recheck)
+            outcome = sp.listing(url, response.status, extracted, images)
             if not (outcome.capture and outcome.listing_id):
                 return
             noted = {"listing_id": outcome.listing_id, "risk": outcome.risk, "capture": True}
@@ -277,8 +277,7 @@ def fetched_from(response: Any) -> Fetched:
     request = response.request
     # the body as the crawler holds it: decoded (Content-Encoding undone) or, for a javascript
     # source, the page as Chromium rendered it; the headers must describe that body
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items() for v in values
-               if k.decode("latin-1").lower() not in _DECODED]
+    headers = [(k, v) for k, v in _pairs(response.headers) if k.lower() not in _DECODED]
     headers.append(("Content-Length", str(len(response.body))))
     if "playwright" in response.flags or response.meta.get("playwright"):
         headers.append(("X-WildTrace-Rendered", "Chromium (the page as rendered after scrolling, not the bytes served)"))
@@ -287,9 +286,8 @@ def fetched_from(response: Any) -> Fetched:
     except ValueError:
         reason = ""
     exchange = Exchange(url=response.url, status=response.status, response_headers=headers, body=bytes(response.body),
-                        request_headers=[(k.decode("latin-1"), v.decode("latin-1"))
-                                         for k, values in request.headers.items() for v in values],
-                        method=request.method, reason=reason)
+                        request_headers=[(k, v) for k, v in _pairs(request.headers)], method=request.method,
+                        reason=reason)
     hops = list(response.meta.get("redirect_urls") or [])
     statuses = list(response.meta.get("redirect_reasons") or [])
     redirects = [{"from": hop, "status": statuses[i] if i < len(statuses) else None,

@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import yaml
 
@@ -253,8 +253,6 @@ def parse(data: Any, where: str, base: Path | None = None, sha256: str = "") -> 
         if "{term}" in url:
             if not terms:
                 raise _fail(where, f"'start_urls': {url} has {{term}} but the source gives no 'terms'")
-            from urllib.parse import quote
-
             urls += [url.replace("{term}", quote(t, safe="")) for t in terms]
         else:
             urls.append(url)
