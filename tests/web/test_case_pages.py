@@ -153,8 +153,24 @@ def _login(browser: Browser, server: Server, role: str, width: int, height: int,
     return page
 
 
+_WIDE = """() => {
+  const out = [document.documentElement.scrollWidth, innerWidth];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > innerWidth + 0.5) out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+  }
+  return out.slice(0, 12);
+}"""
+
+
 def _no_overflow(page: Page) -> Any:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """True when nothing widens the page once its stylesheets have loaded (a page measured
+    before its CSS arrives overflows by design); the widest parts are printed on failure."""
+    page.wait_for_load_state("load")
+    ok = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    if not ok:
+        print("overflow:", page.url, page.evaluate(_WIDE))
+    return ok
 
 
 def test_the_flow_in_a_browser_and_at_390_px(browser: Browser, sqlite_server: Server) -> None:
