@@ -85,7 +85,8 @@ exporters: Registry[Callable[..., Any]] = Registry("exporters")
 #: click commands and groups of the ``wildtrace`` command line
 commands: Registry[Any] = Registry("commands")
 #: ``(settings, choice) -> Scorer | None``: the text model a scan combines with its rules, by the
-#: ``text_model`` setting (``none``, ``shipped``; any other value is a folder, read by ``folder``)
+#: ``text_model`` setting (``none``, ``shipped``, ``workbench``: the model accepted in the workbench;
+#: any other value is a folder, read by ``folder``)
 scorers: Registry[Callable[..., Any]] = Registry("scorers")
 #: ``(settings) -> (entries, code words, stamp)``: terms an analyst added, scanned beside the built-ins
 lexicons: Registry[Callable[..., Any]] = Registry("lexicons")
@@ -98,7 +99,8 @@ for _name, _target in {"jsonl": "wildtrace.scan.writers:JsonlWriter", "csv": "wi
     writers.register_lazy(_name, _target)
 enrichers.register_lazy("zoonotic", "wildtrace.zoonotic.profile:enrich")
 for _name, _target in {"none": "wildtrace.scan.scorers:no_scorer", "shipped": "wildtrace.learn.shipped:shipped_scorer",
-                       "folder": "wildtrace.learn.shipped:folder_scorer"}.items():
+                       "folder": "wildtrace.learn.shipped:folder_scorer",
+                       "workbench": "wildtrace.learn.workbench:workbench_scorer"}.items():
     scorers.register_lazy(_name, _target)
 lexicons.register_lazy("local", "wildtrace.lexicons:local")
 for _name, _target in {

@@ -17,6 +17,7 @@ module describes the head revision and is what the queries are written against.
 - ``networks`` are built seller networks, whole, with their provenance; ``crawl_state`` is what
   the marketplace monitor last saw at each URL, ``crawl_runs`` its passes over each source and
   ``crawl_frontier`` what a pass has still to fetch.
+- ``text_models`` are the models trained in the workbench from the labels, and which one it uses.
 """
 
 from __future__ import annotations
@@ -409,4 +410,26 @@ listing_identifiers = Table(
     Column("value", String, primary_key=True),
     Column("key", String, nullable=False, index=True),
     Column("raw", Text, nullable=False, server_default=""),
+)
+
+#: Text models trained in the workbench from the analysts' labels (``store/text_models.py``,
+#: revision 0013): one row per model folder (``DATA_DIR/models/<id>``, never overwritten), its
+#: label counts, the evaluation beside the model then in use (JSON), and its status: ``candidate``
+#: (trained, not accepted), ``active`` (at most one: the model the workbench scans with) or
+#: ``retired`` (accepted once, replaced since); who accepted it and when.
+text_models = Table(
+    "text_models", metadata,
+    Column("id", String, primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("name", String, nullable=False),
+    Column("version", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("created_by", String, nullable=False),
+    Column("labels", Integer, nullable=False),
+    Column("positives", Integer, nullable=False),
+    Column("evaluation", Text, nullable=False, server_default="{}"),
+    Column("status", String, nullable=False),
+    Column("accepted_by", String, nullable=True),
+    Column("accepted_at", String, nullable=True),
+    Index("text_models_status", "status"),
 )

@@ -9,6 +9,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
+from wildtrace.learn.workbench import scanner_for
 from wildtrace.scan.scanner import Scanner
 from wildtrace.store.accounts import (
     SESSION_COOKIE,
@@ -34,8 +35,8 @@ def store(request: Request) -> SQLStore:
 
 def scanner(request: Request) -> Scanner:
     state = request.app.state
-    if state.scanner is None:
-        state.scanner = Scanner(state.settings)
+    if state.scanner is None:  # the model accepted in the workbench, else the setting's
+        state.scanner = scanner_for(state.settings, state.store.engine)
     return state.scanner  # type: ignore[no-any-return]
 
 
