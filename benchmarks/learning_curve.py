@@ -144,8 +144,8 @@ def one_run(ds: Dataset, tr: np.ndarray, test: Dataset, seed: int) -> dict[str, 
     model = training.train(train_ds, folds=5, seed=seed)
     p = model.probability(test.x, test.rule_logit)
     pred = p >= model.threshold
-    out.update(ap=metrics.average_precision(test.y, p), f1=metrics.precision_recall_f1(test.y, pred)[2],
-               ece=ece(test.y, p), p=p)
+    out.update(ap=metrics.average_precision(test.y, p), roc_auc=metrics.roc_auc(test.y, p),
+               f1=metrics.precision_recall_f1(test.y, pred)[2], ece=ece(test.y, p), p=p)
     text_ds = ds.subset(tr)
     text_ds.rule_logit = None
     text_model = training.train(text_ds, folds=5, seed=seed)
@@ -160,7 +160,7 @@ def pct(values: list[float]) -> list[float]:
 
 
 def curve(ds: Dataset, pool: np.ndarray, test_idx: np.ndarray, budgets: list[str], repeats: int,
-          reps: int, seed: int) -> list[dict[str, Any]]:
+          reps: int, seed: int, rules_ap: float) -> list[dict[str, Any]]:
     test = ds.subset(test_idx)
     rows = []
     for budget in budgets:
@@ -178,6 +178,8 @@ def curve(ds: Dataset, pool: np.ndarray, test_idx: np.ndarray, budgets: list[str
                "positives_median": statistics.median(x["positives"] for x in runs),
                "ap_median": round(statistics.median(aps), 4), "ap_repeats_95": pct(aps),
                "ap_median_run_bootstrap_95": ap_ci(test.y, med["p"], test.groups, reps),
+               "repeats_above_rules_ap": sum(x["ap"] > rules_ap for x in runs),
+               "roc_auc_median": round(statistics.median(x["roc_auc"] for x in runs), 4),
                "f1_median": round(statistics.median(x["f1"] for x in runs), 4),
                "ece_median": round(statistics.median(x["ece"] for x in runs), 4),
                "ap_text_only_median": round(statistics.median(x["ap_text_only"] for x in runs), 4),
@@ -191,7 +193,7 @@ def system_summary(y: np.ndarray, s: np.ndarray, pred: np.ndarray, groups: np.nd
                    reps: int) -> dict[str, Any]:
     point = metrics.summary(y, s, pred)
     ci = metrics.summary_ci(y, s, pred, groups, reps=reps)
-    keep = ("precision", "recall", "f1", "pr_auc")
+    keep = ("precision", "recall", "f1", "pr_auc", "roc_auc")
     return {k: {"value": round(point[k], 4), "ci95": [round(v, 4) for v in ci[k]]} for k in keep} | {
         "flagged": int(pred.sum())}
 
@@ -223,19 +225,22 @@ def render(report: dict[str, Any]) -> str:
     s = report["setting"]
     lines = [f"## Learning curve: {s['set']} (commit {s['commit']})", "",
              f"{s['n']:,} labelled rows, {s['positives']:,} positive, {s['groups']:,} groups ({s['grouping']}); "
-             f"test set {s['test_n']:,} rows ({s['test_positives']:,} positive, {s['test_groups']:,} groups)",
+             f"test set {s['test_n']:,} rows ({s['test_positives']:,} positive, {s['test_groups']:,} groups); "
+             f"a random ranking's AP is the test prevalence, {s['test_positives'] / s['test_n']:.3f}",
              "", "| labels | positives | AP median | AP 95% over repeats | AP bootstrap 95% (median run) "
-             "| F1 at threshold | ECE | AP text only | AP learned keywords |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| repeats above rules' AP | ROC-AUC | F1 at threshold | ECE | AP text only | AP learned keywords |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report["curve"]:
         lo, hi = r["ap_repeats_95"]
         blo, bhi = r["ap_median_run_bootstrap_95"]
         lines.append(f"| {r['budget']} ({r['repeats']}x) | {r['positives_median']:g} | {r['ap_median']:.3f} "
-                     f"| {lo:.3f}-{hi:.3f} | {blo:.3f}-{bhi:.3f} | {r['f1_median']:.3f} | {r['ece_median']:.3f} "
+                     f"| {lo:.3f}-{hi:.3f} | {blo:.3f}-{bhi:.3f} | {r['repeats_above_rules_ap']}/{r['repeats']} "
+                     f"| {r['roc_auc_median']:.3f} | {r['f1_median']:.3f} | {r['ece_median']:.3f} "
                      f"| {r['ap_text_only_median']:.3f} | {r['ap_learned_keywords_median']:.3f} |")
-    lines += ["", "Fixed baselines on the same test set:", "", "| system | AP | F1 at verdict |", "|---|---|---|"]
+    lines += ["", "Fixed baselines on the same test set:", "", "| system | AP | ROC-AUC | F1 at verdict |",
+              "|---|---|---|---|"]
     for name, m in report["baselines_test"].items():
-        lines.append(f"| {name} | {_ci(m['pr_auc'])} | {_ci(m['f1'])} |")
+        lines.append(f"| {name} | {_ci(m['pr_auc'])} | {_ci(m['roc_auc'])} | {_ci(m['f1'])} |")
     if "compare" in report:
         c = report["compare"]
         lines += ["", f"Whole set ({c['n']:,} rows, {c['positives']:,} positive, {c['groups']:,} groups):", "",
@@ -246,6 +251,13 @@ def render(report: dict[str, Any]) -> str:
         d = c["shipped_minus_rules"]
         lines.append(f"\nshipped minus rules (paired group bootstrap): AP {_ci(d['ap'])}, F1 {_ci(d['f1'])}")
     return "\n".join(lines)
+
+
+def _commit() -> str:
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], capture_output=True, text=True, cwd=HERE.parent).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + ("+dirty" if git("status", "--porcelain", "src") else "")
 
 
 def main() -> None:
@@ -261,6 +273,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=1000, help="bootstrap resamples")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--compare", action="store_true", help="also rules alone vs shipped on every row")
+    parser.add_argument("--commit", default=None,
+                        help="the commit the wildtrace package under test was taken from (default: this "
+                        "checkout's HEAD, marked +dirty when src/ has uncommitted changes)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.set is not None:
@@ -281,8 +296,7 @@ def main() -> None:
     fixed = fixed_scores(ordered)
     pool, test_idx = split(ds, args.seed)
     test = ds.subset(test_idx)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=HERE).stdout.strip()
+    commit = args.commit or _commit()
     report: dict[str, Any] = {"setting": {
         "set": name, "commit": commit, "n": len(ds), "positives": int(ds.y.sum()),
         "groups": len(set(ds.groups.tolist())),
@@ -291,7 +305,9 @@ def main() -> None:
         "repeats": args.repeats, "bootstrap": f"{args.reps} resamples of whole test groups", "seed": args.seed}}
     report["baselines_test"] = {k: system_summary(test.y, s[test_idx], p[test_idx], test.groups, args.reps)
                                 for k, (s, p) in fixed.items()}
-    report["curve"] = curve(ds, pool, test_idx, args.budgets.split(","), args.repeats, args.reps, args.seed)
+    rules_ap = report["baselines_test"]["rules alone"]["pr_auc"]["value"]
+    report["curve"] = curve(ds, pool, test_idx, args.budgets.split(","), args.repeats, args.reps, args.seed,
+                            rules_ap)
     if args.compare:
         report["compare"] = compare(ds.y, ds.groups, fixed, args.reps)
     if args.json:
