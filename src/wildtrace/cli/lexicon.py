@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 import click
 import orjson
 
-from wildtrace.cli import HelpGroup
+from wildtrace.cli import EXIT_REJECTS, HelpGroup
 from wildtrace.cli._learn_options import LABELS_OPT, LISTINGS_ARG, report
+from wildtrace.errors import ConfigError
 from wildtrace.learn import review, sources
 from wildtrace.settings import Settings
 
 if TYPE_CHECKING:
+    from wildtrace.scan import termlist
     from wildtrace.store.lexicon import LocalLexicon
 
 _db = click.option("--db", default=None, help="Database (default: WILDTRACE_DB, else DATA_DIR/wildtrace.sqlite).")
@@ -116,21 +118,102 @@ def lexicon_list(settings: Settings, version: int | None, db: str | None) -> Non
         click.echo(orjson.dumps(t.to_dict()).decode())
 
 
+@lexicon.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--author", default="unknown", show_default=True,
+              help="Who imports the terms (kept in the history of each).")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the rejected rows here (JSON Lines: line, reason, term).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON object.")
+@_db
+@click.pass_obj
+def lexicon_import(settings: Settings, file: Path, dry_run: bool, author: str, rejects: Path | None,
+                   as_json: bool, db: str | None) -> None:
+    """Import a shared term list (CSV: term, language, taxon, product, note) into the local lexicon.
+
+    Each row is added (a new version each) or rejected with its line and reason: a taxon, product
+    or language that resolves to nothing, an empty or over-long term, a control character, a term
+    already in the built-in or local lexicon. Exit 3 when any row is rejected. See docs/terms.md.
+
+    Example: wildtrace lexicon import terms.csv --author ana
+    """
+    from wildtrace.scan import termlist
+    from wildtrace.taxa import refdata
+
+    ref = refdata.load(extra_taxa=[settings.cites_checklist_path])
+    if dry_run and _no_database(settings, db):  # a dry run creates no database
+        report = termlist.import_file(_snapshot(settings), file, author, dry_run=True, ref=ref)
+    else:
+        with _lexicon(settings, db) as lex:
+            report = termlist.import_file(lex, file, author, dry_run=dry_run, ref=ref)
+    for r in report.rejects[:50]:
+        click.echo(f"wildtrace: {file}: line {r.line}: rejected: {r.reason}", err=True)
+    if len(report.rejects) > 50:
+        click.echo(f"wildtrace: {file}: … {len(report.rejects) - 50:,} more rejected rows "
+                   "(see --rejects)", err=True)
+    if report.extra_columns:
+        click.echo(f"wildtrace: {file}: columns ignored: {', '.join(report.extra_columns)}",
+                   err=True)
+    if rejects is not None:
+        rejects.write_bytes(b"".join(orjson.dumps({"source": str(file), **r.to_dict()}) + b"\n"
+                                     for r in report.rejects))
+    if as_json:
+        click.echo(orjson.dumps(report.to_dict()).decode())
+    else:
+        done = "would be imported (dry run; nothing written)" if dry_run else "imported"
+        click.echo(f"{file}: {report.read:,} rows read: {len(report.imported):,} {done}, "
+                   f"{len(report.rejects):,} rejected; local lexicon v{report.version}")
+    if report.rejects:
+        raise SystemExit(EXIT_REJECTS)
+
+
+def _no_database(settings: Settings, db: str | None) -> bool:
+    target = db if db and "://" in db else Path(db) if db else settings.db_target
+    return isinstance(target, Path) and not target.exists()
+
+
+def _snapshot(settings: Settings) -> termlist.Snapshot:
+    """The lexicon as the old JSON Lines log holds it (empty without one), without a database."""
+    from wildtrace.scan import locallex, termlist
+
+    log = settings.local_lexicon
+    if not log.exists():
+        return termlist.Snapshot()
+    version, terms = locallex.replay(locallex.read_file(log))
+    return termlist.Snapshot(terms, version)
+
+
 @lexicon.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
-              help="csv: the columns of data/codewords.csv; jsonl: one term per line.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "terms"]), default=None,
+              help="csv: the columns of data/codewords.csv; jsonl: one term per line; terms: "
+                   "the shared term list (term, language, taxon, product, note), which `lexicon "
+                   "import` reads back (default: csv, terms with --all).")
+@click.option("--all", "with_builtin", is_flag=True,
+              help="With the built-in taxon names, product words and code words (--format terms).")
 @click.option("--version", "version", type=int, default=None, help="Export this version of the lexicon (default: the latest).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write here (default: stdout).")
 @_db
 @click.pass_obj
-def lexicon_export(settings: Settings, fmt: str, version: int | None, output: Path | None, db: str | None) -> None:
-    """Export the local lexicon (CSV in the columns of data/codewords.csv, or JSON Lines).
+def lexicon_export(settings: Settings, fmt: str | None, with_builtin: bool, version: int | None,
+                   output: Path | None, db: str | None) -> None:
+    """Export the local lexicon (CSV in data/codewords.csv columns, JSON Lines, or a term list).
 
     Example: wildtrace lexicon export --format csv -o local_codewords.csv
     """
+    if with_builtin and fmt not in (None, "terms"):
+        raise ConfigError(f"--all writes a term list: use it with --format terms, not {fmt}")
+    fmt = fmt or ("terms" if with_builtin else "csv")
     with _lexicon(settings, db) as lex:
-        text = lex.export(fmt, version)
+        if fmt == "terms":
+            from wildtrace.scan import termlist
+            from wildtrace.taxa import refdata
+
+            ref = refdata.load(extra_taxa=[settings.cites_checklist_path]) if with_builtin else None
+            text = termlist.export_terms(lex.terms(version)[1], ref=ref)
+        else:
+            text = lex.export(fmt, version)
     if output is None:
         click.echo(text, nl=False)
     else:
