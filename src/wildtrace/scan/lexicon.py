@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ahocorasick  # type: ignore[import-untyped]
@@ -20,6 +20,7 @@ from wildtrace.text import segment
 from wildtrace.text.normalize import accent_key, has_diacritics, normalize_term
 
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 _PLURALS = ("s", "es")
 
 
@@ -33,8 +34,16 @@ class Entry:
     lang: str
     ambiguous: bool = False
     context_required: bool = False
-    accented: str | None = None  # accent_key(term) when the term carries diacritics
+    #: the term's accent key (``accent_ok``); None for a term with no Latin letter (Chinese, Thai)
+    accented: str | None = None
     source: str = ""
+    #: the accent keys a span must show, in a listing typed with diacritics, to match this entry:
+    #: those of its spellings that carry diacritics (and of every Vietnamese spelling); set by
+    #: ``Lexicon`` from all the spellings that share the entry's match form
+    spellings: tuple[str, ...] = ()
+    #: one of its spellings has no diacritics (and is not Vietnamese): it matches a span that
+    #: carries none, whatever the listing
+    plain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +53,7 @@ class Hit:
     start: int
     end: int
     entries: tuple[Entry, ...]
-    #: a short Chinese or Thai term: it counts only on word boundaries (text/segment.py)
+    #: a Chinese or Thai term: it counts only on word boundaries (``segment.is_wide``)
     short_wide: bool = False
 
 
@@ -52,12 +61,17 @@ class Lexicon:
     def __init__(self, ref: ReferenceData, extra_terms: list[Entry] | None = None):
         self.ref = ref
         table: dict[str, dict[tuple[str, str], Entry]] = {}
+        # every spelling of an entry at one match form: "tiburón" and "tiburon" share "tiburon"
+        spelled: dict[tuple[str, str, str], set[tuple[str, bool]]] = {}
 
         def add(surface: str, entry: Entry) -> None:
             key = normalize_term(surface)
             if len(key) < 2:
                 return
             table.setdefault(key, {}).setdefault((entry.kind, entry.ref), entry)
+            if _LATIN.search(entry.term):
+                exact = has_diacritics(entry.term) or entry.lang == "vi"
+                spelled.setdefault((key, entry.kind, entry.ref), set()).add((accent_key(entry.term), exact))
 
         for taxon in ref.taxa:
             innocent = {normalize_term(a) for a in taxon.ambiguous_names}
@@ -107,17 +121,19 @@ class Lexicon:
         self.size = len(table)
         automaton = ahocorasick.Automaton()
         for key, entries in table.items():
-            automaton.add_word(key, (key, tuple(entries.values())))
+            automaton.add_word(key, (key, tuple(_spelled(e, spelled.get((key, e.kind, e.ref)))
+                                                for e in entries.values())))
         automaton.make_automaton()
         self._automaton = automaton
-        self._short_keys = frozenset(k for k in table if segment.is_short(k))
+        self._short_keys = frozenset(k for k in table if segment.is_wide(k))
 
     def find(self, text: str) -> Iterator[Hit]:
         """Longest non-overlapping matches in a match-form text, on word boundaries.
 
         A Latin-script term must start and end at a word boundary; a plural
-        ``s``/``es`` may follow it, except after an abbreviation written in capitals. CJK and
-        Thai terms match anywhere.
+        ``s``/``es`` may follow it, except after an abbreviation written in capitals. Chinese and
+        Thai terms are found anywhere; the hit says whether it must fall on word boundaries
+        (``Hit.short_wide``, checked by the caller with ``segment.aligned``).
         """
         if not text:
             return
@@ -183,21 +199,34 @@ def _alternation(patterns: dict[int, Any]) -> re.Pattern[str] | None:
 
 
 def _accented(term: str, lang: str = "") -> str | None:
-    """The diacritics a term must show in a listing typed with diacritics.
+    """The accent key of a term with Latin letters (``accent_ok`` checks its span against it)."""
+    return accent_key(term) if _LATIN.search(term) else None
 
-    Vietnamese terms keep theirs even when they have none: in Vietnamese the tone marks make
-    the word, so ``voi`` (elephant) must not match ``với`` (with) in a listing typed with them.
-    """
-    return accent_key(term) if has_diacritics(term) or lang == "vi" else None
+
+def _spelled(entry: Entry, spellings: set[tuple[str, bool]] | None) -> Entry:
+    """The entry with the accent keys of all its spellings at one match form (``accent_ok``)."""
+    if not spellings:
+        return replace(entry, accented=None) if entry.accented and not _LATIN.search(entry.term) else entry
+    exact = tuple(sorted(k for k, must in spellings if must))
+    return replace(entry, accented=entry.accented or accent_key(entry.term), spellings=exact,
+                   plain=any(not must for _, must in spellings))
 
 
 def accent_ok(entry: Entry, span_text: str, text_has_diacritics: bool) -> bool:
-    """A term written with diacritics must match them when the listing uses diacritics.
+    """Diacritic-insensitive matching only for a listing typed without diacritics.
 
-    ``ngà`` (ivory) matches ``nga`` in a listing typed without diacritics, and
-    ``ngà`` in one typed with them, but not ``Nga`` (Russia) or ``ngã`` there.
+    In a listing typed with diacritics, a span must show the diacritics of one of the term's
+    spellings: ``ngà`` (ivory) matches ``ngà`` there but not ``Nga`` (Russia) or ``ngã``. A term
+    spelled without diacritics matches only a span without them: English ``bat`` does not match
+    Vietnamese ``bật``/``bắt``/``bất``, Spanish ``tiburon`` matches ``tiburón`` only because the
+    term list also spells it so. Vietnamese terms keep their (absent) tone marks: ``voi``
+    (elephant) is not ``với`` (with). In a listing typed without diacritics any spelling matches
+    (``nga voi`` is ``ngà voi``).
     """
     if entry.accented is None or not text_has_diacritics:
         return True
+    if entry.plain and not has_diacritics(span_text):
+        return True
     found = accent_key(span_text)
-    return found == entry.accented or found[: len(entry.accented)] == entry.accented
+    exact = entry.spellings or (() if entry.plain else (entry.accented,))
+    return any(found == k or found[: len(k)] == k for k in exact)

@@ -1,10 +1,14 @@
 """Word boundaries in Chinese and Thai text, which is written without spaces between words.
 
-The lexicon matches Chinese and Thai terms anywhere in a run of those scripts; for *short*
-terms (one Chinese character, up to three Thai characters) that finds words inside other words:
-象 (elephant) inside 现象 (phenomenon), 犀 inside 犀利 (sharp), กระ (hawksbill) inside กระเบน
-(stingray), นอ (rhino horn) inside นอน (sleep). A short term counts only when it starts and ends
-on a word boundary of the segmented text. Segmenters: rjieba (jieba's dictionary in Rust; about
+The automaton finds Chinese and Thai terms anywhere in a run of those scripts, so it finds words
+inside other words: 象 (elephant) inside 现象 (phenomenon), 犀 inside 犀利 (sharp), กระ (hawksbill)
+inside กระเบน (stingray), นอ (rhino horn) inside นอน (sleep), and longer ones too: ลิ่น (pangolin)
+inside กลิ่น (smell), 红珊瑚 (red coral) across 玫瑰红|珊瑚色 (a rose-red, coral-coloured dress),
+象牙 (ivory) inside 象牙色 (ivory, the colour). A Chinese term, and a Thai term of up to
+``SHORT["thai"]`` characters, counts only when it starts and ends on a word boundary of the
+segmented text (``is_wide``). Longer Thai terms are matched anywhere: Thai segmentation splits
+compound names it does not know (ตัวนิ่ม, pangolin, in ขายตัว|นิ่ม), so a long Thai term would
+be lost more often than it would be found inside another word. Segmenters: rjieba (jieba's dictionary in Rust; about
 4 µs a sentence) for Chinese, pythainlp's ``newmm`` for Thai. pythainlp is imported on the first
 Thai text that needs it (about 1 s of CPU to load its dictionary, which a scan without Thai
 should not pay).
@@ -22,8 +26,10 @@ _THAI = "\u0e00-\u0e7f"
 _RUNS = re.compile(f"[{_CJK}]+|[{_THAI}]+")
 _IS_CJK = re.compile(f"[{_CJK}]")
 _IS_THAI = re.compile(f"[{_THAI}]")
-#: the longest term that must fall on word boundaries, per script
+#: the longest term that must fall on word boundaries, per script (Chinese: every term)
 SHORT = {"cjk": 1, "thai": 3}
+#: the longest Thai term checked against word boundaries (``is_wide``)
+THAI_CHECKED = 5
 
 
 def is_short(term: str) -> bool:
@@ -33,6 +39,16 @@ def is_short(term: str) -> bool:
     if _IS_THAI.match(term):
         return len(term) <= SHORT["thai"]
     return False
+
+
+def is_wide(term: str) -> bool:
+    """A term that counts only on word boundaries: one that starts and ends in Chinese script, or a
+    Thai one of up to ``THAI_CHECKED`` characters (both ends Thai)."""
+    if not term:
+        return False
+    if _IS_CJK.match(term) and _IS_CJK.match(term[-1]):
+        return True
+    return bool(_IS_THAI.match(term) and _IS_THAI.match(term[-1])) and len(term) <= THAI_CHECKED
 
 
 @lru_cache(maxsize=4096)
