@@ -19,10 +19,13 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import html
 import io
 import json
+import re
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +78,47 @@ def tokopedia(text: str) -> Iterator[dict[str, str]]:
         yield {"id": f"tokopedia-{i}", "title": r["name"], "category": keyword}
 
 
+def prdect(text: str) -> Iterator[dict[str, str]]:
+    # one row per review: keep each product (its name) once, with its category
+    seen: set[str] = set()
+    for r in _csv(text):
+        name = r["Product Name"]
+        if name in seen:
+            continue
+        seen.add(name)
+        yield {"id": f"prdect-{len(seen)}", "title": name, "category": r["Category"] or "?"}
+
+
+def tiki_fashion(text: str) -> Iterator[dict[str, str]]:
+    for i, r in enumerate(_csv(text)):
+        yield {"id": f"tikifashion-{i}", "title": r["Tên sản phẩm"], "category": r["Category"] or "?"}
+
+
+def shopee_slug(text: str) -> Iterator[dict[str, str]]:
+    # the crawl kept the title only in the listing URL: shopee.vn/<Title-With-Dashes>-i.<shop>.<item>
+    for r in _csv(text):
+        slug = urllib.parse.unquote(r["url"].split("shopee.vn/", 1)[-1].split("?", 1)[0])
+        title = re.sub(r"-i\.\d+\.\d+$", "", slug).replace("-", " ")
+        yield {"id": f"shopee-{r['id']}", "title": title, "category": r["category_id"] or "?"}
+
+
+def taobao(text: str) -> Iterator[dict[str, str]]:
+    # one search (圣诞帽, Christmas hat); the search highlight markup is removed
+    for r in _csv(text):
+        title = re.sub(r"<[^>]*>", "", html.unescape(r["name"]))
+        yield {"id": f"taobao-{r['']}", "title": title, "category": "圣诞帽 search"}
+
+
+def avito(text: str) -> Iterator[dict[str, str]]:
+    for i, r in enumerate(_csv(text)):
+        yield {"id": f"avito-{i}", "title": r["titre"], "category": "(none)"}
+
+
+def meli_mx(text: str) -> Iterator[dict[str, str]]:
+    for i, r in enumerate(_csv(text)):
+        yield {"id": f"melimx-{i}", "title": r["Producto"], "category": "(none)"}
+
+
 SETS: tuple[Source, ...] = (
     Source("flipkart_en", "en", "flipkart", "sonalkulk/Shack-labs-Pre-internship-test",
            "91e1921898ee38394a5b520900da298eb15e4758", "flipkart_com-ecommerce_sample.csv",
@@ -89,6 +133,24 @@ SETS: tuple[Source, ...] = (
     Source("tokopedia_id", "id", "tokopedia", "afrzlfaiz/Tokopedia-Scraper",
            "b9b6106cde5935f202fb583ba2f82846f2b47459", "tokopedia_products.csv",
            "none stated (a crawl of tokopedia.com search results)", tokopedia),
+    Source("prdect_id", "id", "tokopedia", "Blacks-sketc/pba2026-crazyrichteam",
+           "50a5663594716449f41c1dfe7e2035882c4adc6e", "data/clean/cleaned_dataset.csv",
+           "PRDECT-ID (Sutoyo et al. 2022, Mendeley Data, CC BY 4.0); repository states none", prdect),
+    Source("tiki_fashion_vi", "vi", "tiki", "RokeMSE/22CLC-Intro2DS-Brand_Fashion_Market_SeasonalTrend_Analysis",
+           "781507ad0e9f498da3c44d2054a7b4f633317d26", "Data/tiki_products_final.csv",
+           "none stated (a crawl of tiki.vn fashion listings)", tiki_fashion),
+    Source("shopee_vi", "vi", "shopee", "GiaBaoNguyenXuan/Personal_Project_1",
+           "0ab918e01495a5f51c330659c7d39679f933cb68", "shopee_products_final_v2.csv",
+           "none stated (a Bright Data sample of shopee.vn; title from the listing URL)", shopee_slug),
+    Source("taobao_zh", "zh", "taobao", "tracyqan/TBSpider",
+           "55ce7211d516d0ce4e22f8cd5ea945b6724998f4", "goods.csv",
+           "none stated (one Taobao search, 圣诞帽)", taobao),
+    Source("avito_fr", "fr", "avito", "simofane4/AvitoScrap",
+           "48e5a2e376cb88d914983ddc02798a2f138ab9a1", "annonces.csv",
+           "none stated (a crawl of avito.ma classifieds, Morocco, French)", avito),
+    Source("mercadolibre_es", "es", "mercadolibre", "azartearxd/mercadolibre",
+           "bc6dd510f1b9c0d3d2a65e55935dfdd52136ddfb", "productos_mercadolibre.csv",
+           "none stated (a crawl of mercadolibre.com.mx offers)", meli_mx),
 )
 
 
