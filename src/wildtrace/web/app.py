@@ -27,6 +27,7 @@ from wildtrace.web.case_pages import router as case_pages_router
 from wildtrace.web.client import trusted_networks
 from wildtrace.web.entity_pages import router as entity_router
 from wildtrace.web.guard import Guard
+from wildtrace.web.model_pages import router as model_pages_router
 from wildtrace.web.pages import router as pages_router
 from wildtrace.web.queue_pages import router as queue_pages_router
 from wildtrace.web.search_pages import router as search_router
@@ -79,6 +80,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.include_router(capture_pages_router)
     app.include_router(trade_pages_router)
     app.include_router(source_pages_router)
+    app.include_router(model_pages_router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/healthz", include_in_schema=False)
@@ -94,4 +96,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     jobs = getattr(app.state, "capture_jobs", None)  # made on the first capture (web/capture_pages.py)
     if jobs is not None:
         jobs.close()
+    retraining = getattr(app.state, "retrain_jobs", None)  # made on the first retrain (web/api/text_models.py)
+    if retraining is not None:
+        retraining.close()
     app.state.store.close()

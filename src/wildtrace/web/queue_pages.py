@@ -32,6 +32,7 @@ from wildtrace.web.api.listings import filters
 from wildtrace.web.case_pages import open_cases
 from wildtrace.web.deps import Analyst, EngineDep, StoreDep, Viewer, iso_date
 from wildtrace.web.errors import ApiError
+from wildtrace.web.model_pages import result_models
 from wildtrace.web.templating import query
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +63,9 @@ def queue_page(*, request: Request, f: Annotated[q.Filters, Depends(filters)], c
         after = None
     rows, nxt = q.page(eng, f, limit=PAGE_SIZE, after=after, sort=sort)
     params = {**f.active(), **({"sort": sort} if sort != "risk" else {})}
+    models, page_model = result_models(eng, rows)  # the model that scored each row, named on the page
     return _render(request, "queue.html", who, rows=rows, next=nxt, f=f, params=params, sort=sort,
+                   models=models, page_model=page_model,
                    sorts=SORT_LABELS, total=q.count(eng, f), export=f.active(),
                    facets=_facets(request, eng), thumbs=thumbnails(eng, rows),
                    open_cases=open_cases(eng, who))

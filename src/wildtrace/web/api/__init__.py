@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from wildtrace.web.api import cases, labels, listings, sources, users
+from wildtrace.web.api import cases, labels, listings, sources, text_models, users
 from wildtrace.web.deps import viewer
 
 router = APIRouter()
@@ -15,6 +15,7 @@ router.include_router(labels.router)
 router.include_router(cases.router)
 router.include_router(users.router)
 router.include_router(sources.router)
+router.include_router(text_models.router)
 
 
 @router.get("/openapi.json", dependencies=[Depends(viewer)], include_in_schema=False)
