@@ -59,6 +59,7 @@ PAGES: list[tuple[str, str]] = [
     ("trade-records", "/trade/records"),
     ("sources", "/sources"),
     ("source", "/sources/{source}"),
+    ("models", "/models"),
     ("users", "/admin/users"),
     ("login", "/login"),
     ("error", "/cases/999999"),
@@ -235,7 +236,8 @@ def test_page_table_names_every_page_route(sqlite_server: Server) -> None:
             "/listing/monitor-screenshot",  # a monitor capture's screenshot (an image)
             "/cases/{case_id}/evidence/{capture_id}/{name}",  # an evidence file
             "/cases/{case_id}/evidence",  # the case page's evidence section (a fragment, checked there)
-            "/cases/{case_id}/captures/{job_id}"}  # a capture job's status fragment (needs a running job)
+            "/cases/{case_id}/captures/{job_id}",  # a capture job's status fragment (needs a running job)
+            "/models/jobs/{job_id}"}  # a retraining job's status fragment (test_models_page.py)
     routes = {getattr(r, "path", "") for r in sqlite_server.app.routes if "GET" in getattr(r, "methods", set())}
     pages = {p for p in routes if not p.startswith("/api/") and p not in skip}
     missing = sorted(p for p in pages if p.replace("{case_id}", "{case}") not in covered)
