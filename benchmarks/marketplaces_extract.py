@@ -119,6 +119,19 @@ def meli_mx(text: str) -> Iterator[dict[str, str]]:
         yield {"id": f"melimx-{i}", "title": r["Producto"], "category": "(none)"}
 
 
+_TWO_WORD_TYPES = {"kem", "sữa", "nước", "gel", "mặt", "dầu", "tinh", "xịt", "bông", "son", "phấn", "bộ", "miếng", "viên", "bàn", "tẩy", "dung"}
+
+
+def hasaki(text: str) -> Iterator[dict[str, str]]:
+    # cosmetics with their shop description; the crawl has no category column, so the product
+    # type is the title's first word (two for Vietnamese compounds such as "Kem Chống", "Sữa Rửa")
+    for r in _csv(text):
+        words = r["ten_san_pham"].split()
+        kind = " ".join(words[:2] if words and words[0].casefold() in _TWO_WORD_TYPES else words[:1]).casefold()
+        yield {"id": f"hasaki-{r['ma_san_pham']}", "title": r["ten_san_pham"], "text": r["mo_ta"],
+               "category": kind or "?"}
+
+
 SETS: tuple[Source, ...] = (
     Source("flipkart_en", "en", "flipkart", "sonalkulk/Shack-labs-Pre-internship-test",
            "91e1921898ee38394a5b520900da298eb15e4758", "flipkart_com-ecommerce_sample.csv",
@@ -151,6 +164,9 @@ SETS: tuple[Source, ...] = (
     Source("mercadolibre_es", "es", "mercadolibre", "azartearxd/mercadolibre",
            "bc6dd510f1b9c0d3d2a65e55935dfdd52136ddfb", "productos_mercadolibre.csv",
            "none stated (a crawl of mercadolibre.com.mx offers)", meli_mx),
+    Source("hasaki_vi", "vi", "hasaki", "sangdaden/recommendation_system",
+           "e9be13c3d7205dcd441f1eeca423279838f55494", "San_pham.csv",
+           "none stated (Hasaki.vn cosmetics: name and shop description)", hasaki),
 )
 
 
