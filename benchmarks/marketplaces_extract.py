@@ -119,6 +119,21 @@ def meli_mx(text: str) -> Iterator[dict[str, str]]:
         yield {"id": f"melimx-{i}", "title": r["Producto"], "category": "(none)"}
 
 
+def taobao_ner(text: str) -> Iterator[dict[str, str]]:
+    # one character and its entity tag a line, a blank line between titles; each title once
+    seen: set[str] = set()
+    chars: list[str] = []
+    for line in [*text.split("\n"), ""]:
+        if line.strip():
+            chars.append(line.split()[0])
+            continue
+        title = "".join(chars)
+        chars = []
+        if title and title not in seen:
+            seen.add(title)
+            yield {"id": f"taobaoner-{len(seen)}", "title": title, "category": "(none)"}
+
+
 _TWO_WORD_TYPES = {"kem", "sữa", "nước", "gel", "mặt", "dầu", "tinh", "xịt", "bông", "son", "phấn", "bộ", "miếng", "viên", "bàn", "tẩy", "dung"}
 
 
@@ -167,6 +182,9 @@ SETS: tuple[Source, ...] = (
     Source("hasaki_vi", "vi", "hasaki", "sangdaden/recommendation_system",
            "e9be13c3d7205dcd441f1eeca423279838f55494", "San_pham.csv",
            "none stated (Hasaki.vn cosmetics: name and shop description)", hasaki),
+    Source("taobao_ner_zh", "zh", "taobao", "allanj/ner_incomplete_annotation",
+           "a885c29bba4178885dcf4b674019650775d9512c", "data/ecommerce/train.txt",
+           "none stated (Taobao product titles of the e-commerce NER set of Jie et al., NAACL 2019)", taobao_ner),
 )
 
 
