@@ -50,6 +50,7 @@ def _prepare(folder: Path) -> None:
         for i, r in enumerate(listings):
             w.writerow([r["id"], 0 if i % 3 == 2 else 1, "ana", "", "2026-11-20T10:00:00Z"])
     shutil.copy(ROOT / "tests/taxa/fixtures/species_plus_split_listings.csv", folder / "Index_of_CITES_Species.csv")
+    shutil.copy(ROOT / "examples/terms.csv", folder / "terms.csv")  # the hand-written term list
     for name in ("trade_db_1.csv", "comparative_tabulation.csv"):
         shutil.copy(ROOT / "tests/trade/data" / name, folder / name)
     shutil.copy(SHARED / "lemis" / "amphibian_LEMIS_2016_to_2021.csv", folder / "lemis.csv")  # real LEMIS rows

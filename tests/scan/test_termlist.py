@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from wildtrace.errors import Invalid, NotFound
 from wildtrace.scan import termlist
+from wildtrace.scan.locallex import LocalTerm
 from wildtrace.scan.termlist import import_file, read_term_list
 from wildtrace.store.lexicon import LocalLexicon
 from wildtrace.taxa import refdata
@@ -239,3 +241,22 @@ def test_export_all_holds_the_builtin_terms_and_still_round_trips(tmp_path: Path
         assert len(report.imported) == len(want) and report.read == len(rows)
         assert all(r.reason.startswith(("duplicate", "term")) for r in report.rejects), \
             {r.reason for r in report.rejects if not r.reason.startswith(("duplicate", "term"))}
+
+
+def test_a_row_another_writer_added_meanwhile_is_rejected_alone(lexicon: LocalLexicon, tmp_path: Path,
+                                                                ref: refdata.ReferenceData) -> None:
+    """The rows are checked against the lexicon as it was read; a term another analyst adds before
+    the write is refused by the store's own check, for that row only."""
+
+    class ReadBeforeTheOtherWriter:
+        def terms(self, version: int | None = None) -> tuple[int, list[LocalTerm]]:
+            return 0, []
+
+        def add_many(self, adds: Sequence[dict[str, Any]]) -> list[int | str]:
+            lexicon.add("ox bone netsuke", author="bob")  # lands between the check and the write
+            return lexicon.add_many(adds)
+
+    report = import_file(ReadBeforeTheOtherWriter(), EXAMPLE, "ana", ref=ref)
+    assert [(r.line, "already in the local lexicon" in r.reason) for r in report.rejects] == [(2, True)]
+    assert len(report.imported) == report.read - 1 and report.version == report.read
+    assert [c["author"] for c in lexicon.changes()] == ["bob"] + ["ana"] * (report.read - 1)

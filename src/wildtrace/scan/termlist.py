@@ -5,8 +5,8 @@ A term list is a CSV of ``term, language, taxon, product, note`` (reading it: ``
 whose ``read_term_list`` is re-exported here). WildTrace writes three more columns, ``kind``,
 ``context_required`` and ``source``, so that an export re-imports to the same lexicon.
 
-``import_terms`` checks each row and adds it to the local lexicon (``LocalLexicon.add`` of
-``store.lexicon``, one version per term). A row whose taxon, product or language resolves to
+``import_terms`` checks each row, then adds the rows that pass to the local lexicon in one
+transaction (``LocalLexicon.add_many`` of ``store.lexicon``, one version per term). A row whose taxon, product or language resolves to
 nothing, whose term is empty, too long or holds a control character, or whose term is already in
 the built-in lexicon, the local one or an earlier row is a ``Reject`` with its line and reason;
 one bad row never stops the rest, and a dry run checks all the same and writes nothing.
@@ -26,12 +26,12 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from wildtrace.errors import ConfigError, WildTraceError
+from wildtrace.errors import ConfigError
 from wildtrace.rejects import Reject
 from wildtrace.scan import locallex
 from wildtrace.scan.locallex import KINDS, LocalTerm
@@ -110,9 +110,7 @@ class TermLexicon(Protocol):
 
     def terms(self, version: int | None = None) -> tuple[int, list[LocalTerm]]: ...
 
-    def add(self, term: str, *, kind: str = ..., lang: str = ..., means_product: str | None = ...,
-            means_taxon: str | None = ..., context_required: bool = ..., author: str = ...,
-            note: str | None = ...) -> int: ...
+    def add_many(self, adds: Sequence[dict[str, Any]]) -> list[int | str]: ...
 
 
 @dataclass
@@ -125,10 +123,7 @@ class Snapshot:
     def terms(self, version: int | None = None) -> tuple[int, list[LocalTerm]]:
         return self.version, list(self.current)
 
-    def add(self, term: str, *, kind: str = "code_word", lang: str = "und",
-            means_product: str | None = None, means_taxon: str | None = None,
-            context_required: bool = False, author: str = "unknown",
-            note: str | None = None) -> int:
+    def add_many(self, adds: Sequence[dict[str, Any]]) -> list[int | str]:
         raise ConfigError("a snapshot of the lexicon is read-only (use it for a dry run)")
 
 
@@ -279,6 +274,7 @@ def import_terms(lexicon: TermLexicon, rows: Iterable[TermRow], author: str = "u
     report = ImportReport(dry_run=dry_run, version=version,
                           extra_columns=rows.extra_columns if isinstance(rows, TermList) else ())
     seen: dict[str, int] = {}
+    accepted: list[tuple[TermRow, _Checked]] = []
     for row in rows:
         report.read += 1
         checked = check_row(row, resolver)
@@ -296,20 +292,22 @@ def import_terms(lexicon: TermLexicon, rows: Iterable[TermRow], author: str = "u
             report.rejects.append(_reject(row, problem))
             continue
         seen[key] = row.line
-        new_version: int | None = None
-        if not dry_run:
-            try:
-                new_version = lexicon.add(row.term, kind=checked.kind, lang=checked.lang,
-                                          means_product=checked.product, means_taxon=checked.taxon,
-                                          context_required=checked.context_required, author=author,
-                                          note=row.note or None)
-            except WildTraceError as exc:  # a writer beside us added it first: this row alone
-                report.rejects.append(_reject(row, str(exc)))
-                continue
-            report.version = new_version
-        report.imported.append(Imported(row.line, row.term, checked.kind, checked.lang,
-                                        checked.taxon, checked.product, new_version,
-                                        checked.resolved))
+        accepted.append((row, checked))
+    versions: list[int | str | None] = [None] * len(accepted)
+    if not dry_run and accepted:  # one transaction: the lexicon is read once, not once per term
+        versions = list(lexicon.add_many([
+            {"term": row.term, "kind": c.kind, "lang": c.lang, "means_product": c.product,
+             "means_taxon": c.taxon, "context_required": c.context_required, "author": author,
+             "note": row.note or None} for row, c in accepted]))
+    for (row, c), added in zip(accepted, versions, strict=True):
+        if isinstance(added, str):  # a writer beside us added it first: this row alone
+            report.rejects.append(_reject(row, added))
+            continue
+        if added is not None:
+            report.version = added
+        report.imported.append(Imported(row.line, row.term, c.kind, c.lang, c.taxon, c.product,
+                                        added, c.resolved))
+    report.rejects.sort(key=lambda r: r.line)
     return report
 
 
