@@ -21,7 +21,7 @@ CASES = [
     ("1v0ry b0ne", "ivory bone"),  # leetspeak
     ("象 牙", "象牙"),  # spaced Chinese
     ("象牙手鐲", "象牙手镯"),  # traditional -> simplified
-    ("犀牛角 穿山甲鱗片", "犀牛角穿山甲鳞片"),  # traditional, spaces in a CJK run removed
+    ("犀牛角 穿山甲鱗片", "犀牛角 穿山甲鳞片"),  # traditional; one space kept between two Chinese words
     ("Vảy tê tê", "vay te te"),  # Vietnamese with diacritics
     ("Vay te te", "vay te te"),  # Vietnamese without
     ("Sừng tê giác", "sung te giac"),

@@ -11,6 +11,11 @@ tie, and no cue at all means no decision):
 - the wildlife sense wins: a name that is innocent alone ("python") counts as a real name
   ("python" beside "skull", "morph").
 
+An entry may name a ``default`` sense, read when no cue of any sense appears: a generic word whose
+everyday reading is the usual one (Vietnamese *giải*, a prize or a solution, is a turtle only
+beside turtle words; "tortoiseshell" alone is a colour or pattern) names no species without more
+evidence.
+
 Every sense row carries examples (listings where it must win) that ``tests/scan/test_senses.py``
 runs.
 """
@@ -44,6 +49,7 @@ class SenseEntry:
     terms: tuple[str, ...]  # surface forms (match form) this entry decides
     senses: tuple[Sense, ...]
     source: str
+    default: Sense | None = None  # the sense read when no cue appears
 
 
 def _cue_regex(cues: tuple[str, ...]) -> re.Pattern[str]:
@@ -71,7 +77,13 @@ def load(path: Path) -> list[SenseEntry]:
             senses.append(Sense(str(s["sense"]), str(s.get("label") or s["sense"]), cues,
                                 tuple(str(e) for e in s.get("examples") or ()), _cue_regex(cues),
                                 bool(s.get("depicts", False))))
-        out.append(SenseEntry(tuple(normalize_term(t) for t in row["terms"]), tuple(senses), str(row["source"])))
+        default = None
+        if row.get("default") is not None:
+            default = next((s for s in senses if s.name == str(row["default"])), None)
+            if default is None:
+                raise DataError(f"{where}: default {row['default']!r} is not one of its senses")
+        out.append(SenseEntry(tuple(normalize_term(t) for t in row["terms"]), tuple(senses), str(row["source"]),
+                              default))
     return out
 
 
@@ -112,4 +124,6 @@ def _decide(entry: SenseEntry, text: str) -> tuple[Sense, list[str]] | None:
         key = (len(hits), sense.name == WILDLIFE, sense, hits)
         if best is None or key[:2] > best[:2]:
             best = key
-    return (best[2], best[3]) if best else None
+    if best is None:
+        return (entry.default, []) if entry.default is not None else None
+    return best[2], best[3]

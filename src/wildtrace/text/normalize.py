@@ -14,7 +14,8 @@ The match form undoes the tricks sellers use to hide from keyword search:
 - diacritics removed from Latin letters, so Vietnamese and French match with
   or without them (``ngà voi`` = ``nga voi``; ``đ`` -> ``d``);
 - punctuation and symbols turned into spaces, runs of spaces collapsed;
-- letters split by spaces, dots or dashes rejoined (``i.v.o.r.y``, ``象 牙``);
+- letters split by spaces, dots or dashes rejoined (``i.v.o.r.y``, ``象 牙``; Chinese words of two
+  characters or more keep one space between them, a word boundary: ``鲨鱼翅 排翅``);
 - leetspeak folded inside words that mix letters and digits (``1v0ry``, ``b0ne``);
 - camel-case hashtags split into words (``#WalrusIvory`` -> ``walrus ivory``).
 
@@ -187,6 +188,10 @@ def _fix_up(text: str, index: list[int] | None, source: str = "") -> tuple[str, 
             leet_spans.append(m.span())
         elif kind == "split":
             drop.extend(_split_drops(text, m.start(), m.end(), index, source))
+        elif _between_han_words(text, m.start(), m.end()):
+            # "鲨鱼翅 排翅": the writer's space between two Chinese words is a word boundary
+            # (text/segment.py); only a single character beside it is rejoined ("象 牙")
+            drop.extend(range(m.start() + 1, m.end()))
         else:  # cjk
             drop.extend(range(m.start(), m.end()))
     if leet_spans:
@@ -206,6 +211,16 @@ def _fix_up(text: str, index: list[int] | None, source: str = "") -> tuple[str, 
         mask[i] = 0
     new_index = list(compress(index, mask)) if index is not None else None
     return "".join(compress(text, mask)), new_index
+
+
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _between_han_words(text: str, start: int, end: int) -> bool:
+    """Whether the spaces ``text[start:end]`` stand between two Chinese words of two characters or
+    more: spacing out single characters ("象 牙", "犀 牛 角") hides a word, keyword lists do not."""
+    return (start >= 2 and end + 1 < len(text)
+            and all(_HAN.match(text[i]) for i in (start - 2, start - 1, end, end + 1)))
 
 
 def normalize_term(term: str) -> str:
