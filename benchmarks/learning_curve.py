@@ -267,6 +267,8 @@ def main() -> None:
     parser.add_argument("--labels", type=Path, help="the label file for --set")
     parser.add_argument("--group-by", default="near-duplicates",
                         help="a listing column for --set, or near-duplicates (the default)")
+    parser.add_argument("--near-threshold", type=float, default=0.8,
+                        help="cosine at or above which two ads are near-duplicates (grouping)")
     parser.add_argument("--name", default=None, help="the set's name in the report")
     parser.add_argument("--budgets", default="25,50,100,200,400,all")
     parser.add_argument("--repeats", type=int, default=10)
@@ -290,7 +292,7 @@ def main() -> None:
     detector = Scanner(Settings(), scorer=None).detector
     ds, _ = dataset.build(listings, targets, group_by=None if near else args.group_by, detector=detector)
     if near:
-        ds.groups = dataset.near_duplicate_groups(ds.texts)
+        ds.groups = dataset.near_duplicate_groups(ds.texts, args.near_threshold)
     by_id = {x.id: x for x in listings}
     ordered = [by_id[i] for i in ds.ids]
     fixed = fixed_scores(ordered)
@@ -300,7 +302,8 @@ def main() -> None:
     report: dict[str, Any] = {"setting": {
         "set": name, "commit": commit, "n": len(ds), "positives": int(ds.y.sum()),
         "groups": len(set(ds.groups.tolist())),
-        "grouping": "near-duplicate clusters (TF-IDF cosine >= 0.8)" if near else f"by {args.group_by}",
+        "grouping": f"near-duplicate clusters (TF-IDF cosine >= {args.near_threshold})" if near
+        else f"by {args.group_by}",
         "test_n": len(test), "test_positives": int(test.y.sum()), "test_groups": len(set(test.groups.tolist())),
         "repeats": args.repeats, "bootstrap": f"{args.reps} resamples of whole test groups", "seed": args.seed}}
     report["baselines_test"] = {k: system_summary(test.y, s[test_idx], p[test_idx], test.groups, args.reps)
