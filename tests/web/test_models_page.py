@@ -167,6 +167,10 @@ def test_retrain_compare_accept(models_server: Server) -> None:
     assert f"{model['name']} {model['version']}" in queue and "Every listing on this page was scored by" in queue, \
         queue[:4000]
     assert 'href="/models"' in queue
+    # what to label next: "uncertain first" is in the queue's sort menu and works
+    assert '<option value="uncertain"' in queue, queue[:4000]
+    uncertain = analyst.get("/", params={"sort": "uncertain"})
+    assert uncertain.status_code == 200 and 'aria-sort="ascending"' in uncertain.text, uncertain.text[:2000]
     assert f"{model['name']} {model['version']}" in analyst.get("/models").text
 
     # a second retrain writes a second folder and never touches the first
