@@ -199,9 +199,9 @@ def markdown(report: dict[str, Any], min_flags: int = 1) -> str:
     for name in report["sets"]:
         cats = report["systems"][systems[0]]["by_set"][name]["by_category"]
         for cat in cats:
-            cells = [report["systems"][s]["by_set"][name]["by_category"].get(cat) for s in systems]
-            if max(c["flags"] for c in cells if c) >= min_flags:
-                out.append(f"| {name} | {cat} | " + " | ".join(fmt(c) if c else "-" for c in cells) + " |")
+            entries = [report["systems"][s]["by_set"][name]["by_category"].get(cat) for s in systems]
+            if max(e["flags"] for e in entries if e) >= min_flags:
+                out.append(f"| {name} | {cat} | " + " | ".join(fmt(e) if e else "-" for e in entries) + " |")
     return "\n".join(out)
 
 
