@@ -93,6 +93,7 @@ def test_a_file_that_is_no_term_list_is_one_line_and_exit_2(run: Run, tmp_path: 
     res = run("lexicon", "import", str(path), "--db", str(tmp_path / "w.sqlite"))
     assert res.exit_code == 2, res.output
     assert res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
+    assert not (tmp_path / "w.sqlite").exists(), "a file that is no term list opens no database"
 
 
 def test_export_terms_reimports_to_the_same_lexicon(run: Run, tmp_path: Path) -> None:

@@ -141,12 +141,14 @@ def lexicon_import(settings: Settings, file: Path, dry_run: bool, author: str, r
     from wildtrace.scan import termlist
     from wildtrace.taxa import refdata
 
+    rows, unread = termlist.read_term_list(file)  # no term list: stop before opening the store
     ref = refdata.load(extra_taxa=[settings.cites_checklist_path])
     if dry_run and _no_database(settings, db):  # a dry run creates no database
-        report = termlist.import_file(_snapshot(settings), file, author, dry_run=True, ref=ref)
+        report = termlist.import_terms(_snapshot(settings), rows, author, True, ref=ref,
+                                       unread=unread)
     else:
         with _lexicon(settings, db) as lex:
-            report = termlist.import_file(lex, file, author, dry_run=dry_run, ref=ref)
+            report = termlist.import_terms(lex, rows, author, dry_run, ref=ref, unread=unread)
     for r in report.rejects[:50]:
         click.echo(f"wildtrace: {file}: line {r.line}: rejected: {r.reason}", err=True)
     if len(report.rejects) > 50:

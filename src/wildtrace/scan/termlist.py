@@ -6,10 +6,11 @@ whose ``read_term_list`` is re-exported here). WildTrace writes three more colum
 ``context_required`` and ``source``, so that an export re-imports to the same lexicon.
 
 ``import_terms`` checks each row, then adds the rows that pass to the local lexicon in one
-transaction (``LocalLexicon.add_many`` of ``store.lexicon``, one version per term). A row whose taxon, product or language resolves to
-nothing, whose term is empty, too long or holds a control character, or whose term is already in
-the built-in lexicon, the local one or an earlier row is a ``Reject`` with its line and reason;
-one bad row never stops the rest, and a dry run checks all the same and writes nothing.
+transaction (``LocalLexicon.add_many`` of ``store.lexicon``, one version per term). A row whose
+taxon, product or language resolves to nothing, whose term is empty, too long or holds a control
+character, or whose term is already in the built-in lexicon, the local one or an earlier row is a
+``Reject`` with its line and reason; one bad row never stops the rest, and a dry run checks all
+the same and writes nothing.
 ``export_terms`` writes the local lexicon (and, given the reference data, the built-in taxon
 names, product words and code words) in the same shape, every cell through the one formula guard
 (``writers.safe_cell``).
@@ -264,15 +265,18 @@ def check_row(row: TermRow, resolver: _Resolver) -> _Checked | str:
 
 
 def import_terms(lexicon: TermLexicon, rows: Iterable[TermRow], author: str = "unknown",
-                 dry_run: bool = False, *, ref: ReferenceData | None = None) -> ImportReport:
+                 dry_run: bool = False, *, ref: ReferenceData | None = None,
+                 unread: Sequence[Reject] = ()) -> ImportReport:
     """Add each row's term to ``lexicon`` (one version each) or reject it with its line and why;
     ``dry_run`` checks all the same and writes nothing. ``ref``: the reference data the terms are
-    checked against (default: the built-in data)."""
+    checked against (default: the built-in data); ``unread``: the rows ``read_term_list`` could
+    not read, counted and reported with the rest."""
     resolver = _Resolver(ref if ref is not None else refdata.load())
     version, current = lexicon.terms()
     local = {normalize_term(t.term): t.term for t in current}
     report = ImportReport(dry_run=dry_run, version=version,
                           extra_columns=rows.extra_columns if isinstance(rows, TermList) else ())
+    report.read, report.rejects = len(unread), list(unread)
     seen: dict[str, int] = {}
     accepted: list[tuple[TermRow, _Checked]] = []
     for row in rows:
@@ -315,10 +319,7 @@ def import_file(lexicon: TermLexicon, path: Path, author: str = "unknown", dry_r
                 *, ref: ReferenceData | None = None) -> ImportReport:
     """``read_term_list`` then ``import_terms``: one report, the rows neither could use by line."""
     rows, unread = read_term_list(path)
-    report = import_terms(lexicon, rows, author, dry_run, ref=ref)
-    report.read += len(unread)
-    report.rejects = sorted([*unread, *report.rejects], key=lambda r: r.line)
-    return report
+    return import_terms(lexicon, rows, author, dry_run, ref=ref, unread=unread)
 
 
 def _duplicate(key: str, seen: dict[str, int], local: dict[str, str],
