@@ -227,6 +227,11 @@ def test_the_page_flow_in_chromium(sqlite_models_server: Server, browser: Browse
         accept.click()
         expect(page.locator("tr.model-row[data-status=active]")).to_have_count(1)
         expect(page.locator(".model-in-use")).to_contain_text("workbench-")
+        page.set_viewport_size({"width": 390, "height": 844})  # the comparison scrolls in its box
+        page.reload()
+        page.wait_for_load_state("load")
+        wide = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert wide <= 0, f"/models is {wide} px wider than a 390 px screen"
     finally:
         context.close()
 

@@ -65,7 +65,7 @@ def start(*, request: Request, who: Analyst) -> Response:
     if is_api(request):
         return JSONResponse(job.to_dict(), status_code=202)
     if request.headers.get("hx-request"):
-        return _render(request, "_retrain_status.html", 202, job=job)
+        return _render(request, "_retrain_status.html", 202, job=job, started=True)
     return RedirectResponse("/models#jobs", status_code=303)
 
 
