@@ -70,7 +70,6 @@ class TermList:
         return len(self.rows)
 
 
-
 def read_term_list(path: Path) -> tuple[TermList, list[Reject]]:
     """The rows of the term list at ``path`` and the rows it could not read. A file that is no
     term list (no ``term`` column, a workbook, too big) is ``Invalid``; a missing one

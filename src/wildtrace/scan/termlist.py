@@ -70,7 +70,7 @@ _ALLOWED_FORMAT = frozenset("\u200c\u200d")
 _NOTE_SPACE = frozenset("\n\r\t")
 
 __all__ = ["ImportReport", "Imported", "Snapshot", "TermLexicon", "TermList", "TermRow",
-           "builtin_index", "check_row", "export_rows", "export_terms", "import_file",
+           "builtin_index", "export_rows", "export_terms", "import_file",
            "import_terms", "language", "parse_term_list", "read_term_list"]
 
 
@@ -182,7 +182,7 @@ class _Resolver:
 
 
 def builtin_index(ref: ReferenceData) -> dict[str, str]:
-    """Each built-in surface form's match key -> what it is ("taxon name of Manis javanica"): the
+    """Each built-in surface form's match key -> what it is ("a name of Manis javanica"): the
     forms ``scan.lexicon.Lexicon`` matches (taxon names, synonyms, trade names, product words,
     code words and cues)."""
     out: dict[str, str] = {}
@@ -228,7 +228,7 @@ def language(value: str) -> str | None:
     return code if code in LANGUAGES else None
 
 
-def check_row(row: TermRow, resolver: _Resolver) -> _Checked | str:
+def _check_row(row: TermRow, resolver: _Resolver) -> _Checked | str:
     """The row's meaning, resolved; or why it resolves to nothing (one reason, the first found)."""
     if not row.term:
         return "empty term"
@@ -281,7 +281,7 @@ def import_terms(lexicon: TermLexicon, rows: Iterable[TermRow], author: str = "u
     accepted: list[tuple[TermRow, _Checked]] = []
     for row in rows:
         report.read += 1
-        checked = check_row(row, resolver)
+        checked = _check_row(row, resolver)
         if isinstance(checked, str):
             report.rejects.append(_reject(row, checked))
             continue
