@@ -131,12 +131,24 @@ class Lexicon:
         """Longest non-overlapping matches in a match-form text, on word boundaries.
 
         A Latin-script term must start and end at a word boundary; a plural
-        ``s``/``es`` may follow it, except after an abbreviation written in capitals. Chinese and
-        Thai terms are found anywhere; the hit says whether it must fall on word boundaries
-        (``Hit.short_wide``, checked by the caller with ``segment.aligned``).
+        ``s``/``es`` may follow it, except after an abbreviation written in capitals. A Chinese
+        or Thai term (``segment.is_wide``) must start and end on a word boundary of the segmented
+        text; when the longest match there does not (非洲象 across 非洲|象牙), the longest ones
+        inside its span that do are taken instead (象牙). ``Hit.short_wide`` marks those hits.
         """
         if not text:
             return
+        hits = list(self._longest(text))
+        for i, (start, end, key, entries) in enumerate(hits):
+            wide = key in self._short_keys
+            if wide and not segment.aligned(text, start, end):
+                stop = hits[i + 1][0] if i + 1 < len(hits) else len(text)
+                yield from self._aligned_within(text, start, end, stop)
+                continue
+            yield Hit(start, end, entries, wide)
+
+    def _longest(self, text: str) -> Iterator[tuple[int, int, str, tuple[Entry, ...]]]:
+        """The automaton's longest non-overlapping matches, Latin-script ones on word boundaries."""
         n = len(text)
         for end_idx, (key, entries) in self._automaton.iter_long(text):
             start = end_idx - len(key) + 1
@@ -153,7 +165,21 @@ class Lexicon:
                         break
                 else:
                     continue
-            yield Hit(start, end, entries, key in self._short_keys)
+            yield start, end, key, entries
+
+    def _aligned_within(self, text: str, start: int, end: int, stop: int) -> Iterator[Hit]:
+        """Chinese or Thai matches on word boundaries that start in ``[start, end)`` and end by
+        ``stop`` (the next match), longest first, left to right, not overlapping."""
+        found = []
+        for end_idx, (key, entries) in self._automaton.iter(text, start, stop):
+            s = end_idx - len(key) + 1
+            if s < end and key in self._short_keys and segment.aligned(text, s, end_idx + 1):
+                found.append((s, end_idx + 1, entries))
+        last = start
+        for s, e, entries in sorted(found, key=lambda f: (f[0], f[0] - f[1])):
+            if s >= last:
+                last = e
+                yield Hit(s, e, entries, True)
 
 
 def needs_digit(pattern: str) -> bool:
