@@ -66,6 +66,14 @@ def test_every_spelling_of_an_entry_counts() -> None:
     assert not accent_ok(shark, "tíburon", True)
 
 
+def test_a_two_letter_term_told_apart_by_its_diacritics_needs_them() -> None:
+    wool = _entry("lã", "pt", spellings=(accent_key("lã"),))
+    tiger = _entry("hổ", "vi", spellings=(accent_key("hổ"),))
+    assert not accent_ok(wool, "la", text_has_diacritics=False)  # "a la sha" is a brand, not wool
+    assert accent_ok(wool, "lã", text_has_diacritics=True)
+    assert accent_ok(tiger, "ho", text_has_diacritics=False)  # "nanh ho" typed without diacritics
+
+
 def test_vietnamese_terms_keep_their_tone_marks() -> None:
     ivory = _entry("ngà", "vi", spellings=(accent_key("ngà"),))
     elephant = _entry("voi", "vi", spellings=(accent_key("voi"),))
@@ -162,6 +170,13 @@ def test_a_default_must_be_one_of_the_senses(tmp_path: Path) -> None:
     ("ครีมลดฝ้า กระ จุดด่างดำ หน้าใส 30g ราคา 299 บาท", "Eretmochelys imbricata"),
     ("อย่างเหี้ย ตำรวจแม่ง", "Varanus salvator"),
     ("斗鱼 鱼翅充值 1000鱼翅 主播礼物", "Selachimorpha"),
+    ("Buffet tối hải sản Tôm Hùm, Bào Ngư, giá 899k", "Panthera tigris"),
+    ("Máy báo khóc trẻ em, Baby monitor không wifi, giá 450k", "Panthera pardus"),
+    ("Baby monitor with camera, wifi, night vision, $45", "Varanus"),
+    ("Thắt lưng nam da PU họa tiết vân cá sấu, khóa tự động, giá 99k", "Crocodylia"),
+    ("修眉刀片 化妆工具 刮眉 画眉 单片卖", "Garrulax canorus"),
+    ("多肉植物 玉珊瑚 垂吊 盆栽 包邮", "Anthozoa"),
+    ("ทำไมรถฟอร์ดไม่ใส่ ครีบฉลาม Shark Fin มาให้ด้วยนะ", "Selachimorpha"),
 ])
 def test_everyday_senses_name_no_species(scanner: Scanner, title: str, absent: str) -> None:
     r = _scan(scanner, title)

@@ -247,10 +247,13 @@ def accent_ok(entry: Entry, span_text: str, text_has_diacritics: bool) -> bool:
     Vietnamese ``bật``/``bắt``/``bất``, Spanish ``tiburon`` matches ``tiburón`` only because the
     term list also spells it so. Vietnamese terms keep their (absent) tone marks: ``voi``
     (elephant) is not ``với`` (with). In a listing typed without diacritics any spelling matches
-    (``nga voi`` is ``ngà voi``).
+    (``nga voi`` is ``ngà voi``), except a French, Spanish or Portuguese term of two letters whose
+    diacritics are all that tell it from a common word (Portuguese ``lã``, wool, is not ``la``).
     """
-    if entry.accented is None or not text_has_diacritics:
+    if entry.accented is None:
         return True
+    if not text_has_diacritics:
+        return entry.plain or entry.lang == "vi" or not entry.spellings or max(map(len, entry.spellings)) > 2
     if entry.plain and not has_diacritics(span_text):
         return True
     found = accent_key(span_text)
