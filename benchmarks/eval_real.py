@@ -91,7 +91,7 @@ def summarise(y: np.ndarray, s: np.ndarray, pred: np.ndarray, groups: np.ndarray
     ci = metrics.summary_ci(y, s, pred, groups, reps=reps) if len(set(y.tolist())) > 1 else None
     tp = int((pred & (y == 1)).sum())
     fp = int((pred & (y == 0)).sum())
-    keep = ("precision", "recall", "f1")
+    keep = ("precision", "recall", "f1", "pr_auc")
     out = {k: v for k, v in metrics.with_ci({k: point[k] for k in keep}, ci).items()}
     out.update(n=int(len(y)), positives=int(y.sum()), tp=tp, fp=fp, fn=int(y.sum()) - tp,
                false_positive_rate=round(fp / max(1, int((y == 0).sum())), 3))
@@ -149,15 +149,16 @@ def evaluate_birds(path: Path, scanners: dict[str, Scanner], reps: int) -> dict[
     return out
 
 
-def build_scanners(no_model: bool, definition: str, without_senses: bool = False) -> dict[str, Scanner]:
-    scanners = {"rules": Scanner(scorer=None, definition=definition)}
+def build_scanners(no_model: bool, definition: str, without_senses: bool = False,
+                   source: str | None = None) -> dict[str, Scanner]:
+    scanners = {"rules": Scanner(scorer=None, definition=definition, source_kind=source)}
     if without_senses:  # what the sense layer contributes: the same rules with no senses
         ref = dataclasses.replace(refdata.load(), senses=())
         scanners["rules without senses"] = Scanner(ref=ref, scorer=None, definition=definition)
     if not no_model:
         from wildtrace.learn import shipped
 
-        scanners["rules+model"] = Scanner(scorer=shipped.scorer(), definition=definition)
+        scanners["rules+model"] = Scanner(scorer=shipped.scorer("shipped"), definition=definition, source_kind=source)
     return scanners
 
 
@@ -166,6 +167,8 @@ def main() -> None:
     parser.add_argument("--snippets", type=Path)
     parser.add_argument("--bird-ads", type=Path, nargs="?", const=BIRDS)
     parser.add_argument("--no-model", action="store_true")
+    parser.add_argument("--source", choices=("marketplace", "social", "web", "news"),
+                        help="where the listings were posted (scan --source): bird ads are classifieds")
     parser.add_argument("--definition", default="wildlife-offer")
     parser.add_argument("--without-senses", action="store_true", help="also score the rules with no sense layer")
     parser.add_argument("--reps", type=int, default=1000)
@@ -175,7 +178,7 @@ def main() -> None:
     parser.add_argument("--write-manifest", action="store_true",
                         help="(re)write the manifest from --snippets (after labelling new passages)")
     args = parser.parse_args()
-    scanners = build_scanners(args.no_model, args.definition, args.without_senses)
+    scanners = build_scanners(args.no_model, args.definition, args.without_senses, args.source)
     report: dict[str, Any] = {"definition": args.definition}
     if args.snippets:
         if args.write_manifest:

@@ -111,8 +111,9 @@ OPTIONS: tuple[Option, ...] = (
            "Comma-separated addresses or CIDR networks of reverse proxies whose X-Forwarded-For the workbench "
            "believes (the right-most address that is not one of them); none by default: the socket's address."),
     Option("text_model", "WILDTRACE_TEXT_MODEL", str,
-           "The text model the scan combines with its rules: `shipped` (the model inside the package, the "
-           "default), `none` (the rules alone), or a model folder written by `wildtrace train`."),
+           "The text model the scan combines with its rules: `none` (the rules alone, the default: the model "
+           "inside the package was trained on self-written listings and does not beat the rules on real text), "
+           "`shipped` (that model), or a model folder written by `wildtrace train` on your analysts' labels."),
 )
 
 FILES: tuple[DataFile, ...] = (
@@ -163,7 +164,7 @@ class Settings:
     port: int = 8150
     session_hours: float = 12.0
     max_body_bytes: int = 8 * 1024 * 1024
-    text_model: str = "shipped"
+    text_model: str = "none"
     progress_every: float = 10.0
     species_plus_max_bytes: int = 256 * 1024 * 1024
     species_plus_max_rows: int = 500_000

@@ -194,9 +194,11 @@ def test_restate_renders_the_priority_anew() -> None:
 
 
 def test_with_the_text_model_the_priority_follows_the_combined_risk(tmp_path: Path) -> None:
-    """The default scan (rules + shipped model): the priority reason is re-rendered from its code with the
+    """Rules + the shipped model: the priority reason is re-rendered from its code with the
     combined risk score, and the model's reason is ``model.text``."""
-    for result in _scan_demo(tmp_path):
+    from wildtrace.learn import shipped
+
+    for result in _scan_demo(tmp_path, scorer=shipped.scorer(shipped.SHIPPED)):
         codes = result.to_dict()["reason_codes"]
         assert codes[-1]["code"] == "model.text", (result.id, codes[-1])
         for coded, text in zip(codes, result.reasons, strict=True):

@@ -2,7 +2,7 @@
 
 ``TextModelScorer`` plugs into ``Scanner(scorer=...)``: the scan's match-form text goes through
 the model a chunk at a time; the verdict, ``wildlife_score`` and ``risk_score`` follow the
-model, the rules' reasons stay (the review priority restated with the new risk score), one reason
+model within what the facets allow (``scan.verdict.decide``), the rules' reasons stay (the review priority restated with the new risk score), one reason
 (``model.text``) names the model with the words that raise the score, and ``model`` names both parts.
 """
 
@@ -20,6 +20,7 @@ from wildtrace.scan import reasons
 from wildtrace.scan.listing import Listing
 from wildtrace.scan.reasons import Reason
 from wildtrace.scan.result import ScanResult
+from wildtrace.scan.verdict import decide
 
 #: Listings scored together by the text model.
 CHUNK = 256
@@ -68,12 +69,8 @@ class TextModelScorer:
         m = self.model
         factor = result.risk_score / rule_score if rule_score > 0 else 0.0
         rules_verdict = result.verdict
-        if p >= m.threshold:
-            verdict = "wildlife_offer"
-        elif rules_verdict == "depiction_or_faux":
-            verdict = rules_verdict
-        else:
-            verdict = "not_wildlife"
+        # the model moves the score; the facets still bound the verdict (one definition: scan.verdict)
+        verdict = decide(p, m.threshold, result.specimen, result.intent, result.specimen["value"] != "none")
         args = {"name": str(m.name), "version": str(m.version), "probability": float(p), "rules": float(rule_score),
                 "threshold": float(m.threshold),
                 "words": words if verdict == "wildlife_offer" else [],

@@ -22,6 +22,7 @@ from wildtrace.scan import explanation, verdict
 from wildtrace.scan.lexicon import Entry, Lexicon, accent_ok
 from wildtrace.scan.listing import TEXT_FIELDS, Listing
 from wildtrace.scan.result import Match, ScanResult
+from wildtrace.scan.sourcekind import Kind, SourceKinds
 from wildtrace.scan.weighting import Evidence, Weighting
 from wildtrace.scan.weighting import term_key as _term_key
 from wildtrace.taxa.senses import WILDLIFE, SenseTable
@@ -47,6 +48,9 @@ class Detector:
         self.negations = frozenset(normalize_term(w) for ws in rules.get("negations", {}).values() for w in ws)
         self.lang_groups: dict[str, str] = dict(rules.get("cue_language_groups", {}))
         self.senses = SenseTable(list(ref.senses))
+        self.source_kinds = SourceKinds(rules)
+        #: the source kind of listings that say nothing of theirs (``scan --source``)
+        self.default_kind: str | None = None
         self.model = {"name": rules.get("name", RULES_NAME), "version": str(rules["version"]),
                       "data_sha256": ref.sha256[:16]}
         # (taxon, match form of a name) pairs that are innocent on their own
@@ -146,10 +150,12 @@ class Detector:
         lang = langid.detect(" ".join(t for t in (listing.title, listing.text) if t), listing.lang)
         found, norm = self._matches(listing)
         found = [m for m in found if self.counts_in(m, lang)]
-        ev = self._evidence(found, listing, norm)
+        ev = self._evidence(found, listing, norm, self.source_kinds.of(listing, self.default_kind))
         weighing = self.weighting
-        weighed = weighing.weigh(ev, listing)
-        decided = verdict.decide(weighed, ev, self.threshold)
+        weighed = weighing.weigh(ev, listing, norm)
+        specimen = verdict.specimen(weighed, ev, weighing.specimen_cues)
+        intent = verdict.intent(weighed, ev)
+        decided = verdict.decide(weighed.wildlife, self.threshold, specimen, intent, weighed.evidence)
         out = explanation.explain(ev, weighed, decided, weighing, self.lexicon.codewords)
         risk = weighing.risk(weighed.wildlife, out.taxa, out.products, bool(weighed.sale),
                              bool(ev.codes or weighed.codes_ctx), bool(weighed.legality))
@@ -158,8 +164,7 @@ class Detector:
             id=listing.id, verdict=decided, wildlife_score=round(weighed.wildlife, 4), risk_score=risk,
             taxa=out.taxa, product_types=out.products, lang=lang, matches=found, reasons=[r.text for r in reasons],
             model=self.model, input_sha256=listing.input_sha256, scanned_at=scanned_at,
-            listing=listing.to_dict(), match_text=norm, specimen=verdict.specimen(weighed, ev, weighing.specimen_cues),
-            intent=verdict.intent(weighed, ev), reason_codes=reasons,
+            listing=listing.to_dict(), match_text=norm, specimen=specimen, intent=intent, reason_codes=reasons,
         )
 
     def counts_in(self, m: Match, lang: str) -> bool:
@@ -180,11 +185,19 @@ class Detector:
             return True
         return listing_group is None or self.lang_groups.get(m.lang, m.lang) == listing_group
 
-    def _evidence(self, found: list[Match], listing: Listing, norm: str = "") -> Evidence:
-        """The matches sorted by what they are evidence of; a word read in another sense is not."""
-        ev = Evidence()
+    def _evidence(self, found: list[Match], listing: Listing, norm: str = "", source: Kind | None = None) -> Evidence:
+        """The matches sorted by what they are evidence of; a word read in another sense is not.
+
+        A sale cue inside a "not offered" one ("for sale" in "not for sale") is not counted; a short
+        all-capitals word ("TAG", "CB") names a taxon only beside other evidence; a marketplace
+        listing has its source as offer evidence (``scan.sourcekind``)."""
+        ev = Evidence(source=source)
         memo: dict[str, Any] = {}  # each ambiguous word's sense, decided once for this listing
+        negated = [(m.field, m.span) for m in found if m.kind == "not_offered_cue"]
         for m in found:
+            if negated and m.kind == "sale_cue" and any(
+                    f == m.field and lo <= m.span[0] and m.span[1] <= hi for f, (lo, hi) in negated):
+                continue
             kind = m.kind
             decided = self.senses.decide(_term_key(m.matched), norm, memo) if kind in _REF_KINDS and norm else None
             if decided is not None:
@@ -193,7 +206,7 @@ class Detector:
                     m.kind, m.ref = "innocent", decided[0].label
                     continue
             if kind == "taxon":
-                ambiguous = (m.ref, _term_key(m.matched)) in self._ambiguous and decided is None
+                ambiguous = ((m.ref, _term_key(m.matched)) in self._ambiguous and decided is None) or _shouted(m.matched)
                 (ev.ambiguous if ambiguous else ev.taxa).setdefault(m.ref, m)
             elif kind == "product":
                 implied = self.lexicon.implied.get(_term_key(m.matched))
@@ -215,6 +228,9 @@ class Detector:
             price = f"{listing.price} {listing.currency or ''}".strip()
             ev.cues.setdefault("sale", []).insert(
                 0, Match(price, (0, len(listing.price)), "price", "sale_cue", "price field", "", "price"))
+        if source is not None and source.value == "marketplace":
+            ev.cues.setdefault("sale", []).append(Match(
+                f"a marketplace listing ({source.how})", (0, 0), "source", "sale_cue", "source kind", "", "source"))
         return ev
 
     def _negated(self, m: Match, listing: Listing) -> bool:
@@ -226,6 +242,11 @@ class Detector:
         tail = before.replace(" ", "")[-3:]
         return any(w in self.negations for w in words) or any(
             tail.endswith(n) for n in self.negations if not n.isascii())
+
+
+def _shouted(word: str) -> bool:
+    """A short word in capitals ("TAG", "CB"): an acronym far more often than a taxon's name."""
+    return len(word) <= 4 and word.isascii() and word.isupper()
 
 
 #: The regex cues run on pieces of at most this many characters, overlapping by ``_OVERLAP``, so a

@@ -13,8 +13,10 @@ from wildtrace.errors import InvalidRecord
 #: The listing fields WildTrace understands. Only ``id`` is required.
 FIELDS = (
     "id", "title", "text", "price", "currency", "seller", "seller_description",
-    "url", "platform", "location", "posted_at", "images", "lang",
+    "url", "platform", "location", "posted_at", "images", "lang", "source_kind",
 )
+#: What ``source_kind`` may say (``scan.sourcekind``): where the listing was posted.
+SOURCE_KINDS = ("marketplace", "social", "web", "news")
 #: Text fields that are matched against the lexicon, in this order. ``image_text`` is
 #: not an input field: it holds text read from the listing's images (imagetext.py).
 TEXT_FIELDS = ("title", "text", "seller_description", "image_text")
@@ -37,6 +39,8 @@ class Listing:
     posted_at: str | None = None
     images: list[str] = field(default_factory=list)
     lang: str | None = None
+    #: marketplace, social, web or news (``scan.sourcekind``); None: read from platform, url, title
+    source_kind: str | None = None
     #: fields WildTrace does not know, passed through unchanged
     extra: dict[str, Any] = field(default_factory=dict)
     #: SHA-256 of the record as received (canonical JSON, keys sorted)
@@ -161,6 +165,11 @@ def listing_from_record(record: dict[str, Any], *, max_field_chars: int | None =
         values: dict[str, Any] = {name: _as_text(name, value, max_field_chars)
                                   for name, value in record.items() if name in _SCALAR_SET}
         images = _images(record.get("images"), max_field_chars)
+        kind = values.get("source_kind")
+        if kind is not None:
+            values["source_kind"] = kind = kind.strip().casefold()
+            if kind not in SOURCE_KINDS:
+                raise InvalidRecord(f"source_kind {kind[:40]!r} is not one of {', '.join(SOURCE_KINDS)}")
         extra = {k: v for k, v in record.items() if k not in FIELDS}
         return Listing(id=listing_id, images=images, extra=extra, input_sha256=content_hash(record), **values)
     except InvalidRecord as exc:

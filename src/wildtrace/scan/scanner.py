@@ -14,7 +14,7 @@ from typing import Any
 
 from wildtrace import clock, plugins
 from wildtrace.errors import InvalidRecord
-from wildtrace.scan import definitions, enrich, imagetext, scorers
+from wildtrace.scan import definitions, enrich, imagetext, scorers, sourcekind
 from wildtrace.scan.detect import Detector
 from wildtrace.scan.lexicon import Lexicon
 from wildtrace.scan.listing import Listing, listing_from_record
@@ -37,14 +37,15 @@ class Scanner:
 
     def __init__(self, settings: Settings | None = None, ref: refdata.ReferenceData | None = None,
                  scorer: Scorer | None | _FromSettings = FROM_SETTINGS, ocr_root: Path | None = None,
-                 definition: str = definitions.DEFAULT):
+                 definition: str = definitions.DEFAULT, source_kind: str | None = None):
         """``scorer``: rescores the rules' results; by default the one ``settings.text_model`` names
         (``scan.scorers``: the shipped text model unless set otherwise), ``None`` for the rules alone.
 
         The local lexicon (``wildtrace lexicon add``, ``settings.local_lexicon``) is loaded
         beside the built-in one when it exists. ``ocr_root``: read the text of listing images
         stored under this folder (imagetext.py) and scan it too. ``definition``: which facets
-        make the verdict (``scan.definitions``), applied after the scorer.
+        make the verdict (``scan.definitions``), applied after the scorer. ``source_kind``: where
+        listings that do not say were posted (marketplace, social, web, news: ``scan.sourcekind``).
         """
         self.definition = definitions.get(definition)
         self.settings = settings or Settings()
@@ -56,6 +57,7 @@ class Scanner:
         self.lexicon.codewords.update({k: v for k, v in codes.items() if k not in self.lexicon.codewords})
         self.detector = Detector(self.lexicon)
         self.detector.model = {**self.detector.model, **stamp}
+        self.detector.default_kind = sourcekind.check(source_kind)
         self.enrichers = enrich.load()
         langid.warm()
         self.ocr_root = ocr_root

@@ -7,8 +7,10 @@
    words that name a material of one group ("ivory"). A depiction cue ("plush", "resin") pulls the
    score down; preceded by a negation ("not resin") it counts as a claim of authenticity instead.
    ``wildlife_score = sigmoid(bias + sum of weights)`` (``Weighed.wildlife``).
-3. ``Weighting.risk``: ``wildlife_score * min(1, base + protection + product + sale + code word +
-   legality terms)``, the review priority.
+3. ``Weighting.risk``: the review order. ``priority = min(1, base + protection + product + sale +
+   code word + legality terms)`` moves the wildlife score by at most ``priority_share`` of itself:
+   ``risk_score = wildlife_score * (1 - share + share * priority)``, so the priority orders offers
+   of like likelihood and never lifts an innocent post above a likely offer.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from wildtrace.scan.lexicon import Lexicon
 from wildtrace.scan.listing import Listing
 from wildtrace.scan.result import Match
+from wildtrace.scan.sourcekind import Kind
 from wildtrace.taxa.refdata import Taxon
 from wildtrace.taxa.senses import WILDLIFE, Sense
 from wildtrace.text.normalize import CJK_THAI, normalize, normalize_term
@@ -49,6 +52,8 @@ class Evidence:
     negated: list[Match] = field(default_factory=list)
     #: matches decided by the sense table: (match, sense, cues found)
     senses: list[tuple[Match, Sense, list[str]]] = field(default_factory=list)
+    #: where the listing was posted, and what said so (``scan.sourcekind``); None: unknown
+    source: Kind | None = None
 
     @property
     def depicted(self) -> list[Match]:
@@ -68,11 +73,13 @@ class Weighed:
     wanted: list[Match]
     strong_sale: list[Match]  # sale cues that are not weak (a price, a generic sale word)
     report: list[Match]  # news, seizure or court wording, when nothing offers the item
+    not_offered: list[Match]  # "sold for", "hammer price", "not for sale": the item is not (or no longer) offered
     informative: bool  # prose with no offer wording: an article or an information page
     units: float  # words of prose (set when informative)
     depiction: list[Match]
     authenticity: list[Match]
     legality: list[Match]
+    material_names: list[Match]  # taxa named with their material ("crocodile leather")
     evidence: bool  # wildlife evidence that counts
     wildlife_words: bool  # words that name wildlife at all, counted or not
     wildlife: float
@@ -96,11 +103,17 @@ class Weighting:
         self.prose_share = float(rules.get("prose_function_share", 0.0))
         self.function_words = frozenset(
             normalize_term(w) for ws in rules.get("prose_function_words", {}).values() for w in ws)
-        self.marketplaces = frozenset(str(p).casefold() for p in rules.get("marketplace_platforms", ()))
+        self.colour_codes = frozenset(normalize_term(str(w)) for w in rules.get("colour_codes", ()))
+        self.colour_items = frozenset(normalize_term(str(w)) for w in rules.get("colour_items", ()))
+        self.colour_materials = frozenset(normalize_term(str(w)) for w in rules.get("colour_materials", ()))
+        self.priority_share = float(rules.get("priority_share", 1.0))
         #: the words that say what kind of specimen a depiction is (fossil, form, faux material...), by kind
         self.specimen_cues = {kind: frozenset(normalize_term(t) for t in terms)
                               for kind, terms in rules.get("specimen_cues", {}).items()}
         self.form = self.specimen_cues.get("form", frozenset())
+        #: depiction cues that claim the material itself (faux, fossil): they count beside live-animal words
+        self.real_claims = self.specimen_cues.get("faux_material", frozenset()) | self.specimen_cues.get(
+            "fossil", frozenset())
         self._ancestors: dict[str, frozenset[str]] = {t.scientific_name: self._chain(t) for t in ref.taxa}
 
     def _chain(self, taxon: Taxon) -> frozenset[str]:
@@ -128,7 +141,7 @@ class Weighting:
             covered |= self._ancestors.get(n, frozenset())
         return [n for n in names if n not in covered]
 
-    def weigh(self, ev: Evidence, listing: Listing) -> Weighed:
+    def weigh(self, ev: Evidence, listing: Listing, norm: str = "") -> Weighed:
         # Names: drop a generic taxon when a more specific one below it is named.
         ambiguous_only = [n for n in ev.ambiguous if n not in ev.taxa]
         has_strong = bool(ev.taxa) or bool(ev.codes) or bool(ev.implied)
@@ -136,32 +149,52 @@ class Weighting:
         # a bare product word is context for other evidence, unless a word of the listing was read in
         # another sense (the "fin" of a shark-fin car antenna is not context for a code word)
         other_sense = any(sense.name != WILDLIFE for _, sense, _ in ev.senses)
-        context = has_strong or (bool(ev.products) and not other_sense) or legality_any
-        ambiguous = ambiguous_only if (has_strong or ev.products or ev.codes_ctx) else []
+        # (a product word is no context for a code word at its own span: "bone" is both)
+        code_spans = {(m.field, m.span) for m in ev.codes_ctx.values()}
+        own = any((m.field, m.span) not in code_spans for m in ev.products.values())
+        context = has_strong or (own and not other_sense) or legality_any
+        # a live animal ("hand-reared", "breeding pair") or a specimen's part ("skull", "taxidermy") is
+        # the context a name innocent alone ("parrot", "python") needs
+        specimen_words = bool(ev.cues.get("live") or ev.cues.get("material"))
+        ambiguous = ambiguous_only if (has_strong or ev.products or ev.codes_ctx or specimen_words) else []
         codes_ctx = list(ev.codes_ctx) if (context or ambiguous_only or len(ev.codes_ctx) > 1) else []
+        codes_ctx = self._colour_codes(codes_ctx, ev, norm)
         named = self.most_specific(list(ev.taxa) + ambiguous)
-        ambiguous = [n for n in named if n not in ev.taxa]
-        named = [n for n in named if n in ev.taxa]
+        # ... and with it the name reads as the animal: it counts as a name ("tame galah", "parrot chicks")
+        ambiguous = [n for n in named if n not in ev.taxa and not specimen_words]
+        named = [n for n in named if n in ev.taxa or specimen_words]
         specific = [n for n in named if self.taxon(n).is_specific]
-        evidence = has_strong or bool(ambiguous) or bool(codes_ctx)
+        evidence = has_strong or bool(named) or bool(ambiguous) or bool(codes_ctx)
         products = list(ev.products) if (named or ambiguous or ev.codes or codes_ctx or ev.implied) else []
 
         sale = ev.cues.get("sale", [])
         wanted = ev.cues.get("wanted", [])
+        # "sold for", "not for sale": the item is not offered, whatever else the listing says of selling
+        not_offered = ev.cues.get("not_offered", []) if not wanted else []
+        if not_offered:
+            sale = []
         # a price or a generic sale word is weak evidence: news and information pages have them too
         strong_sale = [m for m in sale if m.ref not in self.weak_sale]
         offered = bool(strong_sale or wanted)
         # news, seizure and court wording counts against an offer only when nothing offers it
         report = ev.cues.get("report", []) if not offered else []
-        # prose needs offer wording; a title-length listing (or one from a marketplace) is an offer by its form
-        informative = not offered and self._prose(listing) and not self._marketplace(listing)
+        # prose needs offer wording; a title-length listing (or one from a marketplace) is an offer by its
+        # form; on a news source any text without offer wording is information
+        kind = ev.source.value if ev.source is not None else None
+        informative = not offered and not not_offered and (
+            kind == "news" or (kind != "marketplace" and self._prose(listing)))
+        # a taxon named with its material ("crocodile leather", "python skin") names a product too
+        material_names = [m for m in ev.taxa.values() if self.material_words.intersection(term_key(m.matched).split())]
         # a form word ("figurine") beside real material ("ivory", "croc leather") is the item's shape
-        material = bool(ev.implied) or any(p in self.material_products for p in products) or any(
-            self.material_words.intersection(term_key(m.matched).split()) for m in ev.taxa.values())
+        material = bool(ev.implied) or any(p in self.material_products for p in products) or bool(material_names)
         # Words that name wildlife at all, counted or not: with a depiction cue they make a depiction.
         wildlife_words = evidence or bool(ev.ambiguous) or bool(ev.codes_ctx)
-        depiction = [m for m in ev.cues.get("depiction", []) if not (material and term_key(m.matched) in self.form)
-                     ] if wildlife_words else []
+        # a live animal is no toy, print or figurine: beside live-animal words ("tame", "chicks") those
+        # cues speak of what comes with it ("cage and toys"); faux-material and fossil cues still count
+        live = bool(ev.cues.get("live")) and evidence
+        depiction = [m for m in ev.cues.get("depiction", [])
+                     if not (material and term_key(m.matched) in self.form)
+                     and not (live and term_key(m.matched) not in self.real_claims)] if wildlife_words else []
         authenticity = (ev.cues.get("authenticity", []) + ev.negated) if evidence else []
         legality = ev.cues.get("legality", []) if evidence else []
         # each weight of data/rules.yaml whose evidence is present, added in this order
@@ -170,17 +203,24 @@ class Weighting:
         for tier in ((("taxon_specific", specific), ("taxon_generic", named), ("taxon_ambiguous", ambiguous)),
                      (("code_word", ev.codes), ("code_word_context", codes_ctx))):
             logit += next((w[name] for name, present in tier if present), 0.0)
-        for name, present in (("product", products or (ev.implied and named)), ("product_implied", ev.implied and not named),
-                              ("sale", sale), ("depiction", depiction), ("authenticity", authenticity),
+        # a marketplace's form says the item is offered, not that it is real animal or plant material: it
+        # adds to the score only where a word says what the item is made of (a material product, a part or
+        # preparation, a live animal, a code word), not a product word alone ("belt", "capsules")
+        what = bool(ev.implied or material_names or ev.codes or codes_ctx or ev.cues.get("material") or ev.cues.get("live")
+                    or any(p in self.material_products for p in products))
+        scored_sale = sale if what else [m for m in sale if m.field != "source"]
+        for name, present in (("product", products or (ev.implied and named) or material_names), ("product_implied", ev.implied and not named),
+                              ("sale", scored_sale), ("depiction", depiction), ("authenticity", authenticity),
                               ("legality", legality), ("wanted", wanted), ("report", report),
+                              ("not_offered", not_offered),
                               ("information", informative and evidence)):
             if present:
                 logit += w[name]
         return Weighed(
             named=named, ambiguous=ambiguous, codes_ctx=codes_ctx, products=products, sale=sale, wanted=wanted,
-            strong_sale=strong_sale, report=report, informative=informative,
+            strong_sale=strong_sale, report=report, not_offered=not_offered, informative=informative,
             units=self.units(listing) if informative else 0.0, depiction=depiction, authenticity=authenticity,
-            legality=legality, evidence=evidence, wildlife_words=wildlife_words,
+            legality=legality, material_names=material_names, evidence=evidence, wildlife_words=wildlife_words,
             wildlife=1.0 / (1.0 + math.exp(-logit)))
 
     def units(self, listing: Listing) -> float:
@@ -200,8 +240,28 @@ class Weighting:
         words = normalize(text, with_index=False)[0].split()
         return sum(w in self.function_words for w in words) >= self.prose_share * len(words)
 
-    def _marketplace(self, listing: Listing) -> bool:
-        return (listing.platform or "").strip().casefold() in self.marketplaces
+    def _colour_codes(self, codes: list[str], ev: Evidence, norm: str) -> list[str]:
+        """The counted context code words without the colour words a colour reading fits: a colour code
+        counts only beside a named animal or another code word (not "ivory" the colour, not a product
+        word alone), and never in a listing whose item takes colours (``colour_items``: clothing,
+        textiles, homeware, paint, jewellery metals, cosmetics...)."""
+        colours = [c for c in codes if term_key(ev.codes_ctx[c].matched) in self.colour_codes]
+        if not colours:
+            return codes
+        # the colour jargon is a dealer's: it counts beside a named animal or another code word, not beside
+        # a product word alone ("black leather belt", "white second-skin bra")
+        real = bool(ev.taxa) or bool(ev.codes) or any(
+            term_key(m.matched) not in self.colour_materials for _, m in ev.implied.values()) or any(
+            c not in colours for c in codes)
+        if real and not self._takes_colours(norm):
+            return codes
+        return [c for c in codes if c not in colours]
+
+    def _takes_colours(self, norm: str) -> bool:
+        words = norm.split()
+        if self.colour_items.intersection(words):
+            return True
+        return any((" " in item or _WIDE.search(item)) and item in norm for item in self.colour_items)
 
     def appendix_scale(self, appendix: str) -> float:
         scale = self.risk_terms["appendix_scale"]
@@ -214,6 +274,8 @@ class Weighting:
         protection = max((self.appendix_scale(t["cites_appendix"]) for t in taxa),
                          default=float(r["appendix_scale"]["varies"]) if products or code else 0.0)
         product_risk = max((self.product_risk[p] for p in products if p in self.product_risk), default=0.0)
-        base = (float(r["base"]) + float(r["protection"]) * protection + float(r["product"]) * product_risk
-                + float(r["sale"]) * sale + float(r["code_word"]) * code + float(r["legality"]) * legality)
-        return round(wildlife * min(1.0, base), 4)
+        priority = min(1.0, float(r["base"]) + float(r["protection"]) * protection
+                       + float(r["product"]) * product_risk + float(r["sale"]) * sale
+                       + float(r["code_word"]) * code + float(r["legality"]) * legality)
+        share = self.priority_share
+        return round(wildlife * (1.0 - share + share * priority), 4)

@@ -26,7 +26,8 @@ DATA_DIR = PACKAGE_DATA
 
 LANGS = ("en", "fr", "es", "pt", "zh_hans", "zh_hant", "vi", "th", "id", "ms")
 APPENDICES = ("I", "II", "III", "I/II", "II/III", "I/III", "I/II/III", "not listed", "varies", "NC")
-CUE_KINDS = ("sale", "depiction", "innocent", "legality", "authenticity", "report", "wanted", "domestic")
+CUE_KINDS = ("sale", "depiction", "innocent", "legality", "authenticity", "report", "wanted", "domestic",
+             "not_offered", "material", "live")
 RANKS = (
     "subspecies", "species", "genus", "subfamily", "family", "superfamily",
     "order", "suborder", "infraorder", "class", "subclass", "superorder", "phylum", "group",

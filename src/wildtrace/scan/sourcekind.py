@@ -1,0 +1,101 @@
+"""The kind of source a listing comes from: marketplace, social, web or news.
+
+Whether an item is offered depends first on where it was posted. On a marketplace every
+listing is an offer by its form unless it says otherwise ("wanted", "sold", "not for sale"); a
+news site's prose is information unless strong offer evidence stands in it; a social post or a
+web page needs offer evidence in its words. The kind is read, most specific first:
+
+1. the record's own ``source_kind`` field;
+2. the record's ``platform`` (``marketplace_platforms`` and ``source_kinds.social.platforms`` of
+   ``data/rules.yaml``), the host of its ``url`` (``source_kinds.*.hosts``), or a marketplace
+   name after the last `` | `` or `` - `` of its title ("Python skin wallet | eBay");
+3. the scan's default (``wildtrace scan --source KIND``, ``Scanner(source_kind=...)``);
+
+else it is unknown, and the words decide alone. ``SourceKinds.of`` says which evidence decided.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from wildtrace.errors import ConfigError
+from wildtrace.scan.listing import SOURCE_KINDS as KINDS
+from wildtrace.scan.listing import Listing
+
+_SUFFIX = re.compile(r"\s(?:\||-|–|—|::)\s*([^|\-–—:]{2,40})\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A listing's source kind and the evidence that decided it (``"platform: ebay"``)."""
+
+    value: str
+    how: str
+
+
+def check(kind: str | None) -> str | None:
+    """``kind`` if it is one of ``KINDS`` (or None); a ConfigError naming the choices otherwise."""
+    if kind is None or kind in KINDS:
+        return kind
+    raise ConfigError(f"unknown source kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+class SourceKinds:
+    """The platform names and hosts of ``data/rules.yaml`` (``source_kinds``, ``marketplace_platforms``)."""
+
+    def __init__(self, rules: dict[str, Any]):
+        kinds = rules.get("source_kinds") or {}
+        self.platforms: dict[str, str] = {}
+        self.hosts: dict[str, str] = {}
+        for kind in ("social", "marketplace"):  # marketplace last: it wins a name both lists hold
+            spec = kinds.get(kind) or {}
+            self.platforms.update({str(p).casefold(): kind for p in spec.get("platforms", ())})
+            self.hosts.update({str(h).casefold(): kind for h in spec.get("hosts", ())})
+        self.platforms.update({str(p).casefold(): "marketplace" for p in rules.get("marketplace_platforms", ())})
+
+    def of(self, listing: Listing, default: str | None = None) -> Kind | None:
+        """The listing's source kind, most specific evidence first (module docstring)."""
+        own = (listing.source_kind or "").strip().casefold()
+        if own in KINDS:
+            return Kind(own, "source_kind field")
+        platform = (listing.platform or "").strip().casefold()
+        if platform in self.platforms:
+            return Kind(self.platforms[platform], f"platform: {listing.platform}")
+        host = self._host(listing.url)
+        if host is not None:
+            return host
+        if listing.title:
+            m = _SUFFIX.search(listing.title)
+            if m and (name := m.group(1).strip().casefold()) in self.platforms:
+                return Kind(self.platforms[name], f"title names {m.group(1).strip()}")
+        if default is not None:
+            return Kind(default, "scan default (--source)")
+        return None
+
+    def _host(self, url: str | None) -> Kind | None:
+        if not url or "//" not in url:
+            return None
+        try:
+            parts = urlsplit(url.strip()[:2048])
+            host = (parts.hostname or "").casefold()
+        except ValueError:
+            return None
+        if not host:
+            return None
+        path = parts.path.casefold()
+        labels = host.removeprefix("www.").split(".")
+        # "ebay" in ebay.co.uk, "shopee" in shopee.vn; "t.me" and "facebook.com/marketplace" whole
+        for name, kind in self.hosts.items():
+            if "/" in name:
+                site, _, prefix = name.partition("/")
+                if host.removeprefix("www.") == site and path.startswith("/" + prefix):
+                    return Kind(kind, f"url host: {host}")
+            elif "." in name:
+                if host == name or host.endswith("." + name):
+                    return Kind(kind, f"url host: {host}")
+            elif name in labels[:-1] or (len(labels) == 1 and name == labels[0]):
+                return Kind(kind, f"url host: {host}")
+        return None
