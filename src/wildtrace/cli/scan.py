@@ -15,6 +15,7 @@ from wildtrace.cli.streams import open_input, open_output
 from wildtrace.pipeline import Sinks, ingest
 from wildtrace.progress import Progress, input_size
 from wildtrace.scan import definitions, scorers
+from wildtrace.scan.listing import SOURCE_KINDS
 from wildtrace.scan.readers import Reject, parse_mapping, read_listings
 from wildtrace.scan.result import ScanResult
 from wildtrace.scan.scanner import Scanner
@@ -47,32 +48,37 @@ MAX_STDERR_REJECTS = 100
 @click.option("--db", default=None,
               help="Store listings and results in this database: a SQLite path or a postgresql:// URL (implies --save).")
 @click.option("--model", "model_dir", default=None, type=click.Path(exists=True, file_okay=False),
-              help="Combine the rules with this trained text model (wildtrace train -o MODEL_DIR) instead of "
-                   "the one that ships in the package.")
+              help="Combine the rules with this trained text model (wildtrace train -o MODEL_DIR); by default "
+                   "the rules alone (WILDTRACE_TEXT_MODEL).")
 @click.option("--rules-only", is_flag=True,
               help="The rules alone, without a text model (the same as WILDTRACE_TEXT_MODEL=none).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr (rejects and warnings are still said).")
 @click.option("--definition", type=click.Choice(list(definitions.DEFINITIONS)), default=definitions.DEFAULT,
               show_default=True, help="What counts as positive (the verdict): " + "; ".join(
                   f"{d.name}: {d.doc}" for d in definitions.DEFINITIONS.values()) + ".")
+@click.option("--source", "source_kind", type=click.Choice(list(SOURCE_KINDS)), default=None,
+              help="Where the listings were posted, for records that do not say (their source_kind, platform, "
+                   "URL or title): on a marketplace every listing is an offer by its form unless it says "
+                   "otherwise; news prose is information unless it offers; social posts and web pages need "
+                   "offer wording.")
 @click.pass_obj
 def scan(settings: Settings, input: str, output: str, fmt: str, input_format: str | None,
          mapping: tuple[str, ...], encoding: str, rejects: str | None, show_summary: bool,
          summary_json: str | None, ocr_images: Path | None, save: bool, db: str | None,
-         model_dir: str | None, rules_only: bool, quiet: bool, definition: str) -> None:
+         model_dir: str | None, rules_only: bool, quiet: bool, definition: str, source_kind: str | None) -> None:
     """Scan listings (JSON Lines or CSV, file or stdin) and write one result per listing.
 
     Every input record ends up in the output or among the rejects; the exit
     status is 3 when any record was rejected.
 
-    Example: wildtrace scan listings.jsonl -o results.jsonl --summary --save
+    Example: wildtrace scan listings.jsonl -o results.jsonl --summary --save --source marketplace
     """
     if db:
         settings = dataclasses.replace(settings, db=db)
     columns = parse_mapping(mapping)
     if rules_only or model_dir:
         settings = dataclasses.replace(settings, text_model=scorers.NONE if rules_only else str(model_dir))
-    scanner = Scanner(settings, ocr_root=ocr_images, definition=definition)
+    scanner = Scanner(settings, ocr_root=ocr_images, definition=definition, source_kind=source_kind)
     store = None
     if save or db:
         from wildtrace.store import open_store  # the store extra, only when asked to save
