@@ -128,6 +128,13 @@ def test_a_term_on_word_boundaries_counts(scanner: Scanner, title: str, taxon: s
     assert taxon in _taxa(r), (title, r.matches)
 
 
+def test_a_chinese_name_may_end_inside_a_word_only_before_a_material_form() -> None:
+    assert segment.aligned("黄酸枝木饰面", 1, 3)  # 酸枝|木: rosewood
+    assert segment.aligned("王星记檀香扇子", 3, 5)  # 檀香|扇: a sandalwood fan
+    assert not segment.aligned("象牙色连衣裙", 0, 2)  # 象牙|色: the colour
+    assert not segment.aligned("羽毛球鞋", 0, 2)  # 羽毛|球: badminton
+
+
 def test_a_space_between_two_chinese_words_is_kept_as_a_boundary() -> None:
     assert normalize("鲨鱼翅 排翅 干货")[0] == "鲨鱼翅 排翅 干货"
     assert normalize("象 牙")[0] == "象牙"  # single characters spaced out to hide a word

@@ -67,10 +67,25 @@ def boundaries(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
+#: the form of a material that a segmenter may join to its name as one word (酸枝|木 rosewood,
+#: 檀香|扇 a sandalwood fan, 鹿茸|片 antler slices): a Chinese term of two characters or more may end
+#: inside such a word. Colours, brands and other nouns (象牙|色, 珊瑚|绒, 羽毛|球) are not here.
+MATERIAL_SUFFIXES = frozenset({"木", "片", "粉", "扇", "珠", "串", "料", "块", "条", "盏", "膏", "酒",
+                               "手串", "手镯", "手链", "项链", "摆件", "雕件", "原木"})
+
+
 def aligned(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` starts and ends on word boundaries."""
+    """Whether ``text[start:end]`` starts and ends on word boundaries (or, for a Chinese term of
+    two characters or more, ends where only a material-form suffix is left of the word)."""
     cuts = boundaries(text)
-    return start in cuts and end in cuts
+    if start not in cuts:
+        return False
+    if end in cuts:
+        return True
+    if end - start < 2 or not _IS_CJK.match(text[start]):
+        return False
+    after = min((c for c in cuts if c > end), default=len(text))
+    return text[end:after] in MATERIAL_SUFFIXES
 
 
 def _thai_words(run: str) -> list[str]:
