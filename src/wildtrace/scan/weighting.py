@@ -204,10 +204,11 @@ class Weighting:
                      (("code_word", ev.codes), ("code_word_context", codes_ctx))):
             logit += next((w[name] for name, present in tier if present), 0.0)
         # a marketplace's form says the item is offered, not that it is real animal or plant material: it
-        # adds to the score only where a word says what the item is made of (a material product, a part or
-        # preparation, a live animal, a code word), not a product word alone ("belt", "capsules")
+        # adds to the score only where a word says what the item is made of (a material word: "skin",
+        # "horn", "ivory"; a part or preparation; a live animal; a code word), not an object ("belt")
         what = bool(ev.implied or material_names or ev.codes or codes_ctx or ev.cues.get("material") or ev.cues.get("live")
-                    or any(p in self.material_products for p in products))
+                    or any(self.material_words.intersection(term_key(ev.products[p].matched).split())
+                           for p in products if p in ev.products))
         scored_sale = sale if what else [m for m in sale if m.field != "source"]
         for name, present in (("product", products or (ev.implied and named) or material_names), ("product_implied", ev.implied and not named),
                               ("sale", scored_sale), ("depiction", depiction), ("authenticity", authenticity),
