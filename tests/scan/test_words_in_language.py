@@ -184,6 +184,10 @@ def test_a_default_must_be_one_of_the_senses(tmp_path: Path) -> None:
     ("修眉刀片 化妆工具 刮眉 画眉 单片卖", "Garrulax canorus"),
     ("多肉植物 玉珊瑚 垂吊 盆栽 包邮", "Anthozoa"),
     ("ทำไมรถฟอร์ดไม่ใส่ ครีบฉลาม Shark Fin มาให้ด้วยนะ", "Selachimorpha"),
+    ("เสื้อเชิ้ตสีขาวงาช้าง ผ้าฝ้าย โทนสีครีม ราคา 390 บาท", "Elephantidae"),
+    ("暖象牙 背景 配色 主题 卡面", "Elephantidae"),
+    ("Mặt nạ trứng cá tầm phục hồi tái tạo da 30ml, giá 45k", "Acipenseriformes"),
+    ("Coral reef friendly sunscreen SPF 50, 60 ml, $15", "Anthozoa"),
 ])
 def test_everyday_senses_name_no_species(scanner: Scanner, title: str, absent: str) -> None:
     r = _scan(scanner, title)
@@ -200,6 +204,12 @@ def test_everyday_senses_name_no_species(scanner: Scanner, title: str, absent: s
 def test_the_wildlife_sense_still_counts(scanner: Scanner, title: str, taxon: str) -> None:
     r = _scan(scanner, title)
     assert taxon in _taxa(r), (title, r.reasons)
+
+
+def test_the_horny_layer_of_the_skin_is_not_horn(scanner: Scanner) -> None:
+    r = _scan(scanner, "Gel tẩy tế bào chết loại bỏ lớp sừng, tế bào sừng già, 180ml, giá 250k")
+    assert "sừng" not in _counted(r), r.matches
+    assert "Rhinocerotidae" in _taxa(_scan(scanner, "Bán sừng tê giác thật nguyên chiếc, giá liên hệ"))
 
 
 def test_cosmetic_ingredients_are_not_wildlife_products(scanner: Scanner) -> None:
