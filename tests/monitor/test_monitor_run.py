@@ -127,6 +127,7 @@ def test_every_listing_of_every_shape_is_new_and_extracted(world: dict) -> None:
                 wanted += ["price", "currency"] if shown.get("price") and shown.get("currency") else []
                 for field in wanted:
                     assert record.get(field), (name, listing_id, field, record)
+                assert record["source_kind"] == "marketplace", "the scan reads a monitored listing as a marketplace's"
                 files = record.get("image_files", [])
                 if listing_id == HOSTILE_ID:  # its images point at private addresses and ../ paths: refused, said why
                     assert any(i.get("sha256") for i in files) and any(i.get("error") for i in files), files

@@ -27,6 +27,9 @@ def test_three_fields_are_enough_and_the_defaults_are_polite(tmp_path: Path) -> 
     s = load(_write(tmp_path, "name: m\nstart_urls: [https://market.example/list]\nallow: ['/item/\\d+']\n"))
     assert s.allowed_domains == ("market.example",) and s.robots and s.rate.concurrency == 1
     assert s.rate.delay >= 1 and s.rate.autothrottle and s.javascript is None and s.platform == "m"
+    assert s.kind == "marketplace", "a monitored source's listings are offers by their form unless it says"
+    news = load(_write(tmp_path, "name: n\nkind: news\nstart_urls: [https://n.example/]\nallow: [x]\n", "n.yaml"))
+    assert news.kind == "news"
     assert s.is_listing("https://market.example/item/12") and not s.is_listing("https://market.example/list")
     assert len(s.sha256) == 64
 
@@ -40,6 +43,7 @@ def test_three_fields_are_enough_and_the_defaults_are_polite(tmp_path: Path) -> 
     ("name: m\nstart_urls: [https://a.example/]\nallow: [x]\nrate: {delay: -1}\n", "'rate.delay'"),
     ("name: m\nstart_urls: [https://a.example/]\nallow: [x]\nschedule: {every: 5s}\n", "at least a minute"),
     ("name: m\nstart_urls: [https://a.example/]\nallow: [x]\nalow: [y]\n", "unknown field(s) alow"),
+    ("name: m\nkind: blog\nstart_urls: [https://a.example/]\nallow: [x]\n", "'kind' must be one of marketplace"),
     ("name: m\nstart_urls: ['https://a.example/?q={term}']\nallow: [x]\n", "gives no 'terms'"),
     ("name: ../../etc\nstart_urls: [https://a.example/]\nallow: [x]\n", "'name' is required"),
     ("name: m\nstart_urls: [https://a.example/]\nallow: [x]\nlisting_key: '/item/\\d+'\n", "must have a group"),

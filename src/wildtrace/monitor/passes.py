@@ -154,7 +154,7 @@ class SourcePass:
             return Outcome("rejected", reason=why)
         listing_id = f"{self.source.name}:{extracted.key}"
         record.update(id=listing_id, url=record.get("url") or url, platform=record.get("platform")
-                      or self.source.platform)
+                      or self.source.platform, source_kind=self.source.kind)
         if image_files:
             record["image_files"] = image_files
         record["extracted_by"] = dict(extracted.methods)  # which evidence on the page gave each field

@@ -6,6 +6,8 @@ A page with schema.org data (JSON-LD, microdata, RDFa or OpenGraph) needs no ext
 ```yaml
 name: example-grid                  # letters, digits, - and _ (it names the source in the store)
 platform: example                   # the listings' platform (default: the name)
+kind: marketplace                   # marketplace (default), social, web or news: how the scan reads
+                                    # offers (every marketplace listing is an offer by its form)
 start_urls:                         # list, search or feed pages; {term} is replaced by each search term
   - https://market.example/search?q={term}
 terms: {languages: [en, zh, vi], limit: 10}   # the project's own search terms (or a list of words)
@@ -47,11 +49,12 @@ from urllib.parse import quote, urlsplit
 import yaml
 
 from wildtrace.errors import ConfigError
+from wildtrace.scan.listing import SOURCE_KINDS
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-KNOWN = {"name", "platform", "start_urls", "terms", "allow", "follow", "next", "deny", "allowed_domains",
+KNOWN = {"name", "platform", "kind", "start_urls", "terms", "allow", "follow", "next", "deny", "allowed_domains",
          "listing_key", "extract", "rate", "schedule", "javascript", "cookies_file", "headers_file",
          "capture", "images", "max_pages", "robots", "allow_origins", "description"}
 MAX_SOURCE_BYTES = 1_000_000
@@ -85,6 +88,7 @@ class Source:
     path: Path | None = None
     sha256: str = ""  # of the file as read: a run records which version of the source it ran
     platform: str = ""
+    kind: str = "marketplace"  # the listings' source_kind (wildtrace.scan.sourcekind)
     follow: tuple[re.Pattern[str], ...] = ()
     next_selector: str | None = None
     deny: tuple[re.Pattern[str], ...] = ()
@@ -312,10 +316,13 @@ def parse(data: Any, where: str, base: Path | None = None, sha256: str = "") -> 
     platform = data.get("platform", name)
     if not isinstance(platform, str) or not platform.strip():
         raise _fail(where, "'platform' must be a name")
+    kind = data.get("kind", "marketplace")
+    if kind not in SOURCE_KINDS:
+        raise _fail(where, f"'kind' must be one of {', '.join(SOURCE_KINDS)}")
     return Source(
         name=name, start_urls=tuple(dict.fromkeys(urls)), allow=_regexes(data.get("allow"), where, "allow",
                                                                            required=True),
-        path=None if base is None else Path(where), sha256=sha256, platform=platform.strip(),
+        path=None if base is None else Path(where), sha256=sha256, platform=platform.strip(), kind=kind,
         follow=_regexes(data.get("follow"), where, "follow"), next_selector=nxt,
         deny=_regexes(data.get("deny"), where, "deny"), allowed_domains=tuple(d.lower() for d in domains),
         listing_key=key[0] if key else None, extract=dict(extract), rate=rate, every_s=every, javascript=js,
