@@ -113,7 +113,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("text_model", "WILDTRACE_TEXT_MODEL", str,
            "The text model the scan combines with its rules: `none` (the rules alone, the default: the model "
            "inside the package was trained on self-written listings and does not beat the rules on real text), "
-           "`shipped` (that model), or a model folder written by `wildtrace train` on your analysts' labels."),
+           "`shipped` (that model), `workbench` (the model an analyst accepted in the workbench, else the rules "
+           "alone), or a model folder written by `wildtrace train` on your analysts' labels."),
 )
 
 FILES: tuple[DataFile, ...] = (
