@@ -55,6 +55,8 @@ class SourceKinds:
             self.platforms.update({str(p).casefold(): kind for p in spec.get("platforms", ())})
             self.hosts.update({str(h).casefold(): kind for h in spec.get("hosts", ())})
         self.platforms.update({str(p).casefold(): "marketplace" for p in rules.get("marketplace_platforms", ())})
+        #: "facebook.com/marketplace": a kind by host and path prefix
+        self.paths = {(h.partition("/")[0], "/" + h.partition("/")[2]): k for h, k in self.hosts.items() if "/" in h}
 
     def of(self, listing: Listing, default: str | None = None) -> Kind | None:
         """The listing's source kind, most specific evidence first (module docstring)."""
@@ -85,17 +87,14 @@ class SourceKinds:
             return None
         if not host:
             return None
-        path = parts.path.casefold()
         labels = host.removeprefix("www.").split(".")
-        # "ebay" in ebay.co.uk, "shopee" in shopee.vn; "t.me" and "facebook.com/marketplace" whole
-        for name, kind in self.hosts.items():
-            if "/" in name:
-                site, _, prefix = name.partition("/")
-                if host.removeprefix("www.") == site and path.startswith("/" + prefix):
-                    return Kind(kind, f"url host: {host}")
-            elif "." in name:
-                if host == name or host.endswith("." + name):
-                    return Kind(kind, f"url host: {host}")
-            elif name in labels[:-1] or (len(labels) == 1 and name == labels[0]):
-                return Kind(kind, f"url host: {host}")
-        return None
+        # "ebay" in ebay.co.uk, "shopee" in shopee.vn (a label before the last); "t.me" and
+        # "threads.net" as the host or its suffix; "facebook.com/marketplace" by host and path
+        kind = next((self.hosts[x] for x in labels[:-1] if x in self.hosts), None)
+        if kind is None:
+            kind = next((self.hosts[".".join(labels[i:])] for i in range(len(labels) - 1)
+                         if ".".join(labels[i:]) in self.hosts), None)
+        if kind is None:
+            site, path = ".".join(labels), parts.path.casefold()
+            kind = next((k for (h, prefix), k in self.paths.items() if h == site and path.startswith(prefix)), None)
+        return None if kind is None else Kind(kind, f"url host: {host}")
