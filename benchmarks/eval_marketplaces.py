@@ -36,7 +36,7 @@ from wildtrace.scan import listing as listing_module
 from wildtrace.scan.result import ScanResult
 
 DATA = Path("/work/ext/marketplaces")
-SYSTEMS = ("rules", "default")
+SYSTEMS = ("rules", "default")  # also "shipped": the rules with the opt-in shipped text model
 
 
 def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -89,7 +89,9 @@ def build(system: str, source: str | None) -> Scanner:
         return Scanner(Settings(), scorer=None, **extra)
     if system == "default":
         return Scanner(Settings(), **extra)
-    sys.exit(f"eval_marketplaces: unknown system {system!r} (rules, default)")
+    if system == "shipped":
+        return Scanner(Settings(text_model="shipped"), **extra)
+    sys.exit(f"eval_marketplaces: unknown system {system!r} (rules, default, shipped)")
 
 
 def records(rows: list[dict[str, Any]], source: str | None, platform: bool) -> list[dict[str, Any]]:
@@ -215,7 +217,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--sets", help="comma-separated set names (default: all under --data)")
-    parser.add_argument("--systems", default=",".join(SYSTEMS), help="rules, default, or both")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated: rules, default, shipped")
     parser.add_argument("--source", default="marketplace",
                         help="source kind passed on where the code accepts one ('' for none)")
     parser.add_argument("--platform", action="store_true", help="give each record its platform name")

@@ -144,8 +144,21 @@ def evaluate_birds(path: Path, scanners: dict[str, Scanner], reps: int) -> dict[
     kw = keyword_positive(base, listings)
     out["systems"]["keyword"] = summarise(y, kw.astype(float), kw, groups, reps)
     for name, scanner in scanners.items():
-        s, pred, _ = scored(scanner, listings)
+        s, pred, results = scored(scanner, listings)
         out["systems"][name] = summarise(y, s, pred, groups, reps)
+        out["systems"][name]["sort"] = sort_orders(y, results)
+    return out
+
+
+def sort_orders(y: np.ndarray, results: list[ScanResult], k: int = 50) -> dict[str, Any]:
+    """How well each score orders a review queue: average precision and precision in the top ``k``
+    (ties broken by input order, as a stable sort would)."""
+    out: dict[str, Any] = {}
+    for name in ("wildlife_score", "risk_score"):
+        score = np.array([getattr(r, name) for r in results])
+        top = np.argsort(-score, kind="stable")[:k]
+        out[name] = {"average_precision": round(float(metrics.summary(y, score, score >= 0.5)["pr_auc"]), 4),
+                     f"precision_at_{k}": round(float(y[top].mean()), 4)}
     return out
 
 
