@@ -123,7 +123,7 @@ def ap_ci(y: np.ndarray, s: np.ndarray, groups: np.ndarray, reps: int) -> list[f
 def fixed_scores(listings: Sequence[Listing]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Score and verdict of keyword search, the rules alone and the shipped model, per listing."""
     rules = Scanner(Settings(), scorer=None)
-    shipped = Scanner(Settings())
+    shipped = Scanner(Settings(text_model="shipped"))
     kw = np.array([any(m.kind in ("taxon", "product", "code_word") for m in rules.detector.matches(x))
                    for x in listings])
     out = {"keyword search": (kw.astype(float), kw)}

@@ -195,3 +195,45 @@ def test_the_verdict_never_contradicts_the_facets_and_the_priority_is_bounded(tm
                     assert r.intent["matches"], (r.id, r.intent)
                 if r.wildlife_score >= 0.01:  # (4-decimal rounding dominates below)
                     assert 0.9 - 1e-3 <= r.risk_score / r.wildlife_score <= 1.0 + 1e-3, (r.id, r.risk_score)
+
+
+@pytest.mark.parametrize(("record", "verdict"), [
+    # a "not offered" phrase never vetoes contact or ordering wording (nor can a seller hide behind one)
+    ({"title": "Vòng tay ngà voi thật, cần bán, zalo 0912345678. Cam kết không bán hàng giả"}, "wildlife_offer"),
+    ({"title": "Genuine rhino horn for sale, whatsapp +1 555 123 4567. I realised prices are going up"},
+     "wildlife_offer"),
+    ({"title": "Sisik trenggiling asli dijual, WA 0812345678, tidak dijual terpisah"}, "wildlife_offer"),
+    ({"title": "Rhino horn cup, not for sale, DM me for the catalogue"}, "wildlife_offer"),
+    # a live or material word elsewhere in the listing does not make a brand an animal
+    ({"title": "Dried mango slices, Jaguar brand", "platform": "ebay"}, "not_wildlife"),
+    ({"title": "Tiger brand dried chilli 500g", "platform": "shopee"}, "not_wildlife"),
+    ({"title": "Cobra CB radio 29 LTD for sale"}, "not_wildlife"),
+    ({"title": "Panda figurine, tame and cute, for sale"}, "depiction_or_faux"),
+    # report wording in news stays news; a social post needs offer wording
+    ({"title": "Customs officers seized 12 kg of rhino horn, on view to reporters at a press conference",
+      "source_kind": "news"}, "not_wildlife"),
+    ({"title": "Saw a huge tiger skin rug at the museum today", "platform": "twitter"}, "not_wildlife"),
+    ({"title": "Tiger skin rug for sale, DM me", "platform": "twitter"}, "wildlife_offer"),
+])
+def test_found_in_review(scanner: Scanner, record: dict[str, Any], verdict: str) -> None:
+    r = _one(scanner, **record)
+    assert r.verdict == verdict, (r.intent, r.specimen, r.reasons)
+
+
+def test_a_social_post_without_offer_wording_says_why(scanner: Scanner) -> None:
+    r = _one(scanner, "Saw a huge tiger skin rug at the museum today", platform="twitter")
+    assert r.intent == {"value": "other", "score": 0.5,
+                        "matches": ["a social post with no offer wording (platform: twitter) (source)"]}
+
+
+def test_the_scan_default_is_written_into_the_record_so_a_rescan_agrees(marketplace: Scanner,
+                                                                         scanner: Scanner) -> None:
+    record = {"id": "k1", "title": "Tame galah, eight months old"}
+    (first,) = marketplace.scan([dict(record)])
+    assert isinstance(first, ScanResult) and first.listing["source_kind"] == "marketplace"
+    assert first.input_sha256 == listing_from_record(record).input_sha256, "the hash is of the record as received"
+    (again,) = scanner.scan([first.listing])  # as the store or a retrain reads it back, with no --source
+    assert isinstance(again, ScanResult)
+    assert (again.verdict, again.wildlife_score) == (first.verdict, first.wildlife_score) == ("wildlife_offer", 0.6225)
+    (own,) = marketplace.scan([{"id": "k2", "title": "Tame galah", "platform": "twitter"}])
+    assert isinstance(own, ScanResult) and "source_kind" not in own.listing, "the record's own evidence is not overwritten"

@@ -195,6 +195,25 @@ def test_a_snapshot_dry_run_needs_no_database(tmp_path: Path, ref: refdata.Refer
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_code_word_that_resolves_to_nothing_is_refused(lexicon: LocalLexicon, tmp_path: Path,
+                                                         ref: refdata.ReferenceData) -> None:
+    path = _write(tmp_path / "t.csv", "term,language,taxon,product,note\nzzqxw,en,,,a search word\n"
+                  "zzqxw ivory,en,,ivory,a code word for a product\n")
+    report = import_file(lexicon, path, "ana", ref=ref)
+    assert [(r.line, r.reason) for r in report.rejects] == [(2, termlist.NOTHING)]
+    assert [i.term for i in report.imported] == ["zzqxw ivory"]
+
+
+def test_a_leading_quote_survives_export_and_import(tmp_path: Path, ref: refdata.ReferenceData) -> None:
+    with LocalLexicon(tmp_path / "a.sqlite") as first:
+        first.add("'=cmd", kind="sale_cue", lang="en", author="ana")
+        first.add("'quoted", kind="sale_cue", lang="en", author="ana")
+        text = termlist.export_terms(first.terms()[1])
+    with LocalLexicon(tmp_path / "b.sqlite") as second:
+        report = import_file(second, _write(tmp_path / "e.csv", text), "cy", ref=ref)
+        assert report.rejects == [] and sorted(t.term for t in second.terms()[1]) == ["'=cmd", "'quoted"]
+
+
 def test_the_example_file_imports_whole(lexicon: LocalLexicon, ref: refdata.ReferenceData) -> None:
     report = import_file(lexicon, EXAMPLE, "ana", ref=ref)
     assert report.rejects == [] and report.extra_columns == ()
@@ -209,7 +228,7 @@ def test_export_guards_formulas_and_reimports_to_the_same_lexicon(tmp_path: Path
     with LocalLexicon(tmp_path / "a.sqlite") as first:
         import_file(first, EXAMPLE, "ana", ref=ref)
         for i, term in enumerate(hostile):
-            first.add(term, kind="sale_cue" if i % 2 else "code_word", lang="en", context_required=i == 0,
+            first.add(term, kind="sale_cue" if i % 2 else "depiction_cue", lang="en", context_required=i == 0,
                       note="=1+1, \"quoted\"\nand a second line", author="ana")
         first.add("zh 商品 term", kind="innocent", lang="zh_hant", note="\tstarts with a tab", author="ana")
         text = termlist.export_terms(first.terms()[1])

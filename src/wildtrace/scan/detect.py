@@ -22,7 +22,7 @@ from wildtrace.scan import explanation, verdict
 from wildtrace.scan.lexicon import Entry, Lexicon, accent_ok
 from wildtrace.scan.listing import TEXT_FIELDS, Listing
 from wildtrace.scan.result import Match, ScanResult
-from wildtrace.scan.sourcekind import Kind, SourceKinds
+from wildtrace.scan.sourcekind import DEFAULT_HOW, Kind, SourceKinds
 from wildtrace.scan.weighting import Evidence, Weighting
 from wildtrace.scan.weighting import term_key as _term_key
 from wildtrace.taxa.senses import WILDLIFE, SenseTable
@@ -150,7 +150,12 @@ class Detector:
         lang = langid.detect(" ".join(t for t in (listing.title, listing.text) if t), listing.lang)
         found, norm = self._matches(listing)
         found = [m for m in found if self.counts_in(m, lang)]
-        ev = self._evidence(found, listing, norm, self.source_kinds.of(listing, self.default_kind))
+        source = self.source_kinds.of(listing, self.default_kind)
+        if source is not None and listing.source_kind is None and source.how == DEFAULT_HOW:
+            # --source decided: the record says so from now on, so a stored listing rescans (and a model
+            # retrains on it) as it was scanned; input_sha256 still hashes the record as received
+            listing.source_kind = source.value
+        ev = self._evidence(found, listing, norm, source)
         weighing = self.weighting
         weighed = weighing.weigh(ev, listing, norm)
         specimen = verdict.specimen(weighed, ev, weighing.specimen_cues)

@@ -25,6 +25,8 @@ from wildtrace.errors import ConfigError
 from wildtrace.scan.listing import SOURCE_KINDS as KINDS
 from wildtrace.scan.listing import Listing
 
+#: how a kind the scan's default decided is said (``wildtrace scan --source``)
+DEFAULT_HOW = "scan default (--source)"
 _SUFFIX = re.compile(r"\s(?:\||-|–|—|::)\s*([^|\-–—:]{2,40})\s*$")
 
 
@@ -74,7 +76,7 @@ class SourceKinds:
             if m and (name := m.group(1).strip().casefold()) in self.platforms:
                 return Kind(self.platforms[name], f"title names {m.group(1).strip()}")
         if default is not None:
-            return Kind(default, "scan default (--source)")
+            return Kind(default, DEFAULT_HOW)
         return None
 
     def _host(self, url: str | None) -> Kind | None:

@@ -216,9 +216,15 @@ def _records(lines: list[str], start: int, delim: str) -> Iterator[tuple[int, li
         i = feed.pos
 
 
+def guard(cell: str) -> str:
+    """A term-list cell as written: the formula guard (``writers.safe_cell``), and a quote before a
+    cell that starts with a quote itself, so ``_unguard`` gives back exactly what was exported."""
+    return "'" + cell if cell.startswith("'") else safe_cell(cell)
+
+
 def _unguard(cell: str) -> str:
-    """A cell without the quote the formula guard put before it (``'=x`` -> ``=x``)."""
-    return cell[1:] if cell.startswith("'") and safe_cell(cell[1:]) == cell else cell
+    """A cell without the quote the guard put before it (``'=x`` -> ``=x``, ``''x`` -> ``'x``)."""
+    return cell[1:] if cell.startswith("'") and guard(cell[1:]) == cell else cell
 
 
 def preview(text: str, n: int = 80) -> str:

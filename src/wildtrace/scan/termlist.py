@@ -41,11 +41,11 @@ from wildtrace.scan.termcsv import (
     OWN_COLUMNS,
     TermList,
     TermRow,
+    guard,
     parse_term_list,
     preview,
     read_term_list,
 )
-from wildtrace.scan.writers import safe_cell
 from wildtrace.taxa import refdata
 from wildtrace.taxa.refdata import ReferenceData
 from wildtrace.taxa.resolve import NameIndex
@@ -228,6 +228,10 @@ def language(value: str) -> str | None:
     return code if code in LANGUAGES else None
 
 
+#: why a code word with neither a taxon nor a product is refused
+NOTHING = "resolves to nothing: a code word needs a taxon or a product (a search word alone is not one)"
+
+
 def _check_row(row: TermRow, resolver: _Resolver) -> _Checked | str:
     """The row's meaning, resolved; or why it resolves to nothing (one reason, the first found)."""
     if not row.term:
@@ -292,6 +296,10 @@ def import_terms(lexicon: TermLexicon, rows: Iterable[TermRow], author: str = "u
                 locallex.check_add([], row.term, checked.kind)
             except ConfigError as exc:
                 problem = str(exc)
+        if not problem and checked.kind == "code_word" and checked.taxon is None and checked.product is None:
+            # a code word that names neither a taxon nor a product would make any listing that uses it a
+            # wildlife offer with no species and no product: a plain search word, not a code word
+            problem = NOTHING
         if problem:
             report.rejects.append(_reject(row, problem))
             continue
@@ -379,5 +387,5 @@ def export_terms(local: Iterable[LocalTerm], *, ref: ReferenceData | None = None
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([*COLUMNS, *OWN_COLUMNS])
     for row in export_rows(local, ref=ref):
-        writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow([guard(cell) for cell in row])
     return buf.getvalue()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from wildtrace.scan.result import Match
+from wildtrace.scan.sourcekind import Kind
 from wildtrace.scan.weighting import Evidence, Weighed, term_key
 from wildtrace.taxa.senses import WILDLIFE
 
@@ -83,28 +84,31 @@ def intent(weighed: Weighed, ev: Evidence) -> dict[str, Any]:
     """offer (offer evidence), wanted (a buyer asks), other (sold, news, seizure, court, information)
     or unknown, with the cues that decided it.
 
-    A buyer's words first; then "not offered" wording (an auction result, "not for sale"); then strong
-    offer evidence (contact, ordering, shipping, a marketplace listing); then report wording and
-    information prose; a price or a generic sale word alone is an offer only outside prose. The score
+    A buyer's words first; then strong offer evidence (contact, ordering, shipping, a marketplace
+    listing); then "not offered" wording (an auction result, "not for sale": it beats a price, a sale
+    word, an auction preview and a marketplace's form); then report wording and information (prose,
+    a news source, or a social post or web page without offer wording); a price or a generic sale word alone is an offer only outside prose. The score
     is the strength of the rule evidence, ``1 - 0.5 ** matches``: not a probability.
     """
     wanted, strong_sale, sale = weighed.wanted, weighed.strong_sale, weighed.sale
     report = ev.cues.get("report", [])
     if wanted:
         return facet("wanted", 1.0 - 0.5 ** len(wanted), wanted)
-    if weighed.not_offered:
-        return facet("other", 1.0 - 0.5 ** len(weighed.not_offered), weighed.not_offered)
     if strong_sale:
         return facet("offer", 1.0 - 0.5 ** len(strong_sale), strong_sale)
+    if weighed.not_offered:
+        return facet("other", 1.0 - 0.5 ** len(weighed.not_offered), weighed.not_offered)
     if report:
         return facet("other", 1.0 - 0.5 ** len(report), report)
     if weighed.informative:
         source = ev.source
-        return facet("other", 0.5, [] if source is None or source.value != "news" else [_source_match(source.how)])
+        return facet("other", 0.5, [] if source is None or source.value == "marketplace" else [_source_match(source)])
     if sale:
         return facet("offer", 1.0 - 0.5 ** len(sale), sale)
     return facet("unknown", 0.0, [])
 
 
-def _source_match(how: str) -> Match:
-    return Match(f"a news source ({how})", (0, 0), "source", "report_cue", "source kind", "", "source")
+def _source_match(source: Kind) -> Match:
+    what = {"news": "a news source", "social": "a social post with no offer wording",
+            "web": "a web page with no offer wording"}[source.value]
+    return Match(f"{what} ({source.how})", (0, 0), "source", "report_cue", "source kind", "", "source")

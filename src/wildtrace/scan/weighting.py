@@ -38,6 +38,20 @@ def term_key(term: str) -> str:
     return normalize_term(term)
 
 
+def _adjacent(m: Match, cues: list[Match], listing: Listing, words: int = 1) -> bool:
+    """A cue right before or after the match in its field, at most ``words`` words between them."""
+    for c in cues:
+        if c.field != m.field:
+            continue
+        lo, hi = (c.span[1], m.span[0]) if c.span[1] <= m.span[0] else (m.span[1], c.span[0])
+        if hi < lo:  # overlapping spans
+            return True
+        gap = (getattr(listing, m.field, None) or "")[lo:hi]
+        if len(gap) <= 40 and len(gap.split()) <= words and not any(p in gap for p in ",.;:|!?\n"):
+            return True
+    return False
+
+
 @dataclass
 class Evidence:
     """A listing's matches sorted by what they are evidence of (each first match kept)."""
@@ -99,6 +113,8 @@ class Weighting:
         self.material_words = frozenset(normalize_term(w) for w in rules.get("material_words", ()))
         weak = rules.get("weak_sale_cues", {})
         self.weak_sale = frozenset(normalize_term(t) for t in weak.get("terms", ())) | frozenset(weak.get("patterns", ()))
+        #: auction-preview cues (lot, estimate, viewing): strong, unless an auction result stands beside them
+        self.preview = frozenset(normalize_term(str(t)) for t in rules.get("auction_preview_cues", ()))
         self.prose_units = float(rules.get("prose_units", 20))
         self.prose_share = float(rules.get("prose_function_share", 0.0))
         self.function_words = frozenset(
@@ -153,45 +169,53 @@ class Weighting:
         code_spans = {(m.field, m.span) for m in ev.codes_ctx.values()}
         own = any((m.field, m.span) not in code_spans for m in ev.products.values())
         context = has_strong or (own and not other_sense) or legality_any
-        # a live animal ("hand-reared", "breeding pair") or a specimen's part ("skull", "taxidermy") is
-        # the context a name innocent alone ("parrot", "python") needs
-        specimen_words = bool(ev.cues.get("live") or ev.cues.get("material"))
-        ambiguous = ambiguous_only if (has_strong or ev.products or ev.codes_ctx or specimen_words) else []
+        # a live animal ("hand-reared", "breeding pair") or a specimen's part ("skull", "taxidermy") right
+        # beside a name innocent alone ("tame galah", "parrot chicks") makes it the animal's name; elsewhere
+        # in the listing it says nothing of the name ("Jaguar brand dried mango")
+        beside = ev.cues.get("live", []) + ev.cues.get("material", [])
+        promoted = {n for n in ambiguous_only if _adjacent(ev.ambiguous[n], beside, listing)}
+        ambiguous = ambiguous_only if (has_strong or ev.products or ev.codes_ctx) else sorted(promoted)
         codes_ctx = list(ev.codes_ctx) if (context or ambiguous_only or len(ev.codes_ctx) > 1) else []
         codes_ctx = self._colour_codes(codes_ctx, ev, norm)
         named = self.most_specific(list(ev.taxa) + ambiguous)
         # ... and with it the name reads as the animal: it counts as a name ("tame galah", "parrot chicks")
-        ambiguous = [n for n in named if n not in ev.taxa and not specimen_words]
-        named = [n for n in named if n in ev.taxa or specimen_words]
+        ambiguous = [n for n in named if n not in ev.taxa and n not in promoted]
+        named = [n for n in named if n in ev.taxa or n in promoted]
         specific = [n for n in named if self.taxon(n).is_specific]
         evidence = has_strong or bool(named) or bool(ambiguous) or bool(codes_ctx)
         products = list(ev.products) if (named or ambiguous or ev.codes or codes_ctx or ev.implied) else []
 
         sale = ev.cues.get("sale", [])
         wanted = ev.cues.get("wanted", [])
-        # "sold for", "not for sale": the item is not offered, whatever else the listing says of selling
+        # "sold for", "not for sale": the item is not offered, whatever a price, a sale word, an auction
+        # preview or the marketplace's form says; a buyer's words, a contact or ordering wording still win
         not_offered = ev.cues.get("not_offered", []) if not wanted else []
         if not_offered:
-            sale = []
+            sale = [m for m in sale if m.ref not in self.weak_sale and m.field != "source" and m.ref not in self.preview]
         # a price or a generic sale word is weak evidence: news and information pages have them too
         strong_sale = [m for m in sale if m.ref not in self.weak_sale]
+        if strong_sale:
+            not_offered = []
         offered = bool(strong_sale or wanted)
         # news, seizure and court wording counts against an offer only when nothing offers it
         report = ev.cues.get("report", []) if not offered else []
         # prose needs offer wording; a title-length listing (or one from a marketplace) is an offer by its
         # form; on a news source any text without offer wording is information
         kind = ev.source.value if ev.source is not None else None
+        # a social post or a web page needs offer wording: without it, it is a post, not an offer
         informative = not offered and not not_offered and (
-            kind == "news" or (kind != "marketplace" and self._prose(listing)))
+            kind == "news" or (kind in ("social", "web") and not sale) or (kind != "marketplace" and self._prose(listing)))
         # a taxon named with its material ("crocodile leather", "python skin") names a product too
         material_names = [m for m in ev.taxa.values() if self.material_words.intersection(term_key(m.matched).split())]
         # a form word ("figurine") beside real material ("ivory", "croc leather") is the item's shape
         material = bool(ev.implied) or any(p in self.material_products for p in products) or bool(material_names)
         # Words that name wildlife at all, counted or not: with a depiction cue they make a depiction.
         wildlife_words = evidence or bool(ev.ambiguous) or bool(ev.codes_ctx)
-        # a live animal is no toy, print or figurine: beside live-animal words ("tame", "chicks") those
-        # cues speak of what comes with it ("cage and toys"); faux-material and fossil cues still count
-        live = bool(ev.cues.get("live")) and evidence
+        # a live animal is no toy, print or figurine: with live-animal words beside the animal's name
+        # ("tame galah", "hand-reared cockatiel") those cues speak of what comes with it ("cage and
+        # toys"); faux-material and fossil cues still count
+        live = any(_adjacent(m, ev.cues.get("live", []), listing)
+                   for m in [ev.taxa[n] for n in named if n in ev.taxa] + [ev.ambiguous[n] for n in promoted])
         depiction = [m for m in ev.cues.get("depiction", [])
                      if not (material and term_key(m.matched) in self.form)
                      and not (live and term_key(m.matched) not in self.real_claims)] if wildlife_words else []
