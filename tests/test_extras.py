@@ -29,8 +29,9 @@ def core(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv
 
 
-def _wildtrace(core: Path, args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp_path / "data")}
+def _wildtrace(core: Path, args: list[str], tmp_path: Path, stdin: str = "",
+               **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp_path / "data"), **settings}
     return subprocess.run([str(core / "bin" / "wildtrace"), *args], input=stdin, capture_output=True, text=True,
                           timeout=300, cwd=tmp_path, env=env)
 
@@ -49,8 +50,12 @@ def test_the_core_install_scans_as_the_full_one_does(core: Path, tmp_path: Path)
     assert r.returncode == 0, r.stderr[-2000:]
     result = json.loads(r.stdout)
     assert result["verdict"] == "wildlife_offer" and result["taxa"][0]["scientific_name"] == "Manidae"
-    assert result["model"]["text_model"].startswith("wildtrace-shipped"), "the shipped model runs on the core"
+    assert result["model"]["name"] == "wildtrace-rules", "the rules alone by default"
     assert result["taxa"][0]["zoonotic"], "the zoonotic profile runs on the core"
+    # the opt-in shipped model runs on the core too
+    r = _wildtrace(core, ["scan", "-"], tmp_path, json.dumps(listing) + "\n", WILDTRACE_TEXT_MODEL="shipped")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout)["model"]["text_model"].startswith("wildtrace-shipped")
 
 
 @pytest.mark.parametrize(("args", "extra"), [
