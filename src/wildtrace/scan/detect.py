@@ -198,10 +198,10 @@ class Detector:
         listing has its source as offer evidence (``scan.sourcekind``)."""
         ev = Evidence(source=source)
         memo: dict[str, Any] = {}  # each ambiguous word's sense, decided once for this listing
-        negated = [(m.field, m.span) for m in found if m.kind == "not_offered_cue"]
+        unoffered = [(m.field, m.span) for m in found if m.kind == "not_offered_cue"]
         for m in found:
-            if negated and m.kind == "sale_cue" and any(
-                    f == m.field and lo <= m.span[0] and m.span[1] <= hi for f, (lo, hi) in negated):
+            if unoffered and m.kind == "sale_cue" and any(
+                    f == m.field and lo <= m.span[0] and m.span[1] <= hi for f, (lo, hi) in unoffered):
                 continue
             kind = m.kind
             decided = self.senses.decide(_term_key(m.matched), norm, memo) if kind in _REF_KINDS and norm else None
@@ -234,8 +234,7 @@ class Detector:
             ev.cues.setdefault("sale", []).insert(
                 0, Match(price, (0, len(listing.price)), "price", "sale_cue", "price field", "", "price"))
         if source is not None and source.value == "marketplace":
-            ev.cues.setdefault("sale", []).append(Match(
-                f"a marketplace listing ({source.how})", (0, 0), "source", "sale_cue", "source kind", "", "source"))
+            ev.cues.setdefault("sale", []).append(source.as_cue("a marketplace listing", "sale"))
         return ev
 
     def _negated(self, m: Match, listing: Listing) -> bool:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from wildtrace.errors import ConfigError
 from wildtrace.scan.listing import SOURCE_KINDS as KINDS
 from wildtrace.scan.listing import Listing
+from wildtrace.scan.result import Match
 
 #: how a kind the scan's default decided is said (``wildtrace scan --source``)
 DEFAULT_HOW = "scan default (--source)"
@@ -36,6 +37,11 @@ class Kind:
 
     value: str
     how: str
+
+    def as_cue(self, what: str, cue: str) -> Match:
+        """The source as a cue of kind ``cue`` (sale, report), said as ``what (how)`` in the field
+        ``source``: the match an intent facet lists when the source decided it."""
+        return Match(f"{what} ({self.how})", (0, 0), "source", f"{cue}_cue", "source kind", "", "source")
 
 
 def check(kind: str | None) -> str | None:

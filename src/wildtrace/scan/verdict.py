@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from wildtrace.scan.result import Match
-from wildtrace.scan.sourcekind import Kind
 from wildtrace.scan.weighting import Evidence, Weighed, term_key
 from wildtrace.taxa.senses import WILDLIFE
 
@@ -102,13 +101,13 @@ def intent(weighed: Weighed, ev: Evidence) -> dict[str, Any]:
         return facet("other", 1.0 - 0.5 ** len(report), report)
     if weighed.informative:
         source = ev.source
-        return facet("other", 0.5, [] if source is None or source.value == "marketplace" else [_source_match(source)])
+        return facet("other", 0.5, [] if source is None or source.value == "marketplace"
+                     else [source.as_cue(_NO_OFFER[source.value], "report")])
     if sale:
         return facet("offer", 1.0 - 0.5 ** len(sale), sale)
     return facet("unknown", 0.0, [])
 
 
-def _source_match(source: Kind) -> Match:
-    what = {"news": "a news source", "social": "a social post with no offer wording",
-            "web": "a web page with no offer wording"}[source.value]
-    return Match(f"{what} ({source.how})", (0, 0), "source", "report_cue", "source kind", "", "source")
+#: how an intent facet says a source without offer wording decided it
+_NO_OFFER = {"news": "a news source", "social": "a social post with no offer wording",
+             "web": "a web page with no offer wording"}

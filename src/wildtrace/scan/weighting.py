@@ -121,6 +121,8 @@ class Weighting:
             normalize_term(w) for ws in rules.get("prose_function_words", {}).values() for w in ws)
         self.colour_codes = frozenset(normalize_term(str(w)) for w in rules.get("colour_codes", ()))
         self.colour_items = frozenset(normalize_term(str(w)) for w in rules.get("colour_items", ()))
+        #: colour items found by substring: several words ("phone case") or Chinese and Thai ("连衣裙")
+        self.colour_phrases = tuple(i for i in self.colour_items if " " in i or _WIDE.search(i))
         self.colour_materials = frozenset(normalize_term(str(w)) for w in rules.get("colour_materials", ()))
         self.priority_share = float(rules.get("priority_share", 1.0))
         #: the words that say what kind of specimen a depiction is (fossil, form, faux material...), by kind
@@ -206,7 +208,7 @@ class Weighting:
         informative = not offered and not not_offered and (
             kind == "news" or (kind in ("social", "web") and not sale) or (kind != "marketplace" and self._prose(listing)))
         # a taxon named with its material ("crocodile leather", "python skin") names a product too
-        material_names = [m for m in ev.taxa.values() if self.material_words.intersection(term_key(m.matched).split())]
+        material_names = [m for m in ev.taxa.values() if self._names_material(m)]
         # a form word ("figurine") beside real material ("ivory", "croc leather") is the item's shape
         material = bool(ev.implied) or any(p in self.material_products for p in products) or bool(material_names)
         # Words that name wildlife at all, counted or not: with a depiction cue they make a depiction.
@@ -231,8 +233,7 @@ class Weighting:
         # adds to the score only where a word says what the item is made of (a material word: "skin",
         # "horn", "ivory"; a part or preparation; a live animal; a code word), not an object ("belt")
         what = bool(ev.implied or material_names or ev.codes or codes_ctx or ev.cues.get("material") or ev.cues.get("live")
-                    or any(self.material_words.intersection(term_key(ev.products[p].matched).split())
-                           for p in products if p in ev.products))
+                    or any(self._names_material(ev.products[p]) for p in products if p in ev.products))
         scored_sale = sale if what else [m for m in sale if m.field != "source"]
         for name, present in (("product", products or (ev.implied and named) or material_names), ("product_implied", ev.implied and not named),
                               ("sale", scored_sale), ("depiction", depiction), ("authenticity", authenticity),
@@ -282,11 +283,12 @@ class Weighting:
             return codes
         return [c for c in codes if c not in colours]
 
+    def _names_material(self, m: Match) -> bool:
+        """A match with a material word in it ("crocodile leather", "skin")."""
+        return bool(self.material_words.intersection(term_key(m.matched).split()))
+
     def _takes_colours(self, norm: str) -> bool:
-        words = norm.split()
-        if self.colour_items.intersection(words):
-            return True
-        return any((" " in item or _WIDE.search(item)) and item in norm for item in self.colour_items)
+        return bool(self.colour_items.intersection(norm.split())) or any(p in norm for p in self.colour_phrases)
 
     def appendix_scale(self, appendix: str) -> float:
         scale = self.risk_terms["appendix_scale"]
