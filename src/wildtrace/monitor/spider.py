@@ -48,15 +48,20 @@ from wildtrace.evidence.screenshot import chromium_path
 from wildtrace.monitor.sources import Source
 
 MAX_RETRY_AFTER = 600.0  # seconds: a longer Retry-After gives the page up for this pass
+#: Scroll to the bottom up to ``times`` times; after each scroll wait ``wait`` ms, then stop only when
+#: the page has not grown for a grace period (at least 2 s: a busy machine or a slow site may take
+#: longer than ``wait`` to append the next batch, and stopping early loses listings silently).
 SCROLL_JS = """async ([times, wait]) => {
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const grace = Math.max(2000, 2 * wait);
   for (let i = 0; i < times; i++) {
     const before = document.body.scrollHeight;
     window.scrollTo(0, before);
-    await new Promise(r => setTimeout(r, wait));
-    if (document.body.scrollHeight === before) {
-      await new Promise(r => setTimeout(r, wait));
-      if (document.body.scrollHeight === before) break;
+    await sleep(wait);
+    for (let waited = 0; document.body.scrollHeight === before && waited < grace; waited += 100) {
+      await sleep(100);
     }
+    if (document.body.scrollHeight === before) break;
   }
 }"""
 
