@@ -3,7 +3,7 @@
 It answers what :mod:`wildtrace.demosite.routes` knows (the demo index and listing pages, the
 three marketplace shapes, robots.txt, images) and nothing else: only names it holds are answered,
 so no request reaches the file system. Each request first passes the market's gate (a hung path
-waits, a throttled one answers 429) and is then logged (``site.requests``). Standard library only
+waits, a throttled one answers 429) and is then logged (``site.requests``) before its answer goes out. Standard library only
 (``http.server``): it needs no extra and no event loop, and ``close()`` stops it from any thread.
 """
 
@@ -45,6 +45,9 @@ class _Handler(BaseHTTPRequestHandler):
                                    "text/plain; charset=utf-8", {"Retry-After": str(retry_after)})
         else:
             answer = routes.answer(self.server.context, self.path)
+        # logged before the answer goes out, so a client that has its answer finds it in the log
+        market.log(arrived, wall, self.command, self.path, int(answer.status),
+                   self.headers.get("User-Agent", ""))
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.kind)
         self.send_header("Content-Length", str(len(answer.body)))
@@ -54,8 +57,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(answer.body)
-        market.log(arrived, wall, self.command, self.path, int(answer.status),
-                   self.headers.get("User-Agent", ""))
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
         """Quiet: the workbench's terminal is not the demo site's access log (``site.requests`` is)."""
