@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from wildtrace import Scanner, Settings
+from wildtrace.taxa import merge, refdata
 from wildtrace.taxa.checklist import import_checklist, parse_synonyms
 
 FIXTURE = Path(__file__).parent / "fixtures" / "species_plus_sample.csv"
@@ -176,7 +177,6 @@ def test_import_checks_built_in_appendices_against_the_export(tmp_path: Path) ->
 
 
 def test_compare_sorts_each_difference_into_its_category() -> None:
-    from wildtrace.taxa import refdata
 
     def taxon(name: str, appendix: str, annotation: str | None = None) -> refdata.Taxon:
         return refdata.Taxon(scientific_name=name, rank="species", class_=None, order=None, family=None,
@@ -187,7 +187,7 @@ def test_compare_sorts_each_difference_into_its_category() -> None:
                taxon("E e", "II"), taxon("F f", "II"), taxon("G g", "III")]
     export = [taxon("A a", "I"), taxon("B b", "I/II"), taxon("C c", "II"), taxon("D d", "II"),
               taxon("E e", "NC"), taxon("F f", "II", "inherited from F")]
-    agreement = refdata.compare_taxa(builtin, export)
+    agreement = merge.compare_taxa(builtin, export)
     assert agreement.counts == {"agree": 1, "export_split": 1, "builtin_split": 1, "differ": 1,
                                 "builtin_varies": 0, "export_not_listed": 1, "export_inherited": 1}
     assert (agreement.compared, agreement.not_in_export) == (6, 1)

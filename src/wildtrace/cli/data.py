@@ -9,7 +9,7 @@ import click
 
 from wildtrace.cli import HelpGroup
 from wildtrace.settings import Settings
-from wildtrace.taxa import refdata
+from wildtrace.taxa import merge, refdata
 from wildtrace.taxa.checklist import ImportLimits, import_checklist
 
 
@@ -42,7 +42,7 @@ def import_cites(settings: Settings, file: Path) -> None:
                f"{agreement.compared + agreement.not_in_export:,}; "
                + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in agreement.counts.items()) + ".")
     for category, name, ours, theirs in agreement.details[:20]:
-        click.echo(f"  {name}: built-in {ours}, export {theirs} ({refdata.AGREEMENT[category]})")
+        click.echo(f"  {name}: built-in {ours}, export {theirs} ({merge.AGREEMENT[category]})")
     if len(agreement.details) > 20:
         click.echo(f"  … and {len(agreement.details) - 20:,} more; the export's own listing is used for each.")
     for line, reason in report.rejected[:20]:

@@ -41,7 +41,7 @@ import orjson
 from wildtrace import clock
 from wildtrace.atomic import atomic_write
 from wildtrace.errors import DataError
-from wildtrace.taxa import refdata
+from wildtrace.taxa import merge, refdata
 
 REQUIRED_COLUMNS = ("FullName", "RankName", "CurrentListing")
 # Header spellings seen in exports that were re-saved or renamed by hand (a spreadsheet's
@@ -77,7 +77,7 @@ class ImportReport:
     excluded_nc: int
     rejected: list[tuple[int, str]]
     output: Path
-    agreement: refdata.Agreement  # the built-in taxa's appendices checked against this export
+    agreement: merge.Agreement  # the built-in taxa's appendices checked against this export
 
 
 def parse_synonyms(text: str) -> list[str]:
@@ -433,7 +433,7 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None,
                 "verified_on": today,
             }
             fh.write(orjson.dumps(row_out) + b"\n")
-    agreement = refdata.compare_taxa(list(refdata.load().taxa) if builtin is None else builtin,
+    agreement = merge.compare_taxa(list(refdata.load().taxa) if builtin is None else builtin,
                                      refdata.load_checklist(output))
     return ImportReport(rows=read, taxa=len(parsed), inherited=inherited, excluded_nc=excluded,
                         rejected=rejected, output=output, agreement=agreement)
