@@ -11,7 +11,9 @@ from typing import Any
 
 from wildtrace.trade.codes import DATA
 from wildtrace.trade.criterion import Criterion, Emitted, Run, base, ratio, sides, told
+from wildtrace.trade.prohibited import WILD_COMMERCIAL
 from wildtrace.trade.provenance import IDS_PER_FLAG, year_span
+from wildtrace.trade.reexport_claims import REEXPORT_CLAIM
 
 HARD_TO_BREED = DATA / "hard_to_breed.csv"
 
@@ -108,26 +110,33 @@ SWITCH = Criterion(
 
 def _range_prepare(run: Run) -> bool:
     if not run.ranges:
-        run.notes.append("no range table given (--ranges): criterion outside_range not run")
+        run.notes.append("no range table given (--ranges) and no imported checklist with distributions: "
+                         "criterion outside_range not run")
         return False
     run.con.execute("CREATE OR REPLACE TEMP TABLE ls_range (taxon VARCHAR, state VARCHAR)")
-    run.con.executemany("INSERT INTO ls_range VALUES (?, ?)", [(t, s) for t, ss in run.ranges.items() for s in ss])
+    # only the taxa the screen meets (an imported checklist holds tens of thousands)
+    present = {r[0] for r in run.con.execute("SELECT DISTINCT taxon FROM ls_cap").fetchall()}
+    run.con.executemany("INSERT INTO ls_range VALUES (?, ?)",
+                        [(t, s) for t, ss in run.ranges.items() if t in present for s in ss])
     return True
 
 
 def _range_emit(r: dict[str, Any], run: Run) -> Emitted:
     states = sorted((run.ranges or {}).get(r["taxon"], set()))
     both = sides(r)
+    source = run.ranges_from or "the range table given"
     yield "outside_range", {
         **base(r), **both, "criterion": "outside_range", "captive_quantity": both["quantity"],
-        "years": [r["y0"], r["y1"]], "sources": r["sources"], "range_states": states, "record_ids": r["ids"],
-    }, told(r, sources=", ".join(r["sources"]), states=", ".join(states))
+        "years": [r["y0"], r["y1"]], "sources": r["sources"], "range_states": states, "range_source": source,
+        "record_ids": r["ids"],
+    }, told(r, sources=", ".join(r["sources"]), states=", ".join(states), source=source)
 
 
 RANGE = Criterion(
     "outside_range",
-    "(c) captive exports from a state outside the taxon's range (ranges from a user's CSV taxon,range_state)",
-    ("ranges",), """
+    "(c) captive exports from a state outside the taxon's range (ranges from a user's CSV taxon,range_state, "
+    "else the distributions of the imported Species+ checklist: native, reintroduced, introduced, uncertain)",
+    ("ranges", "ranges_from"), """
     SELECT r.taxon, r.exporter, r.term, r.unit, {sides}, min(year) AS y0, max(year) AS y1,
            list(DISTINCT source ORDER BY source) AS sources,
            list(record_id ORDER BY quantity DESC)[1:{ids}] AS ids
@@ -137,7 +146,7 @@ RANGE = Criterion(
     _range_emit,
     {"outside_range": "{exporter} exported {said} {term} ({unit}) of {taxon} declared captive or ranched "
                       "({sources}) in {span} without an origin elsewhere, but is not a range state "
-                      "(range: {states})"},
+                      "(range: {states}; from {source})"},
     prepare=_range_prepare)
 
 
@@ -271,23 +280,30 @@ C_BEFORE_F = Criterion(
 
 _KEEP = ("exporter IS NOT NULL AND importer IS NOT NULL AND purpose IS DISTINCT FROM 'S' "
          "AND (origin IS NULL OR origin = exporter)")
-#: shipments both sides reported (same export permit and parties), when permits exist
+#: shipments both sides reported (same export permit and parties), when permits exist: each side's
+#: rows of a permit are summed once, on their own, before the two sides meet (joining rows first
+#: would count a side's row once per row of the other side)
+_SIDE = """SELECT export_permit, taxon, exporter, importer, term, unit, min(year) AS year, sum(quantity) AS t,
+                 sum(quantity) FILTER (WHERE source IN {captive}) AS c,
+                 list(record_id ORDER BY record_id) AS ids
+               FROM records WHERE dataset = '{dataset}' AND reporter_type = '{side}'
+                 AND export_permit IS NOT NULL AND {keep}
+               GROUP BY export_permit, taxon, exporter, importer, term, unit"""
 _PAIRS = """SELECT e.taxon, e.exporter, e.importer, e.term, e.unit, e.year,
-                 sum(e.quantity) AS t_e, sum(e.quantity) FILTER (WHERE e.source IN {captive}) AS c_e,
-                 sum(i.quantity) AS t_i, sum(i.quantity) FILTER (WHERE i.source IN {captive}) AS c_i
-               FROM (SELECT * FROM records WHERE dataset = '{dataset}' AND reporter_type = 'E'
-                     AND export_permit IS NOT NULL AND {keep}) e
-               JOIN (SELECT * FROM records WHERE dataset = '{dataset}' AND reporter_type = 'I'
-                     AND export_permit IS NOT NULL AND {keep}) i
+                 sum(e.t) AS t_e, sum(e.c) AS c_e, sum(i.t) AS t_i, sum(i.c) AS c_i,
+                 flatten(list(e.ids)) AS ids_e, flatten(list(i.ids)) AS ids_i
+               FROM ({side_e}) e JOIN ({side_i}) i
                  ON e.export_permit = i.export_permit AND e.taxon = i.taxon AND e.term = i.term
                     AND e.unit IS NOT DISTINCT FROM i.unit AND e.exporter = i.exporter AND e.importer = i.importer
-               GROUP BY ALL"""
+               GROUP BY e.taxon, e.exporter, e.importer, e.term, e.unit, e.year"""
 #: otherwise every record (one-sided shipments alone then move the shares)
 _ALL = """SELECT taxon, exporter, importer, term, unit, year,
                  sum(quantity) FILTER (WHERE reporter_type = 'E') AS t_e,
                  sum(quantity) FILTER (WHERE reporter_type = 'E' AND source IN {captive}) AS c_e,
                  sum(quantity) FILTER (WHERE reporter_type = 'I') AS t_i,
-                 sum(quantity) FILTER (WHERE reporter_type = 'I' AND source IN {captive}) AS c_i
+                 sum(quantity) FILTER (WHERE reporter_type = 'I' AND source IN {captive}) AS c_i,
+                 list(record_id ORDER BY record_id) FILTER (WHERE reporter_type = 'E') AS ids_e,
+                 list(record_id ORDER BY record_id) FILTER (WHERE reporter_type = 'I') AS ids_i
                FROM records WHERE dataset = '{dataset}' AND {keep} GROUP BY ALL"""
 
 
@@ -295,8 +311,14 @@ def _share_prepare(run: Run) -> bool:
     n_permits = run.one("""SELECT count(*) FROM records WHERE dataset = '{dataset}'
         AND reporter_type = 'I' AND export_permit IS NOT NULL""")
     run.state["basis"] = "permit-matched shipments" if n_permits else "all records"
-    run.state["sql"] = {"shipments": (_PAIRS if n_permits else _ALL).format(**run.sql, keep=_KEEP)}
+    sql = {**run.sql, "keep": _KEEP}
+    pairs = _PAIRS.format(side_e=_SIDE.format(**sql, side="E"), side_i=_SIDE.format(**sql, side="I"))
+    run.state["sql"] = {"shipments": pairs if n_permits else _ALL.format(**sql)}
     return True
+
+
+#: record ids per side of a captive-share flag (all of them, up to this many: a check re-adds them)
+SHARE_IDS = 200
 
 
 def _share_emit(r: dict[str, Any], run: Run) -> Emitted:
@@ -305,6 +327,7 @@ def _share_emit(r: dict[str, Any], run: Run) -> Emitted:
         **base(r), "importer": r["importer"], "year": r["year"], "criterion": "captive_share_disagreement",
         "basis": basis, "exporter_total": r["t_e"], "importer_total": r["t_i"],
         "exporter_captive_share": round(r["share_e"], 4), "importer_captive_share": round(r["share_i"], 4),
+        "record_ids_exporter": (r["ids_e"] or [])[:SHARE_IDS], "record_ids_importer": (r["ids_i"] or [])[:SHARE_IDS],
     }, told(r, basis=basis)
 
 
@@ -328,4 +351,5 @@ SHARE = Criterion(
 
 
 #: The criteria, in the order their flags are listed.
-CRITERIA: tuple[Criterion, ...] = (HARD, SWITCH, RANGE, APPENDIX_I, VOLUME, C_BEFORE_F, SHARE)
+CRITERIA: tuple[Criterion, ...] = (HARD, SWITCH, RANGE, APPENDIX_I, WILD_COMMERCIAL, REEXPORT_CLAIM, VOLUME,
+                                   C_BEFORE_F, SHARE)

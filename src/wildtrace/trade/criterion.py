@@ -48,6 +48,7 @@ class Run:
     fall: float
     min_quantity: float
     window: int
+    ranges_from: str | None = None  # where the range states come from (a user's CSV, the imported checklist)
     notes: list[str] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
 

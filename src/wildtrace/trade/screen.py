@@ -15,8 +15,15 @@ Criteria (each flag names its criterion, the numbers and up to ``IDS_PER_FLAG`` 
 are one table, ``criteria.CRITERIA``: each with its description, the parameters it reads, its
 SQL and its reason templates; ``screen`` prepares the screened records and runs them in order.
 ``hard_to_breed`` (a), ``wild_to_captive_switch`` (b), ``outside_range`` (c),
-``appendix_i_commercial_captive`` (d), ``captive_volume_2x|4x`` and ``captive_up_wild_down``
-(e), ``c_before_f`` and ``captive_share_disagreement``.
+``appendix_i_commercial_captive`` (d), ``zero_quota_wild_commercial`` and
+``appendix_i_wild_commercial`` (wild specimens traded commercially while barred, ``prohibited.py``),
+``reexport_captive_origin_wild`` and ``reexport_captive_no_production`` (captive claims in
+re-exports, ``reexport_claims.py``), ``captive_volume_2x|4x`` and ``captive_up_wild_down`` (e),
+``c_before_f`` and ``captive_share_disagreement``.
+
+Range states for ``outside_range`` come from a user's CSV (``read_ranges``) or, without one,
+from the distributions of the imported Species+ checklist (``checklist_ranges``);
+``choose_ranges`` picks and names the source, and each flag says which decided.
 
 These are review triggers, not findings.
 """
@@ -35,8 +42,9 @@ from wildtrace.trade.criteria import CRITERIA, HARD_TO_BREED
 from wildtrace.trade.criterion import CAPTIVE, Run, run_criteria
 from wildtrace.trade.provenance import rows, stamp
 
-__all__ = ["CAPTIVE", "CRITERIA", "HARD_TO_BREED", "cites_dataset", "read_ranges", "read_register", "screen",
-           "series"]
+__all__ = ["CAPTIVE", "CRITERIA", "HARD_TO_BREED", "checklist_ranges", "choose_ranges", "cites_dataset",
+           "read_ranges", "read_register", "screen", "series"]
+
 
 
 def cites_dataset(con: duckdb.DuckDBPyConnection) -> str:
@@ -65,6 +73,28 @@ def _pairs(path: Path, first: str, second: str) -> dict[str, set[str]]:
 def read_ranges(path: Path) -> dict[str, set[str]]:
     """A CSV with columns ``taxon, range_state`` (ISO 3166 alpha-2)."""
     return _pairs(path, "taxon", "rangestate")
+
+
+def checklist_ranges(path: Path) -> dict[str, set[str]]:
+    """Range states per scientific name (and per synonym) from the imported Species+ checklist:
+    every ISO code of a taxon's distribution but where it is extinct
+    (``wildtrace.taxa.checklist.ranges``). Taxa without a distribution are left out (no range
+    known is not an empty range)."""
+    from wildtrace.taxa.checklist import ranges  # the import owns the checklist's shape
+
+    return {name: set(states) for name, states in ranges(path).items() if states}
+
+
+def choose_ranges(csv_path: Path | None, checklist: Path | None) -> tuple[dict[str, set[str]] | None, str | None]:
+    """The range states for ``outside_range`` and where they come from: the user's CSV when
+    given, else the imported checklist's distributions when it has any, else none."""
+    if csv_path is not None:
+        return read_ranges(csv_path), f"the range table {csv_path.name} (--ranges)"
+    if checklist is not None and checklist.is_file():
+        found = checklist_ranges(checklist)
+        if found:
+            return found, f"the distributions of the imported Species+ checklist {checklist.name}"
+    return None, None
 
 
 def read_register(path: Path) -> dict[str, set[str]]:
@@ -107,19 +137,20 @@ def _records(con: duckdb.DuckDBPyConnection, dataset: str, reporter: str) -> str
         count(*) FILTER (WHERE purpose = 'S') AS scientific,
         count(*) FILTER (WHERE origin IS NOT NULL AND origin <> exporter) AS reexports
         FROM records WHERE dataset = '{dataset}' AND source IN {CAPTIVE}""")[0]
-    return (f"left out of the screen: {left_out['scientific']} captive-source records with scientific purpose "
-            f"(S) and {left_out['reexports']} captive-source re-exports (origin other than the exporter)")
+    return (f"left out of the captive-breeding criteria: {left_out['scientific']} captive-source records with "
+            f"scientific purpose (S) and {left_out['reexports']} captive-source re-exports (origin other than the "
+            "exporter; their claims are checked against the origin by reexport_captive_claim)")
 
 
 def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None = None,
-           register: dict[str, set[str]] | None = None, reporter: str = "E", rise: float = 1.5,
+           ranges_from: str | None = None, register: dict[str, set[str]] | None = None, reporter: str = "E", rise: float = 1.5,
            fall: float = 0.67, min_quantity: float = 10, window: int = 3, limit: int = 1000) -> dict[str, Any]:
     """Run every criterion of ``criteria.CRITERIA`` over the loaded CITES records."""
     if reporter not in ("E", "I"):
         raise ValueError(f"reporter must be E or I, not {reporter!r}")
     dataset = cites_dataset(con)
     run = Run(con, dataset, ranges=ranges, register=register, rise=rise, fall=fall,
-              min_quantity=min_quantity, window=window)
+              min_quantity=min_quantity, window=window, ranges_from=ranges_from)
     run.notes.append(_records(con, dataset, reporter))
     series(con)
     flags = run_criteria(run, CRITERIA)
@@ -132,5 +163,5 @@ def screen(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
     return coverage.apply({"dataset": dataset, "flag_counts": counts, "flags": flags[:limit], "notes": run.notes,
             "provenance": stamp(con, "launder", {"reporter": reporter, "rise": rise, "fall": fall,
                                                  "min_quantity": min_quantity, "window": window,
-                                                 "ranges_supplied": bool(ranges),
+                                                 "ranges_supplied": bool(ranges), "ranges_from": ranges_from,
                                                  "register_supplied": bool(register)})}, cover)
