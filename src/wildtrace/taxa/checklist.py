@@ -1,72 +1,69 @@
-"""Import a Species+ "CITES listings" CSV export that the user downloaded.
+"""Import a Species+ "CITES listings" export that the user downloaded, without corrupting a status.
 
-Species+ terms forbid redistribution, so WildTrace ships none: the user
-downloads the export and runs ``wildtrace data import-cites FILE``. The import
-writes a JSON Lines checklist in the taxon schema of ``data/taxa`` to the
-user's data directory; the scanner loads it beside the built-in taxa.
+Species+ terms forbid redistribution, so WildTrace ships none: the user downloads the export and
+runs ``wildtrace data import-cites FILE``. The import writes a JSON Lines checklist in the taxon
+schema of ``data/taxa`` to the user's data directory (its first line says which export, of which
+date, and whether the user preferred it); the scanner merges it into the built-in taxa
+(``taxa/merge.py``). File formats and limits: ``taxa/export_file.py``.
 
 Rules:
-- every CITES species (and subspecies, genus, family, order) becomes a taxon,
-  with its synonyms and its English, Spanish and French names;
-- synonyms are kept whole: a subspecies synonym stays a trinomial;
-- a taxon without its own listing inherits the listing of its nearest listed
-  genus, family or order;
+- every CITES taxon of the export (species, subspecies, variety, genus, family, order) becomes a
+  taxon with its synonyms (names only: ``taxa/synonyms.py`` drops authorities such as "Barbour
+  and Loveridge", "non", "auct."), its English, Spanish and French names, its annotation and its
+  distribution (ISO codes by kind: native, introduced, reintroduced, extinct, uncertain);
 - ``CurrentListing`` is any combination of ``I``, ``II``, ``III`` and ``NC`` that Species+
-  uses (``I``, ``I/II``, ``II/NC``, ``I/II/NC``, ``I/III/NC``, ``I/II/III/NC``...): the taxon gets
-  the appendices named, and ``NC`` beside them means some populations or forms (often domestic
-  ones) are not listed, said in ``cites_annotation`` — not that the taxon is unlisted;
-- ``NC`` alone (not CITES, e.g. domestic forms) stays excluded and is not inherited over;
-- the export may be ``.csv``, ``.csv.gz`` or a ``.zip`` holding one CSV, in the checklist's
-  column layout (headers matched case- and punctuation-insensitively, UTF-8, UTF-7 or Latin-1),
-  or the Species+ API's ``taxon_concepts`` JSON (pages saved by the user; see ``_api_rows``);
-- the English annotation (``AnnotationEnglish`` or the API's ``cites_listings`` annotations and
-  Appendix-III parties) is kept in ``cites_annotation``.
+  uses (``I/II``, ``II/NC``, ``I/II/III/NC``...): the taxon gets the appendices named, and ``NC``
+  beside them means some populations or forms are not listed — not that the taxon is unlisted;
+  ``NC`` alone (not CITES, e.g. domestic forms) stays excluded;
+- a blank ``CurrentListing`` is the taxon's own "no listing". It inherits the nearest higher
+  taxon's listing only where that listing says it covers every member: one appendix and an
+  annotation that does not limit it ("only the populations of…", "except…"), or a split listing
+  of several appendices without ``NC`` (the member is in one of them: it gets the split and the
+  annotation that says which). Under a higher taxon whose listing has ``NC`` (some members are not
+  listed: an order such as Testudines, I/II/III/NC) or one appendix with a limiting annotation
+  (Dicksonia: only the populations of the Americas), the member is "not listed" and its note
+  names the higher listing to check (Species+ gives every listed member a listing of its own);
+- a second row with the same name is rejected (with its line), never merged into the first;
+- the export's date comes from its file name (Species+ names downloads
+  ``Index_of_CITES_Species_YYYY-MM-DD HH_MM.csv``) or ``--as-of``; it decides, in the merge,
+  whether the export may change a built-in status (``merge.py``).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import gzip
-import io
+import datetime as dt
 import re
-import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from wildtrace import clock
 from wildtrace.atomic import atomic_write
-from wildtrace.errors import DataError
+from wildtrace.errors import ConfigError
 from wildtrace.taxa import merge, refdata
+from wildtrace.taxa.export_file import EXTRA, ImportLimits, rows
+from wildtrace.taxa.synonyms import parse_synonyms
 
-REQUIRED_COLUMNS = ("FullName", "RankName", "CurrentListing")
-# Header spellings seen in exports that were re-saved or renamed by hand (a spreadsheet's
-# "scientific_name", "Rank", "Listing"...): matched case- and punctuation-insensitively.
-_ALIASES = {
-    "fullname": "FullName", "scientificname": "FullName", "taxonname": "FullName", "name": "FullName",
-    "rankname": "RankName", "rank": "RankName",
-    "currentlisting": "CurrentListing", "listing": "CurrentListing", "citeslisting": "CurrentListing",
-    "appendix": "CurrentListing", "appendices": "CurrentListing",
-    "taxonid": "TaxonId", "id": "TaxonId",
-    "kingdom": "Kingdom", "phylum": "Phylum", "class": "Class", "order": "Order", "family": "Family",
-    "genus": "Genus", "species": "Species", "subspecies": "Subspecies", "authoryear": "AuthorYear",
-    "synonymswithauthors": "SynonymsWithAuthors", "synonyms": "SynonymsWithAuthors",
-    "englishnames": "EnglishNames", "spanishnames": "SpanishNames", "frenchnames": "FrenchNames",
-    "annotationenglish": "AnnotationEnglish", "fullannotationenglish": "AnnotationEnglish",
-}
-_EXTRA = "\0extra"  # a row with more cells than the header: rejected with this reason
-# A UTF-7 shift sequence ("+AF8-" is "_"): some spreadsheets save CSV as UTF-7.
-_UTF7_SHIFT = re.compile(rb"\+[A-Za-z0-9/+]{2,}-")
+__all__ = ["ImportLimits", "ImportReport", "checklist_meta", "import_checklist", "parse_synonyms",
+           "ranges"]
+
 _RANKS = {"SPECIES": "species", "SUBSPECIES": "subspecies", "VARIETY": "subspecies", "GENUS": "genus",
           "SUBFAMILY": "subfamily", "FAMILY": "family", "ORDER": "order", "CLASS": "class", "PHYLUM": "phylum"}
 _APPENDICES = ("I", "II", "III")
-# A scientific name: Genus + one or two lowercase epithets (no author particles).
-_PARTICLES = {"de", "da", "du", "van", "von", "der", "den", "del", "la", "le", "dos", "des", "ex", "in", "et", "al"}
-_NAME = re.compile(r"\b([A-Z][a-z]+(?:-[a-z]+)?)((?:\s+(?:\([A-Z][a-z]+\)\s+)?[a-z][a-z-]+){1,3})")
+META_KEY = "wildtrace_checklist"
+# an annotation that limits a higher taxon's listing to some members or populations
+_LIMITING = re.compile(r"\b(only|except|excluding|exclusively|populations? of|with the exception)\b", re.I)
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+# distribution columns of the checklist export -> the kind of range they name
+_DISTRIBUTION = (("NativeDistributionFullNames", "native"), ("Introduced_Distribution", "introduced"),
+                 ("Introduced(?)_Distribution", "introduced_uncertain"),
+                 ("Reintroduced_Distribution", "reintroduced"), ("Extinct_Distribution", "extinct"),
+                 ("Extinct(?)_Distribution", "extinct_uncertain"), ("Distribution_Uncertain", "uncertain"))
+# where a taxon is not found any more: not part of its range for a range check
+NOT_RANGE = ("extinct",)
 
 
 @dataclass
@@ -78,29 +75,31 @@ class ImportReport:
     rejected: list[tuple[int, str]]
     output: Path
     agreement: merge.Agreement  # the built-in taxa's appendices checked against this export
+    as_of: str | None = None  # the export's date (file name or --as-of); None: unknown
+    prefer_export: bool = False
+    plan: merge.Plan | None = None  # what the merge does with each built-in taxon the export names
+    not_inherited: int = 0  # blank listings under a higher taxon whose listing does not cover them
+    with_distribution: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
-def parse_synonyms(text: str) -> list[str]:
-    """Scientific names in a ``SynonymsWithAuthors`` cell, trinomials kept whole.
+def export_date(path: Path, as_of: str | None = None, *, today: str | None = None) -> str | None:
+    """The export's date: ``as_of`` if given, else the date in the file name, else None.
 
-    >>> parse_synonyms("Manis tricuspis Rafinesque, 1821, Python molurus bivittatus Kuhl, 1820")
-    ['Manis tricuspis', 'Python molurus bivittatus']
-    """
-    out: list[str] = []
-    for m in _NAME.finditer(text or ""):
-        genus = m.group(1)
-        epithets: list[str] = []
-        for word in m.group(2).split():
-            if word.startswith("("):
-                continue  # a subgenus in brackets
-            if word in _PARTICLES:
-                break
-            epithets.append(word)
-        if epithets and len(epithets) <= 2:
-            name = " ".join([genus, *epithets])
-            if name not in out:
-                out.append(name)
-    return out
+    A date that is not YYYY-MM-DD or lies after today is the user's mistake: a ConfigError."""
+    value = as_of
+    if value is None:
+        m = _DATE_IN_NAME.search(path.name)
+        value = m.group(1) if m else None
+        if value is None:
+            return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"--as-of {value!r}: expected a date as YYYY-MM-DD") from exc
+    if day.isoformat() > (today or clock.today()):
+        raise ConfigError(f"the export's date {value} is after today; give the day it was downloaded (--as-of)")
+    return day.isoformat()
 
 
 def _split_names(text: str) -> list[str]:
@@ -144,299 +143,210 @@ def _appendix(listing: str) -> tuple[str, str | None]:
     return listing, None
 
 
-@dataclass(frozen=True)
-class ImportLimits:
-    """Caps on what one import reads (settings ``species_plus_max_*``): past them, one clear error."""
+def _distribution(row: dict[str, str]) -> dict[str, list[str]] | None:
+    """ISO codes by kind of range, from the export's distribution columns.
 
-    max_bytes: int = 256 * 1024 * 1024
-    max_rows: int = 500_000
-    max_field_chars: int = 20_000
-
-
-def _open_raw(path: Path) -> IO[bytes]:
-    """The export's bytes as a stream: a CSV as downloaded, gzipped, or the one CSV inside a zip."""
-    fh = open(path, "rb")  # noqa: SIM115 - returned open to the caller
-    head = fh.read(4)
-    fh.seek(0)
-    if head[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
-    if head == b"PK\x03\x04":
-        try:
-            zf = zipfile.ZipFile(fh)
-        except zipfile.BadZipFile as exc:
-            fh.close()
-            raise DataError(f"{path.name}: a damaged zip file ({exc})") from exc
-        members = [n for n in zf.namelist() if n.lower().endswith(".csv") and not n.startswith("__MACOSX")]
-        if len(members) != 1:
-            fh.close()
-            raise DataError(f"{path.name}: a zip with {len(members)} CSV files; expected the one Species+ export")
-        return zf.open(members[0])
-    return fh
-
-
-def _chunks(path: Path, limits: ImportLimits) -> Iterator[bytes]:
-    """The decompressed bytes in chunks; past ``limits.max_bytes``, a DataError (a gzip bomb stops here)."""
-    total = 0
-    try:
-        with _open_raw(path) as raw:
-            while chunk := raw.read(1 << 20):
-                total += len(chunk)
-                if total > limits.max_bytes:
-                    raise DataError(f"{path.name}: over {limits.max_bytes:,} bytes once decompressed; not a "
-                                    "Species+ export, or raise WILDTRACE_SPECIES_PLUS_MAX_BYTES")
-                yield chunk
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path.name}: cannot be read ({exc})") from exc
-
-
-def _encoding(path: Path, limits: ImportLimits) -> str:
-    """UTF-8 (with or without BOM), UTF-7 when the file is ASCII and its header says so, else Latin-1:
-    one streaming pass, so the whole export is never held as one string."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, ascii_only, header = True, True, b""
-    for chunk in _chunks(path, limits):
-        if not header:
-            header = chunk.split(b"\n", 1)[0]
-        ascii_only = ascii_only and chunk.isascii()
-        if utf8:
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                utf8 = False
-    if ascii_only and _UTF7_SHIFT.search(header):
-        return "utf-7"
-    return "utf-8-sig" if utf8 else "latin-1"
-
-
-class _Stream(io.RawIOBase):
-    """``_chunks`` as a readable stream, for the text and CSV readers."""
-
-    def __init__(self, chunks: Iterator[bytes]):
-        self._chunks, self._pending = chunks, b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            self._pending = next(self._chunks, b"")
-            if not self._pending:
-                return 0
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-
-def _column(name: str) -> str:
-    key = re.sub(r"[^a-z0-9]", "", name.lower())
-    return _ALIASES.get(key, name.strip())
-
-
-def _rows(path: Path, limits: ImportLimits) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """(line, row) per CSV row or API concept, streamed; a row that cannot be used is (line, reason)."""
-    encoding = _encoding(path, limits)
-    raw = io.BufferedReader(_Stream(_chunks(path, limits)), buffer_size=1 << 16)
-    start = raw.peek(4096)[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]  # API JSON or a CSV export
-    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-    if start in (b"{", b"["):
-        yield from _api_rows(path, text.read(), limits)
-        return
-    csv.field_size_limit(max(csv.field_size_limit(), limits.max_field_chars * 2))
-    reader = csv.reader(text)
-    header = [_column(h) for h in next(reader, [])]
-    have = set(header)
-    if "FullName" not in have and "Genus" in have:
-        have.add("FullName")  # composed from Genus, Species and Subspecies below
-    missing = [c for c in REQUIRED_COLUMNS if c not in have]
-    if missing:
-        raise DataError(f"{path.name}: not a Species+ CITES listings export (missing columns: {', '.join(missing)})")
-    rows = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield line, (f"a cell over the limit of {limits.max_field_chars:,} characters"
-                         if "field limit" in str(exc) else f"unreadable CSV row ({exc})")
-            continue
-        if not any(c.strip() for c in cells):
-            continue  # a blank line, as spreadsheets leave at the end
-        rows += 1
-        if rows > limits.max_rows:
-            raise DataError(f"{path.name}: over {limits.max_rows:,} rows; not a Species+ export, or raise "
-                            "WILDTRACE_SPECIES_PLUS_MAX_ROWS")
-        long = max((len(c) for c in cells), default=0)
-        if long > limits.max_field_chars:
-            yield line, f"a cell of {long:,} characters, over the limit of {limits.max_field_chars:,} characters"
-            continue
-        row = {k: v.strip() for k, v in zip(header, cells, strict=False) if k}
-        if len(cells) > len(header):
-            row[_EXTRA] = f"{len(cells)} cells where the header has {len(header)} (a comma outside quotes?)"
-        if not row.get("FullName"):
-            row["FullName"] = _compose(row)
-        yield line, row
-
-
-# Species+ API common-name languages (ISO 639-1, upper case) → WildTrace name keys.
-# Chinese is left out: the API does not say which script a Chinese name is written in.
-_API_LANGS = {"EN": "en", "ES": "es", "FR": "fr", "PT": "pt", "VI": "vi", "TH": "th", "ID": "id", "MS": "ms"}
-
-
-def _api_rows(path: Path, text: str, limits: ImportLimits) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """Rows from the Species+ API's ``taxon_concepts`` JSON, saved by the user.
-
-    Accepted: one response page (``{"pagination": …, "taxon_concepts": [...]}``), a JSON array
-    of such pages, JSON Lines with one page per line, or a bare array of taxon concepts. Each
-    concept becomes a row in the CSV export's columns; "line" is the concept's position (1-based)
-    in the file. Inactive concepts (``"active": false``) are skipped and counted as rejects.
-    """
-    try:
-        docs = [orjson.loads(text)]
-    except orjson.JSONDecodeError:
-        try:
-            docs = [orjson.loads(line) for line in text.splitlines() if line.strip()]
-        except orjson.JSONDecodeError as exc:
-            raise DataError(f"{path.name}: neither a Species+ CSV export nor API JSON ({exc})") from exc
-    concepts: list[Any] = []
-    for doc in docs:
-        for page in doc if isinstance(doc, list) else [doc]:
-            if isinstance(page, dict) and isinstance(page.get("taxon_concepts"), list):
-                concepts.extend(page["taxon_concepts"])
-            elif isinstance(page, dict) and "full_name" in page:
-                concepts.append(page)
+    ``All_DistributionISOCodes`` and ``All_DistributionFullNames`` list the same countries in the
+    same order; the per-kind columns name countries, so names are turned into codes through that
+    pair. A name that cannot be paired is kept under ``unmatched`` (so nothing is lost), and
+    ``all`` always holds every code."""
+    codes = _split_list(row.get("All_DistributionISOCodes", ""))
+    if not codes:
+        return None
+    names = _split_list(row.get("All_DistributionFullNames", ""))
+    code_of = dict(zip(names, codes, strict=False)) if len(names) == len(codes) else {}
+    out: dict[str, list[str]] = {"all": codes}
+    unmatched: list[str] = []
+    for column, kind in _DISTRIBUTION:
+        for name in _split_list(row.get(column, "")):
+            code = code_of.get(name) or (name if name in codes else None)
+            if code:
+                out.setdefault(kind, []).append(code)
             else:
-                raise DataError(f"{path.name}: JSON without taxon_concepts; expected a Species+ API "
-                                "taxon_concepts response")
-    if len(concepts) > limits.max_rows:
-        raise DataError(f"{path.name}: over {limits.max_rows:,} taxon concepts; raise WILDTRACE_SPECIES_PLUS_MAX_ROWS")
-    for i, concept in enumerate(concepts, start=1):
-        yield i, _api_row(concept)
+                unmatched.append(name)
+    if unmatched:
+        out["unmatched"] = unmatched
+    return out
 
 
-def _api_row(concept: Any) -> dict[str, str]:
-    if not isinstance(concept, dict):
-        return {_EXTRA: f"a taxon concept that is a {type(concept).__name__}, not an object"}
-    if concept.get("active") is False:
-        return {_EXTRA: f"inactive taxon concept {concept.get('full_name')!r}"}
-    higher: dict[str, Any] = concept["higher_taxa"] if isinstance(concept.get("higher_taxa"), dict) else {}
-    name = str(concept.get("full_name") or "").strip()
-    words = name.split()
-    rank = str(concept.get("rank") or "").upper()
-    row = {"FullName": name, "RankName": rank, "CurrentListing": str(concept.get("cites_listing") or ""),
-           "TaxonId": str(concept.get("id") or ""),
-           **{col: str(higher.get(key) or "") for col, key in (
-               ("Kingdom", "kingdom"), ("Phylum", "phylum"), ("Class", "class"), ("Order", "order"),
-               ("Family", "family"))}}
-    if rank in ("SPECIES", "SUBSPECIES", "VARIETY") and len(words) >= 2:
-        row["Genus"], row["Species"] = words[0], words[1]
-    elif rank == "GENUS":
-        row["Genus"] = name
-    row["SynonymsWithAuthors"] = "; ".join(
-        str(s.get("full_name")) for s in concept.get("synonyms") or [] if isinstance(s, dict) and s.get("full_name"))
-    for entry in concept.get("common_names") or []:
-        lang = _API_LANGS.get(str(entry.get("language") or "").upper()) if isinstance(entry, dict) else None
-        if lang and entry.get("name"):
-            key = f"names:{lang}"
-            row[key] = "; ".join(x for x in (row.get(key), str(entry["name"]).strip()) if x)
-    notes = []
-    for listing in concept.get("cites_listings") or []:
-        if not isinstance(listing, dict):
-            continue
-        party = listing.get("party") if isinstance(listing.get("party"), dict) else None
-        text = "; ".join(str(x) for x in (listing.get("annotation"), listing.get("hash_annotation")) if x)
-        who = f" (listed by {party.get('name') or party.get('iso_code2')})" if party else ""
-        if text or who:
-            notes.append(f"Appendix {listing.get('appendix')}{who}: {text}".rstrip(": "))
-    row["AnnotationEnglish"] = " | ".join(notes)
-    return row
-
-
-def _compose(row: dict[str, str]) -> str:
-    """A taxon's name from its rank columns when the export has no FullName."""
-    rank = row.get("RankName", "").upper()
-    if rank in ("SPECIES", "SUBSPECIES", "VARIETY") and row.get("Genus") and row.get("Species"):
-        return " ".join(x for x in (row["Genus"], row["Species"], row.get("Subspecies", "")) if x)
-    column = {"GENUS": "Genus", "FAMILY": "Family", "ORDER": "Order", "CLASS": "Class", "PHYLUM": "Phylum"}.get(rank)
-    return row.get(column, "") if column else ""
+def _split_list(text: str) -> list[str]:
+    """A distribution cell: country names or ISO codes separated by commas (names such as
+    "Bolivia (Plurinational State of)" keep their brackets)."""
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
 
 
 def import_checklist(path: Path, output: Path, *, today: str | None = None,
-                     builtin: list[refdata.Taxon] | None = None, limits: ImportLimits | None = None) -> ImportReport:
-    """Read a Species+ export, write the checklist JSON Lines to ``output`` and check the
-    built-in taxa (``builtin``, by default the shipped ones) against it.
+                     builtin: list[refdata.Taxon] | None = None, limits: ImportLimits | None = None,
+                     as_of: str | None = None, prefer_export: bool = False) -> ImportReport:
+    """Read a Species+ export, write the checklist JSON Lines to ``output`` and say what merging
+    it into the built-in taxa (``builtin``, by default the shipped ones) changes.
 
-    The export is streamed under ``limits`` (bytes once decompressed, rows, characters a cell); past
-    the first two the import stops with one clear error and the old checklist stays; a row past the
-    third is rejected. The checklist is written to a temporary file and renamed into place, so a
-    failed import never leaves half of one.
+    ``as_of`` is the export's date when its file name does not carry one; ``prefer_export`` lets the
+    export's own listing replace a built-in status even where the built-in one is newer or the
+    export's date is unknown. The export is streamed under ``limits``; past the byte or row limit
+    the import stops with one clear error and the old checklist stays; a row past the cell limit is
+    rejected. The checklist is written to a temporary file and renamed into place, so a failed
+    import never leaves half of one.
     """
     today = today or clock.today()
     limits = limits or ImportLimits()
+    date = export_date(path, as_of, today=today)
     rejected: list[tuple[int, str]] = []
     parsed: list[dict[str, Any]] = []
     by_name: dict[str, dict[str, Any]] = {}
     read = 0
-    for line, row in _rows(path, limits):
+    for line, row in rows(path, limits):
         read += 1
         if isinstance(row, str):
             rejected.append((line, row))
             continue
-        if _EXTRA in row:
-            rejected.append((line, row[_EXTRA]))
+        if EXTRA in row:
+            rejected.append((line, row[EXTRA]))
             continue
         name = row.get("FullName", "")
         rank = _RANKS.get(row.get("RankName", "").upper())
         if not name or rank is None:
             rejected.append((line, f"missing FullName or unknown RankName {row.get('RankName')!r}"))
             continue
+        if name in by_name:
+            first = by_name[name]
+            rejected.append((line, f"a second row for {name} (TaxonId {row.get('TaxonId') or '?'}); the first "
+                                   f"(TaxonId {first['taxon_id'] or '?'}, line {first['line']}) is kept"))
+            continue
         try:
             listing = _listing(row.get("CurrentListing", ""))
         except ValueError as exc:
             rejected.append((line, str(exc)))
             continue
-        taxon = {
-            "scientific_name": name, "rank": rank, "class": row.get("Class") or None,
+        taxon: dict[str, Any] = {
+            "line": line, "scientific_name": name, "rank": rank, "class": row.get("Class") or None,
             "order": row.get("Order") or None, "family": row.get("Family") or None,
             "genus": row.get("Genus") or None, "species": row.get("Species") or None,
-            "listing": listing, "synonyms": parse_synonyms(row.get("SynonymsWithAuthors", "")),
+            "listing": listing,
+            "synonyms": [s for s in parse_synonyms(row.get("SynonymsWithAuthors", "")) if s != name],
             "names": _names(row),
-            "annotation": row.get("AnnotationEnglish") or None,
+            "annotation": row.get("FullAnnotationEnglish") or row.get("AnnotationEnglish") or None,
             "taxon_id": row.get("TaxonId") or None,
+            "distribution": _distribution(row),
         }
         parsed.append(taxon)
         by_name[name] = taxon
-    inherited = excluded = 0
+    resolved = _resolve_listings(parsed, by_name)
+    source = f"Species+ CITES listings export {path.name} (imported by the user; not redistributed)"
+    meta = {"source": path.name, "as_of": date, "prefer_export": prefer_export, "imported_on": today,
+            "rows": read, "taxa": len(parsed)}
     with atomic_write(output) as fh:
+        fh.write(orjson.dumps({META_KEY: meta}) + b"\n")
         for taxon in parsed:
-            appendix, via = taxon["listing"], None
-            if appendix is None:
-                appendix, via = _inherit(taxon, by_name)
-                if via:
-                    inherited += 1
-            if appendix == "NC":
-                excluded += 1
-            note = f"inherited from {via}" if via else None
-            if appendix and appendix != "NC":
-                appendix, nc_note = _appendix(str(appendix))
-                note = "; ".join(str(x) for x in (note, nc_note, taxon["annotation"]) if x) or None
+            appendix, note = resolved[taxon["scientific_name"]]
             row_out = {
                 "scientific_name": taxon["scientific_name"], "rank": taxon["rank"], "class": taxon["class"],
                 "order": taxon["order"], "family": taxon["family"], "parent": _parent(taxon, by_name),
-                "synonyms": taxon["synonyms"],
-                "cites_appendix": "NC" if appendix == "NC" else (appendix or "not listed"),
-                "cites_annotation": note,
-                "names": taxon["names"],
-                "source": f"Species+ CITES listings export {path.name} (imported by the user; not redistributed)",
-                "verified_on": today,
+                "synonyms": taxon["synonyms"], "cites_appendix": appendix, "cites_annotation": note,
+                "names": taxon["names"], "source": source, "verified_on": today,
+                "cites_source": f"{source}: CurrentListing {taxon['listing'] or '(blank)'}",
+                "cites_as_of": date, "taxon_id": taxon["taxon_id"],
+                "distribution": taxon["distribution"],
             }
             fh.write(orjson.dumps(row_out) + b"\n")
-    agreement = merge.compare_taxa(list(refdata.load().taxa) if builtin is None else builtin,
-                                     refdata.load_checklist(output))
-    return ImportReport(rows=read, taxa=len(parsed), inherited=inherited, excluded_nc=excluded,
-                        rejected=rejected, output=output, agreement=agreement)
+    known = list(refdata.load().taxa) if builtin is None else builtin
+    imported = refdata.load_checklist(output)
+    plan = merge.plan(known, imported, prefer_export=prefer_export)
+    notes = [] if date else [f"{path.name}: the export's date is unknown (no YYYY-MM-DD in the file name): no "
+                             "built-in status is changed; give --as-of DATE (or --prefer-export)"]
+    inherited = sum(1 for a, n in resolved.values() if n and n.startswith("inherited from"))
+    return ImportReport(rows=read, taxa=len(parsed), inherited=inherited,
+                        excluded_nc=sum(1 for a, _ in resolved.values() if a == "NC"),
+                        rejected=rejected, output=output, agreement=merge.compare_taxa(known, imported),
+                        as_of=date, prefer_export=prefer_export, plan=plan,
+                        not_inherited=sum(1 for a, n in resolved.values() if n and n.startswith("no listing")),
+                        with_distribution=sum(1 for t in parsed if t["distribution"]), notes=notes)
+
+
+def _resolve_listings(parsed: list[dict[str, Any]],
+                      by_name: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str | None]]:
+    """Each taxon's appendix and note: its own listing, or what its higher taxa pass down."""
+    out: dict[str, tuple[str, str | None]] = {}
+
+    def resolve(taxon: dict[str, Any], depth: int = 0) -> tuple[str, str | None]:
+        name = taxon["scientific_name"]
+        if name in out:
+            return out[name]
+        listing = taxon["listing"]
+        if listing == "NC":
+            result: tuple[str, str | None] = ("NC", taxon["annotation"])
+        elif listing:
+            appendix, nc_note = _appendix(listing)
+            result = (appendix, "; ".join(x for x in (nc_note, taxon["annotation"]) if x) or None)
+        else:
+            result = _inherit(taxon, by_name, resolve, depth)
+        out[name] = result
+        return result
+
+    for taxon in parsed:
+        resolve(taxon)
+    return out
+
+
+def _inherit(taxon: dict[str, Any], by_name: dict[str, dict[str, Any]], resolve: Any,
+             depth: int) -> tuple[str, str | None]:
+    """A blank listing: the nearest higher taxon's, where that listing covers every member."""
+    parent_name = _parent(taxon, by_name)
+    if parent_name is None or depth > 8:
+        return "not listed", None
+    parent = by_name[parent_name]
+    appendix, note = resolve(parent, depth + 1)
+    if appendix in ("NC", "not listed"):
+        return "not listed", None
+    own = parent["listing"]
+    annotation = parent["annotation"] or ""
+    if own is None:  # the parent inherited what covers every member: so does this one
+        return appendix, note
+    if own in _APPENDICES and not _LIMITING.search(annotation):
+        return appendix, f"inherited from {parent_name}"
+    if "/" in own and "NC" not in own:  # a split listing (I/II): the member is in one of them
+        return appendix, f"inherited from {parent_name} (a split listing: {annotation[:300] or own})"
+    said = f"{parent_name} is listed {own or appendix}" + (f" ({annotation[:200]})" if annotation else "")
+    return "not listed", (f"no listing of its own in the export; {said}: check whether it covers this member")
+
+
+def checklist_meta(path: Path) -> dict[str, Any]:
+    """The first line of an imported checklist: the export's name and date, and whether the user
+    preferred it (``{}`` for a checklist written before this line existed)."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline()
+    except OSError:
+        return {}
+    try:
+        doc = orjson.loads(first) if first.strip() else {}
+    except orjson.JSONDecodeError:
+        return {}
+    meta = doc.get(META_KEY) if isinstance(doc, dict) else None
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
+def ranges(path: Path, kinds_out: Iterable[str] = NOT_RANGE) -> dict[str, frozenset[str]]:
+    """Each imported taxon's range states (ISO codes), by its name and by each of its synonyms:
+    every country of its distribution except where it is extinct. Taxa without a distribution are
+    left out (no range known is not "outside the range")."""
+    out: dict[str, frozenset[str]] = {}
+    skip = set(kinds_out)
+    try:
+        fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError:
+        return out
+    with fh:
+        for line in fh:
+            row = orjson.loads(line) if line.strip() else None
+            if not isinstance(row, dict) or not isinstance(row.get("distribution"), dict):
+                continue
+            dist = row["distribution"]
+            gone = {c for kind in skip for c in dist.get(kind) or ()}
+            codes = frozenset(c for c in dist.get("all") or () if c not in gone)
+            for name in (row["scientific_name"], *(row.get("synonyms") or ())):
+                out.setdefault(name, codes)
+    return out
 
 
 def _higher(taxon: dict[str, Any]) -> list[str]:
@@ -449,16 +359,6 @@ def _higher(taxon: dict[str, Any]) -> list[str]:
         if value and value != taxon["scientific_name"]:
             out.append(value)
     return out
-
-
-def _inherit(taxon: dict[str, Any], by_name: dict[str, dict[str, Any]]) -> tuple[str | None, str | None]:
-    for name in _higher(taxon):
-        parent = by_name.get(name)
-        if parent and parent["listing"]:
-            if parent["listing"] == "NC":
-                return None, None  # a non-CITES parent passes nothing down
-            return parent["listing"], name
-    return None, None
 
 
 def _parent(taxon: dict[str, Any], by_name: dict[str, dict[str, Any]]) -> str | None:

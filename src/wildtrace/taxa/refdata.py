@@ -88,6 +88,8 @@ class Taxon:
             out["cites_annotation"] = self.cites_annotation
         if self.cites_split:
             out["cites_split"] = [dict(s) for s in self.cites_split]
+        if self.names_unverified:  # say which languages' names no one checked against a published source
+            out["names_unverified"] = sorted(self.names_unverified, key=LANGS.index)
         return out
 
 
@@ -277,7 +279,10 @@ def load_checklist(path: Path) -> list[Taxon]:
     with open(path, encoding="utf-8") as fh:
         for i, line in enumerate(fh, start=1):
             if line.strip():
-                taxa.append(parse_taxon(json.loads(line), f"{path.name} line {i}"))
+                row = json.loads(line)
+                if isinstance(row, dict) and "wildtrace_checklist" in row:
+                    continue  # the import's header: which export, of which date (checklist.checklist_meta)
+                taxa.append(parse_taxon(row, f"{path.name} line {i}"))
     return taxa
 
 
@@ -371,10 +376,12 @@ def load(data_dir: Path = DATA_DIR, *, extra_taxa: Iterable[Path] = ()) -> Refer
             raise DataError(f"taxon {t.scientific_name!r} appears twice in the taxa files")
         seen.add(t.scientific_name)
     if extra:  # the import's own rules live in merge.py; refdata stays the loader
+        from wildtrace.taxa.checklist import checklist_meta
         from wildtrace.taxa.merge import merge_taxa
 
         for path in extra:
-            taxa = merge_taxa(taxa, load_checklist(path))
+            prefer = bool(checklist_meta(path).get("prefer_export"))
+            taxa = merge_taxa(taxa, load_checklist(path), prefer_export=prefer)
     rules = _load_yaml(manifest.path("rules", data_dir))
     return ReferenceData(
         taxa=tuple(taxa),
