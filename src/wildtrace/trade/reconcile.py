@@ -30,7 +30,7 @@ from typing import Any
 
 import duckdb
 
-from wildtrace.trade import coverage, schema
+from wildtrace.trade import coverage, permits, schema
 from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
 from wildtrace.trade.units import unit_label
 
@@ -43,7 +43,8 @@ def _side(con: duckdb.DuckDBPyConnection, side: str) -> None:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_{side} AS
         SELECT record_id, year, taxon, term, coalesce(unit, '') AS unit, importer, exporter, quantity,
                CASE WHEN source IN ({unknown}) THEN NULL ELSE source END AS source,
-               CASE WHEN purpose IN ({unknown}) THEN NULL ELSE purpose END AS purpose, export_permit
+               CASE WHEN purpose IN ({unknown}) THEN NULL ELSE purpose END AS purpose, export_permit,
+               coalesce(source = 'I', false) AS seized
         FROM records WHERE dataset = '{schema.BULK}' AND reporter_type = '{side.upper()}'""")
 
 
@@ -65,21 +66,25 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     notes: list[str] = []
     _side(con, "e")
     _side(con, "i")
-    key_p = "export_permit, taxon, term, unit, exporter, importer"
-    for s in ("e", "i"):
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS SELECT {_agg(key_p, ', min(year) AS year')}
-            FROM rc_{s} WHERE export_permit IS NOT NULL GROUP BY {key_p}""")
+    dups = permits.drop_duplicates(con, ratio)
+    key_p = "export_permit, taxon, term, unit, exporter, importer, seized"
+    for s in ("e", "i"):  # d: the sum with a quantity repeated in one year counted once
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS
+            SELECT {_agg(key_p, ', min(year) AS year, sum(quantity) FILTER (WHERE rep = 1) AS d')}
+            FROM (SELECT *, row_number() OVER (PARTITION BY {key_p}, year, quantity ORDER BY record_id) AS rep
+                  FROM rc_{s} WHERE export_permit IS NOT NULL) GROUP BY {key_p}""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_pm AS
         SELECT e.export_permit, e.taxon, e.term, e.unit, e.year AS year_e, i.year AS year_i, e.importer,
-               e.exporter, e.q AS q_e, i.q AS q_i, e.n AS n_e, i.n AS n_i, e.source AS source_e,
-               i.source AS source_i, e.purpose AS purpose_e, i.purpose AS purpose_i, e.ids AS ids_e, i.ids AS ids_i
+               e.exporter, e.seized, e.q AS q_e, i.q AS q_i, e.d AS d_e, i.d AS d_i, e.n AS n_e, i.n AS n_i,
+               e.source AS source_e, i.source AS source_i, e.purpose AS purpose_e, i.purpose AS purpose_i,
+               e.ids AS ids_e, i.ids AS ids_i
         FROM rc_pe e JOIN rc_pi i USING ({key_p})
         WHERE abs(i.year - e.year) <= 1""")
     # the same permit, parties and taxon in other units: said, never compared
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_pu AS
         SELECT e.export_permit, e.taxon, e.term, e.exporter, e.importer, e.year AS year_e, i.year AS year_i,
                e.unit AS unit_e, i.unit AS unit_i, e.q AS q_e, i.q AS q_i, e.ids AS ids_e, i.ids AS ids_i
-        FROM rc_pe e JOIN rc_pi i USING (export_permit, taxon, term, exporter, importer)
+        FROM rc_pe e JOIN rc_pi i USING (export_permit, taxon, term, exporter, importer, seized)
         WHERE e.unit <> i.unit AND abs(i.year - e.year) <= 1
           AND NOT EXISTS (SELECT 1 FROM rc_pm m WHERE m.export_permit = e.export_permit AND m.taxon = e.taxon
                           AND m.term = e.term AND m.exporter = e.exporter AND m.importer = e.importer)""")
@@ -87,24 +92,27 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     for s in ("e", "i"):
         con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_r{s} AS SELECT r.* FROM rc_{s} r
             ANTI JOIN rc_pm m ON r.export_permit = m.export_permit AND r.taxon = m.taxon AND r.term = m.term
-                 AND r.unit = m.unit AND r.exporter = m.exporter AND r.importer = m.importer""")
+                 AND r.unit = m.unit AND r.exporter = m.exporter AND r.importer = m.importer
+                 AND r.seized = m.seized""")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g{s} AS
-            SELECT {_agg('year, taxon, term, unit, importer, exporter')} FROM rc_r{s}
+            SELECT {_agg('year, taxon, term, unit, importer, exporter, seized')} FROM rc_r{s}
             WHERE importer IS NOT NULL AND exporter IS NOT NULL
-            GROUP BY year, taxon, term, unit, importer, exporter""")
+            GROUP BY year, taxon, term, unit, importer, exporter, seized""")
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, taxon VARCHAR, term VARCHAR,
         unit VARCHAR, importer VARCHAR, exporter VARCHAR, q_e DOUBLE, q_i DOUBLE, n_e BIGINT, n_i BIGINT,
         sources_e BIGINT, sources_i BIGINT, purposes_e BIGINT, purposes_i BIGINT, source_e VARCHAR,
-        source_i VARCHAR, purpose_e VARCHAR, purpose_i VARCHAR, ids_e VARCHAR[], ids_i VARCHAR[], dy INTEGER)""")
-    gkey = "taxon, term, unit, importer, exporter"
+        source_i VARCHAR, purpose_e VARCHAR, purpose_i VARCHAR, ids_e VARCHAR[], ids_i VARCHAR[], dy INTEGER,
+        seized BOOLEAN)""")
+    gkey = "taxon, term, unit, importer, exporter, seized"
     for dy in (0, 1, -1):
         con.execute(f"""INSERT INTO rc_gm SELECT e.year, i.year, e.taxon, e.term, e.unit, e.importer, e.exporter,
                 e.q, i.q, e.n, i.n, e.sources, i.sources, e.purposes, i.purposes, e.source, i.source,
-                e.purpose, i.purpose, e.ids, i.ids, {dy}
+                e.purpose, i.purpose, e.ids, i.ids, {dy}, e.seized
             FROM (SELECT * FROM rc_ge ANTI JOIN (SELECT year_e AS year, {gkey} FROM rc_gm) USING (year, {gkey})) e
             JOIN (SELECT * FROM rc_gi ANTI JOIN (SELECT year_i AS year, {gkey} FROM rc_gm) USING (year, {gkey})) i
               ON i.year = e.year + ({dy}) AND e.taxon = i.taxon AND e.term IS NOT DISTINCT FROM i.term
-                 AND e.unit = i.unit AND e.importer = i.importer AND e.exporter = i.exporter""")
+                 AND e.unit = i.unit AND e.importer = i.importer AND e.exporter = i.exporter
+                 AND e.seized = i.seized""")
     cov = rows(con, """SELECT
         (SELECT count(*) FROM rc_e) AS exporter_records, (SELECT count(*) FROM rc_i) AS importer_records,
         (SELECT coalesce(sum(n_e), 0) FROM rc_pm) AS exporter_records_permit_matched,
@@ -113,7 +121,11 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         (SELECT coalesce(sum(n_i), 0) FROM rc_gm) AS importer_records_fallback_matched,
         (SELECT count(*) FROM rc_pm) AS permit_pairs, (SELECT count(*) FROM rc_gm) AS fallback_pairs,
         (SELECT count(*) FILTER (WHERE dy <> 0) FROM rc_gm) AS fallback_pairs_year_shifted,
-        (SELECT count(*) FROM rc_pu) AS permit_pairs_in_other_units""")[0]
+        (SELECT count(*) FROM rc_pu) AS permit_pairs_in_other_units,
+        (SELECT count(*) FILTER (WHERE seized) FROM rc_e) AS exporter_seizure_records,
+        (SELECT count(*) FILTER (WHERE seized) FROM rc_i) AS importer_seizure_records,
+        (SELECT coalesce(sum(copies), 0) FROM (SELECT unnest(?) AS copies)) AS duplicate_records_set_aside""",
+               [[d["copies"] for d in dups] or [0]])[0]
     cov = {k: int(v) for k, v in cov.items()}
     for name in ("exporter", "importer"):
         total = cov[f"{name}_records"]
@@ -126,38 +138,54 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         sum(cov[f"{n}_records_{m}_matched"] for n in ("exporter", "importer") for m in ("permit", "fallback")), both)
     if not both:
         notes.append("no CITES bulk (shipment-level) records are loaded: nothing to match by permit")
+    else:
+        cov |= permits.permit_coverage(con, schema.BULK)
+        notes.append(permits.coverage_note(cov))
+        notes.append(f"seizures (source I: {cov['exporter_seizure_records']:,} exporter-reported, "
+                     f"{cov['importer_seizure_records']:,} importer-reported records) are matched only with "
+                     "seizures, never with declared trade; "
+                     f"{cov['permits_declared_by_one_side_seized_by_other']:,} permit(s) were declared by one "
+                     "side and reported seized by the other (not compared)")
     lr, glr = math.log(ratio), math.log(group_ratio)
     flag_sql = f"""
       SELECT 'permit' AS match, n_e, n_i, export_permit, taxon, term, year_e, year_i, importer, exporter,
              unit, unit AS unit_i, q_e, q_i, source_e, source_i, purpose_e, purpose_i, ids_e, ids_i,
-             abs(ln(q_i / q_e)) > {lr} AND q_e > 0 AND q_i > 0 AS qty,
-             source_e <> source_i AS src, purpose_e <> purpose_i AS pur, false AS unit_diff
+             q_e > 0 AND q_i > 0 AND d_e > 0 AND d_i > 0 AND abs(ln(q_i / q_e)) > {lr}
+                 AND abs(ln(d_i / q_e)) > {lr} AND abs(ln(q_i / d_e)) > {lr} AND abs(ln(d_i / d_e)) > {lr} AS qty,
+             source_e <> source_i AS src, purpose_e <> purpose_i AS pur, false AS unit_diff,
+             q_e > 0 AND q_i > 0 AND abs(ln(q_i / q_e)) > {lr}
+                 AND (d_i = q_e OR q_i = d_e OR d_i = d_e) AS dup,
+             d_e, d_i
       FROM rc_pm
       UNION ALL
       SELECT 'permit', NULL, NULL, export_permit, taxon, term, year_e, year_i, importer, exporter, unit_e, unit_i,
-             q_e, q_i, NULL, NULL, NULL, NULL, ids_e, ids_i, false, false, false, true
+             q_e, q_i, NULL, NULL, NULL, NULL, ids_e, ids_i, false, false, false, true, false, NULL, NULL
       FROM rc_pu
       UNION ALL
       SELECT 'aggregate', n_e, n_i, NULL, taxon, term, year_e, year_i, importer, exporter, unit, unit, q_e, q_i,
              source_e, source_i, purpose_e, purpose_i, ids_e, ids_i,
              n_e = n_i AND abs(ln(q_i / q_e)) > {glr} AND q_e > 0 AND q_i > 0,
              n_e = n_i AND sources_e <> 0 AND sources_i <> 0 AND (sources_e & sources_i) = 0,
-             n_e = n_i AND purposes_e <> 0 AND purposes_i <> 0 AND (purposes_e & purposes_i) = 0, false
+             n_e = n_i AND purposes_e <> 0 AND purposes_i <> 0 AND (purposes_e & purposes_i) = 0, false,
+             false, NULL, NULL
       FROM rc_gm"""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_flags AS SELECT * FROM ({flag_sql})
-        WHERE coalesce(qty, false) OR coalesce(src, false) OR coalesce(pur, false) OR unit_diff""")
+        WHERE coalesce(qty, false) OR coalesce(src, false) OR coalesce(pur, false) OR unit_diff
+              OR coalesce(dup, false)""")
     counts = rows(con, """SELECT count(*) FILTER (WHERE qty) AS quantity_mismatch,
         count(*) FILTER (WHERE src) AS source_flip, count(*) FILTER (WHERE pur) AS purpose_flip,
-        count(*) FILTER (WHERE unit_diff) AS unit_differs FROM rc_flags""")[0]
+        count(*) FILTER (WHERE unit_diff) AS unit_differs, count(*) FILTER (WHERE dup) AS duplicate_report
+        FROM rc_flags""")[0]
+    counts["duplicate_report"] += len(dups)
     flags = [_explain(r, ratio, group_ratio) for r in rows(con, f"""SELECT * FROM rc_flags
         ORDER BY (CASE WHEN q_e > 0 AND q_i > 0 AND NOT unit_diff THEN abs(ln(q_i / q_e)) ELSE 0 END) DESC,
                  export_permit, taxon, year_e
-        LIMIT {int(limit)}""")]
+        LIMIT {int(limit)}""")] + dups[:int(limit)]
     comptab = _comptab(con, group_ratio, limit)
     if comptab["rows"]:
         notes.append(f"comparative tabulation: {comptab['rows_with_both_reports']} of {comptab['rows']} rows carry "
                      "both reports and were compared; the rest were reported by one side only")
-    for t in ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_re", "rc_ri", "rc_ge", "rc_gi"):
+    for t in ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_re", "rc_ri", "rc_ge", "rc_gi", "rc_dg"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return coverage.apply({
         "coverage": cov, "flag_counts": {**{k: int(v) for k, v in counts.items()},
@@ -230,6 +258,12 @@ def _explain(r: dict[str, Any], ratio: float, group_ratio: float) -> dict[str, A
         kinds.append("purpose_flip")
         reasons.append(f"{where}: exporter purpose {r['purpose_e']} but importer purpose {r['purpose_i']} "
                        f"(rule {r['match']}_purpose_flip)")
+    if r.get("dup"):
+        kinds.append("duplicate_report")
+        reasons.append(f"{where}: importer reported {r['q_i']:g} vs exporter {r['q_e']:g} {r['term']} ({unit}) of "
+                       f"{r['taxon']}, but one side reported a quantity twice in one year and, counted once "
+                       f"(exporter {r['d_e']:g}, importer {r['d_i']:g}), the two reports are equal: one "
+                       "shipment reported twice, not a mismatch (rule permit_duplicate_report)")
     if r.get("unit_diff"):
         kinds.append("unit_differs")
         reasons.append(f"{where}: exporter reported {r['q_e']:g} {r['term']} ({r['unit'] or 'number of specimens'}), "
@@ -244,7 +278,7 @@ def _explain(r: dict[str, Any], ratio: float, group_ratio: float) -> dict[str, A
                         if r["q_e"] and r["q_i"] and not r.get("unit_diff") else None)
     out["record_ids_exporter"] = r["ids_e"]
     out["record_ids_importer"] = r["ids_i"]
-    out["rules"] = [f"{r['match']}_{k}" if k != "unit_differs" else "permit_unit_differs" for k in kinds]
+    out["rules"] = [f"{r['match']}_{k}" for k in kinds]
     out["kinds"] = kinds
     out["reasons"] = reasons
     return out
