@@ -16,7 +16,11 @@ Checks, each a count that must be 0:
   (for quantity mismatches) in term and unit; purpose or source flips with a blank side;
 - re-export chains with an unknown origin (blank or XX); re-export flags whose quantity is
   the sum of the two reports;
-- spike and screen flags with one quantity whose record ids span more than one (term, unit).
+- spike and screen flags with one quantity whose record ids span more than one (term, unit);
+- screen flags whose quantity adds the two reports; captive-share flags whose totals are not each
+  report's records summed once; wild-commercial (Appendix I, zero quota) flags on a record that
+  is not W/T or falls outside its bar's dates; re-export captive-claim flags on a record that is
+  not a captive (C, D, F) re-export, or whose origin records are not the origin's W exports.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ import argparse
 import json
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from wildtrace.trade.criteria import SHARE_IDS
 from wildtrace.trade.load import load_paths
+from wildtrace.trade.prohibited import in_force
 from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.routes import routes
 from wildtrace.trade.schema import connect
@@ -71,6 +78,35 @@ def check(paths: list[Path], db: Path) -> dict[str, Any]:
         ids = f.get("record_ids") or []
         mixed += len({(r[2], r[3]) for r in records(ids)}) > 1 if ids else 0
     problems["spike/screen flags over more than one (term, unit)"] = mixed
+    # screen rules of issue 26 (C2b): each report summed once, never added; W/T bars inside their dates
+    def recs(ids: list[str]) -> list[tuple[Any, ...]]:
+        return con.execute("SELECT reporter_type, quantity, year, source, purpose, origin, exporter FROM records "
+                           "WHERE record_id IN (SELECT unnest(?))", [ids]).fetchall()
+
+    added = share_bad = wt_bad = rx_bad = 0
+    for f in sc["flags"]:
+        q_e, q_i = f.get("quantity_exporter_report"), f.get("quantity_importer_report")
+        added += bool(q_e and q_i and f.get("quantity") != max(q_e, q_i))
+        if f["criterion"] == "captive_share_disagreement":
+            ids_e, ids_i = f["record_ids_exporter"], f["record_ids_importer"]
+            if len(ids_e) < SHARE_IDS and len(ids_i) < SHARE_IDS:
+                re_, ri = recs(ids_e), recs(ids_i)
+                share_bad += (any(r[0] != "E" for r in re_) or any(r[0] != "I" for r in ri)
+                              or abs(sum(r[1] for r in re_) - f["exporter_total"]) > 1e-6
+                              or abs(sum(r[1] for r in ri) - f["importer_total"]) > 1e-6)
+        elif f["criterion"].endswith("_wild_commercial"):
+            d0 = date.fromisoformat(f["in_force_from"]) if f["in_force_from"] else None
+            d1 = date.fromisoformat(f["in_force_to"]) if f["in_force_to"] else None
+            wt_bad += any(r[3] != "W" or r[4] != "T" or (d0 is not None and not in_force(r[2], d0, d1))
+                          for r in recs(f["record_ids"]))
+        elif f["criterion"].startswith("reexport_captive_"):
+            rx_bad += any(r[3] not in ("C", "D", "F") or r[5] in (None, r[6]) for r in recs(f["record_ids"])) or (
+                f["criterion"].endswith("origin_wild")
+                and any(r[3] != "W" or r[6] != f["origin"] for r in recs(f["origin_record_ids"])))
+    problems |= {"screen flags whose quantity adds both reports": added,
+                 "captive-share flags whose totals are not each report summed once": share_bad,
+                 "wild-commercial flags on a record outside its bar's dates or scope": wt_bad,
+                 "re-export captive-claim flags on a record that is no captive re-export": rx_bad}
     return {"files": files, "problems": problems,
             "flag_counts": {"reconcile": rec["flag_counts"], "routes": ro["flag_counts"],
                             "spikes": sp["flag_counts"], "screen": sc["flag_counts"]}}
