@@ -16,6 +16,8 @@ from typing import Any
 
 #: colours of the series, in order (exporter-reported, importer-reported)
 COLOURS = ("#2f6f4f", "#b8641b", "#36c", "#777")
+#: bar labels longer than this are cut (the full label is the bar's title)
+LABEL_CHARS = 40
 
 
 def esc(text: object) -> str:
@@ -56,7 +58,9 @@ def bars(items: Sequence[tuple[str, tuple[float, ...]]], title: str, unit: str,
         return ""
     k = len(series)
     top = max((v for _, vals in items for v in vals), default=0) or 1
-    left, right, band = 200, 70, 6 + 12 * k
+    # the left margin fits the longest label (about 7 px a character at 12 px), cut at LABEL_CHARS
+    chars = min(max(len(label) for label, _ in items), LABEL_CHARS)
+    left, right, band = max(120, int(chars * 7.2) + 14), 70, 6 + 12 * k
     legend = 14 * k if k > 1 else 0
     h = band * len(items) + 58 + legend
     span = width - left - right
@@ -65,7 +69,7 @@ def bars(items: Sequence[tuple[str, tuple[float, ...]]], title: str, unit: str,
         parts.append(_legend(series, left, 20))
     for i, (label, vals) in enumerate(items):
         y = 24 + legend + band * i
-        short = label if len(label) <= 30 else label[:29] + "\u2026"
+        short = label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "\u2026"
         parts.append(f'<text x="{left - 6}" y="{y + 10 + 6 * (k - 1)}" font-size="12" text-anchor="end">'
                      f"{esc(short)}<title>{esc(label)}</title></text>")
         for j, v in enumerate(vals):
@@ -128,17 +132,19 @@ def lines(points: dict[str, list[tuple[int, float]]], title: str, unit: str, wid
 
 
 def volume_charts(v: dict[str, Any], sides: dict[str, str]) -> dict[str, str]:
-    """The charts of one (term, unit) of ``volumes.volumes``: per year and top exporters and
-    importers, each side (exporter- and importer-reported, or LEMIS's imports and exports) its
-    own series."""
+    """The charts of one (term, unit) of ``volumes.volumes``: per year, top exporters, importers
+    and exporter -> importer flows, each side (exporter- and importer-reported, or LEMIS's
+    imports and exports) its own series: two lines or two bars side by side, never one bar of
+    their sum."""
     what = f"{v['term_name']}, {v['unit_name']}"
     order = list(sides)  # E then I for CITES; LEMIS's imports first
     labels = tuple(sides[s] for s in order)
     keys = [f"q_{s.lower()}" for s in order]
     per_year = {label: [(r["year"], float(r[k] or 0)) for r in v["by_year"]] for label, k in zip(labels, keys, strict=True)}
     out = {"by_year": lines(per_year, f"{what} per year", v["unit_name"])}
-    for part, title in (("top_exporters", "Top exporters"), ("top_importers", "Top importers")):
-        items = [(r["name"], tuple(float(r[k] or 0) for k in keys)) for r in v[part]]
+    for part, title in (("top_exporters", "Top exporters"), ("top_importers", "Top importers"),
+                        ("top_flows", "Top flows (exporter \u2192 importer)")):
+        items = [(r["name"], tuple(float(r[k] or 0) for k in keys)) for r in v.get(part, [])]
         out[part] = bars(items, f"{title}, {what}", v["unit_name"], series=labels)
     return out
 

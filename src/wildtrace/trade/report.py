@@ -1,6 +1,8 @@
-"""Self-contained HTML report: sources, coverage, flags with reasons and inline SVG charts
-(volume over time, top exporters, importers and flows) drawn for each (term, unit) on its own,
-with axes, country names and taxon names; what each analysis covers; the LEMIS line items
+"""Self-contained HTML report: sources, coverage, flags with reasons, a table of every (term,
+unit) series with the exporter-reported and the importer-reported quantity side by side (never
+their sum), and inline SVG charts of the top series (volume over time, top exporters, importers
+and flows, each report its own line or bar) drawn for each (term, unit) on its own, with axes,
+country names and taxon names; what each analysis covers; the LEMIS line items
 (per description and unit, imports and exports, refused and seized per year) when any are
 loaded; synthetic data named as such. No scripts, no network."""
 
@@ -17,8 +19,8 @@ from wildtrace.trade.reconcile import reconcile
 from wildtrace.trade.routes import routes
 from wildtrace.trade.screen import cites_dataset, screen
 from wildtrace.trade.selection import Selection, years
-from wildtrace.trade.trends import spikes
-from wildtrace.trade.units import term_label, woe_summary
+from wildtrace.trade.trends import REPORTS, spikes
+from wildtrace.trade.units import woe_summary
 from wildtrace.trade.volumes import lemis_outcomes, volumes
 
 
@@ -27,23 +29,59 @@ def party_name(code: str | None) -> str:
     return names.country(code)
 
 
-def _flows_html(flows: dict[str, Any]) -> str:
-    out = ["<h2>Trade over time, per term and unit</h2>",
-           "<p>Each chart is one term in one unit, as reported by the "
-           + ("exporters" if flows.get("reporter") == "E" else "importers")
-           + "; quantities in different units are never added together, and nothing is converted.</p>"]
-    for f in flows.get("by_unit", []):
-        what = f"{term_label(f['term'])}, {f['unit_label']}"
-        out.append(f"<h3>{html.escape(what)}: {f['records']:,} records</h3>")
-        out.append(charts.lines({"quantity": [(r["year"], r["quantity"] or 0) for r in f["by_year"]]},
-                                f"{what} per year", f["unit_label"]))
-        out.append(charts.bars([(party_name(r["party"]), (r["quantity"] or 0,)) for r in f["top_exporters"]],
-                               f"Top exporters, {what}", f["unit_label"]))
-        out.append(charts.bars([(party_name(r["party"]), (r["quantity"] or 0,)) for r in f["top_importers"]],
-                               f"Top importers, {what}", f["unit_label"]))
-        out.append(charts.bars([(f"{party_name(r['exporter'])} \u2192 {party_name(r['importer'])}", (r["quantity"] or 0,))
-                                for r in f["top_flows"]], f"Top flows (exporter \u2192 importer), {what}",
-                               f["unit_label"]))
+def _side_table(rows: list[dict[str, Any]], first: str, label: str, sides: dict[str, str], unit: str,
+                count: bool = False) -> str:
+    """A table of one chart's numbers: a label column, then one column per report (never a sum)."""
+    head = f"<tr><th>{html.escape(first)}</th>" + "".join(
+        f"<th>{html.escape(n)} ({html.escape(unit)})</th>" for n in sides.values()) + (
+        "<th>records</th>" if count else "") + "</tr>"
+    body = "".join(f"<tr><td>{html.escape(str(r[label]))}</td>" + "".join(
+        f"<td>{r['q_' + k.lower()]:,.6g}</td>" for k in sides) + (f"<td>{r['records']:,}</td>" if count else "")
+                   + "</tr>" for r in rows)
+    return f"<table>{head}{body}</table>"
+
+
+def _unit_html(u: dict[str, Any], sides: dict[str, str], noun: str = "records") -> str:
+    """One charted (term, unit): its charts (each report its own line or bar) and their tables."""
+    what = f"{u['term_name']}, {u['unit_name']}"
+    out = [f"<h3>{html.escape(what)}: {u['records']:,} {noun}</h3>"]
+    out.extend(charts.volume_charts(u, sides).values())
+    out.append(_side_table(u["by_year"], "year", "year", sides, u["unit_name"], count=True))
+    for part, title in (("top_exporters", "Top exporters"), ("top_importers", "Top importers"),
+                        ("top_flows", "Top flows (exporter \u2192 importer)")):
+        if u.get(part):
+            out.append(f"<details><summary>Table: {html.escape(title)}, {html.escape(what)}</summary>"
+                       + _side_table(u[part], "country" if part != "top_flows" else "flow", "name", sides,
+                                     u["unit_name"]) + "</details>")
+    return "".join(out)
+
+
+def _volumes_html(v: dict[str, Any]) -> str:
+    """Every (term, unit) series of the selection in one table with both reports, then the top
+    series charted (``volumes.TOP_RULE``) and every series per year."""
+    sides = v["sides"]
+    out = ["<h2>Trade per term and unit: exporter-reported and importer-reported</h2>",
+           f"<p>{v['records']:,} records. Each series is one term in one unit; the exporters' and the "
+           "importers' reports of it are shown side by side and never added (both reports of one shipment "
+           "are the same shipment), quantities in different units are never added, and nothing is converted. "
+           f"Charted: {html.escape(v['top_rule'])}. Every series is in the table below and, per year, after "
+           "the charts.</p>",
+           "<table class='series'><tr><th>term</th><th>unit</th>" + "".join(
+               f"<th>{html.escape(n)}</th><th>{html.escape(n)} records</th>" for n in sides.values())
+           + "<th>years</th><th>charted</th></tr>"]
+    charted = {(u["term"], u["unit"]) for u in v["by_unit"]}
+    for r in v["series"]:
+        out.append(f"<tr><td>{html.escape(r['term_name'])}</td><td>{html.escape(r['unit_name'])}</td>" + "".join(
+            f"<td>{r['q_' + k.lower()]:,.6g}</td><td>{r['records_' + k.lower()]:,}</td>" for k in sides)
+            + f"<td>{r['years'][0]}\u2013{r['years'][1]}</td>"
+            + f"<td>{'yes' if (r['term'], r['unit']) in charted else ''}</td></tr>")
+    out.append("</table>")
+    out.extend(_unit_html(u, sides) for u in v["by_unit"])
+    out.append("<h3>Every series per year</h3>")
+    for r in v["series"]:
+        out.append(f"<details><summary>{html.escape(r['term_name'])}, {html.escape(r['unit_name'])}: "
+                   f"{r['records']:,} records</summary>"
+                   + _side_table(r["by_year"], "year", "year", sides, r["unit_name"], count=True) + "</details>")
     return "".join(out)
 
 
@@ -66,6 +104,10 @@ def _flags(title: str, result: dict[str, Any], limit: int = 50) -> str:
     counts = ", ".join(f"{k}: {v}" for k, v in result.get("flag_counts", {}).items())
     if not counts:
         counts = "none counted: this analysis read no records" if cover.get("applies") is False else "none"
+    by_report = result.get("flag_counts_by_reporter") or {}
+    if by_report:
+        counts += " (" + "; ".join(f"{REPORTS.get(rep, rep)}: " + ", ".join(f"{k} {v}" for k, v in c.items())
+                                   for rep, c in by_report.items()) + ")"
     statement = f"<p class='covers'>{html.escape(cover['statement'])}</p>" if cover else ""
     items = "".join(f"<li>{html.escape('; '.join(f.get('reasons', [])))}</li>" for f in result.get("flags", [])[:limit])
     return f"<h2>{html.escape(title)}</h2>{statement}<p>Flags: {html.escape(counts)}</p><ul>{items}</ul>"
@@ -78,14 +120,7 @@ def _lemis_html(lemis: dict[str, Any]) -> str:
     out = ["<h2>LEMIS line items, per description and unit</h2>",
            f"<p>{v['records']:,} LEMIS line items (US declarations to the Fish and Wildlife Service). "
            "Each chart is one description in one unit; nothing is converted or added across units.</p>"]
-    for u in v["by_unit"]:
-        what = f"{u['term_name']}, {u['unit_name']}"
-        out.append(f"<h3>{html.escape(what)}: {u['records']:,} line items</h3>")
-        out.extend(charts.volume_charts(u, v["sides"]).values())
-        out.append("<table><tr><th>year</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in v["sides"].values())
-                   + "<th>line items</th></tr>" + "".join(
-                       f"<tr><td>{r['year']}</td>" + "".join(f"<td>{r['q_' + k.lower()]:,.6g}</td>" for k in v["sides"])
-                       + f"<td>{r['records']}</td></tr>" for r in u["by_year"]) + "</table>")
+    out.extend(_unit_html(u, v["sides"], "line items") for u in v["by_unit"])
     out.append("<h3>Refused and seized line items per year</h3>" + charts.outcomes(lemis["outcomes"]))
     out.append("<table><tr><th>year</th><th>line items</th><th>refused (action R)</th><th>seized (disposition S)</th></tr>"
                + "".join(f"<tr><td>{r['year']}</td><td>{r['line_items']}</td><td>{r['refused']}</td>"
@@ -94,10 +129,12 @@ def _lemis_html(lemis: dict[str, Any]) -> str:
 
 
 def render(results: dict[str, dict[str, Any]], loads: list[dict[str, Any]]) -> str:
-    """``results`` maps analysis name (reconcile, screen, spikes, routes; ``lemis``: the LEMIS
-    section) to its result dict."""
+    """``results`` maps analysis name (reconcile, screen, spikes, routes; ``volumes``: the CITES
+    series with both reports, ``volumes.volumes``; ``lemis``: the LEMIS section) to its result
+    dict."""
     results = dict(results)
     lemis = results.pop("lemis", None)
+    volumes_ = results.pop("volumes", None)
     out = ["<!doctype html><html><head><meta charset='utf-8'><title>WildTrace trade report</title>",
            "<style>body{font-family:sans-serif;max-width:980px;margin:2em auto}td,th{border:1px solid #ccc;"
            "padding:2px 6px;font-size:13px}table{border-collapse:collapse}</style></head><body>",
@@ -117,8 +154,8 @@ def render(results: dict[str, dict[str, Any]], loads: list[dict[str, Any]]) -> s
         out.append("<h2>Reconciliation coverage</h2><table>" + "".join(
             f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in cov.items()) + "</table>")
         out.append(_flags("Reconciliation flags", results["reconcile"]))
-    if "routes" in results:
-        out.append(_flows_html(results["routes"]["flows"]))
+    if volumes_:
+        out.append(_volumes_html(volumes_))
     if "woe" in results:
         out.append(_woe_html(results["woe"]))
     for name, title in (("screen", "Captive-breeding screen (Res. Conf. 17.7)"), ("spikes", "Volume spikes"),
@@ -161,8 +198,11 @@ def report(con: duckdb.DuckDBPyConnection, *, ranges: dict[str, set[str]] | None
                              lists=("flags", "reexport_chains") if name == "routes" else ("flags",))
                 for name, res in results.items()}
     out = {**narrowed, "woe": woe, "loads": loads_of(con)}
-    if coverage.counts(con).get(schema.LEMIS):
-        sel = Selection(taxon=taxon, year_from=year_from, year_to=year_to)
+    sel = Selection(taxon=taxon, year_from=year_from, year_to=year_to)
+    loaded = coverage.counts(con)
+    if loaded.get(schema.BULK) or loaded.get(schema.COMPTAB):
+        out["volumes"] = volumes(con, sel, dataset=cites_dataset(con))
+    if loaded.get(schema.LEMIS):
         out["lemis"] = {"volumes": volumes(con, sel, dataset=schema.LEMIS), "outcomes": lemis_outcomes(con, sel)}
     return out
 
