@@ -120,8 +120,10 @@ def reexports(con: duckdb.DuckDBPyConnection, dataset: str,
         src AS (SELECT taxon, importer AS exporter, term, coalesce(unit, '') AS unit, exporter AS source_country,
                        {e_} AS s_e, {i_} AS s_i {base} GROUP BY ALL),
         allin AS (SELECT taxon, exporter, term, unit, sum(s_e) AS all_e, sum(s_i) AS all_i,
-                         list({{'country': source_country, 'quantity': greatest(s_e, s_i)}}
-                              ORDER BY greatest(s_e, s_i) DESC)[1:5] AS sources FROM src GROUP BY ALL),
+                         list({{'country': source_country, 'quantity': s_e}} ORDER BY s_e DESC)
+                             FILTER (WHERE s_e > 0)[1:5] AS sources_e,
+                         list({{'country': source_country, 'quantity': s_i}} ORDER BY s_i DESC)
+                             FILTER (WHERE s_i > 0)[1:5] AS sources_i FROM src GROUP BY ALL),
         imp_any AS (SELECT taxon, origin, exporter,
                          list({{'term': term, 'unit': nullif(unit, ''), 'quantity': greatest(in_e, in_i)}}
                               ORDER BY greatest(in_e, in_i) DESC) AS imported_other
@@ -130,7 +132,10 @@ def reexports(con: duckdb.DuckDBPyConnection, dataset: str,
                greatest(coalesce(imp.in_e, 0) + coalesce(v.via_e, 0), coalesce(imp.in_i, 0) + coalesce(v.via_i, 0)) AS q_in,
                coalesce(imp.in_e, 0) AS in_e, coalesce(imp.in_i, 0) AS in_i,
                coalesce(v.via_e, 0) AS via_e, coalesce(v.via_i, 0) AS via_i, v.via,
-               greatest(coalesce(a.all_e, 0), coalesce(a.all_i, 0)) AS q_all, a.sources,
+               greatest(coalesce(a.all_e, 0), coalesce(a.all_i, 0)) AS q_all,
+               CASE WHEN coalesce(a.all_e, 0) >= coalesce(a.all_i, 0) THEN 'exporters' ELSE 'importers' END
+                   AS all_by, CASE WHEN coalesce(a.all_e, 0) >= coalesce(a.all_i, 0) THEN a.sources_e
+                                   ELSE a.sources_i END AS sources,
                list_filter(o.imported_other, lambda x: x.term IS DISTINCT FROM rx.term
                            OR coalesce(x.unit, '') <> rx.unit) AS imported_other
         FROM rx LEFT JOIN imp USING (taxon, origin, exporter, term, unit)
@@ -172,7 +177,7 @@ def _reexport_flag(c: dict[str, Any]) -> dict[str, Any]:
         explained_by.append("third_country_imports")
         top = ", ".join(f"{s['country']} {s['quantity']:g}" for s in (c["sources"] or [])[:5])
         why.append(f"{c['exporter']} imported {c['q_all']:g} {c['term']} ({unit}) of {c['taxon']} from all "
-                   f"countries ({top}): the origin on its re-exports may name an earlier link")
+                   f"countries ({c['all_by']}' reports: {top}): the origin on its re-exports may name an earlier link")
     reason = (f"{c['exporter']} re-exported {c['q_out']:g} {c['term']} ({unit}) of {c['taxon']} of origin "
               f"{c['origin']} in {year_span(c)} (the larger of the exporters' report, {c['q_e']:g}, and the "
               f"importers', {c['q_i']:g}; never their sum) but its imports of origin {c['origin']} add up to only "
