@@ -22,9 +22,11 @@ from wildtrace.trade.routes import routes as find_routes
 from wildtrace.trade.schema import connect, open_loaded
 from wildtrace.trade.screen import cites_dataset, read_ranges, read_register
 from wildtrace.trade.screen import screen as screen_records
+from wildtrace.trade.selection import Selection
 from wildtrace.trade.synth import generate
-from wildtrace.trade.trends import spikes
+from wildtrace.trade.trends import REPORTS, spikes
 from wildtrace.trade.units import woe_summary
+from wildtrace.trade.volumes import volumes
 
 
 def _db(settings: Settings, db: Path | None) -> Path:
@@ -181,12 +183,67 @@ def woe(settings: Settings, db: Path | None, as_json: bool, taxon: str | None, r
 
 @analysis
 @click.option("--z", default=3.5, show_default=True, help="Flag a year whose robust z-score is at least this.")
-def trends(settings: Settings, db: Path | None, as_json: bool, z: float) -> None:
-    """Volume spikes per (taxon, exporter, term, unit, source), robust z-scores.
+@click.option("--reporter", type=click.Choice(["E", "I", "both"]), default="both", show_default=True,
+              help="whose reports: exporters' (E), importers' (I) or both, each report its own series")
+def trends(settings: Settings, db: Path | None, as_json: bool, z: float, reporter: str) -> None:
+    """Volume spikes per report and (taxon, exporter, term, unit, source): robust z-scores, and a
+    short-series rule for series with under five years of history.
 
-    Example: wildtrace trade trends --z 4 --json
+    Example: wildtrace trade trends --reporter both --json
     """
-    _emit(spikes(open_loaded(_db(settings, db)), z=z), as_json)
+    res = spikes(open_loaded(_db(settings, db)), z=z, reporter=None if reporter == "both" else reporter)
+    _emit(res, as_json)
+    if not as_json:
+        for rep, counts in res.get("flag_counts_by_reporter", {}).items():
+            click.echo(f"{REPORTS[rep]}: " + ", ".join(f"{k}={v}" for k, v in counts.items())
+                       + f" over {res['series_by_reporter'].get(rep, 0):,} series")
+
+
+@analysis
+@click.option("--taxon", default=None, help="only this taxon (exact, case-insensitive)")
+@click.option("--year-from", type=int, default=None, help="from this year on")
+@click.option("--year-to", type=int, default=None, help="up to this year")
+@click.option("--term", default=None, help="only this term code (e.g. SCA)")
+@click.option("--unit", default=None, help="only this unit code (e.g. KIL; COUNT for a count)")
+@click.option("--country", default=None, help="only records this country exported, imported or is the origin of")
+@click.option("--exporter", default=None, help="only this exporter (code)")
+@click.option("--importer", default=None, help="only this importer (code)")
+@click.option("--units", "n_units", default=3, show_default=True,
+              help="top lists for this many (term, unit) series (the most records); every series is listed")
+@click.option("--top", default=10, show_default=True, help="countries and flows in each top list")
+def flows(settings: Settings, db: Path | None, as_json: bool, taxon: str | None, year_from: int | None,
+          year_to: int | None, term: str | None, unit: str | None, country: str | None, exporter: str | None,
+          importer: str | None, n_units: int, top: int) -> None:
+    """Every (term, unit) series with the exporter-reported and the importer-reported quantity
+    side by side (never added), and top exporters, importers and flows of the top series.
+
+    Example: wildtrace trade flows --term SCA --unit KIL --year-from 2010
+    """
+    con = open_loaded(_db(settings, db))
+    sel = Selection(taxon=taxon, year_from=year_from, year_to=year_to, term=term, unit=unit, country=country,
+                    exporter=exporter, importer=importer)
+    res = volumes(con, sel, top=top, units=n_units)
+    if as_json:
+        click.echo(json.dumps(res, default=str))
+        return
+    sides = res["sides"]
+
+    def both(r: dict[str, Any]) -> str:
+        return "; ".join(f"{name} {r['q_' + k.lower()]:,.6g}" for k, name in sides.items())
+
+    click.echo(f"{res['records']:,} records; {len(res['series'])} (term, unit) series; both reports side by side, "
+               "never added")
+    for r in res["series"]:
+        click.echo(f"- {r['term_name']} in {r['unit_name']}: {both(r)} ({r['records_e']:,} and {r['records_i']:,} "
+                   f"records), {r['years'][0]}-{r['years'][1]}")
+    click.echo(f"top series: {res['top_rule']}")
+    for u in res["by_unit"]:
+        click.echo(f"{u['term_name']} in {u['unit_name']}:")
+        for r in u["by_year"]:
+            click.echo(f"    {r['year']}: {both(r)} ({r['records']:,} records)")
+        for part, title in (("top_exporters", "exporter"), ("top_importers", "importer"), ("top_flows", "flow")):
+            for r in u[part]:
+                click.echo(f"    {title} {r['name']}: {both(r)}")
 
 
 @analysis
@@ -199,21 +256,32 @@ def routes(settings: Settings, db: Path | None, as_json: bool) -> None:
 
 
 @analysis
-def outcome(settings: Settings, db: Path | None, as_json: bool) -> None:
-    """LEMIS refused/seized model with a leakage audit (time-forward split).
+@click.option("--boot", default=1000, show_default=True, help="bootstrap resamples of shipments for the CIs")
+def outcome(settings: Settings, db: Path | None, as_json: bool, boot: int) -> None:
+    """LEMIS refused/seized model with a leakage audit (time-forward split); the leak-free
+    figure drops suspected leaks and outcome-recorded values (origin XX), CIs over shipments.
 
     Example: wildtrace trade outcome --json
     """
-    res = outcome_model(open_loaded(_db(settings, db)))
+    res = outcome_model(open_loaded(_db(settings, db)), boot=boot)
     if as_json:
         click.echo(json.dumps(res, default=str))
         return
-    for k in ("all_declaration_fields", "without_suspected_leaks", "baseline_exporter_rate"):
+    if "error" in res:
+        raise ConfigError(res["error"])
+    for k in ("all_declaration_fields", "without_suspected_leaks", "without_suspected_leaks_keeping_outcome_values",
+              "baseline_exporter_rate"):
         if k in res:
             t = res[k]["test"]
             click.echo(f"{k}: PR-AUC {t['pr_auc']['value']} {t['pr_auc']['ci95']}, "
                        f"P@1% {t['precision_at_1pct']['value']}, P@5% {t['precision_at_5pct']['value']}, "
                        f"lift@1% {t['lift_at_1pct']}, lift@5% {t['lift_at_5pct']}")
+    for v in res.get("outcome_values", []):
+        click.echo(f"read as missing in the leak-free model: {v['field']}={v['value']} "
+                   f"({v['test']['refused_or_seized']} of {v['test']['of_refused_or_seized']} refused or seized test "
+                   f"line items, {v['test']['cleared']} cleared)")
+    b = res.get("bootstrap", {})
+    click.echo(f"95% CIs: {b.get('reps')} resamples of {b.get('resampled')}; {b.get('test_shipments')} test shipments")
 
 
 @trade.command()
