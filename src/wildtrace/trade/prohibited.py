@@ -123,8 +123,9 @@ def _emit(r: dict[str, Any], run: Run) -> Emitted:
     }, told(r, verb="re-exported" if reexport else "exported",
             origin_txt=f" (origin {r['origin']})" if reexport else "",
             importers=", ".join(i or "?" for i in r["importers"]),
-            window=(f"in force {d0.isoformat()} to {d1.isoformat()}" if d0 and d1 else
-                    f"in force since {d0.isoformat()}" if d0 else "as the record's appendix column says"),
+            why=(f"{r['rule']}; in force {d0.isoformat()} to {d1.isoformat()}; source: {r['ref']}" if d0 and d1 else
+                 f"{r['rule']}; in force since {d0.isoformat()}; source: {r['ref']}" if d0 else
+                 "as the record's own appendix column says: the listing at the time of trade"),
             caveats="".join(f"; {c}" for c in caveats))
 
 
@@ -168,10 +169,10 @@ WILD_COMMERCIAL = Criterion(
     _emit,
     {"zero_quota_wild_commercial": "{exporter} {verb} {said} {term} ({unit}) of {taxon}{origin_txt} declared wild "
                                    "(W) for commercial purpose (T) in {span} to {importers}, while {listed} was "
-                                   "under a zero export quota for that trade ({rule}; {window}; source: {ref})"
+                                   "under a zero export quota for that trade ({why})"
                                    "{caveats}",
      "appendix_i_wild_commercial": "{exporter} {verb} {said} {term} ({unit}) of {taxon}{origin_txt} declared wild "
                                    "(W) for commercial purpose (T) in {span} to {importers}, while {listed} was in "
-                                   "Appendix I ({rule}; {window}; source: {ref}): Article III allows no import of "
+                                   "Appendix I ({why}): Article III allows no import of "
                                    "Appendix-I specimens for primarily commercial purposes{caveats}"},
     prepare=_prepare, finish=_finish)
