@@ -20,7 +20,7 @@ from wildtrace.trade.report import html_report
 from wildtrace.trade.report import report as make_report
 from wildtrace.trade.routes import routes as find_routes
 from wildtrace.trade.schema import connect, open_loaded
-from wildtrace.trade.screen import cites_dataset, read_ranges, read_register
+from wildtrace.trade.screen import choose_ranges, cites_dataset, read_ranges, read_register
 from wildtrace.trade.screen import screen as screen_records
 from wildtrace.trade.selection import Selection
 from wildtrace.trade.synth import generate
@@ -147,15 +147,18 @@ def reconcile(settings: Settings, db: Path | None, as_json: bool, ratio: float) 
 
 @analysis
 @click.option("--ranges", type=click.Path(exists=True, path_type=Path),
-              help="CSV taxon,range_state (ISO alpha-2): captive exports from outside the range are flagged")
+              help="CSV taxon,range_state (ISO alpha-2): captive exports from outside the range are flagged "
+                   "(default: the distributions of the imported Species+ checklist, where imported)")
 @click.option("--register", type=click.Path(exists=True, path_type=Path),
               help="CSV taxon,country of registered Appendix-I captive-breeding operations (source D is checked against it)")
 def screen(settings: Settings, db: Path | None, as_json: bool, ranges: Path | None, register: Path | None) -> None:
-    """Captive-breeding laundering screen (Res. Conf. 17.7 (Rev. CoP19) review triggers).
+    """Captive-breeding laundering screen (Res. Conf. 17.7 (Rev. CoP19) review triggers), wild
+    commercial trade while barred (Appendix I, zero quotas) and captive claims in re-exports.
 
     Example: wildtrace trade screen --ranges ranges.csv --register ap1_register.csv --json
     """
-    _emit(screen_records(open_loaded(_db(settings, db)), ranges=read_ranges(ranges) if ranges else None,
+    states, states_from = choose_ranges(ranges, settings.cites_checklist_path)
+    _emit(screen_records(open_loaded(_db(settings, db)), ranges=states, ranges_from=states_from,
                          register=read_register(register) if register else None), as_json)
 
 
