@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import math
 import re
 import sys
 import tempfile
@@ -75,6 +76,7 @@ def check(paths: list[Path], db: Path) -> dict[str, Any]:
         1 for f in ro["flags"] if f["kind"] == "reexport_exceeds_imports" and f["reexported_by_exporter_report"] > 0
         and f["reexported_by_importer_report"] > 0
         and f["reexported"] == f["reexported_by_exporter_report"] + f["reexported_by_importer_report"])
+    problems |= _route_and_permit_checks(con, rec, ro)
     sp, sc = spikes(con, limit=100_000), screen(con, limit=100_000)
     mixed = 0
     for f in sp["flags"] + sc["flags"]:
@@ -118,6 +120,58 @@ def check(paths: list[Path], db: Path) -> dict[str, Any]:
     return {"files": files, "problems": problems,
             "flag_counts": {"reconcile": rec["flag_counts"], "routes": ro["flag_counts"],
                             "spikes": sp["flag_counts"], "screen": sc["flag_counts"]}}
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    """Equal quantities, or both absent (sums in another order differ in the last digits)."""
+    return (a is None) == (b is None) and (a is None or b is None or math.isclose(a, b, rel_tol=1e-9))
+
+
+def _route_and_permit_checks(con: Any, rec: dict[str, Any], ro: dict[str, Any]) -> dict[str, int]:
+    """Zero counts of the reconcile and routes rules (issue 26): no route flag whose quantity is
+    not one report's own total (a new route's per-report totals recomputed from the records; a
+    re-export's larger report, never the sum, explained chains included); no reconcile flag that
+    pairs a seizure (source I) with declared trade; no quantity mismatch that sums one side's
+    report of a permit repeated in a later year."""
+    totals = {(t, e, i, term, u, r): q for t, e, i, term, u, r, q in con.execute(
+        "SELECT taxon, exporter, importer, term, coalesce(unit, ''), reporter_type, sum(quantity) FROM records "
+        "WHERE dataset = ? AND exporter IS NOT NULL AND importer IS NOT NULL GROUP BY ALL",
+        [ro["dataset"]]).fetchall()}
+    summed = 0
+    for f in ro["flags"]:
+        if f["kind"] != "new_route":
+            continue
+        for q in f["quantities"]:
+            key = (f["taxon"], f["exporter"], f["importer"], q["term"], q["unit"] or "")
+            summed += not all(_same(q[f"total_{who}_report"], totals.get((*key, r)))
+                              for who, r in (("exporter", "E"), ("importer", "I")))
+    for f in ro["flags"] + ro.get("reexport_explained", []):
+        if f["kind"] != "new_route":
+            e, i = f["reexported_by_exporter_report"], f["reexported_by_importer_report"]
+            summed += f["reexported"] != max(e, i) or (e > 0 and i > 0 and f["reexported"] == e + i)
+
+    def side(ids: list[str]) -> list[tuple[Any, ...]]:
+        return con.execute("SELECT export_permit, year, quantity, coalesce(source = 'I', false) FROM records "
+                           "WHERE record_id IN (SELECT unnest(?))", [ids]).fetchall()
+
+    seized_paired = repeated = 0
+    for f in rec["flags"]:
+        e, i = side(f.get("record_ids_exporter") or []), side(f.get("record_ids_importer") or [])
+        if e and i:
+            seized_paired += len({r[3] for r in e + i}) > 1
+        if "quantity_mismatch" in f["kinds"]:
+            for rs in (e, i):
+                years: dict[tuple[Any, Any], list[float]] = {}
+                for permit, year, q, _ in rs:
+                    if permit:
+                        years.setdefault((permit, year), []).append(q)
+                per_permit: dict[Any, list[list[float]]] = {}
+                for (permit, _), qs in years.items():
+                    per_permit.setdefault(permit, []).append(sorted(qs))
+                repeated += any(len(v) != len({tuple(x) for x in v}) for v in per_permit.values())
+    return {"route flags not one report's own total (a sum across reports)": summed,
+            "reconcile flags pairing a seizure (source I) with declared trade": seized_paired,
+            "quantity mismatches summing a permit's repeated report": repeated}
 
 
 def _both_reports(con: Any, spike_flags: list[dict[str, Any]]) -> dict[str, int]:
