@@ -20,7 +20,10 @@ Checks, each a count that must be 0:
 - screen flags whose quantity adds the two reports; captive-share flags whose totals are not each
   report's records summed once; wild-commercial (Appendix I, zero quota) flags on a record that
   is not W/T or falls outside its bar's dates; re-export captive-claim flags on a record that is
-  not a captive (C, D, F) re-export, or whose origin records are not the origin's W exports.
+  not a captive (C, D, F) re-export, or whose origin records are not the origin's W exports;
+- series, flows and top lists (every (term, unit) of ``volumes``, charted or not), the values
+  drawn in their charts, and spike flags, whose value is not one report's own total recomputed
+  from the records, or is the exporter-reported and importer-reported totals added.
 """
 
 from __future__ import annotations
