@@ -52,6 +52,8 @@ ROWS = [
     # (and the 150 Laotian skins from Mexico above)
     _row(4012, 1995, "skins", 500, "US", "MY", "I"),
     _row(4013, 1998, "skins", 80, "CA", "US", "E", origin="TH"),
+    # the US seized pangolin medicine of Chinese origin from Viet Nam: a seizure, no re-export
+    _row(4014, 2009, "medicine", 2040, "US", "VN", "I", origin="CN", source="I"),
 ]
 
 
@@ -124,6 +126,12 @@ def test_imports_from_all_countries_explain_a_reexport_of_another_origin(res: di
     assert res["explained_counts"] == {"reexport_explained": 2}
     assert any(n.startswith("2 re-export chain(s) with more out than in are explained, not flagged")
                for n in res["notes"])
+
+
+def test_a_seizure_with_an_origin_is_no_reexport(res: dict[str, Any]) -> None:
+    assert not [c for c in res["reexport_chains"] if c["exporter"] == "VN"]
+    assert not _of(res["flags"], kind="reexport_exceeds_imports", exporter="VN")
+    assert any(n.startswith("1 re-export chain(s) made of seizures only (source I") for n in res["notes"])
 
 
 def test_the_cli_lists_flags_and_says_what_was_explained(db: Path) -> None:

@@ -2,19 +2,25 @@
 
 - ``new_route``: the first year a (taxon, exporter, importer) route appears, when the taxon
   was already traded ``min_history`` or more years earlier on other routes and the route
-  does not appear in the first year of the data (where every route is "new"). Its quantities
-  are listed per term and unit; it needs ``min_quantity`` in at least one of them.
-- ``reexport_exceeds_imports``: records with an origin other than the exporter are
-  re-exports (an unknown origin, blank or XX, is not a country and is left out). For each
-  (taxon, origin, re-exporter, term, unit), re-exports are compared with the imports the
-  re-exporter received from the origin. Each side is counted from one report only: the
-  larger of the exporter-reported and the importer-reported totals, never their sum (both
-  reports of one shipment are the same shipment). More out than in is flagged. Scientific
-  specimens (term SPE) are left out and counted apart: samples are cut from imported
-  animals and re-exported in other terms and units (a real primate tabulation re-exports
-  10.8 million mg of macaque specimens of origin PH from FR), so their imports are not
-  comparable. Where the re-exporter imported the taxon from the origin in other terms only,
-  the reason says so (a carving may be made from an imported tusk).
+  does not appear in the first year of the data (where every route is "new"). The flag says
+  which report saw it first (``seen_by``), how many first-year records are seizures, and
+  lists its quantities per term and unit with the exporters' and the importers' reports side
+  by side, never added; it needs ``min_quantity`` in one report of one (term, unit).
+- ``reexport_exceeds_imports``: declared records with an origin other than the exporter are
+  re-exports (an unknown origin, blank or XX, is not a country; seizures, source I, are no
+  declared re-export and chains of seizures only are counted apart). For each (taxon, origin,
+  re-exporter, term, unit), re-exports are compared with the imports of that origin the
+  re-exporter received: from the origin directly and through third countries (what they
+  re-exported to it with that origin: the chain A -> C -> B). Each side is counted from one
+  report only: the larger of the exporter-reported and the importer-reported totals, never
+  their sum (both reports of one shipment are the same shipment). More out than in is flagged
+  unless explained (``reexport_explained``): by accession (neither country a CITES Party in
+  years shortly before, ``accession.py``) or by the re-exporter's imports of the taxon from all
+  countries. Scientific specimens (term SPE) are left out and counted apart: samples are cut
+  from imported animals and re-exported in other terms and units (a real primate tabulation
+  re-exports 10.8 million mg of macaque specimens of origin PH from FR), so their imports are
+  not comparable. Where the re-exporter imported the taxon from the origin in other terms
+  only, the reason says so (a carving may be made from an imported tusk).
 - ``flows``: exporter -> importer totals per year for one reporter, per term and unit.
 """
 
@@ -99,14 +105,18 @@ def _pair(q: dict[str, Any], what: str) -> str:
 
 
 def reexports(con: duckdb.DuckDBPyConnection, dataset: str,
-              min_quantity: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Re-export chains, their flags (more out than in, unexplained) and the explained ones."""
+              min_quantity: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Re-export chains, their flags (more out than in, unexplained), the explained ones, and how
+    many chains were seizures only (source I: no declared re-export, left out)."""
     dataset = _known(dataset)
     base = f"FROM records WHERE dataset = '{dataset}' AND importer IS NOT NULL AND exporter IS NOT NULL"
     e_, i_ = (f"coalesce(sum(quantity) FILTER (WHERE reporter_type = '{s}'), 0)" for s in ("E", "I"))
+    # seizures (source I) are no declared re-export: out is counted from declared records only
+    decl = "coalesce(sum(quantity) FILTER (WHERE reporter_type = '{}' AND source IS DISTINCT FROM 'I'), 0)"
     chains = rows(con, f"""
         WITH rx AS (SELECT taxon, origin, exporter, term, coalesce(unit, '') AS unit,
-                           {e_} AS q_e, {i_} AS q_i,
+                           {decl.format('E')} AS q_e, {decl.format('I')} AS q_i,
+                           count(*) FILTER (WHERE source IS DISTINCT FROM 'I') AS n_declared,
                            list(DISTINCT importer ORDER BY importer) FILTER (WHERE importer IS NOT NULL) AS to_importers,
                            min(year) AS y0, max(year) AS y1, list(record_id ORDER BY quantity DESC)[1:{IDS_PER_FLAG}] AS ids
                     FROM records WHERE dataset = '{dataset}' AND origin IS NOT NULL AND exporter IS NOT NULL
@@ -143,6 +153,8 @@ def reexports(con: duckdb.DuckDBPyConnection, dataset: str,
         LEFT JOIN allin a USING (taxon, exporter, term, unit)
         LEFT JOIN imp_any o ON o.taxon = rx.taxon AND o.origin = rx.origin AND o.exporter = rx.exporter
         ORDER BY q_out DESC""")
+    seized = [c for c in chains if not c["n_declared"]]
+    chains = [c for c in chains if c["n_declared"]]
     flags: list[dict[str, Any]] = []
     explained: list[dict[str, Any]] = []
     for c in chains:
@@ -152,7 +164,7 @@ def reexports(con: duckdb.DuckDBPyConnection, dataset: str,
             continue
         f = _reexport_flag(c)
         (explained if f["explained_by"] else flags).append(f)
-    return chains, flags, explained
+    return chains, flags, explained, len(seized)
 
 
 def _reexport_flag(c: dict[str, Any]) -> dict[str, Any]:
@@ -224,10 +236,14 @@ def routes(con: duckdb.DuckDBPyConnection, *, min_history: int = 3, min_quantity
            limit: int = 1000) -> dict[str, Any]:
     dataset = cites_dataset(con)
     new = new_routes(con, dataset, min_history, min_quantity)
-    chains, rx_flags, explained = reexports(con, dataset, min_quantity)
+    chains, rx_flags, explained, seized = reexports(con, dataset, min_quantity)
     samples = sum(c["term"] == "SPE" for c in chains)
     notes = [f"reexport_exceeds_imports leaves out {samples} re-export chains of scientific specimens (term SPE: "
              "samples cut from imported animals, re-exported in other terms and units)"] if samples else []
+    if seized:
+        notes.append(f"{seized} re-export chain(s) made of seizures only (source I: confiscated or seized, no "
+                     "declared re-export) are left out; a seizure with an origin is a trafficking route, not "
+                     "a re-export to compare with imports")
     if explained:
         by = {k: sum(k in f["explained_by"] for f in explained) for k in ("accession", "third_country_imports")}
         notes.append(f"{len(explained)} re-export chain(s) with more out than in are explained, not flagged "
