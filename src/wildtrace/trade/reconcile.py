@@ -14,6 +14,13 @@ centimetres or in number of specimens (a blank unit, or "Number of specimens", i
 3. Comparative tabulations carry both reports of one (year, taxon, term, unit, parties,
    purpose, source) side by side; each row with both quantities is compared directly.
 
+Before matching, one side's report of a permit repeated record for record in a later year is
+set aside as a copy and flagged ``duplicate_report`` (``permits.py``); a quantity written twice
+by one side in one year is a ``duplicate_report`` where, counted once, it makes the reports
+equal, and a permit quantity mismatch must hold however such repeats are read. Seizures
+(source I) are part of every match key: paired only with seizures, never with declared trade.
+``coverage`` adds the permit-level coverage (share of permits both sides reported).
+
 Flags: quantity mismatch (|ln(importer/exporter)| above a threshold: tighter for permit
 matches than for aggregate and comptab matches, where one-sided shipments are mixed in) and
 source or purpose code flips. A blank code, U (source unknown) or ``?`` is unknown, never a
