@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from wildtrace.zoonotic import build, holdout, summary
+from wildtrace.zoonotic import build, holdout, origin, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -41,13 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     priorities = summary.load_priority(OUT / "priority_pathogens.csv")
     lineage = summary.load_lineage(OUT / "virus_lineage.csv")
+    origins = origin.load(OUT)
     if args.evaluate:
-        idx = build.read_index(args.virion, None, priorities, lineage)
+        idx = build.read_index(args.virion, None, priorities, lineage, origins)
         report = holdout.evaluate(idx, args.evaluate, n_boot=args.bootstrap, seed=args.seed)
         json.dump(report, sys.stdout, indent=2)
         print()
         return 0
-    idx = build.read_index(args.virion, args.hp3, priorities, lineage)
+    idx = build.read_index(args.virion, args.hp3, priorities, lineage, origins)
     rows = build.summarise(idx)
     build.write_summary(rows, args.out / "summary.csv.gz")
     inputs = sorted([*args.virion.glob("*.csv*"), *args.hp3.glob("*.csv")])
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         "builder": "scripts/build_zoonotic.py (wildtrace.zoonotic.build)",
         "input_sha256": _sha(inputs),
         "inputs": [p.name for p in inputs],
+        "rules": ["evidence_origin.csv", "virus_notes.csv", "priority_pathogens.csv", "virus_lineage.csv"],
         "datasets": idx.versions,
         "rows": {level: sum(1 for r in rows if r["level"] == level) for level in summary.LEVELS},
     }

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from wildtrace import Scanner, plugins
 from wildtrace.cli import cli, load_commands
+from wildtrace.scan.result import ScanResult
 from wildtrace.taxa import refdata
 from wildtrace.zoonotic import tier as t
 from wildtrace.zoonotic.profile import DISCLAIMER, Profiler, default, exposure_of
@@ -31,7 +32,7 @@ def profiler() -> Profiler:
     ("Python molurus bivittatus", "Python bivittatus", "synonym Python molurus bivittatus"),
     ("Holothuria nobilis", "Holothuria (Microthele) nobilis", "accepted name"),  # subgenus dropped
     ("Sunda pangolin", "Manis javanica", "common name 'Sunda pangolin'"),
-    ("Rousettus aegyptiacus", "Rousettus aegyptiacus", "species name in VIRION/HP3 (NCBI)"),
+    ("Myotis lucifugus", "Myotis lucifugus", "species name in VIRION/HP3 (NCBI)"),
 ])
 def test_resolves_names(profiler: Profiler, query: str, name: str, via: str) -> None:
     res = profiler.resolver.name(query)
@@ -94,7 +95,7 @@ def test_civet_live_is_high_with_sars_flag(profiler: Profiler) -> None:
     assert any("SARS-related" in r for r in z["reasons"])
     assert z["disclaimer"] == DISCLAIMER
     assert "HP3" in z["credits"] and "VIRION" in z["credits"]
-    assert z["provenance"]["rules_version"] == "zoonotic-tier-2" and z["provenance"]["records"] == 72
+    assert z["provenance"]["rules_version"] == "zoonotic-tier-3" and z["provenance"]["records"] == 72
     assert z["provenance"]["sources"] == "HP3+VIRION"
 
 
@@ -160,6 +161,7 @@ def test_scan_adds_zoonotic_objects(scanner: Scanner) -> None:
         {"id": "1", "title": "Live tiger cub for sale, WhatsApp me"},
         {"id": "2", "title": "Pangolin scales 1kg for sale, DM me"},
     ]))
+    assert isinstance(live, ScanResult) and isinstance(scales, ScanResult)
     tiger = live.taxa[0]
     assert tiger["scientific_name"] == "Panthera tigris" and tiger["zoonotic"]["tier"] == t.HIGH
     assert any(r.startswith("Zoonotic concern: offers Panthera tigris as live") for r in live.reasons), live.reasons

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from wildtrace import metrics
-from wildtrace.zoonotic import build, holdout, summary
+from wildtrace.zoonotic import build, holdout, origin, summary
 from wildtrace.zoonotic.hosts import DATA_DIR
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -136,7 +136,7 @@ def test_missing_input_is_a_data_error(tmp_path: Path) -> None:
 
 def test_shipped_summary_matches_a_rebuild_from_shared_data(tmp_path: Path) -> None:
     """The summary in the package is exactly what scripts/build_zoonotic.py makes from ../shared/data."""
-    idx = build.read_index(SHARED / "virion", SHARED / "hp3", PRIORITIES, LINEAGE)
+    idx = build.read_index(SHARED / "virion", SHARED / "hp3", PRIORITIES, LINEAGE, origin.load(DATA_DIR))
     build.write_summary(build.summarise(idx), tmp_path / "summary.csv.gz")
     shipped = gzip.decompress((DATA_DIR / "summary.csv.gz").read_bytes())
     assert gzip.decompress((tmp_path / "summary.csv.gz").read_bytes()) == shipped
@@ -174,6 +174,6 @@ def test_hp3_records_from_captive_or_laboratory_animals_are_marked_not_counted(t
         "Rabies_virus,Sus_scrofa,domestic,Isolation,2,Farm 2002\n", encoding="utf-8")  # a domestic species
     rows = rows_by_key(build.summarise(build.read_index(write_virion(tmp_path / "virion"), d, PRIORITIES)))
     macaque = rows[("species", "macaca testa")]
-    assert macaque["priority_captive"] == "lassa"
+    assert macaque["priority_not_natural"] == "lassa"
     assert macaque["priority"] == "lyssavirus"
     assert rows[("species", "sus scrofa")]["priority"] == "lyssavirus"  # domestic species: a natural host

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wildtrace.errors import DataError
+from wildtrace.zoonotic import origin as origins
 from wildtrace.zoonotic.summary import (
     COLUMNS,
     LEVELS,
@@ -65,6 +66,8 @@ class Index:
     hp3_family: dict[str, str]
     hp3_priority: dict[str, tuple[str, ...]]
     versions: dict[str, str]
+    origins: origins.Origins = field(default_factory=lambda: origins.Origins((), ()))
+    hp3_reverse: frozenset[str] = frozenset()  # HP3 viruses flagged ReverseZoonoses (human viruses)
 
 
 def _clean(value: str | None) -> str:
@@ -78,11 +81,14 @@ def _year(value: str) -> int:
 
 
 def read_index(virion_dir: Path, hp3_dir: Path | None, priorities: list[Priority],
-               lineage: dict[str, frozenset[str]] | None = None) -> Index:
+               lineage: dict[str, frozenset[str]] | None = None,
+               origin_rules: origins.Origins | None = None) -> Index:
     """Read VIRION (and HP3, when given) into one joined index.
 
     ``lineage`` (virus taxid -> lineage names, ``load_lineage``) resolves viruses that VIRION
     names by strain or host ("pangolin coronavirus") to the priority group of their lineage.
+    ``origin_rules`` (``origin.load``) marks experimental and reverse-zoonotic records, which
+    ``summarise`` then leaves out of the counts.
     A virus counts as recorded in humans when its human record is dated or repeated: a single
     undated human record (e.g. reptilian ferlavirus) is not enough.
     """
@@ -131,16 +137,18 @@ def read_index(virion_dir: Path, hp3_dir: Path | None, priorities: list[Priority
     hp3_zoonotic: set[str] = set()
     hp3_family: dict[str, str] = {}
     hp3_priority: dict[str, tuple[str, ...]] = {}
+    hp3_reverse: set[str] = set()
     versions = {"VIRION": "2021 release (CC0 1.0), Carlson et al. 2022, mBio 13: e02985-21"}
     if hp3_dir is not None:
-        _read_hp3(hp3_dir, hosts, priorities, hp3_zoonotic, hp3_family, hp3_priority)
+        _read_hp3(hp3_dir, hosts, priorities, hp3_zoonotic, hp3_family, hp3_priority, hp3_reverse)
         versions["HP3"] = "Olival et al. 2017, Nature 546: 646-650 (EcoHealth Alliance, MIT licence)"
     return Index(hosts, virus_name, virus_family, virus_priority, human, frozenset(hp3_zoonotic),
-                 hp3_family, hp3_priority, versions)
+                 hp3_family, hp3_priority, versions, origin_rules or origins.Origins((), ()),
+                 frozenset(hp3_reverse))
 
 
 def _read_hp3(hp3_dir: Path, hosts: dict[str, Host], priorities: list[Priority], zoonotic: set[str],
-              families: dict[str, str], prio: dict[str, tuple[str, ...]]) -> None:
+              families: dict[str, str], prio: dict[str, tuple[str, ...]], reverse: set[str]) -> None:
     by_name: dict[str, Host] = {h.name: h for h in hosts.values() if h.name}
     with open(hp3_dir / "viruses.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -149,6 +157,8 @@ def _read_hp3(hp3_dir: Path, hosts: dict[str, Host], priorities: list[Priority],
             prio[name] = priority_codes(priorities, name, _clean(row["vGenus"]))
             if _clean(row["IsZoonotic"]) == "1":
                 zoonotic.add(name)
+            if _clean(row.get("ReverseZoonoses")) == "1":
+                reverse.add(name)
     hp3_hosts: dict[str, Host] = {}
     wild_hosts: set[str] = set()
     with open(hp3_dir / "hosts.csv", encoding="latin-1", newline="") as fh:
@@ -209,6 +219,22 @@ def host_records(idx: Index, host: Host, cutoff: int | None = None) -> tuple[dic
     return kept, shared, n
 
 
+def record_origin(idx: Index, host: Host, virus: str, *, hp3: bool = False) -> str:
+    """Where the host's record of ``virus`` (a VIRION or, with ``hp3``, an HP3 name) comes from:
+    ``natural``, or why it does not count (``origin.WORDS``)."""
+    kind, _ = idx.origins.classify(virus, host.name, host.genus, host.family, host.order)
+    if kind == origins.NATURAL and hp3:
+        if virus in idx.hp3_reverse:
+            kind = origins.REVERSE
+        elif virus in host.hp3_captive:
+            kind = origins.CAPTIVE
+    if kind == origins.NATURAL:
+        note = idx.origins.note(virus, host.class_)
+        if note is not None and not note.counts:
+            kind = origins.NOT_MEANINGFUL
+    return kind
+
+
 @dataclass
 class _Agg:
     name: str
@@ -227,52 +253,84 @@ class _Agg:
     hp3_z: dict[str, int] = field(default_factory=dict)
     priority: set[str] = field(default_factory=set)
     priority_strong: set[str] = field(default_factory=set)
-    priority_captive: set[str] = field(default_factory=set)
+    priority_not_natural: set[str] = field(default_factory=set)
     families: set[str] = field(default_factory=set)
+    shared_names: dict[str, int] = field(default_factory=dict)  # virus key -> records (species rows)
+    not_counted: dict[str, str] = field(default_factory=dict)  # virus key -> why (species rows)
     members: int = 0
     members_shared: int = 0
     members_priority: int = 0
+
+
+def _one(idx: Index, host: Host, cutoff: int | None) -> _Agg | None:
+    """The evidence of one host: only natural records of viruses shared with humans count."""
+    kept, shared, records = host_records(idx, host, cutoff)
+    hp3 = host.hp3 if cutoff is None else {}
+    if not kept and not hp3:
+        return None
+    one = _Agg(name=host.name, taxid=host.taxid, genus=host.genus, family=host.family,
+               order=host.order, class_=host.class_)
+    one.sources = ({"VIRION"} if kept else set()) | ({"HP3"} if hp3 else set())
+    one.records = records
+    one.hp3_cites = host.hp3_cites if cutoff is None else 0
+    one.viruses = {f"v{v}" for v in kept}
+    one.hp3_viruses = {f"h{v}" for v in hp3}
+    one.families = {idx.virus_family[v] for v in kept if idx.virus_family.get(v)}
+    one.families |= {idx.hp3_family[v] for v in hp3 if idx.hp3_family.get(v)}
+    for v, seq in kept.items():
+        name = idx.virus_name.get(v, "")
+        codes = idx.virus_priority.get(v, ())
+        if v not in shared and not codes:
+            continue
+        kind = record_origin(idx, host, name)
+        if kind != origins.NATURAL:
+            if name:
+                one.not_counted[origins.virus_key(name)] = kind
+            one.priority_not_natural.update(codes)
+            continue
+        if v in shared:
+            (one.shared_seq if seq else one.shared_lit).add(f"v{v}")
+            if name:
+                one.shared_names[origins.virus_key(name)] = len(host.virion[v])
+        for code in codes:
+            one.priority.add(code)
+            if seq:
+                one.priority_strong.add(code)
+    for v, q in hp3.items():
+        codes = idx.hp3_priority.get(v, ())
+        if v not in idx.hp3_zoonotic and not codes:
+            continue
+        kind = record_origin(idx, host, v, hp3=True)
+        if kind != origins.NATURAL:
+            one.not_counted.setdefault(origins.virus_key(v), kind)
+            one.priority_not_natural.update(codes)
+            continue
+        if v in idx.hp3_zoonotic:
+            one.hp3_z[f"h{v}"] = q
+            one.shared_names.setdefault(origins.virus_key(v), 1)
+        for code in codes:
+            one.priority.add(code)
+            if q >= 2:
+                one.priority_strong.add(code)
+    for key in one.shared_names:  # a natural record elsewhere wins over an excluded one
+        one.not_counted.pop(key, None)
+    one.priority_not_natural -= one.priority
+    return one
 
 
 def summarise(idx: Index, cutoff: int | None = None) -> list[dict[str, str]]:
     """One row per host species, genus, family, order and class (the columns in COLUMNS).
 
     With ``cutoff``, only VIRION records dated (published or released) up to
-    that year count, HP3 is left out, and undated records are dropped.
+    that year count, HP3 is left out, and undated records are dropped. Experimental,
+    reverse-zoonotic, captive-only and not-meaningful records (``record_origin``) are left out of
+    the shared and priority counts; species rows name them in ``not_counted``.
     """
     aggs: dict[tuple[str, str], _Agg] = {}
-    use_hp3 = cutoff is None
     for host in idx.hosts.values():
-        kept, shared, records = host_records(idx, host, cutoff)
-        hp3 = host.hp3 if use_hp3 else {}
-        if not kept and not hp3:
+        one = _one(idx, host, cutoff)
+        if one is None:
             continue
-        one = _Agg(name=host.name, taxid=host.taxid, genus=host.genus, family=host.family,
-                   order=host.order, class_=host.class_)
-        one.sources = ({"VIRION"} if kept else set()) | ({"HP3"} if hp3 else set())
-        one.records = records
-        one.hp3_cites = host.hp3_cites if use_hp3 else 0
-        one.viruses = {f"v{v}" for v in kept}
-        one.shared_seq = {f"v{v}" for v in shared if kept[v]}
-        one.shared_lit = {f"v{v}" for v in shared if not kept[v]}
-        one.hp3_viruses = {f"h{v}" for v in hp3}
-        one.hp3_z = {f"h{v}": q for v, q in hp3.items() if v in idx.hp3_zoonotic}
-        one.families = {idx.virus_family[v] for v in kept if idx.virus_family.get(v)}
-        one.families |= {idx.hp3_family[v] for v in hp3 if idx.hp3_family.get(v)}
-        for v, seq in kept.items():
-            for code in idx.virus_priority.get(v, ()):
-                one.priority.add(code)
-                if seq:
-                    one.priority_strong.add(code)
-        for v, q in hp3.items():
-            for code in idx.hp3_priority.get(v, ()):
-                if v in host.hp3_captive:  # only in captive or laboratory animals: marked, not counted
-                    one.priority_captive.add(code)
-                    continue
-                one.priority.add(code)
-                if q >= 2:
-                    one.priority_strong.add(code)
-        one.priority_captive -= one.priority
         is_species = bool(host.name) and " " in host.name
         if is_species:
             _merge(aggs, ("species", host.name), one, member=False)
@@ -282,9 +340,11 @@ def summarise(idx: Index, cutoff: int | None = None) -> list[dict[str, str]]:
                 _merge(aggs, (level, name), one, member=is_species)
     rows = []
     for (level, name), a in sorted(aggs.items(), key=lambda kv: (LEVELS.index(kv[0][0]), kv[0][1])):
+        species = level == "species"
+        names = sorted(a.shared_names, key=lambda k: (-a.shared_names[k], k)) if species else []
         rows.append({
-            "level": level, "name": name, "taxid": a.taxid if level == "species" else "",
-            "genus": a.genus if level == "species" else "",
+            "level": level, "name": name, "taxid": a.taxid if species else "",
+            "genus": a.genus if species else "",
             "family": a.family if level in ("species", "genus") else "",
             "order": a.order if level in ("species", "genus", "family") else "",
             "class": a.class_ if level != "class" else "",
@@ -296,11 +356,13 @@ def summarise(idx: Index, cutoff: int | None = None) -> list[dict[str, str]]:
             "hp3_z_q1": str(sum(1 for q in a.hp3_z.values() if q == 1)),
             "hp3_z_q0": str(sum(1 for q in a.hp3_z.values() if q <= 0)),
             "priority": ";".join(sorted(a.priority)), "priority_strong": ";".join(sorted(a.priority_strong)),
-            "priority_captive": ";".join(sorted(a.priority_captive - a.priority)),
+            "priority_not_natural": ";".join(sorted(a.priority_not_natural - a.priority)),
             "families": ";".join(sorted(a.families)),
-            "members": str(a.members) if level != "species" else "",
-            "members_shared": str(a.members_shared) if level != "species" else "",
-            "members_priority": str(a.members_priority) if level != "species" else "",
+            "shared_names": ";".join(names),
+            "not_counted": ";".join(f"{k}={v}" for k, v in sorted(a.not_counted.items())) if species else "",
+            "members": str(a.members) if not species else "",
+            "members_shared": str(a.members_shared) if not species else "",
+            "members_priority": str(a.members_priority) if not species else "",
         })
     return rows
 
@@ -321,8 +383,12 @@ def _merge(aggs: dict[tuple[str, str], _Agg], key: tuple[str, str], one: _Agg, *
         a.hp3_z[v] = max(q, a.hp3_z.get(v, -1))
     a.priority |= one.priority
     a.priority_strong |= one.priority_strong
-    a.priority_captive |= one.priority_captive
+    a.priority_not_natural |= one.priority_not_natural
     a.families |= one.families
+    for k, n in one.shared_names.items():
+        a.shared_names[k] = a.shared_names.get(k, 0) + n
+    for k, why in one.not_counted.items():
+        a.not_counted.setdefault(k, why)
     if member:
         a.members += 1
         a.members_shared += bool(one.shared_seq or one.shared_lit or one.hp3_z)

@@ -19,6 +19,7 @@ import yaml
 
 from wildtrace import manifest
 from wildtrace.errors import DataError
+from wildtrace.zoonotic import origin
 from wildtrace.zoonotic.summary import COLUMNS, LEVELS, Priority, load_priority
 
 DATA_DIR = manifest.folder("zoonotic")
@@ -56,8 +57,12 @@ class HostRow:
     members: int
     members_shared: int
     members_priority: int
-    # priority pathogens recorded in this host only in captive or laboratory animals (not counted)
-    priority_captive: tuple[str, ...] = ()
+    # priority pathogens recorded in this host only in experiments, captivity or from people (not counted)
+    priority_not_natural: tuple[str, ...] = ()
+    # species rows: the viruses shared with humans from natural records (most records first), and
+    # "virus=why" for those left out (origin.WORDS: experimental, reverse_zoonotic, captive, ...)
+    shared_names: tuple[str, ...] = ()
+    not_counted: tuple[str, ...] = ()
 
     @property
     def shared_any(self) -> int:
@@ -85,8 +90,9 @@ def row_from_dict(row: dict[str, str], where: str = "summary") -> HostRow:
     return HostRow(level=level, name=row["name"], taxid=row.get("taxid", ""), genus=row.get("genus", ""),
                    family=row.get("family", ""), order=row.get("order", ""), class_=row.get("class", ""),
                    sources=row.get("sources", ""), priority=split("priority"),
-                   priority_strong=split("priority_strong"), priority_captive=split("priority_captive"),
-                   families=split("families"), **ints)
+                   priority_strong=split("priority_strong"), priority_not_natural=split("priority_not_natural"),
+                   families=split("families"), shared_names=split("shared_names"),
+                   not_counted=split("not_counted"), **ints)
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class Evidence:
     exposure: dict[str, str]  # product type -> high / medium / low
     aliases: dict[str, tuple[str, str]]  # refdata name -> (level, summary name)
     rules: dict[str, Any]
+    origins: origin.Origins = origin.Origins((), ())  # display names and notes of viruses
 
     def row(self, level: str, name: str) -> HostRow | None:
         return self.rows.get((level, name.lower()))
@@ -142,7 +149,7 @@ def load(data_dir: Path = DATA_DIR, rows: dict[tuple[str, str], HostRow] | None 
     with open(data_dir / "tier_rules.yaml", encoding="utf-8") as fh:
         rules = yaml.safe_load(fh)
     priorities = {p.code: p for p in load_priority(data_dir / "priority_pathogens.csv")}
-    return Evidence(rows, meta, priorities, exposure, aliases, rules)
+    return Evidence(rows, meta, priorities, exposure, aliases, rules, origin.load(data_dir))
 
 
 @lru_cache(maxsize=1)

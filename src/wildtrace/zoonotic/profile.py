@@ -17,6 +17,7 @@ from wildtrace.scan import reasons
 from wildtrace.scan.reasons import Reason
 from wildtrace.scan.result import ScanResult
 from wildtrace.taxa import refdata
+from wildtrace.zoonotic import origin
 from wildtrace.zoonotic import tier as tiers
 from wildtrace.zoonotic.hosts import Evidence, HostRow
 from wildtrace.zoonotic.hosts import default as default_evidence
@@ -53,6 +54,32 @@ def exposure_of(product_types: list[str], ev: Evidence) -> tuple[str, list[str]]
     return (best or "medium"), which
 
 
+def _named_reasons(row: HostRow, ev: Evidence, shown: int = 8) -> list[str]:
+    """Name the viruses shared with humans (natural records), and those left out and why."""
+    out: list[str] = []
+    if row.shared_names:
+        names = [ev.origins.display(n, row.class_) for n in row.shared_names]
+        more = f", and {len(names) - shown} more" if len(names) > shown else ""
+        listed = f"{', '.join(names[:shown])}{more}".rstrip(".")
+        out.append(f"Shared with humans, from natural infections ({len(names)} named; HP3 and VIRION name "
+                   f"some viruses differently): {listed}.")
+    groups: dict[str, list[str]] = {}
+    for item in row.not_counted:
+        virus, _, why = item.rpartition("=")
+        text = ev.origins.display(virus, row.class_)
+        note = ev.origins.note(virus, row.class_)
+        if why == origin.NOT_MEANINGFUL and note is not None and note.note:
+            text += f" ({note.note})"
+        groups.setdefault(why, []).append(text)
+    for why, names in groups.items():
+        out.append(f"Not counted toward the tier ({origin.WORDS.get(why, why)}): {'; '.join(names)}.")
+    if row.priority_not_natural:
+        labels = [ev.priorities[c].label for c in row.priority_not_natural if c in ev.priorities]
+        out.append(f"Not counted: priority pathogens recorded in this host only from experiments, captivity "
+                   f"or people: {', '.join(labels)}.")
+    return out
+
+
 def _evidence_reasons(name: str, b: Basis, ev: Evidence) -> list[str]:
     rules = ev.rules
     row = b.row
@@ -82,11 +109,7 @@ def _evidence_reasons(name: str, b: Basis, ev: Evidence) -> list[str]:
                 parts.append(", ".join(weak) + " (literature or serology only)")
             who = "Recorded host of" if b.basis == "species" else "Members are recorded hosts of"
             out.append(f"{who} priority pathogens: {'; '.join(parts)}.")
-        if row.priority_captive:
-            labels = [ev.priorities[c].label for c in row.priority_captive if c in ev.priorities]
-            out.append(f"Not counted: {', '.join(labels)} recorded only in captive or laboratory animals "
-                       "(HP3 records from domestic or captive settings of a wild species, such as "
-                       "experimental infections).")
+        out += _named_reasons(row, ev)
         effort = tiers.sampling(row.records, rules)
         line = f"Study effort: {row.records} VIRION records ({effort})"
         if row.hp3_cites:
@@ -143,6 +166,17 @@ class Profiler:
             self._cache[key] = hit
         return hit
 
+    def effort_adjusted(self, b: Basis, name: str, family: str | None = None) -> float | None:
+        """``tier.effort_adjusted`` for a taxon: its own row, or its family's for a host with no
+        records; None for a higher taxon (pooled rows) or a plant."""
+        if b.basis == "species":
+            return tiers.effort_adjusted(b.row, None)
+        if b.basis not in ("inferred", "none") or b.via.startswith("a plant"):
+            return None
+        taxon = self.ref.taxon(name)
+        fam = (taxon.family if taxon is not None else None) or family
+        return tiers.effort_adjusted(None, self.ev.row("family", fam) if fam else None)
+
     def zoonotic(self, name: str, rank: str, exposure: str, products: list[str] | tuple[str, ...] = (),
                  family: str | None = None, order: str | None = None, class_: str | None = None) -> dict[str, Any]:
         """The ``zoonotic`` object for one taxon in one trade context (a fresh dict)."""
@@ -154,6 +188,10 @@ class Profiler:
             form = (f"Trade form: {', '.join(products)} ({EXPOSURE_WORDS[exposure]})" if products
                     else f"Exposure {exposure} ({EXPOSURE_WORDS[exposure]})")
             row: HostRow | None = b.row
+            adjusted = self.effort_adjusted(b, name, family)
+            ranking = self.ev.rules.get("ranking") or {}
+            note = [str(ranking["note"])] if ranking.get("note") else []
+            rank_reason = [str(ranking["reason"])] if ranking.get("reason") else []
             out = {
                 "tier": t,
                 "hazard": haz,
@@ -162,8 +200,10 @@ class Profiler:
                 "score": round(score, 3),
                 "sampling": tiers.sampling(row.records, self.ev.rules) if row is not None else "no records",
                 "priority_pathogens": list(row.priority) if row is not None else [],
+                "effort_adjusted": round(adjusted, 3) if adjusted is not None else None,
+                "notes": note,
                 "reasons": [*ev_reasons, form + ".", f"Tier {t}: hazard '{haz}' with {exposure} exposure "
-                            f"(rule {self.provenance['rules_version']})."],
+                            f"(rule {self.provenance['rules_version']}).", *rank_reason],
                 "provenance": {**self.provenance, "records": row.records if row is not None else 0,
                                "sources": row.sources if row is not None else ""},
                 "credits": self.credits,
@@ -172,7 +212,8 @@ class Profiler:
             }
             if len(self._out) < 50_000:
                 self._out[key] = out
-        return {**out, "reasons": list(out["reasons"]), "priority_pathogens": list(out["priority_pathogens"])}
+        return {**out, "reasons": list(out["reasons"]), "priority_pathogens": list(out["priority_pathogens"]),
+                "notes": list(out["notes"])}
 
     def enrich(self, result: ScanResult) -> None:
         exposure, products = exposure_of(result.product_types, self.ev)

@@ -10,6 +10,7 @@ from typing import Any
 
 from wildtrace.errors import Invalid
 from wildtrace.taxa.refdata import Taxon
+from wildtrace.zoonotic import gippet
 from wildtrace.zoonotic.profile import DEFAULT_EXPOSURE, EXPOSURE_WORDS, Profiler, exposure_of
 from wildtrace.zoonotic.profile import default as default_profiler
 
@@ -117,7 +118,24 @@ def species_profile(query: str, profiler: Profiler | None = None,
     z["priority_pathogen_labels"] = {c: p.ev.priorities[c].label for c in z["priority_pathogens"]
                                      if c in p.ev.priorities}
     out["zoonotic"] = z
+    g = _gippet(name, out.get("synonyms") or [])
+    if g is not None:
+        out["gippet"] = g
     return out
+
+
+def _gippet(name: str, synonyms: list[str]) -> dict[str, Any] | None:
+    """The species' row of Gippet et al. 2026 (mammals only), by accepted name or a synonym."""
+    table = gippet.default()
+    for n in (name, *synonyms):
+        row = table.get(" ".join(n.lower().split()))
+        if row is not None:
+            return {"species": row.species, "traded": row.traded, "traded_live": row.traded_live,
+                    "traded_illegal": row.traded_illegal, "zoonotic_pathogens": row.zoonotic_pathogens,
+                    "zoonotic_viruses": row.zoonotic_viruses, "pubmed_log": row.pubmed_log,
+                    "research_effort_index": row.research_effort_index, "text": gippet.describe(row),
+                    "citation": gippet.CITATION}
+    return None
 
 
 def render_text(profile: dict[str, Any]) -> str:
@@ -142,6 +160,12 @@ def render_text(profile: dict[str, Any]) -> str:
     lines.append(f"Zoonotic tier: {z['tier']} (exposure {z['exposure']}); by trade form: "
                  + "; ".join(f"{e}: {t}" for e, t in z["tier_by_exposure"].items()))
     lines += [f"  - {r}" for r in z["reasons"]]
+    if z.get("effort_adjusted") is not None:
+        lines.append(f"Effort-adjusted rank score: {z['effort_adjusted']} (log(1 + records) + log(1 + natural "
+                     "shared viruses); see the note)")
+    if profile.get("gippet"):
+        lines.append(profile["gippet"]["text"])
+    lines += [f"Note: {n}" for n in z.get("notes", [])]
     lines.append(z["credits"])
     lines.append(z["disclaimer"])
     lines.append(z["scope"])

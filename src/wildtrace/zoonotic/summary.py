@@ -17,8 +17,8 @@ LEVELS = ("species", "genus", "family", "order", "class")
 COLUMNS = (
     "level", "name", "taxid", "genus", "family", "order", "class", "sources", "records", "hp3_cites",
     "viruses", "shared", "shared_seq", "shared_lit", "hp3_viruses", "hp3_zoonotic", "hp3_z_q2",
-    "hp3_z_q1", "hp3_z_q0", "priority", "priority_strong", "priority_captive", "families", "members", "members_shared",
-    "members_priority",
+    "hp3_z_q1", "hp3_z_q0", "priority", "priority_strong", "priority_not_natural", "families",
+    "shared_names", "not_counted", "members", "members_shared", "members_priority",
 )
 
 
