@@ -5,8 +5,10 @@ the captive-breeding screen, trends and routes, and the records behind each flag
 Adapters only: each page parses the filters (a GET form: taxon, years, term, unit, country)
 into a ``trade.selection.Selection``, calls the library functions the JSON API calls
 (``web/api/trade.py``, the same trade database: ``app.state.trade_db``, else the setting) and
-renders. Charts per term and unit are inline SVG from ``trade.charts``, each with a table
-beside it; exporter- and importer-reported quantities side by side; names beside codes.
+renders. Every (term, unit) series of the selection is in one table with both reports; the top
+ones (``volumes.TOP_RULE``) are charted as inline SVG from ``trade.charts`` (per year, top
+exporters, importers and flows), each with a table beside it; exporter- and importer-reported
+quantities side by side, never added; names beside codes.
 Any logged-in role may read. With no trade database the page says how to make one.
 """
 
