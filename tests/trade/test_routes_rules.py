@@ -24,9 +24,9 @@ HEAD = ("id,year,appendix,taxon,class,ord,family,genus,term,quantity,unit,import
 
 
 def _row(rid: int, year: int, term: str, q: float, imp: str, exp: str, reporter: str, origin: str = "",
-         source: str = "W") -> str:
-    return (f'{rid},{year},II,Manis javanica,Mammalia,Pholidota,Manidae,Manis,{term},{q:g},"",{imp},{exp},'
-            f'"{origin}",T,"{source}",{reporter},"","",""\n')
+         source: str = "W", unit: str = "", purpose: str = "T") -> str:
+    return (f'{rid},{year},II,Manis javanica,Mammalia,Pholidota,Manidae,Manis,{term},{q:g},"{unit}",{imp},{exp},'
+            f'"{origin}",{purpose},"{source}",{reporter},"","",""\n')
 
 
 ROWS = [
@@ -54,6 +54,8 @@ ROWS = [
     _row(4013, 1998, "skins", 80, "CA", "US", "E", origin="TH"),
     # the US seized pangolin medicine of Chinese origin from Viet Nam: a seizure, no re-export
     _row(4014, 2009, "medicine", 2040, "US", "VN", "I", origin="CN", source="I"),
+    # 500 g of seized scales South Africa sent Tanzania as evidence (purpose L): no trade route
+    _row(4015, 2016, "scales", 500, "TZ", "ZA", "E", source="I", unit="g", purpose="L"),
 ]
 
 
@@ -132,6 +134,11 @@ def test_a_seizure_with_an_origin_is_no_reexport(res: dict[str, Any]) -> None:
     assert not [c for c in res["reexport_chains"] if c["exporter"] == "VN"]
     assert not _of(res["flags"], kind="reexport_exceeds_imports", exporter="VN")
     assert any(n.startswith("1 re-export chain(s) made of seizures only (source I") for n in res["notes"])
+
+
+def test_evidence_sent_between_authorities_is_no_new_route(res: dict[str, Any]) -> None:
+    assert not _of(res["flags"], kind="new_route", exporter="ZA")
+    assert any(n.startswith("new_route leaves out 1 record(s) of purpose L") for n in res["notes"])
 
 
 def test_the_cli_lists_flags_and_says_what_was_explained(db: Path) -> None:

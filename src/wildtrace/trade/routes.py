@@ -2,7 +2,8 @@
 
 - ``new_route``: the first year a (taxon, exporter, importer) route appears, when the taxon
   was already traded ``min_history`` or more years earlier on other routes and the route
-  does not appear in the first year of the data (where every route is "new"). The flag says
+  does not appear in the first year of the data (where every route is "new"); records of
+  purpose L (law enforcement, judicial, forensic) are evidence, not trade. The flag says
   which report saw it first (``seen_by``), how many first-year records are seizures, and
   lists its quantities per term and unit with the exporters' and the importers' reports side
   by side, never added; it needs ``min_quantity`` in one report of one (term, unit).
@@ -50,7 +51,7 @@ def new_routes(con: duckdb.DuckDBPyConnection, dataset: str, min_history: int, m
     out = []
     for r in rows(con, f"""
         WITH known AS (SELECT * FROM records WHERE dataset = '{dataset}' AND exporter IS NOT NULL
-                       AND importer IS NOT NULL),
+                       AND importer IS NOT NULL AND purpose IS DISTINCT FROM 'L'),
         span AS (SELECT min(year) AS y0 FROM known),
         rt AS (SELECT taxon, exporter, importer, min(year) AS first, count(*) AS n,
                       min(year) FILTER (WHERE reporter_type = 'E') AS first_e,
@@ -238,8 +239,12 @@ def routes(con: duckdb.DuckDBPyConnection, *, min_history: int = 3, min_quantity
     new = new_routes(con, dataset, min_history, min_quantity)
     chains, rx_flags, explained, seized = reexports(con, dataset, min_quantity)
     samples = sum(c["term"] == "SPE" for c in chains)
+    evidence = con.execute(f"SELECT count(*) FROM records WHERE dataset = '{dataset}' AND purpose = 'L'").fetchall()[0][0]
     notes = [f"reexport_exceeds_imports leaves out {samples} re-export chains of scientific specimens (term SPE: "
              "samples cut from imported animals, re-exported in other terms and units)"] if samples else []
+    if evidence:
+        notes.append(f"new_route leaves out {evidence} record(s) of purpose L (law enforcement, judicial, forensic: "
+                     "evidence and samples sent between authorities, not trade)")
     if seized:
         notes.append(f"{seized} re-export chain(s) made of seizures only (source I: confiscated or seized, no "
                      "declared re-export) are left out; a seizure with an origin is a trafficking route, not "
