@@ -202,11 +202,13 @@ def test_profiles_say_effort_ranks_better_and_give_the_effort_adjusted_score() -
     assert z["notes"] and "-0.027 [-0.051, -0.001]" in z["notes"][0]
     assert z["effort_adjusted"] == pytest.approx(round(np.log1p(72) + np.log1p(6), 3))
     assert p["gippet"]["species"] == "paguma larvata" and p["gippet"]["traded"] is True
-    # no records of its own: its family's study effort, log(1 + records / sampled species)
+    # no records of its own: its family's study effort, log(1 + records / sampled species), plus the
+    # share of its sampled relatives (the genus Rousettus here) that share a virus with humans
     inferred = default().zoonotic("Rousettus nonexistens", "species", "high", (), family="Pteropodidae")
-    fam = default().ev.row("family", "pteropodidae")
-    assert fam is not None and inferred["basis"] == "inferred"
-    assert inferred["effort_adjusted"] == pytest.approx(round(np.log1p(fam.records / fam.members), 3))
+    fam, genus = default().ev.row("family", "pteropodidae"), default().ev.row("genus", "rousettus")
+    assert fam is not None and genus is not None and inferred["basis"] == "inferred"
+    expected = np.log1p(fam.records / fam.members) + genus.members_shared / genus.members
+    assert inferred["effort_adjusted"] == pytest.approx(round(expected, 3))
 
 
 def test_cli_says_so(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ class HostScores:
     effort: np.ndarray  # log(1 + records up to the cut-off)
     known: np.ndarray  # host had records up to the cut-off
     family_effort: np.ndarray  # effort, or for a host with no records its family's (tier.effort_adjusted)
-    adjusted: np.ndarray  # tier.effort_adjusted: effort + log(1 + natural shared), family effort if new
+    adjusted: np.ndarray  # tier.effort_adjusted: effort + log(1 + natural shared); family effort + rate if new
 
     def subset(self, mask: np.ndarray) -> HostScores:
         return HostScores([n for n, k in zip(self.names, mask, strict=True) if k], self.label[mask],
@@ -86,9 +86,10 @@ def host_scores(idx: Index, cutoff: int) -> HostScores:
         effort.append(np.log1p(prior_records))
         known.append(prior_records > 0)
         fam = ev.row("family", hosts[0].family) if hosts[0].family else None
-        adj = tiers.effort_adjusted(row if prior_records > 0 else None, fam)
+        adj = tiers.effort_adjusted(row if prior_records > 0 else None, fam, prior)
         adjusted.append(adj if adj is not None else 0.0)
-        fam_effort.append(np.log1p(prior_records) if prior_records > 0 else (adj or 0.0))
+        fam_only = tiers.effort_adjusted(None, fam)
+        fam_effort.append(np.log1p(prior_records) if prior_records > 0 else (fam_only or 0.0))
     return HostScores(names, np.array(label, dtype=int), np.array(score), np.array(tier_rank, dtype=float),
                       np.array(effort), np.array(known, dtype=bool), np.array(fam_effort), np.array(adjusted))
 
@@ -105,7 +106,7 @@ RANKERS = {
     "baseline_family_effort": "own study effort; a host with no records gets its family's, "
                               "log(1 + family records / sampled species)",
     "effort_adjusted": "tier.effort_adjusted: own effort + log(1 + viruses shared with humans from natural "
-                       "records); family effort for a host with no records",
+                       "records); for a host with no records, family effort + the prior's rate",
 }
 #: (a, b): the paired AUC difference a - b reported
 DIFFERENCES = (("profile_score", "baseline_log_records"), ("profile_score", "baseline_family_effort"),

@@ -175,7 +175,7 @@ class Profiler:
             return None
         taxon = self.ref.taxon(name)
         fam = (taxon.family if taxon is not None else None) or family
-        return tiers.effort_adjusted(None, self.ev.row("family", fam) if fam else None)
+        return tiers.effort_adjusted(None, self.ev.row("family", fam) if fam else None, b.prior)
 
     def zoonotic(self, name: str, rank: str, exposure: str, products: list[str] | tuple[str, ...] = (),
                  family: str | None = None, order: str | None = None, class_: str | None = None) -> dict[str, Any]:

@@ -161,8 +161,8 @@ def render_text(profile: dict[str, Any]) -> str:
                  + "; ".join(f"{e}: {t}" for e, t in z["tier_by_exposure"].items()))
     lines += [f"  - {r}" for r in z["reasons"]]
     if z.get("effort_adjusted") is not None:
-        lines.append(f"Effort-adjusted rank score: {z['effort_adjusted']} (log(1 + records) + log(1 + natural "
-                     "shared viruses); see the note)")
+        lines.append(f"Effort-adjusted rank score: {z['effort_adjusted']} (study effort plus the natural "
+                     "evidence: how to rank hosts, see the Ranking line and the note)")
     if profile.get("gippet"):
         lines.append(profile["gippet"]["text"])
     lines += [f"Note: {n}" for n in z.get("notes", [])]

@@ -124,14 +124,17 @@ def score(row: HostRow | None, prior: Prior | None, rules: dict[str, Any]) -> fl
     return 0.0
 
 
-def effort_adjusted(row: HostRow | None, family: HostRow | None) -> float | None:
-    """The ranking that beats study effort in the temporal holdout (``eval_zoonotic``):
-    ``log(1 + VIRION records) + log(1 + viruses shared with humans from natural records)`` for a
-    host with records; for a host with none, its family's study effort, ``log(1 + records /
-    sampled species)``; None when neither is known. Effort is an input on purpose: new shared
-    viruses are found where people look, and this says so instead of hiding it."""
+def effort_adjusted(row: HostRow | None, family: HostRow | None, prior: Prior | None = None) -> float | None:
+    """The ranking that beats study effort in the temporal holdout (``benchmarks/eval_zoonotic.py``).
+
+    A host with records: ``log(1 + VIRION records) + log(1 + viruses shared with humans from natural
+    records)``. A host with none: its family's study effort, ``log(1 + records / sampled species)``,
+    plus the taxonomic prior's rate (share of sampled relatives sharing a virus with humans; 0 with
+    no prior). None when neither is known. Effort is an input on purpose: new shared viruses are
+    found where people look, and this says so instead of hiding it.
+    """
     if row is not None and (row.records > 0 or row.hp3_viruses > 0):
         return math.log1p(row.records) + math.log1p(row.shared)
     if family is not None and family.members > 0:
-        return math.log1p(family.records / family.members)
+        return math.log1p(family.records / family.members) + (prior.rate if prior is not None else 0.0)
     return None
