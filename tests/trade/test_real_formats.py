@@ -127,8 +127,10 @@ def test_screen_flags_the_ranched_pangolins_and_not_the_scientific_sample(con: d
     assert (app1["taxon"], app1["exporter"], app1["source"]) == ("Psittacus erithacus", "ZA", "C")
     [sw] = _of(flags, criterion="wild_to_captive_switch")
     assert (sw["taxon"], sw["exporter"], sw["year"], sw["captive_quantity"]) == ("Pandinus imperator", "TG", 2011, 2800)
+    # the 36 kg of wild Indian pangolin scales IN->CN for trade in 2012: under the CoP11 zero quota
     assert res["flag_counts"] == {"hard_to_breed": 2, "appendix_i_commercial_captive": 1,
-                                  "wild_to_captive_switch": 1, "c_before_f": 1, "captive_share_disagreement": 1}
+                                  "zero_quota_wild_commercial": 1, "wild_to_captive_switch": 1, "c_before_f": 1,
+                                  "captive_share_disagreement": 1}
     assert any("scientific purpose" in n for n in res["notes"])
 
 

@@ -107,7 +107,8 @@ def test_screen_returns_each_injected_trigger(trade_server: Server, truth: dict[
     # the synthetic background gives captive sources to great apes and Appendix-I commercial trade:
     # those two rules are tested on hand-written fixtures (tests/trade/test_real_formats.py)
     assert _background([f for f in body["flags"] if f["criterion"] not in
-                        ("hard_to_breed", "appendix_i_commercial_captive")], truth) == []
+                        ("hard_to_breed", "appendix_i_commercial_captive",
+                 "appendix_i_wild_commercial", "zero_quota_wild_commercial")], truth) == []
     got = {(f["criterion"], f["taxon"], f["exporter"]) for f in body["flags"]}
     for kind in ("captive_volume_4x", "captive_up_wild_down", "c_before_f", "outside_range",
                  "captive_share_disagreement"):

@@ -38,7 +38,7 @@ def import_cites(settings: Settings, file: Path, as_of: str | None, prefer_expor
     differently is printed with what was done. The file is read, not copied: Species+ terms forbid
     redistribution. Exit 0, or 3 when rows were skipped (each one reported).
 
-    Example: wildtrace data import-cites "Index_of_CITES_Species_2026-05-30 10_12.csv"
+    Example: wildtrace data import-cites Index_of_CITES_Species.csv --as-of 2026-05-30
     """
     report = import_checklist(file, settings.cites_checklist_path, as_of=as_of, prefer_export=prefer_export,
                               limits=ImportLimits(settings.species_plus_max_bytes, settings.species_plus_max_rows,

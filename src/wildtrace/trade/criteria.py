@@ -116,8 +116,9 @@ def _range_prepare(run: Run) -> bool:
     run.con.execute("CREATE OR REPLACE TEMP TABLE ls_range (taxon VARCHAR, state VARCHAR)")
     # only the taxa the screen meets (an imported checklist holds tens of thousands)
     present = {r[0] for r in run.con.execute("SELECT DISTINCT taxon FROM ls_cap").fetchall()}
-    run.con.executemany("INSERT INTO ls_range VALUES (?, ?)",
-                        [(t, s) for t, ss in run.ranges.items() if t in present for s in ss])
+    pairs = [(t, s) for t, ss in run.ranges.items() if t in present for s in ss]
+    if pairs:  # DuckDB's executemany refuses an empty list; no known range is no flag
+        run.con.executemany("INSERT INTO ls_range VALUES (?, ?)", pairs)
     return True
 
 
