@@ -111,6 +111,9 @@ def spikes(con: duckdb.DuckDBPyConnection, *, reporter: str | None = None, z: fl
     by_reporter = {rep: {k: sum(f["kind"] == k and f["reporter"] == rep for f in flags) for k in KINDS}
                    for rep in ((reporter,) if reporter else ("E", "I"))}
     counts = {k: sum(f["kind"] == k for f in flags) for k in KINDS}
+    cover = coverage.covers(con, "trends", (dataset,))
+    if not cover["applies"]:  # nothing read: no counts per report either, not zeros
+        by_reporter = {}
     return coverage.apply({
         "dataset": dataset, "reporters": list(by_reporter), "series": int(sum(n for _, n in n_series)),
         "series_by_reporter": {str(rep): int(n) for rep, n in sorted(n_series)},
@@ -118,8 +121,7 @@ def spikes(con: duckdb.DuckDBPyConnection, *, reporter: str | None = None, z: fl
         "provenance": stamp(con, "spikes", {"reporter": reporter or "E and I, separately", "z": z, "fold": fold,
                                             "min_quantity": min_quantity, "window": window,
                                             "short_fold": short_fold, "short_floors": SHORT_FLOORS,
-                                            "default_floor": DEFAULT_FLOOR})},
-        coverage.covers(con, "trends", (dataset,)))
+                                            "default_floor": DEFAULT_FLOOR})}, cover)
 
 
 def _what(r: dict[str, Any], unit: str) -> str:
