@@ -62,9 +62,9 @@ def test_a_word_repeated_is_decided_once(scanner: Scanner, monkeypatch: pytest.M
     calls: list[str] = []
     real = senses._decide
 
-    def counting(entry: senses.SenseEntry, text: str):  # type: ignore[no-untyped-def]
+    def counting(entry: senses.SenseEntry, text: str, *rest):  # type: ignore[no-untyped-def]
         calls.append(entry.terms[0])
-        return real(entry, text)
+        return real(entry, text, *rest)
 
     monkeypatch.setattr(senses, "_decide", counting)
     (result,) = scanner.scan([{"id": "j", "title": " ".join(["jaguar XF diesel"] * 2_000)}])

@@ -25,7 +25,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import ahocorasick
 import yaml
 
 from wildtrace.errors import DataError
@@ -94,6 +96,11 @@ class SenseTable:
     and every further occurrence of an ambiguous word in that text reuses it (a listing holding the
     word a thousand times cost a thousand passes of every cue over the whole text). The table keeps
     no per-listing state: one scanner serves the workbench's threads.
+
+    A sense's cue regex runs only where it can match: one automaton pass over the text (once per
+    listing, kept in the memo) finds where any cue occurs as a substring; a sense none of whose
+    cues occurs is skipped, and the others' regexes start at their first cue. The regex still
+    decides (word boundaries, longest cue first), so the decision is the same as a full pass.
     """
 
     def __init__(self, entries: list[SenseEntry]):
@@ -101,24 +108,49 @@ class SenseTable:
         for e in entries:
             for t in e.terms:
                 self.by_term.setdefault(t, e)
+        cues = sorted({c for e in entries for s in e.senses for c in s.cues})
+        self._automaton: Any = None
+        if cues:
+            automaton = ahocorasick.Automaton()
+            for c in cues:
+                automaton.add_word(c, c)
+            automaton.make_automaton()
+            self._automaton = automaton
 
     def decide(self, term_key: str, text: str,
-               memo: dict[str, tuple[Sense, list[str]] | None] | None = None) -> tuple[Sense, list[str]] | None:
+               memo: dict[str, Any] | None = None) -> tuple[Sense, list[str]] | None:
         """The winning sense of ``term_key`` in ``text`` (match form) and the cues found, or None."""
         entry = self.by_term.get(term_key)
         if entry is None:
             return None
         if memo is None:
-            return _decide(entry, text)
+            return _decide(entry, text, self._occurrences(text))
         if term_key not in memo:
-            memo[term_key] = _decide(entry, text)
-        return memo[term_key]
+            found = memo.get(_FOUND)
+            if found is None:
+                found = memo[_FOUND] = self._occurrences(text)
+            memo[term_key] = _decide(entry, text, found)
+        decided: tuple[Sense, list[str]] | None = memo[term_key]
+        return decided
+
+    def _occurrences(self, text: str) -> dict[str, list[int]]:
+        """Where each cue occurs in ``text`` as a substring (word boundaries aside), in order."""
+        found: dict[str, list[int]] = {}
+        if self._automaton is not None and text:
+            for end, cue in self._automaton.iter(text):
+                found.setdefault(cue, []).append(end - len(cue) + 1)
+        return found
 
 
-def _decide(entry: SenseEntry, text: str) -> tuple[Sense, list[str]] | None:
+#: The memo key of a listing's cue occurrences (no surface form holds a NUL).
+_FOUND = "\x00cues"
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _decide(entry: SenseEntry, text: str, found: dict[str, list[int]]) -> tuple[Sense, list[str]] | None:
     best: tuple[int, bool, Sense, list[str]] | None = None
     for sense in entry.senses:
-        hits = list(dict.fromkeys(m.group(0) for m in sense.pattern.finditer(text)))
+        hits = _hits(sense, text, found)
         if not hits:
             continue
         key = (len(hits), sense.name == WILDLIFE, sense, hits)
@@ -127,3 +159,30 @@ def _decide(entry: SenseEntry, text: str) -> tuple[Sense, list[str]] | None:
     if best is None:
         return (entry.default, []) if entry.default is not None else None
     return best[2], best[3]
+
+
+def _hits(sense: Sense, text: str, found: dict[str, list[int]]) -> list[str]:
+    """The distinct cues of ``sense`` in ``text``, in order: what ``sense.pattern.finditer`` finds.
+
+    The automaton's occurrences stand in for the regex's scan: left to right, the longest cue at
+    a position that keeps its word boundaries (a Latin-script cue: no letter or digit either side)
+    wins, and the scan goes on after it. A sense none of whose cues occurs costs nothing.
+    """
+    at = [(start, cue) for cue in sense.cues if cue in found for start in found[cue]]
+    if not at:
+        return []
+    if "" in sense.cues:  # an empty cue matches everywhere: leave it to the regex
+        return list(dict.fromkeys(m.group(0) for m in sense.pattern.finditer(text)))
+    at.sort(key=lambda sc: (sc[0], -len(sc[1])))
+    n = len(text)
+    hits: dict[str, None] = {}
+    pos = 0
+    for start, cue in at:
+        if start < pos:
+            continue
+        end = start + len(cue)
+        if cue.isascii() and ((start > 0 and text[start - 1] in _WORD) or (end < n and text[end] in _WORD)):
+            continue
+        hits[cue] = None
+        pos = end
+    return list(hits)
