@@ -134,6 +134,9 @@ FILES: tuple[DataFile, ...] = (
     DataFile("evidence_dir", "evidence",
              "Captures started from the workbench, one folder per case (`case-ID`), and the monitor's, one folder "
              "per source (`monitor-NAME`); never changed once written."),
+    DataFile("refdata_cache_dir", "cache",
+             "The reference data compiled for a fast start (`taxa/cache.py`), one file per version of the data "
+             "and imported checklists; rebuilt when stale or damaged, safe to delete."),
 )
 
 
@@ -213,6 +216,7 @@ class Settings:
     demo_db = _InDataDir("demo_db")
     evidence_dir = _InDataDir("evidence_dir")
     monitor_images_dir = _InDataDir("monitor_images_dir")
+    refdata_cache_dir = _InDataDir("refdata_cache_dir")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -21,6 +21,7 @@ from wildtrace.scan.listing import Listing, listing_from_record
 from wildtrace.scan.result import Reject, ScanResult
 from wildtrace.scan.scorers import Scorer
 from wildtrace.settings import Settings
+from wildtrace.taxa import cache as refcache
 from wildtrace.taxa import refdata
 from wildtrace.text import lang as langid
 
@@ -50,7 +51,8 @@ class Scanner:
         self.definition = definitions.get(definition)
         self.settings = settings or Settings()
         if ref is None:
-            ref = refdata.load(extra_taxa=[self.settings.cites_checklist_path])
+            ref = refcache.load(extra_taxa=[self.settings.cites_checklist_path],
+                                cache_dir=self.settings.refdata_cache_dir)
         self.ref = ref
         extra, codes, stamp = plugins.lexicons.get("local")(self.settings)
         self.lexicon = Lexicon(ref, extra_terms=extra)
@@ -59,7 +61,7 @@ class Scanner:
         self.detector.model = {**self.detector.model, **stamp}
         self.detector.default_kind = sourcekind.check(source_kind)
         self.enrichers = enrich.load()
-        langid.warm()
+        langid.warm(self.settings.refdata_cache_dir)  # the classifier unpacked once (text/langmodel.py)
         self.ocr_root = ocr_root
         self.scorer: Scorer | None = scorers.resolve(self.settings) if isinstance(scorer, _FromSettings) else scorer
 

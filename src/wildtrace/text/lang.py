@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
-from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
 
 from wildtrace import manifest
+from wildtrace.text import langmodel
 
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 #: Languages py3langid may answer for Latin-script text.
@@ -69,15 +70,21 @@ def _by_function_words(sample: str) -> str | None:
     return best
 
 
+#: Where the unpacked classifier is kept between runs (``warm`` sets it; ``text/langmodel.py``)
+_cache_dir: Path | None = None
+
+
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
-    ident.set_languages(LATIN_LANGS)
-    return ident
+    return langmodel.identifier(LATIN_LANGS, _cache_dir)
 
 
-def warm() -> None:
-    """Load the classifier and word lists now, at start-up, not on the first listing."""
+def warm(cache_dir: Path | None = None) -> None:
+    """Load the classifier and word lists now, at start-up, not on the first listing; with
+    ``cache_dir``, the classifier from its unpacked copy there (written on first use)."""
+    global _cache_dir
+    if cache_dir is not None:
+        _cache_dir = cache_dir
     _identifier()
     _function_words()
 

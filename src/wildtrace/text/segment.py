@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-import rjieba  # type: ignore[import-not-found,import-untyped,unused-ignore]
+from typing import Any
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _THAI = "\u0e00-\u0e7f"
@@ -51,6 +50,14 @@ def is_wide(term: str) -> bool:
     return bool(_IS_THAI.match(term) and _IS_THAI.match(term[-1])) and len(term) <= THAI_CHECKED
 
 
+@lru_cache(maxsize=1)
+def _jieba() -> Any:
+    """rjieba, imported on the first Chinese text (its dictionary costs a tenth of a second to load)."""
+    import rjieba  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    return rjieba
+
+
 @lru_cache(maxsize=4096)
 def boundaries(text: str) -> frozenset[int]:
     """Offsets in ``text`` where a Chinese or Thai word starts or ends (the ends of each run included)."""
@@ -59,7 +66,7 @@ def boundaries(text: str) -> frozenset[int]:
         start = run.start()
         out.add(start)
         out.add(run.end())
-        words = _thai_words(run.group()) if _IS_THAI.match(run.group()) else rjieba.cut(run.group())
+        words = _thai_words(run.group()) if _IS_THAI.match(run.group()) else _jieba().cut(run.group())
         pos = start
         for word in words:
             pos += len(word)

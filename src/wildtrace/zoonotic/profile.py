@@ -16,6 +16,7 @@ from wildtrace import manifest
 from wildtrace.scan import reasons
 from wildtrace.scan.reasons import Reason
 from wildtrace.scan.result import ScanResult
+from wildtrace.taxa import cache as refcache
 from wildtrace.taxa import refdata
 from wildtrace.zoonotic import origin
 from wildtrace.zoonotic import tier as tiers
@@ -133,7 +134,7 @@ class Profiler:
     """Builds zoonotic objects for taxa; caches one per taxon. Build once, reuse."""
 
     def __init__(self, ref: refdata.ReferenceData | None = None, ev: Evidence | None = None):
-        self.ref = ref if ref is not None else refdata.load()
+        self.ref = ref if ref is not None else refcache.load()  # parsed once (taxa/cache.py)
         self.ev = ev if ev is not None else default_evidence()
         self.resolver = Resolver(self.ref, self.ev)
         self._plants = frozenset(self.ev.rules.get("plant_classes") or ())
