@@ -11,6 +11,7 @@ zoonotic profile, OCR through Debian's tesseract). Everything heavier is an extr
 | ``trade`` | CITES trade database and LEMIS analytics | DuckDB, scikit-learn |
 | ``investigations`` | evidence capture and seals, seller networks, case exports (with ``store``) | httpx, warcio, Pillow, ImageHash, networkx, fpdf2, wacz, rfc3161-client, asn1crypto |
 | ``monitor`` | ``wildtrace monitor``: crawling marketplaces (with ``investigations``) | Scrapy, Protego, extruct, trafilatura, htmldate, scrapy-playwright, w3lib |
+| ``dask`` | ``scan --engine dask``: scanning partitions on a Dask cluster, Parquet partitions, fsspec URLs; the ``dask`` command | dask, distributed, pyarrow, fsspec |
 | ``all`` | every extra above | |
 
 A missing extra is a ``MissingExtra``: the CLI prints its one line (naming the command to run)
@@ -35,6 +36,7 @@ MODULES: dict[str, str] = {
     "scrapy": "monitor", "twisted": "monitor", "protego": "monitor", "extruct": "monitor",
     "trafilatura": "monitor", "htmldate": "monitor", "scrapy_playwright": "monitor", "w3lib": "monitor",
     "parsel": "monitor",
+    "dask": "dask", "distributed": "dask", "pyarrow": "dask", "fsspec": "dask",
     "wacz": "investigations", "rfc3161_client": "investigations", "asn1crypto": "investigations",
 }
 

@@ -1,11 +1,15 @@
 """The one ingest pipeline: listings in; scan, store, output and rejects out.
 
 ``ingest(items, scanner, sinks)`` is the loop every entry point runs (``wildtrace scan``, the
-demo, the workbench's scan API and demo loader, ``case add --results``; next, ``scan --jobs``, a
-Dask engine and the marketplace monitor): each listing is scanned, each result stored in batches
+demo, the workbench's scan API and demo loader, ``case add --results``, ``scan --jobs`` and the
+Dask engine; next, the marketplace monitor): each listing is scanned, each result stored in batches
 (the output never runs ahead of the store), written, and summarised; each record that cannot be
 used is a ``Reject`` sent to ``sinks.reject``. Without a scanner, the items are ScanResults already
 made (a results file), which go straight to the store and the output.
+
+With ``jobs`` above 1 and a ``ScannerSpec`` (how to build the scanner) instead of a scanner, the
+scan runs in worker processes (``wildtrace.parallel``); the store is still written here, by one writer,
+and the output keeps the input's order.
 
 The pipeline imports the scanner but not the store: the caller passes ``store.save`` as
 ``sinks.save`` (and, later, a capture step as ``sinks.after_save``).
@@ -23,6 +27,7 @@ from wildtrace.scan.result import ScanResult
 from wildtrace.scan.summary import Summary
 
 if TYPE_CHECKING:
+    from wildtrace.parallel import ScannerSpec
     from wildtrace.scan.scanner import Scanner
 
 Item = Listing | Reject | ScanResult | dict[str, Any]
@@ -39,12 +44,17 @@ class Sinks:
     ``save`` stores a batch of results (``store.save``); ``write`` outputs one result after its
     batch is stored; ``reject`` reports a record that could not be used; ``after_save`` sees each
     stored batch (a capture step above a risk, a network update).
+
+    ``rendered`` (``scan --jobs`` without a store): the output writer's name (``jsonl``, ``csv``) and
+    where its bytes go; worker processes then write the results themselves, and each chunk's bytes
+    (with its number of results) arrive here, in input order, instead of ``write`` per result.
     """
 
     write: Callable[[ScanResult], None] = _ignore
     reject: Callable[[Reject], None] = _ignore
     save: Callable[[list[ScanResult]], None] | None = None
     after_save: Callable[[list[ScanResult]], None] | None = None
+    rendered: tuple[str, Callable[[bytes, int], None]] | None = None
 
 
 @dataclass
@@ -59,8 +69,8 @@ class Collected:
         return Sinks(write=self.results.append, reject=self.rejects.append, save=save, after_save=after_save)
 
 
-def ingest(items: Iterable[Item], scanner: Scanner | None, sinks: Sinks, *, batch: int = 500,
-           top_n: int = 10, stop: Callable[[], bool] | None = None) -> Summary:
+def ingest(items: Iterable[Item], scanner: Scanner | ScannerSpec | None, sinks: Sinks, *, batch: int = 500,
+           top_n: int = 10, stop: Callable[[], bool] | None = None, jobs: int = 1) -> Summary:
     """Scan a stream into its sinks: report each reject, save results in batches, write each, summarise.
 
     With ``sinks.save`` (the store), a batch is written only after it is saved. A batch the store
@@ -70,7 +80,18 @@ def ingest(items: Iterable[Item], scanner: Scanner | None, sinks: Sinks, *, batc
     ``scanner`` may be None when every item is a ScanResult or a Reject already. ``stop`` is asked
     between records (Ctrl-C in the CLI): when it says so, the batch in hand is stored and written and
     the ingest ends with ``summary.interrupted`` set; nothing half-done is left.
+
+    ``jobs`` > 1 with a ``ScannerSpec``: the scan runs in that many worker processes, each building
+    the scanner once (``parallel.ingest_parallel``); the same results, in the same order.
     """
+    from wildtrace.parallel import ScannerSpec
+
+    if isinstance(scanner, ScannerSpec):
+        if jobs > 1:
+            from wildtrace.parallel import ingest_parallel
+
+            return ingest_parallel(items, scanner, sinks, jobs=jobs, batch=batch, top_n=top_n, stop=stop)
+        scanner = scanner.build()
     summary = Summary(top_n=top_n)
     pending: list[ScanResult] = []
 

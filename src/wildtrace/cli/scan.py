@@ -12,13 +12,14 @@ from wildtrace import plugins
 from wildtrace.cli import EXIT_REJECTS
 from wildtrace.cli.interrupt import EXIT_INTERRUPTED, interruptible
 from wildtrace.cli.streams import open_input, open_output
+from wildtrace.errors import ConfigError
+from wildtrace.parallel import ScannerSpec, check_jobs, default_jobs
 from wildtrace.pipeline import Sinks, ingest
 from wildtrace.progress import Progress, input_size
 from wildtrace.scan import definitions, scorers
 from wildtrace.scan.listing import SOURCE_KINDS
 from wildtrace.scan.readers import Reject, parse_mapping, read_listings
 from wildtrace.scan.result import ScanResult
-from wildtrace.scan.scanner import Scanner
 from wildtrace.settings import Settings
 
 MAX_STDERR_REJECTS = 100
@@ -26,10 +27,10 @@ MAX_STDERR_REJECTS = 100
 
 @click.command()
 @click.argument("input", required=False, default="-", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("-o", "--output", default="-", type=click.Path(allow_dash=True, dir_okay=False),
-              help="Write results here (default: stdout).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
-              help="Output format.")
+@click.option("-o", "--output", default="-", type=click.Path(allow_dash=True),
+              help="Write results here (default: stdout); with --engine dask, a folder of partitions.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
+              help="Output format (parquet: with --engine dask).")
 @click.option("--input-format", type=click.Choice(["jsonl", "json", "csv", "xlsx"]), default=None,
               help="Input format (default: from the file name, else from the first bytes).")
 @click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
@@ -61,24 +62,51 @@ MAX_STDERR_REJECTS = 100
                    "URL or title): on a marketplace every listing is an offer by its form unless it says "
                    "otherwise; news prose is information unless it offers; social posts and web pages need "
                    "offer wording.")
+@click.option("--jobs", "-j", type=int, default=None,
+              help="Worker processes (default: every core for inputs of 4 MB or more, else 1); the output "
+                   "keeps the input's order and --db is written by this process alone.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: scan the files INPUT names (a glob; local paths or fsspec URLs) as partitions on a "
+                   "Dask cluster, writing one file per partition and summary.json into the -o folder "
+                   "(pip install 'wildtrace[dask]'; docs/scale.md).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: the scheduler to use (tcp://HOST:8786); default: a local cluster.")
 @click.pass_obj
 def scan(settings: Settings, input: str, output: str, fmt: str, input_format: str | None,
          mapping: tuple[str, ...], encoding: str, rejects: str | None, show_summary: bool,
          summary_json: str | None, ocr_images: Path | None, save: bool, db: str | None,
-         model_dir: str | None, rules_only: bool, quiet: bool, definition: str, source_kind: str | None) -> None:
+         model_dir: str | None, rules_only: bool, quiet: bool, definition: str, source_kind: str | None,
+         jobs: int | None, engine: str, scheduler: str | None) -> None:
     """Scan listings (JSON Lines or CSV, file or stdin) and write one result per listing.
 
     Every input record ends up in the output or among the rejects; the exit
     status is 3 when any record was rejected.
 
     Example: wildtrace scan listings.jsonl -o results.jsonl --summary --save --source marketplace
+
+    Example: wildtrace scan 'listings/*.jsonl' --engine dask -o results/ --summary
     """
     if db:
         settings = dataclasses.replace(settings, db=db)
     columns = parse_mapping(mapping)
     if rules_only or model_dir:
         settings = dataclasses.replace(settings, text_model=scorers.NONE if rules_only else str(model_dir))
-    scanner = Scanner(settings, ocr_root=ocr_images, definition=definition, source_kind=source_kind)
+    spec = ScannerSpec(settings, ocr_root=ocr_images, definition=definition, source_kind=source_kind)
+    if engine == "dask":
+        from wildtrace.cli._scan_dask import scan_cli
+
+        scan_cli(spec, input, output, fmt=fmt, scheduler=scheduler, input_format=input_format, columns=columns,
+                 encoding=encoding, rejects=rejects, show_summary=show_summary, summary_json=summary_json,
+                 quiet=quiet, store=bool(save or db), workers=jobs)
+        return
+    if fmt == "parquet":
+        raise ConfigError("--format parquet writes partitions: use it with --engine dask -o FOLDER")
+    if scheduler:
+        raise ConfigError("--scheduler needs --engine dask")
+    if output != "-" and Path(output).is_dir():
+        raise ConfigError(f"-o {output} is a folder; a local scan writes one file (--engine dask writes folders)")
+    jobs = check_jobs(jobs) if jobs is not None else default_jobs(input_size(input))
+    scanner = spec if jobs > 1 else spec.build()
     store = None
     if save or db:
         from wildtrace.store import open_store  # the store extra, only when asked to save
@@ -116,6 +144,10 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
             if rejects_stream:
                 rejects_stream.write(orjson.dumps({"source": input, **r.to_dict()}) + b"\n")
 
+        def on_rendered(data: bytes, n: int) -> None:  # --jobs: a chunk the workers wrote
+            out_stream.write(data)
+            progress.tick(position(), n)
+
         def on_notice(message: str) -> None:
             click.echo(f"wildtrace: {input}: warning: {message}", err=True)
 
@@ -125,12 +157,13 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
                                   max_record_bytes=settings.max_record_bytes, encoding=encoding,
                                   mapping=columns or None, limits=settings.record_limits, on_notice=on_notice)
             with interruptible() as stop:
-                sinks = Sinks(write=on_result, reject=on_reject)
+                sinks = Sinks(write=on_result, reject=on_reject,  # OCR problems are said per result
+                              rendered=(fmt, on_rendered) if ocr_images is None else None)
                 if store is not None:  # stored listings' own image files are fingerprinted (near-duplicates)
                     from wildtrace.images.gallery import indexer
 
                     sinks.save, sinks.after_save = store.save, indexer(store.engine, settings.data_dir)
-                summary = ingest(items, scanner, sinks, stop=stop)
+                summary = ingest(items, scanner, sinks, stop=stop, jobs=jobs)
         finally:
             progress.close()
             writer.close()
