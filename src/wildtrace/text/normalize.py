@@ -53,9 +53,29 @@ _CJK_SPACES = re.compile(f"(?<=[{_CJK_THAI}]) +(?=[{_CJK_THAI}])")
 _LEET_WORD = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]+(?![a-z0-9])")
 _MULTISPACE = re.compile(r"  +")
 # All the fix-ups in one alternation, so the folded text is scanned once.
-_FIXUPS = re.compile(
-    f"(?P<multi>{_MULTISPACE.pattern})|(?P<split>{_SPLIT_LETTERS.pattern})|(?P<cjk>{_CJK_SPACES.pattern})|(?P<leet>{_LEET_WORD.pattern})"
-)
+_FIXUP_GROUPS = {"multi": _MULTISPACE.pattern, "split": _SPLIT_LETTERS.pattern, "cjk": _CJK_SPACES.pattern,
+                 "leet": _LEET_WORD.pattern}
+# Cheap pre-checks: a fix-up cannot match in a text where its check finds nothing (a word that
+# mixes letters and digits has a letter beside a digit; a space inside a CJK run follows a CJK
+# character), so the alternation is run without it, with the same matches.
+_CJK_BEFORE_SPACE = re.compile(f"[{_CJK_THAI}] ")
+_LETTER_BY_DIGIT = re.compile(r"[a-z][0-9]|[0-9][a-z]")
+
+
+@lru_cache(maxsize=16)
+def _fixups(names: tuple[str, ...]) -> re.Pattern[str]:
+    """The fix-up alternation of these groups, in ``_FIXUP_GROUPS``' order."""
+    return re.compile("|".join(f"(?P<{name}>{_FIXUP_GROUPS[name]})" for name in names))
+
+
+def _fixups_for(text: str) -> re.Pattern[str]:
+    names = ["multi"] if "  " in text else []
+    names.append("split")
+    if _CJK_BEFORE_SPACE.search(text):
+        names.append("cjk")
+    if _LETTER_BY_DIGIT.search(text):
+        names.append("leet")
+    return _fixups(tuple(names))
 
 
 @lru_cache(maxsize=1)
@@ -123,11 +143,31 @@ _FOLD = _FoldCache(_fold_char)  # match form: one source character -> its match-
 _IRREGULAR = _FOLD.irregular
 
 
+class _TranslateTable(dict[int, str]):
+    """A fold cache keyed by code point, for ``str.translate`` (one C loop over the text)."""
+
+    def __init__(self, fold: _FoldCache):
+        super().__init__()
+        self.fold = fold
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = self.fold[chr(code)]
+        return value
+
+
+_FOLD_TABLE = _TranslateTable(_FOLD)
+
+
 def normalize(text: str, *, with_index: bool = True) -> tuple[str, list[int] | None]:
     """Return ``(match_form, index)``; ``index[j]`` is the source position of character ``j``.
 
     With ``with_index=False`` the index is not built (used for lexicon terms).
     """
+    if "#" not in text:
+        # the usual text: every character folds to one, so the map back is the identity
+        out = text.translate(_FOLD_TABLE)
+        if len(out) == len(text) and _IRREGULAR.isdisjoint(text):
+            return _fix_up(out, list(range(len(text))) if with_index else None, text)
     parts = list(map(_FOLD.__getitem__, text))
     if "#" in text:
         for i in _hashtag_breaks(text):
@@ -180,7 +220,7 @@ def _fix_up(text: str, index: list[int] | None, source: str = "") -> tuple[str, 
     repeated spaces, fold leetspeak. Drops characters (and their index entries)."""
     drop: list[int] = []
     leet_spans: list[tuple[int, int]] = []
-    for m in _FIXUPS.finditer(text):
+    for m in _fixups_for(text).finditer(text):
         kind = m.lastgroup
         if kind == "multi":
             drop.extend(range(m.start() + 1, m.end()))
@@ -248,12 +288,12 @@ def has_diacritics(text: str) -> bool:
 
 _LIGHT = _FoldCache(fold)  # light fold: NFKC, casefold, no diacritics
 _LIGHT_IRREGULAR = _LIGHT.irregular
+_LIGHT_TABLE = _TranslateTable(_LIGHT)
 
 
 def fold_with_index(text: str) -> tuple[str, Callable[[], list[int]]]:
     """``fold(text)`` per character, with a lazily built map back to source positions."""
-    parts = list(map(_LIGHT.__getitem__, text))
-    out = "".join(parts)
+    out = text.translate(_LIGHT_TABLE)
     cache: list[list[int]] = []
 
     def index() -> list[int]:
@@ -261,7 +301,7 @@ def fold_with_index(text: str) -> tuple[str, Callable[[], list[int]]]:
             if len(out) == len(text) and _LIGHT_IRREGULAR.isdisjoint(text):
                 cache.append(range(len(text)))  # type: ignore[arg-type]
             else:
-                cache.append([i for i, p in enumerate(parts) for _ in p])
+                cache.append([i for i, c in enumerate(text) for _ in _LIGHT[c]])
         return cache[0]
 
     return out, index
