@@ -9,7 +9,7 @@ zoonotic profile, OCR through Debian's tesseract). Everything heavier is an extr
 | ``workbench`` | ``wildtrace serve``: the web workbench and HTTP API, users (with ``store``) | FastAPI, uvicorn, Jinja2, argon2, Babel |
 | ``learn`` | training and evaluating text models, review queues (with ``store``) | scikit-learn |
 | ``trade`` | CITES trade database and LEMIS analytics | DuckDB, scikit-learn |
-| ``investigations`` | evidence capture and seals, seller networks, case exports (with ``store``) | httpx, warcio, Pillow, ImageHash, networkx, fpdf2, wacz, rfc3161-client, asn1crypto |
+| ``investigations`` | evidence capture and seals, seller networks, case exports (with ``store``) | httpx, warcio, Pillow, ImageHash, networkx, igraph, fpdf2, wacz, rfc3161-client, asn1crypto |
 | ``monitor`` | ``wildtrace monitor``: crawling marketplaces (with ``investigations``) | Scrapy, Protego, extruct, trafilatura, htmldate, scrapy-playwright, w3lib |
 | ``dask`` | ``scan --engine dask``: scanning partitions on a Dask cluster, Parquet partitions, fsspec URLs; the ``dask`` command | dask, distributed, pyarrow, fsspec |
 | ``all`` | every extra above | |
@@ -31,7 +31,8 @@ MODULES: dict[str, str] = {
     "argon2": "workbench", "babel": "workbench", "multipart": "workbench", "python_multipart": "workbench",
     "sklearn": "learn", "duckdb": "trade",
     "httpx": "investigations", "warcio": "investigations", "PIL": "investigations",
-    "imagehash": "investigations", "networkx": "investigations", "fpdf": "investigations",
+    "imagehash": "investigations", "networkx": "investigations", "igraph": "investigations",
+    "fpdf": "investigations",
     "playwright": "investigations", "cryptography": "investigations",
     "scrapy": "monitor", "twisted": "monitor", "protego": "monitor", "extruct": "monitor",
     "trafilatura": "monitor", "htmldate": "monitor", "scrapy_playwright": "monitor", "w3lib": "monitor",
