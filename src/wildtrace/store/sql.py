@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wildtrace.scan.result import ScanResult
-from wildtrace.store import counts, db
+from wildtrace.store import batch, counts, db
+from wildtrace.store.batch import model_key
 from wildtrace.store.derive import identifier_rows, queue_row
 from wildtrace.store.schema import listing_identifiers, listings, queue, scan_results
 
@@ -20,10 +21,6 @@ def upsert(engine_or_conn: sa.Engine | sa.Connection, table: sa.Table) -> Any:
     """``INSERT ... ON CONFLICT`` for the connection's dialect (same API on both)."""
     name = engine_or_conn.dialect.name
     return (postgresql.insert(table) if name == "postgresql" else sqlite.insert(table))
-
-
-def model_key(model: dict[str, str]) -> str:
-    return f"{model['name']} {model['version']} {model.get('data_sha256', '')}".strip()
 
 
 class SQLStore:
@@ -36,9 +33,16 @@ class SQLStore:
             db.migrate(self.engine)
 
     def save(self, results: list[ScanResult]) -> None:
-        """Store a batch in one transaction. Another process writing the same SQLite file makes
-        this wait (busy timeout) and, past it, retry the whole batch with back-off: every write
-        is an idempotent upsert, so a retried batch stores each result once."""
+        """Store a batch in one transaction, a few plain statements in all (``store/batch.py``).
+        Another process writing the same SQLite file makes this wait (busy timeout) and, past it,
+        retry the whole batch with back-off: every write is an idempotent upsert, so a retried
+        batch stores each result once."""
+        if results:
+            db.write(self.engine, lambda conn: batch.save(conn, results))
+
+    def save_one_by_one(self, results: list[ScanResult]) -> None:
+        """``save`` as it was: about six SQLAlchemy statements a listing. Kept as the reference
+        that tests/store/test_batched_writes.py compares the stored rows of ``save`` with."""
         if not results:
             return
 
