@@ -49,6 +49,9 @@ def test_leak_free_model_on_real_lemis_drops_origin_xx(tmp_path: Path) -> None:
     # well above the base rate and the exporter baseline
     t = free["test"]
     assert t["pr_auc"]["value"] < kept["test"]["pr_auc"]["value"] - 0.03
+    effect = res["outcome_values_effect"]  # paired over the same resampled shipments
+    assert abs(effect["value"] - (kept["test"]["pr_auc"]["value"] - t["pr_auc"]["value"])) < 2e-4
+    assert 0 < effect["ci95"][0] <= effect["value"] <= effect["ci95"][1]
     assert t["pr_auc"]["value"] > res["baseline_exporter_rate"]["test"]["pr_auc"]["value"] + 0.2
     assert t["pr_auc"]["ci95"][0] <= t["pr_auc"]["value"] <= t["pr_auc"]["ci95"][1]
     # the intervals resample shipments: the test years' LEMIS control numbers

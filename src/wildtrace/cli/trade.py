@@ -283,6 +283,9 @@ def outcome(settings: Settings, db: Path | None, as_json: bool, boot: int) -> No
         click.echo(f"read as missing in the leak-free model: {v['field']}={v['value']} "
                    f"({v['test']['refused_or_seized']} of {v['test']['of_refused_or_seized']} refused or seized test "
                    f"line items, {v['test']['cleared']} cleared)")
+    if "outcome_values_effect" in res:
+        e = res["outcome_values_effect"]
+        click.echo(f"{e['what']}: {e['value']} {e['ci95']} (paired)")
     b = res.get("bootstrap", {})
     click.echo(f"95% CIs: {b.get('reps')} resamples of {b.get('resampled')}; {b.get('test_shipments')} test shipments")
 

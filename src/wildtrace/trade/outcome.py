@@ -80,6 +80,19 @@ def metrics(y: np.ndarray, s: np.ndarray, *, groups: np.ndarray | None = None, b
     return out
 
 
+def _paired(y: np.ndarray, kept: np.ndarray, dropped: np.ndarray, groups: np.ndarray, boot: int,
+            seed: int = 0) -> dict[str, Any]:
+    """PR-AUC keeping the outcome-recorded values minus PR-AUC reading them as missing, with a
+    paired 95% interval (both models scored on the same resampled shipments)."""
+    def diff(idx: np.ndarray) -> dict[str, float]:
+        return {"pr_auc_difference": m.average_precision(y[idx], kept[idx]) - m.average_precision(y[idx], dropped[idx])}
+
+    point = diff(np.arange(len(y)))["pr_auc_difference"]
+    ci = m.bootstrap(diff, len(y), groups, reps=boot, seed=seed)["pr_auc_difference"]
+    return {"what": "PR-AUC keeping outcome-recorded values minus reading them as missing (leak-free model)",
+            "value": round(point, 4), "ci95": [round(v, 4) for v in ci]}
+
+
 def _fit(train: list[dict[str, Any]], ytr: np.ndarray, fields: list[str], c: float,
          dropped: dict[str, frozenset[str]] = NO_VALUES) -> tuple[DictVectorizer, LogisticRegression]:
     vec = DictVectorizer()
@@ -135,6 +148,7 @@ def outcome_model(con: duckdb.DuckDBPyConnection, *, val_year: int = 2018, boot:
                                          "sizes": {k: int(len(v)) for k, v in y.items()}}}
     leak_free = [f for f in full if f not in leaky]
     groups = {k: np.array([r["shipment"] for r in d]) for k, d in (("test", test),)}
+    scores: dict[str, np.ndarray] = {}
     for name, fields, dropped in (("all_declaration_fields", full, NO_VALUES),
                                   ("without_suspected_leaks", leak_free, OUTCOME_VALUES),
                                   ("without_suspected_leaks_keeping_outcome_values", leak_free, NO_VALUES)):
@@ -143,10 +157,12 @@ def outcome_model(con: duckdb.DuckDBPyConnection, *, val_year: int = 2018, boot:
                   for c in (0.1, 1.0, 10.0)}
         best = max(val_ap, key=lambda c: val_ap[c])
         vec, model = _fit(train + val, np.concatenate([y["train"], y["val"]]), fields, best, dropped)
+        scores[name] = _score(vec, model, test, fields, dropped)
         results[name] = {"fields": fields, "values_read_as_missing": {k: sorted(v) for k, v in dropped.items()},
                          "C": best, "val_pr_auc_by_C": val_ap,
-                         "test": metrics(y["test"], _score(vec, model, test, fields, dropped), groups=groups["test"],
-                                         boot=boot)}
+                         "test": metrics(y["test"], scores[name], groups=groups["test"], boot=boot)}
+    results["outcome_values_effect"] = _paired(y["test"], scores["without_suspected_leaks_keeping_outcome_values"],
+                                               scores["without_suspected_leaks"], groups["test"], boot)
     results["outcome_values"] = [
         {"field": f, "value": v, "train": {"n": sum(str(r[f]) == v for r in train),
                                            "refused_or_seized": sum(r["y"] for r in train if str(r[f]) == v)},
