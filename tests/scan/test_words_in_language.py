@@ -233,8 +233,10 @@ def test_generic_fish_maw_names_no_species(scanner: Scanner, title: str) -> None
 
 
 def test_totoaba_maw_named_after_the_species_still_resolves(scanner: Scanner) -> None:
-    assert "Totoaba macdonaldi" in _taxa(_scan(scanner, "金钱鳘胶 500g 出售"))
     assert "Totoaba macdonaldi" in _taxa(_scan(scanner, "Totoaba maw for sale, 1 kg, WhatsApp"))
+    # 金钱鳘 names the Chinese bahaba (黄唇鱼, not CITES-listed), not totoaba (issue 26)
+    taxa = _taxa(_scan(scanner, "金钱鳘胶 500g 出售"))
+    assert "Bahaba taipingensis" in taxa and "Totoaba macdonaldi" not in taxa
 
 
 @pytest.mark.parametrize("title", [
