@@ -127,13 +127,14 @@ class Detector:
         if lex.other_regex is not None or lex.digit_regex is not None:
             light, light_index = fold_with_index(joined)
             by_group = lex.pattern_by_group
+            other = lex.other_regex_for(light) if lex.other_regex is not None else None
             spans: list[tuple[int, int]] = []
-            if lex.other_regex is not None:
+            if other is not None:
                 spans.append((0, len(light)))
             for window in _digit_windows(light) if lex.digit_regex is not None else ():
                 spans.append(window)
             for n, (lo, hi) in enumerate(spans):
-                regex = lex.other_regex if (n == 0 and lex.other_regex is not None) else lex.digit_regex
+                regex = other if (n == 0 and other is not None) else lex.digit_regex
                 assert regex is not None
                 for m in _bounded(regex, light, lo, hi):
                     if m.end() <= m.start() or m.lastgroup is None:

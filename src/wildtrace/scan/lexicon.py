@@ -15,6 +15,7 @@ from typing import Any
 
 import ahocorasick  # type: ignore[import-untyped]
 
+from wildtrace.scan.prefilter import CueAlternation
 from wildtrace.taxa.refdata import ReferenceData
 from wildtrace.text import segment
 from wildtrace.text.normalize import accent_key, has_diacritics, normalize_term
@@ -118,6 +119,9 @@ class Lexicon:
         gated = [i for i, p in enumerate(self.patterns) if needs_digit(p.pattern)]
         self.digit_regex = _alternation({i: self.patterns[i] for i in gated})
         self.other_regex = _alternation({i: p for i, p in enumerate(self.patterns) if i not in gated})
+        # the other cues, each run only over a text that holds a character it needs (``prefilter``)
+        self._other = CueAlternation({i: p.pattern for i, p in enumerate(self.patterns) if i not in gated},
+                                     self.other_regex)
         self.size = len(table)
         automaton = ahocorasick.Automaton()
         for key, entries in table.items():
@@ -126,6 +130,13 @@ class Lexicon:
         automaton.make_automaton()
         self._automaton = automaton
         self._short_keys = frozenset(k for k in table if segment.is_wide(k))
+
+    def other_regex_for(self, text: str) -> re.Pattern[str] | None:
+        """The alternation of the cues not gated on digits that can match ``text`` (its light
+        fold); ``other_regex`` itself when all of them can."""
+        if self._other.whole is not self.other_regex:  # set from outside (a test's recorder)
+            self._other = CueAlternation(self._other.patterns, self.other_regex)
+        return self._other.for_text(text)
 
     def find(self, text: str) -> Iterator[Hit]:
         """Longest non-overlapping matches in a match-form text, on word boundaries.
