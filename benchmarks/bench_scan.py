@@ -1,16 +1,23 @@
-"""Benchmark: full scan of generated listings on one core; listings/s and peak memory.
+"""Benchmark: full scan of real-shaped generated listings on one core, beside two floors.
 
-    python benchmarks/bench_scan.py [--n 100000] [--repeat 3] [--text-model shipped|none|DIR]
+    python benchmarks/bench_scan.py [--repeat 3] [--scale 1.0] [--text-model shipped|none|DIR]
 
-Each run is a fresh subprocess pinned to one CPU: read JSONL from a file,
-normalise, detect language, match, score, and write JSONL results to a file —
-the whole of `wildtrace scan` (with the shipped text model by default; ``--text-model none`` for the
-rules alone). The floor is reading and writing the same JSON Lines with orjson in the same
-process, and again with the standard library's json; the scan's rate is reported as a ratio to each. Throughput is given per wall-clock second and
-per CPU-second of the process (the second is steadier when other work shares
-the machine). Peak memory (max RSS) is measured at several
-sizes to show it stays flat as the number of listings grows. Medians are
-reported because these machines are noisy.
+Three shapes, their lengths drawn from real listings (``generate.py``, ``lengths.json``): short
+marketplace titles (mean 44 characters), tweet-length posts (mean 239) and long marketplace
+listings with a description (mean 1,189). Each run is a fresh subprocess pinned to one CPU: read
+JSON Lines from a file, normalise, detect language, match, score, and write JSON Lines results —
+the whole of `wildtrace scan` (with the shipped text model by default; ``--text-model none`` for
+the rules alone). In the same process, over the same file, two floors:
+
+- JSON read+write: each line read and written back with orjson, nothing else;
+- a keyword pass: each line read with orjson, its title and text case-folded and run through a
+  plain Aho-Corasick automaton of the scanner's own lexicon (the same keys), the hits written
+  with orjson.
+
+Rates are listings per CPU-second of the process (steadier than wall-clock when other work shares
+the machine), and the scan is given as a ratio to each floor (``floor/N``: the scan is N times
+slower). Medians of the repeats, as these machines are noisy. Peak memory (max RSS) is printed per
+run; the tweet shape also runs at a tenth of its size, to show memory stays flat.
 """
 
 from __future__ import annotations
@@ -29,29 +36,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+#: Listings per shape at ``--scale 1`` (about 5 CPU-seconds of scanning each here).
+SIZES = {"title": 20_000, "tweet": 10_000, "long": 3_000}
+LABELS = {"title": "short titles (mean 44 chars)", "tweet": "tweet-length (mean 239)",
+          "long": "long marketplace (mean 1,189)"}
+#: Issue 27's targets, as the largest N in floor/N (JSON read+write floor, one core).
+TARGETS = {"tweet": 25, "long": 50}
+
 
 def child(path: str, out: str) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    import ahocorasick
     import orjson
 
     from wildtrace import Scanner, Settings
-    try:
-        from wildtrace.pipeline import Sinks, ingest
-        from wildtrace.scan.readers import read_listings
-        from wildtrace.scan.writers import JsonlWriter
-    except ImportError:  # the layout before 2026-12-01, to compare with an older checkout (PYTHONPATH)
-        from wildtrace.readers import read_listings  # type: ignore[no-redef]
-        from wildtrace.writers import JsonlWriter  # type: ignore[no-redef]
-
-        from wildtrace.scan import run as _run  # type: ignore[attr-defined]
-
-        class Sinks:  # type: ignore[no-redef]
-            def __init__(self, write, reject):  # type: ignore[no-untyped-def]
-                self.write, self.reject = write, reject
-
-        def ingest(items, scanner, sinks):  # type: ignore[no-untyped-def,no-redef]
-            return _run(scanner, items, write=sinks.write, reject=sinks.reject)
+    from wildtrace.pipeline import Sinks, ingest
+    from wildtrace.scan.readers import read_listings
+    from wildtrace.scan.writers import JsonlWriter
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp()))
     text_model = os.environ.get("BENCH_TEXT_MODEL", "none")
@@ -68,7 +70,7 @@ def child(path: str, out: str) -> None:
         elapsed = time.perf_counter() - t1
         cpu = time.process_time() - c1
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # the floor, in the same process: read and write the same JSON Lines, nothing else
+    # floor 1, in the same process: read and write the same JSON Lines, nothing else
     with open(path, "rb") as fh, open(out, "wb") as sink:
         c2 = time.process_time()
         lines = 0
@@ -76,60 +78,81 @@ def child(path: str, out: str) -> None:
             sink.write(orjson.dumps(orjson.loads(line)) + b"\n")
             lines += 1
         floor_cpu = time.process_time() - c2
-    # the same floor with the standard library's json (the floor the detection issue quotes)
-    with open(path, "rb") as fh, open(out, "w", encoding="utf-8") as text_sink:
+    # floor 2: a plain keyword automaton over the same lexicon (the scanner's own keys)
+    automaton = ahocorasick.Automaton()
+    for key in scanner.detector.lexicon._automaton.keys():  # noqa: SLF001 - the same keys, read once
+        automaton.add_word(key, key)
+    automaton.make_automaton()
+    with open(path, "rb") as fh, open(out, "wb") as sink:
         c3 = time.process_time()
         for line in fh:
-            text_sink.write(json.dumps(json.loads(line), ensure_ascii=False) + "\n")
-        floor_json_cpu = time.process_time() - c3
+            rec = orjson.loads(line)
+            text = f"{rec.get('title') or ''} {rec.get('text') or ''}".casefold()
+            hits = [key for _, key in automaton.iter_long(text)]
+            sink.write(orjson.dumps({"id": rec.get("id"), "hits": hits}) + b"\n")
+        keyword_cpu = time.process_time() - c3
     print(json.dumps({"n": summary.scanned, "seconds": elapsed, "startup_s": t_load,
-                      "per_s": summary.scanned / elapsed, "per_cpu_s": summary.scanned / cpu, "peak_mib": peak_kib / 1024,
-                      "floor_per_cpu_s": lines / floor_cpu,
-                      "floor_json_per_cpu_s": lines / floor_json_cpu, "verdicts": dict(summary.verdicts)}))
+                      "per_s": summary.scanned / elapsed, "per_cpu_s": summary.scanned / cpu,
+                      "peak_mib": peak_kib / 1024, "floor_per_cpu_s": lines / floor_cpu,
+                      "keyword_per_cpu_s": lines / keyword_cpu, "verdicts": dict(summary.verdicts)}))
+
+
+def _write(path: Path, n: int, shape: str) -> None:
+    from generate import listings
+
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in listings(n, shape=shape):
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every shape's number of listings")
+    parser.add_argument("--shapes", default="title,tweet,long")
     parser.add_argument("--text-model", default="shipped",
                         help="shipped (the default scan), none (the rules alone) or a model folder")
+    parser.add_argument("--json", type=Path, help="also write every run's figures here")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
-    from generate import listings
-
     tmp = Path(tempfile.mkdtemp())
-    sizes = sorted({args.n // 10, args.n // 2, args.n})
+    shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+    runs: list[tuple[str, int]] = [(s, max(10, round(SIZES[s] * args.scale))) for s in shapes]
+    if "tweet" in shapes:
+        runs.append(("tweet", max(10, round(SIZES["tweet"] * args.scale / 10))))
     files = {}
-    for n in sizes:
-        files[n] = tmp / f"listings_{n}.jsonl"
-        with open(files[n], "w", encoding="utf-8") as fh:
-            for rec in listings(n):
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    results: dict[int, list[dict]] = {n: [] for n in sizes}  # type: ignore[type-arg]
+    for shape, n in runs:
+        files[shape, n] = tmp / f"{shape}_{n}.jsonl"
+        _write(files[shape, n], n, shape)
+    results: dict[tuple[str, int], list[dict]] = {run: [] for run in runs}  # type: ignore[type-arg]
     for _ in range(args.repeat):
-        for n in sizes:
-            proc = subprocess.run([sys.executable, __file__, "--child", str(files[n]), str(tmp / "out.jsonl")],
+        for run in runs:
+            proc = subprocess.run([sys.executable, __file__, "--child", str(files[run]), str(tmp / "out.jsonl")],
                                   capture_output=True, text=True, check=True,
                                   env={**os.environ, "BENCH_TEXT_MODEL": args.text_model})
-            results[n].append(json.loads(proc.stdout))
-    print(f"wildtrace scan benchmark (text model: {args.text_model}): generated listings, one core, "
-          f"{args.repeat} runs each (median)")
-    for n in sizes:
-        runs = results[n]
-        print(f"  n={n:>7,}: {statistics.median(r['per_s'] for r in runs):>8,.0f} listings/s wall, "
-              f"{statistics.median(r['per_cpu_s'] for r in runs):>8,.0f} per CPU-second "
-              f"(runs: {', '.join(format(r['per_s'], ',.0f') for r in runs)}), "
-              f"peak RSS {statistics.median(r['peak_mib'] for r in runs):.0f} MiB, "
-              f"start-up {statistics.median(r['startup_s'] for r in runs):.2f} s; floor (JSON read+write) "
-              f"{statistics.median(r['floor_per_cpu_s'] for r in runs):,.0f}/CPU-s, scan = 1/"
-              f"{statistics.median(r['floor_per_cpu_s'] / r['per_cpu_s'] for r in runs):.0f} of the floor; "
-              f"stdlib-json floor {statistics.median(r['floor_json_per_cpu_s'] for r in runs):,.0f}/CPU-s, scan = 1/"
-              f"{statistics.median(r['floor_json_per_cpu_s'] / r['per_cpu_s'] for r in runs):.0f} of it")
-    print(f"  verdicts at n={args.n:,}: {results[args.n][0]['verdicts']}")
+            results[run].append(json.loads(proc.stdout))
+    print(f"wildtrace scan benchmark (text model: {args.text_model}): real-shaped generated listings, "
+          f"one core, per CPU-second, medians of {args.repeat} runs; floors measured in the same process")
+    for shape, n in runs:
+        rs = results[shape, n]
+
+        def med(key: str, rs: list[dict] = rs) -> float:  # type: ignore[type-arg]
+            return statistics.median(r[key] for r in rs)
+
+        floor_n = statistics.median(r["floor_per_cpu_s"] / r["per_cpu_s"] for r in rs)
+        keyword_n = statistics.median(r["keyword_per_cpu_s"] / r["per_cpu_s"] for r in rs)
+        target = TARGETS.get(shape)
+        verdict = "" if target is None else f" (target floor/{target}: {'met' if floor_n <= target else 'NOT met'})"
+        print(f"  {LABELS[shape]:<31} n={n:>6,}: scan {med('per_cpu_s'):>7,.0f}/CPU-s "
+              f"(runs {', '.join(format(r['per_cpu_s'], ',.0f') for r in rs)}); "
+              f"JSON read+write {med('floor_per_cpu_s'):>8,.0f}/CPU-s -> floor/{floor_n:.0f}{verdict}; "
+              f"keyword automaton {med('keyword_per_cpu_s'):>7,.0f}/CPU-s -> keyword/{keyword_n:.1f}; "
+              f"peak RSS {med('peak_mib'):.0f} MiB, start-up {med('startup_s'):.2f} s")
+    if args.json:
+        args.json.write_text(json.dumps({f"{s}:{n}": rs for (s, n), rs in results.items()}, indent=1))
 
 
 if __name__ == "__main__":
