@@ -206,31 +206,14 @@ def _reexport_flag(c: dict[str, Any]) -> dict[str, Any]:
             "reasons": [reason + ("; explained: " + "; ".join(why) if why else "")]}
 
 
-def flows(con: duckdb.DuckDBPyConnection, dataset: str, reporter: str = "E", top: int = 15,
-          units: int = 3) -> dict[str, Any]:
-    """Flows of the ``units`` most-reported (term, unit) pairs, each on its own: by year, top
-    exporters, importers and exporter-importer pairs."""
-    dataset = _known(dataset, reporter)
-    base = f"FROM records WHERE dataset = '{dataset}' AND reporter_type = '{reporter}'"
-    pairs = rows(con, f"""SELECT term, coalesce(unit, '') AS unit, count(*) AS records {base}
-        GROUP BY ALL ORDER BY records DESC, term LIMIT {int(units)}""")
-    out = []
-    for p in pairs:
-        sel = f"{base} AND term IS NOT DISTINCT FROM ? AND coalesce(unit, '') = ?"
-        args = [p["term"], p["unit"]]
-        out.append({
-            "term": p["term"], "unit": p["unit"] or None, "unit_label": unit_label(p["unit"] or None),
-            "converted": False, "records": p["records"],
-            "by_year": rows(con, f"SELECT year, sum(quantity) AS quantity, count(*) AS records {sel} "
-                                 "GROUP BY year ORDER BY year", args),
-            "top_exporters": rows(con, f"SELECT exporter AS party, sum(quantity) AS quantity {sel} "
-                                       f"AND exporter IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT {int(top)}", args),
-            "top_importers": rows(con, f"SELECT importer AS party, sum(quantity) AS quantity {sel} "
-                                       f"AND importer IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT {int(top)}", args),
-            "top_flows": rows(con, f"SELECT exporter, importer, sum(quantity) AS quantity {sel} AND exporter IS NOT "
-                                   f"NULL AND importer IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC LIMIT {int(top)}",
-                              args)})
-    return {"reporter": reporter, "by_unit": out}
+def flows(con: duckdb.DuckDBPyConnection, dataset: str, top: int = 15, units: int = 3) -> dict[str, Any]:
+    """Flows of the ``units`` most-recorded (term, unit) series, each on its own, with both reports
+    side by side (``q_e`` exporter-reported, ``q_i`` importer-reported, never their sum): by year,
+    top exporters, importers and exporter-importer pairs (``volumes.volumes``)."""
+    from wildtrace.trade.selection import Selection
+    from wildtrace.trade.volumes import volumes
+
+    return volumes(con, Selection(), dataset=dataset, top=top, units=units)
 
 
 def routes(con: duckdb.DuckDBPyConnection, *, min_history: int = 3, min_quantity: float = 10,
