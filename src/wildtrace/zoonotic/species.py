@@ -59,7 +59,7 @@ def species_profile(query: str, profiler: Profiler | None = None,
             "synonyms": list(t.synonyms), "common_names": {k: list(v) for k, v in t.names.items()},
             "cites_appendix": t.cites_appendix,
             "cites_annotation": t.cites_annotation,
-            "cites_source": t.source,
+            "cites_source": t.cites_source or t.source, "cites_as_of": t.cites_as_of,
             "products": _products(t, p),
         })
     else:
@@ -77,7 +77,8 @@ def species_profile(query: str, profiler: Profiler | None = None,
             out["cites_annotation"] = (f"from the enclosing {higher.rank} {higher.scientific_name}: the species "
                                        "itself is not in WildTrace's taxa" + (
                                            f"; {higher.cites_annotation}" if higher.cites_annotation else ""))
-            out["cites_source"] = higher.source
+            out["cites_source"] = higher.cites_source or higher.source
+            out["cites_as_of"] = higher.cites_as_of
             out["note"] = (f"Not in WildTrace's taxa; CITES status of its {higher.rank} "
                            f"{higher.scientific_name}; found in the VIRION/HP3 summary.")
     products = list(product_types or [])
