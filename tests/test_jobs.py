@@ -145,3 +145,34 @@ def test_jobs_default_to_every_core_for_large_inputs_only(tmp_path: Path, listin
     assert default_jobs(AUTO_BYTES) == parallel.cores()
     r = _scan([str(listings), "--jobs", "0"], tmp_path)
     assert r.returncode == 2 and "--jobs must be 1 or more" in r.stderr
+
+
+def test_raw_json_lines_split_for_the_workers_read_as_one_reader_does(scanner: Scanner, tmp_path: Path) -> None:
+    """The workers parse JSON Lines themselves: over small chunks, a byte-order mark on line 1 (read)
+    and on a later line (rejected), blank lines, an over-long line, bad JSON and a non-UTF-8 line
+    give the same records, line numbers and rejects as one reader, and the same summary."""
+    from wildtrace.parallel import ingest_parallel, read_input
+    from wildtrace.scan.readers import read_listings
+
+    demo = DEMO.read_bytes().splitlines(keepends=True)
+    data = b"\xef\xbb\xbf" + demo[0] + b"\n\n" + b"".join(demo[1:9]) + b"\xef\xbb\xbf" + demo[9] + \
+        b'{"id": "long", "title": "' + b"x" * 3000 + b'"}\n' + demo[10] + b"{oops\n" + b"\xff\xfe bad\n" + \
+        b"\n" + b"".join(demo[11:30]) + b"   \n" + demo[30]
+    settings = Settings(data_dir=tmp_path / "data", text_model="none", max_record_bytes=2000)
+    limits = {"max_field_chars": settings.max_field_chars, "max_record_bytes": settings.max_record_bytes,
+              "limits": settings.record_limits}
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(data)
+    one = Collected()
+    with path.open("rb") as fh:
+        s1 = ingest(read_listings(fh, name=str(path), **limits), Scanner(settings), one.sinks())  # type: ignore[arg-type]
+    assert [r.line for r in one.rejects] == [12, 13, 15, 16] and len(one.results) == 30
+    for chunk in (1, 3, 7):
+        two = Collected()
+        with path.open("rb") as fh:
+            s2 = ingest_parallel(read_input(fh, name=str(path), **limits), ScannerSpec(settings),  # type: ignore[arg-type]
+                                 two.sinks(), jobs=2, chunk=chunk)
+        assert one.rejects == two.rejects
+        assert [(r.id, r.listing, r.verdict, r.reasons) for r in one.results] == \
+            [(r.id, r.listing, r.verdict, r.reasons) for r in two.results]
+        assert s1.to_dict() == s2.to_dict()

@@ -20,6 +20,7 @@ same groups of listings as in one process: the output is identical to ``--jobs 1
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import io
 import os
@@ -29,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from wildtrace import plugins
 from wildtrace.errors import ConfigError, DataError, InvalidRecord, WildTraceError
@@ -102,6 +103,106 @@ class Part:
     summary: Summary | None = None
 
 
+@dataclass
+class RawJsonl:
+    """A JSON Lines stream the workers parse (``read_input``): the parent only splits it into lines,
+    so reading costs the parent almost nothing."""
+
+    stream: IO[bytes]
+    encoding: str
+    max_field_chars: int
+    max_record_bytes: int
+    limits: RecordLimits | None = None
+
+    def records(self) -> Iterator[Listing | Reject]:
+        """Its records read in this process (a one-process scan)."""
+        from wildtrace.scan.readers import read_jsonl
+
+        return read_jsonl(self.stream, max_field_chars=self.max_field_chars, max_record_bytes=self.max_record_bytes,
+                          encoding=self.encoding, limits=self.limits)
+
+
+#: A chunk of raw JSON Lines: runs of lines (the number of the first, the bytes) and the rejects of
+#: over-long lines between them, in input order
+Segments = list[tuple[int, bytes] | Reject]
+
+
+def read_input(stream: IO[bytes], *, fmt: str | None = None, name: str | None = None, max_field_chars: int,
+               max_record_bytes: int, encoding: str = "utf-8", mapping: dict[str, str] | None = None,
+               limits: RecordLimits | None = None,
+               on_notice: Callable[[str], None] | None = None) -> Iterable[Listing | Reject] | RawJsonl:
+    """``readers.read_listings`` for a parallel scan: JSON Lines come back raw (``RawJsonl``), for
+    the workers to parse; every other format is read here as usual."""
+    from wildtrace.scan.formats import unwrap
+    from wildtrace.scan.readers import detect_format
+
+    buffered, inner, enc = unwrap(stream, name, encoding, on_notice)
+    if fmt is None or (inner or "").lower().endswith(".xlsx"):
+        fmt = detect_format(inner, buffered.peek(4096)[:4096])  # type: ignore[attr-defined]
+    if mapping and fmt not in ("csv", "xlsx"):
+        raise ConfigError("--map applies to CSV and Excel input only")
+    if fmt == "jsonl":
+        return RawJsonl(buffered, enc, max_field_chars, max_record_bytes, limits)
+    read = plugins.readers.get(fmt)
+    return read(buffered, max_field_chars=max_field_chars, max_record_bytes=max_record_bytes,  # type: ignore[no-any-return]
+                encoding=enc, mapping=mapping, limits=limits, on_notice=on_notice)
+
+
+def _raw_chunks(raw: RawJsonl, size: int) -> Iterator[Segments]:
+    """Chunks of ``size`` records (blank lines are no record), split as ``readers.read_jsonl``
+    numbers and splits them; an over-long line is its reject already (never held)."""
+    from wildtrace.scan.readers import _lines
+
+    chunk: Segments = []
+    run: list[bytes] = []
+    first = count = 0
+    for number, line in enumerate(_lines(raw.stream, raw.max_record_bytes), start=1):
+        if isinstance(line, Reject):
+            if run:
+                chunk.append((first, b"".join(run)))
+                run = []
+            chunk.append(Reject(number, line.reason, preview=line.preview))
+        else:
+            if not run:
+                first = number
+            run.append(line)
+            if not line.strip():
+                continue
+        count += 1
+        if count >= size:
+            if run:
+                chunk.append((first, b"".join(run)))
+                run = []
+            yield chunk
+            chunk, count = [], 0
+    if run:
+        chunk.append((first, b"".join(run)))
+    if chunk:
+        yield chunk
+
+
+def _parse(segments: Segments, raw: RawJsonl) -> Iterator[Listing | Reject]:
+    """A worker: the records of a raw chunk, numbered by their lines in the whole input."""
+    from dataclasses import replace
+
+    from wildtrace.scan.readers import read_jsonl
+
+    for segment in segments:
+        if isinstance(segment, Reject):
+            yield segment
+            continue
+        first, data = segment
+        # a blank line first keeps the numbers right and the byte-order mark stripped from line 1 only
+        offset, data = (0, data) if first == 1 else (first - 2, b"\n" + data)
+        for item in read_jsonl(io.BytesIO(data), max_field_chars=raw.max_field_chars,
+                               max_record_bytes=raw.max_record_bytes, encoding=raw.encoding, limits=raw.limits):
+            if isinstance(item, Reject):
+                yield replace(item, line=item.line + offset)
+            else:
+                item.source_line += offset
+                yield item
+
+
 # --- the worker side -------------------------------------------------------------------------
 
 _SCANNER: list[Scanner] = []
@@ -129,13 +230,16 @@ def _sendable(exc: BaseException) -> BaseException:
         return kind(str(exc)) if isinstance(exc, WildTraceError) else DataError(f"{type(exc).__name__}: {exc}")
 
 
-def _scan_chunk(items: list[Listing | Reject], render: str | None, top_n: int) -> Part:
-    """Scan one chunk in a worker; with ``render``, write and summarise it here too."""
+def _scan_chunk(items: list[Listing | Reject] | Segments, raw: RawJsonl | None, render: str | None,
+                top_n: int) -> Part:
+    """Scan one chunk in a worker (parsing it first when it is raw JSON Lines); with ``render``,
+    write and summarise it here too."""
     if _FAILED:
         raise _FAILED[0]
     from wildtrace.pipeline import Sinks, ingest
 
-    scanned = list(_SCANNER[0].scan(items))
+    records: Iterable[Listing | Reject] = _parse(items, raw) if raw is not None else items  # type: ignore[arg-type,assignment]
+    scanned = list(_SCANNER[0].scan(records))
     if render is None:
         return Part(items=scanned)
     buffer = io.BytesIO()
@@ -200,7 +304,7 @@ def _chunks(records: Iterator[Listing | Reject], size: int) -> Iterator[list[Lis
         yield chunk
 
 
-def scan_parts(items: Iterable[Item], spec: ScannerSpec, jobs: int, *, render: str | None = None,
+def scan_parts(items: Iterable[Item] | RawJsonl, spec: ScannerSpec, jobs: int, *, render: str | None = None,
                top_n: int = 10, chunk: int = CHUNK) -> Generator[Part, None, None]:
     """The input's chunks scanned by ``jobs`` worker processes, in input order, at most
     ``2 × jobs`` in flight. Closing the generator ends the pool (the chunks not started are
@@ -211,9 +315,14 @@ def scan_parts(items: Iterable[Item], spec: ScannerSpec, jobs: int, *, render: s
     pool = ProcessPoolExecutor(max_workers=check_jobs(jobs), mp_context=get_context("spawn"),
                                initializer=_start, initargs=(spec,))
     pending: deque[Future[Part]] = deque()
+    if isinstance(items, RawJsonl):
+        raw: RawJsonl | None = dataclasses.replace(items, stream=None)  # type: ignore[arg-type]
+        chunks: Iterator[Any] = _raw_chunks(items, chunk)
+    else:
+        raw, chunks = None, _chunks(_records(items, spec.settings.record_limits), chunk)
     try:
-        for records in _chunks(_records(items, spec.settings.record_limits), chunk):
-            pending.append(pool.submit(_scan_chunk, records, render, top_n))
+        for records in chunks:
+            pending.append(pool.submit(_scan_chunk, records, raw, render, top_n))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().result()
         while pending:
@@ -222,15 +331,15 @@ def scan_parts(items: Iterable[Item], spec: ScannerSpec, jobs: int, *, render: s
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def ingest_parallel(items: Iterable[Item], spec: ScannerSpec, sinks: Sinks, *, jobs: int, batch: int = 500,
-                    top_n: int = 10, stop: Callable[[], bool] | None = None) -> Summary:
+def ingest_parallel(items: Iterable[Item] | RawJsonl, spec: ScannerSpec, sinks: Sinks, *, jobs: int, batch: int = 500,
+                    top_n: int = 10, stop: Callable[[], bool] | None = None, chunk: int = CHUNK) -> Summary:
     """``pipeline.ingest`` with the scan in ``jobs`` worker processes (see the module's docstring)."""
     from wildtrace.pipeline import ingest
 
     render = sinks.rendered[0] if sinks.rendered is not None and sinks.save is None else None
     if render is not None and render not in RENDERABLE:
         render = None
-    parts = scan_parts(items, spec, jobs, render=render, top_n=top_n)
+    parts = scan_parts(items, spec, jobs, render=render, top_n=top_n, chunk=chunk)
     if render is None:  # the parent sees every result: the store, or a writer of its own
         def results() -> Iterator[ScanResult | Reject]:
             for part in parts:
@@ -258,5 +367,5 @@ def ingest_parallel(items: Iterable[Item], spec: ScannerSpec, sinks: Sinks, *, j
     return summary
 
 
-__all__ = ["AUTO_BYTES", "CHUNK", "Part", "ScannerSpec", "cores", "default_jobs", "ingest_parallel",
+__all__ = ["AUTO_BYTES", "CHUNK", "Part", "RawJsonl", "ScannerSpec", "read_input", "cores", "default_jobs", "ingest_parallel",
            "merge_summary", "scan_parts"]

@@ -27,7 +27,7 @@ from wildtrace.scan.result import ScanResult
 from wildtrace.scan.summary import Summary
 
 if TYPE_CHECKING:
-    from wildtrace.parallel import ScannerSpec
+    from wildtrace.parallel import RawJsonl, ScannerSpec
     from wildtrace.scan.scanner import Scanner
 
 Item = Listing | Reject | ScanResult | dict[str, Any]
@@ -69,7 +69,7 @@ class Collected:
         return Sinks(write=self.results.append, reject=self.rejects.append, save=save, after_save=after_save)
 
 
-def ingest(items: Iterable[Item], scanner: Scanner | ScannerSpec | None, sinks: Sinks, *, batch: int = 500,
+def ingest(items: Iterable[Item] | RawJsonl, scanner: Scanner | ScannerSpec | None, sinks: Sinks, *, batch: int = 500,
            top_n: int = 10, stop: Callable[[], bool] | None = None, jobs: int = 1) -> Summary:
     """Scan a stream into its sinks: report each reject, save results in batches, write each, summarise.
 
@@ -82,9 +82,10 @@ def ingest(items: Iterable[Item], scanner: Scanner | ScannerSpec | None, sinks: 
     the ingest ends with ``summary.interrupted`` set; nothing half-done is left.
 
     ``jobs`` > 1 with a ``ScannerSpec``: the scan runs in that many worker processes, each building
-    the scanner once (``parallel.ingest_parallel``); the same results, in the same order.
+    the scanner once (``parallel.ingest_parallel``); the same results, in the same order. ``items``
+    may then be ``parallel.RawJsonl`` (``parallel.read_input``): JSON Lines the workers parse.
     """
-    from wildtrace.parallel import ScannerSpec
+    from wildtrace.parallel import RawJsonl, ScannerSpec
 
     if isinstance(scanner, ScannerSpec):
         if jobs > 1:
@@ -92,6 +93,8 @@ def ingest(items: Iterable[Item], scanner: Scanner | ScannerSpec | None, sinks: 
 
             return ingest_parallel(items, scanner, sinks, jobs=jobs, batch=batch, top_n=top_n, stop=stop)
         scanner = scanner.build()
+    if isinstance(items, RawJsonl):  # JSON Lines left for workers to parse: read here after all
+        items = items.records()
     summary = Summary(top_n=top_n)
     pending: list[ScanResult] = []
 

@@ -13,7 +13,7 @@ from wildtrace.cli import EXIT_REJECTS
 from wildtrace.cli.interrupt import EXIT_INTERRUPTED, interruptible
 from wildtrace.cli.streams import open_input, open_output
 from wildtrace.errors import ConfigError
-from wildtrace.parallel import ScannerSpec, check_jobs, default_jobs
+from wildtrace.parallel import ScannerSpec, check_jobs, default_jobs, read_input
 from wildtrace.pipeline import Sinks, ingest
 from wildtrace.progress import Progress, input_size
 from wildtrace.scan import definitions, scorers
@@ -152,10 +152,11 @@ def scan(settings: Settings, input: str, output: str, fmt: str, input_format: st
             click.echo(f"wildtrace: {input}: warning: {message}", err=True)
 
         try:
-            items = read_listings(in_stream, fmt=input_format, name=None if input == "-" else input,
-                                  max_field_chars=settings.max_field_chars,
-                                  max_record_bytes=settings.max_record_bytes, encoding=encoding,
-                                  mapping=columns or None, limits=settings.record_limits, on_notice=on_notice)
+            read = read_input if jobs > 1 else read_listings  # --jobs: the workers parse JSON Lines
+            items = read(in_stream, fmt=input_format, name=None if input == "-" else input,
+                         max_field_chars=settings.max_field_chars,
+                         max_record_bytes=settings.max_record_bytes, encoding=encoding,
+                         mapping=columns or None, limits=settings.record_limits, on_notice=on_notice)
             with interruptible() as stop:
                 sinks = Sinks(write=on_result, reject=on_reject,  # OCR problems are said per result
                               rendered=(fmt, on_rendered) if ocr_images is None else None)

@@ -1,0 +1,115 @@
+"""Benchmark: ``wildtrace scan --jobs 2`` against one process, the whole command, on two cores.
+
+    python benchmarks/bench_jobs.py [--n 20000] [--repeat 3] [--jobs 2] [--input FILE.jsonl]
+                                    [--text-model none|shipped]
+
+Each run is a fresh ``wildtrace scan IN -o OUT -q`` pinned to the first ``--jobs`` cores this
+process may use (its worker processes inherit the pinning), alternating ``--jobs 1`` and
+``--jobs N`` so that noise from other work on the machine falls on both alike. The anchor is the
+one-process scan measured in the same run: the figure is the ratio of wall-clock times (ideal: N).
+Two sizes (n/4 and n) are run, so the steady rate (start-up cancelled: the listings between the two
+sizes over the time between them) is given beside the whole command's. The input is generated
+listings (``generate.py``) or ``--input``: a JSON Lines file repeated to n records, ids made unique
+(the real marketplace listings under /work/ext/marketplaces, say). The load average before and after
+is printed: on a shared machine the ratio is only as good as the cores are free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def records(n: int, source: Path | None) -> Iterator[dict[str, object]]:
+    if source is None:
+        from generate import listings
+
+        yield from listings(n)
+        return
+    base = [json.loads(line) for line in source.read_bytes().splitlines() if line.strip()]
+    for i in range(n):
+        record = dict(base[i % len(base)])
+        record["id"] = f"{record.get('id', 'r')}-{i}"
+        yield record
+
+
+def run(path: Path, out: Path, jobs: int, cores: set[int], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock seconds of one scan, and the CPU seconds of it and its workers."""
+    cmd = [sys.executable, "-m", "wildtrace.cli", "scan", str(path), "-o", str(out), "-q", "--jobs", str(jobs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, preexec_fn=lambda: os.sched_setaffinity(0, cores))  # noqa: PLW1509
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--input", type=Path, default=None)
+    parser.add_argument("--text-model", default="none", help="none (the default scan: the rules alone) or shipped")
+    args = parser.parse_args()
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < args.jobs:
+        sys.exit(f"bench_jobs: {args.jobs} cores asked for, {len(available)} available")
+    cores = set(available[: args.jobs])
+    tmp = Path(tempfile.mkdtemp())
+    env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp / "data"), "WILDTRACE_TEXT_MODEL": args.text_model}
+    sizes = (args.n // 4, args.n)
+    files = {}
+    for n in sizes:
+        files[n] = tmp / f"listings_{n}.jsonl"
+        with open(files[n], "w", encoding="utf-8") as fh:
+            for rec in records(n, args.input):
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    load_before = os.getloadavg()[0]
+    times: dict[tuple[int, int], list[float]] = {(n, j): [] for n in sizes for j in (1, args.jobs)}
+    cpu: dict[tuple[int, int], list[float]] = {(n, j): [] for n in sizes for j in (1, args.jobs)}
+    for _ in range(args.repeat):
+        for n in sizes:
+            for j in (1, args.jobs):
+                wall, used = run(files[n], tmp / "out.jsonl", j, cores, env)
+                times[n, j].append(wall)
+                cpu[n, j].append(used)
+    load_after = os.getloadavg()[0]
+    med = {k: statistics.median(v) for k, v in times.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+    small, big = sizes
+    whole = [one / many for one, many in zip(times[big, 1], times[big, args.jobs], strict=True)]
+    steady = {j: (big - small) / (med[big, j] - med[small, j]) for j in (1, args.jobs)}
+    source = args.input or f"generated listings (generate.py, {os.path.getsize(files[big]) / big:.0f} bytes each)"
+    print(f"wildtrace scan --jobs {args.jobs} vs one process, pinned to cores {sorted(cores)}; {source}; "
+          f"text model {args.text_model}; {args.repeat} runs each, medians; load average {load_before:.2f} before, "
+          f"{load_after:.2f} after")
+    for n in sizes:
+        print(f"  n={n:>7,}: --jobs 1 {med[n, 1]:6.2f} s ({n / med[n, 1]:,.0f}/s); --jobs {args.jobs} "
+              f"{med[n, args.jobs]:6.2f} s ({n / med[n, args.jobs]:,.0f}/s); ratio {med[n, 1] / med[n, args.jobs]:.2f}; "
+              f"CPU {med_cpu[n, 1]:.2f} s vs {med_cpu[n, args.jobs]:.2f} s (x{med_cpu[n, args.jobs] / med_cpu[n, 1]:.2f})")
+    print(f"  whole command at n={big:,}: ratio {statistics.median(whole):.2f} (runs: "
+          f"{', '.join(f'{r:.2f}' for r in whole)}; ideal {args.jobs}.00, target >= 1.8 for 2 jobs)")
+    print(f"  steady rate (start-up cancelled): one process {steady[1]:,.0f}/s, --jobs {args.jobs} "
+          f"{steady[args.jobs]:,.0f}/s, ratio {steady[args.jobs] / steady[1]:.2f}")
+    # CPU per listing between the sizes: what the workers and the parent add to each listing
+    per = {j: (med_cpu[big, j] - med_cpu[small, j]) / (big - small) * 1e6 for j in (1, args.jobs)}
+    print(f"  CPU per listing (start-up cancelled): one process {per[1]:.0f} us, --jobs {args.jobs} {per[args.jobs]:.0f} us "
+          f"in all processes; the best ratio the CPU allows on {args.jobs} free cores: "
+          f"{args.jobs * per[1] / per[args.jobs]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
