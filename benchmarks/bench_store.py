@@ -1,0 +1,117 @@
+"""``scan --db``: CPU time of storing scan results, per listing, beside the scan itself in the same run.
+
+The listings are the demo listings replicated with distinct ids and titles (``--n``), scanned
+once; each repeat then times, in this process (CPU: user + system, SQLite's own work included):
+
+- ``scan``: scanning them (the rules alone), the floor the store is measured against;
+- ``save``: ``SQLStore.save`` in batches of 500 (as ``wildtrace scan --db`` stores them) into a
+  new SQLite file; ``save, old path``: ``save_one_by_one`` (about six SQLAlchemy statements a
+  listing, as before issue 27), unless ``--no-old``;
+- ``--pg URL``: the same saves into PostgreSQL (wall time: the server's CPU is not this process's).
+
+``--db`` throughput relative to scanning alone is scan / (scan + save). Medians of ``--repeats``.
+
+    python benchmarks/bench_store.py --n 5000 --repeats 5 [--pg postgresql://USER@127.0.0.1:PORT/DB]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from wildtrace import Scanner, Settings
+from wildtrace.manifest import path as data_path
+from wildtrace.scan.result import ScanResult
+from wildtrace.store.sql import SQLStore
+
+BATCH = 500
+
+
+def records(n: int) -> list[dict[str, Any]]:
+    demo = [json.loads(line) for line in data_path("demo_listings").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [{**demo[i % len(demo)], "id": f"b{i}", "title": f"{demo[i % len(demo)].get('title', '')} #{i}"}
+            for i in range(n)]
+
+
+def cpu(work: Callable[[], object]) -> float:
+    start = time.process_time()
+    work()
+    return time.process_time() - start
+
+
+def wall(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def save_all(target: str, results: list[ScanResult], old: bool) -> Callable[[], None]:
+    def work() -> None:
+        store = SQLStore(target)
+        save = store.save_one_by_one if old else store.save
+        for start in range(0, len(results), BATCH):
+            save(results[start:start + BATCH])
+        store.close()
+    return work
+
+
+def empty_pg(url: str) -> None:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=5000)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--no-old", action="store_true", help="skip the statement-per-listing path")
+    ap.add_argument("--pg", default=None, help="also save into this (emptied!) PostgreSQL database")
+    args = ap.parse_args()
+    recs = records(args.n)
+    with tempfile.TemporaryDirectory() as tmp:
+        scanner = Scanner(Settings(data_dir=Path(tmp) / "data", text_model="none"))
+        results = [r for r in scanner.scan(copy.deepcopy(recs)) if isinstance(r, ScanResult)]
+        SQLStore(str(Path(tmp) / "warm.sqlite")).close()  # migrations imported and run once, not timed
+        rows: dict[str, list[float]] = {"scan": [], "save": []}
+        if not args.no_old:
+            rows["save, old path"] = []
+        if args.pg:
+            rows["save, PostgreSQL (wall)"] = []
+            if not args.no_old:
+                rows["save, old path, PostgreSQL (wall)"] = []
+        for rep in range(args.repeats):
+            rows["scan"].append(cpu(lambda: list(scanner.scan(copy.deepcopy(recs)))))
+            rows["save"].append(cpu(save_all(str(Path(tmp) / f"new{rep}.sqlite"), results, old=False)))
+            if not args.no_old:
+                rows["save, old path"].append(cpu(save_all(str(Path(tmp) / f"old{rep}.sqlite"), results, old=True)))
+            if args.pg:
+                empty_pg(args.pg)
+                rows["save, PostgreSQL (wall)"].append(wall(save_all(args.pg, results, old=False)))
+                if not args.no_old:
+                    empty_pg(args.pg)
+                    rows["save, old path, PostgreSQL (wall)"].append(wall(save_all(args.pg, results, old=True)))
+    per = {name: statistics.median(v) / len(results) * 1000 for name, v in rows.items()}
+    print(f"{len(results):,} listings, ms per listing, median of {args.repeats} (CPU unless said)")
+    for name, ms in per.items():
+        extra = ""
+        if name.startswith("save"):
+            extra = f"   --db throughput {per['scan'] / (per['scan'] + ms):.2f}x scan alone"
+        print(f"  {name:36s} {ms:7.3f} ms{extra}")
+    print(f"  (scan includes the deep copy of each record; python {sys.version.split()[0]})")
+
+
+if __name__ == "__main__":
+    main()
