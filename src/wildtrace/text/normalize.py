@@ -55,9 +55,11 @@ _MULTISPACE = re.compile(r"  +")
 # All the fix-ups in one alternation, so the folded text is scanned once.
 _FIXUP_GROUPS = {"multi": _MULTISPACE.pattern, "split": _SPLIT_LETTERS.pattern, "cjk": _CJK_SPACES.pattern,
                  "leet": _LEET_WORD.pattern}
-# Cheap pre-checks: a fix-up cannot match in a text where its check finds nothing (a word that
-# mixes letters and digits has a letter beside a digit; a space inside a CJK run follows a CJK
-# character), so the alternation is run without it, with the same matches.
+# Cheap pre-checks: a fix-up cannot match in a text where its check finds nothing (three letters
+# split by spaces have one between two spaces; a word that mixes letters and digits has a letter
+# beside a digit; a space inside a CJK run follows a CJK character), so the alternation is run
+# without it, with the same matches.
+_LETTER_BETWEEN_SPACES = re.compile(r" [^\W\d_] ")
 _CJK_BEFORE_SPACE = re.compile(f"[{_CJK_THAI}] ")
 _LETTER_BY_DIGIT = re.compile(r"[a-z][0-9]|[0-9][a-z]")
 
@@ -68,14 +70,15 @@ def _fixups(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?P<{name}>{_FIXUP_GROUPS[name]})" for name in names))
 
 
-def _fixups_for(text: str) -> re.Pattern[str]:
+def _fixups_for(text: str) -> re.Pattern[str] | None:
     names = ["multi"] if "  " in text else []
-    names.append("split")
+    if _LETTER_BETWEEN_SPACES.search(text):
+        names.append("split")
     if _CJK_BEFORE_SPACE.search(text):
         names.append("cjk")
     if _LETTER_BY_DIGIT.search(text):
         names.append("leet")
-    return _fixups(tuple(names))
+    return _fixups(tuple(names)) if names else None
 
 
 @lru_cache(maxsize=1)
@@ -220,7 +223,8 @@ def _fix_up(text: str, index: list[int] | None, source: str = "") -> tuple[str, 
     repeated spaces, fold leetspeak. Drops characters (and their index entries)."""
     drop: list[int] = []
     leet_spans: list[tuple[int, int]] = []
-    for m in _fixups_for(text).finditer(text):
+    fixups = _fixups_for(text)
+    for m in fixups.finditer(text) if fixups is not None else ():
         kind = m.lastgroup
         if kind == "multi":
             drop.extend(range(m.start() + 1, m.end()))
