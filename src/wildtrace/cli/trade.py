@@ -319,6 +319,28 @@ def report(settings: Settings, db: Path | None, as_json: bool, ranges: Path | No
         click.echo(json.dumps(result, default=str))
 
 
+@trade.command("export")
+@db_option
+@click.option("--parquet", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Write the canonical tables into this new folder as Parquet: records partitioned by dataset "
+                   "and year (Hive-style folders that Spark, Trino and DuckDB read; docs/scale.md).")
+@click.option("--compression", type=click.Choice(["zstd", "snappy", "gzip", "uncompressed"]), default="zstd",
+              show_default=True, help="Parquet compression (snappy for older readers).")
+@click.pass_obj
+def export(settings: Settings, db: Path | None, outdir: Path, compression: str) -> None:
+    """Export the loaded trade tables as partitioned Parquet for engines on many machines.
+
+    Example: wildtrace trade export --parquet trade-parquet/
+    """
+    from wildtrace.trade.export import export_parquet
+
+    con = open_loaded(_db(settings, db), read_only=True)
+    try:
+        click.echo(json.dumps(export_parquet(con, outdir, compression=compression)))
+    finally:
+        con.close()
+
+
 @trade.command()
 @click.option("--rows", default=100_000, show_default=True, help="About this many bulk records (plus injected anomalies).")
 @click.option("--seed", default=0, show_default=True, help="Random seed: the same seed writes the same files.")
