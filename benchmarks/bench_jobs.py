@@ -2,6 +2,7 @@
 
     python benchmarks/bench_jobs.py [--n 20000] [--repeat 3] [--jobs 2] [--input FILE.jsonl]
                                     [--text-model none|shipped]
+    python benchmarks/bench_jobs.py --dask 200     # the dask engine's cost per partition
 
 Each run is a fresh ``wildtrace scan IN -o OUT -q`` pinned to the first ``--jobs`` cores this
 process may use (its worker processes inherit the pinning), alternating ``--jobs 1`` and
@@ -56,6 +57,48 @@ def run(path: Path, out: Path, jobs: int, cores: set[int], env: dict[str, str]) 
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def dask_overhead(partitions: int, text_model: str) -> None:
+    """``scan --engine dask`` on a LocalCluster of 2 worker processes, its scanner plugin warm: the
+    same listings as ``partitions`` files of one listing each and as one file; the difference over
+    the partitions is what a partition costs beyond its listings (scheduling, opening and writing
+    its files, its summary)."""
+    import dataclasses
+
+    from distributed import Client, LocalCluster
+
+    from wildtrace import Settings
+    from wildtrace.cluster import scan_files
+    from wildtrace.parallel import ScannerSpec
+
+    tmp = Path(tempfile.mkdtemp())
+    spec = ScannerSpec(dataclasses.replace(Settings(data_dir=tmp / "data"), text_model=text_model))
+    many, one = tmp / "many", tmp / "one"
+    many.mkdir()
+    one.mkdir()
+    recs = [json.dumps(r, ensure_ascii=False) + "\n" for r in records(partitions, None)]
+    for i, line in enumerate(recs):
+        (many / f"p{i:05d}.jsonl").write_text(line, encoding="utf-8")
+    (one / "all.jsonl").write_text("".join(recs), encoding="utf-8")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        scan_files(spec, str(one / "*.jsonl"), str(tmp / "warm"), client=client)  # builds the scanners
+        walls: dict[str, list[float]] = {"many": [], "one": []}
+        per_task: list[float] = []
+        for r in range(3):
+            for name, folder in (("many", many), ("one", one)):
+                done = scan_files(spec, str(folder / "*.jsonl"), str(tmp / f"out-{name}-{r}"), client=client)
+                walls[name].append(done.seconds)
+                if name == "many":
+                    per_task += [p.seconds for p in done.partitions]
+    t_many, t_one = statistics.median(walls["many"]), statistics.median(walls["one"])
+    print(f"dask engine, LocalCluster of 2 worker processes on 127.0.0.1, scanner plugin warm; {partitions} listings "
+          f"as {partitions} one-listing partitions vs one partition (3 runs, medians)")
+    print(f"  {partitions} partitions {t_many:.2f} s, one partition {t_one:.2f} s: "
+          f"{(t_many - t_one) / (partitions - 1) * 1000:.1f} ms of wall time per extra partition on 2 workers "
+          f"(~{2 * (t_many - t_one) / (partitions - 1) * 1000:.1f} ms of a worker's time); a partition's own task "
+          f"(open, read, scan one listing, write its file) {statistics.median(per_task) * 1000:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20_000)
@@ -63,7 +106,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--input", type=Path, default=None)
     parser.add_argument("--text-model", default="none", help="none (the default scan: the rules alone) or shipped")
+    parser.add_argument("--dask", type=int, default=0, metavar="PARTITIONS",
+                        help="measure the dask engine's per-partition overhead instead (the dask extra)")
     args = parser.parse_args()
+    if args.dask:
+        dask_overhead(args.dask, args.text_model)
+        return
     available = sorted(os.sched_getaffinity(0))
     if len(available) < args.jobs:
         sys.exit(f"bench_jobs: {args.jobs} cores asked for, {len(available)} available")

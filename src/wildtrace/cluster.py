@@ -15,6 +15,8 @@ is used by one thread at a time) starts on this machine. Needs the ``dask`` extr
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,11 +45,16 @@ except ImportError:  # pragma: no cover - without the dask extra, scan_files say
 
 
 class ScannerPlugin(_PluginBase):  # type: ignore[misc,valid-type]
-    """Builds the scanner once on each worker (and on each worker that joins later)."""
+    """Builds the scanner once on each worker (and on each worker that joins later). Registered
+    under a name that hashes its spec, as idempotent: a later scan with the same settings on a
+    long-lived cluster finds the scanner built."""
+
+    idempotent = True
 
     def __init__(self, spec: ScannerSpec) -> None:
         self.spec = spec
         self.scanner: Any = None
+        self.name = f"{PLUGIN}-{hashlib.sha256(pickle.dumps(spec)).hexdigest()[:16]}"
 
     def setup(self, worker: Any) -> None:
         self.scanner = self.spec.build()
@@ -98,23 +105,25 @@ def _out(outdir: str, name: str) -> str:
     return outdir.rstrip("/") + "/" + name
 
 
-def _scanner() -> Any:
+def _scanner(name: str) -> Any:
     from distributed import get_worker
 
-    plugin: Any = get_worker().plugins.get(PLUGIN)
+    plugin: Any = get_worker().plugins.get(name)
     if plugin is None or plugin.scanner is None:
         raise ConfigError("the wildtrace scanner plugin is not set up on this worker")
     return plugin.scanner
 
 
-def scan_partition(index: int, url: str, outdir: str, fmt: str, read: ReadOptions, top_n: int) -> PartitionDone:
-    """On a worker: scan one file into ``part-NNNNN.<fmt>`` and ``rejects-NNNNN.jsonl`` under ``outdir``."""
+def scan_partition(index: int, url: str, outdir: str, fmt: str, read: ReadOptions, top_n: int,
+                   plugin: str) -> PartitionDone:
+    """On a worker: scan one file into ``part-NNNNN.<fmt>`` and ``rejects-NNNNN.jsonl`` under
+    ``outdir``, with the scanner the plugin named ``plugin`` built."""
     import fsspec
 
     from wildtrace.scan.readers import read_listings
 
     started = time.perf_counter()
-    scanner = _scanner()
+    scanner = _scanner(plugin)
     settings = scanner.settings
     part = _out(outdir, f"part-{index:05d}.{fmt}")
     rejects_path = _out(outdir, f"rejects-{index:05d}.jsonl")
@@ -206,8 +215,9 @@ def scan_files(spec: ScannerSpec, pattern: str, outdir: str, *, client: Any, fmt
     fs, _, (root,) = fsspec.core.get_fs_token_paths(outdir)
     fs.makedirs(root, exist_ok=True)
     started = time.perf_counter()
-    client.register_plugin(ScannerPlugin(spec), name=PLUGIN)
-    futures = [client.submit(scan_partition, i, url, outdir, fmt, read or ReadOptions(), top_n,
+    plugin = ScannerPlugin(spec)
+    client.register_plugin(plugin, name=plugin.name)
+    futures = [client.submit(scan_partition, i, url, outdir, fmt, read or ReadOptions(), top_n, plugin.name,
                              key=f"wildtrace-scan-{i:05d}-{time.time_ns()}", pure=False)
                for i, url in enumerate(urls)]
     done: list[PartitionDone] = client.gather(futures)
