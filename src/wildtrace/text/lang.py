@@ -100,7 +100,7 @@ def detect(text: str, given: str | None = None) -> str:
         return clean_code(given)
     sample = text[:240]
     if sample.isascii():
-        return _latin(sample, sum(1 for _ in _ASCII_LETTER.finditer(sample)))
+        return _latin(sample, len(_ASCII_LETTER.findall(sample)))
     letters = len(_LETTER.findall(sample))
     if letters < 3:
         return "und"
@@ -127,5 +127,11 @@ def _latin(sample: str, letters: int) -> str:
     quick = _by_function_words(sample)
     if quick:
         return quick
-    lang: str = _identifier().classify(sample[:SAMPLE_CHARS])[0]
+    return _classify(sample[:SAMPLE_CHARS])
+
+
+@lru_cache(maxsize=8192)
+def _classify(sample: str) -> str:
+    """The statistical model's answer, kept for the text's repeats (reposts, copied titles)."""
+    lang: str = _identifier().classify(sample)[0]
     return lang
