@@ -75,15 +75,19 @@ def test_short_series_spike_per_report(tmp_path: Path) -> None:
                    ("E", "Manis tricuspis", "CI", "GRM", 2013, 200000)}
     e = _of(short, reporter="E", taxon="Manis gigantea")[0]
     assert e["previous"] == [70, 70] and e["largest_previous"] == 70 and e["times_largest_previous"] == 47.29
-    assert e["rule"] == "short_series" and e["robust_z"] is None and e["q_e"] == 3310 and "q_i" not in e
+    assert e["rule"] == "short_series" and e["robust_z"] is None and e["q_e"] == 3310
+    # beside it, never added: the importers' figure for that year, flagged too (one event, both sides)
+    assert e["q_i"] == 3198 and e["other_report"] == {"reporter": "I", "report": "importer-reported",
+                                                      "quantity": 3198, "flagged": True}
+    assert e["reasons"][-1] == "the importer-reported figure for that year: 3198 (flagged too: one event seen by both sides)"
     assert "short-series rule" in e["reasons"][0] and "exporter-reported" in e["reasons"][0]
     assert "47.3x the largest of its 2 earlier year(s) [70.0, 70.0]" in e["reasons"][0]
     i = _of(short, reporter="I")[0]
     assert "importers reported 3198 SCA (kg) of Manis gigantea (source W) from UG in 2014" in i["reasons"][0]
     assert i["previous"] == [70] and i["q_i"] == 3198
-    # the flag's row puts each report in its own column
-    assert (flag_rows.row(e)["exporter_reported"], flag_rows.row(e)["importer_reported"]) == (3310, None)
-    assert (flag_rows.row(i)["exporter_reported"], flag_rows.row(i)["importer_reported"]) == (None, 3198)
+    # the flag's row puts each report in its own column, the one flagged and the other beside it
+    assert (flag_rows.row(e)["exporter_reported"], flag_rows.row(e)["importer_reported"]) == (3310, 3198)
+    assert (flag_rows.row(i)["exporter_reported"], flag_rows.row(i)["importer_reported"]) == (3310, 3198)
     # nothing for the sub-floor skins, the 4.7x scales, or the bodies whose reports would only fire added
     for taxon in ("Manis tetradactyla",):
         assert not _of(res["flags"], taxon=taxon)

@@ -106,6 +106,7 @@ def spikes(con: duckdb.DuckDBPyConnection, *, reporter: str | None = None, z: fl
         ORDER BY whole DESC, CASE WHEN whole THEN (q - med) / scale ELSE q / top END DESC, taxon, exporter, year,
                  reporter""")
     flags = [_flag(r, window, z, fold, short_fold) for r in found]
+    _beside_the_other_report(con, flags)
     n_series = con.execute("SELECT reporter, count(*) FROM (SELECT DISTINCT reporter, taxon, exporter, term, unit, "
                            "source FROM sp_raw) GROUP BY 1").fetchall()
     by_reporter = {rep: {k: sum(f["kind"] == k and f["reporter"] == rep for f in flags) for k in KINDS}
@@ -117,11 +118,42 @@ def spikes(con: duckdb.DuckDBPyConnection, *, reporter: str | None = None, z: fl
     return coverage.apply({
         "dataset": dataset, "reporters": list(by_reporter), "series": int(sum(n for _, n in n_series)),
         "series_by_reporter": {str(rep): int(n) for rep, n in sorted(n_series)},
-        "flag_counts": counts, "flag_counts_by_reporter": by_reporter, "flags": flags[:limit],
+        "flag_counts": counts, "flag_counts_by_reporter": by_reporter,
+        "flagged_events": len({_event(f) for f in flags}), "flags": flags[:limit],
         "provenance": stamp(con, "spikes", {"reporter": reporter or "E and I, separately", "z": z, "fold": fold,
                                             "min_quantity": min_quantity, "window": window,
                                             "short_fold": short_fold, "short_floors": SHORT_FLOORS,
                                             "default_floor": DEFAULT_FLOOR})}, cover)
+
+
+def _event(f: dict[str, Any]) -> tuple[Any, ...]:
+    """One year of one exporter's trade in one (taxon, term, unit, source), whichever report saw it."""
+    return (f["taxon"], f["exporter"], f["term"], f["unit"] or "", f["source"], f["year"])
+
+
+def _beside_the_other_report(con: duckdb.DuckDBPyConnection, flags: list[dict[str, Any]]) -> None:
+    """Each flag gains the other report's quantity for the same exporter, taxon, term, unit, source
+    and year (``other_report``: its reporter, quantity — 0 when it reported none — and whether it
+    is flagged too), and its reason says so: two flags of one event read as one lead seen by both
+    sides, one flag alone as one side's report (the other side silent or lower). Never added."""
+    if not flags:
+        return
+    flagged = {(f["reporter"], *_event(f)) for f in flags}
+    keys = sorted({_event(f) for f in flags}, key=repr)
+    con.execute("CREATE OR REPLACE TEMP TABLE sp_keys (taxon VARCHAR, exporter VARCHAR, term VARCHAR, "
+                "unit VARCHAR, source VARCHAR, year INTEGER)")
+    con.executemany("INSERT INTO sp_keys VALUES (?, ?, ?, ?, ?, ?)", keys)
+    got = {(r[0], *r[1:7]): r[7] for r in con.execute("""SELECT r.reporter, k.taxon, k.exporter, k.term, k.unit,
+            k.source, k.year, r.q FROM sp_keys k JOIN sp_raw r USING (taxon, exporter, term, unit, source, year)
+            """).fetchall()}
+    for f in flags:
+        other = "I" if f["reporter"] == "E" else "E"
+        q = got.get((other, *_event(f)), 0)
+        also = (other, *_event(f)) in flagged
+        f["other_report"] = {"reporter": other, "report": REPORTS[other], "quantity": q, "flagged": also}
+        f["q_i" if other == "I" else "q_e"] = q
+        f["reasons"].append(f"the {REPORTS[other]} figure for that year: {q:g}"
+                            + (" (flagged too: one event seen by both sides)" if also else ""))
 
 
 def _what(r: dict[str, Any], unit: str) -> str:
