@@ -17,7 +17,7 @@ from wildtrace.cli import cli, load_commands
 from wildtrace.errors import ConfigError
 from wildtrace.taxa import merge, refdata
 from wildtrace.taxa.checklist import checklist_meta, export_date, import_checklist, ranges
-from wildtrace.taxa.synonyms import parse_synonyms
+from wildtrace.taxa.synonyms import parse_names, parse_synonyms
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPORT = FIXTURES / "Index_of_CITES_Species_2026-05-30 10_12.csv"
@@ -53,21 +53,25 @@ def _rows(path: Path) -> dict[str, dict]:  # type: ignore[type-arg]
 
 @pytest.mark.parametrize(("cell", "names"), [
     ("Hyla tinctoria Cuvier, 1797, Dendrobates alter Barbour and Dunn, 1921",
-     ["Hyla tinctoria", "Dendrobates alter"]),
+     [("Hyla tinctoria", False), ("Dendrobates alter", False)]),
+    # "auct.", "non", "sensu": the name was used for this taxon by mistake; it names another one
     ("Nepenthes rajah Hook.f. var. longicirrhosa Rolfe non Hook.f., Nepenthes spectabilis auct.",
-     ["Nepenthes rajah var. longicirrhosa", "Nepenthes spectabilis"]),
-    ("Cattleya labiata auct., Dendrobium nobile Rolfe non Lindl.", ["Cattleya labiata", "Dendrobium nobile"]),
+     [("Nepenthes rajah var. longicirrhosa", True), ("Nepenthes spectabilis", True)]),
+    ("Cattleya labiata auct., Dendrobium nobile Rolfe non Lindl., Sieboldia davidiana Blanchard, 1871",
+     [("Cattleya labiata", True), ("Dendrobium nobile", True), ("Sieboldia davidiana", False)]),
     ("Testudo (Testudo) graeca Linnaeus, 1758, Pseudemys scripta elegans (Wied, 1838)",
-     ["Testudo graeca", "Pseudemys scripta elegans"]),
+     [("Testudo graeca", False), ("Pseudemys scripta elegans", False)]),
     ("Cycas revoluta Thunb. var. brevifrons Miq., Aloe ferox f. alba Smith ex Jones sensu lato",
-     ["Cycas revoluta var. brevifrons", "Aloe ferox f. alba"]),
-    ("Manis gigantea de Blainville, 1838; Manis temminckii Smuts, 1832", ["Manis gigantea", "Manis temminckii"]),
+     [("Cycas revoluta var. brevifrons", False), ("Aloe ferox f. alba", True)]),
+    ("Manis gigantea de Blainville, 1838; Manis temminckii Smuts, 1832",
+     [("Manis gigantea", False), ("Manis temminckii", False)]),
     ("", []),
 ])
-def test_synonyms_are_names_without_their_authorities(cell: str, names: list[str]) -> None:
-    got = parse_synonyms(cell)
+def test_synonyms_are_names_without_their_authorities(cell: str, names: list[tuple[str, bool]]) -> None:
+    got = parse_names(cell)
     assert got == names
-    for name in got:  # no author word ever ends up in a name
+    assert parse_synonyms(cell) == [n for n, misapplied in names if not misapplied]
+    for name, _ in got:  # no author word ever ends up in a name
         assert not {"and", "non", "auct", "sensu", "Rolfe", "Barbour", "Hook"} & set(name.split())
 
 
@@ -211,3 +215,66 @@ def test_cli_reports_each_status_change_by_category_and_the_scanner_follows(tmp_
     assert all(t["cites_appendix"] not in ("I", "I/II", "I/II/III") for t in slider.taxa), slider.taxa
     (salamander,) = scanner.scan([{"id": "2", "title": "Chinese giant salamander, live, for sale"}])
     assert [t["cites_appendix"] for t in salamander.taxa if t["scientific_name"] == "Andrias davidianus"] == ["I"]
+
+
+def test_a_partial_export_never_matches_a_taxon_through_a_misapplied_name(tmp_path: Path) -> None:
+    export = tmp_path / "Index_of_CITES_Species_2026-05-30 10_12.csv"
+    header = EXPORT.read_text(encoding="utf-8").splitlines()[0]
+    row = ['"9001"', '"Plantae"', '""', '""', '""', '"Orchidaceae"', '"Dendrobium"', '"moniliforme"', '""',
+           '"Dendrobium moniliforme"', '"(L.) Sw."', '"SPECIES"', '"I"', *['""'] * 6,
+           '"Dendrobium nobile Rolfe non Lindl., Leopardus pardalis auct."', *['""'] * 13]
+    export.write_text(header + "\r\n" + ",".join(row) + "\r\n", encoding="utf-8")
+    ocelot = [taxon("Leopardus pardalis", "I"), taxon("Dendrobium nobile", "II")]
+    report = import_checklist(export, tmp_path / "c.jsonl", today="2026-12-07", builtin=ocelot)
+    assert report.plan is not None and report.plan.matches == {} and report.plan.changes == []
+    row_out = _rows(tmp_path / "c.jsonl")["Dendrobium moniliforme"]
+    assert row_out["synonyms"] == [] and row_out["misapplied_names"] == ["Dendrobium nobile", "Leopardus pardalis"]
+
+
+def test_an_export_restating_one_part_of_a_split_or_saying_nc_changes_nothing() -> None:
+    built = [taxon("Dicksonia", "varies"),
+             taxon("Aonyx capensis", "I/II", split=({"appendix": "I", "populations": "Cameroon, Nigeria"},
+                                                    {"appendix": "II", "populations": "all other"})),
+             taxon("Equus zebra", "II")]
+    imported = [taxon("Dicksonia", "II", as_of="2026-05-30", annotation="Only the populations of the Americas"),
+                taxon("Aonyx capensis", "II", as_of="2026-05-30", annotation="Except the populations of Cameroon"),
+                taxon("Equus zebra", "NC", as_of="2026-05-30")]
+    plan = merge.plan(built, imported)
+    assert [(c.category, c.name) for c in plan.changes] == [("kept_no_own_listing", "Equus zebra")]
+    merged = {t.scientific_name: t for t in merge.merge_taxa(built, imported)}
+    assert merged["Dicksonia"].cites_appendix == "varies"
+    assert merged["Aonyx capensis"].cites_appendix == "I/II" and len(merged["Aonyx capensis"].cites_split) == 2
+    assert merged["Equus zebra"].cites_appendix == "II"
+
+
+def test_ranges_name_a_taxon_only_by_names_that_are_its_alone(tmp_path: Path) -> None:
+    out = tmp_path / "c.jsonl"
+    rows = [{"scientific_name": "Cattleya warocqueana", "synonyms": ["Cattleya labiata", "Cattleya imperialis"],
+             "distribution": {"all": ["CO"]}},
+            {"scientific_name": "Cattleya labiata", "synonyms": ["Cattleya imperialis"], "distribution": {"all": ["BR"]}}]
+    out.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    got = ranges(out)
+    assert got == {"Cattleya warocqueana": frozenset({"CO"}), "Cattleya labiata": frozenset({"BR"})}
+
+
+def test_country_names_with_a_comma_pair_with_their_codes(tmp_path: Path) -> None:
+    export = tmp_path / "Index_of_CITES_Species_2026-05-30 10_12.csv"
+    lines = EXPORT.read_text(encoding="utf-8").splitlines()
+    iguana = lines[1].replace('"CN","China","China"', '"BQ,CU,JM","Bonaire, Sint Eustatius and Saba,Cuba,Jamaica",'
+                              '"Bonaire, Sint Eustatius and Saba,Cuba"').replace('"","","","",""\n', "")
+    assert iguana != lines[1]
+    cells = iguana.split('","')
+    cells[-3] = "Jamaica"  # Extinct_Distribution
+    export.write_text(lines[0] + "\r\n" + '","'.join(cells) + "\r\n", encoding="utf-8")
+    import_checklist(export, tmp_path / "c.jsonl", today="2026-12-07", builtin=[])
+    dist = _rows(tmp_path / "c.jsonl")["Andrias davidianus"]["distribution"]
+    assert dist == {"all": ["BQ", "CU", "JM"], "native": ["BQ", "CU"], "extinct": ["JM"]}
+    assert ranges(tmp_path / "c.jsonl")["Andrias davidianus"] == frozenset({"BQ", "CU"})
+
+
+def test_a_file_whose_first_line_is_no_header_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "long.csv"
+    bad.write_text("A" * 200_000 + "\n", encoding="utf-8")
+    load_commands()
+    result = CliRunner().invoke(cli, ["data", "import-cites", str(bad)], env={"WILDTRACE_DATA_DIR": str(tmp_path)})
+    assert result.exit_code != 0 and "Traceback" not in result.output and "long.csv" in result.output

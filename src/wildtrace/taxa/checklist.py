@@ -31,7 +31,9 @@ Rules:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,9 +45,10 @@ import orjson
 from wildtrace import clock
 from wildtrace.atomic import atomic_write
 from wildtrace.errors import ConfigError
+from wildtrace.settings import PACKAGE_DATA
 from wildtrace.taxa import merge, refdata
 from wildtrace.taxa.export_file import EXTRA, ImportLimits, rows
-from wildtrace.taxa.synonyms import parse_synonyms
+from wildtrace.taxa.synonyms import parse_names, parse_synonyms
 
 __all__ = ["ImportLimits", "ImportReport", "checklist_meta", "import_checklist", "parse_synonyms",
            "ranges"]
@@ -54,8 +57,6 @@ _RANKS = {"SPECIES": "species", "SUBSPECIES": "subspecies", "VARIETY": "subspeci
           "SUBFAMILY": "subfamily", "FAMILY": "family", "ORDER": "order", "CLASS": "class", "PHYLUM": "phylum"}
 _APPENDICES = ("I", "II", "III")
 META_KEY = "wildtrace_checklist"
-# an annotation that limits a higher taxon's listing to some members or populations
-_LIMITING = re.compile(r"\b(only|except|excluding|exclusively|populations? of|with the exception)\b", re.I)
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 # distribution columns of the checklist export -> the kind of range they name
 _DISTRIBUTION = (("NativeDistributionFullNames", "native"), ("Introduced_Distribution", "introduced"),
@@ -170,9 +171,31 @@ def _distribution(row: dict[str, str]) -> dict[str, list[str]] | None:
 
 
 def _split_list(text: str) -> list[str]:
-    """A distribution cell: country names or ISO codes separated by commas (names such as
-    "Bolivia (Plurinational State of)" keep their brackets)."""
-    return [x.strip() for x in (text or "").split(",") if x.strip()]
+    """A distribution cell: country names or ISO codes separated by commas. A name that holds a
+    comma itself ("Bonaire, Sint Eustatius and Saba", "Korea, Republic of") is put back together
+    where the joined pieces are a country name the project knows (``data/trade/parties.csv``)."""
+    parts = [x.strip() for x in (text or "").split(",") if x.strip()]
+    known = _country_names()
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        for width in (3, 2, 1):
+            joined = ", ".join(parts[i:i + width])
+            if width == 1 or (i + width <= len(parts) and joined.casefold() in known):
+                out.append(joined)
+                i += width
+                break
+    return out
+
+
+@functools.cache
+def _country_names() -> frozenset[str]:
+    """Country names in the CITES parties table, case-folded (for names that hold a comma)."""
+    try:
+        with open(PACKAGE_DATA / "trade" / "parties.csv", encoding="utf-8", newline="") as fh:
+            return frozenset(r["name"].casefold() for r in csv.DictReader(fh) if r.get("name"))
+    except OSError:
+        return frozenset()
 
 
 def import_checklist(path: Path, output: Path, *, today: str | None = None,
@@ -218,12 +241,14 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None,
         except ValueError as exc:
             rejected.append((line, str(exc)))
             continue
+        names_in = parse_names(row.get("SynonymsWithAuthors", ""))
         taxon: dict[str, Any] = {
             "line": line, "scientific_name": name, "rank": rank, "class": row.get("Class") or None,
             "order": row.get("Order") or None, "family": row.get("Family") or None,
             "genus": row.get("Genus") or None, "species": row.get("Species") or None,
             "listing": listing,
-            "synonyms": [s for s in parse_synonyms(row.get("SynonymsWithAuthors", "")) if s != name],
+            "synonyms": [s for s, wrong in names_in if not wrong and s != name],
+            "misapplied": [s for s, wrong in names_in if wrong and s != name],
             "names": _names(row),
             "annotation": row.get("FullAnnotationEnglish") or row.get("AnnotationEnglish") or None,
             "taxon_id": row.get("TaxonId") or None,
@@ -242,7 +267,8 @@ def import_checklist(path: Path, output: Path, *, today: str | None = None,
             row_out = {
                 "scientific_name": taxon["scientific_name"], "rank": taxon["rank"], "class": taxon["class"],
                 "order": taxon["order"], "family": taxon["family"], "parent": _parent(taxon, by_name),
-                "synonyms": taxon["synonyms"], "cites_appendix": appendix, "cites_annotation": note,
+                "synonyms": taxon["synonyms"], "misapplied_names": taxon["misapplied"],
+                "cites_appendix": appendix, "cites_annotation": note,
                 "names": taxon["names"], "source": source, "verified_on": today,
                 "cites_source": f"{source}: CurrentListing {taxon['listing'] or '(blank)'}",
                 "cites_as_of": date, "taxon_id": taxon["taxon_id"],
@@ -302,7 +328,7 @@ def _inherit(taxon: dict[str, Any], by_name: dict[str, dict[str, Any]], resolve:
     annotation = parent["annotation"] or ""
     if own is None:  # the parent inherited what covers every member: so does this one
         return appendix, note
-    if own in _APPENDICES and not _LIMITING.search(annotation):
+    if own in _APPENDICES and not merge.LIMITING.search(annotation):
         return appendix, f"inherited from {parent_name}"
     if "/" in own and "NC" not in own:  # a split listing (I/II): the member is in one of them
         return appendix, f"inherited from {parent_name} (a split listing: {annotation[:300] or own})"
@@ -327,25 +353,34 @@ def checklist_meta(path: Path) -> dict[str, Any]:
 
 
 def ranges(path: Path, kinds_out: Iterable[str] = NOT_RANGE) -> dict[str, frozenset[str]]:
-    """Each imported taxon's range states (ISO codes), by its name and by each of its synonyms:
-    every country of its distribution except where it is extinct. Taxa without a distribution are
-    left out (no range known is not "outside the range")."""
-    out: dict[str, frozenset[str]] = {}
+    """Each imported taxon's range states (ISO codes), by its name and by each synonym that names
+    it alone (not another taxon's accepted name, not claimed by two taxa: the merge's rule): every
+    country of its distribution except where it is extinct. Taxa without a distribution are left
+    out (no range known is not "outside the range")."""
     skip = set(kinds_out)
+    accepted: dict[str, frozenset[str] | None] = {}
+    synonyms: dict[str, list[frozenset[str] | None]] = {}
     try:
         fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError:
-        return out
+        return {}
     with fh:
         for line in fh:
             row = orjson.loads(line) if line.strip() else None
-            if not isinstance(row, dict) or not isinstance(row.get("distribution"), dict):
+            if not isinstance(row, dict) or "scientific_name" not in row:
                 continue
-            dist = row["distribution"]
-            gone = {c for kind in skip for c in dist.get(kind) or ()}
-            codes = frozenset(c for c in dist.get("all") or () if c not in gone)
-            for name in (row["scientific_name"], *(row.get("synonyms") or ())):
-                out.setdefault(name, codes)
+            dist = row.get("distribution")
+            codes = None
+            if isinstance(dist, dict):
+                gone = {c for kind in skip for c in dist.get(kind) or ()}
+                codes = frozenset(c for c in dist.get("all") or () if c not in gone)
+            accepted[row["scientific_name"]] = codes
+            for name in row.get("synonyms") or ():
+                synonyms.setdefault(name, []).append(codes)
+    out = {name: codes for name, codes in accepted.items() if codes is not None}
+    for name, found in synonyms.items():
+        if name not in accepted and len(found) == 1 and found[0] is not None:
+            out[name] = found[0]
     return out
 
 

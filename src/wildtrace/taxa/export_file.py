@@ -150,7 +150,10 @@ def rows(path: Path, limits: ImportLimits) -> Iterator[tuple[int, dict[str, str]
         return
     csv.field_size_limit(max(csv.field_size_limit(), limits.max_field_chars * 2))
     reader = csv.reader(text)
-    header = [_column(h) for h in next(reader, [])]
+    try:
+        header = [_column(h) for h in next(reader, [])]
+    except csv.Error as exc:
+        raise DataError(f"{path.name}: the first line is not a Species+ export header ({exc})") from exc
     have = set(header)
     if "FullName" not in have and "Genus" in have:
         have.add("FullName")  # composed from Genus, Species and Subspecies below

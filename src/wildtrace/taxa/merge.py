@@ -18,10 +18,14 @@ or the user chose ``--prefer-export``. Every difference is in ``Plan.changes`` w
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from wildtrace.taxa.refdata import Taxon
+
+# an annotation that limits a listing to some members or populations ("only the populations of")
+LIMITING = re.compile(r"\b(only|except|excluding|exclusively|populations? of|with the exception)\b", re.I)
 
 CATEGORIES = {
     "changed_newer": "status changed: the export is newer than the built-in status and lists the taxon differently",
@@ -29,7 +33,7 @@ CATEGORIES = {
     "kept_builtin_newer": "built-in status kept: it is as new as or newer than the export",
     "kept_date_unknown": "built-in status kept: the export's date is unknown (give --as-of DATE)",
     "kept_no_own_listing": "built-in status kept: the export gives the taxon no listing of its own "
-                           "(blank, inherited or NC beside a built-in listing)",
+                           "(blank or inherited), or NC where the built-in data lists it",
 }
 NO_OWN = ("not listed",)
 
@@ -131,10 +135,14 @@ def _decide(known: Taxon, imported: Taxon, prefer_export: bool) -> str | None:
             _appendices(imported.cites_appendix) == _appendices(known.cites_appendix)
             and _appendices(known.cites_appendix)):
         return None
-    if known.cites_appendix == "varies" and (len(_appendices(imported.cites_appendix)) > 1 or "(NC)" in (
-            imported.cites_annotation or "")):
+    theirs_set, ours_set = _appendices(imported.cites_appendix), _appendices(known.cites_appendix)
+    partial = bool(LIMITING.search(imported.cites_annotation or "")) or "(NC)" in (imported.cites_annotation or "")
+    if known.cites_appendix == "varies" and (len(theirs_set) > 1 or partial):
         return None  # members in different appendices (or some unlisted): "varies" says just that
-    if not _own_listing(imported) or (imported.cites_appendix == "NC" and known.cites_appendix == "not listed"):
+    if known.cites_split and theirs_set and theirs_set <= ours_set and partial:
+        return None  # "II, only the populations of ...": one part of the built-in split, said again
+    if not _own_listing(imported) or imported.cites_appendix == "NC":
+        # NC names domestic forms or unlisted populations as often as a delisting: never over a listing
         return None if known.cites_appendix in ("not listed", "NC") else "kept_no_own_listing"
     if prefer_export:
         return "changed_preferred"
@@ -175,9 +183,12 @@ def _absorb(known: Taxon, imported: Taxon, *, take_status: bool) -> Taxon:
         f"status from the imported Species+ export of {imported.cites_as_of or 'an unknown date'} (built-in "
         f"data: {known.cites_appendix} as of {known.cites_as_of or 'an unknown date'})",
         imported.cites_annotation) if x)
+    new = _appendices(imported.cites_appendix)
+    split = tuple(s for s in known.cites_split if s.get("appendix") in new) if new else ()
     return dataclasses.replace(known, synonyms=synonyms, names=names, cites_appendix=imported.cites_appendix,
-                               cites_annotation=annotation, cites_split=(), cites_source=imported.cites_source,
-                               cites_as_of=imported.cites_as_of)
+                               cites_annotation=annotation, cites_source=imported.cites_source,
+                               cites_as_of=imported.cites_as_of,
+                               cites_split=split if len({s.get("appendix") for s in split}) > 1 else ())
 
 
 AGREEMENT = {

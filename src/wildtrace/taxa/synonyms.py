@@ -54,18 +54,32 @@ def _epithet(token: str | None) -> tuple[str, bool] | None:
     return m.group(1), bool(m.group(2))
 
 
-def parse_synonyms(text: str) -> list[str]:
-    """The names in a ``SynonymsWithAuthors`` cell, in order, each once, authorities dropped.
+# an authority that says the name was used for this taxon by mistake ("auct.", "non", "sensu"): the
+# name belongs to another taxon, so it is no synonym of this one
+MISAPPLIED = frozenset({"auct", "auctt", "auctorum", "non", "nec", "sensu"})
 
-    >>> parse_synonyms("Manis tricuspis Rafinesque, 1821, Python molurus bivittatus Kuhl, 1820")
-    ['Manis tricuspis', 'Python molurus bivittatus']
+
+def parse_synonyms(text: str) -> list[str]:
+    """The synonyms in a ``SynonymsWithAuthors`` cell (``parse_names`` without the misapplied ones).
+
     >>> parse_synonyms("Hyla tinctoria Barbour and Loveridge, 1928, Cattleya labiata auct.")
-    ['Hyla tinctoria', 'Cattleya labiata']
-    >>> parse_synonyms("Aloe ferox var. incurva Baker, Dendrobium nobile Rolfe non Lindl.")
-    ['Aloe ferox var. incurva', 'Dendrobium nobile']
+    ['Hyla tinctoria']
+    """
+    return [name for name, misapplied in parse_names(text) if not misapplied]
+
+
+def parse_names(text: str) -> list[tuple[str, bool]]:
+    """The names in a ``SynonymsWithAuthors`` cell, in order, each once, authorities dropped, each
+    with whether its authority marks it misapplied (``auct.``, ``non``, ``sensu``).
+
+    >>> parse_names("Manis tricuspis Rafinesque, 1821, Python molurus bivittatus Kuhl, 1820")
+    [('Manis tricuspis', False), ('Python molurus bivittatus', False)]
+    >>> parse_names("Aloe ferox var. incurva Baker, Dendrobium nobile Rolfe non Lindl.")
+    [('Aloe ferox var. incurva', False), ('Dendrobium nobile', True)]
     """
     tokens = _TOKEN.findall(text or "")
     out: list[str] = []
+    misapplied: set[str] = set()
     last: list[str] = []  # the words of the name the authority being read belongs to
     i = 0
     while i < len(tokens):
@@ -75,11 +89,16 @@ def parse_synonyms(text: str) -> list[str]:
             # synonym is the variety, not the species (which is another taxon's accepted name)
             name = " ".join([*last, rank, infra[0]])
             out[out.index(" ".join(last))] = name
+            if " ".join(last) in misapplied:
+                misapplied.discard(" ".join(last))
+                misapplied.add(name)
             last = [*last, rank, infra[0]]
             i += 2
             continue
         genus = _GENUS.match(tokens[i].rstrip(","))
         if not genus or tokens[i].endswith(","):
+            if last and tokens[i].rstrip(".,").lower() in MISAPPLIED:
+                misapplied.add(" ".join(last))
             i += 1
             continue
         j = i + 1
@@ -87,6 +106,8 @@ def parse_synonyms(text: str) -> list[str]:
             j += 1  # Python (Morelia) spilota: the subgenus is not part of the name
         species = _epithet(tokens[j] if j < len(tokens) else None)
         if species is None:
+            if last and tokens[j if j < len(tokens) else i].rstrip(".,").lower() in MISAPPLIED:
+                misapplied.add(" ".join(last))  # "Rolfe non Lindl.": the author, then "non"
             i += 1  # an author ("Barbour and", "Rolfe non") or a lone genus
             continue
         words = [genus.group(1), species[0]]
@@ -106,4 +127,4 @@ def parse_synonyms(text: str) -> list[str]:
             out.append(name)
             last = words
         i = j
-    return out
+    return [(name, name in misapplied) for name in out]
