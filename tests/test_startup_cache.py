@@ -136,3 +136,34 @@ def test_the_unpacked_language_model_classifies_as_the_packaged_one(tmp_path: Pa
     (folder / "nextmove.npy").write_bytes(b"\x93NUMPY garbage")  # damaged: rebuilt from the package
     again = langmodel.identifier(lang.LATIN_LANGS, tmp_path)
     assert [again.classify(t) for t in TEXTS] == [packaged.classify(t) for t in TEXTS]
+
+
+_PROBE = r"""
+import json, sys
+from wildtrace.cli import main
+sys.argv = ["wildtrace", "scan", sys.argv[1], "-q", "-o", sys.argv[2]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if "." not in m)))
+"""
+
+
+def test_a_scan_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    """Without --db no SQLAlchemy; without Chinese text no rjieba; an English listing that function
+    words decide needs neither numpy nor the language model."""
+    import os
+    import subprocess
+    import sys
+
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"id": "1", "title": "Rhino horn for sale, it is the real one and you can "
+                                                   "call me on WhatsApp if you want it"}) + "\n", encoding="utf-8")
+    env = {**os.environ, "WILDTRACE_DATA_DIR": str(tmp_path / "data")}
+    out = subprocess.run([sys.executable, "-c", _PROBE, str(one), str(tmp_path / "out.jsonl")],
+                         capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded = set(json.loads(out.stdout.splitlines()[-1]))
+    assert json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))["verdict"] == "wildlife_offer"
+    assert not loaded & {"sqlalchemy", "alembic", "rjieba", "numpy", "py3langid", "duckdb", "sklearn"}, loaded

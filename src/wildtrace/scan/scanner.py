@@ -61,7 +61,9 @@ class Scanner:
         self.detector.model = {**self.detector.model, **stamp}
         self.detector.default_kind = sourcekind.check(source_kind)
         self.enrichers = enrich.load()
-        langid.warm(self.settings.refdata_cache_dir)  # the classifier unpacked once (text/langmodel.py)
+        # the classifier (unpacked once: text/langmodel.py) loads on the first text that script and
+        # function words leave unsure; many inputs never need it
+        langid.warm(self.settings.refdata_cache_dir, model=False)
         self.ocr_root = ocr_root
         self.scorer: Scorer | None = scorers.resolve(self.settings) if isinstance(scorer, _FromSettings) else scorer
 
