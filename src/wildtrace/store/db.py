@@ -29,6 +29,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from wildtrace.errors import ConfigError, DataError
+from wildtrace.store import grams
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: The PostgreSQL advisory lock migrations take (any constant; "wildtrace" in ASCII, folded to 63 bits)
@@ -110,6 +111,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+    grams.register(dbapi_connection)  # the queue_grams triggers call it (revision 0014)
 
 
 def make_engine(target: str | Path) -> sa.Engine:
