@@ -176,3 +176,14 @@ def test_raw_json_lines_split_for_the_workers_read_as_one_reader_does(scanner: S
         assert [(r.id, r.listing, r.verdict, r.reasons) for r in one.results] == \
             [(r.id, r.listing, r.verdict, r.reasons) for r in two.results]
         assert s1.to_dict() == s2.to_dict()
+
+
+def test_a_scanner_the_workers_cannot_build_is_one_line_and_exit_2(listings: Path, tmp_path: Path) -> None:
+    """The error a worker meets building its scanner reaches the parent whole (not a traceback)."""
+    said = []
+    for jobs in ("1", "2"):
+        r = _scan([str(listings), "-o", str(tmp_path / "out.jsonl"), "--jobs", jobs], tmp_path,
+                  WILDTRACE_TEXT_MODEL=str(tmp_path / "no-model"))
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+        said.append(r.stderr)
+    assert said[0] == said[1] and "not a model directory" in said[0]

@@ -310,6 +310,7 @@ def scan_parts(items: Iterable[Item] | RawJsonl, spec: ScannerSpec, jobs: int, *
     ``2 × jobs`` in flight. Closing the generator ends the pool (the chunks not started are
     dropped, those running finish)."""
     from concurrent.futures import ProcessPoolExecutor  # only a parallel scan pays for the import
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
     pool = ProcessPoolExecutor(max_workers=check_jobs(jobs), mp_context=get_context("spawn"),
@@ -327,6 +328,9 @@ def scan_parts(items: Iterable[Item] | RawJsonl, spec: ScannerSpec, jobs: int, *
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    except BrokenProcessPool as exc:  # a worker killed (out of memory, a signal): say so in one line
+        raise DataError(f"a scan worker process died ({exc}); what was written before it is whole. "
+                        "Run with --jobs 1 to see the record it was on") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
