@@ -159,3 +159,20 @@ def test_no_route_flag_adds_the_two_reports(db: Path) -> None:
             assert (q["total_exporter_report"], q["total_importer_report"]) == (got["E"], got["I"])
     c.close()
 
+
+
+def test_a_third_countrys_goods_are_not_the_origins_own_imports(tmp_path: Path) -> None:
+    # Malaysia sends Singapore 1,000 skins of Indonesian origin; Singapore re-exports 1,000 to Japan
+    # as of Malaysian origin. Singapore imported no Malaysian skins: the 1,000 count once, under
+    # Indonesia through Malaysia, so the Malaysian-origin chain has nothing in and is flagged
+    rows = [_row(5001, 1990, "skins", 100, "JP", "ID", "E"),
+            _row(5002, 1995, "skins", 1000, "SG", "MY", "E", origin="ID"),
+            _row(5003, 1996, "skins", 1000, "JP", "SG", "E", origin="MY")]
+    (tmp_path / "manidae.csv").write_text(HEAD + "".join(rows))
+    c = connect(tmp_path / "t.duckdb")
+    load_paths(c, [tmp_path / "manidae.csv"])
+    out = routes(c)
+    chain = next(x for x in out["reexport_chains"] if (x["exporter"], x["origin"]) == ("SG", "MY"))
+    assert (chain["in_e"], chain["in_i"], chain["q_out"]) == (0, 0, 1000)
+    # Malaysia's own re-export of the Indonesian skins is a chain of its own
+    assert any((x["exporter"], x["origin"], x["q_out"]) == ("MY", "ID", 1000) for x in out["reexport_chains"])

@@ -124,7 +124,9 @@ def reexports(con: duckdb.DuckDBPyConnection, dataset: str,
                       AND origin <> exporter
                     GROUP BY ALL),
         imp AS (SELECT taxon, exporter AS origin, importer AS exporter, term, coalesce(unit, '') AS unit,
-                       {e_} AS in_e, {i_} AS in_i {base} GROUP BY ALL),
+                       {e_} AS in_e, {i_} AS in_i {base}
+                       AND (origin IS NULL OR origin = exporter) GROUP BY ALL),  -- X's own goods: a
+                       -- re-export by X of a third country's goods is counted once, under ``via``
         via AS (SELECT taxon, origin, importer AS exporter, term, coalesce(unit, '') AS unit,
                        {e_} AS via_e, {i_} AS via_i, list(DISTINCT exporter ORDER BY exporter) AS via
                 {base} AND origin IS NOT NULL AND origin <> exporter AND origin <> importer GROUP BY ALL),
