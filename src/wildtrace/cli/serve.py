@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import pickle
 import socket
 import webbrowser
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import click
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from wildtrace import demosite
 from wildtrace.errors import ConfigError
@@ -41,10 +46,13 @@ def database(settings: Settings, db: str | None) -> str:
 @click.option("--trade-register", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV taxon,country of registered Appendix-I breeding operations for the trade screen.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the workbench in the web browser once it listens.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes serving requests on the one port (uvicorn workers; e.g. the number "
+                   "of cores). SQLite stays correct across them: WAL, a busy timeout, writes retried.")
 @click.pass_obj
 def serve(settings: Settings, db: str | None, host: str | None, port: int | None, demo: bool,
           demo_port: int | None, trade_db: Path | None, trade_ranges: Path | None, trade_register: Path | None,
-          open_browser: bool) -> None:
+          open_browser: bool, workers: int) -> None:
     """Run the workbench: triage queue, search, labels, dashboard and the JSON API (/api/v1).
 
     The port is bound first; the URL is printed only once it is ours. With --demo, the demo
@@ -82,11 +90,36 @@ def serve(settings: Settings, db: str | None, host: str | None, port: int | None
             click.echo(f"WildTrace workbench on {url} (database {target}); add users with `wildtrace users add`")
         if open_browser:
             webbrowser.open(url)
-        uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False)).run(sockets=[sock])
+        if workers > 1:
+            app.state.store.close()  # each worker opens its own (see ``worker_app``)
+            _run_workers(workers, sock, (target, settings, {
+                "trade_db": trade_db, "trade_ranges": trade_ranges, "trade_register": trade_register,
+                "capture_allow_origins": {site.origin} if site else ()}))
+        else:
+            uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False)).run(sockets=[sock])
     finally:
         sock.close()
         if site is not None:
             site.close()
+
+
+#: How ``serve --workers`` hands the app's arguments to its worker processes (started afresh by
+#: uvicorn: they inherit the environment, not the parent's objects).
+APP_ARGS = "WILDTRACE_SERVE_APP"
+
+
+def _run_workers(workers: int, sock: socket.socket, args: tuple[Any, ...]) -> None:
+    """Serve on ``sock`` from ``workers`` processes, each building the app with ``worker_app``."""
+    os.environ[APP_ARGS] = base64.b64encode(pickle.dumps(args)).decode()
+    config = uvicorn.Config("wildtrace.cli.serve:worker_app", factory=True, workers=workers,
+                            log_level="warning", proxy_headers=False)
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def worker_app() -> Any:
+    """The workbench app of one ``serve --workers`` process (its own engine and caches)."""
+    target, settings, kwargs = pickle.loads(base64.b64decode(os.environ[APP_ARGS]))  # noqa: S301 (our parent's)
+    return create_app(target, settings, **kwargs)
 
 
 def _start_demo_site(target: str, demo_port: int | None, port: int) -> demosite.DemoSite:

@@ -32,6 +32,7 @@ from wildtrace.web.api.models import Strict
 from wildtrace.web.case_pages import open_cases
 from wildtrace.web.deps import EngineDep, Viewer
 from wildtrace.web.errors import ApiError
+from wildtrace.web.prebuilt import PrebuiltDep
 from wildtrace.web.searching import SearcherDep, facet_items, snippet
 
 router = APIRouter()
@@ -50,8 +51,10 @@ EXPORT_COLUMNS = ("listing_id", "hit", "matched", "risk_score", "verdict", "titl
 def search_page(*, request: Request, text: Annotated[str, Query(alias="q", max_length=500)] = "",
                 f: Annotated[q.Filters, Depends(filters)],
                 offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-                who: Viewer, eng: EngineDep, s: SearcherDep) -> Response:
-    meaning, found = s.search(eng, text, f, limit=PAGE_SIZE, offset=offset) if text.strip() else (None, None)
+                who: Viewer, eng: EngineDep, s: SearcherDep, kept: PrebuiltDep) -> Response:
+    meaning, found = kept.get(("search", who.role, id(s), text, f, offset),  # kept until a write
+                              lambda: s.search(eng, text, f, limit=PAGE_SIZE, offset=offset)) \
+        if text.strip() else (None, None)
     return _render(request, who, q=text, f=f, params=f.active(), offset=offset, page=PAGE_SIZE,
                    meaning=s.describe(meaning) if meaning else None, found=found,
                    facets=facet_items(s, found) if found else {}, batch=None)

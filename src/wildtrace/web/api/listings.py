@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from wildtrace.errors import NotFound
 from wildtrace.images.gallery import indexer
@@ -21,6 +21,7 @@ from wildtrace.store.labels import labels_of
 from wildtrace.web.api.models import ScanRequest
 from wildtrace.web.deps import Analyst, EngineDep, ScannerDep, StoreDep, Viewer
 from wildtrace.web.errors import ApiError
+from wildtrace.web.prebuilt import PrebuiltDep
 from wildtrace.web.searching import SearcherDep, facet_items, item
 
 router = APIRouter(tags=["listings"])
@@ -53,17 +54,22 @@ def scan_batch(*, body: ScanRequest, who: Analyst,
             "results": [r.to_dict() for r in got.results], "rejects": rejects}
 
 
-@router.get("/queue")
+@router.get("/queue", response_model=None)
 def queue_page(*, f: Annotated[q.Filters, Depends(filters)], cursor: str = "",
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
-               _: Viewer, eng: EngineDep) -> dict[str, Any]:
-    """The triage queue, highest risk first. Pass ``next`` back as ``cursor`` for the next page."""
+               who: Viewer, eng: EngineDep, kept: PrebuiltDep) -> Response:
+    """The triage queue, highest risk first. Pass ``next`` back as ``cursor`` for the next page.
+    Pre-built: the same page is answered from memory until the store is written to."""
     try:
         after = q.decode_cursor(cursor) if cursor else None
     except ValueError:
         raise ApiError(422, "invalid_value", "bad cursor; use the `next` value of a previous page") from None
-    rows, nxt = q.page(eng, f, limit=limit, after=after)
-    return {"items": rows, "next": nxt, "filters": f.active()}
+
+    def build() -> bytes:
+        rows, nxt = q.page(eng, f, limit=limit, after=after)
+        return orjson.dumps({"items": rows, "next": nxt, "filters": f.active()}, option=orjson.OPT_NON_STR_KEYS)
+
+    return Response(kept.get(("api/queue", who.role, f, cursor, limit), build), media_type="application/json")
 
 
 @router.get("/listings/{listing_id:path}")
@@ -82,12 +88,14 @@ def search(*, text: Annotated[str, Query(alias="q", min_length=1, max_length=500
            f: Annotated[q.Filters, Depends(filters)],
            limit: Annotated[int, Query(ge=1, le=500)] = 50,
            offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-           _: Viewer, eng: EngineDep, s: SearcherDep) -> dict[str, Any]:
+           who: Viewer, eng: EngineDep, s: SearcherDep, kept: PrebuiltDep) -> dict[str, Any]:
     """Search by meaning (``wildtrace.search``): the query read with the scanner's lexicon ("ivory" in
     any language, "pangolin" with every Manidae species, a phone number in any format), plus plain
     text in title, text and seller. Each item says why it was found (``hit``: tagged, identifier,
-    broader, product or text), with highlighted ``title``/``text``; ``facets`` count every hit."""
-    meaning, found = s.search(eng, text, f, limit=limit, offset=offset)
+    broader, product or text), with highlighted ``title``/``text``; ``facets`` count every hit.
+    Kept until the store is written to (the same query again is answered from memory)."""
+    meaning, found = kept.get(("api/search", who.role, id(s), text, f, limit, offset),
+                              lambda: s.search(eng, text, f, limit=limit, offset=offset))
     return {"q": text, "meaning": s.describe(meaning), "total": found.total, "truncated": found.truncated,
             "items": [item(h) for h in found.hits], "facets": facet_items(s, found)}
 
