@@ -67,6 +67,18 @@ class Prebuilt:
         self.hits = 0
         self.builds = 0
 
+    def kept(self, key: Hashable) -> Any | None:
+        """The answer kept for ``key`` if no write came since it was built, else None (cheap:
+        an async endpoint calls it in the event loop and builds in a thread only on a miss)."""
+        gen = self.generation.now()
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is not None and kept[0] == gen:
+                self._answers.move_to_end(key)
+                self.hits += 1
+                return kept[1]
+        return None
+
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         """The answer for ``key``: the kept one if no write came since it was built, else
         ``build()`` (kept for the next request)."""
@@ -90,7 +102,7 @@ class Prebuilt:
         self.generation.close()
 
 
-def prebuilt(request: Request) -> Prebuilt:
+async def prebuilt(request: Request) -> Prebuilt:
     """The app's pre-built answers (made on first use)."""
     state = request.app.state
     kept = getattr(state, "prebuilt", None)

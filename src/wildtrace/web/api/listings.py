@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from wildtrace.errors import NotFound
 from wildtrace.images.gallery import indexer
@@ -27,7 +28,7 @@ from wildtrace.web.searching import SearcherDep, facet_items, item
 router = APIRouter(tags=["listings"])
 
 
-def filters(species: str = "", product: str = "", appendix: str = "", lang: str = "",
+async def filters(species: str = "", product: str = "", appendix: str = "", lang: str = "",
             platform: str = "", verdict: str = "", label: str = "", seller: str = "",
             posted_from: str = "", posted_to: str = "") -> q.Filters:
     """Queue filters as query parameters (all optional)."""
@@ -55,21 +56,27 @@ def scan_batch(*, body: ScanRequest, who: Analyst,
 
 
 @router.get("/queue", response_model=None)
-def queue_page(*, f: Annotated[q.Filters, Depends(filters)], cursor: str = "",
-               limit: Annotated[int, Query(ge=1, le=500)] = 50,
-               who: Viewer, eng: EngineDep, kept: PrebuiltDep) -> Response:
+async def queue_page(*, f: Annotated[q.Filters, Depends(filters)], cursor: str = "",
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     who: Viewer, request: Request, kept: PrebuiltDep) -> Response:
     """The triage queue, highest risk first. Pass ``next`` back as ``cursor`` for the next page.
-    Pre-built: the same page is answered from memory until the store is written to."""
+    Pre-built: the same page is answered from memory until the store is written to (in the
+    event loop; the page is read in a worker thread only when it must be built)."""
     try:
         after = q.decode_cursor(cursor) if cursor else None
     except ValueError:
         raise ApiError(422, "invalid_value", "bad cursor; use the `next` value of a previous page") from None
+    eng = request.app.state.store.engine
 
     def build() -> bytes:
         rows, nxt = q.page(eng, f, limit=limit, after=after)
         return orjson.dumps({"items": rows, "next": nxt, "filters": f.active()}, option=orjson.OPT_NON_STR_KEYS)
 
-    return Response(kept.get(("api/queue", who.role, f, cursor, limit), build), media_type="application/json")
+    key = ("api/queue", who.role, f, cursor, limit)
+    body = kept.kept(key)
+    if body is None:
+        body = await run_in_threadpool(kept.get, key, build)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/listings/{listing_id:path}")
