@@ -40,10 +40,16 @@ def drop_duplicates(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[s
     """Take the copies of one permit reported again in a later year out of ``rc_e`` and
     ``rc_i``; return one ``duplicate_report`` flag per (side, permit key)."""
     lr = math.log(ratio)
-    both = f"""SELECT 'E' AS side, *, {PK} AS pk FROM rc_e WHERE export_permit IS NOT NULL
-               UNION ALL SELECT 'I' AS side, *, {PK} AS pk FROM rc_i WHERE export_permit IS NOT NULL"""
+    # only a permit key one side reported in two or more years can hold copies: the records of
+    # those keys (both sides, for the other side's total) are all the query below needs. Keys
+    # are matched by their hash: a collision only brings in another key, computed exactly below.
+    both = " UNION ALL ".join(f"""SELECT '{side}' AS side, *, {PK} AS pk FROM rc_{side.lower()}
+        WHERE export_permit IS NOT NULL AND hash({KEY}) IN (SELECT h FROM multi)""" for side in ("E", "I"))
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_dg AS
-        WITH b AS ({both}),
+        WITH multi AS (SELECT h FROM (SELECT hash({KEY}) AS h, year FROM rc_e WHERE export_permit IS NOT NULL
+                                      UNION ALL SELECT hash({KEY}), year FROM rc_i WHERE export_permit IS NOT NULL)
+                       GROUP BY h HAVING min(year) < max(year)),
+        b AS ({both}),
         y AS (SELECT side, pk, year, list(quantity ORDER BY quantity) AS qs, list(record_id) AS ids
               FROM b GROUP BY ALL),
         copies AS (SELECT y.* FROM y WHERE EXISTS (SELECT 1 FROM y y0 WHERE y0.side = y.side AND y0.pk = y.pk

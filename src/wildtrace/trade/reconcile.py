@@ -51,7 +51,7 @@ def _side(con: duckdb.DuckDBPyConnection, side: str) -> None:
         SELECT record_id, year, taxon, term, coalesce(unit, '') AS unit, importer, exporter, quantity,
                CASE WHEN source IN ({unknown}) THEN NULL ELSE source END AS source,
                CASE WHEN purpose IN ({unknown}) THEN NULL ELSE purpose END AS purpose, export_permit,
-               coalesce(source = 'I', false) AS seized
+               coalesce(source = 'I', false) AS seized, false AS again
         FROM records WHERE dataset = '{schema.BULK}' AND reporter_type = '{side.upper()}'""")
 
 
@@ -63,7 +63,32 @@ def _agg(key: str, extra: str = "") -> str:
         arg_max(purpose, quantity) FILTER (WHERE purpose IS NOT NULL) AS purpose,
         coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
         coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes,
-        list(record_id ORDER BY record_id)[1:{IDS_PER_FLAG}] AS ids{extra}"""
+        min(record_id, {IDS_PER_FLAG}) AS ids{extra}"""
+
+
+#: one side's report of one permit (seizures apart)
+KEY_P = "export_permit, taxon, term, unit, exporter, importer, seized"
+
+
+def permit_sums(con: duckdb.DuckDBPyConnection) -> None:
+    """``rc_pe`` and ``rc_pi``: each side's records summed per permit key straight from its
+    records (``_agg``), with ``d`` the sum counting a quantity repeated in one year once. The
+    repeats are few: one aggregation finds the (key, year, quantity) held more than once and
+    only their records are numbered (a window over every record cost more than the sums)."""
+    key_p = KEY_P
+    same = " AND ".join(f"r.{k} IS NOT DISTINCT FROM d.{k}" for k in (*key_p.split(", "), "year", "quantity"))
+    for s in ("e", "i"):
+        # ``again``: each record but the first of a quantity its side's permit key repeats in a year
+        con.execute(f"""UPDATE rc_{s} SET again = true WHERE record_id IN (
+            SELECT record_id FROM (SELECT r.record_id,
+                row_number() OVER (PARTITION BY {', '.join('r.' + k for k in key_p.split(', '))}, r.year,
+                                   r.quantity ORDER BY r.record_id) AS rep
+              FROM rc_{s} r SEMI JOIN (SELECT {key_p}, year, quantity FROM rc_{s} WHERE export_permit IS NOT NULL
+                                       GROUP BY ALL HAVING count(*) > 1) d ON {same}
+              WHERE r.export_permit IS NOT NULL) WHERE rep > 1)""")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS
+            SELECT {_agg(key_p, ', min(year) AS year, sum(quantity) FILTER (WHERE NOT again) AS d')}
+            FROM rc_{s} WHERE export_permit IS NOT NULL GROUP BY {key_p}""")
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio: float = 10.0,
@@ -74,12 +99,8 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     _side(con, "e")
     _side(con, "i")
     dups = permits.drop_duplicates(con, ratio)
-    key_p = "export_permit, taxon, term, unit, exporter, importer, seized"
-    for s in ("e", "i"):  # d: the sum with a quantity repeated in one year counted once
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS
-            SELECT {_agg(key_p, ', min(year) AS year, sum(quantity) FILTER (WHERE rep = 1) AS d')}
-            FROM (SELECT *, row_number() OVER (PARTITION BY {key_p}, year, quantity ORDER BY record_id) AS rep
-                  FROM rc_{s} WHERE export_permit IS NOT NULL) GROUP BY {key_p}""")
+    key_p = KEY_P
+    permit_sums(con)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_pm AS
         SELECT e.export_permit, e.taxon, e.term, e.unit, e.year AS year_e, i.year AS year_i, e.importer,
                e.exporter, e.seized, e.q AS q_e, i.q AS q_i, e.d AS d_e, i.d AS d_i, e.n AS n_e, i.n AS n_i,
@@ -96,13 +117,12 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
           AND NOT EXISTS (SELECT 1 FROM rc_pm m WHERE m.export_permit = e.export_permit AND m.taxon = e.taxon
                           AND m.term = e.term AND m.exporter = e.exporter AND m.importer = e.importer)""")
     # what the permit pass left: records without a permit or whose permit key did not match
-    for s in ("e", "i"):
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_r{s} AS SELECT r.* FROM rc_{s} r
-            ANTI JOIN rc_pm m ON r.export_permit = m.export_permit AND r.taxon = m.taxon AND r.term = m.term
-                 AND r.unit = m.unit AND r.exporter = m.exporter AND r.importer = m.importer
-                 AND r.seized = m.seized""")
+    for s in ("e", "i"):  # summed straight from the anti join (no copy of the records left)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g{s} AS
-            SELECT {_agg('year, taxon, term, unit, importer, exporter, seized')} FROM rc_r{s}
+            SELECT {_agg('year, taxon, term, unit, importer, exporter, seized')} FROM (SELECT r.* FROM rc_{s} r
+                ANTI JOIN rc_pm m ON r.export_permit = m.export_permit AND r.taxon = m.taxon AND r.term = m.term
+                     AND r.unit = m.unit AND r.exporter = m.exporter AND r.importer = m.importer
+                     AND r.seized = m.seized)
             WHERE importer IS NOT NULL AND exporter IS NOT NULL
             GROUP BY year, taxon, term, unit, importer, exporter, seized""")
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, taxon VARCHAR, term VARCHAR,
