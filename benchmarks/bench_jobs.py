@@ -154,6 +154,11 @@ def main() -> None:
           f"{steady[args.jobs]:,.0f}/s, ratio {steady[args.jobs] / steady[1]:.2f}")
     # CPU per listing between the sizes: what the workers and the parent add to each listing
     per = {j: (med_cpu[big, j] - med_cpu[small, j]) / (big - small) * 1e6 for j in (1, args.jobs)}
+    autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    if autogroup.exists() and autogroup.read_text().strip() == "1" and max(load_before, load_after) > len(cores):
+        print(f"  note: the kernel shares the CPU between sessions (sched_autogroup) and the load average is above "
+              f"{len(cores)}: this session's processes get one session's share however many there are, so the "
+              "wall-clock ratio says how busy the machine is; the CPU figures below are the scan's own")
     print(f"  CPU per listing (start-up cancelled): one process {per[1]:.0f} us, --jobs {args.jobs} {per[args.jobs]:.0f} us "
           f"in all processes; the best ratio the CPU allows on {args.jobs} free cores: "
           f"{args.jobs * per[1] / per[args.jobs]:.2f}")
