@@ -94,12 +94,15 @@ class CueAlternation:
         self.patterns = patterns
         self.whole = whole
         self.required = {i: required_chars(p) for i, p in patterns.items()}
+        # one character-class search per cue (C speed, stops at the first hit); None: always run
+        self._checks = {i: None if chars is None else re.compile(f"[{''.join(map(re.escape, sorted(chars)))}]")
+                        for i, chars in self.required.items()}
 
     def for_text(self, text: str) -> re.Pattern[str] | None:
         """The alternation to run over ``text`` (None: no cue can match it)."""
         if self.whole is None:
             return None
-        active = tuple(i for i, chars in self.required.items() if chars is None or any(ch in text for ch in chars))
+        active = tuple(i for i, check in self._checks.items() if check is None or check.search(text))
         if len(active) == len(self.patterns):
             return self.whole
         if not active:
