@@ -42,17 +42,40 @@ class Generation:
                                          isolation_level=None)
             self._conn.execute("PRAGMA query_only=1")  # it only ever reads data_version
 
+        self._pg: Any = None  # PostgreSQL: a connection of its own, in autocommit (one round trip)
+
     def now(self) -> Hashable:
         if self._conn is not None:
             with self._lock:
                 return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-        with self.engine.connect() as conn:
-            return str(conn.execute(sa.text("SELECT pg_current_wal_insert_lsn()")).scalar_one())
+        with self._lock:
+            for attempt in (0, 1):
+                try:
+                    if self._pg is None:
+                        self._pg = self.engine.raw_connection()
+                        self._pg.driver_connection.autocommit = True  # no transaction held open
+                    cur = self._pg.cursor()
+                    cur.execute("SELECT pg_current_wal_insert_lsn()")
+                    return str(cur.fetchone()[0])
+                except Exception:  # the server went away: a fresh connection once, then the error
+                    self._drop_pg()
+                    if attempt:
+                        raise
+        raise AssertionError("unreachable")
+
+    def _drop_pg(self) -> None:
+        if self._pg is not None:
+            try:
+                self._pg.invalidate()
+            finally:
+                self._pg = None
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        with self._lock:
+            self._drop_pg()
 
 
 class Prebuilt:
