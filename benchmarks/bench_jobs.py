@@ -12,7 +12,9 @@ Two sizes (n/4 and n) are run, so the steady rate (start-up cancelled: the listi
 sizes over the time between them) is given beside the whole command's. The input is generated
 listings (``generate.py``) or ``--input``: a JSON Lines file repeated to n records, ids made unique
 (the real marketplace listings under /work/ext/marketplaces, say). The load average before and after
-is printed: on a shared machine the ratio is only as good as the cores are free.
+is printed: on a shared machine the ratio is only as good as the cores are free. Last, the two code
+paths run side by side in one process on one core (``code_path``): what ``--jobs`` adds to each
+listing, free of other processes.
 """
 
 from __future__ import annotations
@@ -99,6 +101,51 @@ def dask_overhead(partitions: int, text_model: str) -> None:
           f"(open, read, scan one listing, write its file) {statistics.median(per_task) * 1000:.1f} ms")
 
 
+def code_path(path: Path, text_model: str, repeat: int) -> tuple[float, float]:
+    """CPU per listing (us) of one process's ingest and of the workers' code path (split in the
+    parent, parse, scan, render and summarise a chunk, pickle it both ways, merge), both run here in
+    one process pinned to one core: what ``--jobs`` adds, free of other processes' contention."""
+    import dataclasses
+    import io
+    import pickle
+    import signal
+
+    from wildtrace import Settings
+    from wildtrace import parallel as par
+    from wildtrace.pipeline import Sinks, ingest
+    from wildtrace.scan.readers import read_listings
+    from wildtrace.scan.summary import Summary
+    from wildtrace.scan.writers import JsonlWriter
+
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    settings = dataclasses.replace(Settings(data_dir=Path(tempfile.mkdtemp())), text_model=text_model)
+    par._start(par.ScannerSpec(settings))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    scanner = par._SCANNER[0]
+    limits = {"max_field_chars": settings.max_field_chars, "max_record_bytes": settings.max_record_bytes}
+    with open(path, "rb") as fh:  # warm the caches
+        n = ingest(read_listings(fh, **limits), scanner, Sinks()).scanned
+    one, workers = [], []
+    for _ in range(repeat):
+        started = time.process_time()
+        with open(path, "rb") as fh:
+            writer = JsonlWriter(io.BytesIO())
+            ingest(read_listings(fh, **limits), scanner, Sinks(write=writer.write))
+        one.append(time.process_time() - started)
+        started = time.process_time()
+        with open(path, "rb") as fh:
+            raw = par.read_input(fh, name=str(path), **limits)
+            assert isinstance(raw, par.RawJsonl)
+            sent = dataclasses.replace(raw, stream=None)  # type: ignore[arg-type]
+            summary, out = Summary(), io.BytesIO()
+            for chunk in par._raw_chunks(raw, par.CHUNK):
+                part = pickle.loads(pickle.dumps(par._scan_chunk(pickle.loads(pickle.dumps(chunk)), sent, "jsonl", 10)))
+                out.write(part.rendered)
+                par.merge_summary(summary, part.summary)
+        workers.append(time.process_time() - started)
+    return statistics.median(one) / n * 1e6, statistics.median(workers) / n * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20_000)
@@ -154,6 +201,10 @@ def main() -> None:
           f"{steady[args.jobs]:,.0f}/s, ratio {steady[args.jobs] / steady[1]:.2f}")
     # CPU per listing between the sizes: what the workers and the parent add to each listing
     per = {j: (med_cpu[big, j] - med_cpu[small, j]) / (big - small) * 1e6 for j in (1, args.jobs)}
+    one_us, jobs_us = code_path(files[big], args.text_model, args.repeat)
+    print(f"  code path in one process, one core, no contention (n={big:,}): one process {one_us:.0f} us a listing, "
+          f"the --jobs path {jobs_us:.0f} us ({(jobs_us / one_us - 1) * 100:+.1f} %); the ratio this allows on "
+          f"{args.jobs} free cores: {args.jobs * one_us / jobs_us:.2f} before start-up")
     autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
     if autogroup.exists() and autogroup.read_text().strip() == "1" and max(load_before, load_after) > len(cores):
         print(f"  note: the kernel shares the CPU between sessions (sched_autogroup) and the load average is above "
