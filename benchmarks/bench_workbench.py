@@ -1,9 +1,14 @@
-"""Workbench speed at a million listings: every page, sequentially, on SQLite and PostgreSQL.
+"""Workbench speed at a million listings: every page, sequentially, on SQLite and PostgreSQL,
+and the queue API's throughput beside a bare FastAPI endpoint's (the floor) in the same run.
 
     python benchmarks/bench_workbench.py [--rows 1000000] [--backend sqlite|postgresql|both]
-                                         [--requests 30] [--json PATH]
+                                         [--requests 30] [--workers 1] [--clients 20]
+                                         [--seconds 8] [--repeats 3] [--skip-pages] [--json PATH]
 
-Targets (issue 23): every page p95 < 200 ms, search with facets p95 < 300 ms.
+Targets (issues 23 and 27): every page p95 < 200 ms, search with facets (CJK included) p95 <
+300 ms; the queue API (``/api/v1/queue``, 20 clients) >= 1/2 of the bare endpoint's requests per
+second. The bare endpoint is FastAPI under uvicorn with as many workers, answering the same bytes
+the queue API answers (prepared once), with no authentication and no store.
 
 1. Builds the store once per backend (cached: /tmp/bench_workbench/<rows>.sqlite, and a
    PostgreSQL cluster in /tmp/bench_workbench/pg, started with initdb/pg_ctl on loopback as
@@ -29,7 +34,6 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -297,6 +301,16 @@ def pages(engine: sa.Engine, rows: int) -> list[tuple[str, list[str], str]]:
         ("search ivory", ["/search?q=ivory"], "search"),
         ("search pangolin", ["/search?q=pangolin"], "search"),
         ("search 犀角", ["/search?q=%E7%8A%80%E8%A7%92"], "search"),
+        ("search 象牙", [f"/search?{httpx.QueryParams({'q': '象牙'})}"], "search"),
+        ("search งา (Thai, 2 chars)", [f"/search?{httpx.QueryParams({'q': 'งา'})}"], "search"),
+        ("search 鳞 (1 char)", [f"/search?{httpx.QueryParams({'q': '鳞'})}"], "search"),
+        ("API search 象牙", [f"/api/v1/search?{httpx.QueryParams({'q': '象牙'})}"], "search"),
+        # the same searches never answered from memory: each request another offset (another key)
+        *((f"search {t} (cold: new key each time)", [f"/search?{httpx.QueryParams({'q': t, 'offset': k})}"
+                                                      for k in range(40)], "search")
+          for t in ("ivory", "象牙", "งา", "犀角")),
+        ("API queue", ["/api/v1/queue"], "get"),
+        ("API queue deep keyset page", [f"/api/v1/queue?{cursor}"], "get"),
         ("search phone", [f"/search?{httpx.QueryParams({'q': phone})}"], "search"),
         ("search rare word", [f"/search?q={RARE_WORD}"], "search"),
         ("search ivory platform=wechat", ["/search?q=ivory&platform=wechat"], "search"),
@@ -329,25 +343,24 @@ def request(client: httpx.Client, path: str, kind: str, csrf: str) -> int:
     return client.get(path).status_code
 
 
-def time_pages(url: str, rows: int, n: int, budget_s: float) -> dict[str, dict[str, float]]:
+_floor = _module("workbench_floor", ROOT / "benchmarks" / "workbench_floor.py")
+_port, _wait, throughput = _floor._port, _floor._wait, _floor.throughput
+
+
+def time_pages(url: str, rows: int, n: int, budget_s: float, workers: int = 1,
+               only: str = "") -> dict[str, dict[str, float]]:
     engine = db.make_engine(url)
     auth_engine = SQLStore(url).engine
     token, csrf = auth.create_session(auth_engine, "bench")
-    plan = pages(engine, rows)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    plan = [p for p in pages(engine, rows) if re.search(only, p[0])]
+    port = _port()
     server = subprocess.Popen([str(Path(sys.executable).parent / "wildtrace"), "serve", "--db", url,
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--port", str(port), "--workers", str(workers)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     out: dict[str, dict[str, float]] = {}
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(base + "/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        _wait(base)
         client = httpx.Client(base_url=base, timeout=120, cookies={"wt_session": token})
         for name, paths, kind in plan:
             status = request(client, paths[0], kind, csrf)
@@ -367,7 +380,7 @@ def time_pages(url: str, rows: int, n: int, budget_s: float) -> dict[str, dict[s
             stop = time.perf_counter() + budget_s
             while len(times) < n and (len(times) < least or time.perf_counter() < stop):
                 t = time.perf_counter()
-                request(client, paths[len(times) % len(paths)], kind, csrf)
+                request(client, paths[(len(times) + 2) % len(paths)], kind, csrf)  # past the warm-ups
                 times.append((time.perf_counter() - t) * 1000)
             target = 300 if kind in ("search", "batch") else 200
             out[name] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(pct(times, 95), 1),
@@ -391,6 +404,12 @@ def main() -> None:
     ap.add_argument("--budget-s", type=float, default=120,
                     help="a slow page stops after this many seconds (5 requests at least; 3 if one takes 5 s)")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here as JSON")
+    ap.add_argument("--workers", type=int, default=1, help="`serve --workers` (and the bare endpoint's)")
+    ap.add_argument("--clients", type=int, default=20, help="concurrent clients of the throughput test")
+    ap.add_argument("--seconds", type=float, default=8, help="length of one throughput run")
+    ap.add_argument("--repeats", type=int, default=3, help="throughput runs of each (medians)")
+    ap.add_argument("--skip-pages", action="store_true", help="only the throughput test")
+    ap.add_argument("--pages", default="", help="time only the pages whose name matches this regex")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     check_rows_match_save()
@@ -401,8 +420,12 @@ def main() -> None:
         size = db_size(url)
         print(f"\n{backend}: {args.rows:,} listings, build/check {built['build_s']:.0f} s, "
               f"{size / 2**30:.2f} GiB\n  {'page':<38} {'p50 ms':>8} {'p95 ms':>8} {'n':>4}", flush=True)
-        report["backends"][backend] = {**built, "bytes": size, "pages": time_pages(url, args.rows, args.requests,
-                                                                                  args.budget_s)}
+        report["backends"][backend] = {**built, "bytes": size}
+        if not args.skip_pages:
+            report["backends"][backend]["pages"] = time_pages(url, args.rows, args.requests, args.budget_s,
+                                                              args.workers, args.pages)
+        report["backends"][backend]["throughput"] = throughput(url, args.workers, args.clients, args.seconds,
+                                                               args.repeats)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False))
 
