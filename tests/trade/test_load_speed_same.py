@@ -62,10 +62,9 @@ def _old_duplicates(con: duckdb.DuckDBPyConnection, ratio: float) -> list[tuple[
         ORDER BY ALL""").fetchall()
 
 
-def _copy_db(loaded: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """An in-memory copy of the loaded records, with permits booked again and repeats added."""
-    con = loaded.cursor()
-    db = con.execute("SELECT current_database()").fetchall()[0][0]
+def _copy_db(con: duckdb.DuckDBPyConnection, db: str) -> None:
+    """An in-memory copy of the loaded records, with permits booked again and repeats added
+    (attached as ``copy``: the session's database is left as it was)."""
     con.execute("ATTACH ':memory:' AS copy")
     con.execute(f"CREATE TABLE copy.records AS SELECT * FROM \"{db}\".records WHERE dataset = 'cites_bulk'")
     con.execute("USE copy")
@@ -78,11 +77,21 @@ def _copy_db(loaded: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     # one in 90 booked again a year later by the other side too (separate shipments stay)
     con.execute("""INSERT INTO records SELECT * REPLACE (record_id || ':both' AS record_id, year + 2 AS year)
         FROM records WHERE export_permit IS NOT NULL AND hash(export_permit) % 90 = 2""")
-    return con
 
 
 def test_permit_sums_and_duplicates_equal_the_former_sql(loaded: duckdb.DuckDBPyConnection) -> None:
-    con = _copy_db(loaded)
+    con = loaded.cursor()
+    db = con.execute("SELECT current_database()").fetchall()[0][0]
+    try:
+        _copy_db(con, db)
+        _compare(con)
+    finally:
+        con.execute(f'USE "{db}"')
+        con.execute("DETACH DATABASE IF EXISTS copy")
+        con.close()
+
+
+def _compare(con: duckdb.DuckDBPyConnection) -> None:
     reconcile._side(con, "e")
     reconcile._side(con, "i")
     old_dups = _old_duplicates(con, 1.5)

@@ -45,10 +45,10 @@ def drop_duplicates(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[s
     # are matched by their hash: a collision only brings in another key, computed exactly below.
     both = " UNION ALL ".join(f"""SELECT '{side}' AS side, *, {PK} AS pk FROM rc_{side.lower()}
         WHERE export_permit IS NOT NULL AND hash({KEY}) IN (SELECT h FROM multi)""" for side in ("E", "I"))
+    multi = " UNION ALL ".join(f"""SELECT hash({KEY}) AS h FROM rc_{side} WHERE export_permit IS NOT NULL
+        GROUP BY h HAVING min(year) < max(year)""" for side in ("e", "i"))
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_dg AS
-        WITH multi AS (SELECT h FROM (SELECT hash({KEY}) AS h, year FROM rc_e WHERE export_permit IS NOT NULL
-                                      UNION ALL SELECT hash({KEY}), year FROM rc_i WHERE export_permit IS NOT NULL)
-                       GROUP BY h HAVING min(year) < max(year)),
+        WITH multi AS ({multi}),
         b AS ({both}),
         y AS (SELECT side, pk, year, list(quantity ORDER BY quantity) AS qs, list(record_id) AS ids
               FROM b GROUP BY ALL),
