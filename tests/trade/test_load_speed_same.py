@@ -2,9 +2,8 @@
 
 Issue 27 made two steps of ``reconcile`` cheaper: the permit sums (``permit_sums``: a
 quantity repeated in one year is found by one aggregation instead of numbering every record
-in a window; record ids by ``min(record_id, N)`` instead of sorting every id list) and the
-duplicate reports of one permit (``permits.drop_duplicates``: only permit keys reported in
-two or more years are examined). The former SQL is kept here as the reference; both run on
+in a window) and the duplicate reports of one permit (``permits.drop_duplicates``: only
+permit keys one side reported in two or more years are examined). The former SQL is kept here as the reference; both run on
 the synthetic CITES files, with copies of permits booked again a year later and quantities
 repeated in one year added, and must give the same rows.
 """
