@@ -10,13 +10,13 @@ or any other (``serve --workers``, a ``scan --db`` beside the workbench):
 - PostgreSQL: ``pg_current_wal_insert_lsn()``: every commit that wrote inserts a WAL record
   (other writes, e.g. autovacuum, move it too: they only cost a rebuild).
 
-Reading the generation first means an answer is never newer-keyed than its data: a write that
+The generation itself is read in ``store/generation.py`` (the store owns its SQL). Reading the
+generation first means an answer is never newer-keyed than its data: a write that
 lands while it is built moves the generation, and the next request builds it again.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -25,57 +25,11 @@ from typing import Annotated, Any, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
+from wildtrace.store.generation import Generation
+
 #: Most answers kept per app (least recently used go first).
 MAX_ANSWERS = 512
 T = TypeVar("T")
-
-
-class Generation:
-    """The store's write generation (see the module); ``now()`` is cheap."""
-
-    def __init__(self, engine: sa.Engine):
-        self.engine = engine
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        if engine.dialect.name == "sqlite":
-            self._conn = sqlite3.connect(str(engine.url.database), check_same_thread=False,
-                                         isolation_level=None)
-            self._conn.execute("PRAGMA query_only=1")  # it only ever reads data_version
-
-        self._pg: Any = None  # PostgreSQL: a connection of its own, in autocommit (one round trip)
-
-    def now(self) -> Hashable:
-        if self._conn is not None:
-            with self._lock:
-                return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-        with self._lock:
-            for attempt in (0, 1):
-                try:
-                    if self._pg is None:
-                        self._pg = self.engine.raw_connection()
-                        self._pg.driver_connection.autocommit = True  # no transaction held open
-                    cur = self._pg.cursor()
-                    cur.execute("SELECT pg_current_wal_insert_lsn()")
-                    return str(cur.fetchone()[0])
-                except Exception:  # the server went away: a fresh connection once, then the error
-                    self._drop_pg()
-                    if attempt:
-                        raise
-        raise AssertionError("unreachable")
-
-    def _drop_pg(self) -> None:
-        if self._pg is not None:
-            try:
-                self._pg.invalidate()
-            finally:
-                self._pg = None
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        with self._lock:
-            self._drop_pg()
 
 
 class Prebuilt:
