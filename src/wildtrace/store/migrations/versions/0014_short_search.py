@@ -16,6 +16,8 @@ Revises: 0013
 
 from __future__ import annotations
 
+import sqlite3
+
 from alembic import op
 
 from wildtrace.store import grams
@@ -39,7 +41,9 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX IF NOT EXISTS queue_grams_gin ON queue USING gin ({F}(search_text))")
         op.execute("ANALYZE queue")
         return
-    grams.register(bind.connection.driver_connection)  # the back-fill below calls it
+    raw = bind.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection), type(raw)
+    grams.register(raw)  # the back-fill below calls it
     op.execute("CREATE TABLE IF NOT EXISTS queue_grams (gram TEXT NOT NULL, id INTEGER NOT NULL, "
                "PRIMARY KEY (gram, id)) WITHOUT ROWID")
     op.execute(f"CREATE TRIGGER IF NOT EXISTS queue_grams_ai AFTER INSERT ON queue BEGIN {_INSERT} END")
