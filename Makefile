@@ -54,8 +54,16 @@ node-deps: system-deps
 test: system-deps node-deps install lint typecheck
 	$(BIN)/pytest -n 2 --dist loadfile
 
+# Each prints its figure beside a floor measured in the same run (README, Benchmarks): the scan per
+# shape (orjson and a keyword pass), start-up (bare python), --db (scan alone), --jobs 2 (one
+# process), network metrics (igraph's bare betweenness). About 15 minutes here; the trade, workbench
+# and monitor benchmarks are their own targets below.
 bench: install
 	$(BIN)/python benchmarks/bench_scan.py
+	$(BIN)/python benchmarks/bench_startup.py --repeats 5
+	$(BIN)/python benchmarks/bench_store.py --n 3000 --repeats 3
+	$(BIN)/python benchmarks/bench_jobs.py --n 24000 --repeat 3
+	$(BIN)/python benchmarks/bench_network.py --accounts 20000 --repeat 3
 
 # The 30M-row trade benchmark (about 40 minutes here): load, reconcile, screen, trends, routes,
 # DuckDB's own read_csv of the same files as the floor, peak memory.
