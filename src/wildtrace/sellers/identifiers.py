@@ -89,11 +89,20 @@ def _digit_rules() -> list[tuple[re.Pattern[str], dict[str, str], int]]:
     return rules
 
 
+@lru_cache(maxsize=64)
+def _tokens_rule(words: frozenset[str]) -> re.Pattern[str]:
+    """A digit word or a digit, compiled once per language (not per match)."""
+    return re.compile(_word_alternation(words) + r"|\d", re.IGNORECASE)
+
+
 def _spell_digits(text: str) -> str:
     for pattern, words, min_run in _digit_rules():
-        def repl(m: re.Match[str], words: dict[str, str] = words, min_run: int = min_run) -> str:
+        tokens_rule = _tokens_rule(frozenset(words))
+
+        def repl(m: re.Match[str], words: dict[str, str] = words, min_run: int = min_run,
+                 tokens_rule: re.Pattern[str] = tokens_rule) -> str:
             chunk = m.group(0)
-            tokens = re.findall(_word_alternation(words) + r"|\d", chunk, re.IGNORECASE)
+            tokens = tokens_rule.findall(chunk)
             digits = [words.get(t.casefold(), t) for t in tokens]
             spelled = sum(1 for t in tokens if not t.isdigit())
             if spelled == 0 or len(digits) < min_run:
@@ -130,11 +139,16 @@ def _email_rule() -> re.Pattern[str]:
         re.IGNORECASE)
 
 
-def _fix_emails(text: str) -> str:
+@lru_cache(maxsize=1)
+def _dot_split() -> re.Pattern[str]:
     spec = reference()["email_obfuscation"]
-    dot_split = re.compile(
+    return re.compile(
         rf"\s*[\[\(\{{<]\s*(?:{_word_alternation(spec['dot'])}|\.)\s*[\]\)\}}>]\s*"
         rf"|\s+(?:{_word_alternation(spec['dot'])})\s+|\s*\.\s*", re.IGNORECASE)
+
+
+def _fix_emails(text: str) -> str:
+    dot_split = _dot_split()
 
     def repl(m: re.Match[str]) -> str:
         domain_parts = dot_split.split(m.group(2))
