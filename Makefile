@@ -56,7 +56,7 @@ test: system-deps node-deps install lint typecheck
 
 # Each prints its figure beside a floor measured in the same run (README, Benchmarks): the scan per
 # shape (orjson and a keyword pass), start-up (bare python), --db (scan alone), --jobs 2 (one
-# process), network metrics (igraph's bare betweenness). About 15 minutes here; the trade, workbench
+# process), network metrics (igraph's bare betweenness). The trade, workbench
 # and monitor benchmarks are their own targets below.
 bench: install
 	$(BIN)/python benchmarks/bench_scan.py
