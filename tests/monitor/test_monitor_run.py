@@ -114,8 +114,17 @@ def test_every_listing_of_every_shape_is_new_and_extracted(world: dict) -> None:
     market = world["site"].market
     store = open_store(world["db"])
     try:
+        # the duplicate trap (a shop listing the grid also shows) is new where it is first seen: the
+        # sources crawl at the same time, so on a busy machine the grid's copy can come first; it is
+        # stored once either way (test_one_listing_under_two_urls_is_stored_once)
+        [stored] = [i for i in store.listing_ids() if i.split(":", 1)[1].startswith(DUPLICATE_ID)]
+        home = stored.split(":", 1)[0]
         for shape, name in (("grid", "t-grid"), ("shop", "t-shop"), ("feed", "t-feed")):
             expected = set(market.ids(shape))
+            if name == home:
+                expected.add(DUPLICATE_ID)
+            else:
+                expected.discard(DUPLICATE_ID)
             counts = reports[name]["counts"]
             assert counts["new"] == len(expected), (name, counts, reports[name]["errors"])
             for listing_id in expected:
