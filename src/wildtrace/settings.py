@@ -134,6 +134,9 @@ FILES: tuple[DataFile, ...] = (
     DataFile("evidence_dir", "evidence",
              "Captures started from the workbench, one folder per case (`case-ID`), and the monitor's, one folder "
              "per source (`monitor-NAME`); never changed once written."),
+    DataFile("patrol_dir", "patrol",
+             "Patrol runs (`wildtrace patrol run` and `patrol demo`), one folder per run: risk maps, plan, GPX, "
+             "evaluation and a manifest; the workbench's Patrols page reads them. Never changed once written."),
     DataFile("refdata_cache_dir", "cache",
              "The reference data compiled for a fast start (`taxa/cache.py`), one file per version of the data "
              "and imported checklists; rebuilt when stale or damaged, safe to delete."),
@@ -217,6 +220,7 @@ class Settings:
     evidence_dir = _InDataDir("evidence_dir")
     monitor_images_dir = _InDataDir("monitor_images_dir")
     refdata_cache_dir = _InDataDir("refdata_cache_dir")
+    patrol_dir = _InDataDir("patrol_dir")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
