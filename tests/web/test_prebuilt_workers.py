@@ -131,3 +131,35 @@ def test_serve_workers_share_one_sqlite_store(tmp_path: Path, seeded: tuple[Path
 def test_workers_option_is_checked() -> None:
     r = subprocess.run([WILDTRACE, "serve", "--workers", "0"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "--workers" in r.stderr
+
+
+def test_who_is_asking_is_kept_until_a_write_and_expiry_is_checked_on_every_request(
+        server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A credential's user is looked up once per store generation (web/deps.py): revoking a token,
+    changing a role, disabling a user are writes, so they apply to the very next request; a
+    session's expiry is checked against the clock on every request, kept or not."""
+    import datetime as dt
+
+    from wildtrace import clock
+
+    engine = server.engine
+    token = auth.create_token(engine, "viewer", "cache test")
+    client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    with client:
+        assert client.get("/api/v1/me").json()["role"] == "viewer"
+        principals = server.app.state.principals
+        hits = principals.hits
+        assert client.get("/api/v1/me").status_code == 200 and principals.hits == hits + 1, "kept"
+        auth.set_role(engine, "viewer", "analyst", actor="test")
+        assert client.get("/api/v1/me").json()["role"] == "analyst", "a role change applies at once"
+        auth.set_role(engine, "viewer", "viewer", actor="test")
+        auth.revoke_token(engine, auth.token_id(token), "test", any_user=True)
+        assert client.get("/api/v1/me").status_code == 401, "a revoked token is refused at once"
+    browser, _ = server.login("analyst")
+    assert browser.get("/api/v1/me").status_code == 200
+    assert browser.get("/api/v1/me").status_code == 200  # kept now
+    later = clock.now() + dt.timedelta(hours=13)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    r = browser.get("/api/v1/me")
+    browser.close()
+    assert r.status_code == 401 and r.json()["error"]["code"] == "session_expired", r.text

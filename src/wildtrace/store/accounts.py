@@ -314,7 +314,9 @@ def end_session(engine: sa.Engine, token: str) -> None:
     db.write(engine, lambda conn: conn.execute(sessions.delete().where(sessions.c.token_sha256 == _sha(token))))
 
 
-def session_principal(engine: sa.Engine, token: str) -> Principal:
+def session_lookup(engine: sa.Engine, token: str) -> tuple[Principal, str]:
+    """The session's principal and when it expires (a UTC stamp), whether or not it has expired;
+    ``AuthError`` if no such session of an enabled user exists."""
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(sessions.c.expires_at, sessions.c.csrf_token, users.c.name, users.c.role)
@@ -322,9 +324,18 @@ def session_principal(engine: sa.Engine, token: str) -> Principal:
             .where(sessions.c.token_sha256 == _sha(token), users.c.disabled == 0)).first()
     if row is None:
         raise AuthError("login_required", "not logged in (unknown session)")
-    if row.expires_at <= _stamp(clock.now()):
+    return Principal(row.name, row.role, "session", row.csrf_token), str(row.expires_at)
+
+
+def session_expired(expires_at: str) -> bool:
+    return expires_at <= _stamp(clock.now())
+
+
+def session_principal(engine: sa.Engine, token: str) -> Principal:
+    who, expires_at = session_lookup(engine, token)
+    if session_expired(expires_at):
         raise AuthError("session_expired", "the session has expired; log in again")
-    return Principal(row.name, row.role, "session", row.csrf_token)
+    return who
 
 
 def create_token(engine: sa.Engine, name: str, label: str = "") -> str:

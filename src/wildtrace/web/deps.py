@@ -1,8 +1,16 @@
-"""FastAPI dependencies: who is asking (session cookie or API token), CSRF, and roles."""
+"""FastAPI dependencies: who is asking (session cookie or API token), CSRF, and roles.
+
+Who is asking is looked up once per credential and store generation (``web/prebuilt.py``):
+logging out, revoking a token, disabling a user or changing a role are committed writes, so they
+move the generation and the next request looks the credential up again; a session's expiry is
+checked against the clock on every request. A hit costs the generation read (a few µs on SQLite,
+one round trip on PostgreSQL) instead of a join over users and sessions or tokens.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -16,13 +24,20 @@ from wildtrace.store.accounts import (
     AuthError,
     Principal,
     csrf_ok,
-    session_principal,
+    session_expired,
+    session_lookup,
     token_principal,
 )
 from wildtrace.store.sql import SQLStore
 from wildtrace.web.errors import ApiError
+from wildtrace.web.prebuilt import principals
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def _sha(credential: str) -> str:
+    """Credentials are kept by their hash only, never as given."""
+    return hashlib.sha256(credential.encode()).hexdigest()
 
 
 def engine(request: Request) -> sa.Engine:
@@ -47,12 +62,18 @@ async def principal(request: Request) -> Principal:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("bad_token", "use Authorization: Bearer <API token>")
-        who = token_principal(eng, token.strip())
+        kept = await principals(request)
+        who, _ = kept.get(("token", _sha(token.strip())),
+                          lambda: (token_principal(eng, token.strip()), ""))
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
             raise AuthError("login_required", "log in first (session cookie or API token)")
-        who = session_principal(eng, cookie)
+        kept = await principals(request)
+        who, expires_at = kept.get(("session", _sha(cookie)),
+                                   lambda: session_lookup(eng, cookie))
+        if session_expired(expires_at):
+            raise AuthError("session_expired", "the session has expired; log in again")
         if request.method not in SAFE:
             given = request.headers.get("x-csrf-token")
             ctype = request.headers.get("content-type", "")

@@ -36,8 +36,9 @@ class Prebuilt:
     """Answers by key (response bytes, or what a page is rendered from: never changed by its
     users), each valid for the generation it was built at."""
 
-    def __init__(self, engine: sa.Engine, size: int = MAX_ANSWERS):
-        self.generation = Generation(engine)
+    def __init__(self, engine: sa.Engine, size: int = MAX_ANSWERS, generation: Generation | None = None):
+        self.generation = generation or Generation(engine)
+        self._owns_generation = generation is None
         self.size = size
         self._answers: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
         self._lock = threading.Lock()
@@ -76,7 +77,8 @@ class Prebuilt:
         return body
 
     def close(self) -> None:
-        self.generation.close()
+        if self._owns_generation:
+            self.generation.close()
 
 
 async def prebuilt(request: Request) -> Prebuilt:
@@ -85,6 +87,17 @@ async def prebuilt(request: Request) -> Prebuilt:
     kept = getattr(state, "prebuilt", None)
     if kept is None:
         kept = state.prebuilt = Prebuilt(state.store.engine)
+    return kept  # type: ignore[no-any-return]
+
+
+async def principals(request: Request) -> Prebuilt:
+    """Who each credential (by its hash) belongs to, kept like the answers and on the same
+    generation: a logout, revocation or role change is a write (``web/deps.py``)."""
+    state = request.app.state
+    kept = getattr(state, "principals", None)
+    if kept is None:
+        answers = await prebuilt(request)
+        kept = state.principals = Prebuilt(state.store.engine, size=4096, generation=answers.generation)
     return kept  # type: ignore[no-any-return]
 
 
