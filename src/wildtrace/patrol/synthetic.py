@@ -27,6 +27,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiLineString, MultiPoint, Polygon
 
+from wildtrace.errors import ConfigError
 from wildtrace.patrol import synthetic_records as out_
 from wildtrace.patrol import synthetic_world as world
 from wildtrace.patrol.records import WGS84, WORK_CRS, PatrolData
@@ -146,7 +147,7 @@ def make_park(seed: int, *, area_km2: float = 2000, years: int = 5, start_year: 
     landcover.tif), the layers as GeoJSON (WGS84) and a SYNTHETIC.txt saying what this is.
     """
     if area_km2 <= 0 or years < 1:
-        raise ValueError("make_park needs area_km2 > 0 and years >= 1")
+        raise ConfigError(f"make_park needs area_km2 > 0 and years >= 1, not {area_km2}, {years}")
     rate = max(1.0, 3.5 * area_km2 / 2000) if patrols_per_day is None else patrols_per_day
     rng = np.random.default_rng(seed)
     center = world.center_utm()
