@@ -51,9 +51,13 @@ class SyntheticPark:
     Geometry (``boundary``, ``layers``, ``cells``) is in ``crs`` (EPSG:32636); ``data`` is WGS84
     like every import. ``truth`` answers for points in WORK_CRS (EPSG:6933) unless told another
     CRS; ``truth_grid`` / ``truth_table`` answer per cell of a grid (any CRS, e.g. make_grid's).
-    ``presence`` records what was really out there per simulation cell and month: the truth
-    ``p``, whether a snare was ``present``, the ``effort_km`` walked there and whether it was
-    ``detected`` (only detections reach ``data``).
+    ``pressure`` is the latent field itself (``synthetic_world.TruthField``, park CRS).
+    ``cells`` are the 1 km simulation cells (park CRS, the park's bounding box; ``area_km2``
+    inside the park, 0 for cells wholly outside). ``presence`` records what was really out
+    there per simulation cell (inside the park) and month: the truth ``p``, whether a snare was
+    ``present``, the ``effort_km`` walked there and whether it was ``detected`` (only detections
+    reach ``data``). ``params`` holds ``k_detect``, ``patrols_per_day``, ``area_km2``,
+    ``sim_cell_m``; ``rasters`` / ``files`` the paths written when a folder was given.
     """
 
     seed: int
@@ -112,7 +116,7 @@ class SyntheticPark:
         static = self.pressure.static(px, py)
         year, month = _split_periods(periods)
         p = self.pressure.prob(px[:, None], py[:, None], year[None, :], month[None, :],
-                            static[:, None])
+                               static[:, None])
         p = 1 - (1 - p) ** area[:, None]
         return pd.DataFrame({"cell_id": np.repeat(g["cell_id"].to_numpy(), len(periods)),
                              "period": np.tile(np.array(periods, dtype=object), len(g)),
