@@ -23,7 +23,8 @@ as whole columns. Coordinates: per-row "UTM Zone" (or "CRS"/"EPSG") columns firs
 mixing two UTM zones reads right. Every row is a waypoint of its patrol leg ("Patrol Leg Id",
 "1" when absent); a row with an "Observation Category 0" is also an observation (categories joined
 with '/', the other non-fixed columns its attributes, as strings). A row with no "Patrol ID" is
-an observation with no patrol. A waypoint id seen again in the same patrol with another place or
+an observation with no patrol ("Comment" counts as an attribute: on an observation row it is
+the ranger's note about it). A waypoint id seen again in the same patrol with another place or
 time is a reject. A leg's start and end are its first and last waypoint times (the patrol dates
 when none is usable).
 """
@@ -57,7 +58,7 @@ _FIXED = {
     "patrol id", "type", "patrol start date", "patrol end date", "station", "team", "objective",
     "objective rating", "mandate", "armed", "patrol leg id", "leader", "pilot", "members",
     "patrol transport type", "waypoint id", "waypoint date", "waypoint time", "x", "y",
-    "direction", "distance", "comment", "last modified", "last modified by", "observation group",
+    "direction", "distance", "last modified", "last modified by", "observation group",
     "utm zone", "zone", "easting", "northing", "crs", "epsg", "observation id", "waypoint source",
     "conservation area id", "conservation area name",
 }

@@ -1,0 +1,113 @@
+"""EarthRanger JSON import: patrols, events and tracks as the API returns them, matched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wildtrace.errors import DataError
+from wildtrace.patrol.earthranger import read_earthranger, write_earthranger_json
+from wildtrace.patrol.records import PatrolData
+from wildtrace.patrol.smart_xml import read_smart_xml
+
+FIX = Path(__file__).parent / "fixtures"
+FILES = [FIX / f"earthranger_{n}" for n in
+         ("patrols.json", "events.json", "tracks.geojson", "observations.json")]
+P1, P2, P3 = (f"0b6a2c1e-6f0e-4b7a-9d1e-5a0c9e3f120{i}" for i in (1, 2, 3))
+
+
+def canon(data: PatrolData) -> dict[str, pd.DataFrame]:
+    """The tables without file positions, in a stable order."""
+    out = {}
+    for name, keys in (("patrols", ["patrol_id", "leg_id"]),
+                       ("waypoints", ["patrol_id", "leg_id", "time", "lon", "lat"]),
+                       ("observations", ["obs_id"])):
+        df = getattr(data, name).drop(columns=["source", "line"])
+        out[name] = df.sort_values(keys).reset_index(drop=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def data() -> PatrolData:
+    return read_earthranger(FILES, utc_offset="+03:00")
+
+
+def test_segments_become_legs(data: PatrolData) -> None:
+    legs = data.patrols.set_index("patrol_id")
+    assert legs.loc[P1, "transport"] == "routine_patrol"
+    assert legs.loc[P1, "members"] == "Neema Mollel"
+    assert legs.loc[P1, "start"] == pd.Timestamp("2023-01-31 15:00", tz="UTC")
+    assert legs.loc[P1, "end"] == pd.Timestamp("2023-02-01 03:00", tz="UTC")
+    # an active patrol has no end_time: its last track point ends it
+    assert legs.loc[P2, "end"] == pd.Timestamp("2023-02-10 08:00", tz="UTC")
+
+
+def test_tracks_matched_to_their_leaders_segment_across_months(data: PatrolData) -> None:
+    w = data.waypoints
+    p1 = w[w["patrol_id"] == P1]
+    assert len(p1) == 5 and set(p1["source"]) == {"earthranger_tracks.geojson"}
+    assert set(p1["time"].dt.strftime("%Y-%m")) == {"2023-01", "2023-02"}
+    p2 = w[w["patrol_id"] == P2].sort_values("time")
+    assert list(p2["time"].dt.strftime("%H:%M")) == ["04:00", "06:00", "08:00"]  # 09:00 local
+
+
+def test_segment_without_track_uses_its_start_and_end(data: PatrolData) -> None:
+    p3 = data.waypoints[data.waypoints["patrol_id"] == P3]
+    assert list(zip(p3["lon"], p3["lat"], strict=True)) == [(34.9, -2.3), (34.94, -2.33)]
+    assert any("no track points" in n for n in data.notes)
+
+
+def test_events_linked_by_patrols_or_segment_or_none(data: PatrolData) -> None:
+    o = data.observations.set_index("obs_id")
+    e1, e2, e3 = (f"e1000000-0000-4000-8000-00000000000{i}" for i in (1, 2, 3))
+    assert o.loc[e1, "patrol_id"] == P1
+    assert json.loads(o.loc[e1, "attributes"]) == {"snare_count": 3, "action_taken": "removed",
+                                                   "snare_type": "wire"}
+    assert o.loc[e2, "patrol_id"] == P2  # only patrol_segments names it
+    assert pd.isna(o.loc[e3, "patrol_id"])
+    assert o.loc[e3, "time"] == pd.Timestamp("2023-02-14 08:20", tz="UTC")  # zone-less
+    assert o.loc[e1, "category"] == "snare_rep"
+    assert len(o) == 3  # the embedded copy of e1 is not counted twice
+
+
+def test_rejects_and_notes(data: PatrolData) -> None:
+    got = {(r.line, r.reason) for r in data.rejects}
+    assert got == {
+        (3, "track point: missing or unreadable coordinates"),
+        (1, "track point: outside every patrol segment of its subject"),
+        (4, "event: missing or unreadable coordinates"),
+        (5, "event: coordinates out of range (looks like latitude/longitude swapped)"),
+    }
+    assert any("next page" in n for n in data.notes)
+    assert any("local time UTC+03:00" in n for n in data.notes)
+
+
+def test_round_trip(tmp_path: Path, data: PatrolData) -> None:
+    written = write_earthranger_json(data, tmp_path / "er.json")
+    assert [p.name for p in written] == ["er.json", "er.events.json", "er.tracks.geojson"]
+    doc = json.loads(written[0].read_text())
+    assert set(doc["data"]) == {"count", "next", "previous", "results"}
+    assert "time_range" in doc["data"]["results"][0]["patrol_segments"][0]
+    again = read_earthranger(written)
+    assert not again.rejects
+    a, b = canon(data), canon(again)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=False, atol=1e-9, obj=name)
+
+
+def test_smart_patrol_written_as_earthranger(tmp_path: Path) -> None:
+    first = read_smart_xml(FIX / "smart_patrol_1_3.xml", utc_offset="+03:00")
+    second = read_earthranger(write_earthranger_json(first, tmp_path / "er.json"))
+    assert len(second.waypoints) == len(first.waypoints)
+    assert len(second.observations) == len(first.observations)
+    assert not second.rejects
+
+
+def test_not_json_is_a_data_error(tmp_path: Path) -> None:
+    f = tmp_path / "bad.json"
+    f.write_text("{not json", encoding="utf-8")
+    with pytest.raises(DataError, match="not JSON"):
+        read_earthranger(f)

@@ -1,0 +1,153 @@
+"""SMART query CSV import: SMART's columns, mixed UTM zones, encodings, traps, a round trip;
+and ``read_patrols``, the one entry point over every format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wildtrace.errors import ConfigError, DataError
+from wildtrace.patrol.imports import read_patrols, sniff
+from wildtrace.patrol.records import PatrolData
+from wildtrace.patrol.smart_csv import read_smart_csv, write_smart_csv
+from wildtrace.patrol.smart_xml import read_smart_xml
+
+FIX = Path(__file__).parent / "fixtures"
+UTM = FIX / "smart_query_utm.csv"
+CP = FIX / "smart_query_cp1252.csv"
+
+
+def canon(data: PatrolData) -> dict[str, pd.DataFrame]:
+    """The tables without file positions and generated ids, in a stable order."""
+    out = {}
+    for name, keys in (("patrols", ["patrol_id", "leg_id"]),
+                       ("waypoints", ["patrol_id", "leg_id", "time", "lon", "lat"]),
+                       ("observations", ["patrol_id", "time", "category", "attributes"])):
+        df = getattr(data, name).drop(columns=["source", "line", "obs_id"], errors="ignore")
+        out[name] = df.sort_values(keys, na_position="last").reset_index(drop=True)
+    return out
+
+
+def test_utm_zones_per_row_are_reprojected_each_in_its_own_zone() -> None:
+    d = read_smart_csv(UTM, utc_offset="+03:00")
+    w = d.waypoints.sort_values("time").reset_index(drop=True)
+    assert w.loc[0, "lon"] == pytest.approx(34.2101, abs=1e-4)
+    assert w.loc[0, "lat"] == pytest.approx(-2.1496, abs=1e-4)
+    # the row in zone 35S lands beside its zone-36S neighbours, not 10 degrees west
+    assert w.loc[2, "lon"] == pytest.approx(34.2230, abs=1e-5)
+    assert w.loc[2, "lat"] == pytest.approx(-2.1560, abs=1e-5)
+    assert any("2 coordinate systems" in n for n in d.notes), d.notes
+
+
+def test_locale_dates_local_time_and_patrol_across_months() -> None:
+    d = read_smart_csv(UTM, utc_offset="+03:00")
+    (leg,) = d.patrols.itertuples()
+    assert leg.start == pd.Timestamp("2023-03-31 15:00", tz="UTC")
+    assert leg.end == pd.Timestamp("2023-04-01 02:00", tz="UTC")
+    assert set(d.waypoints["time"].dt.strftime("%Y-%m")) == {"2023-03", "2023-04"}
+    assert (leg.members, leg.transport) == ("Neema Mollel", "Foot")
+
+
+def test_rejects_name_line_and_why_and_the_rest_is_kept() -> None:
+    d = read_smart_csv(UTM, utc_offset="+03:00")
+    got = {r.line: r.reason for r in d.rejects}
+    assert got == {
+        5: "observation: missing or unreadable coordinates",
+        7: "waypoint: waypoint id seen before in this patrol with another place or time",
+        8: "row has 23 fields, the header 22",
+        9: "waypoint: unreadable UTM zone '99Q'",
+        10: "waypoint: missing or unreadable waypoint date/time",
+    }
+    assert len(d.waypoints) == 3
+
+
+def test_observation_rows_categories_attributes_and_no_patrol() -> None:
+    d = read_smart_csv(UTM, utc_offset="+03:00")
+    o = d.observations.sort_values("time").reset_index(drop=True)
+    assert list(o["category"]) == ["Threat/Hunting/Snare", "Animals/Wildebeest",
+                                   "Threat/Hunting/Snare"]
+    assert json.loads(o.loc[2, "attributes"])["Comment"] == "Reported by herder"
+    assert json.loads(o.loc[0, "attributes"]) == {"Number of snares": "4",
+                                                  "Action taken": "Removed"}
+    assert o.loc[0, "patrol_id"] == "SRG_000201"
+    assert pd.isna(o.loc[2, "patrol_id"])  # the herder's report belongs to no patrol
+    # two observations on one waypoint make one waypoint, not two
+    assert (d.waypoints["time"] == o.loc[0, "time"]).sum() == 1
+
+
+def test_windows_1252_semicolons_decimal_commas_and_swapped_values() -> None:
+    d = read_smart_csv(CP)
+    assert any("Windows-1252" in n for n in d.notes)
+    assert d.patrols["members"].iloc[0] == "René Mbaye"
+    assert d.observations["category"].iloc[0] == "Activité humaine/Piège"
+    assert json.loads(d.observations["attributes"].iloc[0])["Espèce"] == "Antilope"
+    assert d.waypoints["lon"].iloc[0] == pytest.approx(13.4012)
+    got = {r.line: r.reason for r in d.rejects}
+    assert got[4].endswith("(looks like latitude/longitude swapped)")
+    assert got[5] == "row has 14 fields, the header 13"
+    assert any("read as UTC" in n for n in d.notes)
+
+
+def test_projected_xy_needs_the_stated_crs(tmp_path: Path) -> None:
+    f = tmp_path / "q.csv"
+    f.write_text("Patrol ID,Waypoint Id,Waypoint Date,Waypoint Time,X,Y\n"
+                 "P1,1,2023-01-01,08:00:00,634567.0,9762345.0\n", encoding="utf-8")
+    assert read_smart_csv(f).rejects[0].reason.startswith("waypoint: coordinates out of range")
+    d = read_smart_csv(f, crs="EPSG:32736")
+    assert d.waypoints["lon"].iloc[0] == pytest.approx(34.2101, abs=1e-4)
+    with pytest.raises(ConfigError):
+        read_smart_csv(f, crs="EPSG:999999")
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    first = read_smart_csv(UTM, utc_offset="+03:00")
+    out = write_smart_csv(first, tmp_path / "export.csv", utc_offset="+03:00")
+    header = out.read_text(encoding="utf-8").split("\n", 1)[0]
+    assert header.startswith("Patrol ID,Patrol Start Date,Patrol End Date,Patrol Leg Id,Leader")
+    assert "Waypoint Date,Waypoint Time,X,Y,Observation Category 0" in header
+    second = read_smart_csv(out, utc_offset="+03:00")
+    assert not second.rejects
+    a, b = canon(first), canon(second)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=False, atol=1e-9, obj=name)
+
+
+def test_xml_patrol_written_as_csv_keeps_everything_but_value_types(tmp_path: Path) -> None:
+    first = read_smart_xml(FIX / "smart_patrol_1_3.xml", utc_offset="+03:00")
+    second = read_smart_csv(write_smart_csv(first, tmp_path / "x.csv", utc_offset="+03:00"),
+                            utc_offset="+03:00")
+    a, b = canon(first), canon(second)
+    for name in ("patrols", "waypoints"):
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=False, atol=1e-9, obj=name)
+    pd.testing.assert_frame_equal(a["observations"].drop(columns="attributes"),
+                                  b["observations"].drop(columns="attributes"))
+    for x, y in zip(a["observations"]["attributes"], b["observations"]["attributes"], strict=True):
+        assert {k: str(v) for k, v in json.loads(x).items()} == json.loads(y)
+
+
+def test_not_a_smart_export(tmp_path: Path) -> None:
+    f = tmp_path / "other.csv"
+    f.write_text("name,price\nivory,100\n", encoding="utf-8")
+    with pytest.raises(DataError, match="X/Y"):
+        read_smart_csv(f)
+
+
+def test_read_patrols_picks_each_reader_and_concatenates(tmp_path: Path) -> None:
+    files = [FIX / "smart_patrol_1_3.xml", UTM, FIX / "earthranger_patrols.json",
+             FIX / "earthranger_tracks.geojson"]
+    d = read_patrols(files, utc_offset="+03:00")
+    assert set(d.waypoints["source"]) == {"smart_patrol_1_3.xml", "smart_query_utm.csv",
+                                          "earthranger_tracks.geojson", "earthranger_patrols.json"}
+    assert [sniff(f) for f in files] == ["smart_xml", "smart_csv", "earthranger", "earthranger"]
+    odd = tmp_path / "notes.bin"
+    odd.write_bytes(b"\x00\x01 something else")
+    with pytest.raises(ConfigError, match="not a patrol export"):
+        read_patrols([odd])
+    with pytest.raises(ConfigError, match="no such file"):
+        read_patrols([tmp_path / "missing.xml"])
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.xml").write_bytes((FIX / "smart_patrol_1_2.xml").read_bytes())
+    assert len(read_patrols(tmp_path / "in").waypoints) == 3
