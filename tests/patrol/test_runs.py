@@ -146,11 +146,26 @@ def test_a_damaged_manifest_is_a_data_error_naming_the_file(tmp_path: Path, body
 
 
 def test_a_damaged_evaluation_is_a_data_error(tmp_path: Path) -> None:
-    run_id = make_run(tmp_path)
-    (tmp_path / run_id / "evaluation.json").write_text("{oops")
+    w = RunWriter(tmp_path)
+    w.path("evaluation.json").write_text("{oops")
+    run_id = w.finish(manifest(months=[], files={}))
     with pytest.raises(DataError, match="evaluation.json is damaged"):
         load_run(tmp_path, run_id).evaluation()
     assert "evaluation.json is damaged" in (list_runs(tmp_path)[0].problem or "")
+
+
+def test_files_are_read_only_as_the_run_wrote_them(tmp_path: Path) -> None:
+    run = load_run(tmp_path, make_run(tmp_path))
+    assert run.read_bytes("plan-2026-01.gpx") == b"<gpx>2026-01</gpx>"
+    assert run.sha256("plan-2026-01.gpx") == run.manifest["outputs"]["plan-2026-01.gpx"]["sha256"]
+    (run.folder / "plan-2026-01.gpx").write_text("<gpx>tampered</gpx>")
+    with pytest.raises(DataError, match="plan-2026-01.gpx has changed since the run finished"):
+        run.read_bytes("plan-2026-01.gpx")
+    (run.folder / "evaluation.json").write_text('{"model": {}}')
+    with pytest.raises(DataError, match="evaluation.json has changed"):
+        run.evaluation()
+    with pytest.raises(DataError, match="over 3 bytes"):
+        run.read_bytes("plan-2026-02.gpx", limit=3)
 
 
 @pytest.mark.parametrize("run_id", ["../etc", "..", "", "/etc", "%2e%2e%2fetc", "2026-12-07T0612Z-ABCDEF",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import secrets
 import stat
@@ -53,6 +54,8 @@ REQUIRED = ("wildtrace_version", "model_version", "inputs", "config", "synthetic
             "files", "evaluation")
 #: Largest JSON file (manifest, evaluation, plan) a reader parses.
 MAX_JSON_BYTES = 32 * 1024 * 1024
+#: Largest file ``Run.read_bytes`` reads into memory (a GeoJSON of a 2,000-cell park is ~2 MB).
+MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 def new_run_id() -> str:
@@ -293,6 +296,47 @@ class Run:
                            "folder; refused")
         return path
 
+    def read_bytes(self, name: str, *, limit: int = MAX_FILE_BYTES) -> bytes:
+        """The bytes of the file ``name`` (checked as ``named``, then opened without following a
+        link, so a file swapped for a link after the check is refused too). When the manifest
+        holds its SHA-256, the bytes must match: a file changed after the run finished is a
+        DataError, never served as the run's."""
+        path = self.named(name)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            raise NotFound(f"patrol run {self.run_id}: {name} cannot be opened; refused") from None
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise NotFound(f"patrol run {self.run_id}: {name} is not a plain file; refused")
+            if info.st_size > limit:
+                raise DataError(f"patrol run {self.run_id}: {name} is over {limit:,} bytes")
+            body = fh.read(limit + 1)
+        want = self.sha256(name)
+        if want is not None and hashlib.sha256(body).hexdigest() != want:
+            raise DataError(f"patrol run {self.run_id}: {name} has changed since the run finished "
+                            "(its SHA-256 differs from the manifest's)")
+        return body
+
+    def _object(self, name: str) -> dict[str, Any]:
+        """A JSON object file of the run (read as ``read_bytes``)."""
+        try:
+            found = json.loads(self.read_bytes(name, limit=MAX_JSON_BYTES))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DataError(f"patrol run {self.run_id}: {name} is damaged (not valid JSON: {exc})"
+                            ) from None
+        if not isinstance(found, dict):
+            raise DataError(f"patrol run {self.run_id}: {name} is damaged (not a JSON object)")
+        return found
+
+    def sha256(self, name: str) -> str | None:
+        """The file's SHA-256 as the manifest recorded it (None for a manifest without one)."""
+        outputs = self.manifest.get("outputs")
+        entry = outputs.get(name) if isinstance(outputs, dict) else None
+        value = entry.get("sha256") if isinstance(entry, dict) else None
+        return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) else None
+
     def file(self, kind: str, month: str) -> Path:
         """The month's file of this kind (``KINDS``), checked as ``named``."""
         check_month(month)
@@ -306,22 +350,14 @@ class Run:
         name = self.manifest.get("evaluation")
         if not isinstance(name, str):
             return None
-        self.named(name)
-        found = _read_json(self.folder, name, self.run_id)
-        if not isinstance(found, dict):
-            raise DataError(f"patrol run {self.run_id}: {name} is damaged (not a JSON object)")
-        return found
+        return self._object(name)
 
     def plan(self, month: str) -> dict[str, Any] | None:
         """The month's patrol plan (``plan_json``), or None when the run has none for it."""
         name = self.files.get(check_month(month), {}).get("plan_json")
         if name is None:
             return None
-        self.named(name)
-        found = _read_json(self.folder, name, self.run_id)
-        if not isinstance(found, dict):
-            raise DataError(f"patrol run {self.run_id}: {name} is damaged (not a JSON object)")
-        return found
+        return self._object(name)
 
 
 @dataclass(frozen=True)

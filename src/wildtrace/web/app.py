@@ -21,6 +21,7 @@ from wildtrace.store import accounts as auth
 from wildtrace.store.sql import SQLStore
 from wildtrace.web import errors
 from wildtrace.web.api import router as api_router
+from wildtrace.web.api.patrols import router as patrols_api_router
 from wildtrace.web.api.trade import router as trade_router
 from wildtrace.web.capture_pages import router as capture_pages_router
 from wildtrace.web.case_pages import router as case_pages_router
@@ -29,6 +30,7 @@ from wildtrace.web.entity_pages import router as entity_router
 from wildtrace.web.guard import Guard
 from wildtrace.web.model_pages import router as model_pages_router
 from wildtrace.web.pages import router as pages_router
+from wildtrace.web.patrol_pages import router as patrol_pages_router
 from wildtrace.web.queue_pages import router as queue_pages_router
 from wildtrace.web.search_pages import router as search_router
 from wildtrace.web.source_pages import router as source_pages_router
@@ -72,6 +74,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
                        trusted_proxies=app.state.trusted_proxies)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(trade_router, prefix="/api/v1")
+    app.include_router(patrols_api_router, prefix="/api/v1")
     app.include_router(search_router)  # before pages: its /search replaces the plain one
     app.include_router(pages_router)
     app.include_router(queue_pages_router)
@@ -81,6 +84,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
     app.include_router(trade_pages_router)
     app.include_router(source_pages_router)
     app.include_router(model_pages_router)
+    app.include_router(patrol_pages_router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/healthz", include_in_schema=False)
