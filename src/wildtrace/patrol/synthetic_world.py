@@ -30,7 +30,7 @@ CENTER_LONLAT = (30.2, 0.25)
 #: Land-cover classes of the categorical raster (and what the truth reads).
 LAND_COVER = {1: "grassland", 2: "woodland", 3: "forest", 4: "wetland", 5: "cropland"}
 #: Log-odds added to the pressure per calendar month: dry months up, wet months down.
-SEASON = np.array([0.45, 0.45, 0.0, -0.35, -0.35, 0.0, 0.45, 0.45, 0.0, -0.35, -0.35, 0.45])
+SEASON = np.array([0.45, 0.45, 0.0, -0.35, -0.35, 0.45, 0.45, 0.45, 0.0, -0.35, -0.35, 0.45])
 FloatArray = np.ndarray
 
 
