@@ -223,7 +223,7 @@ class Terrain:
     cover: Waves
 
     def elevation(self, x: FloatArray, y: FloatArray) -> FloatArray:
-        """Metres above sea level: 900-1400 m, valleys along the rivers."""
+        """Metres above sea level: about 750-1,500 m, valleys along the rivers."""
         d_river = shapely.distance(shapely.points(x, y), self.rivers)
         return (1100 + 110 * self.broad(x, y) + 35 * self.fine(x, y)
                 - 60 * np.exp(-d_river / 1500))
