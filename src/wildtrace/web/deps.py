@@ -30,7 +30,7 @@ from wildtrace.store.accounts import (
 )
 from wildtrace.store.sql import SQLStore
 from wildtrace.web.errors import ApiError
-from wildtrace.web.prebuilt import principals
+from wildtrace.web.prebuilt import principals, request_generation
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -64,14 +64,14 @@ async def principal(request: Request) -> Principal:
             raise AuthError("bad_token", "use Authorization: Bearer <API token>")
         kept = await principals(request)
         who, _ = kept.get(("token", _sha(token.strip())),
-                          lambda: (token_principal(eng, token.strip()), ""))
+                          lambda: (token_principal(eng, token.strip()), ""), request_generation(request, kept))
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
             raise AuthError("login_required", "log in first (session cookie or API token)")
         kept = await principals(request)
         who, expires_at = kept.get(("session", _sha(cookie)),
-                                   lambda: session_lookup(eng, cookie))
+                                   lambda: session_lookup(eng, cookie), request_generation(request, kept))
         if session_expired(expires_at):
             raise AuthError("session_expired", "the session has expired; log in again")
         if request.method not in SAFE:

@@ -45,10 +45,11 @@ class Prebuilt:
         self.hits = 0
         self.builds = 0
 
-    def kept(self, key: Hashable) -> Any | None:
+    def kept(self, key: Hashable, gen: Hashable | None = None) -> Any | None:
         """The answer kept for ``key`` if no write came since it was built, else None (cheap:
-        an async endpoint calls it in the event loop and builds in a thread only on a miss)."""
-        gen = self.generation.now()
+        an async endpoint calls it in the event loop and builds in a thread only on a miss).
+        ``gen``: the generation this request already read (``request_generation``)."""
+        gen = self.generation.now() if gen is None else gen
         with self._lock:
             kept = self._answers.get(key)
             if kept is not None and kept[0] == gen:
@@ -57,10 +58,10 @@ class Prebuilt:
                 return kept[1]
         return None
 
-    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+    def get(self, key: Hashable, build: Callable[[], T], gen: Hashable | None = None) -> T:
         """The answer for ``key``: the kept one if no write came since it was built, else
-        ``build()`` (kept for the next request)."""
-        gen = self.generation.now()  # before building: see the module
+        ``build()`` (kept for the next request). ``gen``: as for ``kept``."""
+        gen = self.generation.now() if gen is None else gen  # before building: see the module
         with self._lock:
             kept = self._answers.get(key)
             if kept is not None and kept[0] == gen:
@@ -88,6 +89,16 @@ async def prebuilt(request: Request) -> Prebuilt:
     if kept is None:
         kept = state.prebuilt = Prebuilt(state.store.engine)
     return kept  # type: ignore[no-any-return]
+
+
+def request_generation(request: Request, kept: Prebuilt) -> Hashable:
+    """The store's generation, read once per request (the credential's lookup and the answer's
+    share it: one round trip on PostgreSQL instead of two). Read before anything the request
+    builds, so a key is never newer than its data (see the module)."""
+    gen = getattr(request.state, "generation", None)
+    if gen is None:
+        gen = request.state.generation = kept.generation.now()
+    return gen
 
 
 async def principals(request: Request) -> Prebuilt:

@@ -22,7 +22,7 @@ from wildtrace.store.labels import labels_of
 from wildtrace.web.api.models import ScanRequest
 from wildtrace.web.deps import Analyst, EngineDep, ScannerDep, StoreDep, Viewer
 from wildtrace.web.errors import ApiError
-from wildtrace.web.prebuilt import PrebuiltDep
+from wildtrace.web.prebuilt import PrebuiltDep, request_generation
 from wildtrace.web.searching import SearcherDep, facet_items, item
 
 router = APIRouter(tags=["listings"])
@@ -73,9 +73,10 @@ async def queue_page(*, f: Annotated[q.Filters, Depends(filters)], cursor: str =
         return orjson.dumps({"items": rows, "next": nxt, "filters": f.active()}, option=orjson.OPT_NON_STR_KEYS)
 
     key = ("api/queue", who.role, f, cursor, limit)
-    body = kept.kept(key)
+    gen = request_generation(request, kept)
+    body = kept.kept(key, gen)
     if body is None:
-        body = await run_in_threadpool(kept.get, key, build)
+        body = await run_in_threadpool(kept.get, key, build, gen)
     return Response(body, media_type="application/json")
 
 
