@@ -165,3 +165,17 @@ def test_plan_json_and_geojson_round_trip(park: tuple, tmp_path: Path) -> None:
         lon, lat = np.asarray(coords).T
         assert ((-180 <= lon) & (lon <= 180)).all() and ((-90 <= lat) & (lat <= 90)).all()
         assert 28 < lon.min() and lat.max() < 0  # lon first, then lat
+
+
+def test_edge_cells_are_visited_at_a_point_inside_the_park() -> None:
+    park = shapely.Polygon([(X0, Y0), (X0 + 6000, Y0), (X0, Y0 - 5000)])
+    grid = small_grid(5, 6)
+    grid["inside"] = shapely.area(shapely.intersection(grid.geometry.values, park)) / 1e6
+    grid = grid[grid["inside"] > 1e-6].reset_index(drop=True)
+    grid.attrs.update({"origin": (X0, Y0), "cell_m": 1000.0, "shape": (5, 6), "boundary": park})
+    risk = pd.DataFrame({"cell_id": grid["cell_id"], "risk": 0.5})
+    plan = make_plan(grid, risk, posts_at([(0.5, 0.5)], ["corner"]), budget_km=40.0)
+    stops = [s for r in plan.routes for s in r.stops]
+    assert len(stops) == len(grid)
+    pts = gpd.GeoSeries(shapely.points([(s.lon, s.lat) for s in stops]), crs=4326).to_crs(WORK_CRS)
+    assert shapely.contains(park.buffer(1e-3), np.asarray(pts.values)).all()

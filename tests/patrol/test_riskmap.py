@@ -158,3 +158,40 @@ def test_png_without_extras_and_with_cells_lacking_risk(tmp_path: Path) -> None:
     assert riskmap.NO_VALUE in colours
     with pytest.raises(Invalid):
         riskmap.render_png(grid, risk, None, tmp_path / "q.png", size=(20, 20))
+
+
+def lattice_grid() -> tuple[gpd.GeoDataFrame, shapely.Geometry]:
+    """A grid as ``grid.make_grid`` returns it: whole squares over a triangular park, row 0 north,
+    cells that miss the park dropped, the lattice and the park outline kept in ``attrs``."""
+    park = shapely.Polygon([(X0, Y0), (X0 + 6000, Y0), (X0, Y0 - 5000)])
+    rows, cols = np.divmod(np.arange(5 * 6), 6)
+    squares = shapely.box(X0 + cols * 1000, Y0 - (rows + 1) * 1000, X0 + (cols + 1) * 1000,
+                          Y0 - rows * 1000)
+    inside = shapely.area(shapely.intersection(squares, park)) / 1e6
+    keep = inside > 1e-6
+    grid = gpd.GeoDataFrame({"cell_id": np.arange(int(keep.sum())), "row": rows[keep],
+                             "col": cols[keep], "inside": inside[keep]},
+                            geometry=squares[keep], crs=WORK_CRS)
+    grid.attrs.update({"origin": (X0, Y0), "cell_m": 1000.0, "shape": (5, 6), "boundary": park})
+    return grid, park
+
+
+def test_geotiff_of_a_grid_with_its_lattice_takes_a_risk_table(tmp_path: Path) -> None:
+    grid, _ = lattice_grid()
+    risk = risk_for(grid).assign(period="2026-11")  # what RiskModel.predict returns
+    path = riskmap.write_geotiff(grid, risk, tmp_path / "l.tif")
+    with rasterio.open(path) as src:
+        band = src.read(1)
+        assert (src.height, src.width) == (5, 6)
+        assert (src.transform.c, src.transform.f, src.transform.a) == (X0, Y0, 1000.0)
+    np.testing.assert_allclose(band[grid["row"], grid["col"]], risk["risk"].astype("float32"))
+    assert (band == riskmap.NODATA).sum() == 30 - len(grid)
+    with pytest.raises(Invalid):
+        riskmap.write_geotiff(grid, risk.drop(columns="risk"), tmp_path / "m.tif")
+
+
+def test_png_draws_the_outline_the_grid_keeps(tmp_path: Path) -> None:
+    grid, _ = lattice_grid()
+    path = riskmap.render_png(grid, risk_for(grid), None, tmp_path / "o.png", size=(400, 300))
+    arr = np.asarray(Image.open(path).convert("RGB"))
+    assert (arr == np.array(riskmap.OUTLINE)).all(axis=2).sum() > 200

@@ -163,6 +163,21 @@ def _local_xy(lon: np.ndarray, lat: np.ndarray, centre: tuple[float, float]) -> 
     return np.column_stack([x, y])
 
 
+def _targets(grid: gpd.GeoDataFrame) -> np.ndarray:
+    """A point inside each cell to walk to: its centre, or for a cell only partly in the park
+    (``inside`` < 1, and the park outline kept in ``grid.attrs["boundary"]``) a point of the part
+    inside the park."""
+    cells = np.asarray(grid.geometry.values)
+    park = grid.attrs.get("boundary")
+    if isinstance(park, shapely.Geometry) and "inside" in grid.columns:
+        edge = grid["inside"].to_numpy(dtype="float64") < 1 - 1e-9
+        if edge.any():
+            cells = cells.copy()
+            clipped = shapely.intersection(cells[edge], park)
+            cells[edge] = np.where(shapely.is_empty(clipped), cells[edge], clipped)
+    return np.asarray(shapely.point_on_surface(cells))
+
+
 def make_plan(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, posts: gpd.GeoDataFrame, *,
               budget_km: float, teams: int = 1, max_cells: int = 200,
               speed_kmh: float | None = 3.0, method: str = "ortools",
@@ -199,8 +214,7 @@ def make_plan(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, posts: gpd.GeoDataF
     work = grid if grid.crs is not None else grid.set_crs(WORK_CRS)
     risk = work[["cell_id"]].merge(risk_df[["cell_id", "risk"]], on="cell_id", how="left")
     total_risk = float(risk["risk"].clip(lower=0).sum())
-    centres = gpd.GeoSeries(shapely.point_on_surface(np.asarray(work.geometry.values)),
-                            crs=work.crs).to_crs(WGS84)
+    centres = gpd.GeoSeries(_targets(work), crs=work.crs).to_crs(WGS84)
     cell_geo = shapely.get_coordinates(centres.values)
     lon_c, lat_c = cell_geo.mean(axis=0) if len(cell_geo) else post_geo.mean(axis=0)
     centre = (float(lon_c), float(lat_c))

@@ -64,7 +64,10 @@ class Layout:
 def layout(grid: gpd.GeoDataFrame) -> Layout:
     """The north-up raster the grid's rows and columns make.
 
-    The cell size is the widest cell (at least one cell is whole), and the origin is the left/top
+    A grid from ``grid.make_grid`` carries its lattice in ``attrs`` (origin, cell size, shape):
+    the raster is then the whole lattice. Otherwise it is inferred from the cells:
+
+    the cell size is the widest cell (at least one cell is whole), and the origin is the left/top
     edge implied by the cells whose edge was not clipped, so clipped cells at the park edge still
     land on the right pixel. Row 0 may be the grid's north or south row: the centroids decide.
     """
@@ -72,10 +75,15 @@ def layout(grid: gpd.GeoDataFrame) -> Layout:
 
     if len(grid) == 0:
         raise Invalid("the grid has no cells")
-    bounds = shapely.bounds(np.asarray(grid.geometry.values))
-    size = float(max(np.max(bounds[:, 2] - bounds[:, 0]), np.max(bounds[:, 3] - bounds[:, 1])))
     row = grid["row"].to_numpy(dtype=np.int64)
     col = grid["col"].to_numpy(dtype=np.int64)
+    meta = grid.attrs
+    if {"origin", "cell_m", "shape"} <= set(meta):  # grid.make_grid's lattice: row 0 is north
+        (x0, y0), size, (nrows, ncols) = meta["origin"], float(meta["cell_m"]), meta["shape"]
+        return Layout(Affine(size, 0.0, float(x0), 0.0, -size, float(y0)), int(nrows),
+                      int(ncols), row, col, size)
+    bounds = shapely.bounds(np.asarray(grid.geometry.values))
+    size = float(max(np.max(bounds[:, 2] - bounds[:, 0]), np.max(bounds[:, 3] - bounds[:, 1])))
     col0, row0 = int(col.min()), int(row.min())
     width, height = int(col.max()) - col0 + 1, int(row.max()) - row0 + 1
     left = float(np.min(bounds[:, 0] - (col - col0) * size))
@@ -90,8 +98,14 @@ def layout(grid: gpd.GeoDataFrame) -> Layout:
     return Layout(Affine(size, 0.0, left, 0.0, -size, top), height, width, rrows, col - col0, size)
 
 
-def _values_in_grid_order(grid: gpd.GeoDataFrame, values: Any) -> np.ndarray:
-    """``values`` (a Series or mapping by cell_id, or a sequence in grid order) as a float array."""
+def _values_in_grid_order(grid: gpd.GeoDataFrame, values: Any, column: str = "risk"
+                          ) -> np.ndarray:
+    """``values`` as a float array in grid order: a risk table (its ``column`` by cell_id), a
+    Series or mapping by cell_id, or a sequence already in grid order."""
+    if isinstance(values, pd.DataFrame):
+        if column not in values.columns or "cell_id" not in values.columns:
+            raise Invalid(f"the table has no cell_id/{column} columns: {list(values.columns)}")
+        values = pd.Series(values[column].to_numpy(), index=values["cell_id"].to_numpy())
     if isinstance(values, pd.Series | Mapping):
         series = pd.Series(values, dtype="float64")
         return grid["cell_id"].map(series).to_numpy(dtype="float64", na_value=np.nan)
@@ -102,17 +116,19 @@ def _values_in_grid_order(grid: gpd.GeoDataFrame, values: Any) -> np.ndarray:
 
 
 def write_geotiff(grid: gpd.GeoDataFrame, values: Any, path: str | Path, *,
-                  nodata: float = NODATA, tags: Mapping[str, object] | None = None) -> Path:
+                  nodata: float = NODATA, tags: Mapping[str, object] | None = None,
+                  column: str = "risk") -> Path:
     """One float32 band aligned on the grid, CRS and transform written, tags for provenance.
 
-    ``values``: per cell (a Series/mapping by cell_id, or a sequence in grid order). Pixels with
+    ``values``: per cell (a risk table, whose ``column`` is written; a Series/mapping by
+    cell_id; or a sequence in grid order). Pixels with
     no cell (outside the park) and cells without a value are ``nodata``. ``tags`` (e.g.
     ``model_version``, ``input_hash``, ``period``) are written as GeoTIFF metadata tags.
     """
     import rasterio
 
     lay = layout(grid)
-    vals = _values_in_grid_order(grid, values)
+    vals = _values_in_grid_order(grid, values, column)
     band = np.full((lay.height, lay.width), nodata, dtype="float32")
     band[lay.rows, lay.cols] = np.where(np.isfinite(vals), vals, nodata).astype("float32")
     path = Path(path)
@@ -238,7 +254,8 @@ def render_png(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, boundary: gpd.GeoD
                size: tuple[int, int] = (1000, 800), column: str = "risk") -> Path:
     """A picture of the month's risk map, drawn server-side with Pillow.
 
-    Cells coloured by ``column`` (viridis, 0 to 1), the park outline, ranger posts (white
+    Cells coloured by ``column`` (viridis, 0 to 1), the park outline (``boundary``, or the one
+    the grid keeps in ``attrs["boundary"]`` when None), ranger posts (white
     triangles), the plan's routes (orange lines, targets as dots), a title naming the month and
     saying SYNTHETIC when asked, a legend and a scale bar. The map is drawn in WORK_CRS; the scale
     bar is measured on the ground (geodesic) at the map's centre latitude, since EPSG:6933's
@@ -256,6 +273,8 @@ def render_png(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, boundary: gpd.GeoD
     frame = (s, top, width - legend_w - s, height - int(s * 3.5))
 
     border = boundary.to_crs(WORK_CRS) if boundary is not None and len(boundary) else None
+    if border is None and isinstance(grid.attrs.get("boundary"), shapely.Geometry):
+        border = gpd.GeoDataFrame(geometry=[grid.attrs["boundary"]], crs=WORK_CRS)
     work = grid.to_crs(WORK_CRS) if grid.crs and grid.crs != WORK_CRS else grid
     boxes = [work.total_bounds] + ([border.total_bounds] if border is not None else [])
     bb = np.vstack(boxes)
