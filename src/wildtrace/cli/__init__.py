@@ -41,6 +41,7 @@ COMMANDS = {
     "trade": ("wildtrace.cli.trade:trade", "CITES trade database and LEMIS shipment analytics."),
     "users": ("wildtrace.cli.users:users", "Workbench users, roles and API tokens."),
     "monitor": ("wildtrace.cli.monitor:monitor", "Crawl marketplace sources: new, changed and gone listings, captured on first sight."),
+    "patrol": ("wildtrace.cli.patrol:patrol", "Patrols: where illegal activity will be found next, from SMART and EarthRanger records."),
 }
 for _name, (_target, _help) in COMMANDS.items():
     plugins.commands.register_lazy(_name, _target, help=_help)
@@ -51,6 +52,7 @@ COMMAND_EXTRAS = {
     "serve": "workbench", "users": "workbench", "label": "learn", "train": "learn", "evaluate": "learn",
     "queue": "learn", "similar": "learn", "lexicon": "learn", "capture": "investigations",
     "evidence": "investigations", "network": "investigations", "case": "investigations", "trade": "trade",
+    "patrol": "patrol",
 }
 
 

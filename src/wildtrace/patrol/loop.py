@@ -1,0 +1,272 @@
+"""The whole patrol loop in one call: records in, a run folder out.
+
+``run_loop`` takes what a site has (its patrol records, the park boundary, ranger posts, optional
+feature layers and rasters) and goes: grid -> effort per cell and month -> static features ->
+cell-month panel -> year-ahead evaluation (train on years before the last, test on the last) ->
+the model refitted on every year -> the risk map for the month after the records end -> a patrol
+plan within the distance budget -> GPX, written into a new run folder whose manifest names the
+model version and the hash of every input. Each stage is timed (CPU and wall seconds, peak
+memory) so the benchmark and the CLI can say where the time goes.
+
+``demo`` does the same on the synthetic park (``synthetic.make_park``), with the park's ground
+truth passed to the evaluation; everything it writes says SYNTHETIC.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from wildtrace import __version__
+from wildtrace.errors import ConfigError
+from wildtrace.patrol.records import PatrolData
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """What shapes one run; stored whole in the run's manifest."""
+
+    cell_km: float = 1.0
+    #: Width of ground a patrol sees on either side of its track, as ecoscope's coverage uses it.
+    swath_m: float = 100.0
+    #: The year held out for the evaluation (default: the last year with records).
+    test_year: int | None = None
+    #: Distance budget of each patrol route from its post and back, in km.
+    budget_km: float = 20.0
+    #: Bootstrap resamples for the evaluation's confidence intervals.
+    reps: int = 1000
+    seed: int = 0
+    #: Months to map after the records end (1: the next month).
+    months_ahead: int = 1
+
+
+@dataclass
+class Stage:
+    cpu_s: float
+    wall_s: float
+    peak_rss_mb: float
+
+
+@dataclass
+class LoopResult:
+    run_id: str
+    run_dir: Path
+    evaluation: dict[str, Any]
+    months: list[str]
+    plan: dict[str, Any]
+    timings: dict[str, Stage] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "run_dir": str(self.run_dir), "months": self.months,
+                "evaluation": self.evaluation, "plan": self.plan, "counts": self.counts,
+                "timings": {k: asdict(v) for k, v in self.timings.items()}, "notes": self.notes}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+@contextmanager
+def _timed(timings: dict[str, Stage], name: str) -> Iterator[None]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    yield
+    timings[name] = Stage(cpu_s=round(time.process_time() - cpu, 3),
+                          wall_s=round(time.perf_counter() - wall, 3), peak_rss_mb=round(_peak_rss_mb(), 1))
+
+
+def next_periods(last: str, n: int) -> list[str]:
+    """The ``n`` months after ``last`` ('YYYY-MM')."""
+    start = pd.Period(last, freq="M")
+    return [str(start + i) for i in range(1, n + 1)]
+
+
+def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
+             layers: Mapping[str, Any] | None = None, rasters: Mapping[str, Path] | None = None,
+             config: LoopConfig = LoopConfig(), inputs: Mapping[str, str] | None = None,
+             park_name: str = "park", synthetic: bool = False,
+             truth: Callable[[Any], pd.DataFrame] | None = None,
+             timings: dict[str, Stage] | None = None) -> LoopResult:
+    """Grid, effort, features, panel, evaluation, model, map, plan and GPX into a new run folder.
+
+    ``inputs`` maps each input's name to its SHA-256 (the manifest's provenance); ``truth``, for
+    the synthetic park only, gives the true probability of illegal activity per cell and month
+    (``SyntheticPark.truth_table``: cell_id, period, truth).
+    """
+    from wildtrace.patrol import effort as effort_mod
+    from wildtrace.patrol import evaluate, features, gpx, grid, model, panel, plan, riskmap, runs
+
+    timings = {} if timings is None else timings
+    notes = list(data.notes)
+    if data.waypoints.empty:
+        raise ConfigError("no patrol track points to learn from: the records hold no waypoints with coordinates")
+    with _timed(timings, "grid"):
+        cells = grid.make_grid(boundary, cell_km=config.cell_km)
+    with _timed(timings, "effort"):
+        effort = effort_mod.effort_per_cell(cells, data, swath_m=config.swath_m)
+    with _timed(timings, "features"):
+        static, feature_notes = features.static_features(cells, {"posts": posts, **(layers or {})},
+                                                         dict(rasters or {}))
+        notes.extend(feature_notes)
+        table = panel.build_panel(cells, effort, data.observations, static)
+    years = sorted(int(y) for y in table["year"].unique())
+    if len(years) < 2:
+        raise ConfigError(f"the records span {len(years)} year(s): the year-ahead evaluation needs two or more")
+    test_year = config.test_year or years[-1]
+    if test_year not in years or test_year == years[0]:
+        raise ConfigError(f"--test-year {test_year}: it must be a year of the records after the first "
+                          f"({years[0]}-{years[-1]})")
+    truth_table = truth(cells) if truth is not None else None
+    with _timed(timings, "evaluation"):
+        evaluation = evaluate.year_ahead(table, test_year, reps=config.reps, seed=config.seed,
+                                         truth=truth_table)
+    with _timed(timings, "training"):
+        fitted = model.fit(table, features=None, config=None)
+    last = str(table["period"].max())
+    months = next_periods(last, config.months_ahead)
+    writer = runs.RunWriter(patrol_dir)
+    files: dict[str, dict[str, str]] = {}
+    plan_summary: dict[str, Any] = {}
+    with _timed(timings, "map"):
+        for month in months:
+            rows = pd.DataFrame({"cell_id": cells["cell_id"], "period": month})
+            risk = fitted.predict(_future_rows(table, rows, month))
+            title = f"{park_name}: risk of illegal activity, {month}" + (" (SYNTHETIC)" if synthetic else "")
+            names = {"risk_tif": f"risk-{month}.tif", "risk_geojson": f"risk-{month}.geojson",
+                     "risk_png": f"risk-{month}.png", "plan_geojson": f"plan-{month}.geojson",
+                     "plan_gpx": f"plan-{month}.gpx", "plan_json": f"plan-{month}.json"}
+            riskmap.write_geotiff(cells, risk, writer.path(names["risk_tif"]))
+            riskmap.write_geojson(cells, risk, writer.path(names["risk_geojson"]))
+            route_plan = plan.make_plan(cells, risk, posts, budget_km=config.budget_km)
+            route_plan.to_geojson(writer.path(names["plan_geojson"]))
+            gpx.write_gpx(route_plan, writer.path(names["plan_gpx"]), name=f"{park_name} {month}")
+            plan_summary = route_plan.to_dict()
+            writer.write_json(names["plan_json"], plan_summary)
+            riskmap.render_png(cells, risk, boundary, writer.path(names["risk_png"]), posts=posts,
+                               plan=route_plan, title=title)
+            files[month] = names
+    writer.write_json("evaluation.json", evaluation)
+    manifest = {
+        "wildtrace_version": __version__, "model_version": fitted.version,
+        "inputs": [{"name": k, "sha256": v} for k, v in sorted((inputs or {}).items())],
+        "config": asdict(config) | {"test_year": test_year}, "synthetic": synthetic,
+        "park": {"name": park_name, "area_km2": round(float(cells["inside"].sum()) * config.cell_km ** 2, 1),
+                 "cells": int(len(cells)), "cell_km": config.cell_km, "crs": str(cells.crs)},
+        "months": months, "files": files, "evaluation": "evaluation.json", "notes": notes,
+    }
+    run_id = writer.finish(manifest)
+    counts = {"patrols": int(data.patrols["patrol_id"].nunique()), "waypoints": int(len(data.waypoints)),
+              "observations": int(len(data.observations)), "rejects": len(data.rejects),
+              "cells": int(len(cells)), "cell_months": int(len(table)),
+              "detections": int(table["detections"].sum())}
+    return LoopResult(run_id=run_id, run_dir=writer.dir, evaluation=evaluation, months=months,
+                      plan=plan_summary, timings=timings, notes=notes, counts=counts)
+
+
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_posts(path: Path) -> Any:
+    """Ranger posts: points with a CRS (routes start and end there)."""
+    import geopandas as gpd
+
+    try:
+        posts = gpd.read_file(path)
+    except Exception as exc:  # pyogrio names the problem; the user gets one line
+        raise ConfigError(f"--posts {path}: cannot read it as a vector file ({str(exc).splitlines()[0]})") from None
+    if posts.crs is None:
+        raise ConfigError(f"--posts {path}: the file states no CRS")
+    posts = posts[posts.geometry.notna() & ~posts.geometry.is_empty]
+    if posts.empty or not (posts.geom_type == "Point").all():
+        raise ConfigError(f"--posts {path}: give ranger posts as points (found {sorted(set(posts.geom_type))})")
+    return posts
+
+
+def run_files(records: list[Path], boundary: Path, posts: Path, *, layers: Mapping[str, Path],
+              rasters: Mapping[str, Path], config: LoopConfig, patrol_dir: Path,
+              park_name: str = "park") -> tuple[LoopResult, list[Any]]:
+    """``run_loop`` on files: the records (SMART XML/CSV, EarthRanger JSON), the boundary, posts,
+    layers and rasters, each hashed into the run's manifest. Returns the result and the records'
+    rejects (the caller reports them; the run used every record it could)."""
+    from wildtrace.patrol.grid import read_boundary
+    from wildtrace.patrol.imports import read_patrols
+
+    for name, path in {**layers, **rasters}.items():
+        if not Path(path).is_file():
+            raise ConfigError(f"layer {name}: no such file: {path}")
+    timings: dict[str, Stage] = {}
+    with _timed(timings, "import"):
+        data = read_patrols(records)
+    park = read_boundary(boundary)
+    post_points = read_posts(posts)
+    inputs = {f"records:{p.name}": file_sha256(p) for p in records}
+    inputs |= {"boundary": file_sha256(boundary), "posts": file_sha256(posts)}
+    inputs |= {f"layer:{k}": file_sha256(v) for k, v in layers.items()}
+    inputs |= {f"raster:{k}": file_sha256(v) for k, v in rasters.items()}
+    result = run_loop(data, park, post_points, patrol_dir=patrol_dir, layers=layers, rasters=rasters,
+                      config=config, inputs=inputs, park_name=park_name, timings=timings)
+    return result, data.rejects
+
+
+def demo(seed: int = 7, *, area_km2: float = 400, years: int = 4, config: LoopConfig = LoopConfig(),
+         patrol_dir: Path) -> LoopResult:
+    """The loop on a SYNTHETIC park (``synthetic.make_park``), scored also against its truth."""
+    import tempfile
+
+    from wildtrace.patrol.synthetic import make_park
+
+    timings: dict[str, Stage] = {}
+    with tempfile.TemporaryDirectory(prefix="wildtrace-park-") as tmp:
+        with _timed(timings, "synthetic"):
+            park = make_park(seed, area_km2=area_km2, years=years, folder=Path(tmp))
+        layers = {k: v for k, v in park.layers.items() if k != "posts"}
+        return run_loop(park.data, park.boundary, park.layers["posts"], patrol_dir=patrol_dir,
+                        layers=layers, rasters=park.rasters, config=config,
+                        inputs={"synthetic_park": f"seed={seed} area_km2={area_km2} years={years}"},
+                        park_name=f"Synthetic park {seed}", synthetic=True, truth=park.truth_table,
+                        timings=timings)
+
+
+def write_synthetic(folder: Path, *, seed: int = 7, area_km2: float = 400, years: int = 4,
+                    fmt: str = "smart-xml") -> dict[str, Path]:
+    """A SYNTHETIC park written as a site would have it: the records in a real export format, the
+    boundary, posts and layers (GeoJSON), rasters (GeoTIFF) and SYNTHETIC.txt."""
+    from wildtrace.patrol import earthranger, smart_csv, smart_xml
+    from wildtrace.patrol.synthetic import make_park
+
+    folder.mkdir(parents=True, exist_ok=True)
+    park = make_park(seed, area_km2=area_km2, years=years, folder=folder)
+    written = dict(park.files) | dict(park.rasters)
+    if fmt == "smart-xml":
+        written["records"] = folder / "patrols.xml"
+        smart_xml.write_smart_xml(park.data, written["records"])
+    elif fmt == "smart-csv":
+        written["records"] = folder / "patrols.csv"
+        smart_csv.write_smart_csv(park.data, written["records"])
+    else:
+        written["records"] = folder / "earthranger.json"
+        earthranger.write_earthranger_json(park.data, written["records"])
+    return written
+
+
+def _future_rows(table: pd.DataFrame, rows: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Feature rows for a month after the records: static features from the panel, lagged ones
+    from the last months the records hold (the panel builder's own lag rule, applied ahead)."""
+    from wildtrace.patrol import panel
+
+    return panel.future_rows(table, month)
