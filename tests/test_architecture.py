@@ -21,6 +21,9 @@ FORBIDDEN = {
     # the monitor stands on store, evidence and the pipeline; nothing below it knows it
     "store": ("web", "cli", "learn", "cases", "export", "pipeline", "monitor"),
     "evidence": ("monitor", "web", "cli"),
+    # patrols stand beside trade: the shared floor (errors, rejects, clock, metrics, settings) only
+    "patrol": ("scan", "taxa", "text", "store", "learn", "web", "cli", "cases", "evidence", "trade", "export",
+               "sellers", "zoonotic", "pipeline", "monitor"),
 }
 #: adapters only adapt: no library module imports them
 ADAPTERS = ("cli", "web")
