@@ -143,7 +143,8 @@ def test_candidates_are_the_top_n_and_posts_without_crs_are_noted(park: tuple) -
     bare = gpd.GeoDataFrame({"post_id": ["x"]}, geometry=[posts.geometry.iloc[0]])
     plan = make_plan(grid, risk, bare, budget_km=30.0, max_cells=10)
     assert plan.candidates == 10
-    assert any("no CRS" in n for n in plan.notes) and any("10 highest" in n for n in plan.notes)
+    assert any("no CRS" in n for n in plan.notes), plan.notes
+    assert any("candidates: 10 of the 168" in n for n in plan.notes), plan.notes
     top10 = set(risk.nlargest(10, "risk")["cell_id"])
     assert set(plan.routes[0].cell_ids) <= top10
 
@@ -179,3 +180,15 @@ def test_edge_cells_are_visited_at_a_point_inside_the_park() -> None:
     assert len(stops) == len(grid)
     pts = gpd.GeoSeries(shapely.points([(s.lon, s.lat) for s in stops]), crs=4326).to_crs(WORK_CRS)
     assert shapely.contains(park.buffer(1e-3), np.asarray(pts.values)).all()
+
+
+def test_a_post_far_from_the_hot_spot_still_gets_work() -> None:
+    grid = small_grid(6, 30)
+    risk = pd.DataFrame({"cell_id": grid["cell_id"], "risk": 0.05})
+    risk.loc[grid["col"] < 10, "risk"] = 0.8  # the hot spot is all in the west
+    posts = posts_at([(2, 2), (3, 27)], ["west", "east"])
+    plan = make_plan(grid, risk, posts, budget_km=6.0, max_cells=20)
+    by_post = {r.post_id: r for r in plan.routes}
+    assert by_post["west"].stops and by_post["east"].stops, plan.to_dict()
+    assert min(s.risk for s in by_post["west"].stops) == 0.8
+    assert plan.candidates <= 20

@@ -11,8 +11,9 @@ wins). Search is deterministic: fixed parameters and a solution limit, not a wal
 
 Distances are straight lines on the ground between the posts and the cells' centres, measured in
 an azimuthal equidistant projection centred on the park (true to well under 0.1 % across a
-2,000 km² park); terrain, rivers and roads are not modelled. Candidates are the ``max_cells``
-highest-risk cells that a team can reach and bring back within the budget.
+2,000 km² park); terrain, rivers and roads are not modelled. Candidates are at most ``max_cells``
+cells that a team can reach and come back from within the budget: the highest-risk ones in
+reach of each post (an equal share per post), then the highest-risk in reach of any.
 """
 
 from __future__ import annotations
@@ -163,6 +164,19 @@ def _local_xy(lon: np.ndarray, lat: np.ndarray, centre: tuple[float, float]) -> 
     return np.column_stack([x, y])
 
 
+def _candidates(reach: np.ndarray, max_cells: int) -> np.ndarray:
+    """Rows (cells sorted by falling risk) to route: an equal share of ``max_cells`` for each
+    post (its highest-risk cells in reach), then the highest-risk cells in reach of any post, so
+    a post far from the hot spots still gets work. Sorted, hence still by falling risk."""
+    share = max(1, max_cells // max(1, reach.shape[1]))
+    picked = np.zeros(reach.shape[0], dtype=bool)
+    for p in range(reach.shape[1]):
+        picked[np.flatnonzero(reach[:, p])[:share]] = True
+    rest = np.flatnonzero(reach.any(axis=1) & ~picked)
+    picked[rest[: max(0, max_cells - int(picked.sum()))]] = True
+    return np.flatnonzero(picked)[:max_cells]
+
+
 def _targets(grid: gpd.GeoDataFrame) -> np.ndarray:
     """A point inside each cell to walk to: its centre, or for a cell only partly in the park
     (``inside`` < 1, and the park outline kept in ``grid.attrs["boundary"]``) a point of the part
@@ -186,8 +200,8 @@ def make_plan(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, posts: gpd.GeoDataF
               meta: Mapping[str, Any] | None = None) -> Plan:
     """Routes from every post (``teams`` per post) and back, each within ``budget_km``.
 
-    Maximises the summed risk of the cells visited among the ``max_cells`` highest-risk cells
-    (risk > 0) that a team can reach and return from within the budget. ``speed_kmh`` turns
+    Maximises the summed risk of the cells visited among ``max_cells`` candidates (risk > 0,
+    reachable there and back within the budget; see the module's docstring). ``speed_kmh`` turns
     distance into expected hours (None: not reported). ``method``: ``"ortools"`` (default) or
     ``"greedy"`` (best risk per added km insertion, for comparison). OR-Tools search: parallel
     cheapest insertion, then ``metaheuristic`` ``"greedy_descent"`` (local search to a local
@@ -230,28 +244,31 @@ def make_plan(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, posts: gpd.GeoDataF
 
     order = risk.assign(i=np.arange(len(risk))).dropna(subset=["risk"])
     order = order[order["risk"] > 0].sort_values(["risk", "cell_id"], ascending=[False, True])
-    top = order.head(max_cells)
-    if len(order) > max_cells:
-        notes.append(f"candidates: the {max_cells} highest-risk of {len(order)} cells with risk")
-    if top.empty:
+    if order.empty:
         return Plan(empty_routes, candidates=0, risk_covered=0.0, share_covered=0.0,
                     status="empty", reason="no cell has a risk above 0", **base)
 
     xy_posts = _local_xy(post_geo[:, 0], post_geo[:, 1], centre)
-    idx = top["i"].to_numpy()
-    xy_cells = _local_xy(cell_geo[idx, 0], cell_geo[idx, 1], centre)
-    to_post = np.hypot(*(xy_cells[:, None, :] - xy_posts[None, :, :]).transpose(2, 0, 1))
-    reach = (2 * to_post.min(axis=1)) <= budget_km * 1000
-    if not reach.any():
+    idx = order["i"].to_numpy()
+    xy_all = _local_xy(cell_geo[idx, 0], cell_geo[idx, 1], centre)
+    to_post = np.hypot(*(xy_all[:, None, :] - xy_posts[None, :, :]).transpose(2, 0, 1))
+    reach_by_post = 2 * to_post <= budget_km * 1000          # (cells by risk, posts)
+    if not reach_by_post.any():
         nearest = float(to_post.min()) / 1000
         return Plan(empty_routes, candidates=0, risk_covered=0.0, share_covered=0.0,
                     status="unreachable",
-                    reason=(f"no candidate cell can be reached and left within {budget_km:g} km: "
+                    reason=(f"no cell with risk can be reached and left within {budget_km:g} km: "
                             f"the nearest is {nearest:.2f} km from a post "
                             f"({2 * nearest:.2f} km there and back)"), **base)
-    if (~reach).any():
-        notes.append(f"{int((~reach).sum())} candidate cells are beyond the budget from every post")
-    top, xy_cells = top[reach], xy_cells[reach]
+    chosen = _candidates(reach_by_post, max_cells)
+    reachable = int(reach_by_post.any(axis=1).sum())
+    if reachable > max_cells:
+        notes.append(f"candidates: {max_cells} of the {reachable} cells with risk in reach "
+                     f"(the highest-risk in reach of each post, then the highest overall)")
+    idle = [ids[p] for p in range(len(ids)) if not reach_by_post[:, p].any()]
+    if idle:
+        notes.append(f"no cell with risk is within reach of post(s) {', '.join(idle)}")
+    top, xy_cells = order.iloc[chosen], xy_all[chosen]
     cells = [Stop(int(c), float(cell_geo[i, 0]), float(cell_geo[i, 1]), float(r))
              for c, i, r in zip(top["cell_id"], top["i"], top["risk"], strict=True)]
 
