@@ -102,14 +102,19 @@ def predictions(
     return out, info
 
 
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+def _ranks(a: np.ndarray) -> np.ndarray:
+    """Ranks with ties averaged (Spearman's convention)."""
+    return pd.Series(a).rank().to_numpy()
+
+
+def _spearman(a: np.ndarray, ranks_b: np.ndarray) -> float:
+    """Spearman's rank correlation of ``a`` with the already ranked ``ranks_b``; NaN if constant."""
     if len(a) < 2:
         return math.nan
-    ra = pd.Series(a).rank().to_numpy()
-    rb = pd.Series(b).rank().to_numpy()
-    if ra.std() == 0 or rb.std() == 0:
+    ra = _ranks(a)
+    if ra.std() == 0 or ranks_b.std() == 0:
         return math.nan
-    return float(np.corrcoef(ra, rb)[0, 1])
+    return float(np.corrcoef(ra, ranks_b)[0, 1])
 
 
 Figures = Callable[[np.ndarray], dict[str, float]]
@@ -135,12 +140,13 @@ def _truth_figures(
 ) -> Figures:
     def stat(idx: np.ndarray) -> dict[str, float]:
         out: dict[str, float] = {}
+        true_ranks = _ranks(p_true[idx])  # once per resample, shared by the rankers
         for name, s in scores.items():
             out[f"{name}.roc_auc"] = metrics.roc_auc(present[idx], s[idx])
             out[f"{name}.pr_auc"] = metrics.average_precision(present[idx], s[idx])
             for frac in BUDGETS:
                 out[f"{name}.{_found(frac)}"] = metrics.recall_at(p_true[idx], s[idx], frac)
-            out[f"{name}.spearman"] = _spearman(s[idx], p_true[idx])
+            out[f"{name}.spearman"] = _spearman(s[idx], true_ranks)
         return _with_differences(out)
 
     return stat
@@ -161,7 +167,7 @@ def _num(v: float) -> float | None:
 def _table(stat: Figures, n: int, groups: np.ndarray, *, reps: int, seed: int) -> dict[str, Any]:
     """{ranker or pair: {figure: point, figure_ci: [lo, hi]}} from one statistic."""
     point = stat(np.arange(n))
-    ci = metrics.bootstrap(stat, n, groups, reps=reps, seed=seed) if reps > 0 else {}
+    ci = metrics.bootstrap(stat, n, groups, reps=reps, seed=seed) if reps > 0 and n else {}
     table: dict[str, dict[str, Any]] = {}
     for key, value in point.items():
         who, fig = key.split(".", 1)

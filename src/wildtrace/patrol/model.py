@@ -223,6 +223,9 @@ def feature_columns(panel: pd.DataFrame, features: Sequence[str] | None = None) 
     missing = [c for c in cols if c not in panel]
     if missing:
         raise ConfigError(f"feature column(s) not in the panel: {', '.join(missing)}")
+    text = [c for c in cols if not pd.api.types.is_numeric_dtype(panel[c])]
+    if text:
+        raise DataError(f"feature column(s) not numeric: {', '.join(text)} (encode them first)")
     return cols
 
 
