@@ -136,6 +136,8 @@ def test_plans_with_nothing_to_do_say_why() -> None:
         make_plan(grid, zero, posts, budget_km=0)
     with pytest.raises(Invalid):
         make_plan(grid, zero, posts, budget_km=5, method="magic")
+    with pytest.raises(Invalid, match="more than once"):  # two months at once
+        make_plan(grid, pd.concat([zero, zero]), posts, budget_km=5)
 
 
 def test_candidates_are_the_top_n_and_posts_without_crs_are_noted(park: tuple) -> None:

@@ -33,6 +33,7 @@ from pyproj import CRS, Transformer
 from wildtrace import clock
 from wildtrace.errors import Invalid
 from wildtrace.patrol.records import WGS84, WORK_CRS
+from wildtrace.patrol.riskmap import one_value_per_cell
 
 DISTANCE_MODEL = ("straight line on the ground between post and cell centres "
                   "(azimuthal equidistant projection centred on the park)")
@@ -219,6 +220,7 @@ def make_plan(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, posts: gpd.GeoDataF
         raise Invalid(f"unknown metaheuristic {metaheuristic!r} ({', '.join(_METAHEURISTICS)})")
     if method not in ("ortools", "greedy"):
         raise Invalid(f"unknown plan method {method!r} (ortools or greedy)")
+    one_value_per_cell(risk_df)
     notes: list[str] = []
     ids = post_ids(posts)
     if posts.crs is None:

@@ -142,12 +142,22 @@ def write_geotiff(grid: gpd.GeoDataFrame, values: Any, path: str | Path, *,
     return path
 
 
+def one_value_per_cell(risk_df: pd.DataFrame) -> None:
+    """A map or plan is of one month: a table with a cell twice (several periods) is refused."""
+    if "cell_id" not in risk_df.columns or "risk" not in risk_df.columns:
+        raise Invalid(f"the risk table needs cell_id and risk columns: {list(risk_df.columns)}")
+    if risk_df["cell_id"].duplicated().any():
+        raise Invalid("the risk table holds a cell more than once (several months?): "
+                      "give one month's rows")
+
+
 def ranked(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame) -> pd.DataFrame:
     """The grid's cells with risk, uncertainty, rank (1 = highest risk) and decile (1 = top 10 %).
 
     Ties in risk are ranked by cell_id so the order is reproducible; cells without a risk value
     get no rank.
     """
+    one_value_per_cell(risk_df)
     cols = [c for c in ("cell_id", "risk", "uncertainty") if c in risk_df.columns]
     df = grid[["cell_id", "row", "col"]].merge(risk_df[cols], on="cell_id", how="left")
     if "uncertainty" not in df.columns:
@@ -384,4 +394,5 @@ def _legend(draw: ImageDraw.ImageDraw, at: tuple[int, int], s: int,
 
 
 __all__ = ["NODATA", "VIRIDIS", "layout", "write_geotiff", "write_geojson", "ranked", "ramp",
+           "one_value_per_cell",
            "render_png"]
