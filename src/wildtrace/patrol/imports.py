@@ -3,8 +3,9 @@
 A file is SMART patrol XML when it starts with ``<`` (after a BOM and blanks) or ends in
 ``.xml``; a SMART query CSV when it ends in ``.csv``/``.txt`` or its first line names SMART's
 columns ("Patrol ID", "Waypoint Date", "X"...); EarthRanger JSON when it starts with ``{`` or
-``[`` or ends in ``.json``/``.geojson``. All EarthRanger files are read together (tracks are
-matched to the patrols of the other files). A folder stands for the files in it (sorted, not
+``[`` or ends in ``.json``/``.geojson``. All XML files are assembled in one go (a folder of one
+file per patrol is fast), and all EarthRanger files are read together (tracks are matched to the
+patrols of the other files). A folder stands for the files in it (sorted, not
 recursive). Anything else is a ``ConfigError`` naming the file: the user gave the wrong path.
 """
 
@@ -64,15 +65,18 @@ def read_patrols(paths: str | Path | Sequence[str | Path], *, crs: str | None = 
     if not files:
         raise ConfigError("no patrol export files given")
     parts: list[PatrolData] = []
+    xml: list[Path] = []
     er: list[Path] = []
     for f in files:
         kind = sniff(f)
         if kind == "smart_xml":
-            parts.append(read_smart_xml(f, utc_offset=utc_offset))
+            xml.append(f)
         elif kind == "smart_csv":
             parts.append(read_smart_csv(f, crs=crs, utc_offset=utc_offset))
         else:
             er.append(f)
+    if xml:
+        parts.append(read_smart_xml(xml, utc_offset=utc_offset))
     if er:
         parts.append(read_earthranger(er, utc_offset=utc_offset))
     return PatrolData.concat(parts)

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -117,21 +117,41 @@ def _check_file(path: Path, max_bytes: int) -> None:
         raise DataError(f"{path.name}: XML with a DOCTYPE or entities is refused (not SMART)")
 
 
-def read_smart_xml(path: str | Path, *, utc_offset: str | float | None = None,
+class _Acc:
+    """Raw rows of every file read, assembled into tables once (each row names its file)."""
+
+    def __init__(self) -> None:
+        self.rejects: list[Reject] = []
+        self.notes: list[str] = []
+        self.legs: list[tuple[str, str, str, str, str, str, int, str]] = []
+        # waypoint rows: patrol, leg, id, "date time", x, y, line, day index (-1: none), file
+        self.wps: list[tuple[str | None, str, str, str, str, str, int, int, str]] = []
+        self.obs: list[tuple[int, str, str, int]] = []  # waypoint row, category, attrs, line
+        self.days: list[tuple[str, str, str, str, str]] = []  # patrol, leg, start, end, file
+        self.tracks: dict[int, tuple[str, int]] = {}  # day index -> (WKT, line)
+
+
+def read_smart_xml(paths: str | Path | Sequence[str | Path], *,
+                   utc_offset: str | float | None = None,
                    max_bytes: int = MAX_BYTES) -> PatrolData:
-    """The patrols, path points and observations of one SMART patrol XML file."""
-    path = Path(path)
-    _check_file(path, max_bytes)
+    """The patrols, path points and observations of SMART patrol XML files (one or many).
+
+    Many files are parsed one by one and assembled into tables once, so a folder of one file
+    per patrol reads as fast as one big file.
+    """
+    files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
     offset = C.parse_offset(utc_offset)
+    acc = _Acc()
+    for f in files:
+        _check_file(f, max_bytes)
+        _parse(f, acc)
+    return _assemble(acc, offset)
+
+
+def _parse(path: Path, acc: _Acc) -> None:
     src = path.name
-    rejects: list[Reject] = []
-    notes: list[str] = []
-    legs: list[tuple[str, str, str, str, str, str, int]] = []
-    # waypoint rows: patrol, leg, id, "date time", x, y, line, day index (-1: no patrol)
-    wps: list[tuple[str | None, str, str, str, str, str, int, int]] = []
-    obs: list[tuple[int, str, str, int]] = []  # waypoint row, category, attributes, line
-    days: list[tuple[str, str, str, str]] = []  # patrol, leg, start "date time", end
-    tracks: dict[int, tuple[str, int]] = {}  # day index -> (WKT, line)
+    legs, wps, obs, days, tracks = acc.legs, acc.wps, acc.obs, acc.days, acc.tracks
+    rejects, notes = acc.rejects, acc.notes
     patrol: str | None = None
     leg = ""
     day = -1
@@ -153,7 +173,7 @@ def read_smart_xml(path: str | Path, *, utc_offset: str | float | None = None,
                 elif name == "days" and patrol is not None:
                     date = (el.get("date") or "").strip()
                     days.append((patrol, leg, f"{date} {el.get('startTime') or '00:00:00'}",
-                                 f"{date} {el.get('endTime') or '23:59:59'}"))
+                                 f"{date} {el.get('endTime') or '23:59:59'}", src))
                     day = len(days) - 1
                     leg_days.append(day)
                 continue
@@ -163,8 +183,9 @@ def read_smart_xml(path: str | Path, *, utc_offset: str | float | None = None,
                     when = f"{date} {when}"
                 wps.append((patrol, leg if patrol is not None else "", (el.get("id") or "").strip(),
                             when, el.get("x") or "", el.get("y") or "", el.sourceline or 0,
-                            day if patrol is not None else -1))
-                obs.extend((len(wps) - 1, *o) for o in _observations(el))
+                            day if patrol is not None else -1, src))
+                if len(el):
+                    obs.extend((len(wps) - 1, *o) for o in _observations(el))
                 el.clear()
                 parent = el.getparent()
                 while parent is not None and el.getprevious() is not None:
@@ -186,7 +207,8 @@ def read_smart_xml(path: str | Path, *, utc_offset: str | float | None = None,
                 members = ";".join(n for n in names if n)
                 first = days[leg_days[0]][2] if leg_days else f"{el.get('startDate')} 00:00:00"
                 last = days[leg_days[-1]][3] if leg_days else f"{el.get('endDate')} 23:59:59"
-                legs.append((patrol, leg, transport, members, first, last, el.sourceline or 0))
+                legs.append((patrol, leg, transport, members, first, last, el.sourceline or 0,
+                             src))
                 el.clear()
             elif name == "patrol":
                 patrol, leg, day, date = None, "", -1, ""
@@ -195,25 +217,24 @@ def read_smart_xml(path: str | Path, *, utc_offset: str | float | None = None,
                               None, ""))
         if patrol is not None and leg and leg_days and (patrol, leg) not in {
                 (p[0], p[1]) for p in legs}:
-            legs.append((patrol, leg, "", "", days[leg_days[0]][2], days[leg_days[-1]][3], 0))
+            legs.append((patrol, leg, "", "", days[leg_days[0]][2], days[leg_days[-1]][3], 0,
+                         src))
             notes.append(f"{src}: leg {leg} of patrol {patrol} was cut off by the XML error; "
                          "kept what was read before it")
-    return _assemble(src, legs, wps, obs, days, tracks, offset, rejects, notes)
 
 
-def _assemble(src: str, legs: list[tuple[str, str, str, str, str, str, int]],
-              wps: list[tuple[str | None, str, str, str, str, str, int, int]],
-              obs: list[tuple[int, str, str, int]], days: list[tuple[str, str, str, str]],
-              tracks: dict[int, tuple[str, int]], offset: int | None, rejects: list[Reject],
-              notes: list[str]) -> PatrolData:
-    w = pd.DataFrame(wps, columns=["patrol_id", "leg_id", "wid", "when", "x", "y", "line", "day"])
+def _assemble(acc: _Acc, offset: int | None) -> PatrolData:
+    rejects, notes, days, tracks = acc.rejects, acc.notes, acc.days, acc.tracks
+    w = pd.DataFrame(acc.wps, columns=["patrol_id", "leg_id", "wid", "when", "x", "y", "line",
+                                       "day", "src"])
+    src = w["src"].to_numpy()
     x = pd.to_numeric(w["x"], errors="coerce").to_numpy(dtype="float64")
     y = pd.to_numeric(w["y"], errors="coerce").to_numpy(dtype="float64")
     times, naive = C.parse_times(w["when"], offset)
     tnp = times.dt.tz_convert(None).to_numpy()
     why = C.bad_lonlat(x, y)
     why[(why == "") & times.isna().to_numpy()] = "missing or unreadable time"
-    dup = w.duplicated(["patrol_id", "wid"], keep="first").to_numpy() & w["patrol_id"].notna()
+    dup = w.duplicated(["src", "patrol_id", "wid"], keep="first").to_numpy() & w["patrol_id"].notna()
     dup &= (w["wid"] != "").to_numpy()
     why[(why == "") & dup] = "duplicate waypoint id in this patrol (the first is kept)"
     for i in np.flatnonzero(why != ""):
@@ -227,18 +248,18 @@ def _assemble(src: str, legs: list[tuple[str, str, str, str, str, str, int]],
     way = pd.DataFrame({"patrol_id": w["patrol_id"].to_numpy()[on_path],
                         "leg_id": w["leg_id"].to_numpy()[on_path],
                         "time": tnp[on_path], "lon": x[on_path], "lat": y[on_path],
-                        "source": src, "line": w["line"].to_numpy()[on_path]})
+                        "source": src[on_path], "line": w["line"].to_numpy()[on_path]})
     way["time"] = pd.to_datetime(way["time"], utc=True)
-    way = pd.concat([way, _track_points(src, days, tracks, offset, rejects, notes)],
+    way = pd.concat([way, _track_points(days, tracks, offset, rejects, notes)],
                     ignore_index=True)
-    o = pd.DataFrame(obs, columns=["wp", "category", "attributes", "line"])
+    o = pd.DataFrame(acc.obs, columns=["wp", "category", "attributes", "line"])
     at = o["wp"].to_numpy(dtype="int64")
     seq = (o.groupby("wp").cumcount() + 1).to_numpy() if len(o) else np.zeros(0, dtype="int64")
     pids = w["patrol_id"].to_numpy()[at]
     wids = w["wid"].to_numpy()[at]
     lines = w["line"].to_numpy()[at]
-    obs_id = np.asarray([f"{p if p is not None else src}:{wid or ln}:{k}" for p, wid, ln, k in
-                         zip(pids, wids, lines, seq, strict=True)], dtype=object)
+    obs_id = np.asarray([f"{p if p is not None else f}:{wid or ln}:{k}" for p, wid, ln, k, f in
+                         zip(pids, wids, lines, seq, src[at], strict=True)], dtype=object)
     o_ok = ok[at]
     for i in np.flatnonzero(~o_ok):
         rejects.append(Reject(int(o["line"].iloc[i]), "observation: its waypoint was rejected "
@@ -248,14 +269,16 @@ def _assemble(src: str, legs: list[tuple[str, str, str, str, str, str, int]],
         "obs_id": obs_id[o_ok], "patrol_id": pids[o_ok],
         "time": pd.to_datetime(tnp[at][o_ok], utc=True), "lon": x[at][o_ok],
         "lat": y[at][o_ok], "category": o["category"].to_numpy()[o_ok],
-        "attributes": o["attributes"].to_numpy()[o_ok], "source": src,
+        "attributes": o["attributes"].to_numpy()[o_ok], "source": src[at][o_ok],
         "line": o["line"].to_numpy()[o_ok]})
-    lg = pd.DataFrame(legs, columns=["patrol_id", "leg_id", "transport", "members", "start",
-                                     "end", "line"])
+    lg = pd.DataFrame(acc.legs, columns=["patrol_id", "leg_id", "transport", "members",
+                                         "start", "end", "line", "source"])
     start, n1 = C.parse_times(lg["start"], offset)
     end, n2 = C.parse_times(lg["end"], offset)
-    patrols = lg.assign(start=start, end=end, source=src)
-    notes += C.naive_note(naive + n1 + n2, offset, src)
+    patrols = lg.assign(start=start, end=end)
+    files = sorted(set(src)) or ["SMART XML"]
+    notes += C.naive_note(naive + n1 + n2, offset, files[0] if len(files) == 1 else
+                          f"{len(files)} SMART XML files")
     return PatrolData(
         patrols=_typed(patrols, PATROL_COLUMNS), waypoints=_typed(way, WAYPOINT_COLUMNS),
         observations=_typed(observations, OBSERVATION_COLUMNS), rejects=rejects, notes=notes)
@@ -267,7 +290,7 @@ def _typed(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return df[list(columns)].reset_index(drop=True).astype(columns)
 
 
-def _track_points(src: str, days: list[tuple[str, str, str, str]],
+def _track_points(days: list[tuple[str, str, str, str, str]],
                   tracks: dict[int, tuple[str, int]], offset: int | None,
                   rejects: list[Reject], notes: list[str]) -> pd.DataFrame:
     """Path points of the days that carry a track, times spread evenly over the day."""
@@ -283,8 +306,9 @@ def _track_points(src: str, days: list[tuple[str, str, str, str]],
         if len(xy) < 2:
             rejects.append(Reject(line, "track: fewer than two points", None, C.preview(wkt)))
             continue
-        patrol, leg, start, end = days[d]
+        patrol, leg, start, end, src = days[d]
         rows.append(pd.DataFrame({"patrol_id": patrol, "leg_id": leg, "start": start, "end": end,
+                                  "source": src,
                                   "k": np.arange(len(xy)) / (len(xy) - 1), "lon": xy[:, 0],
                                   "lat": xy[:, 1], "line": line}))
     if not rows:
@@ -298,9 +322,9 @@ def _track_points(src: str, days: list[tuple[str, str, str, str]],
     for i in np.flatnonzero(why != ""):
         rejects.append(Reject(int(t["line"].iloc[i]), f"track point {i}: {why[i]}", None,
                               C.preview(f"{t['lon'].iloc[i]} {t['lat'].iloc[i]}")))
-    notes.append(f"{src}: {len(rows)} day tracks carry no times; their points were spread evenly "
+    notes.append(f"{len(rows)} SMART day tracks carry no times; their points were spread evenly "
                  "between the day's start and end time")
-    return t[why == ""].assign(source=src)
+    return t[why == ""]
 
 
 def _safe(name: str) -> str:
