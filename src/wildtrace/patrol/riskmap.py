@@ -264,10 +264,10 @@ def render_png(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, boundary: gpd.GeoD
                size: tuple[int, int] = (1000, 800), column: str = "risk") -> Path:
     """A picture of the month's risk map, drawn server-side with Pillow.
 
-    Cells coloured by ``column`` (viridis, 0 to 1), the park outline (``boundary``, or the one
-    the grid keeps in ``attrs["boundary"]`` when None), ranger posts (white
-    triangles), the plan's routes (orange lines, targets as dots), a title naming the month and
-    saying SYNTHETIC when asked, a legend and a scale bar. The map is drawn in WORK_CRS; the scale
+    Cells coloured by ``column`` (viridis, 0 to 1; edge cells only where they are park), the park
+    outline (``boundary``, or the one the grid keeps in ``attrs["boundary"]`` when None), ranger
+    posts (white triangles), the plan's routes (orange lines, targets as dots), a title naming
+    the month and saying SYNTHETIC when asked, a legend and a scale bar. The map is drawn in WORK_CRS; the scale
     bar is measured on the ground (geodesic) at the map's centre latitude, since EPSG:6933's
     east-west scale is true only at 30° N/S.
     """
@@ -294,7 +294,12 @@ def render_png(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, boundary: gpd.GeoD
     df = ranked(work, risk_df)
     colours = ramp(df[column].to_numpy(dtype="float64", na_value=np.nan)
                    if column in df.columns else np.full(len(df), np.nan))
-    for geom, rgb in zip(work.geometry.values, colours, strict=True):
+    shapes = np.asarray(work.geometry.values)
+    if border is not None and "inside" in work.columns:  # whole squares: colour only the park
+        edge = work["inside"].to_numpy(dtype="float64") < 1 - 1e-9
+        shapes = shapes.copy()
+        shapes[edge] = shapely.intersection(shapes[edge], border.geometry.union_all())
+    for geom, rgb in zip(shapes, colours, strict=True):
         fill = tuple(int(c) for c in rgb)
         for part in shapely.get_parts(geom):
             if isinstance(part, shapely.Polygon) and not part.is_empty:
@@ -393,6 +398,5 @@ def _legend(draw: ImageDraw.ImageDraw, at: tuple[int, int], s: int,
         draw.text((x + bar_w + s * 0.6, y - s * 0.1), "patrol route", fill=OUTLINE, font=font)
 
 
-__all__ = ["NODATA", "VIRIDIS", "layout", "write_geotiff", "write_geojson", "ranked", "ramp",
-           "one_value_per_cell",
-           "render_png"]
+__all__ = ["NODATA", "VIRIDIS", "layout", "one_value_per_cell", "ramp", "ranked", "render_png",
+           "write_geojson", "write_geotiff"]
