@@ -67,10 +67,17 @@ def _section(pr: float, auc: float) -> dict[str, Any]:
             "found_top_10pct": 0.34, "found_top_10pct_ci": [0.28, 0.4], "found_top_20pct": 0.52}
 
 
-EVALUATION = {"test_year": 2025, "train_years": [2021, 2022, 2023, 2024],
+#: As ``evaluate.year_ahead`` writes it (figures at [ranker][figure], intervals at figure_ci).
+EVALUATION = {"test_year": 2025, "train_years": [2021, 2022, 2023, 2024], "n": 1840, "cells": 212,
+              "positives": 61, "reps": 200, "unit": "patrolled cell-month of the test year (effort_km > 0)",
               "model": _section(0.312, 0.741), "unweighted": _section(0.255, 0.702),
               "baseline": _section(0.198, 0.655),
-              "truth": {"model": _section(0.61, 0.83), "baseline": _section(0.4, 0.71)}}
+              "differences": {"model-baseline": {"pr_auc": 0.114, "pr_auc_ci": [0.05, 0.17],
+                                                 "found_top_10pct": 0.06, "found_top_10pct_ci": [-0.01, 0.12]},
+                              "model-unweighted": {"pr_auc": 0.057, "pr_auc_ci": [-0.01, 0.12]}},
+              "truth": {"n": 2760, "unit": "every cell-month of the test year, patrolled or not",
+                        "model": {**_section(0.61, 0.83), "spearman": 0.58, "spearman_ci": [0.5, 0.66]},
+                        "baseline": _section(0.4, 0.71)}}
 
 
 def write_run(root: Path, run_id: str, months: list[str], *, park: str = "Kibale (test)",
@@ -164,9 +171,13 @@ def test_a_run_page_shows_the_latest_month_and_switches(viewer: httpx.Client) ->
     evaluation = page[page.index('id="table-evaluation-caption"'):page.index('id="table-truth-caption"')]
     assert "0.312" in evaluation and "0.255" in evaluation and "0.198" in evaluation
     assert "34%" in evaluation and "[28, 40]" in evaluation and "52%" in evaluation
+    assert "+0.114" in evaluation and "[0.05, 0.17]" in evaluation and "+6 pts" in evaluation  # paired
+    assert "+0.057" in evaluation and "Spearman" not in evaluation
+    assert "Scored on 1840 cell-months of 212 cells, 61 with a detection; unit: patrolled" in text
     assert "trained on 2021, 2022, 2023, 2024" in text and "2025" in text
     truth = page[page.index('id="table-truth-caption"'):]
-    assert "0.610" in truth and "ground truth" in truth
+    assert "0.610" in truth and "ground truth" in truth and "0.580" in truth and "Spearman" in truth
+    assert "Scored on 2760 cell-months; unit: every cell-month" in unescape(truth)
     assert "ab" * 32 in page and "iware-e/0.1 (5 members)" in page and "layer rivers: missing" in page
     first = _text(viewer.get(f"/patrols/{OLD}", params={"month": "2026-01"}))
     assert f'src="/patrols/{OLD}/files/risk-2026-01.png"' in first and "Risk map, 2026-01" in first

@@ -41,10 +41,14 @@ router = APIRouter(include_in_schema=False)
 FIGURES = (("roc_auc", "AUC (ROC)"), ("pr_auc", "PR-AUC (average precision)"),
            ("found_top_5pct", "illegal activity found patrolling the top 5% of cells"),
            ("found_top_10pct", "illegal activity found patrolling the top 10% of cells"),
-           ("found_top_20pct", "illegal activity found patrolling the top 20% of cells"))
+           ("found_top_20pct", "illegal activity found patrolling the top 20% of cells"),
+           ("spearman", "rank correlation with the true risk (Spearman)"))
 #: The evaluation's columns: (key, heading)
 MODELS = (("model", "effort-aware model (iWare-E)"), ("unweighted", "same classifier, no effort"),
           ("baseline", "baseline: past activity"))
+#: Paired differences (the same bootstrap resamples): (key in ``differences``, heading)
+DIFFERENCES = (("model-baseline", "model − baseline (paired)"),
+               ("model-unweighted", "model − unweighted (paired)"))
 #: Content type and disposition of a run file, by suffix; anything else is a download.
 TYPES = {".png": ("image/png", "inline"), ".geojson": ("application/geo+json", "attachment"),
          ".gpx": ("application/gpx+xml", "attachment"), ".tif": ("image/tiff", "attachment"),
@@ -107,12 +111,17 @@ def evaluation_view(section: Any) -> dict[str, Any] | None:
     the figures and models it holds."""
     if not isinstance(section, dict):
         return None
-    models = [(k, label) for k, label in MODELS if isinstance(section.get(k), dict)]
+    found = section.get("differences")
+    differences: dict[str, Any] = found if isinstance(found, dict) else {}
+    columns = [(k, label, section[k], False) for k, label in MODELS if isinstance(section.get(k), dict)]
+    columns += [(k, label, differences[k], True) for k, label in DIFFERENCES
+                if isinstance(differences.get(k), dict)]
     rows = []
     for key, label in FIGURES:
-        cells = [figure(section.get(k), key) for k, _ in models]
+        cells = [figure(part, key) for _, _, part, _ in columns]
         if any(v is not None for v, _ in cells):
             rows.append({"key": key, "label": label, "cells": cells})
+    models = [(k, label, signed) for k, label, _, signed in columns]
     return {"models": models, "rows": rows} if rows else None
 
 
