@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import ahocorasick  # type: ignore[import-untyped]
+import orjson
 
 from wildtrace.scan.prefilter import CueAlternation
+from wildtrace.taxa import cache as refcache
 from wildtrace.taxa.refdata import ReferenceData
 from wildtrace.text import segment
 from wildtrace.text.normalize import accent_key, has_diacritics, normalize_term
@@ -61,57 +63,11 @@ class Hit:
 class Lexicon:
     def __init__(self, ref: ReferenceData, extra_terms: list[Entry] | None = None):
         self.ref = ref
-        table: dict[str, dict[tuple[str, str], Entry]] = {}
-        # every spelling of an entry at one match form: "tiburón" and "tiburon" share "tiburon"
-        spelled: dict[tuple[str, str, str], set[tuple[str, bool]]] = {}
-
-        def add(surface: str, entry: Entry) -> None:
-            key = normalize_term(surface)
-            if len(key) < 2:
-                return
-            table.setdefault(key, {}).setdefault((entry.kind, entry.ref), entry)
-            if _LATIN.search(entry.term):
-                exact = has_diacritics(entry.term) or entry.lang == "vi"
-                spelled.setdefault((key, entry.kind, entry.ref), set()).add((accent_key(entry.term), exact))
-
-        for taxon in ref.taxa:
-            innocent = {normalize_term(a) for a in taxon.ambiguous_names}
-            names = [(lang, n) for lang, ns in taxon.names.items() for n in ns]
-            names += [(lang, n) for lang, ns in taxon.trade_names.items() for n in ns]
-            names += [("la", taxon.scientific_name)] + [("la", s) for s in taxon.synonyms]
-            for lang, name in names:
-                add(name, Entry("taxon", taxon.scientific_name, name, lang,
-                                ambiguous=normalize_term(name) in innocent,
-                                accented=_accented(name, lang), source=taxon.source))
-        for product in ref.products:
-            for lang, words in product.words.items():
-                for word in words:
-                    add(word, Entry("product", product.product_type, word, lang,
-                                    accented=_accented(word, lang), source=product.source))
-        for cw in ref.codewords:
-            add(cw.term, Entry("code_word", cw.term, cw.term, cw.lang,
-                               context_required=cw.context_required,
-                               accented=_accented(cw.term, cw.lang), source=cw.source))
-        for cue in ref.cues:
-            kind = "innocent" if cue.cue == "innocent" else f"{cue.cue}_cue"
-            add(cue.term, Entry(kind, cue.term, cue.term, cue.lang,
-                                accented=_accented(cue.term, cue.lang), source=cue.source))
-        for entry in extra_terms or ():
-            add(entry.term, entry)
-
+        # the term table is built once per reference data and local terms, then read back from
+        # the cache folder (``taxa/cache.py``): building it was a third of a one-listing scan
+        table, self.implied = _terms(ref, list(extra_terms or ()))
         self.codewords = {cw.term: cw for cw in ref.codewords}
         self.products = {p.product_type: p for p in ref.products}
-        self.implied = {normalize_term(w): (p.product_type, taxon)
-                        for p in ref.products for w, taxon in p.implies.items()}
-        # a product phrase that contains such a word implies the same ("ivory carving", like "ivory")
-        for p in ref.products:
-            for words in p.words.values():
-                for w in words:
-                    key = normalize_term(w)
-                    if key not in self.implied and " " in key:
-                        inner = next((self.implied[k] for k in key.split() if k in self.implied), None)
-                        if inner is not None:
-                            self.implied[key] = (p.product_type, inner[1])
         self.patterns = list(ref.patterns)
         self.pattern_by_group = {f"p{i}": p for i, p in enumerate(self.patterns)}
         # Regex cues in two alternations, so each runs in one pass (``lastgroup`` names the
@@ -124,12 +80,11 @@ class Lexicon:
                                      self.other_regex)
         self.size = len(table)
         automaton = ahocorasick.Automaton()
-        for key, entries in table.items():
-            automaton.add_word(key, (key, tuple(_spelled(e, spelled.get((key, e.kind, e.ref)))
-                                                for e in entries.values())))
+        for key_entries in table:
+            automaton.add_word(key_entries[0], key_entries)
         automaton.make_automaton()
         self._automaton = automaton
-        self._short_keys = frozenset(k for k in table if segment.is_wide(k))
+        self._short_keys = frozenset(k for k, _ in table if segment.is_wide(k))
 
     def other_regex_for(self, text: str) -> re.Pattern[str] | None:
         """The alternation of the cues not gated on digits that can match ``text`` (its light
@@ -191,6 +146,143 @@ class Lexicon:
             if s >= last:
                 last = e
                 yield Hit(s, e, entries, True)
+
+
+#: (match form, its entries) for each surface form, in the order first added
+Table = list[tuple[str, tuple[Entry, ...]]]
+#: match form of a product word -> (product type, the taxon it implies)
+Implied = dict[str, tuple[str, str]]
+#: The code whose change changes the table: with the reference data's key, the cache's key.
+CODE_FILES = ("scan/lexicon.py", "text/normalize.py", "text/segment.py")
+
+
+def _terms(ref: ReferenceData, extra: list[Entry]) -> tuple[Table, Implied]:
+    """``_build(ref, extra)``, through the cache folder when ``ref`` came from ``taxa.cache``."""
+    key = refcache.key_of(ref)
+    if key is None:
+        return _build(ref, extra)
+    parts = [key, refcache.code_sha256(*CODE_FILES), orjson.dumps(_encode((_as_table(extra), {}))).decode()]
+    return refcache.compiled("lexicon", parts, lambda: _build(ref, extra), _encode, _decode)
+
+
+def _as_table(extra: list[Entry]) -> Table:
+    return [(e.term, (e,)) for e in extra]
+
+
+def _build(ref: ReferenceData, extra: list[Entry]) -> tuple[Table, Implied]:
+    """Every surface form of the reference data (and ``extra``) in its match form, with what it
+    means; and the product words that imply a taxon."""
+    table: dict[str, dict[tuple[str, str], Entry]] = {}
+    # every spelling of an entry at one match form: "tiburón" and "tiburon" share "tiburon"
+    spelled: dict[tuple[str, str, str], set[tuple[str, bool]]] = {}
+
+    def add(surface: str, entry: Entry) -> None:
+        key = normalize_term(surface)
+        if len(key) < 2:
+            return
+        table.setdefault(key, {}).setdefault((entry.kind, entry.ref), entry)
+        if _LATIN.search(entry.term):
+            exact = has_diacritics(entry.term) or entry.lang == "vi"
+            spelled.setdefault((key, entry.kind, entry.ref), set()).add((accent_key(entry.term), exact))
+
+    for taxon in ref.taxa:
+        innocent = {normalize_term(a) for a in taxon.ambiguous_names}
+        names = [(lang, n) for lang, ns in taxon.names.items() for n in ns]
+        names += [(lang, n) for lang, ns in taxon.trade_names.items() for n in ns]
+        names += [("la", taxon.scientific_name)] + [("la", s) for s in taxon.synonyms]
+        for lang, name in names:
+            add(name, Entry("taxon", taxon.scientific_name, name, lang,
+                            ambiguous=normalize_term(name) in innocent,
+                            accented=_accented(name, lang), source=taxon.source))
+    for product in ref.products:
+        for lang, words in product.words.items():
+            for word in words:
+                add(word, Entry("product", product.product_type, word, lang,
+                                accented=_accented(word, lang), source=product.source))
+    for cw in ref.codewords:
+        add(cw.term, Entry("code_word", cw.term, cw.term, cw.lang,
+                           context_required=cw.context_required,
+                           accented=_accented(cw.term, cw.lang), source=cw.source))
+    for cue in ref.cues:
+        kind = "innocent" if cue.cue == "innocent" else f"{cue.cue}_cue"
+        add(cue.term, Entry(kind, cue.term, cue.term, cue.lang,
+                            accented=_accented(cue.term, cue.lang), source=cue.source))
+    for entry in extra:
+        add(entry.term, entry)
+    terms = [(key, tuple(_spelled(e, spelled.get((key, e.kind, e.ref))) for e in entries.values()))
+             for key, entries in table.items()]
+
+    implied = {normalize_term(w): (p.product_type, taxon) for p in ref.products for w, taxon in p.implies.items()}
+    # a product phrase that contains such a word implies the same ("ivory carving", like "ivory")
+    for p in ref.products:
+        for words in p.words.values():
+            for w in words:
+                key = normalize_term(w)
+                if key not in implied and " " in key:
+                    inner = next((implied[k] for k in key.split() if k in implied), None)
+                    if inner is not None:
+                        implied[key] = (p.product_type, inner[1])
+    return terms, implied
+
+
+def _encode(built: tuple[Table, Implied]) -> dict[str, Any]:
+    """The table as JSON-ready values: each distinct string and entry once, referred to by index
+    (an entry: its string fields' indexes, its flags, then its spellings' indexes)."""
+    table, implied = built
+    strings: dict[str, int] = {}
+    rows: list[list[Any]] = []
+    seen: dict[Entry, int] = {}
+
+    def s(x: str) -> int:
+        return strings.setdefault(x, len(strings))
+
+    def e(entry: Entry) -> int:
+        i = seen.get(entry)
+        if i is None:
+            i = seen[entry] = len(rows)
+            rows.append([s(entry.kind), s(entry.ref), s(entry.term), s(entry.lang), entry.ambiguous,
+                         entry.context_required, -1 if entry.accented is None else s(entry.accented),
+                         s(entry.source), entry.plain, *map(s, entry.spellings)])
+        return i
+
+    keys = [[key, *map(e, entries)] for key, entries in table]
+    return {"strings": list(strings), "entries": rows, "keys": keys,
+            "implied": [[k, p, t] for k, (p, t) in implied.items()]}
+
+
+def _decode(d: dict[str, Any]) -> tuple[Table, Implied]:
+    """The inverse of ``_encode``; raises on anything malformed."""
+    strings: list[str] = d["strings"]
+    if not all(type(x) is str for x in strings):
+        raise ValueError("a string that is not one")
+
+    def s(i: int) -> str:
+        if type(i) is not int or i < 0:
+            raise ValueError(f"not a string index: {i!r}")
+        return strings[i]
+
+    def flag(b: bool) -> bool:
+        if type(b) is not bool:
+            raise ValueError(f"not a flag: {b!r}")
+        return b
+
+    entries = [Entry(s(r[0]), s(r[1]), s(r[2]), s(r[3]), flag(r[4]), flag(r[5]), None if r[6] == -1 else s(r[6]),
+                     s(r[7]), tuple(map(s, r[9:])), flag(r[8])) for r in d["entries"]]
+    table = [(_text(k[0]), tuple(entries[_index(i)] for i in k[1:])) for k in d["keys"]]
+    implied = {_text(k): (_text(p), _text(t)) for k, p, t in d["implied"]}
+    return table, implied
+
+
+def _text(x: Any) -> str:
+    if type(x) is not str:
+        raise ValueError(f"not a string: {x!r}")
+    return x
+
+
+def _index(i: Any) -> int:
+    if type(i) is not int or i < 0:
+        raise ValueError(f"not an index: {i!r}")
+    return int(i)
 
 
 def needs_digit(pattern: str) -> bool:

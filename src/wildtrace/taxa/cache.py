@@ -20,18 +20,25 @@ cache folder (``Settings.refdata_cache_dir``) when that file was written for exa
 Within one process the data is kept per key too (the scanner and the zoonotic enricher share
 one copy); callers must not change it (``refdata.ReferenceData`` is frozen; its dicts are read
 only by convention).
+
+``compiled`` keeps other things built at start-up in the same way and under the same checks (a
+file per kind and key, a header with the body's SHA-256, JSON only, written only when it decodes
+back equal): the lexicon's term table (``scan/lexicon.py``, keyed by the reference data's key,
+the local terms and its code) and the zoonotic summary's rows (``zoonotic/hosts.py``, keyed by the
+summary file's bytes and its code).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
-import re
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -42,7 +49,7 @@ from wildtrace.taxa.refdata import CodeWord, Cue, Pattern, Product, ReferenceDat
 from wildtrace.taxa.senses import Sense, SenseEntry
 
 #: Bump when the file layout below changes.
-FORMAT = "wildtrace-refdata-cache/1"
+FORMAT = "wildtrace-refdata-cache/2"
 #: Cache files kept per folder (the newest; older keys are removed when a new one is written)
 KEEP = 4
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -51,9 +58,12 @@ CODE_FILES = ("taxa/refdata.py", "taxa/senses.py", "taxa/merge.py", "taxa/checkl
               "text/normalize.py", "manifest.py")
 
 _memo: dict[str, ReferenceData] = {}
+#: id of each ReferenceData in ``_memo`` -> its key (``key_of``)
+_keys: dict[int, str] = {}
 _lock = threading.Lock()
 _default_dir: Path | None = None
-_code_sha: str | None = None
+_code_shas: dict[tuple[str, ...], str] = {}
+T = TypeVar("T")
 
 
 def load(data_dir: Path = refdata.DATA_DIR, *, extra_taxa: Iterable[Path] = (),
@@ -71,18 +81,51 @@ def load(data_dir: Path = refdata.DATA_DIR, *, extra_taxa: Iterable[Path] = (),
         found = _memo.get(key)
         if found is not None:
             return found
-        ref = _read(folder / _name(key), key) if folder is not None else None
+        ref = _read(folder / _name("refdata", key), key, decode) if folder is not None else None
         if ref is None:
             ref = refdata.load(data_dir, extra_taxa=extra)
             if folder is not None:
-                _write(folder, key, ref)
+                _write(folder, "refdata", key, ref, encode, decode)
         _memo[key] = ref
+        _keys[id(ref)] = key
         return ref
+
+
+def key_of(ref: ReferenceData) -> str | None:
+    """The key of data this module returned in this process (None for data built elsewhere: a
+    test's own ``refdata.load``), for things ``compiled`` derives from it."""
+    key = _keys.get(id(ref))
+    return key if key is not None and _memo.get(key) is ref else None
+
+
+def folder() -> Path | None:
+    """The cache folder the last ``load`` named (the scanner's), or None."""
+    return _default_dir
+
+
+def compiled(kind: str, parts: Iterable[str], build: Callable[[], T], encode: Callable[[T], Any],
+             decode: Callable[[Any], T], *, cache_dir: Path | None = None) -> T:
+    """What ``build()`` returns, from the file of ``kind`` in the cache folder written for the same
+    ``parts`` (the inputs, each a string: data keys, file hashes, ``code_sha256`` of the code that
+    builds it), else built and the file written when ``decode`` of the encoded value equals it.
+    ``encode`` returns JSON-ready values; ``decode`` may raise on anything malformed (rebuilt).
+    Without ``cache_dir`` the folder of the last ``load``; with none, built and nothing written."""
+    where = cache_dir or _default_dir
+    if where is None:
+        return build()
+    key = hashlib.sha256("\0".join([FORMAT, kind, __version__, f"{sys.version_info[0]}.{sys.version_info[1]}",
+                                    *parts]).encode()).hexdigest()
+    found = _read(where / _name(kind, key), key, decode)
+    if found is not None:
+        return found
+    value = build()
+    _write(where, kind, key, value, encode, decode)
+    return value
 
 
 def cache_key(data_dir: Path, extra: list[Path]) -> str:
     """The key of the compiled data of these inputs (see the module's docstring)."""
-    parts = [FORMAT, __version__, f"{sys.version_info[0]}.{sys.version_info[1]}", _code_sha256(),
+    parts = [FORMAT, __version__, f"{sys.version_info[0]}.{sys.version_info[1]}", code_sha256(*CODE_FILES),
              str(data_dir.resolve()), *(str(p.resolve()) for p in extra), manifest.sha256("rules", data_dir, extra)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -92,25 +135,27 @@ def clear_memory() -> None:
     global _default_dir
     with _lock:
         _memo.clear()
+        _keys.clear()
         _default_dir = None
 
 
-def _code_sha256() -> str:
-    global _code_sha
-    if _code_sha is None:
+def code_sha256(*names: str) -> str:
+    """The SHA-256 of these files of the package (paths under ``wildtrace/``), names and bytes."""
+    found = _code_shas.get(names)
+    if found is None:
         digest = hashlib.sha256()
-        for name in CODE_FILES:
+        for name in names:
             digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes())
-        _code_sha = digest.hexdigest()
-    return _code_sha
+        found = _code_shas[names] = digest.hexdigest()
+    return found
 
 
-def _name(key: str) -> str:
-    return f"refdata-{key[:32]}.json"
+def _name(kind: str, key: str) -> str:
+    return f"{kind}-{key[:32]}.json"
 
 
-def _read(path: Path, key: str) -> ReferenceData | None:
-    """The data in ``path`` when the file is whole and of ``key``; None otherwise."""
+def _read(path: Path, key: str, decode: Callable[[Any], T]) -> T | None:
+    """The value in ``path`` when the file is whole and of ``key``; None otherwise."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -121,22 +166,38 @@ def _read(path: Path, key: str) -> ReferenceData | None:
         if (header.get("format") != FORMAT or header.get("key") != key
                 or header.get("body_sha256") != hashlib.sha256(body).hexdigest()):
             return None
-        return decode(orjson.loads(body))
+        with _no_gc():
+            return decode(orjson.loads(body))
     except Exception:  # noqa: BLE001 - any damaged or foreign file is parsed again, never trusted
         return None
 
 
-def _write(folder: Path, key: str, ref: ReferenceData) -> None:
-    """Write the compiled file (when the data survives the round trip); a cache that cannot be
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while a file is decoded: the tens of thousands of
+    objects it makes (none of them cycles to collect) set off collections that walk every object
+    alive, which took as long as the decoding itself."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _write(folder: Path, kind: str, key: str, value: T, encode: Callable[[T], Any],
+           decode: Callable[[Any], T]) -> None:
+    """Write the compiled file (when the value survives the round trip); a cache that cannot be
     written (read-only folder, full disk) only costs the next start its parse."""
     try:
-        body = orjson.dumps(encode(ref))
-        if decode(orjson.loads(body)) != ref:
+        body = orjson.dumps(encode(value))
+        if decode(orjson.loads(body)) != value:
             return
         header = orjson.dumps({"format": FORMAT, "key": key, "body_sha256": hashlib.sha256(body).hexdigest()})
-        with atomic_write(folder / _name(key)) as fh:
+        with atomic_write(folder / _name(kind, key)) as fh:
             fh.write(header + b"\n" + body)
-        old = sorted(folder.glob("refdata-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]
+        old = sorted(folder.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]
         for p in old:
             p.unlink(missing_ok=True)
     except Exception:  # noqa: BLE001 - the cache is an optimisation; the data loaded is what counts
@@ -150,7 +211,7 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 
 def _sense(s: Sense) -> dict[str, Any]:
-    return {**_plain(s), "pattern": s.pattern.pattern, "flags": s.pattern.flags}
+    return _plain(s)  # its regex is compiled from its cues on first use (``Sense.pattern``)
 
 
 def encode(ref: ReferenceData) -> dict[str, Any]:
@@ -177,8 +238,7 @@ def _taxon(d: dict[str, Any]) -> Taxon:
 
 
 def _decode_sense(d: dict[str, Any]) -> Sense:
-    return Sense(**{**{k: v for k, v in d.items() if k != "flags"}, "cues": tuple(d["cues"]),
-                    "examples": tuple(d["examples"]), "pattern": re.compile(d["pattern"], d["flags"])})
+    return Sense(**{**d, "cues": tuple(d["cues"]), "examples": tuple(d["examples"])})
 
 
 def _entry(d: dict[str, Any]) -> SenseEntry:
@@ -202,4 +262,5 @@ def decode(d: dict[str, Any]) -> ReferenceData:
     )
 
 
-__all__ = ["CODE_FILES", "FORMAT", "cache_key", "clear_memory", "decode", "encode", "load"]
+__all__ = ["CODE_FILES", "FORMAT", "cache_key", "clear_memory", "code_sha256", "compiled", "decode", "encode",
+           "folder", "key_of", "load"]

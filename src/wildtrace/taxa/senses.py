@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,14 @@ class Sense:
     label: str  # for the reason: "the Jaguar car maker"
     cues: tuple[str, ...]  # in match form
     examples: tuple[str, ...]
-    pattern: re.Pattern[str]
     depicts: bool = False  # a toy, figure or motif of the animal: a depiction, not another thing
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The cues as one regex (longest first, Latin-script ones on word boundaries), compiled on
+        first use: ``decide`` rarely needs it (``_hits``), and compiling every sense's at start-up
+        was a tenth of a one-listing scan."""
+        return _cue_regex(self.cues)
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,7 @@ def load(path: Path) -> list[SenseEntry]:
             if not s.get("sense") or not cues:
                 raise DataError(f"{where}: each sense needs a name and cues")
             senses.append(Sense(str(s["sense"]), str(s.get("label") or s["sense"]), cues,
-                                tuple(str(e) for e in s.get("examples") or ()), _cue_regex(cues),
-                                bool(s.get("depicts", False))))
+                                tuple(str(e) for e in s.get("examples") or ()), bool(s.get("depicts", False))))
         default = None
         if row.get("default") is not None:
             default = next((s for s in senses if s.name == str(row["default"])), None)

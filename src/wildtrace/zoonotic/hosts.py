@@ -1,16 +1,21 @@
 """The shipped zoonotic evidence: the HP3/VIRION summary and the rule data beside it.
 
 Everything lives in ``wildtrace/data/zoonotic`` (see its README). ``load()``
-reads it once; lookups are dict lookups.
+reads it once; lookups are dict lookups. The summary's rows, once checked, are kept in the
+scanner's cache folder (``taxa/cache.py``: JSON, keyed by the summary file's bytes and this code)
+and each ``HostRow`` is made on its first lookup (``Rows``): reading and checking all 6,000 rows
+was a fifth of a one-listing scan, which looks up a few.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import astuple, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +24,7 @@ import yaml
 
 from wildtrace import manifest
 from wildtrace.errors import DataError
+from wildtrace.taxa import cache as refcache
 from wildtrace.zoonotic import origin
 from wildtrace.zoonotic.summary import COLUMNS, LEVELS, Priority, load_priority
 
@@ -97,7 +103,7 @@ def row_from_dict(row: dict[str, str], where: str = "summary") -> HostRow:
 
 @dataclass(frozen=True)
 class Evidence:
-    rows: dict[tuple[str, str], HostRow]  # (level, lower-case name) -> row
+    rows: Mapping[tuple[str, str], HostRow]  # (level, lower-case name) -> row
     meta: dict[str, Any]
     priorities: dict[str, Priority]
     exposure: dict[str, str]  # product type -> high / medium / low
@@ -133,11 +139,70 @@ def load_rows(path: Path) -> dict[tuple[str, str], HostRow]:
     return out
 
 
-def load(data_dir: Path = DATA_DIR, rows: dict[tuple[str, str], HostRow] | None = None,
+#: HostRow's fields, in order; those holding tuples (lists in the cache file)
+_FIELDS = tuple(f.name for f in fields(HostRow))
+_TUPLES = frozenset(i for i, f in enumerate(fields(HostRow)) if str(f.type).startswith("tuple"))
+
+
+class Rows(Mapping[tuple[str, str], HostRow]):
+    """The summary's rows by (level, name), each ``HostRow`` made on its first lookup from its
+    values (checked when the cache file was written: ``row_from_dict``)."""
+
+    def __init__(self, values: dict[tuple[str, str], list[Any]]):
+        self._values = values
+        self._made: dict[tuple[str, str], HostRow] = {}
+
+    def __getitem__(self, key: tuple[str, str]) -> HostRow:
+        row = self._made.get(key)
+        if row is None:
+            args: list[Any] = [tuple(x) if i in _TUPLES else x for i, x in enumerate(self._values[key])]
+            # setdefault: two threads looking up one row get the same object
+            row = self._made.setdefault(key, HostRow(*args))
+        return row
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        return self[key] if key in self._values else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def _encode_rows(rows: Mapping[tuple[str, str], HostRow]) -> list[list[Any]]:
+    return [list(astuple(r)) for r in rows.values()]
+
+
+def _decode_rows(values: list[list[Any]]) -> Rows:
+    """The inverse of ``_encode_rows``; raises on a row of another shape."""
+    out: dict[tuple[str, str], list[Any]] = {}
+    n = len(_FIELDS)
+    for v in values:
+        if len(v) != n or v[0] not in LEVELS or type(v[1]) is not str:
+            raise ValueError("a summary row of another shape")
+        out[(v[0], v[1])] = v
+    return Rows(out)
+
+
+def summary_rows(path: Path) -> Mapping[tuple[str, str], HostRow]:
+    """``load_rows(path)``, through the scanner's cache folder when there is one (``Rows``)."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return load_rows(path)  # says what is missing
+    parts = [digest, refcache.code_sha256("zoonotic/hosts.py", "zoonotic/summary.py")]
+    return refcache.compiled("zoonotic-rows", parts, lambda: load_rows(path), _encode_rows, _decode_rows)
+
+
+def load(data_dir: Path = DATA_DIR, rows: Mapping[tuple[str, str], HostRow] | None = None,
          meta: dict[str, Any] | None = None) -> Evidence:
     """Read the zoonotic data files (``rows``/``meta`` replace the summary, e.g. a holdout build)."""
     if rows is None:
-        rows = load_rows(data_dir / "summary.csv.gz")
+        rows = summary_rows(data_dir / "summary.csv.gz")
     if meta is None:
         meta = json.loads((data_dir / "summary_meta.json").read_text(encoding="utf-8"))
     exposure = {}

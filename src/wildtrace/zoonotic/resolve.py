@@ -16,6 +16,7 @@ Two steps, both exact (no fuzzy guess is ever used as an answer):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from wildtrace.taxa.refdata import ReferenceData, Taxon
 from wildtrace.taxa.resolve import NameIndex, keys, name_key
@@ -56,8 +57,15 @@ class Resolver:
     def __init__(self, ref: ReferenceData, ev: Evidence):
         self.ref = ref
         self.ev = ev
-        self.names = NameIndex(ref)
-        self._host_names = tuple({name for (_, name) in ev.rows})
+
+    @cached_property
+    def names(self) -> NameIndex:
+        """Every name of every taxon, built on the first ``name`` (a scan needs only ``evidence``)."""
+        return NameIndex(self.ref)
+
+    @cached_property
+    def _host_names(self) -> tuple[str, ...]:
+        return tuple({name for (_, name) in self.ev.rows})
 
     # -- step 1 ---------------------------------------------------------------
 
