@@ -192,7 +192,8 @@ def year_ahead(
 ) -> dict[str, Any]:
     """Train on the years before ``test_year``, test on it; a JSON-ready dict (see the module doc).
 
-    ``truth`` (synthetic parks only): DataFrame[cell_id, period, p_true] covering the test year.
+    ``truth`` (synthetic parks only): DataFrame[cell_id, period, p_true] covering the test year
+    (a ``truth`` column, as ``SyntheticPark.truth_table`` names it, is read as p_true).
     """
     rows, info = predictions(panel, test_year, features=features, config=config)
     patrolled = rows[rows["effort_km"] > 0].reset_index(drop=True)
@@ -239,6 +240,10 @@ def year_ahead(
 def _against_truth(
     rows: pd.DataFrame, truth: pd.DataFrame, *, reps: int, seed: int
 ) -> dict[str, Any]:
+    if "p_true" not in truth and "truth" in truth:  # SyntheticPark.truth_table's column name
+        truth = truth.rename(columns={"truth": "p_true"})
+    if "p_true" not in truth:
+        raise ConfigError("the truth table needs the columns cell_id, period, p_true")
     merged = rows.merge(
         truth[["cell_id", "period", "p_true"]], on=["cell_id", "period"], how="inner"
     )
