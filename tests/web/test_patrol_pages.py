@@ -293,11 +293,25 @@ def test_pages_need_login_and_every_role_reads(patrol: tuple[Server, dict[str, b
         client.close()
 
 
-def test_no_run_says_how_to_make_one(tmp_path: Path) -> None:
+def test_no_run_says_how_to_make_one_and_a_bare_run_shows(tmp_path: Path) -> None:
+    """An empty folder says which command makes a run; a run without evaluation, map or routes
+    says so instead of failing."""
     with _running(tmp_path / "srv", None) as server:
         client, _ = server.login("viewer")
         page = _text(client.get("/patrols"))
         assert "No patrol run on this server yet" in page and "wildtrace patrol demo" in page
+        w = RunWriter(server.app.state.settings.patrol_dir)
+        w.write_json("plan-2026-05.json", {**_plan("2026-05"), "routes": [], "share_covered": 0.0,
+                                           "notes": ["no post can reach a cell within 1 km"]})
+        bare = w.finish({"wildtrace_version": "0.1.0", "model_version": "m", "inputs": [], "config": {},
+                         "synthetic": False, "park": {}, "months": ["2026-05"],
+                         "files": {"2026-05": {"plan_json": "plan-2026-05.json"}}, "evaluation": None})
+        listed = _text(client.get("/patrols"))
+        assert f'data-run-id="{bare}"' in listed and "n/a" in listed
+        text = unescape(_text(client.get(f"/patrols/{bare}")))
+        for said in ("This run has no risk map picture for this month.", "No route: no cell could be reached",
+                     "no post can reach a cell within 1 km", "This run has no evaluation."):
+            assert said in text, said
         client.close()
 
 
