@@ -86,6 +86,9 @@ def test_a_run_is_never_overwritten(tmp_path: Path) -> None:
     assert (tmp_path / run_id / "manifest.json").read_bytes() == before
     other = make_run(tmp_path)
     assert other != run_id
+    with pytest.raises(Invalid, match="run ids look like"):
+        RunWriter(tmp_path, "../escape")
+    assert not (tmp_path.parent / "escape").exists()
 
 
 @pytest.mark.parametrize("name", ["../x.png", "a/b.png", ".hidden", "manifest.json", "", "/etc/passwd",

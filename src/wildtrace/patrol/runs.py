@@ -120,9 +120,11 @@ class RunWriter:
 
     def __init__(self, patrol_dir: Path | str, run_id: str | None = None):
         root = Path(patrol_dir)
+        if run_id is not None and not RUN_ID.fullmatch(str(run_id)):
+            raise Invalid(f"run id {str(run_id)[:80]!r}: run ids look like 2026-12-07T0612Z-1a2b3c")
         root.mkdir(parents=True, exist_ok=True)
         for _ in range(20):
-            rid = check_run_id(run_id) if run_id is not None else new_run_id()
+            rid = run_id if run_id is not None else new_run_id()
             try:
                 (root / rid).mkdir()
             except FileExistsError:
