@@ -168,11 +168,19 @@ def test_a_damaged_or_foreign_file_is_rebuilt_not_loaded(tmp_path: Path, written
 
 
 def test_the_decoders_refuse_another_shape() -> None:
-    with pytest.raises((ValueError, KeyError, IndexError, TypeError)):
-        lexmod._decode({"strings": ["a"], "entries": [[0, 0, 0, 0, 1, False, -1, 0, False]], "keys": [], "implied": []})
-    with pytest.raises((ValueError, KeyError, IndexError, TypeError)):
-        lexmod._decode({"strings": ["a"], "entries": [[0, 0, 0, -2, True, False, -1, 0, False]], "keys": [],
-                        "implied": []})
+    ok = {"strings": ["a", "b"], "entries": [[0, 1, 0, 1, True, False, -1, 0, False, 1]], "keys": [["ab", 0]],
+          "implied": [["ab", "a", "b"]]}
+    assert lexmod._decode(ok) == ([("ab", (Entry("a", "b", "a", "b", True, False, None, "a", ("b",), False),))],
+                                  {"ab": ("a", "b")})
+    for bad in ({**ok, "entries": [[0, 1, 0, 1, True]]},  # a row cut short
+                {**ok, "entries": [[0, 1, 0, 7, True, False, -1, 0, False]]},  # no such string
+                {**ok, "keys": [[3, 0]]},  # a form that is not a string
+                {**ok, "keys": [["ab", 4]]},  # no such entry
+                {**ok, "strings": ["a", 2]},
+                {**ok, "implied": [["ab", "a", None]]},
+                {"strings": ["a"]}):
+        with pytest.raises((ValueError, KeyError, IndexError, TypeError)):
+            lexmod._decode(bad)
     with pytest.raises(ValueError):
         hosts._decode_rows([["species", "x", "1"]])
 

@@ -251,39 +251,23 @@ def _encode(built: tuple[Table, Implied]) -> dict[str, Any]:
 
 
 def _decode(d: dict[str, Any]) -> tuple[Table, Implied]:
-    """The inverse of ``_encode``; raises on anything malformed."""
+    """The inverse of ``_encode``; raises on anything of another shape (a file that is not what
+    ``_encode`` wrote is rebuilt, never used). Plain indexing, few checks per item: this runs at
+    every start."""
     strings: list[str] = d["strings"]
-    if not all(type(x) is str for x in strings):
+    keys: list[list[Any]] = d["keys"]
+    implied_rows: list[list[Any]] = d["implied"]
+    if not (all(type(x) is str for x in strings) and all(type(k[0]) is str for k in keys)
+            and all(type(x) is str for row in implied_rows for x in row)):
         raise ValueError("a string that is not one")
-
-    def s(i: int) -> str:
-        if type(i) is not int or i < 0:
-            raise ValueError(f"not a string index: {i!r}")
-        return strings[i]
-
-    def flag(b: bool) -> bool:
-        if type(b) is not bool:
-            raise ValueError(f"not a flag: {b!r}")
-        return b
-
-    entries = [Entry(s(r[0]), s(r[1]), s(r[2]), s(r[3]), flag(r[4]), flag(r[5]), None if r[6] == -1 else s(r[6]),
-                     s(r[7]), tuple(map(s, r[9:])), flag(r[8])) for r in d["entries"]]
-    table = [(_text(k[0]), tuple(entries[_index(i)] for i in k[1:])) for k in d["keys"]]
-    implied = {_text(k): (_text(p), _text(t)) for k, p, t in d["implied"]}
+    S = strings  # noqa: N806
+    entries = [Entry(S[kind], S[ref], S[term], S[lang], ambiguous is True, context is True,
+                     None if accented == -1 else S[accented], S[source], tuple([S[i] for i in spellings]),
+                     plain is True)
+               for kind, ref, term, lang, ambiguous, context, accented, source, plain, *spellings in d["entries"]]
+    table = [(k[0], tuple([entries[i] for i in k[1:]])) for k in keys]
+    implied = {k: (p, t) for k, p, t in implied_rows}
     return table, implied
-
-
-def _text(x: Any) -> str:
-    if type(x) is not str:
-        raise ValueError(f"not a string: {x!r}")
-    return x
-
-
-def _index(i: Any) -> int:
-    if type(i) is not int or i < 0:
-        raise ValueError(f"not an index: {i!r}")
-    return int(i)
-
 
 def needs_digit(pattern: str) -> bool:
     """A regex cue that cannot match without a digit (prices, phone numbers).
