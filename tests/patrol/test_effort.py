@@ -1,0 +1,137 @@
+"""Patrol effort per cell and month on hand-drawn tracks with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+
+from wildtrace.patrol import effort, grid
+from wildtrace.patrol.records import WAYPOINT_COLUMNS, WORK_CRS, PatrolData, frame
+
+X0, Y0 = 2894000.0, 3658000.0  # 30°N, where EPSG:6933 is true to scale: 1 km there is 1 km on the ground
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def park(x0: float = X0, y0: float = Y0, km: int = 10) -> gpd.GeoDataFrame:
+    box = shapely.box(x0, y0, x0 + km * 1000, y0 + km * 1000)
+    return grid.make_grid(gpd.GeoDataFrame(geometry=[box], crs=WORK_CRS))
+
+
+def track(points: list[tuple[float, float, str]], patrol: str = "P1", leg: str = "1") -> list[dict[str, object]]:
+    """Waypoints from (x, y) in EPSG:6933 and an ISO time."""
+    xs, ys = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    lon, lat = grid.to_lonlat(xs, ys)
+    return [{"patrol_id": patrol, "leg_id": leg, "time": pd.Timestamp(p[2], tz="UTC"), "lon": lo,
+             "lat": la, "source": "hand.csv", "line": i} for i, (p, lo, la) in enumerate(zip(points, lon, lat, strict=True))]
+
+
+def data(*tracks: list[dict[str, object]]) -> PatrolData:
+    return PatrolData(waypoints=frame(WAYPOINT_COLUMNS, [w for t in tracks for w in t]))
+
+
+def by_cell(table: pd.DataFrame) -> dict[tuple[int, str], float]:
+    """Effort by (cell, month); rows with coverage only (a swath's end reaching in) left out."""
+    return {(int(r.cell_id), str(r.period)): float(r.effort_km) for r in table.itertuples() if r.effort_km > 0}
+
+
+def test_a_straight_3_km_line_gives_1_km_in_each_of_3_cells() -> None:
+    cells = park()
+    y = Y0 + 5500  # the middle of row 4
+    t = track([(X0 + 1000 * i, y, f"2024-03-05T08:{i * 15:02d}") for i in range(4)])
+    out = effort.effort_per_cell(cells, data(t))
+    assert by_cell(out) == pytest.approx({(40, "2024-03"): 1.0, (41, "2024-03"): 1.0,
+                                          (42, "2024-03"): 1.0}, rel=2e-3)
+    lon, lat = grid.to_lonlat(np.array([X0, X0 + 3000]), np.array([y, y]))
+    walked = GEOD.inv(lon[0], lat[0], lon[1], lat[1])[2] / 1000
+    assert out["effort_km"].sum() == pytest.approx(walked, rel=1e-6)
+    assert out.attrs["notes"] == []
+
+
+def test_lengths_are_ground_lengths_where_6933_is_not_true_to_scale() -> None:
+    x0 = 3_470_000.0  # about 36°E on the equator, where 6933 stretches east-west by 1/0.867
+    cells = park(x0, 0.0)
+    t = track([(x0 + 500, 5500, "2024-03-05T08:00"), (x0 + 8500, 5500, "2024-03-05T10:00")])
+    out = effort.effort_per_cell(cells, data(t))
+    lon, lat = grid.to_lonlat(np.array([x0 + 500, x0 + 8500]), np.array([5500.0, 5500.0]))
+    walked = GEOD.inv(lon[0], lat[0], lon[1], lat[1])[2] / 1000
+    assert out["effort_km"].sum() == pytest.approx(walked, rel=1e-6)
+    assert walked == pytest.approx(8 / 0.8668, rel=1e-3)
+    assert set(out.loc[out["effort_km"] > 0, "cell_id"]) == {40 + c for c in range(9)}
+
+
+def test_a_step_across_midnight_at_the_end_of_a_month_is_cut_by_time() -> None:
+    cells = park()
+    y = Y0 + 5500
+    t = track([(X0 + 0, y, "2024-01-31T23:00"), (X0 + 2000, y, "2024-02-01T01:00")])
+    out = effort.effort_per_cell(cells, data(t))
+    assert by_cell(out) == pytest.approx({(40, "2024-01"): 1.0, (41, "2024-02"): 1.0}, rel=2e-3)
+
+
+def test_long_gaps_and_impossible_speeds_are_not_track_and_are_noted() -> None:
+    cells = park()
+    y = Y0 + 5500
+    night = track([(X0 + 500, y, "2024-03-05T17:00"), (X0 + 3500, y, "2024-03-06T07:00")], "NIGHT")
+    jump = track([(X0 + 500, Y0 + 2500, "2024-03-05T08:00"), (X0 + 9500, Y0 + 2500, "2024-03-05T08:01")], "JUMP")
+    fine = track([(X0 + 500, Y0 + 8500, "2024-03-05T08:00"), (X0 + 1500, Y0 + 8500, "2024-03-05T08:20")], "OK")
+    out = effort.effort_per_cell(cells, data(night, jump, fine))
+    assert by_cell(out) == pytest.approx({(10, "2024-03"): 0.5, (11, "2024-03"): 0.5}, rel=2e-3)
+    notes = " | ".join(out.attrs["notes"])
+    assert "1 steps longer than 0 days 03:00:00" in notes and "1 steps faster than 60 km/h" in notes, notes
+    looser = effort.effort_per_cell(cells, data(night), max_gap="16h")
+    assert looser["effort_km"].sum() == pytest.approx(3.0, rel=2e-3)
+
+
+def test_legs_and_patrols_are_never_joined_to_each_other() -> None:
+    cells = park()
+    a = track([(X0 + 500, Y0 + 500, "2024-03-05T08:00"), (X0 + 500, Y0 + 1500, "2024-03-05T08:20")], "P1", "1")
+    b = track([(X0 + 5500, Y0 + 500, "2024-03-05T08:30"), (X0 + 5500, Y0 + 1500, "2024-03-05T08:50")], "P1", "2")
+    out = effort.effort_per_cell(cells, data(a, b))
+    assert out["effort_km"].sum() == pytest.approx(2.0, rel=2e-3)  # not the 5 km hop between legs
+
+
+def test_coverage_is_the_share_of_the_cell_within_half_the_swath_merged_like_ecoscope() -> None:
+    cells = park()
+    y = Y0 + 5500
+    through = track([(X0 + 500, y, "2024-03-05T08:00"), (X0 + 5500, y, "2024-03-05T09:00")], "A")
+    again = track([(X0 + 500, y, "2024-03-07T08:00"), (X0 + 5500, y, "2024-03-07T09:00")], "B")
+    out = effort.effort_per_cell(cells, data(through, again), swath_m=100).set_index("cell_id")
+    # cell 42 is crossed from edge to edge: a 100 m band over 1 km, counted once for two patrols
+    assert out.loc[42, "coverage"] == pytest.approx(0.1, abs=2e-4)
+    assert out.loc[42, "effort_km"] == pytest.approx(2.0, rel=2e-3)
+    # cell 40 holds the start: half the band and a half-disc of radius 50 m
+    assert out.loc[40, "coverage"] == pytest.approx(0.05 + math.pi * 50**2 / 2 / 1e6, abs=2e-4)
+    # cell 35 (row 3) only meets the swath if the track is within 50 m of it: it is 500 m away
+    assert 35 not in out.index
+    wide = effort.effort_per_cell(cells, data(through), swath_m=1200).set_index("cell_id")
+    assert wide.loc[42, "coverage"] == pytest.approx(1.0, abs=1e-9)
+    # 600 m reach, 500 m to the cell (ground metres: 6933 is 0.04 % off scale here)
+    assert wide.loc[32, "coverage"] == pytest.approx(0.1, abs=1e-3)
+
+
+def test_empty_records_give_an_empty_table_with_the_columns() -> None:
+    out = effort.effort_per_cell(park(), PatrolData())
+    assert list(out.columns) == ["cell_id", "period", "effort_km", "coverage"] and out.empty
+    assert out.attrs["notes"]
+
+
+def test_many_steps_add_up_to_the_walked_distance() -> None:
+    cells = park()
+    rng = np.random.default_rng(3)
+    xs = X0 + 5000 + np.cumsum(rng.normal(0, 80, 400))
+    ys = Y0 + 5000 + np.cumsum(rng.normal(0, 80, 400))
+    times = pd.date_range("2024-05-31T20:00", periods=400, freq="1min")
+    t = track([(x, y, str(s)) for x, y, s in zip(xs, ys, times, strict=True)])
+    out = effort.effort_per_cell(cells, data(t), max_speed_kmh=1000)
+    lon, lat = grid.to_lonlat(xs, ys)
+    walked = GEOD.line_length(lon, lat) / 1000
+    inside = (xs > X0) & (xs < X0 + 10_000) & (ys > Y0) & (ys < Y0 + 10_000)
+    assert inside.all(), "the walk must stay in the park for this check"
+    assert out["effort_km"].sum() == pytest.approx(walked, rel=1e-6)
+    assert set(out["period"]) == {"2024-05", "2024-06"}
+    assert ((out["coverage"] > 0) & (out["coverage"] <= 1)).all()
