@@ -31,7 +31,8 @@ from wildtrace.patrol.records import WGS84
 
 _ZONE = re.compile(r"^\s*(?:utm\s*(?:zone)?\s*)?(\d{1,2})\s*([a-z]*)\s*$", re.I)
 _OFFSET = re.compile(r"^\s*(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*$", re.I)
-_HAS_ZONE = r"(?:[zZ]|[+-]\d\d:?\d\d)\s*$"
+#: A zone written after a time of day ("...10:05:00+03:00", "...T07:00Z"), not "13-06-2019".
+_HAS_ZONE = r".*\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d\d:?\d\d)$"
 #: Formats tried, in order, for the date and time strings ISO 8601 did not read.
 _FORMATS: Sequence[str] = (
     "%b %d, %Y %I:%M:%S %p", "%b %d, %Y %H:%M:%S", "%b %d, %Y", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y",
@@ -119,7 +120,7 @@ def parse_times(text: pd.Series, offset_min: int | None) -> tuple[pd.Series, int
     """
     s = pd.Series(text, dtype="string").str.strip()
     s = s.where(s != "", pd.NA)
-    zoned = s.str.contains(_HAS_ZONE, regex=True).fillna(False).astype(bool)
+    zoned = s.str.match(_HAS_ZONE).fillna(False).astype(bool)
     shift = pd.Timedelta(minutes=offset_min or 0)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     if zoned.any():

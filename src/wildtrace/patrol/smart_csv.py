@@ -92,7 +92,7 @@ def read_smart_csv(path: str | Path, *, crs: str | None = None,
     text = _decode(path.read_bytes(), src, notes)
     first = text.split("\n", 1)[0]
     delim = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, skipinitialspace=True)
     header = next(reader, None)
     if not header:
         raise DataError(f"{src}: empty CSV")
@@ -100,7 +100,7 @@ def read_smart_csv(path: str | Path, *, crs: str | None = None,
     rows: list[list[str]] = []
     lines: list[int] = []
     for row in reader:
-        if not any(v.strip() for v in row):
+        if not "".join(row).strip():
             continue
         if len(row) != len(cols):
             rejects.append(Reject(reader.line_num, f"row has {len(row)} fields, the header "
@@ -108,7 +108,9 @@ def read_smart_csv(path: str | Path, *, crs: str | None = None,
             continue
         rows.append(row)
         lines.append(reader.line_num)
-    df = pd.DataFrame(rows, columns=[f"c{i}" for i in range(len(cols))], dtype="string")
+    grid = np.array(rows, dtype=object).reshape(len(rows), len(cols))
+    df = pd.DataFrame({f"c{i}": pd.Series(grid[:, i], dtype=object) for i in range(len(cols))},
+                      index=pd.RangeIndex(len(rows)))
     idx = {c: f"c{i}" for i, c in reversed(list(enumerate(cols)))}
     if not ({"x", "y"} <= set(idx) or {"easting", "northing"} <= set(idx)):
         raise DataError(f"{src}: no X/Y (or Easting/Northing) columns: not a SMART query export")
@@ -116,8 +118,8 @@ def read_smart_csv(path: str | Path, *, crs: str | None = None,
     def col(*names: str) -> pd.Series:
         for n in names:
             if n in idx:
-                return df[idx[n]].fillna("").str.strip()
-        return pd.Series("", index=df.index, dtype="string")
+                return df[idx[n]]
+        return pd.Series("", index=df.index, dtype=object)
 
     line = np.asarray(lines, dtype="int64")
     patrol = col("patrol id")
@@ -150,7 +152,7 @@ def read_smart_csv(path: str | Path, *, crs: str | None = None,
     clash = has_id & ~first_seen & ~same
     why[(why == "") & clash] = "waypoint id seen before in this patrol with another place or time"
     cats = sorted((int(m.group(1)), idx[c]) for c in idx if (m := _CAT.match(c)))
-    cat_cols = [df[c].fillna("").str.strip() for _, c in cats]
+    cat_cols = [df[c] for _, c in cats]
     category = _join(cat_cols, len(df))
     attr_cols = [(header[int(c[1:])].replace("\ufeff", "").strip(), c) for n, c in idx.items()
                  if n not in _FIXED and not _CAT.match(n)]
@@ -217,7 +219,7 @@ def _join(parts: list[pd.Series], n: int) -> np.ndarray:
 
 def _attributes(df: pd.DataFrame, attr_cols: list[tuple[str, str]], mask: np.ndarray) -> list[str]:
     names = [a for a, _ in attr_cols]
-    values = [df[c].fillna("").to_numpy()[mask] for _, c in attr_cols]
+    values = [df[c].to_numpy()[mask] for _, c in attr_cols]
     return [json.dumps({k: v for k, v in zip(names, vals, strict=True) if v}, sort_keys=True,
                        ensure_ascii=False)
             for vals in zip(*values, strict=True)] if values else ["{}"] * int(mask.sum())

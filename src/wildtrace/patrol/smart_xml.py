@@ -336,9 +336,9 @@ def _hms(t: pd.Series, offset: int | None) -> tuple[pd.Series, pd.Series]:
     return local.dt.strftime("%Y-%m-%d"), local.dt.strftime("%H:%M:%S")
 
 
-def _obs_xml(rows: pd.DataFrame) -> str:
+def _obs_xml(categories: list[str], attributes: list[str]) -> str:
     out = []
-    for cat, attrs in zip(rows["category"], rows["attributes"], strict=True):
+    for cat, attrs in zip(categories, attributes, strict=True):
         key = str(cat).replace("/", ".") + "."
         parts = [f"<ns2:observations categoryKey={quoteattr(key)}>"]
         for k, v in json.loads(attrs or "{}").items():
@@ -361,6 +361,19 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _ns(t: pd.Series) -> np.ndarray:
+    return t.dt.tz_convert(None).to_numpy().view("int64")
+
+
+def _runs(codes: np.ndarray, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The [start, end) index ranges of equal consecutive values of codes[lo:hi]."""
+    if hi <= lo:
+        return []
+    cut = np.flatnonzero(codes[lo + 1:hi] != codes[lo:hi - 1]) + lo + 1
+    edges = [lo, *cut.tolist(), hi]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
 def write_smart_xml(data: PatrolData, folder: str | Path, *,
                     utc_offset: str | float | None = None) -> list[Path]:
     """One SMART 1.3 patrol XML per patrol (and an incident XML per patrol-less observation)."""
@@ -368,63 +381,70 @@ def write_smart_xml(data: PatrolData, folder: str | Path, *,
     folder.mkdir(parents=True, exist_ok=True)
     offset = C.parse_offset(utc_offset)
     wp, ob = data.waypoints, data.observations
-    wday, wtime = _hms(wp["time"], offset)
-    wp = wp.assign(day=wday, hms=wtime, key=list(zip(wp["patrol_id"], wp["time"], wp["lon"],
-                                                      wp["lat"], strict=True)))
-    oday, otime = _hms(ob["time"], offset)
-    ob = ob.assign(day=oday, hms=otime, key=list(zip(ob["patrol_id"], ob["time"], ob["lon"],
-                                                      ob["lat"], strict=True)))
-    on_wp = ob["key"].isin(set(wp["key"])) & ob["patrol_id"].notna()
-    extra = ob[~on_wp & ob["patrol_id"].notna()]
-    points = pd.concat([wp[["patrol_id", "leg_id", "time", "lon", "lat", "day", "hms", "key"]],
-                        extra.assign(leg_id=pd.NA)[["patrol_id", "leg_id", "time", "lon", "lat",
-                                                    "day", "hms", "key"]]], ignore_index=True)
-    obs_by_key = {k: g for k, g in ob[ob["patrol_id"].notna()].groupby("key", sort=False)}
+    legs_of: dict[str, list[tuple[str, str, str, pd.Timestamp, pd.Timestamp]]] = {}
+    for lg in data.patrols.itertuples(index=False):
+        legs_of.setdefault(str(lg.patrol_id), []).append(
+            (str(lg.leg_id), str(lg.transport or ""), str(lg.members or ""), lg.start, lg.end))
+    first_leg = {p: v[0][0] for p, v in legs_of.items()}
+    on = ob[ob["patrol_id"].notna()]
+    okeys = list(zip(on["patrol_id"], _ns(on["time"]), on["lon"], on["lat"], strict=True))
+    body: dict[tuple[object, ...], str] = {}
+    for k, cat, att in zip(okeys, on["category"], on["attributes"], strict=True):
+        body[k] = body.get(k, "") + _obs_xml([cat], [att])
+    wkeys = set(zip(wp["patrol_id"], _ns(wp["time"]), wp["lon"], wp["lat"], strict=True))
+    extra = on[[k not in wkeys for k in okeys]]
+    pts = pd.concat([wp[["patrol_id", "leg_id", "time", "lon", "lat"]],
+                     extra[["patrol_id", "time", "lon", "lat"]].assign(
+                         leg_id=extra["patrol_id"].map(first_leg))], ignore_index=True)
+    pts = pts[pts["patrol_id"].isin(list(legs_of))]
+    pts["day"], pts["hms"] = _hms(pts["time"], offset)
+    pts = pts.sort_values(["patrol_id", "leg_id", "time"], kind="stable").drop_duplicates(
+        ["patrol_id", "time", "lon", "lat"]).reset_index(drop=True)
+    wid = (pts.groupby("patrol_id", sort=False).cumcount() + 1).tolist()
+    keys = zip(pts["patrol_id"], _ns(pts["time"]), pts["lon"], pts["lat"], strict=True)
+    lines = [f'<ns2:waypoints id="{w}" x="{x!r}" y="{y!r}" time="{h}">'
+             f'{"" if (got := body.get(k)) is None else f"<ns2:groups>{got}</ns2:groups>"}'
+             "</ns2:waypoints>\n"
+             for w, x, y, h, k in zip(wid, pts["lon"].tolist(), pts["lat"].tolist(),
+                                      pts["hms"].tolist(), keys, strict=True)]
+    p_codes = pd.factorize(pts["patrol_id"])[0]
+    l_codes = pd.factorize(pts["patrol_id"].astype(str) + "\x00" + pts["leg_id"].astype(str))[0]
+    d_codes = pd.factorize(pts["day"])[0]
+    days = pts["day"].to_numpy()
+    ranges = {pts["patrol_id"].iloc[a]: (a, b) for a, b in _runs(p_codes, 0, len(pts))}
+    shift = pd.Timedelta(minutes=offset or 0)
     written: list[Path] = []
-    legs_by_patrol = data.patrols.groupby("patrol_id", sort=False)
-    pts_by_patrol = dict(tuple(points.groupby("patrol_id", sort=False)))
-    for pid, legs in legs_by_patrol:
-        pts = pts_by_patrol.get(pid, points.iloc[:0]).copy()
-        pts["leg_id"] = pts["leg_id"].fillna(legs["leg_id"].iloc[0])
-        pts = pts.drop_duplicates("key").sort_values("time", kind="stable")
-        pts["wid"] = np.arange(1, len(pts) + 1)
-        sday, stime = _hms(legs["start"], offset)
-        eday, etime = _hms(legs["end"], offset)
+    for pid, legs in legs_of.items():
+        a, b = ranges.get(pid, (0, 0))
+        by_leg = {pts["leg_id"].iloc[i]: (i, j) for i, j in _runs(l_codes, a, b)}
+        local = [((s.tz_convert(None) + shift), (e.tz_convert(None) + shift))
+                 for _, _, _, s, e in legs]
         out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-               f'<ns2:patrol xmlns:ns2="{NS_13}" patrolType="GROUND" startDate="{sday.min()}" '
-               f'endDate="{eday.max()}" isArmed="false" id={quoteattr(str(pid))}>\n'
+               f'<ns2:patrol xmlns:ns2="{NS_13}" patrolType="GROUND" '
+               f'startDate="{min(s for s, _ in local):%Y-%m-%d}" '
+               f'endDate="{max(e for _, e in local):%Y-%m-%d}" isArmed="false" '
+               f'id={quoteattr(pid)}>\n'
                '<ns2:objective><ns2:description></ns2:description></ns2:objective>\n']
-        lpts = dict(tuple(pts.groupby("leg_id", sort=False)))
-        for i, lg in enumerate(legs.itertuples(index=False)):
-            out.append(f'<ns2:legs startDate="{sday.iloc[i]}" endDate="{eday.iloc[i]}" '
-                       f'id={quoteattr(str(lg.leg_id))}>\n<ns2:transportType languageCode="en" '
-                       f'value={quoteattr(str(lg.transport or ""))}/>\n')
-            for j, who in enumerate(str(lg.members or "").split(";")):
-                if who:
-                    given, _, family = who.partition(" ")
-                    out.append(f'<ns2:members givenName={quoteattr(given)} familyName='
-                               f'{quoteattr(family)} isPilot="false" '
-                               f'isLeader="{str(j == 0).lower()}"/>\n')
-            lp = lpts.get(lg.leg_id, pts.iloc[:0])
-            dates = sorted(set(lp["day"]) | {sday.iloc[i], eday.iloc[i]})
-            by_day = dict(tuple(lp.groupby("day", sort=False)))
-            for d in dates:
-                st = stime.iloc[i] if d == sday.iloc[i] else "00:00:00"
-                en = etime.iloc[i] if d == eday.iloc[i] else "23:59:59"
+        for (leg, transport, members, _, _), (ls, le) in zip(legs, local, strict=True):
+            sday, eday = f"{ls:%Y-%m-%d}", f"{le:%Y-%m-%d}"
+            out.append(f'<ns2:legs startDate="{sday}" endDate="{eday}" id={quoteattr(leg)}>\n'
+                       f'<ns2:transportType languageCode="en" value={quoteattr(transport)}/>\n')
+            for j, who in enumerate(n for n in members.split(";") if n):
+                given, _, family = who.partition(" ")
+                out.append(f"<ns2:members givenName={quoteattr(given)} familyName="
+                           f'{quoteattr(family)} isPilot="false" '
+                           f'isLeader="{str(j == 0).lower()}"/>\n')
+            i, j = by_leg.get(leg, (0, 0))
+            by_day = {days[x]: (x, y) for x, y in _runs(d_codes, i, j)}
+            for d in sorted(set(by_day) | {sday, eday}):
+                st = f"{ls:%H:%M:%S}" if d == sday else "00:00:00"
+                en = f"{le:%H:%M:%S}" if d == eday else "23:59:59"
+                x, y = by_day.get(d, (0, 0))
                 out.append(f'<ns2:days date="{d}" startTime="{st}" endTime="{en}" '
-                           'restMinutes="0.0">\n')
-                dp = by_day.get(d)
-                if dp is not None:
-                    for wid, x, y, hms, key in zip(dp["wid"], dp["lon"], dp["lat"], dp["hms"],
-                                                   dp["key"], strict=True):
-                        o = obs_by_key.get(key)
-                        body = "" if o is None else f"<ns2:groups>{_obs_xml(o)}</ns2:groups>"
-                        out.append(f'<ns2:waypoints id="{wid}" x="{x!r}" y="{y!r}" '
-                                   f'time="{hms}">{body}</ns2:waypoints>\n')
-                out.append("</ns2:days>\n")
+                           f'restMinutes="0.0">\n{"".join(lines[x:y])}</ns2:days>\n')
             out.append("</ns2:legs>\n")
         out.append("</ns2:patrol>\n")
-        target = folder / f"patrol-{_safe(str(pid))}.xml"
+        target = folder / f"patrol-{_safe(pid)}.xml"
         target.write_text("".join(out), encoding="utf-8")
         written.append(target)
     for n, row in enumerate(ob[ob["patrol_id"].isna()].itertuples(index=False), start=1):
@@ -434,6 +454,6 @@ def write_smart_xml(data: PatrolData, folder: str | Path, *,
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<Waypoint xmlns="{NS_INCIDENT}" xmlns:ns2="{NS_INCIDENT}" id="{n}" '
             f'x="{row.lon!r}" y="{row.lat!r}" dateTime="{when:%Y-%m-%dT%H:%M:%S}">'
-            f"{_obs_xml(pd.DataFrame([row._asdict()]))}</Waypoint>\n", encoding="utf-8")
+            f"{_obs_xml([row.category], [row.attributes])}</Waypoint>\n", encoding="utf-8")
         written.append(target)
     return written
