@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import wildtrace
+from wildtrace.errors import DataError
 from wildtrace.scan import lexicon as lexmod
 from wildtrace.scan.lexicon import Entry, Lexicon
 from wildtrace.scan.scanner import Scanner
@@ -181,8 +182,14 @@ def test_the_decoders_refuse_another_shape() -> None:
                 {"strings": ["a"]}):
         with pytest.raises((ValueError, KeyError, IndexError, TypeError)):
             lexmod._decode(bad)
-    with pytest.raises(ValueError):
-        hosts._decode_rows([["species", "x", "1"]])
+    for bad_rows in ([["species", "x", "1"]], {"kingdom\tx": "[]"}, {"species\tx": ["species", "x"]}):
+        with pytest.raises(ValueError):
+            hosts._decode_rows(bad_rows)  # type: ignore[arg-type]
+    rows = hosts._decode_rows({"species\tx": '["species", "x"]', "genus\ty": '["genus", "z"' + ', ""' * 26 + "]"})
+    assert list(rows) == [("species", "x"), ("genus", "y")] and ("species", "x") in rows
+    for key in (("species", "x"), ("genus", "y")):  # a row of another shape: said, never made
+        with pytest.raises(DataError, match="damaged"):
+            rows[key]
 
 
 # -- a whole scanner: from the files, as from scratch ----------------------------------------------

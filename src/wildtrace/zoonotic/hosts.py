@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from wildtrace import manifest
@@ -145,47 +146,53 @@ _TUPLES = frozenset(i for i, f in enumerate(fields(HostRow)) if str(f.type).star
 
 
 class Rows(Mapping[tuple[str, str], HostRow]):
-    """The summary's rows by (level, name), each ``HostRow`` made on its first lookup from its
-    values (checked when the cache file was written: ``row_from_dict``)."""
+    """The summary's rows by (level, name), each kept as its JSON text (checked by ``row_from_dict``
+    before the cache file was written) and made a ``HostRow`` on its first lookup: parsing 6,000
+    rows' lists at every start cost more than the few lookups a scan makes."""
 
-    def __init__(self, values: dict[tuple[str, str], list[Any]]):
-        self._values = values
-        self._made: dict[tuple[str, str], HostRow] = {}
+    def __init__(self, texts: dict[str, str]):
+        self._texts = texts  # "level<TAB>name" -> the row's values as a JSON array
+        self._made: dict[str, HostRow] = {}
 
     def __getitem__(self, key: tuple[str, str]) -> HostRow:
-        row = self._made.get(key)
+        k = f"{key[0]}\t{key[1]}"
+        row = self._made.get(k)
         if row is None:
-            args: list[Any] = [tuple(x) if i in _TUPLES else x for i, x in enumerate(self._values[key])]
+            v = orjson.loads(self._texts[k])
+            if type(v) is not list or len(v) != len(_FIELDS) or v[0] != key[0] or v[1] != key[1]:
+                raise DataError(f"the cached summary row of {key[1]!r} is damaged; delete the cache folder")
+            args: list[Any] = [tuple(x) if i in _TUPLES else x for i, x in enumerate(v)]
             # setdefault: two threads looking up one row get the same object
-            row = self._made.setdefault(key, HostRow(*args))
+            row = self._made.setdefault(k, HostRow(*args))
         return row
 
     def get(self, key: tuple[str, str], default: Any = None) -> Any:
-        return self[key] if key in self._values else default
+        return self[key] if key in self else default
 
     def __contains__(self, key: object) -> bool:
-        return key in self._values
+        return (type(key) is tuple and len(key) == 2 and isinstance(key[0], str) and isinstance(key[1], str)
+                and f"{key[0]}\t{key[1]}" in self._texts)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._values)
+        for k in self._texts:
+            level, _, name = k.partition("\t")
+            yield level, name
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._texts)
 
 
-def _encode_rows(rows: Mapping[tuple[str, str], HostRow]) -> list[list[Any]]:
-    return [list(astuple(r)) for r in rows.values()]
+def _encode_rows(rows: Mapping[tuple[str, str], HostRow]) -> dict[str, str]:
+    return {f"{r.level}\t{r.name}": orjson.dumps(astuple(r)).decode() for r in rows.values()}
 
 
-def _decode_rows(values: list[list[Any]]) -> Rows:
-    """The inverse of ``_encode_rows``; raises on a row of another shape."""
-    out: dict[tuple[str, str], list[Any]] = {}
-    n = len(_FIELDS)
-    for v in values:
-        if len(v) != n or v[0] not in LEVELS or type(v[1]) is not str:
-            raise ValueError("a summary row of another shape")
-        out[(v[0], v[1])] = v
-    return Rows(out)
+def _decode_rows(texts: dict[str, str]) -> Rows:
+    """The inverse of ``_encode_rows``; raises on a file of another shape (each row's own shape
+    is checked when it is looked up)."""
+    if type(texts) is not dict or not all(type(v) is str and k.partition("\t")[0] in LEVELS
+                                          for k, v in texts.items()):
+        raise ValueError("summary rows of another shape")
+    return Rows(texts)
 
 
 def summary_rows(path: Path) -> Mapping[tuple[str, str], HostRow]:
