@@ -88,6 +88,8 @@ def test_windows_1252_semicolons_decimal_commas_and_swapped_values() -> None:
     got = {r.line: r.reason for r in d.rejects}
     assert got[4].endswith("(looks like latitude/longitude swapped)")
     assert got[5] == "row has 14 fields, the header 13"
+    assert got[7] == "waypoint: missing or unreadable coordinates"  # X = "13,44x"
+    assert len(d.waypoints) == 3
     assert any("read as UTC" in n for n in d.notes)
 
 
@@ -133,6 +135,8 @@ def test_not_a_smart_export(tmp_path: Path) -> None:
     f.write_text("name,price\nivory,100\n", encoding="utf-8")
     with pytest.raises(DataError, match="X/Y"):
         read_smart_csv(f)
+    with pytest.raises(DataError, match="limit"):
+        read_smart_csv(UTM, max_bytes=100)
 
 
 def test_read_patrols_picks_each_reader_and_concatenates(tmp_path: Path) -> None:

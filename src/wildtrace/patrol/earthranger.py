@@ -197,7 +197,8 @@ def _assemble(acc: _Acc, offset: int | None) -> PatrolData:
     good = good[~unmatched]
     seg = good["seg"].to_numpy()
     way = pd.DataFrame({"patrol_id": legs["patrol_id"].to_numpy()[seg],
-                        "leg_id": legs["leg_id"].to_numpy()[seg], "time": good["time"].to_numpy(),
+                        "leg_id": legs["leg_id"].to_numpy()[seg],
+                        "time": good["time"].reset_index(drop=True),
                         "lon": good["lon"].to_numpy(), "lat": good["lat"].to_numpy(),
                         "source": good["source"].to_numpy(), "line": good["line"].to_numpy()})
     way = pd.concat([way, _ends(legs, set(seg.tolist()), acc)], ignore_index=True)
