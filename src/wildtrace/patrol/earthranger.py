@@ -13,8 +13,13 @@ The shapes, as found in public sources:
   patrols: [...], patrol_segments: [...]}``. Observations (``/observations``) are ``{id, location,
   recorded_at, source, ...}``. List endpoints wrap results as ``{"data": {"count", "next",
   "previous", "results": [...]}, "status": {"code", "message"}}``.
+- PADAS/das-web-react (EarthRanger's web client) test fixtures: events carry ``location`` with
+  latitude/longitude as strings or numbers, ``time`` with the site's offset
+  (``2021-12-16T13:17:55.927000-08:00``), ``event_details``, ``patrols: []``,
+  ``patrol_segments: []``.
 - ``GET /api/v1.0/subject/<id>/tracks`` returns a GeoJSON FeatureCollection: a LineString per
-  subject with ``properties.id`` (the subject) and ``properties.coordinateProperties.times``.
+  subject with ``properties.id`` (the subject) and ``properties.coordinateProperties.times``
+  (from EarthRanger's API as we know it; no stored copy of that response was found to check).
 
 Reading takes any mix of such files at once (so tracks can be matched to the segments they
 belong to): patrols become legs (one per segment: leg_id = segment id, transport = patrol_type,

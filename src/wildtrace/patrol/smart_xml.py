@@ -1,8 +1,10 @@
 """SMART patrol XML: read the file SMART desktop exports for a patrol, and write it back.
 
-The format, as found in public sources (no SmartPatrol.xsd is mirrored publicly; these show it):
+The format, as found in public sources (no copy of SmartPatrol.xsd turned up in the public code
+index searched; these show the shape):
 
-- SMART Connect upload example (Go, namespace ``http://www.smartconservationsoftware.org/xml/1.2/
+- A LoRaWAN-to-SMART Connect bridge (Go, public code; repository not named by the search index)
+  that uploads a patrol (namespace ``http://www.smartconservationsoftware.org/xml/1.2/
   patrol``, prefix ``ns2``): ``<ns2:patrol patrolType="GROUND" startDate="2019-06-13"
   endDate="2019-06-13" isArmed="false" id="SMART_000007">`` with children ``objective/description``,
   ``team`` and ``station`` (``languageCode``/``value`` attributes) and ``legs`` (``startDate``,
@@ -15,7 +17,8 @@ The format, as found in public sources (no SmartPatrol.xsd is mirrored publicly;
   categoryKey="threat.biologicalresourceuse....peopleconfronted.">`` with ``<attributes
   attributeKey="actiontaken"><itemKey>observedonly</itemKey></attributes>`` and
   ``<dValue>3.0</dValue>``.
-- guardianconnector-scripts' SMART patrol parser (lxml, namespace ``.../xml/1.3/patrol``): in 1.3
+- A public Windmill connector script that imports SMART patrol XML (lxml, namespace
+  ``.../xml/1.3/patrol``; repository not named by the search index): in 1.3
   observations sit in ``waypoints/groups/observations``; attribute values are the child elements
   ``itemKey``, ``dValue``, ``bValue``, ``sValue``; waypoint ``x``/``y`` are longitude/latitude.
 - SMART independent incidents use ``.../xml/1.0/independentincident`` with a root
