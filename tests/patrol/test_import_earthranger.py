@@ -74,7 +74,8 @@ def test_events_linked_by_patrols_or_segment_or_none(data: PatrolData) -> None:
 
 
 def test_rejects_and_notes(data: PatrolData) -> None:
-    got = {(r.line, r.reason) for r in data.rejects}
+    assert all(r.reason.startswith("earthranger_") for r in data.rejects), "each reject names its file"
+    got = {(r.line, r.reason.split(': ', 1)[1]) for r in data.rejects}
     assert got == {
         (3, "track point: missing or unreadable coordinates"),
         (1, "track point: outside every patrol segment of its subject"),

@@ -47,13 +47,14 @@ def test_patrol_crossing_months_is_kept_whole() -> None:
 
 def test_bad_waypoints_rejected_with_line_and_why_rest_kept() -> None:
     d = read_smart_xml(P13, utc_offset="+03:00")
-    got = {(r.line, r.reason) for r in d.rejects}
+    assert all(r.reason.startswith("smart_") for r in d.rejects), "each reject names its file"
+    got = {(r.line, r.reason.split(': ', 1)[1]) for r in d.rejects}
     assert (37, "waypoint: missing or unreadable coordinates") in got  # no x
     assert (42, "waypoint: missing or unreadable coordinates") in got  # x="34.22x"
     assert (43, "waypoint: coordinates out of range (looks like latitude/longitude swapped)") in got
     assert (48, "waypoint: duplicate waypoint id in this patrol (the first is kept)") in got
     carcass = [r for r in d.rejects if r.line == 39]
-    assert carcass and carcass[0].reason.startswith("observation: its waypoint was rejected")
+    assert carcass and carcass[0].reason.startswith("smart_patrol_1_3.xml: observation: its waypoint was rejected")
     assert len(d.rejects) == 5, d.rejects
     assert len(d.waypoints) == 8  # 5 good waypoints of leg 1, 3 track points of leg 2
     assert all(r.preview for r in d.rejects)
@@ -110,7 +111,7 @@ def test_truncated_file_keeps_what_came_before_the_error() -> None:
     d = read_smart_xml(FIX / "smart_truncated.xml")
     assert len(d.waypoints) == 2
     assert len(d.patrols) == 1
-    assert d.rejects and d.rejects[-1].reason.startswith("XML is malformed")
+    assert d.rejects and d.rejects[-1].reason.startswith("smart_truncated.xml: XML is malformed")
     assert d.rejects[-1].line == 9
 
 
@@ -137,3 +138,15 @@ def test_hostile_ids_make_safe_file_names(tmp_path: Path) -> None:
     assert p.parent == tmp_path
     again = read_smart_xml(p)
     assert set(again.patrols["patrol_id"]) == {"../../etc/<x>"}
+
+
+def test_a_file_that_cannot_be_read_at_all_is_one_reject_and_the_others_are_read(tmp_path: Path) -> None:
+    """One hostile file among several never stops the batch: it is a reject naming the file."""
+    from wildtrace.patrol.imports import read_patrols
+
+    alone = read_patrols([FIX / "smart_patrol_1_2.xml"])
+    both = read_patrols([FIX / "smart_bomb.xml", FIX / "smart_patrol_1_2.xml"])
+    whole = [r for r in both.rejects if "the whole file was not read" in r.reason]
+    assert len(whole) == 1 and whole[0].reason.startswith("smart_bomb.xml:") and "DOCTYPE" in whole[0].reason
+    assert len(both.waypoints) == len(alone.waypoints) > 0
+    assert len(both.rejects) == len(alone.rejects) + 1

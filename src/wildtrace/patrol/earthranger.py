@@ -133,7 +133,7 @@ def _tracks(acc: _Acc, doc: dict[str, Any], src: str) -> None:
             coords = [c for part in coords for c in part]
         times = (props.get("coordinateProperties") or {}).get("times") or []
         if len(times) != len(coords):
-            acc.rejects.append(Reject(n, f"track: {len(coords)} points but {len(times)} times",
+            acc.rejects.append(Reject(n, f"{src}: track: {len(coords)} points but {len(times)} times",
                                       subject or None, C.preview(props.get("title", ""))))
             continue
         for c, t in zip(coords, times, strict=True):
@@ -162,7 +162,7 @@ def read_earthranger(paths: str | Path | Sequence[str | Path], *,
             continue
         for n, item in enumerate(_results(doc, src, acc.notes), start=1):
             if not isinstance(item, dict):
-                acc.rejects.append(Reject(n, "not a JSON object", None, C.preview(item)))
+                acc.rejects.append(Reject(n, f"{src}: not a JSON object", None, C.preview(item)))
             elif "event_type" in item:
                 acc.events[str(item.get("id") or f"{src}#{n}")] = {**item, "_src": src, "_n": n}
             elif "patrol_segments" in item:
@@ -172,7 +172,7 @@ def read_earthranger(paths: str | Path | Sequence[str | Path], *,
                 acc.points.append((str(item.get("subject_id") or item.get("subject") or ""),
                                    str(item.get("recorded_at") or ""), lon, lat, src, n))
             else:
-                acc.rejects.append(Reject(n, "neither a patrol, an event nor an observation",
+                acc.rejects.append(Reject(n, f"{src}: neither a patrol, an event nor an observation",
                                           str(item.get("id") or "") or None, C.preview(item)))
     return _assemble(acc, offset)
 
@@ -197,7 +197,7 @@ def _assemble(acc: _Acc, offset: int | None) -> PatrolData:
     pts.loc[good.index[unmatched], "why"] = "outside every patrol segment of its subject"
     for i in np.flatnonzero(pts["why"].to_numpy() != ""):
         r = pts.iloc[i]
-        acc.rejects.append(Reject(int(r["line"]), f"track point: {r['why']}", r["subject"] or None,
+        acc.rejects.append(Reject(int(r["line"]), f"{r['source']}: track point: {r['why']}", r["subject"] or None,
                                   C.preview(f"{r['source']} {r['t']} {r['lon']} {r['lat']}")))
     good = good[~unmatched]
     seg = good["seg"].to_numpy()
@@ -285,7 +285,7 @@ def _events(acc: _Acc, legs: pd.DataFrame, offset: int | None) -> tuple[pd.DataF
     why[(why == "") & obs["time"].isna().to_numpy()] = "missing or unreadable time"
     for i in np.flatnonzero(why != ""):
         r = obs.iloc[i]
-        acc.rejects.append(Reject(int(r["line"]), f"event: {why[i]}", r["obs_id"],
+        acc.rejects.append(Reject(int(r["line"]), f"{r['source']}: event: {why[i]}", r["obs_id"],
                                   C.preview(f"{r['source']} {r['category']} {r['t']}")))
     return obs[why == ""], naive
 

@@ -11,14 +11,17 @@ recursive). Anything else is a ``ConfigError`` naming the file: the user gave th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from wildtrace.errors import ConfigError
+from wildtrace.errors import ConfigError, DataError
 from wildtrace.patrol.earthranger import read_earthranger
 from wildtrace.patrol.records import PatrolData
 from wildtrace.patrol.smart_csv import read_smart_csv
 from wildtrace.patrol.smart_xml import read_smart_xml
+from wildtrace.rejects import Reject
 
 _CSV_HINTS = ("patrol id", "waypoint date", "waypoint id", "observation category")
 
@@ -72,11 +75,62 @@ def read_patrols(paths: str | Path | Sequence[str | Path], *, crs: str | None = 
         if kind == "smart_xml":
             xml.append(f)
         elif kind == "smart_csv":
-            parts.append(read_smart_csv(f, crs=crs, utc_offset=utc_offset))
+            parts.append(_whole_file(f, functools.partial(_read_csv, f, crs, utc_offset)))
         else:
             er.append(f)
     if xml:
-        parts.append(read_smart_xml(xml, utc_offset=utc_offset))
+        parts.extend(_together(xml, lambda fs: read_smart_xml(fs, utc_offset=utc_offset)))
     if er:
-        parts.append(read_earthranger(er, utc_offset=utc_offset))
+        parts.extend(_together(er, lambda fs: read_earthranger(fs, utc_offset=utc_offset)))
     return PatrolData.concat(parts)
+
+
+def _whole_file(path: Path, read: Callable[[], PatrolData]) -> PatrolData:
+    """A file that cannot be read at all (too big, a DOCTYPE, not JSON...) is one reject naming
+    it; the other files are still read."""
+    try:
+        return read()
+    except DataError as exc:
+        return PatrolData(rejects=[Reject(0, f"{path.name}: the whole file was not read: {exc}", None, "")])
+
+
+def _together(files: list[Path], read: Callable[[list[Path]], PatrolData]) -> list[PatrolData]:
+    """Files read in one go (fast, and EarthRanger tracks meet their patrols); if one of them
+    cannot be read at all, it becomes a reject and the others are read without it."""
+    try:
+        return [read(files)]
+    except DataError:
+        good: list[Path] = []
+        out: list[PatrolData] = []
+        for f in files:
+            part = _whole_file(f, functools.partial(read, [f]))
+            if part.rejects and part.rejects[0].line == 0 and "whole file" in part.rejects[0].reason:
+                out.append(part)
+            else:
+                good.append(f)
+        if good:
+            out.append(read(good))
+        return out
+
+
+def _read_csv(path: Path, crs: str | None, utc_offset: str | float | None) -> PatrolData:
+    return _named(read_smart_csv(path, crs=crs, utc_offset=utc_offset), path.name)
+
+
+def _named(data: PatrolData, name: str) -> PatrolData:
+    data.rejects = [dataclasses.replace(r, reason=f"{name}: {r.reason}") for r in data.rejects]
+    return data
+
+
+def write_tables(data: PatrolData, folder: Path) -> dict[str, Path]:
+    """The imported tables as CSV (patrols.csv, waypoints.csv, observations.csv: WGS84, UTC,
+    ISO 8601 times), for a GIS or a spreadsheet; written whole or not at all."""
+    from wildtrace.atomic import atomic_write
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name in ("patrols", "waypoints", "observations"):
+        path = out[name] = folder / f"{name}.csv"
+        with atomic_write(path) as fh:
+            getattr(data, name).to_csv(fh, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+    return out

@@ -216,7 +216,7 @@ def _parse(path: Path, acc: _Acc) -> None:
             elif name == "patrol":
                 patrol, leg, day, date = None, "", -1, ""
     except etree.XMLSyntaxError as exc:
-        rejects.append(Reject(exc.lineno or 0, f"XML is malformed from here on: {exc.msg}",
+        rejects.append(Reject(exc.lineno or 0, f"{src}: XML is malformed from here on: {exc.msg}",
                               None, ""))
         if patrol is not None and leg and leg_days and (patrol, leg) not in {
                 (p[0], p[1]) for p in legs}:
@@ -242,7 +242,7 @@ def _assemble(acc: _Acc, offset: int | None) -> PatrolData:
     why[(why == "") & dup] = "duplicate waypoint id in this patrol (the first is kept)"
     for i in np.flatnonzero(why != ""):
         r = w.iloc[i]
-        rejects.append(Reject(int(r["line"]), f"waypoint: {why[i]}", r["wid"] or None,
+        rejects.append(Reject(int(r["line"]), f"{r['src']}: waypoint: {why[i]}", r["wid"] or None,
                               C.preview(f"patrol={r['patrol_id']} id={r['wid']} x={r['x']} "
                                         f"y={r['y']} time={r['when']}")))
     ok = why == ""
@@ -265,7 +265,7 @@ def _assemble(acc: _Acc, offset: int | None) -> PatrolData:
                          zip(pids, wids, lines, seq, src[at], strict=True)], dtype=object)
     o_ok = ok[at]
     for i in np.flatnonzero(~o_ok):
-        rejects.append(Reject(int(o["line"].iloc[i]), "observation: its waypoint was rejected "
+        rejects.append(Reject(int(o["line"].iloc[i]), f"{src[at[i]]}: observation: its waypoint was rejected "
                               f"({why[at[i]]})", str(obs_id[i]),
                               C.preview(o["category"].iloc[i])))
     observations = pd.DataFrame({
@@ -299,15 +299,17 @@ def _track_points(days: list[tuple[str, str, str, str, str]],
     """Path points of the days that carry a track, times spread evenly over the day."""
     rows = []
     for d, (wkt, line) in sorted(tracks.items()):
+        src = days[d][4]
         try:
             geom = shapely.from_wkt(wkt)
             xy = shapely.get_coordinates(geom)
         except shapely.errors.GEOSException as exc:
-            rejects.append(Reject(line, f"track: unreadable geometry ({exc})", None,
+            rejects.append(Reject(line, f"{src}: track: unreadable geometry ({exc})", None,
                                   C.preview(wkt)))
             continue
         if len(xy) < 2:
-            rejects.append(Reject(line, "track: fewer than two points", None, C.preview(wkt)))
+            rejects.append(Reject(line, f"{src}: track: fewer than two points", None,
+                                  C.preview(wkt)))
             continue
         patrol, leg, start, end, src = days[d]
         rows.append(pd.DataFrame({"patrol_id": patrol, "leg_id": leg, "start": start, "end": end,
@@ -323,7 +325,8 @@ def _track_points(days: list[tuple[str, str, str, str, str]],
     why = C.bad_lonlat(t["lon"].to_numpy(), t["lat"].to_numpy())
     why[(why == "") & t["time"].isna().to_numpy()] = "day has no readable date"
     for i in np.flatnonzero(why != ""):
-        rejects.append(Reject(int(t["line"].iloc[i]), f"track point {i}: {why[i]}", None,
+        rejects.append(Reject(int(t["line"].iloc[i]), f"{t['source'].iloc[i]}: track point {i}: {why[i]}",
+                              None,
                               C.preview(f"{t['lon'].iloc[i]} {t['lat'].iloc[i]}")))
     notes.append(f"{len(rows)} SMART day tracks carry no times; their points were spread evenly "
                  "between the day's start and end time")
