@@ -106,7 +106,7 @@ def patrol() -> None:
 
 
 @patrol.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for patrols.csv, waypoints.csv and observations.csv (WGS84, UTC).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -114,10 +114,13 @@ def patrol() -> None:
 def patrol_import(files: tuple[Path, ...], output: Path, rejects: Path | None) -> None:
     """Read SMART patrol XML, SMART query CSV or EarthRanger JSON into one set of tables.
 
+    FILES are export files or folders of them (SMART writes one XML file per patrol; EarthRanger's
+    patrols, events and tracks files are read together).
+
     Coordinates are reprojected from whatever CRS each file states; records that cannot be used
     are reported with their file, line and why (exit 3), never dropped silently.
 
-    Example: wildtrace patrol import patrols.xml -o patrol-tables
+    Example: wildtrace patrol import park/records -o patrol-tables
     """
     from wildtrace.patrol.imports import read_patrols, write_tables
 
@@ -133,7 +136,7 @@ def patrol_import(files: tuple[Path, ...], output: Path, rejects: Path | None) -
 
 
 @patrol.command("run")
-@click.argument("records", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("records", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--boundary", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="The park boundary (GeoJSON, GeoPackage or shapefile with a CRS).")
 @click.option("--posts", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
@@ -160,7 +163,7 @@ def patrol_run(settings: Settings, records: tuple[Path, ...], boundary: Path, po
     CIs; the run folder holds the maps (GeoTIFF, GeoJSON, PNG), the plan (GeoJSON, GPX) and a
     manifest with the model version and every input's hash.
 
-    Example: wildtrace patrol run park/patrols.xml --boundary park/boundary.geojson --posts park/posts.geojson
+    Example: wildtrace patrol run park/records --boundary park/boundary.geojson --posts park/posts.geojson
     """
     from wildtrace.patrol.loop import run_files
 

@@ -43,7 +43,7 @@ def sniff(path: Path) -> str:
                       "SMART query CSV or EarthRanger JSON)")
 
 
-def _expand(paths: str | Path | Sequence[str | Path]) -> list[Path]:
+def expand(paths: str | Path | Sequence[str | Path]) -> list[Path]:
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     out: list[Path] = []
     for item in items:
@@ -64,7 +64,7 @@ def read_patrols(paths: str | Path | Sequence[str | Path], *, crs: str | None = 
     ``crs`` is the CRS of CSV X/Y columns that state none (default WGS84); ``utc_offset`` the
     site's offset from UTC for times written without a zone (default: read as UTC, noted).
     """
-    files = _expand(paths)
+    files = expand(paths)
     if not files:
         raise ConfigError("no patrol export files given")
     parts: list[PatrolData] = []

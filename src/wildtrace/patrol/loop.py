@@ -204,7 +204,7 @@ def run_files(records: list[Path], boundary: Path, posts: Path, *, layers: Mappi
     layers and rasters, each hashed into the run's manifest. Returns the result and the records'
     rejects (the caller reports them; the run used every record it could)."""
     from wildtrace.patrol.grid import read_boundary
-    from wildtrace.patrol.imports import read_patrols
+    from wildtrace.patrol.imports import expand, read_patrols
 
     for name, path in {**layers, **rasters}.items():
         if not Path(path).is_file():
@@ -214,7 +214,7 @@ def run_files(records: list[Path], boundary: Path, posts: Path, *, layers: Mappi
         data = read_patrols(records)
     park = read_boundary(boundary)
     post_points = read_posts(posts)
-    inputs = {f"records:{p.name}": file_sha256(p) for p in records}
+    inputs = {f"records:{p.name}": file_sha256(p) for p in expand(records)}
     inputs |= {"boundary": file_sha256(boundary), "posts": file_sha256(posts)}
     inputs |= {f"layer:{k}": file_sha256(v) for k, v in layers.items()}
     inputs |= {f"raster:{k}": file_sha256(v) for k, v in rasters.items()}
@@ -252,15 +252,14 @@ def write_synthetic(folder: Path, *, seed: int = 7, area_km2: float = 400, years
     folder.mkdir(parents=True, exist_ok=True)
     park = make_park(seed, area_km2=area_km2, years=years, folder=folder)
     written = dict(park.files) | dict(park.rasters)
-    if fmt == "smart-xml":
-        written["records"] = folder / "patrols.xml"
-        smart_xml.write_smart_xml(park.data, written["records"])
+    records = written["records"] = folder / "records"
+    records.mkdir(exist_ok=True)
+    if fmt == "smart-xml":  # SMART exports one file per patrol (and per incident)
+        smart_xml.write_smart_xml(park.data, records)
     elif fmt == "smart-csv":
-        written["records"] = folder / "patrols.csv"
-        smart_csv.write_smart_csv(park.data, written["records"])
-    else:
-        written["records"] = folder / "earthranger.json"
-        earthranger.write_earthranger_json(park.data, written["records"])
+        smart_csv.write_smart_csv(park.data, records / "patrol-query.csv")
+    else:  # EarthRanger's patrols, events and tracks endpoints, one file each
+        earthranger.write_earthranger_json(park.data, records / "earthranger.json")
     return written
 
 
