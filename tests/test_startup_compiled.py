@@ -45,7 +45,8 @@ def _fresh_memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _automaton(lex: Lexicon) -> list[tuple[str, Any]]:
-    return sorted(lex._automaton.items())
+    """Each form the automaton finds, with its entries."""
+    return sorted((key, lex._terms.entries(i)) for key, (_, i) in lex._automaton.items())
 
 
 def _same(a: Lexicon, b: Lexicon) -> None:
@@ -170,18 +171,22 @@ def test_a_damaged_or_foreign_file_is_rebuilt_not_loaded(tmp_path: Path, written
 
 def test_the_decoders_refuse_another_shape() -> None:
     ok = {"strings": ["a", "b"], "entries": [[0, 1, 0, 1, True, False, -1, 0, False, 1]], "keys": [["ab", 0]],
-          "implied": [["ab", "a", "b"]]}
-    assert lexmod._decode(ok) == ([("ab", (Entry("a", "b", "a", "b", True, False, None, "a", ("b",), False),))],
-                                  {"ab": ("a", "b")})
+          "wide": [], "implied": [["ab", "a", "b"]]}
+    table, implied = lexmod._decode(ok)
+    assert list(table.items()) == [("ab", (Entry("a", "b", "a", "b", True, False, None, "a", ("b",), False),))]
+    assert implied == {"ab": ("a", "b")} and table.wide == frozenset()
     for bad in ({**ok, "entries": [[0, 1, 0, 1, True]]},  # a row cut short
-                {**ok, "entries": [[0, 1, 0, 7, True, False, -1, 0, False]]},  # no such string
                 {**ok, "keys": [[3, 0]]},  # a form that is not a string
                 {**ok, "keys": [["ab", 4]]},  # no such entry
+                {**ok, "wide": [5]},
                 {**ok, "strings": ["a", 2]},
                 {**ok, "implied": [["ab", "a", None]]},
                 {"strings": ["a"]}):
         with pytest.raises((ValueError, KeyError, IndexError, TypeError)):
             lexmod._decode(bad)
+    lazy, _ = lexmod._decode({**ok, "entries": [[0, 1, 0, 7, True, False, -1, 0, False]]})  # no such string
+    with pytest.raises(IndexError):
+        lazy.entries(0)
     for bad_rows in ([["species", "x", "1"]], {"kingdom\tx": "[]"}, {"species\tx": ["species", "x"]}):
         with pytest.raises(ValueError):
             hosts._decode_rows(bad_rows)  # type: ignore[arg-type]

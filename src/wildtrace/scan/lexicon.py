@@ -9,8 +9,8 @@ once over a normalised text and returns the longest, word-bounded matches.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import astuple, dataclass, replace
 from typing import Any
 
 import ahocorasick  # type: ignore[import-untyped]
@@ -80,11 +80,12 @@ class Lexicon:
                                      self.other_regex)
         self.size = len(table)
         automaton = ahocorasick.Automaton()
-        for key_entries in table:
-            automaton.add_word(key_entries[0], key_entries)
+        for i, key in enumerate(table.keys):
+            automaton.add_word(key, (key, i))
         automaton.make_automaton()
         self._automaton = automaton
-        self._short_keys = frozenset(k for k, _ in table if segment.is_wide(k))
+        self._terms = table
+        self._short_keys = table.wide
 
     def other_regex_for(self, text: str) -> re.Pattern[str] | None:
         """The alternation of the cues not gated on digits that can match ``text`` (its light
@@ -116,11 +117,13 @@ class Lexicon:
     def _longest(self, text: str) -> Iterator[tuple[int, int, str, tuple[Entry, ...]]]:
         """The automaton's longest non-overlapping matches, Latin-script ones on word boundaries."""
         n = len(text)
-        for end_idx, (key, entries) in self._automaton.iter_long(text):
+        entries_of = self._terms.entries
+        for end_idx, (key, i) in self._automaton.iter_long(text):
             start = end_idx - len(key) + 1
             end = end_idx + 1
             if key[0] in _WORD and start > 0 and text[start - 1] in _WORD:
                 continue
+            entries = entries_of(i)
             if key[-1] in _WORD and end < n and text[end] in _WORD:
                 if all(e.term.isupper() for e in entries):
                     continue  # an abbreviation ("TAG", "CAG") takes no plural: "tags" is not one
@@ -137,10 +140,10 @@ class Lexicon:
         """Chinese or Thai matches on word boundaries that start in ``[start, end)`` and end by
         ``stop`` (the next match), longest first, left to right, not overlapping."""
         found = []
-        for end_idx, (key, entries) in self._automaton.iter(text, start, stop):
+        for end_idx, (key, i) in self._automaton.iter(text, start, stop):
             s = end_idx - len(key) + 1
             if s < end and key in self._short_keys and segment.aligned(text, s, end_idx + 1):
-                found.append((s, end_idx + 1, entries))
+                found.append((s, end_idx + 1, self._terms.entries(i)))
         last = start
         for s, e, entries in sorted(found, key=lambda f: (f[0], f[0] - f[1])):
             if s >= last:
@@ -148,8 +151,40 @@ class Lexicon:
                 yield Hit(s, e, entries, True)
 
 
-#: (match form, its entries) for each surface form, in the order first added
-Table = list[tuple[str, tuple[Entry, ...]]]
+class Terms:
+    """Each match form with what it means, in the order first added (``keys[i]``,
+    ``entries(i)``). A table read back from the cache makes each form's entries on first use: a
+    scan looks at a few of its 9,000 forms, and making them all was a third of reading it."""
+
+    def __init__(self, keys: list[str], entries: list[tuple[Entry, ...] | None],
+                 make: Callable[[int], tuple[Entry, ...]] | None = None, wide: frozenset[str] | None = None):
+        self.keys = keys
+        self._entries = entries
+        self._make = make
+        #: the Chinese and Thai forms (``segment.is_wide``): they count only on word boundaries
+        self.wide = frozenset(k for k in keys if segment.is_wide(k)) if wide is None else wide
+
+    def entries(self, i: int) -> tuple[Entry, ...]:
+        found = self._entries[i]
+        if found is None:
+            assert self._make is not None
+            found = self._entries[i] = self._make(i)  # two threads make equal tuples: either will do
+        return found
+
+    def items(self) -> Iterator[tuple[str, tuple[Entry, ...]]]:
+        return ((k, self.entries(i)) for i, k in enumerate(self.keys))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Terms) and self.keys == other.keys and self.wide == other.wide
+                and all(a == b for a, b in zip(self.items(), other.items(), strict=True)))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+Table = Terms
 #: match form of a product word -> (product type, the taxon it implies)
 Implied = dict[str, tuple[str, str]]
 #: The code whose change changes the table: with the reference data's key, the cache's key.
@@ -161,12 +196,8 @@ def _terms(ref: ReferenceData, extra: list[Entry]) -> tuple[Table, Implied]:
     key = refcache.key_of(ref)
     if key is None:
         return _build(ref, extra)
-    parts = [key, refcache.code_sha256(*CODE_FILES), orjson.dumps(_encode((_as_table(extra), {}))).decode()]
+    parts = [key, refcache.code_sha256(*CODE_FILES), orjson.dumps([astuple(e) for e in extra]).decode()]
     return refcache.compiled("lexicon", parts, lambda: _build(ref, extra), _encode, _decode)
-
-
-def _as_table(extra: list[Entry]) -> Table:
-    return [(e.term, (e,)) for e in extra]
 
 
 def _build(ref: ReferenceData, extra: list[Entry]) -> tuple[Table, Implied]:
@@ -209,8 +240,8 @@ def _build(ref: ReferenceData, extra: list[Entry]) -> tuple[Table, Implied]:
                             accented=_accented(cue.term, cue.lang), source=cue.source))
     for entry in extra:
         add(entry.term, entry)
-    terms = [(key, tuple(_spelled(e, spelled.get((key, e.kind, e.ref))) for e in entries.values()))
-             for key, entries in table.items()]
+    terms = Terms(list(table), [tuple(_spelled(e, spelled.get((key, e.kind, e.ref))) for e in entries.values())
+                                for key, entries in table.items()])
 
     implied = {normalize_term(w): (p.product_type, taxon) for p in ref.products for w, taxon in p.implies.items()}
     # a product phrase that contains such a word implies the same ("ivory carving", like "ivory")
@@ -245,27 +276,42 @@ def _encode(built: tuple[Table, Implied]) -> dict[str, Any]:
                          s(entry.source), entry.plain, *map(s, entry.spellings)])
         return i
 
-    keys = [[key, *map(e, entries)] for key, entries in table]
+    keys = [[key, *map(e, entries)] for key, entries in table.items()]
     return {"strings": list(strings), "entries": rows, "keys": keys,
+            "wide": [i for i, key in enumerate(table.keys) if key in table.wide],
             "implied": [[k, p, t] for k, (p, t) in implied.items()]}
 
 
 def _decode(d: dict[str, Any]) -> tuple[Table, Implied]:
-    """The inverse of ``_encode``; raises on anything of another shape (a file that is not what
-    ``_encode`` wrote is rebuilt, never used). Plain indexing, few checks per item: this runs at
-    every start."""
+    """The inverse of ``_encode``; raises on a file of another shape (rebuilt, never used). Each
+    form's entries are made on first use (``Terms``), from rows whose shape is checked here."""
     strings: list[str] = d["strings"]
     keys: list[list[Any]] = d["keys"]
+    rows: list[list[Any]] = d["entries"]
     implied_rows: list[list[Any]] = d["implied"]
+    n_rows = len(rows)
     if not (all(type(x) is str for x in strings) and all(type(k[0]) is str for k in keys)
-            and all(type(x) is str for row in implied_rows for x in row)):
-        raise ValueError("a string that is not one")
+            and all(type(x) is str for row in implied_rows for x in row)
+            and all(type(r) is list and len(r) >= 9 for r in rows)
+            and all(type(i) is int and 0 <= i < n_rows for k in keys for i in k[1:])):
+        raise ValueError("a lexicon cache of another shape")
+    made: list[Entry | None] = [None] * n_rows
     S = strings  # noqa: N806
-    entries = [Entry(S[kind], S[ref], S[term], S[lang], ambiguous is True, context is True,
-                     None if accented == -1 else S[accented], S[source], tuple([S[i] for i in spellings]),
-                     plain is True)
-               for kind, ref, term, lang, ambiguous, context, accented, source, plain, *spellings in d["entries"]]
-    table = [(k[0], tuple([entries[i] for i in k[1:]])) for k in keys]
+
+    def entry(j: int) -> Entry:
+        found = made[j]
+        if found is None:
+            kind, ref, term, lang, ambiguous, context, accented, source, plain, *spellings = rows[j]
+            found = made[j] = Entry(S[kind], S[ref], S[term], S[lang], ambiguous is True, context is True,
+                                    None if accented == -1 else S[accented], S[source],
+                                    tuple([S[i] for i in spellings]), plain is True)
+        return found
+
+    def make(i: int) -> tuple[Entry, ...]:
+        return tuple([entry(j) for j in keys[i][1:]])
+
+    forms = [k[0] for k in keys]
+    table = Terms(forms, [None] * len(forms), make, frozenset(forms[i] for i in d["wide"]))
     implied = {k: (p, t) for k, p, t in implied_rows}
     return table, implied
 
