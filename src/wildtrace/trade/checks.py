@@ -2,7 +2,8 @@
 format, turned into SQL that runs inside DuckDB.
 
 Row checks become one ``CASE`` per format (the first check that fires gives the reason);
-set checks (duplicate Ids) are UPDATEs over the file's transformed rows. Adding a check, or a
+set checks (duplicate Ids) are UPDATEs over the file's rows as inserted into ``records``
+(a rejected row's reason in ``dataset`` until the load settles: ``transform.insert_bulk``). Adding a check, or a
 format to a check, is a change of the table, not of the transform.
 """
 
@@ -98,18 +99,20 @@ def reason_sql(fmt: str, mapping: dict[str, int], checks: Checks | None = None) 
     return "CASE\n  " + "\n  ".join(whens) + "\nEND"
 
 
-def run_set_checks(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int],
-                   table: str = "tx_rows", checks: Checks | None = None) -> None:
-    """Mark the rows that the set checks reject (their reason stays NULL until one fires).
-    An ``id_range`` check binds the file's lowest and highest ``record_id`` (none: skipped)."""
+def run_set_checks(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, int], load_id: int,
+                   checks: Checks | None = None) -> None:
+    """Mark the inserted rows of load ``load_id`` that the set checks reject (a row passes while
+    its ``dataset`` is the format's name; a check that fires sets it to its reason). An
+    ``id_range`` check binds the load's lowest and highest ``record_id`` (none: skipped)."""
     checks = checks or load_checks()
     params = checks.params()
     for c in checks.sets:
         if not _applies(c, fmt, mapping):
             continue
-        sql = c.sql.format(reason=_q(c.reason.format(**params)), table=table)
+        sql = c.sql.format(reason=_q(c.reason.format(**params)), load_id=int(load_id), ok=_q(fmt))
         if c.id_range:
-            lo, hi = con.execute(f"SELECT min(record_id), max(record_id) FROM {table}").fetchall()[0]
+            lo, hi = con.execute(f"SELECT min(record_id), max(record_id) FROM records WHERE load_id = {int(load_id)}"
+                                 ).fetchall()[0]
             if lo is None:
                 continue
             con.execute(sql, [lo, hi])

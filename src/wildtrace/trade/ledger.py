@@ -113,14 +113,35 @@ def format_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> N
 
 def rejects(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int, header: list[str], local: Path,
             delim: str) -> None:
-    """The rejected rows with their reason and raw text, and the malformed CSV lines."""
+    """The rejected rows of ``tx`` with their reason and raw text, and the malformed CSV lines
+    (CITES bulk: ``bulk_rejects``)."""
     raw = "json_object(" + ", ".join(f"{q(h)}, c{i}" for i, h in enumerate(header)) + ")"
-    rejected = fmt not in READS_FILE or con.execute(f"SELECT count(*) FROM tx WHERE NOT ({OK})").fetchall()[0][0]
-    if rejected:
-        if fmt in READS_FILE:  # the raw text of the rejected rows, read again (the transform kept none)
-            stage(con, local, header, delim, store_rejects=False)
+    if fmt not in READS_FILE:
         con.execute(f"""INSERT INTO rejects SELECT {load_id}, tx._row, NULL, reason, {raw}
             FROM tx JOIN st USING (_row) WHERE reason IS NOT NULL""")
+    malformed(con, load_id)
+
+
+def bulk_rejects(con: duckdb.DuckDBPyConnection, load_id: int, header: list[str], local: Path,
+                 delim: str) -> int:
+    """Move the rows of a bulk load that a check rejected (their reason in ``dataset``, see
+    ``transform.insert_bulk``) from ``records`` to ``rejects``, with their raw text (the file
+    read again, only when there are any), and store the malformed CSV lines; return how many
+    rows were moved."""
+    bad = f"load_id = {int(load_id)} AND dataset <> '{schema.BULK}'"
+    n = int(con.execute(f"SELECT count(*) FROM records WHERE {bad}").fetchall()[0][0])
+    if n:
+        raw = "json_object(" + ", ".join(f"{q(h)}, c{i}" for i, h in enumerate(header)) + ")"
+        stage(con, local, header, delim, rejects="rj_raw")
+        con.execute(f"""INSERT INTO rejects SELECT {load_id}, r."row", NULL, r.dataset, {raw}
+            FROM records r JOIN st ON st._row = r."row" WHERE r.{bad} ORDER BY r."row" """)
+        con.execute(f"DELETE FROM records WHERE {bad}")
+    malformed(con, load_id)
+    return n
+
+
+def malformed(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """The malformed CSV lines the reader skipped (``rj_errors``), one reject each."""
     con.execute(f"""INSERT INTO rejects SELECT {load_id}, NULL, line,
         'malformed CSV line: ' || lower(arg_min(error_type::VARCHAR, column_idx)), any_value(csv_line)
         FROM rj_errors GROUP BY line""")
@@ -135,35 +156,45 @@ def long_lines(con: duckdb.DuckDBPyConnection, load_id: int, found: list[tuple[i
 
 
 def code_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> None:
-    """Unknown codes and words (kept as written) and unknown parties, counted per value."""
+    """Unknown codes and words (kept as written) and unknown parties, counted per value. A bulk
+    load's are counted over its records (inserted and settled), the others' over ``tx``."""
+    bulk = fmt == schema.BULK
+    rows, row, ok = ("records", '"row"', f"load_id = {int(load_id)}") if bulk else ("tx", "_row", OK)
     for col, table in CODE_FIELDS:
-        con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown {col} code', {col}, count(*), min(_row)
-            FROM tx WHERE {OK} AND {col} IS NOT NULL
+        con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown {col} code', {col}, count(*), min({row})
+            FROM {rows} WHERE {ok} AND {col} IS NOT NULL
               AND {col} NOT IN (SELECT code FROM known_codes WHERE field = '{table}')
             GROUP BY {col}""")
     if fmt != schema.LEMIS:  # LEMIS uses its own description and unit codes
         for col in ("term", "unit"):
+            known = (f"JOIN words_seen w ON w.field = '{col}' AND w.raw = r.{col}_raw WHERE r.{ok} AND NOT w.known"
+                     if bulk else f"WHERE {ok} AND NOT {col}_known")
             con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown {col} (kept as written)', {col}_raw,
-                count(*), min(_row) FROM tx WHERE {OK} AND NOT {col}_known GROUP BY {col}_raw""")
+                count(*), min({row}) FROM {rows} r {known} GROUP BY {col}_raw""")
         con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'importer or exporter unknown (blank or XX)', NULL,
-            count(*), min(_row) FROM tx WHERE {OK} AND (importer IS NULL OR exporter IS NULL) HAVING count(*) > 0""")
+            count(*), min({row}) FROM {rows} WHERE {ok} AND (importer IS NULL OR exporter IS NULL)
+            HAVING count(*) > 0""")
 
 
-def count(con: duckdb.DuckDBPyConnection, res: FileLoad, load_id: int) -> None:
+def count(con: duckdb.DuckDBPyConnection, res: FileLoad, load_id: int,
+          bulk_rejected: int | None = None) -> None:
     """The file-level warnings stored, then the load's counts, reject reasons and warnings read
-    back onto ``res``."""
+    back onto ``res``. A bulk load's rows are its records and the ``bulk_rejected`` it moved."""
     for reason, value in res.warnings.items():
         con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, NULL)", [load_id, reason, value])
-    counts = con.execute(f"""SELECT count(*) FILTER (WHERE {OK}), count(*) FILTER (WHERE NOT {OK})
-                             FROM tx""").fetchall()[0]
+    written = con.execute("SELECT count(*) FROM records WHERE load_id = ?", [load_id]).fetchall()[0]
+    res.records_written = int(written[0]) if written else 0
+    if bulk_rejected is not None:
+        counts: tuple[int, int] | None = (res.records_written, bulk_rejected)
+    else:
+        counts = con.execute(f"""SELECT count(*) FILTER (WHERE {OK}), count(*) FILTER (WHERE NOT {OK})
+                                 FROM tx""").fetchall()[0]
     assert counts is not None
     malformed = con.execute(f"""SELECT count(DISTINCT line) FROM (SELECT line FROM rj_errors UNION ALL
         SELECT line FROM rejects WHERE load_id = {int(load_id)} AND reason LIKE 'line is % bytes long%')""").fetchall()[0]
     res.rows_loaded = int(counts[0])
     res.rows_rejected = int(counts[1]) + int(malformed[0] if malformed else 0)
     res.rows_in = res.rows_loaded + res.rows_rejected
-    written = con.execute("SELECT count(*) FROM records WHERE load_id = ?", [load_id]).fetchall()[0]
-    res.records_written = int(written[0]) if written else 0
     res.reject_reasons = dict(con.execute(
         "SELECT reason, count(*) FROM rejects WHERE load_id = ? GROUP BY 1 ORDER BY 2 DESC",
         [load_id]).fetchall())

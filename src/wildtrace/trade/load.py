@@ -4,7 +4,10 @@ tabulations and LEMIS CSVs into the canonical DuckDB schema (``schema.py``).
 Each file (or zip member) is one load: its SHA-256, row counts, rejected rows with reasons,
 per-file warning counts and a citation string go in ``loads``/``rejects``/``warnings``.
 A file whose hash was loaded before is a no-op. Parsing and validation run inside DuckDB
-(``read_csv`` then SQL), so memory stays bounded by DuckDB's ``memory_limit``.
+(``read_csv`` then SQL), so memory stays bounded by DuckDB's ``memory_limit``. A CITES bulk
+file is read once, typed and checked straight into ``records``; the duplicate-Id checks,
+rejects and warnings then work on the inserted rows, never on the file again (but for the
+raw text of rejected rows, when there are any).
 
 This module runs a load; its parts are nouns of their own: ``inputs`` (files, folders,
 archives), ``detect`` (what a file is), ``stage`` (the file in DuckDB), ``checks`` (the
@@ -33,7 +36,7 @@ from wildtrace.trade.inputs import (
 )
 from wildtrace.trade.ledger import TOOL, FileLoad
 from wildtrace.trade.stage import drop, ensure_known_codes, stage
-from wildtrace.trade.transform import READS_FILE, Columns, insert_records, transform
+from wildtrace.trade.transform import READS_FILE, Columns, insert_bulk, insert_records, transform
 
 __all__ = ["MAX_UNZIPPED_BYTES", "TOOL", "FileLoad", "ProgressHook", "expand_globs", "load_file",
            "load_paths", "sha256_file"]
@@ -126,15 +129,19 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
     too_long = long_lines(local)
     con.execute("BEGIN TRANSACTION")
     try:
-        if cols.fmt not in READS_FILE:  # the bulk transform reads the file itself, in one pass
+        moved: int | None = None
+        if cols.fmt in READS_FILE:  # one typed pass straight into records, then settled there
+            insert_bulk(con, cols, local, load_id)
+            moved = ledger.bulk_rejects(con, load_id, cols.header, local, cols.delim)
+        else:
             stage(con, local, cols.header, cols.delim)
-        transform(con, cols, local)
-        insert_records(con, cols.fmt, load_id)
-        ledger.format_warnings(con, cols.fmt, load_id)
-        ledger.rejects(con, cols.fmt, load_id, cols.header, local, cols.delim)
+            transform(con, cols, local)
+            insert_records(con, cols.fmt, load_id)
+            ledger.format_warnings(con, cols.fmt, load_id)
+            ledger.rejects(con, cols.fmt, load_id, cols.header, local, cols.delim)
         ledger.long_lines(con, load_id, too_long)
         ledger.code_warnings(con, cols.fmt, load_id)
-        ledger.count(con, res, load_id)
+        ledger.count(con, res, load_id, moved)
         ledger.log(con, res)
         con.execute("COMMIT")
     except Exception:

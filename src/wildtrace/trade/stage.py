@@ -1,8 +1,10 @@
 """A trade file staged in DuckDB for one load: its rows as text (``st``, numbered as in the
 file), malformed lines (``rj_errors``), the CITES codes the warnings compare with
-(``known_codes``) and each distinct term and unit word mapped to its code (``words_map``).
+(``known_codes``) and each distinct term and unit word mapped to its code (``words_map``;
+for CITES bulk files ``words_seen``, every word the connection has resolved).
 
-These are temporary tables of the load's connection; ``drop`` removes them after each file.
+These are temporary tables of the load's connection; ``drop`` removes the per-file ones after
+each file (``known_codes`` and ``words_seen`` stay with the connection).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import duckdb
 from wildtrace.trade.codes import load_codes
 
 #: The temporary tables and views one file's load makes (dropped after it, whatever happened).
-TEMP = ("st", "st_rows", "tx", "tx_rows", "tx0", "dups", "rj_errors", "rj_scans", "words_map")
+TEMP = ("st", "st_rows", "tx", "tx_rows", "tx0", "dups", "rj_errors", "rj_scans", "rj_errors_raw", "rj_scans_raw",
+        "words_map")
 
 
 def q(s: str) -> str:
@@ -46,24 +49,27 @@ def drop(con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = TEMP) -> None:
         con.execute(f"DROP {'VIEW' if name in views else 'TABLE'} IF EXISTS {name}")
 
 
-def read_csv(local: Path, header: list[str], delim: str, *, store_rejects: bool = True) -> str:
+def read_csv(local: Path, header: list[str], delim: str, *, store_rejects: bool = True,
+             rejects: str = "rj") -> str:
     """The file as text columns c0..cN, malformed lines skipped (and, with ``store_rejects``,
-    listed in rj_errors)."""
+    listed in ``{rejects}_errors``). Read again for the raw text of rejected rows, it stores its
+    malformed lines apart (``rejects="rj_raw"``): without store_rejects DuckDB stops at some
+    malformed lines instead of skipping them, and the rows after them would lose their text."""
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
-    rejects = ("store_rejects=true, rejects_table='rj_errors', rejects_scan='rj_scans', "
+    rejects = (f"store_rejects=true, rejects_table='{rejects}_errors', rejects_scan='{rejects}_scans', "
                if store_rejects else "")
     return (f"""read_csv({q(str(local))}, header=true, auto_detect=false, delim={q(delim)}, quote='"',
                       escape='"', columns={{{cols}}}, {rejects}ignore_errors=true, encoding='utf-8')""")
 
 
 def stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str], delim: str,
-          *, store_rejects: bool = True) -> None:
+          *, store_rejects: bool = True, rejects: str = "rj") -> None:
     """The file's rows as text, ``st``, with ``_row`` their number in the file (1 = the first
     record). The table keeps the file's order (insertion order is preserved), so ``_row`` is
     its rowid counted from the table's first: no serial row_number() pass (it cost a quarter of
     the staging). (Inside a transaction rowids start at 2**55, hence the offset.)"""
     con.execute("SET preserve_insertion_order = true")
-    con.execute(f"CREATE TEMP TABLE st_rows AS SELECT * FROM {read_csv(local, header, delim, store_rejects=store_rejects)}")
+    con.execute(f"CREATE TEMP TABLE st_rows AS SELECT * FROM {read_csv(local, header, delim, store_rejects=store_rejects, rejects=rejects)}")
     con.execute(f"CREATE TEMP VIEW st AS SELECT {row_number(con, 'st_rows', 'st_rows')} AS _row, * FROM st_rows")
 
 
@@ -82,3 +88,28 @@ def words_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, int], source: s
     con.execute("CREATE OR REPLACE TEMP TABLE words_map (field VARCHAR, raw VARCHAR, code VARCHAR, known BOOLEAN)")
     if found:
         con.executemany("INSERT INTO words_map VALUES (?, ?, ?, ?)", found)
+
+
+def ensure_words(con: duckdb.DuckDBPyConnection) -> None:
+    """``words_seen (field, raw, code, known)``: terms and units as written -> their code, once per
+    connection, seeded with each code and its description as files write them ("live", "Live",
+    "kg"), each resolved by ``codes.resolve`` like any word; ``add_words`` adds what files bring."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS words_seen (field VARCHAR, raw VARCHAR, code VARCHAR, known BOOLEAN)")
+    if con.execute("SELECT count(*) FROM words_seen").fetchall()[0][0] == 0:
+        codes = load_codes()
+        seeds: set[tuple[str, str]] = set()
+        for name in ("term", "unit"):
+            for code, text in getattr(codes, name).items():
+                for s in (code, code.lower(), text, text.lower(), text.upper(), text.capitalize(), text.title()):
+                    if s.strip() == s and s:
+                        seeds.add((name, s))
+            seeds.add((name, "Number of specimens"))
+        add_words(con, sorted(seeds))
+
+
+def add_words(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> None:
+    """Resolve (field, raw) pairs with ``codes.resolve`` into ``words_seen``."""
+    codes = load_codes()
+    rows = [(f, raw, *codes.resolve(f, raw)) for f, raw in pairs]
+    if rows:
+        con.executemany("INSERT INTO words_seen VALUES (?, ?, ?, ?)", rows)

@@ -2,8 +2,9 @@
 checked by the checks table (``checks.py``) into ``tx`` (one row per file row, ``reason``
 NULL or why it is rejected), and the accepted rows written to ``records``.
 
-CITES bulk: one pass over the file (read, transform and check into ``tx_rows``; codes joined
-in the view ``tx``). Comparative tabulations and LEMIS transform the staged text (``st``).
+CITES bulk: one typed pass over the file straight into ``records`` (``insert_bulk``; the set
+checks and warnings then run over the inserted rows). Comparative tabulations and LEMIS
+transform the staged text (``st``) into ``tx`` first.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import duckdb
 from wildtrace.trade import schema
 from wildtrace.trade.checks import reason_sql, run_set_checks
 from wildtrace.trade.codes import UNKNOWN_PARTY
-from wildtrace.trade.stage import q, read_csv, row_number, words_map
+from wildtrace.trade.stage import add_words, ensure_words, q, read_csv, words_map
 
 
 @dataclass(frozen=True)
@@ -86,24 +87,42 @@ class Columns:
               {self.word('unit')} AS unit, {self.known('unit')} AS unit_known"""
 
 
-def _bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path) -> None:
-    """One pass over the file: read, transform and check each row into tx_rows (its rowid, from
-    the first, is the row number: the table keeps the file's order); term and unit codes are
-    joined in the view tx from the file's distinct words; the raw text is re-read only for rejects."""
+def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load_id: int) -> None:
+    """A CITES bulk file in one typed pass: read, transformed, checked and inserted straight into
+    ``records``, every row the reader parsed, in the file's order. Until the load settles
+    (``ledger.bulk_rejects``) a row the checks reject carries its reason in ``dataset`` (the
+    accepted ones the dataset's name). One UPDATE then numbers the rows from their rowids (the
+    table keeps the insertion order; nothing in the insert may reorder it, hence no join there)
+    and gives each its term and unit code from ``words_seen`` (the file's new words resolved
+    first); the set checks run over the inserted rows."""
     c = cols.c
     rid = c("id") if "id" in cols.mapping else "NULL::VARCHAR"
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"""
-        CREATE TEMP TABLE tx_rows AS SELECT *, {reason_sql(cols.fmt, cols.mapping)} AS reason FROM (SELECT
+        INSERT INTO records BY NAME SELECT * EXCLUDE (q_raw, reason), {load_id} AS load_id,
+          coalesce(reason, '{schema.BULK}') AS dataset
+        FROM (SELECT *, {reason_sql(cols.fmt, cols.mapping)} AS reason FROM (SELECT
           {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year, {cols.cites_text()},
           {cols.num('quantity')} AS quantity, {c('quantity')} AS q_raw,
           upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
           {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit
-        FROM {read_csv(local, cols.header, cols.delim)})""")
-    words_map(con, cols.mapping, "tx_rows", {"term": "term_raw", "unit": "unit_raw"})
-    con.execute(f"""CREATE TEMP VIEW tx AS SELECT {row_number(con, 'tx_rows', 't')} AS _row, t.*,
-        {cols.codes()} FROM tx_rows t{cols.joins(lambda n: f't.{n}_raw')}""")
-    run_set_checks(con, cols.fmt, cols.mapping, "tx_rows")
+        FROM {read_csv(local, cols.header, cols.delim)}))""")
+    first = con.execute(f"SELECT min(rowid) FROM records WHERE load_id = {load_id}").fetchall()[0][0]
+    if first is None:
+        return
+    row = f"(rowid - {int(first)} + 1)"
+    sets = [f'"row" = {row}']
+    if "id" not in cols.mapping:
+        sets.append(f"record_id = CASE WHEN dataset = '{schema.BULK}' THEN 'b{load_id}:' || {row} END")
+    ensure_words(con)
+    for n in ("term", "unit"):
+        if n in cols.mapping:
+            new = con.execute(f"""SELECT DISTINCT {n}_raw FROM records WHERE load_id = {load_id}
+                AND {n}_raw IS NOT NULL AND {n}_raw NOT IN (SELECT raw FROM words_seen WHERE field = '{n}')""").fetchall()
+            add_words(con, [(n, r[0]) for r in new])
+            sets.append(f"{n} = (SELECT w.code FROM words_seen w WHERE w.field = '{n}' AND w.raw = records.{n}_raw)")
+    con.execute(f"UPDATE records SET {', '.join(sets)} WHERE load_id = {load_id}")
+    run_set_checks(con, cols.fmt, cols.mapping, load_id)
 
 
 def _comptab(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path) -> None:
@@ -152,10 +171,10 @@ def _lemis(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path) -> None:
     con.execute(f"CREATE TEMP TABLE tx AS SELECT *, {reason_sql(cols.fmt, cols.mapping)} AS reason FROM tx0")
 
 
-#: format -> its transform into ``tx``; those but bulk read the staged ``st``.
+#: format -> its transform of the staged ``st`` into ``tx`` (CITES bulk: ``insert_bulk``)
 TRANSFORMS: dict[str, Callable[[duckdb.DuckDBPyConnection, Columns, Path], None]] = {
-    schema.BULK: _bulk, schema.COMPTAB: _comptab, schema.LEMIS: _lemis}
-#: formats whose transform reads the file itself (no staged copy of the text)
+    schema.COMPTAB: _comptab, schema.LEMIS: _lemis}
+#: formats loaded straight into ``records`` (no staged copy of the text, no ``tx``)
 READS_FILE = frozenset({schema.BULK})
 
 
@@ -170,14 +189,9 @@ OK = "reason IS NULL"
 
 
 def insert_records(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> None:
-    """The accepted rows of ``tx`` into ``records``: one per bulk or LEMIS row, one per reported
-    side of a comparative tabulation row."""
-    if fmt == schema.BULK:
-        con.execute(f"""INSERT INTO records BY NAME SELECT coalesce(record_id, 'b{load_id}:' || _row) AS record_id,
-            {load_id} AS load_id, _row AS "row",
-            '{fmt}' AS dataset, {_CANON.format(q='quantity')}, reporter_type, import_permit,
-            export_permit, origin_permit FROM tx WHERE {OK}""")
-    elif fmt == schema.COMPTAB:
+    """The accepted rows of ``tx`` into ``records``: one per LEMIS row, one per reported side of
+    a comparative tabulation row (CITES bulk rows are inserted by ``insert_bulk``)."""
+    if fmt == schema.COMPTAB:
         for side, qcol in (("I", "qi"), ("E", "qe")):
             con.execute(f"""INSERT INTO records BY NAME SELECT 'ct{load_id}:' || _row || ':{side}' AS record_id,
                 {load_id} AS load_id, _row AS "row", '{fmt}' AS dataset, {_CANON.format(q=qcol)},
