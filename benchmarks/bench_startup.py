@@ -5,7 +5,11 @@ runs; a first run builds the caches (``DATA_DIR/cache``: the compiled reference 
 unpacked language model) and is not counted. ``--cold`` also times runs that find no cache
 (the folder removed before each), what a first start or a changed data file costs.
 
-    python benchmarks/bench_startup.py --repeats 5 [--cold]
+    python benchmarks/bench_startup.py --repeats 5 [--cold] [--baseline OLD/src]
+
+``--baseline`` also times the same scan run from another source tree (``git archive REV src | tar
+-x -C OLD``), interleaved with the others so that both see the same machine, each with its own
+data folder.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--cold", action="store_true", help="also time starts without a cache")
+    ap.add_argument("--baseline", type=Path, default=None, metavar="SRC",
+                    help="also time the scan run from this source folder (an older checkout's src)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -49,12 +55,25 @@ def main() -> None:
         rows: dict[str, list[float]] = {"python -c pass": [], "wildtrace scan (one listing)": []}
         if args.cold:
             rows["wildtrace scan, no cache"] = []
-        for _ in range(args.repeats):  # interleaved, so both see the same machine
+        old = None
+        if args.baseline is not None:
+            old = {**env, "WILDTRACE_DATA_DIR": str(Path(tmp) / "old-data"),
+                   "PYTHONPATH": str(args.baseline.resolve())}
+            cpu_of(scan, old)
+            rows["baseline scan (one listing)"] = []
+            if args.cold:
+                rows["baseline scan, no cache"] = []
+        for _ in range(args.repeats):  # interleaved, so all see the same machine
             rows["python -c pass"].append(cpu_of(bare, env))
             rows["wildtrace scan (one listing)"].append(cpu_of(scan, env))
+            if old is not None:
+                rows["baseline scan (one listing)"].append(cpu_of(scan, old))
             if args.cold:
                 shutil.rmtree(data / "cache", ignore_errors=True)
                 rows["wildtrace scan, no cache"].append(cpu_of(scan, env))
+                if old is not None:
+                    shutil.rmtree(Path(tmp) / "old-data" / "cache", ignore_errors=True)
+                    rows["baseline scan, no cache"].append(cpu_of(scan, old))
     floor = statistics.median(rows["python -c pass"])
     print(f"start-up, CPU seconds, median of {args.repeats} (python {sys.version.split()[0]})")
     for name, values in rows.items():

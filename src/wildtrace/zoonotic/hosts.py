@@ -15,7 +15,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,7 @@ class Rows(Mapping[tuple[str, str], HostRow]):
 
 
 def _encode_rows(rows: Mapping[tuple[str, str], HostRow]) -> dict[str, str]:
-    return {f"{r.level}\t{r.name}": orjson.dumps(astuple(r)).decode() for r in rows.values()}
+    return {f"{r.level}\t{r.name}": orjson.dumps([getattr(r, f) for f in _FIELDS]).decode() for r in rows.values()}
 
 
 def _decode_rows(texts: dict[str, str]) -> Rows:
