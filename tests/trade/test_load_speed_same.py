@@ -103,5 +103,10 @@ def _compare(con: duckdb.DuckDBPyConnection) -> None:
     old_e, old_i = _old_permit_sums(con, "e"), _old_permit_sums(con, "i")
     assert any(r[-1] != r[7] for r in old_e + old_i)  # d differs from q: repeats are there
     reconcile.permit_sums(con)
-    assert con.execute("SELECT * FROM rc_pe ORDER BY ALL").fetchall() == old_e
-    assert con.execute("SELECT * FROM rc_pi ORDER BY ALL").fetchall() == old_i
+    # the permit sums no longer carry the code masks and record ids (masks: only the aggregate
+    # pairs compare them; ids: gathered for the flags shown, compared by the reconcile tests)
+    def sums(old: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return sorted(r[:11] + r[14:] for r in old)
+
+    assert con.execute("SELECT * FROM rc_pe ORDER BY ALL").fetchall() == sums(old_e)
+    assert con.execute("SELECT * FROM rc_pi ORDER BY ALL").fetchall() == sums(old_i)

@@ -55,15 +55,15 @@ def _side(con: duckdb.DuckDBPyConnection, side: str) -> None:
         FROM records WHERE dataset = '{schema.BULK}' AND reporter_type = '{side.upper()}'""")
 
 
-def _agg(key: str, extra: str = "") -> str:
-    """Sums per key, the dominant known source and purpose (by quantity), the set of known codes
-    as a bit mask, and the record ids."""
+def _agg(key: str, extra: str = "", masks: bool = True) -> str:
+    """Sums per key, the dominant known source and purpose (by quantity) and (``masks``: what the
+    aggregate pairs compare) the set of known codes as a bit mask. The record ids are gathered
+    for the flags shown only (``_flag_ids``): listing them for every key cost more than the sums."""
+    bits = """, coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
+        coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes""" if masks else ""
     return f"""{key}, sum(quantity) AS q, count(*) AS n,
         arg_max(source, quantity) FILTER (WHERE source IS NOT NULL) AS source,
-        arg_max(purpose, quantity) FILTER (WHERE purpose IS NOT NULL) AS purpose,
-        coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
-        coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes,
-        list(record_id ORDER BY record_id)[1:{IDS_PER_FLAG}] AS ids{extra}"""
+        arg_max(purpose, quantity) FILTER (WHERE purpose IS NOT NULL) AS purpose{bits}{extra}"""
 
 
 #: one side's report of one permit (seizures apart)
@@ -87,7 +87,7 @@ def permit_sums(con: duckdb.DuckDBPyConnection) -> None:
                                        GROUP BY ALL HAVING count(*) > 1) d ON {same}
               WHERE r.export_permit IS NOT NULL) WHERE rep > 1)""")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS
-            SELECT {_agg(key_p, ', min(year) AS year, sum(quantity) FILTER (WHERE NOT again) AS d')}
+            SELECT {_agg(key_p, ', min(year) AS year, sum(quantity) FILTER (WHERE NOT again) AS d', masks=False)}
             FROM rc_{s} WHERE export_permit IS NOT NULL GROUP BY {key_p}""")
 
 
@@ -104,14 +104,13 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_pm AS
         SELECT e.export_permit, e.taxon, e.term, e.unit, e.year AS year_e, i.year AS year_i, e.importer,
                e.exporter, e.seized, e.q AS q_e, i.q AS q_i, e.d AS d_e, i.d AS d_i, e.n AS n_e, i.n AS n_i,
-               e.source AS source_e, i.source AS source_i, e.purpose AS purpose_e, i.purpose AS purpose_i,
-               e.ids AS ids_e, i.ids AS ids_i
+               e.source AS source_e, i.source AS source_i, e.purpose AS purpose_e, i.purpose AS purpose_i
         FROM rc_pe e JOIN rc_pi i USING ({key_p})
         WHERE abs(i.year - e.year) <= 1""")
     # the same permit, parties and taxon in other units: said, never compared
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_pu AS
         SELECT e.export_permit, e.taxon, e.term, e.exporter, e.importer, e.year AS year_e, i.year AS year_i,
-               e.unit AS unit_e, i.unit AS unit_i, e.q AS q_e, i.q AS q_i, e.ids AS ids_e, i.ids AS ids_i
+               e.unit AS unit_e, i.unit AS unit_i, e.q AS q_e, i.q AS q_i, e.seized
         FROM rc_pe e JOIN rc_pi i USING (export_permit, taxon, term, exporter, importer, seized)
         WHERE e.unit <> i.unit AND abs(i.year - e.year) <= 1
           AND NOT EXISTS (SELECT 1 FROM rc_pm m WHERE m.export_permit = e.export_permit AND m.taxon = e.taxon
@@ -128,13 +127,12 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, taxon VARCHAR, term VARCHAR,
         unit VARCHAR, importer VARCHAR, exporter VARCHAR, q_e DOUBLE, q_i DOUBLE, n_e BIGINT, n_i BIGINT,
         sources_e BIGINT, sources_i BIGINT, purposes_e BIGINT, purposes_i BIGINT, source_e VARCHAR,
-        source_i VARCHAR, purpose_e VARCHAR, purpose_i VARCHAR, ids_e VARCHAR[], ids_i VARCHAR[], dy INTEGER,
-        seized BOOLEAN)""")
+        source_i VARCHAR, purpose_e VARCHAR, purpose_i VARCHAR, dy INTEGER, seized BOOLEAN)""")
     gkey = "taxon, term, unit, importer, exporter, seized"
     for dy in (0, 1, -1):
         con.execute(f"""INSERT INTO rc_gm SELECT e.year, i.year, e.taxon, e.term, e.unit, e.importer, e.exporter,
                 e.q, i.q, e.n, i.n, e.sources, i.sources, e.purposes, i.purposes, e.source, i.source,
-                e.purpose, i.purpose, e.ids, i.ids, {dy}, e.seized
+                e.purpose, i.purpose, {dy}, e.seized
             FROM (SELECT * FROM rc_ge ANTI JOIN (SELECT year_e AS year, {gkey} FROM rc_gm) USING (year, {gkey})) e
             JOIN (SELECT * FROM rc_gi ANTI JOIN (SELECT year_i AS year, {gkey} FROM rc_gm) USING (year, {gkey})) i
               ON i.year = e.year + ({dy}) AND e.taxon = i.taxon AND e.term IS NOT DISTINCT FROM i.term
@@ -176,7 +174,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     lr, glr = math.log(ratio), math.log(group_ratio)
     flag_sql = f"""
       SELECT 'permit' AS match, n_e, n_i, export_permit, taxon, term, year_e, year_i, importer, exporter,
-             unit, unit AS unit_i, q_e, q_i, source_e, source_i, purpose_e, purpose_i, ids_e, ids_i,
+             unit, unit AS unit_i, q_e, q_i, source_e, source_i, purpose_e, purpose_i, seized,
              q_e > 0 AND q_i > 0 AND d_e > 0 AND d_i > 0 AND abs(ln(q_i / q_e)) > {lr}
                  AND abs(ln(d_i / q_e)) > {lr} AND abs(ln(q_i / d_e)) > {lr} AND abs(ln(d_i / d_e)) > {lr} AS qty,
              source_e <> source_i AS src, purpose_e <> purpose_i AS pur, false AS unit_diff,
@@ -186,17 +184,17 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
       FROM rc_pm
       UNION ALL
       SELECT 'permit', NULL, NULL, export_permit, taxon, term, year_e, year_i, importer, exporter, unit_e, unit_i,
-             q_e, q_i, NULL, NULL, NULL, NULL, ids_e, ids_i, false, false, false, true, false, NULL, NULL
+             q_e, q_i, NULL, NULL, NULL, NULL, seized, false, false, false, true, false, NULL, NULL
       FROM rc_pu
       UNION ALL
       SELECT 'aggregate', n_e, n_i, NULL, taxon, term, year_e, year_i, importer, exporter, unit, unit, q_e, q_i,
-             source_e, source_i, purpose_e, purpose_i, ids_e, ids_i,
+             source_e, source_i, purpose_e, purpose_i, seized,
              n_e = n_i AND abs(ln(q_i / q_e)) > {glr} AND q_e > 0 AND q_i > 0,
              n_e = n_i AND sources_e <> 0 AND sources_i <> 0 AND (sources_e & sources_i) = 0,
              n_e = n_i AND purposes_e <> 0 AND purposes_i <> 0 AND (purposes_e & purposes_i) = 0, false,
              false, NULL, NULL
       FROM rc_gm"""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_flags AS SELECT * FROM ({flag_sql})
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_flags AS SELECT row_number() OVER () AS fid, * FROM ({flag_sql})
         WHERE coalesce(qty, false) OR coalesce(src, false) OR coalesce(pur, false) OR unit_diff
               OR coalesce(dup, false)""")
     counts = rows(con, """SELECT count(*) FILTER (WHERE qty) AS quantity_mismatch,
@@ -204,15 +202,19 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         count(*) FILTER (WHERE unit_diff) AS unit_differs, count(*) FILTER (WHERE dup) AS duplicate_report
         FROM rc_flags""")[0]
     counts["duplicate_report"] += len(dups)
-    flags = [_explain(r, ratio, group_ratio) for r in rows(con, f"""SELECT * FROM rc_flags
+    top = rows(con, f"""SELECT * FROM rc_flags
         ORDER BY (CASE WHEN q_e > 0 AND q_i > 0 AND NOT unit_diff THEN abs(ln(q_i / q_e)) ELSE 0 END) DESC,
                  export_permit, taxon, year_e
-        LIMIT {int(limit)}""")] + dups[:int(limit)]
+        LIMIT {int(limit)}""")
+    ids = _flag_ids(con, [r["fid"] for r in top])
+    for r in top:
+        r["ids_e"], r["ids_i"] = ids.get((r["fid"], "e"), []), ids.get((r["fid"], "i"), [])
+    flags = [_explain(r, ratio, group_ratio) for r in top] + dups[:int(limit)]
     comptab = _comptab(con, group_ratio, limit)
     if comptab["rows"]:
         notes.append(f"comparative tabulation: {comptab['rows_with_both_reports']} of {comptab['rows']} rows carry "
                      "both reports and were compared; the rest were reported by one side only")
-    for t in ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_re", "rc_ri", "rc_ge", "rc_gi", "rc_dg"):
+    for t in ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_re", "rc_ri", "rc_ge", "rc_gi", "rc_dg", "rc_top"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return coverage.apply({
         "coverage": cov, "flag_counts": {**{k: int(v) for k, v in counts.items()},
@@ -220,6 +222,30 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         "flags": flags, "comptab": comptab, "notes": notes,
         "provenance": stamp(con, "reconcile", {"ratio": ratio, "group_ratio": group_ratio})},
         coverage.covers(con, "reconcile", (schema.BULK, schema.COMPTAB)))
+
+
+def _flag_ids(con: duckdb.DuckDBPyConnection, fids: list[int]) -> dict[tuple[int, str], list[str]]:
+    """The record ids of each flag shown, per side (its first ``IDS_PER_FLAG`` by id): the
+    records its key sums, as ``_agg`` grouped them (a permit pair: the side's records of the
+    permit key; an aggregate pair: its records the permit pass left)."""
+    if not fids:
+        return {}
+    con.execute("CREATE OR REPLACE TEMP TABLE rc_top AS SELECT * FROM rc_flags WHERE fid IN (SELECT unnest(?))",
+                [fids])
+    left = {s: f"""(SELECT r.* FROM rc_{s} r ANTI JOIN rc_pm m ON r.export_permit = m.export_permit
+                 AND r.taxon = m.taxon AND r.term = m.term AND r.unit = m.unit AND r.exporter = m.exporter
+                 AND r.importer = m.importer AND r.seized = m.seized)""" for s in ("e", "i")}
+    parts = []
+    for s, unit in (("e", "unit"), ("i", "unit_i")):
+        parts.append(f"""SELECT f.fid, '{s}' AS side, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}] AS ids
+            FROM rc_top f JOIN rc_{s} r ON f.match = 'permit' AND r.export_permit = f.export_permit
+              AND r.taxon = f.taxon AND r.term = f.term AND r.unit = f.{unit} AND r.exporter = f.exporter
+              AND r.importer = f.importer AND r.seized = f.seized GROUP BY f.fid""")
+        parts.append(f"""SELECT f.fid, '{s}' AS side, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}] AS ids
+            FROM rc_top f JOIN {left[s]} r ON f.match = 'aggregate' AND r.year = f.year_{s}
+              AND r.taxon = f.taxon AND r.term IS NOT DISTINCT FROM f.term AND r.unit = f.unit
+              AND r.importer = f.importer AND r.exporter = f.exporter AND r.seized = f.seized GROUP BY f.fid""")
+    return {(int(fid), side): list(ids) for fid, side, ids in con.execute(" UNION ALL ".join(parts)).fetchall()}
 
 
 def _comptab(con: duckdb.DuckDBPyConnection, group_ratio: float, limit: int) -> dict[str, Any]:
