@@ -135,3 +135,25 @@ def test_many_steps_add_up_to_the_walked_distance() -> None:
     assert out["effort_km"].sum() == pytest.approx(walked, rel=1e-6)
     assert set(out["period"]) == {"2024-05", "2024-06"}
     assert ((out["coverage"] > 0) & (out["coverage"] <= 1)).all()
+
+
+def test_coverage_equals_the_merged_swath_of_every_track_of_the_month_cut_by_each_cell() -> None:
+    cells = park()
+    rng = np.random.default_rng(7)
+    walks, lines = [], []
+    for k in range(3):  # three patrols criss-crossing the middle of the park, some steps long
+        xs = X0 + 5000 + np.cumsum(rng.normal(0, 300, 60))
+        ys = Y0 + 5000 + np.cumsum(rng.normal(0, 300, 60))
+        times = pd.date_range(f"2024-04-0{k + 1}T06:00", periods=60, freq="3min")
+        walks.append(track([(x, y, str(s)) for x, y, s in zip(xs, ys, times, strict=True)], f"P{k}"))
+        lines.append(np.column_stack([xs, ys]))
+    out = effort.effort_per_cell(cells, data(*walks), swath_m=160, max_speed_kmh=1000).set_index("cell_id")
+    sx, sy = grid.conformal_scale(cells)
+    swath = shapely.union_all([shapely.buffer(shapely.LineString(c / [sx, sy]), 80, quad_segs=8) for c in lines])
+    for cell in cells.itertuples():
+        minx, miny, maxx, maxy = cell.geometry.bounds
+        box = shapely.box(minx / sx, miny / sy, maxx / sx, maxy / sy)
+        expected = shapely.intersection(swath, box).area / box.area
+        got = out["coverage"].get(cell.cell_id, 0.0)
+        # (to within the polygonal round ends GEOS draws where a track is cut at a cell)
+        assert got == pytest.approx(expected, abs=1e-5), (cell.cell_id, got, expected)
