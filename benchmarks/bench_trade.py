@@ -26,6 +26,7 @@ import shutil
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +86,13 @@ def main() -> None:
     for _ in range(args.load_repeat):
         # the floor: DuckDB's own read_csv of the same files into a table, in the same run and process
         floor = connect(args.workdir / "floor.duckdb", memory_limit=args.memory_limit, threads=args.threads or None)
-        floors.append(timed(lambda f=floor: f.execute(
-            f"CREATE OR REPLACE TABLE raw AS SELECT * FROM read_csv({files}, header=true, all_varchar=true)"))[0])
+        floors.append(timed(partial(floor.execute, "CREATE OR REPLACE TABLE raw AS SELECT * FROM "
+                                    f"read_csv({files}, header=true, all_varchar=true)"))[0])
         floor.close()
         (args.workdir / "floor.duckdb").unlink(missing_ok=True)
         db.unlink(missing_ok=True)
         con = connect(db, memory_limit=args.memory_limit, threads=args.threads or None)
-        t, loads = timed(lambda c=con: load_paths(c, bulk))
+        t, loads = timed(partial(load_paths, con, bulk))
         load_times.append(t)
         if len(load_times) < args.load_repeat:
             con.close()
