@@ -111,5 +111,6 @@ def add_words(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> N
     """Resolve (field, raw) pairs with ``codes.resolve`` into ``words_seen``."""
     codes = load_codes()
     rows = [(f, raw, *codes.resolve(f, raw)) for f, raw in pairs]
-    if rows:
-        con.executemany("INSERT INTO words_seen VALUES (?, ?, ?, ?)", rows)
+    if rows:  # one statement (executemany ran one per row: 80 ms for the seeds)
+        con.execute("INSERT INTO words_seen SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+                    "unnest(?::VARCHAR[]), unnest(?::BOOLEAN[])", [list(col) for col in zip(*rows, strict=True)])
