@@ -98,11 +98,6 @@ def key_of(ref: ReferenceData) -> str | None:
     return key if key is not None and _memo.get(key) is ref else None
 
 
-def folder() -> Path | None:
-    """The cache folder the last ``load`` named (the scanner's), or None."""
-    return _default_dir
-
-
 def compiled(kind: str, parts: Iterable[str], build: Callable[[], T], encode: Callable[[T], Any],
              decode: Callable[[Any], T], *, cache_dir: Path | None = None) -> T:
     """What ``build()`` returns, from the file of ``kind`` in the cache folder written for the same
@@ -175,8 +170,8 @@ def _read(path: Path, key: str, decode: Callable[[Any], T]) -> T | None:
 @contextmanager
 def _no_gc() -> Iterator[None]:
     """The cyclic garbage collector paused while a file is decoded: the tens of thousands of
-    objects it makes (none of them cycles to collect) set off collections that walk every object
-    alive, which took as long as the decoding itself."""
+    objects it makes (none of them cycles to collect) would set off collections, each walking
+    the objects made so far (about 10 ms of a 0.2 s scanner start, measured)."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -263,4 +258,4 @@ def decode(d: dict[str, Any]) -> ReferenceData:
 
 
 __all__ = ["CODE_FILES", "FORMAT", "cache_key", "clear_memory", "code_sha256", "compiled", "decode", "encode",
-           "folder", "key_of", "load"]
+           "key_of", "load"]
