@@ -16,6 +16,11 @@ from wildtrace.settings import Settings
 
 _patrol_dir = click.option("--patrol-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                            help="Where run folders are written (default: DATA_DIR/patrol, which the workbench reads).")
+_offset = click.option("--utc-offset", default=None, metavar="±HH:MM",
+                       help="The site's offset from UTC, for times the export writes without a zone "
+                            "(default: read as UTC, and said so).")
+_crs = click.option("--crs", default=None, metavar="EPSG:CODE",
+                    help="The CRS of SMART CSV X/Y columns that state none (default: WGS84 longitude/latitude).")
 _json = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
 _config = [
     click.option("--cell-km", type=click.FloatRange(0.1, 10), default=1.0, show_default=True,
@@ -85,7 +90,8 @@ def _summary(result: Any) -> None:
     plan = result.plan
     if plan:
         click.echo(f"  plan {result.months[-1]}: {len(plan.get('routes', []))} routes within {plan.get('budget_km')} km, "
-                   f"{plan.get('share_of_risk', plan.get('risk_share', 0)):.1%} of the month's risk covered")
+                   f"{plan.get('share_covered') or 0:.1%} of the month's predicted risk covered"
+                   + (f" ({plan['reason']})" if plan.get('reason') else ""))
     for name, t in result.timings.items():
         click.echo(f"  {name:<11} {t.cpu_s:8.2f} CPU-s {t.wall_s:8.2f} s  peak {t.peak_rss_mb:,.0f} MB")
     for note in result.notes:
@@ -111,7 +117,10 @@ def patrol() -> None:
               help="Folder for patrols.csv, waypoints.csv and observations.csv (WGS84, UTC).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write every rejected record here (JSON Lines: file, line, id, why).")
-def patrol_import(files: tuple[Path, ...], output: Path, rejects: Path | None) -> None:
+@_offset
+@_crs
+def patrol_import(files: tuple[Path, ...], output: Path, rejects: Path | None, utc_offset: str | None,
+                  crs: str | None) -> None:
     """Read SMART patrol XML, SMART query CSV or EarthRanger JSON into one set of tables.
 
     FILES are export files or folders of them (SMART writes one XML file per patrol; EarthRanger's
@@ -124,7 +133,7 @@ def patrol_import(files: tuple[Path, ...], output: Path, rejects: Path | None) -
     """
     from wildtrace.patrol.imports import read_patrols, write_tables
 
-    data = read_patrols(list(files))
+    data = read_patrols(list(files), crs=crs, utc_offset=utc_offset)
     write_tables(data, output)
     click.echo(f"{data.patrols['patrol_id'].nunique():,} patrols, {len(data.waypoints):,} waypoints, "
                f"{len(data.observations):,} observations, {len(data.rejects):,} rejected -> {output}")
@@ -151,11 +160,13 @@ def patrol_import(files: tuple[Path, ...], output: Path, rejects: Path | None) -
 @_json
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write every rejected record here (JSON Lines).")
+@_offset
+@_crs
 @click.pass_obj
 def patrol_run(settings: Settings, records: tuple[Path, ...], boundary: Path, posts: Path,
                layers: tuple[str, ...], rasters: tuple[str, ...], park_name: str, cell_km: float,
                budget_km: float, test_year: int | None, reps: int, seed: int, patrol_dir: Path | None,
-               as_json: bool, rejects: Path | None) -> None:
+               as_json: bool, rejects: Path | None, utc_offset: str | None, crs: str | None) -> None:
     """Learn from patrol records and write next month's risk map, a patrol plan and GPX.
 
     Year-ahead evaluation (train on earlier years, test on the last), the effort-aware model
@@ -163,14 +174,15 @@ def patrol_run(settings: Settings, records: tuple[Path, ...], boundary: Path, po
     CIs; the run folder holds the maps (GeoTIFF, GeoJSON, PNG), the plan (GeoJSON, GPX) and a
     manifest with the model version and every input's hash.
 
-    Example: wildtrace patrol run park/records --boundary park/boundary.geojson --posts park/posts.geojson
+    Example: wildtrace patrol run park/records --boundary park/boundary.geojson --posts park/posts.geojson --layer roads=park/roads.geojson --raster elevation=park/elevation.tif
     """
     from wildtrace.patrol.loop import run_files
 
     result, data_rejects = run_files(list(records), boundary, posts, layers=_pairs(layers, "--layer"),
                                      rasters=_pairs(rasters, "--raster"),
                                      config=_config_of(cell_km, budget_km, test_year, reps, seed),
-                                     patrol_dir=patrol_dir or settings.patrol_dir, park_name=park_name)
+                                     patrol_dir=patrol_dir or settings.patrol_dir, park_name=park_name,
+                                     crs=crs, utc_offset=utc_offset)
     if as_json:
         sys.stdout.write(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:

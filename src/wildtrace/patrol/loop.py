@@ -27,6 +27,7 @@ import pandas as pd
 from wildtrace import __version__
 from wildtrace.errors import ConfigError
 from wildtrace.patrol.records import PatrolData
+from wildtrace.provenance import sha256_of
 
 
 @dataclass(frozen=True)
@@ -135,23 +136,26 @@ def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
     writer = runs.RunWriter(patrol_dir)
     files: dict[str, dict[str, str]] = {}
     plan_summary: dict[str, Any] = {}
+    inputs_hash = runs.inputs_hash([{"name": k, "sha256": v} for k, v in sorted((inputs or {}).items())])
     with _timed(timings, "map"):
         for month in months:
-            rows = pd.DataFrame({"cell_id": cells["cell_id"], "period": month})
-            risk = fitted.predict(_future_rows(table, rows, month))
-            title = f"{park_name}: risk of illegal activity, {month}" + (" (SYNTHETIC)" if synthetic else "")
+            risk = fitted.predict(panel.future_rows(table, month))
+            provenance = {"model_version": fitted.version, "input_hash": inputs_hash, "period": month,
+                          "synthetic": synthetic, "wildtrace_version": __version__}
             names = {"risk_tif": f"risk-{month}.tif", "risk_geojson": f"risk-{month}.geojson",
                      "risk_png": f"risk-{month}.png", "plan_geojson": f"plan-{month}.geojson",
                      "plan_gpx": f"plan-{month}.gpx", "plan_json": f"plan-{month}.json"}
-            riskmap.write_geotiff(cells, risk, writer.path(names["risk_tif"]))
-            riskmap.write_geojson(cells, risk, writer.path(names["risk_geojson"]))
-            route_plan = plan.make_plan(cells, risk, posts, budget_km=config.budget_km)
+            riskmap.write_geotiff(cells, risk, writer.path(names["risk_tif"]),
+                                  tags={k: str(v) for k, v in provenance.items()})
+            riskmap.write_geojson(cells, risk, writer.path(names["risk_geojson"]), properties=provenance)
+            route_plan = plan.make_plan(cells, risk, posts, budget_km=config.budget_km, meta=provenance)
             route_plan.to_geojson(writer.path(names["plan_geojson"]))
             gpx.write_gpx(route_plan, writer.path(names["plan_gpx"]), name=f"{park_name} {month}")
             plan_summary = route_plan.to_dict()
             writer.write_json(names["plan_json"], plan_summary)
             riskmap.render_png(cells, risk, boundary, writer.path(names["risk_png"]), posts=posts,
-                               plan=route_plan, title=title)
+                               plan=route_plan, title=f"{park_name}: risk of illegal activity",
+                               period=month, synthetic=synthetic)
             files[month] = names
     writer.write_json("evaluation.json", evaluation)
     manifest = {
@@ -199,7 +203,8 @@ def read_posts(path: Path) -> Any:
 
 def run_files(records: list[Path], boundary: Path, posts: Path, *, layers: Mapping[str, Path],
               rasters: Mapping[str, Path], config: LoopConfig, patrol_dir: Path,
-              park_name: str = "park") -> tuple[LoopResult, list[Any]]:
+              park_name: str = "park", crs: str | None = None,
+              utc_offset: str | None = None) -> tuple[LoopResult, list[Any]]:
     """``run_loop`` on files: the records (SMART XML/CSV, EarthRanger JSON), the boundary, posts,
     layers and rasters, each hashed into the run's manifest. Returns the result and the records'
     rejects (the caller reports them; the run used every record it could)."""
@@ -211,7 +216,7 @@ def run_files(records: list[Path], boundary: Path, posts: Path, *, layers: Mappi
             raise ConfigError(f"layer {name}: no such file: {path}")
     timings: dict[str, Stage] = {}
     with _timed(timings, "import"):
-        data = read_patrols(records)
+        data = read_patrols(records, crs=crs, utc_offset=utc_offset)
     park = read_boundary(boundary)
     post_points = read_posts(posts)
     inputs = {f"records:{p.name}": file_sha256(p) for p in expand(records)}
@@ -237,7 +242,8 @@ def demo(seed: int = 7, *, area_km2: float = 400, years: int = 4, config: LoopCo
         layers = {k: v for k, v in park.layers.items() if k != "posts"}
         return run_loop(park.data, park.boundary, park.layers["posts"], patrol_dir=patrol_dir,
                         layers=layers, rasters=park.rasters, config=config,
-                        inputs={"synthetic_park": f"seed={seed} area_km2={area_km2} years={years}"},
+                        inputs={"synthetic_park": sha256_of([f"make_park(seed={seed}, area_km2={area_km2}, "
+                                                             f"years={years})", __version__])},
                         park_name=f"Synthetic park {seed}", synthetic=True, truth=park.truth_table,
                         timings=timings)
 
@@ -261,11 +267,3 @@ def write_synthetic(folder: Path, *, seed: int = 7, area_km2: float = 400, years
     else:  # EarthRanger's patrols, events and tracks endpoints, one file each
         earthranger.write_earthranger_json(park.data, records / "earthranger.json")
     return written
-
-
-def _future_rows(table: pd.DataFrame, rows: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Feature rows for a month after the records: static features from the panel, lagged ones
-    from the last months the records hold (the panel builder's own lag rule, applied ahead)."""
-    from wildtrace.patrol import panel
-
-    return panel.future_rows(table, month)
