@@ -35,9 +35,11 @@ class LoopConfig:
     """What shapes one run; stored whole in the run's manifest."""
 
     cell_km: float = 1.0
-    #: Width of ground a patrol sees on either side of its track, as ecoscope's coverage uses it.
+    #: Full width of the ground a patrol sees along its track (ecoscope's ``swath_width_meters``):
+    #: coverage counts what lies within half of it on either side.
     swath_m: float = 100.0
-    #: The year held out for the evaluation (default: the last year with records).
+    #: The year held out for the evaluation (default: the last year whose twelve months all hold
+    #: records; a patrol that runs into a new year's first day does not make that year the test).
     test_year: int | None = None
     #: Distance budget of each patrol route from its post and back, in km.
     budget_km: float = 20.0
@@ -65,6 +67,8 @@ class LoopResult:
     timings: dict[str, Stage] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    #: Records the loop could not place (an illegal-activity find outside the grid or the months...).
+    rejects: list[Any] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "run_dir": str(self.run_dir), "months": self.months,
@@ -82,6 +86,14 @@ def _timed(timings: dict[str, Stage], name: str) -> Iterator[None]:
     yield
     timings[name] = Stage(cpu_s=round(time.process_time() - cpu, 3),
                           wall_s=round(time.perf_counter() - wall, 3), peak_rss_mb=round(_peak_rss_mb(), 1))
+
+
+def default_test_year(table: pd.DataFrame) -> int:
+    """The last year whose twelve months all hold patrol effort (else the last year with any)."""
+    patrolled = table.loc[table["effort_km"] > 0, ["year", "month"]].drop_duplicates()
+    months = patrolled.groupby("year")["month"].nunique()
+    full = months[months == 12]
+    return int(full.index.max()) if len(full) else int(table["year"].max())
 
 
 def next_periods(last: str, n: int) -> list[str]:
@@ -113,6 +125,7 @@ def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
         cells = grid.make_grid(boundary, cell_km=config.cell_km)
     with _timed(timings, "effort"):
         effort = effort_mod.effort_per_cell(cells, data, swath_m=config.swath_m)
+        notes.extend(effort.attrs.get("notes", []))
     with _timed(timings, "features"):
         static, feature_notes = features.static_features(cells, {"posts": posts, **(layers or {})},
                                                          dict(rasters or {}))
@@ -121,7 +134,8 @@ def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
     years = sorted(int(y) for y in table["year"].unique())
     if len(years) < 2:
         raise ConfigError(f"the records span {len(years)} year(s): the year-ahead evaluation needs two or more")
-    test_year = config.test_year or years[-1]
+    test_year = config.test_year or default_test_year(table)
+    notes.extend(table.attrs.get("notes", []))
     if test_year not in years or test_year == years[0]:
         raise ConfigError(f"--test-year {test_year}: it must be a year of the records after the first "
                           f"({years[0]}-{years[-1]})")
@@ -172,7 +186,8 @@ def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
               "cells": int(len(cells)), "cell_months": int(len(table)),
               "detections": int(table["detections"].sum())}
     return LoopResult(run_id=run_id, run_dir=writer.dir, evaluation=evaluation, months=months,
-                      plan=plan_summary, timings=timings, notes=notes, counts=counts)
+                      plan=plan_summary, timings=timings, notes=notes, counts=counts,
+                      rejects=list(table.attrs.get("rejects", [])))
 
 
 def file_sha256(path: Path) -> str:
@@ -225,7 +240,7 @@ def run_files(records: list[Path], boundary: Path, posts: Path, *, layers: Mappi
     inputs |= {f"raster:{k}": file_sha256(v) for k, v in rasters.items()}
     result = run_loop(data, park, post_points, patrol_dir=patrol_dir, layers=layers, rasters=rasters,
                       config=config, inputs=inputs, park_name=park_name, timings=timings)
-    return result, data.rejects
+    return result, [*data.rejects, *result.rejects]
 
 
 def demo(seed: int = 7, *, area_km2: float = 400, years: int = 4, config: LoopConfig = LoopConfig(),
