@@ -30,7 +30,7 @@ from pathlib import Path
 from wildtrace.errors import DataError
 from wildtrace.settings import PACKAGE_DATA
 
-GROUPS = ("rules", "model", "zoonotic", "trade", "learn", "demo", "export", "docs")
+GROUPS = ("rules", "model", "zoonotic", "trade", "learn", "demo", "export", "docs", "patrol")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ MANIFEST: tuple[RefFile, ...] = (
     RefFile("model", "model/*", "model", "the shipped text model (model.json, weights.npz)"),
     RefFile("zoonotic", "zoonotic/*", "zoonotic", "host-virus summary, aliases, tier rules (see its README)"),
     RefFile("trade", "trade/*", "trade", "CITES codes, parties, header synonyms, factors (see its README)"),
+    RefFile("patrol_categories", "patrol/illegal_categories.yaml", "patrol",
+            "which SMART/EarthRanger observation categories are illegal activity (each rule with its source)"),
     RefFile("synthetic", "synthetic.yaml", "learn", "frames of the self-generated training listings"),
     RefFile("demo_listings", "demo_listings.jsonl", "demo", "the synthetic demo listings"),
     RefFile("demo_images", "demo/*", "demo", "the demo listings' synthetic images (scripts/make_demo_images.py)"),

@@ -35,12 +35,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from wildtrace import manifest
 from wildtrace.errors import ConfigError
 from wildtrace.patrol import grid as gridmod
 from wildtrace.rejects import Reject
-from wildtrace.settings import PACKAGE_DATA
 
-RULES_FILE = PACKAGE_DATA / "patrol" / "illegal_categories.yaml"
+RULES_FILE = manifest.path("patrol_categories")
 WINDOW = 12
 LAG_FEATURES = ("f_past_detections_12m", "f_past_effort_12m", "f_past_coverage_12m",
                 "f_past_detections_nbr_12m")
