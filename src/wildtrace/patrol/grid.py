@@ -55,6 +55,8 @@ def read_boundary(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def _polygons(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):  # a table without geometry (a CSV, a spreadsheet)
+        raise ConfigError(f"park boundary {name}: holds no geometry (give a GeoJSON, GeoPackage or shapefile)")
     if gdf.crs is None:
         raise ConfigError(f"park boundary {name}: states no CRS (give the file its .prj, or use GeoJSON)")
     geoms = gdf.geometry[gdf.geometry.notna() & ~gdf.geometry.is_empty]

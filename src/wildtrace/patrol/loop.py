@@ -208,6 +208,8 @@ def read_posts(path: Path) -> Any:
         posts = gpd.read_file(path)
     except Exception as exc:  # pyogrio names the problem; the user gets one line
         raise ConfigError(f"--posts {path}: cannot read it as a vector file ({str(exc).splitlines()[0]})") from None
+    if not isinstance(posts, gpd.GeoDataFrame):  # a table without geometry
+        raise ConfigError(f"--posts {path}: holds no geometry (give points in a GeoJSON, GeoPackage or shapefile)")
     if posts.crs is None:
         raise ConfigError(f"--posts {path}: the file states no CRS")
     posts = posts[posts.geometry.notna() & ~posts.geometry.is_empty]
