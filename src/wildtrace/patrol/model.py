@@ -46,7 +46,6 @@ past-activity frequency per cell. All three return a ``RiskModel``-like table:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -413,5 +412,4 @@ def describe(model: RiskModel) -> dict[str, Any]:
         ],
         "config": asdict(model.config),
         "notes": list(model.notes),
-        "finite": all(math.isfinite(v) for v in model.calibration),
     }
