@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import fastapi.routing
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 
@@ -35,7 +38,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 #: ``{source}`` from the monitor sources seeded with it (test_sources_page.seed_sources),
 #: ``{monitor_listing}`` a listing the monitor saw, captured and found gone (test_listing_monitor);
 #: ``POST batch`` uploads a term list through the search page's form; ``/login`` is visited logged out;
-#: the trade pages read a small synthetic trade database (``trade`` below).
+#: the trade pages read a small synthetic trade database (``trade`` below); ``{run}`` is a finished
+#: patrol run with two months, a plan and an evaluation (``patrol_run`` below).
 PAGES: list[tuple[str, str]] = [
     ("queue", "/"),
     ("queue-filtered", "/?verdict=wildlife_offer&sort=posted"),
@@ -60,6 +64,8 @@ PAGES: list[tuple[str, str]] = [
     ("sources", "/sources"),
     ("source", "/sources/{source}"),
     ("models", "/models"),
+    ("patrols", "/patrols"),
+    ("patrol-run", "/patrols/{run}"),
     ("users", "/admin/users"),
     ("login", "/login"),
     ("error", "/cases/999999"),
@@ -139,6 +145,19 @@ def trade(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture(scope="module")
+def patrol_run(sqlite_server: Server) -> Iterator[str]:
+    """A finished patrol run in the server's patrol folder, written with ``patrol.runs.RunWriter``
+    as test_patrol_pages writes it (two months: a risk map PNG, a plan with a hostile post name,
+    the evaluation with the truth); removed after, so the folder is as the session had it."""
+    from .test_patrol_pages import OLD, write_run  # here, not above: that module imports this one
+
+    root = Path(sqlite_server.app.state.settings.patrol_dir)
+    write_run(root, OLD, ["2026-01", "2026-02"])
+    yield OLD
+    shutil.rmtree(root / OLD)
+
+
+@pytest.fixture(scope="module")
 def contexts(browser: Browser, sqlite_server: Server, axe_script: Path) -> Iterator[dict[str, BrowserContext]]:
     """Per viewport: one context logged in as admin. axe comes in as an init script (injected by
     the browser, so the site's CSP stays enforced and a blocked inline style or script shows)."""
@@ -190,9 +209,9 @@ def _violations(page: Page) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(("name", "address"), PAGES, ids=[p[0] for p in PAGES])
 def test_page_fits_and_passes_axe(name: str, address: str, viewport: str, browser: Browser,
                                   sqlite_server: Server, contexts: dict[str, BrowserContext],
-                                  demo: dict[str, str], trade: None, axe_script: Path, shots: Path,
-                                  tmp_path: Path) -> None:
-    url = address.format(**demo)
+                                  demo: dict[str, str], trade: None, patrol_run: str, axe_script: Path,
+                                  shots: Path, tmp_path: Path) -> None:
+    url = address.format(**demo, run=patrol_run)
     if address == "/login":
         width, height = next((w, h) for n, w, h in VIEWPORTS if n == viewport)
         context = _context(browser, sqlite_server, width, height, axe_script)
@@ -228,18 +247,38 @@ def test_page_fits_and_passes_axe(name: str, address: str, viewport: str, browse
             context.close()
 
 
+def get_routes(app: Any) -> set[str]:
+    """The path of every GET route of ``app``, those of included routers too. FastAPI 0.165 keeps
+    an included router as one entry of ``app.routes`` (an ``_IncludedRouter``), so its routes are
+    walked with ``fastapi.routing.iter_route_contexts``, as FastAPI's own OpenAPI does; an older
+    FastAPI, without it, lists them in ``app.routes`` itself."""
+    walk = getattr(fastapi.routing, "iter_route_contexts", None)
+    routes = walk(app.routes) if walk is not None else app.routes
+    return {r.path for r in routes if "GET" in (getattr(r, "methods", None) or set())}
+
+
+def _shape(address: str) -> str:
+    """A page address as a route path: no query, every ``{placeholder}`` alike."""
+    return re.sub(r"\{[^}]*\}", "{}", address.split("?")[0])
+
+
 def test_page_table_names_every_page_route(sqlite_server: Server) -> None:
-    """A new HTML page (a GET route outside the API) needs a row in PAGES."""
-    covered = {a.split("?")[0] for _, a in PAGES}
-    skip = {"/healthz", "/static",  # not HTML
+    """A new HTML page (a GET route outside the API) needs a row in PAGES; and every row names a
+    route the walk found (so a walk that sees nothing fails here rather than passing)."""
+    skip = {"/healthz",  # not HTML
             "/cases/picker", "/cases/{case_id}/export", "/listing/image",  # a menu fragment, downloads
             "/listing/monitor-screenshot",  # a monitor capture's screenshot (an image)
+            "/listing/ocr",  # an image's text: an htmx fragment of the listing page (no JS: a redirect)
             "/cases/{case_id}/evidence/{capture_id}/{name}",  # an evidence file
             "/cases/{case_id}/evidence",  # the case page's evidence section (a fragment, checked there)
             "/cases/{case_id}/captures/{job_id}",  # a capture job's status fragment (needs a running job)
-            "/models/jobs/{job_id}"}  # a retraining job's status fragment (test_models_page.py)
-    routes = {getattr(r, "path", "") for r in sqlite_server.app.routes if "GET" in getattr(r, "methods", set())}
+            "/models/jobs/{job_id}",  # a retraining job's status fragment (test_models_page.py)
+            "/patrols/{run_id}/files/{name}"}  # a patrol run's files (a PNG, downloads)
+    routes = get_routes(sqlite_server.app)
+    assert skip <= routes, f"no longer routes, drop them from skip: {sorted(skip - routes)}"
     pages = {p for p in routes if not p.startswith("/api/") and p not in skip}
-    missing = sorted(p for p in pages if p.replace("{case_id}", "{case}") not in covered)
+    covered = {_shape(a) for name, a in PAGES if a != "POST batch" and name != "error"}
+    missing = sorted(p for p in pages if _shape(p) not in covered)
     assert not missing, f"add these pages to PAGES in {Path(__file__).name}: {missing}"
-
+    unknown = sorted(a for name, a in PAGES if a != "POST batch" and name != "error" and _shape(a) not in {_shape(p) for p in pages})
+    assert not unknown, f"rows of PAGES that name no GET page route the walk found: {unknown}"
