@@ -40,11 +40,11 @@ def test_shape_and_json(evaluation: dict[str, Any]) -> None:
     assert evaluation["test_year"] == 2023 and evaluation["train_years"] == [2020, 2021, 2022]
     assert evaluation["calibration_year"] == 2022
     assert evaluation["n"] > 0 and 0 < evaluation["positives"] < evaluation["n"]
-    for ranker in ("model", "model_planned", "baseline", "unweighted"):
+    for ranker in ("model", "model_planned", "baseline", "baseline_planned", "unweighted"):
         for fig in FIGURES:
             assert isinstance(evaluation[ranker][fig], float)
             assert len(evaluation[ranker][f"{fig}_ci"]) == 2
-    for pair in ("model-baseline", "model-unweighted", "model_planned-baseline"):
+    for pair in ("model-baseline", "model-unweighted", "model_planned-baseline_planned"):
         assert set(FIGURES) <= set(evaluation["differences"][pair])
     assert set(evaluation["truth"]["differences"]) == {"model-baseline", "model-unweighted"}
     assert evaluation["versions"]["model"].startswith("iware-e/1")
@@ -54,7 +54,7 @@ def test_shape_and_json(evaluation: dict[str, Any]) -> None:
 
 
 def test_intervals_hold_their_point(evaluation: dict[str, Any]) -> None:
-    tables = [evaluation[r] for r in ("model", "model_planned", "baseline", "unweighted")]
+    tables = [evaluation[r] for r in ("model", "model_planned", "baseline", "baseline_planned", "unweighted")]
     tables += list(evaluation["differences"].values())
     tables += [evaluation["truth"][r] for r in ("model", "baseline", "unweighted")]
     tables += list(evaluation["truth"]["differences"].values())
@@ -71,7 +71,7 @@ def test_model_beats_baseline_year_ahead(evaluation: dict[str, Any]) -> None:
     assert evaluation["model"]["pr_auc"] > evaluation["baseline"]["pr_auc"]
     assert diff["roc_auc_ci"][0] > 0
     # also ex ante, at the planned effort, with nothing of the test year
-    assert evaluation["differences"]["model_planned-baseline"]["roc_auc_ci"][0] > 0
+    assert evaluation["differences"]["model_planned-baseline_planned"]["roc_auc_ci"][0] > 0
     assert evaluation["truth"]["differences"]["model-baseline"]["roc_auc_ci"][0] > 0
 
 
@@ -87,7 +87,7 @@ def test_effort_aware_beats_unweighted_against_truth(evaluation: dict[str, Any])
 def test_the_test_year_never_trains(world: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     """Scrambling the test year's (and a later year's) labels changes no prediction: neither the
     fit nor the calibration nor the planned effort sees them. Scrambling their effort too changes
-    only ``model``, the risk at the effort each test cell-month received."""
+    only ``model`` and ``baseline``, the risks at the effort each test cell-month received."""
     panel, _ = world
     rows, info = evaluate.predictions(panel, 2022, config={"trees": 8})
     rng = np.random.default_rng(9)
@@ -96,13 +96,14 @@ def test_the_test_year_never_trains(world: tuple[pd.DataFrame, pd.DataFrame]) ->
     noisy.loc[later, "label"] = rng.integers(0, 2, int(later.sum()))
     noisy.loc[later, "detections"] = noisy.loc[later, "label"] * 3
     again, info2 = evaluate.predictions(noisy, 2022, config={"trees": 8})
-    for ranker in ("model", "model_planned", "baseline", "unweighted"):
+    for ranker in ("model", "model_planned", "baseline", "baseline_planned", "unweighted"):
         assert np.array_equal(rows[ranker].to_numpy(), again[ranker].to_numpy()), ranker
     noisy.loc[later, "effort_km"] = rng.random(int(later.sum())) * 10
     third, info3 = evaluate.predictions(noisy, 2022, config={"trees": 8})
-    for ranker in ("model_planned", "baseline", "unweighted"):
+    for ranker in ("model_planned", "baseline_planned", "unweighted"):
         assert np.array_equal(rows[ranker].to_numpy(), third[ranker].to_numpy()), ranker
-    assert not np.array_equal(rows["model"].to_numpy(), third["model"].to_numpy())
+    for ranker in ("model", "baseline"):  # the two told each test cell-month's effort
+        assert not np.array_equal(rows[ranker].to_numpy(), third[ranker].to_numpy()), ranker
     assert info["model"]["calibration_year"] == 2021
     assert info["model"]["train_years"] == [2020, 2021]
     assert info["versions"] == info2["versions"] == info3["versions"]

@@ -13,14 +13,17 @@ evaluates: a label exists only where a patrol walked; a cell-month nobody visite
 either way. A detection depends on the patrol as much as on the poachers, so ``model`` is the
 iWare-E risk at the effort each cell-month really received (PAWS's protocol: the test effort picks
 the voting members); ``model_planned`` is the same model at the planned effort for every cell,
-nothing of year Y used at all. ``baseline`` and ``unweighted`` take no effort. Figures:
+nothing of year Y used at all. Each has a like-for-like baseline: ``baseline`` is past activity
+told the same effort (``model.baseline_at_effort``), ``baseline_planned`` past activity alone (its
+ranking is the same at any effort common to every cell). ``unweighted`` takes no effort. The pairs
+that compare like with like are model - baseline and model_planned - baseline_planned. Figures:
 
 - ``roc_auc`` and ``pr_auc`` (average precision) of the 0/1 label (a detection that month);
 - ``found_top_5pct`` / ``10pct`` / ``20pct``: the share of the detections (counts) made in the top
   k % of the patrolled cell-months ranked by risk (``metrics.recall_at``, ties shared);
 - each with a 95 % bootstrap interval (``<figure>_ci``) over resamples of whole **cells** (a cell's
   months are not independent), and the paired differences (``PAIRS``: model - baseline,
-  model - unweighted, model_planned - baseline) on the same resamples (``differences``).
+  model - unweighted, model_planned - baseline_planned) on the same resamples (``differences``).
 
 Against the truth (``truth``: the synthetic park's p_true per cell-month): observed labels are
 effort-biased (detections follow patrols), so the fair test of effort awareness is the true risk,
@@ -50,8 +53,8 @@ from wildtrace.patrol import model as model_mod
 #: Patrol budgets: share of the cells a ranger team patrols.
 BUDGETS = (0.05, 0.10, 0.20)
 #: The rankers scored on the observed labels, and the paired differences reported.
-RANKERS = ("model", "model_planned", "baseline", "unweighted")
-PAIRS = (("model", "baseline"), ("model", "unweighted"), ("model_planned", "baseline"))
+RANKERS = ("model", "model_planned", "baseline", "baseline_planned", "unweighted")
+PAIRS = (("model", "baseline"), ("model", "unweighted"), ("model_planned", "baseline_planned"))
 #: The rankers scored against the truth ("model" there is the model at the planned effort).
 TRUTH_RANKERS = ("model", "baseline", "unweighted")
 TRUTH_PAIRS = (("model", "baseline"), ("model", "unweighted"))
@@ -94,7 +97,8 @@ def predictions(
     out = test[["cell_id", "period", "effort_km", "label", "detections"]].copy()
     out["model"] = fitted.predict(test, effort="observed")["risk"].to_numpy()
     out["model_planned"] = fitted.predict(test)["risk"].to_numpy()
-    out["baseline"] = model_mod.baseline(train, test, smoothing=cfg.smoothing)["risk"].to_numpy()
+    out["baseline"] = model_mod.baseline_at_effort(train, test, smoothing=cfg.smoothing)["risk"].to_numpy()
+    out["baseline_planned"] = model_mod.baseline(train, test, smoothing=cfg.smoothing)["risk"].to_numpy()
     out["unweighted"] = ablation.predict(test)["risk"].to_numpy()
     patrolled = test["effort_km"].to_numpy() > 0
     at_effort = out["model"].to_numpy()[patrolled]
@@ -103,7 +107,8 @@ def predictions(
         "versions": {
             "model": fitted.version,
             "unweighted": ablation.version,
-            "baseline": model_mod.BASELINE_VERSION,
+            "baseline": model_mod.BASELINE_AT_EFFORT_VERSION,
+            "baseline_planned": model_mod.BASELINE_VERSION,
         },
         "model": model_mod.describe(fitted),
         "unweighted": model_mod.describe(ablation),
@@ -270,8 +275,10 @@ def year_ahead(
         "effort": "model: the risk of finding activity with the effort each test cell-month "
         "received (PAWS's protocol: a detection depends on the patrol); model_planned: at the "
         f"planned {info['model']['planned_effort_km']:.3g} km for every cell (the median effort "
-        "of the patrolled training cell-months), nothing of the test year used; baseline and "
-        "unweighted take no effort",
+        "of the patrolled training cell-months), nothing of the test year used; baseline: past "
+        "activity told the same effort as model (a logistic fit on the last training year), so "
+        "model - baseline compares like with like; baseline_planned: past activity alone, the "
+        "ahead-of-time twin of model_planned; unweighted takes no effort",
         "n": int(len(patrolled)),
         "cells": int(patrolled["cell_id"].nunique()),
         "positives": int(y.sum()),
@@ -306,7 +313,7 @@ def _against_truth(
         raise ConfigError(f"the truth covers {len(merged)} of the {len(rows)} test cell-months")
     p_true = merged["p_true"].to_numpy(dtype=np.float64)
     present = (np.random.default_rng(seed).random(len(merged)) < p_true).astype(np.float64)
-    columns = {"model": "model_planned", "baseline": "baseline", "unweighted": "unweighted"}
+    columns = {"model": "model_planned", "baseline": "baseline_planned", "unweighted": "unweighted"}
     scores = {k: merged[columns[k]].to_numpy(dtype=np.float64) for k in TRUTH_RANKERS}
     table = _table(
         _truth_figures(present, p_true, scores),

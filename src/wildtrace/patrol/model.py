@@ -397,6 +397,44 @@ def baseline(
     )
 
 
+BASELINE_AT_EFFORT_VERSION = ("past-frequency-at-effort/1 (logistic on logit(past frequency) and "
+                              "log(1 + effort km), fitted on the last training year)")
+
+
+def baseline_at_effort(
+    panel_train: pd.DataFrame, rows: pd.DataFrame, *, smoothing: float = 2.0
+) -> pd.DataFrame:
+    """The past-activity baseline told the same effort the model is told: the chance a patrol
+    with each row's ``effort_km`` finds activity in a cell with that past frequency.
+
+    A two-feature logistic regression (logit of the past frequency, log(1 + effort km)) fitted on
+    the last training year's patrolled cell-months, their past frequency taken from the years
+    before it (as the model's calibration slice), then applied to ``rows`` with the frequency of
+    every training year. Where that slice has one class only, the plain baseline is returned.
+    Without it, a model scored at the effort each test cell-month received would be compared
+    with a baseline that knows nothing of where the patrols went.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    plain = baseline(panel_train, rows, smoothing=smoothing)
+    last = int(panel_train["year"].max())
+    earlier, slice_ = panel_train[panel_train["year"] < last], panel_train[panel_train["year"] == last]
+    slice_ = slice_[slice_["effort_km"] > 0]
+    if earlier.empty or slice_["label"].nunique() < 2:
+        return plain
+
+    def x(p: np.ndarray, effort: np.ndarray) -> np.ndarray:
+        p = np.clip(p, _EPS, 1 - _EPS)
+        return np.column_stack([np.log(p / (1 - p)), np.log1p(np.nan_to_num(effort, nan=0.0))])
+
+    prior = baseline(earlier, slice_, smoothing=smoothing)["risk"].to_numpy(dtype=np.float64)
+    fit = LogisticRegression(C=1e4).fit(x(prior, slice_["effort_km"].to_numpy(dtype=np.float64)),
+                                        slice_["label"].to_numpy())
+    risk = fit.predict_proba(x(plain["risk"].to_numpy(dtype=np.float64),
+                               rows["effort_km"].to_numpy(dtype=np.float64)))[:, 1]
+    return plain.assign(risk=risk)
+
+
 def describe(model: RiskModel) -> dict[str, Any]:
     """A JSON-ready summary of a fitted model: members, thresholds, calibration, notes."""
     return {

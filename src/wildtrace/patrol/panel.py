@@ -16,7 +16,10 @@ here (``LAG_FEATURES``).
   weighs it by ``effort_km`` (iWare-E), the panel only records it.
 - **Lagged features** use only months strictly before the row's month (never the row's own
   detections): ``f_past_detections_12m``, ``f_past_effort_12m``, ``f_past_coverage_12m`` (mean)
-  and ``f_past_detections_nbr_12m`` (the eight neighbouring cells). ``add_lag_features(...,
+  and ``f_past_detections_nbr_12m`` (the eight neighbouring cells); over the whole history before
+  the month, ``f_past_found_rate_all`` (months with a find / (patrolled months + 1)),
+  ``f_past_patrolled_months_all`` and ``f_past_found_rate_nbr_all`` (the same over the eight
+  neighbours). ``add_lag_features(...,
   cutoff='YYYY-MM')`` freezes them at a cutoff for a strict year-ahead test; ``future_rows`` makes
   the rows of a month after the records.
 """
@@ -43,7 +46,8 @@ from wildtrace.rejects import Reject
 RULES_FILE = manifest.path("patrol_categories")
 WINDOW = 12
 LAG_FEATURES = ("f_past_detections_12m", "f_past_effort_12m", "f_past_coverage_12m",
-                "f_past_detections_nbr_12m")
+                "f_past_detections_nbr_12m", "f_past_found_rate_all", "f_past_patrolled_months_all",
+                "f_past_found_rate_nbr_all")
 
 
 @dataclass(frozen=True)
@@ -282,8 +286,19 @@ def add_lag_features(panel: pd.DataFrame, *, window: int = WINDOW, cutoff: str |
         "f_past_coverage_12m": _past(cov, anchor, window) / window,
         "f_past_detections_nbr_12m": _neighbours(_past(det, anchor, window), rows, cols),
     }
+    # the whole history before the month: how often a patrol there found something (what the
+    # past-activity baseline knows, so the model can know it too), and around it
+    found = _past((det > 0).astype(float), anchor, n)
+    patrolled = _past((eff > 0).astype(float), anchor, n)
+    history = {
+        "f_past_found_rate_all": found / (patrolled + 1.0),
+        "f_past_patrolled_months_all": patrolled,
+        "f_past_found_rate_nbr_all": _neighbours(found, rows, cols)
+        / (_neighbours(patrolled, rows, cols) + 1.0),
+    }
     if window != WINDOW:
         lags = {k.replace("_12m", f"_{window}m"): v for k, v in lags.items()}
+    lags |= history
     table = pd.DataFrame({"cell_id": np.repeat(cells, len(targets)),
                           "period": pd.array(np.tile(_names(targets), len(cells)), dtype="string")})
     for name, values in lags.items():
