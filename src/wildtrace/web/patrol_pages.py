@@ -44,10 +44,17 @@ FIGURES = (("roc_auc", "AUC (ROC)"), ("pr_auc", "PR-AUC (average precision)"),
            ("found_top_20pct", "illegal activity found patrolling the top 20% of cells"),
            ("spearman", "rank correlation with the true risk (Spearman)"))
 #: The evaluation's columns: (key, heading)
-MODELS = (("model", "effort-aware model (iWare-E)"), ("unweighted", "same classifier, no effort"),
-          ("baseline", "baseline: past activity"))
+MODELS = (("model", "effort-aware model (iWare-E), at the effort spent"),
+          ("baseline", "baseline: past activity, at the effort spent"),
+          ("model_planned", "model, planned ahead (same effort everywhere)"),
+          ("baseline_planned", "baseline, planned ahead (past activity alone)"),
+          ("unweighted", "same classifier, no effort"))
+#: Against a synthetic park's truth every model ranks the cells ahead of time (planned effort)
+TRUTH_MODELS = (("model", "effort-aware model (iWare-E), planned ahead"),
+                ("baseline", "baseline: past activity"), ("unweighted", "same classifier, no effort"))
 #: Paired differences (the same bootstrap resamples): (key in ``differences``, heading)
 DIFFERENCES = (("model-baseline", "model − baseline (paired)"),
+               ("model_planned-baseline_planned", "planned ahead: model − baseline (paired)"),
                ("model-unweighted", "model − unweighted (paired)"))
 #: Content type and disposition of a run file, by suffix; anything else is a download.
 TYPES = {".png": ("image/png", "inline"), ".geojson": ("application/geo+json", "attachment"),
@@ -106,14 +113,14 @@ def plan_view(plan: dict[str, Any] | None) -> dict[str, Any] | None:
             "distance_model": str(plan.get("distance_model", ""))[:500]}
 
 
-def evaluation_view(section: Any) -> dict[str, Any] | None:
+def evaluation_view(section: Any, models: tuple[tuple[str, str], ...] = MODELS) -> dict[str, Any] | None:
     """An evaluation (or its ``truth`` part) as a table: figure rows, one column per model; only
     the figures and models it holds."""
     if not isinstance(section, dict):
         return None
     found = section.get("differences")
     differences: dict[str, Any] = found if isinstance(found, dict) else {}
-    columns = [(k, label, section[k], False) for k, label in MODELS if isinstance(section.get(k), dict)]
+    columns = [(k, label, section[k], False) for k, label in models if isinstance(section.get(k), dict)]
     columns += [(k, label, differences[k], True) for k, label in DIFFERENCES
                 if isinstance(differences.get(k), dict)]
     rows = []
@@ -121,8 +128,8 @@ def evaluation_view(section: Any) -> dict[str, Any] | None:
         cells = [figure(part, key) for _, _, part, _ in columns]
         if any(v is not None for v, _ in cells):
             rows.append({"key": key, "label": label, "cells": cells})
-    models = [(k, label, signed) for k, label, _, signed in columns]
-    return {"models": models, "rows": rows} if rows else None
+    heads = [(k, label, signed) for k, label, _, signed in columns]
+    return {"models": heads, "rows": rows} if rows else None
 
 
 @router.get("/patrols")
@@ -155,7 +162,7 @@ def patrol_run_page(*, request: Request, run_id: RunId, who: Viewer, month: Mont
                    map_url=file_url(run, files["risk_png"]) if png is not None else None,
                    map_size=_png_size(png) if png is not None else None, plan=plan,
                    downloads=downloads, evaluation=evaluation, table=evaluation_view(evaluation),
-                   truth=evaluation_view(truth),
+                   truth=evaluation_view(truth, TRUTH_MODELS),
                    inputs=[i for i in _list(run.manifest.get("inputs")) if isinstance(i, dict)],
                    config=config if isinstance(config, dict) else {},
                    notes=[str(n) for n in _list(run.manifest.get("notes"))], m=run.manifest)
