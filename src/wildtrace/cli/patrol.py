@@ -77,16 +77,18 @@ def _summary(result: Any) -> None:
     click.echo(f"  {c['patrols']:,} patrols, {c['waypoints']:,} waypoints, {c['observations']:,} observations, "
                f"{c['cells']:,} cells, {c['detections']:,} illegal-activity finds in {c['cell_months']:,} cell-months")
     click.echo(f"  year-ahead evaluation: trained on {ev['train_years']}, tested on {ev['test_year']} ({ev.get('unit', '')})")
-    for name in ("model", "unweighted", "baseline"):
-        m = ev.get(name)
-        if m:
-            click.echo(f"    {name:<11} AUC {_ci(m, 'roc_auc')}   PR-AUC {_ci(m, 'pr_auc')}   "
-                       f"found in top 10 % {_ci(m, 'found_top_10pct')}")
+    click.echo("  at the effort each test cell-month received (like with like):")
+    for name in ("model", "baseline", "unweighted"):
+        _figures(ev, name)
+    click.echo("  planned ahead (the same effort everywhere; nothing of the test year):")
+    for name in ("model_planned", "baseline_planned"):
+        _figures(ev, name)
     if "truth" in ev:
         click.echo("  against the synthetic park's ground truth:")
-        for name, m in ev["truth"].items():
-            if isinstance(m, dict) and "roc_auc" in m:
-                click.echo(f"    {name:<11} AUC {_ci(m, 'roc_auc')}")
+        for name in ("model", "baseline", "unweighted"):
+            m = ev["truth"].get(name)
+            if isinstance(m, dict):
+                click.echo(f"    {name:<16} AUC {_ci(m, 'roc_auc')}   Spearman {_ci(m, 'spearman')}")
     plan = result.plan
     if plan:
         click.echo(f"  plan {result.months[-1]}: {len(plan.get('routes', []))} routes within {plan.get('budget_km')} km, "
@@ -96,6 +98,13 @@ def _summary(result: Any) -> None:
         click.echo(f"  {name:<11} {t.cpu_s:8.2f} CPU-s {t.wall_s:8.2f} s  peak {t.peak_rss_mb:,.0f} MB")
     for note in result.notes:
         click.echo(f"  note: {note}")
+
+
+def _figures(ev: dict[str, Any], name: str) -> None:
+    m = ev.get(name)
+    if m:
+        click.echo(f"    {name:<16} AUC {_ci(m, 'roc_auc')}   PR-AUC {_ci(m, 'pr_auc')}   "
+                   f"found in top 10 % {_ci(m, 'found_top_10pct')}")
 
 
 def _ci(m: dict[str, Any], key: str) -> str:
