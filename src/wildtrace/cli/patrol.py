@@ -202,8 +202,9 @@ def patrol_run(settings: Settings, records: tuple[Path, ...], boundary: Path, po
 
 
 @patrol.command("demo")
-@click.option("--area-km2", type=click.FloatRange(50, 20_000), default=400, show_default=True,
-              help="Size of the synthetic park.")
+@click.option("--area-km2", type=click.FloatRange(50, 20_000), default=800, show_default=True,
+              help="Size of the synthetic park (below about 600 km² a year of finds is too few to tell the "
+                   "models apart).")
 @click.option("--years", type=click.IntRange(2, 20), default=4, show_default=True, help="Years of synthetic patrols.")
 @click.option("--park-seed", type=int, default=7, show_default=True, help="Seed of the synthetic park.")
 @_with_config

@@ -245,7 +245,7 @@ def run_files(records: list[Path], boundary: Path, posts: Path, *, layers: Mappi
     return result, [*data.rejects, *result.rejects]
 
 
-def demo(seed: int = 7, *, area_km2: float = 400, years: int = 4, config: LoopConfig = LoopConfig(),
+def demo(seed: int = 7, *, area_km2: float = 800, years: int = 4, config: LoopConfig = LoopConfig(),
          patrol_dir: Path) -> LoopResult:
     """The loop on a SYNTHETIC park (``synthetic.make_park``), scored also against its truth."""
     import tempfile
