@@ -180,8 +180,9 @@ def _outputs(scanner: Scanner) -> list[dict[str, Any]]:
     return out
 
 
-def test_the_scan_gives_the_same_output_as_the_old_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    scanner = Scanner(Settings(data_dir=ROOT / ".pytest-no-such-dir"))
+def test_the_scan_gives_the_same_output_as_the_old_path(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    scanner = Scanner(Settings(data_dir=tmp_path / "data"))  # its caches go there, never into the repo
     new = _outputs(scanner)
     with monkeypatch.context() as mp:
         _use_old_path(mp)
