@@ -62,6 +62,28 @@ def _rows(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as conn:
         for table, key in TABLES.items():
             out[table] = [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY {key}"))]
+        if engine.dialect.name == "sqlite":
+            out.update(_search_index(conn))
+    return out
+
+
+def _search_index(conn: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """SQLite's search indexes, which the queue's triggers keep (``save`` writes the queue in one
+    statement a batch, ``save_one_by_one`` one a row): what each finds, as the workbench asks
+    them (every word of the queue rows, every tag), after FTS5's own integrity check."""
+    for fts in ("queue_fts", "queue_tags"):
+        conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")
+    out = {"queue_grams": [tuple(r) for r in conn.exec_driver_sql("SELECT gram, id FROM queue_grams ORDER BY 1, 2")]}
+    words = sorted({w for (text,) in conn.exec_driver_sql("SELECT search_text FROM queue")
+                    for w in text.split() if len(w) >= 3})
+    out["queue_fts"] = [(w, *sorted(i for (i,) in conn.exec_driver_sql(
+        "SELECT rowid FROM queue_fts WHERE queue_fts MATCH ?", ('"' + w.replace('"', '""') + '"',))))
+        for w in words]
+    tags = sorted({t for (s, p) in conn.exec_driver_sql("SELECT species, products FROM queue")
+                   for t in (s + p).split("|") if len(t) >= 3})
+    out["queue_tags"] = [(t, *sorted(i for (i,) in conn.exec_driver_sql(
+        "SELECT rowid FROM queue_tags WHERE queue_tags MATCH ?", ('"' + t.replace('"', '""') + '"',))))
+        for t in tags]
     return out
 
 
@@ -85,6 +107,8 @@ def test_batched_save_stores_the_rows_of_the_old_path(db_url: str, second_db: st
             assert _rows(new.engine) == _rows(old.engine)
         rows = _rows(new.engine)
         assert len(rows["listings"]) > len(_demo()) and rows["listing_identifiers"] and rows["queue_counts"]
+        if "queue_fts" in rows:  # the index comparison compared something
+            assert rows["queue_grams"] and all(len(hit) > 1 for hit in rows["queue_fts"] + rows["queue_tags"])
         assert {r[2] for r in rows["listings"]} == {1, 2, 3}  # versions 1..3 were made
         with new.engine.connect() as conn:
             assert counts.stored(conn) == counts.recount(conn)

@@ -11,7 +11,12 @@ the queue row of each listing's newest version and the dashboard counts. What ch
 2. work out every row in Python, in input order, exactly as one statement at a time would have
    (a listing twice in a batch, a changed listing, an older version arriving after a newer one);
 3. write each table with one ``executemany`` of a plain statement (``COPY`` for the new listing
-   versions on PostgreSQL, psycopg 3's ``copy``), then the counts.
+   versions on PostgreSQL, psycopg 3's ``copy``), then the counts. On SQLite the queue rows go in
+   one multi-row ``INSERT ... VALUES (...), (...)`` instead: the search indexes' row triggers
+   (``queue_fts``, ``queue_tags``: FTS5) flush FTS5's pending terms at every statement's
+   savepoint, so one statement a row wrote a tiny index segment a row and merged them again
+   (0.19 ms a row against 0.05 for the same triggers in one statement). Same rows, same ids, the
+   same triggers: only the number of statements changes.
 
 SQLAlchemy's statement building cost more than the database's own work (about six statements a
 listing, the upserts' ``excluded`` columns built anew each time); here SQLAlchemy only hands the
@@ -20,6 +25,7 @@ statements to the driver.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -33,6 +39,8 @@ from wildtrace.store.derive import identifier_rows, queue_row
 
 #: Listing ids per ``IN (...)`` list (SQLite's bound-parameter limit is far above it)
 CHUNK = 500
+#: Most rows in one multi-row SQLite ``INSERT`` (the variable limit may allow fewer)
+MULTI_ROWS = 1000
 RESULT_COLUMNS = ("listing_id", "content_sha256", "model", "scanned_at", "verdict", "wildlife_score",
                   "risk_score", "result")
 IDENTIFIER_COLUMNS = ("listing_id", "content_sha256", "kind", "value", "key", "raw")
@@ -62,6 +70,26 @@ def _select(conn: sa.Connection, sql: str, ids: list[str], tail: str = "") -> li
 
 def _insert(table: str, columns: tuple[str, ...], mark: str) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+
+
+def _variables(conn: sa.Connection) -> int:
+    """How many ``?`` one SQLite statement may hold (32,766 by default since SQLite 3.32)."""
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection), type(raw)
+    return raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
+
+def _insert_rows(conn: sa.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
+                 tail: str = "") -> None:
+    """SQLite: ``INSERT INTO table (columns) VALUES (?, ...), (?, ...) ... tail``, as few
+    statements as the variable limit allows, rows in order (ids are given in that order, as one
+    statement a row would give them)."""
+    per = max(1, min(MULTI_ROWS, _variables(conn) // len(columns)))
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    for start in range(0, len(rows), per):
+        part = rows[start:start + per]
+        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                             f"{', '.join([one] * len(part))}{tail}", tuple(v for row in part for v in row))
 
 
 def save(conn: sa.Connection, results: list[ScanResult]) -> None:
@@ -136,7 +164,10 @@ def save(conn: sa.Connection, results: list[ScanResult]) -> None:
     if queued:
         columns = tuple(next(iter(queued.values())))
         update = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "listing_id")
-        conn.exec_driver_sql(_insert("queue", columns, mark) + f" ON CONFLICT (listing_id) DO UPDATE SET {update} "
-                             "WHERE queue.version <= excluded.version",
-                             [tuple(q[c] for c in columns) for q in queued.values()])
+        tail = f" ON CONFLICT (listing_id) DO UPDATE SET {update} WHERE queue.version <= excluded.version"
+        qrows = [tuple(q[c] for c in columns) for q in queued.values()]
+        if pg:
+            conn.exec_driver_sql(_insert("queue", columns, mark) + tail, qrows)
+        else:  # one statement: the search indexes' triggers flush once, not once a row
+            _insert_rows(conn, "queue", columns, qrows, tail)
     counts.apply(conn, delta)  # the dashboard counts, in the same transaction
