@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: install runtime demo demo-marketplace test lint typecheck bench bench-trade bench-workbench bench-monitor fuzz clean system-deps node-deps
+.PHONY: install runtime demo demo-marketplace test lint typecheck bench bench-trade bench-workbench bench-monitor bench-patrol fuzz clean system-deps node-deps
 
 # The runtime with every extra (no test tools): what `make demo` and the README's walkthrough need.
 # `pip install wildtrace` alone is the core (scanning); see wildtrace/extras.py.
@@ -77,6 +77,12 @@ bench-workbench: install
 
 # The monitor against the loopback demo marketplace (about 13 minutes): pages/s and CPU per page
 # beside a bare Scrapy spider over the same pages, memory over 10,000 pages, the polite rate held.
+# The patrol loop at the issue's size: a 2,000 km² SYNTHETIC park, five years of daily patrols
+# (~500k waypoints) written as SMART XML, then import, effort, features, evaluation, training and a
+# monthly map, each timed with peak memory; import beside parsing the same files and nothing else.
+bench-patrol: install
+	$(BIN)/python benchmarks/bench_patrol.py --area-km2 2000 --years 5 --repeat 3 --workdir /tmp/bench_patrol
+
 bench-monitor: install
 	$(BIN)/python benchmarks/bench_monitor.py --profile --json /tmp/bench_monitor.json
 
