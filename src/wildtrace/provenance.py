@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from wildtrace import __version__, clock
@@ -25,6 +26,16 @@ def stamp(tool: str, *, input_sha256: str = "", params: dict[str, Any] | None = 
     name = tool if tool.startswith("wildtrace") else f"wildtrace.{tool}"
     return {"tool": name, "version": __version__, "input_sha256": input_sha256,
             "generated_at": clock.stamp(), "params": dict(params or {}), **extra}
+
+
+def sha256_file(path: Path | str) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks (the one file hash: evidence, trade
+    inputs, patrol inputs and run files)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def sha256_of(parts: Iterable[str | bytes]) -> str:

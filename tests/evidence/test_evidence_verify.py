@@ -115,7 +115,8 @@ def test_cli_verify_exit_codes(evidence: Path) -> None:
 def _tamper_and_relist(evidence: Path, event: str) -> str:
     """Change a WARC, then append a custody entry (through the log itself, so the chain is
     consistent) that names the file with its new hash."""
-    from wildtrace.evidence.custody import CustodyLog, sha256_file
+    from wildtrace.evidence.custody import CustodyLog
+    from wildtrace.provenance import sha256_file
 
     warc = sorted(evidence.rglob("page.warc.gz"))[0]
     data = bytearray(warc.read_bytes())

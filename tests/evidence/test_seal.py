@@ -26,10 +26,11 @@ from wacz.main import main as wacz_main
 from wildtrace.cli import cli, load_commands
 from wildtrace.errors import DataError, Invalid
 from wildtrace.evidence.capture import CaptureOptions, Capturer
-from wildtrace.evidence.custody import entry_hash, sha256_file
+from wildtrace.evidence.custody import entry_hash
 from wildtrace.evidence.keys import generate
 from wildtrace.evidence.seal import seal, unsealed
 from wildtrace.evidence.verify import verify
+from wildtrace.provenance import sha256_file
 
 Folder = tuple[Path, Path, Path]  # evidence folder, private key, public key
 

@@ -37,11 +37,12 @@ from typing import IO, Any
 
 from wildtrace import __version__, clock
 from wildtrace.errors import ConfigError, Invalid
-from wildtrace.evidence.custody import LOG_NAME, CustodyLog, sha256_file
+from wildtrace.evidence.custody import LOG_NAME, CustodyLog
 from wildtrace.evidence.keys import UNSIGNED, evidence_folder_of, load_private
 from wildtrace.evidence.net import Fetched, Fetcher, FetchFailed, FetchOptions
 from wildtrace.evidence.screenshot import screenshot
 from wildtrace.evidence.warc import payload_sha256, write_warc
+from wildtrace.provenance import sha256_file
 from wildtrace.rejects import Reject
 from wildtrace.scan.result import read_results
 

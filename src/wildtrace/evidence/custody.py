@@ -41,14 +41,6 @@ def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 class CustodyLog:
     """Append entries to ``DIR/custody.jsonl``; safe against concurrent writers (flock)."""
 

@@ -43,9 +43,10 @@ import orjson
 
 from wildtrace import __version__, clock
 from wildtrace.errors import ConfigError, DataError, Invalid, NotFound
-from wildtrace.evidence.custody import LOG_NAME, CustodyLog, sha256_file
+from wildtrace.evidence.custody import LOG_NAME, CustodyLog
 from wildtrace.evidence.keys import evidence_folder_of, fingerprint, load_private
 from wildtrace.evidence.package import PageOf, build_wacz, public_key_b64, sign_wacz
+from wildtrace.provenance import sha256_file
 
 PACKAGES = "packages"
 STATEMENT_TYPE = "wildtrace.seal/1"

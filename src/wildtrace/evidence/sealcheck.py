@@ -31,10 +31,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from wildtrace.evidence.custody import sha256_file
 from wildtrace.evidence.keys import fingerprint
 from wildtrace.evidence.package import public_key_from_b64, read_wacz
 from wildtrace.evidence.seal import STATEMENT_TYPE, WARC_NAME, statement_bytes
+from wildtrace.provenance import sha256_file
 
 #: How far the TSA's time may be from the seal's own (WACZ signing spec: 10 minutes)
 WINDOW = dt.timedelta(minutes=10)

@@ -43,10 +43,10 @@ from wildtrace.evidence.custody import (
     LOG_NAME,
     CustodyLog,
     entry_hash,
-    sha256_file,
 )
 from wildtrace.evidence.keys import UNSIGNED, fingerprint, load_public, signature_ok
 from wildtrace.evidence.sealcheck import SealCheck, check_seal
+from wildtrace.provenance import sha256_file
 
 #: Files in the evidence folder that are not evidence themselves.
 _OWN_FILES = {LOG_NAME, HEAD_NAME, LOCK_NAME}

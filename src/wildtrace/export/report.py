@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from fpdf import FPDF
 
 from wildtrace import __version__
-from wildtrace.evidence.custody import sha256_file
 from wildtrace.export import fonts
 from wildtrace.export.clean import pdf_text, report_text
+from wildtrace.provenance import sha256_file
 
 if TYPE_CHECKING:
     from wildtrace.cases import Case

@@ -27,7 +27,7 @@ import pandas as pd
 from wildtrace import __version__
 from wildtrace.errors import ConfigError
 from wildtrace.patrol.records import PatrolData
-from wildtrace.provenance import sha256_of
+from wildtrace.provenance import sha256_file, sha256_of
 
 
 @dataclass(frozen=True)
@@ -190,16 +190,6 @@ def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
                       rejects=list(table.attrs.get("rejects", [])))
 
 
-def file_sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_posts(path: Path) -> Any:
     """Ranger posts: points with a CRS (routes start and end there)."""
     import geopandas as gpd
@@ -236,10 +226,10 @@ def run_files(records: list[Path], boundary: Path, posts: Path, *, layers: Mappi
         data = read_patrols(records, crs=crs, utc_offset=utc_offset)
     park = read_boundary(boundary)
     post_points = read_posts(posts)
-    inputs = {f"records:{p.name}": file_sha256(p) for p in expand(records)}
-    inputs |= {"boundary": file_sha256(boundary), "posts": file_sha256(posts)}
-    inputs |= {f"layer:{k}": file_sha256(v) for k, v in layers.items()}
-    inputs |= {f"raster:{k}": file_sha256(v) for k, v in rasters.items()}
+    inputs = {f"records:{p.name}": sha256_file(p) for p in expand(records)}
+    inputs |= {"boundary": sha256_file(boundary), "posts": sha256_file(posts)}
+    inputs |= {f"layer:{k}": sha256_file(v) for k, v in layers.items()}
+    inputs |= {f"raster:{k}": sha256_file(v) for k, v in rasters.items()}
     result = run_loop(data, park, post_points, patrol_dir=patrol_dir, layers=layers, rasters=rasters,
                       config=config, inputs=inputs, park_name=park_name, timings=timings)
     return result, [*data.rejects, *result.rejects]

@@ -36,7 +36,7 @@ from typing import Any
 from wildtrace import __version__, clock
 from wildtrace.atomic import atomic_write
 from wildtrace.errors import DataError, Invalid, NotFound
-from wildtrace.provenance import sha256_of
+from wildtrace.provenance import sha256_file, sha256_of
 
 MANIFEST = "manifest.json"
 #: ``2026-12-07T0612Z-1a2b3c``
@@ -107,14 +107,6 @@ def _plain(obj: Any) -> Any:
     raise Invalid(f"cannot write {type(obj).__name__} as JSON")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class RunWriter:
     """A new run folder: ``path(name)`` for other writers, ``write_json``, then ``finish``."""
 
@@ -181,7 +173,7 @@ class RunWriter:
             if path.is_symlink() or not path.is_file():
                 raise DataError(f"patrol run {self.run_id}: the manifest names {name}, "
                                 "which was not written")
-            outputs[name] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+            outputs[name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
         out["outputs"] = outputs
         body = json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False)
         with atomic_write(self.dir / MANIFEST) as fh:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import bz2
 import glob
 import gzip
-import hashlib
 import io
 import tempfile
 import zipfile
@@ -31,14 +30,6 @@ GLOB_CHARS = set("*?[]{}")
 
 #: (path as given, zip member or None, the local file, or the reason it was refused)
 Input = tuple[str, str | None, Path | str]
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def expand_globs(patterns: Iterable[str]) -> list[Path]:

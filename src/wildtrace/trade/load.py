@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from wildtrace.provenance import sha256_file
 from wildtrace.trade import ledger, origin, schema
 from wildtrace.trade.detect import detect, sniff
 from wildtrace.trade.inputs import (
@@ -32,14 +33,13 @@ from wildtrace.trade.inputs import (
     files,
     iter_inputs,
     long_lines,
-    sha256_file,
 )
 from wildtrace.trade.ledger import TOOL, FileLoad
 from wildtrace.trade.stage import drop, ensure_known_codes, stage
 from wildtrace.trade.transform import READS_FILE, Columns, insert_bulk, insert_records, transform
 
 __all__ = ["MAX_UNZIPPED_BYTES", "TOOL", "FileLoad", "ProgressHook", "expand_globs", "load_file",
-           "load_paths", "sha256_file"]
+           "load_paths"]
 
 #: progress(files done, files known, bytes done, bytes in all, the FileLoad, its seconds, seconds so far)
 ProgressHook = Callable[[int, int, int, int, "FileLoad", float, float], None]

@@ -25,10 +25,10 @@ from typing import Any
 
 import duckdb
 
+from wildtrace.provenance import sha256_file
 from wildtrace.taxa import refdata
 from wildtrace.trade import origin, schema
 from wildtrace.trade.codes import load_codes
-from wildtrace.trade.inputs import sha256_file
 
 FIRST_YEAR, LAST_YEAR = 2000, 2019
 MAX_ROWS_PER_FILE = 500_000
