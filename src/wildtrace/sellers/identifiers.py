@@ -71,7 +71,10 @@ def _word_alternation(words: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _digit_rules() -> list[tuple[re.Pattern[str], dict[str, str], int]]:
+def _digit_rules() -> list[tuple[re.Pattern[str], dict[str, str], int, re.Pattern[str] | None]]:
+    """Per language: the run pattern, its words, the shortest run, and a pre-check (a class of
+    the words' characters, for a language whose words are single uncased characters such as
+    Chinese: a run has at least one of them, so a text without any is left as it is)."""
     rules = []
     for lang, spec in reference()["digit_words"].items():
         if not isinstance(spec, dict):
@@ -85,7 +88,9 @@ def _digit_rules() -> list[tuple[re.Pattern[str], dict[str, str], int]]:
             pattern = re.compile(
                 f"(?<![^\\W\\d_])(?:(?:{alt}|\\d){sep}){{{spec['min_run'] - 1},}}(?:{alt}|\\d)(?![^\\W\\d_])",
                 re.IGNORECASE)
-        rules.append((pattern, words, int(spec["min_run"])))
+        uncased = all(len(w) == 1 and w.lower() == w.upper() for w in words)
+        check = re.compile("[" + "".join(re.escape(w) for w in sorted(words)) + "]") if uncased else None
+        rules.append((pattern, words, int(spec["min_run"]), check))
     return rules
 
 
@@ -96,7 +101,9 @@ def _tokens_rule(words: frozenset[str]) -> re.Pattern[str]:
 
 
 def _spell_digits(text: str) -> str:
-    for pattern, words, min_run in _digit_rules():
+    for pattern, words, min_run, check in _digit_rules():
+        if check is not None and check.search(text) is None:
+            continue
         tokens_rule = _tokens_rule(frozenset(words))
 
         def repl(m: re.Match[str], words: dict[str, str] = words, min_run: int = min_run,
@@ -234,6 +241,31 @@ _URL = re.compile(
     re.IGNORECASE)
 
 
+_META = set("\\.^$*+?{}[]()|")
+
+
+def literal_prefix(pattern: str) -> str:
+    """The characters every match of the regular expression ``pattern`` starts with, as
+    written ('' when it starts with anything but a plain character): ``what\\s*s\\s*app`` ->
+    ``what``. A quantifier after the prefix takes its last character back (``ab*`` -> ``a``)."""
+    end = 0
+    while end < len(pattern) and pattern[end] not in _META:
+        end += 1
+    if end < len(pattern) and pattern[end] in "*?{":
+        end -= 1
+    return pattern[:max(end, 0)]
+
+
+def folded(text: str) -> str | None:
+    """``text`` in lower case, for checking that a word occurs in it as ``re.IGNORECASE`` would
+    find it: one character for one (the texts here are NFKC already, which folds ſ, K and their
+    like). None for a text with a dotted or dotless i (İ, ı): ``re`` matches them to ``i``,
+    ``str.lower`` does not, so such a text is searched in full."""
+    if "\u0130" in text or "\u0131" in text:
+        return None
+    return text.lower()
+
+
 @lru_cache(maxsize=1)
 def _messenger_rules() -> list[tuple[str, str, re.Pattern[str], list[re.Pattern[str]]]]:
     out = []
@@ -255,6 +287,20 @@ def _messenger_rules() -> list[tuple[str, str, re.Pattern[str], list[re.Pattern[
 
 
 @lru_cache(maxsize=1)
+def _messenger_words() -> dict[str, tuple[str, ...] | None]:
+    """Per messenger: what one of its aliases starts with, in lower case. Every match of its
+    pattern starts with an alias, so a text holding none of these has no match (None: an alias
+    that starts with a pattern, so the text is always searched)."""
+    out: dict[str, tuple[str, ...] | None] = {}
+    for name, spec in reference()["messengers"].items():
+        if not isinstance(spec, dict):
+            continue
+        starts = [a.lower() if "\\" not in a else literal_prefix(a).lower() for a in spec["aliases"]]
+        out[name] = tuple(starts) if all(starts) else None
+    return out
+
+
+@lru_cache(maxsize=1)
 def _wallet_rules() -> list[tuple[str, re.Pattern[str], str]]:
     return [(w["currency"], re.compile(w["pattern"]), w["check"])
             for w in reference()["wallets"]["patterns"]]
@@ -266,6 +312,19 @@ def _messenger_value(kind: str, handle: str, country: str | None) -> str | None:
         return clean_phone(handle, country) or (
             clean_phone("+" + handle) if handle.isdigit() and len(handle) > 10 else None)
     return handle.lstrip("@").lower()
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _may_hold_phone(text: str, region: str | None) -> bool:
+    """False where ``phonenumbers.PhoneNumberMatcher`` surely finds nothing, without running it
+    (it parses every run of digits it meets, the slowest part of ``extract``): a candidate
+    starts with a digit (``\\d``, as its pattern does), and without a region it knows, parsing
+    needs the number to start with a plus sign (+ or its full-width form)."""
+    if _DIGIT.search(text) is None:
+        return False
+    return region in phonenumbers.SUPPORTED_REGIONS or "+" in text or "\uff0b" in text
 
 
 def extract(text: str | None, *, country: str | None = None, field: str = "text") -> list[Identifier]:
@@ -287,12 +346,18 @@ def extract(text: str | None, *, country: str | None = None, field: str = "text"
     def overlaps(span: tuple[int, int]) -> bool:
         return any(a < span[1] and span[0] < b for a, b in taken)
 
-    for m in _EMAIL.finditer(clean):
-        add("email", m.group(0).lower(), m.group(0), m.span())
+    if "@" in clean:  # every e-mail has one
+        for m in _EMAIL.finditer(clean):
+            add("email", m.group(0).lower(), m.group(0), m.span())
+    low = folded(clean)
+    words = _messenger_words()
     for name, kind, pattern, links in _messenger_rules():
         for link in links:
             for m in link.finditer(clean):
                 add(name, _messenger_value(kind, m.group(1), country), m.group(0))
+        starts = words.get(name)
+        if low is not None and starts is not None and not any(w in low for w in starts):
+            continue  # none of its aliases: no match
         for m in pattern.finditer(clean):
             handle = m.group("handle")
             if overlaps(m.span("handle")):
@@ -321,6 +386,8 @@ def extract(text: str | None, *, country: str | None = None, field: str = "text"
             add("url", cleaned[0], m.group(0), m.span())
             add("domain", cleaned[1], m.group(0))
     region = (country or "").upper() or None
+    if not _may_hold_phone(clean, region):
+        return found
     for pm in phonenumbers.PhoneNumberMatcher(clean, region, leniency=phonenumbers.Leniency.VALID):
         if overlaps((pm.start, pm.end)):
             continue
