@@ -114,3 +114,23 @@ def test_boundary_and_posts_that_are_not_usable_are_one_line(park: Path, tmp_pat
                        (["--boundary", str(park / "boundary.geojson"), "--posts", str(lines)], "points")):
         r = CliRunner().invoke(cli, ["patrol", "run", str(park / "records"), *args, "--patrol-dir", str(tmp_path)])
         assert r.exit_code == 2 and says in r.output and "Traceback" not in r.output, r.output
+
+
+def test_two_years_give_a_map_and_plan_without_an_evaluation_and_one_year_is_one_line(tmp_path: Path) -> None:
+    for years in (2, 1):
+        folder = tmp_path / f"park{years}"
+        r = CliRunner().invoke(cli, ["patrol", "synth", str(folder), "--area-km2", "100", "--years", str(years)])
+        assert r.exit_code == 0, r.output
+        r = CliRunner().invoke(cli, ["patrol", "run", str(folder / "records"), "--boundary",
+                                     str(folder / "boundary.geojson"), "--posts", str(folder / "posts.geojson"),
+                                     "--patrol-dir", str(tmp_path / "runs"), "--json"])
+        if years == 1:
+            assert r.exit_code == 2 and "needs two or more" in r.output and "Traceback" not in r.output, r.output
+            continue
+        assert r.exit_code == 0, r.output
+        doc = json.loads(r.output)
+        assert doc["evaluation"] is None
+        assert any(n.startswith("no year-ahead evaluation") for n in doc["notes"])
+        run = runs.load_run(tmp_path / "runs", doc["run_id"])
+        assert run.manifest["evaluation"] is None and run.evaluation() is None
+        assert run.read_bytes(run.manifest["files"][doc["months"][0]]["risk_png"]).startswith(b"\x89PNG")

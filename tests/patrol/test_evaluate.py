@@ -44,7 +44,7 @@ def test_shape_and_json(evaluation: dict[str, Any]) -> None:
         for fig in FIGURES:
             assert isinstance(evaluation[ranker][fig], float)
             assert len(evaluation[ranker][f"{fig}_ci"]) == 2
-    for pair in ("model-baseline", "model-unweighted", "model_planned-baseline_planned"):
+    for pair in ("model-baseline", "model_planned-baseline_planned", "model_planned-unweighted"):
         assert set(FIGURES) <= set(evaluation["differences"][pair])
     assert set(evaluation["truth"]["differences"]) == {"model-baseline", "model-unweighted"}
     assert evaluation["versions"]["model"].startswith("iware-e/1")

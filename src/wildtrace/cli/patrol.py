@@ -71,17 +71,21 @@ def _report_rejects(rejects: list[Any], rejects_path: Path | None) -> None:
 
 
 def _summary(result: Any) -> None:
-    ev = result.evaluation
+    ev = result.evaluation or {}
     click.echo(f"run {result.run_id}: {result.run_dir}")
     c = result.counts
     click.echo(f"  {c['patrols']:,} patrols, {c['waypoints']:,} waypoints, {c['observations']:,} observations, "
                f"{c['cells']:,} cells, {c['detections']:,} illegal-activity finds in {c['cell_months']:,} cell-months")
-    click.echo(f"  year-ahead evaluation: trained on {ev['train_years']}, tested on {ev['test_year']} ({ev.get('unit', '')})")
-    click.echo("  at the effort each test cell-month received (like with like):")
-    for name in ("model", "baseline", "unweighted"):
+    if ev:
+        click.echo(f"  year-ahead evaluation: trained on {ev['train_years']}, tested on {ev['test_year']} "
+                   f"({ev.get('unit', '')})")
+    else:
+        click.echo("  no year-ahead evaluation (see the notes)")
+    click.echo("  told the effort each test cell-month received (compare these two):")
+    for name in ("model", "baseline"):
         _figures(ev, name)
-    click.echo("  planned ahead (the same effort everywhere; nothing of the test year):")
-    for name in ("model_planned", "baseline_planned"):
+    click.echo("  planned ahead, nothing of the test year known (compare these three):")
+    for name in ("model_planned", "baseline_planned", "unweighted"):
         _figures(ev, name)
     if "truth" in ev:
         click.echo("  against the synthetic park's ground truth:")
@@ -91,7 +95,9 @@ def _summary(result: Any) -> None:
                 click.echo(f"    {name:<16} AUC {_ci(m, 'roc_auc')}   Spearman {_ci(m, 'spearman')}")
     plan = result.plan
     if plan:
-        click.echo(f"  plan {result.months[-1]}: {len(plan.get('routes', []))} routes within {plan.get('budget_km')} km, "
+        used = sum(1 for route in plan.get("routes", []) if route.get("stops"))
+        click.echo(f"  plan {result.months[-1]}: {used} of {len(plan.get('routes', []))} posts' routes visit cells "
+                   f"within {plan.get('budget_km')} km, "
                    f"{plan.get('share_covered') or 0:.1%} of the month's predicted risk covered"
                    + (f" ({plan['reason']})" if plan.get('reason') else ""))
     for name, t in result.timings.items():
@@ -205,7 +211,8 @@ def patrol_run(settings: Settings, records: tuple[Path, ...], boundary: Path, po
 @click.option("--area-km2", type=click.FloatRange(50, 20_000), default=800, show_default=True,
               help="Size of the synthetic park (below about 600 km² a year of finds is too few to tell the "
                    "models apart).")
-@click.option("--years", type=click.IntRange(2, 20), default=4, show_default=True, help="Years of synthetic patrols.")
+@click.option("--years", type=click.IntRange(3, 20), default=4, show_default=True,
+              help="Years of synthetic patrols (three at least: two to train, one to test).")
 @click.option("--park-seed", type=int, default=7, show_default=True, help="Seed of the synthetic park.")
 @_with_config
 @_patrol_dir

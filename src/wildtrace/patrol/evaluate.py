@@ -23,7 +23,8 @@ that compare like with like are model - baseline and model_planned - baseline_pl
   k % of the patrolled cell-months ranked by risk (``metrics.recall_at``, ties shared);
 - each with a 95 % bootstrap interval (``<figure>_ci``) over resamples of whole **cells** (a cell's
   months are not independent), and the paired differences (``PAIRS``: model - baseline,
-  model - unweighted, model_planned - baseline_planned) on the same resamples (``differences``).
+  model_planned - baseline_planned, model_planned - unweighted: each pair knows the same of year
+  Y) on the same resamples (``differences``).
 
 Against the truth (``truth``: the synthetic park's p_true per cell-month): observed labels are
 effort-biased (detections follow patrols), so the fair test of effort awareness is the true risk,
@@ -54,7 +55,7 @@ from wildtrace.patrol import model as model_mod
 BUDGETS = (0.05, 0.10, 0.20)
 #: The rankers scored on the observed labels, and the paired differences reported.
 RANKERS = ("model", "model_planned", "baseline", "baseline_planned", "unweighted")
-PAIRS = (("model", "baseline"), ("model", "unweighted"), ("model_planned", "baseline_planned"))
+PAIRS = (("model", "baseline"), ("model_planned", "baseline_planned"), ("model_planned", "unweighted"))
 #: The rankers scored against the truth ("model" there is the model at the planned effort).
 TRUTH_RANKERS = ("model", "baseline", "unweighted")
 TRUTH_PAIRS = (("model", "baseline"), ("model", "unweighted"))

@@ -61,7 +61,8 @@ class Stage:
 class LoopResult:
     run_id: str
     run_dir: Path
-    evaluation: dict[str, Any]
+    #: None when the records are too short for a year-ahead test (the notes say so)
+    evaluation: dict[str, Any] | None
     months: list[str]
     plan: dict[str, Any]
     timings: dict[str, Stage] = field(default_factory=dict)
@@ -132,17 +133,26 @@ def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
         notes.extend(feature_notes)
         table = panel.build_panel(cells, effort, data.observations, static)
     years = sorted(int(y) for y in table["year"].unique())
-    if len(years) < 2:
-        raise ConfigError(f"the records span {len(years)} year(s): the year-ahead evaluation needs two or more")
-    test_year = config.test_year or default_test_year(table)
     notes.extend(table.attrs.get("notes", []))
-    if test_year not in years or test_year == years[0]:
-        raise ConfigError(f"--test-year {test_year}: it must be a year of the records after the first "
-                          f"({years[0]}-{years[-1]})")
-    truth_table = truth(cells) if truth is not None else None
-    with _timed(timings, "evaluation"):
-        evaluation = evaluate.year_ahead(table, test_year, reps=config.reps, seed=config.seed,
-                                         truth=truth_table)
+    if len(years) < 2:
+        raise ConfigError(f"the records span {len(years)} year ({years[0]}): the model needs two or more "
+                          "(it calibrates on the last), and the year-ahead evaluation three")
+    test_year = config.test_year or default_test_year(table)
+    earlier = [y for y in years if y < test_year]
+    evaluation: dict[str, Any] | None = None
+    if config.test_year is not None and (test_year not in years or len(earlier) < 2):
+        raise ConfigError(f"--test-year {test_year}: it must be a year of the records with two earlier "
+                          f"years before it (one to fit, the last to calibrate); the records span "
+                          f"{years[0]}-{years[-1]}")
+    if len(earlier) < 2:
+        notes.append(f"no year-ahead evaluation: it needs two years of records before the test year "
+                     f"{test_year} (one to fit, the last to calibrate); these span {years[0]}-{years[-1]}. "
+                     "The map and plan are made, but nothing says how good they are")
+    else:
+        truth_table = truth(cells) if truth is not None else None
+        with _timed(timings, "evaluation"):
+            evaluation = evaluate.year_ahead(table, test_year, reps=config.reps, seed=config.seed,
+                                             truth=truth_table)
     with _timed(timings, "training"):
         fitted = model.fit(table, features=None, config=None)
     last = str(table["period"].max())
@@ -171,14 +181,16 @@ def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
                                plan=route_plan, title=f"{park_name}: risk of illegal activity",
                                period=month, synthetic=synthetic)
             files[month] = names
-    writer.write_json("evaluation.json", evaluation)
+    if evaluation is not None:
+        writer.write_json("evaluation.json", evaluation)
     manifest = {
         "wildtrace_version": __version__, "model_version": fitted.version,
         "inputs": [{"name": k, "sha256": v} for k, v in sorted((inputs or {}).items())],
         "config": asdict(config) | {"test_year": test_year}, "synthetic": synthetic,
         "park": {"name": park_name, "area_km2": round(float(cells["inside"].sum()) * config.cell_km ** 2, 1),
                  "cells": int(len(cells)), "cell_km": config.cell_km, "crs": str(cells.crs)},
-        "months": months, "files": files, "evaluation": "evaluation.json", "notes": notes,
+        "months": months, "files": files, "evaluation": "evaluation.json" if evaluation else None,
+        "notes": notes,
     }
     run_id = writer.finish(manifest)
     counts = {"patrols": int(data.patrols["patrol_id"].nunique()), "waypoints": int(len(data.waypoints)),

@@ -55,6 +55,7 @@ TRUTH_MODELS = (("model", "effort-aware model (iWare-E), planned ahead"),
 #: Paired differences (the same bootstrap resamples): (key in ``differences``, heading)
 DIFFERENCES = (("model-baseline", "model − baseline (paired)"),
                ("model_planned-baseline_planned", "planned ahead: model − baseline (paired)"),
+               ("model_planned-unweighted", "planned ahead: model − unweighted (paired)"),
                ("model-unweighted", "model − unweighted (paired)"))
 #: Content type and disposition of a run file, by suffix; anything else is a download.
 TYPES = {".png": ("image/png", "inline"), ".geojson": ("application/geo+json", "attachment"),
