@@ -155,3 +155,54 @@ def test_read_patrols_picks_each_reader_and_concatenates(tmp_path: Path) -> None
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.xml").write_bytes((FIX / "smart_patrol_1_2.xml").read_bytes())
     assert len(read_patrols(tmp_path / "in").waypoints) == 3
+
+
+def test_the_same_records_given_twice_are_rejects_naming_the_first_copy(tmp_path: Path) -> None:
+    """Overlapping monthly exports: each record counts once; the repeat is a reject saying
+    which file and line it repeats; a leg in both files is one leg spanning both."""
+    march = tmp_path / "march.csv"
+    april = tmp_path / "april.csv"
+    head = "Patrol ID,Patrol Leg Id,Waypoint Id,Waypoint Date,Waypoint Time,X,Y," \
+           "Observation Category 0,Observation Category 1\n"
+    march.write_text(head + "P1,1,1,2021-03-31,10:00:00,30.1,0.2,,\n"
+                     "P1,1,2,2021-03-31,11:00:00,30.2,0.2,threat,snare\n"
+                     ",,9,2021-03-31,12:00:00,30.3,0.2,animals,elephant\n")
+    april.write_text(head + "P1,1,2,2021-03-31,11:00:00,30.2,0.2,threat,snare\n"
+                     ",,9,2021-03-31,12:00:00,30.3,0.2,animals,elephant\n"
+                     "P1,1,3,2021-04-01,09:00:00,30.4,0.2,,\n")
+    one = read_patrols([march])
+    both = read_patrols([march, april])
+    assert len(both.waypoints) == 3 and len(both.observations) == 2
+    leg = both.patrols.set_index("patrol_id").loc["P1"]
+    assert (str(leg["start"]), str(leg["end"])) == ("2021-03-31 10:00:00+00:00",
+                                                    "2021-04-01 09:00:00+00:00")
+    dups = [r for r in both.rejects if "duplicate" in r.reason]
+    assert {(r.line, r.reason.split(": ")[0]) for r in dups} == {(2, "april.csv"), (3, "april.csv")}
+    assert any("duplicate of march.csv line 3" in r.reason and "waypoint" in r.reason
+               for r in dups)
+    assert any("observation: duplicate of march.csv line 4" in r.reason for r in dups)
+    assert any("merged" in n and "P1" in n for n in both.notes)
+    twice = read_patrols([march, march])
+    assert (len(twice.waypoints), len(twice.observations)) == (len(one.waypoints),
+                                                               len(one.observations))
+    assert len([r for r in twice.rejects if "duplicate of march.csv" in r.reason]) == 4
+
+
+def test_written_tables_guard_formula_cells_and_keep_numbers(tmp_path: Path) -> None:
+    from wildtrace.patrol.imports import write_tables
+
+    src = tmp_path / "f.csv"
+    src.write_text("Patrol ID,Waypoint Id,Waypoint Date,Waypoint Time,X,Y,"
+                   "Observation Category 0,Comment\n"
+                   '"=HYPERLINK(""http://x"")",1,2021-01-01,10:00:00,-30.5,-0.2,@SUM(A1),+1\n')
+    paths = write_tables(read_patrols(src), tmp_path / "out")
+    for path in paths.values():
+        text = path.read_text()
+        for bad in ("\n=", ",=", "\n@", ",@", ",+", "\n+"):
+            assert bad not in text, (path.name, text)
+    wp = pd.read_csv(paths["waypoints"])
+    assert wp["patrol_id"][0] == "'=HYPERLINK(\"http://x\")"
+    assert wp["lon"][0] == -30.5 and wp["lat"][0] == -0.2
+    ob = pd.read_csv(paths["observations"])
+    assert ob["category"][0] == "'@SUM(A1)"
+    assert json.loads(ob["attributes"][0]) == {"Comment": "+1"}

@@ -16,7 +16,11 @@ import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from wildtrace.errors import ConfigError, DataError
+from wildtrace.patrol import crs as C
 from wildtrace.patrol.earthranger import read_earthranger
 from wildtrace.patrol.records import PatrolData
 from wildtrace.patrol.smart_csv import read_smart_csv
@@ -82,7 +86,88 @@ def read_patrols(paths: str | Path | Sequence[str | Path], *, crs: str | None = 
         parts.extend(_together(xml, lambda fs: read_smart_xml(fs, utc_offset=utc_offset)))
     if er:
         parts.extend(_together(er, lambda fs: read_earthranger(fs, utc_offset=utc_offset)))
-    return PatrolData.concat(parts)
+    data = PatrolData.concat(parts)
+    if crs is not None and (xml or er):
+        data.notes.append(f"--crs {crs} applies to SMART CSV X/Y only; SMART XML and EarthRanger "
+                          "files state WGS84 longitude/latitude and were read as such")
+    return drop_duplicates(data)
+
+
+def _first_of(df: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """For each row, the position of the first row with the same ``keys`` (itself if first)."""
+    pos = np.arange(len(df))
+    if not len(df):
+        return pos
+    codes = df.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    uniq, first = np.unique(codes, return_index=True)
+    at = np.empty(int(codes.max()) + 1, dtype="int64")
+    at[uniq] = first
+    return at[codes]
+
+
+def _dup_rejects(df: pd.DataFrame, first: np.ndarray, what: str, why: str,
+                 cols: list[str]) -> list[Reject]:
+    """A reject for each row whose first copy is another row, naming that row."""
+    dup = np.flatnonzero(first != np.arange(len(df)))
+    if not len(dup):
+        return []
+    src, line = df["source"].to_numpy(), df["line"].to_numpy()
+    ids = df["obs_id"].astype(str).to_numpy() if what == "observation" else [None] * len(df)
+    text = df[cols[0]].iloc[dup].astype(str)
+    for c in cols[1:]:
+        text = text + " " + df[c].iloc[dup].astype(str)
+    return [Reject(int(line[i]), f"{src[i]}: {what}: duplicate of {src[first[i]]} line "
+                   f"{int(line[first[i]])}{why}", ids[i], C.preview(t))
+            for i, t in zip(dup.tolist(), text.tolist(), strict=True)]
+
+
+def drop_duplicates(data: PatrolData) -> PatrolData:
+    """The same records given twice (overlapping monthly exports, a file given twice) kept once.
+
+    A waypoint with the same patrol, leg, time and place as an earlier one, and an observation
+    with the same id or the same patrol, time, place, category and attributes, is a reject
+    naming the row it repeats; legs given more than once become one (earliest start, latest
+    end), with a note. "Earlier" is the order the files were read in.
+    """
+    wp = data.waypoints.reset_index(drop=True)
+    first = _first_of(wp, ["patrol_id", "leg_id", "time", "lon", "lat"])
+    rejects = _dup_rejects(wp, first, "waypoint", "", ["patrol_id", "leg_id", "time", "lon", "lat"])
+    data.waypoints = wp[first == np.arange(len(wp))].reset_index(drop=True)
+    ob = data.observations.reset_index(drop=True)
+    by_id = _first_of(ob, ["obs_id"])
+    by_content = _first_of(ob, ["patrol_id", "time", "lon", "lat", "category", "attributes"])
+    same_id = by_id != np.arange(len(ob))
+    first = np.where(same_id, by_id, by_content)
+    keep = first == np.arange(len(ob))
+    cols = ["category", "time", "lon", "lat"]
+    rejects += _dup_rejects(ob, np.where(same_id, first, np.arange(len(ob))), "observation",
+                            " (same observation id)", cols)
+    rest = ~same_id & ~keep
+    rejects += _dup_rejects(ob, np.where(rest, first, np.arange(len(ob))), "observation",
+                            " (same patrol, time, place, category and attributes)", cols)
+    data.observations = ob[keep].reset_index(drop=True)
+    data.rejects += rejects
+    data.patrols = _merge_legs(data.patrols, data.notes)
+    return data
+
+
+def _merge_legs(legs: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Legs given more than once (same patrol and leg id) as one row, with a note."""
+    dup = legs.duplicated(["patrol_id", "leg_id"], keep=False).to_numpy()
+    if not dup.any():
+        return legs
+    many = legs[dup]
+    g = many.groupby(["patrol_id", "leg_id"], sort=False)
+    merged = g.agg(source=("source", "first"), transport=("transport", "first"),
+                   members=("members", "first"), start=("start", "min"), end=("end", "max"),
+                   line=("line", "first")).reset_index()
+    where = g["source"].agg(lambda s: ", ".join(dict.fromkeys(s.astype(str))))
+    shown = "; ".join(f"patrol {p} leg {leg} ({w})" for (p, leg), w in list(where.items())[:5])
+    more = f" and {len(where) - 5} more" if len(where) > 5 else ""
+    notes.append(f"{len(where)} patrol legs were given more than once (in several files or "
+                 f"twice in one) and were merged (earliest start, latest end): {shown}{more}")
+    out = pd.concat([legs[~dup], merged[list(legs.columns)]], ignore_index=True)
+    return out.astype(legs.dtypes.to_dict())
 
 
 def _whole_file(path: Path, read: Callable[[], PatrolData]) -> PatrolData:
@@ -124,13 +209,22 @@ def _named(data: PatrolData, name: str) -> PatrolData:
 
 def write_tables(data: PatrolData, folder: Path) -> dict[str, Path]:
     """The imported tables as CSV (patrols.csv, waypoints.csv, observations.csv: WGS84, UTC,
-    ISO 8601 times), for a GIS or a spreadsheet; written whole or not at all."""
+    ISO 8601 times), for a GIS or a spreadsheet; written whole or not at all.
+
+    Every text cell goes through the project's formula guard (``safe_cell``: a cell starting
+    with = + - @ tab or CR is written as text); numbers and times are written as they are.
+    """
     from wildtrace.atomic import atomic_write
+    from wildtrace.scan.writers import safe_cell
 
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for name in ("patrols", "waypoints", "observations"):
         path = out[name] = folder / f"{name}.csv"
+        table = getattr(data, name).copy()
+        for col in table.columns:
+            if pd.api.types.is_string_dtype(table[col]) or table[col].dtype == object:
+                table[col] = table[col].map(safe_cell, na_action="ignore")
         with atomic_write(path) as fh:
-            getattr(data, name).to_csv(fh, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+            table.to_csv(fh, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
     return out
