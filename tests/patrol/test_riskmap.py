@@ -197,3 +197,14 @@ def test_png_draws_the_outline_the_grid_keeps(tmp_path: Path) -> None:
     path = riskmap.render_png(grid, risk_for(grid), None, tmp_path / "o.png", size=(400, 300))
     arr = np.asarray(Image.open(path).convert("RGB"))
     assert (arr == np.array(riskmap.OUTLINE)).all(axis=2).sum() > 200
+
+
+def test_the_colour_ramp_ends_at_the_highest_risk_on_the_map() -> None:
+    """Monthly risks are small probabilities: a 0-1 ramp would paint every cell alike."""
+    from wildtrace.patrol.riskmap import colour_top
+
+    assert colour_top(np.array([0.01, 0.12, np.nan])) == pytest.approx(0.15)
+    assert colour_top(np.array([0.2])) == pytest.approx(0.2)
+    assert colour_top(np.array([0.71])) == pytest.approx(0.8)
+    assert colour_top(np.array([0.0])) == pytest.approx(0.05)
+    assert colour_top(np.array([np.nan])) == 1.0

@@ -292,8 +292,10 @@ def render_png(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, boundary: gpd.GeoD
     canvas = _Canvas(bbox, frame)
 
     df = ranked(work, risk_df)
-    colours = ramp(df[column].to_numpy(dtype="float64", na_value=np.nan)
-                   if column in df.columns else np.full(len(df), np.nan))
+    values = (df[column].to_numpy(dtype="float64", na_value=np.nan)
+              if column in df.columns else np.full(len(df), np.nan))
+    scale_top = colour_top(values)
+    colours = ramp(values / scale_top)
     shapes = np.asarray(work.geometry.values)
     if border is not None and "inside" in work.columns:  # whole squares: colour only the park
         edge = work["inside"].to_numpy(dtype="float64") < 1 - 1e-9
@@ -320,7 +322,7 @@ def render_png(grid: gpd.GeoDataFrame, risk_df: pd.DataFrame, boundary: gpd.GeoD
     draw.text((s, s * 0.8), heading, fill=OUTLINE, font=title_font)
     _scale_bar(draw, canvas, bbox, (frame[0], height - int(s * 1.2)), s, font)
     if legend:
-        _legend(draw, (width - legend_w, top), s, font, posts is not None, plan is not None)
+        _legend(draw, (width - legend_w, top), s, font, posts is not None, plan is not None, scale_top)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, format="PNG", optimize=False)
@@ -365,9 +367,20 @@ def _scale_bar(draw: ImageDraw.ImageDraw, canvas: _Canvas,
     draw.text((x0 + length + s * 0.5, y0 - s * 1.0), label, fill=OUTLINE, font=font)
 
 
+def colour_top(values: np.ndarray) -> float:
+    """The risk the colour ramp ends at: the highest risk on the map rounded up to a readable
+    step (0.05 up to 0.5, else 0.1; at most 1). Monthly risks are small probabilities: on a 0-1
+    ramp every cell would look the same."""
+    finite = values[np.isfinite(values)]
+    high = float(finite.max()) if finite.size else 1.0
+    step = 0.05 if high <= 0.5 else 0.1
+    return float(min(1.0, max(step, math.ceil(high / step - 1e-9) * step)))
+
+
 def _legend(draw: ImageDraw.ImageDraw, at: tuple[int, int], s: int,
-            font: ImageFont.FreeTypeFont | ImageFont.ImageFont, posts: bool, plan: bool) -> None:
-    """A vertical colour bar (risk 0 to 1) and keys for the outline, posts and routes."""
+            font: ImageFont.FreeTypeFont | ImageFont.ImageFont, posts: bool, plan: bool,
+            scale_top: float = 1.0) -> None:
+    """A vertical colour bar (risk 0 to ``scale_top``) and keys for the outline, posts and routes."""
     x, y = at
     draw.text((x, y), "Risk (probability)", fill=OUTLINE, font=font)
     bar_top, bar_h, bar_w = y + int(s * 1.8), s * 12, int(s * 1.5)
@@ -378,7 +391,7 @@ def _legend(draw: ImageDraw.ImageDraw, at: tuple[int, int], s: int,
     for v in (0.0, 0.25, 0.5, 0.75, 1.0):
         ty = bar_top + (1 - v) * bar_h
         draw.line([(x + bar_w, ty), (x + bar_w + s * 0.4, ty)], fill=OUTLINE)
-        draw.text((x + bar_w + s * 0.6, ty - s * 0.6), f"{v:.2f}", fill=OUTLINE, font=font)
+        draw.text((x + bar_w + s * 0.6, ty - s * 0.6), f"{v * scale_top:.3g}", fill=OUTLINE, font=font)
     y = bar_top + bar_h + s * 2
     draw.rectangle([x, y, x + bar_w, y + s], fill=NO_VALUE, outline=OUTLINE)
     draw.text((x + bar_w + s * 0.6, y - s * 0.1), "no value", fill=OUTLINE, font=font)
@@ -398,5 +411,5 @@ def _legend(draw: ImageDraw.ImageDraw, at: tuple[int, int], s: int,
         draw.text((x + bar_w + s * 0.6, y - s * 0.1), "patrol route", fill=OUTLINE, font=font)
 
 
-__all__ = ["NODATA", "VIRIDIS", "layout", "one_value_per_cell", "ramp", "ranked", "render_png",
+__all__ = ["NODATA", "VIRIDIS", "colour_top", "layout", "one_value_per_cell", "ramp", "ranked", "render_png",
            "write_geojson", "write_geotiff"]
