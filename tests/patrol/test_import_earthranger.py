@@ -112,3 +112,60 @@ def test_not_json_is_a_data_error(tmp_path: Path) -> None:
     f.write_text("{not json", encoding="utf-8")
     with pytest.raises(DataError, match="not JSON"):
         read_earthranger(f)
+
+
+def _event(eid: str, **kw: object) -> dict[str, object]:
+    return {"id": eid, "event_type": "snare_rep", "time": "2021-03-01T10:00:00+03:00",
+            "location": {"latitude": 0.2, "longitude": 30.1}, **kw}
+
+
+def test_a_repeated_event_id_is_a_reject_never_an_overwrite(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps([_event("e1"), _event("e2")]))
+    b.write_text(json.dumps([_event("e1", event_type="carcass"), _event("e2")]))
+    d = read_earthranger([a, b])
+    assert dict(zip(d.observations["obs_id"], d.observations["category"], strict=True)) == {
+        "e1": "snare_rep", "e2": "snare_rep"}
+    reasons = {r.record_id: (r.line, r.reason) for r in d.rejects}
+    assert reasons["e1"] == (1, "b.json: duplicate event id e1 (with other content; the first "
+                                "is kept: first in a.json element 1)")
+    assert reasons["e2"][1].startswith("b.json: duplicate event id e2 (an identical copy")
+
+
+def test_malformed_records_are_rejects_and_the_rest_is_read(tmp_path: Path) -> None:
+    from wildtrace.patrol.imports import read_patrols
+
+    good = _event("ok")
+    cases = {
+        "feature.geojson": {"type": "FeatureCollection", "features": ["x", {
+            "type": "Feature", "properties": [1], "geometry": None}]},
+        "patrols.json": [
+            {"id": "p1", "patrol_segments": [{"id": "s1", "time_range": "2021"}]},
+            {"id": "p2", "patrol_segments": [
+                {"id": "s2", "time_range": {"start_time": "2021-03-01T00:00:00Z"},
+                 "start_location": {"latitude": 0.1, "longitude": 30.0},
+                 "events": [{"id": "x", "geojson": [1, 2]}, "y"]}, 7]},
+            {"id": "p3", "patrol_segments": []}],
+        "events.json": [_event("e9", patrols="p1"), good],
+        "deep.json": "[" * 100_000 + "]" * 100_000,
+    }
+    for name, doc in cases.items():
+        (tmp_path / name).write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    d = read_patrols(tmp_path)
+    assert list(d.observations["obs_id"]) == ["ok"]
+    assert list(d.patrols["patrol_id"]) == ["p2"]
+    got = sorted((r.reason.split(":")[0], r.line, r.reason.split(": ", 1)[1]) for r in d.rejects)
+    assert got == [
+        ("deep.json", 0, "the whole file was not read: deep.json: JSON nested too deeply to "
+                         "read (not an EarthRanger response)"),
+        ("events.json", 1, "event e9: patrols is a str, not a list"),
+        ("feature.geojson", 1, "track feature: str where an object belongs"),
+        ("feature.geojson", 2, "track feature: list where an object belongs"),
+        ("patrols.json", 1, "patrol p1 segment 1: str where an object belongs"),
+        ("patrols.json", 2, "patrol p2 segment 1 event 1: geojson: list where an object belongs"),
+        ("patrols.json", 2, "patrol p2 segment 1 event 2: not a JSON object"),
+        ("patrols.json", 2, "patrol p2 segment 2: not a JSON object"),
+        ("patrols.json", 3, "patrol p3 has no patrol segments: nothing to keep"),
+    ]
+    with pytest.raises(DataError, match="nested too deeply"):
+        read_earthranger(tmp_path / "deep.json")

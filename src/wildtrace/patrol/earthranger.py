@@ -96,42 +96,98 @@ class _Acc:
         self.notes: list[str] = []
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, {} when it is missing (null); else ``_Malformed``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _Malformed(f"{type(value).__name__} where an object belongs")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _Malformed(f"{what} is a {type(value).__name__}, not a list")
+    return value
+
+
+class _Malformed(ValueError):
+    """One record that is not shaped as EarthRanger writes it (becomes a reject)."""
+
+
 def _patrol(acc: _Acc, p: dict[str, Any], src: str, n: int) -> None:
     pid = str(p.get("id") or p.get("serial_number") or f"{src}#{n}")
-    for seg in p.get("patrol_segments") or []:
+    segments = _list(p.get("patrol_segments"), "patrol_segments")
+    if not segments:
+        acc.rejects.append(Reject(n, f"{src}: patrol {pid} has no patrol segments: nothing to "
+                                  "keep", pid, C.preview(p)))
+        return
+    for k, seg in enumerate(segments, start=1):
         if not isinstance(seg, dict):
+            acc.rejects.append(Reject(n, f"{src}: patrol {pid} segment {k}: not a JSON object",
+                                      pid, C.preview(seg)))
             continue
-        tr = seg.get("time_range") or {}
+        try:
+            tr = _obj(seg.get("time_range"))
+            events = _list(seg.get("events"), "events")
+        except _Malformed as exc:
+            acc.rejects.append(Reject(n, f"{src}: patrol {pid} segment {k}: {exc}", pid,
+                                      C.preview(seg)))
+            continue
         leader = seg.get("leader") or {}
         acc.legs.append({
             "patrol_id": pid, "leg_id": str(seg.get("id") or len(acc.legs) + 1),
             "transport": str(seg.get("patrol_type") or ""),
             "members": str(leader.get("name") or "") if isinstance(leader, dict) else "",
             "subject": str(leader.get("id") or "") if isinstance(leader, dict) else "",
-            "start": tr.get("start_time") or "", "end": tr.get("end_time") or "",
+            "start": str(tr.get("start_time") or ""), "end": str(tr.get("end_time") or ""),
             "start_loc": _loc(seg.get("start_location")), "end_loc": _loc(seg.get("end_location")),
             "source": src, "line": n})
-        for ev in seg.get("events") or []:
-            if isinstance(ev, dict) and str(ev.get("id")) not in acc.events:
-                gj = ev.get("geojson") or {}
-                xy = ((gj.get("geometry") or {}).get("coordinates") or [None, None])[:2]
-                acc.events[str(ev.get("id"))] = {
-                    "id": str(ev.get("id")), "event_type": ev.get("event_type"),
-                    "time": ev.get("time") or (gj.get("properties") or {}).get("datetime"),
-                    "location": {"longitude": xy[0], "latitude": xy[1]} if len(xy) == 2 else None,
-                    "event_details": ev.get("event_details") or {}, "patrols": [pid],
-                    "_src": src, "_n": n, "_embedded": True}
+        for j, ev in enumerate(events, start=1):
+            where = f"{src}: patrol {pid} segment {k} event {j}"
+            if not isinstance(ev, dict):
+                acc.rejects.append(Reject(n, f"{where}: not a JSON object", None, C.preview(ev)))
+                continue
+            eid = str(ev.get("id") or f"{src}#{n}.{k}.{j}")
+            if eid in acc.events:
+                continue  # an event listed in two segments, or already read in full
+            try:
+                gj = _obj(ev.get("geojson"))
+                geometry = _obj(gj.get("geometry"))
+                xy = _list(geometry.get("coordinates"), "coordinates")[:2]
+                props = _obj(gj.get("properties"))
+            except _Malformed as exc:
+                acc.rejects.append(Reject(n, f"{where}: geojson: {exc}", eid, C.preview(ev)))
+                continue
+            acc.events[eid] = {
+                "id": eid, "event_type": ev.get("event_type"),
+                "time": ev.get("time") or props.get("datetime"),
+                "location": {"longitude": xy[0], "latitude": xy[1]} if len(xy) == 2 else None,
+                "event_details": ev.get("event_details") or {}, "patrols": [pid],
+                "_src": src, "_n": n, "_embedded": True}
 
 
 def _tracks(acc: _Acc, doc: dict[str, Any], src: str) -> None:
-    for n, f in enumerate(doc.get("features") or [], start=1):
-        props = (f or {}).get("properties") or {}
+    features = doc.get("features")
+    if not isinstance(features, list):
+        acc.rejects.append(Reject(1, f"{src}: FeatureCollection whose features are not a list",
+                                  None, C.preview(features)))
+        return
+    for n, f in enumerate(features, start=1):
+        try:
+            feature = _obj(f)
+            props = _obj(feature.get("properties"))
+            geom = _obj(feature.get("geometry"))
+            coords = _list(geom.get("coordinates"), "coordinates")
+            if geom.get("type") == "MultiLineString":
+                coords = [c for part in coords for c in _list(part, "a line")]
+            times = _list(_obj(props.get("coordinateProperties")).get("times"), "times")
+        except _Malformed as exc:
+            acc.rejects.append(Reject(n, f"{src}: track feature: {exc}", None, C.preview(f)))
+            continue
         subject = str(props.get("id") or props.get("subject_id") or "")
-        geom = (f or {}).get("geometry") or {}
-        coords = geom.get("coordinates") or []
-        if geom.get("type") == "MultiLineString":
-            coords = [c for part in coords for c in part]
-        times = (props.get("coordinateProperties") or {}).get("times") or []
         if len(times) != len(coords):
             acc.rejects.append(Reject(n, f"{src}: track: {len(coords)} points but {len(times)} times",
                                       subject or None, C.preview(props.get("title", ""))))
@@ -157,24 +213,59 @@ def read_earthranger(paths: str | Path | Sequence[str | Path], *,
             doc = json.loads(path.read_bytes().decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise DataError(f"{src}: not JSON ({exc})") from None
+        except RecursionError:
+            raise DataError(f"{src}: JSON nested too deeply to read (not an EarthRanger "
+                            "response)") from None
         if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
             _tracks(acc, doc, src)
             continue
         for n, item in enumerate(_results(doc, src, acc.notes), start=1):
-            if not isinstance(item, dict):
-                acc.rejects.append(Reject(n, f"{src}: not a JSON object", None, C.preview(item)))
-            elif "event_type" in item:
-                acc.events[str(item.get("id") or f"{src}#{n}")] = {**item, "_src": src, "_n": n}
-            elif "patrol_segments" in item:
-                _patrol(acc, item, src, n)
-            elif "recorded_at" in item:
-                lon, lat = _loc(item.get("location"))
-                acc.points.append((str(item.get("subject_id") or item.get("subject") or ""),
-                                   str(item.get("recorded_at") or ""), lon, lat, src, n))
-            else:
-                acc.rejects.append(Reject(n, f"{src}: neither a patrol, an event nor an observation",
-                                          str(item.get("id") or "") or None, C.preview(item)))
+            try:
+                _item(acc, item, src, n)
+            except (_Malformed, TypeError, AttributeError, ValueError) as exc:
+                acc.rejects.append(Reject(n, f"{src}: element {n}: malformed ({exc})", None,
+                                          C.preview(item)))
     return _assemble(acc, offset)
+
+
+def _item(acc: _Acc, item: Any, src: str, n: int) -> None:
+    """One record of a response: a patrol, an event or a track observation."""
+    if not isinstance(item, dict):
+        acc.rejects.append(Reject(n, f"{src}: not a JSON object", None, C.preview(item)))
+    elif "event_type" in item:
+        _event(acc, item, src, n)
+    elif "patrol_segments" in item:
+        _patrol(acc, item, src, n)
+    elif "recorded_at" in item:
+        lon, lat = _loc(item.get("location"))
+        acc.points.append((str(item.get("subject_id") or item.get("subject") or ""),
+                           str(item.get("recorded_at") or ""), lon, lat, src, n))
+    else:
+        acc.rejects.append(Reject(n, f"{src}: neither a patrol, an event nor an observation",
+                                  str(item.get("id") or "") or None, C.preview(item)))
+
+
+def _event(acc: _Acc, item: dict[str, Any], src: str, n: int) -> None:
+    """An event in full; a repeated id is a reject (the first is kept), never an overwrite. An
+    event first seen embedded in a patrol segment (a summary) is replaced by the full one."""
+    eid = str(item.get("id") or f"{src}#{n}")
+    for key, what in (("patrols", "patrols"), ("patrol_segments", "patrol_segments")):
+        value = item.get(key)
+        if value is not None and not isinstance(value, list):
+            acc.rejects.append(Reject(n, f"{src}: event {eid}: {what} is a "
+                                      f"{type(value).__name__}, not a list", eid, C.preview(item)))
+            return
+    first = acc.events.get(eid)
+    if first is not None and not first.get("_embedded"):
+        raw = {k: v for k, v in first.items() if not k.startswith("_")}
+        same = json.dumps(raw, sort_keys=True, default=str) == json.dumps(
+            item, sort_keys=True, default=str)
+        how = "an identical copy" if same else "with other content; the first is kept"
+        acc.rejects.append(Reject(n, f"{src}: duplicate event id {eid} ({how}: first in "
+                                  f"{first['_src']} element {first['_n']})", eid,
+                                  C.preview(item)))
+        return
+    acc.events[eid] = {**item, "_src": src, "_n": n}
 
 
 def _assemble(acc: _Acc, offset: int | None) -> PatrolData:
