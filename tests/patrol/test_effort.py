@@ -11,6 +11,7 @@ import pyproj
 import pytest
 import shapely
 
+from wildtrace.errors import ConfigError
 from wildtrace.patrol import effort, grid
 from wildtrace.patrol.records import WAYPOINT_COLUMNS, WORK_CRS, PatrolData, frame
 
@@ -157,3 +158,72 @@ def test_coverage_equals_the_merged_swath_of_every_track_of_the_month_cut_by_eac
         got = out["coverage"].get(cell.cell_id, 0.0)
         # (to within the polygonal round ends GEOS draws where a track is cut at a cell)
         assert got == pytest.approx(expected, abs=1e-5), (cell.cell_id, got, expected)
+
+
+def test_records_wholly_outside_the_park_are_one_config_error_not_a_crash() -> None:
+    """Review of issue 28: track beyond the east edge made ``_coverage_batch`` raise IndexError
+    (its candidate cells are clamped to the edge cells, the clip keeps nothing)."""
+    cells = park()
+    near = track([(X0 + 12000, Y0 + 5500, "2024-03-05T08:00"), (X0 + 13000, Y0 + 5600, "2024-03-05T08:30"),
+                  (X0 + 14000, Y0 + 5500, "2024-03-05T09:00")])
+    with pytest.raises(ConfigError, match=r"^none of the 3 track points lie inside the park boundary "
+                       r"given: is it the right park, and its CRS right\?$"):
+        effort.effort_per_cell(cells, data(near))
+    far = track([(X0 - 900_000, Y0, "2024-03-05T08:00"), (X0 - 899_000, Y0, "2024-03-05T08:30")])
+    with pytest.raises(ConfigError, match="none of the 2 track points"):
+        effort.effort_per_cell(cells, data(far))
+
+
+def test_track_partly_outside_is_counted_inside_and_the_share_outside_noted() -> None:
+    """A batch of months whose only track lies just outside the park (the IndexError of the
+    review) beside months inside it: effort inside is counted, the rest noted."""
+    cells = park()
+    y = Y0 + 5500
+    inside = track([(X0 + 500, y, "2024-01-05T08:00"), (X0 + 2500, y, "2024-01-05T09:00")], "P1")
+    outside = track([(X0 + 12000, y, "2024-09-05T08:00"), (X0 + 13000, y, "2024-09-05T08:30")], "P2")
+    out = effort.effort_per_cell(cells, data(inside, outside))
+    assert by_cell(out) == pytest.approx({(40, "2024-01"): 0.5, (41, "2024-01"): 1.0,
+                                          (42, "2024-01"): 0.5}, rel=2e-3)
+    assert set(out["period"]) == {"2024-01"}
+    assert any("2 of 4 track points (50.0%) lie outside the park boundary given" in n
+               for n in out.attrs["notes"]), out.attrs["notes"]
+
+
+def test_track_points_in_the_park_that_make_no_walked_track_are_a_config_error() -> None:
+    """No patrolled cell-month at all is the user's input to fix (exit 2), not a DataError later."""
+    cells = park()
+    lone = track([(X0 + 500, Y0 + 500, "2024-01-05T08:00")], "P1") + track(
+        [(X0 + 1500, Y0 + 500, "2024-01-06T08:00")], "P2")
+    with pytest.raises(ConfigError, match=r"^no patrolled cell-month: the 2 track points inside the park"):
+        effort.effort_per_cell(cells, data(lone))
+    gaps = track([(X0 + 500, Y0 + 500, "2024-01-05T08:00"), (X0 + 900, Y0 + 500, "2024-01-05T20:00")])
+    with pytest.raises(ConfigError, match="no patrolled cell-month"):
+        effort.effort_per_cell(cells, data(gaps))
+
+
+def test_months_are_cut_at_the_sites_local_midnight_when_its_utc_offset_is_known() -> None:
+    """Review of issue 28: with a +03:00 site, 2021-01-01 00:30 local is 2020-12-31 21:30Z; the
+    month boundary is local midnight (21:00Z), not UTC midnight. Times stay UTC."""
+    cells = park()
+    y = Y0 + 5500
+    t = track([(X0 + 0, y, "2020-12-31T20:00"), (X0 + 2000, y, "2020-12-31T22:00")])
+    local = PatrolData(waypoints=frame(WAYPOINT_COLUMNS, t), utc_offset_minutes=180)
+    assert by_cell(effort.effort_per_cell(cells, local)) == pytest.approx(
+        {(40, "2020-12"): 1.0, (41, "2021-01"): 1.0}, rel=2e-3)
+    west = PatrolData(waypoints=frame(WAYPOINT_COLUMNS, t), utc_offset_minutes=-150)  # -02:30
+    assert by_cell(effort.effort_per_cell(cells, west)) == pytest.approx(
+        {(40, "2020-12"): 1.0, (41, "2020-12"): 1.0}, rel=2e-3)
+    out = effort.effort_per_cell(cells, data(t))  # unknown offset: UTC months
+    assert set(out["period"]) == {"2020-12"} and out.attrs["utc_offset_minutes"] is None
+    assert local.waypoints["time"].dt.tz is not None and str(local.waypoints["time"].dt.tz) == "UTC"
+
+
+def test_concat_keeps_the_utc_offset_when_all_parts_agree_else_none_with_a_note() -> None:
+    a = PatrolData(utc_offset_minutes=180)
+    b = PatrolData(utc_offset_minutes=180)
+    assert PatrolData.concat([a, b]).utc_offset_minutes == 180
+    mixed = PatrolData.concat([a, PatrolData(utc_offset_minutes=-330), PatrolData()])
+    assert mixed.utc_offset_minutes is None
+    assert mixed.notes == ["the records were read with different UTC offsets (+03:00, -05:30, UTC): "
+                           "months are cut at UTC midnight"]
+    assert PatrolData.concat([PatrolData(), PatrolData()]).utc_offset_minutes is None

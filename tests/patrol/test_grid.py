@@ -106,3 +106,45 @@ def test_a_shapefile_without_prj_has_no_crs(tmp_path: Path) -> None:
 def test_bad_cell_size_is_refused() -> None:
     with pytest.raises(ConfigError, match="positive"):
         grid.make_grid(square(1000, 1000), cell_km=0)
+
+
+def test_points_on_the_park_outer_edge_belong_to_the_edge_cell() -> None:
+    """Review of issue 28: a point exactly on the east or south edge was outside the grid (-1)."""
+    cells = grid.make_grid(square(10000, 10000))
+    xs = np.array([X0 + 10000, X0 + 5500, X0, X0 + 5500, X0 + 10000, X0 + 10000.5])
+    ys = np.array([Y0 + 5500, Y0, Y0 + 5500, Y0 + 10000, Y0, Y0 + 5500])
+    # east edge row 4 → cell 49; south edge col 5 → 95; west → 40; north → 5; SE corner → 99;
+    # half a metre beyond the east edge is outside
+    assert grid.locate(cells, xs, ys).tolist() == [49, 95, 40, 5, 99, -1]
+    # and after the WGS84 round trip the importers make (float noise around the edge)
+    lon, lat = grid.to_lonlat(xs[:5], ys[:5])
+    assert grid.locate(cells, *grid.from_lonlat(lon, lat)).tolist() == [49, 95, 40, 5, 99]
+
+
+def test_a_point_on_an_inner_edge_next_to_a_dropped_cell_belongs_to_the_park_cell() -> None:
+    """An L-shaped park: the line x = X0 + 1000 is park edge for the north row only."""
+    park = shapely.union(shapely.box(X0, Y0, X0 + 1000, Y0 + 2000), shapely.box(X0, Y0, X0 + 2000, Y0 + 1000))
+    cells = grid.make_grid(gpd.GeoDataFrame(geometry=[park], crs=WORK_CRS))
+    assert cells["cell_id"].tolist() == [0, 1, 2]  # (row 0, col 0), (1, 0), (1, 1)
+    assert grid.locate(cells, np.array([X0 + 1000, X0 + 1500]), np.array([Y0 + 1500, Y0 + 1000])).tolist() == [0, 2]
+
+
+def test_a_grid_over_the_cell_limit_is_one_config_error_naming_the_count() -> None:
+    """Review of issue 28: --cell-km 0.1 on a 150 km² park took 80 s and 1 GB; a typo must stop."""
+    with pytest.raises(ConfigError, match=r"10,000 cells, over the limit of 5,000; use a larger "
+                       r"--cell-km \(e\.g\. 0\.2\)") as err:
+        grid.make_grid(square(10000, 10000), cell_km=0.1, max_cells=5000)
+    assert "\n" not in str(err.value)
+    # the default limit refuses from the park's area, before drawing millions of squares
+    with pytest.raises(ConfigError, match=r"about 25,000,000 cells, over the limit of "
+                       f"{grid.MAX_CELLS:,}"):
+        grid.make_grid(square(100000, 100000), cell_km=0.02)
+    assert len(grid.make_grid(square(10000, 10000), cell_km=0.1, max_cells=10000)) == 10000
+
+
+def test_the_grid_knows_the_boundary_file_name_for_its_messages(tmp_path: Path) -> None:
+    path = tmp_path / "my-park.geojson"
+    square(3000, 2000).to_crs("EPSG:4326").to_file(path)
+    assert grid.make_grid(path).attrs["boundary_name"] == "my-park.geojson"
+    assert grid.make_grid(grid.read_boundary(path)).attrs["boundary_name"] == "my-park.geojson"
+    assert grid.make_grid(square(3000, 2000)).attrs["boundary_name"] == "given"

@@ -191,3 +191,34 @@ def test_periods_can_be_fixed_and_observations_outside_them_are_rejects(cells: g
     table = panel.build_panel(cells, effort([]), found, periods=["2024-01", "2024-03"])
     assert sorted(table["period"].unique()) == ["2024-01", "2024-02", "2024-03"]
     assert [r.record_id for r in table.attrs["rejects"]] == ["late"]
+
+
+def test_finds_are_put_in_the_sites_local_month_when_its_utc_offset_is_known(cells: gpd.GeoDataFrame) -> None:
+    """Review of issue 28: a snare at 2021-01-01 01:30 local (+03:00) is 2020-12-31 22:30Z; cut at
+    UTC midnight it fell in 2020-12, a training year, instead of the test year 2021."""
+    found = obs([("snare", 4, "2020-12-31T22:30", "humanactivity/snare")])
+    months = ["2020-12", "2021-01"]
+    local = panel.build_panel(cells, effort([]), found, periods=months, utc_offset_minutes=180)
+    hit = local[local["detections"] > 0]
+    assert hit[["cell_id", "period", "year"]].values.tolist() == [[4, "2021-01", 2021]]
+    utc = panel.build_panel(cells, effort([]), found, periods=months)
+    assert utc.loc[utc["detections"] > 0, "period"].tolist() == ["2020-12"]
+    # by default the offset effort_per_cell used (in its attrs) applies, so the two agree
+    eff = effort([(1, "2021-01", 2.0)])
+    eff.attrs["utc_offset_minutes"] = 180
+    both = panel.build_panel(cells, eff, found)
+    assert both.loc[both["detections"] > 0, "period"].tolist() == ["2021-01"]
+    assert set(both["period"]) == {"2021-01"}
+
+
+def test_a_find_on_the_parks_south_edge_is_in_the_edge_cell_not_a_reject(cells: gpd.GeoDataFrame) -> None:
+    """Review of issue 28: points on the east or south edge of the park were outside the grid."""
+    lon, lat = grid.to_lonlat(np.array([X0 + 2500, X0 + 3000]), np.array([Y0, Y0 + 500]))
+    found = frame(OBSERVATION_COLUMNS, [
+        {"obs_id": oid, "patrol_id": "P1", "time": pd.Timestamp("2021-03-01T10:00", tz="UTC"),
+         "lon": float(lo), "lat": float(la), "category": "humanactivity/snare", "attributes": "{}",
+         "source": "obs.csv", "line": i + 2}
+        for i, (oid, lo, la) in enumerate(zip(["S", "E"], lon, lat, strict=True))])
+    located, rejects, _ = panel.locate_observations(cells, found)
+    assert rejects == []
+    assert located[["obs_id", "cell_id"]].values.tolist() == [["S", 5], ["E", 5]]

@@ -9,7 +9,12 @@
   ``max_speed_kmh`` (a GPS jump) is not a walked line and is not counted; the notes say how many
   steps and kilometres that was.
 - **Months.** A step that crosses midnight at the end of a month is cut where the clock crosses
-  it (position interpolated in time), each part counted in its own month.
+  it (position interpolated in time), each part counted in its own month. Months are the site's
+  wall-clock months when ``data.utc_offset_minutes`` is known (times stay UTC), else UTC months.
+- **The park.** Records that lie wholly outside the boundary (the wrong park, or a wrong CRS) are
+  a ``ConfigError``, one line; a part outside is noted with its share. Track points inside the park
+  that make no walked track in any cell (no patrolled cell-month to learn from) are a
+  ``ConfigError`` too: both are the user's input to fix, not a crash.
 - **effort_km.** Each step's length is measured on the WGS84 ellipsoid (pyproj ``Geod``), then
   shared between the cells its straight line crosses in EPSG:6933, in proportion to the part in
   each cell (an exact walk along the regular lattice in numpy, no per-point Python loop).
@@ -52,13 +57,24 @@ def effort_per_cell(grid: gpd.GeoDataFrame, data: PatrolData, *, swath_m: float 
     if gap <= pd.Timedelta(0) or not max_speed_kmh > 0:
         raise ConfigError("the gap and speed limits of a track must be positive")
     notes: list[str] = []
+    offset = data.utc_offset_minutes
+    inside = _points_in_park(grid, data.waypoints, notes)
     seg = track_segments(data.waypoints, max_gap=gap, max_speed_kmh=max_speed_kmh, notes=notes)
-    pieces = split_by_month(seg)
+    pieces = split_by_month(seg, offset)
     if pieces.empty:
+        if inside:
+            raise ConfigError(f"no patrolled cell-month: the {inside:,} track points inside the park "
+                              f"make no walked track (legs of one point, or steps over {gap} apart "
+                              f"or faster than {max_speed_kmh:g} km/h)")
         out = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _EMPTY.items()})
         out.attrs["notes"] = notes + ["no walked track: effort is zero everywhere"]
+        out.attrs["utc_offset_minutes"] = offset
         return out
     cells, km, codes = cell_lengths(grid, pieces)
+    if not (km > 0).any():
+        raise ConfigError(f"no patrolled cell-month: no walked track lies in a cell of the park "
+                          f"{grid.attrs.get('boundary_name', 'given')} (its track points inside it "
+                          "are never joined by a counted step)")
     effort = pd.DataFrame({"cell_id": cells, "code": codes, "effort_km": km})
     outside = float(pieces["length_m"].sum() / 1000.0 - effort["effort_km"].sum())
     if outside > 0.001:
@@ -71,7 +87,31 @@ def effort_per_cell(grid: gpd.GeoDataFrame, data: PatrolData, *, swath_m: float 
     out = out.sort_values(["code", "cell_id"])[["cell_id", "period", "effort_km", "coverage"]]
     out = out.astype(_EMPTY).reset_index(drop=True)
     out.attrs["notes"] = notes
+    out.attrs["utc_offset_minutes"] = offset
     return out
+
+
+def _points_in_park(grid: gpd.GeoDataFrame, waypoints: pd.DataFrame, notes: list[str]) -> int:
+    """How many usable track points lie in the park (on its edge counts); none at all, when there
+    are some, is a ConfigError (the wrong boundary or CRS); a share outside is noted."""
+    lon = waypoints["lon"].to_numpy(dtype=float, na_value=np.nan)
+    lat = waypoints["lat"].to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    total = int(ok.sum())
+    if total == 0:
+        return 0
+    x, y = gridmod.from_lonlat(lon[ok], lat[ok])
+    park = gridmod.park_outline(grid)
+    shapely.prepare(park)
+    inside = int(shapely.intersects_xy(park, x, y).sum())
+    name = grid.attrs.get("boundary_name", "given")
+    if inside == 0:
+        raise ConfigError(f"none of the {total:,} track points lie inside the park boundary {name}: "
+                          "is it the right park, and its CRS right?")
+    if inside < total:
+        notes.append(f"{total - inside:,} of {total:,} track points ({(total - inside) / total:.1%}) "
+                     f"lie outside the park boundary {name}; their track is not counted")
+    return inside
 
 
 def track_segments(waypoints: pd.DataFrame, *, max_gap: pd.Timedelta, max_speed_kmh: float,
@@ -124,32 +164,39 @@ def track_segments(waypoints: pd.DataFrame, *, max_gap: pd.Timedelta, max_speed_
     return seg[ok].reset_index(drop=True)
 
 
-def _month_code(ns: np.ndarray) -> np.ndarray:
-    """Months since 1970-01 of int64 ns timestamps."""
-    return np.asarray(ns, dtype="int64").astype("datetime64[ns]").astype("datetime64[M]").astype("int64")
+def _month_code(ns: np.ndarray, offset_ns: int = 0) -> np.ndarray:
+    """Months since 1970-01 of int64 ns UTC timestamps, on a clock ``offset_ns`` ahead of UTC."""
+    local = np.asarray(ns, dtype="int64") + offset_ns
+    return local.astype("datetime64[ns]").astype("datetime64[M]").astype("int64")
 
 
-def _month_start_ns(code: np.ndarray) -> np.ndarray:
-    return np.asarray(code, dtype="int64").astype("datetime64[M]").astype("datetime64[ns]").astype("int64")
+def _month_start_ns(code: np.ndarray, offset_ns: int = 0) -> np.ndarray:
+    """The UTC instant (int64 ns) of local midnight starting each month code."""
+    start = np.asarray(code, dtype="int64").astype("datetime64[M]").astype("datetime64[ns]")
+    return start.astype("int64") - offset_ns
 
 
 def _period_names(code: np.ndarray) -> np.ndarray:
     return np.asarray(code, dtype="int64").astype("datetime64[M]").astype(str)
 
 
-def split_by_month(seg: pd.DataFrame) -> pd.DataFrame:
-    """Each step cut at month boundaries (in time): columns of ``seg`` plus ``code`` (month)."""
+def split_by_month(seg: pd.DataFrame, utc_offset_minutes: int | None = None) -> pd.DataFrame:
+    """Each step cut at month boundaries (in time): columns of ``seg`` plus ``code`` (month).
+
+    With ``utc_offset_minutes`` months begin at the site's local midnight; times stay UTC.
+    """
     if seg.empty:
         return seg.assign(code=pd.Series(dtype="int64"))
+    off = int(utc_offset_minutes or 0) * 60_000_000_000
     t0, t1 = seg["t0"].to_numpy(), seg["t1"].to_numpy()
-    m0, m1 = _month_code(t0), _month_code(t1)
+    m0, m1 = _month_code(t0, off), _month_code(t1, off)
     n = (m1 - m0 + 1).astype("int64")
     idx = np.repeat(np.arange(len(seg)), n)
     k = np.arange(len(idx)) - np.repeat(np.cumsum(n) - n, n)
     code = m0[idx] + k
     dt = (t1 - t0)[idx].astype(float)
-    start = np.maximum(t0[idx], _month_start_ns(code))
-    end = np.minimum(t1[idx], _month_start_ns(code + 1))
+    start = np.maximum(t0[idx], _month_start_ns(code, off))
+    end = np.minimum(t1[idx], _month_start_ns(code + 1, off))
     fa = np.where(dt > 0, (start - t0[idx]) / np.where(dt > 0, dt, 1.0), 0.0)
     fb = np.where(dt > 0, (end - t0[idx]) / np.where(dt > 0, dt, 1.0), 1.0)
     cols = {c: seg[c].to_numpy()[idx] for c in ("x0", "y0", "x1", "y1", "length_m")}
@@ -263,6 +310,8 @@ def _coverage_batch(grid: gpd.GeoDataFrame, pieces: pd.DataFrame, swath_m: float
     box = rect[cell_i]
     ta, tb = _clip(x0, y0, x1, y1, box[:, 0] - r, box[:, 1] - r, box[:, 2] + r, box[:, 3] + r)
     keep = ta <= tb
+    if not keep.any():  # the candidate boxes were clamped to the lattice: no track reaches a cell
+        return pd.DataFrame()
     key, seg_i, ta, tb = key[keep], seg_i[keep], ta[keep], tb[keep]
     dx, dy = (x1 - x0)[keep], (y1 - y0)[keep]
     x0, y0 = x0[keep], y0[keep]

@@ -34,6 +34,13 @@ from wildtrace.patrol.records import WORK_CRS
 
 #: Cells overlapping the park by less than this share of their area are dropped (edge touches).
 MIN_INSIDE = 1e-6
+#: The most cells ``make_grid`` makes unless told otherwise. Time and memory grow with cells ×
+#: months (15,000 cells × 36 months took 80 s and 1 GB), so a mistyped ``--cell-km`` must stop
+#: here rather than eat the machine; 100,000 still covers a 50,000 km² reserve in 1 km cells.
+MAX_CELLS = 100_000
+#: A point this close (metres) to a lattice line may belong to the cell on either side of it:
+#: the WGS84 round trip alone moves a 6933 point by about a millimetre.
+EDGE_TOL_M = 0.01
 
 
 def read_boundary(path: str | Path) -> gpd.GeoDataFrame:
@@ -51,7 +58,9 @@ def read_boundary(path: str | Path) -> gpd.GeoDataFrame:
     except Exception as exc:  # pyogrio raises DataSourceError, OSError... for unreadable files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"park boundary {p.name}: cannot be read ({first})") from exc
-    return _polygons(gdf, p.name)
+    out = _polygons(gdf, p.name)
+    out.attrs["name"] = p.name  # so make_grid and its messages can name the file
+    return out
 
 
 def _polygons(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
@@ -82,11 +91,12 @@ def boundary_geometry(boundary: Any) -> shapely.Geometry:
     return geom
 
 
-def make_grid(boundary: Any, cell_km: float = 1.0) -> gpd.GeoDataFrame:
+def make_grid(boundary: Any, cell_km: float = 1.0, *, max_cells: int = MAX_CELLS) -> gpd.GeoDataFrame:
     """Square cells of ``cell_km`` × ``cell_km`` (in ``WORK_CRS``) over the park, row-major.
 
     The grid's origin is the park's north-west bounding corner, so a park that is itself a
-    10 × 10 km square in EPSG:6933 gets exactly 100 cells.
+    10 × 10 km square in EPSG:6933 gets exactly 100 cells. More than ``max_cells`` cells is a
+    ``ConfigError`` naming the count and a cell size that fits.
     """
     if not np.isfinite(cell_km) or cell_km <= 0:
         raise ConfigError(f"cell size {cell_km} km: it must be a positive number")
@@ -95,9 +105,10 @@ def make_grid(boundary: Any, cell_km: float = 1.0) -> gpd.GeoDataFrame:
     minx, miny, maxx, maxy = park.bounds
     ncols = max(1, int(np.ceil((maxx - minx) / size - 1e-6)))
     nrows = max(1, int(np.ceil((maxy - miny) / size - 1e-6)))
-    if nrows * ncols > 5_000_000:
-        raise ConfigError(f"cell size {cell_km} km: the grid would have {nrows * ncols:,} cells; "
-                          "choose larger cells")
+    # The park's area bounds the count from below: refuse before drawing a huge lattice.
+    _check_cells(int(np.ceil(park.area / (size * size))), cell_km, max_cells, about=True)
+    if nrows * ncols > 50 * max_cells:  # a thin, far-flung park: too many squares to test
+        _check_cells(nrows * ncols, cell_km, max_cells, about=True)
     rows, cols = np.divmod(np.arange(nrows * ncols), ncols)
     x0 = minx + cols * size
     y1 = maxy - rows * size
@@ -107,6 +118,7 @@ def make_grid(boundary: Any, cell_km: float = 1.0) -> gpd.GeoDataFrame:
     inside = np.zeros(len(squares))
     inside[candidate] = shapely.area(shapely.intersection(squares[candidate], park)) / (size * size)
     keep = inside > MIN_INSIDE
+    _check_cells(int(keep.sum()), cell_km, max_cells)
     grid = gpd.GeoDataFrame({
         "cell_id": np.arange(int(keep.sum()), dtype="int64"),
         "row": rows[keep].astype("int64"),
@@ -114,7 +126,26 @@ def make_grid(boundary: Any, cell_km: float = 1.0) -> gpd.GeoDataFrame:
         "inside": np.clip(inside[keep], 0.0, 1.0),
     }, geometry=squares[keep], crs=WORK_CRS)
     grid.attrs.update(grid_meta(minx, maxy, size, nrows, ncols, park))
+    grid.attrs["boundary_name"] = _name(boundary)
     return grid
+
+
+def _name(boundary: Any) -> str:
+    """The boundary's file name (a path, or a frame from ``read_boundary``), else 'given'."""
+    if isinstance(boundary, (str, Path)):
+        return Path(boundary).name
+    name = getattr(boundary, "attrs", {}).get("name")
+    return str(name) if name else "given"
+
+
+def _check_cells(count: int, cell_km: float, max_cells: int, *, about: bool = False) -> None:
+    """One-line ConfigError when a grid would have more than ``max_cells`` cells."""
+    if count <= max_cells:
+        return
+    fits = float(np.ceil(cell_km * np.sqrt(count / max_cells) * 10) / 10)
+    raise ConfigError(f"cell size {cell_km:g} km: the grid would have {'about ' if about else ''}"
+                      f"{count:,} cells, over the limit of {max_cells:,}; use a larger --cell-km "
+                      f"(e.g. {fits:g})")
 
 
 def grid_meta(x_west: float, y_north: float, size: float, nrows: int, ncols: int,
@@ -156,14 +187,29 @@ def cell_lookup(grid: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def locate(grid: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The cell id holding each point (``WORK_CRS`` metres), -1 outside every cell."""
+    """The cell id holding each point (``WORK_CRS`` metres), -1 outside every cell.
+
+    A point inside the lattice belongs to the cell east/south of the lines it lies on; a point on
+    the grid's outer edge (the park's east or south edge, or a lattice line with no cell beyond
+    it), within ``EDGE_TOL_M`` of a cell, belongs to that edge cell.
+    """
     x0, y0, size, nr, nc = lattice(grid)
-    col = np.floor((np.asarray(x, dtype=float) - x0) / size)
-    row = np.floor((y0 - np.asarray(y, dtype=float)) / size)
-    ok = np.isfinite(col) & np.isfinite(row) & (col >= 0) & (col < nc) & (row >= 0) & (row < nr)
-    out = np.full(len(col), -1, dtype="int64")
+    u = (np.asarray(x, dtype=float) - x0) / size
+    v = (y0 - np.asarray(y, dtype=float)) / size
     table = cell_lookup(grid)
-    out[ok] = table[row[ok].astype("int64"), col[ok].astype("int64")]
+    out = np.full(len(u), -1, dtype="int64")
+    near_u, near_v = np.round(u), np.round(v)
+    on_u = np.abs(u - near_u) <= EDGE_TOL_M / size
+    on_v = np.abs(v - near_v) <= EDGE_TOL_M / size
+    # First the cell the point lies in, then, for a point on a line, the cell(s) on its other side.
+    tries = ((np.floor(u), np.floor(v), True), (near_u - 1, np.floor(v), on_u),
+             (np.floor(u), near_v - 1, on_v), (near_u - 1, near_v - 1, on_u & on_v),
+             (near_u, np.floor(v), on_u), (np.floor(u), near_v, on_v))
+    for col, row, allowed in tries:
+        ok = (out < 0) & allowed & np.isfinite(col) & np.isfinite(row)
+        ok &= (col >= 0) & (col < nc) & (row >= 0) & (row < nr)
+        idx = np.flatnonzero(ok)
+        out[idx] = table[row[idx].astype("int64"), col[idx].astype("int64")]
     return out
 
 

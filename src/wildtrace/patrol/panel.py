@@ -124,10 +124,14 @@ def _names(codes: np.ndarray) -> np.ndarray:
 
 
 def locate_observations(grid: gpd.GeoDataFrame, observations: pd.DataFrame,
-                        illegal: IllegalRules | Path | str | None = None
+                        illegal: IllegalRules | Path | str | None = None, *,
+                        utc_offset_minutes: int | None = None
                         ) -> tuple[pd.DataFrame, list[Reject], list[str]]:
     """Illegal-activity observations with their cell and month, the ones that could not be
-    placed (as rejects), and notes. Returns (DataFrame[obs_id, cell_id, code], rejects, notes)."""
+    placed (as rejects), and notes. Returns (DataFrame[obs_id, cell_id, code], rejects, notes).
+
+    The month is the site's wall-clock month (UTC time + ``utc_offset_minutes``) when the offset
+    is known, so a find in the first hours of a local month is not put in the month before."""
     rules = _rules(illegal)
     obs = observations
     notes: list[str] = []
@@ -152,6 +156,7 @@ def locate_observations(grid: gpd.GeoDataFrame, observations: pd.DataFrame,
     ok = reasons == ""
     times = obs["time"][ok]
     code = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    code = code + np.timedelta64(int(utc_offset_minutes or 0), "m")
     located = pd.DataFrame({"obs_id": obs["obs_id"].to_numpy()[ok], "cell_id": cell[ok],
                             "code": code.astype("datetime64[M]").astype("int64")})
     if rejects:
@@ -175,14 +180,20 @@ def _num(v: Any) -> float | None:
 def build_panel(grid: gpd.GeoDataFrame, effort: pd.DataFrame, observations: pd.DataFrame,
                 features: pd.DataFrame | None = None, *,
                 illegal: IllegalRules | Path | str | None = None,
-                periods: Sequence[str] | None = None, window: int = WINDOW) -> pd.DataFrame:
+                periods: Sequence[str] | None = None, window: int = WINDOW,
+                utc_offset_minutes: int | None = None) -> pd.DataFrame:
     """Every cell × every month of the records, with effort, detections, label and features.
 
     ``periods`` ('YYYY-MM', first and last) fixes the months; by default they run from the first
-    to the last month that has effort or a located detection.
+    to the last month that has effort or a located detection. ``utc_offset_minutes`` (the
+    site's, ``PatrolData.utc_offset_minutes``; by default the one ``effort_per_cell`` used, from
+    ``effort.attrs``) puts observations in local wall-clock months, as effort is.
     """
     rules = _rules(illegal)
-    located, rejects, notes = locate_observations(grid, observations, rules)
+    if utc_offset_minutes is None:
+        utc_offset_minutes = effort.attrs.get("utc_offset_minutes")
+    located, rejects, notes = locate_observations(grid, observations, rules,
+                                                  utc_offset_minutes=utc_offset_minutes)
     eff_code = _codes(effort["period"]) if len(effort) else np.zeros(0, dtype="int64")
     if periods is not None:
         lo, hi = int(_codes([min(periods)])[0]), int(_codes([max(periods)])[0])

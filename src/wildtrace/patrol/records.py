@@ -64,6 +64,9 @@ class PatrolData:
     rejects: list[Reject] = field(default_factory=list)
     #: Plain sentences about the import an analyst should read (CRS assumed, legs split...).
     notes: list[str] = field(default_factory=list)
+    #: The site's UTC offset (minutes east of UTC) the import read local times with; None = UTC.
+    #: Times stay stored in UTC; effort and the panel cut months at local midnight with it.
+    utc_offset_minutes: int | None = None
 
     def __post_init__(self) -> None:
         for name, columns in (("patrols", PATROL_COLUMNS), ("waypoints", WAYPOINT_COLUMNS),
@@ -77,10 +80,27 @@ class PatrolData:
         """Several imports as one (patrol ids are kept as the files give them)."""
         if not parts:
             return cls()
+        offsets = {p.utc_offset_minutes for p in parts}
+        offset = next(iter(offsets)) if len(offsets) == 1 else None
+        notes = [n for p in parts for n in p.notes]
+        if len(offsets) > 1:
+            seen = ", ".join(sorted(offset_text(o) for o in offsets))
+            notes.append(f"the records were read with different UTC offsets ({seen}): months are "
+                         "cut at UTC midnight")
         return cls(
             patrols=pd.concat([p.patrols for p in parts], ignore_index=True),
             waypoints=pd.concat([p.waypoints for p in parts], ignore_index=True),
             observations=pd.concat([p.observations for p in parts], ignore_index=True),
             rejects=[r for p in parts for r in p.rejects],
-            notes=[n for p in parts for n in p.notes],
+            notes=notes,
+            utc_offset_minutes=offset,
         )
+
+
+def offset_text(minutes: int | None) -> str:
+    """'+03:00' for 180, '-05:30' for -330, 'UTC' for None."""
+    if minutes is None:
+        return "UTC"
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(int(minutes)), 60)
+    return f"{sign}{hours:02d}:{mins:02d}"
