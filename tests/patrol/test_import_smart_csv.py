@@ -98,6 +98,8 @@ def test_projected_xy_needs_the_stated_crs(tmp_path: Path) -> None:
     f.write_text("Patrol ID,Waypoint Id,Waypoint Date,Waypoint Time,X,Y\n"
                  "P1,1,2023-01-01,08:00:00,634567.0,9762345.0\n", encoding="utf-8")
     assert read_smart_csv(f).rejects[0].reason.startswith("waypoint: coordinates out of range")
+    assert read_smart_csv(f).rejects[0].reason.endswith(
+        "these look like projected coordinates: pass the file's CRS (--crs EPSG:...)")
     d = read_smart_csv(f, crs="EPSG:32736")
     assert d.waypoints["lon"].iloc[0] == pytest.approx(34.2101, abs=1e-4)
     with pytest.raises(ConfigError):
@@ -206,3 +208,25 @@ def test_written_tables_guard_formula_cells_and_keep_numbers(tmp_path: Path) -> 
     ob = pd.read_csv(paths["observations"])
     assert ob["category"][0] == "'@SUM(A1)"
     assert json.loads(ob["attributes"][0]) == {"Comment": "+1"}
+
+
+def test_a_row_with_nothing_to_keep_is_a_reject_and_crs_notes_count_kept_rows(
+        tmp_path: Path) -> None:
+    f = tmp_path / "q.csv"
+    f.write_text("Patrol ID,Waypoint Id,Waypoint Date,Waypoint Time,X,Y,CRS,"
+                 "Observation Category 0\n"
+                 "P1,1,2021-01-01,10:00:00,500000,100000,32636,\n"
+                 ",7,2021-01-01,10:05:00,30.1,0.2,,\n"
+                 "P1,2,2021-01-01,10:10:00,30.1,0.2,EPSG:4326,\n"
+                 "P1,3,2021-01-01,10:20:00,30.1,0.2,EPSG:99999,\n"
+                 "P1,4,2021-01-01,10:30:00,300.1,0.2,EPSG:4326,\n")
+    d = read_smart_csv(f)
+    assert (d.rejects[0].line, d.rejects[0].reason) == (
+        3, "row: no patrol and no observation category: nothing to keep")
+    assert [r.line for r in d.rejects] == [3, 5, 6]
+    assert "EPSG:32636 (1 rows), EPSG:4326 (1 rows)" in " ".join(d.notes)
+
+
+def test_crs_for_xml_or_earthranger_files_is_noted(tmp_path: Path) -> None:
+    d = read_patrols([FIX / "smart_patrol_1_3.xml"], crs="EPSG:32736")
+    assert any("--crs EPSG:32736 applies to SMART CSV X/Y only" in n for n in d.notes)

@@ -137,11 +137,12 @@ def read_smart_csv(path: str | Path, *, crs: str | None = None,
     for name in pd.unique(row_crs[why == ""]):
         m = (row_crs == name) & (why == "")
         lon[m], lat[m] = C.to_wgs84(x[m], y[m], str(name))
-    used = pd.unique(row_crs[why == ""])
-    if len(used) > 1:
-        counts = ", ".join(f"{n} ({int((row_crs == n).sum())} rows)" for n in used)
-        notes.append(f"{src}: rows in {len(used)} coordinate systems, each reprojected: {counts}")
     bad = C.bad_lonlat(lon, lat)
+    if crs is None:
+        big = (np.abs(x) > 1000) | (np.abs(y) > 1000)
+        projected = (bad != "") & (row_crs == "EPSG:4326") & big & np.isfinite(x + y)
+        bad[projected] = ("coordinates out of range for WGS84 longitude/latitude: these look "
+                          "like projected coordinates: pass the file's CRS (--crs EPSG:...)")
     why[why == ""] = bad[why == ""]
     times, naive = C.parse_times(when, offset)
     why[(why == "") & times.isna().to_numpy()] = "missing or unreadable waypoint date/time"
@@ -154,13 +155,19 @@ def read_smart_csv(path: str | Path, *, crs: str | None = None,
     cats = sorted((int(m.group(1)), idx[c]) for c in idx if (m := _CAT.match(c)))
     cat_cols = [df[c] for _, c in cats]
     category = _join(cat_cols, len(df))
+    why[(why == "") & (patrol == "").to_numpy() & (category == "")] = (
+        "no patrol and no observation category: nothing to keep")
     attr_cols = [(header[int(c[1:])].replace("\ufeff", "").strip(), c) for n, c in idx.items()
                  if n not in _FIXED and not _CAT.match(n)]
     for i in np.flatnonzero(why != ""):
-        what = "observation" if category[i] else "waypoint"
+        what = "observation" if category[i] else "waypoint" if patrol.iloc[i] else "row"
         rejects.append(Reject(int(line[i]), f"{what}: {why[i]}", wid.iloc[i] or None,
                               C.preview(delim.join(rows[i]))))
     ok = why == ""
+    used = pd.unique(row_crs[ok])
+    if len(used) > 1:
+        counts = ", ".join(f"{n} ({int((ok & (row_crs == n)).sum())} rows)" for n in used)
+        notes.append(f"{src}: rows in {len(used)} coordinate systems, each reprojected: {counts}")
     tnp = times.dt.tz_convert(None).to_numpy()
     is_wp = ok & (patrol != "").to_numpy() & ~(has_id & same)
     waypoints = pd.DataFrame({"patrol_id": patrol.to_numpy()[is_wp], "leg_id": leg.to_numpy()[is_wp],
