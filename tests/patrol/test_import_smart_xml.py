@@ -150,3 +150,50 @@ def test_a_file_that_cannot_be_read_at_all_is_one_reject_and_the_others_are_read
     assert len(whole) == 1 and whole[0].reason.startswith("smart_bomb.xml:") and "DOCTYPE" in whole[0].reason
     assert len(both.waypoints) == len(alone.waypoints) > 0
     assert len(both.rejects) == len(alone.rejects) + 1
+
+
+def _one_patrol(pid: str = "P1", body: str = "") -> str:
+    return (f'<ns2:patrol xmlns:ns2="http://www.smartconservationsoftware.org/xml/1.3/patrol" '
+            f'id="{pid}"><ns2:legs id="L1"><ns2:days date="2021-01-01" startTime="08:00:00" '
+            f'endTime="12:00:00"><ns2:waypoints id="1" x="30.1" y="0.2" time="08:00:00">{body}'
+            "</ns2:waypoints></ns2:days></ns2:legs></ns2:patrol>")
+
+
+def test_a_doctype_anywhere_is_refused_even_after_a_long_comment(tmp_path: Path) -> None:
+    laughs = ('<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>')
+    late = tmp_path / "late.xml"
+    late.write_text('<?xml version="1.0"?><!--' + "x" * 70_000 + "-->" + laughs
+                    + _one_patrol("&b;"))
+    with pytest.raises(DataError, match="DOCTYPE"):
+        read_smart_xml(late)
+    wide = tmp_path / "utf16.xml"  # no ASCII bytes to scan for: the parser's own doctype counts
+    wide.write_bytes(('<?xml version="1.0" encoding="UTF-16"?>' + laughs
+                      + _one_patrol("&b;")).encode("utf-16"))
+    with pytest.raises(DataError, match="DOCTYPE"):
+        read_smart_xml(wide)
+
+
+def test_an_incident_waypoint_with_no_observation_is_a_reject(tmp_path: Path) -> None:
+    f = tmp_path / "i.xml"
+    f.write_text('<?xml version="1.0"?><Waypoint xmlns="http://www.smartconservationsoftware.org/'
+                 'xml/1.0/independentincident" id="1" x="30.1" y="0.2" '
+                 'dateTime="2021-01-01T10:00:00"/>')
+    d = read_smart_xml(f)
+    assert [(r.line, r.reason) for r in d.rejects] == [
+        (1, "i.xml: waypoint outside any patrol with no observation: nothing to keep")]
+
+
+def test_ids_that_clash_as_file_names_get_files_of_their_own(tmp_path: Path) -> None:
+    """a/b and a_b, two long ids with one prefix, A and a: every patrol its own file, even
+    patrols with no observation at all."""
+    ids = ["a/b", "a_b", "A" * 100 + "1", "A" * 100 + "2", "Q", "q"]
+    for i, pid in enumerate(ids):
+        (tmp_path / f"in{i}.xml").write_text(_one_patrol(pid).replace('x="30.1"', f'x="3{i}.1"'))
+    d = read_smart_xml(sorted(tmp_path.glob("in*.xml")))
+    assert d.observations.empty
+    written = write_smart_xml(d, tmp_path / "out")
+    assert len({p.name.lower() for p in written}) == len(ids) == len(written)
+    assert (tmp_path / "out" / "patrol-a_b.xml").is_file()
+    back = read_smart_xml(written)
+    assert sorted(back.patrols["patrol_id"]) == sorted(ids)
+    assert not back.rejects

@@ -41,6 +41,7 @@ SMART exports one patrol per file) and one ``incident-<n>.xml`` per observation 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -111,13 +112,19 @@ def _observations(wp: etree._Element) -> Iterator[tuple[str, str, int]]:
 
 
 def _check_file(path: Path, max_bytes: int) -> None:
+    """Refuse files over ``max_bytes`` and any DOCTYPE or ENTITY declaration, wherever it is
+    (a comment can push one past any fixed-size look at the head); read in chunks."""
     size = path.stat().st_size
     if size > max_bytes:
         raise DataError(f"{path.name}: {size} bytes is over the {max_bytes}-byte limit for XML")
+    tail = b""
     with path.open("rb") as fh:
-        head = fh.read(65536)
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise DataError(f"{path.name}: XML with a DOCTYPE or entities is refused (not SMART)")
+        while chunk := fh.read(1 << 20):
+            block = tail + chunk
+            if b"<!DOCTYPE" in block or b"<!ENTITY" in block:
+                raise DataError(f"{path.name}: XML with a DOCTYPE or entities is refused "
+                                "(not SMART)")
+            tail = block[-8:]
 
 
 class _Acc:
@@ -166,6 +173,8 @@ def _parse(path: Path, acc: _Acc) -> None:
                 load_dtd=False, huge_tree=False, remove_comments=True):
             name = _local(el.tag)
             if event == "start":
+                if el.getparent() is None and el.getroottree().docinfo.doctype:
+                    raise DataError(f"{src}: XML with a DOCTYPE is refused (not SMART)")
                 if name == "patrol":
                     ns = el.tag[1:].partition("}")[0] if el.tag.startswith("{") else ""
                     if ns and not _NS_OK.match(ns):
@@ -245,6 +254,15 @@ def _assemble(acc: _Acc, offset: int | None) -> PatrolData:
         rejects.append(Reject(int(r["line"]), f"{r['src']}: waypoint: {why[i]}", r["wid"] or None,
                               C.preview(f"patrol={r['patrol_id']} id={r['wid']} x={r['x']} "
                                         f"y={r['y']} time={r['when']}")))
+    o = pd.DataFrame(acc.obs, columns=["wp", "category", "attributes", "line"])
+    at = o["wp"].to_numpy(dtype="int64")
+    empty = (why == "") & w["patrol_id"].isna().to_numpy()
+    empty[at] = False
+    for i in np.flatnonzero(empty):
+        rejects.append(Reject(int(w["line"].iloc[i]), f"{src[i]}: waypoint outside any patrol "
+                              "with no observation: nothing to keep", w["wid"].iloc[i] or None,
+                              C.preview(f"id={w['wid'].iloc[i]} x={w['x'].iloc[i]} "
+                                        f"y={w['y'].iloc[i]} time={w['when'].iloc[i]}")))
     ok = why == ""
     track_days = set(tracks)
     on_path = ok & w["patrol_id"].notna().to_numpy() & ~w["day"].isin(track_days).to_numpy()
@@ -255,8 +273,6 @@ def _assemble(acc: _Acc, offset: int | None) -> PatrolData:
     way["time"] = pd.to_datetime(way["time"], utc=True)
     way = pd.concat([way, _track_points(days, tracks, offset, rejects, notes)],
                     ignore_index=True)
-    o = pd.DataFrame(acc.obs, columns=["wp", "category", "attributes", "line"])
-    at = o["wp"].to_numpy(dtype="int64")
     seq = (o.groupby("wp").cumcount() + 1).to_numpy() if len(o) else np.zeros(0, dtype="int64")
     pids = w["patrol_id"].to_numpy()[at]
     wids = w["wid"].to_numpy()[at]
@@ -337,6 +353,22 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "patrol"
 
 
+def _file_name(pid: str, used: set[str]) -> str:
+    """``patrol-<id>.xml``, or, when the id is not file-safe as it is or its name is taken (also
+    in another case: file systems that ignore case), the safe id plus a hash of the real id."""
+    safe = _safe(pid)
+    name = f"patrol-{safe}.xml"
+    if safe != pid or name.lower() in used:
+        digest = hashlib.sha256(pid.encode("utf-8")).hexdigest()
+        name = f"patrol-{safe[:60]}-{digest[:12]}.xml"
+        k = 1
+        while name.lower() in used:
+            k += 1
+            name = f"patrol-{safe[:60]}-{digest[:12]}-{k}.xml"
+    used.add(name.lower())
+    return name
+
+
 def _hms(t: pd.Series, offset: int | None) -> tuple[pd.Series, pd.Series]:
     local = t.dt.tz_convert(None) + pd.Timedelta(minutes=offset or 0)
     return local.dt.strftime("%Y-%m-%d"), local.dt.strftime("%H:%M:%S")
@@ -398,7 +430,7 @@ def write_smart_xml(data: PatrolData, folder: str | Path, *,
     for k, cat, att in zip(okeys, on["category"], on["attributes"], strict=True):
         body[k] = body.get(k, "") + _obs_xml([cat], [att])
     wkeys = set(zip(wp["patrol_id"], _ns(wp["time"]), wp["lon"], wp["lat"], strict=True))
-    extra = on[[k not in wkeys for k in okeys]]
+    extra = on[np.array([k not in wkeys for k in okeys], dtype=bool)]
     pts = pd.concat([wp[["patrol_id", "leg_id", "time", "lon", "lat"]],
                      extra[["patrol_id", "time", "lon", "lat"]].assign(
                          leg_id=extra["patrol_id"].map(first_leg))], ignore_index=True)
@@ -420,6 +452,7 @@ def write_smart_xml(data: PatrolData, folder: str | Path, *,
     ranges = {pts["patrol_id"].iloc[a]: (a, b) for a, b in _runs(p_codes, 0, len(pts))}
     shift = pd.Timedelta(minutes=offset or 0)
     written: list[Path] = []
+    used: set[str] = set()
     for pid, legs in legs_of.items():
         a, b = ranges.get(pid, (0, 0))
         by_leg = {pts["leg_id"].iloc[i]: (i, j) for i, j in _runs(l_codes, a, b)}
@@ -450,7 +483,7 @@ def write_smart_xml(data: PatrolData, folder: str | Path, *,
                            f'restMinutes="0.0">\n{"".join(lines[x:y])}</ns2:days>\n')
             out.append("</ns2:legs>\n")
         out.append("</ns2:patrol>\n")
-        target = folder / f"patrol-{_safe(pid)}.xml"
+        target = folder / _file_name(pid, used)
         target.write_text("".join(out), encoding="utf-8")
         written.append(target)
     for n, row in enumerate(ob[ob["patrol_id"].isna()].itertuples(index=False), start=1):
