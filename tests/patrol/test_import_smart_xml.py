@@ -197,3 +197,19 @@ def test_ids_that_clash_as_file_names_get_files_of_their_own(tmp_path: Path) -> 
     back = read_smart_xml(written)
     assert sorted(back.patrols["patrol_id"]) == sorted(ids)
     assert not back.rejects
+
+
+def test_one_patrol_in_two_files_is_one_leg_with_a_note_and_copies_are_rejects(
+        tmp_path: Path) -> None:
+    from wildtrace.patrol.imports import read_patrols
+
+    obs = '<ns2:groups><ns2:observations categoryKey="threat.snare."/></ns2:groups>'
+    (tmp_path / "a.xml").write_text(_one_patrol("P1", obs))
+    (tmp_path / "b.xml").write_text(_one_patrol("P1", obs))
+    (tmp_path / "c.xml").write_text(_one_patrol("P1").replace('x="30.1"', 'x="30.5"'))
+    d = read_patrols(tmp_path)
+    assert (len(d.patrols), len(d.waypoints), len(d.observations)) == (1, 2, 1)
+    assert sorted(r.reason for r in d.rejects) == [
+        "b.xml: observation: duplicate of a.xml line 1 (same observation id)",
+        "b.xml: waypoint: duplicate of a.xml line 1"]
+    assert any("patrol P1 leg L1 (a.xml, b.xml, c.xml)" in n for n in d.notes)
