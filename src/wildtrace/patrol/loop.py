@@ -131,7 +131,8 @@ def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
         static, feature_notes = features.static_features(cells, {"posts": posts, **(layers or {})},
                                                          dict(rasters or {}))
         notes.extend(feature_notes)
-        table = panel.build_panel(cells, effort, data.observations, static)
+        table = panel.build_panel(cells, effort, data.observations, static,
+                                  utc_offset_minutes=data.utc_offset_minutes)
     years = sorted(int(y) for y in table["year"].unique())
     notes.extend(table.attrs.get("notes", []))
     if len(years) < 2:

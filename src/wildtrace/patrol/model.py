@@ -253,7 +253,8 @@ def _trees(config: ModelConfig, seed: int) -> Any:
 def _thresholds(effort: np.ndarray, members: int) -> list[float]:
     patrolled = effort[effort > 0]
     if not len(patrolled):
-        raise DataError("no patrolled cell-month in the training years: nothing to learn from")
+        raise ConfigError("no patrolled cell-month in the training years: nothing to learn from (do the "
+                          "records' patrols fall in the park in those years?)")
     qs = np.percentile(patrolled, np.linspace(0, 100, members, endpoint=False))
     out: list[float] = []
     for q in qs:
