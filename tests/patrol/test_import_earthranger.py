@@ -169,3 +169,14 @@ def test_malformed_records_are_rejects_and_the_rest_is_read(tmp_path: Path) -> N
     ]
     with pytest.raises(DataError, match="nested too deeply"):
         read_earthranger(tmp_path / "deep.json")
+
+
+def test_an_empty_json_file_is_one_reject_and_the_others_are_read(tmp_path: Path) -> None:
+    from wildtrace.patrol.imports import read_patrols
+
+    (tmp_path / "empty.json").write_text("")
+    (tmp_path / "events.json").write_text(json.dumps([_event("e1")]))
+    d = read_patrols(tmp_path)
+    assert list(d.observations["obs_id"]) == ["e1"]
+    assert [r.reason.split(":")[0:2] for r in d.rejects] == [["empty.json", " the whole file was "
+                                                              "not read"]]

@@ -38,7 +38,7 @@ def sniff(path: Path) -> str:
     suffix = path.suffix.lower()
     if text.startswith("<") or (suffix == ".xml" and not text):
         return "smart_xml"
-    if text.startswith(("{", "[")):
+    if text.startswith(("{", "[")) or (suffix in (".json", ".geojson") and not text):
         return "earthranger"
     first = head.decode("cp1252", errors="replace").split("\n", 1)[0].lower()
     if suffix in (".csv", ".txt") or any(h in first for h in _CSV_HINTS):
