@@ -30,7 +30,10 @@ observations (category = event_type, attributes = event_details) of the patrol n
 ``patrols`` or, failing that, of the segment named in ``patrol_segments``; otherwise no patrol.
 Times are ISO 8601 with offsets; zone-less ones use ``utc_offset`` (else UTC, with a note). A
 ``next`` page link that is not followed is noted. Element numbers (1-based, per file) stand in for
-line numbers.
+line numbers. A record not shaped as EarthRanger writes it (a feature, segment, time range or
+event that is not an object, ``patrols`` that is not a list, a patrol with no segments) is a
+reject; a repeated event id is a reject (the first is kept); JSON nested too deeply to parse is a
+``DataError``.
 
 ``write_earthranger_json(data, path)`` writes the patrols response to ``path`` and, next to it,
 ``<stem>.events.json`` and ``<stem>.tracks.geojson`` (a leader subject per leg).

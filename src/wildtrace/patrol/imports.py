@@ -7,6 +7,11 @@ columns ("Patrol ID", "Waypoint Date", "X"...); EarthRanger JSON when it starts 
 file per patrol is fast), and all EarthRanger files are read together (tracks are matched to the
 patrols of the other files). A folder stands for the files in it (sorted, not
 recursive). Anything else is a ``ConfigError`` naming the file: the user gave the wrong path.
+A file that cannot be read at all is one reject naming it; the others are read.
+
+The same records given twice (overlapping monthly exports, a file given twice) count once: each
+repeat is a reject naming the file and line it repeats, and a leg given twice is one leg
+(``drop_duplicates``).
 """
 
 from __future__ import annotations

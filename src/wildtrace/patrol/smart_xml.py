@@ -30,13 +30,15 @@ site's ``utc_offset``, else read as UTC with a note). Both ``1.2`` and ``1.3`` a
 long value names (``stringValue``, ``doubleValue``, ``booleanValue``, ``dateValue``) as well.
 
 Reading streams with lxml ``iterparse`` (no DTD, no entities, no network; files with a DOCTYPE
-and files over ``max_bytes`` are refused) and clears each waypoint once read. A day with a track
+or ENTITY anywhere and files over ``max_bytes`` are refused) and clears each waypoint once read. A day with a track
 gives the patrol's path from the track (times spread evenly between the day's start and end, to
 the second, with a note); otherwise the waypoints are the path. Categories become paths
 (``threat.hunting.snare.`` -> ``threat/hunting/snare``); attributes a JSON object.
 
 ``write_smart_xml(data, folder)`` writes one ``patrol-<id>.xml`` per patrol (1.3 namespace, as
-SMART exports one patrol per file) and one ``incident-<n>.xml`` per observation with no patrol.
+SMART exports one patrol per file; an id that is not file-safe, or whose name is taken, gets a hash
+of the real id added, so no patrol overwrites another) and one ``incident-<n>.xml`` per
+observation with no patrol.
 """
 
 from __future__ import annotations
@@ -354,8 +356,8 @@ def _safe(name: str) -> str:
 
 
 def _file_name(pid: str, used: set[str]) -> str:
-    """``patrol-<id>.xml``, or, when the id is not file-safe as it is or its name is taken (also
-    in another case: file systems that ignore case), the safe id plus a hash of the real id."""
+    """``patrol-<id>.xml``; the safe id plus a hash of the real id when the id is not file-safe
+    or the name is taken (in any case: some file systems ignore case)."""
     safe = _safe(pid)
     name = f"patrol-{safe}.xml"
     if safe != pid or name.lower() in used:
@@ -363,8 +365,7 @@ def _file_name(pid: str, used: set[str]) -> str:
         name = f"patrol-{safe[:60]}-{digest[:12]}.xml"
         k = 1
         while name.lower() in used:
-            k += 1
-            name = f"patrol-{safe[:60]}-{digest[:12]}-{k}.xml"
+            name, k = f"patrol-{safe[:60]}-{digest[:12]}-{k + 1}.xml", k + 1
     used.add(name.lower())
     return name
 
