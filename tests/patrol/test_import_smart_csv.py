@@ -230,3 +230,12 @@ def test_a_row_with_nothing_to_keep_is_a_reject_and_crs_notes_count_kept_rows(
 def test_crs_for_xml_or_earthranger_files_is_noted(tmp_path: Path) -> None:
     d = read_patrols([FIX / "smart_patrol_1_3.xml"], crs="EPSG:32736")
     assert any("--crs EPSG:32736 applies to SMART CSV X/Y only" in n for n in d.notes)
+
+
+def test_the_sites_utc_offset_reaches_the_records_for_local_months(tmp_path: Path) -> None:
+    """read_patrols(utc_offset=...) records the offset it read the times with, so effort and the
+    panel cut months at the site's midnight, not UTC's."""
+    from wildtrace.patrol.imports import read_patrols
+
+    assert read_patrols([FIX / "smart_query_utm.csv"], utc_offset="+03:00").utc_offset_minutes == 180
+    assert read_patrols([FIX / "smart_query_utm.csv"]).utc_offset_minutes is None

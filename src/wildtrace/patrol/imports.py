@@ -92,6 +92,8 @@ def read_patrols(paths: str | Path | Sequence[str | Path], *, crs: str | None = 
     if er:
         parts.extend(_together(er, lambda fs: read_earthranger(fs, utc_offset=utc_offset)))
     data = PatrolData.concat(parts)
+    # the site's offset also decides which local month a patrol or find falls in (effort, panel)
+    data.utc_offset_minutes = C.parse_offset(utc_offset)
     if crs is not None and (xml or er):
         data.notes.append(f"--crs {crs} applies to SMART CSV X/Y only; SMART XML and EarthRanger "
                           "files state WGS84 longitude/latitude and were read as such")
