@@ -56,14 +56,17 @@ test: system-deps node-deps install lint typecheck
 
 # Each prints its figure beside a floor measured in the same run (README, Benchmarks): the scan per
 # shape (orjson and a keyword pass), start-up (bare python), --db (scan alone), --jobs 2 (one
-# process), network metrics (igraph's bare betweenness). The trade, workbench
-# and monitor benchmarks are their own targets below.
+# process), network metrics (igraph's bare betweenness), trade load and reconcile on 3M rows
+# (DuckDB's read_csv; one permit join) and the queue API (a bare FastAPI endpoint, SQLite and
+# PostgreSQL). The full-size trade, workbench-pages, patrol and monitor runs are their own targets below.
 bench: install
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_startup.py --repeats 5
 	$(BIN)/python benchmarks/bench_store.py --n 3000 --repeats 3
 	$(BIN)/python benchmarks/bench_jobs.py --n 24000 --repeat 3
-	$(BIN)/python benchmarks/bench_network.py --accounts 20000 --repeat 3
+	$(BIN)/python benchmarks/bench_network.py --accounts 100000 --repeat 3
+	$(BIN)/python benchmarks/bench_trade.py --rows 3000000 --load-repeat 3 --repeat 3 --analyses reconcile --keep --workdir /tmp/bench_trade_3m
+	$(BIN)/python benchmarks/bench_workbench.py --rows 20000 --backend both --skip-pages --workers 2 --clients 20 --seconds 8 --repeats 3
 
 # The 30M-row trade benchmark (about 40 minutes here): load, reconcile, screen, trends, routes,
 # DuckDB's own read_csv of the same files as the floor, peak memory.
@@ -75,14 +78,14 @@ bench-trade: install
 bench-workbench: install
 	$(BIN)/python benchmarks/bench_workbench.py --rows 1000000 --backend both --requests 30
 
-# The monitor against the loopback demo marketplace (about 13 minutes): pages/s and CPU per page
-# beside a bare Scrapy spider over the same pages, memory over 10,000 pages, the polite rate held.
 # The patrol loop at the issue's size: a 2,000 km² SYNTHETIC park, five years of daily patrols
 # (~500k waypoints) written as SMART XML, then import, effort, features, evaluation, training and a
 # monthly map, each timed with peak memory; import beside parsing the same files and nothing else.
 bench-patrol: install
 	$(BIN)/python benchmarks/bench_patrol.py --area-km2 2000 --years 5 --repeat 3 --workdir /tmp/bench_patrol
 
+# The monitor against the loopback demo marketplace (about 13 minutes): pages/s and CPU per page
+# beside a bare Scrapy spider over the same pages, memory over 10,000 pages, the polite rate held.
 bench-monitor: install
 	$(BIN)/python benchmarks/bench_monitor.py --profile --json /tmp/bench_monitor.json
 
