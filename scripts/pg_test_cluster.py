@@ -68,7 +68,9 @@ class Cluster:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start() -> Cluster:
+def start(*, durable: bool = False, extra: str = "") -> Cluster:
+    """A throwaway cluster; ``durable``: fsync and synchronous commit on (as a real server runs:
+    the default cluster turns them off for speed), ``extra``: more ``-c name=value`` options."""
     bindir = _bindir()
     folder = Path(tempfile.mkdtemp(prefix="wildtrace-pg-"))
     as_user = None
@@ -80,8 +82,9 @@ def start() -> Cluster:
     try:
         cluster._run(str(bindir / "initdb"), "-D", str(folder / "data"), "-U", "postgres",
                      "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-        options = (f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        fast = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        options = (f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 {fast}"
+                   f"-c max_connections=200 {extra}")
         cluster._run(str(bindir / "pg_ctl"), "-D", str(folder / "data"), "-o", options,
                      "-l", str(folder / "log"), "-w", "-t", "60", "start")
     except subprocess.CalledProcessError as exc:

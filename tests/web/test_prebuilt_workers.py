@@ -163,3 +163,55 @@ def test_who_is_asking_is_kept_until_a_write_and_expiry_is_checked_on_every_requ
     r = browser.get("/api/v1/me")
     browser.close()
     assert r.status_code == 401 and r.json()["error"]["code"] == "session_expired", r.text
+
+
+def test_a_revoked_token_is_refused_at_once_on_postgresql_even_with_group_commit(tmp_path: Path) -> None:
+    """PostgreSQL writes a commit's WAL record a moment before other connections can see the commit
+    (longer with group commit: commit_delay). A generation read from the WAL position moved in that
+    moment, and a credential looked up then was kept, under the new value, with the row as it was
+    before the revoke, until some unrelated write (issue 27's review: 20 of 20 trials). The
+    generation is now the snapshot, which moves when the commit becomes visible. A durable
+    cluster of its own (fsync on, as a real server runs; the shared test cluster has it off, which
+    hides the moment)."""
+    from store.conftest import pg_cluster
+
+    from wildtrace import Settings
+    from wildtrace.web.app import create_app
+
+    from .conftest import _free_port, running
+
+    cluster = pg_cluster().start(durable=True, extra="-c commit_delay=20000 -c commit_siblings=0")
+    stale = []
+    try:
+        app = create_app(cluster.url, Settings(data_dir=tmp_path / "data"))
+        engine = app.state.store.engine
+        auth.add_user(engine, "viewer", "viewer", "correct horse battery", actor="test")
+        port = _free_port()
+        with running(app, port):
+            for trial in range(8):
+                token = auth.create_token(engine, "viewer", f"t{trial}")
+                headers = {"Authorization": f"Bearer {token}"}
+                stop = threading.Event()
+
+                def poll(headers: dict[str, str], stop: threading.Event) -> None:
+                    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as c:
+                        while not stop.is_set():
+                            c.get("/api/v1/me")
+
+                pollers = [threading.Thread(target=poll, args=(headers, stop)) for _ in range(2)]
+                for t in pollers:
+                    t.start()
+                time.sleep(0.05)
+                auth.revoke_token(engine, auth.token_id(token), "test", any_user=True)
+                time.sleep(0.1)
+                stop.set()
+                for t in pollers:
+                    t.join()
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as c:
+                    codes = [c.get("/api/v1/me").status_code for _ in range(3)]
+                if 200 in codes:
+                    stale.append((trial, codes))
+        engine.dispose()
+    finally:
+        cluster.stop()
+    assert not stale, f"a revoked token was accepted after the revoke returned: {stale}"

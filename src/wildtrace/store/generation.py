@@ -4,8 +4,12 @@ one generation).
 
 - SQLite: ``PRAGMA data_version`` on a connection of its own that never writes (SQLite changes it
   on that connection whenever another connection commits; a few microseconds);
-- PostgreSQL: ``pg_current_wal_insert_lsn()`` on an autocommit connection of its own: every commit
-  that wrote inserts a WAL record (other writes, e.g. autovacuum, move it too: a rebuild, no harm).
+- PostgreSQL: ``pg_current_snapshot()`` on an autocommit connection of its own: which write
+  transactions are running and which have finished, as this moment's snapshot sees them. It changes
+  when a write *becomes visible*, which is what a kept answer needs. (The WAL insert position, used
+  before, moves when the commit record is written, a moment before other connections can see the
+  commit: an answer built in that moment was kept under the new position with the old data, until
+  some unrelated write came; a revoked API token stayed valid that long. Issue 27's review.)
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ class Generation:
                         self._pg = self.engine.raw_connection()
                         self._pg.driver_connection.autocommit = True  # no transaction held open
                     cur = self._pg.cursor()
-                    cur.execute("SELECT pg_current_wal_insert_lsn()")
+                    cur.execute("SELECT pg_current_snapshot()::text")
                     return str(cur.fetchone()[0])
                 except Exception:  # the server went away: a fresh connection once, then the error
                     self._drop_pg()

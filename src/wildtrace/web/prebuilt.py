@@ -7,8 +7,9 @@ or any other (``serve --workers``, a ``scan --db`` beside the workbench):
 
 - SQLite: ``PRAGMA data_version`` on a connection of its own that never writes (SQLite changes
   it on that connection whenever another connection commits; a few microseconds);
-- PostgreSQL: ``pg_current_wal_insert_lsn()``: every commit that wrote inserts a WAL record
-  (other writes, e.g. autovacuum, move it too: they only cost a rebuild).
+- PostgreSQL: ``pg_current_snapshot()``: it changes when a write transaction's commit becomes
+  visible to other connections (not when its WAL record is written, a moment earlier: see
+  ``store/generation.py``); a transaction that only read leaves it alone.
 
 The generation itself is read in ``store/generation.py`` (the store owns its SQL). Reading the
 generation first means an answer is never newer-keyed than its data: a write that
