@@ -81,6 +81,34 @@ def test_local_terms_are_part_of_the_key(tmp_path: Path, monkeypatch: pytest.Mon
         Lexicon(ref, extra_terms=LOCAL[:1])
 
 
+def test_a_lexicon_read_from_the_cache_pickles(tmp_path: Path) -> None:
+    """Users send a Scanner to other processes (multiprocessing, joblib): the lazily made entries
+    of a cached table must not hold a closure (review of issue 27)."""
+    import pickle
+
+    ref = cache.load(cache_dir=tmp_path)
+    Lexicon(ref)  # built and written
+    read = Lexicon(ref)  # read back: entries made on first use
+    again = pickle.loads(pickle.dumps(read))
+    _same(read, again)
+
+
+def test_an_opencc_upgrade_gives_new_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Chinese term is normalised with OpenCC's table: a compiled file made with another
+    table must not be used (review of issue 27: the old key held only WildTrace's and Python's
+    versions)."""
+    stamp = cache.libraries()
+    assert stamp.startswith("opencc:") and "TSCharacters.txt" in stamp
+    ref = cache.load(cache_dir=tmp_path)
+    Lexicon(ref)
+    key = cache.cache_key(tmp_path, [])
+    monkeypatch.setattr(cache, "libraries", lambda: stamp + ":upgraded")
+    assert cache.cache_key(tmp_path, []) != key
+    monkeypatch.setattr(lexmod, "_build", _must_not_build)
+    with pytest.raises(AssertionError, match="built"):  # the lexicon's own key changed too
+        Lexicon(ref)
+
+
 def _must_not_build(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("built, not read back")
 

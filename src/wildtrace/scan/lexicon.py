@@ -282,6 +282,28 @@ def _encode(built: tuple[Table, Implied]) -> dict[str, Any]:
             "implied": [[k, p, t] for k, (p, t) in implied.items()]}
 
 
+class _Rows:
+    """A cached form's entries, made on first use (a class, not a closure: a Scanner whose table
+    came from the cache still pickles, for users who send one to another process)."""
+
+    def __init__(self, strings: list[str], rows: list[list[Any]], keys: list[list[Any]]):
+        self.strings, self.rows, self.keys = strings, rows, keys
+        self.made: list[Entry | None] = [None] * len(rows)
+
+    def entry(self, j: int) -> Entry:
+        found = self.made[j]
+        if found is None:
+            S = self.strings  # noqa: N806
+            kind, ref, term, lang, ambiguous, context, accented, source, plain, *spellings = self.rows[j]
+            found = self.made[j] = Entry(S[kind], S[ref], S[term], S[lang], ambiguous is True, context is True,
+                                         None if accented == -1 else S[accented], S[source],
+                                         tuple([S[i] for i in spellings]), plain is True)
+        return found
+
+    def __call__(self, i: int) -> tuple[Entry, ...]:
+        return tuple([self.entry(j) for j in self.keys[i][1:]])
+
+
 def _decode(d: dict[str, Any]) -> tuple[Table, Implied]:
     """The inverse of ``_encode``; raises on a file of another shape (rebuilt, never used). Each
     form's entries are made on first use (``Terms``), from rows whose shape is checked here."""
@@ -295,23 +317,8 @@ def _decode(d: dict[str, Any]) -> tuple[Table, Implied]:
             and all(type(r) is list and len(r) >= 9 for r in rows)
             and all(type(i) is int and 0 <= i < n_rows for k in keys for i in k[1:])):
         raise ValueError("a lexicon cache of another shape")
-    made: list[Entry | None] = [None] * n_rows
-    S = strings  # noqa: N806
-
-    def entry(j: int) -> Entry:
-        found = made[j]
-        if found is None:
-            kind, ref, term, lang, ambiguous, context, accented, source, plain, *spellings = rows[j]
-            found = made[j] = Entry(S[kind], S[ref], S[term], S[lang], ambiguous is True, context is True,
-                                    None if accented == -1 else S[accented], S[source],
-                                    tuple([S[i] for i in spellings]), plain is True)
-        return found
-
-    def make(i: int) -> tuple[Entry, ...]:
-        return tuple([entry(j) for j in keys[i][1:]])
-
     forms = [k[0] for k in keys]
-    table = Terms(forms, [None] * len(forms), make, frozenset(forms[i] for i in d["wide"]))
+    table = Terms(forms, [None] * len(forms), _Rows(strings, rows, keys), frozenset(forms[i] for i in d["wide"]))
     implied = {k: (p, t) for k, p, t in implied_rows}
     return table, implied
 

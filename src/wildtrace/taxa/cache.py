@@ -30,8 +30,10 @@ summary file's bytes and its code).
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
+import importlib.util
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -109,7 +111,7 @@ def compiled(kind: str, parts: Iterable[str], build: Callable[[], T], encode: Ca
     if where is None:
         return build()
     key = hashlib.sha256("\0".join([FORMAT, kind, __version__, f"{sys.version_info[0]}.{sys.version_info[1]}",
-                                    *parts]).encode()).hexdigest()
+                                    libraries(), *parts]).encode()).hexdigest()
     found = _read(where / _name(kind, key), key, decode)
     if found is not None:
         return found
@@ -118,9 +120,26 @@ def compiled(kind: str, parts: Iterable[str], build: Callable[[], T], encode: Ca
     return value
 
 
+@functools.cache
+def libraries() -> str:
+    """The installed data of libraries a compiled file depends on: OpenCC's traditional-to-
+    simplified table (normalising every Chinese term). Its path, size and change time, read without
+    importing it: an upgrade gives new keys, so nothing compiled with the old table is used."""
+    spec = importlib.util.find_spec("opencc")
+    origin = spec.origin if spec is not None else None
+    if not origin:
+        return "opencc:none"
+    table = Path(origin).parent / "dictionary" / "TSCharacters.txt"
+    try:
+        st = table.stat()
+    except OSError:
+        return f"opencc:{table}:missing"
+    return f"opencc:{table}:{st.st_size}:{st.st_mtime_ns}"
+
+
 def cache_key(data_dir: Path, extra: list[Path]) -> str:
     """The key of the compiled data of these inputs (see the module's docstring)."""
-    parts = [FORMAT, __version__, f"{sys.version_info[0]}.{sys.version_info[1]}", code_sha256(*CODE_FILES),
+    parts = [FORMAT, __version__, f"{sys.version_info[0]}.{sys.version_info[1]}", libraries(), code_sha256(*CODE_FILES),
              str(data_dir.resolve()), *(str(p.resolve()) for p in extra), manifest.sha256("rules", data_dir, extra)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
