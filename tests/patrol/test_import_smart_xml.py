@@ -213,3 +213,24 @@ def test_one_patrol_in_two_files_is_one_leg_with_a_note_and_copies_are_rejects(
         "b.xml: observation: duplicate of a.xml line 1 (same observation id)",
         "b.xml: waypoint: duplicate of a.xml line 1"]
     assert any("patrol P1 leg L1 (a.xml, b.xml, c.xml)" in n for n in d.notes)
+
+
+def test_two_identical_observations_in_one_file_are_two_finds_but_a_second_copy_of_the_file_is_not(
+        tmp_path: Path) -> None:
+    """Two snares logged at one waypoint with the same attributes are two observations (each with
+    its own id); the same file exported again repeats them, and its copies are rejects."""
+    from wildtrace.patrol.imports import read_patrols
+
+    text = (FIX / "smart_patrol_1_2.xml").read_text(encoding="utf-8")
+    start = text.index("<ns2:observations ")
+    end = text.index("</ns2:observations>") + len("</ns2:observations>")
+    twice = text[:end] + "\n" + text[start:end] + text[end:]
+    (tmp_path / "a.xml").write_text(twice, encoding="utf-8")
+    (tmp_path / "b.xml").write_text(twice, encoding="utf-8")
+    once = read_patrols([FIX / "smart_patrol_1_2.xml"])
+    one = read_patrols([tmp_path / "a.xml"])
+    assert len(one.observations) == len(once.observations) + 1, "both observations of the waypoint kept"
+    both = read_patrols([tmp_path / "a.xml", tmp_path / "b.xml"])
+    assert len(both.observations) == len(one.observations)
+    copies = [r for r in both.rejects if r.reason.startswith("b.xml:") and "duplicate of a.xml" in r.reason]
+    assert len(copies) >= len(one.observations), both.rejects

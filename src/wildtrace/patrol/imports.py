@@ -132,8 +132,9 @@ def drop_duplicates(data: PatrolData) -> PatrolData:
     """The same records given twice (overlapping monthly exports, a file given twice) kept once.
 
     A waypoint with the same patrol, leg, time and place as an earlier one, and an observation
-    with the same id or the same patrol, time, place, category and attributes, is a reject
-    naming the row it repeats; legs given more than once become one (earliest start, latest
+    with the same id, or with the same patrol, time, place, category and attributes as one in an
+    earlier file, is a reject naming the row it repeats (within one file, observations with other
+    ids are kept: two snares found at one waypoint are two finds); legs given more than once become one (earliest start, latest
     end), with a note. "Earlier" is the order the files were read in.
     """
     wp = data.waypoints.reset_index(drop=True)
@@ -143,6 +144,10 @@ def drop_duplicates(data: PatrolData) -> PatrolData:
     ob = data.observations.reset_index(drop=True)
     by_id = _first_of(ob, ["obs_id"])
     by_content = _first_of(ob, ["patrol_id", "time", "lon", "lat", "category", "attributes"])
+    # the same content in one file is two observations (two snares at one waypoint, each with its
+    # own id); in another file it is the same observation exported again
+    source = ob["source"].to_numpy(dtype=object)
+    by_content = np.where(source[by_content] != source, by_content, np.arange(len(ob)))
     same_id = by_id != np.arange(len(ob))
     first = np.where(same_id, by_id, by_content)
     keep = first == np.arange(len(ob))
