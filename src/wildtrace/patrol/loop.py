@@ -154,8 +154,13 @@ def run_loop(data: PatrolData, boundary: Any, posts: Any, *, patrol_dir: Path,
         with _timed(timings, "evaluation"):
             evaluation = evaluate.year_ahead(table, test_year, reps=config.reps, seed=config.seed,
                                              truth=truth_table)
+    full = default_test_year(table)
+    train = table[table["year"] <= full] if full > years[0] else table
+    if len(train) < len(table):  # a year begun by a few days of patrols cannot calibrate the model
+        notes.append(f"the map's model is trained on {years[0]}-{full} (the last year whose twelve months "
+                     f"were all patrolled; the months after it still feed the history features)")
     with _timed(timings, "training"):
-        fitted = model.fit(table, features=None, config=None)
+        fitted = model.fit(train, features=None, config=None)
     last = str(table["period"].max())
     months = next_periods(last, config.months_ahead)
     writer = runs.RunWriter(patrol_dir)
