@@ -87,3 +87,24 @@ def test_example_sources_load_and_fit_the_marketplace(name: str, site: demosite.
                            "price": "1,200.00", "currency": "USD", "seller": "hornking88",
                            "seller_url": "/seller/hornking88", "location": "Hanoi, VN",
                            "posted_at": "2026-11-02T10:00:00Z", "images": ["/images/d01.png"]}, got
+
+
+def test_ctrl_c_stops_the_marketplace_even_when_its_parent_ignored_sigint() -> None:
+    """A parent that ignores SIGINT passes that on to its children (Python then raises no
+    KeyboardInterrupt); the marketplace handles Ctrl-C itself, so it still stops."""
+    port = _free_port()
+    proc = subprocess.Popen([WILDTRACE, "demo", "--marketplace", "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert proc.stdout is not None
+        for _ in range(5):
+            proc.stdout.readline()
+        assert httpx.get(f"http://127.0.0.1:{port}/grid", timeout=10).status_code == 200
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0 and "stopped" in out, err

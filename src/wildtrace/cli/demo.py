@@ -65,6 +65,9 @@ def serve_marketplace(port: int) -> None:
         stop.set()
 
     previous = signal.signal(signal.SIGTERM, on_term)
+    # Ctrl-C stops it even when this process was started with SIGINT ignored (a parent that ignores
+    # it passes that on, and Python then raises no KeyboardInterrupt: a CI run waited 20 s for one)
+    previous_int = signal.signal(signal.SIGINT, on_term)
     try:
         click.echo(f"WildTrace demo marketplace (SYNTHETIC listings) at {site.origin}/")
         click.echo(f"  grid {site.origin}/grid   shop {site.origin}/shop   feed {site.origin}/feed")
@@ -79,5 +82,6 @@ def serve_marketplace(port: int) -> None:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         site.close()
     click.echo("Demo marketplace stopped.")

@@ -243,9 +243,11 @@ def patrol_demo(settings: Settings, area_km2: float, years: int, park_seed: int,
 
 @patrol.command("synth")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--area-km2", type=click.FloatRange(50, 20_000), default=400, show_default=True)
-@click.option("--years", type=click.IntRange(1, 20), default=4, show_default=True)
-@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--area-km2", type=click.FloatRange(50, 20_000), default=400, show_default=True,
+              help="Size of the synthetic park.")
+@click.option("--years", type=click.IntRange(1, 20), default=4, show_default=True,
+              help="Years of synthetic patrols, from 2019.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the synthetic park (same seed, same park).")
 @click.option("--format", "fmt", type=click.Choice(["smart-xml", "smart-csv", "earthranger"]), default="smart-xml",
               show_default=True, help="The export format the patrol records are written in.")
 def patrol_synth(folder: Path, area_km2: float, years: int, seed: int, fmt: str) -> None:

@@ -4,7 +4,7 @@
   GraphML invalid), capped in length;
 - ``pdf_text``: capped, and long unbroken runs (an 8,000-character URL) cut into pieces a table cell
   can wrap, so one listing never fails the whole report;
-- CSV cells go through ``wildtrace.scan.writers.safe_cell`` (formula guard, length cap).
+- CSV cells go through ``wildtrace.csvcell.safe_cell`` (formula guard, length cap).
 """
 
 from __future__ import annotations

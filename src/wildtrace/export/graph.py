@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from wildtrace.csvcell import safe_cell
 from wildtrace.export.clean import xml_text
-from wildtrace.scan.writers import safe_cell
 
 if TYPE_CHECKING:
     from wildtrace.cases import Case

@@ -17,7 +17,7 @@ import orjson
 import yaml
 
 from wildtrace import manifest
-from wildtrace.scan.writers import safe_cell as _safe
+from wildtrace.csvcell import safe_cell as _safe
 
 if TYPE_CHECKING:
     from wildtrace.cases import Case

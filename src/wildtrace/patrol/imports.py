@@ -227,7 +227,7 @@ def write_tables(data: PatrolData, folder: Path) -> dict[str, Path]:
     with = + - @ tab or CR is written as text); numbers and times are written as they are.
     """
     from wildtrace.atomic import atomic_write
-    from wildtrace.scan.writers import safe_cell
+    from wildtrace.csvcell import safe_cell
 
     folder.mkdir(parents=True, exist_ok=True)
     out = {}

@@ -26,10 +26,10 @@ from typing import Any
 
 import orjson
 
+from wildtrace.csvcell import safe_cell
 from wildtrace.errors import ConfigError, DataError
 from wildtrace.jsonlog import JsonLog
 from wildtrace.scan.lexicon import Entry
-from wildtrace.scan.writers import safe_cell
 from wildtrace.taxa.refdata import CodeWord
 from wildtrace.text.normalize import accent_key, has_diacritics, normalize_term
 

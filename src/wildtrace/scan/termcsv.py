@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from wildtrace.csvcell import safe_cell
 from wildtrace.errors import Invalid, NotFound
 from wildtrace.rejects import Reject
-from wildtrace.scan.writers import safe_cell
 
 #: The shared term list's columns, in the order WildTrace writes them
 COLUMNS = ("term", "language", "taxon", "product", "note")
@@ -217,7 +217,7 @@ def _records(lines: list[str], start: int, delim: str) -> Iterator[tuple[int, li
 
 
 def guard(cell: str) -> str:
-    """A term-list cell as written: the formula guard (``writers.safe_cell``), and a quote before a
+    """A term-list cell as written: the formula guard (``csvcell.safe_cell``), and a quote before a
     cell that starts with a quote itself, so ``_unguard`` gives back exactly what was exported."""
     return "'" + cell if cell.startswith("'") else safe_cell(cell)
 

@@ -13,7 +13,7 @@ character, or whose term is already in the built-in lexicon, the local one or an
 the same and writes nothing.
 ``export_terms`` writes the local lexicon (and, given the reference data, the built-in taxon
 names, product words and code words) in the same shape, every cell through the one formula guard
-(``writers.safe_cell``).
+(``csvcell.safe_cell``).
 
 Terms come from hostile sources: they are data, never run, and each is checked for length and
 control characters before it is stored. What a term means is checked the way the rest of the code

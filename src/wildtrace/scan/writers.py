@@ -8,11 +8,9 @@ from typing import IO, Any
 
 import orjson
 
+from wildtrace.csvcell import safe_cell
 from wildtrace.scan.listing import FIELDS
 from wildtrace.scan.result import RESULT_FIELDS, ScanResult
-
-# Spreadsheet programs run cells that start with these: neutralise them in CSV.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class JsonlWriter:
@@ -33,20 +31,6 @@ CSV_COLUMNS = (
     "reasons", "matches", "model", "input_sha256", "scanned_at", "label",
     *(f"listing_{f}" for f in FIELDS if f != "id"), "listing_extra",
 )
-#: Spreadsheets hold at most 32,767 characters per cell; longer text is cut (JSON Lines keeps it).
-MAX_CSV_CELL = 32_000
-
-
-def safe_cell(value: Any) -> str:
-    """The one formula guard: a CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    if len(text) > MAX_CSV_CELL:
-        text = text[:MAX_CSV_CELL] + "…"
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
 def csv_row(result: ScanResult, label: str = "") -> list[str]:
     """One result in the CSV layout, every cell guarded."""
     listing = result.listing

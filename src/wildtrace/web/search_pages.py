@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import Field
 
-from wildtrace.scan.writers import safe_cell
+from wildtrace.csvcell import safe_cell
 from wildtrace.search import MAX_TERM_CHARS, MAX_TERMS, Term, read_terms
 from wildtrace.store import queue as q
 from wildtrace.store import saved_searches
