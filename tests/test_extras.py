@@ -63,6 +63,7 @@ def test_the_core_install_scans_as_the_full_one_does(core: Path, tmp_path: Path)
     (["trade", "reconcile"], "trade"),
     (["scan", "-", "--db", "x.sqlite"], "store"),
     (["case", "show", "x"], "investigations"),
+    (["patrol", "demo"], "patrol"),
 ])
 def test_a_missing_extra_is_one_line_naming_the_install(core: Path, tmp_path: Path, args: list[str],
                                                         extra: str) -> None:

@@ -12,7 +12,7 @@ zoonotic profile, OCR through Debian's tesseract). Everything heavier is an extr
 | ``investigations`` | evidence capture and seals, seller networks, case exports (with ``store``) | httpx, warcio, Pillow, ImageHash, networkx, igraph, fpdf2, wacz, rfc3161-client, asn1crypto |
 | ``monitor`` | ``wildtrace monitor``: crawling marketplaces (with ``investigations``) | Scrapy, Protego, extruct, trafilatura, htmldate, scrapy-playwright, w3lib |
 | ``dask`` | ``scan --engine dask``: scanning partitions on a Dask cluster, Parquet partitions, fsspec URLs; the ``dask`` command | dask, distributed, pyarrow, fsspec |
-| ``patrol`` | ``wildtrace patrol``: SMART/EarthRanger import, grids, effort, risk model, maps, patrol plans | GeoPandas, Shapely, pyproj, pyogrio, rasterio, scikit-learn, OR-Tools, Pillow, lxml |
+| ``patrol`` | ``wildtrace patrol``: SMART/EarthRanger import, grids, effort, risk model, maps, patrol plans | pandas, GeoPandas, Shapely, pyproj, pyogrio, rasterio, scikit-learn, OR-Tools, Pillow, lxml |
 | ``all`` | every extra above | |
 
 A missing extra is a ``MissingExtra``: the CLI prints its one line (naming the command to run)
@@ -41,7 +41,7 @@ MODULES: dict[str, str] = {
     "dask": "dask", "distributed": "dask", "pyarrow": "dask", "fsspec": "dask",
     "wacz": "investigations", "rfc3161_client": "investigations", "asn1crypto": "investigations",
     "geopandas": "patrol", "shapely": "patrol", "pyproj": "patrol", "pyogrio": "patrol",
-    "rasterio": "patrol", "ortools": "patrol", "lxml": "patrol",
+    "rasterio": "patrol", "ortools": "patrol", "lxml": "patrol", "pandas": "patrol",
 }
 
 
