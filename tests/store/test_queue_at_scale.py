@@ -139,3 +139,20 @@ def test_filter_menus(store: SQLStore) -> None:
             tally = dict(conn.execute(sa.select(col, sa.func.count()).where(col != "").group_by(col)).all())
             want = sorted(tally, key=lambda v: (-tally[v], v))
             assert q.facets(store.engine)[name] == want, name
+
+
+@pytest.mark.parametrize("sort", q.SORTS)
+def test_a_wide_date_range_walks_the_sort_order_to_the_same_pages(store: SQLStore, sort: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A date range holding more than ``q.FEW`` rows is read by walking the sort order (SQLite)
+    instead of from ``queue_posted``: the same pages either way, keyset cursors included."""
+    ranges = [q.Filters(posted_from="2026-01-01", posted_to="2026-12-31"), q.Filters(posted_from="2026-03-01"),
+              q.Filters(posted_to="2026-04-30"), q.Filters(verdict="wildlife_offer", posted_from="2026-02-01")]
+    with store.engine.connect() as conn:
+        assert not any(q._wide(conn, f, sort) for f in ranges)  # a few rows: from the index
+    monkeypatch.setattr(q, "FEW", 3)
+    with store.engine.connect() as conn:
+        walks = [q._wide(conn, f, sort) for f in ranges]
+    assert any(walks) == (store.dialect == "sqlite" and sort in ("risk", "uncertain")), walks
+    for f in ranges:
+        assert _walk(store, f, sort) == _expected(store, f, sort), (sort, f)
