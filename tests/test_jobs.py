@@ -187,3 +187,34 @@ def test_a_scanner_the_workers_cannot_build_is_one_line_and_exit_2(listings: Pat
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
         said.append(r.stderr)
     assert said[0] == said[1] and "not a model directory" in said[0]
+
+
+def test_workers_are_spawned_from_a_threaded_process_with_the_same_output(scanner: Scanner, tmp_path: Path) -> None:
+    """From one thread (the CLI) the workers are forked with the scanner built; while another
+    thread runs (the workbench) forking is unsafe, so they are spawned and build their own. Both
+    give what one process gives, and a scanner a spawned worker cannot build is the same error."""
+    import threading
+
+    from wildtrace.errors import WildTraceError
+
+    records: list[dict[str, object]] = [json.loads(line) for line in DEMO.read_text(encoding="utf-8").splitlines()]
+    one = Collected()
+    ingest(list(records), scanner, one.sinks())
+    spec = ScannerSpec(Settings(data_dir=tmp_path / "data", text_model="none"))
+    assert parallel._can_fork()  # noqa: SLF001 - the choice itself is what is tested
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert not parallel._can_fork()  # noqa: SLF001
+        spawned = Collected()
+        ingest(list(records), spec, spawned.sinks(), jobs=2)
+        bad = ScannerSpec(Settings(data_dir=tmp_path / "data", text_model=str(tmp_path / "no-model")))
+        with pytest.raises(WildTraceError, match="not a model directory"):
+            ingest(list(records), bad, Collected().sinks(), jobs=2)
+    finally:
+        stop.set()
+        other.join()
+    assert [r.to_dict() | {"scanned_at": ""} for r in one.results] == \
+        [r.to_dict() | {"scanned_at": ""} for r in spawned.results]
+    assert parallel._SCANNER == []  # noqa: SLF001 - a forked scan leaves no scanner behind in the parent

@@ -1,8 +1,11 @@
 """``scan --jobs N``: the scanner in worker processes, the output in input order.
 
 The parent reads the input (any reader: JSON Lines, CSV, Excel, compressed) and sends chunks of
-``CHUNK`` records to ``jobs`` worker processes; each worker builds the scanner once (from a
-``ScannerSpec``, the recipe a process can rebuild it from) and scans its chunks. At most
+``CHUNK`` records to ``jobs`` worker processes, which scan them. On Linux, from a process running
+one thread (the CLI), the parent builds the scanner once and the workers are forked from it, so
+they start with it built (copy-on-write; a spawned worker's start cost a third of a second of
+every worker's time). Elsewhere each worker is spawned and builds the scanner once from a
+``ScannerSpec`` (the recipe a process can rebuild it from). At most
 ``2 × jobs`` chunks are in flight, so memory stays flat however long the input is. The parent
 takes the chunks back in input order and runs them through ``pipeline.ingest``: the store, when
 there is one, is written by the parent alone (one writer), in the same batches as a one-process
@@ -220,6 +223,23 @@ def _start(spec: ScannerSpec) -> None:
         _FAILED.append(_sendable(exc))
 
 
+def _can_fork() -> bool:
+    """Whether the workers may be forked from this process: on Linux, from a process running one
+    thread (a thread holding a lock at the fork would leave it held in the copy). Elsewhere, and
+    from a threaded process (the workbench), they are spawned and each builds its own scanner."""
+    import multiprocessing
+    import sys
+    import threading
+
+    return (sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1)
+
+
+def _forked() -> None:
+    """Each forked worker: the scanner came with the copy; Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _sendable(exc: BaseException) -> BaseException:
     """The error itself when it survives pickling; else the same message in the error family."""
     try:
@@ -313,8 +333,14 @@ def scan_parts(items: Iterable[Item] | RawJsonl, spec: ScannerSpec, jobs: int, *
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
-    pool = ProcessPoolExecutor(max_workers=check_jobs(jobs), mp_context=get_context("spawn"),
-                               initializer=_start, initargs=(spec,))
+    check_jobs(jobs)
+    forked = _can_fork()
+    if forked:  # the workers start as copies of this process, the scanner built: no start-up each
+        _SCANNER[:] = [spec.build()]
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"), initializer=_forked)
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_start,
+                                   initargs=(spec,))
     pending: deque[Future[Part]] = deque()
     if isinstance(items, RawJsonl):
         raw: RawJsonl | None = dataclasses.replace(items, stream=None)  # type: ignore[arg-type]
@@ -333,6 +359,8 @@ def scan_parts(items: Iterable[Item] | RawJsonl, spec: ScannerSpec, jobs: int, *
                         "Run with --jobs 1 to see the record it was on") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if forked:
+            _SCANNER.clear()
 
 
 def ingest_parallel(items: Iterable[Item] | RawJsonl, spec: ScannerSpec, sinks: Sinks, *, jobs: int, batch: int = 500,
