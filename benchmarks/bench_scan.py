@@ -135,6 +135,9 @@ def main() -> None:
     parser.add_argument("--text-model", default="shipped",
                         help="shipped (the default scan), none (the rules alone) or a model folder")
     parser.add_argument("--json", type=Path, help="also write every run's figures here")
+    parser.add_argument("--input", type=Path, action="append", default=[],
+                        help="also scan this real JSON Lines file (repeatable); one with a mean length over "
+                             "800 characters is read against the long-listing target")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -149,6 +152,15 @@ def main() -> None:
     for shape, n in runs:
         files[shape, n] = tmp / f"{shape}_{n}.jsonl"
         _write(files[shape, n], n, shape)
+    for real in args.input:  # a real file, as it is: its own shape, named by the file
+        lines = [line for line in real.read_bytes().splitlines() if line.strip()]
+        mean = statistics.mean(len(f"{r.get('title') or ''} {r.get('text') or ''}") for r in map(json.loads, lines))
+        shape = f"real:{real.name}"
+        LABELS[shape] = f"{real.name} (real, mean {mean:,.0f})"
+        if mean > 800:
+            TARGETS[shape] = TARGETS["long"]
+        runs.append((shape, len(lines)))
+        files[shape, len(lines)] = real
     results: dict[tuple[str, int], list[dict]] = {run: [] for run in runs}  # type: ignore[type-arg]
     for _ in range(args.repeat):
         for run in runs:
@@ -169,7 +181,7 @@ def main() -> None:
         keyword_n = statistics.median(r["keyword_per_cpu_s"] / r["per_cpu_s"] for r in rs)
         target = TARGETS.get(shape)
         verdict = "" if target is None else f" (target floor/{target}: {'met' if stdlib_n <= target else 'NOT met'})"
-        print(f"  {LABELS[shape]:<31} n={n:>6,}: scan {med('per_cpu_s'):>7,.0f}/CPU-s "
+        print(f"  {LABELS[shape][:31]:<31} n={n:>6,}: scan {med('per_cpu_s'):>7,.0f}/CPU-s "
               f"(runs {', '.join(format(r['per_cpu_s'], ',.0f') for r in rs)}); "
               f"JSON read+write (stdlib json) {med('stdlib_floor_per_cpu_s'):>8,.0f}/CPU-s -> floor/{stdlib_n:.0f}"
               f"{verdict}; with orjson {med('floor_per_cpu_s'):>8,.0f}/CPU-s -> orjson/{floor_n:.0f}; "
