@@ -337,6 +337,7 @@ def scan_parts(items: Iterable[Item] | RawJsonl, spec: ScannerSpec, jobs: int, *
     forked = _can_fork()
     if forked:  # the workers start as copies of this process, the scanner built: no start-up each
         _SCANNER[:] = [spec.build()]
+        _SCANNER[0].warm()
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"), initializer=_forked)
     else:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_start,

@@ -95,6 +95,13 @@ def aligned(text: str, start: int, end: int) -> bool:
     return text[end:after] in MATERIAL_SUFFIXES
 
 
+def warm() -> None:
+    """Load both segmenters' dictionaries now (rjieba's; pythainlp's, about half a CPU-second), not
+    on the first Chinese or Thai text: for a process whose copies (forked workers) share them."""
+    _jieba().cut("象牙")
+    _thai_words("งาช้าง")
+
+
 def _thai_words(run: str) -> list[str]:
     # imported here: pythainlp loads its dictionary (~1 s of CPU) on first use; only Thai text needs it
     from pythainlp.tokenize import word_tokenize  # type: ignore[import-not-found,import-untyped,unused-ignore]
