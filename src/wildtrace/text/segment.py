@@ -95,11 +95,17 @@ def aligned(text: str, start: int, end: int) -> bool:
     return text[end:after] in MATERIAL_SUFFIXES
 
 
-def warm() -> None:
-    """Load both segmenters' dictionaries now (rjieba's; pythainlp's, about half a CPU-second), not
-    on the first Chinese or Thai text: for a process whose copies (forked workers) share them."""
+def warm(*, thai: bool = True) -> None:
+    """Load the segmenters' dictionaries now (rjieba's; with ``thai``, pythainlp's, about half a
+    CPU-second), not on the first Chinese or Thai text: for a process whose copies (forked
+    workers) share them."""
     _jieba().cut("象牙")
-    _thai_words("งาช้าง")
+    if thai:
+        _thai_words("งาช้าง")
+
+
+def has_thai(text: str) -> bool:
+    return bool(_IS_THAI.search(text))
 
 
 def _thai_words(run: str) -> list[str]:
