@@ -24,8 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from wildtrace.provenance import sha256_file
-from wildtrace.trade import ledger, origin, schema
+from wildtrace.trade import bytescan, ledger, origin, schema
 from wildtrace.trade.detect import detect, sniff
 from wildtrace.trade.inputs import (
     MAX_UNZIPPED_BYTES,
@@ -84,9 +83,10 @@ def _prior(con: duckdb.DuckDBPyConnection, res: FileLoad) -> bool:
     return True
 
 
-def _columns(res: FileLoad, local: Path) -> tuple[Columns | None, str | None, str]:
+def _columns(res: FileLoad, sniffed: tuple[str | None, list[str], str],
+             padded: bool) -> tuple[Columns | None, str | None, str]:
     """What the file is: its columns to transform, or the problem and the status it gives."""
-    problem, header, delim = sniff(local)
+    problem, header, delim = sniffed
     res.delimiter = delim
     if problem is not None:
         return None, problem, "skipped" if problem.startswith("not a CSV") else "rejected"
@@ -105,28 +105,32 @@ def _columns(res: FileLoad, local: Path) -> tuple[Columns | None, str | None, st
         res.warnings["extra column (kept with each record, in 'extra'): " + col] = 1
     if res.header_style == "mixed":
         res.warnings["mixed header styles (read by name)"] = 1
-    return Columns(found.format, found.mapping, header, found.extra, delim), None, "loaded"
+    return Columns(found.format, found.mapping, header, found.extra, delim, padded), None, "loaded"
 
 
 def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str | None = None,
               member: str | None = None) -> FileLoad:
-    """Load one CSV file. A file with an already-loaded hash is a no-op ('unchanged')."""
+    """Load one CSV file. A file with an already-loaded hash is a no-op ('unchanged'). The file
+    is read once before DuckDB reads it (``bytescan``: its hash, and whether it may hold long
+    lines or padded fields)."""
     ensure_known_codes(con)
-    res = FileLoad(path=display_path or str(local), member=member, sha256=sha256_file(local), status="loaded")
+    sniffed = sniff(local)
+    scanned = bytescan.scan(local, sniffed[2])
+    res = FileLoad(path=display_path or str(local), member=member, sha256=scanned.sha256, status="loaded")
     if _prior(con, res):
         return res
     row = con.execute("SELECT nextval('load_ids')").fetchall()[0]
     assert row is not None
     load_id = int(row[0])
     res.load_id = load_id
-    cols, problem, status = _columns(res, local)
+    cols, problem, status = _columns(res, sniffed, scanned.padded)
     if cols is None:
         res.status = "empty" if problem == "empty" else status
         res.reason = problem
         ledger.log(con, res)
         return res
     res.cite(cols.fmt, origin.synthetic(res.path, member, res.sha256))
-    too_long = long_lines(local)
+    too_long = long_lines(local) if scanned.maybe_long else []
     con.execute("BEGIN TRANSACTION")
     try:
         moved: int | None = None

@@ -30,12 +30,16 @@ class Columns:
     header: list[str]
     extra: list[str]
     delim: str
+    #: may a field begin or end with a space (``bytescan``)? False: the text is read as it is
+    padded: bool = True
 
     def c(self, name: str) -> str:
-        """The trimmed text, blank as NULL (and "NA" too in LEMIS: Namibia in CITES files)."""
+        """The trimmed text, blank as NULL (and "NA" too in LEMIS: Namibia in CITES files). In a
+        file with no padded field (``padded`` False) that is the text as read: trim() changes
+        no field, and DuckDB reads a blank field (``""`` too) as NULL, never as ''."""
         if name not in self.mapping:
             return "NULL::VARCHAR"
-        ref = f"nullif(trim(c{self.mapping[name]}), '')"
+        ref = f"nullif(trim(c{self.mapping[name]}), '')" if self.padded else f"c{self.mapping[name]}"
         return f"nullif({ref}, 'NA')" if self.fmt == schema.LEMIS else ref
 
     def party(self, name: str) -> str:
