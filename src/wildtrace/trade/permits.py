@@ -97,13 +97,19 @@ def _flag(d: dict[str, Any]) -> dict[str, Any]:
 def permit_coverage(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, Any]:
     """Export permits reported by each side and by both (same permit id, exporter and
     importer), with shares; and permits one side declared and the other reported seized."""
-    r = rows(con, f"""WITH p AS (SELECT export_permit, exporter, importer,
+    return coverage_of(con, f"""SELECT export_permit, exporter, importer,
                 bool_or(reporter_type = 'E') AS by_e, bool_or(reporter_type = 'I') AS by_i,
                 bool_or(reporter_type = 'E' AND source = 'I') AS seized_e,
                 bool_or(reporter_type = 'E' AND source IS DISTINCT FROM 'I') AS declared_e,
                 bool_or(reporter_type = 'I' AND source = 'I') AS seized_i,
                 bool_or(reporter_type = 'I' AND source IS DISTINCT FROM 'I') AS declared_i
-            FROM records WHERE dataset = '{dataset}' AND export_permit IS NOT NULL GROUP BY ALL)
+            FROM records WHERE dataset = '{dataset}' AND export_permit IS NOT NULL GROUP BY ALL""")
+
+
+def coverage_of(con: duckdb.DuckDBPyConnection, per_permit: str) -> dict[str, Any]:
+    """``permit_coverage`` from ``per_permit``: a query with one row per permit and its flags
+    (``by_e``, ``by_i``, ``seized_e``, ``declared_e``, ``seized_i``, ``declared_i``)."""
+    r = rows(con, f"""WITH p AS ({per_permit})
         SELECT count(*) AS permits, count(*) FILTER (WHERE by_e) AS permits_exporter_reported,
                count(*) FILTER (WHERE by_i) AS permits_importer_reported,
                count(*) FILTER (WHERE by_e AND by_i) AS permits_both_sides,

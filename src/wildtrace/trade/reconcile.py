@@ -37,58 +37,16 @@ from typing import Any
 
 import duckdb
 
-from wildtrace.trade import coverage, permits, schema
+from wildtrace.trade import coverage, pairs, permits, schema
+from wildtrace.trade.pairs import KEY_P, UNKNOWN_CODES, _side, permit_sums
 from wildtrace.trade.provenance import IDS_PER_FLAG, rows, stamp
 from wildtrace.trade.units import unit_label
 
-#: source and purpose values that say nothing (never a "flip")
-UNKNOWN_CODES = ("U", "?")
+__all__ = ["KEY_P", "UNKNOWN_CODES", "_side", "permit_sums", "reconcile"]
 
-
-def _side(con: duckdb.DuckDBPyConnection, side: str) -> None:
-    unknown = ", ".join(f"'{c}'" for c in UNKNOWN_CODES)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_{side} AS
-        SELECT record_id, year, taxon, term, coalesce(unit, '') AS unit, importer, exporter, quantity,
-               CASE WHEN source IN ({unknown}) THEN NULL ELSE source END AS source,
-               CASE WHEN purpose IN ({unknown}) THEN NULL ELSE purpose END AS purpose, export_permit,
-               coalesce(source = 'I', false) AS seized, false AS again
-        FROM records WHERE dataset = '{schema.BULK}' AND reporter_type = '{side.upper()}'""")
-
-
-def _agg(key: str, extra: str = "", masks: bool = True) -> str:
-    """Sums per key, the dominant known source and purpose (by quantity) and (``masks``: what the
-    aggregate pairs compare) the set of known codes as a bit mask. The record ids are gathered
-    for the flags shown only (``_flag_ids``): listing them for every key cost more than the sums."""
-    bits = """, coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
-        coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes""" if masks else ""
-    return f"""{key}, sum(quantity) AS q, count(*) AS n,
-        arg_max(source, quantity) FILTER (WHERE source IS NOT NULL) AS source,
-        arg_max(purpose, quantity) FILTER (WHERE purpose IS NOT NULL) AS purpose{bits}{extra}"""
-
-
-#: one side's report of one permit (seizures apart)
-KEY_P = "export_permit, taxon, term, unit, exporter, importer, seized"
-
-
-def permit_sums(con: duckdb.DuckDBPyConnection) -> None:
-    """``rc_pe`` and ``rc_pi``: each side's records summed per permit key straight from its
-    records (``_agg``), with ``d`` the sum counting a quantity repeated in one year once. The
-    repeats are few: one aggregation finds the (key, year, quantity) held more than once and
-    only their records are numbered (a window over every record cost more than the sums)."""
-    key_p = KEY_P
-    same = " AND ".join(f"r.{k} IS NOT DISTINCT FROM d.{k}" for k in (*key_p.split(", "), "year", "quantity"))
-    for s in ("e", "i"):
-        # ``again``: each record but the first of a quantity its side's permit key repeats in a year
-        con.execute(f"""UPDATE rc_{s} SET again = true WHERE record_id IN (
-            SELECT record_id FROM (SELECT r.record_id,
-                row_number() OVER (PARTITION BY {', '.join('r.' + k for k in key_p.split(', '))}, r.year,
-                                   r.quantity ORDER BY r.record_id) AS rep
-              FROM rc_{s} r SEMI JOIN (SELECT {key_p}, year, quantity FROM rc_{s} WHERE export_permit IS NOT NULL
-                                       GROUP BY ALL HAVING count(*) > 1) d ON {same}
-              WHERE r.export_permit IS NOT NULL) WHERE rep > 1)""")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS
-            SELECT {_agg(key_p, ', min(year) AS year, sum(quantity) FILTER (WHERE NOT again) AS d', masks=False)}
-            FROM rc_{s} WHERE export_permit IS NOT NULL GROUP BY {key_p}""")
+#: the temp tables reconcile leaves behind none of
+TABLES = ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_k", "rc_c", "rc_cr", "rc_c0", "rc_cp", "rc_dg", "rc_pm", "rc_pu",
+          "rc_g", "rc_gm", "rc_flags", "rc_top", "rc_tk", "rc_tr")
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio: float = 10.0,
@@ -96,50 +54,17 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     """Match both reports of the bulk records and compare comptab rows; return coverage, flag
     counts and the top ``limit`` flags, with notes that say what was and was not reconciled."""
     notes: list[str] = []
-    _side(con, "e")
-    _side(con, "i")
-    dups = permits.drop_duplicates(con, ratio)
-    key_p = KEY_P
-    permit_sums(con)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_pm AS
-        SELECT e.export_permit, e.taxon, e.term, e.unit, e.year AS year_e, i.year AS year_i, e.importer,
-               e.exporter, e.seized, e.q AS q_e, i.q AS q_i, e.d AS d_e, i.d AS d_i, e.n AS n_e, i.n AS n_i,
-               e.source AS source_e, i.source AS source_i, e.purpose AS purpose_e, i.purpose AS purpose_i
-        FROM rc_pe e JOIN rc_pi i USING ({key_p})
-        WHERE abs(i.year - e.year) <= 1""")
-    # the same permit, parties and taxon in other units: said, never compared
-    con.execute("""CREATE OR REPLACE TEMP TABLE rc_pu AS
-        SELECT e.export_permit, e.taxon, e.term, e.exporter, e.importer, e.year AS year_e, i.year AS year_i,
-               e.unit AS unit_e, i.unit AS unit_i, e.q AS q_e, i.q AS q_i, e.seized
-        FROM rc_pe e JOIN rc_pi i USING (export_permit, taxon, term, exporter, importer, seized)
-        WHERE e.unit <> i.unit AND abs(i.year - e.year) <= 1
-          AND NOT EXISTS (SELECT 1 FROM rc_pm m WHERE m.export_permit = e.export_permit AND m.taxon = e.taxon
-                          AND m.term = e.term AND m.exporter = e.exporter AND m.importer = e.importer)""")
-    # what the permit pass left: records without a permit or whose permit key did not match
-    for s in ("e", "i"):  # summed straight from the anti join (no copy of the records left)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g{s} AS
-            SELECT {_agg('year, taxon, term, unit, importer, exporter, seized')} FROM (SELECT r.* FROM rc_{s} r
-                ANTI JOIN rc_pm m ON r.export_permit = m.export_permit AND r.taxon = m.taxon AND r.term = m.term
-                     AND r.unit = m.unit AND r.exporter = m.exporter AND r.importer = m.importer
-                     AND r.seized = m.seized)
-            WHERE importer IS NOT NULL AND exporter IS NOT NULL
-            GROUP BY year, taxon, term, unit, importer, exporter, seized""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, taxon VARCHAR, term VARCHAR,
-        unit VARCHAR, importer VARCHAR, exporter VARCHAR, q_e DOUBLE, q_i DOUBLE, n_e BIGINT, n_i BIGINT,
-        sources_e BIGINT, sources_i BIGINT, purposes_e BIGINT, purposes_i BIGINT, source_e VARCHAR,
-        source_i VARCHAR, purpose_e VARCHAR, purpose_i VARCHAR, dy INTEGER, seized BOOLEAN)""")
-    gkey = "taxon, term, unit, importer, exporter, seized"
-    for dy in (0, 1, -1):
-        con.execute(f"""INSERT INTO rc_gm SELECT e.year, i.year, e.taxon, e.term, e.unit, e.importer, e.exporter,
-                e.q, i.q, e.n, i.n, e.sources, i.sources, e.purposes, i.purposes, e.source, i.source,
-                e.purpose, i.purpose, {dy}, e.seized
-            FROM (SELECT * FROM rc_ge ANTI JOIN (SELECT year_e AS year, {gkey} FROM rc_gm) USING (year, {gkey})) e
-            JOIN (SELECT * FROM rc_gi ANTI JOIN (SELECT year_i AS year, {gkey} FROM rc_gm) USING (year, {gkey})) i
-              ON i.year = e.year + ({dy}) AND e.taxon = i.taxon AND e.term IS NOT DISTINCT FROM i.term
-                 AND e.unit = i.unit AND e.importer = i.importer AND e.exporter = i.exporter
-                 AND e.seized = i.seized""")
-    cov = rows(con, """SELECT
-        (SELECT count(*) FROM rc_e) AS exporter_records, (SELECT count(*) FROM rc_i) AS importer_records,
+    dups = pairs.keys(con, ratio)
+    pairs.pairs(con)
+    n = rows(con, f"""SELECT count(*) FILTER (WHERE reporter_type = 'E') AS e,
+            count(*) FILTER (WHERE reporter_type = 'I') AS i,
+            count(*) FILTER (WHERE reporter_type = 'E' AND source = 'I') AS se,
+            count(*) FILTER (WHERE reporter_type = 'I' AND source = 'I') AS si
+        FROM records WHERE dataset = '{schema.BULK}'""")[0]
+    cut = rows(con, """SELECT count(*) FILTER (WHERE rt = 1) AS e, count(*) FILTER (WHERE rt = 2) AS i,
+            count(*) FILTER (WHERE rt = 1 AND seized) AS se, count(*) FILTER (WHERE rt = 2 AND seized) AS si
+        FROM rc_cp""")[0]
+    cov = rows(con, """SELECT ? AS exporter_records, ? AS importer_records,
         (SELECT coalesce(sum(n_e), 0) FROM rc_pm) AS exporter_records_permit_matched,
         (SELECT coalesce(sum(n_i), 0) FROM rc_pm) AS importer_records_permit_matched,
         (SELECT coalesce(sum(n_e), 0) FROM rc_gm) AS exporter_records_fallback_matched,
@@ -147,10 +72,10 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         (SELECT count(*) FROM rc_pm) AS permit_pairs, (SELECT count(*) FROM rc_gm) AS fallback_pairs,
         (SELECT count(*) FILTER (WHERE dy <> 0) FROM rc_gm) AS fallback_pairs_year_shifted,
         (SELECT count(*) FROM rc_pu) AS permit_pairs_in_other_units,
-        (SELECT count(*) FILTER (WHERE seized) FROM rc_e) AS exporter_seizure_records,
-        (SELECT count(*) FILTER (WHERE seized) FROM rc_i) AS importer_seizure_records,
+        ? AS exporter_seizure_records, ? AS importer_seizure_records,
         (SELECT coalesce(sum(copies), 0) FROM (SELECT unnest(?) AS copies)) AS duplicate_records_set_aside""",
-               [[d["copies"] for d in dups] or [0]])[0]
+               [n["e"] - cut["e"], n["i"] - cut["i"], n["se"] - cut["se"], n["si"] - cut["si"],
+                [d["copies"] for d in dups] or [0]])[0]
     cov = {k: int(v) for k, v in cov.items()}
     for name in ("exporter", "importer"):
         total = cov[f"{name}_records"]
@@ -164,7 +89,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     if not both:
         notes.append("no CITES bulk (shipment-level) records are loaded: nothing to match by permit")
     else:
-        cov |= permits.permit_coverage(con, schema.BULK)
+        cov |= pairs.permit_coverage(con)
         notes.append(permits.coverage_note(cov))
         notes.append(f"seizures (source I: {cov['exporter_seizure_records']:,} exporter-reported, "
                      f"{cov['importer_seizure_records']:,} importer-reported records) are matched only with "
@@ -173,28 +98,29 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
                      "side and reported seized by the other (not compared)")
     lr, glr = math.log(ratio), math.log(group_ratio)
     flag_sql = f"""
-      SELECT 'permit' AS match, n_e, n_i, export_permit, taxon, term, year_e, year_i, importer, exporter,
-             unit, unit AS unit_i, q_e, q_i, source_e, source_i, purpose_e, purpose_i, seized,
+      SELECT 'permit' AS match, n_e, n_i, hp AS k_e, hp AS k_i, year_e, year_i, q_e, q_i, sc_e, sc_i, pc_e, pc_i,
+             rid_e, rid_i,
              q_e > 0 AND q_i > 0 AND d_e > 0 AND d_i > 0 AND abs(ln(q_i / q_e)) > {lr}
                  AND abs(ln(d_i / q_e)) > {lr} AND abs(ln(q_i / d_e)) > {lr} AND abs(ln(d_i / d_e)) > {lr} AS qty,
-             source_e <> source_i AS src, purpose_e <> purpose_i AS pur, false AS unit_diff,
+             sc_e <> sc_i AS src, pc_e <> pc_i AS pur, false AS unit_diff,
              q_e > 0 AND q_i > 0 AND abs(ln(q_i / q_e)) > {lr}
                  AND (d_i = q_e OR q_i = d_e OR d_i = d_e) AS dup,
              d_e, d_i
       FROM rc_pm
       UNION ALL
-      SELECT 'permit', NULL, NULL, export_permit, taxon, term, year_e, year_i, importer, exporter, unit_e, unit_i,
-             q_e, q_i, NULL, NULL, NULL, NULL, seized, false, false, false, true, false, NULL, NULL
+      SELECT 'permit', NULL, NULL, hp_e, hp_i, year_e, year_i, q_e, q_i, NULL, NULL, NULL, NULL, rid_e, rid_i,
+             false, false, false, true, false, NULL, NULL
       FROM rc_pu
       UNION ALL
-      SELECT 'aggregate', n_e, n_i, NULL, taxon, term, year_e, year_i, importer, exporter, unit, unit, q_e, q_i,
-             source_e, source_i, purpose_e, purpose_i, seized,
+      SELECT 'aggregate', n_e, n_i, hg, hg, year_e, year_i, q_e, q_i, NULL, NULL, NULL, NULL, rid_e, rid_i,
              n_e = n_i AND abs(ln(q_i / q_e)) > {glr} AND q_e > 0 AND q_i > 0,
              n_e = n_i AND sources_e <> 0 AND sources_i <> 0 AND (sources_e & sources_i) = 0,
              n_e = n_i AND purposes_e <> 0 AND purposes_i <> 0 AND (purposes_e & purposes_i) = 0, false,
              false, NULL, NULL
       FROM rc_gm"""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_flags AS SELECT row_number() OVER () AS fid, * FROM ({flag_sql})
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_flags AS SELECT row_number() OVER () AS fid, *,
+            CASE WHEN q_e > 0 AND q_i > 0 AND NOT unit_diff THEN abs(ln(q_i / q_e)) ELSE 0 END AS rank
+        FROM ({flag_sql})
         WHERE coalesce(qty, false) OR coalesce(src, false) OR coalesce(pur, false) OR unit_diff
               OR coalesce(dup, false)""")
     counts = rows(con, """SELECT count(*) FILTER (WHERE qty) AS quantity_mismatch,
@@ -202,19 +128,13 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         count(*) FILTER (WHERE unit_diff) AS unit_differs, count(*) FILTER (WHERE dup) AS duplicate_report
         FROM rc_flags""")[0]
     counts["duplicate_report"] += len(dups)
-    top = rows(con, f"""SELECT * FROM rc_flags
-        ORDER BY (CASE WHEN q_e > 0 AND q_i > 0 AND NOT unit_diff THEN abs(ln(q_i / q_e)) ELSE 0 END) DESC,
-                 export_permit, taxon, year_e
-        LIMIT {int(limit)}""")
-    ids = _flag_ids(con, [r["fid"] for r in top])
-    for r in top:
-        r["ids_e"], r["ids_i"] = ids.get((r["fid"], "e"), []), ids.get((r["fid"], "i"), [])
+    top = _top(con, int(limit))
     flags = [_explain(r, ratio, group_ratio) for r in top] + dups[:int(limit)]
     comptab = _comptab(con, group_ratio, limit)
     if comptab["rows"]:
         notes.append(f"comparative tabulation: {comptab['rows_with_both_reports']} of {comptab['rows']} rows carry "
                      "both reports and were compared; the rest were reported by one side only")
-    for t in ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_re", "rc_ri", "rc_ge", "rc_gi", "rc_dg", "rc_top"):
+    for t in TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return coverage.apply({
         "coverage": cov, "flag_counts": {**{k: int(v) for k, v in counts.items()},
@@ -224,28 +144,58 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         coverage.covers(con, "reconcile", (schema.BULK, schema.COMPTAB)))
 
 
-def _flag_ids(con: duckdb.DuckDBPyConnection, fids: list[int]) -> dict[tuple[int, str], list[str]]:
-    """The record ids of each flag shown, per side (its first ``IDS_PER_FLAG`` by id): the
-    records its key sums, as ``_agg`` grouped them (a permit pair: the side's records of the
-    permit key; an aggregate pair: its records the permit pass left)."""
-    if not fids:
-        return {}
-    con.execute("CREATE OR REPLACE TEMP TABLE rc_top AS SELECT * FROM rc_flags WHERE fid IN (SELECT unnest(?))",
-                [fids])
-    left = {s: f"""(SELECT r.* FROM rc_{s} r ANTI JOIN rc_pm m ON r.export_permit = m.export_permit
-                 AND r.taxon = m.taxon AND r.term = m.term AND r.unit = m.unit AND r.exporter = m.exporter
-                 AND r.importer = m.importer AND r.seized = m.seized)""" for s in ("e", "i")}
-    parts = []
-    for s, unit in (("e", "unit"), ("i", "unit_i")):
-        parts.append(f"""SELECT f.fid, '{s}' AS side, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}] AS ids
-            FROM rc_top f JOIN rc_{s} r ON f.match = 'permit' AND r.export_permit = f.export_permit
-              AND r.taxon = f.taxon AND r.term = f.term AND r.unit = f.{unit} AND r.exporter = f.exporter
-              AND r.importer = f.importer AND r.seized = f.seized GROUP BY f.fid""")
-        parts.append(f"""SELECT f.fid, '{s}' AS side, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}] AS ids
-            FROM rc_top f JOIN {left[s]} r ON f.match = 'aggregate' AND r.year = f.year_{s}
-              AND r.taxon = f.taxon AND r.term IS NOT DISTINCT FROM f.term AND r.unit = f.unit
-              AND r.importer = f.importer AND r.exporter = f.exporter AND r.seized = f.seized GROUP BY f.fid""")
-    return {(int(fid), side): list(ids) for fid, side, ids in con.execute(" UNION ALL ".join(parts)).fetchall()}
+def _top(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` flags of ``rc_flags`` (the largest ratio first, then by permit, taxon
+    and year), with their text: the key's columns from one of each side's records, the source
+    and purpose codes, and each side's record ids (its first ``IDS_PER_FLAG`` by id): the records
+    its key sums (a permit pair: the side's records of the permit key; an aggregate pair: its
+    records of the year and fallback key that the permit pass left, copies set aside)."""
+    n = con.execute("SELECT count(*) FROM rc_flags").fetchall()[0][0]
+    if not n or limit <= 0:
+        return []
+    # only flags that can be among the first ``limit`` need their text to be sorted
+    floor = con.execute("SELECT rank FROM rc_flags ORDER BY rank DESC LIMIT 1 OFFSET ?",
+                        [min(limit, n) - 1]).fetchall()[0][0]
+    con.execute("CREATE OR REPLACE TEMP TABLE rc_top AS SELECT * FROM rc_flags WHERE rank >= ?", [floor])
+    # the key's text from one record of each side (fetched by row id)
+    con.execute("""CREATE OR REPLACE TEMP TABLE rc_tk AS SELECT rowid AS rid, export_permit, taxon, term, importer,
+            exporter, coalesce(unit, '') AS unit FROM records
+        WHERE rowid IN (SELECT rid_e FROM rc_top UNION SELECT rid_i FROM rc_top)""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE rc_top AS
+        SELECT f.*, CASE WHEN f.match = 'permit' THEN e.export_permit END AS export_permit, e.taxon, e.term,
+               e.importer, e.exporter, e.unit, i.unit AS unit_i
+        FROM rc_top f JOIN rc_tk e ON e.rid = f.rid_e JOIN rc_tk i ON i.rid = f.rid_i
+        ORDER BY f.rank DESC, export_permit, e.taxon, f.year_e, f.fid LIMIT ?""", [limit])
+    copies = con.execute("SELECT count(*) FROM rc_cp").fetchall()[0][0]
+    not_copy = "AND rowid NOT IN (SELECT rid FROM rc_cp)" if copies else ""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_tr AS
+        SELECT record_id, {pairs.RT} AS rt, year, quantity, {pairs.SRC} AS source, {pairs.PUR} AS purpose,
+               CASE WHEN export_permit IS NOT NULL THEN {pairs.HP} END AS hp,
+               CASE WHEN importer IS NOT NULL AND exporter IS NOT NULL THEN {pairs.HG} END AS hg
+        FROM records WHERE dataset = '{schema.BULK}' AND reporter_type IN ('E', 'I')
+          AND taxon IN (SELECT taxon FROM rc_top) {not_copy}""")
+    sides = """(SELECT fid, match, 1 AS rt, k_e AS k, year_e AS year FROM rc_top
+                UNION ALL SELECT fid, match, 2, k_i, year_i FROM rc_top)"""
+    # an aggregate pair's dominant source and purpose (by quantity) are read here, for the flags shown
+    got = {(int(fid), rt): (list(v), src, pur) for fid, rt, v, src, pur in con.execute(f"""
+        SELECT s.fid, s.rt, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}], NULL, NULL
+        FROM {sides} s JOIN rc_tr r ON s.match = 'permit' AND r.rt = s.rt AND r.hp = s.k GROUP BY ALL
+        UNION ALL
+        SELECT s.fid, s.rt, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}],
+               arg_max(r.source, r.quantity) FILTER (WHERE r.source IS NOT NULL),
+               arg_max(r.purpose, r.quantity) FILTER (WHERE r.purpose IS NOT NULL)
+        FROM {sides} s JOIN (SELECT * FROM rc_tr WHERE hp IS NULL OR hp NOT IN (SELECT hp FROM rc_pm)) r
+          ON s.match = 'aggregate' AND r.rt = s.rt AND r.hg = s.k AND r.year = s.year GROUP BY ALL""").fetchall()}
+    codes = dict(con.execute(f"""SELECT DISTINCT {pairs._code('source')}, source FROM rc_tr WHERE source IS NOT NULL
+        UNION SELECT DISTINCT {pairs._code('purpose')}, purpose FROM rc_tr WHERE purpose IS NOT NULL""").fetchall())
+    top = rows(con, "SELECT * FROM rc_top ORDER BY rank DESC, export_permit, taxon, year_e, fid")
+    for r in top:
+        for s, rt in (("e", 1), ("i", 2)):
+            r[f"ids_{s}"], src, pur = got.get((r["fid"], rt), ([], None, None))
+            if r["match"] == "permit":
+                src, pur = codes.get(r[f"sc_{s}"]), codes.get(r[f"pc_{s}"])
+            r[f"source_{s}"], r[f"purpose_{s}"] = src, pur
+    return top
 
 
 def _comptab(con: duckdb.DuckDBPyConnection, group_ratio: float, limit: int) -> dict[str, Any]:

@@ -1,0 +1,186 @@
+"""The pairs ``reconcile`` compares, found on compact keys: each side's permit keys, the permit
+pairs, the same permits in other units and the fallback (aggregate) pairs.
+
+Matching on the key's text cost most of reconcile's time (every pass grouped or joined seven text
+columns). Here each key is one 64-bit ``hash`` of its columns, and a record is its ``rowid``:
+
+- ``rc_k``: one row per reporter type and permit key (``KEY_P``), summed straight from
+  ``records`` in one pass: ``n``, ``q``, ``d``, the first year, one of its rows (``rid``, for
+  the key's text) and its known source and purpose (``sc``, ``pc``: the hash of the code; the
+  code's text is read for the flags shown). A key of one record has one source; a key of more
+  goes through the exact steps below, which pick the dominant one (by quantity). ``rt`` is 1 for the exporter's report,
+  2 for the importer's, 0 for any other reporter type (counted in the permit coverage only).
+- A key one side reported in more than one record is the only one that can hold a copy booked
+  again (``permits.drop_duplicates``) or a quantity repeated in one year (``d``). Those keys'
+  records are read in full into ``rc_e`` and ``rc_i`` and summed by the exact former steps
+  (``_side``, ``permit_sums``); their sums replace the row's in ``rc_k``, and the copies set
+  aside go in ``rc_cp``. A key of one record can hold neither: its ``d`` is its ``q``.
+- ``rc_pm``, ``rc_pu``, ``rc_g`` and ``rc_gm``: the permit pairs, the pairs in other units, the
+  fallback sums of what the permit pass left and the fallback pairs, as the docstring of
+  ``reconcile`` says, joined on the hashes.
+
+A key's hash stands for its text: two different keys would have to share a 64-bit hash to be
+taken for one (about one chance in ten million for a few million keys); a code's hash for its
+code, among a handful of codes. NULL columns hash consistently, so grouping matches ``GROUP BY``;
+the rules that need a column known (a permit pair needs taxon, term, exporter and importer, a
+fallback pair the taxon) test it beside the hash (``ok``, ``hg`` NULL).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from wildtrace.trade import permits, schema
+
+#: source and purpose values that say nothing (never a "flip")
+UNKNOWN_CODES = ("U", "?")
+_UNKNOWN = ", ".join(f"'{c}'" for c in UNKNOWN_CODES)
+#: the source and purpose as compared (an unknown code is NULL)
+SRC = f"CASE WHEN source IN ({_UNKNOWN}) THEN NULL ELSE source END"
+PUR = f"CASE WHEN purpose IN ({_UNKNOWN}) THEN NULL ELSE purpose END"
+SEIZED = "coalesce(source = 'I', false)"
+#: one side's report of one permit (seizures apart); over ``rc_e``/``rc_i`` (unit and seized as there)
+KEY_P = "export_permit, taxon, term, unit, exporter, importer, seized"
+#: the same key's hash, over ``records``: equal to ``hash(KEY_P)`` over ``rc_e`` and ``rc_i``
+HP = f"hash(export_permit, taxon, term, coalesce(unit, ''), exporter, importer, {SEIZED})"
+#: the permit key without its unit (and seizure: ``rc_pu`` pairs keys with the same seizure)
+H5 = "hash(export_permit, taxon, term, exporter, importer)"
+#: one permit of the permit coverage (id, exporter, importer)
+H3 = "hash(export_permit, exporter, importer)"
+#: the fallback key (the year apart); NULL where the taxon is blank (never paired)
+HG = f"CASE WHEN taxon IS NOT NULL THEN hash(taxon, term, coalesce(unit, ''), importer, exporter, {SEIZED}) END"
+#: a permit key that can pair (USING and ``=`` never match a blank)
+OK = "taxon IS NOT NULL AND term IS NOT NULL AND exporter IS NOT NULL AND importer IS NOT NULL"
+RT = "CASE reporter_type WHEN 'E' THEN 1 WHEN 'I' THEN 2 ELSE 0 END"
+BULK = f"dataset = '{schema.BULK}'"
+
+
+def _code(expr: str) -> str:
+    return f"CASE WHEN ({expr}) IS NOT NULL THEN hash({expr}) END"
+
+
+def _side(con: duckdb.DuckDBPyConnection, side: str, only: str = "") -> None:
+    """``rc_e`` or ``rc_i``: the side's bulk records with the columns the exact steps read (all of
+    them, or those ``only`` selects, in the table's order), and each one's ``rid`` and ``hp``."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_{side} AS
+        SELECT record_id, year, taxon, term, coalesce(unit, '') AS unit, importer, exporter, quantity,
+               {SRC} AS source, {PUR} AS purpose, export_permit,
+               {SEIZED} AS seized, false AS again, rowid AS rid, {HP} AS hp
+        FROM records WHERE {BULK} AND reporter_type = '{side.upper()}' {only} ORDER BY rid""")
+
+
+def _agg(key: str, extra: str = "", masks: bool = True) -> str:
+    """Sums per key, the dominant known source and purpose (by quantity) and (``masks``: what the
+    aggregate pairs compare) the set of known codes as a bit mask."""
+    bits = """, coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
+        coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes""" if masks else ""
+    return f"""{key}, sum(quantity) AS q, count(*) AS n,
+        arg_max(source, quantity) FILTER (WHERE source IS NOT NULL) AS source,
+        arg_max(purpose, quantity) FILTER (WHERE purpose IS NOT NULL) AS purpose{bits}{extra}"""
+
+
+def permit_sums(con: duckdb.DuckDBPyConnection) -> None:
+    """``rc_pe`` and ``rc_pi``: the records of ``rc_e`` and ``rc_i`` summed per permit key
+    (``_agg``), with ``d`` the sum counting a quantity repeated in one year once. The repeats are
+    few: one aggregation finds the (key, year, quantity) held more than once and only their
+    records are numbered (a window over every record cost more than the sums)."""
+    key_p = KEY_P
+    same = " AND ".join(f"r.{k} IS NOT DISTINCT FROM d.{k}" for k in (*key_p.split(", "), "year", "quantity"))
+    for s in ("e", "i"):
+        # ``again``: each record but the first of a quantity its side's permit key repeats in a year
+        con.execute(f"""UPDATE rc_{s} SET again = true WHERE record_id IN (
+            SELECT record_id FROM (SELECT r.record_id,
+                row_number() OVER (PARTITION BY {', '.join('r.' + k for k in key_p.split(', '))}, r.year,
+                                   r.quantity ORDER BY r.record_id) AS rep
+              FROM rc_{s} r SEMI JOIN (SELECT {key_p}, year, quantity FROM rc_{s} WHERE export_permit IS NOT NULL
+                                       GROUP BY ALL HAVING count(*) > 1) d ON {same}
+              WHERE r.export_permit IS NOT NULL) WHERE rep > 1)""")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS
+            SELECT {_agg(key_p, ', min(year) AS year, sum(quantity) FILTER (WHERE NOT again) AS d', masks=False)}
+            FROM rc_{s} WHERE export_permit IS NOT NULL GROUP BY {key_p}""")
+
+
+def keys(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[str, object]]:
+    """``rc_k`` (and ``rc_cp``, the copies set aside); return the ``duplicate_report`` flags."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_k AS SELECT *, q AS d FROM (
+        SELECT rt, hp, ok, seized, h5, h3, count(*) AS n, sum(quantity) AS q, min(year) AS year, min(rid) AS rid,
+               min(sc) AS sc, min(pc) AS pc
+        FROM (SELECT {RT} AS rt, {HP} AS hp, {OK} AS ok, {SEIZED} AS seized, {H5} AS h5, {H3} AS h3,
+                     quantity, year, rowid AS rid, {_code(SRC)} AS sc, {_code(PUR)} AS pc
+              FROM records WHERE {BULK} AND export_permit IS NOT NULL)
+        GROUP BY rt, hp, ok, seized, h5, h3)""")
+    con.execute("CREATE OR REPLACE TEMP TABLE rc_cp (rid BIGINT, rt INTEGER, seized BOOLEAN)")
+    con.execute("CREATE OR REPLACE TEMP TABLE rc_c AS SELECT DISTINCT hp FROM rc_k WHERE rt > 0 AND n > 1")
+    if not con.execute("SELECT count(*) FROM rc_c").fetchall()[0][0]:
+        return []
+    only = "AND export_permit IS NOT NULL AND rowid IN (SELECT rid FROM rc_cr)"
+    # the records of those keys (a semi join on the hash, then the rows by id)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_cr AS SELECT rowid AS rid FROM records
+        WHERE {BULK} AND reporter_type IN ('E', 'I') AND export_permit IS NOT NULL
+          AND {HP} IN (SELECT hp FROM rc_c)""")
+    _side(con, "e", only)
+    _side(con, "i", only)
+    con.execute("""CREATE OR REPLACE TEMP TABLE rc_c0 AS SELECT rid, 1 AS rt, seized FROM rc_e
+                   UNION ALL SELECT rid, 2, seized FROM rc_i""")
+    dups = permits.drop_duplicates(con, ratio)
+    con.execute("""INSERT INTO rc_cp SELECT * FROM rc_c0
+                   WHERE rid NOT IN (SELECT rid FROM rc_e UNION ALL SELECT rid FROM rc_i)""")
+    permit_sums(con)
+    con.execute(f"""UPDATE rc_k SET n = x.n, q = x.q, d = x.d, year = x.year, sc = x.sc, pc = x.pc
+        FROM (SELECT rt, hash({KEY_P}) AS hp, n, q, d, year, {_code('source')} AS sc, {_code('purpose')} AS pc
+              FROM (SELECT 1 AS rt, * FROM rc_pe UNION ALL SELECT 2, * FROM rc_pi)) x
+        WHERE rc_k.rt = x.rt AND rc_k.hp = x.hp""")
+    return dups
+
+
+def pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """``rc_pm`` (permit pairs), ``rc_pu`` (the same permit in other units), ``rc_g`` (each side's
+    sums per year and fallback key of the records the permit pass left) and ``rc_gm`` (their
+    pairs: the same year first, then the importer's a year later, then a year earlier)."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE rc_pm AS
+        SELECT hp, e.h5, e.seized, e.year AS year_e, i.year AS year_i, e.q AS q_e, i.q AS q_i, e.d AS d_e,
+               i.d AS d_i, e.n AS n_e, i.n AS n_i, e.sc AS sc_e, i.sc AS sc_i, e.pc AS pc_e, i.pc AS pc_i,
+               e.rid AS rid_e, i.rid AS rid_i
+        FROM (FROM rc_k WHERE rt = 1 AND ok) e JOIN (FROM rc_k WHERE rt = 2 AND ok) i USING (hp)
+        WHERE abs(i.year - e.year) <= 1""")
+    # the same permit, parties and taxon in other units (a permit so named in no permit pair)
+    con.execute("""CREATE OR REPLACE TEMP TABLE rc_pu AS
+        WITH k AS (SELECT * FROM rc_k k WHERE rt > 0 AND ok AND NOT EXISTS (SELECT 1 FROM rc_pm m WHERE m.h5 = k.h5))
+        SELECT e.hp AS hp_e, i.hp AS hp_i, e.seized, e.year AS year_e, i.year AS year_i, e.q AS q_e, i.q AS q_i,
+               e.rid AS rid_e, i.rid AS rid_i
+        FROM (FROM k WHERE rt = 1) e JOIN (FROM k WHERE rt = 2) i
+          ON e.h5 = i.h5 AND e.seized = i.seized AND e.hp <> i.hp AND abs(i.year - e.year) <= 1""")
+    copies = con.execute("SELECT count(*) FROM rc_cp").fetchall()[0][0]
+    not_copy = "AND rowid NOT IN (SELECT rid FROM rc_cp)" if copies else ""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g AS
+        SELECT rt, year, hg, sum(quantity) AS q, count(*) AS n, min(rid) AS rid,
+               coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
+               coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes
+        FROM (SELECT {RT} AS rt, year, {HG} AS hg, quantity, rowid AS rid, {SRC} AS source, {PUR} AS purpose,
+                     CASE WHEN export_permit IS NOT NULL THEN {HP} END AS hp
+              FROM records WHERE {BULK} AND reporter_type IN ('E', 'I') AND importer IS NOT NULL
+                AND exporter IS NOT NULL {not_copy})
+        WHERE hp IS NULL OR hp NOT IN (SELECT hp FROM rc_pm)
+        GROUP BY rt, year, hg""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, hg UBIGINT, q_e DOUBLE,
+        q_i DOUBLE, n_e BIGINT, n_i BIGINT, sources_e BIGINT, sources_i BIGINT, purposes_e BIGINT,
+        purposes_i BIGINT, dy INTEGER, rid_e BIGINT, rid_i BIGINT)""")
+    for dy in (0, 1, -1):
+        con.execute(f"""INSERT INTO rc_gm SELECT e.year, i.year, e.hg, e.q, i.q, e.n, i.n, e.sources, i.sources,
+                e.purposes, i.purposes, {dy}, e.rid, i.rid
+            FROM (SELECT * FROM (FROM rc_g WHERE rt = 1 AND hg IS NOT NULL)
+                  ANTI JOIN (SELECT year_e AS year, hg FROM rc_gm) USING (year, hg)) e
+            JOIN (SELECT * FROM (FROM rc_g WHERE rt = 2 AND hg IS NOT NULL)
+                  ANTI JOIN (SELECT year_i AS year, hg FROM rc_gm) USING (year, hg)) i
+              ON i.year = e.year + ({dy}) AND e.hg = i.hg""")
+
+
+def permit_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """``permits.permit_coverage`` of the bulk records, from ``rc_k`` (each key is one permit's
+    report on one side, declared or seized; copies set aside never remove a key). The six
+    facts of a permit are bits of one number (one aggregate instead of six)."""
+    bits = """bit_or(CASE rt WHEN 1 THEN 1 | (CASE WHEN seized THEN 4 ELSE 8 END)
+                         WHEN 2 THEN 2 | (CASE WHEN seized THEN 16 ELSE 32 END) ELSE 0 END)"""
+    return permits.coverage_of(con, f"""SELECT b & 1 <> 0 AS by_e, b & 2 <> 0 AS by_i, b & 4 <> 0 AS seized_e,
+            b & 8 <> 0 AS declared_e, b & 16 <> 0 AS seized_i, b & 32 <> 0 AS declared_i
+        FROM (SELECT {bits} AS b FROM rc_k GROUP BY h3)""")
