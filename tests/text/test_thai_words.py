@@ -1,0 +1,42 @@
+"""``segment.ThaiWords``: pythainlp's word list read the way its ``newmm`` segmenter reads its
+``Trie``, made in a few hundredths of a second instead of about half a CPU-second. The segmentation
+must be the Trie's, word for word."""
+
+from __future__ import annotations
+
+import random
+
+from pythainlp.corpus import thai_words
+from pythainlp.tokenize import word_dict_trie, word_tokenize
+
+from wildtrace.text import segment
+from wildtrace.text.segment import ThaiWords
+
+
+def _texts(n: int) -> list[str]:
+    """Dictionary words run together, with misspellings, digits, Latin letters and spaces among them."""
+    words = sorted(thai_words())
+    rng = random.Random(27)
+    junk = "กขคงจฉชซญดตถทนบปผพฟมยรลวสหอะาิีุูเแโใไ่้๊๋็์ 0123456789abc.,"
+    out = []
+    for _ in range(n):
+        parts = [rng.choice(words) if rng.random() < 0.8 else
+                 "".join(rng.choice(junk) for _ in range(rng.randint(1, 6))) for _ in range(rng.randint(1, 12))]
+        out.append(("" if rng.random() < 0.5 else " ").join(parts))
+    return out + ["ขายงาช้างแท้ ราคาถูก ติดต่อไลน์", "นอแรด", "งา", "ก", ""]
+
+
+def test_prefixes_are_the_tries() -> None:
+    trie, mine = word_dict_trie(), ThaiWords(thai_words())
+    assert len(mine) == len(trie)
+    for text in _texts(300):
+        for start in range(len(text)):
+            assert mine.prefixes(text, start) == trie.prefixes(text, start), (text, start)
+
+
+def test_segmentation_is_the_default_dictionarys() -> None:
+    mine = ThaiWords(thai_words())
+    for text in _texts(3000):
+        assert word_tokenize(text, engine="newmm", keep_whitespace=False, custom_dict=mine) == \
+            word_tokenize(text, engine="newmm", keep_whitespace=False), text
+    assert segment._thai_words("ขายงาช้างแท้") == word_tokenize("ขายงาช้างแท้", engine="newmm", keep_whitespace=False)
