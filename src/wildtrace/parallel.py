@@ -26,10 +26,8 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import io
-import itertools
 import os
 import pickle
-import re
 import signal
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -237,21 +235,6 @@ def _can_fork() -> bool:
             and threading.active_count() == 1)
 
 
-_THAI_UTF8 = re.compile(rb"\xe0[\xb8\xb9]|\\u0[eE][0-7]")  # Thai as UTF-8, or \u0e.. in JSON
-_THAI = re.compile("[\u0e00-\u0e7f]")
-
-
-def _has_thai(chunk: list[Listing | Reject] | Segments) -> bool:
-    """Whether a chunk (raw JSON Lines or listings) holds Thai text."""
-    for item in chunk:
-        if isinstance(item, tuple):
-            if _THAI_UTF8.search(item[1]):
-                return True
-        elif isinstance(item, Listing) and any(_THAI.search(v) for v in (item.title, item.text) if v):
-            return True
-    return False
-
-
 def _forked() -> None:
     """Each forked worker: the scanner came with the copy; Ctrl-C is the parent's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -356,15 +339,10 @@ def scan_parts(items: Iterable[Item] | RawJsonl, spec: ScannerSpec, jobs: int, *
         chunks: Iterator[Any] = _raw_chunks(items, chunk)
     else:
         raw, chunks = None, _chunks(_records(items, spec.settings.record_limits), chunk)
-    first = next(chunks, None)
-    if first is not None:
-        chunks = itertools.chain([first], chunks)
     forked = _can_fork()
     if forked:  # the workers start as copies of this process, the scanner built and warm
         _SCANNER[:] = [spec.build()]
-        # the Thai dictionary (half a CPU-second) only when the input starts with Thai text; else a
-        # worker loads it if and when it meets some
-        _SCANNER[0].warm(thai=first is not None and _has_thai(first))
+        _SCANNER[0].warm()
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"), initializer=_forked)
     else:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_start,

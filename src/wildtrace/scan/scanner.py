@@ -67,23 +67,21 @@ class Scanner:
         self.ocr_root = ocr_root
         self.scorer: Scorer | None = scorers.resolve(self.settings) if isinstance(scorer, _FromSettings) else scorer
 
-    def warm(self, *, thai: bool = True) -> None:
+    def warm(self) -> None:
         """Load now what the first listings would load on use: the Chinese and Thai segmenters'
         dictionaries, the language classifier, and (by detecting and scoring the demo listings,
         results dropped, no enricher run) every other table read on first use. A one-listing scan
         need not pay for it; a parent whose forked workers then share it all does (``parallel``:
-        half a CPU-second a worker). ``thai=False`` leaves the Thai dictionary (most of that
-        half second) to the first Thai text."""
+        a third of a CPU-second a worker)."""
         import orjson
 
         from wildtrace import manifest
         from wildtrace.text import segment
 
-        segment.warm(thai=thai)
+        segment.warm()
         langid.warm(self.settings.refdata_cache_dir)
         demo = manifest.path("demo_listings").read_bytes().splitlines()
-        listings = [listing_from_record(orjson.loads(line)) for line in demo
-                    if line.strip() and (thai or not segment.has_thai(line.decode("utf-8")))]
+        listings = [listing_from_record(orjson.loads(line)) for line in demo if line.strip()]
         pairs = [(self.detector.detect(listing), listing) for listing in listings]
         if self.scorer is not None:
             self.scorer.score(pairs)

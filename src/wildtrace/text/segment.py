@@ -95,17 +95,11 @@ def aligned(text: str, start: int, end: int) -> bool:
     return text[end:after] in MATERIAL_SUFFIXES
 
 
-def warm(*, thai: bool = True) -> None:
-    """Load the segmenters' dictionaries now (rjieba's; with ``thai``, pythainlp's, about half a
-    CPU-second), not on the first Chinese or Thai text: for a process whose copies (forked
-    workers) share them."""
+def warm() -> None:
+    """Load both segmenters and their dictionaries now, not on the first Chinese or Thai text: for
+    a process whose copies (forked workers) share them."""
     _jieba().cut("象牙")
-    if thai:
-        _thai_words("งาช้าง")
-
-
-def has_thai(text: str) -> bool:
-    return bool(_IS_THAI.search(text))
+    _thai_words("งาช้าง")
 
 
 class ThaiWords:
@@ -146,4 +140,5 @@ def _thai_words(run: str) -> list[str]:
     # imported here: only Thai text needs pythainlp
     from pythainlp.tokenize import word_tokenize  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
-    return list(word_tokenize(run, engine="newmm", keep_whitespace=False, custom_dict=_thai_dictionary()))
+    dictionary: Any = _thai_dictionary()  # newmm reads only its prefixes, whatever its type says
+    return list(word_tokenize(run, engine="newmm", keep_whitespace=False, custom_dict=dictionary))
