@@ -73,3 +73,39 @@ def test_a_deleted_case_is_gone_but_its_rows_stay(store: SQLStore) -> None:
                             .where(case_notes.c.case_id == cid)).scalar() == 1
     last = case_rows.timeline(eng, cid)[-1]
     assert last["action"] == "case.delete" and last["actor"] == "root", last
+
+
+def test_case_rows_are_the_shown_fields_of_case_results(store: SQLStore) -> None:
+    """``case_rows`` (the case page) picks the same risk, verdict, title and url out of each
+    listing's result as ``case_results`` parses whole: hostile and odd text too, new versions
+    after the case took one, and a rescan by another model."""
+    scanner = Scanner(Settings())
+    odd = [{"id": "t1", "title": "<script>alert(1)</script> 犀角 \"quoted\" \\ back", "url": "javascript:alert(1)"},
+           {"id": "t2", "title": 12345, "url": 5},
+           {"id": "t3", "text": "no title, no url: ivory bangle"},
+           {"id": "t4", "title": "", "url": "https://shop.example/p?id=1&x=\u2028"},
+           {"id": "t5", "title": "tab\tand \ud7ff \U0001F600", "url": None}]
+    scanned = list(scanner.scan(odd))
+    assert all(hasattr(r, "listing") for r in scanned), scanned  # none rejected
+    store.save(scanned)  # type: ignore[arg-type]
+    cid = int(cases.create(store, "Odd listings", "ana")["id"])
+    cases.add_listings(store, cid, ["a1", "t5", "t1", "t2", "t3", "t4"], "ana")
+    store.save(list(scanner.scan([{"id": "t1", "title": "a newer version, not in the case"}])))  # type: ignore[arg-type]
+    rescan = list(scanner.scan([{"id": "t3", "text": "no title, no url: ivory bangle"}]))
+    rescan[0].model = {**rescan[0].model, "version": "test-2"}
+    rescan[0].risk_score = 0.123
+    rescan[0].scanned_at = "2099-01-01T00:00:00Z"  # the newest result of the version
+    store.save(rescan)  # type: ignore[arg-type]
+
+    def shown(r: dict) -> dict:  # type: ignore[type-arg]
+        listing = r.get("listing") or {}
+        return {"id": r["id"], "risk_score": r["risk_score"], "verdict": r["verdict"],
+                "listing": {"title": listing.get("title"), "url": listing.get("url")}}
+
+    want = [shown(r) for r in case_rows.case_results(store.engine, cid)]
+    got = case_rows.case_rows(store.engine, cid)
+    assert got == want
+    assert sorted(r["id"] for r in got) == ["a1", "t1", "t2", "t3", "t4", "t5"]
+    by_id = {r["id"]: r for r in got}
+    assert by_id["t3"]["risk_score"] == 0.123 and by_id["t1"]["listing"]["title"].startswith("<script>")
+    assert by_id["t2"]["listing"] == {"title": "12345", "url": "5"} and by_id["t3"]["listing"]["url"] is None

@@ -1,4 +1,6 @@
-"""The dashboard counts (queue_counts) always equal a full recount of the queue, on each backend."""
+"""The dashboard counts (queue_counts, and queue_day_counts per posted day) always equal a full
+recount of the queue, on each backend; a date range summed from the days counts what counting the
+queue rows posted in it counts."""
 
 from __future__ import annotations
 
@@ -13,7 +15,12 @@ from wildtrace import Scanner
 from wildtrace.store import counts, db
 from wildtrace.store import queue as q
 from wildtrace.store.labels import add_labels
+from wildtrace.store.schema import queue, queue_day_counts
 from wildtrace.store.sql import SQLStore, model_key
+
+#: (posted_from, posted_to) of the dashboard ranges checked: edges on the listings' own days
+RANGES = [("2026-11-02", "2026-11-03"), ("2026-11-03", "2026-11-03"), ("", "2026-11-02"), ("2026-10-20", ""),
+          ("2026-11-04", "2026-12-31"), ("20261102", "2026-11-03"), ("2026-01-01", "2026-12-31")]
 
 
 @pytest.fixture
@@ -45,7 +52,27 @@ def assert_exact(engine: sa.Engine) -> dict[counts.Key, int]:
     assert kept == full == naive(engine)
     for verdict in {k[0] for k in full} | {"wildlife_offer"}:
         assert q.stats(engine, verdict) == counts.summary(full, verdict)
+    assert_days_exact(engine)
     return kept
+
+
+def assert_days_exact(engine: sa.Engine) -> None:
+    """The kept per-day counts equal a rebuild from the queue, and every range of ``RANGES``
+    summed from them equals a recount of the queue rows posted in it (each verdict too)."""
+    d = queue_day_counts.c
+    with engine.connect() as conn:
+        kept = {tuple(r[:4]): r[4] for r in conn.execute(sa.select(d.day, d.verdict, d.dim, d.value, d.n)) if r[4]}
+        counts.rebuild_days(conn)
+        rebuilt = {tuple(r[:4]): r[4] for r in conn.execute(sa.select(d.day, d.verdict, d.dim, d.value, d.n))}
+        conn.rollback()  # the rebuild was only for comparing
+        assert kept == rebuilt
+        assert counts.totals(kept) == counts.recount(conn)
+        for start, end in RANGES:
+            f = q.Filters(posted_from=start, posted_to=end)
+            days = q.where(f, d.day)
+            assert counts.in_range(conn, days) == counts.recount(conn, q.where(f)), f
+            for verdict in ("wildlife_offer", "not_wildlife"):
+                assert counts.in_range(conn, days, only=verdict) == counts.recount(conn, q.where(f), only=verdict)
 
 
 def test_counts_follow_inserts_rescans_new_versions_and_labels(store: SQLStore, scanner: Scanner) -> None:
@@ -137,3 +164,22 @@ def test_migration_0003_backfills_the_counts(db_url: str, scanner: Scanner) -> N
     store.save(list(scanner.scan([{"id": "D", "title": "Ivory bangle"}])))
     assert_exact(store.engine)
     store.close()
+
+
+def test_day_counts_of_hostile_posted_dates_select_what_the_queue_range_selects(store: SQLStore,
+                                                                                 scanner: Scanner) -> None:
+    """A posted date is any text: a date with a time, a character past U+FFFF or U+FFFF itself right
+    after it (it sorts after the range's end on ``posted_at``), a short or empty one."""
+    posted = ["2026-11-03", "2026-11-03T23:59:59Z", "2026-11-03\U0001F600 night", "2026-11-03\uffff",
+              "2026-11-03\ufffe", "2026-11-0", "2026-11-02 09:00", "bad date", "", "2026-11-04", "2026-11-03 "]
+    records = [{"id": f"P{k}", "title": "Rhino horn cup for sale" if k % 2 else "Plush toy tiger",
+                "platform": "wechat", "posted_at": p} for k, p in enumerate(posted)]
+    store.save(list(scanner.scan(records)))
+    assert_exact(store.engine)
+    f = q.Filters(posted_from="2026-11-03", posted_to="2026-11-03")
+    with store.engine.connect() as conn:
+        got = conn.execute(sa.select(queue.c.listing_id).where(*q.where(f))).scalars()
+        assert sorted(got) == ["P0", "P1", "P10", "P4"]  # the U+FFFF and emoji ones sort after the end
+    assert q.dashboard(store.engine, "wildlife_offer", posted_from=f.posted_from, posted_to=f.posted_to)["listings"] == 4
+    add_labels(store.engine, ["P2", "P3"], "unsure", "ana")
+    assert_exact(store.engine)

@@ -53,10 +53,10 @@ def test_a_database_made_by_wildtrace_0_1_is_upgraded_without_loss(tmp_path: Pat
         SQLiteStore(path)
 
 
-def test_upgrade_from_revision_0001_on_each_backend(db_url: str, scanner: Scanner) -> None:
-    engine = db.make_engine(db_url)
+def _stored_at_0001(engine: sa.Engine, results) -> None:  # type: ignore[no-untyped-def]
+    """Migrate an empty database to revision 0001 and store ``results`` as that schema held them
+    (later revisions derive the queue and its counts from these rows)."""
     db.migrate(engine, "0001")
-    results = _results(scanner)
     with engine.begin() as conn:
         for r in results:
             conn.execute(sa.text("INSERT INTO listings VALUES (:i, :h, 1, :t, :t, :rec)"),
@@ -65,6 +65,12 @@ def test_upgrade_from_revision_0001_on_each_backend(db_url: str, scanner: Scanne
                          {"i": r.id, "h": r.input_sha256, "m": model_key(r.model), "t": r.scanned_at,
                           "v": r.verdict, "w": r.wildlife_score, "s": r.risk_score,
                           "res": orjson.dumps(r.to_dict()).decode()})
+
+
+def test_upgrade_from_revision_0001_on_each_backend(db_url: str, scanner: Scanner) -> None:
+    engine = db.make_engine(db_url)
+    results = _results(scanner)
+    _stored_at_0001(engine, results)
     engine.dispose()
     store = SQLStore(db_url)
     assert store.count_listings() == 3
@@ -101,9 +107,8 @@ CREATE INDEX IF NOT EXISTS labels_listing ON labels (listing_id);
 
 def test_workbench_labels_and_cases_at_0003_survive_0004(db_url: str, scanner: Scanner) -> None:
     engine = db.make_engine(db_url)
+    _stored_at_0001(engine, _results(scanner))  # (today's save writes tables 0003 lacked)
     db.migrate(engine, "0003")  # the schema of today's main
-    store = SQLStore(db_url, migrate=False)
-    store.save(_results(scanner))
     old_labels = [("A", "h1", "wildlife_offer", "seen before", "ana", "2026-11-01T10:00:00.000Z"),
                   ("A", "h1", "not_wildlife", "", "bob", "2026-11-01T11:00:00.000Z"),
                   ("B", "h2", "unsure", "", "ana", "2026-11-02T09:00:00.000Z")]
@@ -116,7 +121,6 @@ def test_workbench_labels_and_cases_at_0003_survive_0004(db_url: str, scanner: S
                              "VALUES ('Horn ring', 'open', 'ana', '2026-11-03')"))
         conn.execute(sa.text("INSERT INTO case_listings (case_id, listing_id, added_by, added_at) "
                              "VALUES (1, 'A', 'ana', '2026-11-03')"))
-    store.close()
     engine.dispose()
 
     store = SQLStore(db_url)  # migrates to head

@@ -10,11 +10,14 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from fastapi.templating import Jinja2Templates
 from playwright.sync_api import Browser
 
 from wildtrace.sellers.judgements import JudgementStore
 from wildtrace.sellers.network import NetworkBuilder, latest_network, save_network
+from wildtrace.web import entity_pages
 from wildtrace.web.entity_pages import NO_NETWORK, Formats, owned_image
+from wildtrace.web.templating import LABEL_KEYS, SHORT_LABELS, configure, label_buttons
 
 from .conftest import PASSWORD, Server
 
@@ -130,6 +133,37 @@ def test_formats_without_a_known_locale_and_image_paths(tmp_path: Path) -> None:
     (tmp_path / "a.png").write_bytes(PNG)
     assert owned_image(tmp_path, "a.png") is not None
     assert owned_image(tmp_path, "../a.png") is None and owned_image(tmp_path, "https://x/a.png") is None
+
+
+def test_kept_formats_equal_formatting_afresh() -> None:
+    """Money and dates are formatted once per (locale, value) and kept: a kept answer is what
+    formatting afresh gives, 1, 1.0 and True are not one key, and hostile long text is never kept."""
+    fresh_money, fresh_date = entity_pages._money.__wrapped__, entity_pages._date.__wrapped__
+    for locale in ("en", "de_DE", "th", "xx_YY"):
+        fmt = Formats(locale)
+        for amount, currency in ((1, "USD"), (1.0, "USD"), (True, "USD"), ("1", "usd"), (1234.5, "EUR"),
+                                 ("ask", "USD"), ("12,5", ""), (10**6, "VND"), (-3, "XX1")):
+            for _ in range(2):  # formatted, then kept
+                assert fmt.money(amount, currency) == fresh_money(locale, amount, currency), (locale, amount)
+        for day in ("2026-03-01", "2026-03-01T10:00:00Z", "2026-02-30", "2026-13-01x"):
+            assert fmt.date(day) == fmt.date(day) == fresh_date(locale, day[:10])
+    kept = entity_pages._money.cache_info().currsize
+    assert Formats("en").money("9" * 200, "USD") == fresh_money("en", "9" * 200, "USD")
+    assert entity_pages._money.cache_info().currsize == kept
+
+
+def test_label_buttons_are_what_the_template_loop_wrote() -> None:
+    """``label_buttons`` (built in Python for speed) writes exactly what ``_rows.html``'s loop
+    wrote, hostile listing ids included."""
+    env = configure(Jinja2Templates(directory=str(Path(entity_pages.__file__).parent / "templates"))).env
+    loop = env.from_string(
+        """{% for l in LABELS %}<button type="button" class="lbl" data-key="{{ LABEL_KEYS[l] }}" """
+        """title="Label {{ l }} (key {{ LABEL_KEYS[l] }})"\n      hx-post="/label" hx-vals='{"listing_id": """
+        """{{ lid|tojson }}, "label": "{{ l }}"}'\n      hx-target="previous .label-cell" hx-swap="outerHTML"\n"""
+        """      ><kbd>{{ LABEL_KEYS[l] }}</kbd> {{ SHORT_LABELS.get(l, l) }}</button>{% endfor %}""")
+    for lid in ("w0000001", "<script>alert(1)</script>", "a'b\"c&d", "犀角-1", "x\u2028y\\", "</td>"):
+        assert str(label_buttons(lid)) == loop.render(lid=lid, SHORT_LABELS=SHORT_LABELS), lid
+    assert len(LABEL_KEYS) == str(label_buttons("x")).count("<button")
 
 
 def test_browser_listing_and_seller_fit_390_px(browser: Browser, sqlite_server: Server) -> None:

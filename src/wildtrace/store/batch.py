@@ -115,7 +115,7 @@ def save(conn: sa.Connection, results: list[ScanResult]) -> None:
     found: list[dict[str, str]] = []
     stored: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     queued: dict[str, dict[str, Any]] = {}
-    delta: Counter[counts.Key] = Counter()
+    delta: Counter[counts.DayKey] = Counter()
     for r in results:
         seen, key = r.scanned_at, (r.id, r.input_sha256)
         known = versions.setdefault(r.id, {})

@@ -8,11 +8,16 @@
 - ``species``, ``product``, ``appendix``: each member of the ``|a|b|`` list, or ``""`` when
   the list is empty (so a listing with two species counts once under each).
 
+``queue_day_counts`` holds the same counts per day the rows were posted on (``day_of``), so the
+dashboard over a date range sums a few thousand of them (``in_range``) instead of grouping the
+100,000+ queue rows posted in a quarter of a million-listing store.
+
 Every write to ``queue`` (``SQLStore.save``, ``decisions.add_labels``) works out the change of
-its rows (minus the old row's keys, plus the new row's keys) and applies it in the same
-transaction, in sorted key order (no deadlocks between concurrent PostgreSQL writers).
-``recount`` is the full GROUP BY over ``queue``: the migration back-fills from it and the tests
-check that the kept counts always equal it.
+its rows (minus the old row's keys, plus the new row's keys, each under the row's day) and
+applies it to both tables in the same transaction, in sorted key order (no deadlocks between
+concurrent PostgreSQL writers). ``recount`` is the full GROUP BY over ``queue``: the migrations
+back-fill from it (``rebuild``, ``rebuild_days``) and the tests check that the kept counts
+always equal it.
 """
 
 from __future__ import annotations
@@ -24,15 +29,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from wildtrace.store.schema import queue, queue_counts
+from wildtrace.store.schema import queue, queue_counts, queue_day_counts
 
 Key = tuple[str, str, str]  # (verdict, dim, value)
+DayKey = tuple[str, str, str, str]  # (day, verdict, dim, value): what a change is made of
 
 #: queue column -> dimension; list columns hold ``|a|b|`` members.
 SCALAR_DIMS = {"label": "label", "week": "week", "platform": "platform"}
 LIST_DIMS = {"species": "species", "products": "product", "appendices": "appendix"}
-#: The queue columns a row's keys depend on.
-COLUMNS = ("verdict", *SCALAR_DIMS, *LIST_DIMS)
+#: The queue columns a row's keys depend on (``posted_at``: its day).
+COUNTED_COLUMNS = ("verdict", *SCALAR_DIMS, *LIST_DIMS)
+COLUMNS = (*COUNTED_COLUMNS, "posted_at")
 
 
 def _members(joined: str) -> list[str]:
@@ -50,30 +57,54 @@ def keys(row: Mapping[str, Any]) -> list[Key]:
     return out
 
 
-def change(delta: Counter[Key], old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
-    """Add to ``delta`` the effect of a queue row going from ``old`` to ``new`` (None = absent)."""
+def day_of(posted_at: str) -> str:
+    """The day a row with this ``posted_at`` is counted under: its first 10 characters, so a date
+    range compared on days selects what ``queue.where`` selects comparing ``posted_at`` (``>=
+    from``, ``< to + U+FFFF``). A date followed by a character at or above U+FFFF sorts after
+    ``to + U+FFFF`` there: it gets that suffix here too (hostile text; real dates never)."""
+    text = str(posted_at or "")
+    return text[:10] + "\uffff" if len(text) > 10 and text[10] >= "\uffff" else text[:10]
+
+
+def change(delta: Counter[DayKey], old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
+    """Add to ``delta`` the effect of a queue row going from ``old`` to ``new`` (None = absent);
+    a row is ``COLUMNS`` of the queue."""
     if old is not None:
+        day = day_of(str(old.get("posted_at") or ""))
         for key in keys(old):
-            delta[key] -= 1
+            delta[(day, *key)] -= 1
     if new is not None:
+        day = day_of(str(new.get("posted_at") or ""))
         for key in keys(new):
-            delta[key] += 1
+            delta[(day, *key)] += 1
 
 
-def apply(conn: sa.Connection, delta: Counter[Key]) -> None:
-    """Apply a change to ``queue_counts`` inside the caller's transaction."""
-    items = sorted((k, n) for k, n in delta.items() if n)
+def totals(delta: Mapping[DayKey, int]) -> dict[Key, int]:
+    """A change (or per-day counts) summed over the days: the ``queue_counts`` keys, zeros left out."""
+    out: Counter[Key] = Counter()
+    for (_day, *key), n in delta.items():
+        out[(key[0], key[1], key[2])] += n
+    return {k: n for k, n in out.items() if n}
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, items: list[tuple[tuple[str, ...], int]]) -> None:
     if not items:
         return
-    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(queue_counts)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["verdict", "dim", "value"],
-                                            set_={"n": queue_counts.c.n + stmt.excluded.n}),
-                 [{"verdict": v, "dim": d, "value": val, "n": n} for (v, d, val), n in items])
+    names = [c.name for c in table.primary_key.columns]
+    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    conn.execute(stmt.on_conflict_do_update(index_elements=names, set_={"n": table.c.n + stmt.excluded.n}),
+                 [{**dict(zip(names, k, strict=True)), "n": n} for k, n in items])
+
+
+def apply(conn: sa.Connection, delta: Counter[DayKey]) -> None:
+    """Apply a change to ``queue_counts`` and ``queue_day_counts`` inside the caller's transaction."""
+    _upsert(conn, queue_counts, sorted(totals(delta).items()))
+    _upsert(conn, queue_day_counts, sorted((k, n) for k, n in delta.items() if n))
 
 
 def add_rows(conn: sa.Connection, rows: Iterable[Mapping[str, Any]]) -> None:
     """Count rows just inserted into ``queue`` by a bulk load (benchmarks, back-fills)."""
-    delta: Counter[Key] = Counter()
+    delta: Counter[DayKey] = Counter()
     for row in rows:
         change(delta, None, row)
     apply(conn, delta)
@@ -97,9 +128,9 @@ def recount(conn: sa.Connection, where: Iterable[sa.ColumnElement[bool]] = (), *
     conds = list(where)
     out: Counter[Key] = Counter()
     if only is None:
-        cols = [c[n] for n in COLUMNS]
+        cols = [c[n] for n in COUNTED_COLUMNS]
         for *values, n in conn.execute(sa.select(*cols, sa.func.count()).where(*conds).group_by(*cols)):
-            for key in keys(dict(zip(COLUMNS, values, strict=True))):
+            for key in keys(dict(zip(COUNTED_COLUMNS, values, strict=True))):
                 out[key] += n
         return {k: n for k, n in out.items() if n}
     # every verdict the kept counts know (they are exact): lets PostgreSQL read queue_dated alone
@@ -109,7 +140,7 @@ def recount(conn: sa.Connection, where: Iterable[sa.ColumnElement[bool]] = (), *
                                           .group_by(c.verdict, c.label)):
         out[(verdict, "all", "")] += n
         out[(verdict, "label", label or "")] += n
-    rest = [n for n in COLUMNS if n not in ("verdict", "label")]
+    rest = [n for n in COUNTED_COLUMNS if n not in ("verdict", "label")]
     cols = [c[n] for n in rest]
     for *values, n in conn.execute(sa.select(*cols, sa.func.count()).where(*conds, c.verdict == only)
                                    .group_by(*cols)):
@@ -117,6 +148,37 @@ def recount(conn: sa.Connection, where: Iterable[sa.ColumnElement[bool]] = (), *
             if key[1] not in ("all", "label"):
                 out[key] += n
     return {k: n for k, n in out.items() if n}
+
+
+def in_range(conn: sa.Connection, days: Iterable[sa.ColumnElement[bool]], *,
+             only: str | None = None) -> dict[Key, int]:
+    """The kept counts of the days ``days`` selects (conditions on ``queue_day_counts.c.day``),
+    summed: what ``recount`` counts over the rows posted on them. With ``only`` (a verdict), as
+    ``recount`` does: the per-value dimensions of that verdict, ``all`` and ``label`` of every one."""
+    c = queue_day_counts.c
+    conds = [*days, c.n != 0]
+    if only is not None:
+        conds.append(sa.or_(c.verdict == only, c.dim.in_(("all", "label"))))
+    stmt = (sa.select(c.verdict, c.dim, c.value, sa.func.sum(c.n)).where(*conds)
+            .group_by(c.verdict, c.dim, c.value))
+    return {(v, d, val): int(n) for v, d, val, n in conn.execute(stmt) if n}
+
+
+def rebuild_days(conn: sa.Connection) -> None:
+    """Replace the per-day counts with a full recount (migration back-fill, repair)."""
+    c = queue.c
+    cols = [c[n] for n in COUNTED_COLUMNS]
+    head = sa.func.substr(c.posted_at, 1, 11)  # what ``day_of`` reads of a posted date
+    delta: Counter[DayKey] = Counter()
+    for *values, posted, n in conn.execute(sa.select(*cols, head, sa.func.count()).group_by(*cols, head)):
+        day = day_of(str(posted or ""))
+        for key in keys(dict(zip(COUNTED_COLUMNS, values, strict=True))):
+            delta[(day, *key)] += n
+    conn.execute(queue_day_counts.delete())
+    rows = [{"day": d, "verdict": v, "dim": dim, "value": val, "n": n}
+            for (d, v, dim, val), n in sorted(delta.items()) if n]
+    for start in range(0, len(rows), 5000):
+        conn.execute(queue_day_counts.insert(), rows[start:start + 5000])
 
 
 #: queue filters that ``count`` answers from the kept counts, and their dimension

@@ -46,7 +46,7 @@ def check_label(label: str, note: str) -> None:
         raise Invalid(f"note is longer than {MAX_NOTE_CHARS:,} characters")
 
 
-def _set_queue_label(conn: sa.Connection, listing_id: str, label: str, delta: Counter[counts.Key]) -> str | None:
+def _set_queue_label(conn: sa.Connection, listing_id: str, label: str, delta: Counter[counts.DayKey]) -> str | None:
     """Show ``label`` as the listing's newest in the queue; returns the old one (None: not queued)."""
     # locked on PostgreSQL until commit, like SQLStore.save, so the counts stay exact
     row = conn.execute(sa.select(queue.c.content_sha256, *[queue.c[n] for n in counts.COLUMNS])
@@ -66,7 +66,7 @@ def add_labels(engine: sa.Engine, listing_ids: list[str], label: str, author: st
 
     def work(conn: sa.Connection) -> list[dict[str, Any]]:
         out = []
-        delta: Counter[counts.Key] = Counter()
+        delta: Counter[counts.DayKey] = Counter()
         for listing_id in listing_ids:
             sha = conn.execute(sa.select(queue.c.content_sha256).where(queue.c.listing_id == listing_id)).scalar()
             if sha is None:
@@ -99,7 +99,7 @@ def import_labels(engine: sa.Engine, rows: Iterable[LabelRow], *, source: str, s
 
     def work(conn: sa.Connection) -> int:
         added = 0
-        delta: Counter[counts.Key] = Counter()
+        delta: Counter[counts.DayKey] = Counter()
         touched: set[str] = set()
         for r in rows:
             stmt = upsert(conn, labels).values(

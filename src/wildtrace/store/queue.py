@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from wildtrace.store import counts, grams
 from wildtrace.store.derive import iso_week
-from wildtrace.store.schema import listings, queue, scan_results
+from wildtrace.store.schema import listings, queue, queue_day_counts, scan_results
 
 #: Columns returned for each queue row (the API's queue item).
 ROW_COLUMNS = ("listing_id", "version", "verdict", "risk_score", "wildlife_score", "lang",
@@ -231,9 +231,8 @@ def _wide(conn: sa.Connection, filters: Filters, sort: str) -> bool:
     if conn.dialect.name != "sqlite" or sort not in ("risk", "uncertain") \
             or not (filters.posted_from or filters.posted_to):
         return False
-    dated = Filters(posted_from=filters.posted_from, posted_to=filters.posted_to)
-    rows = sa.select(sa.literal(1)).select_from(queue).where(*where(dated)).limit(FEW + 1).subquery()
-    return int(conn.execute(sa.select(sa.func.count()).select_from(rows)).scalar() or 0) > FEW
+    days = where(Filters(posted_from=filters.posted_from, posted_to=filters.posted_to), queue_day_counts.c.day)
+    return sum(counts.in_range(conn, [*days, queue_day_counts.c.dim == "all"]).values()) > FEW
 
 
 def count(engine: sa.Engine, filters: Filters) -> int:
@@ -377,13 +376,14 @@ def dashboard(engine: sa.Engine, verdict: str = "wildlife_offer", *, posted_from
     """``stats`` plus a continuous weekly axis, for a date range or all time.
 
     Without a range: the kept counts (``stats``). With one (``posted_from``/``posted_to``, ISO
-    dates): counted from the queue rows posted in it. ``weeks`` is the axis, (week, monday,
+    dates): the kept counts of the days in it (``counts.in_range``: the same figures as counting
+    the queue rows posted in it, ``counts.recount``). ``weeks`` is the axis, (week, monday,
     sunday, n) with empty weeks at 0; ``undated`` counts the flagged rows with no week.
     """
     with engine.connect() as conn:
         if posted_from or posted_to:
-            f = Filters(posted_from=posted_from, posted_to=posted_to)
-            out = counts.summary(counts.recount(conn, where(f), only=verdict), verdict)
+            days = where(Filters(posted_from=posted_from, posted_to=posted_to), queue_day_counts.c.day)
+            out = counts.summary(counts.in_range(conn, days, only=verdict), verdict)
         else:
             out = counts.summary(counts.stored(conn), verdict)
     per_week = {w: n for w, n in out["by_week"] if w != "(none)"}

@@ -6,7 +6,8 @@ module describes the head revision and is what the queries are written against.
 - ``listings`` and ``scan_results`` are the evidence: append-only per content hash.
 - ``queue`` is derived: one row per listing id, from its newest version and newest result,
   kept current by ``save()`` so the triage queue is one indexed query.
-- ``queue_counts`` is derived from ``queue``: the dashboard's counts, kept by every queue write.
+- ``queue_counts`` is derived from ``queue``: the dashboard's counts, kept by every queue write;
+  ``queue_day_counts`` the same counts per posted day (the dashboard's date ranges).
 - ``labels`` and ``audit_log`` are append-only decisions with an author and a time.
 - ``judgements`` (seller accounts) and ``lexicon_changes`` (the local lexicon) are the other
   analyst decisions, append-only too; ``legacy_imports`` records the JSON Lines files they were
@@ -95,7 +96,7 @@ queue = Table(
     Column("search_text", Text, nullable=False, server_default=""),
     Index("queue_risk", "risk_score", "listing_id"),
     Index("queue_verdict_risk", "verdict", "risk_score"),
-    Index("queue_seller", "seller"),
+    Index("queue_seller_risk", "seller", "risk_score", "listing_id"),  # revision 0015: the seller page
     Index("queue_label_risk", "label", "risk_score"),
     Index("queue_platform_risk", "platform", "risk_score"),
     Index("queue_lang_risk", "lang", "risk_score"),
@@ -123,6 +124,17 @@ queue_counts = Table(
     "queue_counts", metadata,
     Column("verdict", String, primary_key=True),
     Column("dim", String, primary_key=True),  # all, label, week, platform, species, product, appendix
+    Column("value", String, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+#: The same counts per day a listing was posted on (``counts.day_of``; revision 0015): the
+#: dashboard over a date range sums these instead of grouping the queue rows posted in it.
+queue_day_counts = Table(
+    "queue_day_counts", metadata,
+    Column("day", String, primary_key=True),
+    Column("verdict", String, primary_key=True),
+    Column("dim", String, primary_key=True),
     Column("value", String, primary_key=True),
     Column("n", Integer, nullable=False),
 )
@@ -180,6 +192,7 @@ audit_log = Table(
     Column("target", String, nullable=False),
     Column("before", Text, nullable=True),
     Column("after", Text, nullable=True),
+    Index("audit_log_target", "target", "id"),  # revision 0015: a case's timeline
 )
 
 def _added() -> list[Column[str]]:

@@ -47,14 +47,14 @@ class SQLStore:
             return
 
         def work(conn: sa.Connection) -> None:
-            delta: Counter[counts.Key] = Counter()
+            delta: Counter[counts.DayKey] = Counter()
             for r in results:
                 self._save_one(conn, r, delta)
             counts.apply(conn, delta)  # the dashboard counts, in the same transaction
 
         db.write(self.engine, work)
 
-    def _save_one(self, conn: sa.Connection, r: ScanResult, delta: Counter[counts.Key]) -> None:
+    def _save_one(self, conn: sa.Connection, r: ScanResult, delta: Counter[counts.DayKey]) -> None:
         seen = r.scanned_at
         if self.dialect == "postgresql":  # concurrent writers: one at a time per listing id
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:id))"), {"id": r.id})

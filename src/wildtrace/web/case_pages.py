@@ -87,7 +87,7 @@ def open_cases(eng: sa.Engine, who: Principal) -> list[dict[str, Any]]:
 def case_page(*, request: Request, case_id: CaseId, who: Viewer, eng: EngineDep) -> Response:
     readable(eng, case_id, who)
     case = cases.get_case(eng, case_id)
-    results = {r["id"]: r for r in cases.case_results(eng, case_id)}
+    results = {r["id"]: r for r in cases.case_rows(eng, case_id)}  # the columns shown, not whole results
     may_write = cases.can_write(eng, case_id, who.name, who.role)
     return _render(request, "case.html", who, results=results, notes=cases.notes(eng, case_id),
                    timeline=cases.timeline(eng, case_id), members=cases.members(eng, case_id),

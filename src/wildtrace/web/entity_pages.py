@@ -19,6 +19,7 @@ dates follow the browser's Accept-Language. Adapters only: the queries are in
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -71,32 +72,46 @@ class Formats:
         if not isinstance(amount, int | float | str) or amount == "":
             return ""  # none given (None, or a field the record lacks)
         currency = currency if isinstance(currency, str) else ""
-        try:
-            value = float(amount)
-        except (TypeError, ValueError):
-            return f"{amount} {currency or ''}".strip()
-        code = str(currency or "").strip().upper()
-        try:
-            from babel.numbers import format_currency, format_decimal
-
-            if re.fullmatch(r"[A-Z]{3}", code):
-                return str(format_currency(value, code, locale=self.locale))
-            return f"{format_decimal(value, locale=self.locale)} {code}".strip()
-        except Exception:  # noqa: BLE001 - no Babel or an unknown locale: the plain form
-            return f"{value:,.2f} {code}".strip()
+        if len(str(amount)) + len(currency) > 64:  # hostile text: formatted, never kept
+            return _money.__wrapped__(self.locale, amount, currency)
+        return _money(self.locale, amount, currency)
 
     def date(self, text: Any) -> str:
         raw = text if isinstance(text, str) else ""
         if not re.match(r"\d{4}-\d{2}-\d{2}", raw):
             return raw
-        try:
-            from datetime import date
+        return _date(self.locale, raw[:10])
 
-            from babel.dates import format_date
 
-            return str(format_date(date.fromisoformat(raw[:10]), format="medium", locale=self.locale))
-        except Exception:  # noqa: BLE001 - no Babel or an unknown locale: ISO
-            return raw[:10]
+# Formatted once per (locale, value): Babel takes ~40 us a call, and a seller page formats
+# about a thousand dates and prices (most of them again on the next request).
+@lru_cache(maxsize=8192, typed=True)
+def _money(locale: str, amount: int | float | str, currency: str) -> str:
+    try:
+        value = float(amount)
+    except (TypeError, ValueError):
+        return f"{amount} {currency or ''}".strip()
+    code = str(currency or "").strip().upper()
+    try:
+        from babel.numbers import format_currency, format_decimal
+
+        if re.fullmatch(r"[A-Z]{3}", code):
+            return str(format_currency(value, code, locale=locale))
+        return f"{format_decimal(value, locale=locale)} {code}".strip()
+    except Exception:  # noqa: BLE001 - no Babel or an unknown locale: the plain form
+        return f"{value:,.2f} {code}".strip()
+
+
+@lru_cache(maxsize=8192)
+def _date(locale: str, day: str) -> str:
+    try:
+        from datetime import date
+
+        from babel.dates import format_date
+
+        return str(format_date(date.fromisoformat(day), format="medium", locale=locale))
+    except Exception:  # noqa: BLE001 - no Babel or an unknown locale: ISO
+        return day
 
 
 def _network_links(engine: Any, accounts: set[str]) -> dict[str, Any]:
