@@ -53,3 +53,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url, server = fresh_pg_database()
     yield url
     drop_pg_database(url, server)
+
+
+def stored_at_0001(engine, results) -> None:  # type: ignore[no-untyped-def]
+    """Migrate an empty database to revision 0001 and store ``results`` (ScanResults) as that
+    schema held them: later revisions derive the queue, its counts and indexes from these rows.
+    (Today's ``save`` writes tables an old revision lacks: a test of an upgrade starts here.)"""
+    import orjson
+    import sqlalchemy as sa
+
+    from wildtrace.store import db
+    from wildtrace.store.sql import model_key
+
+    db.migrate(engine, "0001")
+    with engine.begin() as conn:
+        for r in results:
+            conn.execute(sa.text("INSERT INTO listings VALUES (:i, :h, 1, :t, :t, :rec)"),
+                         {"i": r.id, "h": r.input_sha256, "t": r.scanned_at, "rec": orjson.dumps(r.listing).decode()})
+            conn.execute(sa.text("INSERT INTO scan_results VALUES (:i, :h, :m, :t, :v, :w, :s, :res)"),
+                         {"i": r.id, "h": r.input_sha256, "m": model_key(r.model), "t": r.scanned_at,
+                          "v": r.verdict, "w": r.wildlife_score, "s": r.risk_score,
+                          "res": orjson.dumps(r.to_dict()).decode()})

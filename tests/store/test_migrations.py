@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
 import sqlalchemy as sa
 
 from wildtrace import Scanner
 from wildtrace.errors import DataError
 from wildtrace.store import db, open_store
-from wildtrace.store.sql import SQLStore, model_key
+from wildtrace.store.sql import SQLStore
 
+from .conftest import stored_at_0001
 from .v01_sqlite_store import SQLiteStore
 
 
@@ -53,24 +53,10 @@ def test_a_database_made_by_wildtrace_0_1_is_upgraded_without_loss(tmp_path: Pat
         SQLiteStore(path)
 
 
-def _stored_at_0001(engine: sa.Engine, results) -> None:  # type: ignore[no-untyped-def]
-    """Migrate an empty database to revision 0001 and store ``results`` as that schema held them
-    (later revisions derive the queue and its counts from these rows)."""
-    db.migrate(engine, "0001")
-    with engine.begin() as conn:
-        for r in results:
-            conn.execute(sa.text("INSERT INTO listings VALUES (:i, :h, 1, :t, :t, :rec)"),
-                         {"i": r.id, "h": r.input_sha256, "t": r.scanned_at, "rec": orjson.dumps(r.listing).decode()})
-            conn.execute(sa.text("INSERT INTO scan_results VALUES (:i, :h, :m, :t, :v, :w, :s, :res)"),
-                         {"i": r.id, "h": r.input_sha256, "m": model_key(r.model), "t": r.scanned_at,
-                          "v": r.verdict, "w": r.wildlife_score, "s": r.risk_score,
-                          "res": orjson.dumps(r.to_dict()).decode()})
-
-
 def test_upgrade_from_revision_0001_on_each_backend(db_url: str, scanner: Scanner) -> None:
     engine = db.make_engine(db_url)
     results = _results(scanner)
-    _stored_at_0001(engine, results)
+    stored_at_0001(engine, results)
     engine.dispose()
     store = SQLStore(db_url)
     assert store.count_listings() == 3
@@ -107,7 +93,7 @@ CREATE INDEX IF NOT EXISTS labels_listing ON labels (listing_id);
 
 def test_workbench_labels_and_cases_at_0003_survive_0004(db_url: str, scanner: Scanner) -> None:
     engine = db.make_engine(db_url)
-    _stored_at_0001(engine, _results(scanner))  # (today's save writes tables 0003 lacked)
+    stored_at_0001(engine, _results(scanner))  # (today's save writes tables 0003 lacked)
     db.migrate(engine, "0003")  # the schema of today's main
     old_labels = [("A", "h1", "wildlife_offer", "seen before", "ana", "2026-11-01T10:00:00.000Z"),
                   ("A", "h1", "not_wildlife", "", "bob", "2026-11-01T11:00:00.000Z"),
