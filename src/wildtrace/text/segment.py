@@ -17,6 +17,7 @@ should not pay).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Any
 
@@ -63,15 +64,51 @@ def boundaries(text: str) -> frozenset[int]:
     """Offsets in ``text`` where a Chinese or Thai word starts or ends (the ends of each run included)."""
     out: set[int] = set()
     for run in _RUNS.finditer(text):
-        start = run.start()
-        out.add(start)
-        out.add(run.end())
-        words = _thai_words(run.group()) if _IS_THAI.match(run.group()) else _jieba().cut(run.group())
-        pos = start
-        for word in words:
-            pos += len(word)
-            out.add(pos)
+        out.update(run.start() + cut for cut in _run_cuts(run.group()))
     return frozenset(out)
+
+
+@lru_cache(maxsize=16384)
+def _run_cuts(run: str) -> tuple[int, ...]:
+    """Where words start or end in one run of Chinese or of Thai (0 and its length included), in
+    order. Kept per run, not per text: the same phrases recur across listings."""
+    words = _thai_words(run) if _IS_THAI.match(run) else _jieba().cut(run)
+    cuts = [0]
+    for word in words:
+        cuts.append(cuts[-1] + len(word))
+    cuts.append(len(run))
+    return tuple(sorted(set(cuts)))
+
+
+@lru_cache(maxsize=4096)
+def _runs(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The starts and the ends of the text's runs of Chinese or Thai, in order."""
+    spans = [m.span() for m in _RUNS.finditer(text)]
+    return tuple(a for a, _ in spans), tuple(b for _, b in spans)
+
+
+def _is_cut(text: str, pos: int) -> bool:
+    """``pos in boundaries(text)``, segmenting only the runs that touch ``pos`` (at most two: one
+    ending there, one starting there)."""
+    starts, ends = _runs(text)
+    i = bisect_right(starts, pos) - 1  # the last run starting at or before pos
+    for j in (i, i - 1):
+        if j >= 0 and pos <= ends[j]:
+            a = starts[j]
+            if pos in (a, ends[j]) or pos - a in _run_cuts(text[a:ends[j]]):
+                return True
+    return False
+
+
+def _next_cut(text: str, pos: int) -> int:
+    """``min(c for c in boundaries(text) if c > pos)``, or the text's length when there is none."""
+    starts, ends = _runs(text)
+    i = bisect_right(starts, pos) - 1
+    if i >= 0 and pos < ends[i]:  # inside a run: its next cut (its end at the latest)
+        a = starts[i]
+        cuts = _run_cuts(text[a:ends[i]])
+        return a + cuts[bisect_right(cuts, pos - a)]
+    return starts[i + 1] if i + 1 < len(starts) else len(text)
 
 
 #: the form of a material that a segmenter may join to its name as one word (酸枝|木 rosewood,
@@ -83,16 +120,15 @@ MATERIAL_SUFFIXES = frozenset({"木", "片", "粉", "扇", "珠", "串", "料", 
 
 def aligned(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` starts and ends on word boundaries (or, for a Chinese term of
-    two characters or more, ends where only a material-form suffix is left of the word)."""
-    cuts = boundaries(text)
-    if start not in cuts:
+    two characters or more, ends where only a material-form suffix is left of the word). Only the
+    runs around ``start`` and ``end`` are segmented (a listing's other runs need not be)."""
+    if not _is_cut(text, start):
         return False
-    if end in cuts:
+    if _is_cut(text, end):
         return True
     if end - start < 2 or not _IS_CJK.match(text[start]):
         return False
-    after = min((c for c in cuts if c > end), default=len(text))
-    return text[end:after] in MATERIAL_SUFFIXES
+    return text[end:_next_cut(text, end)] in MATERIAL_SUFFIXES
 
 
 def warm() -> None:
