@@ -71,9 +71,15 @@ FEW = 20_000
 _DIMS = {"species": "species", "products": "product"}
 
 
+def members(conn: sa.Connection, column: str, values: tuple[str, ...]) -> int:
+    """At most how many rows hold any of ``values`` in ``column`` (species or products): the kept
+    counts of each, summed."""
+    return counts.members(conn, _DIMS[column], values) if values else 0
+
+
 def few(conn: sa.Connection, column: str, values: tuple[str, ...]) -> bool:
     """Whether rows holding any of ``values`` in ``column`` (species or products) are few."""
-    return bool(values) and counts.members(conn, _DIMS[column], values) < FEW
+    return bool(values) and members(conn, column, values) < FEW
 
 
 def tag_index(conn: sa.Connection, column: str, values: tuple[str, ...]) -> list[sa.ColumnElement[bool]]:

@@ -98,12 +98,17 @@ def _tagged(conn: sa.Connection, taxa: tuple[str, ...], m: Meaning,
             filters: q.Filters, cap: int = MAX_HITS) -> list[dict[str, Any]]:
     cond = list(q.where(filters))
     risk: sa.ColumnElement[Any] = queue.c.risk_score
-    for column, values in (("species", taxa), ("products", m.products), ("species", m.within)):
+    tags: list[tuple[int, int, sa.ColumnElement[bool]]] = []
+    for k, (column, values) in enumerate((("species", taxa), ("products", m.products), ("species", m.within))):
         if values:
-            cond.append(_any(column, values))
-            if risk is queue.c.risk_score and q.few(conn, column, values):  # rare: from the tag index
+            rows = q.members(conn, column, values)
+            tags.append((rows, k, _any(column, values)))
+            if risk is queue.c.risk_score and rows < q.FEW:  # rare: from the tag index
                 cond += q.tag_index(conn, column, values)
                 risk = q.unindexed(queue.c.risk_score)
+    # the rarest tag first: SQLite tests the conditions of a walk in the order given ("ivory":
+    # the one product LIKE before the five species ones, 52 ms -> 20 ms at 1M listings)
+    cond += [c for _, _, c in sorted(tags, key=lambda t: (t[0], t[1]))]
     stmt = (sa.select(*(queue.c[n] for n in LEAN)).where(*cond)
             .order_by(risk.desc(), queue.c.listing_id.desc()).limit(cap))
     return [dict(r._mapping) for r in conn.execute(stmt)]
