@@ -6,6 +6,7 @@ store, the middleware, the error handlers, the routers, the templates and the st
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from wildtrace.web.api.trade import router as trade_router
 from wildtrace.web.capture_pages import router as capture_pages_router
 from wildtrace.web.case_pages import router as case_pages_router
 from wildtrace.web.client import trusted_networks
+from wildtrace.web.deps import settle_heap
 from wildtrace.web.entity_pages import router as entity_router
 from wildtrace.web.guard import Guard
 from wildtrace.web.model_pages import router as model_pages_router
@@ -96,7 +98,9 @@ def create_app(db: str | Path, settings: Settings | None = None, *, max_body: in
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settle_heap()  # the app's own objects: out of the collector's sweeps while it serves
     yield
+    gc.unfreeze()
     jobs = getattr(app.state, "capture_jobs", None)  # made on the first capture (web/capture_pages.py)
     if jobs is not None:
         jobs.close()
