@@ -206,7 +206,7 @@ class Weighting:
         kind = ev.source.value if ev.source is not None else None
         # a social post or a web page needs offer wording: without it, it is a post, not an offer
         informative = not offered and not not_offered and (
-            kind == "news" or (kind in ("social", "web") and not sale) or (kind != "marketplace" and self._prose(listing)))
+            kind == "news" or (kind in ("social", "web") and not sale) or (kind != "marketplace" and self._prose(listing, norm)))
         # a taxon named with its material ("crocodile leather", "python skin") names a product too
         material_names = [m for m in ev.taxa.values() if self._names_material(m)]
         # a form word ("figurine") beside real material ("ivory", "croc leather") is the item's shape
@@ -255,15 +255,20 @@ class Weighting:
         wide = len(_WIDE.findall(text))
         return len(_WIDE.sub(" ", text).split()) + wide / 2.5
 
-    def _prose(self, listing: Listing) -> bool:
+    def _prose(self, listing: Listing, norm: str = "") -> bool:
         """Text written in sentences, as an article or a page is (not a title, a keyword list or a
-        telegraphic ad): long enough, and, in a space-delimited script, rich in function words."""
+        telegraphic ad): long enough, and, in a space-delimited script, rich in function words.
+        ``norm``: the match form of the listing's text fields; when the title and text are the only
+        ones, its words are theirs (a field break folds to a space, as a space does)."""
         if self.units(listing) < self.prose_units:
             return False
         text = " ".join(v for v in (listing.title, listing.text) if v)
         if _WIDE.search(text):
             return True
-        words = normalize(text, with_index=False)[0].split()
+        if norm and not listing.seller_description and not listing.image_text:
+            words = norm.split()
+        else:
+            words = normalize(text, with_index=False)[0].split()
         return sum(w in self.function_words for w in words) >= self.prose_share * len(words)
 
     def _colour_codes(self, codes: list[str], ev: Evidence, norm: str) -> list[str]:
