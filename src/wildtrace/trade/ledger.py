@@ -160,11 +160,18 @@ def code_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> Non
     load's are counted over its records (inserted and settled), the others' over ``tx``."""
     bulk = fmt == schema.BULK
     rows, row, ok = ("records", '"row"', f"load_id = {int(load_id)}") if bulk else ("tx", "_row", OK)
-    for col, table in CODE_FIELDS:
-        con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown {col} code', {col}, count(*), min({row})
-            FROM {rows} WHERE {ok} AND {col} IS NOT NULL
-              AND {col} NOT IN (SELECT code FROM known_codes WHERE field = '{table}')
-            GROUP BY {col}""")
+    # every code column counted in one scan (grouping sets; one query per column cost five
+    # scans), then the values no code table knows kept, column by column as before
+    names = [col for col, _ in CODE_FIELDS]
+    which = "CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN {i}" for i, c in enumerate(names)) + " END"
+    tables = ", ".join(f"({i}, {q(c)}, {q(t)})" for i, (c, t) in enumerate(CODE_FIELDS))
+    con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown ' || f.col || ' code', g.value, g.n, g.first
+        FROM (SELECT {which} AS i, coalesce({", ".join(names)}) AS value, count(*) AS n, min({row}) AS first
+              FROM {rows} WHERE {ok} GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in names)})) g
+        JOIN (VALUES {tables}) f(i, col, tab) USING (i)
+        WHERE g.value IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM known_codes k WHERE k.field = f.tab AND k.code = g.value)
+        ORDER BY g.i, g.value""")
     if fmt != schema.LEMIS:  # LEMIS uses its own description and unit codes
         for col in ("term", "unit"):
             known = (f"JOIN words_seen w ON w.field = '{col}' AND w.raw = r.{col}_raw WHERE r.{ok} AND NOT w.known"
@@ -179,7 +186,8 @@ def code_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> Non
 def count(con: duckdb.DuckDBPyConnection, res: FileLoad, load_id: int,
           bulk_rejected: int | None = None) -> None:
     """The file-level warnings stored, then the load's counts, reject reasons and warnings read
-    back onto ``res``. A bulk load's rows are its records and the ``bulk_rejected`` it moved."""
+    back onto ``res`` (most frequent first; ties by name, so any thread count gives one order).
+    A bulk load's rows are its records and the ``bulk_rejected`` it moved."""
     for reason, value in res.warnings.items():
         con.execute("INSERT INTO warnings VALUES (?, ?, NULL, ?, NULL)", [load_id, reason, value])
     written = con.execute("SELECT count(*) FROM records WHERE load_id = ?", [load_id]).fetchall()[0]
@@ -196,7 +204,8 @@ def count(con: duckdb.DuckDBPyConnection, res: FileLoad, load_id: int,
     res.rows_rejected = int(counts[1]) + int(malformed[0] if malformed else 0)
     res.rows_in = res.rows_loaded + res.rows_rejected
     res.reject_reasons = dict(con.execute(
-        "SELECT reason, count(*) FROM rejects WHERE load_id = ? GROUP BY 1 ORDER BY 2 DESC",
+        "SELECT reason, count(*) FROM rejects WHERE load_id = ? GROUP BY 1 ORDER BY 2 DESC, 1",
         [load_id]).fetchall())
     res.warnings = {(r if v is None else f"{r}: {v}"): int(n) for r, v, n in con.execute(
-        "SELECT reason, value, n FROM warnings WHERE load_id = ? ORDER BY n DESC", [load_id]).fetchall()}
+        "SELECT reason, value, n FROM warnings WHERE load_id = ? ORDER BY n DESC, reason, value",
+        [load_id]).fetchall()}
