@@ -15,7 +15,7 @@ columns). Here each key is one 64-bit ``hash`` of its columns, and a record is i
   records are read in full into ``rc_e`` and ``rc_i`` and summed by the exact former steps
   (``_side``, ``permit_sums``); their sums replace the row's in ``rc_k``, and the copies set
   aside go in ``rc_cp``. A key of one record can hold neither: its ``d`` is its ``q``.
-- ``rc_pm``, ``rc_pu``, ``rc_g`` and ``rc_gm``: the permit pairs, the pairs in other units, the
+- ``rc_pp``, ``rc_pu``, ``rc_g`` and ``rc_gm``: the permit pairs, the pairs in other units, the
   fallback sums of what the permit pass left and the fallback pairs, as the docstring of
   ``reconcile`` says, joined on the hashes.
 
@@ -51,12 +51,10 @@ H3 = "hash(export_permit, exporter, importer)"
 HG = f"CASE WHEN taxon IS NOT NULL THEN hash(taxon, term, coalesce(unit, ''), importer, exporter, {SEIZED}) END"
 #: a permit key that can pair (USING and ``=`` never match a blank)
 OK = "taxon IS NOT NULL AND term IS NOT NULL AND exporter IS NOT NULL AND importer IS NOT NULL"
+#: a code's number in ``rc_k`` for any code but one byte (and the mask of a code's 16 bits)
+OTHER = 65535
 RT = "CASE reporter_type WHEN 'E' THEN 1 WHEN 'I' THEN 2 ELSE 0 END"
 BULK = f"dataset = '{schema.BULK}'"
-
-
-def _code(expr: str) -> str:
-    return f"CASE WHEN ({expr}) IS NOT NULL THEN hash({expr}) END"
 
 
 def _side(con: duckdb.DuckDBPyConnection, side: str, only: str = "") -> None:
@@ -100,17 +98,39 @@ def permit_sums(con: duckdb.DuckDBPyConnection) -> None:
             FROM rc_{s} WHERE export_permit IS NOT NULL GROUP BY {key_p}""")
 
 
+def _small(expr: str) -> str:
+    """A one-byte code as its byte (exact: 1 to 127), 0 for none, ``OTHER`` for any other text."""
+    return f"CASE WHEN ({expr}) IS NULL THEN 0 WHEN strlen({expr}) = 1 AND ascii({expr}) > 0 THEN ascii({expr}) " \
+           f"ELSE {OTHER} END"
+
+
+def _pack(year: str, src: str, pur: str) -> str:
+    """The year and both codes in one number (one aggregate instead of three; the operators bind
+    alike and from the left, hence the brackets)."""
+    return f"((({year})::BIGINT << 32) | (({src})::BIGINT << 16) | ({pur})::BIGINT)"
+
+
 def keys(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[str, object]]:
-    """``rc_k`` (and ``rc_cp``, the copies set aside); return the ``duplicate_report`` flags."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_k AS SELECT *, q AS d FROM (
-        SELECT rt, hp, ok, seized, h5, h3, count(*) AS n, sum(quantity) AS q, min(year) AS year, min(rid) AS rid,
-               min(sc) AS sc, min(pc) AS pc
+    """``rc_k`` (and ``rc_cp``, the copies set aside, ``rc_sd``, the codes of more than one
+    byte); return the ``duplicate_report`` flags."""
+    side = {s: {c: f"CASE WHEN rt = {rt} THEN {c} END" for c in ("quantity", "rid", "k")}
+            for s, rt in (("e", 1), ("i", 2))}
+    sums = ", ".join(f"""count({c['rid']}) AS n_{s}, sum({c['quantity']}) AS q_{s}, min({c['rid']}) AS rid_{s},
+               min({c['k']}) AS k_{s}""" for s, c in side.items())
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_k AS SELECT *, q_e AS d_e, q_i AS d_i FROM (
+        SELECT hp, ok, seized, h5, h3, {sums}
         FROM (SELECT {RT} AS rt, {HP} AS hp, {OK} AS ok, {SEIZED} AS seized, {H5} AS h5, {H3} AS h3,
-                     quantity, year, rowid AS rid, {_code(SRC)} AS sc, {_code(PUR)} AS pc
+                     quantity, rowid AS rid, {_pack('year', _small(SRC), _small(PUR))} AS k
               FROM records WHERE {BULK} AND export_permit IS NOT NULL)
-        GROUP BY rt, hp, ok, seized, h5, h3)""")
+        GROUP BY hp, ok, seized, h5, h3)""")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW rc_kd AS SELECT *,
+        k_e >> 32 AS year_e, nullif((k_e >> 16) & {OTHER}, 0) AS sc_e, nullif(k_e & {OTHER}, 0) AS pc_e,
+        k_i >> 32 AS year_i, nullif((k_i >> 16) & {OTHER}, 0) AS sc_i, nullif(k_i & {OTHER}, 0) AS pc_i FROM rc_k""")
     con.execute("CREATE OR REPLACE TEMP TABLE rc_cp (rid BIGINT, rt INTEGER, seized BOOLEAN)")
-    con.execute("CREATE OR REPLACE TEMP TABLE rc_c AS SELECT DISTINCT hp FROM rc_k WHERE rt > 0 AND n > 1")
+    con.execute("CREATE OR REPLACE TEMP TABLE rc_sd (s VARCHAR, c INTEGER)")
+    # keys of more than one record, and any whose code is more than one byte, take the exact steps
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_c AS SELECT hp FROM rc_kd WHERE n_e > 1 OR n_i > 1
+        OR {OTHER} IN (sc_e, pc_e, sc_i, pc_i)""")
     if not con.execute("SELECT count(*) FROM rc_c").fetchall()[0][0]:
         return []
     only = "AND export_permit IS NOT NULL AND rowid IN (SELECT rid FROM rc_cr)"
@@ -126,30 +146,32 @@ def keys(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[str, object]
     con.execute("""INSERT INTO rc_cp SELECT * FROM rc_c0
                    WHERE rid NOT IN (SELECT rid FROM rc_e UNION ALL SELECT rid FROM rc_i)""")
     permit_sums(con)
-    con.execute(f"""UPDATE rc_k SET n = x.n, q = x.q, d = x.d, year = x.year, sc = x.sc, pc = x.pc
-        FROM (SELECT rt, hash({KEY_P}) AS hp, n, q, d, year, {_code('source')} AS sc, {_code('purpose')} AS pc
-              FROM (SELECT 1 AS rt, * FROM rc_pe UNION ALL SELECT 2, * FROM rc_pi)) x
-        WHERE rc_k.rt = x.rt AND rc_k.hp = x.hp""")
+    # codes of more than one byte are numbered (from 256: never a byte) for this run
+    con.execute(f"""INSERT INTO rc_sd SELECT s, 255 + row_number() OVER (ORDER BY s) FROM (
+        SELECT DISTINCT s FROM (SELECT unnest([source, purpose]) AS s FROM rc_pe
+                                UNION ALL SELECT unnest([source, purpose]) FROM rc_pi)
+        WHERE {_small('s')} = {OTHER})""")
+    code = {c: f"coalesce((SELECT c FROM rc_sd WHERE rc_sd.s = x.{c}), {_small('x.' + c)})"
+            for c in ("source", "purpose")}
+    for s in ("e", "i"):
+        con.execute(f"""UPDATE rc_k SET n_{s} = x.n, q_{s} = x.q, d_{s} = x.d,
+                k_{s} = {_pack('x.year', code['source'], code['purpose'])}
+            FROM (SELECT hash({KEY_P}) AS hp, * FROM rc_p{s}) x WHERE rc_k.hp = x.hp""")
     return dups
 
 
 def pairs(con: duckdb.DuckDBPyConnection) -> None:
-    """``rc_pm`` (permit pairs), ``rc_pu`` (the same permit in other units), ``rc_g`` (each side's
-    sums per year and fallback key of the records the permit pass left) and ``rc_gm`` (their
-    pairs: the same year first, then the importer's a year later, then a year earlier)."""
-    con.execute("""CREATE OR REPLACE TEMP TABLE rc_pm AS
-        SELECT hp, e.h5, e.seized, e.year AS year_e, i.year AS year_i, e.q AS q_e, i.q AS q_i, e.d AS d_e,
-               i.d AS d_i, e.n AS n_e, i.n AS n_i, e.sc AS sc_e, i.sc AS sc_i, e.pc AS pc_e, i.pc AS pc_i,
-               e.rid AS rid_e, i.rid AS rid_i
-        FROM (FROM rc_k WHERE rt = 1 AND ok) e JOIN (FROM rc_k WHERE rt = 2 AND ok) i USING (hp)
-        WHERE abs(i.year - e.year) <= 1""")
-    # the same permit, parties and taxon in other units (a permit so named in no permit pair)
+    """``rc_pp`` (permit pairs: a view of ``rc_k``), ``rc_pu`` (the same permit in other units),
+    ``rc_g`` (each side's sums per year and fallback key of the records the permit pass left) and
+    ``rc_gm`` (their pairs: the same year first, then the importer's a year later, then a year
+    earlier)."""
+    con.execute("""CREATE OR REPLACE TEMP VIEW rc_pp AS SELECT * FROM rc_kd
+        WHERE ok AND n_e > 0 AND n_i > 0 AND abs(year_i - year_e) <= 1""")
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_pu AS
-        WITH k AS (SELECT * FROM rc_k k WHERE rt > 0 AND ok AND NOT EXISTS (SELECT 1 FROM rc_pm m WHERE m.h5 = k.h5))
-        SELECT e.hp AS hp_e, i.hp AS hp_i, e.seized, e.year AS year_e, i.year AS year_i, e.q AS q_e, i.q AS q_i,
-               e.rid AS rid_e, i.rid AS rid_i
-        FROM (FROM k WHERE rt = 1) e JOIN (FROM k WHERE rt = 2) i
-          ON e.h5 = i.h5 AND e.seized = i.seized AND e.hp <> i.hp AND abs(i.year - e.year) <= 1""")
+        WITH k AS (SELECT * FROM rc_kd k WHERE ok AND NOT EXISTS (SELECT 1 FROM rc_pp m WHERE m.h5 = k.h5))
+        SELECT e.hp AS hp_e, i.hp AS hp_i, e.seized, e.year_e, i.year_i, e.q_e, i.q_i, e.rid_e, i.rid_i
+        FROM (FROM k WHERE n_e > 0) e JOIN (FROM k WHERE n_i > 0) i
+          ON e.h5 = i.h5 AND e.seized = i.seized AND e.hp <> i.hp AND abs(i.year_i - e.year_e) <= 1""")
     copies = con.execute("SELECT count(*) FROM rc_cp").fetchall()[0][0]
     not_copy = "AND rowid NOT IN (SELECT rid FROM rc_cp)" if copies else ""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g AS
@@ -159,8 +181,7 @@ def pairs(con: duckdb.DuckDBPyConnection) -> None:
         FROM (SELECT {RT} AS rt, year, {HG} AS hg, quantity, rowid AS rid, {SRC} AS source, {PUR} AS purpose,
                      CASE WHEN export_permit IS NOT NULL THEN {HP} END AS hp
               FROM records WHERE {BULK} AND reporter_type IN ('E', 'I') AND importer IS NOT NULL
-                AND exporter IS NOT NULL {not_copy})
-        WHERE hp IS NULL OR hp NOT IN (SELECT hp FROM rc_pm)
+                AND exporter IS NOT NULL {not_copy}) r ANTI JOIN (SELECT hp FROM rc_pp) m ON r.hp = m.hp
         GROUP BY rt, year, hg""")
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_gm (year_e INTEGER, year_i INTEGER, hg UBIGINT, q_e DOUBLE,
         q_i DOUBLE, n_e BIGINT, n_i BIGINT, sources_e BIGINT, sources_i BIGINT, purposes_e BIGINT,
@@ -179,8 +200,8 @@ def permit_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """``permits.permit_coverage`` of the bulk records, from ``rc_k`` (each key is one permit's
     report on one side, declared or seized; copies set aside never remove a key). The six
     facts of a permit are bits of one number (one aggregate instead of six)."""
-    bits = """bit_or(CASE rt WHEN 1 THEN 1 | (CASE WHEN seized THEN 4 ELSE 8 END)
-                         WHEN 2 THEN 2 | (CASE WHEN seized THEN 16 ELSE 32 END) ELSE 0 END)"""
+    bits = """bit_or(CASE WHEN n_e > 0 THEN 1 | (CASE WHEN seized THEN 4 ELSE 8 END) ELSE 0 END
+                      | CASE WHEN n_i > 0 THEN 2 | (CASE WHEN seized THEN 16 ELSE 32 END) ELSE 0 END)"""
     return permits.coverage_of(con, f"""SELECT b & 1 <> 0 AS by_e, b & 2 <> 0 AS by_i, b & 4 <> 0 AS seized_e,
             b & 8 <> 0 AS declared_e, b & 16 <> 0 AS seized_i, b & 32 <> 0 AS declared_i
         FROM (SELECT {bits} AS b FROM rc_k GROUP BY h3)""")

@@ -44,8 +44,8 @@ from wildtrace.trade.units import unit_label
 
 __all__ = ["KEY_P", "UNKNOWN_CODES", "_side", "permit_sums", "reconcile"]
 
-#: the temp tables reconcile leaves behind none of
-TABLES = ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_k", "rc_c", "rc_cr", "rc_c0", "rc_cp", "rc_dg", "rc_pm", "rc_pu",
+#: the temp tables reconcile leaves none of behind (and the views ``rc_pp``, ``rc_kd``)
+TABLES = ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_k", "rc_sd", "rc_c", "rc_cr", "rc_c0", "rc_cp", "rc_dg", "rc_pu",
           "rc_g", "rc_gm", "rc_flags", "rc_top", "rc_tk", "rc_tr")
 
 
@@ -65,11 +65,11 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
             count(*) FILTER (WHERE rt = 1 AND seized) AS se, count(*) FILTER (WHERE rt = 2 AND seized) AS si
         FROM rc_cp""")[0]
     cov = rows(con, """SELECT ? AS exporter_records, ? AS importer_records,
-        (SELECT coalesce(sum(n_e), 0) FROM rc_pm) AS exporter_records_permit_matched,
-        (SELECT coalesce(sum(n_i), 0) FROM rc_pm) AS importer_records_permit_matched,
+        (SELECT coalesce(sum(n_e), 0) FROM rc_pp) AS exporter_records_permit_matched,
+        (SELECT coalesce(sum(n_i), 0) FROM rc_pp) AS importer_records_permit_matched,
         (SELECT coalesce(sum(n_e), 0) FROM rc_gm) AS exporter_records_fallback_matched,
         (SELECT coalesce(sum(n_i), 0) FROM rc_gm) AS importer_records_fallback_matched,
-        (SELECT count(*) FROM rc_pm) AS permit_pairs, (SELECT count(*) FROM rc_gm) AS fallback_pairs,
+        (SELECT count(*) FROM rc_pp) AS permit_pairs, (SELECT count(*) FROM rc_gm) AS fallback_pairs,
         (SELECT count(*) FILTER (WHERE dy <> 0) FROM rc_gm) AS fallback_pairs_year_shifted,
         (SELECT count(*) FROM rc_pu) AS permit_pairs_in_other_units,
         ? AS exporter_seizure_records, ? AS importer_seizure_records,
@@ -106,7 +106,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
              q_e > 0 AND q_i > 0 AND abs(ln(q_i / q_e)) > {lr}
                  AND (d_i = q_e OR q_i = d_e OR d_i = d_e) AS dup,
              d_e, d_i
-      FROM rc_pm
+      FROM rc_pp
       UNION ALL
       SELECT 'permit', NULL, NULL, hp_e, hp_i, year_e, year_i, q_e, q_i, NULL, NULL, NULL, NULL, rid_e, rid_i,
              false, false, false, true, false, NULL, NULL
@@ -134,6 +134,8 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     if comptab["rows"]:
         notes.append(f"comparative tabulation: {comptab['rows_with_both_reports']} of {comptab['rows']} rows carry "
                      "both reports and were compared; the rest were reported by one side only")
+    for v in ("rc_pp", "rc_kd"):
+        con.execute(f"DROP VIEW IF EXISTS {v}")
     for t in TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return coverage.apply({
@@ -168,34 +170,47 @@ def _top(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
         ORDER BY f.rank DESC, export_permit, e.taxon, f.year_e, f.fid LIMIT ?""", [limit])
     copies = con.execute("SELECT count(*) FROM rc_cp").fetchall()[0][0]
     not_copy = "AND rowid NOT IN (SELECT rid FROM rc_cp)" if copies else ""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_tr AS
-        SELECT record_id, {pairs.RT} AS rt, year, quantity, {pairs.SRC} AS source, {pairs.PUR} AS purpose,
-               CASE WHEN export_permit IS NOT NULL THEN {pairs.HP} END AS hp,
+    # the records of the flags shown: by permit id, or by taxon and parties (aggregate pairs)
+    parts = {"permit": "export_permit IN (SELECT export_permit FROM rc_top WHERE match = 'permit')",
+             "aggregate": """taxon IN (SELECT taxon FROM rc_top WHERE match = 'aggregate')
+                 AND hash(taxon, importer, exporter) IN (SELECT hash(taxon, importer, exporter) FROM rc_top
+                                                         WHERE match = 'aggregate')"""}
+    con.execute("CREATE OR REPLACE TEMP TABLE rc_tr AS " + " UNION ALL ".join(f"""
+        SELECT '{m}' AS match, record_id, {pairs.RT} AS rt, year, quantity, {pairs.SRC} AS source,
+               {pairs.PUR} AS purpose, CASE WHEN export_permit IS NOT NULL THEN {pairs.HP} END AS hp,
                CASE WHEN importer IS NOT NULL AND exporter IS NOT NULL THEN {pairs.HG} END AS hg
-        FROM records WHERE dataset = '{schema.BULK}' AND reporter_type IN ('E', 'I')
-          AND taxon IN (SELECT taxon FROM rc_top) {not_copy}""")
+        FROM records WHERE dataset = '{schema.BULK}' AND reporter_type IN ('E', 'I') AND {w} {not_copy}"""
+                                                                for m, w in parts.items()))
     sides = """(SELECT fid, match, 1 AS rt, k_e AS k, year_e AS year FROM rc_top
                 UNION ALL SELECT fid, match, 2, k_i, year_i FROM rc_top)"""
     # an aggregate pair's dominant source and purpose (by quantity) are read here, for the flags shown
     got = {(int(fid), rt): (list(v), src, pur) for fid, rt, v, src, pur in con.execute(f"""
         SELECT s.fid, s.rt, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}], NULL, NULL
-        FROM {sides} s JOIN rc_tr r ON s.match = 'permit' AND r.rt = s.rt AND r.hp = s.k GROUP BY ALL
+        FROM {sides} s JOIN rc_tr r ON s.match = 'permit' AND r.match = 'permit' AND r.rt = s.rt AND r.hp = s.k
+        GROUP BY ALL
         UNION ALL
         SELECT s.fid, s.rt, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}],
                arg_max(r.source, r.quantity) FILTER (WHERE r.source IS NOT NULL),
                arg_max(r.purpose, r.quantity) FILTER (WHERE r.purpose IS NOT NULL)
-        FROM {sides} s JOIN (SELECT * FROM rc_tr WHERE hp IS NULL OR hp NOT IN (SELECT hp FROM rc_pm)) r
+        FROM {sides} s JOIN (SELECT * FROM rc_tr WHERE match = 'aggregate'
+                             AND (hp IS NULL OR hp NOT IN (SELECT hp FROM rc_pp))) r
           ON s.match = 'aggregate' AND r.rt = s.rt AND r.hg = s.k AND r.year = s.year GROUP BY ALL""").fetchall()}
-    codes = dict(con.execute(f"""SELECT DISTINCT {pairs._code('source')}, source FROM rc_tr WHERE source IS NOT NULL
-        UNION SELECT DISTINCT {pairs._code('purpose')}, purpose FROM rc_tr WHERE purpose IS NOT NULL""").fetchall())
+    codes = {int(c): str(v) for v, c in con.execute("SELECT s, c FROM rc_sd").fetchall()}
     top = rows(con, "SELECT * FROM rc_top ORDER BY rank DESC, export_permit, taxon, year_e, fid")
     for r in top:
         for s, rt in (("e", 1), ("i", 2)):
             r[f"ids_{s}"], src, pur = got.get((r["fid"], rt), ([], None, None))
             if r["match"] == "permit":
-                src, pur = codes.get(r[f"sc_{s}"]), codes.get(r[f"pc_{s}"])
+                src, pur = (_decode(r[f"{c}_{s}"], codes) for c in ("sc", "pc"))
             r[f"source_{s}"], r[f"purpose_{s}"] = src, pur
     return top
+
+
+def _decode(code: int | None, codes: dict[int, str]) -> str | None:
+    """A code as ``rc_k`` holds it (``pairs._small``) back to its text."""
+    if not code:
+        return None
+    return chr(code) if code < 128 else codes[code]
 
 
 def _comptab(con: duckdb.DuckDBPyConnection, group_ratio: float, limit: int) -> dict[str, Any]:
