@@ -154,3 +154,21 @@ def test_the_cli_prints_permit_coverage_and_duplicates(db: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "note: permit coverage: 6 of 8 export permits (75.0%) are reported by both sides" in out.output
     assert "- duplicate_report: Manis javanica, skins (SKI) in number of specimens" in out.output
+
+
+def test_a_fallback_group_with_a_blank_term_pairs_once(tmp_path: Path) -> None:
+    """The importer's blank-term report of 2015 pairs with the exporter's of 2015; its report of
+    2016 does not pair with the same exporter's group again (counted once: 100% matched, not 200%)."""
+    rows = [_row(1, 2015, "Manis javanica", "", 10, "CN", "VN", "W", "E", ""),
+            _row(2, 2015, "Manis javanica", "", 10, "CN", "VN", "W", "I", ""),
+            _row(3, 2016, "Manis javanica", "", 40, "CN", "VN", "W", "I", "")]
+    (tmp_path / "t.csv").write_text(HEAD + "".join(rows))
+    c = connect(tmp_path / "t.duckdb")
+    [loaded] = load_paths(c, [tmp_path / "t.csv"])
+    assert loaded.rows_loaded == 3
+    assert c.execute("SELECT count(*) FROM records WHERE term IS NULL").fetchall()[0][0] == 3
+    cov = reconcile(c)["coverage"]
+    assert (cov["fallback_pairs"], cov["fallback_pairs_year_shifted"]) == (1, 0)
+    assert (cov["exporter_records_fallback_matched"], cov["importer_records_fallback_matched"]) == (1, 1)
+    assert (cov["exporter_records_one_sided"], cov["importer_records_one_sided"]) == (0, 1)
+    assert cov["exporter_share_matched"] == 1.0
