@@ -114,3 +114,17 @@ def add_words(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> N
     if rows:  # one statement (executemany ran one per row: 80 ms for the seeds)
         con.execute("INSERT INTO words_seen SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
                     "unnest(?::VARCHAR[]), unnest(?::BOOLEAN[])", [list(col) for col in zip(*rows, strict=True)])
+
+
+def seen_codes(con: duckdb.DuckDBPyConnection, field: str, raw: str) -> tuple[str, set[str]]:
+    """SQL for the code of ``raw`` (a term or unit as written) among the words the connection has
+    resolved (``words_seen``), and those words. The lookup is an ENUM cast of the word (a hash
+    lookup) indexing the list of their codes: no join, so an insert that uses it keeps the file's
+    order (and no UPDATE joins every row afterwards). A word not seen yet gives NULL."""
+    found = con.execute("SELECT raw, code FROM words_seen WHERE field = ? ORDER BY raw", [field]).fetchall()
+    if not found:
+        return "NULL::VARCHAR", set()
+    words = ", ".join(q(r) for r, _ in found)
+    codes = ", ".join("NULL" if c is None else q(c) for _, c in found)
+    return (f"([{codes}]::VARCHAR[])[enum_code(TRY_CAST({raw} AS ENUM({words}))) + 1]",
+            {str(r) for r, _ in found})

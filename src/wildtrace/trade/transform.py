@@ -18,7 +18,7 @@ import duckdb
 from wildtrace.trade import schema
 from wildtrace.trade.checks import reason_sql, run_set_checks
 from wildtrace.trade.codes import UNKNOWN_PARTY
-from wildtrace.trade.stage import add_words, ensure_words, q, read_csv, words_map
+from wildtrace.trade.stage import add_words, ensure_words, q, read_csv, seen_codes, words_map
 
 
 @dataclass(frozen=True)
@@ -95,17 +95,21 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
     """A CITES bulk file in one typed pass: read, transformed, checked and inserted straight into
     ``records``, every row the reader parsed, in the file's order. Until the load settles
     (``ledger.bulk_rejects``) a row the checks reject carries its reason in ``dataset`` (the
-    accepted ones the dataset's name). One UPDATE then numbers the rows from their rowids (the
-    table keeps the insertion order; nothing in the insert may reorder it, hence no join there)
-    and gives each its term and unit code from ``words_seen`` (the file's new words resolved
-    first); the set checks run over the inserted rows."""
+    accepted ones the dataset's name). Each term and unit gets its code in the insert from the
+    words resolved before (``stage.seen_codes``: a lookup, not a join, which could reorder the
+    rows); the file's new words are resolved after it and their rows given their code. One
+    UPDATE numbers the rows from their rowids (the table keeps the insertion order); the set
+    checks run over the inserted rows."""
     c = cols.c
     rid = c("id") if "id" in cols.mapping else "NULL::VARCHAR"
+    ensure_words(con)
+    words = {n: seen_codes(con, n, f"{n}_raw") for n in ("term", "unit") if n in cols.mapping}
+    codes = "".join(f", {sql} AS {n}" for n, (sql, _) in words.items())
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"""
         INSERT INTO records BY NAME SELECT * EXCLUDE (q_raw, reason), {load_id} AS load_id,
           coalesce(reason, '{schema.BULK}') AS dataset
-        FROM (SELECT *, {reason_sql(cols.fmt, cols.mapping)} AS reason FROM (SELECT
+        FROM (SELECT *, {reason_sql(cols.fmt, cols.mapping)} AS reason{codes} FROM (SELECT
           {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year, {cols.cites_text()},
           {cols.num('quantity')} AS quantity, {c('quantity')} AS q_raw,
           upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
@@ -114,17 +118,17 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
     first = con.execute(f"SELECT min(rowid) FROM records WHERE load_id = {load_id}").fetchall()[0][0]
     if first is None:
         return
+    for n, (_, seen) in words.items():  # words this file brings: resolved, then their rows coded
+        new = sorted(r for (r,) in con.execute(f"""SELECT DISTINCT {n}_raw FROM records WHERE load_id = {load_id}
+            AND {n} IS NULL AND {n}_raw IS NOT NULL""").fetchall() if r not in seen)
+        if new:
+            add_words(con, [(n, r) for r in new])
+            con.execute(f"""UPDATE records SET {n} = w.code FROM words_seen w WHERE records.load_id = {load_id}
+                AND w.field = '{n}' AND w.raw = records.{n}_raw AND w.raw IN (SELECT unnest(?::VARCHAR[]))""", [new])
     row = f"(rowid - {int(first)} + 1)"
     sets = [f'"row" = {row}']
     if "id" not in cols.mapping:
         sets.append(f"record_id = CASE WHEN dataset = '{schema.BULK}' THEN 'b{load_id}:' || {row} END")
-    ensure_words(con)
-    for n in ("term", "unit"):
-        if n in cols.mapping:
-            new = con.execute(f"""SELECT DISTINCT {n}_raw FROM records WHERE load_id = {load_id}
-                AND {n}_raw IS NOT NULL AND {n}_raw NOT IN (SELECT raw FROM words_seen WHERE field = '{n}')""").fetchall()
-            add_words(con, [(n, r[0]) for r in new])
-            sets.append(f"{n} = (SELECT w.code FROM words_seen w WHERE w.field = '{n}' AND w.raw = records.{n}_raw)")
     con.execute(f"UPDATE records SET {', '.join(sets)} WHERE load_id = {load_id}")
     run_set_checks(con, cols.fmt, cols.mapping, load_id)
 
