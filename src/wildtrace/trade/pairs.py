@@ -4,25 +4,27 @@ pairs, the same permits in other units and the fallback (aggregate) pairs.
 Matching on the key's text cost most of reconcile's time (every pass grouped or joined seven text
 columns). Here each key is one 64-bit ``hash`` of its columns, and a record is its ``rowid``:
 
-- ``rc_k``: one row per reporter type and permit key (``KEY_P``), summed straight from
-  ``records`` in one pass: ``n``, ``q``, ``d``, the first year, one of its rows (``rid``, for
-  the key's text) and its known source and purpose (``sc``, ``pc``: the hash of the code; the
-  code's text is read for the flags shown). A key of one record has one source; a key of more
-  goes through the exact steps below, which pick the dominant one (by quantity). ``rt`` is 1 for the exporter's report,
-  2 for the importer's, 0 for any other reporter type (counted in the permit coverage only).
+- ``rc_k``: one row per permit key (``KEY_P``) with both sides' sums, made straight from
+  ``records`` in one pass (the permit pairs are then a filter, ``rc_pp``, not a join): per side
+  (``_e``: the exporter's report, ``_i``: the importer's) ``n``, ``q``, ``d``, one of its rows
+  (``rid``, for the key's text) and ``k``: the first year and the source and purpose codes in
+  one number (``_pack``; ``rc_kd`` reads them back as ``year``, ``sc``, ``pc``). A one-byte
+  code is its byte; a key of one record has one source and one purpose, so the codes and ``d``
+  (its ``q``) are exact. Records of another reporter type count in the permit coverage only.
 - A key one side reported in more than one record is the only one that can hold a copy booked
-  again (``permits.drop_duplicates``) or a quantity repeated in one year (``d``). Those keys'
-  records are read in full into ``rc_e`` and ``rc_i`` and summed by the exact former steps
-  (``_side``, ``permit_sums``); their sums replace the row's in ``rc_k``, and the copies set
-  aside go in ``rc_cp``. A key of one record can hold neither: its ``d`` is its ``q``.
+  again (``permits.drop_duplicates``), a quantity repeated in one year (``d``) or a dominant
+  code to choose (by quantity). Those keys, and any with a code longer than one byte, take the
+  exact former steps: their records are read in full into ``rc_e`` and ``rc_i`` (``_side``)
+  and summed as before (``permit_sums``); their sums replace the key's in ``rc_k`` (longer codes
+  numbered from 256 for the run, ``rc_sd``), and the copies set aside go in ``rc_cp``.
 - ``rc_pp``, ``rc_pu``, ``rc_g`` and ``rc_gm``: the permit pairs, the pairs in other units, the
   fallback sums of what the permit pass left and the fallback pairs, as the docstring of
   ``reconcile`` says, joined on the hashes.
 
 A key's hash stands for its text: two different keys would have to share a 64-bit hash to be
-taken for one (about one chance in ten million for a few million keys); a code's hash for its
-code, among a handful of codes. NULL columns hash consistently, so grouping matches ``GROUP BY``;
-the rules that need a column known (a permit pair needs taxon, term, exporter and importer, a
+taken for one (for n keys a chance of about n² in 2⁶⁵: one in four million at three million
+keys). NULL columns hash consistently, so grouping on the hash matches ``GROUP BY`` on the
+columns; the rules that need a column known (a permit pair needs taxon, term, exporter and importer, a
 fallback pair the taxon) test it beside the hash (``ok``, ``hg`` NULL).
 """
 
