@@ -36,6 +36,7 @@ class Check:
     sql: str = ""  # a set check's UPDATE statement
     needs: str | None = None
     id_range: bool = False
+    repeats: bool = False  # a set check that can fire only when a record id repeats in the load
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def _check(row: dict[str, Any], key: str, fmts: set[str], path: Path) -> Check:
         raise DataError(f"{path}: check {row.get('check')!r} needs check, formats (of {sorted(fmts)}), "
                         f"{key} and reason; has {sorted(row)} (unknown formats: {sorted(unknown)})")
     return Check(str(row["check"]), formats, str(row["reason"]), when=str(row.get("when") or ""),
-                 sql=str(row.get("sql") or ""), needs=row.get("needs"), id_range=bool(row.get("id_range")))
+                 sql=str(row.get("sql") or ""), needs=row.get("needs"), id_range=bool(row.get("id_range")),
+                 repeats=bool(row.get("repeats")))
 
 
 @lru_cache(maxsize=4)
@@ -103,16 +105,28 @@ def run_set_checks(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, 
                    checks: Checks | None = None) -> None:
     """Mark the inserted rows of load ``load_id`` that the set checks reject (a row passes while
     its ``dataset`` is the format's name; a check that fires sets it to its reason). An
-    ``id_range`` check binds the load's lowest and highest ``record_id`` (none: skipped)."""
+    ``id_range`` check binds the load's lowest and highest ``record_id`` (none: skipped); a
+    ``repeats`` check runs only when some ``record_id`` repeats in the load (one scan counts
+    both, before any check runs: the grouping it would do costs more than the count)."""
     checks = checks or load_checks()
     params = checks.params()
-    for c in checks.sets:
-        if not _applies(c, fmt, mapping):
-            continue
+    stats: list[tuple[Any, ...]] = []
+
+    def ids() -> tuple[Any, ...]:
+        if not stats:
+            stats.extend(con.execute(f"""SELECT min(record_id), max(record_id),
+                count(record_id) - count(DISTINCT record_id) FROM records WHERE load_id = {int(load_id)}""").fetchall())
+        return stats[0]
+
+    todo = [c for c in checks.sets if _applies(c, fmt, mapping)]
+    if any(c.id_range or c.repeats for c in todo):
+        ids()  # counted over the rows as inserted, before a check marks any
+    for c in todo:
         sql = c.sql.format(reason=_q(c.reason.format(**params)), load_id=int(load_id), ok=_q(fmt))
+        if c.repeats and not ids()[2]:
+            continue
         if c.id_range:
-            lo, hi = con.execute(f"SELECT min(record_id), max(record_id) FROM records WHERE load_id = {int(load_id)}"
-                                 ).fetchall()[0]
+            lo, hi = ids()[:2]
             if lo is None:
                 continue
             con.execute(sql, [lo, hi])
