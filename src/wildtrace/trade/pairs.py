@@ -69,14 +69,13 @@ def _side(con: duckdb.DuckDBPyConnection, side: str, only: str = "") -> None:
         FROM records WHERE {BULK} AND reporter_type = '{side.upper()}' {only} ORDER BY rid""")
 
 
-def _agg(key: str, extra: str = "", masks: bool = True) -> str:
-    """Sums per key, the dominant known source and purpose (by quantity) and (``masks``: what the
-    aggregate pairs compare) the set of known codes as a bit mask."""
-    bits = """, coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
-        coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes""" if masks else ""
+def _agg(key: str, extra: str = "") -> str:
+    """Sums per key and the dominant known source and purpose (by quantity; of equal quantities,
+    the first record's, whatever order the rows reach the aggregate in)."""
     return f"""{key}, sum(quantity) AS q, count(*) AS n,
-        arg_max(source, quantity) FILTER (WHERE source IS NOT NULL) AS source,
-        arg_max(purpose, quantity) FILTER (WHERE purpose IS NOT NULL) AS purpose{bits}{extra}"""
+        arg_max(source, (quantity, -rid)) FILTER (WHERE source IS NOT NULL AND quantity IS NOT NULL) AS source,
+        arg_max(purpose, (quantity, -rid)) FILTER (WHERE purpose IS NOT NULL AND quantity IS NOT NULL)
+            AS purpose{extra}"""
 
 
 def permit_sums(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,7 +95,7 @@ def permit_sums(con: duckdb.DuckDBPyConnection) -> None:
                                        GROUP BY ALL HAVING count(*) > 1) d ON {same}
               WHERE r.export_permit IS NOT NULL) WHERE rep > 1)""")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_p{s} AS
-            SELECT {_agg(key_p, ', min(year) AS year, sum(quantity) FILTER (WHERE NOT again) AS d', masks=False)}
+            SELECT {_agg(key_p, ', min(year) AS year, sum(quantity) FILTER (WHERE NOT again) AS d')}
             FROM rc_{s} WHERE export_permit IS NOT NULL GROUP BY {key_p}""")
 
 

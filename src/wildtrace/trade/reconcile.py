@@ -176,22 +176,23 @@ def _top(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
                  AND hash(taxon, importer, exporter) IN (SELECT hash(taxon, importer, exporter) FROM rc_top
                                                          WHERE match = 'aggregate')"""}
     con.execute("CREATE OR REPLACE TEMP TABLE rc_tr AS " + " UNION ALL ".join(f"""
-        SELECT '{m}' AS match, record_id, {pairs.RT} AS rt, year, quantity, {pairs.SRC} AS source,
+        SELECT '{m}' AS match, record_id, rowid AS rid, {pairs.RT} AS rt, year, quantity, {pairs.SRC} AS source,
                {pairs.PUR} AS purpose, CASE WHEN export_permit IS NOT NULL THEN {pairs.HP} END AS hp,
                CASE WHEN importer IS NOT NULL AND exporter IS NOT NULL THEN {pairs.HG} END AS hg
         FROM records WHERE dataset = '{schema.BULK}' AND reporter_type IN ('E', 'I') AND {w} {not_copy}"""
                                                                 for m, w in parts.items()))
     sides = """(SELECT fid, match, 1 AS rt, k_e AS k, year_e AS year FROM rc_top
                 UNION ALL SELECT fid, match, 2, k_i, year_i FROM rc_top)"""
-    # an aggregate pair's dominant source and purpose (by quantity) are read here, for the flags shown
+    # an aggregate pair's dominant source and purpose (by quantity; of equal quantities, the first
+    # record's, as an aggregation over the records in their order gives) are read here, for the flags shown
     got = {(int(fid), rt): (list(v), src, pur) for fid, rt, v, src, pur in con.execute(f"""
         SELECT s.fid, s.rt, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}], NULL, NULL
         FROM {sides} s JOIN rc_tr r ON s.match = 'permit' AND r.match = 'permit' AND r.rt = s.rt AND r.hp = s.k
         GROUP BY ALL
         UNION ALL
         SELECT s.fid, s.rt, list(r.record_id ORDER BY r.record_id)[1:{IDS_PER_FLAG}],
-               arg_max(r.source, r.quantity) FILTER (WHERE r.source IS NOT NULL),
-               arg_max(r.purpose, r.quantity) FILTER (WHERE r.purpose IS NOT NULL)
+               arg_max(r.source, (r.quantity, -r.rid)) FILTER (WHERE r.source IS NOT NULL AND r.quantity IS NOT NULL),
+               arg_max(r.purpose, (r.quantity, -r.rid)) FILTER (WHERE r.purpose IS NOT NULL AND r.quantity IS NOT NULL)
         FROM {sides} s JOIN (SELECT * FROM rc_tr WHERE match = 'aggregate'
                              AND (hp IS NULL OR hp NOT IN (SELECT hp FROM rc_pp))) r
           ON s.match = 'aggregate' AND r.rt = s.rt AND r.hg = s.k AND r.year = s.year GROUP BY ALL""").fetchall()}
