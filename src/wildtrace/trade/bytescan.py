@@ -61,21 +61,26 @@ def _edge_space(buf: bytes, before: int, edge: np.ndarray, mask: np.ndarray) -> 
     a = np.frombuffer(buf, dtype=np.uint8)
     m = mask[:a.size]
     np.equal(a, 0x20, out=m)
-    if not buf.isascii():  # the first and last bytes of the other space separators
+    spaces_only = buf.isascii()
+    if not spaces_only:  # the first and last bytes of the other space separators
         m |= a >= 0x80
     pos = np.flatnonzero(m)
     if not pos.size:
         return False, False
-    prev = a[np.maximum(pos - 1, 0)]  # a copy: its first may be set apart
+    prev = a[pos - 1]  # a copy; the byte before the first is ``before``
     if pos[0] == 0:
         prev[0] = before
+    last = bool(pos[-1] == a.size - 1)
+    after = pos + 1
+    if last:
+        after[-1] = pos[-1]  # the byte after the last is not read yet: the caller checks it
+    nxt = edge[a[after]]
+    if last:
+        nxt[-1] = False
+    if spaces_only:  # every candidate is a space: both a leading and a trailing one
+        return bool(edge[prev].any() or nxt.any()), last
     c = a[pos]
-    if (LEAD[c] & edge[prev]).any():
-        return True, False
-    last = pos[-1] == a.size - 1
-    inner = pos[:-1] if last else pos
-    nxt = a[inner + 1]
-    return bool((TRAIL[a[inner]] & edge[nxt]).any()), bool(last and TRAIL[c[-1]])
+    return bool((LEAD[c] & edge[prev]).any() or (TRAIL[c] & nxt).any()), bool(last and TRAIL[c[-1]])
 
 
 def scan(path: Path, delim: str, *, limit: int = MAX_LINE_BYTES) -> ByteScan:

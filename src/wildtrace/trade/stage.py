@@ -31,8 +31,9 @@ def ensure_known_codes(con: duckdb.DuckDBPyConnection) -> None:
     codes = load_codes()
     rows = [(f, c) for f in ("purpose", "source", "term", "unit", "party") for c in codes.known(f)]
     con.execute("CREATE TEMP TABLE IF NOT EXISTS known_codes (field VARCHAR, code VARCHAR)")
-    if con.execute("SELECT count(*) FROM known_codes").fetchall()[0][0] == 0:
-        con.executemany("INSERT INTO known_codes VALUES (?, ?)", rows)
+    if con.execute("SELECT count(*) FROM known_codes").fetchall()[0][0] == 0:  # one statement, not one per code
+        con.execute("INSERT INTO known_codes SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                    [[f for f, _ in rows], [c for _, c in rows]])
 
 
 def row_number(con: duckdb.DuckDBPyConnection, table: str, alias: str) -> str:

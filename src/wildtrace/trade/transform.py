@@ -54,7 +54,8 @@ class Columns:
         if self.delim == ";":
             return (f"TRY_CAST(CASE WHEN contains({c}, '.') THEN replace({c}, ',', '') "
                     f"ELSE replace({c}, ',', '.') END AS DOUBLE)")
-        return f"TRY_CAST(replace({c}, ',', '') AS DOUBLE)"
+        # replace() only where there is a comma: most numbers have none, and it copied each one
+        return f"TRY_CAST(CASE WHEN contains({c}, ',') THEN replace({c}, ',', '') ELSE {c} END AS DOUBLE)"
 
     def word(self, name: str) -> str:
         """The CITES code of the term or unit (words resolved by ``words_map``, joined as w_term
