@@ -30,6 +30,8 @@ fallback pair the taxon) test it beside the hash (``ok``, ``hg`` NULL).
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 from wildtrace.trade import permits, schema
@@ -111,9 +113,10 @@ def _pack(year: str, src: str, pur: str) -> str:
     return f"((({year})::BIGINT << 32) | (({src})::BIGINT << 16) | ({pur})::BIGINT)"
 
 
-def keys(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[str, object]]:
+def keys(con: duckdb.DuckDBPyConnection, ratio: float, limit: int) -> tuple[list[dict[str, Any]], int, int]:
     """``rc_k`` (and ``rc_cp``, the copies set aside, ``rc_sd``, the codes of more than one
-    byte); return the ``duplicate_report`` flags."""
+    byte); return the first ``limit`` ``duplicate_report`` flags, how many there are and how many
+    records they set aside."""
     side = {s: {c: f"CASE WHEN rt = {rt} THEN {c} END" for c in ("quantity", "rid", "k")}
             for s, rt in (("e", 1), ("i", 2))}
     sums = ", ".join(f"""count({c['rid']}) AS n_{s}, sum({c['quantity']}) AS q_{s}, min({c['rid']}) AS rid_{s},
@@ -133,7 +136,7 @@ def keys(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[str, object]
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_c AS SELECT hp FROM rc_kd WHERE n_e > 1 OR n_i > 1
         OR {OTHER} IN (sc_e, pc_e, sc_i, pc_i)""")
     if not con.execute("SELECT count(*) FROM rc_c").fetchall()[0][0]:
-        return []
+        return [], 0, 0
     only = "AND export_permit IS NOT NULL AND rowid IN (SELECT rid FROM rc_cr)"
     # the records of those keys (a semi join on the hash, then the rows by id)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_cr AS SELECT rowid AS rid FROM records
@@ -143,7 +146,8 @@ def keys(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[str, object]
     _side(con, "i", only)
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_c0 AS SELECT rid, 1 AS rt, seized FROM rc_e
                    UNION ALL SELECT rid, 2, seized FROM rc_i""")
-    dups = permits.drop_duplicates(con, ratio)
+    dups = permits.drop_duplicates(con, ratio, limit)
+    n_dups, n_copies = permits.set_aside(con)
     con.execute("""INSERT INTO rc_cp SELECT * FROM rc_c0
                    WHERE rid NOT IN (SELECT rid FROM rc_e UNION ALL SELECT rid FROM rc_i)""")
     permit_sums(con)
@@ -158,7 +162,7 @@ def keys(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[str, object]
         con.execute(f"""UPDATE rc_k SET n_{s} = x.n, q_{s} = x.q, d_{s} = x.d,
                 k_{s} = {_pack('x.year', code['source'], code['purpose'])}
             FROM (SELECT hash({KEY_P}) AS hp, * FROM rc_p{s}) x WHERE rc_k.hp = x.hp""")
-    return dups
+    return dups, n_dups, n_copies
 
 
 def pairs(con: duckdb.DuckDBPyConnection) -> None:

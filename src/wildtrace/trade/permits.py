@@ -36,9 +36,10 @@ PK = ("concat_ws('|', export_permit, taxon, coalesce(term, ''), unit, coalesce(e
 SIDES = {"E": "exporter", "I": "importer"}
 
 
-def drop_duplicates(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[str, Any]]:
+def drop_duplicates(con: duckdb.DuckDBPyConnection, ratio: float, limit: int | None = None) -> list[dict[str, Any]]:
     """Take the copies of one permit reported again in a later year out of ``rc_e`` and
-    ``rc_i``; return one ``duplicate_report`` flag per (side, permit key)."""
+    ``rc_i``; return one ``duplicate_report`` flag per (side, permit key), the most copied first
+    (the first ``limit``: ``set_aside`` counts them all)."""
     lr = math.log(ratio)
     # only a permit key one side reported in two or more years can hold copies: the records of
     # those keys (both sides, for the other side's total) are all the query below needs. Keys
@@ -64,11 +65,19 @@ def drop_duplicates(con: duckdb.DuckDBPyConnection, ratio: float) -> list[dict[s
                o.q IS NOT NULL AND o.q > 0 AND t.q > 0 AND abs(ln(o.q / t.q)) <= {lr}
                    AND (t.q - c.q_copies <= 0 OR abs(ln(o.q / (t.q - c.q_copies))) > {lr}) AS separate
         FROM cut c JOIN tot t USING (side, pk) LEFT JOIN tot o ON o.side <> t.side AND o.pk = t.pk""")
-    found = rows(con, "SELECT * FROM rc_dg ORDER BY q_copies DESC, export_permit, side")
+    found = rows(con, f"""SELECT * FROM rc_dg WHERE NOT separate ORDER BY q_copies DESC, export_permit, side, {KEY}
+                          {'' if limit is None else f'LIMIT {int(limit)}'}""")
     for side in ("E", "I"):
         con.execute(f"""DELETE FROM rc_{side.lower()} WHERE record_id IN (SELECT unnest(copy_ids) FROM rc_dg
                         WHERE side = '{side}' AND NOT separate)""")
-    return [_flag(d) for d in found if not d["separate"]]
+    return [_flag(d) for d in found]
+
+
+def set_aside(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """The ``duplicate_report`` flags of the last ``drop_duplicates`` and the records they set
+    aside, counted (``rc_dg``)."""
+    n, copies = con.execute("SELECT count(*), coalesce(sum(n_copies), 0) FROM rc_dg WHERE NOT separate").fetchall()[0]
+    return int(n), int(copies)
 
 
 def _flag(d: dict[str, Any]) -> dict[str, Any]:

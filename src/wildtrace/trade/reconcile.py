@@ -54,7 +54,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
     """Match both reports of the bulk records and compare comptab rows; return coverage, flag
     counts and the top ``limit`` flags, with notes that say what was and was not reconciled."""
     notes: list[str] = []
-    dups = pairs.keys(con, ratio)
+    dups, n_dups, n_copies = pairs.keys(con, ratio, int(limit))
     pairs.pairs(con)
     n = rows(con, f"""SELECT count(*) FILTER (WHERE reporter_type = 'E') AS e,
             count(*) FILTER (WHERE reporter_type = 'I') AS i,
@@ -72,10 +72,8 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         (SELECT count(*) FROM rc_pp) AS permit_pairs, (SELECT count(*) FROM rc_gm) AS fallback_pairs,
         (SELECT count(*) FILTER (WHERE dy <> 0) FROM rc_gm) AS fallback_pairs_year_shifted,
         (SELECT count(*) FROM rc_pu) AS permit_pairs_in_other_units,
-        ? AS exporter_seizure_records, ? AS importer_seizure_records,
-        (SELECT coalesce(sum(copies), 0) FROM (SELECT unnest(?) AS copies)) AS duplicate_records_set_aside""",
-               [n["e"] - cut["e"], n["i"] - cut["i"], n["se"] - cut["se"], n["si"] - cut["si"],
-                [d["copies"] for d in dups] or [0]])[0]
+        ? AS exporter_seizure_records, ? AS importer_seizure_records, ? AS duplicate_records_set_aside""",
+               [n["e"] - cut["e"], n["i"] - cut["i"], n["se"] - cut["se"], n["si"] - cut["si"], n_copies])[0]
     cov = {k: int(v) for k, v in cov.items()}
     for name in ("exporter", "importer"):
         total = cov[f"{name}_records"]
@@ -127,9 +125,9 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
         count(*) FILTER (WHERE src) AS source_flip, count(*) FILTER (WHERE pur) AS purpose_flip,
         count(*) FILTER (WHERE unit_diff) AS unit_differs, count(*) FILTER (WHERE dup) AS duplicate_report
         FROM rc_flags""")[0]
-    counts["duplicate_report"] += len(dups)
+    counts["duplicate_report"] += n_dups
     top = _top(con, int(limit))
-    flags = [_explain(r, ratio, group_ratio) for r in top] + dups[:int(limit)]
+    flags = [_explain(r, ratio, group_ratio) for r in top] + dups
     comptab = _comptab(con, group_ratio, limit)
     if comptab["rows"]:
         notes.append(f"comparative tabulation: {comptab['rows_with_both_reports']} of {comptab['rows']} rows carry "
