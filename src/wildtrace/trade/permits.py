@@ -44,7 +44,8 @@ def drop_duplicates(con: duckdb.DuckDBPyConnection, ratio: float, limit: int | N
     # only a permit key one side reported in two or more years can hold copies: the records of
     # those keys (both sides, for the other side's total) are all the query below needs. Keys
     # are matched by their hash: a collision only brings in another key, computed exactly below.
-    both = " UNION ALL ".join(f"""SELECT '{side}' AS side, *, {PK} AS pk FROM rc_{side.lower()}
+    both = " UNION ALL ".join(f"""SELECT '{side}' AS side, record_id, year, quantity, {KEY}, {PK} AS pk
+        FROM rc_{side.lower()}
         WHERE export_permit IS NOT NULL AND hash({KEY}) IN (SELECT h FROM multi)""" for side in ("E", "I"))
     multi = " UNION ALL ".join(f"""SELECT hash({KEY}) AS h FROM rc_{side} WHERE export_permit IS NOT NULL
         GROUP BY h HAVING min(year) < max(year)""" for side in ("e", "i"))
