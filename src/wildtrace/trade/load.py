@@ -7,12 +7,14 @@ A file whose hash was loaded before is a no-op. Parsing and validation run insid
 (``read_csv`` then SQL), so memory stays bounded by DuckDB's ``memory_limit``. A CITES bulk
 file is read once, typed and checked straight into ``records``; the duplicate-Id checks,
 rejects and warnings then work on the inserted rows, never on the file again (but for the
-raw text of rejected rows, when there are any).
+raw text of rejected rows, when there are any). Before DuckDB reads a file, one pass over its
+bytes (``bytescan``) hashes it and tells whether it may hold lines too long to be records
+(only then are they searched for) or fields padded with spaces (only then are fields trimmed).
 
 This module runs a load; its parts are nouns of their own: ``inputs`` (files, folders,
-archives), ``detect`` (what a file is), ``stage`` (the file in DuckDB), ``checks`` (the
-checks table, ``data/trade/checks.yaml``), ``transform`` (each format -> records) and
-``ledger`` (loads, rejects, warnings).
+archives), ``bytescan`` (the pass over a file's bytes), ``detect`` (what a file is), ``stage``
+(the file in DuckDB), ``checks`` (the checks table, ``data/trade/checks.yaml``), ``transform``
+(each format -> records) and ``ledger`` (loads, rejects, warnings).
 """
 
 from __future__ import annotations
