@@ -5,6 +5,7 @@ and after the queue rows change (the triggers keep the index) and after an upgra
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -106,3 +107,39 @@ def test_upgrade_from_0013_fills_the_index(db_url: str, scanner: Scanner) -> Non
     for text in every_gram(engine):
         assert found(engine, text) == like_scan(engine, text), text
     engine.dispose()
+
+
+@pytest.mark.parametrize("limit", [1, 3, 500])
+def test_the_walk_and_the_sorted_hits_find_the_same_rows(store: SQLStore, monkeypatch: pytest.MonkeyPatch,
+                                                         limit: int) -> None:
+    """An indexed search reads its hits either by walking the queue in risk order or by sorting
+    every hit (``q._common`` picks by how many there are): both give the same rows, in order."""
+    engine = store.engine
+    texts = ["象牙", "象", "งา", "ivory", "rhino", "horn", "象牙手", "ขายงา", "WhatsApp", "pangolin scales"]
+    filters = [q.Filters(), q.Filters(platform="wechat"), q.Filters(verdict="wildlife_offer")]
+    for walk in (False, True):
+        monkeypatch.setattr(q, "_common", lambda engine, hits, limit, walk=walk: walk)
+        got = {(t, f, walk): [r["listing_id"] for r in q.search(engine, t, f, limit=limit)]
+               for t in texts for f in filters}
+        if walk:
+            for t in texts:
+                for f in filters:
+                    assert got[(t, f, True)] == sorted_hits[(t, f, False)], (t, f)
+        else:
+            sorted_hits = got
+    assert limit > 3 or any(len(v) == limit for v in sorted_hits.values())  # some were cut at the limit
+    for t in ("象牙", "象", "งา"):
+        assert sorted_hits[(t, q.Filters(), False)] == like_scan(engine, t, limit)
+
+
+def test_many_hits_for_a_short_page_walk(store: SQLStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_common``: walking when the hits exceed sqrt(limit * rows) (and ``FEW_HITS``)."""
+    engine = store.engine
+    monkeypatch.setattr(q, "FEW_HITS", 0)
+    hits = q._gram_hits(engine, "象")
+    with engine.connect() as conn:
+        n = conn.execute(sa.select(sa.func.count()).select_from(hits.subquery())).scalar_one()
+        rows = conn.execute(sa.select(sa.func.count()).select_from(queue)).scalar_one()
+    assert n > 1
+    for limit in (1, 2, 10, 100, 10_000):
+        assert q._common(engine, hits, limit) == (n > math.isqrt(limit * rows)), limit
