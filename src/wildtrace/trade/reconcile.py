@@ -27,7 +27,12 @@ source or purpose code flips. A blank code, U (source unknown) or ``?`` is unkno
 flip. Aggregate matches are flagged only when both sides hold the same number of records,
 since otherwise one-sided shipments explain the difference. One-sided records are counted in
 the coverage, never flagged. Every flag names the rule that fired and the record ids of both
-sides (at most ``IDS_PER_FLAG`` each).
+sides (at most ``IDS_PER_FLAG`` each). Flags are ordered by the size of the mismatch, then
+permit, taxon and year (then the order they were found in).
+
+The pairs are found on hashed keys (``pairs.py``); the text, codes and record ids are read for
+the flags shown only. ``tests/trade/reconcile_before.py`` keeps the former SQL, which
+``test_reconcile_same.py`` compares the whole result with.
 """
 
 from __future__ import annotations
