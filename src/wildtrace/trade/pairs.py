@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from wildtrace.errors import DataError
 from wildtrace.trade import permits, schema
 
 #: source and purpose values that say nothing (never a "flip")
@@ -156,6 +157,8 @@ def keys(con: duckdb.DuckDBPyConnection, ratio: float, limit: int) -> tuple[list
         SELECT DISTINCT s FROM (SELECT unnest([source, purpose]) AS s FROM rc_pe
                                 UNION ALL SELECT unnest([source, purpose]) FROM rc_pi)
         WHERE {_small('s')} = {OTHER})""")
+    if con.execute("SELECT count(*) FROM rc_sd").fetchall()[0][0] >= OTHER - 256:
+        raise DataError("more than 65,000 different source and purpose codes: not CITES codes")
     code = {c: f"coalesce((SELECT c FROM rc_sd WHERE rc_sd.s = x.{c}), {_small('x.' + c)})"
             for c in ("source", "purpose")}
     for s in ("e", "i"):
