@@ -138,11 +138,7 @@ def keys(con: duckdb.DuckDBPyConnection, ratio: float, limit: int) -> tuple[list
         OR {OTHER} IN (sc_e, pc_e, sc_i, pc_i)""")
     if not con.execute("SELECT count(*) FROM rc_c").fetchall()[0][0]:
         return [], 0, 0
-    only = "AND export_permit IS NOT NULL AND rowid IN (SELECT rid FROM rc_cr)"
-    # the records of those keys (a semi join on the hash, then the rows by id)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_cr AS SELECT rowid AS rid FROM records
-        WHERE {BULK} AND reporter_type IN ('E', 'I') AND export_permit IS NOT NULL
-          AND {HP} IN (SELECT hp FROM rc_c)""")
+    only = f"AND export_permit IS NOT NULL AND {HP} IN (SELECT hp FROM rc_c)"
     _side(con, "e", only)
     _side(con, "i", only)
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_c0 AS SELECT rid, 1 AS rt, seized FROM rc_e

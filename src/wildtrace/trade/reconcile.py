@@ -50,7 +50,7 @@ from wildtrace.trade.units import unit_label
 __all__ = ["KEY_P", "UNKNOWN_CODES", "_side", "permit_sums", "reconcile"]
 
 #: the temp tables reconcile leaves none of behind (and the views ``rc_pp``, ``rc_kd``)
-TABLES = ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_k", "rc_sd", "rc_c", "rc_cr", "rc_c0", "rc_cp", "rc_dg", "rc_pu",
+TABLES = ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_k", "rc_sd", "rc_c", "rc_c0", "rc_cp", "rc_dg", "rc_pu",
           "rc_g", "rc_gm", "rc_flags", "rc_top", "rc_tk", "rc_tr")
 
 
