@@ -160,14 +160,17 @@ def code_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> Non
     load's are counted over its records (inserted and settled), the others' over ``tx``."""
     bulk = fmt == schema.BULK
     rows, row, ok = ("records", '"row"', f"load_id = {int(load_id)}") if bulk else ("tx", "_row", OK)
-    # every code column counted in one scan (grouping sets; one query per column cost five
-    # scans), then the values no code table knows kept, column by column as before
+    # every code column counted in one scan (the rows' distinct code tuples, then grouping sets
+    # over those; one query per column cost five scans), then the values no code table knows
+    # kept, column by column as before
     names = [col for col, _ in CODE_FIELDS]
     which = "CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN {i}" for i, c in enumerate(names)) + " END"
     tables = ", ".join(f"({i}, {q(c)}, {q(t)})" for i, (c, t) in enumerate(CODE_FIELDS))
+    tuples = f"""SELECT {", ".join(names)}, count(*) AS n, min({row}) AS first FROM {rows} WHERE {ok}
+                 GROUP BY ALL"""
     con.execute(f"""INSERT INTO warnings SELECT {load_id}, 'unknown ' || f.col || ' code', g.value, g.n, g.first
-        FROM (SELECT {which} AS i, coalesce({", ".join(names)}) AS value, count(*) AS n, min({row}) AS first
-              FROM {rows} WHERE {ok} GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in names)})) g
+        FROM (SELECT {which} AS i, coalesce({", ".join(names)}) AS value, sum(n)::BIGINT AS n, min(first) AS first
+              FROM ({tuples}) GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in names)})) g
         JOIN (VALUES {tables}) f(i, col, tab) USING (i)
         WHERE g.value IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM known_codes k WHERE k.field = f.tab AND k.code = g.value)
