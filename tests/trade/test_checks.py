@@ -97,3 +97,26 @@ def test_lemis_rows_are_checked_by_the_table(tmp_path: Path) -> None:
                                   "non-finite quantity (NaN or infinity)": 1,
                                   "implausible quantity (over 1e+12)": 1, "negative quantity": 1,
                                   "missing taxon": 1}, res.reject_reasons
+
+
+def test_a_repeats_check_runs_only_when_an_id_repeats(tmp_path: Path) -> None:
+    """The Id-repeated check is marked ``repeats`` (it is skipped when no Id repeats in the
+    file): a file with a repeated Id still loses the later copy, one without loses nothing."""
+    table = load_checks()
+    assert [c.check for c in table.sets if c.repeats] == ["id_repeated"]
+    header = ["Id", "Year", "Appendix", "Taxon", "Class", "Order", "Family", "Genus", "Term", "Quantity", "Unit",
+              "Importer", "Exporter", "Origin", "Purpose", "Source", "Reporter.type", "Import.permit.RandomID",
+              "Export.permit.RandomID", "Origin.permit.RandomID"]
+
+    def row(rid: str, q: str) -> list[str]:
+        return [rid, "2010", "II", "Python regius", "Reptilia", "Squamata", "Pythonidae", "Python", "LIV", q,
+                "", "US", "GH", "", "T", "C", "E", "", "P1", ""]
+
+    con = connect(tmp_path / "t.duckdb")
+    once = write(tmp_path / "once.csv", header, [row("A1", "1"), row("A2", "2"), row("A3", "3")])
+    twice = write(tmp_path / "twice.csv", header, [row("B1", "1"), row("B2", "2"), row("B1", "3")])
+    a, b = load_paths(con, [once, twice])
+    assert (a.rows_loaded, a.rows_rejected, a.reject_reasons) == (3, 0, {})
+    assert (b.rows_loaded, b.rows_rejected) == (2, 1)
+    assert b.reject_reasons == {"duplicate row (Id repeated in this file)": 1}
+    assert con.execute("SELECT \"row\" FROM rejects WHERE load_id = ?", [b.load_id]).fetchall() == [(3,)]
