@@ -172,3 +172,15 @@ def test_a_fallback_group_with_a_blank_term_pairs_once(tmp_path: Path) -> None:
     assert (cov["exporter_records_fallback_matched"], cov["importer_records_fallback_matched"]) == (1, 1)
     assert (cov["exporter_records_one_sided"], cov["importer_records_one_sided"]) == (0, 1)
     assert cov["exporter_share_matched"] == 1.0
+
+
+def test_a_unit_difference_without_a_quantity_is_said_not_a_crash(tmp_path: Path) -> None:
+    rows = [_row(1, 2015, "Manis javanica", "scales", 10, "CN", "VN", "W", "E", "77aa", unit="kg"),
+            _row(2, 2015, "Manis javanica", "scales", 3, "CN", "VN", "W", "I", "77aa")]
+    (tmp_path / "t.csv").write_text(HEAD + "".join(rows))
+    c = connect(tmp_path / "t.duckdb")
+    load_paths(c, [tmp_path / "t.csv"])
+    c.execute("UPDATE records SET quantity = NULL WHERE record_id = '2'")  # a blank quantity, as stored
+    [flag] = reconcile(c)["flags"]
+    assert flag["kinds"] == ["unit_differs"] and (flag["q_e"], flag["q_i"]) == (10, None)
+    assert "exporter reported 10 SCA (KIL), importer no quantity (number of specimens)" in flag["reasons"][0]

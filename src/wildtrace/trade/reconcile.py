@@ -210,6 +210,11 @@ def _top(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
     return top
 
 
+def _qty(q: float | None) -> str:
+    """A quantity in a reason; a record without one says so (it is still a unit difference)."""
+    return "no quantity" if q is None else f"{q:g}"
+
+
 def _decode(code: int | None, codes: dict[int, str]) -> str | None:
     """A code as ``rc_k`` holds it (``pairs._small``) back to its text."""
     if not code:
@@ -288,8 +293,8 @@ def _explain(r: dict[str, Any], ratio: float, group_ratio: float) -> dict[str, A
                        "shipment reported twice, not a mismatch (rule permit_duplicate_report)")
     if r.get("unit_diff"):
         kinds.append("unit_differs")
-        reasons.append(f"{where}: exporter reported {r['q_e']:g} {r['term']} ({r['unit'] or 'number of specimens'}), "
-                       f"importer {r['q_i']:g} ({r['unit_i'] or 'number of specimens'}) of {r['taxon']}: "
+        reasons.append(f"{where}: exporter reported {_qty(r['q_e'])} {r['term']} ({r['unit'] or 'number of specimens'}), "
+                       f"importer {_qty(r['q_i'])} ({r['unit_i'] or 'number of specimens'}) of {r['taxon']}: "
                        "different units, quantities not compared (rule permit_unit_differs)")
     out = {k: r[k] for k in ("match", "export_permit", "taxon", "term", "year_e", "year_i", "importer",
                              "exporter", "q_e", "q_i", "source_e", "source_i", "purpose_e", "purpose_i")}
