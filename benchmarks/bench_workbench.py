@@ -180,7 +180,7 @@ def check_rows_match_save() -> None:
         saved, bulk = SQLStore(Path(tmp) / "a.sqlite"), SQLStore(Path(tmp) / "b.sqlite")
         saved.save(sample)
         bulk_save(bulk.engine, sample)
-        for table in (listings, scan_results, queue, counts.queue_counts, listing_identifiers):
+        for table in (listings, scan_results, queue, counts.queue_counts, counts.queue_day_counts, listing_identifiers):
             cols = [c for c in table.c if c.name != "id"]
             got = [sorted(tuple(r) for r in e.connect().execute(sa.select(*cols)))
                    for e in (saved.engine, bulk.engine)]
