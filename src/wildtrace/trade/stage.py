@@ -117,13 +117,19 @@ def add_words(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> N
                     "unnest(?::VARCHAR[]), unnest(?::BOOLEAN[])", [list(col) for col in zip(*rows, strict=True)])
 
 
+#: at most this many words go into one lookup (the SQL names each one); past it, ``seen_codes``
+#: gives no lookup and the rows are coded by a join after the insert, as new words are
+MAX_LOOKUP = 5000
+
+
 def seen_codes(con: duckdb.DuckDBPyConnection, field: str, raw: str) -> tuple[str, set[str]]:
     """SQL for the code of ``raw`` (a term or unit as written) among the words the connection has
-    resolved (``words_seen``), and those words. The lookup is an ENUM cast of the word (a hash
-    lookup) indexing the list of their codes: no join, so an insert that uses it keeps the file's
-    order (and no UPDATE joins every row afterwards). A word not seen yet gives NULL."""
+    resolved (``words_seen``), and the words it knows. The lookup is an ENUM cast of the word (a
+    hash lookup) indexing the list of their codes: no join, so an insert that uses it keeps the
+    file's order (and no UPDATE joins every row afterwards). A word it does not know gives NULL;
+    with more than ``MAX_LOOKUP`` words it knows none."""
     found = con.execute("SELECT raw, code FROM words_seen WHERE field = ? ORDER BY raw", [field]).fetchall()
-    if not found:
+    if not found or len(found) > MAX_LOOKUP:
         return "NULL::VARCHAR", set()
     words = ", ".join(q(r) for r, _ in found)
     codes = ", ".join("NULL" if c is None else q(c) for _, c in found)

@@ -119,13 +119,16 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
     first = con.execute(f"SELECT min(rowid) FROM records WHERE load_id = {load_id}").fetchall()[0][0]
     if first is None:
         return
-    for n, (_, seen) in words.items():  # words this file brings: resolved, then their rows coded
-        new = sorted(r for (r,) in con.execute(f"""SELECT DISTINCT {n}_raw FROM records WHERE load_id = {load_id}
+    for n, (_, seen) in words.items():  # words the lookup did not know: resolved, their rows coded
+        missed = sorted(r for (r,) in con.execute(f"""SELECT DISTINCT {n}_raw FROM records WHERE load_id = {load_id}
             AND {n} IS NULL AND {n}_raw IS NOT NULL""").fetchall() if r not in seen)
-        if new:
-            add_words(con, [(n, r) for r in new])
+        if missed:
+            had = {r for (r,) in con.execute("SELECT raw FROM words_seen WHERE field = ? AND raw IN "
+                                             "(SELECT unnest(?::VARCHAR[]))", [n, missed]).fetchall()}
+            add_words(con, [(n, r) for r in missed if r not in had])
             con.execute(f"""UPDATE records SET {n} = w.code FROM words_seen w WHERE records.load_id = {load_id}
-                AND w.field = '{n}' AND w.raw = records.{n}_raw AND w.raw IN (SELECT unnest(?::VARCHAR[]))""", [new])
+                AND w.field = '{n}' AND w.raw = records.{n}_raw AND w.raw IN (SELECT unnest(?::VARCHAR[]))""",
+                        [missed])
     row = f"(rowid - {int(first)} + 1)"
     sets = [f'"row" = {row}']
     if "id" not in cols.mapping:
