@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from wildtrace.provenance import sha256_file
-from wildtrace.trade.bytescan import scan
+from wildtrace.trade.bytescan import LEAD, TRAIL, scan
 from wildtrace.trade.detect import sniff
 from wildtrace.trade.inputs import long_lines
 from wildtrace.trade.load import load_paths
@@ -125,3 +125,18 @@ def test_an_unpadded_file_loads_as_its_padded_twin(tmp_path: Path) -> None:
         con.close()
     assert out[0][0] and out[0][1]
     assert out[0] == out[1]
+
+
+def test_duckdb_trims_exactly_the_space_separators_the_scan_knows() -> None:
+    """The scan's byte tables stand for what DuckDB's trim() removes: checked over every code
+    point, so a DuckDB that trims more (tabs, say) fails here, not silently in a load."""
+    con = duckdb.connect()
+    trimmed = con.execute("""SELECT list(i ORDER BY i) FROM range(1, 1114112) t(i)
+        WHERE (i < 55296 OR i > 57343)
+          AND (trim(chr(i::INTEGER) || 'x') = 'x' OR trim('x' || chr(i::INTEGER)) = 'x')""").fetchall()[0][0]
+    con.close()
+    assert [chr(i) for i in trimmed] == sorted(SPACES + ["\u2001", "\u2002", "\u2003", "\u2004", "\u2006",
+                                                        "\u2007", "\u2008", "\u2009"])
+    for ch in map(chr, trimmed):
+        raw = ch.encode("utf-8")
+        assert LEAD[raw[0]] and TRAIL[raw[-1]], hex(ord(ch))
