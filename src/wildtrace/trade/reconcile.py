@@ -49,9 +49,10 @@ from wildtrace.trade.units import unit_label
 
 __all__ = ["KEY_P", "UNKNOWN_CODES", "_side", "permit_sums", "reconcile"]
 
-#: the temp tables reconcile leaves none of behind (and the views ``rc_pp``, ``rc_kd``)
-TABLES = ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_k", "rc_sd", "rc_c", "rc_c0", "rc_cp", "rc_dg", "rc_pu",
-          "rc_g", "rc_gm", "rc_flags", "rc_top", "rc_tk", "rc_tr")
+#: the temp tables reconcile leaves none of behind (and the views ``rc_pp``, ``rc_kd``, the macros
+#: ``pairs.MACROS``)
+TABLES = ("rc_e", "rc_i", "rc_pe", "rc_pi", "rc_k", "rc_h3", "rc_km", "rc_sd", "rc_c", "rc_c0", "rc_cp", "rc_dg",
+          "rc_pu", "rc_g", "rc_gm", "rc_flags", "rc_top", "rc_tk", "rc_tr", *pairs.EXACT)
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio: float = 10.0,
@@ -139,6 +140,8 @@ def reconcile(con: duckdb.DuckDBPyConnection, *, ratio: float = 1.5, group_ratio
                      "both reports and were compared; the rest were reported by one side only")
     for v in ("rc_pp", "rc_kd"):
         con.execute(f"DROP VIEW IF EXISTS {v}")
+    for m in pairs.MACROS:
+        con.execute(f"DROP MACRO IF EXISTS {m}")
     for t in TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return coverage.apply({
