@@ -13,7 +13,7 @@ import pytest
 from wildtrace.trade import pairs
 from wildtrace.trade.synth import SynthResult
 
-from .test_reconcile_rules import HEAD, ROWS
+from .test_reconcile_rules import HEAD, ROWS, _row
 from .test_reconcile_same import DATA, _db, _same
 
 WEAK = ["hash({}) % 1", "hash({}) % 7", "hash({}) % 4093"]
@@ -62,3 +62,18 @@ def test_collisions_are_found_and_only_then(synth_dir: SynthResult, tmp_path: Pa
         pairs._macro(con, "hg", exact=True)
         pairs._table_g(con, "")
         assert not pairs._shared(con, "rc_g", "hg", f"{pairs.TEXT_G}, seized")
+
+
+def test_permit_keys_whose_text_runs_together_stay_apart(tmp_path: Path) -> None:
+    # permit "P|Manis javanica" of taxon "x" and permit "P" of taxon "Manis javanica|x": the same
+    # text once joined with "|" (a permit id is the reporter's text); each booked in two years,
+    # 10 in the first: the second key's 10 is no copy of the first key's
+    rows = [_row(1, 2000, "x", "skins", 10, "JP", "SG", "", "I", "P|Manis javanica"),
+            _row(2, 2005, "x", "skins", 7, "JP", "SG", "", "I", "P|Manis javanica"),
+            _row(3, 2001, "Manis javanica|x", "skins", 10, "JP", "SG", "", "I", "P"),
+            _row(4, 2006, "Manis javanica|x", "skins", 8, "JP", "SG", "", "I", "P")]
+    (tmp_path / "bar.csv").write_text(HEAD + "".join(rows))
+    con = _db(tmp_path, [tmp_path / "bar.csv"], changed=False)
+    res = _same(con)
+    assert res["flag_counts"]["duplicate_report"] == 0
+    assert res["coverage"]["duplicate_records_set_aside"] == 0

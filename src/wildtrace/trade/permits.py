@@ -30,9 +30,9 @@ from wildtrace.trade.units import unit_label
 
 #: the columns that make one permit's report on one side (seizures apart)
 KEY = "export_permit, taxon, term, unit, exporter, importer, seized"
-#: the same as one text (term, exporter or importer may be blank)
-PK = ("concat_ws('|', export_permit, taxon, coalesce(term, ''), unit, coalesce(exporter, ''), "
-      "coalesce(importer, ''), seized::VARCHAR)")
+#: the same as one value (a row: its columns kept apart, so no two keys' texts run together as
+#: they did joined with "|", and a blank equals a blank, as in ``GROUP BY``)
+PK = f"row({KEY})"
 SIDES = {"E": "exporter", "I": "importer"}
 
 
