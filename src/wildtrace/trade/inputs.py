@@ -2,7 +2,8 @@
 files unpacked to a work folder (with a size cap against zip bombs), names that DuckDB would
 read as globs reached through a plain link, and each file's SHA-256.
 
-Nothing here reads a row: it yields local files for ``load.load_file``.
+Nothing here reads a row: it yields local files for ``load.load_file`` (and, for a file whose
+line ends DuckDB cannot read, a copy with one kind of line end: ``unify_line_ends``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +145,39 @@ def _zip_members(path: Path, workdir: Path, cap: int) -> Iterator[Input]:
                 continue
             yield str(path), info.filename, target
             target.unlink()
+
+
+@dataclass(frozen=True)
+class LineEnds:
+    """What ``unify_line_ends`` found: lines ending in CRLF, in LF alone, and the lines that hold
+    a carriage return ending no line (line number, its first 200 bytes)."""
+
+    crlf: int
+    lf: int
+    bare_cr: list[tuple[int, bytes]]
+
+
+def unify_line_ends(src: Path, dst: Path) -> LineEnds:
+    """Copy ``src`` to ``dst`` with every line ending in LF: a CRLF file with some lines ending in
+    LF alone (or the other way round) is one DuckDB's reader refuses whole ("the CSV Parser
+    state machine reached an invalid state"), so not one of its rows would load. A line holding
+    a carriage return that ends no line cannot be read either way: it is left blank in the copy
+    (DuckDB skips a blank line, and the lines keep their numbers) and listed, to be rejected.
+    (A CRLF inside a quoted field becomes LF too: the copy is read only when the file itself
+    cannot be.)"""
+    crlf = lf = 0
+    bare: list[tuple[int, bytes]] = []
+    with src.open("rb") as fh, dst.open("wb") as out:
+        for n, line in enumerate(fh, 1):
+            ended = line.endswith(b"\n")
+            body = line[:-1] if ended else line
+            if body.endswith(b"\r"):
+                body = body[:-1]
+                crlf += ended
+            else:
+                lf += ended
+            if b"\r" in body:
+                bare.append((n, body[:200]))
+                body = b""
+            out.write(body + b"\n" if ended else body)
+    return LineEnds(crlf, lf, bare)

@@ -141,18 +141,31 @@ def bulk_rejects(con: duckdb.DuckDBPyConnection, load_id: int, header: list[str]
 
 
 def malformed(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
-    """The malformed CSV lines the reader skipped (``rj_errors``), one reject each."""
+    """The malformed CSV lines the reader skipped (``rj_errors``), one reject each, but for the
+    lines already rejected by number (``line_rejects``: too long, say; the reader skips those
+    too, and a line is one reject). An error of the whole line (no column: a line over
+    DuckDB's ``max_line_size``) names the reason when the line has no column's."""
     con.execute(f"""INSERT INTO rejects SELECT {load_id}, NULL, line,
-        'malformed CSV line: ' || lower(arg_min(error_type::VARCHAR, column_idx)), any_value(csv_line)
-        FROM rj_errors GROUP BY line""")
+        'malformed CSV line: ' || lower(coalesce(arg_min(error_type::VARCHAR, column_idx), min(error_type::VARCHAR))),
+        any_value(csv_line)
+        FROM rj_errors WHERE line NOT IN (SELECT line FROM rejects WHERE load_id = {int(load_id)} AND "row" IS NULL
+                                          AND line IS NOT NULL)
+        GROUP BY line""")
 
 
-def long_lines(con: duckdb.DuckDBPyConnection, load_id: int, found: list[tuple[int, int, bytes]]) -> None:
-    """Lines too long to be records (DuckDB skips them silently): rejected by line number."""
-    for line, size, head in found:
+def line_rejects(con: duckdb.DuckDBPyConnection, load_id: int, found: list[tuple[int, str, bytes]]) -> None:
+    """Lines the load rejects by number, before the reader's own rejects (``malformed``): (line,
+    reason, its first bytes)."""
+    for line, reason, head in found:
         con.execute("INSERT INTO rejects VALUES (?, NULL, ?, ?, ?)",
-                    [load_id, line, f"line is {size:,} bytes long, over the limit of {MAX_LINE_BYTES:,}",
-                     head.decode("utf-8", "replace")])
+                    [load_id, line, reason, head.decode("utf-8", "replace")])
+
+
+def long_lines(found: list[tuple[int, int, bytes]]) -> list[tuple[int, str, bytes]]:
+    """Lines too long to be records (DuckDB skips those of 33 MB and more silently; it is told
+    to skip the others, see ``stage.read_csv``), as ``line_rejects`` takes them."""
+    return [(line, f"line is {size:,} bytes long, over the limit of {MAX_LINE_BYTES:,}", head)
+            for line, size, head in found]
 
 
 def code_warnings(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> None:
@@ -201,8 +214,9 @@ def count(con: duckdb.DuckDBPyConnection, res: FileLoad, load_id: int,
         counts = con.execute(f"""SELECT count(*) FILTER (WHERE {OK}), count(*) FILTER (WHERE NOT {OK})
                                  FROM tx""").fetchall()[0]
     assert counts is not None
-    malformed = con.execute(f"""SELECT count(DISTINCT line) FROM (SELECT line FROM rj_errors UNION ALL
-        SELECT line FROM rejects WHERE load_id = {int(load_id)} AND reason LIKE 'line is % bytes long%')""").fetchall()[0]
+    # lines rejected whole (the reader's malformed lines, those rejected by number): one each
+    malformed = con.execute(f"""SELECT count(DISTINCT line) FROM rejects WHERE load_id = {int(load_id)}
+        AND "row" IS NULL""").fetchall()[0]
     res.rows_loaded = int(counts[0])
     res.rows_rejected = int(counts[1]) + int(malformed[0] if malformed else 0)
     res.rows_in = res.rows_loaded + res.rows_rejected

@@ -10,6 +10,8 @@ rejects and warnings then work on the inserted rows, never on the file again (bu
 raw text of rejected rows, when there are any). Before DuckDB reads a file, one pass over its
 bytes (``bytescan``) hashes it and tells whether it may hold lines too long to be records
 (only then are they searched for) or fields padded with spaces (only then are fields trimmed).
+A file DuckDB's reader refuses whole for its line ends (CRLF and LF mixed) is read again from
+a copy with LF line ends (``_reread``): its rows load, a line it still cannot read is a reject.
 
 This module runs a load; its parts are nouns of their own: ``inputs`` (files, folders,
 archives), ``bytescan`` (the pass over a file's bytes), ``detect`` (what a file is), ``stage``
@@ -34,6 +36,7 @@ from wildtrace.trade.inputs import (
     files,
     iter_inputs,
     long_lines,
+    unify_line_ends,
 )
 from wildtrace.trade.ledger import TOOL, FileLoad
 from wildtrace.trade.stage import drop, ensure_known_codes, stage
@@ -41,6 +44,11 @@ from wildtrace.trade.transform import READS_FILE, Columns, insert_bulk, insert_r
 
 __all__ = ["MAX_UNZIPPED_BYTES", "TOOL", "FileLoad", "ProgressHook", "expand_globs", "load_file",
            "load_paths"]
+
+#: DuckDB's error for a file its reader refuses whole (line ends mixed: CRLF and LF, or a lone CR)
+UNREADABLE = "CSV Parser state machine reached an invalid state"
+#: the reason of a line holding a carriage return that ends no line
+LONE_CR = "line holds a carriage return (CR) that ends no line: mixed line ends, the line cannot be read"
 
 #: progress(files done, files known, bytes done, bytes in all, the FileLoad, its seconds, seconds so far)
 ProgressHook = Callable[[int, int, int, int, "FileLoad", float, float], None]
@@ -132,9 +140,23 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
         ledger.log(con, res)
         return res
     res.cite(cols.fmt, origin.synthetic(res.path, member, res.sha256))
-    too_long = long_lines(local) if scanned.maybe_long else []
+    lines = ledger.long_lines(long_lines(local)) if scanned.maybe_long else []
+    try:
+        _settle(con, res, cols, local, load_id, lines)
+    except duckdb.InvalidInputException as exc:
+        if UNREADABLE not in str(exc):
+            raise
+        _reread(con, res, cols, local, load_id, lines)
+    return res
+
+
+def _settle(con: duckdb.DuckDBPyConnection, res: FileLoad, cols: Columns, local: Path, load_id: int,
+            lines: list[tuple[int, str, bytes]]) -> None:
+    """The file read, checked and written, its rejects, warnings and counts, in one transaction
+    (rolled back whole if a step fails). ``lines``: those rejected by number before it is read."""
     con.execute("BEGIN TRANSACTION")
     try:
+        ledger.line_rejects(con, load_id, lines)
         moved: int | None = None
         if cols.fmt in READS_FILE:  # one typed pass straight into records, then settled there
             insert_bulk(con, cols, local, load_id)
@@ -145,7 +167,6 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
             insert_records(con, cols.fmt, load_id)
             ledger.format_warnings(con, cols.fmt, load_id)
             ledger.rejects(con, cols.fmt, load_id, cols.header, local, cols.delim)
-        ledger.long_lines(con, load_id, too_long)
         ledger.code_warnings(con, cols.fmt, load_id)
         ledger.count(con, res, load_id, moved)
         ledger.log(con, res)
@@ -155,4 +176,28 @@ def load_file(con: duckdb.DuckDBPyConnection, local: Path, *, display_path: str 
         raise
     finally:
         drop(con)
-    return res
+
+
+def _reread(con: duckdb.DuckDBPyConnection, res: FileLoad, cols: Columns, local: Path, load_id: int,
+            lines: list[tuple[int, str, bytes]]) -> None:
+    """A file DuckDB refused whole for its line ends (CRLF and LF mixed, or a carriage return
+    ending no line) is read again from a copy whose lines all end in LF (``unify_line_ends``):
+    every line ending is read as one, said in a warning when both kinds are there, and a line
+    holding a lone CR is a reject with its number. A file DuckDB cannot read even so is rejected
+    whole, with DuckDB's reason (the files after it still load)."""
+    with tempfile.TemporaryDirectory(prefix="wildtrace-lines-") as tmp:
+        copy = Path(tmp) / "lines.csv"
+        ends = unify_line_ends(local, copy)
+        if ends.crlf and ends.lf:
+            res.warnings[f"mixed line ends ({ends.crlf:,} lines end in CRLF, {ends.lf:,} in LF alone): "
+                         "both read as line ends"] = 1
+        known = {n for n, _, _ in lines}
+        lines = sorted([*lines, *((n, LONE_CR, head) for n, head in ends.bare_cr if n not in known)])
+        try:
+            _settle(con, res, cols, copy, load_id, lines)
+        except duckdb.InvalidInputException as exc:
+            if UNREADABLE not in str(exc):
+                raise
+            res.status = "rejected"
+            res.reason = "DuckDB cannot read the file: " + str(exc).splitlines()[0]
+            ledger.log(con, res)

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from wildtrace.trade.codes import load_codes
+from wildtrace.trade.inputs import MAX_LINE_BYTES
 
 #: The temporary tables and views one file's load makes (dropped after it, whatever happened).
 TEMP = ("st", "st_rows", "tx", "tx_rows", "tx0", "dups", "rj_errors", "rj_scans", "rj_errors_raw", "rj_scans_raw",
@@ -55,12 +56,16 @@ def read_csv(local: Path, header: list[str], delim: str, *, store_rejects: bool 
     """The file as text columns c0..cN, malformed lines skipped (and, with ``store_rejects``,
     listed in ``{rejects}_errors``). Read again for the raw text of rejected rows, it stores its
     malformed lines apart (``rejects="rj_raw"``): without store_rejects DuckDB stops at some
-    malformed lines instead of skipping them, and the rows after them would lose their text."""
+    malformed lines instead of skipping them, and the rows after them would lose their text.
+    A line longer than ``MAX_LINE_BYTES`` is skipped (DuckDB's limit counts a CR and the line
+    end: one more byte than ``inputs.long_lines``, which finds them to reject them): otherwise
+    the reader parsed one of up to 2 MB as a row, and the line was both loaded and rejected."""
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
     rejects = (f"store_rejects=true, rejects_table='{rejects}_errors', rejects_scan='{rejects}_scans', "
                if store_rejects else "")
     return (f"""read_csv({q(str(local))}, header=true, auto_detect=false, delim={q(delim)}, quote='"',
-                      escape='"', columns={{{cols}}}, {rejects}ignore_errors=true, encoding='utf-8')""")
+                      escape='"', columns={{{cols}}}, {rejects}ignore_errors=true, encoding='utf-8',
+                      max_line_size={MAX_LINE_BYTES + 1})""")
 
 
 def stage(con: duckdb.DuckDBPyConnection, local: Path, header: list[str], delim: str,
