@@ -83,8 +83,15 @@ def _hp(unit: str = "coalesce(unit, '')", seized: str = SEIZED) -> str:
 HP = _hp()
 #: the permit key without its unit (and seizure)
 H5 = f"(({H3})::UHUGEINT << 64 | (rc_ht(taxon, term))::UHUGEINT)"
-#: the fallback key's hash; NULL where the taxon is blank (never paired)
-HG = f"CASE WHEN taxon IS NOT NULL THEN rc_hg({', '.join(FAMILIES['hg'])}) END"
+
+
+def _hg(unit: str = "coalesce(unit, '')", seized: str = SEIZED) -> str:
+    """The fallback key's hash; NULL where the taxon is blank (never paired)."""
+    return f"CASE WHEN taxon IS NOT NULL THEN rc_hg(taxon, term, {unit}, importer, exporter, {seized}) END"
+
+
+#: the fallback key's hash, over ``records``
+HG = _hg()
 #: the key's columns as ``rc_k`` and ``rc_g`` group on them (beside the hash: each row one key)
 TEXT_P = "export_permit, taxon, term, unit, exporter, importer"
 TEXT_G = "taxon, term, unit, importer, exporter"
@@ -179,18 +186,21 @@ def _pack(year: str, src: str, pur: str) -> str:
 
 
 def _table_k(con: duckdb.DuckDBPyConnection) -> None:
-    """``rc_k``: one row per permit key (grouped on its hash and its columns: a row is one key
-    even where two keys share a hash), with both sides' sums and ``rid``, one of its records."""
+    """``rc_k``: one row per permit key (grouped on its columns: a row is one key even where two
+    keys share a hash), its hashes, both sides' sums and ``rid``, one of its records."""
     side = {s: {c: f"CASE WHEN rt = {rt} THEN {c} END" for c in ("quantity", "rid", "k")}
             for s, rt in (("e", 1), ("i", 2))}
     sums = ", ".join(f"""count({c['rid']}) AS n_{s}, sum({c['quantity']}) AS q_{s}, min({c['rid']}) AS rid_{s},
                min({c['k']}) AS k_{s}""" for s, c in side.items())
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_k AS SELECT *, q_e AS d_e, q_i AS d_i FROM (
-        SELECT hp, any_value(ok) AS ok, seized, any_value(h5) AS h5, any_value(h3) AS h3, {sums}, min(rid) AS rid
-        FROM (SELECT {RT} AS rt, {HP} AS hp, {OK} AS ok, {SEIZED} AS seized, {H5} AS h5, {H3} AS h3,
-                     quantity, rowid AS rid, {_pack('year', _small(SRC), _small(PUR))} AS k, {_text(TEXT_P)}
+    # the hashes once per key, from its columns: not per record
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_k AS
+        SELECT {_hp('unit', 'seized')} AS hp, {OK} AS ok, seized, {H5} AS h5, {H3} AS h3,
+               * EXCLUDE ({TEXT_P}, seized), q_e AS d_e, q_i AS d_i FROM (
+        SELECT {TEXT_P}, seized, {sums}, min(rid) AS rid
+        FROM (SELECT {RT} AS rt, {SEIZED} AS seized, quantity, rowid AS rid,
+                     {_pack('year', _small(SRC), _small(PUR))} AS k, {_text(TEXT_P)}
               FROM records WHERE {BULK} AND export_permit IS NOT NULL)
-        GROUP BY hp, seized, {TEXT_P})""")
+        GROUP BY {TEXT_P}, seized)""")
 
 
 def _collisions_k(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -271,16 +281,17 @@ def keys(con: duckdb.DuckDBPyConnection, ratio: float, limit: int) -> tuple[list
 
 def _table_g(con: duckdb.DuckDBPyConnection, not_copy: str) -> None:
     """``rc_g``: each side's sums per year and fallback key of the records the permit pass left
-    (grouped on the key's hash and its columns: a row is one key even where two share a hash)."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g AS
-        SELECT rt, year, hg, sum(quantity) AS q, count(*) AS n, min(rid) AS rid,
+    (grouped on the key's columns: a row is one key even where two share a hash; its hash made
+    once per row)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g AS SELECT rt, year, {_hg('unit', 'seized')} AS hg, * EXCLUDE (rt, year)
+        FROM (SELECT rt, year, sum(quantity) AS q, count(*) AS n, min(rid) AS rid,
                coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
                coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes, {TEXT_G}, seized
-        FROM (SELECT {RT} AS rt, year, {HG} AS hg, quantity, rowid AS rid, {SRC} AS source, {PUR} AS purpose,
+        FROM (SELECT {RT} AS rt, year, quantity, rowid AS rid, {SRC} AS source, {PUR} AS purpose,
                      CASE WHEN export_permit IS NOT NULL THEN {HP} END AS hp, {_text(TEXT_G)}, {SEIZED} AS seized
               FROM records WHERE {BULK} AND reporter_type IN ('E', 'I') AND importer IS NOT NULL
                 AND exporter IS NOT NULL {not_copy}) r ANTI JOIN (SELECT hp FROM rc_pp) m ON r.hp = m.hp
-        GROUP BY rt, year, hg, {TEXT_G}, seized""")
+        GROUP BY rt, year, {TEXT_G}, seized)""")
 
 
 def pairs(con: duckdb.DuckDBPyConnection) -> None:
