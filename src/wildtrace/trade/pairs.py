@@ -9,8 +9,9 @@ its ``rowid``:
 - ``rc_k``: one row per permit key (``KEY_P``) with both sides' sums, made straight from
   ``records`` in one pass (the permit pairs are then a filter, ``rc_pp``, not a join): per side
   (``_e``: the exporter's report, ``_i``: the importer's) ``n``, ``q``, ``d``, one of its rows
-  (``rid``, for the key's text; ``rid`` without a side: one of the key's) and ``k``: the first year and the source and purpose codes in
-  one number (``_pack``; ``rc_kd`` reads them back as ``year``, ``sc``, ``pc``). A one-byte
+  (``rid``, for the key's text; ``rid`` without a side: one of the key's) and ``k``: the first
+  year and the source and purpose codes in one number (``_pack``; ``rc_kd`` reads them back as
+  ``year``, ``sc``, ``pc``). A one-byte
   code is its byte; a key of one record has one source and one purpose, so the codes and ``d``
   (its ``q``) are exact. Records of another reporter type count in the permit coverage only.
 - A key one side reported in more than one record is the only one that can hold a copy booked
@@ -23,17 +24,18 @@ its ``rowid``:
   fallback sums of what the permit pass left and the fallback pairs, as the docstring of
   ``reconcile`` says, joined on the hashes.
 
-No result depends on two keys never sharing a hash. ``rc_k`` and ``rc_g`` group on the hash
-*and* the key's columns (0.2 s of reconcile's 2.6 at 3M records), so a row is one key; two rows of one hash are then a collision, and
-so are two of one ``h3`` or ``h5`` whose columns of it differ. Since a permit key's number holds
-its permit's ``h3``, only the permits of more than one row can hide one: ``_collisions_k`` reads
-those rows' columns (none at all where each permit is one key), and ``pairs`` compares the
-columns of ``rc_g``'s rows per ``hg``. Where two keys share a hash, that kind of hash becomes
-the key's number among every key of the bulk records (``_macro``, ``rc_x<kind>``) and the table
-is made again: slower, as the former text steps were, never wrong. ``tests/trade/
-test_reconcile_collide.py`` makes every hash weak and checks the whole result against the
-former SQL. NULL columns hash consistently, so grouping on the hash matches ``GROUP BY`` on the
-columns; the rules that need a column known (a permit pair needs taxon, term, exporter and
+No result depends on two keys never sharing a hash. ``rc_k`` and ``rc_g`` group on the key's
+columns, not its hash (each key's hash is then made once, from its row), so a row is one key;
+two rows of one hash are a collision, and so are two of one ``h3`` or ``h5`` whose columns of
+it differ. Since a permit key's number holds its permit's ``h3``, only the permits of more than
+one row can hide one: ``_collisions_k`` reads those rows' columns (none at all where each permit
+is one key), and ``pairs`` compares the columns of ``rc_g``'s rows per ``hg``. Finding them cost
+reconcile 0.5 s of its 2.6 at 3M records (1 thread). Where two keys share a hash, that kind
+of hash becomes the key's number among every key of the bulk records (``_macro``,
+``rc_x<kind>``) and the table is made again: slower (at 3M records, 7 s with one kind numbered,
+10 s with all), never wrong. ``tests/trade/test_reconcile_collide.py`` makes every hash weak and
+checks the whole result against the former SQL. NULL columns hash consistently and group
+together; the rules that need a column known (a permit pair needs taxon, term, exporter and
 importer, a fallback pair the taxon) test it beside the hash (``ok``, ``hg`` NULL).
 """
 
@@ -283,8 +285,8 @@ def _table_g(con: duckdb.DuckDBPyConnection, not_copy: str) -> None:
     """``rc_g``: each side's sums per year and fallback key of the records the permit pass left
     (grouped on the key's columns: a row is one key even where two share a hash; its hash made
     once per row)."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g AS SELECT rt, year, {_hg('unit', 'seized')} AS hg, * EXCLUDE (rt, year)
-        FROM (SELECT rt, year, sum(quantity) AS q, count(*) AS n, min(rid) AS rid,
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_g AS
+        SELECT rt, year, {_hg('unit', 'seized')} AS hg, * EXCLUDE (rt, year) FROM (SELECT rt, year, sum(quantity) AS q, count(*) AS n, min(rid) AS rid,
                coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
                coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes, {TEXT_G}, seized
         FROM (SELECT {RT} AS rt, year, quantity, rowid AS rid, {SRC} AS source, {PUR} AS purpose,

@@ -30,9 +30,11 @@ the coverage, never flagged. Every flag names the rule that fired and the record
 sides (at most ``IDS_PER_FLAG`` each). Flags are ordered by the size of the mismatch, then
 permit, taxon and year (then the order they were found in).
 
-The pairs are found on hashed keys (``pairs.py``); the text, codes and record ids are read for
-the flags shown only. ``tests/trade/reconcile_before.py`` keeps the former SQL, which
-``test_reconcile_same.py`` compares the whole result with.
+The pairs are found on hashed keys (``pairs.py``), with every hash two different keys share
+found and replaced by an exact number, so no result depends on the hash; the text, codes and
+record ids are read for the flags shown only. ``tests/trade/reconcile_before.py`` keeps the
+former SQL, which ``test_reconcile_same.py`` (and, with a weak hash,
+``test_reconcile_collide.py``) compares the whole result with.
 """
 
 from __future__ import annotations
