@@ -259,9 +259,11 @@ def _scan_chunk(items: list[Listing | Reject] | Segments, raw: RawJsonl | None, 
     from wildtrace.pipeline import Sinks, ingest
 
     records: Iterable[Listing | Reject] = _parse(items, raw) if raw is not None else items  # type: ignore[arg-type,assignment]
-    scanned = list(_SCANNER[0].scan(records))
+    scanned = _SCANNER[0].scan(records)
     if render is None:
-        return Part(items=scanned)
+        return Part(items=list(scanned))
+    # rendered as they come, as one process writes them: a chunk's results are never all alive at
+    # once (holding 512 made every garbage collection longer: 10 % more CPU a listing)
     buffer = io.BytesIO()
     writer = plugins.writers.get(render)(buffer)
     head = len(buffer.getvalue())  # a header the writer writes first (CSV): the parent's writer has it
