@@ -251,18 +251,14 @@ def _fix_up(text: str, index: list[int] | None, source: str = "") -> tuple[str, 
     if not cuts:
         return text, index
     # the kept pieces between the cuts, joined (slices: C speed, however long the text)
-    kept: list[str] = []
-    new_index: list[int] | None = [] if index is not None else None
-    last = 0
-    for a, b in cuts:
-        kept.append(text[last:a])
-        if new_index is not None:
-            new_index += index[last:a]  # type: ignore[index]
-        last = b
-    kept.append(text[last:])
-    if new_index is not None:
-        new_index += index[last:]  # type: ignore[index]
-    return "".join(kept), new_index
+    kept = list(zip([0] + [b for _, b in cuts], [a for a, _ in cuts] + [len(text)], strict=True))
+    out = "".join(text[a:b] for a, b in kept)
+    if index is None:
+        return out, None
+    new_index: list[int] = []
+    for a, b in kept:
+        new_index += index[a:b]
+    return out, new_index
 
 
 def _is_han(char: str) -> bool:

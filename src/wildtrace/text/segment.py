@@ -9,9 +9,11 @@ inside กลิ่น (smell), 红珊瑚 (red coral) across 玫瑰红|珊瑚色
 segmented text (``is_wide``). Longer Thai terms are matched anywhere: Thai segmentation splits
 compound names it does not know (ตัวนิ่ม, pangolin, in ขายตัว|นิ่ม), so a long Thai term would
 be lost more often than it would be found inside another word. Segmenters: rjieba (jieba's dictionary in Rust; about
-4 µs a sentence) for Chinese, pythainlp's ``newmm`` for Thai. pythainlp is imported on the first
-Thai text that needs it (about 1 s of CPU to load its dictionary, which a scan without Thai
-should not pay).
+4 µs a sentence) for Chinese, pythainlp's ``newmm`` for Thai, reading pythainlp's word list
+through ``ThaiWords`` (0.03 CPU-s to make, where pythainlp's own Trie took up to half a second).
+Both are loaded on the first text that needs them, or by ``warm``. Only the runs around a span are
+segmented (``aligned``), each run once (cached per run: the same phrases recur across listings);
+``boundaries`` gives the same cuts for a whole text.
 """
 
 from __future__ import annotations
