@@ -63,7 +63,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_startup.py --repeats 5
 	$(BIN)/python benchmarks/bench_store.py --n 3000 --repeats 3
-	$(BIN)/python benchmarks/bench_jobs.py --n 24000 --repeat 3
+	$(BIN)/python benchmarks/bench_jobs.py --n 96000 --repeat 3
 	$(BIN)/python benchmarks/bench_network.py --accounts 100000 --repeat 3
 	$(BIN)/python benchmarks/bench_trade.py --rows 3000000 --load-repeat 3 --repeat 3 --analyses reconcile --keep --workdir /tmp/bench_trade_3m
 	$(BIN)/python benchmarks/bench_workbench.py --rows 20000 --backend both --skip-pages --workers 2 --clients 20 --seconds 8 --repeats 3

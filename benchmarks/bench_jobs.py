@@ -199,10 +199,18 @@ def main() -> None:
           f"{', '.join(f'{r:.2f}' for r in whole)}; ideal {args.jobs}.00, target >= 1.8 for 2 jobs)")
     print(f"  steady rate (start-up cancelled): one process {steady[1]:,.0f}/s, --jobs {args.jobs} "
           f"{steady[args.jobs]:,.0f}/s, ratio {steady[args.jobs] / steady[1]:.2f}")
+    # the one-process time is start-up + n / rate: the start-up (interpreter, imports, the scanner's
+    # build, the tables the first listings load) runs before any worker can start, so it bounds the
+    # whole command's ratio at a given n (Amdahl) however well the workers share the rest
+    serial = med[small, 1] - small / steady[1]
+    for n in sizes:
+        best = (serial + n / steady[1]) / (serial + n / (args.jobs * steady[1]))
+        print(f"  start-up before any worker runs {serial:.2f} s: at n={n:,} the whole command's ratio can be at "
+              f"most {best:.2f} with {args.jobs} workers each as fast as one process")
     # CPU per listing between the sizes: what the workers and the parent add to each listing
     per = {j: (med_cpu[big, j] - med_cpu[small, j]) / (big - small) * 1e6 for j in (1, args.jobs)}
-    one_us, jobs_us = code_path(files[big], args.text_model, args.repeat)
-    print(f"  code path in one process, one core, no contention (n={big:,}): one process {one_us:.0f} us a listing, "
+    one_us, jobs_us = code_path(files[small], args.text_model, args.repeat)
+    print(f"  code path in one process, one core, no contention (n={small:,}): one process {one_us:.0f} us a listing, "
           f"the --jobs path {jobs_us:.0f} us ({(jobs_us / one_us - 1) * 100:+.1f} %); the ratio this allows on "
           f"{args.jobs} free cores: {args.jobs * one_us / jobs_us:.2f} before start-up")
     autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
