@@ -12,7 +12,7 @@ differs and shows rows found only on one side. Exit 1 when anything differs.
 
 ``messy`` writes files that stress the load: CITES bulk files with and without padded fields
 (spaces, no-break and other Unicode spaces, tabs), quoted blanks and commas, French and
-Spanish words, bad years and quantities, blank and repeated Ids, malformed and CRLF lines,
+Spanish words, bad years and quantities, blank and repeated Ids, no Id column, malformed and CRLF lines,
 ';' and tab separators, a comparative tabulation and LEMIS files, padded and not.
 """
 
@@ -137,6 +137,12 @@ def messy(out: Path, seed: int) -> list[Path]:
     rows[400][3] = "Manis javanica "
     _write(out / "bulk_quoted_pad.csv", head, rows)
     paths += [out / "bulk_one_pad.csv", out / "bulk_quoted_pad.csv"]
+    # no Id column: the load numbers the accepted records itself (b<load>:<row>)
+    noid = [k for k in bulk if k != "id"]
+    rows = [[_bulk_row(rnd, i, False, "N")[k] for k in noid] for i in range(900)]
+    _write(out / "bulk_no_id.csv", [BULK_COLUMNS[k] for k in noid], rows,
+           broken=",".join(["2001", "too", "many"] * 9))
+    paths.append(out / "bulk_no_id.csv")
     for pad in (False, True):
         ct = [[rnd.choice(PAD) + v + rnd.choice(PAD) if pad and rnd.random() < 0.3 else v for v in (
             rnd.choice(["2012", "x", "1950"]), "II", rnd.choice(["Manis javanica", ""]), "Mammalia", "Pholidota",

@@ -43,7 +43,10 @@ class Columns:
         return f"nullif({ref}, 'NA')" if self.fmt == schema.LEMIS else ref
 
     def party(self, name: str) -> str:
-        """A country code; blank and XX (unknown) are NULL: unknown, never a country."""
+        """A country code; blank and XX (unknown) are NULL: unknown, never a country. (One
+        unknown code: ``nullif``, which upper-cases the text once, where the CASE did twice.)"""
+        if len(UNKNOWN_PARTY) == 1:
+            return f"nullif(upper({self.c(name)}), {q(next(iter(UNKNOWN_PARTY)))})"
         unknown = ", ".join(q(u) for u in sorted(UNKNOWN_PARTY))
         return f"CASE WHEN upper({self.c(name)}) IN ({unknown}) THEN NULL ELSE upper({self.c(name)}) END"
 
@@ -107,14 +110,24 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
     words = {n: seen_codes(con, n, f"{n}_raw") for n in ("term", "unit") if n in cols.mapping}
     codes = "".join(f", {sql} AS {n}" for n, (sql, _) in words.items())
     con.execute("SET preserve_insertion_order = true")
+    # one thread: the rows are numbered as read (a streaming row_number(), which costs next to
+    # nothing there and no UPDATE of every row); with more, the UPDATE below numbers them, as
+    # the streaming window would run the whole read on one thread
+    serial = str(con.execute("SELECT current_setting('threads')").fetchall()[0][0]) == "1"
+    number, drop, ids = "", "", ""
+    if serial:
+        number = ', row_number() OVER () AS "row"'
+        if "id" not in cols.mapping:
+            drop = ", record_id"
+            ids = f", CASE WHEN reason IS NULL THEN 'b{load_id}:' || \"row\" END AS record_id"
     con.execute(f"""
-        INSERT INTO records BY NAME SELECT * EXCLUDE (q_raw, reason), {load_id} AS load_id,
-          coalesce(reason, '{schema.BULK}') AS dataset
+        INSERT INTO records BY NAME SELECT * EXCLUDE (q_raw, reason{drop}), {load_id} AS load_id,
+          coalesce(reason, '{schema.BULK}') AS dataset{ids}
         FROM (SELECT *, {reason_sql(cols.fmt, cols.mapping)} AS reason{codes} FROM (SELECT
           {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year, {cols.cites_text()},
           {cols.num('quantity')} AS quantity, {c('quantity')} AS q_raw,
           upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
-          {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit
+          {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit{number}
         FROM {read_csv(local, cols.header, cols.delim)}))""")
     first = con.execute(f"SELECT min(rowid) FROM records WHERE load_id = {load_id}").fetchall()[0][0]
     if first is None:
@@ -129,11 +142,12 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
             con.execute(f"""UPDATE records SET {n} = w.code FROM words_seen w WHERE records.load_id = {load_id}
                 AND w.field = '{n}' AND w.raw = records.{n}_raw AND w.raw IN (SELECT unnest(?::VARCHAR[]))""",
                         [missed])
-    row = f"(rowid - {int(first)} + 1)"
-    sets = [f'"row" = {row}']
-    if "id" not in cols.mapping:
-        sets.append(f"record_id = CASE WHEN dataset = '{schema.BULK}' THEN 'b{load_id}:' || {row} END")
-    con.execute(f"UPDATE records SET {', '.join(sets)} WHERE load_id = {load_id}")
+    if not serial:
+        row = f"(rowid - {int(first)} + 1)"
+        sets = [f'"row" = {row}']
+        if "id" not in cols.mapping:
+            sets.append(f"record_id = CASE WHEN dataset = '{schema.BULK}' THEN 'b{load_id}:' || {row} END")
+        con.execute(f"UPDATE records SET {', '.join(sets)} WHERE load_id = {load_id}")
     run_set_checks(con, cols.fmt, cols.mapping, load_id)
 
 
