@@ -28,7 +28,7 @@ from wildtrace.scan.detect import Detector
 from wildtrace.scan.listing import Listing
 from wildtrace.sellers.identifiers import clean_phone, extract
 from wildtrace.store import queue as q
-from wildtrace.store.search import MAX_HITS, Found, Meaning, find
+from wildtrace.store.search import MAX_HITS, Found, Meaning, Memo, find
 from wildtrace.taxa.refdata import Taxon
 from wildtrace.taxa.resolve import NameIndex, name_key
 from wildtrace.text.normalize import normalize_term
@@ -162,10 +162,14 @@ class Searcher:
         return meaning, find(engine, meaning, rest, limit=limit, offset=offset, cap=cap)
 
     def batch(self, engine: sa.Engine, terms: list[Term], *, first: int = 5) -> list[dict[str, Any]]:
-        """Per term: its hit count by kind and its first listings."""
+        """Per term: its hit count by kind and its first listings: what ``search`` finds for each
+        term alone (``cap=BATCH_HITS``), with no facets, each query run once for the whole list
+        (terms in several languages mean the same tags: "ivory", "象牙", "marfil")."""
         out = []
+        memo: Memo = {}
         for t in terms:
-            meaning, found = self.search(engine, t.term, limit=first, cap=BATCH_HITS)
+            meaning = self.understand(t.term)
+            found = find(engine, meaning, q.Filters(), limit=first, cap=BATCH_HITS, with_facets=False, memo=memo)
             out.append({"term": t.term, "label": t.label, "total": found.total, "truncated": found.truncated,
                         "meaning": self.describe(meaning),
                         "items": [{**h.row, "hit": h.kind, "matched": h.matched} for h in found.hits]})

@@ -85,16 +85,18 @@ def few(conn: sa.Connection, column: str, values: tuple[str, ...]) -> bool:
     return bool(values) and members(conn, column, values) < FEW
 
 
-def tag_index(conn: sa.Connection, column: str, values: tuple[str, ...]) -> list[sa.ColumnElement[bool]]:
+def tag_index(conn: sa.Connection, column: str, values: tuple[str, ...], *,
+              walk: bool = False) -> list[sa.ColumnElement[bool]]:
     """On SQLite, ``queue.id IN`` the rows that ``queue_tags`` finds holding one of ``values`` in
     ``column``: a superset of what ``_member`` matches (it folds all case), so callers keep that
-    condition; nothing on PostgreSQL (its trigram index serves the LIKE itself)."""
+    condition; nothing on PostgreSQL (its trigram index serves the LIKE itself). ``walk``: as
+    ``queue.id + 0``, a test on each row of a walk in another order, not the rows to start from."""
     if conn.dialect.name != "sqlite" or not values:
         return []
     phrases = " OR ".join('"' + f"|{v.replace('|', '/')}|".replace('"', '""') + '"' for v in values)
     found: sa.Select[Any] = (sa.select(sa.column("rowid")).select_from(sa.table("queue_tags"))
              .where(sa.literal_column("queue_tags").op("MATCH")(sa.bindparam(None, f"{column} : ({phrases})"))))
-    return [queue.c.id.in_(found)]
+    return [(queue.c.id + 0 if walk else queue.c.id).in_(found)]
 
 
 def unindexed(key: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
