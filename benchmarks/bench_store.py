@@ -7,7 +7,12 @@ once; each repeat then times, in this process (CPU: user + system, SQLite's own 
 - ``save``: ``SQLStore.save`` in batches of 500 (as ``wildtrace scan --db`` stores them) into a
   new SQLite file; ``save, old path``: ``save_one_by_one`` (about six SQLAlchemy statements a
   listing, as before issue 27), unless ``--no-old``;
-- ``--pg URL``: the same saves into PostgreSQL (wall time: the server's CPU is not this process's).
+- ``--pg URL``: the same saves into PostgreSQL (wall time: the server's CPU is not this process's);
+- ``identifiers``: the part of ``save`` that reads contact identifiers from each listing
+  (``identifiers.from_listing``, as ``store/derive.identifier_rows`` calls it), alone.
+
+Identifiers remember the texts they read (titles and descriptions recur); every timed save and
+identifier pass starts with that memory cleared, as a first store of these listings would.
 
 ``--db`` throughput relative to scanning alone is scan / (scan + save). Medians of ``--repeats``.
 
@@ -32,6 +37,7 @@ import sqlalchemy as sa
 from wildtrace import Scanner, Settings
 from wildtrace.manifest import path as data_path
 from wildtrace.scan.result import ScanResult
+from wildtrace.sellers import identifiers
 from wildtrace.store.sql import SQLStore
 
 BATCH = 500
@@ -66,6 +72,14 @@ def save_all(target: str, results: list[ScanResult], old: bool) -> Callable[[], 
     return work
 
 
+def read_identifiers(results: list[ScanResult]) -> Callable[[], None]:
+    def work() -> None:
+        identifiers.clear_cache()
+        for r in results:
+            identifiers.from_listing(r.listing, lang=r.lang or None)
+    return work
+
+
 def empty_pg(url: str) -> None:
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
@@ -85,7 +99,7 @@ def main() -> None:
         scanner = Scanner(Settings(data_dir=Path(tmp) / "data", text_model="none"))
         results = [r for r in scanner.scan(copy.deepcopy(recs)) if isinstance(r, ScanResult)]
         SQLStore(str(Path(tmp) / "warm.sqlite")).close()  # migrations imported and run once, not timed
-        rows: dict[str, list[float]] = {"scan": [], "save": []}
+        rows: dict[str, list[float]] = {"scan": [], "save": [], "identifiers (part of save)": []}
         if not args.no_old:
             rows["save, old path"] = []
         if args.pg:
@@ -94,14 +108,19 @@ def main() -> None:
                 rows["save, old path, PostgreSQL (wall)"] = []
         for rep in range(args.repeats):
             rows["scan"].append(cpu(lambda: list(scanner.scan(copy.deepcopy(recs)))))
+            identifiers.clear_cache()
             rows["save"].append(cpu(save_all(str(Path(tmp) / f"new{rep}.sqlite"), results, old=False)))
+            rows["identifiers (part of save)"].append(cpu(read_identifiers(results)))
             if not args.no_old:
+                identifiers.clear_cache()
                 rows["save, old path"].append(cpu(save_all(str(Path(tmp) / f"old{rep}.sqlite"), results, old=True)))
             if args.pg:
                 empty_pg(args.pg)
+                identifiers.clear_cache()
                 rows["save, PostgreSQL (wall)"].append(wall(save_all(args.pg, results, old=False)))
                 if not args.no_old:
                     empty_pg(args.pg)
+                    identifiers.clear_cache()
                     rows["save, old path, PostgreSQL (wall)"].append(wall(save_all(args.pg, results, old=True)))
     per = {name: statistics.median(v) / len(results) * 1000 for name, v in rows.items()}
     print(f"{len(results):,} listings, ms per listing, median of {args.repeats} (CPU unless said)")

@@ -33,6 +33,8 @@ import phonenumbers
 import yaml
 
 from wildtrace import manifest
+from wildtrace.sellers import identifier_gates as gates
+from wildtrace.sellers.identifier_gates import folded, literal_prefix
 
 KINDS = ("phone", "email", "whatsapp", "zalo", "wechat", "telegram", "line", "qq", "url", "domain",
          "wallet")
@@ -66,8 +68,7 @@ def reference() -> dict[str, Any]:
 
 # ---------------------------------------------------------------- de-obfuscation
 
-def _word_alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+_word_alternation = gates.word_alternation
 
 
 @lru_cache(maxsize=1)
@@ -100,9 +101,22 @@ def _tokens_rule(words: frozenset[str]) -> re.Pattern[str]:
     return re.compile(_word_alternation(words) + r"|\d", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
+def _word_checks() -> tuple[list[re.Pattern[str] | None], re.Pattern[str] | None]:
+    """Per digit rule, a search for one of its words standing alone, and one for all such
+    rules' words (``gates.spelled_word_checks``)."""
+    return gates.spelled_word_checks(_digit_rules())
+
+
 def _spell_digits(text: str) -> str:
-    for pattern, words, min_run, check in _digit_rules():
+    per_rule, any_word = _word_checks()
+    low, some_word = gates.word_view(text, any_word)
+    for (pattern, words, min_run, check), whole in zip(_digit_rules(), per_rule, strict=True):
         if check is not None and check.search(text) is None:
+            continue
+        # The rule changes a run only where one of its words stands in it (spelled >= 1
+        # below), a whole run of letters: no such word, no change (gates.spelled_word_checks)
+        if whole is not None and low is not None and (not some_word or whole.search(low) is None):
             continue
         tokens_rule = _tokens_rule(frozenset(words))
 
@@ -115,7 +129,10 @@ def _spell_digits(text: str) -> str:
             if spelled == 0 or len(digits) < min_run:
                 return chunk
             return "".join(digits) + (" " if chunk[-1:].isspace() else "")
-        text = pattern.sub(repl, text)
+        new = pattern.sub(repl, text)
+        if new != text:
+            text = new
+            low, some_word = gates.word_view(text, any_word)
     return text
 
 
@@ -123,7 +140,12 @@ def _spell_digits(text: str) -> str:
 _SPACED_DIGITS = re.compile(r"(?<![\w.])\d(?:[ .\-_/·]{1,3}\d){5,}(?![\w])")
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _join_spaced(text: str) -> str:
+    if len(_DIGIT.findall(text)) < 6:
+        return text  # a match is a digit and at least five more: six digits at least
     def repl(m: re.Match[str]) -> str:
         chunk = m.group(0)
         groups = re.split(r"[ .\-_/·]{1,3}", chunk)
@@ -154,7 +176,18 @@ def _dot_split() -> re.Pattern[str]:
         rf"|\s+(?:{_word_alternation(spec['dot'])})\s+|\s*\.\s*", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
+def _email_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    spec = reference()["email_obfuscation"]
+    return gates.email_word_checks(spec["at"], spec["dot"])
+
+
 def _fix_emails(text: str) -> str:
+    at, dot = _email_words()  # what each match holds, besides an @ or a dot (see gates)
+    if "@" not in text and at.search(text) is None:
+        return text
+    if "." not in text and dot.search(text) is None:
+        return text
     dot_split = _dot_split()
 
     def repl(m: re.Match[str]) -> str:
@@ -241,31 +274,6 @@ _URL = re.compile(
     re.IGNORECASE)
 
 
-_META = set("\\.^$*+?{}[]()|")
-
-
-def literal_prefix(pattern: str) -> str:
-    """The characters every match of the regular expression ``pattern`` starts with, as
-    written ('' when it starts with anything but a plain character): ``what\\s*s\\s*app`` ->
-    ``what``. A quantifier after the prefix takes its last character back (``ab*`` -> ``a``)."""
-    end = 0
-    while end < len(pattern) and pattern[end] not in _META:
-        end += 1
-    if end < len(pattern) and pattern[end] in "*?{":
-        end -= 1
-    return pattern[:max(end, 0)]
-
-
-def folded(text: str) -> str | None:
-    """``text`` in lower case, for checking that a word occurs in it as ``re.IGNORECASE`` would
-    find it: one character for one (the texts here are NFKC already, which folds ſ, K and their
-    like). None for a text with a dotted or dotless i (İ, ı): ``re`` matches them to ``i``,
-    ``str.lower`` does not, so such a text is searched in full."""
-    if "\u0130" in text or "\u0131" in text:
-        return None
-    return text.lower()
-
-
 @lru_cache(maxsize=1)
 def _messenger_rules() -> list[tuple[str, str, re.Pattern[str], list[re.Pattern[str]]]]:
     out = []
@@ -314,23 +322,39 @@ def _messenger_value(kind: str, handle: str, country: str | None) -> str | None:
     return handle.lstrip("@").lower()
 
 
-_DIGIT = re.compile(r"\d")
+@lru_cache(maxsize=1)
+def _search_checks() -> dict[str, Any]:
+    """The pre-checks of ``_extract`` (``gates.extract_checks``), built once."""
+    return gates.extract_checks(_messenger_rules(), _messenger_words(), _wallet_rules(), _URL)
 
 
-def _may_hold_phone(text: str, region: str | None) -> bool:
-    """False where ``phonenumbers.PhoneNumberMatcher`` surely finds nothing, without running it
-    (it parses every run of digits it meets, the slowest part of ``extract``): a candidate
-    starts with a digit (``\\d``, as its pattern does), and without a region it knows, parsing
-    needs the number to start with a plus sign (+ or its full-width form)."""
-    if _DIGIT.search(text) is None:
-        return False
-    return region in phonenumbers.SUPPORTED_REGIONS or "+" in text or "\uff0b" in text
+#: Texts up to this long have their identifiers remembered (titles, descriptions and contacts
+#: recur: reposts, a seller's boilerplate); at most ``_CACHED`` of them.
+_CACHE_CHARS = 2000
+_CACHED = 4096
 
 
 def extract(text: str | None, *, country: str | None = None, field: str = "text") -> list[Identifier]:
     """Every identifier in ``text``, de-duplicated by (kind, value), in order of appearance."""
     if not text:
         return []
+    if len(text) <= _CACHE_CHARS:
+        return list(_extract_cached(text, country, field))
+    return _extract(text, country, field)
+
+
+def clear_cache() -> None:
+    """Forget the remembered texts (a benchmark that stores the same listings again clears it,
+    so each run pays what a first store pays)."""
+    _extract_cached.cache_clear()
+
+
+@lru_cache(maxsize=_CACHED)
+def _extract_cached(text: str, country: str | None, field: str) -> tuple[Identifier, ...]:
+    return tuple(_extract(text, country, field))
+
+
+def _extract(text: str, country: str | None, field: str) -> list[Identifier]:
     clean = deobfuscate(text)
     found: list[Identifier] = []
     seen: set[tuple[str, str]] = set()
@@ -344,21 +368,33 @@ def extract(text: str | None, *, country: str | None = None, field: str = "text"
             found.append(Identifier(kind, value, raw, field))
 
     def overlaps(span: tuple[int, int]) -> bool:
-        return any(a < span[1] and span[0] < b for a, b in taken)
+        for a, b in taken:
+            if a < span[1] and span[0] < b:
+                return True
+        return False
 
+    checks = _search_checks()
     if "@" in clean:  # every e-mail has one
         for m in _EMAIL.finditer(clean):
             add("email", m.group(0).lower(), m.group(0), m.span())
     low = folded(clean)
     words = _messenger_words()
-    for name, kind, pattern, links in _messenger_rules():
-        for link in links:
+    any_link = gates.holds(checks["any_link"], low)
+    for name, kind, pattern, _links in _messenger_rules():
+        for link, holds in checks["links"][name] if any_link else ():
+            if not gates.holds(holds, low):
+                continue  # none of what each of its matches holds: no match
             for m in link.finditer(clean):
                 add(name, _messenger_value(kind, m.group(1), country), m.group(0))
-        starts = words.get(name)
-        if low is not None and starts is not None and not any(w in low for w in starts):
-            continue  # none of its aliases: no match
-        for m in pattern.finditer(clean):
+        if low is not None and words.get(name) is not None:
+            found_at = gates.alias_places(low, checks["aliases"][name],
+                                          checks["alias_places"][name])
+            if not found_at:
+                continue  # none of its aliases: no match
+            matches: Iterable[re.Match[str]] = gates.matches_at(pattern, clean, found_at)
+        else:
+            matches = pattern.finditer(clean)
+        for m in matches:
             handle = m.group("handle")
             if overlaps(m.span("handle")):
                 continue
@@ -372,27 +408,36 @@ def extract(text: str | None, *, country: str | None = None, field: str = "text"
                 add(name, value, m.group(0))
                 if kind == "phone":
                     add("phone", value, handle)
-    for currency, pattern, check in _wallet_rules():
-        for m in pattern.finditer(clean):
-            if overlaps(m.span()) or (check == "base58check" and not base58check_ok(m.group(0))):
+    wallets = checks["wallets"]
+    # a wallet match is a long enough run of the wallet patterns' characters
+    if wallets is None or wallets.search(clean) is not None:
+        for currency, pattern, check in _wallet_rules():
+            for m in pattern.finditer(clean):
+                if overlaps(m.span()) or (check == "base58check" and not base58check_ok(m.group(0))):
+                    continue
+                address = m.group(0).lower() if currency == "ETH" else m.group(0)
+                add("wallet", f"{currency}:{address}", m.group(0), m.span())
+    # A URL is kept only where clean_url finds a host with a dot, a part of the match: no dot
+    # in the text, no URL (and none of what each URL match holds, no match).
+    if "." in clean and gates.holds(checks["url"], low):
+        for m in _URL.finditer(clean):
+            if overlaps(m.span()):
                 continue
-            address = m.group(0).lower() if currency == "ETH" else m.group(0)
-            add("wallet", f"{currency}:{address}", m.group(0), m.span())
-    for m in _URL.finditer(clean):
-        if overlaps(m.span()):
-            continue
-        cleaned = clean_url(m.group(0))
-        if cleaned:
-            add("url", cleaned[0], m.group(0), m.span())
-            add("domain", cleaned[1], m.group(0))
+            cleaned = clean_url(m.group(0))
+            if cleaned:
+                add("url", cleaned[0], m.group(0), m.span())
+                add("domain", cleaned[1], m.group(0))
     region = (country or "").upper() or None
-    if not _may_hold_phone(clean, region):
+    if not gates.may_hold_phone(clean, region):
         return found
     for pm in phonenumbers.PhoneNumberMatcher(clean, region, leniency=phonenumbers.Leniency.VALID):
         if overlaps((pm.start, pm.end)):
             continue
         add("phone", phonenumbers.format_number(pm.number, phonenumbers.PhoneNumberFormat.E164), pm.raw_string)
     return found
+
+
+_TRAILING_CODE = re.compile(r"\b([A-Z]{2})\s*$")
 
 
 def country_hint(listing: dict[str, Any], lang: str | None = None) -> str | None:
@@ -404,7 +449,7 @@ def country_hint(listing: dict[str, Any], lang: str | None = None) -> str | None
     location = listing.get("location")
     regions = phonenumbers.SUPPORTED_REGIONS
     if isinstance(location, str):
-        m = re.search(r"\b([A-Z]{2})\s*$", location.strip())
+        m = _TRAILING_CODE.search(location.strip())
         if m and m.group(1) in regions:
             return m.group(1)
     lang = lang or listing.get("lang")
