@@ -4,10 +4,11 @@ straight into ``records`` and settled there must be what the file says, row for 
 The file mixes what real downloads hold: padded values (spaces and no-break spaces), codes and
 English or French words for terms and units, unknown codes, bad years and quantities, blank and
 repeated Ids, Ids loaded before from another file, a malformed line in the middle. Checked: each
-record's ``row`` is its row in the file (the rows are numbered from their rowids after the
-insert), its term and unit are ``codes.resolve`` of the text as written, every rejected row is
+record's ``row`` is its row in the file (one DuckDB thread numbers the rows in the insert,
+more number them from their rowids after it), its term and unit are ``codes.resolve`` of the text as written, every rejected row is
 in ``rejects`` with its raw text (also those after the malformed line), the counts add up, and
-1 and 4 DuckDB threads give the same tables.
+1 and 4 DuckDB threads give the same tables, also for a file with no Id column (its records
+numbered by the load).
 """
 
 from __future__ import annotations
@@ -103,3 +104,27 @@ def test_one_pass_bulk_load_is_the_file_row_for_row(tmp_path: Path) -> None:
     assert reasons["duplicate row (Id repeated in this file)"] and reasons["duplicate row (Id already loaded from "
                                                                           "another file)"]
     assert reasons["malformed CSV line: too many columns"] == 1
+
+
+def test_a_file_with_no_id_column_is_numbered_alike_on_1_and_4_threads(tmp_path: Path) -> None:
+    rows = _rows(1200, 3, "N")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=[h for h in BULK_COLUMNS.values() if h != "Id"], lineterminator="\n")
+    w.writeheader()
+    for i, r in enumerate(rows):
+        w.writerow({k: v for k, v in r.items() if k != "Id"})
+        if i == 500:
+            buf.write("2001,II,too,many,columns,here,a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p\n")
+    path = tmp_path / "no_id.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    one, four = _load(tmp_path, [path], 1), _load(tmp_path, [path], 4)
+    for k in ("res", "records", "rejects", "warnings"):
+        assert one[k] == four[k], k
+    con = one["con"]
+    recs = con.execute('SELECT "row", record_id, year FROM records').fetchall()
+    rejected = {r for (r,) in con.execute('SELECT "row" FROM rejects WHERE "row" IS NOT NULL').fetchall()}
+    assert recs and rejected and not {r[0] for r in recs} & rejected
+    assert {r[0] for r in recs} | rejected == set(range(1, len(rows) + 1))  # every row, once
+    for row, rid, year in recs:
+        assert rid == f"b1:{row}" and year == int(rows[row - 1]["Year"])
+    assert one["res"][0][5]["malformed CSV line: too many columns"] == 1
