@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from wildtrace import Scanner
+from wildtrace.scan.result import ScanResult
 from wildtrace.store import queue as q
 from wildtrace.store.labels import add_labels
 from wildtrace.store.schema import listings, queue
@@ -49,12 +50,13 @@ def records() -> list[dict[str, Any]]:
 @pytest.fixture
 def store(db_url: str, scanner: Scanner, records: list[dict[str, Any]]) -> Iterator[SQLStore]:
     s = SQLStore(db_url)
-    results = list(scanner.scan(records))
+    results = [r for r in scanner.scan(records) if isinstance(r, ScanResult)]
     for k, r in enumerate(results):  # first seen spread over days, some ties
         results[k] = dataclasses.replace(r, scanned_at=f"2026-06-{1 + k % 20:02d}T00:00:00Z")
     s.save(results)
     # new versions of a few listings, one of them scanned "earlier" than its first version
-    again = list(scanner.scan([{**records[i], "text": "changed"} for i in (3, 7, 11)]))
+    again = [r for r in scanner.scan([{**records[i], "text": "changed"} for i in (3, 7, 11)])
+             if isinstance(r, ScanResult)]
     again[0] = dataclasses.replace(again[0], scanned_at="2026-01-01T00:00:00Z")
     s.save(again)
     add_labels(s.engine, [r["id"] for r in records[:10]], "not_wildlife", "ann")
