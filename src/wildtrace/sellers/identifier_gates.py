@@ -322,10 +322,15 @@ def matches_at(pattern: re.Pattern[str], text: str, places: list[int]) -> Iterat
 #: against the library over every code point.
 DIGIT_LIKE = re.compile(r"\d|[A-Za-z\u0131\u017f]")
 
-_MATCHER_FLAGS = phonenumberutil._REGEX_FLAGS
-#: Where a candidate of the matcher can start: its pattern starts with a bracket or plus sign
-#: (the lead class) or a digit.
-_CANDIDATE_START = re.compile(phonenumbermatcher._LEAD_CLASS + r"|\d", _MATCHER_FLAGS)
+try:  # private names of phonenumbers: a release without them leaves the phone gate open
+    _MATCHER_FLAGS = phonenumberutil._REGEX_FLAGS
+    #: Where a candidate of the matcher can start: its pattern starts with a bracket or plus sign
+    #: (the lead class) or a digit.
+    _CANDIDATE_START: re.Pattern[str] | None = re.compile(phonenumbermatcher._LEAD_CLASS + r"|\d",
+                                                          _MATCHER_FLAGS)
+    _MATCHER_PATTERN: re.Pattern[str] | None = phonenumbermatcher._PATTERN
+except (AttributeError, TypeError, re.error):  # pragma: no cover - depends on the release
+    _MATCHER_FLAGS, _CANDIDATE_START, _MATCHER_PATTERN = re.RegexFlag(0), None, None
 
 
 @lru_cache(maxsize=1)
@@ -334,7 +339,8 @@ def matcher_alphabet() -> tuple[str, str]:
     extension), as two character-class bodies: its letters (all counted as digit-like, a
     superset of those that are) and the rest but digits (none digit-like: tested)."""
     digits: set[str] = set()
-    chars = alphabet(_items(phonenumbermatcher._PATTERN.pattern, _MATCHER_FLAGS), digits)
+    assert _MATCHER_PATTERN is not None
+    chars = alphabet(_items(_MATCHER_PATTERN.pattern, _MATCHER_FLAGS), digits)
     if chars is None or digits != {"\\d"}:
         raise ValueError("the phone matcher's pattern is not a list of characters and digits")
     letters = "".join(re.escape(c) for c in sorted(chars) if c.isalpha())
@@ -457,12 +463,17 @@ def may_hold_phone(text: str, region: str | None) -> bool:
     plus = "+" in text or "\uff0b" in text
     if _DIGIT.search(text) is None or not (region in phonenumbers.SUPPORTED_REGIONS or plus):
         return False
-    need = phone_threshold(region, plus)
-    if need <= 1:
-        return True
-    if _enough_in_a_run(need).search(text) is None:
-        return False
-    pattern = phonenumbermatcher._PATTERN
+    if _MATCHER_PATTERN is None or _CANDIDATE_START is None:
+        return True  # the matcher's pattern is not where this release of phonenumbers kept it
+    try:
+        need = phone_threshold(region, plus)
+        if need <= 1:
+            return True
+        if _enough_in_a_run(need).search(text) is None:
+            return False
+    except (ValueError, AttributeError, TypeError, re.error):  # pragma: no cover - a changed release
+        return True  # its pattern or metadata no longer read as here: run the matcher
+    pattern = _MATCHER_PATTERN
     for start in _CANDIDATE_START.finditer(text):
         m = pattern.match(text, start.start())
         if m is not None and len(DIGIT_LIKE.findall(m.group(0))) >= need:
