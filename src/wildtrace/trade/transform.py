@@ -101,9 +101,10 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
     (``ledger.bulk_rejects``) a row the checks reject carries its reason in ``dataset`` (the
     accepted ones the dataset's name). Each term and unit gets its code in the insert from the
     words resolved before (``stage.seen_codes``: a lookup, not a join, which could reorder the
-    rows); the file's new words are resolved after it and their rows given their code. One
-    UPDATE numbers the rows from their rowids (the table keeps the insertion order); the set
-    checks run over the inserted rows."""
+    rows); the file's new words are resolved after it and their rows given their code. The
+    rows are numbered in the file's order: by the insert on one thread, else by one UPDATE from
+    their rowids (the table keeps the insertion order); the set checks run over the inserted
+    rows."""
     c = cols.c
     rid = c("id") if "id" in cols.mapping else "NULL::VARCHAR"
     ensure_words(con)
