@@ -213,11 +213,8 @@ def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
     with engine.connect() as conn:
         if sort == "first_seen" and _range_first(conn, filters):
             return _paged(_first_seen_in_range(conn, filters, limit, after), limit)
-        # first seen over a date range not read first: the walk (SQLite took the range whatever
-        # its size: all of 2025-2026 sorted, 8.4 s at 1M listings)
-        walk = sort == "first_seen" and bool(filters.posted_from or filters.posted_to)
-        conds = where(filters, unindexed(queue.c.posted_at)) if walk or _wide(conn, filters, sort) \
-            else where(filters)
+        walk = sort == "first_seen" and bool(filters.posted_from or filters.posted_to)  # not read first
+        conds = where(filters, unindexed(queue.c.posted_at)) if walk or _wide(conn, filters, sort) else where(filters)
         stmt = sa.select(*_columns(), key.label("sort_value")).where(*conds)
         if sort == "first_seen":
             stmt = _first_seen(stmt)
@@ -245,10 +242,10 @@ def _paged(rows: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]]
 
 def _range_first(conn: sa.Connection, filters: Filters) -> bool:
     """Whether "first seen" within a posted date range reads the range first: when the walk of
-    ``listings_first_seen`` would read at least half as many listings first seen after the range
-    ends as the range holds (a row of the walk costs more: a queue row looked up; March 2026 at
-    1M listings: 44,000 rows in it, 344,000 first seen after it, the walk took 1.6 s on
-    PostgreSQL). A range with no end starts at the newest: walked."""
+    ``listings_first_seen`` would read half as many listings first seen after the range as it
+    holds (a walked row costs more; March 2026 at 1M listings: 44,000 rows in it, 344,000 after
+    it: 1.6 s on PostgreSQL). Else the walk (SQLite took the range whatever its size: all of
+    2025-2026 sorted, 8.4 s); a range with no end starts at the newest."""
     if not filters.posted_to:
         return False
     days = where(Filters(posted_from=filters.posted_from, posted_to=filters.posted_to), queue_day_counts.c.day)
@@ -274,9 +271,7 @@ def _first_seen_in_range(conn: sa.Connection, filters: Filters, limit: int,
               .join(listings, cur.listing_id == c.listing_id).where(*cond).group_by(c.listing_id)
               .subquery("ranged"))
     key, ident = ranged.c.first_seen, ranged.c.listing_id
-    top = sa.select(ranged)
-    if after is not None:
-        top = top.where(_beyond(key, ident, after, True))
+    top = sa.select(ranged).where(*([_beyond(key, ident, after, True)] if after is not None else []))
     newest = top.order_by(key.desc(), ident.desc()).limit(limit + 1).subquery("newest")
     stmt = (sa.select(*_columns(), newest.c.first_seen.label("sort_value"))
             .join(newest, newest.c.listing_id == c.listing_id)
