@@ -53,6 +53,7 @@ listings = Table(
     Column("record", Text, nullable=False),
     Index("listings_version", "listing_id", "version"),
     Index("listings_first_seen", "first_seen", "listing_id"),  # revision 0009: the "first seen" sort
+    Index("listings_first", "listing_id", "first_seen", "version"),  # revision 0016: first sighting by listing
 )
 
 scan_results = Table(
