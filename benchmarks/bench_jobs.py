@@ -199,14 +199,14 @@ def main() -> None:
           f"{', '.join(f'{r:.2f}' for r in whole)}; ideal {args.jobs}.00, target >= 1.8 for 2 jobs)")
     print(f"  steady rate (start-up cancelled): one process {steady[1]:,.0f}/s, --jobs {args.jobs} "
           f"{steady[args.jobs]:,.0f}/s, ratio {steady[args.jobs] / steady[1]:.2f}")
-    # the one-process time is start-up + n / rate: the start-up (interpreter, imports, the scanner's
-    # build, the tables the first listings load) runs before any worker can start, so it bounds the
-    # whole command's ratio at a given n (Amdahl) however well the workers share the rest
+    # one process's time is a fixed cost + n / rate (the intercept: start-up, the tables the first
+    # listings load, caches filling); the parent pays most of it (imports, building and warming the
+    # scanner) before any worker runs, so it bounds the whole command's ratio at a given n (Amdahl)
     serial = med[small, 1] - small / steady[1]
     for n in sizes:
         best = (serial + n / steady[1]) / (serial + n / (args.jobs * steady[1]))
-        print(f"  start-up before any worker runs {serial:.2f} s: at n={n:,} the whole command's ratio can be at "
-              f"most {best:.2f} with {args.jobs} workers each as fast as one process")
+        print(f"  one process's fixed cost {serial:.2f} s: were all of it serial, the whole command's ratio at "
+              f"n={n:,} could be at most {best:.2f} with {args.jobs} workers each as fast as one process")
     # CPU per listing between the sizes: what the workers and the parent add to each listing
     per = {j: (med_cpu[big, j] - med_cpu[small, j]) / (big - small) * 1e6 for j in (1, args.jobs)}
     one_us, jobs_us = code_path(files[small], args.text_model, args.repeat)
