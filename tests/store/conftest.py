@@ -55,6 +55,28 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     drop_pg_database(url, server)
 
 
+@pytest.fixture(scope="module")
+def scanner(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One scanner per test module (the demo listings' store is scanned with it)."""
+    from wildtrace import Scanner, Settings
+
+    return Scanner(Settings(data_dir=tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture
+def demo(db_url: str, scanner):  # type: ignore[no-untyped-def]
+    """The demo listings stored on each backend, and a Searcher reading queries with the scanner's
+    lexicon: (store, searcher)."""
+    from wildtrace.search import Searcher
+    from wildtrace.store.sql import SQLStore
+    from wildtrace.web.demo import load_demo
+
+    store = SQLStore(db_url)
+    load_demo(store, scanner)
+    yield store, Searcher(scanner.detector)
+    store.close()
+
+
 def stored_at_0001(engine, results) -> None:  # type: ignore[no-untyped-def]
     """Migrate an empty database to revision 0001 and store ``results`` (ScanResults) as that
     schema held them: later revisions derive the queue, its counts and indexes from these rows.

@@ -8,18 +8,15 @@ same queries down each path (``q.FEW``: no tag is rare; ``WALK_ROWS``: the walk 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import wildtrace.search as ws
-from wildtrace import Scanner, Settings
 from wildtrace.search import Searcher, Term
 from wildtrace.store import queue as q
 from wildtrace.store import search as ss
 from wildtrace.store.sql import SQLStore
-from wildtrace.web.demo import load_demo
 
 TERMS = ["ivory", "象牙", "marfil", "ivoire", "งาช้าง", "pangolin", "Manis", "犀角", "rhino horn", "tiger bone",
          "parrot", "hornbill", "lace", "gecko", "ivory", "IVORY",
@@ -32,19 +29,6 @@ TERMS = ["ivory", "象牙", "marfil", "ivoire", "งาช้าง", "pangolin"
 #: (walks of 2, 8 and 20 rows stop inside the demo's ~40 listings, some finding enough)
 PATHS = [(q.FEW, ss.WALK_ROWS, ss.MANY), (0, ss.WALK_ROWS, ss.MANY), (0, 2, ss.MANY), (0, 8, ss.MANY),
          (0, 20, ss.MANY), (0, ss.WALK_ROWS, 0)]
-
-
-@pytest.fixture(scope="module")
-def scanner(tmp_path_factory: pytest.TempPathFactory) -> Scanner:
-    return Scanner(Settings(data_dir=tmp_path_factory.mktemp("data")))
-
-
-@pytest.fixture
-def demo(db_url: str, scanner: Scanner) -> Iterator[tuple[SQLStore, Searcher]]:
-    store = SQLStore(db_url)
-    load_demo(store, scanner)
-    yield store, Searcher(scanner.detector)
-    store.close()
 
 
 def alone(s: Searcher, store: SQLStore, t: Term, first: int) -> dict[str, Any]:

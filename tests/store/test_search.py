@@ -5,32 +5,15 @@ in any format finds its listing; facets count the hits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from wildtrace import Scanner, Settings
 from wildtrace.errors import Invalid
 from wildtrace.search import Searcher, phone_digits, read_terms
 from wildtrace.store import queue as q
 from wildtrace.store.sql import SQLStore
-from wildtrace.web.demo import load_demo
 
 IVORY = {"d04", "d05", "d06", "d10", "d11", "d33"}  # tagged "ivory products" by the scanner
 MANIDAE = {"d02", "d12", "d13", "d31"}
-
-
-@pytest.fixture(scope="module")
-def scanner(tmp_path_factory: pytest.TempPathFactory) -> Scanner:
-    return Scanner(Settings(data_dir=tmp_path_factory.mktemp("data")))
-
-
-@pytest.fixture
-def demo(db_url: str, scanner: Scanner) -> Iterator[tuple[SQLStore, Searcher]]:
-    store = SQLStore(db_url)
-    load_demo(store, scanner)
-    yield store, Searcher(scanner.detector)
-    store.close()
 
 
 def ids(hits: list) -> list[str]:  # type: ignore[type-arg]
