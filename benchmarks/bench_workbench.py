@@ -306,6 +306,7 @@ def pages(engine: sa.Engine, rows: int) -> list[tuple[str, list[str], str]]:
         ("queue posted in March", ["/?posted_from=2026-03-01&posted_to=2026-03-31"], "get"),
         ("queue first seen, posted in March", ["/?sort=first_seen&posted_from=2026-03-01&posted_to=2026-03-31"],
          "get"),
+        ("queue first seen, posted before April", ["/?sort=first_seen&posted_to=2026-03-31"], "get"),
         ("queue deep keyset page", [f"/?{cursor}"], "get"),
         ("search ivory", ["/search?q=ivory"], "search"),
         ("search pangolin", ["/search?q=pangolin"], "search"),

@@ -1,5 +1,5 @@
 """The queue sorted by "first seen" within a posted date range: read from the range first (each
-row's first sighting from ``listings_first``, revision 0016) or by the walk of
+row's first sighting from ``listings_first``, revision 0016; ``store/first_seen.py``) or by the walk of
 ``listings_first_seen``, page by page, it is the order counted row by row, on each backend."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from wildtrace import Scanner
 from wildtrace.scan.result import ScanResult
+from wildtrace.store import first_seen
 from wildtrace.store import queue as q
 from wildtrace.store.labels import add_labels
 from wildtrace.store.schema import listings, queue
@@ -28,7 +29,11 @@ RANGES = [q.Filters(posted_from="2026-03-01", posted_to="2026-05-31"), q.Filters
           q.Filters(verdict="wildlife_offer", posted_from="2026-02-01", posted_to="2026-06-30"),
           q.Filters(label="unlabelled", posted_from="2026-01-01", posted_to="2026-12-31"),
           q.Filters(species="Manidae", posted_from="2026-01-01", posted_to="2026-12-31"),
-          q.Filters(product="ivory products", posted_to="2026-12-31")]
+          q.Filters(product="ivory products", posted_to="2026-12-31"),
+          # posted before a date, no start (issue 27): very early, mid, very late, with other filters
+          q.Filters(posted_to="2000-01-01"), q.Filters(posted_to="2026-02-15"), q.Filters(posted_to="2030-12-31"),
+          q.Filters(verdict="wildlife_offer", posted_to="2026-05-01"),
+          q.Filters(label="unlabelled", posted_to="2026-06-30"), q.Filters(platform="ebay", posted_to="2026-09-30")]
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +97,14 @@ def test_index_0016(store: SQLStore) -> None:
         assert "listings_first" in set(conn.execute(sa.text(sql)).scalars())
 
 
-@pytest.mark.parametrize("range_first", [True, False, None])
+@pytest.mark.parametrize(("range_first", "few_range"), [(True, 10**9), (True, -1), (False, 10**9), (None, 10**9)])
 def test_both_ways_page_through_the_counted_order(store: SQLStore, monkeypatch: pytest.MonkeyPatch,
-                                                  range_first: bool | None) -> None:
+                                                  range_first: bool | None, few_range: int) -> None:
+    """Each way of reading the page: the walk, the range first (on SQLite by a lookup per row
+    when the range is small, ``few_range``; else joined and grouped), or as the counts decide."""
     if range_first is not None:  # None: as the store's counts decide
-        monkeypatch.setattr(q, "_range_first", lambda conn, f: bool(f.posted_to) and range_first)
+        monkeypatch.setattr(first_seen, "range_first", lambda conn, f: bool(f.posted_to) and range_first)
+    monkeypatch.setattr(first_seen, "FEW_RANGE", few_range)
     seen = 0
     for f in RANGES:
         want = counted(store, f)

@@ -19,7 +19,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from wildtrace.store import counts, grams
+from wildtrace.store import counts, first_seen, grams
 from wildtrace.store.derive import iso_week
 from wildtrace.store.schema import listings, queue, queue_day_counts, scan_results
 
@@ -211,8 +211,8 @@ def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
     # the tie-break is the listing id of the table the sort walks (the same value)
     ident = listings.c.listing_id if sort == "first_seen" else queue.c.listing_id
     with engine.connect() as conn:
-        if sort == "first_seen" and _range_first(conn, filters):
-            return _paged(_first_seen_in_range(conn, filters, limit, after), limit)
+        if sort == "first_seen" and first_seen.range_first(conn, filters):  # store/first_seen.py
+            return _paged(first_seen.page(conn, filters, limit, after), limit)
         walk = sort == "first_seen" and bool(filters.posted_from or filters.posted_to)  # not read first
         conds = where(filters, unindexed(queue.c.posted_at)) if walk or _wide(conn, filters, sort) else where(filters)
         stmt = sa.select(*_columns(), key.label("sort_value")).where(*conds)
@@ -238,45 +238,6 @@ def _paged(rows: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]]
     for row in rows:
         del row["sort_value"]
     return rows, cursor
-
-
-def _range_first(conn: sa.Connection, filters: Filters) -> bool:
-    """Whether "first seen" within a posted date range reads the range first: when the walk of
-    ``listings_first_seen`` would read half as many listings first seen after the range as it
-    holds (a walked row costs more; March 2026 at 1M listings: 44,000 rows in it, 344,000 after
-    it: 1.6 s on PostgreSQL). Else the walk (SQLite took the range whatever its size: all of
-    2025-2026 sorted, 8.4 s); a range with no end starts at the newest."""
-    if not filters.posted_to:
-        return False
-    days = where(Filters(posted_from=filters.posted_from, posted_to=filters.posted_to), queue_day_counts.c.day)
-    held = sum(counts.in_range(conn, [*days, queue_day_counts.c.dim == "all"]).values())
-    after = sa.select(listings.c.listing_id).where(listings.c.first_seen >= filters.posted_to[:10] + "\uffff")
-    bound = held // 2
-    later = conn.execute(sa.select(sa.func.count()).select_from(after.limit(bound).subquery())).scalar_one()
-    return int(later) >= bound
-
-
-def _first_seen_in_range(conn: sa.Connection, filters: Filters, limit: int,
-                         after: tuple[Any, str] | None) -> list[dict[str, Any]]:
-    """The page of ``page(sort="first_seen")`` read from the rows the filters select (their
-    date range from ``queue_posted``): each row's first sighting is the smallest ``first_seen``
-    of its listing's versions (the first version's, which ``_first_seen`` joins), read from
-    ``listings_first`` alone; the ``limit + 1`` newest, then their whole rows."""
-    c, cur = queue.c, listings.c
-    cond = where(filters)
-    for column, value in (("species", filters.species), ("products", filters.product)):
-        if value and few(conn, column, (value,)):
-            cond += tag_index(conn, column, (value,))
-    ranged = (sa.select(c.listing_id, sa.func.min(cur.first_seen).label("first_seen"))
-              .join(listings, cur.listing_id == c.listing_id).where(*cond).group_by(c.listing_id)
-              .subquery("ranged"))
-    key, ident = ranged.c.first_seen, ranged.c.listing_id
-    top = sa.select(ranged).where(*([_beyond(key, ident, after, True)] if after is not None else []))
-    newest = top.order_by(key.desc(), ident.desc()).limit(limit + 1).subquery("newest")
-    stmt = (sa.select(*_columns(), newest.c.first_seen.label("sort_value"))
-            .join(newest, newest.c.listing_id == c.listing_id)
-            .order_by(newest.c.first_seen.desc(), newest.c.listing_id.desc()))
-    return _rows(conn, stmt)
 
 
 def _wide(conn: sa.Connection, filters: Filters, sort: str) -> bool:
