@@ -7,8 +7,9 @@ searches, not the findings, are what costs. A pre-check may say "search" where n
 one states why it cannot. The checks are derived from the patterns themselves (their parsed
 form, the phone library's metadata), not written beside them, so an edit of
 ``data/identifiers.yaml`` or a new ``phonenumbers`` release cannot leave one stale; what cannot
-be derived makes a check give up (always search). ``tests/sellers/test_identifiers_prechecks.py``
-tests the premises over every code point and compares the results with the full searches.
+be derived makes a check give up (always search). ``tests/sellers/test_identifier_gates.py``
+tests the premises over every code point and the texts each check must let through;
+``tests/sellers/test_identifiers_prechecks.py`` compares ``extract`` with the ungated searches.
 """
 
 from __future__ import annotations
@@ -16,16 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+
+# The parser of the ``re`` module (Python 3.11 and later, as pyproject.toml requires).
+from re import _parser as _sre  # type: ignore[attr-defined]
 from typing import Any
 
 import phonenumbers
 from phonenumbers import PhoneMetadata, phonenumbermatcher, phonenumberutil
-
-# The parser of the ``re`` module (``sre_parse`` before Python 3.11).
-try:
-    from re import _parser as _sre  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre  # type: ignore[no-redef]
 
 _REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
 _ZERO_WIDTH = frozenset({"AT", "ASSERT", "ASSERT_NOT"})
@@ -165,7 +163,7 @@ def holds(check: re.Pattern[str] | None, low: str | None) -> bool:
 def any_of(words: Iterable[str]) -> re.Pattern[str]:
     """One plain (case-sensitive) search for any of ``words``: finds one where ``w in text``
     holds for some ``w``, and nowhere else."""
-    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+    return re.compile(word_alternation(sorted(set(words))))
 
 
 # ---------------------------------------------------------------- words in a text
