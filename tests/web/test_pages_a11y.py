@@ -187,6 +187,7 @@ def _open(page: Page, address: str, tmp: Path) -> int:
         with page.expect_navigation() as nav:
             page.click("form.batch button[type=submit]")
         response: Response | None = nav.value
+        page.wait_for_function("!document.querySelector('tr.batch-row[data-state=pending]')")  # rows load
     else:
         response = page.goto(address)
     page.wait_for_load_state("networkidle")
@@ -269,6 +270,7 @@ def test_page_table_names_every_page_route(sqlite_server: Server) -> None:
             "/cases/picker", "/cases/{case_id}/export", "/listing/image",  # a menu fragment, downloads
             "/listing/monitor-screenshot",  # a monitor capture's screenshot (an image)
             "/listing/ocr",  # an image's text: an htmx fragment of the listing page (no JS: a redirect)
+            "/search/batch/row",  # a term's row of the batch page (an htmx fragment; test_batch_rows.py)
             "/cases/{case_id}/evidence/{capture_id}/{name}",  # an evidence file
             "/cases/{case_id}/evidence",  # the case page's evidence section (a fragment, checked there)
             "/cases/{case_id}/captures/{job_id}",  # a capture job's status fragment (needs a running job)

@@ -75,6 +75,7 @@ def test_page_facets_and_batch_upload(server: Server) -> None:
                         files={"terms": ("terms.csv", "term,label\nivory,e\n<b>x</b>,\n", "text/csv")})
         assert r.status_code == 200, r.text
         assert 'data-term="ivory"' in r.text and "&lt;b&gt;x&lt;/b&gt;" in r.text and "<b>x</b>" not in r.text
+        assert r.text.count('data-state="pending"') == 2, "rows load themselves (test_batch_rows.py)"
         r = client.post("/search/batch", files={"terms": ("t.csv", "ivory\n", "text/csv")})
         assert r.status_code == 403, "a batch upload needs the CSRF token"
     finally:
