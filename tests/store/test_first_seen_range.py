@@ -1,6 +1,6 @@
-"""The queue sorted by "first seen" within a posted date range: read from the range first (each
-row's first sighting from ``listings_first``, revision 0016; ``store/first_seen.py``) or by the walk of
-``listings_first_seen``, page by page, it is the order counted row by row, on each backend."""
+"""The queue sorted by "first seen" (``queue.first_seen``, revision 0018; ``store/first_seen.py``),
+read by the walk of ``queue_first_seen`` or from the filters' own index (few rows), page by page
+and with or without a posted date range, is the order counted row by row, on each backend."""
 
 from __future__ import annotations
 
@@ -33,7 +33,11 @@ RANGES = [q.Filters(posted_from="2026-03-01", posted_to="2026-05-31"), q.Filters
           # posted before a date, no start (issue 27): very early, mid, very late, with other filters
           q.Filters(posted_to="2000-01-01"), q.Filters(posted_to="2026-02-15"), q.Filters(posted_to="2030-12-31"),
           q.Filters(verdict="wildlife_offer", posted_to="2026-05-01"),
-          q.Filters(label="unlabelled", posted_to="2026-06-30"), q.Filters(platform="ebay", posted_to="2026-09-30")]
+          q.Filters(label="unlabelled", posted_to="2026-06-30"), q.Filters(platform="ebay", posted_to="2026-09-30"),
+          # no date range (revision 0018: the same column and index)
+          q.Filters(), q.Filters(platform="ebay"), q.Filters(species="Manidae"), q.Filters(product="ivory products"),
+          q.Filters(label="not_wildlife"), q.Filters(verdict="wildlife_offer", lang="en"),
+          q.Filters(posted_from="2026-04-01")]
 
 
 @pytest.fixture(scope="module")
@@ -90,21 +94,21 @@ def counted(store: SQLStore, f: q.Filters) -> list[str]:
     return sorted(ids, key=lambda i: (first[i], i), reverse=True)
 
 
-def test_index_0016(store: SQLStore) -> None:
+def test_indexes_0016_0018(store: SQLStore) -> None:
     sql = ("SELECT name FROM sqlite_master WHERE type = 'index'" if store.dialect == "sqlite"
            else "SELECT indexname FROM pg_indexes")
     with store.engine.connect() as conn:
-        assert "listings_first" in set(conn.execute(sa.text(sql)).scalars())
+        assert {"listings_first", "queue_first_seen"} <= set(conn.execute(sa.text(sql)).scalars())
 
 
-@pytest.mark.parametrize(("range_first", "few_range"), [(True, 10**9), (True, -1), (False, 10**9), (None, 10**9)])
+@pytest.mark.parametrize("read_few", [True, False, None])
 def test_both_ways_page_through_the_counted_order(store: SQLStore, monkeypatch: pytest.MonkeyPatch,
-                                                  range_first: bool | None, few_range: int) -> None:
-    """Each way of reading the page: the walk, the range first (on SQLite by a lookup per row
-    when the range is small, ``few_range``; else joined and grouped), or as the counts decide."""
-    if range_first is not None:  # None: as the store's counts decide
-        monkeypatch.setattr(first_seen, "range_first", lambda conn, f: bool(f.posted_to) and range_first)
-    monkeypatch.setattr(first_seen, "FEW_RANGE", few_range)
+                                                  read_few: bool | None) -> None:
+    """Each way of reading the page: the walk of ``queue_first_seen`` (on SQLite the other filters
+    hidden from their indexes), the rows the filters select read from their index and sorted, or
+    as the store's counts decide (None); pages of 1, 7 and 500 rows by the keyset cursor."""
+    if read_few is not None:
+        monkeypatch.setattr(first_seen, "few", lambda conn, f: read_few)
     seen = 0
     for f in RANGES:
         want = counted(store, f)

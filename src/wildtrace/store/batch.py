@@ -5,11 +5,13 @@ reference the tests compare with): listings versioned by content hash, ``last_se
 content seen before, identifiers of each new version, one result per (listing, content, model),
 the queue row of each listing's newest version and the dashboard counts. What changed is how:
 
-1. read what the batch needs in one query per table (the stored versions of its listing ids, their
-   queue rows; on PostgreSQL after taking the per-listing advisory locks in sorted order, and the
-   queue rows ``FOR UPDATE``);
+1. read what the batch needs in one query per table (the stored versions of its listing ids with
+   their ``first_seen``, their queue rows; on PostgreSQL after taking the per-listing advisory
+   locks in sorted order, and the queue rows ``FOR UPDATE``);
 2. work out every row in Python, in input order, exactly as one statement at a time would have
    (a listing twice in a batch, a changed listing, an older version arriving after a newer one);
+   a queue row carries its listing's first sighting (revision 0018): the smallest ``first_seen``
+   of the versions read in 1. and of those the batch adds (a capture older than the first lowers it);
 3. write each table with one ``executemany`` of a plain statement (``COPY`` for the new listing
    versions on PostgreSQL, psycopg 3's ``copy``), then the counts. On SQLite the queue rows go in
    one multi-row ``INSERT ... VALUES (...), (...)`` instead: the search indexes' row triggers
@@ -103,8 +105,11 @@ def save(conn: sa.Connection, results: list[ScanResult]) -> None:
         conn.exec_driver_sql("SELECT count(pg_advisory_xact_lock(hashtext(i))) FROM "
                              "(SELECT unnest(%s::text[]) AS i ORDER BY 1) AS s", (ids,))
     versions: dict[str, dict[str, int]] = {}
-    for listing_id, sha, version in _select(conn, "SELECT listing_id, content_sha256, version FROM listings", ids):
+    first: dict[str, str] = {}  # each listing's first sighting: the smallest first_seen of its versions
+    for listing_id, sha, version, seen in _select(
+            conn, "SELECT listing_id, content_sha256, version, first_seen FROM listings", ids):
         versions.setdefault(listing_id, {})[sha] = version
+        first[listing_id] = min(first.get(listing_id, seen), seen)
     qcols = ("version", *counts.COLUMNS)
     state: dict[str, dict[str, Any]] = {
         row[0]: dict(zip(qcols, row[1:], strict=True))
@@ -124,6 +129,7 @@ def save(conn: sa.Connection, results: list[ScanResult]) -> None:
             version = max(known.values(), default=0) + 1
             known[r.input_sha256] = version
             new[key] = [r.id, r.input_sha256, version, seen, seen, orjson.dumps(r.listing).decode()]
+            first[r.id] = min(first.get(r.id, seen), seen)  # a capture older than the first lowers it
             found += identifier_rows(r.id, r.input_sha256, r.listing, r.lang or None)
         elif key in new:  # stored earlier in this batch: its row is not written yet
             new[key][4] = seen
@@ -133,7 +139,7 @@ def save(conn: sa.Connection, results: list[ScanResult]) -> None:
         model = model_key(r.model)
         stored[(r.id, r.input_sha256, model)] = (r.id, r.input_sha256, model, seen, r.verdict, r.wildlife_score,
                                                  r.risk_score, orjson.dumps(public).decode())
-        qrow = queue_row(version, public)
+        qrow = queue_row(version, public, first[r.id])
         old = state.get(r.id)
         if old is None or old["version"] <= version:
             label = old["label"] if old is not None else ""

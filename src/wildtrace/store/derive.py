@@ -47,7 +47,10 @@ def appendices(taxa: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def queue_row(version: int, result: dict[str, Any]) -> dict[str, Any]:
+def queue_row(version: int, result: dict[str, Any], first_seen: str | None = None) -> dict[str, Any]:
+    """The queue row of a listing whose newest stored version is ``version``, scanned as ``result``.
+    ``first_seen``: the listing's first sighting (the smallest ``first_seen`` of its versions;
+    revision 0018), by default the result's scan time (right when this is its only version)."""
     listing = result.get("listing") or {}
 
     def text(name: str) -> str:
@@ -69,6 +72,7 @@ def queue_row(version: int, result: dict[str, Any]) -> dict[str, Any]:
         "title": text("title")[:TITLE_CHARS],
         "posted_at": text("posted_at")[:40],
         "scanned_at": result["scanned_at"],
+        "first_seen": first_seen if first_seen is not None else result["scanned_at"],
         "week": iso_week(text("posted_at"), result.get("scanned_at")),
         "species": joined([str(t.get("scientific_name") or "") for t in result.get("taxa") or []]),
         "products": joined([str(p) for p in result.get("product_types") or []]),

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from wildtrace.store import counts, first_seen, grams
 from wildtrace.store.derive import iso_week
-from wildtrace.store.schema import listings, queue, queue_day_counts, scan_results
+from wildtrace.store.schema import queue, queue_day_counts, scan_results
 
 #: Columns returned for each queue row (the API's queue item).
 ROW_COLUMNS = ("listing_id", "version", "verdict", "risk_score", "wildlife_score", "lang",
@@ -104,27 +104,33 @@ def unindexed(key: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return sa.func.coalesce(key, key)
 
 
-def where(f: Filters, posted: sa.ColumnElement[Any] = queue.c.posted_at) -> list[sa.ColumnElement[bool]]:
+def where(f: Filters, posted: sa.ColumnElement[Any] = queue.c.posted_at, *,
+          hide: bool = False) -> list[sa.ColumnElement[bool]]:
     """The conditions of the filters on queue rows; ``posted``: what the date range compares
-    (``unindexed(posted_at)`` keeps the planner off ``queue_posted``: see ``page``)."""
-    c = queue.c
+    (``unindexed(posted_at)`` keeps the planner off ``queue_posted``: see ``_wide``); ``hide``:
+    every column compared ``unindexed``, so that the planner walks the sort's own index."""
+    def col(name: str) -> sa.ColumnElement[Any]:
+        return unindexed(queue.c[name]) if hide else queue.c[name]
+
+    if hide and posted is queue.c.posted_at:
+        posted = unindexed(posted)
     out: list[sa.ColumnElement[bool]] = []
     if f.species:
-        out.append(_member(c.species, f.species))
+        out.append(_member(col("species"), f.species))
     if f.product:
-        out.append(_member(c.products, f.product))
+        out.append(_member(col("products"), f.product))
     if f.appendix:
-        out.append(_member(c.appendices, f.appendix))
+        out.append(_member(col("appendices"), f.appendix))
     for name in ("lang", "platform", "verdict", "seller"):
         value = getattr(f, name)
         if value:
-            out.append(c[name] == value)
+            out.append(col(name) == value)
     if f.label == "unlabelled":
-        out.append(c.label == "")
+        out.append(col("label") == "")
     elif f.label == "labelled":
-        out.append(c.label != "")
+        out.append(col("label") != "")
     elif f.label:
-        out.append(c.label == f.label)
+        out.append(col("label") == f.label)
     if f.posted_from:
         out.append(posted >= f.posted_from[:10])
     if f.posted_to:
@@ -163,28 +169,17 @@ UNCERTAINTY = sa.func.abs(queue.c.wildlife_score - sa.literal_column(repr(VERDIC
 
 
 def sort_key(sort: str) -> tuple[sa.ColumnElement[Any], bool]:
-    """The value a sort orders by and whether it runs descending (ties: listing id, descending).
-    ``first_seen`` is read from ``listings`` (``_first_seen``), the others from the queue row."""
+    """The value a sort orders by and whether it runs descending (ties: listing id, descending)."""
     c = queue.c
     if sort == "posted":
         return c.posted_at, True
     if sort == "first_seen":
-        return listings.c.first_seen, True
+        return c.first_seen, True
     if sort == "uncertain":
         return UNCERTAINTY, False
     if sort == "risk":
         return c.risk_score, True
     raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
-
-
-def _first_seen(stmt: sa.Select[Any]) -> sa.Select[Any]:
-    """Join each queue row to its listing's first version (the smallest first_seen, then the
-    lowest version), so "first seen" walks the ``listings_first_seen`` index newest first."""
-    earlier = listings.alias("earlier")
-    cur, e = listings.c, earlier.c
-    first = ~sa.exists().where(e.listing_id == cur.listing_id, sa.or_(
-        e.first_seen < cur.first_seen, sa.and_(e.first_seen == cur.first_seen, e.version < cur.version)))
-    return stmt.join(listings, cur.listing_id == queue.c.listing_id).where(first)
 
 
 def _beyond(key: sa.ColumnElement[Any], ident: sa.ColumnElement[Any], cursor: tuple[Any, str],
@@ -208,16 +203,12 @@ def page(engine: sa.Engine, filters: Filters, *, limit: int = 50,
     """One page of the triage queue in ``sort`` order (default: highest risk first); returns
     (rows, cursor of the next page). The cursor holds the last row's sort value and id."""
     key, desc = sort_key(sort)
-    # the tie-break is the listing id of the table the sort walks (the same value)
-    ident = listings.c.listing_id if sort == "first_seen" else queue.c.listing_id
+    ident = queue.c.listing_id
     with engine.connect() as conn:
-        if sort == "first_seen" and first_seen.range_first(conn, filters):  # store/first_seen.py
+        if sort == "first_seen":  # store/first_seen.py
             return _paged(first_seen.page(conn, filters, limit, after), limit)
-        walk = sort == "first_seen" and bool(filters.posted_from or filters.posted_to)  # not read first
-        conds = where(filters, unindexed(queue.c.posted_at)) if walk or _wide(conn, filters, sort) else where(filters)
+        conds = where(filters, unindexed(queue.c.posted_at)) if _wide(conn, filters, sort) else where(filters)
         stmt = sa.select(*_columns(), key.label("sort_value")).where(*conds)
-        if sort == "first_seen":
-            stmt = _first_seen(stmt)
         if after is not None:
             stmt = stmt.where(_beyond(key, ident, after, desc))
         order = key

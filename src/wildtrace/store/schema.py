@@ -95,12 +95,16 @@ queue = Table(
     Column("appendices", String, nullable=False, server_default=""),
     Column("label", String, nullable=False, server_default=""),  # newest label, "" = unlabelled
     Column("search_text", Text, nullable=False, server_default=""),
+    # revision 0018: the listing's first sighting, the smallest listings.first_seen of its versions
+    Column("first_seen", String, nullable=False, server_default=""),
     Index("queue_risk", "risk_score", "listing_id"),
     Index("queue_verdict_risk", "verdict", "risk_score"),
     Index("queue_seller_risk", "seller", "risk_score", "listing_id"),  # revision 0015: the seller page
     Index("queue_label_risk", "label", "risk_score"),
     Index("queue_platform_risk", "platform", "risk_score"),
     Index("queue_lang_risk", "lang", "risk_score"),
+    # revision 0018: the "first seen" sort, its keyset and the posted date tested in the index
+    Index("queue_first_seen", "first_seen", "listing_id", "posted_at"),
 )
 
 # Revision 0009: the workbench's pages at a million listings. Sorts by posted date (and date

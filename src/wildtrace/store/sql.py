@@ -80,7 +80,11 @@ class SQLStore:
             index_elements=["listing_id", "content_sha256", "model"],
             set_={k: stmt.excluded[k] for k in ("scanned_at", "verdict", "wildlife_score",
                                                 "risk_score", "result")}))
-        qrow = queue_row(version, public)
+        # the listing's first sighting (revision 0018): its versions' smallest first_seen, the one
+        # just stored included (a capture older than the first lowers it)
+        first = conn.execute(sa.select(sa.func.min(listings.c.first_seen))
+                             .where(listings.c.listing_id == r.id)).scalar_one()
+        qrow = queue_row(version, public, first)
         # the row as it is (locked on PostgreSQL until commit, so labels cannot slip in between)
         old = conn.execute(sa.select(queue.c.version, *[queue.c[n] for n in counts.COLUMNS])
                            .where(queue.c.listing_id == r.id).with_for_update()).first()
