@@ -101,14 +101,15 @@ def test_indexes_0016_0018(store: SQLStore) -> None:
         assert {"listings_first", "queue_first_seen"} <= set(conn.execute(sa.text(sql)).scalars())
 
 
-@pytest.mark.parametrize("read_few", [True, False, None])
+@pytest.mark.parametrize("begin", ["walk", "posted_at", "label", "counts"])
 def test_both_ways_page_through_the_counted_order(store: SQLStore, monkeypatch: pytest.MonkeyPatch,
-                                                  read_few: bool | None) -> None:
-    """Each way of reading the page: the walk of ``queue_first_seen`` (on SQLite the other filters
-    hidden from their indexes), the rows the filters select read from their index and sorted, or
-    as the store's counts decide (None); pages of 1, 7 and 500 rows by the keyset cursor."""
-    if read_few is not None:
-        monkeypatch.setattr(first_seen, "few", lambda conn, f: read_few)
+                                                  begin: str) -> None:
+    """Each way of reading the page: the walk of ``queue_first_seen`` (on SQLite every filter
+    hidden from its index), the rows read from one column's index and sorted (``posted_at``,
+    ``label``: the others hidden on SQLite), or as the store's counts decide; pages of 1, 7 and
+    500 rows by the keyset cursor."""
+    if begin != "counts":
+        monkeypatch.setattr(first_seen, "start", lambda conn, f: None if begin == "walk" else begin)
     seen = 0
     for f in RANGES:
         want = counted(store, f)
@@ -116,3 +117,18 @@ def test_both_ways_page_through_the_counted_order(store: SQLStore, monkeypatch: 
         for limit in (1, 7, 500):
             assert pages(store, f, limit) == want, (f, limit)
     assert seen > 100, "the ranges hold rows"
+
+
+def test_the_counts_choose_where_a_page_starts(store: SQLStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A seller, a rare tag, a narrow range or a rare label start from their index; the rest walk."""
+    monkeypatch.setattr(first_seen, "FEW", 15)  # 10 listings are labelled not_wildlife
+    wide = "2030-12-31"
+    with store.engine.connect() as conn:
+        assert first_seen.held(conn, q.Filters(posted_to=wide)) >= 15
+        assert first_seen.start(conn, q.Filters(seller="someone", posted_to=wide)) == "seller"
+        assert first_seen.start(conn, q.Filters(species="Manidae")) == "id"
+        assert first_seen.start(conn, q.Filters(posted_from="2026-04-01", posted_to="2026-04-01")) == "posted_at"
+        assert first_seen.start(conn, q.Filters(label="not_wildlife", posted_to=wide)) == "label"
+        assert first_seen.start(conn, q.Filters(label="unlabelled", posted_to=wide)) is None
+        assert first_seen.start(conn, q.Filters(lang="en", posted_to=wide)) is None
+        assert first_seen.start(conn, q.Filters()) is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -105,14 +105,15 @@ def unindexed(key: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
 
 
 def where(f: Filters, posted: sa.ColumnElement[Any] = queue.c.posted_at, *,
-          hide: bool = False) -> list[sa.ColumnElement[bool]]:
+          hide: Collection[str] = ()) -> list[sa.ColumnElement[bool]]:
     """The conditions of the filters on queue rows; ``posted``: what the date range compares
     (``unindexed(posted_at)`` keeps the planner off ``queue_posted``: see ``_wide``); ``hide``:
-    every column compared ``unindexed``, so that the planner walks the sort's own index."""
+    the columns compared ``unindexed`` (``posted_at`` included), so that the planner starts from
+    another index (``store/first_seen.py``)."""
     def col(name: str) -> sa.ColumnElement[Any]:
-        return unindexed(queue.c[name]) if hide else queue.c[name]
+        return unindexed(queue.c[name]) if name in hide else queue.c[name]
 
-    if hide and posted is queue.c.posted_at:
+    if "posted_at" in hide and posted is queue.c.posted_at:
         posted = unindexed(posted)
     out: list[sa.ColumnElement[bool]] = []
     if f.species:
