@@ -126,7 +126,7 @@ def _compare(net: Network) -> None:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_igraph_metrics_equal_networkx_on_sellers_sharing_contacts(seed: int) -> None:
     builder = NetworkBuilder()
-    for r in _results(1500, seed):
+    for r in _results(1000, seed):
         builder.add_result(r)
     net = builder.build()
     assert net.graph.number_of_edges() > 300

@@ -57,9 +57,9 @@ def test_batch_answers_each_term_alone(demo: tuple[SQLStore, Searcher], monkeypa
     store, s = demo
     monkeypatch.setattr(ws, "BATCH_HITS", cap)
     terms = [Term(t, f"label {k}") for k, t in enumerate(TERMS)]
-    for few, walk, many in PATHS:
+    for k, (few, walk, many) in enumerate(PATHS):
         paths(monkeypatch, few, walk, many)
-        for first in (0, 5, 50):
+        for first in (0, 5, 50) if k == 0 else (50,):  # 50: past what the short walks find
             got = s.batch(store.engine, terms, first=first)
             want = [alone(s, store, t, first) for t in terms]
             assert got == want, (few, walk, many, first)
