@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 from store.conftest import drop_pg_database, fresh_pg_database
 
 from wildtrace import Scanner, Settings
@@ -132,6 +132,11 @@ def server(request: pytest.FixtureRequest) -> Server:
     name = "sqlite_server" if request.param == "sqlite" else "pg_server"
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
 
+
+#: How long an ``expect`` waits for the page to reach what it asserts (Playwright's default is
+#: 5 s): a capture's screenshot in Chromium took longer on this 2-core machine under a loaded
+#: suite. A passing check returns as soon as it holds, so this slows no passing test.
+expect.set_options(timeout=60_000)
 
 #: Debian's Chromium, driven by Playwright (never `playwright install`)
 CHROMIUM = "/usr/bin/chromium"
