@@ -132,3 +132,9 @@ def test_the_counts_choose_where_a_page_starts(store: SQLStore, monkeypatch: pyt
         assert first_seen.start(conn, q.Filters(label="unlabelled", posted_to=wide)) is None
         assert first_seen.start(conn, q.Filters(lang="en", posted_to=wide)) is None
         assert first_seen.start(conn, q.Filters()) is None
+
+
+def test_the_count_of_each_filter_set_is_its_rows(store: SQLStore) -> None:
+    """``q.count``: a posted range with at most a verdict from the day counts, the rest as before."""
+    for f in [*RANGES, q.Filters(verdict="wildlife_offer", posted_from="2026-03-01"), q.Filters(posted_to="2026-06-05")]:
+        assert q.count(store.engine, f) == len(counted(store, f)), f

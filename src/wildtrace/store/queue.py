@@ -248,10 +248,16 @@ def _wide(conn: sa.Connection, filters: Filters, sort: str) -> bool:
 
 def count(engine: sa.Engine, filters: Filters) -> int:
     """How many queue rows match the filters: from ``queue_counts`` when the filters are at most
-    a verdict and one counted dimension (exact: the counts are kept with every queue write),
-    else a COUNT over the queue."""
+    a verdict and one counted dimension (exact: the counts are kept with every queue write), from
+    ``queue_day_counts`` when they are a posted date range and at most a verdict ("posted before
+    April" at 1M listings: a COUNT of 650,000 rows, 40-150 ms), else a COUNT over the queue."""
     with engine.connect() as conn:
         kept = counts.count(conn, filters.active())
+        if kept is None and not set(filters.active()) - {"posted_from", "posted_to", "verdict"}:
+            c = queue_day_counts.c
+            days = where(Filters(posted_from=filters.posted_from, posted_to=filters.posted_to), c.day)
+            kept = sum(n for (verdict, _, _), n in counts.in_range(conn, [*days, c.dim == "all"]).items()
+                       if verdict == filters.verdict or not filters.verdict)
         if kept is not None:
             return kept
         return int(conn.execute(sa.select(sa.func.count()).select_from(queue)
