@@ -187,7 +187,8 @@ def _open(page: Page, address: str, tmp: Path) -> int:
         with page.expect_navigation() as nav:
             page.click("form.batch button[type=submit]")
         response: Response | None = nav.value
-        page.wait_for_function("!document.querySelector('tr.batch-row[data-state=pending]')")  # rows load
+        # the rows load themselves (a locator's wait: wait_for_function's polling is an eval the CSP refuses)
+        page.locator("tr.batch-row[data-state=pending]").first.wait_for(state="detached")
     else:
         response = page.goto(address)
     page.wait_for_load_state("networkidle")
