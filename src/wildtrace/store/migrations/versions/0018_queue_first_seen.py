@@ -12,10 +12,11 @@
   walk, and a cursor that seeks on the first sighting alone.
 
 Back-fill: SQLite writes the column in place, each row's smallest ``first_seen`` from
-``listings_first`` (revision 0016); 1M listings ~8 s. PostgreSQL would give an UPDATE of every row
-a new row version and an entry in each of the queue's 17 indexes (three GIN: 280 s at 1M), so
-the column is rewritten instead (``ALTER COLUMN ... TYPE ... USING``: one pass over the table,
-each index rebuilt once), the value from a function kept only for the migration.
+``listings_first`` (revision 0016): 8.5-21.5 s at 1M listings (load 7-11 on 2 cores).
+PostgreSQL would give an UPDATE of every row a new row version and an entry in each of the
+queue's 17 indexes (three GIN: 282 s at 1M), so the column is rewritten instead (``ALTER COLUMN
+... TYPE ... USING``: one pass over the table, each index rebuilt once; the value from a function
+kept only for the migration): 151-185 s, most of it rebuilding the GIN indexes of search.
 
 Revision ID: 0018
 Revises: 0017
