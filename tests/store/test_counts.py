@@ -151,7 +151,7 @@ def test_migration_0003_backfills_the_counts(db_url: str, scanner: Scanner) -> N
                          {"i": r.id, "h": r.input_sha256, "m": model_key(r.model), "t": r.scanned_at,
                           "v": r.verdict, "w": r.wildlife_score, "s": r.risk_score,
                           "res": orjson.dumps(r.to_dict()).decode()})
-            row = queue_row(1, r.to_dict())
+            row = {k: v for k, v in queue_row(1, r.to_dict()).items() if k != "first_seen"}  # revision 0018
             conn.execute(sa.text(f"INSERT INTO queue ({', '.join(row)}, label) "
                                  f"VALUES ({', '.join(':' + k for k in row)}, :label)"),
                          {**row, "label": "unsure" if r.id == "B" else ""})

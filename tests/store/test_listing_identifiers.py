@@ -58,7 +58,7 @@ def test_revision_0011_backfills_listings_stored_before_it(db_url: str, scanner:
                          {"i": r.id, "h": r.input_sha256, "m": model_key(r.model), "t": r.scanned_at,  # type: ignore[union-attr]
                           "v": r.verdict, "w": r.wildlife_score, "s": r.risk_score,  # type: ignore[union-attr]
                           "res": orjson.dumps(r.to_dict()).decode()})
-            row = queue_row(1, r.to_dict())
+            row = {k: v for k, v in queue_row(1, r.to_dict()).items() if k != "first_seen"}  # revision 0018
             conn.execute(sa.text(f"INSERT INTO queue ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"),
                          row)
     db.migrate(engine)
