@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from wildtrace import Scanner
 from wildtrace.scan.result import ScanResult
 from wildtrace.store import db
-from wildtrace.store.schema import queue
+from wildtrace.store.schema import listings, queue
 from wildtrace.store.sql import SQLStore
 
 from .conftest import stored_at_0001
@@ -104,7 +104,11 @@ def test_the_migrated_queue_is_the_queue_of_schema_py(db_url: str) -> None:
         inspector = sa.inspect(conn)
         columns = {c["name"]: c for c in inspector.get_columns("queue")}
         indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("queue")}
+        kept = {i["name"]: i["column_names"] for i in inspector.get_indexes("listings")}
     store.close()
+    # revision 0019 dropped the listings indexes only the old first-seen sort read
+    assert kept == {i.name: [c.name for c in i.columns] for i in listings.indexes}
+    assert not {"listings_first", "listings_first_seen"} & set(kept)
     assert set(columns) == {c.name for c in queue.c}
     assert columns["first_seen"]["nullable"] is False
     for index in queue.indexes:  # the plain ones (not an expression's, not PostgreSQL's GIN)

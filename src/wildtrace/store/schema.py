@@ -52,8 +52,6 @@ listings = Table(
     Column("last_seen", String, nullable=False),
     Column("record", Text, nullable=False),
     Index("listings_version", "listing_id", "version"),
-    Index("listings_first_seen", "first_seen", "listing_id"),  # revision 0009: the "first seen" sort
-    Index("listings_first", "listing_id", "first_seen", "version"),  # revision 0016: first sighting by listing
 )
 
 scan_results = Table(
@@ -110,7 +108,7 @@ queue = Table(
 # Revision 0009: the workbench's pages at a million listings. Sorts by posted date (and date
 # ranges), "uncertain first" (the expression ``store.queue.UNCERTAINTY`` orders by), a date
 # range per verdict (the dashboard, its bars' links), search's walk in risk order (the columns it
-# ranks and counts facets by), first seen (``listings_first_seen``); on PostgreSQL, trigram
+# ranks and counts facets by); on PostgreSQL, trigram
 # indexes for the species and product filters' LIKE (SQLite: the queue_tags FTS5 index).
 Index("queue_posted", queue.c.posted_at, queue.c.listing_id)
 Index("queue_dated", queue.c.verdict, queue.c.posted_at, queue.c.label, queue.c.week, queue.c.platform,
