@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from store.conftest import drop_pg_database, fresh_pg_database
 
 from wildtrace import Scanner, Settings
@@ -67,6 +67,14 @@ class Server:
         token = re.search(r'name="csrf-token" content="([^"]+)"', home.text)
         assert token, home.text
         return client, token.group(1)
+
+    def sign_in(self, page: Page, role: str) -> None:
+        """Sign a browser page in through the login form, as this role, and wait for the queue."""
+        page.goto(f"{self.url}/login")
+        page.fill("input[name=name]", role)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{self.url}/")
 
 
 def _free_port() -> int:

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, Request, expect
 
 from wildtrace.web.search_pages import BATCH_LANES
 
-from .conftest import PASSWORD, Server
+from .conftest import Server
 
 #: 20 terms: synonyms, taxa, a phone, hostile and 1-2 character CJK and Thai terms
 TERMS = ["ivory", "pangolin", "犀角", "象牙", "rhino horn", "marfil", "ivoire", "<script>", "งา", "鳞",
@@ -24,11 +24,7 @@ def _login(browser: Browser, server: Server) -> Page:
     context = browser.new_context(base_url=server.url, viewport={"width": 1200, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.goto("/login")
-    page.fill("input[name=name]", "viewer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/")
+    server.sign_in(page, "viewer")
     return page
 
 

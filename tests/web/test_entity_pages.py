@@ -174,11 +174,7 @@ def test_browser_listing_and_seller_fit_390_px(browser: Browser, sqlite_server: 
     page.set_default_timeout(10_000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto("/login")
-    page.fill("input[name=name]", "analyst")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{sqlite_server.url}/")
+    sqlite_server.sign_in(page, "analyst")
     for url in (f"/listing?id={seeded['first']}", "/seller?" + urlencode({"name": seeded['a']})):
         page.goto(url)
         page.wait_for_load_state("networkidle")

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser
 
 from wildtrace.store import cases
 
-from .conftest import PASSWORD, Server
+from .conftest import Server
 
 HOSTILE_NAME = '<img src=x onerror=alert(1)> "q" ;rm -rf ~ 象牙.png'
 
@@ -118,14 +118,6 @@ def test_seller_adds_each_account_to_a_case(sqlite_server: Server) -> None:
         assert "/cases/picker" not in viewer.get("/seller", params={"name": f"s-{seeded['tag']}"}).text
 
 
-def _login(page, server: Server) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.fill("input[name=name]", "viewer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/")
-
-
 def test_browser_lightbox_keys_focus_and_390_px(browser: Browser, sqlite_server: Server) -> None:
     seeded = _seed(sqlite_server)
     context = browser.new_context(base_url=sqlite_server.url, viewport={"width": 390, "height": 800})
@@ -133,7 +125,7 @@ def test_browser_lightbox_keys_focus_and_390_px(browser: Browser, sqlite_server:
     page.set_default_timeout(20_000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    _login(page, sqlite_server)
+    sqlite_server.sign_in(page, "viewer")
     page.goto(f"/listing?id={quote(seeded['a'])}")
     page.wait_for_load_state("networkidle")
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -162,7 +154,7 @@ def test_browser_lightbox_keys_focus_and_390_px(browser: Browser, sqlite_server:
     context.close()
     plain = browser.new_context(base_url=sqlite_server.url, java_script_enabled=False)
     page = plain.new_page()
-    _login(page, sqlite_server)
+    sqlite_server.sign_in(page, "viewer")
     page.goto(f"/listing?id={quote(seeded['a'])}")
     page.locator("a.lightbox-open").first.click()
     page.wait_for_url("**/listing/image?*n=0")

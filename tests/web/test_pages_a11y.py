@@ -27,7 +27,7 @@ from wildtrace.trade.load import load_paths
 from wildtrace.trade.schema import connect
 from wildtrace.trade.synth import generate
 
-from .conftest import PASSWORD, Server
+from .conftest import Server
 from .test_listing_monitor import seed_monitor
 from .test_sources_page import seed_sources
 
@@ -165,11 +165,7 @@ def contexts(browser: Browser, sqlite_server: Server, axe_script: Path) -> Itera
     for name, width, height in VIEWPORTS:
         context = _context(browser, sqlite_server, width, height, axe_script)
         page = context.new_page()
-        page.goto("/login")
-        page.fill("input[name=name]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{sqlite_server.url}/")
+        sqlite_server.sign_in(page, "admin")
         page.close()
         out[name] = context
     yield out

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser
 
 from wildtrace.patrol.runs import RunWriter
 
-from .conftest import PASSWORD, Server
+from .conftest import Server
 from .test_errors import assert_error
 from .test_pages_a11y import AXE, AXE_RUN, IMPACTS, WIDEST
 from .test_trade_api import _running
@@ -327,11 +327,7 @@ def test_pages_pass_axe_and_fit_a_phone_in_chromium(patrol: tuple[Server, dict[s
         page = ctx.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto("/login")
-        page.fill("input[name=name]", "viewer")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{server.url}/")
+        server.sign_in(page, "viewer")
         for path in ("/patrols", f"/patrols/{OLD}", f"/patrols/{NEW}?month=2026-03"):
             response = page.goto(path)
             page.wait_for_load_state("networkidle")

@@ -16,7 +16,7 @@ from wildtrace import manifest
 from wildtrace.places import country_of
 from wildtrace.web.worldmap import PALETTE, breaks, klass, legend, shapes
 
-from .conftest import PASSWORD, Server
+from .conftest import Server
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -106,11 +106,7 @@ def test_the_dashboard_loads_the_map_in_the_browser(browser: Browser, sqlite_ser
     context = browser.new_context(base_url=sqlite_server.url, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.goto("/login")
-    page.fill("input[name=name]", "viewer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{sqlite_server.url}/")
+    sqlite_server.sign_in(page, "viewer")
     page.goto("/dashboard")
     page.wait_for_selector("svg.world-map a.country[data-code=VN]")
     fill = page.get_attribute("svg.world-map a.country[data-code=VN] path", "fill")
