@@ -126,7 +126,7 @@ def test_the_counts_choose_where_a_page_starts(store: SQLStore, monkeypatch: pyt
     monkeypatch.setattr(first_seen, "FEW", 15)  # 10 listings are labelled not_wildlife
     wide = "2030-12-31"
     with store.engine.connect() as conn:
-        assert first_seen.held(conn, q.Filters(posted_to=wide)) >= 15
+        assert q.posted_held(conn, q.Filters(posted_to=wide)) >= 15
         assert first_seen.start(conn, q.Filters(seller="someone", posted_to=wide)) == "seller"
         assert first_seen.start(conn, q.Filters(species="Manidae")) == "id"
         assert first_seen.start(conn, q.Filters(posted_from="2026-04-01", posted_to="2026-04-01")) == "posted_at"

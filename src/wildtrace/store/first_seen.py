@@ -23,20 +23,12 @@ import sqlalchemy as sa
 
 from wildtrace.store import counts
 from wildtrace.store import queue as q
-from wildtrace.store.schema import queue, queue_day_counts
+from wildtrace.store.schema import queue
 
 #: Filters that select fewer rows than this are read from their own index and sorted (at 1M
 #: listings on SQLite the walk passes about 10,000 index entries a ms; a row read and sorted
 #: costs about 3 µs: 20,000 rows ~60 ms, the whole index ~100 ms).
 FEW = 20_000
-
-
-def held(conn: sa.Connection, filters: q.Filters) -> int:
-    """How many queue rows the filters' posted date range holds (any other filter aside), from
-    the kept day counts."""
-    days = q.where(q.Filters(posted_from=filters.posted_from, posted_to=filters.posted_to),
-                   queue_day_counts.c.day)
-    return sum(counts.in_range(conn, [*days, queue_day_counts.c.dim == "all"]).values())
 
 
 #: The columns ``q.where`` compares: on SQLite all but the one a page starts from are hidden from
@@ -55,7 +47,7 @@ def start(conn: sa.Connection, filters: q.Filters) -> str | None:
     for column, value in (("species", filters.species), ("products", filters.product)):
         if value and q.few(conn, column, (value,)):
             return "id"
-    if (filters.posted_from or filters.posted_to) and held(conn, filters) < FEW:
+    if (filters.posted_from or filters.posted_to) and q.posted_held(conn, filters) < FEW:
         return "posted_at"
     rest = {k: v for k, v in filters.active().items() if k not in ("posted_from", "posted_to")}
     first = next((k for k in ("label", "platform", "verdict") if k in rest), None)

@@ -242,8 +242,15 @@ def _wide(conn: sa.Connection, filters: Filters, sort: str) -> bool:
     if conn.dialect.name != "sqlite" or sort not in ("risk", "uncertain") \
             or not (filters.posted_from or filters.posted_to):
         return False
+    return posted_held(conn, filters) > FEW
+
+
+def posted_held(conn: sa.Connection, filters: Filters, verdict: str = "") -> int:
+    """How many queue rows (of ``verdict``, if given) were posted in the filters' date range, any
+    other filter aside: the kept day counts summed (``counts.in_range``), not the rows counted."""
     days = where(Filters(posted_from=filters.posted_from, posted_to=filters.posted_to), queue_day_counts.c.day)
-    return sum(counts.in_range(conn, [*days, queue_day_counts.c.dim == "all"]).values()) > FEW
+    held = counts.in_range(conn, [*days, queue_day_counts.c.dim == "all"])
+    return sum(n for (v, _, _), n in held.items() if not verdict or v == verdict)
 
 
 def count(engine: sa.Engine, filters: Filters) -> int:
@@ -254,10 +261,7 @@ def count(engine: sa.Engine, filters: Filters) -> int:
     with engine.connect() as conn:
         kept = counts.count(conn, filters.active())
         if kept is None and not set(filters.active()) - {"posted_from", "posted_to", "verdict"}:
-            c = queue_day_counts.c
-            days = where(Filters(posted_from=filters.posted_from, posted_to=filters.posted_to), c.day)
-            kept = sum(n for (verdict, _, _), n in counts.in_range(conn, [*days, c.dim == "all"]).items()
-                       if verdict == filters.verdict or not filters.verdict)
+            kept = posted_held(conn, filters, filters.verdict)
         if kept is not None:
             return kept
         return int(conn.execute(sa.select(sa.func.count()).select_from(queue)

@@ -102,15 +102,22 @@ def request_generation(request: Request, kept: Prebuilt) -> Hashable:
     return gen
 
 
+async def beside(request: Request, name: str, size: int) -> Prebuilt:
+    """The app's store of answers called ``name`` (made on first use): kept like the answers and
+    on their generation, but its own, so that one kind of answer cannot push another out."""
+    state = request.app.state
+    kept = getattr(state, name, None)
+    if kept is None:
+        answers = await prebuilt(request)
+        kept = Prebuilt(state.store.engine, size=size, generation=answers.generation)
+        setattr(state, name, kept)
+    return kept  # type: ignore[no-any-return]
+
+
 async def principals(request: Request) -> Prebuilt:
     """Who each credential (by its hash) belongs to, kept like the answers and on the same
     generation: a logout, revocation or role change is a write (``web/deps.py``)."""
-    state = request.app.state
-    kept = getattr(state, "principals", None)
-    if kept is None:
-        answers = await prebuilt(request)
-        kept = state.principals = Prebuilt(state.store.engine, size=4096, generation=answers.generation)
-    return kept  # type: ignore[no-any-return]
+    return await beside(request, "principals", 4096)
 
 
 PrebuiltDep = Annotated[Prebuilt, Depends(prebuilt)]

@@ -44,7 +44,7 @@ from wildtrace.web.api.models import Strict
 from wildtrace.web.case_pages import open_cases
 from wildtrace.web.deps import EngineDep, Viewer
 from wildtrace.web.errors import ApiError
-from wildtrace.web.prebuilt import Prebuilt, PrebuiltDep, request_generation
+from wildtrace.web.prebuilt import Prebuilt, PrebuiltDep, beside, request_generation
 from wildtrace.web.searching import SearcherDep, facet_items, snippet
 
 router = APIRouter()
@@ -89,14 +89,10 @@ async def batch_page(*, request: Request, terms: Annotated[UploadFile, File()], 
                                    meaning=None, found=None, facets={}, batch=rows, lanes=BATCH_LANES)
 
 
-async def batch_rows(request: Request, kept: PrebuiltDep) -> Prebuilt:
+async def batch_rows(request: Request) -> Prebuilt:
     """The batch rows kept until a write: their own store of answers (a 500-term list would
     otherwise push the queue's pages out), on the same generation as the queue's."""
-    state = request.app.state
-    rows = getattr(state, "batch_rows", None)
-    if rows is None:
-        rows = state.batch_rows = Prebuilt(state.store.engine, size=2 * MAX_TERMS, generation=kept.generation)
-    return rows  # type: ignore[no-any-return]
+    return await beside(request, "batch_rows", 2 * MAX_TERMS)
 
 
 @router.get("/search/batch/row", response_class=HTMLResponse, include_in_schema=False)
