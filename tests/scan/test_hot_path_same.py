@@ -214,14 +214,19 @@ def test_a_regex_cue_left_out_cannot_match() -> None:
     """Each cue's required characters are in every example it matches; patterns ignoring case or
     made of optional parts give no set (they always run)."""
     for pattern in refdata.load().patterns:
-        chars = prefilter.required_chars(pattern.pattern)
+        chars = prefilter.required_strings(pattern.pattern)
         for example in pattern.examples:
             m = re.search(pattern.pattern, N.fold(example))
             if m and chars is not None:
                 assert any(c in m.group(0) for c in chars), (pattern.name, example, chars)
-    assert prefilter.required_chars(r"(?i)abc") is None
-    assert prefilter.required_chars(r"a?b*") is None
-    assert prefilter.required_chars(r"\d+(?:元|块)") == frozenset("元块")
+    assert prefilter.required_strings(r"(?i)abc") is None
+    assert prefilter.required_strings(r"a?b*") is None
+    assert prefilter.required_strings(r"\d+(?:元|块)") == frozenset("元块")
+    # runs of literals, and whole-literal alternatives joined to the literals after them
+    assert prefilter.required_strings(r"\b(?:wa\.me|t\.me)/\S+") == {"wa.me/", "t.me/"}
+    assert prefilter.required_strings(r"(?:\bper\s?kg|/\s?kg)") == {"per", "/"}
+    assert prefilter.required_strings(r"ab?c") == {"a"}  # not "abc": the b is optional
+    assert prefilter.required_strings(r"x(?:a|b\d)y") == {"x"}  # b\d is not one exact string: no "xay"
 
 
 def test_the_fast_normaliser_matches_the_old_one_character_by_character() -> None:

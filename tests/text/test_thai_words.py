@@ -5,6 +5,7 @@ must be the Trie's, word for word."""
 from __future__ import annotations
 
 import random
+import re
 
 from pythainlp.corpus import thai_words
 from pythainlp.tokenize import word_dict_trie, word_tokenize
@@ -40,3 +41,22 @@ def test_segmentation_is_the_default_dictionarys() -> None:
         assert word_tokenize(text, engine="newmm", keep_whitespace=False, custom_dict=mine) == \
             word_tokenize(text, engine="newmm", keep_whitespace=False), text
     assert segment._thai_words("ขายงาช้างแท้") == word_tokenize("ขายงาช้างแท้", engine="newmm", keep_whitespace=False)
+
+
+def test_a_thai_run_segmented_as_far_as_asked_has_the_whole_runs_cuts() -> None:
+    """``segment._ThaiRun`` segments a run only up to the position asked about; asked in any order,
+    its answers are those of ``word_tokenize`` on the whole run."""
+    thai = re.compile("[\u0e00-\u0e7f]+")
+    runs = sorted({m.group() for text in _texts(1500) for m in thai.finditer(text.replace(" ", ""))})
+    rng = random.Random(5)
+    for run in runs:
+        cuts = [0]
+        for word in word_tokenize(run, engine="newmm", keep_whitespace=False):
+            cuts.append(cuts[-1] + len(word))
+        whole = set(cuts)
+        lazy = segment._ThaiRun(run)
+        for pos in rng.sample(range(len(run) + 1), len(run) + 1):
+            assert lazy.is_cut(pos) == (pos in whole), (run, pos)
+            if pos < len(run):
+                assert lazy.next_cut(pos) == min(c for c in whole if c > pos), (run, pos)
+        assert segment._ThaiRun(run).through(len(run)) == sorted(whole)

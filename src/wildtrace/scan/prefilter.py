@@ -1,17 +1,20 @@
 """Cheap pre-checks for the regex cues: which cues cannot match a text, found without the regex.
 
-A regex cue (``data/patterns.yaml``) often cannot match without one of a few characters: a
-messenger handle needs its ``:``, ``=`` or ``@``, a Chinese per-unit price its 斤, 克 or 只, a Thai
-one its ละ. ``required_chars`` reads that set from the pattern's parse tree; ``CueAlternation``
-runs, over a text, the alternation of only those cues whose characters the text holds. A cue left
-out could not have matched anywhere in the text, so the matches are the ones the whole alternation
-finds: same spans, same cue (``lastgroup``).
+A regex cue (``data/patterns.yaml``) often cannot match without one of a few strings: a messenger
+handle needs its ``:``, ``=`` or ``@``, a Chinese per-unit price its 斤, 克 or 只, a Thai one its
+ละ, a per-unit price in Latin script its ``per`` or ``/``, a chat link its ``wa.me/`` or
+``t.me/``. ``required_strings`` reads that set from the pattern's parse tree (runs of literal
+characters, and a group of whole-literal alternatives joined to the literals after it);
+``CueAlternation`` runs, over a text, the alternation of only those cues one of whose strings the
+text holds. A cue left out could not have matched anywhere in the text, so the matches are the ones
+the whole alternation finds: same spans, same cue (``lastgroup``).
 """
 
 from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -21,18 +24,22 @@ except ImportError:  # pragma: no cover - Python 3.10
     _sre = importlib.import_module("sre_parse")
 
 #: A pattern whose required set is larger than this is not worth checking: it is always run.
-_MAX_CHARS = 24
+_MAX_STRINGS = 24
+
+#: (the strings, whether the item matches exactly one of them and nothing else)
+_Found = tuple[frozenset[str], bool]
 
 
-def _weight(chars: frozenset[str]) -> int:
-    """How often a text holds one of these characters, roughly: letters, digits and spaces are
-    everywhere; punctuation and other scripts' characters are rarer."""
-    return sum(8 if (c.isascii() and c.isalnum()) or c.isspace() else 1 for c in chars)
+def _weight(strings: frozenset[str]) -> float:
+    """How often a text holds one of these strings, roughly: a letter, digit or space is
+    everywhere, punctuation and other scripts' characters are rarer, and each character more
+    makes a string rarer still."""
+    return sum((8 if (s[0].isascii() and s[0].isalnum()) or s[0].isspace() else 1) / len(s) ** 2 for s in strings)
 
 
-def required_chars(pattern: str) -> frozenset[str] | None:
-    """A set of characters one of which every match of ``pattern`` holds, or None if none is
-    found (a pattern that ignores case, or whose every part may match nothing or anything)."""
+def required_strings(pattern: str) -> frozenset[str] | None:
+    """A set of strings one of which every match of ``pattern`` holds, or None if none is found (a
+    pattern that ignores case, or whose every part may match nothing or anything)."""
     try:
         parsed = _sre.parse(pattern)
     except re.error:
@@ -40,33 +47,47 @@ def required_chars(pattern: str) -> frozenset[str] | None:
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return None
     found = _sequence(list(parsed))
-    return found if found is not None and len(found) <= _MAX_CHARS else None
+    return found[0] if found is not None and len(found[0]) <= _MAX_STRINGS else None
 
 
-def _sequence(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
-    """Every item of a sequence must match: the most selective item's set will do."""
-    best: frozenset[str] | None = None
+def _sequence(items: list[tuple[Any, Any]]) -> _Found | None:
+    """Every item of a sequence must match: the most selective of its items' sets will do, where
+    neighbouring items that match exact strings count as one (``per`` + ``kg``: ``perkg``)."""
+    candidates: list[frozenset[str]] = []
+    run: frozenset[str] | None = None  # the exact strings of the items since the last inexact one
+    exact = True  # every item so far matches exactly one of ``run``'s strings
     for op, av in items:
-        chars = _item(op, av)
-        if chars is not None and (best is None or _weight(chars) < _weight(best)):
-            best = chars
-    return best
+        found = _item(op, av)
+        if found is not None and found[1]:
+            joined = frozenset(a + b for a in run for b in found[0]) if run is not None else found[0]
+            if len(joined) > _MAX_STRINGS:
+                joined, exact = found[0], False
+            run = joined
+            candidates.append(run)
+            continue
+        exact = False
+        run = None
+        if found is not None:
+            candidates.append(found[0])
+    if exact and run is not None:  # the whole sequence is one of these strings
+        return run, True
+    return (min(candidates, key=_weight), False) if candidates else None
 
 
-def _item(op: Any, av: Any) -> frozenset[str] | None:
+def _item(op: Any, av: Any) -> _Found | None:
     c = _sre
     if op is c.LITERAL:
-        return frozenset(chr(av))
+        return frozenset(chr(av)), True
     if op is c.IN:
         chars: set[str] = set()
         for sub_op, sub_av in av:
             if sub_op is c.LITERAL:
                 chars.add(chr(sub_av))
-            elif sub_op is c.RANGE and sub_av[1] - sub_av[0] < _MAX_CHARS:
+            elif sub_op is c.RANGE and sub_av[1] - sub_av[0] < _MAX_STRINGS:
                 chars.update(chr(x) for x in range(sub_av[0], sub_av[1] + 1))
             else:  # NEGATE, CATEGORY (\d, \s, \w), wide ranges
                 return None
-        return frozenset(chars) if chars else None
+        return (frozenset(chars), True) if chars else None
     if op is c.SUBPATTERN:
         _group, add_flags, _del_flags, sub = av
         if add_flags & re.IGNORECASE:
@@ -74,16 +95,32 @@ def _item(op: Any, av: Any) -> frozenset[str] | None:
         return _sequence(list(sub))
     if op is c.BRANCH:
         union: set[str] = set()
+        exact = True
         for branch in av[1]:
-            chars_b = _sequence(list(branch))
-            if chars_b is None:
+            found = _sequence(list(branch))
+            if found is None:
                 return None
-            union |= chars_b
-        return frozenset(union)
+            union |= found[0]
+            exact = exact and found[1]
+        return frozenset(union), exact
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
-        low, _high, sub = av
-        return _sequence(list(sub)) if low >= 1 else None
-    return None  # AT (\b, ^), lookarounds, ANY, CATEGORY, group references: no character required
+        low, high, sub = av
+        if low < 1:
+            return None
+        found = _sequence(list(sub))
+        return None if found is None else (found[0], found[1] and low == high == 1)
+    return None  # AT (\b, ^), lookarounds, ANY, CATEGORY, group references: no string required
+
+
+def _check(strings: frozenset[str] | None) -> Callable[[str], object] | None:
+    """A test that a text holds one of ``strings`` (C speed, stopping at the first hit); None for
+    no set (the cue always runs)."""
+    if strings is None:
+        return None
+    if all(len(s) == 1 for s in strings):
+        return re.compile(f"[{''.join(map(re.escape, sorted(strings)))}]").search
+    ordered = tuple(sorted(strings, key=len))
+    return lambda text: any(s in text for s in ordered)
 
 
 class CueAlternation:
@@ -93,16 +130,14 @@ class CueAlternation:
     def __init__(self, patterns: dict[int, str], whole: re.Pattern[str] | None):
         self.patterns = patterns
         self.whole = whole
-        self.required = {i: required_chars(p) for i, p in patterns.items()}
-        # one character-class search per cue (C speed, stops at the first hit); None: always run
-        self._checks = {i: None if chars is None else re.compile(f"[{''.join(map(re.escape, sorted(chars)))}]")
-                        for i, chars in self.required.items()}
+        self.required = {i: required_strings(p) for i, p in patterns.items()}
+        self._checks = {i: _check(strings) for i, strings in self.required.items()}
 
     def for_text(self, text: str) -> re.Pattern[str] | None:
         """The alternation to run over ``text`` (None: no cue can match it)."""
         if self.whole is None:
             return None
-        active = tuple(i for i, check in self._checks.items() if check is None or check.search(text))
+        active = tuple(i for i, check in self._checks.items() if check is None or check(text))
         if len(active) == len(self.patterns):
             return self.whole
         if not active:

@@ -40,7 +40,7 @@ class Scanner:
                  scorer: Scorer | None | _FromSettings = FROM_SETTINGS, ocr_root: Path | None = None,
                  definition: str = definitions.DEFAULT, source_kind: str | None = None):
         """``scorer``: rescores the rules' results; by default the one ``settings.text_model`` names
-        (``scan.scorers``: the shipped text model unless set otherwise), ``None`` for the rules alone.
+        (``scan.scorers``: ``none``, the rules alone, unless set otherwise), ``None`` for the rules alone.
 
         The local lexicon (``wildtrace lexicon add``, ``settings.local_lexicon``) is loaded
         beside the built-in one when it exists. ``ocr_root``: read the text of listing images

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,13 +54,22 @@ _MULTISPACE = re.compile(r"  +")
 # All the fix-ups in one alternation, so the folded text is scanned once.
 _FIXUP_GROUPS = {"multi": _MULTISPACE.pattern, "split": _SPLIT_LETTERS.pattern, "cjk": _CJK_SPACES.pattern,
                  "leet": _LEET_WORD.pattern}
-# Cheap pre-checks: a fix-up cannot match in a text where its check finds nothing (three letters
-# split by spaces have one between two spaces; a word that mixes letters and digits has a letter
-# beside a digit; a space inside a CJK run follows a CJK character), so the alternation is run
-# without it, with the same matches.
-_LETTER_BETWEEN_SPACES = re.compile(r" [^\W\d_] ")
+# Cheap pre-checks: a fix-up cannot match in a text where its check finds nothing (a run of three
+# letters or more split by spaces ends with a letter between spaces, then a last letter; a word
+# that mixes letters and digits has a letter beside a digit; a space inside a CJK run follows a CJK
+# character), so the alternation is run without it, with the same matches. The split and leet
+# checks begin at a space or a digit, which the regex engine skips to fast.
+_SPLIT_TAIL = re.compile(r" [^\W\d_] +[^\W\d_](?![^\W_])")
 _CJK_BEFORE_SPACE = re.compile(f"[{_CJK_THAI}] ")
-_LETTER_BY_DIGIT = re.compile(r"[a-z][0-9]|[0-9][a-z]")
+_LETTER_BY_DIGIT = re.compile(r"[0-9](?:(?<=[a-z][0-9])|[a-z])")
+# Where neither split letters nor leetspeak can match, the fix-ups left drop spaces only, and this
+# finds exactly the spans they drop, in one scan that starts at spaces: the repeated spaces of a run
+# (the alternation's "multi" keeps the first), and a single space inside a CJK/Thai run ("cjk"),
+# except between two Chinese words of two characters or more (``_between_han_words``). A run of
+# two spaces or more between CJK characters is "multi"'s (the alternation tries it first there).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACE_CUTS = re.compile(f" (?:(?<=  ) *"  # a space after a space: the rest of its run
+                         f"|(?<=[{_CJK_THAI}] )(?=[{_CJK_THAI}])(?!(?<=[{_HAN}]{{2}} )[{_HAN}]{{2}}))")
 
 
 @lru_cache(maxsize=16)
@@ -71,7 +80,7 @@ def _fixups(names: tuple[str, ...]) -> re.Pattern[str]:
 
 def _fixups_for(text: str) -> re.Pattern[str] | None:
     names = ["multi"] if "  " in text else []
-    if _LETTER_BETWEEN_SPACES.search(text):
+    if _SPLIT_TAIL.search(text):
         names.append("split")
     if _CJK_BEFORE_SPACE.search(text):
         names.append("cjk")
@@ -166,22 +175,69 @@ def normalize(text: str, *, with_index: bool = True) -> tuple[str, list[int] | N
     With ``with_index=False`` the index is not built (used for lexicon terms).
     """
     if "#" not in text:
-        # the usual text: every character folds to one, so the map back is the identity
-        out = text.translate(_FOLD_TABLE)
-        if len(out) == len(text) and _IRREGULAR.isdisjoint(text):
-            return _fix_up(out, list(range(len(text))) if with_index else None, text)
+        out = text.translate(_FOLD_TABLE)  # the same as joining _FOLD's parts, in one C loop
+        if len(out) == len(text) and _regular(text):
+            # the usual text: every character folds to one, so the map back is the identity
+            return _fix_up(out, range(len(text)) if with_index else None, text)
+        return _fix_up(out, _irregular_index(text) if with_index else None, text)
     parts = list(map(_FOLD.__getitem__, text))
-    if "#" in text:
-        for i in _hashtag_breaks(text):
-            parts[i] = " " + parts[i]
+    for i in _hashtag_breaks(text):
+        parts[i] = " " + parts[i]
     out = "".join(parts)
-    index: list[int] | None = None
+    index: list[int] | range | None = None
     if with_index:
-        if len(out) == len(text) and _IRREGULAR.isdisjoint(text):
-            index = list(range(len(text)))
+        if len(out) == len(text) and _regular(text):
+            index = range(len(text))
         else:
             index = [i for i, p in enumerate(parts) for _ in p]
     return _fix_up(out, index, text)
+
+
+# The identity map, made once and sliced: copying a slice of it is four times faster than
+# ``list(range(n))``, which makes each int anew. Texts longer than its cap get their own.
+_IDENTITY_CAP = 1 << 16
+_IDENTITY: list[list[int]] = [list(range(4096))]
+# The irregular characters as a regex class, remade when the set grows: a search scans the text
+# in C, where ``_IRREGULAR.isdisjoint(text)`` takes each character out as a string and hashes it.
+_IRREGULAR_CLASS: list[tuple[int, re.Pattern[str] | None]] = [(0, None)]
+
+
+def _identity(n: int) -> list[int]:
+    """A list whose first ``n`` items are ``0 .. n-1``; shared, so only ever sliced."""
+    ident = _IDENTITY[0]
+    if len(ident) < n:
+        if n > _IDENTITY_CAP:
+            return list(range(n))
+        ident = _IDENTITY[0] = list(range(min(max(n, 2 * len(ident)), _IDENTITY_CAP)))
+    return ident
+
+
+def _regular(text: str) -> bool:
+    """Whether no character of ``text`` (already folded once, so in the cache) is irregular."""
+    size, pattern = _IRREGULAR_CLASS[0]
+    if size != len(_IRREGULAR):  # the set only grows: the same size is the same set
+        chars = sorted(_IRREGULAR)
+        pattern = re.compile("[" + "".join(map(re.escape, chars)) + "]")
+        _IRREGULAR_CLASS[0] = (len(chars), pattern)
+    return pattern is None or pattern.search(text) is None
+
+
+def _irregular_index(text: str) -> list[int]:
+    """The map back for a text without hashtags, by the irregular characters' positions alone:
+    ``[i for i, c in enumerate(text) for _ in _FOLD[c]]`` (a Thai ``ำ`` folds to two)."""
+    _regular(text)  # the class is current
+    pattern = _IRREGULAR_CLASS[0][1]
+    assert pattern is not None
+    ident = _identity(len(text))
+    index: list[int] = []
+    last = 0
+    for m in pattern.finditer(text):
+        i = m.start()
+        index += ident[last:i]
+        index += [i] * len(_FOLD[m.group()])
+        last = i + 1
+    index += ident[last:len(text)]
+    return index
 
 
 _HASHTAG = re.compile(r"#(\w+)")
@@ -198,7 +254,7 @@ def _hashtag_breaks(text: str) -> list[int]:
     return breaks
 
 
-def _split_drops(text: str, start: int, end: int, index: list[int] | None, source: str) -> list[int]:
+def _split_drops(text: str, start: int, end: int, index: Sequence[int] | None, source: str) -> list[int]:
     """Spaces to drop in a run of single letters: only where the same separator repeats.
 
     "i.v.o.r.y" and "i v o r y" are rejoined; in "a i-v-o-r-y" the article "a"
@@ -217,9 +273,21 @@ def _split_drops(text: str, start: int, end: int, index: list[int] | None, sourc
     return drops
 
 
-def _fix_up(text: str, index: list[int] | None, source: str = "") -> tuple[str, list[int] | None]:
+def _fix_up(text: str, index: list[int] | range | None, source: str = "") -> tuple[str, list[int] | None]:
     """One pass over the folded text: rejoin split letters and CJK/Thai runs, collapse
-    repeated spaces, fold leetspeak. Drops characters (and their index entries)."""
+    repeated spaces, fold leetspeak. Drops characters (and their index entries).
+
+    ``index`` is the map so far: a list, ``range(len(text))`` for the identity (a list is made
+    of it here, from slices of ``_identity``), or None when no map is wanted.
+    """
+    if _LETTER_BY_DIGIT.search(text) is None and _SPLIT_TAIL.search(text) is None:
+        # the usual text: only spaces are dropped, and _SPACE_CUTS finds the alternation's spans
+        # (it needs a repeated space or a CJK character before a space)
+        if "  " not in text and _CJK_BEFORE_SPACE.search(text) is None:
+            return _cut(text, index, [])
+        if index is None:
+            return _SPACE_CUTS.sub("", text), None
+        return _cut(text, index, list(map(re.Match.span, _SPACE_CUTS.finditer(text))))
     cuts: list[tuple[int, int]] = []  # spans to drop: in text order, never overlapping
     leet_spans: list[tuple[int, int]] = []
     fixups = _fixups_for(text)
@@ -248,17 +316,31 @@ def _fix_up(text: str, index: list[int] | None, source: str = "") -> tuple[str, 
             last = b
         pieces.append(text[last:])
         text = "".join(pieces)
+    return _cut(text, index, cuts)
+
+
+def _cut(text: str, index: list[int] | range | None, cuts: list[tuple[int, int]]) -> tuple[str, list[int] | None]:
+    """``text`` and its map without the spans ``cuts`` (in text order, never overlapping): the kept
+    pieces between them, joined (slices: C speed, however long the text)."""
     if not cuts:
-        return text, index
-    # the kept pieces between the cuts, joined (slices: C speed, however long the text)
-    kept = list(zip([0] + [b for _, b in cuts], [a for a, _ in cuts] + [len(text)], strict=True))
-    out = "".join(text[a:b] for a, b in kept)
-    if index is None:
-        return out, None
+        return text, _identity(len(index))[:len(index)] if isinstance(index, range) else index
+    source_of = _identity(len(index)) if isinstance(index, range) else index
+    pieces = []
+    last = 0
+    if source_of is None:
+        for a, b in cuts:
+            pieces.append(text[last:a])
+            last = b
+        pieces.append(text[last:])
+        return "".join(pieces), None
     new_index: list[int] = []
-    for a, b in kept:
-        new_index += index[a:b]
-    return out, new_index
+    for a, b in cuts:
+        pieces.append(text[last:a])
+        new_index += source_of[last:a]
+        last = b
+    pieces.append(text[last:])
+    new_index += source_of[last:len(text)]
+    return "".join(pieces), new_index
 
 
 def _is_han(char: str) -> bool:

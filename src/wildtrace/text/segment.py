@@ -10,16 +10,21 @@ segmented text (``is_wide``). Longer Thai terms are matched anywhere: Thai segme
 compound names it does not know (ตัวนิ่ม, pangolin, in ขายตัว|นิ่ม), so a long Thai term would
 be lost more often than it would be found inside another word. Segmenters: rjieba (jieba's dictionary in Rust; about
 4 µs a sentence) for Chinese, pythainlp's ``newmm`` for Thai, reading pythainlp's word list
-through ``ThaiWords`` (0.03 CPU-s to make, where pythainlp's own Trie took up to half a second).
+through ``ThaiWords`` (0.05 CPU-s to make, where pythainlp's own Trie took up to half a second).
 Both are loaded on the first text that needs them, or by ``warm``. Only the runs around a span are
 segmented (``aligned``), each run once (cached per run: the same phrases recur across listings);
-``boundaries`` gives the same cuts for a whole text.
+``boundaries`` gives the same cuts for a whole text. A Thai run is segmented only as far as a
+question needs (``_ThaiRun``): newmm gives its words left to right, each final when given, and
+the normaliser joins a Thai listing's words into one run, so a term near its start no longer pays
+for segmenting the whole listing.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -74,12 +79,62 @@ def boundaries(text: str) -> frozenset[int]:
 def _run_cuts(run: str) -> tuple[int, ...]:
     """Where words start or end in one run of Chinese or of Thai (0 and its length included), in
     order. Kept per run, not per text: the same phrases recur across listings."""
-    words = _thai_words(run) if _IS_THAI.match(run) else _jieba().cut(run)
+    if _IS_THAI.match(run):
+        return tuple(_thai_run(run).through(len(run)))
     cuts = [0]
-    for word in words:
+    for word in _jieba().cut(run):
         cuts.append(cuts[-1] + len(word))
     cuts.append(len(run))
     return tuple(sorted(set(cuts)))
+
+
+class _ThaiRun:
+    """The cuts of one run of Thai, found left to right only as far as asked (``through``).
+
+    newmm (pythainlp's ``_onecut``, the generator behind ``word_tokenize(engine="newmm")``)
+    gives a run's words in order and never takes one back, so the cuts up to a position are
+    those of the whole run's segmentation (``tests/text/test_segment.py`` checks it against
+    ``word_tokenize``). A lock keeps one thread at a time on the generator."""
+
+    __slots__ = ("_lock", "_words", "cuts", "length")
+
+    def __init__(self, run: str) -> None:
+        from pythainlp.tokenize.newmm import _onecut  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        self.length = len(run)
+        self.cuts = [0]
+        dictionary: Any = _thai_dictionary()  # newmm reads only its prefixes, whatever its type says
+        self._words: Iterator[str] = _onecut(run, dictionary)
+        self._lock = threading.Lock()
+
+    def through(self, pos: int) -> list[int]:
+        """The cuts found so far, segmenting on until one lies beyond ``pos`` (or the run ends)."""
+        cuts = self.cuts
+        if cuts[-1] > pos or cuts[-1] == self.length:
+            return cuts
+        with self._lock:
+            while cuts[-1] <= pos and cuts[-1] < self.length:
+                word = next(self._words, None)
+                if word is None:
+                    cuts.append(self.length)
+                elif word:
+                    cuts.append(cuts[-1] + len(word))
+        return cuts
+
+    def is_cut(self, pos: int) -> bool:
+        cuts = self.through(pos)
+        i = bisect_left(cuts, pos)
+        return i < len(cuts) and cuts[i] == pos
+
+    def next_cut(self, pos: int) -> int:
+        """The first cut after ``pos`` (the run's length at the latest)."""
+        cuts = self.through(pos)
+        return cuts[bisect_right(cuts, pos)]
+
+
+@lru_cache(maxsize=16384)
+def _thai_run(run: str) -> _ThaiRun:
+    return _ThaiRun(run)
 
 
 @lru_cache(maxsize=4096)
@@ -97,7 +152,13 @@ def _is_cut(text: str, pos: int) -> bool:
     for j in (i, i - 1):
         if j >= 0 and pos <= ends[j]:
             a = starts[j]
-            if pos in (a, ends[j]) or pos - a in _run_cuts(text[a:ends[j]]):
+            if pos in (a, ends[j]):
+                return True
+            run = text[a:ends[j]]
+            if _IS_THAI.match(run) is not None:
+                if _thai_run(run).is_cut(pos - a):
+                    return True
+            elif pos - a in _run_cuts(run):
                 return True
     return False
 
@@ -108,7 +169,10 @@ def _next_cut(text: str, pos: int) -> int:
     i = bisect_right(starts, pos) - 1
     if i >= 0 and pos < ends[i]:  # inside a run: its next cut (its end at the latest)
         a = starts[i]
-        cuts = _run_cuts(text[a:ends[i]])
+        run = text[a:ends[i]]
+        if _IS_THAI.match(run) is not None:
+            return a + _thai_run(run).next_cut(pos - a)
+        cuts = _run_cuts(run)
         return a + cuts[bisect_right(cuts, pos - a)]
     return starts[i + 1] if i + 1 < len(starts) else len(text)
 
@@ -146,12 +210,16 @@ class ThaiWords:
     ``Trie`` pythainlp builds by default took about half a CPU-second, more than a one-listing
     scan; the words, and so the segmentation, are the same (``tests/text/test_thai_words.py``)."""
 
+    #: words of up to this many characters are looked up one by one; longer ones only up to the
+    #: longest word that starts with the same ``_KEY`` characters
+    _KEY = 4
+
     def __init__(self, words: Any) -> None:
         self.words = frozenset(w for w in (word.strip() for word in words) if w)
-        longest: dict[str, int] = {}  # the first two characters -> the longest word starting so
+        longest: dict[str, int] = {}  # the first _KEY characters -> the longest word starting so
         for word in self.words:
-            if len(word) > longest.get(word[:2], 1):
-                longest[word[:2]] = len(word)
+            if len(word) > longest.get(word[:self._KEY], self._KEY - 1):
+                longest[word[:self._KEY]] = len(word)
         self._longest = longest
 
     def __len__(self) -> int:
@@ -159,9 +227,14 @@ class ThaiWords:
 
     def prefixes(self, text: str, start: int = 0) -> list[str]:
         words = self.words
-        out = [text[start]] if start < len(text) and text[start] in words else []
-        stop = self._longest.get(text[start:start + 2], 0)
-        for end in range(start + 2, min(len(text), start + stop) + 1):
+        n = len(text)
+        out = [text[start]] if start < n and text[start] in words else []
+        key = self._KEY
+        for end in range(start + 2, min(n, start + key - 1) + 1):
+            if text[start:end] in words:
+                out.append(text[start:end])
+        stop = self._longest.get(text[start:start + key], 0)
+        for end in range(start + key, min(n, start + stop) + 1):
             if text[start:end] in words:
                 out.append(text[start:end])
         return out
