@@ -119,6 +119,8 @@ class _ThaiRun:
                     cuts.append(self.length)
                 elif word:
                     cuts.append(cuts[-1] + len(word))
+            if cuts[-1] == self.length:
+                self._words = iter(())  # the whole run is cut: let newmm's graph and text go
         return cuts
 
     def is_cut(self, pos: int) -> bool:
