@@ -112,15 +112,27 @@ def _item(op: Any, av: Any) -> _Found | None:
     return None  # AT (\b, ^), lookarounds, ANY, CATEGORY, group references: no string required
 
 
-def _check(strings: frozenset[str] | None) -> Callable[[str], object] | None:
-    """A test that a text holds one of ``strings`` (C speed, stopping at the first hit); None for
-    no set (the cue always runs)."""
-    if strings is None:
-        return None
-    if all(len(s) == 1 for s in strings):
-        return re.compile(f"[{''.join(map(re.escape, sorted(strings)))}]").search
-    ordered = tuple(sorted(strings, key=len))
-    return lambda text: any(s in text for s in ordered)
+class _HoldsOne:
+    """A test that a text holds one of some strings, at C speed, stopping at the first hit: one
+    character-class search when they are all single characters, else ``in`` for each (shortest
+    first). A class, not a closure: a lexicon pickles (spawned workers, Dask)."""
+
+    __slots__ = ("_chars", "_strings")
+
+    def __init__(self, strings: frozenset[str]) -> None:
+        single = all(len(s) == 1 for s in strings)
+        self._chars = re.compile(f"[{''.join(map(re.escape, sorted(strings)))}]") if single else None
+        self._strings = tuple(sorted(strings, key=lambda s: (len(s), s)))
+
+    def __call__(self, text: str) -> bool:
+        if self._chars is not None:
+            return self._chars.search(text) is not None
+        return any(s in text for s in self._strings)
+
+
+def _check(strings: frozenset[str] | None) -> Callable[[str], bool] | None:
+    """The pre-check of a cue with these required strings; None for no set (it always runs)."""
+    return None if strings is None else _HoldsOne(strings)
 
 
 class CueAlternation:
