@@ -93,7 +93,7 @@ class _ThaiRun:
 
     newmm (pythainlp's ``_onecut``, the generator behind ``word_tokenize(engine="newmm")``)
     gives a run's words in order and never takes one back, so the cuts up to a position are
-    those of the whole run's segmentation (``tests/text/test_segment.py`` checks it against
+    those of the whole run's segmentation (``tests/text/test_thai_words.py`` checks it against
     ``word_tokenize``). A lock keeps one thread at a time on the generator."""
 
     __slots__ = ("_lock", "_words", "cuts", "length")
