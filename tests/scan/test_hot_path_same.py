@@ -227,6 +227,10 @@ def test_a_regex_cue_left_out_cannot_match() -> None:
     assert prefilter.required_strings(r"(?:\bper\s?kg|/\s?kg)") == {"per", "/"}
     assert prefilter.required_strings(r"ab?c") == {"a"}  # not "abc": the b is optional
     assert prefilter.required_strings(r"x(?:a|b\d)y") == {"x"}  # b\d is not one exact string: no "xay"
+    assert prefilter.required_strings(r"x(?:a|b)y") == {"xay", "xby"}
+    # a set too large to check gives way to a smaller one
+    many = "|".join(chr(97 + i) * 10 for i in range(25))
+    assert prefilter.required_strings(f"(?:{many})\\sz") == {"z"}
 
 
 def test_the_fast_normaliser_matches_the_old_one_character_by_character() -> None:

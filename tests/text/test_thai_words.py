@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
 from pythainlp.corpus import thai_words
 from pythainlp.tokenize import word_dict_trie, word_tokenize
 
@@ -40,7 +41,10 @@ def test_segmentation_is_the_default_dictionarys() -> None:
     for text in _texts(3000):
         assert word_tokenize(text, engine="newmm", keep_whitespace=False, custom_dict=mine) == \
             word_tokenize(text, engine="newmm", keep_whitespace=False), text
-    assert segment._thai_words("ขายงาช้างแท้") == word_tokenize("ขายงาช้างแท้", engine="newmm", keep_whitespace=False)
+    cuts = [0]
+    for word in word_tokenize("ขายงาช้างแท้", engine="newmm", keep_whitespace=False):
+        cuts.append(cuts[-1] + len(word))
+    assert list(segment._run_cuts("ขายงาช้างแท้")) == cuts
 
 
 def test_a_thai_run_segmented_as_far_as_asked_has_the_whole_runs_cuts() -> None:
@@ -60,3 +64,31 @@ def test_a_thai_run_segmented_as_far_as_asked_has_the_whole_runs_cuts() -> None:
             if pos < len(run):
                 assert lazy.next_cut(pos) == min(c for c in whole if c > pos), (run, pos)
         assert segment._ThaiRun(run).through(len(run)) == sorted(whole)
+
+
+def test_a_thai_run_whose_segmenter_fails_midway_starts_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure inside newmm (an interrupt, memory) leaves the run's cuts as they were: the next
+    question segments it again, and the cuts are the whole run's."""
+    run = "ขายงาช้างแท้ราคาถูกส่งฟรีทั่วประเทศ"
+    cuts = [0]
+    for word in word_tokenize(run, engine="newmm", keep_whitespace=False):
+        cuts.append(cuts[-1] + len(word))
+    real = segment._thai_dictionary()
+
+    class Failing:
+        calls = 0
+
+        def prefixes(self, text: str, start: int = 0) -> list[str]:
+            Failing.calls += 1
+            if Failing.calls == 6:
+                raise KeyboardInterrupt
+            return real.prefixes(text, start)
+
+    monkeypatch.setattr(segment, "_thai_dictionary", Failing)
+    lazy = segment._ThaiRun(run)
+    lazy.through(2)  # the first words: no failure yet
+    with pytest.raises(KeyboardInterrupt):
+        lazy.through(len(run))
+    assert Failing.calls == 6
+    assert lazy.through(len(run)) == cuts  # started again (the sixth call has passed)
+    assert [lazy.is_cut(p) for p in range(len(run) + 1)] == [p in cuts for p in range(len(run) + 1)]

@@ -4,7 +4,8 @@ A regex cue (``data/patterns.yaml``) often cannot match without one of a few str
 handle needs its ``:``, ``=`` or ``@``, a Chinese per-unit price its 斤, 克 or 只, a Thai one its
 ละ, a per-unit price in Latin script its ``per`` or ``/``, a chat link its ``wa.me/`` or
 ``t.me/``. ``required_strings`` reads that set from the pattern's parse tree (runs of literal
-characters, and a group of whole-literal alternatives joined to the literals after it);
+characters, and neighbouring items that each match one of a few exact strings joined into one
+set: ``x(?:a|b)y`` needs ``xay`` or ``xby``);
 ``CueAlternation`` runs, over a text, the alternation of only those cues one of whose strings the
 text holds. A cue left out could not have matched anywhere in the text, so the matches are the ones
 the whole alternation finds: same spans, same cue (``lastgroup``).
@@ -39,7 +40,8 @@ def _weight(strings: frozenset[str]) -> float:
 
 def required_strings(pattern: str) -> frozenset[str] | None:
     """A set of strings one of which every match of ``pattern`` holds, or None if none is found (a
-    pattern that ignores case, or whose every part may match nothing or anything)."""
+    pattern that ignores case, or whose every part may match nothing or anything) or the set
+    found has more than ``_MAX_STRINGS`` strings (checking it would cost more than it saves)."""
     try:
         parsed = _sre.parse(pattern)
     except re.error:
@@ -71,7 +73,8 @@ def _sequence(items: list[tuple[Any, Any]]) -> _Found | None:
             candidates.append(found[0])
     if exact and run is not None:  # the whole sequence is one of these strings
         return run, True
-    return (min(candidates, key=_weight), False) if candidates else None
+    usable = [c for c in candidates if len(c) <= _MAX_STRINGS]  # a larger set is never checked
+    return (min(usable, key=_weight), False) if usable else None
 
 
 def _item(op: Any, av: Any) -> _Found | None:

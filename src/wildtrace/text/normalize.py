@@ -125,9 +125,9 @@ class _FoldCache(dict[str, str]):
 
     def __missing__(self, char: str) -> str:
         value = self.func(char)
-        self[char] = value
-        if len(value) != 1:
+        if len(value) != 1:  # before the value is seen: a thread that reads it finds the mark too
             self.irregular.add(char)
+        self[char] = value
         return value
 
 
@@ -212,21 +212,29 @@ def _identity(n: int) -> list[int]:
     return ident
 
 
-def _regular(text: str) -> bool:
-    """Whether no character of ``text`` (already folded once, so in the cache) is irregular."""
+def _irregular_class() -> re.Pattern[str] | None:
+    """The irregular characters as a class, all of them known when called. Threads may make one
+    each; a smaller one never replaces a larger (the set only grows), and each caller uses the
+    one it was given, never the shared one read again."""
     size, pattern = _IRREGULAR_CLASS[0]
-    if size != len(_IRREGULAR):  # the set only grows: the same size is the same set
+    if size != len(_IRREGULAR):
         chars = sorted(_IRREGULAR)
         pattern = re.compile("[" + "".join(map(re.escape, chars)) + "]")
-        _IRREGULAR_CLASS[0] = (len(chars), pattern)
+        if len(chars) > _IRREGULAR_CLASS[0][0]:
+            _IRREGULAR_CLASS[0] = (len(chars), pattern)
+    return pattern
+
+
+def _regular(text: str) -> bool:
+    """Whether no character of ``text`` (already folded once, so in the cache) is irregular."""
+    pattern = _irregular_class()
     return pattern is None or pattern.search(text) is None
 
 
 def _irregular_index(text: str) -> list[int]:
     """The map back for a text without hashtags, by the irregular characters' positions alone:
     ``[i for i, c in enumerate(text) for _ in _FOLD[c]]`` (a Thai ``ำ`` folds to two)."""
-    _regular(text)  # the class is current
-    pattern = _IRREGULAR_CLASS[0][1]
+    pattern = _irregular_class()
     assert pattern is not None
     ident = _identity(len(text))
     index: list[int] = []

@@ -93,19 +93,31 @@ class _ThaiRun:
 
     newmm (pythainlp's ``_onecut``, the generator behind ``word_tokenize(engine="newmm")``)
     gives a run's words in order and never takes one back, so the cuts up to a position are
-    those of the whole run's segmentation (``tests/text/test_thai_words.py`` checks it against
-    ``word_tokenize``). A lock keeps one thread at a time on the generator."""
+    those of the whole run's segmentation. ``word_tokenize`` then rejoins formatted numbers and
+    drops whitespace; a run holds only Thai-block characters (no space, none of the ``.,:`` a
+    number is formatted with), so neither changes it (``tests/text/test_thai_words.py`` checks
+    the cuts against ``word_tokenize``). A lock keeps one thread at a time on the generator; one
+    that fails midway is started again and brought back to the cuts already found."""
 
-    __slots__ = ("_lock", "_words", "cuts", "length")
+    __slots__ = ("_lock", "_run", "_words", "cuts", "length")
 
     def __init__(self, run: str) -> None:
-        from pythainlp.tokenize.newmm import _onecut  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
+        self._run = run
         self.length = len(run)
         self.cuts = [0]
-        dictionary: Any = _thai_dictionary()  # newmm reads only its prefixes, whatever its type says
-        self._words: Iterator[str] = _onecut(run, dictionary)
+        self._words: Iterator[str] | None = None
         self._lock = threading.Lock()
+
+    def _restart(self) -> Iterator[str]:
+        """newmm on the run again, past the words already cut (the same words: it is deterministic)."""
+        from pythainlp.tokenize.newmm import _onecut  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        dictionary: Any = _thai_dictionary()  # newmm reads only its prefixes, whatever its type says
+        words: Iterator[str] = _onecut(self._run, dictionary)
+        done = 0
+        while done < self.cuts[-1]:
+            done += len(next(words))
+        return words
 
     def through(self, pos: int) -> list[int]:
         """The cuts found so far, segmenting on until one lies beyond ``pos`` (or the run ends)."""
@@ -113,17 +125,23 @@ class _ThaiRun:
         if cuts[-1] > pos or cuts[-1] == self.length:
             return cuts
         with self._lock:
-            while cuts[-1] <= pos and cuts[-1] < self.length:
-                word = next(self._words, None)
-                if word is None:
-                    cuts.append(self.length)
-                elif word:
-                    cuts.append(cuts[-1] + len(word))
-            if cuts[-1] == self.length:
-                self._words = iter(())  # the whole run is cut: let newmm's graph and text go
+            try:
+                words = self._words if self._words is not None else self._restart()
+                while cuts[-1] <= pos and cuts[-1] < self.length:
+                    word = next(words, None)
+                    if word is None:
+                        cuts.append(self.length)
+                    elif word:
+                        cuts.append(cuts[-1] + len(word))
+            except BaseException:
+                self._words = None  # a generator that raised is spent: the next question restarts it
+                raise
+            # the whole run cut: let newmm's graph go
+            self._words = None if cuts[-1] == self.length else words
         return cuts
 
     def is_cut(self, pos: int) -> bool:
+        """Whether a word starts or ends at ``pos``."""
         cuts = self.through(pos)
         i = bisect_left(cuts, pos)
         return i < len(cuts) and cuts[i] == pos
@@ -203,7 +221,7 @@ def warm() -> None:
     """Load both segmenters and their dictionaries now, not on the first Chinese or Thai text: for
     a process whose copies (forked workers) share them."""
     _jieba().cut("象牙")
-    _thai_words("งาช้าง")
+    _thai_run("งาช้าง").through(6)  # pythainlp's newmm and the dictionary
 
 
 class ThaiWords:
@@ -248,10 +266,3 @@ def _thai_dictionary() -> ThaiWords:
 
     return ThaiWords(thai_words())
 
-
-def _thai_words(run: str) -> list[str]:
-    # imported here: only Thai text needs pythainlp
-    from pythainlp.tokenize import word_tokenize  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
-    dictionary: Any = _thai_dictionary()  # newmm reads only its prefixes, whatever its type says
-    return list(word_tokenize(run, engine="newmm", keep_whitespace=False, custom_dict=dictionary))
