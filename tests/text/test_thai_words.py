@@ -48,7 +48,7 @@ def test_segmentation_is_the_default_dictionarys() -> None:
 
 
 def test_a_thai_run_segmented_as_far_as_asked_has_the_whole_runs_cuts() -> None:
-    """``segment._ThaiRun`` segments a run only up to the position asked about; asked in any order,
+    """``segment._Run`` segments a run only up to the position asked about; asked in any order,
     its answers are those of ``word_tokenize`` on the whole run."""
     thai = re.compile("[\u0e00-\u0e7f]+")
     runs = sorted({m.group() for text in _texts(1500) for m in thai.finditer(text.replace(" ", ""))})
@@ -58,12 +58,12 @@ def test_a_thai_run_segmented_as_far_as_asked_has_the_whole_runs_cuts() -> None:
         for word in word_tokenize(run, engine="newmm", keep_whitespace=False):
             cuts.append(cuts[-1] + len(word))
         whole = set(cuts)
-        lazy = segment._ThaiRun(run)
+        lazy = segment._Run(run)
         for pos in rng.sample(range(len(run) + 1), len(run) + 1):
             assert lazy.is_cut(pos) == (pos in whole), (run, pos)
             if pos < len(run):
                 assert lazy.next_cut(pos) == min(c for c in whole if c > pos), (run, pos)
-        assert segment._ThaiRun(run).through(len(run)) == sorted(whole)
+        assert segment._Run(run).through(len(run)) == sorted(whole)
 
 
 def test_a_thai_run_whose_segmenter_fails_midway_starts_again(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,7 +85,7 @@ def test_a_thai_run_whose_segmenter_fails_midway_starts_again(monkeypatch: pytes
             return real.prefixes(text, start)
 
     monkeypatch.setattr(segment, "_thai_dictionary", Failing)
-    lazy = segment._ThaiRun(run)
+    lazy = segment._Run(run)
     lazy.through(2)  # the first words: no failure yet
     with pytest.raises(KeyboardInterrupt):
         lazy.through(len(run))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -133,11 +132,6 @@ class _HoldsOne:
         return any(s in text for s in self._strings)
 
 
-def _check(strings: frozenset[str] | None) -> Callable[[str], bool] | None:
-    """The pre-check of a cue with these required strings; None for no set (it always runs)."""
-    return None if strings is None else _HoldsOne(strings)
-
-
 class CueAlternation:
     """The regex cues as one alternation (group ``p{i}`` for cue ``i``), run over a text with only
     the cues that can match there."""
@@ -146,7 +140,8 @@ class CueAlternation:
         self.patterns = patterns
         self.whole = whole
         self.required = {i: required_strings(p) for i, p in patterns.items()}
-        self._checks = {i: _check(strings) for i, strings in self.required.items()}
+        # None: no set, the cue always runs
+        self._checks = {i: None if strings is None else _HoldsOne(strings) for i, strings in self.required.items()}
 
     def for_text(self, text: str) -> re.Pattern[str] | None:
         """The alternation to run over ``text`` (None: no cue can match it)."""

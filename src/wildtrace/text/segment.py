@@ -14,7 +14,7 @@ through ``ThaiWords`` (0.05 CPU-s to make, where pythainlp's own Trie took up to
 Both are loaded on the first text that needs them, or by ``warm``. Only the runs around a span are
 segmented (``aligned``), each run once (cached per run: the same phrases recur across listings);
 ``boundaries`` gives the same cuts for a whole text. A Thai run is segmented only as far as a
-question needs (``_ThaiRun``): newmm gives its words left to right, each final when given, and
+question needs (``_Run``): newmm gives its words left to right, each final when given, and
 the normaliser joins a Thai listing's words into one run, so a term near its start no longer pays
 for segmenting the whole listing.
 """
@@ -75,29 +75,24 @@ def boundaries(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=16384)
 def _run_cuts(run: str) -> tuple[int, ...]:
     """Where words start or end in one run of Chinese or of Thai (0 and its length included), in
-    order. Kept per run, not per text: the same phrases recur across listings."""
-    if _IS_THAI.match(run):
-        return tuple(_thai_run(run).through(len(run)))
-    cuts = [0]
-    for word in _jieba().cut(run):
-        cuts.append(cuts[-1] + len(word))
-    cuts.append(len(run))
-    return tuple(sorted(set(cuts)))
+    order."""
+    return tuple(_run(run).through(len(run)))
 
 
-class _ThaiRun:
-    """The cuts of one run of Thai, found left to right only as far as asked (``through``).
+class _Run:
+    """The cuts of one run of Chinese or of Thai, found left to right only as far as asked
+    (``through``). Kept per run, not per text (``_run``): the same phrases recur across listings.
 
-    newmm (pythainlp's ``_onecut``, the generator behind ``word_tokenize(engine="newmm")``)
-    gives a run's words in order and never takes one back, so the cuts up to a position are
-    those of the whole run's segmentation. ``word_tokenize`` then rejoins formatted numbers and
+    Both segmenters give a run's words in order and never take one back: rjieba all at once,
+    newmm (pythainlp's ``_onecut``, the generator behind ``word_tokenize(engine="newmm")``) one by
+    one, so a Thai run is segmented only as far as a question needs, and the cuts up to a position
+    are those of the whole run's segmentation. ``word_tokenize`` then rejoins formatted numbers and
     drops whitespace; a run holds only Thai-block characters (no space, none of the ``.,:`` a
     number is formatted with), so neither changes it (``tests/text/test_thai_words.py`` checks
-    the cuts against ``word_tokenize``). A lock keeps one thread at a time on the generator; one
-    that fails midway is started again and brought back to the cuts already found."""
+    the cuts against ``word_tokenize``). A lock keeps one thread at a time on the words; a
+    segmenter that fails midway is started again and brought back to the cuts already found."""
 
     __slots__ = ("_lock", "_run", "_words", "cuts", "length")
 
@@ -109,11 +104,14 @@ class _ThaiRun:
         self._lock = threading.Lock()
 
     def _restart(self) -> Iterator[str]:
-        """newmm on the run again, past the words already cut (the same words: it is deterministic)."""
-        from pythainlp.tokenize.newmm import _onecut  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        """The run's words again, past those already cut (the same words: both are deterministic)."""
+        if _IS_THAI.match(self._run):
+            from pythainlp.tokenize.newmm import _onecut  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
-        dictionary: Any = _thai_dictionary()  # newmm reads only its prefixes, whatever its type says
-        words: Iterator[str] = _onecut(self._run, dictionary)
+            dictionary: Any = _thai_dictionary()  # newmm reads only its prefixes, whatever its type says
+            words: Iterator[str] = _onecut(self._run, dictionary)
+        else:
+            words = iter(_jieba().cut(self._run))
         done = 0
         while done < self.cuts[-1]:
             done += len(next(words))
@@ -136,7 +134,7 @@ class _ThaiRun:
             except BaseException:
                 self._words = None  # a generator that raised is spent: the next question restarts it
                 raise
-            # the whole run cut: let newmm's graph go
+            # the whole run cut: let the segmenter's state go
             self._words = None if cuts[-1] == self.length else words
         return cuts
 
@@ -153,8 +151,8 @@ class _ThaiRun:
 
 
 @lru_cache(maxsize=16384)
-def _thai_run(run: str) -> _ThaiRun:
-    return _ThaiRun(run)
+def _run(run: str) -> _Run:
+    return _Run(run)
 
 
 @lru_cache(maxsize=4096)
@@ -172,13 +170,7 @@ def _is_cut(text: str, pos: int) -> bool:
     for j in (i, i - 1):
         if j >= 0 and pos <= ends[j]:
             a = starts[j]
-            if pos in (a, ends[j]):
-                return True
-            run = text[a:ends[j]]
-            if _IS_THAI.match(run) is not None:
-                if _thai_run(run).is_cut(pos - a):
-                    return True
-            elif pos - a in _run_cuts(run):
+            if pos in (a, ends[j]) or _run(text[a:ends[j]]).is_cut(pos - a):
                 return True
     return False
 
@@ -189,11 +181,7 @@ def _next_cut(text: str, pos: int) -> int:
     i = bisect_right(starts, pos) - 1
     if i >= 0 and pos < ends[i]:  # inside a run: its next cut (its end at the latest)
         a = starts[i]
-        run = text[a:ends[i]]
-        if _IS_THAI.match(run) is not None:
-            return a + _thai_run(run).next_cut(pos - a)
-        cuts = _run_cuts(run)
-        return a + cuts[bisect_right(cuts, pos - a)]
+        return a + _run(text[a:ends[i]]).next_cut(pos - a)
     return starts[i + 1] if i + 1 < len(starts) else len(text)
 
 
@@ -221,7 +209,7 @@ def warm() -> None:
     """Load both segmenters and their dictionaries now, not on the first Chinese or Thai text: for
     a process whose copies (forked workers) share them."""
     _jieba().cut("象牙")
-    _thai_run("งาช้าง").through(6)  # pythainlp's newmm and the dictionary
+    _run("งาช้าง").through(6)  # pythainlp's newmm and the dictionary
 
 
 class ThaiWords:
