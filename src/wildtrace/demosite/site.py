@@ -82,14 +82,15 @@ class _CanaryHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         arrived, wall = self.server.market.arrival()
+        # logged before the answer: whoever got the answer can already see itself in the log
+        self.server.market.log_canary(Request(arrived, wall, "GET", self.path, 200,
+                                              self.headers.get("User-Agent", "")))
         data = b"internal service: a monitor must never reach this\n"
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        self.server.market.log_canary(Request(arrived, wall, "GET", self.path, 200,
-                                              self.headers.get("User-Agent", "")))
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Quiet."""
