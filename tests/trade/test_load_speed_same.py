@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from wildtrace.trade import permits, reconcile
+from wildtrace.trade import permits, reconcile, schema
 from wildtrace.trade.provenance import IDS_PER_FLAG
 
 KEY = permits.KEY
@@ -65,17 +65,18 @@ def _copy_db(con: duckdb.DuckDBPyConnection, db: str) -> None:
     """An in-memory copy of the loaded records, with permits booked again and repeats added
     (attached as ``copy``: the session's database is left as it was)."""
     con.execute("ATTACH ':memory:' AS copy")
-    con.execute(f"CREATE TABLE copy.records AS SELECT * FROM \"{db}\".records WHERE dataset = 'cites_bulk'")
     con.execute("USE copy")
+    con.execute(schema.RECORDS_DDL)  # the same tables and views; the rows in records_full, as they were
+    con.execute(f"INSERT INTO records_full SELECT * FROM \"{db}\".records WHERE dataset = 'cites_bulk'")
     # one permit in 40 booked again a year later, record for record (a copy), on its side
-    con.execute("""INSERT INTO records SELECT * REPLACE (record_id || ':copy' AS record_id, year + 1 AS year)
-        FROM records WHERE export_permit IS NOT NULL AND hash(record_id) % 40 = 0""")
+    con.execute("""INSERT INTO records_full SELECT * REPLACE (record_id || ':copy' AS record_id, year + 1 AS year)
+        FROM records_full WHERE export_permit IS NOT NULL AND hash(record_id) % 40 = 0""")
     # one in 60 repeated in the same year with the same quantity
-    con.execute("""INSERT INTO records SELECT * REPLACE (record_id || ':again' AS record_id)
-        FROM records WHERE export_permit IS NOT NULL AND hash(record_id) % 60 = 1""")
+    con.execute("""INSERT INTO records_full SELECT * REPLACE (record_id || ':again' AS record_id)
+        FROM records_full WHERE export_permit IS NOT NULL AND hash(record_id) % 60 = 1""")
     # one in 90 booked again a year later by the other side too (separate shipments stay)
-    con.execute("""INSERT INTO records SELECT * REPLACE (record_id || ':both' AS record_id, year + 2 AS year)
-        FROM records WHERE export_permit IS NOT NULL AND hash(export_permit) % 90 = 2""")
+    con.execute("""INSERT INTO records_full SELECT * REPLACE (record_id || ':both' AS record_id, year + 2 AS year)
+        FROM records_full WHERE export_permit IS NOT NULL AND hash(export_permit) % 90 = 2""")
 
 
 def test_permit_sums_and_duplicates_equal_the_former_sql(loaded: duckdb.DuckDBPyConnection) -> None:

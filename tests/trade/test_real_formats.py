@@ -135,14 +135,14 @@ def test_screen_flags_the_ranched_pangolins_and_not_the_scientific_sample(con: d
 
 
 def test_a_registered_operation_clears_d_and_an_unregistered_one_is_flagged(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("UPDATE records SET source = 'D' WHERE record_id = '9000032'")
+    con.execute("UPDATE records_cites SET source = 'D' WHERE record_id = '9000032'")
     try:
         assert not _of(screen(con, register={"Psittacus erithacus": {"ZA"}})["flags"],
                        criterion="appendix_i_commercial_captive")
         assert _of(screen(con, register={"Psittacus erithacus": {"BE"}})["flags"], criterion="appendix_i_commercial_captive")
         assert any("not checked" in n for n in screen(con)["notes"])
     finally:
-        con.execute("UPDATE records SET source = 'C' WHERE record_id = '9000032'")
+        con.execute("UPDATE records_cites SET source = 'C' WHERE record_id = '9000032'")
 
 
 def test_spikes_per_unit_and_a_sparse_series_is_not_a_spike(con: duckdb.DuckDBPyConnection) -> None:

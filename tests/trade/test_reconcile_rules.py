@@ -180,7 +180,7 @@ def test_a_unit_difference_without_a_quantity_is_said_not_a_crash(tmp_path: Path
     (tmp_path / "t.csv").write_text(HEAD + "".join(rows))
     c = connect(tmp_path / "t.duckdb")
     load_paths(c, [tmp_path / "t.csv"])
-    c.execute("UPDATE records SET quantity = NULL WHERE record_id = '2'")  # a blank quantity, as stored
+    c.execute("UPDATE records_cites SET quantity = NULL WHERE record_id = '2'")  # a blank quantity, as stored
     [flag] = reconcile(c)["flags"]
     assert flag["kinds"] == ["unit_differs"] and (flag["q_e"], flag["q_i"]) == (10, None)
     assert "exporter reported 10 SCA (KIL), importer no quantity (number of specimens)" in flag["reasons"][0]

@@ -25,32 +25,33 @@ from .test_reconcile_rules import HEAD, ROWS
 
 DATA = Path(__file__).parent / "data"
 
-#: changes made to a copy of the loaded records (one in N records by a hash of its id)
+#: changes made to a copy of the loaded records (one in N records by a hash of its id), in the table
+#: that holds CITES rows (``records`` is a view)
 CHANGES = [
     # one permit in 40 booked again a year later, record for record; one in 60 repeated in the
     # same year; one in 90 booked again two years later by both sides (separate shipments)
-    """INSERT INTO records SELECT * REPLACE (record_id || ':copy' AS record_id, year + 1 AS year) FROM records
+    """INSERT INTO records_cites SELECT * REPLACE (record_id || ':copy' AS record_id, year + 1 AS year) FROM records_cites
        WHERE dataset = 'cites_bulk' AND export_permit IS NOT NULL AND hash(record_id) % 40 = 0""",
-    """INSERT INTO records SELECT * REPLACE (record_id || ':again' AS record_id) FROM records
+    """INSERT INTO records_cites SELECT * REPLACE (record_id || ':again' AS record_id) FROM records_cites
        WHERE dataset = 'cites_bulk' AND export_permit IS NOT NULL AND hash(record_id) % 60 = 1""",
-    """INSERT INTO records SELECT * REPLACE (record_id || ':both' AS record_id, year + 2 AS year) FROM records
+    """INSERT INTO records_cites SELECT * REPLACE (record_id || ':both' AS record_id, year + 2 AS year) FROM records_cites
        WHERE dataset = 'cites_bulk' AND export_permit IS NOT NULL AND hash(export_permit) % 90 = 2""",
-    """INSERT INTO records SELECT * REPLACE (record_id || ':frac' AS record_id, quantity * 0.37 AS quantity)
-       FROM records WHERE dataset = 'cites_bulk' AND hash(record_id) % 25 = 3""",
-    "UPDATE records SET quantity = quantity * 1.013 WHERE hash(record_id) % 7 = 4",
-    "UPDATE records SET term = NULL WHERE hash(record_id) % 31 = 5",
-    "UPDATE records SET taxon = NULL WHERE hash(record_id) % 37 = 6",
-    "UPDATE records SET importer = NULL WHERE hash(record_id) % 41 = 7",
-    "UPDATE records SET exporter = NULL WHERE hash(record_id) % 43 = 8",
-    "UPDATE records SET unit = NULL WHERE hash(record_id) % 13 = 9",
-    "UPDATE records SET unit = 'KIL' WHERE hash(record_id) % 17 = 10",
-    "UPDATE records SET source = 'U' WHERE hash(record_id) % 11 = 11",
-    "UPDATE records SET source = 'WW' WHERE hash(record_id) % 19 = 12",
-    "UPDATE records SET purpose = '?' WHERE hash(record_id) % 23 = 13",
-    "UPDATE records SET purpose = 'TÉ' WHERE hash(record_id) % 29 = 14",
-    "UPDATE records SET source = 'I' WHERE hash(record_id) % 47 = 15",
-    "UPDATE records SET quantity = 0 WHERE hash(record_id) % 53 = 16",
-    "UPDATE records SET year = year + 1 WHERE hash(record_id) % 59 = 17",
+    """INSERT INTO records_cites SELECT * REPLACE (record_id || ':frac' AS record_id, quantity * 0.37 AS quantity)
+       FROM records_cites WHERE dataset = 'cites_bulk' AND hash(record_id) % 25 = 3""",
+    "UPDATE records_cites SET quantity = quantity * 1.013 WHERE hash(record_id) % 7 = 4",
+    "UPDATE records_cites SET term = NULL WHERE hash(record_id) % 31 = 5",
+    "UPDATE records_cites SET taxon = NULL WHERE hash(record_id) % 37 = 6",
+    "UPDATE records_cites SET importer = NULL WHERE hash(record_id) % 41 = 7",
+    "UPDATE records_cites SET exporter = NULL WHERE hash(record_id) % 43 = 8",
+    "UPDATE records_cites SET unit = NULL WHERE hash(record_id) % 13 = 9",
+    "UPDATE records_cites SET unit = 'KIL' WHERE hash(record_id) % 17 = 10",
+    "UPDATE records_cites SET source = 'U' WHERE hash(record_id) % 11 = 11",
+    "UPDATE records_cites SET source = 'WW' WHERE hash(record_id) % 19 = 12",
+    "UPDATE records_cites SET purpose = '?' WHERE hash(record_id) % 23 = 13",
+    "UPDATE records_cites SET purpose = 'TÉ' WHERE hash(record_id) % 29 = 14",
+    "UPDATE records_cites SET source = 'I' WHERE hash(record_id) % 47 = 15",
+    "UPDATE records_cites SET quantity = 0 WHERE hash(record_id) % 53 = 16",
+    "UPDATE records_cites SET year = year + 1 WHERE hash(record_id) % 59 = 17",
 ]
 
 

@@ -110,19 +110,20 @@ def run_set_checks(con: duckdb.DuckDBPyConnection, fmt: str, mapping: dict[str, 
     both, before any check runs: the grouping it would do costs more than the count)."""
     checks = checks or load_checks()
     params = checks.params()
+    table = schema.records_table(fmt)
     stats: list[tuple[Any, ...]] = []
 
     def ids() -> tuple[Any, ...]:
         if not stats:
             stats.extend(con.execute(f"""SELECT min(record_id), max(record_id),
-                count(record_id) - count(DISTINCT record_id) FROM records WHERE load_id = {int(load_id)}""").fetchall())
+                count(record_id) - count(DISTINCT record_id) FROM {table} WHERE load_id = {int(load_id)}""").fetchall())
         return stats[0]
 
     todo = [c for c in checks.sets if _applies(c, fmt, mapping)]
     if any(c.id_range or c.repeats for c in todo):
         ids()  # counted over the rows as inserted, before a check marks any
     for c in todo:
-        sql = c.sql.format(reason=_q(c.reason.format(**params)), load_id=int(load_id), ok=_q(fmt))
+        sql = c.sql.format(reason=_q(c.reason.format(**params)), load_id=int(load_id), ok=_q(fmt), table=table)
         if c.repeats and not ids()[2]:
             continue
         if c.id_range:

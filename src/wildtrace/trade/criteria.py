@@ -140,7 +140,7 @@ RANGE = Criterion(
     ("ranges", "ranges_from"), """
     SELECT r.taxon, r.exporter, r.term, r.unit, {sides}, min(year) AS y0, max(year) AS y1,
            list(DISTINCT source ORDER BY source) AS sources,
-           list(record_id ORDER BY quantity DESC)[1:{ids}] AS ids
+           list(record_id ORDER BY quantity DESC, record_id)[1:{ids}] AS ids
     FROM ls_cap r WHERE taxon IN (SELECT taxon FROM ls_range)
       AND NOT EXISTS (SELECT 1 FROM ls_range g WHERE g.taxon = r.taxon AND g.state = r.exporter)
     GROUP BY r.taxon, r.exporter, r.term, r.unit ORDER BY taxon, exporter""",
@@ -192,7 +192,7 @@ APPENDIX_I = Criterion(
     "(taxon,country; without one, D records are counted as unchecked)",
     ("register",), """
     SELECT taxon, exporter, term, unit, source, {sides}, min(year) AS y0, max(year) AS y1,
-           list(record_id ORDER BY quantity DESC)[1:{ids}] AS ids
+           list(record_id ORDER BY quantity DESC, record_id)[1:{ids}] AS ids
     FROM ls_cap c WHERE appendix = 'I' AND purpose = 'T' AND source IN ('C', 'D')
     GROUP BY taxon, exporter, term, unit, source ORDER BY taxon, exporter""",
     _app1_emit,
@@ -292,7 +292,7 @@ _SIDE = """SELECT export_permit, taxon, exporter, importer, term, unit, min(year
                GROUP BY export_permit, taxon, exporter, importer, term, unit"""
 _PAIRS = """SELECT e.taxon, e.exporter, e.importer, e.term, e.unit, e.year,
                  sum(e.t) AS t_e, sum(e.c) AS c_e, sum(i.t) AS t_i, sum(i.c) AS c_i,
-                 flatten(list(e.ids)) AS ids_e, flatten(list(i.ids)) AS ids_i
+                 list_sort(flatten(list(e.ids))) AS ids_e, list_sort(flatten(list(i.ids))) AS ids_i
                FROM ({side_e}) e JOIN ({side_i}) i
                  ON e.export_permit = i.export_permit AND e.taxon = i.taxon AND e.term = i.term
                     AND e.unit IS NOT DISTINCT FROM i.unit AND e.exporter = i.exporter AND e.importer = i.importer

@@ -4,7 +4,7 @@ pairs, the same permits in other units and the fallback (aggregate) pairs.
 Matching on the key's text cost most of reconcile's time (every pass grouped or joined seven text
 columns). Here each key is a number made of hashes of its columns (``FAMILIES``, ``HASH``: a
 permit key's ``hp`` and ``h5`` hold its permit's ``h3`` in their upper 64 bits), and a record is
-its ``rowid``:
+its ``rid`` (``record_rows``, ``schema.py``):
 
 - ``rc_k``: one row per permit key (``KEY_P``) with both sides' sums, made straight from
   ``records`` in one pass (the permit pairs are then a filter, ``rc_pp``, not a join): per side
@@ -141,8 +141,8 @@ def _side(con: duckdb.DuckDBPyConnection, side: str, only: str = "") -> None:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_{side} AS
         SELECT record_id, year, taxon, term, coalesce(unit, '') AS unit, importer, exporter, quantity,
                {SRC} AS source, {PUR} AS purpose, export_permit,
-               {SEIZED} AS seized, false AS again, rowid AS rid
-        FROM records WHERE {BULK} AND reporter_type = '{side.upper()}' {only} ORDER BY rid""")
+               {SEIZED} AS seized, false AS again, rid
+        FROM record_rows WHERE {BULK} AND reporter_type = '{side.upper()}' {only} ORDER BY rid""")
 
 
 def _agg(key: str, extra: str = "") -> str:
@@ -199,9 +199,9 @@ def _table_k(con: duckdb.DuckDBPyConnection) -> None:
         SELECT {_hp('unit', 'seized')} AS hp, {OK} AS ok, seized, {H5} AS h5, {H3} AS h3,
                * EXCLUDE ({TEXT_P}, seized), q_e AS d_e, q_i AS d_i FROM (
         SELECT {TEXT_P}, seized, {sums}, min(rid) AS rid
-        FROM (SELECT {RT} AS rt, {SEIZED} AS seized, quantity, rowid AS rid,
+        FROM (SELECT {RT} AS rt, {SEIZED} AS seized, quantity, rid,
                      {_pack('year', _small(SRC), _small(PUR))} AS k, {_text(TEXT_P)}
-              FROM records WHERE {BULK} AND export_permit IS NOT NULL)
+              FROM record_rows WHERE {BULK} AND export_permit IS NOT NULL)
         GROUP BY {TEXT_P}, seized)""")
 
 
@@ -218,7 +218,7 @@ def _collisions_k(con: duckdb.DuckDBPyConnection) -> list[str]:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rc_km AS
         SELECT k.hp, k.h5, k.h3, r.* EXCLUDE (rid)
         FROM (SELECT hp, h5, h3, rid FROM rc_k WHERE h3 IN (SELECT h3 FROM rc_h3 WHERE n > 1)) k
-        JOIN (SELECT rowid AS rid, {TEXT_P} FROM records) r USING (rid)""")
+        JOIN (SELECT rid, {TEXT_P} FROM record_rows) r USING (rid)""")
     shared = [f for f, h, text in (("h3", "h3", "export_permit, exporter, importer"),
                                    ("ht", "h5", "export_permit, exporter, importer, taxon, term"))
               if _shared(con, "rc_km", h, text)]
@@ -289,9 +289,9 @@ def _table_g(con: duckdb.DuckDBPyConnection, not_copy: str) -> None:
         SELECT rt, year, {_hg('unit', 'seized')} AS hg, * EXCLUDE (rt, year) FROM (SELECT rt, year, sum(quantity) AS q, count(*) AS n, min(rid) AS rid,
                coalesce(bit_or(1::BIGINT << (ascii(source) - 63)), 0) AS sources,
                coalesce(bit_or(1::BIGINT << (ascii(purpose) - 63)), 0) AS purposes, {TEXT_G}, seized
-        FROM (SELECT {RT} AS rt, year, quantity, rowid AS rid, {SRC} AS source, {PUR} AS purpose,
+        FROM (SELECT {RT} AS rt, year, quantity, rid, {SRC} AS source, {PUR} AS purpose,
                      CASE WHEN export_permit IS NOT NULL THEN {HP} END AS hp, {_text(TEXT_G)}, {SEIZED} AS seized
-              FROM records WHERE {BULK} AND reporter_type IN ('E', 'I') AND importer IS NOT NULL
+              FROM record_rows WHERE {BULK} AND reporter_type IN ('E', 'I') AND importer IS NOT NULL
                 AND exporter IS NOT NULL {not_copy}) r ANTI JOIN (SELECT hp FROM rc_pp) m ON r.hp = m.hp
         GROUP BY rt, year, {TEXT_G}, seized)""")
 
@@ -309,7 +309,7 @@ def pairs(con: duckdb.DuckDBPyConnection) -> None:
         FROM (FROM k WHERE n_e > 0) e JOIN (FROM k WHERE n_i > 0) i
           ON e.h5 = i.h5 AND e.seized = i.seized AND e.hp <> i.hp AND abs(i.year_i - e.year_e) <= 1""")
     copies = con.execute("SELECT count(*) FROM rc_cp").fetchall()[0][0]
-    not_copy = "AND rowid NOT IN (SELECT rid FROM rc_cp)" if copies else ""
+    not_copy = "AND rid NOT IN (SELECT rid FROM rc_cp)" if copies else ""
     _table_g(con, not_copy)
     if _shared(con, "rc_g", "hg", f"{TEXT_G}, seized"):
         _macro(con, "hg", exact=True)

@@ -168,26 +168,26 @@ def _top(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
                         [min(limit, n) - 1]).fetchall()[0][0]
     con.execute("CREATE OR REPLACE TEMP TABLE rc_top AS SELECT * FROM rc_flags WHERE rank >= ?", [floor])
     # the key's text from one record of each side (fetched by row id)
-    con.execute("""CREATE OR REPLACE TEMP TABLE rc_tk AS SELECT rowid AS rid, export_permit, taxon, term, importer,
-            exporter, coalesce(unit, '') AS unit FROM records
-        WHERE rowid IN (SELECT rid_e FROM rc_top UNION SELECT rid_i FROM rc_top)""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE rc_tk AS SELECT rid, export_permit, taxon, term, importer,
+            exporter, coalesce(unit, '') AS unit FROM record_rows
+        WHERE rid IN (SELECT rid_e FROM rc_top UNION SELECT rid_i FROM rc_top)""")
     con.execute("""CREATE OR REPLACE TEMP TABLE rc_top AS
         SELECT f.*, CASE WHEN f.match = 'permit' THEN e.export_permit END AS export_permit, e.taxon, e.term,
                e.importer, e.exporter, e.unit, i.unit AS unit_i
         FROM rc_top f JOIN rc_tk e ON e.rid = f.rid_e JOIN rc_tk i ON i.rid = f.rid_i
         ORDER BY f.rank DESC, export_permit, e.taxon, f.year_e, f.fid LIMIT ?""", [limit])
     copies = con.execute("SELECT count(*) FROM rc_cp").fetchall()[0][0]
-    not_copy = "AND rowid NOT IN (SELECT rid FROM rc_cp)" if copies else ""
+    not_copy = "AND rid NOT IN (SELECT rid FROM rc_cp)" if copies else ""
     # the records of the flags shown: by permit id, or by taxon and parties (aggregate pairs)
     parts = {"permit": "export_permit IN (SELECT export_permit FROM rc_top WHERE match = 'permit')",
              "aggregate": """taxon IN (SELECT taxon FROM rc_top WHERE match = 'aggregate')
                  AND hash(taxon, importer, exporter) IN (SELECT hash(taxon, importer, exporter) FROM rc_top
                                                          WHERE match = 'aggregate')"""}
     con.execute("CREATE OR REPLACE TEMP TABLE rc_tr AS " + " UNION ALL ".join(f"""
-        SELECT '{m}' AS match, record_id, rowid AS rid, {pairs.RT} AS rt, year, quantity, {pairs.SRC} AS source,
+        SELECT '{m}' AS match, record_id, rid, {pairs.RT} AS rt, year, quantity, {pairs.SRC} AS source,
                {pairs.PUR} AS purpose, CASE WHEN export_permit IS NOT NULL THEN {pairs.HP} END AS hp,
                CASE WHEN importer IS NOT NULL AND exporter IS NOT NULL THEN {pairs.HG} END AS hg
-        FROM records WHERE dataset = '{schema.BULK}' AND reporter_type IN ('E', 'I') AND {w} {not_copy}"""
+        FROM record_rows WHERE dataset = '{schema.BULK}' AND reporter_type IN ('E', 'I') AND {w} {not_copy}"""
                                                                 for m, w in parts.items()))
     sides = """(SELECT fid, match, 1 AS rt, k_e AS k, year_e AS year FROM rc_top
                 UNION ALL SELECT fid, match, 2, k_i, year_i FROM rc_top)"""

@@ -119,7 +119,7 @@ def reexports(con: duckdb.DuckDBPyConnection, dataset: str,
                            {decl.format('E')} AS q_e, {decl.format('I')} AS q_i,
                            count(*) FILTER (WHERE source IS DISTINCT FROM 'I') AS n_declared,
                            list(DISTINCT importer ORDER BY importer) FILTER (WHERE importer IS NOT NULL) AS to_importers,
-                           min(year) AS y0, max(year) AS y1, list(record_id ORDER BY quantity DESC)[1:{IDS_PER_FLAG}] AS ids
+                           min(year) AS y0, max(year) AS y1, list(record_id ORDER BY quantity DESC, record_id)[1:{IDS_PER_FLAG}] AS ids
                     FROM records WHERE dataset = '{dataset}' AND origin IS NOT NULL AND exporter IS NOT NULL
                       AND origin <> exporter
                     GROUP BY ALL),

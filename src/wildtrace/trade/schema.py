@@ -103,23 +103,54 @@ def header_style(names: list[str]) -> str:
     return "snake" if snake else "title"
 
 
-RECORDS_DDL = """
-CREATE TABLE IF NOT EXISTS records (
-    record_id VARCHAR, load_id INTEGER, "row" BIGINT, dataset VARCHAR,
-    year INTEGER, appendix VARCHAR, taxon VARCHAR, class VARCHAR, "order" VARCHAR,
-    family VARCHAR, genus VARCHAR, term VARCHAR, quantity DOUBLE, unit VARCHAR,
-    importer VARCHAR, exporter VARCHAR, origin VARCHAR, purpose VARCHAR, source VARCHAR,
-    reporter_type VARCHAR, import_permit VARCHAR, export_permit VARCHAR, origin_permit VARCHAR,
-    -- LEMIS declaration and outcome fields (NULL for CITES rows)
-    control_number VARCHAR, species_code VARCHAR, value DOUBLE, port VARCHAR,
-    shipment_date DATE, import_export VARCHAR, us_co VARCHAR, foreign_co VARCHAR,
-    action VARCHAR, disposition VARCHAR, disposition_date DATE, cleaning_notes VARCHAR,
-    -- the term and unit as the file wrote them (words or codes), and columns no format knows
-    term_raw VARCHAR, unit_raw VARCHAR, extra VARCHAR
-);
-ALTER TABLE records ADD COLUMN IF NOT EXISTS term_raw VARCHAR;
-ALTER TABLE records ADD COLUMN IF NOT EXISTS unit_raw VARCHAR;
-ALTER TABLE records ADD COLUMN IF NOT EXISTS extra VARCHAR;
+#: Every column of ``records``, in order, with its type
+RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("record_id", "VARCHAR"), ("load_id", "INTEGER"), ('"row"', "BIGINT"), ("dataset", "VARCHAR"),
+    ("year", "INTEGER"), ("appendix", "VARCHAR"), ("taxon", "VARCHAR"), ("class", "VARCHAR"), ('"order"', "VARCHAR"),
+    ("family", "VARCHAR"), ("genus", "VARCHAR"), ("term", "VARCHAR"), ("quantity", "DOUBLE"), ("unit", "VARCHAR"),
+    ("importer", "VARCHAR"), ("exporter", "VARCHAR"), ("origin", "VARCHAR"), ("purpose", "VARCHAR"),
+    ("source", "VARCHAR"), ("reporter_type", "VARCHAR"), ("import_permit", "VARCHAR"), ("export_permit", "VARCHAR"),
+    ("origin_permit", "VARCHAR"),
+    # LEMIS declaration and outcome fields (NULL for CITES rows)
+    ("control_number", "VARCHAR"), ("species_code", "VARCHAR"), ("value", "DOUBLE"), ("port", "VARCHAR"),
+    ("shipment_date", "DATE"), ("import_export", "VARCHAR"), ("us_co", "VARCHAR"), ("foreign_co", "VARCHAR"),
+    ("action", "VARCHAR"), ("disposition", "VARCHAR"), ("disposition_date", "DATE"), ("cleaning_notes", "VARCHAR"),
+    # the term and unit as the file wrote them (words or codes), and columns no format knows
+    ("term_raw", "VARCHAR"), ("unit_raw", "VARCHAR"), ("extra", "VARCHAR"),
+)
+#: The LEMIS columns a CITES row never fills
+LEMIS_ONLY = frozenset(RECORD_COLUMNS[i][0] for i in range(23, 35))
+#: Where the rows are (``records`` is a view over both; write to these, read ``records``):
+#: CITES rows (bulk downloads and comparative tabulations) in ``records_cites``, which has no
+#: LEMIS columns (DuckDB writes every column of every row it stores, an empty one too: twelve
+#: empty columns were a sixth of a CITES load's time), and LEMIS rows in ``records_full``, which
+#: also holds every row of a database made before the two were split (its ``records`` table,
+#: renamed).
+CITES_TABLE, FULL_TABLE = "records_cites", "records_full"
+#: ``record_rows``: ``records`` with ``rid``, each row's identity, in the order the rows were
+#: stored (``records_full``'s before ``records_cites``': a database made before the split holds
+#: its older rows there). Analyses that pick a row by its order read it.
+RID_OFFSET = 1 << 48
+
+
+def _records_views() -> str:
+    names = ", ".join(n for n, _ in RECORD_COLUMNS)
+    cites = ", ".join(f"NULL::{t} AS {n}" if n in LEMIS_ONLY else n for n, t in RECORD_COLUMNS)
+    return f"""CREATE OR REPLACE VIEW records AS
+    SELECT {names} FROM {FULL_TABLE} UNION ALL SELECT {cites} FROM {CITES_TABLE};
+CREATE OR REPLACE VIEW record_rows AS
+    SELECT rowid AS rid, {names} FROM {FULL_TABLE}
+    UNION ALL SELECT rowid + {RID_OFFSET} AS rid, {cites} FROM {CITES_TABLE};
+"""
+
+
+RECORDS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {FULL_TABLE} ({", ".join(f"{n} {t}" for n, t in RECORD_COLUMNS)});
+ALTER TABLE {FULL_TABLE} ADD COLUMN IF NOT EXISTS term_raw VARCHAR;
+ALTER TABLE {FULL_TABLE} ADD COLUMN IF NOT EXISTS unit_raw VARCHAR;
+ALTER TABLE {FULL_TABLE} ADD COLUMN IF NOT EXISTS extra VARCHAR;
+CREATE TABLE IF NOT EXISTS {CITES_TABLE} ({", ".join(f"{n} {t}" for n, t in RECORD_COLUMNS if n not in LEMIS_ONLY)});
+{_records_views()}
 CREATE SEQUENCE IF NOT EXISTS load_ids START 1;
 CREATE TABLE IF NOT EXISTS loads (
     load_id INTEGER PRIMARY KEY, path VARCHAR, member VARCHAR, sha256 VARCHAR, format VARCHAR,
@@ -136,6 +167,20 @@ CREATE TABLE IF NOT EXISTS warnings (
     load_id INTEGER, reason VARCHAR, value VARCHAR, n BIGINT, first_row BIGINT
 );
 """
+
+
+def records_table(fmt: str) -> str:
+    """The table the rows of a format are written to (``records`` is a view over both)."""
+    return FULL_TABLE if fmt == LEMIS else CITES_TABLE
+
+
+def _split_records(con: duckdb.DuckDBPyConnection) -> None:
+    """A database made before the split has a ``records`` table: it becomes ``records_full``
+    (its rows stay, in their order; ``records`` is then the view)."""
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'records' "
+                       "AND table_schema = 'main' AND table_catalog = current_database()").fetchall()
+    if kind and kind[0][0] == "BASE TABLE":
+        con.execute(f"ALTER TABLE records RENAME TO {FULL_TABLE}")
 
 
 def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | None = None,
@@ -155,7 +200,12 @@ def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | 
         con.execute(f"SET threads={int(threads)}")
     con.execute(f"SET temp_directory='{path.parent / (path.name + '.tmp')}'")
     if not read_only:
+        _split_records(con)
         con.execute(RECORDS_DDL)
+    elif holds_records(con) and not con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'record_rows'").fetchall():
+        # a database made before the split, opened read-only: its rows' identities on the spot
+        con.execute("CREATE TEMP VIEW record_rows AS SELECT rowid AS rid, * FROM records")
     return con
 
 

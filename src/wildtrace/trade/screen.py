@@ -109,7 +109,7 @@ def series(con: duckdb.DuckDBPyConnection) -> None:
         SELECT taxon, exporter, coalesce(term, '?') AS term, coalesce(unit, '') AS unit, year,
                coalesce(sum(quantity) FILTER (WHERE source IN {CAPTIVE}), 0) AS cap,
                coalesce(sum(quantity) FILTER (WHERE source = 'W'), 0) AS wild,
-               list(record_id ORDER BY quantity DESC) FILTER (WHERE source IN {CAPTIVE}) AS ids
+               list(record_id ORDER BY quantity DESC, record_id) FILTER (WHERE source IN {CAPTIVE}) AS ids
         FROM ls_all WHERE term IS DISTINCT FROM 'SPE'
         GROUP BY ALL""")
     con.execute("""CREATE OR REPLACE TEMP TABLE ls_series AS

@@ -122,7 +122,7 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
             drop = ", record_id"
             ids = f", CASE WHEN reason IS NULL THEN 'b{load_id}:' || \"row\" END AS record_id"
     con.execute(f"""
-        INSERT INTO records BY NAME SELECT * EXCLUDE (q_raw, reason{drop}), {load_id} AS load_id,
+        INSERT INTO {schema.CITES_TABLE} BY NAME SELECT * EXCLUDE (q_raw, reason{drop}), {load_id} AS load_id,
           coalesce(reason, '{schema.BULK}') AS dataset{ids}
         FROM (SELECT *, {reason_sql(cols.fmt, cols.mapping)} AS reason{codes} FROM (SELECT
           {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year, {cols.cites_text()},
@@ -130,25 +130,26 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
           upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
           {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit{number}
         FROM {read_csv(local, cols.header, cols.delim)}))""")
-    first = con.execute(f"SELECT min(rowid) FROM records WHERE load_id = {load_id}").fetchall()[0][0]
+    table = schema.CITES_TABLE
+    first = con.execute(f"SELECT min(rowid) FROM {table} WHERE load_id = {load_id}").fetchall()[0][0]
     if first is None:
         return
     for n, (_, seen) in words.items():  # words the lookup did not know: resolved, their rows coded
-        missed = sorted(r for (r,) in con.execute(f"""SELECT DISTINCT {n}_raw FROM records WHERE load_id = {load_id}
+        missed = sorted(r for (r,) in con.execute(f"""SELECT DISTINCT {n}_raw FROM {table} WHERE load_id = {load_id}
             AND {n} IS NULL AND {n}_raw IS NOT NULL""").fetchall() if r not in seen)
         if missed:
             had = {r for (r,) in con.execute("SELECT raw FROM words_seen WHERE field = ? AND raw IN "
                                              "(SELECT unnest(?::VARCHAR[]))", [n, missed]).fetchall()}
             add_words(con, [(n, r) for r in missed if r not in had])
-            con.execute(f"""UPDATE records SET {n} = w.code FROM words_seen w WHERE records.load_id = {load_id}
-                AND w.field = '{n}' AND w.raw = records.{n}_raw AND w.raw IN (SELECT unnest(?::VARCHAR[]))""",
+            con.execute(f"""UPDATE {table} SET {n} = w.code FROM words_seen w WHERE {table}.load_id = {load_id}
+                AND w.field = '{n}' AND w.raw = {table}.{n}_raw AND w.raw IN (SELECT unnest(?::VARCHAR[]))""",
                         [missed])
     if not serial:
         row = f"(rowid - {int(first)} + 1)"
         sets = [f'"row" = {row}']
         if "id" not in cols.mapping:
             sets.append(f"record_id = CASE WHEN dataset = '{schema.BULK}' THEN 'b{load_id}:' || {row} END")
-        con.execute(f"UPDATE records SET {', '.join(sets)} WHERE load_id = {load_id}")
+        con.execute(f"UPDATE {table} SET {', '.join(sets)} WHERE load_id = {load_id}")
     run_set_checks(con, cols.fmt, cols.mapping, load_id)
 
 
@@ -220,11 +221,11 @@ def insert_records(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> No
     a comparative tabulation row (CITES bulk rows are inserted by ``insert_bulk``)."""
     if fmt == schema.COMPTAB:
         for side, qcol in (("I", "qi"), ("E", "qe")):
-            con.execute(f"""INSERT INTO records BY NAME SELECT 'ct{load_id}:' || _row || ':{side}' AS record_id,
+            con.execute(f"""INSERT INTO {schema.CITES_TABLE} BY NAME SELECT 'ct{load_id}:' || _row || ':{side}' AS record_id,
                 {load_id} AS load_id, _row AS "row", '{fmt}' AS dataset, {_CANON.format(q=qcol)},
                 '{side}' AS reporter_type FROM tx WHERE {OK} AND {qcol} IS NOT NULL""")
     else:
-        con.execute(f"""INSERT INTO records BY NAME SELECT 'lemis{load_id}:' || _row AS record_id,
+        con.execute(f"""INSERT INTO {schema.FULL_TABLE} BY NAME SELECT 'lemis{load_id}:' || _row AS record_id,
             {load_id} AS load_id, _row AS "row", '{fmt}' AS dataset, {_CANON.format(q='quantity')},
             reporter_type, control_number, species_code, value, port, shipment_date, import_export,
             us_co, foreign_co, action, disposition, disposition_date, cleaning_notes FROM tx WHERE {OK}""")

@@ -78,7 +78,7 @@ def spikes(con: duckdb.DuckDBPyConnection, *, reporter: str | None = None, z: fl
     con.execute(f"""CREATE OR REPLACE TEMP TABLE sp_raw AS
         SELECT reporter_type AS reporter, taxon, coalesce(exporter, '?') AS exporter, coalesce(term, '?') AS term,
                coalesce(unit, '') AS unit, coalesce(source, '?') AS source, year, sum(quantity) AS q,
-               list(record_id ORDER BY quantity DESC)[1:{IDS_PER_FLAG}] AS ids
+               list(record_id ORDER BY quantity DESC, record_id)[1:{IDS_PER_FLAG}] AS ids
         FROM records WHERE dataset = '{dataset}' {who} GROUP BY ALL""")
     found = rows(con, f"""
         WITH span AS (SELECT min(year) AS y0, max(year) AS y1 FROM sp_raw),
