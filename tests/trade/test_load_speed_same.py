@@ -66,7 +66,7 @@ def _copy_db(con: duckdb.DuckDBPyConnection, db: str) -> None:
     (attached as ``copy``: the session's database is left as it was)."""
     con.execute("ATTACH ':memory:' AS copy")
     con.execute("USE copy")
-    con.execute(schema.RECORDS_DDL)  # the same tables and views; the rows in records_full, as they were
+    con.execute(schema.RECORDS_DDL)  # the same tables; the rows in records_full, as they were
     con.execute(f"INSERT INTO records_full SELECT * FROM \"{db}\".records WHERE dataset = 'cites_bulk'")
     # one permit in 40 booked again a year later, record for record (a copy), on its side
     con.execute("""INSERT INTO records_full SELECT * REPLACE (record_id || ':copy' AS record_id, year + 1 AS year)
@@ -77,6 +77,7 @@ def _copy_db(con: duckdb.DuckDBPyConnection, db: str) -> None:
     # one in 90 booked again a year later by the other side too (separate shipments stay)
     con.execute("""INSERT INTO records_full SELECT * REPLACE (record_id || ':both' AS record_id, year + 2 AS year)
         FROM records_full WHERE export_permit IS NOT NULL AND hash(export_permit) % 90 = 2""")
+    schema.views(con)
 
 
 def test_permit_sums_and_duplicates_equal_the_former_sql(loaded: duckdb.DuckDBPyConnection) -> None:

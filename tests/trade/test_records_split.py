@@ -59,9 +59,18 @@ def _made_before(new: Path, old: Path) -> None:
     con.close()
 
 
+def _view_reads(con: duckdb.DuckDBPyConnection) -> set[str]:
+    sql = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'records' AND NOT temporary").fetchall()[0][0]
+    return {t for t in (schema.CITES_TABLE, schema.FULL_TABLE) if t in sql}
+
+
 def test_cites_rows_lack_the_lemis_columns_and_records_reads_both(synth_dir: SynthResult, tmp_path: Path) -> None:
     con = connect(tmp_path / "t.duckdb", threads=1)
-    res = load_paths(con, [*synth_dir.bulk_files, synth_dir.comptab, synth_dir.lemis])
+    assert _view_reads(con) == {"records_cites", "records_full"}  # neither holds rows yet
+    res = load_paths(con, [*synth_dir.bulk_files, synth_dir.comptab])
+    assert _view_reads(con) == {"records_cites"}  # a view over one table plans like the table
+    res += load_paths(con, [synth_dir.lemis])
+    assert _view_reads(con) == {"records_cites", "records_full"}
     assert [r.status for r in res] == ["loaded"] * len(res)
     assert _kind(con, "records") == "VIEW" and _kind(con, "records_cites") == "BASE TABLE"
     names = [n.strip('"') for n, _ in schema.RECORD_COLUMNS]
@@ -102,6 +111,7 @@ def test_a_database_made_before_the_split_opens_as_it_was(synth_dir: SynthResult
     # opened for writing: the table becomes records_full, its rows as they were
     old = connect(old_db, threads=1)
     assert _kind(old, "records") == "VIEW" and _kind(old, "records_full") == "BASE TABLE"
+    assert _view_reads(old) == {"records_full"}
     assert old.execute("SELECT count(*) FROM records_cites").fetchall()[0][0] == 0
     assert old.execute("SELECT * FROM records ORDER BY record_id").fetchall() == rows
     assert _analyses(old, synth_dir) == want

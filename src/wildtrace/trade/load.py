@@ -167,6 +167,7 @@ def _settle(con: duckdb.DuckDBPyConnection, res: FileLoad, cols: Columns, local:
             insert_records(con, cols.fmt, load_id)
             ledger.format_warnings(con, cols.fmt, load_id)
             ledger.rejects(con, cols.fmt, load_id, cols.header, local, cols.delim)
+        schema.views(con)  # over the table this file's rows went to
         ledger.code_warnings(con, cols.fmt, load_id)
         ledger.count(con, res, load_id, moved)
         ledger.log(con, res)
