@@ -211,8 +211,8 @@ def connect(db: Path | str, *, memory_limit: str | None = "2GB", threads: int | 
         _split_records(con)
         con.execute(RECORDS_DDL)
         views(con)
-    elif holds_records(con) and not con.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_name = 'record_rows'").fetchall():
+    elif not con.execute("SELECT 1 FROM duckdb_views() WHERE view_name = 'record_rows'").fetchall() \
+            and holds_records(con):
         # a database made before the split, opened read-only: its rows' identities on the spot
         con.execute("CREATE TEMP VIEW record_rows AS SELECT rowid AS rid, * FROM records")
     return con
