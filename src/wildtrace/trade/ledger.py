@@ -129,13 +129,14 @@ def bulk_rejects(con: duckdb.DuckDBPyConnection, load_id: int, header: list[str]
     read again, only when there are any), and store the malformed CSV lines; return how many
     rows were moved."""
     bad = f"load_id = {int(load_id)} AND dataset <> '{schema.BULK}'"
-    n = int(con.execute(f"SELECT count(*) FROM {schema.CITES_TABLE} WHERE {bad}").fetchall()[0][0])
+    table = schema.records_table(schema.BULK)
+    n = int(con.execute(f"SELECT count(*) FROM {table} WHERE {bad}").fetchall()[0][0])
     if n:
         raw = "json_object(" + ", ".join(f"{q(h)}, c{i}" for i, h in enumerate(header)) + ")"
         stage(con, local, header, delim, rejects="rj_raw")
         con.execute(f"""INSERT INTO rejects SELECT {load_id}, r."row", NULL, r.dataset, {raw}
-            FROM {schema.CITES_TABLE} r JOIN st ON st._row = r."row" WHERE r.{bad} ORDER BY r."row" """)
-        con.execute(f"DELETE FROM {schema.CITES_TABLE} WHERE {bad}")
+            FROM {table} r JOIN st ON st._row = r."row" WHERE r.{bad} ORDER BY r."row" """)
+        con.execute(f"DELETE FROM {table} WHERE {bad}")
     malformed(con, load_id)
     return n
 

@@ -122,7 +122,7 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 #: The LEMIS columns a CITES row never fills
 LEMIS_ONLY = frozenset(name for name, _ in LEMIS_FIELDS)
-#: Where the rows are (``records`` is a view over both; write to these, read ``records``):
+#: Where the rows are (write to these; read the view ``records``, see ``views``):
 #: CITES rows (bulk downloads and comparative tabulations) in ``records_cites``, which has no
 #: LEMIS columns (DuckDB writes every column of every row it stores, an empty one too: the
 #: twelve cost about 0.2 of the 1.4 CPU-s a 470,000-row bulk file took), and LEMIS rows in ``records_full``, which
@@ -137,9 +137,9 @@ RID_OFFSET = 1 << 48
 
 def views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)make ``records`` and ``record_rows`` over the tables that hold rows (both when both
-    do or neither does). A view over one table reads like the table: a union, even with an empty
-    side, hides the columns' statistics from DuckDB's planner, and the analyses ran 6-30 % slower
-    over it. Run when a database opens for writing and after each file's rows are written."""
+    do or neither does). A view over one table reads like the table; over a union, even with an
+    empty side, routes, screen, spikes and reconcile ran 3-33 % slower in alternating runs (the
+    planner losing the columns' statistics, it seems; not confirmed). Run when a database opens for writing and after each file's rows are written."""
     names = ", ".join(n for n, _ in RECORD_COLUMNS)
     cites = ", ".join(f"NULL::{t} AS {n}" if n in LEMIS_ONLY else n for n, t in RECORD_COLUMNS)
     held = {t: bool(con.execute(f"SELECT EXISTS (FROM {t})").fetchall()[0][0]) for t in (FULL_TABLE, CITES_TABLE)}
@@ -178,7 +178,7 @@ CREATE TABLE IF NOT EXISTS warnings (
 
 
 def records_table(fmt: str) -> str:
-    """The table the rows of a format are written to (``records`` is a view over both)."""
+    """The table the rows of a format are written to (analyses read the view ``records``)."""
     return FULL_TABLE if fmt == LEMIS else CITES_TABLE
 
 

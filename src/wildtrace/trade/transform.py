@@ -121,8 +121,9 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
         if "id" not in cols.mapping:
             drop = ", record_id"
             ids = f", CASE WHEN reason IS NULL THEN 'b{load_id}:' || \"row\" END AS record_id"
+    table = schema.records_table(cols.fmt)
     con.execute(f"""
-        INSERT INTO {schema.CITES_TABLE} BY NAME SELECT * EXCLUDE (q_raw, reason{drop}), {load_id} AS load_id,
+        INSERT INTO {table} BY NAME SELECT * EXCLUDE (q_raw, reason{drop}), {load_id} AS load_id,
           coalesce(reason, '{schema.BULK}') AS dataset{ids}
         FROM (SELECT *, {reason_sql(cols.fmt, cols.mapping)} AS reason{codes} FROM (SELECT
           {rid} AS record_id, TRY_CAST({c('year')} AS INTEGER) AS year, {cols.cites_text()},
@@ -130,7 +131,6 @@ def insert_bulk(con: duckdb.DuckDBPyConnection, cols: Columns, local: Path, load
           upper({c('reporter_type')}) AS reporter_type, {c('import_permit')} AS import_permit,
           {c('export_permit')} AS export_permit, {c('origin_permit')} AS origin_permit{number}
         FROM {read_csv(local, cols.header, cols.delim)}))""")
-    table = schema.CITES_TABLE
     first = con.execute(f"SELECT min(rowid) FROM {table} WHERE load_id = {load_id}").fetchall()[0][0]
     if first is None:
         return
@@ -219,13 +219,14 @@ OK = "reason IS NULL"
 def insert_records(con: duckdb.DuckDBPyConnection, fmt: str, load_id: int) -> None:
     """The accepted rows of ``tx`` into ``records``: one per LEMIS row, one per reported side of
     a comparative tabulation row (CITES bulk rows are inserted by ``insert_bulk``)."""
+    table = schema.records_table(fmt)
     if fmt == schema.COMPTAB:
         for side, qcol in (("I", "qi"), ("E", "qe")):
-            con.execute(f"""INSERT INTO {schema.CITES_TABLE} BY NAME SELECT 'ct{load_id}:' || _row || ':{side}' AS record_id,
+            con.execute(f"""INSERT INTO {table} BY NAME SELECT 'ct{load_id}:' || _row || ':{side}' AS record_id,
                 {load_id} AS load_id, _row AS "row", '{fmt}' AS dataset, {_CANON.format(q=qcol)},
                 '{side}' AS reporter_type FROM tx WHERE {OK} AND {qcol} IS NOT NULL""")
     else:
-        con.execute(f"""INSERT INTO {schema.FULL_TABLE} BY NAME SELECT 'lemis{load_id}:' || _row AS record_id,
+        con.execute(f"""INSERT INTO {table} BY NAME SELECT 'lemis{load_id}:' || _row AS record_id,
             {load_id} AS load_id, _row AS "row", '{fmt}' AS dataset, {_CANON.format(q='quantity')},
             reporter_type, control_number, species_code, value, port, shipment_date, import_export,
             us_co, foreign_co, action, disposition, disposition_date, cleaning_notes FROM tx WHERE {OK}""")
