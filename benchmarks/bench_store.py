@@ -16,6 +16,14 @@ identifier pass starts with that memory cleared, as a first store of these listi
 
 ``--db`` throughput relative to scanning alone is scan / (scan + save). Medians of ``--repeats``.
 
+The commands themselves, as a user runs them: ``wildtrace scan IN -o OUT --rules-only --jobs 1``
+with and without ``--db STORE``, in this process (CPU), alternated, each ``--db`` run into a copy of
+an empty store made beforehand (its schema made once, not timed). Besides the save, a stored batch
+also runs the pipeline's ``after_save`` hook (the image indexer, ``images.gallery.indexer``: every
+demo listing names an image file, absent here). Each command reads its input, builds its scanner
+and writes its output. ``--db`` throughput is the ratio of the two commands' times: the target's
+"``--db`` ≥ 0.8× without" read literally.
+
     python benchmarks/bench_store.py --n 5000 --repeats 5 [--pg postgresql://USER@127.0.0.1:PORT/DB]
 """
 
@@ -24,6 +32,8 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -35,6 +45,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from wildtrace import Scanner, Settings
+from wildtrace.cli import cli
 from wildtrace.manifest import path as data_path
 from wildtrace.scan.result import ScanResult
 from wildtrace.sellers import identifiers
@@ -80,6 +91,33 @@ def read_identifiers(results: list[ScanResult]) -> Callable[[], None]:
     return work
 
 
+def command(args: list[str]) -> float:
+    """CPU seconds of one ``wildtrace`` command run in this process."""
+    start = time.process_time()
+    cli.main(args, prog_name="wildtrace", standalone_mode=False)
+    return time.process_time() - start
+
+
+def commands(recs: list[dict[str, Any]], tmp: Path, repeats: int) -> dict[str, list[float]]:
+    """CPU seconds of ``scan`` and ``scan --db`` (alternated; one untimed run of each first)."""
+    source = tmp / "listings.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    empty = tmp / "empty.sqlite"
+    SQLStore(str(empty)).close()
+    os.environ["WILDTRACE_DATA_DIR"] = str(tmp / "data")
+    base = ["scan", str(source), "-o", str(tmp / "out.jsonl"), "--rules-only", "--jobs", "1", "--quiet"]
+    out: dict[str, list[float]] = {"scan command": [], "scan --db command": []}
+    for rep in range(repeats + 1):
+        alone = command(base)
+        store = tmp / f"cmd{rep}.sqlite"
+        shutil.copy(empty, store)
+        stored = command([*base, "--db", str(store)])
+        if rep:
+            out["scan command"].append(alone)
+            out["scan --db command"].append(stored)
+    return out
+
+
 def empty_pg(url: str) -> None:
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
@@ -122,6 +160,7 @@ def main() -> None:
                     empty_pg(args.pg)
                     identifiers.clear_cache()
                     rows["save, old path, PostgreSQL (wall)"].append(wall(save_all(args.pg, results, old=True)))
+        whole = commands(recs, Path(tmp), args.repeats)
     per = {name: statistics.median(v) / len(results) * 1000 for name, v in rows.items()}
     print(f"{len(results):,} listings, ms per listing, median of {args.repeats} (CPU unless said)")
     for name, ms in per.items():
@@ -129,6 +168,12 @@ def main() -> None:
         if name.startswith("save"):
             extra = f"   --db throughput {per['scan'] / (per['scan'] + ms):.2f}x scan alone"
         print(f"  {name:36s} {ms:7.3f} ms{extra}")
+    cmd = {name: statistics.median(v) / len(recs) * 1000 for name, v in whole.items()}
+    ratios = [a / b for a, b in zip(whole["scan command"], whole["scan --db command"], strict=True)]
+    print(f"  {'scan command':36s} {cmd['scan command']:7.3f} ms   (reads, builds its scanner, writes)")
+    print(f"  {'scan --db command':36s} {cmd['scan --db command']:7.3f} ms   --db throughput "
+          f"{cmd['scan command'] / cmd['scan --db command']:.2f}x the command without "
+          f"(pairs: {', '.join(f'{r:.2f}' for r in ratios)})")
     print(f"  (scan includes the deep copy of each record; python {sys.version.split()[0]})")
 
 

@@ -139,3 +139,22 @@ def test_indexer_fingerprints_saved_results(engine, data: Path) -> None:  # type
     row = stored.of_listing(engine, "S-1")["a.png"]
     assert row["ocr_text"] is None, "OCR waits for the page"
     assert [d["listing_id"] for d in stored.near(engine, int(row["phash"], 16), exclude="S-1")] == ["S-2"]
+
+
+def test_indexer_fingerprints_capture_screenshots_of_saved_results(engine, data: Path) -> None:  # type: ignore[no-untyped-def]
+    """A saved listing whose own images are remote but that has a case capture: the hook finds the
+    capture (one query for the batch) and fingerprints its screenshot; a listing with neither an
+    owned image nor a capture is left alone."""
+    evidence = data / "evidence" / "case-1"
+    photo(evidence / "captures" / "c1" / "screenshot.png", seed=11)
+    case = cases.create_case(engine, "Horn case", "ana")
+    cases.add_captures(engine, int(case["id"]), [{"capture_id": "c1", "evidence_dir": str(evidence),
+                                                  "listing_id": "L-cap", "screenshot": "captures/c1/screenshot.png",
+                                                  "entry_hash": "h1"}], "ana")
+    photo(data / "own.png", seed=3)
+    hook = gallery.indexer(engine, data)
+    hook([{"id": "L-cap", "listing": {"images": ["https://x.example/a.jpg"]}},
+          {"id": "L-remote", "listing": {"images": ["https://x.example/b.jpg", "missing.png", "../own.png"]}},
+          {"id": "L-own", "listing": {"images": ["missing.png", "own.png"]}}])
+    assert gallery.has_owned_image(engine, ["L-cap", "L-remote", "L-own"]) == {"L-cap": 1, "L-own": 1}
+    assert stored.of_listing(engine, "L-remote") == {}

@@ -71,3 +71,22 @@ def test_near_and_first_owned(db_url: str) -> None:
     images.set_ocr(engine, "L1", "a.png", "other", "tesseract 5", "t2")
     assert images.of_listing(engine, "L1")["a.png"]["ocr_text"] == "RHINO", "the first reading stays"
     engine.dispose()
+
+
+def test_captured_agrees_with_captures_of(db_url: str) -> None:
+    """``captured`` (which of a batch's listings have a case capture, one query) names exactly the
+    listings whose ``captures_of`` is not empty; a listing id that only appears elsewhere in an
+    entry, or with LIKE's wildcards, is not one of them."""
+    from wildtrace.store import cases
+
+    store = SQLStore(db_url)
+    engine = store.engine
+    case = cases.create_case(engine, "Horn case", "ana")
+    entries = [{"capture_id": "c1", "evidence_dir": "/e", "listing_id": "L-1", "entry_hash": "h1"},
+               {"capture_id": "c2", "evidence_dir": "/e", "listing_id": "L-1", "entry_hash": "h2"},
+               {"capture_id": "c3", "evidence_dir": "/e", "listing_id": "L_%2", "note": "L-3", "entry_hash": "h3"}]
+    cases.add_captures(engine, int(case["id"]), entries, "ana")
+    ids = ["L-1", "L_%2", "L-3", "Lx%2", "L-4"]
+    assert images.captured(engine, ids) == {i for i in ids if images.captures_of(engine, i)} == {"L-1", "L_%2"}
+    assert images.captured(engine, []) == set()
+    store.close()

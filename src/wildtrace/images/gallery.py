@@ -42,6 +42,11 @@ MAX_NEAR = 20
 
 def owned_path(data_dir: Path, path: Path) -> Path | None:
     """``path`` resolved when it is an image file inside ``data_dir``, else None."""
+    try:  # no file there (the usual case for a listing's reference): one stat, not a resolve
+        if not path.is_file():
+            return None
+    except (OSError, ValueError):
+        return None
     root = Path(data_dir).resolve()
     try:
         real = path.resolve()
@@ -208,10 +213,20 @@ def indexer(engine: sa.Engine, data_dir: Path) -> Callable[[list[Any]], None]:
         return lambda results: None
 
     def after_save(results: list[Any]) -> None:
+        todo: dict[str, dict[str, Any]] = {}
         for result in results:
             listing = result.listing if hasattr(result, "listing") else result.get("listing") or {}
             listing_id = result.id if hasattr(result, "id") else result.get("id")
             if listing.get("images") and listing_id:
-                index(engine, data_dir, str(listing_id), listing)
+                todo[str(listing_id)] = listing
+        if not todo:
+            return
+        # a listing has something to fingerprint only with an owned image of its own or a capture:
+        # one query for the batch's captures, one stat per reference, before any per-listing read
+        captured = stored.captured(engine, todo)
+        for listing_id, listing in todo.items():
+            refs = [x for x in listing.get("images") or [] if isinstance(x, str)]
+            if listing_id in captured or any(owned_image(data_dir, ref) is not None for ref in refs):
+                index(engine, data_dir, listing_id, listing)
 
     return after_save

@@ -126,3 +126,20 @@ def captures_of(engine: sa.Engine, listing_id: str) -> list[dict[str, Any]]:
                 seen.add(row.capture_id)
                 out.append({"capture_id": row.capture_id, "evidence_dir": row.evidence_dir, "entry": entry})
         return out
+
+
+def captured(engine: sa.Engine, listing_ids: Iterable[str]) -> set[str]:
+    """Which of ``listing_ids`` have a case capture (``captures_of`` not empty): one query per 500
+    ids, the listing id read from each custody entry by the database's JSON functions."""
+    ids = list(dict.fromkeys(listing_ids))
+    found: set[str] = set()
+    if not ids:
+        return found
+    entry = case_captures.c.entry  # JSON text: PostgreSQL reads it as JSON by a cast, SQLite as it is
+    doc = sa.cast(entry, sa.JSON) if engine.dialect.name == "postgresql" else sa.type_coerce(entry, sa.JSON)
+    listing = doc["listing_id"].as_string()
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            found.update(r[0] for r in conn.execute(sa.select(listing).distinct().where(listing.in_(part))))
+    return found
