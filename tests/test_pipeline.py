@@ -25,3 +25,28 @@ def test_results_without_a_scanner_go_to_the_store_and_the_output() -> None:
     ingest([made, {"id": "x"}], None, got.sinks(save=lambda batch: saved.extend(r.id for r in batch)))
     assert saved == ["a"] and [r.id for r in got.results] == ["a"]
     assert len(got.rejects) == 1 and isinstance(got.rejects[0], Reject) and got.rejects[0].line == 2
+
+
+def test_what_exists_before_the_loop_is_frozen_during_it_and_handed_back_after() -> None:
+    """The loop leaves the scanner out of the garbage collector's passes (``gc.freeze``) and hands
+    it back when it ends, also when the store stops it with an error."""
+    import gc
+
+    import pytest
+
+    scanner = Scanner(Settings(), scorer=None)
+    frozen: list[int] = []
+
+    def save(batch: list[ScanResult]) -> None:
+        frozen.append(gc.get_freeze_count())
+
+    ingest([{"id": "a", "title": "ivory bangle"}], scanner, Collected().sinks(save=save))
+    assert frozen and frozen[0] > 0 and gc.get_freeze_count() == 0
+
+    def down(batch: list[ScanResult]) -> None:
+        raise OSError("the store is down")
+
+    with pytest.raises(OSError):  # every result of a batch refused: the store is down
+        ingest([{"id": "a", "title": "ivory bangle"}, {"id": "b", "title": "rhino horn"}], scanner,
+               Collected().sinks(save=down))
+    assert gc.get_freeze_count() == 0

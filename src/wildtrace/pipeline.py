@@ -17,7 +17,9 @@ The pipeline imports the scanner but not the store: the caller passes ``store.sa
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -117,21 +119,38 @@ def ingest(items: Iterable[Item] | RawJsonl, scanner: Scanner | ScannerSpec | No
             refuse(rej)
         pending.clear()
 
-    for item in _scanned(items, scanner):
-        if stop is not None and stop():
-            summary.interrupted = True
-            break
-        if isinstance(item, Reject):
-            refuse(item)
-        elif sinks.save is None:
-            emit(item)
-        else:
-            pending.append(item)
-            if len(pending) >= batch:
-                flush()
-    if sinks.save is not None and pending:
-        flush()
+    with _settled():
+        for item in _scanned(items, scanner):
+            if stop is not None and stop():
+                summary.interrupted = True
+                break
+            if isinstance(item, Reject):
+                refuse(item)
+            elif sinks.save is None:
+                emit(item)
+            else:
+                pending.append(item)
+                if len(pending) >= batch:
+                    flush()
+        if sinks.save is not None and pending:
+            flush()
     return summary
+
+
+@contextmanager
+def _settled() -> Iterator[None]:
+    """Leave what exists before the loop (the scanner's lexicons and automata, the store's
+    engine) out of the garbage collector's passes while it runs (``gc.freeze``), and hand it back
+    after (``gc.unfreeze``; both are constant-time list moves). A batch of results held for the
+    store survives the young collections, so the old generation grows and its full passes came
+    often, each walking the whole scanner again: 0.07 ms a listing of ``scan --db`` (issue 27's
+    ``bench_store.py``), about 0.02 with the freeze. Objects are still freed by their reference
+    counts meanwhile; only cycles among the frozen wait until the loop ends."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _scanned(items: Iterable[Item], scanner: Scanner | None) -> Iterator[ScanResult | Reject]:
