@@ -330,7 +330,11 @@ def test_jsonld_with_ten_thousand_items_and_malicious_nesting() -> None:
     (b"<html><head><title>bad \xff\xfe bytes</title></head></html>", "utf-8", "bad \ufffd\ufffd bytes"),
 ])
 def test_encodings(body: bytes, declared: str | None, title: str) -> None:
-    got = extract("https://x.example/a", body, encoding=declared)
+    import warnings
+
+    with warnings.catch_warnings():  # nothing w3lib deprecates (2.6: html_to_unicode's detection hook)
+        warnings.simplefilter("error", DeprecationWarning)
+        got = extract("https://x.example/a", body, encoding=declared)
     assert got.record.get("title") == title, (got.encoding, got.record)
 
 

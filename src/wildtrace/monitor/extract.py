@@ -29,7 +29,12 @@ from extruct.utils import parse_xmldom_html
 from extruct.w3cmicrodata import MicrodataExtractor
 from lxml import etree
 from parsel import Selector
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    to_unicode,
+)
 from w3lib.html import remove_tags, replace_entities
 
 from wildtrace.monitor import schemaorg
@@ -116,9 +121,16 @@ def check_rules(rules: dict[str, str]) -> list[str]:
 
 def _decode(body: bytes, encoding: str | None) -> tuple[str, str]:
     """The page as text: BOM, then the declared encoding (HTTP header), then <meta charset>, then
-    strict UTF-8, then detection; undecodable bytes become U+FFFD."""
+    strict UTF-8, then detection; undecodable bytes become U+FFFD. (What w3lib's
+    ``html_to_unicode`` did with a detection function and a default, parameters w3lib 2.6
+    deprecates; its own detection guesses from the URL's domain, which a hostile seller picks.)"""
+    bom, mark = read_bom(body)
+    if bom is not None and mark is not None:
+        return bom, to_unicode(body[len(mark):], bom)
     header = f"text/html; charset={encoding}" if encoding else None
-    return html_to_unicode(header, body, default_encoding="utf-8", auto_detect_fun=_detect)
+    used = (http_content_type_encoding(header) or html_body_declared_encoding(body) or _detect(body)
+            or "utf-8")
+    return used, to_unicode(body, used)
 
 
 def _detect(data: bytes) -> str | None:
