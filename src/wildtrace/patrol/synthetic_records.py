@@ -16,7 +16,7 @@ import pandas as pd
 import rasterio
 import shapely
 from pyproj import Transformer
-from rasterio.transform import from_origin
+from rasterio.transform import Affine
 from shapely.geometry import LineString, Polygon
 
 from wildtrace.patrol.records import (
@@ -171,7 +171,8 @@ def write(folder: Path, seed: int, boundary: gpd.GeoDataFrame,
     cols, rows = np.meshgrid(np.arange(width), np.arange(height))
     xs = (x0 + (cols + 0.5) * RASTER_RES_M).ravel()
     ys = (y1 - (rows + 0.5) * RASTER_RES_M).ravel()
-    transform = from_origin(x0, y1, RASTER_RES_M, RASTER_RES_M)
+    # what rasterio's from_origin gives, written out (its own Affine product warns of a deprecation)
+    transform = Affine(RASTER_RES_M, 0.0, x0, 0.0, -RASTER_RES_M, y1)
     rasters = {"elevation": folder / "elevation.tif", "landcover": folder / "landcover.tif"}
     grids = {"elevation": terrain.elevation(xs, ys).reshape(height, width).astype(np.float32),
              "landcover": terrain.land_cover(xs, ys).reshape(height, width)}
