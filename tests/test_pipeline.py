@@ -50,3 +50,18 @@ def test_what_exists_before_the_loop_is_frozen_during_it_and_handed_back_after()
         ingest([{"id": "a", "title": "ivory bangle"}, {"id": "b", "title": "rhino horn"}], scanner,
                Collected().sinks(save=down))
     assert gc.get_freeze_count() == 0
+
+
+def test_a_heap_frozen_already_stays_frozen() -> None:
+    """The workbench keeps its heap frozen while it serves (``web.deps.settle_heap``); an ingest
+    in it leaves that freeze as it is instead of handing the whole heap back."""
+    import gc
+
+    scanner = Scanner(Settings(), scorer=None)
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        ingest([{"id": "a", "title": "ivory bangle"}], scanner, Collected().sinks(save=lambda batch: None))
+        assert gc.get_freeze_count() >= before > 0
+    finally:
+        gc.unfreeze()

@@ -145,7 +145,14 @@ def _settled() -> Iterator[None]:
     store survives the young collections, so the old generation grows and its full passes came
     often, each walking the whole scanner again: 0.07 ms a listing of ``scan --db`` (issue 27's
     ``bench_store.py``), about 0.02 with the freeze. Objects are still freed by their reference
-    counts meanwhile; only cycles among the frozen wait until the loop ends."""
+    counts meanwhile; only cycles among the frozen wait until the loop ends.
+
+    A process that keeps a heap frozen already (the workbench: ``web.deps.settle_heap``), or an
+    ingest inside another, is left as it is: ``gc.unfreeze`` hands back every frozen object, not
+    only this loop's."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield

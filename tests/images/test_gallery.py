@@ -141,7 +141,8 @@ def test_indexer_fingerprints_saved_results(engine, data: Path) -> None:  # type
     assert [d["listing_id"] for d in stored.near(engine, int(row["phash"], 16), exclude="S-1")] == ["S-2"]
 
 
-def test_indexer_fingerprints_capture_screenshots_of_saved_results(engine, data: Path) -> None:  # type: ignore[no-untyped-def]
+def test_indexer_fingerprints_capture_screenshots_of_saved_results(engine, data: Path,  # type: ignore[no-untyped-def]
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A saved listing whose own images are remote but that has a case capture: the hook finds the
     capture (one query for the batch) and fingerprints its screenshot; a listing with neither an
     owned image nor a capture is left alone."""
@@ -152,9 +153,15 @@ def test_indexer_fingerprints_capture_screenshots_of_saved_results(engine, data:
                                                   "listing_id": "L-cap", "screenshot": "captures/c1/screenshot.png",
                                                   "entry_hash": "h1"}], "ana")
     photo(data / "own.png", seed=3)
+    photo(data.parent / "outside.png", seed=4)  # a real image file, outside the data folder
+    indexed: list[str] = []
+    real_index = gallery.index
+    monkeypatch.setattr(gallery, "index", lambda e, d, i, listing: indexed.append(i) or real_index(e, d, i, listing))
     hook = gallery.indexer(engine, data)
     hook([{"id": "L-cap", "listing": {"images": ["https://x.example/a.jpg"]}},
-          {"id": "L-remote", "listing": {"images": ["https://x.example/b.jpg", "missing.png", "../own.png"]}},
-          {"id": "L-own", "listing": {"images": ["missing.png", "own.png"]}}])
+          {"id": "L-remote", "listing": {"images": ["https://x.example/b.jpg", "missing.png", "../outside.png"]}},
+          {"id": "L-own", "listing": {"images": ["missing.png", "own.png"]}},
+          {"id": "L-own", "listing": {"images": ["own.png", "missing.png"]}}])
+    assert indexed == ["L-cap", "L-own", "L-own"], "nothing to fingerprint: not read at all; each version read"
     assert gallery.has_owned_image(engine, ["L-cap", "L-remote", "L-own"]) == {"L-cap": 1, "L-own": 1}
     assert stored.of_listing(engine, "L-remote") == {}

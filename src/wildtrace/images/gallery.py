@@ -213,18 +213,18 @@ def indexer(engine: sa.Engine, data_dir: Path) -> Callable[[list[Any]], None]:
         return lambda results: None
 
     def after_save(results: list[Any]) -> None:
-        todo: dict[str, dict[str, Any]] = {}
+        todo: list[tuple[str, dict[str, Any]]] = []  # every version of a listing in the batch
         for result in results:
             listing = result.listing if hasattr(result, "listing") else result.get("listing") or {}
             listing_id = result.id if hasattr(result, "id") else result.get("id")
             if listing.get("images") and listing_id:
-                todo[str(listing_id)] = listing
+                todo.append((str(listing_id), listing))
         if not todo:
             return
         # a listing has something to fingerprint only with an owned image of its own or a capture:
         # one query for the batch's captures, one stat per reference, before any per-listing read
-        captured = stored.captured(engine, todo)
-        for listing_id, listing in todo.items():
+        captured = stored.captured(engine, [listing_id for listing_id, _ in todo])
+        for listing_id, listing in todo:
             refs = [x for x in listing.get("images") or [] if isinstance(x, str)]
             if listing_id in captured or any(owned_image(data_dir, ref) is not None for ref in refs):
                 index(engine, data_dir, listing_id, listing)
