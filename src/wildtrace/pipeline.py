@@ -144,7 +144,7 @@ def _settled() -> Iterator[None]:
     after (``gc.unfreeze``; both are constant-time list moves). A batch of results held for the
     store survives the young collections, so the old generation grows and its full passes came
     often, each walking the whole scanner again: 0.07 ms a listing of ``scan --db`` (issue 27's
-    ``bench_store.py``), about 0.02 with the freeze. Objects are still freed by their reference
+    ``bench_store.py``), about 0.03 with the freeze. Objects are still freed by their reference
     counts meanwhile; only cycles among the frozen wait until the loop ends.
 
     A process that keeps a heap frozen already (the workbench: ``web.deps.settle_heap``), or an

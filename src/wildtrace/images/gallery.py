@@ -91,10 +91,15 @@ class Picture:
         return self.path is not None
 
 
+def _refs(listing: dict[str, Any]) -> list[str]:
+    """The listing's own image references (its ``images`` field; what is not text is skipped)."""
+    return [x for x in listing.get("images") or [] if isinstance(x, str)]
+
+
 def pictures(engine: sa.Engine, data_dir: Path, listing_id: str, listing: dict[str, Any]) -> list[Picture]:
     """The listing's images (numbered) and the screenshots of its captures, without store reads
     beyond the captures; owned files resolved."""
-    refs = [x for x in listing.get("images") or [] if isinstance(x, str)]
+    refs = _refs(listing)
     out = [Picture(n, ref, "listing", owned_image(data_dir, ref),
                    ref.lower().startswith(("http://", "https://"))) for n, ref in enumerate(refs)]
     for capture in stored.captures_of(engine, listing_id):
@@ -225,8 +230,7 @@ def indexer(engine: sa.Engine, data_dir: Path) -> Callable[[list[Any]], None]:
         # one query for the batch's captures, one stat per reference, before any per-listing read
         captured = stored.captured(engine, [listing_id for listing_id, _ in todo])
         for listing_id, listing in todo:
-            refs = [x for x in listing.get("images") or [] if isinstance(x, str)]
-            if listing_id in captured or any(owned_image(data_dir, ref) is not None for ref in refs):
+            if listing_id in captured or any(owned_image(data_dir, ref) is not None for ref in _refs(listing)):
                 index(engine, data_dir, listing_id, listing)
 
     return after_save

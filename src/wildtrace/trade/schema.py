@@ -125,9 +125,9 @@ LEMIS_ONLY = frozenset(name for name, _ in LEMIS_FIELDS)
 #: Where the rows are (write to these; read the view ``records``, see ``views``):
 #: CITES rows (bulk downloads and comparative tabulations) in ``records_cites``, which has no
 #: LEMIS columns (DuckDB writes every column of every row it stores, an empty one too: the
-#: twelve cost about 0.2 of the 1.4 CPU-s a 470,000-row bulk file took), and LEMIS rows in ``records_full``, which
-#: also holds every row of a database made before the two were split (its ``records`` table,
-#: renamed).
+#: twelve cost about 0.2 of the 1.4 CPU-s a 470,000-row bulk file took), and LEMIS rows in
+#: ``records_full``, which also holds every row of a database made before the two were split
+#: (its ``records`` table, renamed).
 CITES_TABLE, FULL_TABLE = "records_cites", "records_full"
 #: ``record_rows``: ``records`` with ``rid``, each row's identity, in the order the rows were
 #: stored (``records_full``'s before ``records_cites``': a database made before the split holds
@@ -139,7 +139,8 @@ def views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)make ``records`` and ``record_rows`` over the tables that hold rows (both when both
     do or neither does). A view over one table reads like the table; over a union, even with an
     empty side, routes, screen, spikes and reconcile ran 3-33 % slower in alternating runs (the
-    planner losing the columns' statistics, it seems; not confirmed). Run when a database opens for writing and after each file's rows are written."""
+    planner losing the columns' statistics, it seems; not confirmed). Run when a database opens
+    for writing and after each file's rows are written."""
     names = ", ".join(n for n, _ in RECORD_COLUMNS)
     cites = ", ".join(f"NULL::{t} AS {n}" if n in LEMIS_ONLY else n for n, t in RECORD_COLUMNS)
     held = {t: bool(con.execute(f"SELECT EXISTS (FROM {t})").fetchall()[0][0]) for t in (FULL_TABLE, CITES_TABLE)}
