@@ -391,15 +391,15 @@ _LIGHT_IRREGULAR = _LIGHT.irregular
 _LIGHT_TABLE = _TranslateTable(_LIGHT)
 
 
-def fold_with_index(text: str) -> tuple[str, Callable[[], list[int]]]:
+def fold_with_index(text: str) -> tuple[str, Callable[[], Sequence[int]]]:
     """``fold(text)`` per character, with a lazily built map back to source positions."""
     out = text.translate(_LIGHT_TABLE)
-    cache: list[list[int]] = []
+    cache: list[Sequence[int]] = []
 
-    def index() -> list[int]:
+    def index() -> Sequence[int]:
         if not cache:
             if len(out) == len(text) and _LIGHT_IRREGULAR.isdisjoint(text):
-                cache.append(range(len(text)))  # type: ignore[arg-type]
+                cache.append(range(len(text)))
             else:
                 cache.append([i for i, c in enumerate(text) for _ in _LIGHT[c]])
         return cache[0]
