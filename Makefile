@@ -56,9 +56,10 @@ test: system-deps node-deps install lint typecheck
 
 # Each prints its figure beside a floor measured in the same run (README, Benchmarks): the scan per
 # shape (orjson and a keyword pass), start-up (bare python), --db (the scan alone; the scan command
-# without --db), --jobs 2 (one process), network metrics (igraph's bare betweenness), trade load and reconcile on 3M rows
-# (DuckDB's read_csv; one permit join) and the queue API (a bare FastAPI endpoint, SQLite and
-# PostgreSQL). The full-size trade, workbench-pages, patrol and monitor runs are their own targets below.
+# without --db), --jobs 2 (one process), network metrics (igraph's bare betweenness), trade load
+# and reconcile on 3M rows (DuckDB's read_csv; one permit join) and the queue API (a bare FastAPI
+# endpoint, SQLite and PostgreSQL). The full-size trade, workbench-pages, patrol and monitor runs
+# are their own targets below.
 bench: install
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_startup.py --repeats 5

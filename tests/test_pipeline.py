@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+import pytest
+
 from wildtrace import Scanner, Settings
 from wildtrace.pipeline import Collected, ingest
 from wildtrace.rejects import Reject
@@ -30,10 +34,6 @@ def test_results_without_a_scanner_go_to_the_store_and_the_output() -> None:
 def test_what_exists_before_the_loop_is_frozen_during_it_and_handed_back_after() -> None:
     """The loop leaves the scanner out of the garbage collector's passes (``gc.freeze``) and hands
     it back when it ends, also when the store stops it with an error."""
-    import gc
-
-    import pytest
-
     scanner = Scanner(Settings(), scorer=None)
     gc.unfreeze()  # what an earlier test in this process left frozen (a workbench's heap) goes back
     frozen: list[int] = []
@@ -56,8 +56,6 @@ def test_what_exists_before_the_loop_is_frozen_during_it_and_handed_back_after()
 def test_a_heap_frozen_already_stays_frozen() -> None:
     """The workbench keeps its heap frozen while it serves (``web.deps.settle_heap``); an ingest
     in it leaves that freeze as it is instead of handing the whole heap back."""
-    import gc
-
     def visible(obj: object) -> bool:  # in a collected generation, not frozen
         return any(o is obj for generation in range(3) for o in gc.get_objects(generation=generation))
 

@@ -329,12 +329,9 @@ def test_jsonld_with_ten_thousand_items_and_malicious_nesting() -> None:
     (b"\xef\xbb\xbf<html><head><title>BOM</title></head></html>", "latin-1", "BOM"),  # BOM wins
     (b"<html><head><title>bad \xff\xfe bytes</title></head></html>", "utf-8", "bad \ufffd\ufffd bytes"),
 ])
+@pytest.mark.filterwarnings("error::DeprecationWarning")  # nothing w3lib deprecates (2.6: html_to_unicode's hook)
 def test_encodings(body: bytes, declared: str | None, title: str) -> None:
-    import warnings
-
-    with warnings.catch_warnings():  # nothing w3lib deprecates (2.6: html_to_unicode's detection hook)
-        warnings.simplefilter("error", DeprecationWarning)
-        got = extract("https://x.example/a", body, encoding=declared)
+    got = extract("https://x.example/a", body, encoding=declared)
     assert got.record.get("title") == title, (got.encoding, got.record)
 
 
